@@ -1,0 +1,390 @@
+//! The advisor's clients: a person or a household.
+
+use rusqlite::{params, OptionalExtension, Row};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{CoreError, Result};
+use crate::store::{audit, Store};
+use crate::time;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClientKind {
+    Person,
+    Household,
+}
+
+impl ClientKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClientKind::Person => "person",
+            ClientKind::Household => "household",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "person" => Some(ClientKind::Person),
+            "household" => Some(ClientKind::Household),
+            _ => None,
+        }
+    }
+}
+
+/// What the advisor types when adding a client.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct NewClient {
+    #[serde(default)]
+    pub kind: Option<ClientKind>,
+    pub name: String,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub phone: Option<String>,
+    #[serde(default)]
+    pub notes: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Client {
+    pub id: i64,
+    pub kind: ClientKind,
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub notes: String,
+    pub archived: bool,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+pub const MAX_NAME_LEN: usize = 200;
+pub const MAX_NOTES_LEN: usize = 10_000;
+
+/// A validated client, ready to insert.
+struct ValidClient {
+    kind: ClientKind,
+    name: String,
+    email: Option<String>,
+    phone: Option<String>,
+    notes: String,
+}
+
+fn validate(input: &NewClient) -> Result<ValidClient> {
+    let name = input.name.trim();
+    if name.is_empty() {
+        return Err(CoreError::invalid("a client needs a name"));
+    }
+    if name.chars().count() > MAX_NAME_LEN {
+        return Err(CoreError::invalid(format!(
+            "a client's name can be at most {MAX_NAME_LEN} characters"
+        )));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(CoreError::invalid(
+            "a client's name cannot contain control characters",
+        ));
+    }
+    let email = non_empty(&input.email);
+    if let Some(e) = &email {
+        let plausible = e.len() <= 254
+            && !e.chars().any(char::is_whitespace)
+            && e.split_once('@')
+                .is_some_and(|(l, d)| !l.is_empty() && d.contains('.'));
+        if !plausible {
+            return Err(CoreError::invalid(format!(
+                "\"{e}\" is not an e-mail address"
+            )));
+        }
+    }
+    let phone = non_empty(&input.phone);
+    if let Some(p) = &phone {
+        let plausible = p.len() <= 40
+            && p.chars().any(|c| c.is_ascii_digit())
+            && p.chars()
+                .all(|c| c.is_ascii_digit() || " +-().".contains(c));
+        if !plausible {
+            return Err(CoreError::invalid(format!("\"{p}\" is not a phone number")));
+        }
+    }
+    let notes = input.notes.as_deref().unwrap_or("").trim().to_string();
+    if notes.chars().count() > MAX_NOTES_LEN {
+        return Err(CoreError::invalid(format!(
+            "notes can be at most {MAX_NOTES_LEN} characters"
+        )));
+    }
+    Ok(ValidClient {
+        kind: input.kind.unwrap_or(ClientKind::Person),
+        name: name.to_string(),
+        email,
+        phone,
+        notes,
+    })
+}
+
+fn non_empty(v: &Option<String>) -> Option<String> {
+    v.as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+}
+
+/// A case- and accent-insensitive key for sorting names in the languages we serve.
+pub fn sort_key(name: &str) -> String {
+    name.chars()
+        .flat_map(char::to_lowercase)
+        .map(|c| match c {
+            'á' | 'à' | 'â' | 'ä' | 'ã' | 'å' => 'a',
+            'é' | 'è' | 'ê' | 'ë' => 'e',
+            'í' | 'ì' | 'î' | 'ï' => 'i',
+            'ó' | 'ò' | 'ô' | 'ö' | 'õ' => 'o',
+            'ú' | 'ù' | 'û' | 'ü' => 'u',
+            'ç' => 'c',
+            other => other,
+        })
+        .collect()
+}
+
+const CLIENT_COLUMNS: &str =
+    "id, kind, name, email, phone, notes, archived, created_at, updated_at";
+
+fn client_from_row(r: &Row<'_>) -> rusqlite::Result<Client> {
+    let kind: String = r.get(1)?;
+    Ok(Client {
+        id: r.get(0)?,
+        kind: ClientKind::parse(&kind).unwrap_or(ClientKind::Person),
+        name: r.get(2)?,
+        email: r.get(3)?,
+        phone: r.get(4)?,
+        notes: r.get(5)?,
+        archived: r.get(6)?,
+        created_at: r.get(7)?,
+        updated_at: r.get(8)?,
+    })
+}
+
+impl Store {
+    /// Adds a client and its audit entry in one transaction. `actor` says who asked
+    /// (`advisor` in the app, `cli` from the command line).
+    pub fn add_client(&self, input: &NewClient, actor: &str) -> Result<Client> {
+        let v = validate(input)?;
+        let now = time::to_db(time::now());
+        let id = self.write(|tx| {
+            tx.execute(
+                "INSERT INTO clients (kind, name, email, phone, notes, archived, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, ?6)",
+                params![v.kind.as_str(), v.name, v.email, v.phone, v.notes, now],
+            )?;
+            let id = tx.last_insert_rowid();
+            audit::append(
+                tx,
+                &audit::NewAuditEntry {
+                    actor,
+                    client_id: Some(id),
+                    connection_id: None,
+                    action: "client.added",
+                    detail: "",
+                },
+            )?;
+            Ok(id)
+        })?;
+        self.client(id)
+    }
+
+    pub fn client(&self, id: i64) -> Result<Client> {
+        self.read(|c| {
+            c.query_row(
+                &format!("SELECT {CLIENT_COLUMNS} FROM clients WHERE id = ?1"),
+                [id],
+                client_from_row,
+            )
+            .optional()?
+            .ok_or_else(|| CoreError::not_found("client", id))
+        })
+    }
+
+    /// Clients sorted by name; archived ones only when asked.
+    pub fn clients(&self, include_archived: bool) -> Result<Vec<Client>> {
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT {CLIENT_COLUMNS} FROM clients WHERE archived = 0 OR ?1
+                 ORDER BY id"
+            ))?;
+            let mut rows = stmt
+                .query_map([include_archived], client_from_row)?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            // SQLite's NOCASE folds ASCII only; "Álvarez" belongs before "Beatriz".
+            rows.sort_by_cached_key(|c| (sort_key(&c.name), c.id));
+            Ok(rows)
+        })
+    }
+
+    /// Archives a client: hidden from the book, data kept. Archiving twice is harmless.
+    pub fn archive_client(&self, id: i64, actor: &str) -> Result<Client> {
+        let now = time::to_db(time::now());
+        self.write(|tx| {
+            let changed = tx.execute(
+                "UPDATE clients SET archived = 1, updated_at = ?2 WHERE id = ?1 AND archived = 0",
+                params![id, now],
+            )?;
+            if changed == 0 {
+                let exists: bool = tx.query_row(
+                    "SELECT EXISTS (SELECT 1 FROM clients WHERE id = ?1)",
+                    [id],
+                    |r| r.get(0),
+                )?;
+                if !exists {
+                    return Err(CoreError::not_found("client", id));
+                }
+                return Ok(());
+            }
+            audit::append(
+                tx,
+                &audit::NewAuditEntry {
+                    actor,
+                    client_id: Some(id),
+                    connection_id: None,
+                    action: "client.archived",
+                    detail: "",
+                },
+            )
+        })?;
+        self.client(id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store() -> Store {
+        Store::open_in_memory().unwrap()
+    }
+
+    #[test]
+    fn add_list_show_archive() {
+        let s = store();
+        let b = s
+            .add_client(
+                &NewClient {
+                    name: " Beatriz Ruiz ".into(),
+                    ..Default::default()
+                },
+                "test",
+            )
+            .unwrap();
+        let a = s
+            .add_client(
+                &NewClient {
+                    kind: Some(ClientKind::Household),
+                    name: "Álvarez family".into(),
+                    email: Some("alvarez@example.es".into()),
+                    ..Default::default()
+                },
+                "test",
+            )
+            .unwrap();
+        assert_eq!(b.name, "Beatriz Ruiz");
+        assert_eq!(a.kind, ClientKind::Household);
+        let names: Vec<_> = s
+            .clients(false)
+            .unwrap()
+            .into_iter()
+            .map(|c| c.name)
+            .collect();
+        assert_eq!(names, vec!["Álvarez family", "Beatriz Ruiz"]);
+
+        let archived = s.archive_client(b.id, "test").unwrap();
+        assert!(archived.archived);
+        assert_eq!(s.clients(false).unwrap().len(), 1);
+        assert_eq!(s.clients(true).unwrap().len(), 2);
+        // Archiving again is harmless and writes no second audit entry.
+        s.archive_client(b.id, "test").unwrap();
+        let actions: Vec<_> = s
+            .audit_log(10)
+            .unwrap()
+            .into_iter()
+            .map(|e| e.action)
+            .collect();
+        assert_eq!(
+            actions,
+            vec!["client.archived", "client.added", "client.added"]
+        );
+    }
+
+    #[test]
+    fn bad_input_is_refused_with_a_message() {
+        let s = store();
+        for (input, needle) in [
+            (
+                NewClient {
+                    name: "   ".into(),
+                    ..Default::default()
+                },
+                "needs a name",
+            ),
+            (
+                NewClient {
+                    name: "x".repeat(201),
+                    ..Default::default()
+                },
+                "at most 200",
+            ),
+            (
+                NewClient {
+                    name: "A\u{0}B".into(),
+                    ..Default::default()
+                },
+                "control",
+            ),
+            (
+                NewClient {
+                    name: "A".into(),
+                    email: Some("not-an-email".into()),
+                    ..Default::default()
+                },
+                "e-mail",
+            ),
+            (
+                NewClient {
+                    name: "A".into(),
+                    phone: Some("call me".into()),
+                    ..Default::default()
+                },
+                "phone",
+            ),
+        ] {
+            let err = s.add_client(&input, "test").unwrap_err();
+            assert_eq!(err.code(), crate::ErrorCode::InvalidInput);
+            assert!(err.to_string().contains(needle), "{err}");
+        }
+        assert!(s.clients(true).unwrap().is_empty());
+    }
+
+    #[test]
+    fn unknown_client_is_not_found() {
+        let s = store();
+        assert_eq!(s.client(42).unwrap_err().code(), crate::ErrorCode::NotFound);
+        assert_eq!(
+            s.archive_client(42, "t").unwrap_err().code(),
+            crate::ErrorCode::NotFound
+        );
+    }
+
+    #[test]
+    fn audit_log_cannot_be_rewritten() {
+        let s = store();
+        s.add_client(
+            &NewClient {
+                name: "A".into(),
+                ..Default::default()
+            },
+            "test",
+        )
+        .unwrap();
+        let err = s
+            .write(|tx| Ok(tx.execute("DELETE FROM audit_log", [])?))
+            .unwrap_err();
+        assert!(err.to_string().contains("append-only"), "{err}");
+    }
+}

@@ -1,0 +1,111 @@
+//! Typed errors. Every error has a stable machine code (for the UI and scripts) and a
+//! message written for a person. Messages never contain a secret: the variants that wrap
+//! lower-level errors keep only their non-secret description.
+
+use serde::Serialize;
+
+use crate::secrets::SecretError;
+
+/// Stable codes that the UI and the CLI's `--json` output switch on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    NotFound,
+    InvalidInput,
+    SchemaTooNew,
+    Database,
+    Io,
+    KeychainUnavailable,
+    KeychainLocked,
+    Keychain,
+}
+
+impl ErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::InvalidInput => "invalid_input",
+            ErrorCode::SchemaTooNew => "schema_too_new",
+            ErrorCode::Database => "database",
+            ErrorCode::Io => "io",
+            ErrorCode::KeychainUnavailable => "keychain_unavailable",
+            ErrorCode::KeychainLocked => "keychain_locked",
+            ErrorCode::Keychain => "keychain",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CoreError {
+    #[error("{what} {id} was not found")]
+    NotFound { what: &'static str, id: String },
+
+    #[error("{0}")]
+    InvalidInput(String),
+
+    #[error(
+        "this database was written by a newer version of Advisor Desk (schema {found}, this \
+         version understands up to {supported}); update the app — the file was not changed"
+    )]
+    SchemaTooNew { found: i64, supported: i64 },
+
+    #[error("database error: {0}")]
+    Database(#[from] rusqlite::Error),
+
+    #[error("cannot open the database at {path}: {reason}")]
+    DatabaseOpen { path: String, reason: String },
+
+    #[error("file error: {0}")]
+    Io(#[from] std::io::Error),
+
+    #[error(transparent)]
+    Secret(#[from] SecretError),
+}
+
+impl CoreError {
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            CoreError::NotFound { .. } => ErrorCode::NotFound,
+            CoreError::InvalidInput(_) => ErrorCode::InvalidInput,
+            CoreError::SchemaTooNew { .. } => ErrorCode::SchemaTooNew,
+            CoreError::Database(_) | CoreError::DatabaseOpen { .. } => ErrorCode::Database,
+            CoreError::Io(_) => ErrorCode::Io,
+            CoreError::Secret(e) => e.code(),
+        }
+    }
+
+    pub fn not_found(what: &'static str, id: impl ToString) -> Self {
+        CoreError::NotFound {
+            what,
+            id: id.to_string(),
+        }
+    }
+
+    pub fn invalid(msg: impl Into<String>) -> Self {
+        CoreError::InvalidInput(msg.into())
+    }
+}
+
+pub type Result<T, E = CoreError> = std::result::Result<T, E>;
+
+/// The shape every error takes when it crosses IPC or is printed as JSON.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IpcError {
+    pub code: String,
+    pub message: String,
+}
+
+impl From<&CoreError> for IpcError {
+    fn from(e: &CoreError) -> Self {
+        IpcError {
+            code: e.code().as_str().to_string(),
+            message: e.to_string(),
+        }
+    }
+}
+
+impl From<CoreError> for IpcError {
+    fn from(e: CoreError) -> Self {
+        IpcError::from(&e)
+    }
+}

@@ -1,0 +1,17 @@
+//! Advisor Desk core.
+//!
+//! Everything here runs without a window or an HTTP server so it can be tested directly:
+//! the local store (SQLite + migrations), secrets (OS keychain behind a trait), the domain
+//! model and the error kinds that cross the IPC boundary as `{code, message}`.
+
+pub mod clients;
+pub mod doctor;
+pub mod error;
+pub mod money;
+pub mod paths;
+pub mod secrets;
+pub mod store;
+pub mod time;
+
+pub use error::{CoreError, ErrorCode, IpcError};
+pub use store::Store;

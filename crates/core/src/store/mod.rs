@@ -1,0 +1,193 @@
+//! The local SQLite store. One writer connection (all writes are serialised through it) and
+//! one reader connection, WAL so readers never wait for a writer. Migrations run when the
+//! store is opened; an existing file is backed up before it is migrated.
+
+mod backup;
+mod migrations;
+#[cfg(test)]
+mod tests;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+
+pub mod audit;
+pub use audit::{AuditEntry, NewAuditEntry};
+pub use backup::{list_backups, BACKUPS_KEPT};
+pub use migrations::{LATEST_VERSION, MIGRATIONS};
+
+use crate::error::{CoreError, Result};
+
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+pub struct Store {
+    path: Option<PathBuf>,
+    writer: Mutex<Connection>,
+    reader: Option<Mutex<Connection>>,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database file, refuses a newer schema, backs up and
+    /// migrates an older one.
+    pub fn open(path: &Path) -> Result<Store> {
+        if let Some(dir) = path.parent() {
+            create_private_dir(dir)?;
+        }
+        let existed = path.exists();
+        let mut conn = Connection::open(path).map_err(|e| CoreError::DatabaseOpen {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        })?;
+        // Read the version before anything writes to the file: a newer schema is refused
+        // with the file exactly as it was.
+        conn.busy_timeout(BUSY_TIMEOUT)
+            .map_err(|e| open_error(path, e))?;
+        let found = migrations::current_version(&conn).map_err(|e| open_error(path, e))?;
+        if found > LATEST_VERSION {
+            return Err(CoreError::SchemaTooNew {
+                found,
+                supported: LATEST_VERSION,
+            });
+        }
+        configure(&conn).map_err(|e| open_error(path, e))?;
+        restrict_file_mode(path)?;
+        if existed && found > 0 && found < LATEST_VERSION {
+            backup::backup_before_migration(&conn, path, found)?;
+        }
+        migrations::migrate_to(&mut conn, LATEST_VERSION)?;
+
+        let reader = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        reader.busy_timeout(BUSY_TIMEOUT)?;
+        Ok(Store {
+            path: Some(path.to_path_buf()),
+            writer: Mutex::new(conn),
+            reader: Some(Mutex::new(reader)),
+        })
+    }
+
+    /// A fresh in-memory database, fully migrated. For unit tests.
+    pub fn open_in_memory() -> Result<Store> {
+        let mut conn = Connection::open_in_memory()?;
+        configure(&conn)?;
+        migrations::migrate_to(&mut conn, LATEST_VERSION)?;
+        Ok(Store {
+            path: None,
+            writer: Mutex::new(conn),
+            reader: None,
+        })
+    }
+
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// Runs `f` in an IMMEDIATE transaction on the single writer: it commits if `f` returns
+    /// `Ok`, and rolls back otherwise.
+    pub fn write<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+        let mut conn = self.lock_writer();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let out = f(&tx)?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// Runs `f` on the read connection (one consistent snapshot per statement, or per
+    /// transaction if `f` opens one).
+    pub fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        match &self.reader {
+            Some(reader) => f(&reader.lock().unwrap_or_else(|p| p.into_inner())),
+            None => f(&self.lock_writer()),
+        }
+    }
+
+    fn lock_writer(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock leaves SQLite consistent (the transaction rolls
+        // back on drop), so a poisoned lock is safe to keep using.
+        self.writer.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn schema_version(&self) -> Result<i64> {
+        self.read(|c| Ok(migrations::current_version(c)?))
+    }
+
+    /// SQLite's own `PRAGMA integrity_check`: "ok" or the list of problems.
+    pub fn integrity_check(&self) -> Result<String> {
+        self.read(|c| {
+            let mut stmt = c.prepare("PRAGMA integrity_check")?;
+            let rows: Vec<String> = stmt
+                .query_map([], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            Ok(rows.join("; "))
+        })
+    }
+
+    pub fn setting(&self, key: &str) -> Result<Option<String>> {
+        use rusqlite::OptionalExtension;
+        self.read(|c| {
+            Ok(
+                c.query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
+                    r.get(0)
+                })
+                .optional()?,
+            )
+        })
+    }
+
+    pub fn set_setting(&self, key: &str, value: &str) -> Result<()> {
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO settings (key, value) VALUES (?1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [key, value],
+            )?;
+            Ok(())
+        })
+    }
+}
+
+fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    Ok(())
+}
+
+fn open_error(path: &Path, e: rusqlite::Error) -> CoreError {
+    CoreError::DatabaseOpen {
+        path: path.display().to_string(),
+        reason: e.to_string(),
+    }
+}
+
+fn create_private_dir(dir: &Path) -> Result<()> {
+    if dir.as_os_str().is_empty() {
+        return Ok(());
+    }
+    std::fs::create_dir_all(dir)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+    }
+    Ok(())
+}
+
+/// The database and its backups hold client data: readable by the advisor's account only.
+pub(crate) fn restrict_file_mode(path: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if path.exists() {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
