@@ -1,0 +1,1 @@
+//! Test-only helpers (WebDriver client, keychain session).
