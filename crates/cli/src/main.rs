@@ -1,1 +1,72 @@
-fn main() {}
+//! `advisor-desk-cli`: the Advisor Desk core without a window.
+
+mod clients_cmd;
+mod doctor_cmd;
+mod exit;
+mod output;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use advisor_desk_core::{paths, Store};
+
+#[derive(Parser)]
+#[command(
+    name = "advisor-desk-cli",
+    version,
+    about = "Advisor Desk from the command line"
+)]
+struct Cli {
+    /// The data folder (defaults to the platform's application data folder).
+    #[arg(long, global = true, env = paths::DATA_DIR_ENV, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+
+    /// Print machine-readable JSON instead of text.
+    #[arg(long, global = true)]
+    json: bool,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Manage the book of clients.
+    #[command(subcommand)]
+    Clients(clients_cmd::ClientsCommand),
+    /// Check the data folder, database, keychain and provider configuration.
+    Doctor,
+}
+
+/// What a command needs from the environment.
+pub struct Context {
+    pub data_dir: PathBuf,
+    pub json: bool,
+}
+
+impl Context {
+    pub fn open_store(&self) -> Result<Store, advisor_desk_core::CoreError> {
+        Store::open(&paths::database_path(&self.data_dir))
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let ctx = Context {
+        data_dir: cli
+            .data_dir
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or_else(paths::data_dir),
+        json: cli.json,
+    };
+    let result = match cli.command {
+        Command::Clients(cmd) => clients_cmd::run(&ctx, cmd),
+        Command::Doctor => doctor_cmd::run(&ctx),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => output::error(&ctx, &e),
+    }
+}

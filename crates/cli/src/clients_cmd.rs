@@ -1,0 +1,146 @@
+//! `clients add|list|show|archive`.
+
+use std::process::ExitCode;
+
+use clap::{Subcommand, ValueEnum};
+
+use advisor_desk_core::clients::{Client, ClientKind, NewClient};
+use advisor_desk_core::CoreError;
+
+use crate::{output, Context};
+
+/// Who the audit log records for changes made from the command line.
+const ACTOR: &str = "cli";
+
+#[derive(Subcommand)]
+pub enum ClientsCommand {
+    /// Add a client.
+    Add {
+        /// Full name of the person or household.
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_enum, default_value = "person")]
+        kind: KindArg,
+        #[arg(long)]
+        email: Option<String>,
+        #[arg(long)]
+        phone: Option<String>,
+        #[arg(long)]
+        notes: Option<String>,
+    },
+    /// List clients (archived ones with --archived).
+    List {
+        #[arg(long)]
+        archived: bool,
+    },
+    /// Show one client.
+    Show { id: i64 },
+    /// Archive a client: hidden from the book, data kept.
+    Archive { id: i64 },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum KindArg {
+    Person,
+    Household,
+}
+
+impl From<KindArg> for ClientKind {
+    fn from(k: KindArg) -> Self {
+        match k {
+            KindArg::Person => ClientKind::Person,
+            KindArg::Household => ClientKind::Household,
+        }
+    }
+}
+
+pub fn run(ctx: &Context, cmd: ClientsCommand) -> Result<ExitCode, CoreError> {
+    let store = ctx.open_store()?;
+    match cmd {
+        ClientsCommand::Add {
+            name,
+            kind,
+            email,
+            phone,
+            notes,
+        } => {
+            let input = NewClient {
+                kind: Some(kind.into()),
+                name,
+                email,
+                phone,
+                notes,
+            };
+            let client = store.add_client(&input, ACTOR)?;
+            if ctx.json {
+                output::json(&client);
+            } else {
+                println!("Added client {} ({})", client.id, client.name);
+            }
+        }
+        ClientsCommand::List { archived } => {
+            let clients = store.clients(archived)?;
+            if ctx.json {
+                output::json(&clients);
+            } else if clients.is_empty() {
+                println!("No clients yet. Add one with: advisor-desk-cli clients add --name \"…\"");
+            } else {
+                print_table(&clients);
+            }
+        }
+        ClientsCommand::Show { id } => {
+            let client = store.client(id)?;
+            if ctx.json {
+                output::json(&client);
+            } else {
+                print_client(&client);
+            }
+        }
+        ClientsCommand::Archive { id } => {
+            let client = store.archive_client(id, ACTOR)?;
+            if ctx.json {
+                output::json(&client);
+            } else {
+                println!("Archived client {} ({})", client.id, client.name);
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_table(clients: &[Client]) {
+    let width = clients
+        .iter()
+        .map(|c| c.name.chars().count())
+        .max()
+        .unwrap_or(4)
+        .max(4);
+    println!("{:>5}  {:<width$}  {:<9}  E-MAIL", "ID", "NAME", "KIND");
+    for c in clients {
+        let name = if c.archived {
+            format!("{} (archived)", c.name)
+        } else {
+            c.name.clone()
+        };
+        println!(
+            "{:>5}  {:<width$}  {:<9}  {}",
+            c.id,
+            name,
+            c.kind.as_str(),
+            c.email.as_deref().unwrap_or("")
+        );
+    }
+}
+
+fn print_client(c: &Client) {
+    println!("Client {}", c.id);
+    println!("  name:     {}", c.name);
+    println!("  kind:     {}", c.kind.as_str());
+    println!("  e-mail:   {}", c.email.as_deref().unwrap_or("—"));
+    println!("  phone:    {}", c.phone.as_deref().unwrap_or("—"));
+    println!("  archived: {}", if c.archived { "yes" } else { "no" });
+    println!("  added:    {}", c.created_at);
+    if !c.notes.is_empty() {
+        println!("  notes:    {}", c.notes);
+    }
+}

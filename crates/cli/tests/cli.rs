@@ -1,0 +1,172 @@
+//! The CLI as a script would use it: real binary, real SQLite file in a temp folder.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn cli(data_dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_advisor-desk-cli"))
+        .args(args)
+        .env("ADVISOR_DESK_DATA_DIR", data_dir)
+        // No Secret Service for these tests: the keychain must be reported as unavailable.
+        .env(
+            "DBUS_SESSION_BUS_ADDRESS",
+            "unix:path=/nonexistent/advisor-desk-test-bus",
+        )
+        .output()
+        .expect("run advisor-desk-cli")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn add_list_show_archive_round_trip_with_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let added = cli(
+        dir.path(),
+        &[
+            "--json",
+            "clients",
+            "add",
+            "--name",
+            "Lucía Fernández",
+            "--email",
+            "lucia@example.es",
+        ],
+    );
+    assert!(added.status.success(), "{}", stderr(&added));
+    let client: serde_json::Value = serde_json::from_str(&stdout(&added)).unwrap();
+    let id = client["id"].as_i64().unwrap();
+    assert_eq!(client["name"], "Lucía Fernández");
+    assert_eq!(client["kind"], "person");
+
+    cli(
+        dir.path(),
+        &[
+            "clients",
+            "add",
+            "--name",
+            "Martin household",
+            "--kind",
+            "household",
+        ],
+    );
+    let list = cli(dir.path(), &["--json", "clients", "list"]);
+    let clients: Vec<serde_json::Value> = serde_json::from_str(&stdout(&list)).unwrap();
+    assert_eq!(clients.len(), 2);
+
+    let shown = cli(dir.path(), &["clients", "show", &id.to_string()]);
+    assert!(stdout(&shown).contains("lucia@example.es"));
+
+    let archived = cli(dir.path(), &["clients", "archive", &id.to_string()]);
+    assert!(archived.status.success());
+    let list = cli(dir.path(), &["--json", "clients", "list"]);
+    let clients: Vec<serde_json::Value> = serde_json::from_str(&stdout(&list)).unwrap();
+    assert_eq!(clients.len(), 1, "archived clients are hidden by default");
+    let all = cli(dir.path(), &["clients", "list", "--archived"]);
+    assert!(stdout(&all).contains("(archived)"));
+    // The data really is in the SQLite file in the data folder.
+    assert!(dir.path().join("advisor-desk.sqlite3").exists());
+}
+
+#[test]
+fn an_empty_book_says_how_to_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = cli(dir.path(), &["clients", "list"]);
+    assert!(out.status.success());
+    assert!(stdout(&out).contains("No clients yet"));
+}
+
+#[test]
+fn unknown_client_exits_3_with_a_message() {
+    let dir = tempfile::tempdir().unwrap();
+    for cmd in ["show", "archive"] {
+        let out = cli(dir.path(), &["clients", cmd, "999"]);
+        assert_eq!(out.status.code(), Some(3), "{cmd}");
+        assert!(
+            stderr(&out).contains("client 999 was not found"),
+            "{}",
+            stderr(&out)
+        );
+    }
+    let json = cli(dir.path(), &["--json", "clients", "show", "999"]);
+    let err: serde_json::Value = serde_json::from_str(stderr(&json).trim()).unwrap();
+    assert_eq!(err["error"]["code"], "not_found");
+}
+
+#[test]
+fn empty_name_exits_4_with_a_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = cli(dir.path(), &["clients", "add", "--name", "   "]);
+    assert_eq!(out.status.code(), Some(4));
+    assert!(
+        stderr(&out).contains("a client needs a name"),
+        "{}",
+        stderr(&out)
+    );
+    let bad_mail = cli(
+        dir.path(),
+        &["clients", "add", "--name", "A", "--email", "nope"],
+    );
+    assert_eq!(bad_mail.status.code(), Some(4));
+    assert!(stderr(&bad_mail).contains("not an e-mail address"));
+}
+
+#[test]
+fn a_non_numeric_id_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = cli(dir.path(), &["clients", "show", "abc"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("invalid value 'abc'"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_database_that_cannot_be_opened_exits_5() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("advisor-desk.sqlite3"), vec![b'x'; 4096]).unwrap();
+    let out = cli(dir.path(), &["clients", "list"]);
+    assert_eq!(out.status.code(), Some(5));
+    assert!(
+        stderr(&out).contains("cannot open the database"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_data_folder_that_is_a_file_exits_with_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("not-a-folder");
+    std::fs::write(&file, b"x").unwrap();
+    let out = cli(&file, &["clients", "list"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).starts_with("error: "), "{}", stderr(&out));
+}
+
+#[test]
+fn doctor_reports_database_and_an_unavailable_keychain() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = cli(dir.path(), &["--json", "doctor"]);
+    assert_eq!(
+        out.status.code(),
+        Some(7),
+        "unhealthy without a keychain: {}",
+        stderr(&out)
+    );
+    let report: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(report["integrity"], "ok");
+    assert_eq!(report["schema_version"], report["supported_schema_version"]);
+    assert_eq!(report["keychain"]["status"], "failed");
+    assert_eq!(report["keychain"]["error"]["code"], "keychain_unavailable");
+    assert_eq!(report["provider_environment"], "sandbox");
+    assert_eq!(report["data_dir"], dir.path().display().to_string());
+}

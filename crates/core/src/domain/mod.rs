@@ -1,0 +1,16 @@
+//! The normalised domain model both providers are turned into, and the vocabulary the sync
+//! engine speaks: connection states and classified provider failures.
+
+pub mod asset_class;
+pub mod dedupe;
+pub mod failure;
+pub mod model;
+pub mod status;
+
+pub use asset_class::AssetClass;
+pub use failure::{Actor, FailureKind, ProviderFailure};
+pub use model::{
+    Account, AccountKind, Card, Holding, Institution, Liability, LiabilityKind, Provider,
+    Snapshot, SnapshotParts, Transaction,
+};
+pub use status::{ConnectionStatus, RemoteState, RemoteStatus};
