@@ -10,7 +10,7 @@ pub mod status;
 pub use asset_class::AssetClass;
 pub use failure::{Actor, FailureKind, ProviderFailure};
 pub use model::{
-    Account, AccountKind, Card, Holding, Institution, Liability, LiabilityKind, Provider,
-    Snapshot, SnapshotParts, Transaction,
+    Account, AccountKind, Card, Holding, Institution, Liability, LiabilityKind, Provider, Snapshot,
+    SnapshotParts, Transaction,
 };
 pub use status::{ConnectionStatus, RemoteState, RemoteStatus};

@@ -1,0 +1,8 @@
+//! Read models for one client: net worth and allocation (one figure per currency: currencies
+//! are never added together), newest transactions, and full-text search over descriptions.
+
+mod portfolio;
+mod transactions;
+
+pub use portfolio::{allocation, net_worth, AllocationSlice, NetWorth};
+pub use transactions::{newest_transactions, search_transactions, TransactionRow};

@@ -1,0 +1,448 @@
+//! Runs syncs: one connection at a time through the seed-003 state machine, or many with
+//! bounded concurrency, where one failing connection never stops the others.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rusqlite::params;
+use serde::Serialize;
+
+use super::call_log::CallBuffer;
+use super::cancel::CancelToken;
+use super::connections::Connection;
+use super::gateway::ProviderGateway;
+use super::progress::{ProgressSink, SyncProgress, SyncStep};
+use super::snapshot_writer::{write_snapshot, WriteStats};
+use crate::domain::{
+    ConnectionStatus, FailureKind, Provider, ProviderFailure, RemoteState, Snapshot,
+};
+use crate::error::{CoreError, IpcError, Result};
+use crate::secrets::{Secret, SecretStore};
+use crate::store::Store;
+use crate::time::{self, Timestamp};
+
+#[derive(Debug, Clone)]
+pub struct SyncOptions {
+    /// Connections synced at the same time.
+    pub concurrency: usize,
+    /// First wait between status polls while the provider is still pending; doubles up to
+    /// `status_poll_max`.
+    pub status_poll_initial: Duration,
+    pub status_poll_max: Duration,
+    /// How long one sync waits for a pending credential before giving up until next time.
+    pub status_deadline: Duration,
+    /// `trigger` written to `sync_runs` (`manual`, `cli`, `schedule` …).
+    pub trigger: String,
+}
+
+impl Default for SyncOptions {
+    fn default() -> Self {
+        SyncOptions {
+            concurrency: 8,
+            status_poll_initial: Duration::from_secs(2),
+            status_poll_max: Duration::from_secs(30),
+            status_deadline: Duration::from_secs(120),
+            trigger: "manual".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "snake_case", tag = "result")]
+pub enum SyncResult {
+    Synced {
+        stats: WriteStats,
+    },
+    Failed {
+        failure: ProviderFailure,
+    },
+    /// Not a provider problem: keychain, database.
+    Error {
+        error: IpcError,
+    },
+    Cancelled,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ConnectionOutcome {
+    pub connection_id: i64,
+    pub client_id: i64,
+    pub provider: Provider,
+    pub status: ConnectionStatus,
+    #[serde(flatten)]
+    pub result: SyncResult,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SyncSummary {
+    pub total: usize,
+    pub synced: usize,
+    pub failed: usize,
+    pub cancelled: usize,
+    pub rows_written: u64,
+    pub elapsed_ms: u64,
+    pub outcomes: Vec<ConnectionOutcome>,
+}
+
+#[derive(Clone)]
+pub struct SyncEngine {
+    store: Arc<Store>,
+    secrets: Arc<dyn SecretStore>,
+    gateways: HashMap<Provider, Arc<dyn ProviderGateway>>,
+    calls: Arc<CallBuffer>,
+    options: SyncOptions,
+}
+
+impl SyncEngine {
+    /// `calls` is the buffer the provider clients record into; the engine flushes it to the
+    /// store after each connection.
+    pub fn new(
+        store: Arc<Store>,
+        secrets: Arc<dyn SecretStore>,
+        gateways: Vec<Arc<dyn ProviderGateway>>,
+        calls: Arc<CallBuffer>,
+        options: SyncOptions,
+    ) -> Self {
+        let gateways = gateways.into_iter().map(|g| (g.provider(), g)).collect();
+        SyncEngine {
+            store,
+            secrets,
+            gateways,
+            calls,
+            options,
+        }
+    }
+
+    pub fn store(&self) -> &Arc<Store> {
+        &self.store
+    }
+
+    /// Connections a scheduled refresh should try now: not removed, and not waiting for a
+    /// retry time in the future.
+    pub fn due_connections(&self, now: Timestamp) -> Result<Vec<i64>> {
+        Ok(self
+            .store
+            .connections(None)?
+            .into_iter()
+            .filter(|c| c.status != ConnectionStatus::Removed)
+            .filter(|c| c.next_retry_at.is_none_or(|at| at <= now))
+            .map(|c| c.id)
+            .collect())
+    }
+
+    /// Syncs the given connections, at most `concurrency` at a time.
+    pub async fn sync_many(
+        &self,
+        ids: Vec<i64>,
+        progress: ProgressSink,
+        cancel: CancelToken,
+    ) -> SyncSummary {
+        let started = Instant::now();
+        let total = ids.len();
+        let done = Arc::new(AtomicUsize::new(0));
+        let permits = Arc::new(tokio::sync::Semaphore::new(self.options.concurrency.max(1)));
+        let mut set = tokio::task::JoinSet::new();
+        for (index, id) in ids.into_iter().enumerate() {
+            let engine = self.clone();
+            let permits = permits.clone();
+            let (progress, cancel, done) = (progress.clone(), cancel.clone(), done.clone());
+            set.spawn(async move {
+                let _permit = permits.acquire_owned().await.ok();
+                let report = |step| {
+                    progress(SyncProgress {
+                        done: done.load(Ordering::SeqCst),
+                        total,
+                        connection_id: id,
+                        step,
+                    })
+                };
+                let outcome = if cancel.is_cancelled() {
+                    engine.cancelled_outcome(id)
+                } else {
+                    tokio::select! {
+                        o = engine.sync_one(id, &report) => o,
+                        _ = cancel.cancelled() => engine.cancelled_outcome(id),
+                    }
+                };
+                done.fetch_add(1, Ordering::SeqCst);
+                report(match &outcome.result {
+                    SyncResult::Cancelled => SyncStep::Cancelled,
+                    r => SyncStep::Finished {
+                        status: outcome.status,
+                        ok: matches!(r, SyncResult::Synced { .. }),
+                    },
+                });
+                (index, outcome)
+            });
+        }
+        let mut outcomes = Vec::with_capacity(total);
+        while let Some(joined) = set.join_next().await {
+            match joined {
+                Ok(pair) => outcomes.push(pair),
+                Err(e) => tracing::error!(error = %e, "a sync task panicked"),
+            }
+        }
+        outcomes.sort_by_key(|(i, _)| *i);
+        let mut summary = SyncSummary {
+            total,
+            elapsed_ms: started.elapsed().as_millis() as u64,
+            ..Default::default()
+        };
+        for (_, o) in outcomes {
+            match &o.result {
+                SyncResult::Synced { stats } => {
+                    summary.synced += 1;
+                    summary.rows_written += stats.written();
+                }
+                SyncResult::Cancelled => summary.cancelled += 1,
+                _ => summary.failed += 1,
+            }
+            summary.outcomes.push(o);
+        }
+        summary
+    }
+
+    fn cancelled_outcome(&self, id: i64) -> ConnectionOutcome {
+        let (client_id, provider, status) = match self.store.connection(id) {
+            Ok(c) => (c.client_id, c.provider, c.status),
+            Err(_) => (0, Provider::Flanks, ConnectionStatus::Pending),
+        };
+        ConnectionOutcome {
+            connection_id: id,
+            client_id,
+            provider,
+            status,
+            result: SyncResult::Cancelled,
+        }
+    }
+
+    /// Syncs one connection and records the outcome (status, timestamps, sync run).
+    pub async fn sync_one(&self, id: i64, report: &(dyn Fn(SyncStep) + Sync)) -> ConnectionOutcome {
+        let conn = match self.blocking(move |s| s.store.connection(id)).await {
+            Ok(c) => c,
+            Err(e) => {
+                return ConnectionOutcome {
+                    connection_id: id,
+                    client_id: 0,
+                    provider: Provider::Flanks,
+                    status: ConnectionStatus::Pending,
+                    result: SyncResult::Error { error: e.into() },
+                }
+            }
+        };
+        let started = time::now();
+        let fetched = self.fetch(&conn, report).await;
+        let (client_id, provider) = (conn.client_id, conn.provider);
+        let trigger = self.options.trigger.clone();
+        let result = match fetched {
+            Ok(Ok(snapshot)) => {
+                report(SyncStep::Saving);
+                self.blocking(move |s| {
+                    s.record_success(&conn, &snapshot, started, &trigger)
+                        .map(|(st, status)| (SyncResult::Synced { stats: st }, status))
+                })
+                .await
+            }
+            Ok(Err(failure)) => {
+                self.blocking(move |s| {
+                    s.record_failure(&conn, &failure, started, &trigger)
+                        .map(|(failure, status)| (SyncResult::Failed { failure }, status))
+                })
+                .await
+            }
+            Err(e) => Err(e),
+        };
+        let calls = self.calls.clone();
+        // The call log is for troubleshooting: losing it must not fail a sync.
+        if let Err(e) = self.blocking(move |s| calls.flush(&s.store)).await {
+            tracing::warn!(error = %e, "cannot write the provider call log");
+        }
+        match result {
+            Ok((result, status)) => ConnectionOutcome {
+                connection_id: id,
+                client_id,
+                provider,
+                status,
+                result,
+            },
+            Err(e) => ConnectionOutcome {
+                connection_id: id,
+                client_id,
+                provider,
+                status: self
+                    .store
+                    .connection(id)
+                    .map(|c| c.status)
+                    .unwrap_or(ConnectionStatus::Pending),
+                result: SyncResult::Error { error: e.into() },
+            },
+        }
+    }
+
+    /// Status polling (pending → ready with backoff and a deadline), then the snapshot.
+    /// The outer error is ours (keychain, missing gateway); the inner one the provider's.
+    async fn fetch(
+        &self,
+        conn: &Connection,
+        report: &(dyn Fn(SyncStep) + Sync),
+    ) -> Result<Result<Snapshot, ProviderFailure>> {
+        let gateway = self.gateways.get(&conn.provider).cloned().ok_or_else(|| {
+            CoreError::invalid(format!("{} is not configured", conn.provider.as_str()))
+        })?;
+        let key = conn.secret_key()?;
+        let token: Secret = self
+            .blocking(move |s| Ok(s.secrets.get(&key)?))
+            .await?
+            .ok_or_else(|| {
+                CoreError::invalid(
+                    "the connection's token is missing from the keychain: connect it again",
+                )
+            })?;
+        report(SyncStep::CheckingStatus);
+        let deadline = Instant::now() + self.options.status_deadline;
+        let mut wait = self.options.status_poll_initial;
+        loop {
+            let status = match gateway.status(&token).await {
+                Ok(s) => s,
+                Err(f) => return Ok(Err(f)),
+            };
+            match status.state {
+                RemoteState::Ready => break,
+                RemoteState::PendingSca => {
+                    return Ok(Err(ProviderFailure::new(FailureKind::ScaRequired)))
+                }
+                RemoteState::Blocked => return Ok(Err(ProviderFailure::new(FailureKind::Blocked))),
+                RemoteState::Pending => {
+                    if Instant::now() + wait > deadline {
+                        return Ok(Err(ProviderFailure::new(FailureKind::Pending)));
+                    }
+                    report(SyncStep::WaitingForProvider);
+                    tokio::time::sleep(wait).await;
+                    wait = (wait * 2).min(self.options.status_poll_max);
+                }
+            }
+        }
+        report(SyncStep::Fetching);
+        Ok(gateway.snapshot(&token).await)
+    }
+
+    fn record_success(
+        &self,
+        conn: &Connection,
+        snapshot: &Snapshot,
+        started: Timestamp,
+        trigger: &str,
+    ) -> Result<(WriteStats, ConnectionStatus)> {
+        let now = time::now();
+        let now_s = time::to_db(now);
+        self.store.write(|tx| {
+            let stats = write_snapshot(tx, conn.id, snapshot, now)?;
+            let institution_name = snapshot.institution.name.clone();
+            tx.execute(
+                "UPDATE connections SET status = 'ready', action_by = 'nobody',
+                     provider_code = NULL, provider_message = NULL, last_attempt_at = ?2,
+                     last_success_at = ?2, data_as_of = coalesce(?3, data_as_of),
+                     next_retry_at = NULL, consecutive_failures = 0,
+                     institution_name = coalesce(institution_name, ?4), updated_at = ?2
+                 WHERE id = ?1",
+                params![
+                    conn.id,
+                    now_s,
+                    snapshot.data_as_of.map(time::to_db),
+                    institution_name
+                ],
+            )?;
+            tx.execute(
+                "INSERT INTO sync_runs (connection_id, trigger, started_at, finished_at, outcome,
+                     rows_inserted, rows_updated, rows_unchanged, rows_skipped)
+                 VALUES (?1, ?2, ?3, ?4, 'ok', ?5, ?6, ?7, ?8)",
+                params![
+                    conn.id,
+                    trigger,
+                    time::to_db(started),
+                    now_s,
+                    stats.inserted as i64,
+                    (stats.updated + stats.retired) as i64,
+                    stats.unchanged as i64,
+                    stats.skipped as i64
+                ],
+            )?;
+            Ok((stats, ConnectionStatus::Ready))
+        })
+    }
+
+    fn record_failure(
+        &self,
+        conn: &Connection,
+        failure: &ProviderFailure,
+        started: Timestamp,
+        trigger: &str,
+    ) -> Result<(ProviderFailure, ConnectionStatus)> {
+        let now = time::now();
+        let now_s = time::to_db(now);
+        let status = conn.status.after_failure(failure.kind);
+        let failures = conn.consecutive_failures.saturating_add(1);
+        let mut failure = failure.clone();
+        if failure.kind.is_transient() && failure.retry_at.is_none() {
+            failure.retry_at = Some(now + retry_backoff(failure.kind, failures));
+        }
+        self.store.write(|tx| {
+            tx.execute(
+                "UPDATE connections SET status = ?2, action_by = ?3, provider_code = ?4,
+                     provider_message = ?5, last_attempt_at = ?6, next_retry_at = ?7,
+                     consecutive_failures = ?8, updated_at = ?6
+                 WHERE id = ?1",
+                params![
+                    conn.id,
+                    status.as_str(),
+                    status.action_by().as_str(),
+                    failure
+                        .provider_code
+                        .as_deref()
+                        .unwrap_or(failure.kind.as_str()),
+                    failure.to_string(),
+                    now_s,
+                    failure.retry_at.map(time::to_db),
+                    failures
+                ],
+            )?;
+            tx.execute(
+                "INSERT INTO sync_runs (connection_id, trigger, started_at, finished_at, outcome,
+                     error_code)
+                 VALUES (?1, ?2, ?3, ?4, 'failed', ?5)",
+                params![
+                    conn.id,
+                    trigger,
+                    time::to_db(started),
+                    now_s,
+                    failure.kind.as_str()
+                ],
+            )?;
+            Ok(())
+        })?;
+        Ok((failure, status))
+    }
+
+    /// Runs blocking store / keychain work off the async threads.
+    async fn blocking<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&SyncEngine) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let engine = self.clone();
+        tokio::task::spawn_blocking(move || f(&engine))
+            .await
+            .map_err(|e| CoreError::invalid(format!("a background task failed: {e}")))?
+    }
+}
+
+/// When to retry after a transient failure: 5 minutes, doubling per consecutive failure, at
+/// most 6 hours. Pending credentials are checked again after 10 minutes.
+pub fn retry_backoff(kind: FailureKind, consecutive_failures: u32) -> chrono::Duration {
+    if kind == FailureKind::Pending {
+        return chrono::Duration::minutes(10);
+    }
+    let exp = consecutive_failures.saturating_sub(1).min(7);
+    chrono::Duration::minutes(5 * (1i64 << exp)).min(chrono::Duration::hours(6))
+}

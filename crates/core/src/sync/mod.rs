@@ -1,0 +1,22 @@
+//! The sync engine: per-connection state machine, atomic snapshot writes, bounded concurrent
+//! syncs of many connections with progress and cancellation. Provider specifics stay behind
+//! [`ProviderGateway`], implemented by the `advisor-desk-providers` crate.
+
+pub mod call_log;
+pub mod cancel;
+pub mod connections;
+pub mod engine;
+pub mod gateway;
+pub mod progress;
+pub mod snapshot_writer;
+
+pub use call_log::{CallBuffer, CallLog, ProviderCall};
+pub use cancel::CancelToken;
+pub use connections::{Connection, NewConnection};
+pub use engine::{ConnectionOutcome, SyncEngine, SyncOptions, SyncResult, SyncSummary};
+pub use gateway::ProviderGateway;
+pub use progress::{SyncProgress, SyncStep};
+pub use snapshot_writer::{write_snapshot, WriteStats};
+
+#[cfg(test)]
+mod tests;

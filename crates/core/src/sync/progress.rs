@@ -1,0 +1,31 @@
+//! Progress events for a progress bar: connections done / total and the current step.
+
+use serde::Serialize;
+
+use crate::domain::ConnectionStatus;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "step")]
+pub enum SyncStep {
+    CheckingStatus,
+    /// The provider is still collecting data; the engine polls again.
+    WaitingForProvider,
+    Fetching,
+    Saving,
+    Finished {
+        status: ConnectionStatus,
+        ok: bool,
+    },
+    Cancelled,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct SyncProgress {
+    pub done: usize,
+    pub total: usize,
+    pub connection_id: i64,
+    #[serde(flatten)]
+    pub step: SyncStep,
+}
+
+pub type ProgressSink = std::sync::Arc<dyn Fn(SyncProgress) + Send + Sync>;
