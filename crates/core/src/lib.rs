@@ -6,11 +6,14 @@
 
 pub mod clients;
 pub mod doctor;
+pub mod domain;
 pub mod error;
 pub mod money;
 pub mod paths;
+pub mod reads;
 pub mod secrets;
 pub mod store;
+pub mod sync;
 pub mod time;
 
 pub use error::{CoreError, ErrorCode, IpcError};
