@@ -1,1 +1,3 @@
 //! Test-only helpers (WebDriver client, keychain session).
+
+pub mod webdriver;

@@ -1,0 +1,45 @@
+import { render, screen } from '@testing-library/svelte';
+import userEvent from '@testing-library/user-event';
+import { createRawSnippet } from 'svelte';
+import { afterEach, describe, expect, it } from 'vitest';
+import { setLocale } from '../i18n/i18n.svelte';
+import AppShell from './AppShell.svelte';
+
+const children = createRawSnippet(() => ({ render: () => '<p>screen</p>' }));
+
+describe('App shell', () => {
+  afterEach(() => setLocale('en'));
+
+  it('shows the product name, version and a Sandbox badge in the sandbox', () => {
+    render(AppShell, {
+      props: { info: { version: '0.1.0', provider_environment: 'sandbox' }, children },
+    });
+    expect(screen.getByTestId('product-name')).toHaveTextContent('Advisor Desk');
+    expect(screen.getByTestId('sandbox-badge')).toHaveTextContent('Sandbox');
+    expect(screen.getByText('Version 0.1.0')).toBeInTheDocument();
+    expect(screen.getByRole('navigation', { name: 'Main' })).toBeInTheDocument();
+    expect(screen.getByText('screen')).toBeInTheDocument();
+  });
+
+  it('has no badge in production or before the info arrives', () => {
+    const { unmount } = render(AppShell, {
+      props: { info: { version: '0.1.0', provider_environment: 'production' }, children },
+    });
+    expect(screen.queryByTestId('sandbox-badge')).toBeNull();
+    unmount();
+    render(AppShell, { props: { info: null, children } });
+    expect(screen.queryByTestId('sandbox-badge')).toBeNull();
+  });
+
+  it('switches the language from the sidebar and remembers it', async () => {
+    render(AppShell, {
+      props: { info: { version: '0.1.0', provider_environment: 'sandbox' }, children },
+    });
+    await userEvent.selectOptions(screen.getByLabelText('Language'), 'fr');
+    expect(screen.getByRole('link', { name: 'Clients' })).toBeInTheDocument();
+    expect(screen.getByLabelText('Langue')).toHaveValue('fr');
+    expect(localStorage.getItem('advisor-desk.locale')).toBe('fr');
+    await userEvent.selectOptions(screen.getByLabelText('Langue'), 'es');
+    expect(screen.getByRole('link', { name: 'Clientes' })).toHaveAttribute('aria-current', 'page');
+  });
+});

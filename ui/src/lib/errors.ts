@@ -1,0 +1,17 @@
+// Which "what to do next" sentence goes with an error code from the core.
+import type { MessageKey } from './i18n/i18n.svelte';
+
+const HINTS: Record<string, MessageKey> = {
+  invalid_input: 'error.invalid_input',
+  not_found: 'error.not_found',
+  schema_too_new: 'error.schema_too_new',
+  database: 'error.database',
+  io: 'error.io',
+  keychain: 'error.keychain',
+  keychain_locked: 'error.keychain',
+  keychain_unavailable: 'error.keychain',
+};
+
+export function errorHintKey(code: string): MessageKey {
+  return HINTS[code] ?? 'error.unknown';
+}
