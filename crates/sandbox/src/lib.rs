@@ -1,1 +1,175 @@
-//! Placeholder: filled in by its issue.
+//! A local imitation of the Flanks (Spain) and Flinks (Canada) services: the APIs, the link
+//! pages, the test institutions (TestBank, Flinks Capital), a seeded book of clients, and a
+//! control plane under `/_sandbox/` for moving time, forcing states and injecting faults.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), advisor_desk_sandbox::SandboxError> {
+//! let sandbox = advisor_desk_sandbox::Sandbox::start(Default::default())?;
+//! let base = sandbox.base_url(); // http://127.0.0.1:PORT for every API and page
+//! sandbox.shutdown().await;
+//! # Ok(()) }
+//! ```
+
+pub mod book;
+pub mod checkdigits;
+mod clock;
+mod config;
+pub mod control;
+pub mod faults;
+mod flanks;
+mod flinks;
+pub mod guesses;
+mod html;
+pub mod rng;
+mod server;
+mod state;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::{Json, Router};
+use serde_json::json;
+use tokio::sync::watch;
+
+pub use config::SandboxConfig;
+pub use control::client::{ControlError, ForcedState, SandboxControl};
+pub use control::BookEntry;
+pub use faults::{FaultKind, FaultRule};
+
+/// The sandbox Application's credentials (`POST /v0/token`).
+pub const FLANKS_CLIENT_ID: &str = "sbx-flanks-client-advisor-desk";
+pub const FLANKS_CLIENT_SECRET: &str = "sbx-secret-flanks-client-7f3c9e21d84b4a0f9c6e5b2a1d0c8f47";
+/// The documented toolbox customer id.
+pub const FLINKS_CUSTOMER_ID: &str = "43387ca6-0391-4c82-857d-70d95f087ecb";
+/// `flinks-auth-key` for GenerateAuthorizeToken.
+pub const FLINKS_SECRET_KEY: &str = "sbx-secret-flinks-auth-key-2c8e4f1a9b7d4e6c8a0f3b5d7e9c1a2b";
+/// `x-api-key` for the data endpoints.
+pub const FLINKS_API_KEY: &str = "sbx-secret-flinks-api-key-5e1d9c7b3a2f4e8d9c6b0a1f2e3d4c5b";
+/// A link that exists from the start, redirecting to the app's custom scheme.
+pub const DEFAULT_LINK_TOKEN: &str = "sbx-link-default-advisor-desk";
+pub const DEFAULT_REDIRECT_URI: &str = "advisordesk://link/callback";
+
+#[derive(Debug, thiserror::Error)]
+pub enum SandboxError {
+    #[error("cannot bind the sandbox to {addr}: {source}")]
+    Bind {
+        addr: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the sandbox must be started from inside a tokio runtime")]
+    NoRuntime,
+    #[error("waiting for Ctrl-C failed: {0}")]
+    Signal(std::io::Error),
+}
+
+pub(crate) fn flanks_lifecycle_force(
+    world: &mut state::World,
+    token: &str,
+    state: &str,
+) -> Option<Option<String>> {
+    flanks::lifecycle::force(world, token, state)
+}
+
+fn app(state: Arc<state::AppState>) -> Router {
+    Router::new()
+        .merge(flanks::router())
+        .merge(flinks::router())
+        .merge(control::router())
+        .fallback(|| async {
+            (StatusCode::NOT_FOUND, Json(json!({"error": "Not found"}))).into_response()
+        })
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            faults::middleware,
+        ))
+        .with_state(state)
+}
+
+pub struct Sandbox;
+
+impl Sandbox {
+    /// Binds `127.0.0.1:0` and serves on the current tokio runtime.
+    pub fn start(config: SandboxConfig) -> Result<SandboxHandle, SandboxError> {
+        Self::start_on(config, SocketAddr::from(([127, 0, 0, 1], 0)))
+    }
+
+    pub fn start_on(
+        config: SandboxConfig,
+        addr: SocketAddr,
+    ) -> Result<SandboxHandle, SandboxError> {
+        let rt = tokio::runtime::Handle::try_current().map_err(|_| SandboxError::NoRuntime)?;
+        let bind_err = |source| SandboxError::Bind {
+            addr: addr.to_string(),
+            source,
+        };
+        let std_listener = std::net::TcpListener::bind(addr).map_err(bind_err)?;
+        std_listener.set_nonblocking(true).map_err(bind_err)?;
+        let local = std_listener.local_addr().map_err(bind_err)?;
+        let _guard = rt.enter();
+        let listener = tokio::net::TcpListener::from_std(std_listener).map_err(bind_err)?;
+        let state = Arc::new(state::AppState::new(config));
+        let (tx, rx) = watch::channel(false);
+        let task = rt.spawn(server::run(listener, app(state), rx));
+        Ok(SandboxHandle {
+            addr: local,
+            shutdown: tx,
+            task: Some(task),
+        })
+    }
+}
+
+pub struct SandboxHandle {
+    addr: SocketAddr,
+    shutdown: watch::Sender<bool>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl SandboxHandle {
+    /// `http://127.0.0.1:PORT`: the base of the Flanks API, the link pages and the Flinks
+    /// API; the Flinks widget is at `{base_url}/flinks-connect/v2/`.
+    pub fn base_url(&self) -> String {
+        server::base_url(self.addr)
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub fn control(&self) -> SandboxControl {
+        SandboxControl::new(self.base_url())
+    }
+
+    /// Stops accepting and closes every open connection.
+    pub async fn shutdown(mut self) {
+        let _ = self.shutdown.send(true);
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for SandboxHandle {
+    fn drop(&mut self) {
+        let _ = self.shutdown.send(true);
+    }
+}
+
+/// Runs the sandbox on `addr` until Ctrl-C (the CLI's `sandbox serve`).
+pub async fn serve(config: SandboxConfig, addr: SocketAddr) -> Result<(), SandboxError> {
+    let handle = Sandbox::start_on(config, addr)?;
+    let base = handle.base_url();
+    println!("Advisor Desk sandbox listening on {base}");
+    println!("  Flanks API + link:  {base}/v0/…  {base}/link?token={DEFAULT_LINK_TOKEN}");
+    println!("  Flinks API:         {base}/v3/{FLINKS_CUSTOMER_ID}/BankingServices/…");
+    println!("  Flinks Connect:     {base}/flinks-connect/v2/?demo=true");
+    println!("  Control plane:      {base}/_sandbox/book");
+    tracing::info!(%base, "sandbox started");
+    tokio::signal::ctrl_c()
+        .await
+        .map_err(SandboxError::Signal)?;
+    handle.shutdown().await;
+    Ok(())
+}

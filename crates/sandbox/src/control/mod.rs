@@ -1,0 +1,234 @@
+//! The control plane under `/_sandbox/`: things only a sandbox can do (move time, force
+//! states, inject faults, read stats). Tests provoke conditions here, never in the app.
+
+pub mod client;
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use crate::faults::FaultRule;
+use crate::html::{self, esc};
+use crate::state::AppState;
+
+pub fn router() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/_sandbox/reset", post(reset))
+        .route("/_sandbox/clock/advance", post(advance))
+        .route("/_sandbox/refresh", post(refresh))
+        .route("/_sandbox/credentials/force", post(force))
+        .route("/_sandbox/codes/release", post(release))
+        .route(
+            "/_sandbox/faults",
+            post(add_fault).delete(clear_faults).get(list_faults),
+        )
+        .route("/_sandbox/stats", get(stats))
+        .route("/_sandbox/book", get(book))
+        .route("/_sandbox/landing", get(landing))
+}
+
+fn bad(msg: impl Into<String>) -> Response {
+    (StatusCode::BAD_REQUEST, Json(json!({"error": msg.into()}))).into_response()
+}
+
+fn parse<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, Response> {
+    let body: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
+        b"{}"
+    } else {
+        body
+    };
+    serde_json::from_slice(body).map_err(|e| bad(format!("invalid body: {e}")))
+}
+
+async fn reset(State(app): State<Arc<AppState>>) -> Response {
+    app.reset();
+    Json(json!({"ok": true})).into_response()
+}
+
+#[derive(Deserialize)]
+struct Advance {
+    seconds: i64,
+}
+
+async fn advance(State(app): State<Arc<AppState>>, body: Bytes) -> Response {
+    let a: Advance = match parse(&body) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    if a.seconds < 0 {
+        return bad("seconds must not be negative");
+    }
+    let before = app.clock.now().date_naive();
+    app.clock.advance(a.seconds);
+    let now = app.clock.now();
+    // Crossing midnight runs the daily refresh, as the real service does once a day.
+    let refreshed = if now.date_naive() > before {
+        app.world().refresh(now)
+    } else {
+        0
+    };
+    Json(json!({"now": now.to_rfc3339(), "refreshed": refreshed})).into_response()
+}
+
+async fn refresh(State(app): State<Arc<AppState>>) -> Response {
+    let now = app.clock.now();
+    let n = app.world().refresh(now);
+    Json(json!({"refreshed": n})).into_response()
+}
+
+#[derive(Deserialize)]
+struct Force {
+    credentials_token: String,
+    state: String,
+}
+
+async fn force(State(app): State<Arc<AppState>>, body: Bytes) -> Response {
+    let f: Force = match parse(&body) {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    if !matches!(f.state.as_str(), "pending_sca" | "blocked" | "ready") {
+        return bad("state must be pending_sca, blocked or ready");
+    }
+    let mut world = app.world();
+    match crate::flanks_lifecycle_force(&mut world, &f.credentials_token, &f.state) {
+        Some(token) => Json(json!({"token": token})).into_response(),
+        None => bad("unknown credentials_token"),
+    }
+}
+
+#[derive(Deserialize)]
+struct Release {
+    code: Option<String>,
+}
+
+async fn release(State(app): State<Arc<AppState>>, body: Bytes) -> Response {
+    let r: Release = match parse(&body) {
+        Ok(r) => r,
+        Err(resp) => return resp,
+    };
+    let now = app.clock.now();
+    let mut world = app.world();
+    let mut n = 0;
+    for c in world.codes.iter_mut().filter(|c| c.delayed && !c.used) {
+        if r.code.as_deref().is_none_or(|x| x == c.code) {
+            c.release_at = c.release_at.min(now);
+            n += 1;
+        }
+    }
+    if n == 0 && r.code.is_some() {
+        return bad("unknown or already used code");
+    }
+    Json(json!({"released": n})).into_response()
+}
+
+async fn add_fault(State(app): State<Arc<AppState>>, body: Bytes) -> Response {
+    let rule: FaultRule = match parse(&body) {
+        Ok(r) => r,
+        Err(r) => return r,
+    };
+    if let Err(e) = rule.validate() {
+        return bad(e);
+    }
+    app.faults
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .rules
+        .push(rule);
+    Json(json!({"ok": true})).into_response()
+}
+
+async fn clear_faults(State(app): State<Arc<AppState>>) -> Response {
+    app.faults
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .rules
+        .clear();
+    Json(json!({"ok": true})).into_response()
+}
+
+async fn list_faults(State(app): State<Arc<AppState>>) -> Response {
+    let rules = app
+        .faults
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .rules
+        .clone();
+    Json(rules).into_response()
+}
+
+async fn stats(State(app): State<Arc<AppState>>) -> Response {
+    let stats = app.stats.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    Json(json!({"calls": stats})).into_response()
+}
+
+/// One seeded credential as `GET /_sandbox/book` lists it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct BookEntry {
+    pub provider: String,
+    /// credentials_token (Flanks) or loginId (Flinks).
+    pub token: String,
+    pub external_id: Option<String>,
+    pub holders: Vec<String>,
+    pub bank: String,
+    /// The bank login, so a test can try to link it again (CREDENTIALS_ALREADY_EXIST).
+    pub username: String,
+}
+
+async fn book(State(app): State<Arc<AppState>>) -> Response {
+    let world = app.world();
+    let mut out: Vec<BookEntry> = world
+        .creds
+        .iter()
+        .map(|c| BookEntry {
+            provider: "flanks".into(),
+            token: c.data.token.clone(),
+            external_id: c.data.external_id.clone(),
+            holders: c.data.holders.iter().map(|h| h.name.clone()).collect(),
+            bank: c.data.bank.clone(),
+            username: c.data.username.clone(),
+        })
+        .collect();
+    out.extend(world.flinks.iter().map(|l| BookEntry {
+        provider: "flinks".into(),
+        token: l.data.login_id.clone(),
+        external_id: None,
+        holders: vec![l.data.holder_name.clone()],
+        bank: "FlinksCapital".into(),
+        username: l.data.username.clone(),
+    }));
+    Json(out).into_response()
+}
+
+/// An http redirect target for browser tests: shows the query it received.
+async fn landing(RawQuery(raw): RawQuery) -> Response {
+    let raw = raw.unwrap_or_default();
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(&raw).unwrap_or_default();
+    let rows: String = pairs
+        .iter()
+        .map(|(k, v)| {
+            format!(
+                "<div><b>{}</b> = <code data-key=\"{}\">{}</code></div>",
+                esc(k),
+                esc(k),
+                esc(v)
+            )
+        })
+        .collect();
+    let body = format!(
+        "<h1>Redirect received</h1><pre id=\"query\">{}</pre>{rows}",
+        esc(&raw)
+    );
+    let _: Option<Value> = None;
+    html::respond(
+        StatusCode::OK,
+        html::page(html::FLANKS, "Landing", (0, 0), &body, ""),
+    )
+}

@@ -1,0 +1,369 @@
+//! The Connect v2 session page: connector list, credentials, challenge, with the
+//! `Processing:*` statuses observable between steps, ending in a 302 to
+//! `redirect_url?session_id=…`. Sessions are single use.
+
+use std::sync::Arc;
+
+use axum::extract::{Form, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde::Deserialize;
+
+use super::link_page::{append_query, redirect, sca_prompt};
+use super::{lifecycle, testbank};
+use crate::book::{bank, BANKS};
+use crate::html::{self, esc, FLANKS};
+use crate::state::{AppState, Attempt, ScaKind, Session, SessionNext};
+
+fn gone(title: &str, msg: &str, status: StatusCode) -> Response {
+    html::error_page(FLANKS, status, title, msg)
+}
+
+fn bank_of(connector: &str) -> Option<&'static crate::book::Bank> {
+    connector.strip_prefix("esp:").and_then(bank)
+}
+
+#[derive(Deserialize)]
+pub struct ShowQuery {
+    connector: Option<String>,
+}
+
+pub async fn show(
+    State(app): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    Query(q): Query<ShowQuery>,
+) -> Response {
+    let world = app.world();
+    let Some(s) = world.sessions.iter().find(|s| s.session_id == id) else {
+        return gone(
+            "Session not found",
+            "This connection session does not exist.",
+            StatusCode::NOT_FOUND,
+        );
+    };
+    if s.status.starts_with("Finished") {
+        return gone(
+            "Session already used",
+            "This connection session has finished. Ask for a new one.",
+            StatusCode::GONE,
+        );
+    }
+    if s.status == "Waiting:Challenge" {
+        if let Some(a) = &s.attempt {
+            return challenge_page(&id, a, None);
+        }
+    }
+    let chosen = q
+        .connector
+        .filter(|c| s.connector_ids.contains(c))
+        .or_else(|| (s.connector_ids.len() == 1).then(|| s.connector_ids[0].clone()));
+    match chosen.as_deref().and_then(bank_of) {
+        Some(b) => credentials_page(&id, b, None),
+        None => connector_page(s),
+    }
+}
+
+fn connector_page(s: &Session) -> Response {
+    let mut items = String::new();
+    for b in BANKS
+        .iter()
+        .filter(|b| s.connector_ids.contains(&format!("esp:{}", b.id)))
+    {
+        items.push_str(&format!(
+            "<a class=\"bank\" id=\"connector-{id}\" data-name=\"{ln}\" href=\"?connector=esp:{id}\">{logo}<span>{name}\
+             <small>esp:{id}</small></span><span class=\"chev\">&#8250;</span></a>",
+            id = esc(b.id),
+            ln = esc(&b.name.to_lowercase()),
+            logo = html::logo(b.name, b.colour),
+            name = esc(b.name),
+        ));
+    }
+    let body = format!(
+        "<h1>Connect your bank</h1><p class=\"sub\">Choose the institution you want to connect. \
+         Flanks reads your data; it can never move money.</p><input class=\"search\" id=\"search\" \
+         placeholder=\"Search\" autocomplete=\"off\"><div class=\"list\">{items}</div>"
+    );
+    let script = "document.getElementById('search').addEventListener('input',function(e){var q=e.target.value.toLowerCase();\
+        document.querySelectorAll('.bank').forEach(function(b){b.style.display=b.dataset.name.indexOf(q)>=0?'':'none'})});";
+    html::respond(
+        StatusCode::OK,
+        html::page(FLANKS, "Connect your bank", (1, 3), &body, script),
+    )
+}
+
+fn credentials_page(id: &str, b: &crate::book::Bank, error: Option<&str>) -> Response {
+    let err = error
+        .map(|e| format!("<div class=\"err\" id=\"error-message\">{}</div>", esc(e)))
+        .unwrap_or_default();
+    let body = format!(
+        "<h1>Log in to {name}</h1><div class=\"chosen\">{logo}<div><b>{name}</b></div></div>{err}\
+         <form method=\"post\" action=\"/connect/session/{sid}/login\"><input type=\"hidden\" name=\"connector\" \
+         value=\"esp:{bid}\"><label for=\"username\">User</label><input type=\"text\" id=\"username\" name=\"username\" \
+         required autocomplete=\"off\"><label for=\"password\">Password</label><input type=\"password\" id=\"password\" \
+         name=\"password\" required><button class=\"btn\" id=\"submit\" type=\"submit\">Connect</button></form>\
+         <form method=\"post\" action=\"/connect/session/{sid}/abort\"><button class=\"btn ghost\" id=\"cancel\">Cancel</button></form>",
+        name = esc(b.name),
+        logo = html::logo(b.name, b.colour),
+        sid = esc(id),
+        bid = esc(b.id),
+    );
+    html::respond(
+        StatusCode::OK,
+        html::page(FLANKS, "Log in", (2, 3), &body, ""),
+    )
+}
+
+fn challenge_page(id: &str, a: &Attempt, error: Option<&str>) -> Response {
+    let (title, text, label) = sca_prompt(a.kind);
+    let err = error
+        .map(|e| format!("<div class=\"err\" id=\"error-message\">{}</div>", esc(e)))
+        .unwrap_or_default();
+    let body = format!(
+        "<h1 id=\"sca-title\">{title}</h1><p class=\"sub\">{text}</p>{err}<form method=\"post\" \
+         action=\"/connect/session/{sid}/challenge\"><label for=\"sca-answer\">{label}</label><input type=\"text\" \
+         id=\"sca-answer\" name=\"answer\" required autocomplete=\"one-time-code\"><button class=\"btn\" id=\"sca-submit\" \
+         type=\"submit\">Verify</button></form>",
+        sid = esc(id),
+    );
+    html::respond(StatusCode::OK, html::page(FLANKS, title, (3, 3), &body, ""))
+}
+
+/// "Connecting to your bank…": the session is `Processing:*` until the page continues.
+fn processing_page(id: &str) -> Response {
+    let body = format!(
+        "<div class=\"center\"><div class=\"spinner\"></div><h1>Connecting to your bank…</h1><p class=\"sub\">\
+         This takes a few seconds.</p><a id=\"continue\" href=\"/connect/session/{sid}/continue\">Continue</a></div>",
+        sid = esc(id)
+    );
+    let script = format!(
+        "setTimeout(function(){{location.href='/connect/session/'+{}+'/continue'}},800);",
+        html::js_string(id)
+    );
+    html::respond(
+        StatusCode::OK,
+        html::page(FLANKS, "Connecting", (3, 3), &body, &script),
+    )
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    connector: String,
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+}
+
+pub async fn login(
+    State(app): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    Form(f): Form<LoginForm>,
+) -> Response {
+    let now = app.clock.now();
+    let mut guard = app.world();
+    let world = &mut *guard;
+    let Some(idx) = world.sessions.iter().position(|s| s.session_id == id) else {
+        return gone(
+            "Session not found",
+            "This connection session does not exist.",
+            StatusCode::NOT_FOUND,
+        );
+    };
+    if world.sessions[idx].status != "Waiting:ProvideCredentials" {
+        return gone(
+            "Session already used",
+            "This connection session has finished.",
+            StatusCode::GONE,
+        );
+    }
+    let Some(b) =
+        bank_of(&f.connector).filter(|_| world.sessions[idx].connector_ids.contains(&f.connector))
+    else {
+        return gone(
+            "Unknown institution",
+            "Choose an institution from the list.",
+            StatusCode::BAD_REQUEST,
+        );
+    };
+    let username = f.username.trim().to_string();
+    if username.is_empty() {
+        return credentials_page(&id, b, Some("Enter your user."));
+    }
+    // A session for a login we already hold reconnects it (sessions serve reconnection).
+    let existing = world
+        .creds
+        .iter()
+        .find(|c| c.data.bank == b.id && c.data.username == username)
+        .map(|c| c.data.token.clone());
+    let mut attempt = Attempt {
+        bank: b.id.to_string(),
+        username,
+        password: f.password.clone(),
+        kind: ScaKind::Sms,
+        existing,
+    };
+    let next = match testbank::login(&f.password) {
+        testbank::LoginOutcome::Fail(code) => SessionNext::Finish(Err(testbank::v2_error(code))),
+        testbank::LoginOutcome::UnsupportedSca => {
+            SessionNext::Finish(Err(testbank::v2_error("UNSUPPORTED")))
+        }
+        testbank::LoginOutcome::Sca(kind) => {
+            attempt.kind = kind;
+            SessionNext::Challenge
+        }
+        outcome => {
+            let errored = outcome == testbank::LoginOutcome::DataErrorAccount;
+            let r = lifecycle::complete(
+                world,
+                app.config.seed,
+                app.config.pending_delay,
+                now,
+                &attempt,
+                None,
+                errored,
+            );
+            SessionNext::Finish(r.map_err(testbank::v2_error))
+        }
+    };
+    let s = &mut world.sessions[idx];
+    s.status = "Processing:ProvideCredentials";
+    s.attempt = Some(attempt);
+    s.next = Some(next);
+    processing_page(&id)
+}
+
+pub async fn proceed(State(app): State<Arc<AppState>>, Path(id): Path<String>) -> Response {
+    let mut world = app.world();
+    let Some(s) = world.sessions.iter_mut().find(|s| s.session_id == id) else {
+        return gone(
+            "Session not found",
+            "This connection session does not exist.",
+            StatusCode::NOT_FOUND,
+        );
+    };
+    match s.next.take() {
+        Some(SessionNext::Challenge) => {
+            s.status = "Waiting:Challenge";
+            match &s.attempt {
+                Some(a) => challenge_page(&id, a, None),
+                None => gone("Session error", "Start again.", StatusCode::BAD_REQUEST),
+            }
+        }
+        Some(SessionNext::Finish(result)) => {
+            match result {
+                Ok(token) => {
+                    s.status = "Finished:OK";
+                    s.connection_id = Some(token);
+                }
+                Err(code) => {
+                    s.status = "Finished:Error";
+                    s.error_code = Some(code);
+                }
+            }
+            let pairs = vec![("session_id".to_string(), s.session_id.clone())];
+            redirect(&append_query(&s.redirect_url, &pairs))
+        }
+        None if s.status.starts_with("Finished") => gone(
+            "Session already used",
+            "This connection session has finished.",
+            StatusCode::GONE,
+        ),
+        None => {
+            // Nothing pending: show whatever step the session is at.
+            let sid = s.session_id.clone();
+            drop(world);
+            show_sync(&app, &sid)
+        }
+    }
+}
+
+fn show_sync(app: &AppState, id: &str) -> Response {
+    let world = app.world();
+    match world.sessions.iter().find(|s| s.session_id == id) {
+        Some(s) if s.status == "Waiting:Challenge" => match &s.attempt {
+            Some(a) => challenge_page(id, a, None),
+            None => connector_page(s),
+        },
+        Some(s) => connector_page(s),
+        None => gone(
+            "Session not found",
+            "This connection session does not exist.",
+            StatusCode::NOT_FOUND,
+        ),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ChallengeForm {
+    #[serde(default)]
+    answer: String,
+}
+
+pub async fn challenge(
+    State(app): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    Form(f): Form<ChallengeForm>,
+) -> Response {
+    let now = app.clock.now();
+    let mut guard = app.world();
+    let world = &mut *guard;
+    let Some(idx) = world.sessions.iter().position(|s| s.session_id == id) else {
+        return gone(
+            "Session not found",
+            "This connection session does not exist.",
+            StatusCode::NOT_FOUND,
+        );
+    };
+    let s = &world.sessions[idx];
+    let (true, Some(attempt)) = (s.status == "Waiting:Challenge", s.attempt.clone()) else {
+        return gone(
+            "Session already used",
+            "This step is no longer valid.",
+            StatusCode::GONE,
+        );
+    };
+    let next = match testbank::sca_answer(&f.answer) {
+        Ok(()) => {
+            let r = lifecycle::complete(
+                world,
+                app.config.seed,
+                app.config.pending_delay,
+                now,
+                &attempt,
+                None,
+                false,
+            );
+            SessionNext::Finish(r.map_err(testbank::v2_error))
+        }
+        Err(code) => SessionNext::Finish(Err(testbank::v2_error(code))),
+    };
+    let s = &mut world.sessions[idx];
+    s.status = "Processing:Challenge";
+    s.next = Some(next);
+    processing_page(&id)
+}
+
+/// Cancel: the session ends in error. [guess] the v2 list has no "aborted" code; we use
+/// `UserInteractionNeeded`.
+pub async fn abort(State(app): State<Arc<AppState>>, Path(id): Path<String>) -> Response {
+    let mut world = app.world();
+    let Some(s) = world.sessions.iter_mut().find(|s| s.session_id == id) else {
+        return gone(
+            "Session not found",
+            "This connection session does not exist.",
+            StatusCode::NOT_FOUND,
+        );
+    };
+    if s.status.starts_with("Finished") {
+        return gone(
+            "Session already used",
+            "This connection session has finished.",
+            StatusCode::GONE,
+        );
+    }
+    s.status = "Finished:Error";
+    s.error_code = Some("UserInteractionNeeded");
+    let pairs = vec![("session_id".to_string(), s.session_id.clone())];
+    redirect(&append_query(&s.redirect_url, &pairs))
+}
