@@ -55,3 +55,113 @@ pub async fn add_client(
 ) -> Result<Client, CommandError> {
     add_client_in(&state, &client)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use advisor_desk_core::clients::ClientKind;
+    use advisor_desk_core::Store;
+
+    use super::*;
+
+    fn open(dir: &Path) -> AppState {
+        AppState::open(dir)
+    }
+
+    #[test]
+    fn commands_add_and_list_through_a_real_database_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = open(dir.path());
+        assert!(list_clients_in(&state).unwrap().is_empty());
+        let added = add_client_in(
+            &state,
+            &NewClient {
+                kind: Some(ClientKind::Household),
+                name: "Álvarez family".into(),
+                email: Some("alvarez@example.es".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(added.kind, ClientKind::Household);
+        drop(state);
+
+        // A new state on the same folder (an app restart) lists it.
+        let state = open(dir.path());
+        let names: Vec<_> = list_clients_in(&state)
+            .unwrap()
+            .into_iter()
+            .map(|c| c.name)
+            .collect();
+        assert_eq!(names, ["Álvarez family"]);
+        let audit = Store::open(&dir.path().join("advisor-desk.sqlite3"))
+            .unwrap()
+            .audit_log(5)
+            .unwrap();
+        assert_eq!(audit[0].actor, "advisor");
+    }
+
+    #[test]
+    fn bad_input_comes_back_as_code_and_message() {
+        let state = AppState::from_store(Store::open_in_memory().unwrap());
+        let err = add_client_in(
+            &state,
+            &NewClient {
+                name: "Carla".into(),
+                email: Some("nope".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap_err();
+        assert_eq!(
+            serde_json::to_value(&err).unwrap(),
+            serde_json::json!({
+                "code": "invalid_input",
+                "message": "\"nope\" is not an e-mail address"
+            })
+        );
+    }
+
+    #[test]
+    fn the_ui_payload_deserialises_into_the_cores_input() {
+        // Exactly what ui/src/lib/api.ts sends as the `client` argument.
+        let payload = serde_json::json!({
+            "kind": "person", "name": "Ana", "email": null, "phone": "+34 600 000 000", "notes": null
+        });
+        let input: NewClient = serde_json::from_value(payload).unwrap();
+        let state = AppState::from_store(Store::open_in_memory().unwrap());
+        let client = add_client_in(&state, &input).unwrap();
+        assert_eq!(client.phone.as_deref(), Some("+34 600 000 000"));
+        assert_eq!(client.email, None);
+    }
+
+    #[test]
+    fn app_info_reports_the_sandbox_until_the_environment_is_set() {
+        let state = AppState::from_store(Store::open_in_memory().unwrap());
+        let info = app_info_in(&state).unwrap();
+        assert_eq!(info.provider_environment, "sandbox");
+        assert_eq!(info.version, env!("CARGO_PKG_VERSION"));
+        state
+            .store()
+            .unwrap()
+            .set_setting(PROVIDER_ENVIRONMENT_SETTING, "production")
+            .unwrap();
+        assert_eq!(
+            app_info_in(&state).unwrap().provider_environment,
+            "production"
+        );
+    }
+
+    #[test]
+    fn a_database_that_does_not_open_makes_every_command_answer_with_the_reason() {
+        let dir = tempfile::tempdir().unwrap();
+        // A directory where the database file should be: SQLite cannot open it.
+        std::fs::create_dir(dir.path().join("advisor-desk.sqlite3")).unwrap();
+        let state = open(dir.path());
+        let err = list_clients_in(&state).unwrap_err();
+        assert_eq!(err.0.code, "database");
+        assert!(err.0.message.contains("advisor-desk.sqlite3"), "{err}");
+        assert_eq!(app_info_in(&state).unwrap_err(), err);
+    }
+}

@@ -475,15 +475,24 @@ impl DriverProcess {
         Ok(driver)
     }
 
-    /// `tauri-driver --port P --native-driver <native>`; `envs` reach the app it launches.
+    /// `tauri-driver --port P --native-port Q --native-driver <native>`; `envs` reach the
+    /// app it launches. Both ports are free ones, so several apps can be driven at once
+    /// (tauri-driver's fixed default native port would make parallel runs collide).
     pub fn tauri_driver(
         tauri_driver: &Path,
         native_driver: &Path,
         envs: &[(&str, &Path)],
         log: Option<&Path>,
     ) -> Result<DriverProcess> {
+        let native_port = free_port().map_err(|e| WebDriverError::Spawn {
+            program: tauri_driver.display().to_string(),
+            reason: format!("no free port: {e}"),
+        })?;
         let mut cmd = Command::new(tauri_driver);
-        cmd.arg("--native-driver").arg(native_driver);
+        cmd.arg("--native-driver")
+            .arg(native_driver)
+            .arg("--native-port")
+            .arg(native_port.to_string());
         for (k, v) in envs {
             cmd.env(k, v);
         }

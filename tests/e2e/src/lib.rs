@@ -1,1 +1,7 @@
-//! End-to-end tests live in tests/.
+//! End-to-end tests of the real app live in `tests/`; they are `#[ignore]`d so a plain
+//! `cargo test --workspace` skips them. Run them against a built binary:
+//!
+//! ```sh
+//! ADVISOR_DESK_APP=$(scripts/build-app.sh | tail -n1) \
+//!   xvfb-run -a dbus-run-session -- cargo test -p advisor-desk-e2e -- --ignored
+//! ```

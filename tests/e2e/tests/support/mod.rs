@@ -1,0 +1,123 @@
+//! Starting the real app under `tauri-driver` (WebKitWebDriver) for one test.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use advisor_desk_testkit::webdriver::{DriverProcess, Session};
+use serde_json::json;
+
+/// Env var naming the app binary built with the UI embedded (`scripts/build-app.sh`).
+pub const APP_ENV: &str = "ADVISOR_DESK_APP";
+/// How long the app may take to show its first screen on a busy CI machine.
+pub const STARTUP: Duration = Duration::from_secs(60);
+/// How long one UI action may take to show its effect.
+pub const ACTION: Duration = Duration::from_secs(15);
+
+pub fn app_binary() -> PathBuf {
+    let Some(path) = std::env::var_os(APP_ENV).filter(|v| !v.is_empty()) else {
+        panic!(
+            "{APP_ENV} is not set: build the app with `scripts/build-app.sh` and set \
+             {APP_ENV} to the path it prints (./dev test does both)"
+        );
+    };
+    let path = PathBuf::from(path);
+    assert!(
+        path.is_file(),
+        "{APP_ENV}={} is not a file; build it with scripts/build-app.sh",
+        path.display()
+    );
+    path
+}
+
+fn tool(env: &str, default: impl FnOnce() -> PathBuf) -> PathBuf {
+    std::env::var_os(env)
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(default)
+}
+
+pub fn tauri_driver() -> PathBuf {
+    tool("TAURI_DRIVER", || {
+        let home = std::env::var_os("HOME")
+            .map(PathBuf::from)
+            .unwrap_or_default();
+        let cargo_bin = home.join(".cargo/bin/tauri-driver");
+        if cargo_bin.is_file() {
+            cargo_bin
+        } else {
+            PathBuf::from("tauri-driver")
+        }
+    })
+}
+
+pub fn native_driver() -> PathBuf {
+    tool("WEBKIT_WEBDRIVER", || {
+        PathBuf::from("/usr/bin/WebKitWebDriver")
+    })
+}
+
+/// Where screenshots and driver logs go, so a failure on CI can be looked at.
+pub fn artifacts_dir() -> PathBuf {
+    let dir = tool("ADVISOR_DESK_E2E_ARTIFACTS", || {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.artifacts/e2e")
+    });
+    std::fs::create_dir_all(&dir).expect("create the e2e artifacts folder");
+    dir
+}
+
+/// One run of the app: the driver process (its Drop stops the app too) and the session.
+pub struct RunningApp {
+    pub session: Session,
+    _driver: DriverProcess,
+}
+
+impl RunningApp {
+    /// Starts the app with `data_dir` as its data folder and waits for its first screen.
+    pub fn start(data_dir: &Path, log_name: &str) -> RunningApp {
+        let app = app_binary();
+        let log = artifacts_dir().join(format!("{log_name}.driver.log"));
+        let driver = DriverProcess::tauri_driver(
+            &tauri_driver(),
+            &native_driver(),
+            &[("ADVISOR_DESK_DATA_DIR", data_dir)],
+            Some(&log),
+        )
+        .unwrap_or_else(|e| panic!("tauri-driver did not start: {e}"));
+        let session = Session::new(
+            driver.url(),
+            json!({ "tauri:options": { "application": app } }),
+        )
+        .unwrap_or_else(|e| panic!("the app did not start under the driver: {e}"));
+        let running = RunningApp {
+            session,
+            _driver: driver,
+        };
+        running
+            .session
+            .wait_for_css("[data-testid=add-client-form]", STARTUP)
+            .unwrap_or_else(|e| running.fail(log_name, &format!("first screen: {e}")));
+        running
+    }
+
+    /// Saves a screenshot next to the driver log, then panics with `what`.
+    pub fn fail(&self, name: &str, what: &str) -> ! {
+        let shot = artifacts_dir().join(format!("{name}.failure.png"));
+        let _ = self.session.screenshot(&shot);
+        panic!("{what} (screenshot: {})", shot.display());
+    }
+
+    /// Ends the session, which closes the app window, and stops the driver.
+    pub fn quit(self) {
+        self.session.delete().expect("end the WebDriver session");
+    }
+}
+
+/// The names shown in the client list, top to bottom.
+pub fn listed_names(session: &Session) -> Vec<String> {
+    session
+        .find_all("[data-testid=client-row] [data-testid=client-name]")
+        .expect("read the client list")
+        .iter()
+        .map(|el| session.text(el).expect("read a client name"))
+        .collect()
+}
