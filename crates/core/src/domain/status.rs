@@ -107,6 +107,21 @@ pub enum RemoteState {
 pub struct RemoteStatus {
     pub state: RemoteState,
     pub data_as_of: Option<Timestamp>,
+    /// The institution the provider names for the credential, when it says.
+    pub institution_id: Option<String>,
+    /// Products the provider says it failed to extract (Flanks `errored.product`).
+    pub errored_products: Vec<String>,
+}
+
+impl RemoteStatus {
+    pub fn ready() -> Self {
+        RemoteStatus {
+            state: RemoteState::Ready,
+            data_as_of: None,
+            institution_id: None,
+            errored_products: Vec::new(),
+        }
+    }
 }
 
 #[cfg(test)]

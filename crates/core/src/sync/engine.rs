@@ -303,13 +303,13 @@ impl SyncEngine {
         report(SyncStep::CheckingStatus);
         let deadline = Instant::now() + self.options.status_deadline;
         let mut wait = self.options.status_poll_initial;
-        loop {
+        let status = loop {
             let status = match gateway.status(&token).await {
                 Ok(s) => s,
                 Err(f) => return Ok(Err(f)),
             };
             match status.state {
-                RemoteState::Ready => break,
+                RemoteState::Ready => break status,
                 RemoteState::PendingSca => {
                     return Ok(Err(ProviderFailure::new(FailureKind::ScaRequired)))
                 }
@@ -323,9 +323,14 @@ impl SyncEngine {
                     wait = (wait * 2).min(self.options.status_poll_max);
                 }
             }
-        }
+        };
         report(SyncStep::Fetching);
-        Ok(gateway.snapshot(&token).await)
+        Ok(gateway.snapshot(&token, &status).await.map(|mut snap| {
+            if snap.data_as_of.is_none() {
+                snap.data_as_of = status.data_as_of;
+            }
+            snap
+        }))
     }
 
     fn record_success(

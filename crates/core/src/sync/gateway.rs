@@ -14,6 +14,11 @@ pub trait ProviderGateway: Send + Sync {
     /// a status endpoint answer `Ready` without a call.
     async fn status(&self, token: &Secret) -> Result<RemoteStatus, ProviderFailure>;
 
-    /// Everything the provider holds for the credential, normalised.
-    async fn snapshot(&self, token: &Secret) -> Result<Snapshot, ProviderFailure>;
+    /// Everything the provider holds for the credential, normalised. `status` is the answer
+    /// of [`status`](Self::status) in this same sync.
+    async fn snapshot(
+        &self,
+        token: &Secret,
+        status: &RemoteStatus,
+    ) -> Result<Snapshot, ProviderFailure>;
 }

@@ -117,9 +117,6 @@ fn write_accounts(
             existing.insert(key, (id, r.get(2)?, r.get(3)?));
         }
     }
-    if !snap.parts.accounts {
-        return Ok((map, stats));
-    }
     let mut claimed: HashSet<String> = HashSet::new();
     for a in &snap.accounts {
         let key = dedupe::account_key(a);
@@ -201,7 +198,8 @@ fn write_accounts(
         };
         map.insert(a.provider_id.clone(), (id, key));
     }
-    for (key, (id, _, presence)) in &existing {
+    // Only a complete account list can say that an account is gone.
+    for (key, (id, _, presence)) in existing.iter().filter(|_| snap.parts.accounts) {
         if !claimed.contains(key) && presence == "active" {
             db.prepare_cached(
                 "UPDATE accounts SET presence = 'missing', row_hash = 0 WHERE id = ?1",

@@ -44,11 +44,15 @@ impl ProviderGateway for FakeGateway {
         let state = next.unwrap_or(Ok(RemoteState::Ready))?;
         Ok(RemoteStatus {
             state,
-            data_as_of: None,
+            ..RemoteStatus::ready()
         })
     }
 
-    async fn snapshot(&self, token: &Secret) -> Result<Snapshot, ProviderFailure> {
+    async fn snapshot(
+        &self,
+        token: &Secret,
+        _status: &RemoteStatus,
+    ) -> Result<Snapshot, ProviderFailure> {
         if let Some(d) = self.delay {
             tokio::time::sleep(d).await;
         }
