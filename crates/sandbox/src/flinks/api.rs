@@ -427,8 +427,8 @@ async fn start_job(
         ));
     }
     let login_id = req.login_id.clone();
-    if let Some(job) = &req.job {
-        if job.kind == kind && now >= job.ready_at {
+    if let Some(job) = req.job.as_ref().filter(|j| j.kind == kind) {
+        if now >= job.ready_at {
             let params = job.body.clone();
             return Ok(Json(accounts_body(&world, &rid, &login_id, kind, &params)).into_response());
         }
