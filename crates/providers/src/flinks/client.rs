@@ -34,6 +34,8 @@ pub struct Challenge {
 pub enum AuthorizeOutcome {
     Authorized {
         request_id: String,
+        /// `Login.Id`: the loginId (a secret), as Authorize reports it.
+        login_id: Option<Secret>,
         institution: Option<String>,
         last_refresh: Option<chrono::DateTime<chrono::Utc>>,
     },
@@ -102,7 +104,6 @@ impl FlinksClient {
         request_id: Option<&str>,
         answers: Option<&BTreeMap<String, Vec<String>>>,
     ) -> Result<AuthorizeOutcome, ProviderFailure> {
-        let endpoint = "/BankingServices/Authorize";
         let mut body = json!({
             "LoginId": login_id.expose(),
             "MostRecentCached": mode == AuthorizeMode::Cached,
@@ -114,6 +115,29 @@ impl FlinksClient {
         if let Some(a) = answers {
             body["SecurityResponses"] = json!(a);
         }
+        self.send_authorize(body).await
+    }
+
+    /// Legacy direct Authorize with the bank login itself (Username / Password /
+    /// Institution), a live authorization; answers the same outcomes.
+    pub async fn authorize_direct(
+        &self,
+        username: &str,
+        password: &Secret,
+        institution: &str,
+    ) -> Result<AuthorizeOutcome, ProviderFailure> {
+        self.send_authorize(json!({
+            "Username": username,
+            "Password": password.expose(),
+            "Institution": institution,
+            "MostRecentCached": false,
+            "Save": true,
+        }))
+        .await
+    }
+
+    async fn send_authorize(&self, body: Value) -> Result<AuthorizeOutcome, ProviderFailure> {
+        let endpoint = "/BankingServices/Authorize";
         for round in 0..2 {
             let token = self.generate_authorize_token().await?;
             let call = Call::new(endpoint, Method::POST, self.url("Authorize"))
@@ -129,6 +153,10 @@ impl FlinksClient {
                 200 => Ok(AuthorizeOutcome::Authorized {
                     request_id: text(&v, "RequestId")
                         .ok_or_else(|| bad(endpoint, "no RequestId in the answer"))?,
+                    login_id: v
+                        .get("Login")
+                        .and_then(|l| lenient::text(&l.get("Id").cloned()))
+                        .map(Secret::new),
                     institution: text(&v, "Institution"),
                     last_refresh: v
                         .get("Login")
