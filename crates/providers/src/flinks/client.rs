@@ -118,6 +118,19 @@ impl FlinksClient {
         self.send_authorize(body).await
     }
 
+    /// Answers the security questions of a 203, on the same RequestId.
+    pub async fn answer_mfa(
+        &self,
+        request_id: &str,
+        answers: &BTreeMap<String, Vec<String>>,
+    ) -> Result<AuthorizeOutcome, ProviderFailure> {
+        self.send_authorize(json!({
+            "RequestId": request_id,
+            "SecurityResponses": answers,
+        }))
+        .await
+    }
+
     /// Legacy direct Authorize with the bank login itself (Username / Password /
     /// Institution), a live authorization; answers the same outcomes.
     pub async fn authorize_direct(
