@@ -29,7 +29,11 @@ fn main() {
     for i in 0..rows {
         let amount = (i as i64 * 7919) % 10_000 - 5_000;
         balance += amount;
-        bare.push(BareRow { id: format!("row-{i}"), amount, balance });
+        bare.push(BareRow {
+            id: format!("row-{i}"),
+            amount,
+            balance,
+        });
     }
     let baseline = started.elapsed();
     black_box(&bare);

@@ -14,7 +14,12 @@ async fn injected_faults_behave_as_asked() {
     let env = start();
     let tok = env.flanks_token().await;
     let ctl = env.sb.control();
-    let get = || env.http.get(env.url("/v0/bank/available")).bearer_auth(&tok).send();
+    let get = || {
+        env.http
+            .get(env.url("/v0/bank/available"))
+            .bearer_auth(&tok)
+            .send()
+    };
 
     let mut r = FaultRule::new("/v0/bank/available", FaultKind::Status);
     r.status = Some(503);
@@ -36,7 +41,10 @@ async fn injected_faults_behave_as_asked() {
         r.count = Some(1);
         ctl.add_fault(&r).await.unwrap();
         let text = get().await.unwrap().text().await.unwrap();
-        assert!(serde_json::from_str::<serde_json::Value>(&text).is_err(), "{kind:?}: {text}");
+        assert!(
+            serde_json::from_str::<serde_json::Value>(&text).is_err(),
+            "{kind:?}: {text}"
+        );
     }
 
     let mut r = FaultRule::new("/v0/bank/", FaultKind::Drop);
@@ -48,7 +56,13 @@ async fn injected_faults_behave_as_asked() {
     r.latency_ms = Some(5_000);
     r.count = Some(1);
     ctl.add_fault(&r).await.unwrap();
-    let t = env.http.get(env.url("/v0/bank/available")).bearer_auth(&tok).timeout(Duration::from_millis(200)).send().await;
+    let t = env
+        .http
+        .get(env.url("/v0/bank/available"))
+        .bearer_auth(&tok)
+        .timeout(Duration::from_millis(200))
+        .send()
+        .await;
     assert!(t.unwrap_err().is_timeout());
 
     let mut r = FaultRule::new("/v0/bank/", FaultKind::Latency);
@@ -63,8 +77,18 @@ async fn injected_faults_behave_as_asked() {
     let mut r = FaultRule::new("/v3/", FaultKind::Status);
     r.status = Some(502);
     ctl.add_fault(&r).await.unwrap();
-    let (s, v) = split(env.http.post(env.url("/v3/x/BankingServices/Authorize")).send().await.unwrap()).await;
-    assert_eq!((s, v["HttpStatusCode"].clone()), (502, serde_json::json!(502)));
+    let (s, v) = split(
+        env.http
+            .post(env.url("/v3/x/BankingServices/Authorize"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (s, v["HttpStatusCode"].clone()),
+        (502, serde_json::json!(502))
+    );
     ctl.clear_faults().await.unwrap();
 
     // Bad rules are refused with a message.
@@ -86,12 +110,21 @@ fn validate(creds: &[FlanksData]) -> usize {
     for c in creds {
         assert!(ids.insert(c.token.clone()), "duplicate token");
         for a in &c.accounts {
-            assert!(iban_is_valid(&a.iban) && spanish_iban_dc_is_valid(&a.iban), "{}", a.iban);
+            assert!(
+                iban_is_valid(&a.iban) && spanish_iban_dc_is_valid(&a.iban),
+                "{}",
+                a.iban
+            );
             assert!(ids.insert(format!("{}/{}", c.token, a._id)));
             let mut bal: Option<i64> = None;
             for t in c.transactions.iter().filter(|t| t.account_id == a._id) {
                 if let Some(b) = bal {
-                    assert_eq!(b + t.amount.cents(), t.balance.cents(), "running balance {}", t._id);
+                    assert_eq!(
+                        b + t.amount.cents(),
+                        t.balance.cents(),
+                        "running balance {}",
+                        t._id
+                    );
                 }
                 bal = Some(t.balance.cents());
             }
@@ -100,7 +133,11 @@ fn validate(creds: &[FlanksData]) -> usize {
             }
         }
         for t in &c.transactions {
-            assert!(ids.insert(t._id.clone()), "duplicate transaction id {}", t._id);
+            assert!(
+                ids.insert(t._id.clone()),
+                "duplicate transaction id {}",
+                t._id
+            );
         }
         for i in &c.investments {
             assert!(isin_is_valid(&i.isin), "{}", i.isin);
@@ -119,11 +156,22 @@ fn default_book_is_deterministic_and_valid() {
     let b = book::generate(42, 11, today);
     assert_eq!(a.flanks.len(), 8);
     assert_eq!(a.flinks.len(), 3);
-    assert_eq!(a.flanks[3].transactions.len(), b.flanks[3].transactions.len());
+    assert_eq!(
+        a.flanks[3].transactions.len(),
+        b.flanks[3].transactions.len()
+    );
     assert_eq!(a.flanks[3].accounts[0].iban, b.flanks[3].accounts[0].iban);
-    assert_ne!(book::generate(7, 11, today).flanks[3].accounts[0].iban, a.flanks[3].accounts[0].iban);
+    assert_ne!(
+        book::generate(7, 11, today).flanks[3].accounts[0].iban,
+        a.flanks[3].accounts[0].iban
+    );
     validate(&a.flanks);
-    let joint: Vec<_> = a.flanks.iter().flat_map(|c| &c.accounts).filter(|x| x.num_owners == 2).collect();
+    let joint: Vec<_> = a
+        .flanks
+        .iter()
+        .flat_map(|c| &c.accounts)
+        .filter(|x| x.num_owners == 2)
+        .collect();
     assert_eq!(joint.len(), 2);
     assert_eq!(joint[0].iban, joint[1].iban);
 }
@@ -140,5 +188,7 @@ fn large_book_validates() {
     let total = book::transaction_count(&big);
     assert!(total >= 100_000, "{total} rows");
     let rows = validate(&big.flanks);
-    println!("500-credential book: {total} transaction rows ({rows} Flanks account rows) in {took:?}");
+    println!(
+        "500-credential book: {total} transaction rows ({rows} Flanks account rows) in {took:?}"
+    );
 }

@@ -13,26 +13,65 @@ async fn documented_error_bodies() {
         .json(&json!({"client_id": FLANKS_CLIENT_ID, "client_secret": "wrong", "grant_type": "client_credentials"}))
         .send().await.unwrap();
     assert_eq!(split(r).await, (403, json!({"error": "access_denied"})));
-    let r = env.http.post(env.url("/v0/token")).body("{not json").send().await.unwrap();
-    assert_eq!(split(r).await, (400, json!({"error": "Missing fields: client_id, client_secret, grant_type"})));
-    let r = env.http.post(env.url("/v0/bank/credentials/status")).json(&json!({})).send().await.unwrap();
+    let r = env
+        .http
+        .post(env.url("/v0/token"))
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        split(r).await,
+        (
+            400,
+            json!({"error": "Missing fields: client_id, client_secret, grant_type"})
+        )
+    );
+    let r = env
+        .http
+        .post(env.url("/v0/bank/credentials/status"))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(split(r).await, (401, json!({"error": "Not authenticated"})));
-    let (s, v) = env.post("made-up", "/v0/bank/credentials/status", json!({"credentials_token": "x"})).await;
+    let (s, v) = env
+        .post(
+            "made-up",
+            "/v0/bank/credentials/status",
+            json!({"credentials_token": "x"}),
+        )
+        .await;
     assert_eq!((s, v), (401, json!({"error": "Invalid credentials"})));
 
     let tok = env.flanks_token().await;
-    let (s, v) = env.post(&tok, "/v0/bank/credentials/status", json!({})).await;
-    assert_eq!((s, v), (400, json!({"error": "Missing fields: credentials_token"})));
-    let (s, v) = env.post(&tok, "/v0/bank/credentials/data", json!({"credentials_token": "nope"})).await;
+    let (s, v) = env
+        .post(&tok, "/v0/bank/credentials/status", json!({}))
+        .await;
+    assert_eq!(
+        (s, v),
+        (400, json!({"error": "Missing fields: credentials_token"}))
+    );
+    let (s, v) = env
+        .post(
+            &tok,
+            "/v0/bank/credentials/data",
+            json!({"credentials_token": "nope"}),
+        )
+        .await;
     assert_eq!((s, v), (400, json!({"error": "Invalid credentials_token"})));
-    let (s, v) = env.post(&tok, "/v0/bank/credentials/list", json!({"page": "two"})).await;
+    let (s, v) = env
+        .post(&tok, "/v0/bank/credentials/list", json!({"page": "two"}))
+        .await;
     assert_eq!((s, v), (400, json!({"error": "Invalid page"})));
     let r = env.http.get(env.url("/v0/nothing")).send().await.unwrap();
     assert_eq!(split(r).await.0, 404);
 
     // Tokens expire on the sandbox clock.
     env.sb.control().advance_clock(3601).await.unwrap();
-    let (s, v) = env.post(&tok, "/v0/bank/credentials/list", json!({"page": 1})).await;
+    let (s, v) = env
+        .post(&tok, "/v0/bank/credentials/list", json!({"page": 1}))
+        .await;
     assert_eq!((s, v), (401, json!({"error": "Invalid credentials"})));
 }
 
@@ -44,77 +83,225 @@ async fn book_credentials_list_lifecycle_and_numeric_codes() {
     let flanks: Vec<_> = book.iter().filter(|b| b.provider == "flanks").collect();
     assert_eq!((flanks.len(), book.len() - flanks.len()), (8, 3));
     // The joint account appears in two clients' credentials with both owners.
-    let (_, a0) = env.post(&tok, "/v0/bank/credentials/account", json!({"credentials_token": flanks[0].token})).await;
-    let (_, a1) = env.post(&tok, "/v0/bank/credentials/account", json!({"credentials_token": flanks[1].token})).await;
-    let joint0 = a0.as_array().unwrap().iter().find(|a| a["numOwners"] == 2).unwrap().clone();
-    let joint1 = a1.as_array().unwrap().iter().find(|a| a["numOwners"] == 2).unwrap().clone();
+    let (_, a0) = env
+        .post(
+            &tok,
+            "/v0/bank/credentials/account",
+            json!({"credentials_token": flanks[0].token}),
+        )
+        .await;
+    let (_, a1) = env
+        .post(
+            &tok,
+            "/v0/bank/credentials/account",
+            json!({"credentials_token": flanks[1].token}),
+        )
+        .await;
+    let joint0 = a0
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["numOwners"] == 2)
+        .unwrap()
+        .clone();
+    let joint1 = a1
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["numOwners"] == 2)
+        .unwrap()
+        .clone();
     assert_eq!(joint0["iban"], joint1["iban"]);
     assert_ne!(flanks[0].holders[0], flanks[1].holders[0]);
 
-    let (s, list) = env.post(&tok, "/v0/bank/credentials/list", json!({"page": 1})).await;
+    let (s, list) = env
+        .post(&tok, "/v0/bank/credentials/list", json!({"page": 1}))
+        .await;
     assert_eq!(s, 200);
     assert_eq!(list["items"].as_array().unwrap().len(), 8);
     assert_eq!(list["items"][0]["status"], "ready");
 
     // Blocked: data readable, not updated by the daily refresh; others are.
     let c = &flanks[2].token;
-    env.sb.control().force(c, ForcedState::Blocked).await.unwrap();
-    let (_, before) = env.post(&tok, "/v0/bank/credentials/data", json!({"credentials_token": c})).await;
-    let (_, other_before) = env.post(&tok, "/v0/bank/credentials/data", json!({"credentials_token": flanks[3].token})).await;
+    env.sb
+        .control()
+        .force(c, ForcedState::Blocked)
+        .await
+        .unwrap();
+    let (_, before) = env
+        .post(
+            &tok,
+            "/v0/bank/credentials/data",
+            json!({"credentials_token": c}),
+        )
+        .await;
+    let (_, other_before) = env
+        .post(
+            &tok,
+            "/v0/bank/credentials/data",
+            json!({"credentials_token": flanks[3].token}),
+        )
+        .await;
     env.sb.control().advance_clock(3 * 86_400).await.unwrap();
     // The old access token expired with the clock: a client takes a new one.
     let tok = env.flanks_token().await;
-    let (s, after) = env.post(&tok, "/v0/bank/credentials/data", json!({"credentials_token": c})).await;
+    let (s, after) = env
+        .post(
+            &tok,
+            "/v0/bank/credentials/data",
+            json!({"credentials_token": c}),
+        )
+        .await;
     assert_eq!(s, 200);
     assert_eq!(before, after);
-    let (_, other_after) = env.post(&tok, "/v0/bank/credentials/data", json!({"credentials_token": flanks[3].token})).await;
+    let (_, other_after) = env
+        .post(
+            &tok,
+            "/v0/bank/credentials/data",
+            json!({"credentials_token": flanks[3].token}),
+        )
+        .await;
     assert!(other_after.as_array().unwrap().len() > other_before.as_array().unwrap().len());
 
     // A new credential that falls into Pending SCA before its first extraction: 50003.
-    let (_, page, _) = env.get_html(&format!("/link?token={}&bank=testbank", advisor_desk_sandbox::DEFAULT_LINK_TOKEN)).await;
-    let (_, _, loc) = env.post_form("/link/login", &[("q", &hidden(&page, "q")), ("username", "dora"), ("password", "x")]).await;
+    let (_, page, _) = env
+        .get_html(&format!(
+            "/link?token={}&bank=testbank",
+            advisor_desk_sandbox::DEFAULT_LINK_TOKEN
+        ))
+        .await;
+    let (_, _, loc) = env
+        .post_form(
+            "/link/login",
+            &[
+                ("q", &hidden(&page, "q")),
+                ("username", "dora"),
+                ("password", "x"),
+            ],
+        )
+        .await;
     let code = query_param(&loc.unwrap(), "code").unwrap();
-    let (_, ex) = env.post(&tok, "/v0/platform/link", json!({"code": code})).await;
+    let (_, ex) = env
+        .post(&tok, "/v0/platform/link", json!({"code": code}))
+        .await;
     let new = ex["credentials_token"].as_str().unwrap().to_string();
-    env.sb.control().force(&new, ForcedState::PendingSca).await.unwrap();
-    let (s, v) = env.post(&tok, "/v0/bank/credentials/portfolio", json!({"credentials_token": new})).await;
-    assert_eq!((s, v["code"].clone(), v["error"].clone()), (400, json!(50003), json!("SCA_REQUIRED")));
+    env.sb
+        .control()
+        .force(&new, ForcedState::PendingSca)
+        .await
+        .unwrap();
+    let (s, v) = env
+        .post(
+            &tok,
+            "/v0/bank/credentials/portfolio",
+            json!({"credentials_token": new}),
+        )
+        .await;
+    assert_eq!(
+        (s, v["code"].clone(), v["error"].clone()),
+        (400, json!(50003), json!("SCA_REQUIRED"))
+    );
 
     // DATA_ERROR_PRODUCT_ACCOUNT: created, accounts errored; ignore_data_error gives [].
-    let (_, page, _) = env.get_html(&format!("/link?token={}&bank=testbank", advisor_desk_sandbox::DEFAULT_LINK_TOKEN)).await;
-    let (_, _, loc) = env.post_form("/link/login", &[("q", &hidden(&page, "q")), ("username", "erin"), ("password", "DATA_ERROR_PRODUCT_ACCOUNT")]).await;
+    let (_, page, _) = env
+        .get_html(&format!(
+            "/link?token={}&bank=testbank",
+            advisor_desk_sandbox::DEFAULT_LINK_TOKEN
+        ))
+        .await;
+    let (_, _, loc) = env
+        .post_form(
+            "/link/login",
+            &[
+                ("q", &hidden(&page, "q")),
+                ("username", "erin"),
+                ("password", "DATA_ERROR_PRODUCT_ACCOUNT"),
+            ],
+        )
+        .await;
     let code = query_param(&loc.unwrap(), "code").unwrap();
-    let (_, ex) = env.post(&tok, "/v0/platform/link", json!({"code": code})).await;
+    let (_, ex) = env
+        .post(&tok, "/v0/platform/link", json!({"code": code}))
+        .await;
     let errored = ex["credentials_token"].as_str().unwrap().to_string();
     env.sb.control().advance_clock(10).await.unwrap();
-    let (_, st) = env.post(&tok, "/v0/bank/credentials/status", json!({"credentials_token": errored})).await;
+    let (_, st) = env
+        .post(
+            &tok,
+            "/v0/bank/credentials/status",
+            json!({"credentials_token": errored}),
+        )
+        .await;
     assert_eq!(st["errored"]["product"]["account"], true);
-    let (s, v) = env.post(&tok, "/v0/bank/credentials/account", json!({"credentials_token": errored})).await;
+    let (s, v) = env
+        .post(
+            &tok,
+            "/v0/bank/credentials/account",
+            json!({"credentials_token": errored}),
+        )
+        .await;
     assert_eq!((s, v["code"].clone()), (400, json!(50001)));
-    let (s, v) = env.post(&tok, "/v0/bank/credentials/account", json!({"credentials_token": errored, "ignore_data_error": true})).await;
+    let (s, v) = env
+        .post(
+            &tok,
+            "/v0/bank/credentials/account",
+            json!({"credentials_token": errored, "ignore_data_error": true}),
+        )
+        .await;
     assert_eq!((s, v), (200, json!([])));
-    let (s, v) = env.post(&tok, "/v0/bank/credentials/portfolio", json!({"credentials_token": errored})).await;
+    let (s, v) = env
+        .post(
+            &tok,
+            "/v0/bank/credentials/portfolio",
+            json!({"credentials_token": errored}),
+        )
+        .await;
     assert_eq!(s, 200);
     assert!(!v.as_array().unwrap().is_empty());
 
-    let r = env.http.delete(env.url("/v0/bank/credentials")).bearer_auth(&tok).json(&json!({"credentials_token": errored})).send().await.unwrap();
-    assert_eq!(split(r).await, (200, json!({"message": "Credentials deleted"})));
+    let r = env
+        .http
+        .delete(env.url("/v0/bank/credentials"))
+        .bearer_auth(&tok)
+        .json(&json!({"credentials_token": errored}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        split(r).await,
+        (200, json!({"message": "Credentials deleted"}))
+    );
 }
 
 #[tokio::test]
 async fn connect_v2_session_round_trip_with_every_status() {
     let env = start();
     let tok = env.flanks_token().await;
-    let (s, conns) = env.post(&tok, "/connect/v2/connectors/list-connectors", json!({"query": {"connector_id_in": ["esp:testbank"]}})).await;
+    let (s, conns) = env
+        .post(
+            &tok,
+            "/connect/v2/connectors/list-connectors",
+            json!({"query": {"connector_id_in": ["esp:testbank"]}}),
+        )
+        .await;
     assert_eq!(s, 200);
     assert_eq!(conns["items"].as_array().unwrap().len(), 1);
     assert_eq!(conns["items"][0]["countries"], json!(["esp"]));
 
-    let (s, v) = env.post(&tok, "/connect/v2/sessions/create-session", json!({"configuration": {}})).await;
+    let (s, v) = env
+        .post(
+            &tok,
+            "/connect/v2/sessions/create-session",
+            json!({"configuration": {}}),
+        )
+        .await;
     assert_eq!(s, 400);
     assert_eq!(v["success"], false);
     assert_eq!(v["error"]["code"], "ValidationError");
-    assert_eq!(v["error"]["details"][0]["field"], "configuration.redirect_url");
+    assert_eq!(
+        v["error"]["details"][0]["field"],
+        "configuration.redirect_url"
+    );
 
     let cb = env.url("/_sandbox/landing");
     let (s, v) = env.post(&tok, "/connect/v2/sessions/create-session",
@@ -124,45 +311,106 @@ async fn connect_v2_session_round_trip_with_every_status() {
     assert_eq!(session["status"], "Waiting:ProvideCredentials");
     assert_eq!(session["connection_id"], serde_json::Value::Null);
     let sid = session["session_id"].as_str().unwrap().to_string();
-    let path = session["url"].as_str().unwrap().strip_prefix(&env.base).unwrap().to_string();
+    let path = session["url"]
+        .as_str()
+        .unwrap()
+        .strip_prefix(&env.base)
+        .unwrap()
+        .to_string();
 
     let (s, page, _) = env.get_html(&path).await;
     assert_eq!(s, 200);
     assert!(page.contains("id=\"password\""));
-    let (s, _, _) = env.post_form(&format!("{path}/login"), &[("connector", "esp:testbank"), ("username", "frank"), ("password", "SCA_APP")]).await;
+    let (s, _, _) = env
+        .post_form(
+            &format!("{path}/login"),
+            &[
+                ("connector", "esp:testbank"),
+                ("username", "frank"),
+                ("password", "SCA_APP"),
+            ],
+        )
+        .await;
     assert_eq!(s, 200);
-    assert_eq!(status(&env, &tok, &sid).await["status"], "Processing:ProvideCredentials");
+    assert_eq!(
+        status(&env, &tok, &sid).await["status"],
+        "Processing:ProvideCredentials"
+    );
     let (_, page, _) = env.get_html(&format!("{path}/continue")).await;
     assert!(page.contains("sca-answer"));
-    assert_eq!(status(&env, &tok, &sid).await["status"], "Waiting:Challenge");
-    env.post_form(&format!("{path}/challenge"), &[("answer", "4321")]).await;
-    assert_eq!(status(&env, &tok, &sid).await["status"], "Processing:Challenge");
+    assert_eq!(
+        status(&env, &tok, &sid).await["status"],
+        "Waiting:Challenge"
+    );
+    env.post_form(&format!("{path}/challenge"), &[("answer", "4321")])
+        .await;
+    assert_eq!(
+        status(&env, &tok, &sid).await["status"],
+        "Processing:Challenge"
+    );
     let (s, _, loc) = env.get_html(&format!("{path}/continue")).await;
     assert_eq!(s, 302);
     assert_eq!(loc.unwrap(), format!("{cb}?session_id={sid}"));
     let done = status(&env, &tok, &sid).await;
     assert_eq!(done["status"], "Finished:OK");
     let conn = done["connection_id"].as_str().unwrap();
-    let (s, st) = env.post(&tok, "/v0/bank/credentials/status", json!({"credentials_token": conn})).await;
+    let (s, st) = env
+        .post(
+            &tok,
+            "/v0/bank/credentials/status",
+            json!({"credentials_token": conn}),
+        )
+        .await;
     assert_eq!((s, st["pending"].clone()), (200, json!(true)));
     // Single use.
     let (s, _, _) = env.get_html(&path).await;
     assert_eq!(s, 410);
 
     // An error session.
-    let (_, v) = env.post(&tok, "/connect/v2/sessions/create-session", json!({"configuration": {"redirect_url": cb, "connector_id": "esp:bbva"}})).await;
+    let (_, v) = env
+        .post(
+            &tok,
+            "/connect/v2/sessions/create-session",
+            json!({"configuration": {"redirect_url": cb, "connector_id": "esp:bbva"}}),
+        )
+        .await;
     let sid2 = v["session"]["session_id"].as_str().unwrap().to_string();
-    let path2 = v["session"]["url"].as_str().unwrap().strip_prefix(&env.base).unwrap().to_string();
-    env.post_form(&format!("{path2}/login"), &[("connector", "esp:bbva"), ("username", "g"), ("password", "INVALID_CREDENTIALS")]).await;
+    let path2 = v["session"]["url"]
+        .as_str()
+        .unwrap()
+        .strip_prefix(&env.base)
+        .unwrap()
+        .to_string();
+    env.post_form(
+        &format!("{path2}/login"),
+        &[
+            ("connector", "esp:bbva"),
+            ("username", "g"),
+            ("password", "INVALID_CREDENTIALS"),
+        ],
+    )
+    .await;
     let (s, _, _) = env.get_html(&format!("{path2}/continue")).await;
     assert_eq!(s, 302);
-    let (_, l) = env.post(&tok, "/connect/v2/sessions/list-sessions", json!({"query": {"error_code_in": ["InvalidCredentials"]}})).await;
+    let (_, l) = env
+        .post(
+            &tok,
+            "/connect/v2/sessions/list-sessions",
+            json!({"query": {"error_code_in": ["InvalidCredentials"]}}),
+        )
+        .await;
     assert_eq!(l["items"].as_array().unwrap().len(), 1);
     assert_eq!(l["items"][0]["session_id"], sid2.as_str());
     assert_eq!(l["items"][0]["status"], "Finished:Error");
 }
 
 async fn status(env: &Env, tok: &str, sid: &str) -> serde_json::Value {
-    let (_, l) = env.post(tok, "/connect/v2/sessions/list-sessions", json!({"query": {"session_id_in": [sid]}})).await;
+    let (_, l) = env
+        .post(
+            tok,
+            "/connect/v2/sessions/list-sessions",
+            json!({"query": {"session_id_in": [sid]}}),
+        )
+        .await;
     l["items"][0].clone()
 }

@@ -14,11 +14,19 @@ const ANSWERS: &[(&str, &str)] = &[
 ];
 
 fn api(env: &Env, endpoint: &str) -> String {
-    env.url(&format!("/v3/{FLINKS_CUSTOMER_ID}/BankingServices/{endpoint}"))
+    env.url(&format!(
+        "/v3/{FLINKS_CUSTOMER_ID}/BankingServices/{endpoint}"
+    ))
 }
 
 async fn authorize_token(env: &Env) -> String {
-    let r = env.http.post(api(env, "GenerateAuthorizeToken")).header("flinks-auth-key", FLINKS_SECRET_KEY).send().await.unwrap();
+    let r = env
+        .http
+        .post(api(env, "GenerateAuthorizeToken"))
+        .header("flinks-auth-key", FLINKS_SECRET_KEY)
+        .send()
+        .await
+        .unwrap();
     let (s, v) = split(r).await;
     assert_eq!(s, 200);
     assert_eq!(v["HttpStatusCode"], 200);
@@ -27,35 +35,79 @@ async fn authorize_token(env: &Env) -> String {
 
 async fn authorize(env: &Env, body: Value) -> (u16, Value) {
     let t = authorize_token(env).await;
-    let r = env.http.post(api(env, "Authorize")).header("flinks-auth-key", t).json(&body).send().await.unwrap();
+    let r = env
+        .http
+        .post(api(env, "Authorize"))
+        .header("flinks-auth-key", t)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
     split(r).await
 }
 
 async fn data_post(env: &Env, endpoint: &str, body: Value) -> (u16, Value) {
-    let r = env.http.post(api(env, endpoint)).header("x-api-key", FLINKS_API_KEY).json(&body).send().await.unwrap();
+    let r = env
+        .http
+        .post(api(env, endpoint))
+        .header("x-api-key", FLINKS_API_KEY)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
     split(r).await
 }
 
 async fn data_get(env: &Env, endpoint: &str) -> (u16, Value) {
-    let r = env.http.get(api(env, endpoint)).header("x-api-key", FLINKS_API_KEY).send().await.unwrap();
+    let r = env
+        .http
+        .get(api(env, endpoint))
+        .header("x-api-key", FLINKS_API_KEY)
+        .send()
+        .await
+        .unwrap();
     split(r).await
 }
 
 fn answer(prompt: &str) -> &'static str {
-    ANSWERS.iter().find(|(q, _)| *q == prompt).map(|(_, a)| *a).expect("known prompt")
+    ANSWERS
+        .iter()
+        .find(|(q, _)| *q == prompt)
+        .map(|(_, a)| *a)
+        .expect("known prompt")
 }
 
 /// Drives the widget with Greatday (MFA) and returns the loginId from the redirect.
 async fn connect_greatday(env: &Env, redirect: &str) -> String {
-    let q = format!("demo=true&redirectUrl={}&institution=FlinksCapital", urlencode(redirect));
+    let q = format!(
+        "demo=true&redirectUrl={}&institution=FlinksCapital",
+        urlencode(redirect)
+    );
     let (s, page, _) = env.get_html(&format!("/flinks-connect/v2/?{q}")).await;
     assert_eq!(s, 200);
     assert!(page.contains("Greatday") && page.contains("COMPONENT_LOAD_CREDENTIAL"));
-    let (_, page, _) = env.post_form("/flinks-connect/v2/login", &[("q", &hidden(&page, "q")), ("username", "Greatday"), ("password", "Everyday")]).await;
+    let (_, page, _) = env
+        .post_form(
+            "/flinks-connect/v2/login",
+            &[
+                ("q", &hidden(&page, "q")),
+                ("username", "Greatday"),
+                ("password", "Everyday"),
+            ],
+        )
+        .await;
     assert!(page.contains("COMPONENT_LOAD_MFA"), "{page}");
     let prompt = hidden(&page, "prompt");
     let (s, page, _) = env
-        .post_form("/flinks-connect/v2/mfa", &[("q", &hidden(&page, "q")), ("request_id", &hidden(&page, "request_id")), ("prompt", &prompt), ("answer", answer(&prompt))])
+        .post_form(
+            "/flinks-connect/v2/mfa",
+            &[
+                ("q", &hidden(&page, "q")),
+                ("request_id", &hidden(&page, "request_id")),
+                ("prompt", &prompt),
+                ("answer", answer(&prompt)),
+            ],
+        )
         .await;
     assert_eq!(s, 200);
     assert!(page.contains("step:'REDIRECT'"), "{page}");
@@ -64,7 +116,10 @@ async fn connect_greatday(env: &Env, redirect: &str) -> String {
     let url = page[start..start + page[start..].find('"').unwrap()].replace("\\u0026", "&");
     let url = url.as_str();
     assert!(url.starts_with(redirect), "{url}");
-    assert_eq!(query_param(url, "institution").as_deref(), Some("FlinksCapital"));
+    assert_eq!(
+        query_param(url, "institution").as_deref(),
+        Some("FlinksCapital")
+    );
     query_param(url, "loginId").unwrap()
 }
 
@@ -81,26 +136,47 @@ async fn widget_login_authorize_202_async_200() {
     let login_id = connect_greatday(&env, "https://app.example/thanks").await;
     assert!(login_id.contains("-5a4db0"), "{login_id}");
     // The same bank login always yields the same loginId.
-    assert_eq!(connect_greatday(&env, "advisordesk://link/callback").await, login_id);
+    assert_eq!(
+        connect_greatday(&env, "advisordesk://link/callback").await,
+        login_id
+    );
 
     let (s, v) = authorize(&env, json!({"LoginId": login_id, "MostRecentCached": true})).await;
     assert_eq!(s, 200, "{v}");
     assert_eq!(v["Login"]["Id"], login_id.as_str());
     assert_eq!(v["Institution"], "FlinksCapital");
     let last_refresh = v["Login"]["LastRefresh"].as_str().unwrap();
-    assert_eq!(last_refresh.split('.').nth(1).map(str::len), Some(7), "{last_refresh}");
+    assert_eq!(
+        last_refresh.split('.').nth(1).map(str::len),
+        Some(7),
+        "{last_refresh}"
+    );
     let rid = v["RequestId"].as_str().unwrap().to_string();
 
-    let (s, v) = data_post(&env, "GetAccountsDetail", json!({"RequestId": rid, "WithTransactions": true, "DaysOfTransactions": "Days365"})).await;
-    assert_eq!((s, v["FlinksCode"].clone()), (202, json!("OPERATION_PENDING")));
+    let (s, v) = data_post(
+        &env,
+        "GetAccountsDetail",
+        json!({"RequestId": rid, "WithTransactions": true, "DaysOfTransactions": "Days365"}),
+    )
+    .await;
+    assert_eq!(
+        (s, v["FlinksCode"].clone()),
+        (202, json!("OPERATION_PENDING"))
+    );
     let (s, _) = data_get(&env, &format!("GetAccountsDetailAsync/{rid}")).await;
     assert_eq!(s, 202);
     env.sb.control().advance_clock(3).await.unwrap();
     let (s, v) = data_get(&env, &format!("GetAccountsDetailAsync/{rid}")).await;
     assert_eq!(s, 200, "{v}");
     let accounts = v["Accounts"].as_array().unwrap();
-    let types: Vec<&str> = accounts.iter().map(|a| a["Type"].as_str().unwrap()).collect();
-    assert!(types.contains(&"Chequing") && types.contains(&"CreditCard") && types.contains(&"TFSA"), "{types:?}");
+    let types: Vec<&str> = accounts
+        .iter()
+        .map(|a| a["Type"].as_str().unwrap())
+        .collect();
+    assert!(
+        types.contains(&"Chequing") && types.contains(&"CreditCard") && types.contains(&"TFSA"),
+        "{types:?}"
+    );
     for a in accounts {
         assert!(a["Currency"] == "CAD" || a["Currency"] == "USD");
         let tx = a["Transactions"].as_array().unwrap();
@@ -110,19 +186,34 @@ async fn widget_login_authorize_202_async_200() {
             let older_bal = (w[1]["Balance"].as_f64().unwrap() * 100.0).round() as i64;
             let delta = (newer["Credit"].as_f64().unwrap_or(0.0) * 100.0).round() as i64
                 - (newer["Debit"].as_f64().unwrap_or(0.0) * 100.0).round() as i64;
-            assert_eq!(older_bal + delta, (newer["Balance"].as_f64().unwrap() * 100.0).round() as i64);
+            assert_eq!(
+                older_bal + delta,
+                (newer["Balance"].as_f64().unwrap() * 100.0).round() as i64
+            );
         }
     }
     let (s, v) = data_post(&env, "GetAccountsSummary", json!({"RequestId": rid})).await;
     assert_eq!(s, 202, "{v}");
 
     // DeleteCard: StatusCode (not HttpStatusCode); then the loginId is gone.
-    let r = env.http.delete(api(&env, &format!("DeleteCard/{login_id}"))).header("x-api-key", FLINKS_API_KEY).send().await.unwrap();
+    let r = env
+        .http
+        .delete(api(&env, &format!("DeleteCard/{login_id}")))
+        .header("x-api-key", FLINKS_API_KEY)
+        .send()
+        .await
+        .unwrap();
     let (s, v) = split(r).await;
     assert_eq!(s, 400, "summary still processing: {v}");
     assert_eq!(v["FlinksCode"], "CARD_IN_USE");
     env.sb.control().advance_clock(3).await.unwrap();
-    let r = env.http.delete(api(&env, &format!("DeleteCard/{login_id}"))).header("x-api-key", FLINKS_API_KEY).send().await.unwrap();
+    let r = env
+        .http
+        .delete(api(&env, &format!("DeleteCard/{login_id}")))
+        .header("x-api-key", FLINKS_API_KEY)
+        .send()
+        .await
+        .unwrap();
     let (s, v) = split(r).await;
     assert_eq!((s, v["StatusCode"].clone()), (200, json!(200)));
     let (s, v) = authorize(&env, json!({"LoginId": login_id, "MostRecentCached": true})).await;
@@ -133,30 +224,68 @@ async fn widget_login_authorize_202_async_200() {
 async fn live_authorize_mfa_203_and_request_id_resume() {
     let env = start();
     let login_id = connect_greatday(&env, "https://app.example/x").await;
-    let (s, v) = authorize(&env, json!({"LoginId": login_id, "MostRecentCached": false})).await;
+    let (s, v) = authorize(
+        &env,
+        json!({"LoginId": login_id, "MostRecentCached": false}),
+    )
+    .await;
     assert_eq!(s, 203, "{v}");
     assert_eq!(v["HttpStatusCode"], 203);
     let rid = v["RequestId"].as_str().unwrap().to_string();
-    let prompt = v["SecurityChallenges"][0]["Prompt"].as_str().unwrap().to_string();
+    let prompt = v["SecurityChallenges"][0]["Prompt"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert_eq!(v["SecurityChallenges"][0]["Type"], "QuestionAndAnswer");
 
     // Data before the answer is refused.
     let (s, _) = data_post(&env, "GetAccountsDetail", json!({"RequestId": rid})).await;
     assert_eq!(s, 401);
     // Wrong answer, then a key that is not the exact prompt.
-    let (s, v) = authorize(&env, json!({"RequestId": rid, "SecurityResponses": {prompt.clone(): ["Paris"]}})).await;
-    assert_eq!((s, v["FlinksCode"].clone()), (401, json!("INVALID_SECURITY_RESPONSE")));
-    let (s, v) = authorize(&env, json!({"RequestId": rid, "SecurityResponses": {"what city?": ["Montreal"]}})).await;
-    assert_eq!((s, v["FlinksCode"].clone()), (401, json!("QUESTION_NOT_FOUND")));
+    let (s, v) = authorize(
+        &env,
+        json!({"RequestId": rid, "SecurityResponses": {prompt.clone(): ["Paris"]}}),
+    )
+    .await;
+    assert_eq!(
+        (s, v["FlinksCode"].clone()),
+        (401, json!("INVALID_SECURITY_RESPONSE"))
+    );
+    let (s, v) = authorize(
+        &env,
+        json!({"RequestId": rid, "SecurityResponses": {"what city?": ["Montreal"]}}),
+    )
+    .await;
+    assert_eq!(
+        (s, v["FlinksCode"].clone()),
+        (401, json!("QUESTION_NOT_FOUND"))
+    );
 
     // The widget resumes this request with ?requestId= and asks the same question.
-    let (s, page, _) = env.get_html(&format!("/flinks-connect/v2/?requestId={rid}&redirectUrl=https://app.example/r")).await;
-    assert_eq!(s, 200);
-    assert!(page.contains(&prompt.replace('?', "?")));
-    let (_, page, _) = env
-        .post_form("/flinks-connect/v2/mfa", &[("q", &hidden(&page, "q")), ("request_id", &rid), ("prompt", &prompt), ("answer", answer(&prompt))])
+    let (s, page, _) = env
+        .get_html(&format!(
+            "/flinks-connect/v2/?requestId={rid}&redirectUrl=https://app.example/r"
+        ))
         .await;
-    assert!(page.contains(&format!("loginId={login_id}\\u0026institution=FlinksCapital")), "{page}");
+    assert_eq!(s, 200);
+    assert!(page.contains(&prompt));
+    let (_, page, _) = env
+        .post_form(
+            "/flinks-connect/v2/mfa",
+            &[
+                ("q", &hidden(&page, "q")),
+                ("request_id", &rid),
+                ("prompt", &prompt),
+                ("answer", answer(&prompt)),
+            ],
+        )
+        .await;
+    assert!(
+        page.contains(&format!(
+            "loginId={login_id}\\u0026institution=FlinksCapital"
+        )),
+        "{page}"
+    );
 
     // Cached mode never asks.
     let (s, _) = authorize(&env, json!({"LoginId": login_id, "MostRecentCached": true})).await;
@@ -166,49 +295,135 @@ async fn live_authorize_mfa_203_and_request_id_resume() {
 #[tokio::test]
 async fn flinks_errors_and_scenario_users() {
     let env = start();
-    let r = env.http.post(api(&env, "GenerateAuthorizeToken")).header("flinks-auth-key", "nope").send().await.unwrap();
+    let r = env
+        .http
+        .post(api(&env, "GenerateAuthorizeToken"))
+        .header("flinks-auth-key", "nope")
+        .send()
+        .await
+        .unwrap();
     let (s, v) = split(r).await;
-    assert_eq!((s, v["FlinksCode"].clone(), v["HttpStatusCode"].clone()), (401, json!("UNAUTHORIZED"), json!(401)));
+    assert_eq!(
+        (s, v["FlinksCode"].clone(), v["HttpStatusCode"].clone()),
+        (401, json!("UNAUTHORIZED"), json!(401))
+    );
     assert!(v["Message"].is_string());
 
     // An authorize token is single-use.
     let t = authorize_token(&env).await;
     let body = json!({"Username": "greatday_nomfa", "Password": "Everyday", "Institution": "FlinksCapital", "MostRecentCached": false});
-    let r = env.http.post(api(&env, "Authorize")).header("flinks-auth-key", &t).json(&body).send().await.unwrap();
+    let r = env
+        .http
+        .post(api(&env, "Authorize"))
+        .header("flinks-auth-key", &t)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(split(r).await.0, 200);
-    let r = env.http.post(api(&env, "Authorize")).header("flinks-auth-key", &t).json(&body).send().await.unwrap();
+    let r = env
+        .http
+        .post(api(&env, "Authorize"))
+        .header("flinks-auth-key", &t)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(split(r).await.1["FlinksCode"], "UNAUTHORIZED");
 
-    for (user, code) in [("test_disabled_account", "DISABLED_LOGIN"), ("test_service_unavailable", "RETRY_LATER"), ("nobody", "INVALID_LOGIN")] {
-        let (s, v) = authorize(&env, json!({"Username": user, "Password": "Everyday", "Institution": "FlinksCapital"})).await;
+    for (user, code) in [
+        ("test_disabled_account", "DISABLED_LOGIN"),
+        ("test_service_unavailable", "RETRY_LATER"),
+        ("nobody", "INVALID_LOGIN"),
+    ] {
+        let (s, v) = authorize(
+            &env,
+            json!({"Username": user, "Password": "Everyday", "Institution": "FlinksCapital"}),
+        )
+        .await;
         assert_eq!((s, v["FlinksCode"].clone()), (401, json!(code)), "{user}");
     }
-    let (s, v) = authorize(&env, json!({"Username": "Greatday", "Password": "wrong", "Institution": "FlinksCapital"})).await;
+    let (s, v) = authorize(
+        &env,
+        json!({"Username": "Greatday", "Password": "wrong", "Institution": "FlinksCapital"}),
+    )
+    .await;
     assert_eq!((s, v["FlinksCode"].clone()), (401, json!("INVALID_LOGIN")));
     let (s, v) = authorize(&env, json!({"MostRecentCached": true})).await;
-    assert_eq!((s, v["FlinksCode"].clone()), (400, json!("INVALID_REQUEST")));
+    assert_eq!(
+        (s, v["FlinksCode"].clone()),
+        (400, json!("INVALID_REQUEST"))
+    );
 
     let (_, v) = authorize(&env, json!({"Username": "test_dispatched", "Password": "Everyday", "Institution": "FlinksCapital"})).await;
     let rid = v["RequestId"].as_str().unwrap();
     let (s, v) = data_post(&env, "GetAccountsDetail", json!({"RequestId": rid})).await;
-    assert_eq!((s, v["FlinksCode"].clone()), (202, json!("OPERATION_DISPATCHED")));
+    assert_eq!(
+        (s, v["FlinksCode"].clone()),
+        (202, json!("OPERATION_DISPATCHED"))
+    );
 
-    let (s, v) = data_post(&env, "GetAccountsDetail", json!({"RequestId": "00000000-dead"})).await;
-    assert_eq!((s, v["FlinksCode"].clone()), (400, json!("SESSION_NONEXISTENT")));
-    let r = env.http.post(api(&env, "GetAccountsDetail")).json(&json!({"RequestId": rid})).send().await.unwrap();
+    let (s, v) = data_post(
+        &env,
+        "GetAccountsDetail",
+        json!({"RequestId": "00000000-dead"}),
+    )
+    .await;
+    assert_eq!(
+        (s, v["FlinksCode"].clone()),
+        (400, json!("SESSION_NONEXISTENT"))
+    );
+    let r = env
+        .http
+        .post(api(&env, "GetAccountsDetail"))
+        .json(&json!({"RequestId": rid}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(split(r).await.1["FlinksCode"], "UNAUTHORIZED");
-    let (s, v) = data_post(&env, "GetAccountsDetail", json!({"RequestId": rid, "DaysOfTransactions": "Days7"})).await;
-    assert_eq!((s, v["FlinksCode"].clone()), (400, json!("INVALID_REQUEST")));
-    let r = env.http.post(api(&env, "GetAccountsDetail")).header("x-api-key", FLINKS_API_KEY).body("[[[").send().await.unwrap();
+    let (s, v) = data_post(
+        &env,
+        "GetAccountsDetail",
+        json!({"RequestId": rid, "DaysOfTransactions": "Days7"}),
+    )
+    .await;
+    assert_eq!(
+        (s, v["FlinksCode"].clone()),
+        (400, json!("INVALID_REQUEST"))
+    );
+    let r = env
+        .http
+        .post(api(&env, "GetAccountsDetail"))
+        .header("x-api-key", FLINKS_API_KEY)
+        .body("[[[")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(split(r).await.1["FlinksCode"], "INVALID_REQUEST");
 
     // RequestIds expire (30 min).
     env.sb.control().advance_clock(31 * 60).await.unwrap();
     let (s, v) = data_get(&env, &format!("GetAccountsDetailAsync/{rid}")).await;
-    assert_eq!((s, v["FlinksCode"].clone()), (400, json!("SESSION_NONEXISTENT")));
+    assert_eq!(
+        (s, v["FlinksCode"].clone()),
+        (400, json!("SESSION_NONEXISTENT"))
+    );
 
     // Widget errors are shown and sent as events named like the FlinksCode.
-    let (_, page, _) = env.get_html("/flinks-connect/v2/?demo=true&institution=FlinksCapital").await;
-    let (_, page, _) = env.post_form("/flinks-connect/v2/login", &[("q", &hidden(&page, "q")), ("username", "test_disabled_account"), ("password", "Everyday")]).await;
-    assert!(page.contains("data-code=\"DISABLED_LOGIN\"") && page.contains("step:\"DISABLED_LOGIN\""));
+    let (_, page, _) = env
+        .get_html("/flinks-connect/v2/?demo=true&institution=FlinksCapital")
+        .await;
+    let (_, page, _) = env
+        .post_form(
+            "/flinks-connect/v2/login",
+            &[
+                ("q", &hidden(&page, "q")),
+                ("username", "test_disabled_account"),
+                ("password", "Everyday"),
+            ],
+        )
+        .await;
+    assert!(
+        page.contains("data-code=\"DISABLED_LOGIN\"") && page.contains("step:\"DISABLED_LOGIN\"")
+    );
 }

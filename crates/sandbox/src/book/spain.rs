@@ -393,6 +393,11 @@ fn add_mortgage(data: &mut FlanksData, rng: &mut Rng, start: NaiveDate) {
     });
 }
 
+/// (investment type, name, ISIN country, price in cents)
+type PlanItem = (&'static str, String, String, i64);
+/// (portfolio type, name, its investments)
+type Plan = (&'static str, String, Vec<PlanItem>);
+
 fn add_portfolios(data: &mut FlanksData, rng: &mut Rng, start: NaiveDate, today: NaiveDate) {
     let owner = data.holders[0].name.clone();
     let updated = today
@@ -406,11 +411,7 @@ fn add_portfolios(data: &mut FlanksData, rng: &mut Rng, start: NaiveDate, today:
         }
     };
     // (portfolio type, name, investments as (type, name, country, price cents))
-    let mut plans: Vec<(
-        &'static str,
-        String,
-        Vec<(&'static str, String, String, i64)>,
-    )> = Vec::new();
+    let mut plans: Vec<Plan> = Vec::new();
     let funds = (0..2 + rng.below(3))
         .map(|_| {
             let house = *rng.pick(FUND_HOUSES);
@@ -543,6 +544,8 @@ pub fn extend_until(data: &mut FlanksData, until: NaiveDate) {
     data.generated_until = data.generated_until.max(until);
 }
 
+// One call per movement reads best with every field spelled out at the call site.
+#[allow(clippy::too_many_arguments)]
 fn push_tx(
     data: &mut FlanksData,
     acc: usize,

@@ -38,13 +38,13 @@ fn bad(msg: impl Into<String>) -> Response {
     (StatusCode::BAD_REQUEST, Json(json!({"error": msg.into()}))).into_response()
 }
 
-fn parse<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, Response> {
+fn parse<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, Box<Response>> {
     let body: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
         b"{}"
     } else {
         body
     };
-    serde_json::from_slice(body).map_err(|e| bad(format!("invalid body: {e}")))
+    serde_json::from_slice(body).map_err(|e| Box::new(bad(format!("invalid body: {e}"))))
 }
 
 async fn reset(State(app): State<Arc<AppState>>) -> Response {
@@ -60,7 +60,7 @@ struct Advance {
 async fn advance(State(app): State<Arc<AppState>>, body: Bytes) -> Response {
     let a: Advance = match parse(&body) {
         Ok(a) => a,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     if a.seconds < 0 {
         return bad("seconds must not be negative");
@@ -92,7 +92,7 @@ struct Force {
 async fn force(State(app): State<Arc<AppState>>, body: Bytes) -> Response {
     let f: Force = match parse(&body) {
         Ok(f) => f,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     if !matches!(f.state.as_str(), "pending_sca" | "blocked" | "ready") {
         return bad("state must be pending_sca, blocked or ready");
@@ -112,7 +112,7 @@ struct Release {
 async fn release(State(app): State<Arc<AppState>>, body: Bytes) -> Response {
     let r: Release = match parse(&body) {
         Ok(r) => r,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     let now = app.clock.now();
     let mut world = app.world();
@@ -132,7 +132,7 @@ async fn release(State(app): State<Arc<AppState>>, body: Bytes) -> Response {
 async fn add_fault(State(app): State<Arc<AppState>>, body: Bytes) -> Response {
     let rule: FaultRule = match parse(&body) {
         Ok(r) => r,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     if let Err(e) = rule.validate() {
         return bad(e);

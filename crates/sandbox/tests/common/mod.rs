@@ -2,7 +2,9 @@
 //! client that does not follow redirects (so the 302s can be checked).
 #![allow(dead_code)]
 
-use advisor_desk_sandbox::{Sandbox, SandboxConfig, SandboxHandle, FLANKS_CLIENT_ID, FLANKS_CLIENT_SECRET};
+use advisor_desk_sandbox::{
+    Sandbox, SandboxConfig, SandboxHandle, FLANKS_CLIENT_ID, FLANKS_CLIENT_SECRET,
+};
 use reqwest::{Client, Response};
 use serde_json::{json, Value};
 
@@ -46,17 +48,39 @@ impl Env {
     }
 
     pub async fn post(&self, token: &str, path: &str, body: Value) -> (u16, Value) {
-        let r = self.http.post(self.url(path)).bearer_auth(token).json(&body).send().await.unwrap();
+        let r = self
+            .http
+            .post(self.url(path))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
         split(r).await
     }
 
     pub async fn get_html(&self, path_and_query: &str) -> (u16, String, Option<String>) {
-        let r = self.http.get(self.url(path_and_query)).send().await.unwrap();
+        let r = self
+            .http
+            .get(self.url(path_and_query))
+            .send()
+            .await
+            .unwrap();
         html(r).await
     }
 
-    pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> (u16, String, Option<String>) {
-        let r = self.http.post(self.url(path)).form(form).send().await.unwrap();
+    pub async fn post_form(
+        &self,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> (u16, String, Option<String>) {
+        let r = self
+            .http
+            .post(self.url(path))
+            .form(form)
+            .send()
+            .await
+            .unwrap();
         html(r).await
     }
 }
@@ -71,16 +95,27 @@ pub async fn split(r: Response) -> (u16, Value) {
 /// (status, body, Location header)
 pub async fn html(r: Response) -> (u16, String, Option<String>) {
     let status = r.status().as_u16();
-    let loc = r.headers().get("location").map(|v| v.to_str().unwrap().to_string());
+    let loc = r
+        .headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_string());
     (status, r.text().await.unwrap(), loc)
 }
 
 /// The `value` of the hidden input called `name` (values are HTML-escaped by the pages).
 pub fn hidden(html: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
-    let start = html.find(&marker).unwrap_or_else(|| panic!("no hidden {name} in page")) + marker.len();
+    let start = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no hidden {name} in page"))
+        + marker.len();
     let end = html[start..].find('"').unwrap() + start;
-    html[start..end].replace("&amp;", "&").replace("&quot;", "\"").replace("&#39;", "'").replace("&lt;", "<").replace("&gt;", ">")
+    html[start..end]
+        .replace("&amp;", "&")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
 }
 
 pub fn query_param(url: &str, key: &str) -> Option<String> {
