@@ -1,0 +1,93 @@
+//! Link sessions: the advisor starts a provider link flow for a client; the redirect that ends
+//! it is accepted only for that open, unexpired session, once.
+
+pub mod callback;
+pub mod sessions;
+pub mod state;
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::Provider;
+
+pub use callback::{parse_callback, Callback, CallbackRejection, CallbackResult, CALLBACK_URL};
+pub use sessions::{
+    CallbackSource, ClaimError, ClaimedCallback, LinkSession, NewLinkSession, StartedLinkSession,
+};
+
+/// Which provider flow a link session uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LinkFlow {
+    /// Flanks legacy Link: `/link?token=…` → `?code=` → exchange.
+    FlanksLink,
+    /// Flanks Connect API v2: a session → `?session_id=` → list-sessions.
+    FlanksConnectV2,
+    /// Flinks Connect: widget → `?loginId=`.
+    FlinksConnect,
+}
+
+impl LinkFlow {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LinkFlow::FlanksLink => "flanks_link",
+            LinkFlow::FlanksConnectV2 => "flanks_connect_v2",
+            LinkFlow::FlinksConnect => "flinks_connect",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "flanks_link" => Some(LinkFlow::FlanksLink),
+            "flanks_connect_v2" => Some(LinkFlow::FlanksConnectV2),
+            "flinks_connect" => Some(LinkFlow::FlinksConnect),
+            _ => None,
+        }
+    }
+
+    pub fn provider(self) -> Provider {
+        match self {
+            LinkFlow::FlanksLink | LinkFlow::FlanksConnectV2 => Provider::Flanks,
+            LinkFlow::FlinksConnect => Provider::Flinks,
+        }
+    }
+}
+
+/// Why the link flow is run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LinkPurpose {
+    /// Connect a new login.
+    New,
+    /// Pending SCA: the client answers only the SCA (`sca_token`).
+    Sca,
+    /// Blocked: the client re-enters user and password (`reset_token`).
+    Reset,
+    /// Flinks: the client answers MFA questions (`requestId`).
+    Mfa,
+}
+
+impl LinkPurpose {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LinkPurpose::New => "new",
+            LinkPurpose::Sca => "sca",
+            LinkPurpose::Reset => "reset",
+            LinkPurpose::Mfa => "mfa",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "new" => Some(LinkPurpose::New),
+            "sca" => Some(LinkPurpose::Sca),
+            "reset" => Some(LinkPurpose::Reset),
+            "mfa" => Some(LinkPurpose::Mfa),
+            _ => None,
+        }
+    }
+
+    /// Reauthorizations act on an existing connection.
+    pub fn needs_connection(self) -> bool {
+        !matches!(self, LinkPurpose::New)
+    }
+}

@@ -1,0 +1,632 @@
+//! Link sessions in the store: start one (a fresh one-time state), and claim the callback that
+//! ends it — at most once, only while open and unexpired. Refusals are audited.
+
+use chrono::Duration;
+use rusqlite::{params, OptionalExtension, Row};
+use serde::Serialize;
+
+use super::callback::{Callback, CallbackRejection, CallbackResult};
+use super::{state, LinkFlow, LinkPurpose};
+use crate::error::{CoreError, Result};
+use crate::store::audit::{append, NewAuditEntry};
+use crate::store::Store;
+use crate::time::{self, Timestamp};
+
+/// The longest a started link may wait for its redirect.
+pub const MAX_TTL: Duration = Duration::hours(24);
+
+pub struct NewLinkSession {
+    pub client_id: i64,
+    /// The connection being reauthorized (required unless `purpose` is `New`).
+    pub connection_id: Option<i64>,
+    pub flow: LinkFlow,
+    pub purpose: LinkPurpose,
+    pub ttl: Duration,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LinkSession {
+    pub id: i64,
+    pub client_id: i64,
+    pub connection_id: Option<i64>,
+    pub flow: LinkFlow,
+    pub purpose: LinkPurpose,
+    pub provider_session_id: Option<String>,
+    pub created_at: String,
+    pub expires_at: String,
+    pub completed_at: Option<String>,
+    pub outcome: Option<String>,
+    pub outcome_detail: Option<String>,
+    /// Write-ahead progress of the exchange (`claimed`, `code_saved`, `exchanged`, …).
+    pub exchange_step: Option<String>,
+}
+
+impl LinkSession {
+    pub fn is_open(&self) -> bool {
+        self.completed_at.is_none()
+    }
+}
+
+/// A started session and the state value to put in the provider URL. The state is returned
+/// once and never stored (only its hash is).
+pub struct StartedLinkSession {
+    pub session: LinkSession,
+    pub state: String,
+}
+
+/// A callback accepted for a session: the caller now runs the exchange.
+#[derive(Debug)]
+pub struct ClaimedCallback {
+    pub session: LinkSession,
+    pub result: CallbackResult,
+}
+
+const COLUMNS: &str = "id, client_id, connection_id, flow, purpose, provider_session_id, \
+     created_at, expires_at, completed_at, outcome, outcome_detail, exchange_step";
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<LinkSession> {
+    let flow: String = r.get(3)?;
+    let purpose: String = r.get(4)?;
+    let bad = |i: usize, what: &str| {
+        rusqlite::Error::FromSqlConversionFailure(
+            i,
+            rusqlite::types::Type::Text,
+            format!("unknown {what}").into(),
+        )
+    };
+    Ok(LinkSession {
+        id: r.get(0)?,
+        client_id: r.get(1)?,
+        connection_id: r.get(2)?,
+        flow: LinkFlow::parse(&flow).ok_or_else(|| bad(3, "flow"))?,
+        purpose: LinkPurpose::parse(&purpose).ok_or_else(|| bad(4, "purpose"))?,
+        provider_session_id: r.get(5)?,
+        created_at: r.get(6)?,
+        expires_at: r.get(7)?,
+        completed_at: r.get(8)?,
+        outcome: r.get(9)?,
+        outcome_detail: r.get(10)?,
+        exchange_step: r.get(11)?,
+    })
+}
+
+/// Where a callback came from, for the audit log.
+#[derive(Debug, Clone, Copy)]
+pub enum CallbackSource {
+    /// The embedded link window's navigation was intercepted.
+    EmbeddedWindow,
+    /// The operating system delivered an `advisordesk://` URL.
+    DeepLink,
+}
+
+impl CallbackSource {
+    fn as_str(self) -> &'static str {
+        match self {
+            CallbackSource::EmbeddedWindow => "embedded_window",
+            CallbackSource::DeepLink => "deep_link",
+        }
+    }
+}
+
+impl Store {
+    pub fn start_link_session(
+        &self,
+        new: &NewLinkSession,
+        actor: &str,
+        now: Timestamp,
+    ) -> Result<StartedLinkSession> {
+        if new.ttl <= Duration::zero() || new.ttl > MAX_TTL {
+            return Err(CoreError::invalid("a link must expire within 24 hours"));
+        }
+        if new.purpose.needs_connection() != new.connection_id.is_some() {
+            return Err(CoreError::invalid(
+                "a reauthorization names its connection; a new connection names none",
+            ));
+        }
+        let state = state::generate()?;
+        let id = self.write(|tx| {
+            let archived: Option<bool> = tx
+                .query_row(
+                    "SELECT archived FROM clients WHERE id = ?1",
+                    [new.client_id],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            match archived {
+                None => return Err(CoreError::not_found("client", new.client_id)),
+                Some(true) => return Err(CoreError::invalid("this client is archived")),
+                Some(false) => {}
+            }
+            if let Some(conn) = new.connection_id {
+                let owner: Option<i64> = tx
+                    .query_row(
+                        "SELECT client_id FROM connections WHERE id = ?1",
+                        [conn],
+                        |r| r.get(0),
+                    )
+                    .optional()?;
+                if owner != Some(new.client_id) {
+                    return Err(CoreError::not_found("connection", conn));
+                }
+            }
+            tx.execute(
+                "INSERT INTO link_sessions (state_hash, client_id, connection_id, provider, flow,
+                     purpose, created_at, expires_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![
+                    state::hash(&state),
+                    new.client_id,
+                    new.connection_id,
+                    new.flow.provider().as_str(),
+                    new.flow.as_str(),
+                    new.purpose.as_str(),
+                    time::to_db(now),
+                    time::to_db(now + new.ttl),
+                ],
+            )?;
+            let id = tx.last_insert_rowid();
+            append(
+                tx,
+                &NewAuditEntry {
+                    actor,
+                    client_id: Some(new.client_id),
+                    connection_id: new.connection_id,
+                    action: "link.started",
+                    detail: &format!("{} {}", new.flow.as_str(), new.purpose.as_str()),
+                },
+            )?;
+            Ok(id)
+        })?;
+        Ok(StartedLinkSession {
+            session: self.link_session(id)?,
+            state,
+        })
+    }
+
+    pub fn link_session(&self, id: i64) -> Result<LinkSession> {
+        self.read(|c| {
+            c.query_row(
+                &format!("SELECT {COLUMNS} FROM link_sessions WHERE id = ?1"),
+                [id],
+                from_row,
+            )
+            .optional()?
+            .ok_or_else(|| CoreError::not_found("link session", id))
+        })
+    }
+
+    /// Sessions still waiting for a result (including delayed codes past their link expiry).
+    pub fn open_link_sessions(&self) -> Result<Vec<LinkSession>> {
+        self.read(|c| {
+            let mut stmt = c.prepare(&format!(
+                "SELECT {COLUMNS} FROM link_sessions WHERE completed_at IS NULL ORDER BY id"
+            ))?;
+            let rows = stmt
+                .query_map([], from_row)?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
+        })
+    }
+
+    /// The one entry point for a callback URL from anywhere: parse, then claim. Every refusal
+    /// is audited, and nothing else happens.
+    pub fn receive_callback(
+        &self,
+        raw: &[u8],
+        window_session: Option<i64>,
+        source: CallbackSource,
+        now: Timestamp,
+    ) -> Result<ClaimedCallback, ClaimError> {
+        match super::parse_callback(raw) {
+            Ok(cb) => self.claim_callback(cb, window_session, source, now),
+            Err(rejection) => {
+                self.audit_refused_callback(&rejection, source, Some(raw.len()))?;
+                Err(ClaimError::Refused(rejection))
+            }
+        }
+    }
+
+    /// Accepts a parsed callback for exactly one open, unexpired session, once. `window_session`
+    /// is the session whose embedded window caught the redirect (a Flanks legacy success
+    /// redirect carries only `code`, so the window is what ties it to its session); a deep link
+    /// from the OS has none and must carry the state.
+    pub fn claim_callback(
+        &self,
+        cb: Callback,
+        window_session: Option<i64>,
+        source: CallbackSource,
+        now: Timestamp,
+    ) -> Result<ClaimedCallback, ClaimError> {
+        let claimed = self.write(|tx| {
+            let found: Option<LinkSession> = match (&cb.state, window_session) {
+                (Some(state), _) => tx
+                    .query_row(
+                        &format!("SELECT {COLUMNS} FROM link_sessions WHERE state_hash = ?1"),
+                        [state::hash(state)],
+                        from_row,
+                    )
+                    .optional()?,
+                (None, Some(id)) => tx
+                    .query_row(
+                        &format!("SELECT {COLUMNS} FROM link_sessions WHERE id = ?1"),
+                        [id],
+                        from_row,
+                    )
+                    .optional()?,
+                (None, None) => return Ok(Err(CallbackRejection::NoOpenSession)),
+            };
+            let Some(session) = found else {
+                return Ok(Err(CallbackRejection::UnknownState));
+            };
+            if window_session.is_some_and(|w| w != session.id) {
+                return Ok(Err(CallbackRejection::UnknownState));
+            }
+            if session.completed_at.is_some() || session.exchange_step.is_some() {
+                return Ok(Err(CallbackRejection::Replayed));
+            }
+            if time::from_db(&session.expires_at).is_none_or(|e| e <= now) {
+                return Ok(Err(CallbackRejection::Expired));
+            }
+            if !result_fits_flow(&cb.result, session.flow) {
+                return Ok(Err(CallbackRejection::Malformed(
+                    "result does not match the flow",
+                )));
+            }
+            // Compare-and-set: a concurrent second delivery finds the step already taken.
+            let changed = tx.execute(
+                "UPDATE link_sessions SET exchange_step = 'claimed'
+                 WHERE id = ?1 AND exchange_step IS NULL AND completed_at IS NULL",
+                [session.id],
+            )?;
+            if changed == 0 {
+                return Ok(Err(CallbackRejection::Replayed));
+            }
+            append(
+                tx,
+                &NewAuditEntry {
+                    actor: source.as_str(),
+                    client_id: Some(session.client_id),
+                    connection_id: session.connection_id,
+                    action: "link.callback.accepted",
+                    detail: &format!("session {}", session.id),
+                },
+            )?;
+            Ok(Ok(session))
+        });
+        match claimed {
+            Ok(Ok(mut session)) => {
+                session.exchange_step = Some("claimed".into());
+                Ok(ClaimedCallback {
+                    session,
+                    result: cb.result,
+                })
+            }
+            Ok(Err(rejection)) => {
+                self.audit_refused_callback(&rejection, source, None)?;
+                Err(ClaimError::Refused(rejection))
+            }
+            Err(e) => Err(ClaimError::Store(e)),
+        }
+    }
+
+    /// Records a refused callback: the reason and where it came from, never the URL.
+    pub fn audit_refused_callback(
+        &self,
+        rejection: &CallbackRejection,
+        source: CallbackSource,
+        raw_len: Option<usize>,
+    ) -> Result<(), ClaimError> {
+        let detail = match raw_len {
+            Some(n) => format!("{} ({n} bytes)", rejection.code()),
+            None => rejection.code().to_string(),
+        };
+        self.audit(&NewAuditEntry {
+            actor: source.as_str(),
+            client_id: None,
+            connection_id: None,
+            action: "link.callback.refused",
+            detail: &detail,
+        })
+        .map_err(ClaimError::Store)
+    }
+
+    /// Moves the write-ahead exchange from one step to the next; fails if another worker moved
+    /// it first.
+    pub fn advance_exchange(&self, session_id: i64, from: &str, to: &str) -> Result<()> {
+        self.write(|tx| {
+            let changed = tx.execute(
+                "UPDATE link_sessions SET exchange_step = ?3
+                 WHERE id = ?1 AND exchange_step = ?2 AND completed_at IS NULL",
+                params![session_id, from, to],
+            )?;
+            if changed == 1 {
+                Ok(())
+            } else {
+                Err(CoreError::invalid(format!(
+                    "link session {session_id} is not at step {from}"
+                )))
+            }
+        })
+    }
+
+    /// Ends a session with its outcome (`connected`, `reauthorized`, a provider error code,
+    /// `closed_by_user`, `expired`…) and the provider's wording when there is one.
+    pub fn finish_link_session(
+        &self,
+        session_id: i64,
+        outcome: &str,
+        detail: Option<&str>,
+        actor: &str,
+        now: Timestamp,
+    ) -> Result<LinkSession> {
+        self.write(|tx| {
+            let row: Option<(i64, Option<i64>)> = tx
+                .query_row(
+                    "SELECT client_id, connection_id FROM link_sessions
+                     WHERE id = ?1 AND completed_at IS NULL",
+                    [session_id],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            let Some((client_id, connection_id)) = row else {
+                return Err(CoreError::invalid(format!(
+                    "link session {session_id} is not open"
+                )));
+            };
+            tx.execute(
+                "UPDATE link_sessions SET completed_at = ?2, outcome = ?3, outcome_detail = ?4
+                 WHERE id = ?1",
+                params![session_id, time::to_db(now), outcome, detail],
+            )?;
+            append(
+                tx,
+                &NewAuditEntry {
+                    actor,
+                    client_id: Some(client_id),
+                    connection_id,
+                    action: "link.finished",
+                    detail: outcome,
+                },
+            )
+        })?;
+        self.link_session(session_id)
+    }
+}
+
+fn result_fits_flow(result: &CallbackResult, flow: LinkFlow) -> bool {
+    match result {
+        CallbackResult::FlanksCode { .. } => flow == LinkFlow::FlanksLink,
+        CallbackResult::ConnectSession { .. } => flow == LinkFlow::FlanksConnectV2,
+        CallbackResult::FlinksLogin { .. } => flow == LinkFlow::FlinksConnect,
+        CallbackResult::ProviderError { .. } => true,
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClaimError {
+    #[error(transparent)]
+    Refused(CallbackRejection),
+    #[error(transparent)]
+    Store(CoreError),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clients::NewClient;
+    use crate::links::parse_callback;
+
+    fn setup() -> (Store, i64) {
+        let store = Store::open_in_memory().unwrap();
+        let c = store
+            .add_client(
+                &NewClient {
+                    name: "Ana".into(),
+                    ..Default::default()
+                },
+                "t",
+            )
+            .unwrap();
+        (store, c.id)
+    }
+
+    fn start(store: &Store, client: i64, flow: LinkFlow, now: Timestamp) -> StartedLinkSession {
+        store
+            .start_link_session(
+                &NewLinkSession {
+                    client_id: client,
+                    connection_id: None,
+                    flow,
+                    purpose: LinkPurpose::New,
+                    ttl: Duration::minutes(30),
+                },
+                "advisor",
+                now,
+            )
+            .unwrap()
+    }
+
+    fn claim(
+        store: &Store,
+        url: &str,
+        window: Option<i64>,
+        now: Timestamp,
+    ) -> Result<ClaimedCallback, ClaimError> {
+        let cb = parse_callback(url.as_bytes()).unwrap();
+        store.claim_callback(cb, window, CallbackSource::DeepLink, now)
+    }
+
+    fn refused(r: Result<ClaimedCallback, ClaimError>) -> &'static str {
+        match r {
+            Err(ClaimError::Refused(rej)) => rej.code(),
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_callback_is_accepted_once_for_its_open_session() {
+        let (store, client) = setup();
+        let now = time::now();
+        let s = start(&store, client, LinkFlow::FlinksConnect, now);
+        let url = format!(
+            "advisordesk://link/callback?state={}&loginId=abc-1&institution=FlinksCapital",
+            s.state
+        );
+        let ok = claim(&store, &url, None, now).unwrap();
+        assert_eq!(ok.session.id, s.session.id);
+        assert_eq!(
+            store
+                .link_session(s.session.id)
+                .unwrap()
+                .exchange_step
+                .as_deref(),
+            Some("claimed")
+        );
+        assert_eq!(refused(claim(&store, &url, None, now)), "replayed");
+        let actions: Vec<_> = store
+            .audit_log(10)
+            .unwrap()
+            .into_iter()
+            .map(|e| e.action)
+            .collect();
+        assert_eq!(actions[0], "link.callback.refused");
+        assert_eq!(actions[1], "link.callback.accepted");
+    }
+
+    #[test]
+    fn unknown_expired_and_mismatched_callbacks_are_refused() {
+        let (store, client) = setup();
+        let now = time::now();
+        let s = start(&store, client, LinkFlow::FlanksLink, now);
+        let other_state = state::generate().unwrap();
+        assert_eq!(
+            refused(claim(
+                &store,
+                &format!("advisordesk://link/callback?state={other_state}&code=c1"),
+                None,
+                now
+            )),
+            "unknown_state"
+        );
+        // A Flinks result for a Flanks session.
+        assert_eq!(
+            refused(claim(
+                &store,
+                &format!("advisordesk://link/callback?state={}&loginId=x", s.state),
+                None,
+                now
+            )),
+            "malformed"
+        );
+        // A state-less Flanks code from the OS: no session can be chosen.
+        assert_eq!(
+            refused(claim(
+                &store,
+                "advisordesk://link/callback?code=c1",
+                None,
+                now
+            )),
+            "no_open_session"
+        );
+        let later = now + Duration::minutes(31);
+        assert_eq!(
+            refused(claim(
+                &store,
+                &format!("advisordesk://link/callback?state={}&code=c1", s.state),
+                None,
+                later
+            )),
+            "expired"
+        );
+        // Still claimable in time, through its own window, without a state.
+        let ok = claim(
+            &store,
+            "advisordesk://link/callback?code=c1",
+            Some(s.session.id),
+            now,
+        )
+        .unwrap();
+        assert!(matches!(ok.result, CallbackResult::FlanksCode { .. }));
+    }
+
+    #[test]
+    fn a_window_cannot_claim_another_sessions_state() {
+        let (store, client) = setup();
+        let now = time::now();
+        let a = start(&store, client, LinkFlow::FlanksLink, now);
+        let b = start(&store, client, LinkFlow::FlanksLink, now);
+        let url = format!("advisordesk://link/callback?state={}&code=c1", a.state);
+        assert_eq!(
+            refused(claim(&store, &url, Some(b.session.id), now)),
+            "unknown_state"
+        );
+    }
+
+    #[test]
+    fn reauthorization_must_name_a_connection_of_the_same_client() {
+        let (store, client) = setup();
+        let now = time::now();
+        let new = |connection_id, purpose| NewLinkSession {
+            client_id: client,
+            connection_id,
+            flow: LinkFlow::FlanksLink,
+            purpose,
+            ttl: Duration::minutes(10),
+        };
+        let e = store
+            .start_link_session(&new(None, LinkPurpose::Sca), "a", now)
+            .err()
+            .unwrap();
+        assert_eq!(e.code(), crate::ErrorCode::InvalidInput);
+        let e = store
+            .start_link_session(&new(Some(99), LinkPurpose::Sca), "a", now)
+            .err()
+            .unwrap();
+        assert_eq!(e.code(), crate::ErrorCode::NotFound);
+        let e = store
+            .start_link_session(
+                &NewLinkSession {
+                    ttl: Duration::days(3),
+                    ..new(None, LinkPurpose::New)
+                },
+                "a",
+                now,
+            )
+            .err()
+            .unwrap();
+        assert!(e.to_string().contains("24 hours"));
+    }
+
+    #[test]
+    fn write_ahead_steps_advance_only_from_the_expected_step_and_finish_once() {
+        let (store, client) = setup();
+        let now = time::now();
+        let s = start(&store, client, LinkFlow::FlanksLink, now);
+        claim(
+            &store,
+            &format!("advisordesk://link/callback?state={}&code=c9", s.state),
+            None,
+            now,
+        )
+        .unwrap();
+        store
+            .advance_exchange(s.session.id, "claimed", "code_saved")
+            .unwrap();
+        assert!(store
+            .advance_exchange(s.session.id, "claimed", "code_saved")
+            .is_err());
+        let done = store
+            .finish_link_session(s.session.id, "connected", None, "advisor", now)
+            .unwrap();
+        assert!(!done.is_open());
+        assert!(store
+            .finish_link_session(s.session.id, "connected", None, "advisor", now)
+            .is_err());
+        assert!(store.open_link_sessions().unwrap().is_empty());
+        // The state itself is nowhere in the database.
+        let stored: String = store
+            .read(|c| Ok(c.query_row("SELECT state_hash FROM link_sessions", [], |r| r.get(0))?))
+            .unwrap();
+        assert_ne!(stored, s.state);
+    }
+}
