@@ -4,7 +4,7 @@
 
 use advisor_desk_core::clients::{Client, NewClient};
 use advisor_desk_core::doctor::PROVIDER_ENVIRONMENT_SETTING;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tauri::State;
 
 use crate::error::CommandError;
@@ -13,21 +13,63 @@ use crate::state::AppState;
 /// Who the audit log names for changes made in the window.
 const ACTOR: &str = "advisor";
 
-/// What the window's chrome shows: the version and the provider environment (the
-/// "Sandbox" badge).
+/// Setting key of the interface language the advisor chose. Kept in the database (not only
+/// in webview storage) so it follows the data folder and is written before the call returns.
+pub const UI_LOCALE_SETTING: &str = "ui.locale";
+
+/// The interface languages. Anything else is refused when the IPC arguments are decoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum UiLocale {
+    En,
+    Es,
+    Fr,
+}
+
+impl UiLocale {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UiLocale::En => "en",
+            UiLocale::Es => "es",
+            UiLocale::Fr => "fr",
+        }
+    }
+
+    fn parse(s: &str) -> Option<UiLocale> {
+        [UiLocale::En, UiLocale::Es, UiLocale::Fr]
+            .into_iter()
+            .find(|l| l.as_str() == s)
+    }
+}
+
+/// What the window's chrome needs: the version, the provider environment (the "Sandbox"
+/// badge) and the saved interface language, if any.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AppInfo {
     pub version: String,
     pub provider_environment: String,
+    pub ui_locale: Option<UiLocale>,
 }
 
 pub fn app_info_in(state: &AppState) -> Result<AppInfo, CommandError> {
-    let environment = state.store()?.setting(PROVIDER_ENVIRONMENT_SETTING)?;
+    let store = state.store()?;
+    let environment = store.setting(PROVIDER_ENVIRONMENT_SETTING)?;
     Ok(AppInfo {
         version: env!("CARGO_PKG_VERSION").to_string(),
         // The core's default environment is the sandbox until the advisor switches.
         provider_environment: environment.unwrap_or_else(|| "sandbox".to_string()),
+        // A value this version does not know (a newer app wrote it) falls back to the OS.
+        ui_locale: store
+            .setting(UI_LOCALE_SETTING)?
+            .as_deref()
+            .and_then(UiLocale::parse),
     })
+}
+
+pub fn set_ui_locale_in(state: &AppState, locale: UiLocale) -> Result<(), CommandError> {
+    Ok(state
+        .store()?
+        .set_setting(UI_LOCALE_SETTING, locale.as_str())?)
 }
 
 pub fn list_clients_in(state: &AppState) -> Result<Vec<Client>, CommandError> {
@@ -41,6 +83,14 @@ pub fn add_client_in(state: &AppState, client: &NewClient) -> Result<Client, Com
 #[tauri::command]
 pub async fn app_info(state: State<'_, AppState>) -> Result<AppInfo, CommandError> {
     app_info_in(&state)
+}
+
+#[tauri::command]
+pub async fn set_ui_locale(
+    state: State<'_, AppState>,
+    locale: UiLocale,
+) -> Result<(), CommandError> {
+    set_ui_locale_in(&state, locale)
 }
 
 #[tauri::command]
@@ -151,6 +201,25 @@ mod tests {
             app_info_in(&state).unwrap().provider_environment,
             "production"
         );
+    }
+
+    #[test]
+    fn the_interface_language_is_saved_and_reported() {
+        let state = AppState::from_store(Store::open_in_memory().unwrap());
+        assert_eq!(app_info_in(&state).unwrap().ui_locale, None);
+        // The IPC argument as the UI sends it.
+        let es: UiLocale = serde_json::from_value(serde_json::json!("es")).unwrap();
+        set_ui_locale_in(&state, es).unwrap();
+        assert_eq!(app_info_in(&state).unwrap().ui_locale, Some(UiLocale::Es));
+        assert_eq!(
+            serde_json::to_value(app_info_in(&state).unwrap()).unwrap()["ui_locale"],
+            "es"
+        );
+        // Unknown languages never reach the store, and one left by a newer app is ignored.
+        assert!(serde_json::from_value::<UiLocale>(serde_json::json!("de")).is_err());
+        let store = state.store().unwrap();
+        store.set_setting(UI_LOCALE_SETTING, "de").unwrap();
+        assert_eq!(app_info_in(&state).unwrap().ui_locale, None);
     }
 
     #[test]

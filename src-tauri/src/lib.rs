@@ -20,6 +20,7 @@ pub fn run() -> Result<(), tauri::Error> {
             commands::app_info,
             commands::list_clients,
             commands::add_client,
+            commands::set_ui_locale,
         ])
         .run(tauri::generate_context!())
 }

@@ -325,6 +325,12 @@ impl Session {
         self.post("/execute/sync", json!({ "script": script, "args": args }))
     }
 
+    /// Runs an asynchronous script: it receives a callback as its last argument and the
+    /// value it passes to that callback is returned (e.g. the outcome of a promise).
+    pub fn execute_async(&self, script: &str, args: Vec<Value>) -> Result<Value> {
+        self.post("/execute/async", json!({ "script": script, "args": args }))
+    }
+
     /// `Element` as a script argument for [`Session::execute`].
     pub fn arg(el: &Element) -> Value {
         el.to_value()
@@ -478,12 +484,16 @@ impl DriverProcess {
     /// `tauri-driver --port P --native-port Q --native-driver <native>`; `envs` reach the
     /// app it launches. Both ports are free ones, so several apps can be driven at once
     /// (tauri-driver's fixed default native port would make parallel runs collide).
-    pub fn tauri_driver(
+    pub fn tauri_driver<K, V>(
         tauri_driver: &Path,
         native_driver: &Path,
-        envs: &[(&str, &Path)],
+        envs: impl IntoIterator<Item = (K, V)>,
         log: Option<&Path>,
-    ) -> Result<DriverProcess> {
+    ) -> Result<DriverProcess>
+    where
+        K: AsRef<std::ffi::OsStr>,
+        V: AsRef<std::ffi::OsStr>,
+    {
         let native_port = free_port().map_err(|e| WebDriverError::Spawn {
             program: tauri_driver.display().to_string(),
             reason: format!("no free port: {e}"),
@@ -493,9 +503,7 @@ impl DriverProcess {
             .arg(native_driver)
             .arg("--native-port")
             .arg(native_port.to_string());
-        for (k, v) in envs {
-            cmd.env(k, v);
-        }
+        cmd.envs(envs);
         DriverProcess::spawn(cmd, |port| vec!["--port".into(), port.to_string()], log)
     }
 

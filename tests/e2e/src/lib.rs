@@ -5,3 +5,7 @@
 //! ADVISOR_DESK_APP=$(scripts/build-app.sh | tail -n1) \
 //!   xvfb-run -a dbus-run-session -- cargo test -p advisor-desk-e2e -- --ignored
 //! ```
+
+pub mod app;
+
+pub use app::{artifacts_dir, listed_names, AppHome, RunningApp, ACTION, STARTUP};

@@ -1,32 +1,25 @@
 //! The first end-to-end journey: add a client in the real window, find it in the SQLite
 //! file, restart the app and find it listed again.
 
-mod support;
-
-use std::path::Path;
-
+use advisor_desk_e2e::{artifacts_dir, listed_names, AppHome, RunningApp, ACTION};
 use advisor_desk_testkit::webdriver::wait_until;
 use rusqlite::{Connection, OpenFlags};
-use support::{artifacts_dir, listed_names, RunningApp, ACTION};
 
 const NAME: &str = "Beatriz Ruiz-Álvarez";
 const EMAIL: &str = "beatriz@example.es";
 
-fn database(data_dir: &Path) -> Connection {
-    Connection::open_with_flags(
-        data_dir.join("advisor-desk.sqlite3"),
-        OpenFlags::SQLITE_OPEN_READ_ONLY,
-    )
-    .expect("the app created its database in ADVISOR_DESK_DATA_DIR")
+fn database(home: &AppHome) -> Connection {
+    Connection::open_with_flags(home.database(), OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .expect("the app created its database in ADVISOR_DESK_DATA_DIR")
 }
 
 #[test]
 #[ignore = "needs the built app; run by ./dev test"]
 fn a_client_added_in_the_window_is_stored_and_listed_after_a_restart() {
-    let data = tempfile::tempdir().unwrap();
+    let home = AppHome::new();
 
     // First run: an empty book, then add a household through the form.
-    let app = RunningApp::start(data.path(), "add-client-run1");
+    let app = RunningApp::start(&home, "add-client-run1");
     let s = &app.session;
     let url = s.current_url().unwrap();
     assert!(
@@ -65,7 +58,7 @@ fn a_client_added_in_the_window_is_stored_and_listed_after_a_restart() {
     app.quit();
 
     // The row is in the file, exactly as typed, with its audit entry.
-    let db = database(data.path());
+    let db = database(&home);
     let rows: Vec<(String, String, Option<String>, String)> = db
         .prepare("SELECT kind, name, email, notes FROM clients")
         .unwrap()
@@ -91,7 +84,7 @@ fn a_client_added_in_the_window_is_stored_and_listed_after_a_restart() {
     drop(db);
 
     // Second run on the same folder: the client is listed straight away.
-    let app = RunningApp::start(data.path(), "add-client-run2");
+    let app = RunningApp::start(&home, "add-client-run2");
     let s = &app.session;
     s.wait_for_css("[data-testid=client-row]", ACTION)
         .unwrap_or_else(|e| app.fail("add-client-run2", &format!("client row: {e}")));
@@ -110,8 +103,8 @@ fn a_client_added_in_the_window_is_stored_and_listed_after_a_restart() {
 #[test]
 #[ignore = "needs the built app; run by ./dev test"]
 fn the_cores_validation_message_reaches_the_form_and_nothing_is_stored() {
-    let data = tempfile::tempdir().unwrap();
-    let app = RunningApp::start(data.path(), "invalid-email");
+    let home = AppHome::new();
+    let app = RunningApp::start(&home, "invalid-email");
     let s = &app.session;
     s.send_keys(&s.find("[data-testid=client-name-input]").unwrap(), "Carla")
         .unwrap();
@@ -136,7 +129,7 @@ fn the_cores_validation_message_reaches_the_form_and_nothing_is_stored() {
     assert!(listed_names(s).is_empty());
     app.quit();
 
-    let count: i64 = database(data.path())
+    let count: i64 = database(&home)
         .query_row("SELECT COUNT(*) FROM clients", [], |r| r.get(0))
         .unwrap();
     assert_eq!(count, 0);

@@ -8,7 +8,7 @@ import ClientsScreen from './ClientsScreen.svelte';
 
 vi.mock(import('../lib/api'), async (original) => ({
   ...(await original()),
-  api: { appInfo: vi.fn(), listClients: vi.fn(), addClient: vi.fn() },
+  api: { appInfo: vi.fn(), listClients: vi.fn(), addClient: vi.fn(), setUiLocale: vi.fn() },
 }));
 
 const listClients = vi.mocked(api.listClients);

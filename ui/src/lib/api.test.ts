@@ -22,6 +22,10 @@ describe('api adapter', () => {
     invoke.mockResolvedValueOnce({ version: '0.1.0', provider_environment: 'sandbox' });
     await api.appInfo();
     expect(invoke).toHaveBeenLastCalledWith('app_info', undefined);
+
+    invoke.mockResolvedValueOnce(null);
+    await api.setUiLocale('fr');
+    expect(invoke).toHaveBeenLastCalledWith('set_ui_locale', { locale: 'fr' });
   });
 
   it('turns a {code, message} rejection into a typed ApiError', async () => {

@@ -39,6 +39,8 @@ export const api = {
   appInfo: (): Promise<AppInfo> => call<AppInfo>('app_info'),
   listClients: (): Promise<Client[]> => call<Client[]>('list_clients'),
   addClient: (client: NewClient): Promise<Client> => call<Client>('add_client', { client }),
+  setUiLocale: (locale: 'en' | 'es' | 'fr'): Promise<void> =>
+    call<void>('set_ui_locale', { locale }),
 };
 
 export type Api = typeof api;

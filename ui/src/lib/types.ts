@@ -27,6 +27,8 @@ export interface AppInfo {
   version: string;
   /** `sandbox` or `production`; the shell shows a "Sandbox" badge for the former. */
   provider_environment: string;
+  /** The interface language saved in the database, or null to follow the OS. */
+  ui_locale: 'en' | 'es' | 'fr' | null;
 }
 
 /** Stable codes from core `ErrorCode`, plus `ipc` for a failure of the bridge itself. */

@@ -93,6 +93,7 @@ fn w3c_scripted() -> ScriptedDriver {
         ("GET", "/session/s1/element/e1/attribute/missing") => (200, json!({"value": null})),
         ("POST", "/session/s1/element/e1/value") => (200, json!({"value": null})),
         ("POST", "/session/s1/execute/sync") => (200, json!({"value": body["args"].clone()})),
+        ("POST", "/session/s1/execute/async") => (200, json!({"value": body["script"].clone()})),
         ("GET", "/session/s1/url") => (200, json!({"value": "tauri://localhost/"})),
         // "PNG" in base64.
         ("GET", "/session/s1/screenshot") => (200, json!({"value": "UE5H"})),
@@ -124,6 +125,8 @@ fn speaks_w3c_and_decodes_answers() {
         .execute("return arguments", vec![Session::arg(&el), json!(3)])
         .unwrap();
     assert_eq!(echoed, json!([{ELEMENT_KEY: "e1"}, 3]));
+    let script = "arguments[0](42)";
+    assert_eq!(s.execute_async(script, vec![]).unwrap(), json!(script));
 
     let dir = tempfile::tempdir().unwrap();
     let png = dir.path().join("shot.png");
@@ -219,6 +222,13 @@ fn drives_headless_chromium_through_chromedriver() {
         .unwrap();
     assert_eq!(text, "Hello Beatriz");
     assert!(s.current_url().unwrap().starts_with("data:text/html"));
+    let later = s
+        .execute_async(
+            "const done = arguments[arguments.length - 1]; setTimeout(() => done(6 * 7), 50);",
+            vec![],
+        )
+        .unwrap();
+    assert_eq!(later, json!(42));
     let dir = tempfile::tempdir().unwrap();
     let png = dir.path().join("page.png");
     s.screenshot(&png).unwrap();

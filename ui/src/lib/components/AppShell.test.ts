@@ -1,9 +1,20 @@
 import { render, screen } from '@testing-library/svelte';
 import userEvent from '@testing-library/user-event';
 import { createRawSnippet } from 'svelte';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { api } from '../api';
 import { setLocale } from '../i18n/i18n.svelte';
 import AppShell from './AppShell.svelte';
+
+vi.mock(import('../api'), async (original) => ({
+  ...(await original()),
+  api: {
+    appInfo: vi.fn(),
+    listClients: vi.fn(),
+    addClient: vi.fn(),
+    setUiLocale: vi.fn(() => Promise.resolve()),
+  },
+}));
 
 const children = createRawSnippet(() => ({ render: () => '<p>screen</p>' }));
 
@@ -12,7 +23,7 @@ describe('App shell', () => {
 
   it('shows the product name, version and a Sandbox badge in the sandbox', () => {
     render(AppShell, {
-      props: { info: { version: '0.1.0', provider_environment: 'sandbox' }, children },
+      props: { info: { version: '0.1.0', provider_environment: 'sandbox', ui_locale: null }, children },
     });
     expect(screen.getByTestId('product-name')).toHaveTextContent('Advisor Desk');
     expect(screen.getByTestId('sandbox-badge')).toHaveTextContent('Sandbox');
@@ -23,7 +34,7 @@ describe('App shell', () => {
 
   it('has no badge in production or before the info arrives', () => {
     const { unmount } = render(AppShell, {
-      props: { info: { version: '0.1.0', provider_environment: 'production' }, children },
+      props: { info: { version: '0.1.0', provider_environment: 'production', ui_locale: null }, children },
     });
     expect(screen.queryByTestId('sandbox-badge')).toBeNull();
     unmount();
@@ -33,13 +44,22 @@ describe('App shell', () => {
 
   it('switches the language from the sidebar and remembers it', async () => {
     render(AppShell, {
-      props: { info: { version: '0.1.0', provider_environment: 'sandbox' }, children },
+      props: { info: { version: '0.1.0', provider_environment: 'sandbox', ui_locale: null }, children },
     });
     await userEvent.selectOptions(screen.getByLabelText('Language'), 'fr');
     expect(screen.getByRole('link', { name: 'Clients' })).toBeInTheDocument();
     expect(screen.getByLabelText('Langue')).toHaveValue('fr');
     expect(localStorage.getItem('advisor-desk.locale')).toBe('fr');
+    expect(api.setUiLocale).toHaveBeenLastCalledWith('fr');
     await userEvent.selectOptions(screen.getByLabelText('Langue'), 'es');
     expect(screen.getByRole('link', { name: 'Clientes' })).toHaveAttribute('aria-current', 'page');
+    expect(api.setUiLocale).toHaveBeenLastCalledWith('es');
+  });
+
+  it('keeps the new language when saving it fails', async () => {
+    vi.mocked(api.setUiLocale).mockRejectedValueOnce(new Error('database'));
+    render(AppShell, { props: { info: null, children } });
+    await userEvent.selectOptions(screen.getByLabelText('Language'), 'es');
+    expect(screen.getByLabelText('Idioma')).toHaveValue('es');
   });
 });

@@ -1,4 +1,5 @@
-//! Starting the real app under `tauri-driver` (WebKitWebDriver) for one test.
+//! Starting the real app under `tauri-driver` (WebKitWebDriver) for one test, in a
+//! throw-away home so no run touches the advisor's real data.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -20,7 +21,13 @@ pub fn app_binary() -> PathBuf {
              {APP_ENV} to the path it prints (./dev test does both)"
         );
     };
-    let path = PathBuf::from(path);
+    let mut path = PathBuf::from(path);
+    if path.is_relative() {
+        // Tests run in tests/e2e; a relative path is meant from the workspace root.
+        path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../..")
+            .join(path);
+    }
     assert!(
         path.is_file(),
         "{APP_ENV}={} is not a file; build it with scripts/build-app.sh",
@@ -65,6 +72,48 @@ pub fn artifacts_dir() -> PathBuf {
     dir
 }
 
+/// Everything one test's app writes: the advisor's data folder and the XDG folders where
+/// WebKit keeps the webview's storage, so no run reads or leaves state in the real home.
+/// Reusing one `AppHome` for two runs is a restart.
+pub struct AppHome {
+    root: tempfile::TempDir,
+}
+
+impl Default for AppHome {
+    fn default() -> Self {
+        AppHome::new()
+    }
+}
+
+impl AppHome {
+    pub fn new() -> AppHome {
+        let root = tempfile::tempdir().expect("create a temp folder");
+        for sub in ["data", "xdg-data", "xdg-config", "xdg-cache"] {
+            std::fs::create_dir(root.path().join(sub)).expect("create a temp sub-folder");
+        }
+        AppHome { root }
+    }
+
+    /// `ADVISOR_DESK_DATA_DIR`: where the app keeps its SQLite file.
+    pub fn data_dir(&self) -> PathBuf {
+        self.root.path().join("data")
+    }
+
+    pub fn database(&self) -> PathBuf {
+        self.data_dir().join("advisor-desk.sqlite3")
+    }
+
+    fn env(&self) -> Vec<(&'static str, PathBuf)> {
+        let p = self.root.path();
+        vec![
+            ("ADVISOR_DESK_DATA_DIR", self.data_dir()),
+            ("XDG_DATA_HOME", p.join("xdg-data")),
+            ("XDG_CONFIG_HOME", p.join("xdg-config")),
+            ("XDG_CACHE_HOME", p.join("xdg-cache")),
+        ]
+    }
+}
+
 /// One run of the app: the driver process (its Drop stops the app too) and the session.
 pub struct RunningApp {
     pub session: Session,
@@ -72,17 +121,13 @@ pub struct RunningApp {
 }
 
 impl RunningApp {
-    /// Starts the app with `data_dir` as its data folder and waits for its first screen.
-    pub fn start(data_dir: &Path, log_name: &str) -> RunningApp {
+    /// Starts the app on `home` (see [`AppHome`]) and waits for its first screen.
+    pub fn start(home: &AppHome, log_name: &str) -> RunningApp {
         let app = app_binary();
         let log = artifacts_dir().join(format!("{log_name}.driver.log"));
-        let driver = DriverProcess::tauri_driver(
-            &tauri_driver(),
-            &native_driver(),
-            &[("ADVISOR_DESK_DATA_DIR", data_dir)],
-            Some(&log),
-        )
-        .unwrap_or_else(|e| panic!("tauri-driver did not start: {e}"));
+        let driver =
+            DriverProcess::tauri_driver(&tauri_driver(), &native_driver(), home.env(), Some(&log))
+                .unwrap_or_else(|e| panic!("tauri-driver did not start: {e}"));
         let session = Session::new(
             driver.url(),
             json!({ "tauri:options": { "application": app } }),
