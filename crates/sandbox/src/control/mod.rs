@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::faults::FaultRule;
 use crate::html::{self, esc};
@@ -32,6 +32,7 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/_sandbox/stats", get(stats))
         .route("/_sandbox/book", get(book))
         .route("/_sandbox/landing", get(landing))
+        .route("/_sandbox/widget-host", get(widget_host))
 }
 
 fn bad(msg: impl Into<String>) -> Response {
@@ -226,9 +227,25 @@ async fn landing(RawQuery(raw): RawQuery) -> Response {
         "<h1>Redirect received</h1><pre id=\"query\">{}</pre>{rows}",
         esc(&raw)
     );
-    let _: Option<Value> = None;
     html::respond(
         StatusCode::OK,
         html::page(html::FLANKS, "Landing", (0, 0), &body, ""),
+    )
+}
+
+/// A page that embeds the Flinks Connect widget in an iframe (with this page's query) and
+/// lists the `{step: …}` events the widget posts, as an app's event listener would.
+async fn widget_host(RawQuery(raw): RawQuery) -> Response {
+    let src = format!("/flinks-connect/v2/?{}", raw.unwrap_or_default());
+    let body = format!(
+        "<h1>Flinks Connect events</h1><iframe id=\"widget\" src=\"{}\" style=\"width:100%;height:560px;border:1px solid #e5e7eb;\
+         border-radius:12px\"></iframe><pre id=\"events\" style=\"font-size:11px;white-space:pre-wrap\"></pre>",
+        esc(&src)
+    );
+    let script = "window.flinksEvents=[];window.addEventListener('message',function(e){window.flinksEvents.push(e.data);\
+        document.getElementById('events').textContent=window.flinksEvents.map(function(x){return JSON.stringify(x)}).join('\\n')});";
+    html::respond(
+        StatusCode::OK,
+        html::page(html::FLINKS, "Widget host", (0, 0), &body, script),
     )
 }

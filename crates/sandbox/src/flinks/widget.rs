@@ -108,7 +108,8 @@ fn with(p: &LinkParams, key: &str, value: &str) -> String {
     serde_urlencoded::to_string(pairs).unwrap_or_default()
 }
 
-fn credentials(p: &LinkParams, error: Option<(&str, &str)>) -> Response {
+/// `first` = the widget was opened on this page (it then also announces APP_MOUNTED).
+fn credentials(p: &LinkParams, first: bool, error: Option<(&str, &str)>) -> Response {
     let err = error
         .map(|(code, m)| {
             format!(
@@ -129,7 +130,12 @@ fn credentials(p: &LinkParams, error: Option<(&str, &str)>) -> Response {
         logo = html::logo("Flinks Capital", "#0b7a75"),
         q = hidden_q(p),
     );
-    let mut steps = vec!["COMPONENT_LOAD_CREDENTIAL"];
+    let mut steps = if first {
+        vec!["APP_MOUNTED"]
+    } else {
+        Vec::new()
+    };
+    steps.push("COMPONENT_LOAD_CREDENTIAL");
     if let Some((code, _)) = error {
         steps.push(code);
     }
@@ -270,7 +276,7 @@ pub async fn show(State(app): State<Arc<AppState>>, RawQuery(raw): RawQuery) -> 
         );
     }
     if p.get("institution") == Some(capital::INSTITUTION) && p.get("demo") == Some("true") {
-        return credentials(&p, None);
+        return credentials(&p, p.get("consent").is_none(), None);
     }
     institution_list(&p)
 }
@@ -298,7 +304,7 @@ pub async fn login(State(app): State<Arc<AppState>>, Form(f): Form<LoginForm>) -
     ) {
         Err(e) => {
             drop(world);
-            credentials(&p, Some((e.code, &e.message)))
+            credentials(&p, false, Some((e.code, &e.message)))
         }
         Ok((login_id, scenario)) => {
             let (rid, challenge) =

@@ -1,0 +1,249 @@
+//! The pages in a real browser: headless Chromium (Debian `chromium` + `chromedriver`)
+//! completes the Flanks link, a Connect v2 session and Flinks Connect, and each redirect
+//! lands on the sandbox's own `/_sandbox/landing` page with the right query. Screenshots of
+//! every step go to `docs/screenshots/sandbox-*.png`.
+//!
+//! Run: `cargo test -p advisor-desk-sandbox --test browser -- --include-ignored`
+
+mod common;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use advisor_desk_sandbox::{Sandbox, SandboxConfig};
+use advisor_desk_testkit::webdriver::{wait_until, DriverProcess, Session};
+use common::query_param;
+use serde_json::{json, Value};
+
+const WAIT: Duration = Duration::from_secs(15);
+
+fn shot(session: &Session, name: &str) {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/screenshots");
+    std::fs::create_dir_all(&dir).expect("screenshot dir");
+    session
+        .screenshot(&dir.join(format!("sandbox-{name}.png")))
+        .expect("screenshot");
+}
+
+fn chromium(profile: &std::path::Path) -> (DriverProcess, Session) {
+    let driver = DriverProcess::chromedriver("/usr/bin/chromedriver").expect("chromedriver starts");
+    let args = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=900,860",
+    ];
+    let mut args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    args.push(format!("--user-data-dir={}", profile.display()));
+    let caps = json!({"browserName": "chrome", "goog:chromeOptions": {"binary": "/usr/bin/chromium", "args": args}});
+    let session = Session::new(driver.url(), caps).expect("browser session");
+    (driver, session)
+}
+
+fn fill(s: &Session, css: &str, text: &str) {
+    let el = s.wait_for_css(css, WAIT).expect(css);
+    s.send_keys(&el, text).expect("type");
+}
+
+fn click(s: &Session, css: &str) {
+    let el = s.wait_for_css(css, WAIT).expect(css);
+    s.click(&el).expect("click");
+}
+
+fn landed(s: &Session) -> String {
+    s.wait_for_css("#query", WAIT).expect("landing page");
+    s.current_url().expect("url")
+}
+
+fn mfa_answer(prompt: &str) -> &'static str {
+    match prompt {
+        "What city were you born in?" => "Montreal",
+        "What is the best country on earth?" => "Canada",
+        "What shape do people like most?" => "Triangle",
+        other => panic!("unexpected prompt {other}"),
+    }
+}
+
+#[test]
+#[ignore = "needs chromium; run by ./dev test"]
+fn flanks_link_connect_v2_and_flinks_connect_in_chromium() {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let _guard = rt.enter();
+    let sb = Sandbox::start(SandboxConfig::default()).expect("sandbox");
+    let base = sb.base_url();
+    let landing = format!("{base}/_sandbox/landing");
+    let http = reqwest::Client::new();
+    let api = |path: &str, tok: &str, body: Value| -> Value {
+        rt.block_on(async {
+            let r = http
+                .post(format!("{base}{path}"))
+                .bearer_auth(tok)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            r.json().await.unwrap()
+        })
+    };
+    let tok = api(
+        "/v0/token",
+        "",
+        json!({"client_id": advisor_desk_sandbox::FLANKS_CLIENT_ID, "client_secret": advisor_desk_sandbox::FLANKS_CLIENT_SECRET, "grant_type": "client_credentials"}),
+    )["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    let profile = tempfile::tempdir().expect("profile dir");
+    let (_driver, s) = chromium(profile.path());
+
+    // --- Flanks legacy link: bank list → login → SMS challenge → 302 to the redirect URI.
+    let link = api(
+        "/v0/links/create-link",
+        &tok,
+        json!({"redirect_uri": landing, "company_name": "Advisor Desk"}),
+    )["data"]["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    s.navigate(&format!("{base}/link?token={link}&advisor_client=c-17"))
+        .unwrap();
+    s.wait_for_css("#bank-testbank", WAIT).unwrap();
+    shot(&s, "flanks-banks");
+    click(&s, "#bank-testbank");
+    fill(&s, "#username", "browser.user");
+    fill(&s, "#password", "SCA_SMS");
+    shot(&s, "flanks-login");
+    click(&s, "#submit");
+    fill(&s, "#sca-answer", "482913");
+    shot(&s, "flanks-sca");
+    click(&s, "#sca-submit");
+    let url = landed(&s);
+    assert!(url.starts_with(&landing), "{url}");
+    let code = query_param(&url, "code").expect("code in the redirect");
+    let ex = api("/v0/platform/link", &tok, json!({"code": code}));
+    assert_eq!(ex["extra"]["advisor_client"], "c-17", "{ex}");
+    assert!(ex["credentials_token"]
+        .as_str()
+        .unwrap()
+        .starts_with("sbx-cred-"));
+    shot(&s, "landing");
+
+    // --- Connect v2 session: connector list → login → challenge → redirect with session_id.
+    let session = api(
+        "/connect/v2/sessions/create-session",
+        &tok,
+        json!({"configuration": {"redirect_url": landing}}),
+    );
+    let sid = session["session"]["session_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    s.navigate(session["session"]["url"].as_str().unwrap())
+        .unwrap();
+    s.wait_for_css("#connector-testbank", WAIT).unwrap();
+    shot(&s, "connect-connectors");
+    click(&s, "#connector-testbank");
+    fill(&s, "#username", "browser.v2");
+    fill(&s, "#password", "SCA_EMAIL");
+    click(&s, "#submit");
+    // The "Connecting…" page continues by itself to the challenge.
+    fill(&s, "#sca-answer", "771100");
+    shot(&s, "connect-challenge");
+    click(&s, "#sca-submit");
+    let url = landed(&s);
+    assert_eq!(
+        query_param(&url, "session_id").as_deref(),
+        Some(sid.as_str()),
+        "{url}"
+    );
+    let listed = api(
+        "/connect/v2/sessions/list-sessions",
+        &tok,
+        json!({"query": {"session_id_in": [sid]}}),
+    );
+    assert_eq!(listed["items"][0]["status"], "Finished:OK", "{listed}");
+
+    // --- Flinks Connect, top level: Flinks Capital → Greatday → MFA → redirectUrl.
+    let enc = |v: &str| serde_urlencoded::to_string([("x", v)]).unwrap()[2..].to_string();
+    s.navigate(&format!(
+        "{base}/flinks-connect/v2/?demo=true&customerName=Advisor%20Desk&redirectUrl={}",
+        enc(&landing)
+    ))
+    .unwrap();
+    s.wait_for_css("#institution-flinkscapital", WAIT).unwrap();
+    shot(&s, "flinks-institutions");
+    click(&s, "#institution-flinkscapital");
+    fill(&s, "#username", "Greatday");
+    fill(&s, "#password", "Everyday");
+    shot(&s, "flinks-login");
+    click(&s, "#submit");
+    let prompt = s
+        .wait_for_text("#mfa-prompt", WAIT, |t| t.ends_with('?'))
+        .unwrap();
+    fill(&s, "#mfa-answer", mfa_answer(&prompt));
+    shot(&s, "flinks-mfa");
+    click(&s, "#mfa-submit");
+    let url = landed(&s);
+    assert_eq!(
+        query_param(&url, "institution").as_deref(),
+        Some("FlinksCapital"),
+        "{url}"
+    );
+    let login_id = query_param(&url, "loginId").expect("loginId");
+    assert!(login_id.contains("-5a4db0"), "{login_id}");
+
+    // --- Flinks Connect in an iframe: the parent receives the step events, REDIRECT last.
+    s.navigate(&format!("{base}/_sandbox/widget-host?demo=true&jsRedirect=true&institution=FlinksCapital&redirectUrl={}", enc(&landing)))
+        .unwrap();
+    let in_frame = |js: &str| -> Value {
+        let script = format!("var d=document.getElementById('widget').contentDocument;if(!d||!d.body)return null;{js}");
+        s.execute(&script, vec![]).unwrap()
+    };
+    wait_until("widget credentials", WAIT, || {
+        Ok(in_frame("return d.getElementById('username')?true:null;").as_bool())
+    })
+    .unwrap();
+    in_frame("d.getElementById('username').value='greatday_nomfa';d.getElementById('password').value='Everyday';d.getElementById('submit').click();return true;");
+    let events = wait_until("REDIRECT event", WAIT, || {
+        let ev = s.execute("return window.flinksEvents;", vec![]).unwrap();
+        let has = ev
+            .as_array()
+            .is_some_and(|a| a.iter().any(|e| e["step"] == "REDIRECT"));
+        Ok(has.then_some(ev))
+    })
+    .unwrap();
+    shot(&s, "flinks-events");
+    let steps: Vec<&str> = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["step"].as_str())
+        .collect();
+    assert!(
+        steps.contains(&"APP_MOUNTED") && steps.contains(&"COMPONENT_LOAD_CREDENTIAL"),
+        "{steps:?}"
+    );
+    let redirect = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["step"] == "REDIRECT")
+        .unwrap();
+    assert_eq!(redirect["institution"], "FlinksCapital");
+    let rurl = redirect["url"].as_str().unwrap();
+    assert!(
+        rurl.starts_with(&landing) && query_param(rurl, "loginId").is_some(),
+        "{rurl}"
+    );
+    // jsRedirect=true: the widget itself did not navigate away.
+    assert!(s.current_url().unwrap().contains("/_sandbox/widget-host"));
+
+    s.delete().unwrap();
+    drop(sb);
+}
