@@ -4,6 +4,7 @@ mod clients_cmd;
 mod doctor_cmd;
 mod exit;
 mod output;
+mod sandbox_cmd;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -38,6 +39,9 @@ enum Command {
     Clients(clients_cmd::ClientsCommand),
     /// Check the data folder, database, keychain and provider configuration.
     Doctor,
+    /// Run the provider sandbox (Flanks + Flinks imitation) on this machine.
+    #[command(subcommand)]
+    Sandbox(sandbox_cmd::SandboxCommand),
 }
 
 /// What a command needs from the environment.
@@ -64,6 +68,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Clients(cmd) => clients_cmd::run(&ctx, cmd),
         Command::Doctor => doctor_cmd::run(&ctx),
+        Command::Sandbox(cmd) => return sandbox_cmd::run(cmd),
     };
     match result {
         Ok(code) => code,

@@ -170,3 +170,56 @@ fn doctor_reports_database_and_an_unavailable_keychain() {
     assert_eq!(report["provider_environment"], "sandbox");
     assert_eq!(report["data_dir"], dir.path().display().to_string());
 }
+
+#[test]
+fn sandbox_serve_refuses_a_non_loopback_address() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = cli(
+        dir.path(),
+        &["sandbox", "serve", "--host", "0.0.0.0", "--port", "0"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("only listens on loopback"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn sandbox_serve_answers_the_flanks_token_endpoint() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_advisor-desk-cli"))
+        .args(["sandbox", "serve", "--port", "0"])
+        .env("ADVISOR_DESK_DATA_DIR", dir.path())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.as_mut().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let base = first
+        .trim()
+        .rsplit(' ')
+        .next()
+        .unwrap()
+        .trim_start_matches("http://")
+        .to_string();
+    // A plain HTTP request: wrong secret → the provider's documented 403.
+    let mut s = std::net::TcpStream::connect(&base).unwrap();
+    let body = r#"{"client_id":"x","client_secret":"wrong","grant_type":"client_credentials"}"#;
+    write!(
+        s,
+        "POST /v0/token HTTP/1.1\r\nHost: {base}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    s.read_to_string(&mut response).unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(response.starts_with("HTTP/1.1 403"), "{response}");
+    assert!(response.contains("access_denied"), "{response}");
+}
