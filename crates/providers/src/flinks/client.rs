@@ -151,15 +151,37 @@ impl FlinksClient {
 
     async fn send_authorize(&self, body: Value) -> Result<AuthorizeOutcome, ProviderFailure> {
         let endpoint = "/BankingServices/Authorize";
-        for round in 0..2 {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let last = attempt >= self.http.max_attempts();
             let token = self.generate_authorize_token().await?;
+            // The authorize token is single-use: the transport never resends it (a lost answer
+            // may have consumed it); each try here takes a fresh token instead.
             let call = Call::new(endpoint, Method::POST, self.url("Authorize"))
                 .secret_header("flinks-auth-key", token.expose())
-                .json(body.clone());
-            let resp = self.http.send(&call).await?;
-            let code = flinks_code(&resp);
-            if resp.status == 401 && round == 0 && code.as_deref() == Some("UNAUTHORIZED") {
+                .json(body.clone())
+                .once_only();
+            let resp = match self.http.send(&call).await {
+                Ok(r) => r,
+                Err(f) if f.kind.is_transient() && !last => {
+                    tokio::time::sleep(self.http.backoff(attempt)).await;
+                    continue;
+                }
+                Err(f) => return Err(f),
+            };
+            // UNAUTHORIZED here means the authorize token was refused (expired, or used by
+            // an attempt whose answer was lost), not our keys: those failed at generation.
+            let token_refused =
+                resp.status == 401 && flinks_code(&resp).as_deref() == Some("UNAUTHORIZED");
+            if (token_refused || resp.status >= 500) && !last {
+                tokio::time::sleep(self.http.backoff(attempt)).await;
                 continue;
+            }
+            if token_refused {
+                let mut f = classify(endpoint, &resp);
+                f.kind = FailureKind::ProviderUnavailable;
+                return Err(f);
             }
             let v = resp.json().unwrap_or(Value::Null);
             return match resp.status {
@@ -205,7 +227,6 @@ impl FlinksClient {
                 _ => Err(classify(endpoint, &resp)),
             };
         }
-        unreachable!("the loop returns in its second round")
     }
 
     /// Accounts with transactions. A 202 (OPERATION_PENDING / DISPATCHED) is polled on the

@@ -220,7 +220,12 @@ impl HttpClient {
         }
     }
 
-    fn backoff(&self, attempt: u32) -> Duration {
+    pub fn max_attempts(&self) -> u32 {
+        self.policy.max_attempts.max(1)
+    }
+
+    /// The wait before retry number `attempt` (from 1), with jitter.
+    pub fn backoff(&self, attempt: u32) -> Duration {
         backoff_delay(self.policy.base_backoff, self.policy.max_backoff, attempt)
     }
 
