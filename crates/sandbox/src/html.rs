@@ -68,7 +68,7 @@ input[type=text],input[type=password]{width:100%;padding:12px;border:1px solid #
 input:focus{outline:2px solid var(--a);border-color:transparent}
 .btn{display:block;width:100%;margin-top:18px;padding:13px;border:0;border-radius:10px;background:var(--a);color:#fff;font-size:15px;font-weight:600;cursor:pointer}
 .btn.ghost{background:#fff;color:#6b7280;border:1px solid #e5e7eb;margin-top:10px}
-.chosen{display:flex;align-items:center;gap:12px;margin-bottom:8px}
+.chosen{display:flex;align-items:center;gap:12px;margin:12px 0 10px}
 .err{background:#fef2f2;color:#991b1b;border:1px solid #fecaca;padding:10px 12px;border-radius:10px;font-size:14px;margin-bottom:12px}
 .hint{margin-top:14px;background:#f0fdfa;border:1px dashed #99f6e4;color:#115e59;padding:10px 12px;border-radius:10px;font-size:12.5px;line-height:1.5}
 .foot{padding:12px 22px;border-top:1px solid #eef0f4;font-size:11.5px;color:#9ca3af;text-align:center}
@@ -96,7 +96,7 @@ pub fn page(brand: Brand, title: &str, steps: (u8, u8), body: &str, script: &str
          content=\"width=device-width,initial-scale=1\"><title>{title} · {prod}</title><style>\
          :root{{--a:{a};--ad:{ad}}}{CSS}</style></head><body><main class=\"card\" id=\"background\">\
          <div class=\"top\"><div class=\"mark\">{mark}</div><div class=\"prod\">{prod}</div>\
-         <div class=\"secure\">&#128274; Secure connection</div></div><div class=\"body\">{bar}{body}</div>\
+         <div class=\"secure\"><svg width=\"12\" height=\"12\" viewBox=\"0 0 24 24\" fill=\"currentColor\" aria-hidden=\"true\"><path d=\"M6 10V8a6 6 0 1 1 12 0v2h1a1 1 0 0 1 1 1v10a1 1 0 0 1-1 1H5a1 1 0 0 1-1-1V11a1 1 0 0 1 1-1h1zm2 0h8V8a4 4 0 1 0-8 0v2z\"/></svg>Secure connection</div></div><div class=\"body\">{bar}{body}</div>\
          <div class=\"foot\">Sandbox · no real bank is contacted · data is generated</div></main>\
          <script>{script}</script></body></html>",
         title = esc(title),

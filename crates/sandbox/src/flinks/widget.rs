@@ -120,7 +120,7 @@ fn credentials(p: &LinkParams, first: bool, error: Option<(&str, &str)>) -> Resp
         })
         .unwrap_or_default();
     let body = format!(
-        "<h1>Flinks Capital</h1><div class=\"chosen\">{logo}<div><b>Flinks Capital</b></div></div>{err}\
+        "<h1>Log in to your account</h1><div class=\"chosen\">{logo}<div><b>Flinks Capital</b></div></div>{err}\
          <form method=\"post\" action=\"/flinks-connect/v2/login\">{q}<label for=\"username\">Username</label>\
          <input type=\"text\" id=\"username\" name=\"username\" autocomplete=\"off\" required><label for=\"password\">Password</label>\
          <input type=\"password\" id=\"password\" name=\"password\" required><button class=\"btn\" id=\"submit\" type=\"submit\">Continue</button></form>\
@@ -186,11 +186,8 @@ fn success(p: &LinkParams, login_id: &str) -> Response {
         ("institution".to_string(), capital::INSTITUTION.to_string()),
     ];
     let url = p.get("redirectUrl").map(|r| append_query(r, &pairs));
-    let body = format!(
-        "<div class=\"center\"><div class=\"ok\">&#10004;</div><h1>Account connected</h1><p class=\"sub\">You can close this \
-         window.</p><code id=\"login-id\" style=\"font-size:12px;color:#6b7280\">{}</code></div>",
-        esc(login_id)
-    );
+    let body = "<div class=\"center\"><div class=\"ok\">&#10004;</div><h1>Account connected</h1>\
+                <p class=\"sub\">You can close this window.</p></div>";
     let mut script = events(&["COMPONENT_CLOSE_SESSION"]);
     if let Some(url) = &url {
         let js_redirect = p.get("jsRedirect") == Some("true");
