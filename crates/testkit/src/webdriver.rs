@@ -58,12 +58,8 @@ pub enum WebDriverError {
         path: String,
         detail: String,
     },
-    #[error("timed out after {after:?} waiting for {what}{}", last_error.as_deref().map(|e| format!(" (last error: {e})")).unwrap_or_default())]
-    Timeout {
-        what: String,
-        after: Duration,
-        last_error: Option<String>,
-    },
+    #[error("timed out after {after:?} waiting for {what}")]
+    Timeout { what: String, after: Duration },
     #[error("cannot start the driver `{program}`: {reason}")]
     Spawn { program: String, reason: String },
     #[error("file error at {path}: {reason}")]
@@ -412,7 +408,6 @@ pub fn wait_until<T>(
             return Err(WebDriverError::Timeout {
                 what: what.to_string(),
                 after: timeout,
-                last_error: None,
             });
         }
         std::thread::sleep(POLL_INTERVAL);
