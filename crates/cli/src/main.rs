@@ -5,6 +5,7 @@ mod doctor_cmd;
 mod exit;
 mod output;
 mod sandbox_cmd;
+mod sync_cmd;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -42,6 +43,13 @@ enum Command {
     /// Run the provider sandbox (Flanks + Flinks imitation) on this machine.
     #[command(subcommand)]
     Sandbox(sandbox_cmd::SandboxCommand),
+    /// Sync provider data for one client's connections or all of them.
+    Sync {
+        #[command(flatten)]
+        which: sync_cmd::SyncArgs,
+        #[command(flatten)]
+        options: sync_cmd::SyncOptionsArgs,
+    },
 }
 
 /// What a command needs from the environment.
@@ -69,6 +77,7 @@ fn main() -> ExitCode {
         Command::Clients(cmd) => clients_cmd::run(&ctx, cmd),
         Command::Doctor => doctor_cmd::run(&ctx),
         Command::Sandbox(cmd) => return sandbox_cmd::run(cmd),
+        Command::Sync { which, options } => sync_cmd::run(&ctx, which, options),
     };
     match result {
         Ok(code) => code,

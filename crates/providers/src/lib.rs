@@ -11,6 +11,7 @@ pub mod flanks;
 pub mod flinks;
 pub mod http;
 pub mod lenient;
+pub mod setup;
 
 pub use config::{FlanksConfig, FlinksConfig, HttpPolicy};
 pub use flanks::{FlanksClient, FlanksGateway};
