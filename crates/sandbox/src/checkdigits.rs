@@ -94,7 +94,7 @@ pub fn isin_with_check(body: &str) -> String {
 }
 
 pub fn isin_is_valid(isin: &str) -> bool {
-    if isin.len() != 12 || !isin[..2].chars().all(|c| c.is_ascii_uppercase()) {
+    if isin.len() != 12 || !isin.is_ascii() || !isin[..2].chars().all(|c| c.is_ascii_uppercase()) {
         return false;
     }
     match expand_alnum(isin) {
@@ -122,6 +122,8 @@ mod tests {
         assert!(isin_is_valid("ES0113900J37"));
         assert!(!isin_is_valid("US0378331006"));
         assert!(!iban_is_valid("ES9121000418450200051333"));
+        assert!(!isin_is_valid("ñ0378331005"));
+        assert!(!iban_is_valid("ÉS9121000418450200051332"));
         assert_eq!(dni_letter(12345678), 'Z');
     }
 

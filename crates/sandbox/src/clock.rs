@@ -12,7 +12,11 @@ pub struct Clock {
 
 impl Clock {
     pub fn now(&self) -> DateTime<Utc> {
-        Utc::now() + Duration::milliseconds(self.offset_ms.load(Ordering::Relaxed))
+        let now = Utc::now();
+        now.checked_add_signed(Duration::milliseconds(
+            self.offset_ms.load(Ordering::Relaxed),
+        ))
+        .unwrap_or(now)
     }
 
     pub fn advance(&self, seconds: i64) {

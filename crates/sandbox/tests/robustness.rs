@@ -119,9 +119,7 @@ async fn garbage_gets_documented_4xx_shapes() {
     }
     let r = env
         .http
-        .get(env.url(&format!(
-            "/v3/wrong-customer/BankingServices/GetAccountsDetailAsync/x"
-        )))
+        .get(env.url("/v3/wrong-customer/BankingServices/GetAccountsDetailAsync/x"))
         .send()
         .await
         .unwrap();

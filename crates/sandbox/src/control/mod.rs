@@ -53,6 +53,8 @@ async fn reset(State(app): State<Arc<AppState>>) -> Response {
     Json(json!({"ok": true})).into_response()
 }
 
+const MAX_ADVANCE_SECONDS: i64 = 100 * 365 * 86_400;
+
 #[derive(Deserialize)]
 struct Advance {
     seconds: i64,
@@ -63,8 +65,11 @@ async fn advance(State(app): State<Arc<AppState>>, body: Bytes) -> Response {
         Ok(a) => a,
         Err(r) => return *r,
     };
-    if a.seconds < 0 {
-        return bad("seconds must not be negative");
+    // Time only moves forward, and by less than a century (chrono's range is finite).
+    if !(0..=MAX_ADVANCE_SECONDS).contains(&a.seconds) {
+        return bad(format!(
+            "seconds must be between 0 and {MAX_ADVANCE_SECONDS}"
+        ));
     }
     let before = app.clock.now().date_naive();
     app.clock.advance(a.seconds);

@@ -207,7 +207,7 @@ fn success(p: &LinkParams, login_id: &str) -> Response {
     }
     html::respond(
         StatusCode::OK,
-        html::page(FLINKS, "Connected", (3, 3), &body, &script),
+        html::page(FLINKS, "Connected", (3, 3), body, &script),
     )
 }
 
