@@ -47,7 +47,23 @@ pub struct Connection {
     pub created_at: Timestamp,
 }
 
+/// A connection as the UI shows it: the stored row plus what is derived from it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConnectionView {
+    #[serde(flatten)]
+    pub connection: Connection,
+    pub stale: bool,
+}
+
 impl Connection {
+    pub fn view(self, now: Timestamp) -> ConnectionView {
+        let stale = self.is_stale(now);
+        ConnectionView {
+            connection: self,
+            stale,
+        }
+    }
+
     /// Derived, never stored: stale when it never succeeded, when its last success is old, or
     /// when the last attempt failed after it.
     pub fn is_stale(&self, now: Timestamp) -> bool {

@@ -252,7 +252,19 @@ impl SyncEngine {
                 })
                 .await
             }
-            Err(e) => Err(e),
+            // Ours, before any provider call (keychain, configuration): the advisor must act,
+            // and the connection says so instead of silently keeping its old state.
+            Err(e) => {
+                let failure = ProviderFailure::new(FailureKind::Configuration)
+                    .with_code(e.code().as_str())
+                    .with_message(e.to_string());
+                let error = IpcError::from(&e);
+                self.blocking(move |s| {
+                    s.record_failure(&conn, &failure, started, &trigger)
+                        .map(|(_, status)| (SyncResult::Error { error }, status))
+                })
+                .await
+            }
         };
         let calls = self.calls.clone();
         // The call log is for troubleshooting: losing it must not fail a sync.

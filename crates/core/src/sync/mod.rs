@@ -12,7 +12,7 @@ pub mod snapshot_writer;
 
 pub use call_log::{CallBuffer, CallLog, ProviderCall};
 pub use cancel::CancelToken;
-pub use connections::{Connection, NewConnection};
+pub use connections::{Connection, ConnectionView, NewConnection};
 pub use engine::{ConnectionOutcome, SyncEngine, SyncOptions, SyncResult, SyncSummary};
 pub use gateway::ProviderGateway;
 pub use progress::{SyncProgress, SyncStep};

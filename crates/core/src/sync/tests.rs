@@ -623,3 +623,25 @@ async fn net_worth_allocation_newest_and_search_never_mix_currencies() {
         .unwrap();
     assert!(odd.is_empty());
 }
+
+#[tokio::test]
+async fn a_missing_keychain_entry_is_the_advisors_to_fix_and_says_so() {
+    let w = world(FakeGateway::default());
+    let id = w.connect("tok-k");
+    w.set_data("tok-k", Ok(sample_snapshot()));
+    let c = w.store.connection(id).unwrap();
+    w.secrets.delete(&c.secret_key().unwrap()).unwrap();
+    let o = sync(&w.engine(fast()), id).await;
+    assert!(matches!(o.result, SyncResult::Error { .. }), "{o:?}");
+    let c = w.store.connection(id).unwrap();
+    assert_eq!(c.status, ConnectionStatus::NeedsAdvisor);
+    assert_eq!(c.action_by, Actor::Advisor);
+    assert!(c.provider_message.as_deref().unwrap().contains("keychain"));
+    assert!(c.last_attempt_at.is_some());
+    let view = serde_json::to_value(c.clone().view(time::now())).unwrap();
+    assert_eq!(view["stale"], true);
+    assert!(
+        view.get("secret_ref").is_none(),
+        "the keychain reference stays out of IPC"
+    );
+}
