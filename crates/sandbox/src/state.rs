@@ -111,6 +111,8 @@ pub struct Session {
     pub attempt: Option<Attempt>,
     /// What the "Processing:*" step resolves to when the page continues.
     pub next: Option<SessionNext>,
+    /// Reconnecting this existing connection (credentials_token) instead of adding one.
+    pub reconnect: Option<String>,
 }
 
 #[derive(Debug, Clone)]

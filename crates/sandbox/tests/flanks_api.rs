@@ -414,3 +414,65 @@ async fn status(env: &Env, tok: &str, sid: &str) -> serde_json::Value {
         .await;
     l["items"][0].clone()
 }
+
+#[tokio::test]
+async fn connect_v2_session_reconnects_an_existing_connection() {
+    let env = start();
+    let tok = env.flanks_token().await;
+    let cred = env.sb.control().book().await.unwrap()[1].token.clone();
+    env.sb
+        .control()
+        .force(&cred, ForcedState::PendingSca)
+        .await
+        .unwrap();
+    let cb = env.url("/_sandbox/landing");
+    let (s, v) = env
+        .post(
+            &tok,
+            "/connect/v2/sessions/create-session",
+            json!({"configuration": {"redirect_url": cb, "connection_id": cred}}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let sid = v["session"]["session_id"].as_str().unwrap().to_string();
+    let path = v["session"]["url"]
+        .as_str()
+        .unwrap()
+        .strip_prefix(&env.base)
+        .unwrap()
+        .to_string();
+    // Pending SCA: the page asks only for the challenge.
+    let (_, page, _) = env.get_html(&path).await;
+    assert!(page.contains("sca-answer") && !page.contains("id=\"password\""));
+    assert_eq!(
+        status(&env, &tok, &sid).await["status"],
+        "Waiting:Challenge"
+    );
+    env.post_form(&format!("{path}/challenge"), &[("answer", "55")])
+        .await;
+    let (s, _, _) = env.get_html(&format!("{path}/continue")).await;
+    assert_eq!(s, 302);
+    let done = status(&env, &tok, &sid).await;
+    assert_eq!(done["status"], "Finished:OK");
+    assert_eq!(done["connection_id"], cred.as_str());
+    let (_, st) = env
+        .post(
+            &tok,
+            "/v0/bank/credentials/status",
+            json!({"credentials_token": cred}),
+        )
+        .await;
+    assert_eq!(st["sca_token"], serde_json::Value::Null);
+
+    let (s, v) = env
+        .post(
+            &tok,
+            "/connect/v2/sessions/create-session",
+            json!({"configuration": {"redirect_url": cb, "connection_id": "sbx-cred-unknown"}}),
+        )
+        .await;
+    assert_eq!(
+        (s, v["error"]["details"][0]["field"].clone()),
+        (400, json!("configuration.connection_id"))
+    );
+}

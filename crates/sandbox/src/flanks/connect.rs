@@ -179,6 +179,25 @@ pub async fn create_session(
         }
         connectors = vec![id.to_string()];
     }
+    // [guess] reconnection / MFA of an existing connection: `configuration.connection_id`.
+    let reconnect = match config.get("connection_id") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(id)) => {
+            let world = app.world();
+            let cred = world.cred(id).ok_or(FlanksError::Validation(vec![(
+                "invalid",
+                "configuration.connection_id",
+            )]))?;
+            connectors = vec![format!("esp:{}", cred.data.bank)];
+            Some(id.clone())
+        }
+        Some(_) => {
+            return Err(FlanksError::Validation(vec![(
+                "type_error",
+                "configuration.connection_id",
+            )]))
+        }
+    };
     if connectors.is_empty() {
         return Err(FlanksError::Validation(vec![(
             "empty",
@@ -195,6 +214,7 @@ pub async fn create_session(
         connector_ids: connectors,
         attempt: None,
         next: None,
+        reconnect,
     };
     let out = session_json(&session, &base_url(&headers));
     world.sessions.push(session);

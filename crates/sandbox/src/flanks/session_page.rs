@@ -33,7 +33,30 @@ pub async fn show(
     Path(id): Path<String>,
     Query(q): Query<ShowQuery>,
 ) -> Response {
-    let world = app.world();
+    let mut guard = app.world();
+    let world = &mut *guard;
+    // Reconnecting a connection in Pending SCA: only the challenge is asked.
+    let sca_reconnect = world
+        .sessions
+        .iter()
+        .find(|s| s.session_id == id && s.status == "Waiting:ProvideCredentials")
+        .and_then(|s| s.reconnect.as_deref())
+        .and_then(|t| world.cred(t))
+        .filter(|c| c.sca_token.is_some())
+        .map(|c| Attempt {
+            bank: c.data.bank.clone(),
+            username: c.data.username.clone(),
+            password: String::new(),
+            kind: c.sca_kind,
+            existing: Some(c.data.token.clone()),
+        });
+    if let Some(attempt) = sca_reconnect {
+        if let Some(s) = world.sessions.iter_mut().find(|s| s.session_id == id) {
+            s.status = "Waiting:Challenge";
+            s.attempt = Some(attempt);
+        }
+    }
+    let world = &*world;
     let Some(s) = world.sessions.iter().find(|s| s.session_id == id) else {
         return gone(
             "Session not found",
@@ -190,12 +213,15 @@ pub async fn login(
     if username.is_empty() {
         return credentials_page(&id, b, Some("Enter your user."));
     }
-    // A session for a login we already hold reconnects it (sessions serve reconnection).
-    let existing = world
-        .creds
-        .iter()
-        .find(|c| c.data.bank == b.id && c.data.username == username)
-        .map(|c| c.data.token.clone());
+    // A session for a login we already hold reconnects it (sessions serve reconnection),
+    // as does a session created for an existing connection_id (Blocked: new password).
+    let existing = world.sessions[idx].reconnect.clone().or_else(|| {
+        world
+            .creds
+            .iter()
+            .find(|c| c.data.bank == b.id && c.data.username == username)
+            .map(|c| c.data.token.clone())
+    });
     let mut attempt = Attempt {
         bank: b.id.to_string(),
         username,
