@@ -99,6 +99,7 @@ async fn a_full_sync_writes_the_snapshot_and_a_second_writes_nothing() {
         panic!("{first:?}")
     };
     assert!(stats.inserted > 10, "{stats:?}");
+    assert_eq!(stats.skipped, 0, "every sandbox record decodes: {stats:?}");
     let second = engine.sync_one(id, &|_| {}).await;
     let SyncResult::Synced { stats } = &second.result else {
         panic!("{second:?}")

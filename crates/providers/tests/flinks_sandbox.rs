@@ -42,6 +42,7 @@ async fn a_flinks_sync_polls_202_until_ready_and_a_second_sync_writes_nothing() 
         panic!("{o:?}")
     };
     assert!(stats.inserted > 5, "{stats:?}");
+    assert_eq!(stats.skipped, 0, "every sandbox record decodes: {stats:?}");
     assert!(
         w.calls_to("GET /v3/{customerId}/BankingServices/GetAccountsDetailAsync/{id}")
             .await
