@@ -20,6 +20,7 @@ mod flanks;
 mod flinks;
 pub mod guesses;
 mod html;
+mod query;
 pub mod rng;
 mod server;
 mod state;
@@ -63,14 +64,6 @@ pub enum SandboxError {
     NoRuntime,
     #[error("waiting for Ctrl-C failed: {0}")]
     Signal(std::io::Error),
-}
-
-pub(crate) fn flanks_lifecycle_force(
-    world: &mut state::World,
-    token: &str,
-    state: &str,
-) -> Option<Option<String>> {
-    flanks::lifecycle::force(world, token, state)
 }
 
 fn app(state: Arc<state::AppState>) -> Router {

@@ -104,7 +104,7 @@ async fn force(State(app): State<Arc<AppState>>, body: Bytes) -> Response {
         return bad("state must be pending_sca, blocked or ready");
     }
     let mut world = app.world();
-    match crate::flanks_lifecycle_force(&mut world, &f.credentials_token, &f.state) {
+    match crate::flanks::lifecycle::force(&mut world, &f.credentials_token, &f.state) {
         Some(token) => Json(json!({"token": token})).into_response(),
         None => bad("unknown credentials_token"),
     }

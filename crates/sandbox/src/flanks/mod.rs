@@ -16,13 +16,6 @@ use axum::routing::{get, post};
 use axum::Router;
 
 use crate::state::AppState;
-#[allow(unused_imports)]
-pub use errors::FlanksError;
-
-/// Query/redirect helpers the Flinks widget shares with the link page.
-pub mod link_page_support {
-    pub use super::link_page::{append_query, redirect, LinkParams};
-}
 
 pub fn router() -> Router<Arc<AppState>> {
     let mut r = Router::new()

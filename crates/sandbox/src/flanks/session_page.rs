@@ -9,10 +9,11 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 
-use super::link_page::{append_query, redirect, sca_prompt};
+use super::link_page::sca_prompt;
 use super::{lifecycle, testbank};
 use crate::book::{bank, BANKS};
 use crate::html::{self, esc, FLANKS};
+use crate::query::{append_query, redirect};
 use crate::state::{AppState, Attempt, ScaKind, Session, SessionNext};
 
 fn gone(title: &str, msg: &str, status: StatusCode) -> Response {

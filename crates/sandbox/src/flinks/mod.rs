@@ -12,8 +12,6 @@ use axum::routing::{delete, get, post};
 use axum::Router;
 
 use crate::state::AppState;
-#[allow(unused_imports)]
-pub use errors::FlinksError;
 
 pub fn router() -> Router<Arc<AppState>> {
     let base = "/v3/{customer_id}/BankingServices";

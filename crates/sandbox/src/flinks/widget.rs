@@ -12,8 +12,8 @@ use serde_json::{Map, Value};
 
 use super::api::{answer_challenge, consume_authorize_token, login_with, new_request};
 use super::capital::{self, Scenario};
-use crate::flanks::link_page_support::{append_query, LinkParams};
 use crate::html::{self, esc, js_string, FLINKS};
+use crate::query::{append_query, redirect, LinkParams};
 use crate::state::AppState;
 
 /// Other institutions are listed for realism but are not available in the sandbox.
@@ -211,9 +211,8 @@ fn success(p: &LinkParams, login_id: &str) -> Response {
     )
 }
 
-fn expired(p: &LinkParams, code: &str, message: &str) -> Response {
+fn expired(code: &str, message: &str) -> Response {
     let body = format!("<h1>Connection expired</h1><div class=\"err\" id=\"error-message\" data-code=\"{}\">{}</div>", esc(code), esc(message));
-    let _ = p;
     html::respond(
         StatusCode::BAD_REQUEST,
         html::page(
@@ -234,7 +233,6 @@ pub async fn show(State(app): State<Arc<AppState>>, RawQuery(raw): RawQuery) -> 
         return match world.requests.get(rid).and_then(|r| r.challenge) {
             Some(prompt) => mfa_page(&p, rid, prompt, None),
             None => expired(
-                &p,
                 "SESSION_NONEXISTENT",
                 "This reconnection request has expired or needs no answer.",
             ),
@@ -246,16 +244,13 @@ pub async fn show(State(app): State<Arc<AppState>>, RawQuery(raw): RawQuery) -> 
             let mut world = app.world();
             if !consume_authorize_token(&mut world, tok, now) {
                 return expired(
-                    &p,
                     "UNAUTHORIZED",
                     "This connection link has expired. Start again from the app.",
                 );
             }
             drop(world);
             let next = with(&p, "authorized", "1");
-            return crate::flanks::link_page_support::redirect(&format!(
-                "/flinks-connect/v2/?{next}"
-            ));
+            return redirect(&format!("/flinks-connect/v2/?{next}"));
         }
     }
     if p.get("consentEnable") == Some("true") && p.get("consent").is_none() {
@@ -337,7 +332,7 @@ pub async fn mfa(State(app): State<Arc<AppState>>, Form(f): Form<MfaForm>) -> Re
     );
     match answer_challenge(&mut world, &f.request_id, &responses, now) {
         Ok(login_id) => success(&p, &login_id),
-        Err(e) if e.code == "SESSION_NONEXISTENT" => expired(&p, e.code, &e.message),
+        Err(e) if e.code == "SESSION_NONEXISTENT" => expired(e.code, &e.message),
         Err(e) => {
             let prompt = world
                 .requests
