@@ -4,6 +4,7 @@
 mod canada;
 pub mod money;
 mod spain;
+mod spain_model;
 mod words;
 
 use chrono::NaiveDate;
