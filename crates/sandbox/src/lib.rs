@@ -74,11 +74,22 @@ fn app(state: Arc<state::AppState>) -> Router {
         .fallback(|| async {
             (StatusCode::NOT_FOUND, Json(json!({"error": "Not found"}))).into_response()
         })
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             faults::middleware,
         ))
         .with_state(state)
+}
+
+/// 405 in the provider's own error shape.
+async fn method_not_allowed(uri: axum::http::Uri) -> axum::response::Response {
+    let body = if uri.path().starts_with("/v3/") {
+        json!({"HttpStatusCode": 405, "Message": "Method not allowed", "FlinksCode": "INVALID_REQUEST"})
+    } else {
+        json!({"error": "Method not allowed"})
+    };
+    (StatusCode::METHOD_NOT_ALLOWED, Json(body)).into_response()
 }
 
 pub struct Sandbox;

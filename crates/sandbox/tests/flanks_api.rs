@@ -64,6 +64,11 @@ async fn documented_error_bodies() {
         .post(&tok, "/v0/bank/credentials/list", json!({"page": "two"}))
         .await;
     assert_eq!((s, v), (400, json!({"error": "Invalid page"})));
+    let r = env.http.get(env.url("/v0/token")).send().await.unwrap();
+    assert_eq!(
+        split(r).await,
+        (405, json!({"error": "Method not allowed"}))
+    );
     let r = env.http.get(env.url("/v0/nothing")).send().await.unwrap();
     assert_eq!(split(r).await.0, 404);
 

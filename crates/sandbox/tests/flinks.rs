@@ -349,6 +349,18 @@ async fn flinks_errors_and_scenario_users() {
     )
     .await;
     assert_eq!((s, v["FlinksCode"].clone()), (401, json!("INVALID_LOGIN")));
+    let (s, v) = authorize(
+        &env,
+        json!({"Username": "Greatday", "Password": "Everyday", "Institution": "RBC"}),
+    )
+    .await;
+    assert_eq!(
+        (s, v["FlinksCode"].clone()),
+        (405, json!("DISABLED_INSTITUTION"))
+    );
+    let r = env.http.get(api(&env, "Authorize")).send().await.unwrap();
+    let (s, v) = split(r).await;
+    assert_eq!((s, v["HttpStatusCode"].clone()), (405, json!(405)));
     let (s, v) = authorize(&env, json!({"MostRecentCached": true})).await;
     assert_eq!(
         (s, v["FlinksCode"].clone()),
@@ -361,6 +373,25 @@ async fn flinks_errors_and_scenario_users() {
     assert_eq!(
         (s, v["FlinksCode"].clone()),
         (202, json!("OPERATION_DISPATCHED"))
+    );
+    // A live Authorize while that login is still processing.
+    let login = env
+        .sb
+        .control()
+        .book()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|b| b.username == "test_dispatched")
+        .unwrap();
+    let (s, v) = authorize(
+        &env,
+        json!({"LoginId": login.token, "MostRecentCached": false}),
+    )
+    .await;
+    assert_eq!(
+        (s, v["FlinksCode"].clone()),
+        (401, json!("CONCURRENT_SESSION"))
     );
 
     let (s, v) = data_post(

@@ -270,6 +270,18 @@ pub async fn authorize(
             // Legacy direct mode: Username / Password / Institution.
             let user = obj.get("Username").and_then(Value::as_str);
             let pass = obj.get("Password").and_then(Value::as_str);
+            // Only Flinks Capital exists here; any other institution is disabled.
+            match obj.get("Institution").and_then(Value::as_str) {
+                None => {}
+                Some(i) if i == capital::INSTITUTION => {}
+                Some(_) => {
+                    return Err(FlinksError::new(
+                        405,
+                        "DISABLED_INSTITUTION",
+                        "This institution is not available",
+                    ))
+                }
+            }
             match (user, pass) {
                 (Some(u), Some(p)) => login_with(&mut world, app.config.seed, u, p, now)?.0,
                 _ => return Err(FlinksError::invalid_request("LoginId is required")),
@@ -306,6 +318,18 @@ pub async fn authorize(
             ))
         }
     };
+    // [sdk] CONCURRENT_SESSION: a live refresh while this login's data is still being fetched.
+    let busy = world
+        .requests
+        .values()
+        .any(|r| r.login_id == login_id && r.job.as_ref().is_some_and(|j| now < j.ready_at));
+    if !cached && busy {
+        return Err(FlinksError::new(
+            401,
+            "CONCURRENT_SESSION",
+            "Another session is processing this login",
+        ));
+    }
     let mfa = !cached && capital::scenario(&username) == Some(Scenario::Mfa);
     let (rid, challenge) = new_request(&mut world, &login_id, now, mfa);
     if let Some(prompt) = challenge {
