@@ -259,6 +259,9 @@ impl World {
             n += 1;
         }
         for l in &mut self.flinks {
+            for a in &mut l.data.accounts {
+                book::extend_account(a, today);
+            }
             l.last_refresh = now;
         }
         n

@@ -458,3 +458,46 @@ async fn flinks_errors_and_scenario_users() {
         page.contains("data-code=\"DISABLED_LOGIN\"") && page.contains("step:\"DISABLED_LOGIN\"")
     );
 }
+
+#[tokio::test]
+async fn daily_refresh_adds_flinks_movements_with_consistent_balances() {
+    let env = start();
+    let login = env
+        .sb
+        .control()
+        .book()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|b| b.provider == "flinks")
+        .unwrap();
+    let before = fetch(&env, &login.token).await;
+    env.sb.control().advance_clock(20 * 86_400).await.unwrap();
+    env.sb.control().refresh().await.unwrap();
+    let after = fetch(&env, &login.token).await;
+    let newest = |v: &Value| {
+        v["Accounts"][0]["Transactions"][0]["Date"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert!(
+        newest(&after) > newest(&before),
+        "{} vs {}",
+        newest(&after),
+        newest(&before)
+    );
+    let acc = &after["Accounts"][0];
+    assert_eq!(acc["Balance"]["Current"], acc["Transactions"][0]["Balance"]);
+}
+
+/// Cached Authorize → GetAccountsDetail → (clock) → Async 200 body.
+async fn fetch(env: &Env, login: &str) -> Value {
+    let (_, v) = authorize(env, json!({"LoginId": login, "MostRecentCached": true})).await;
+    let rid = v["RequestId"].as_str().unwrap().to_string();
+    data_post(env, "GetAccountsDetail", json!({"RequestId": rid})).await;
+    env.sb.control().advance_clock(3).await.unwrap();
+    data_get(env, &format!("GetAccountsDetailAsync/{rid}"))
+        .await
+        .1
+}

@@ -51,6 +51,18 @@ pub struct FlinksBalance {
     pub limit: Option<Amount>,
 }
 
+/// What the generator needs to continue an account's history on a daily refresh.
+#[derive(Debug, Clone)]
+pub struct AccountGen {
+    seed: u64,
+    kind: &'static str,
+    currency: &'static str,
+    /// Salary per pay day (chequing), in cents.
+    pay: i64,
+    /// Last day generated.
+    pub until: NaiveDate,
+}
+
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct FlinksAccount {
@@ -69,6 +81,8 @@ pub struct FlinksAccount {
     pub holder: FlinksHolder,
     pub account_type: Option<String>,
     pub transactions: Vec<FlinksTransaction>,
+    #[serde(skip)]
+    pub gen: AccountGen,
 }
 
 #[derive(Debug, Clone)]
@@ -197,11 +211,15 @@ pub fn generate_for_username(seed: u64, username: &str, today: NaiveDate) -> Fli
                 rng.hex(3),
                 rng.hex(12)
             );
-            let transactions =
-                account_history(&mut rng, &id, kind, currency, opening, start, today);
-            let current = transactions.last().map_or(Amount(opening), |t| t.balance);
             let limit = (kind == "CreditCard").then_some(Amount(1_000_000));
-            FlinksAccount {
+            let gen = AccountGen {
+                seed,
+                kind,
+                currency,
+                pay: rng.range(150_000, 380_000),
+                until: start - Duration::days(1),
+            };
+            let mut account = FlinksAccount {
                 last_four_digits: number[number.len() - 4..].to_string(),
                 account_number: number,
                 transit_number: transit.clone(),
@@ -211,19 +229,19 @@ pub fn generate_for_username(seed: u64, username: &str, today: NaiveDate) -> Fli
                 kind,
                 currency,
                 balance: FlinksBalance {
-                    available: Some(match limit {
-                        Some(l) => Amount(l.0 + current.0),
-                        None => current,
-                    }),
-                    current,
+                    available: None,
+                    current: Amount(opening),
                     limit,
                 },
                 holder: holder.clone(),
                 account_type: None,
                 title: title.to_string(),
                 id,
-                transactions,
-            }
+                transactions: Vec::new(),
+                gen,
+            };
+            extend_account(&mut account, today);
+            account
         })
         .collect();
     FlinksLogin {
@@ -237,14 +255,18 @@ pub fn generate_for_username(seed: u64, username: &str, today: NaiveDate) -> Fli
 /// Movements for one account. Credit card balances are negative (owed) and a payment from
 /// chequing brings them back up monthly.
 fn account_history(
-    rng: &mut Rng,
+    gen: &AccountGen,
     account_id: &str,
-    kind: &str,
-    currency: &'static str,
     opening: i64,
+    first_index: usize,
     start: NaiveDate,
     today: NaiveDate,
 ) -> Vec<FlinksTransaction> {
+    let (kind, currency, pay) = (gen.kind, gen.currency, gen.pay);
+    let mut h: u64 = 0;
+    for b in account_id.bytes() {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+    }
     let mut out = Vec::new();
     let mut balance = opening;
     let mut day = start;
@@ -255,7 +277,7 @@ fn account_history(
                 balance: &mut i64| {
         *balance += amount;
         out.push(FlinksTransaction {
-            id: format!("{}{:05}", &account_id[..8], out.len()),
+            id: format!("{}{:05}", &account_id[..8], first_index + out.len()),
             date: day.format("%Y-%m-%d").to_string(),
             code: None,
             description: desc,
@@ -264,8 +286,13 @@ fn account_history(
             balance: Amount(*balance),
         });
     };
-    let pay = rng.range(150_000, 380_000);
     while day <= today {
+        // One stream per account and day, so a refresh continues exactly where we stopped.
+        let rng = &mut Rng::derive(
+            gen.seed,
+            "flinks-day",
+            h ^ (day.num_days_from_ce() as u64).wrapping_mul(0x9E37),
+        );
         let dom = day.day();
         match (kind, currency) {
             ("Chequing", "CAD") => {
@@ -400,4 +427,33 @@ fn account_history(
         day += Duration::days(1);
     }
     out
+}
+
+/// Generates the account's movements after its last generated day up to `until` and updates
+/// its balances (initial history and the daily refresh).
+pub fn extend_account(acc: &mut FlinksAccount, until: NaiveDate) {
+    if until <= acc.gen.until {
+        return;
+    }
+    let start = acc.gen.until + Duration::days(1);
+    let opening = acc.balance.current.0;
+    let new = account_history(
+        &acc.gen,
+        &acc.id,
+        opening,
+        acc.transactions.len(),
+        start,
+        until,
+    );
+    acc.transactions.extend(new);
+    let current = acc
+        .transactions
+        .last()
+        .map_or(Amount(opening), |t| t.balance);
+    acc.balance.current = current;
+    acc.balance.available = Some(match acc.balance.limit {
+        Some(l) => Amount(l.0 + current.0),
+        None => current,
+    });
+    acc.gen.until = until;
 }

@@ -11,8 +11,8 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 pub use canada::{
-    generate_flinks_login, generate_for_username, login_id, FlinksAccount, FlinksHolder,
-    FlinksLogin, FlinksTransaction,
+    extend_account, generate_flinks_login, generate_for_username, login_id, FlinksAccount,
+    FlinksHolder, FlinksLogin, FlinksTransaction,
 };
 pub use money::Amount;
 pub use spain::{
