@@ -163,4 +163,33 @@ describe('Clients screen', () => {
     await userEvent.click(screen.getByTestId('new-client'));
     expect(screen.getByLabelText('Name')).toHaveFocus();
   });
+
+  it('can be filled in with the keyboard alone, in reading order', async () => {
+    const user = userEvent.setup();
+    listClients.mockResolvedValue([]);
+    addClient.mockResolvedValueOnce(client({ id: 9, name: 'Dana' }));
+    render(ClientsScreen);
+    await screen.findByTestId('client-list-empty');
+
+    await user.click(screen.getByTestId('new-client'));
+    expect(screen.getByLabelText('Name')).toHaveFocus();
+    await user.keyboard('Dana');
+    await user.tab();
+    expect(screen.getByLabelText('Person')).toHaveFocus();
+    // Arrow keys move within the radio group, as in any native form.
+    await user.keyboard('{ArrowRight}');
+    expect(screen.getByLabelText('Household')).toBeChecked();
+    await user.tab();
+    expect(screen.getByLabelText(/E-mail/)).toHaveFocus();
+    await user.tab();
+    expect(screen.getByLabelText(/Phone/)).toHaveFocus();
+    await user.tab();
+    expect(screen.getByLabelText(/Notes/)).toHaveFocus();
+    await user.tab();
+    expect(screen.getByTestId('add-client-submit')).toHaveFocus();
+    await user.keyboard('{Enter}');
+    expect(addClient).toHaveBeenCalledWith(
+      expect.objectContaining({ name: 'Dana', kind: 'household' }),
+    );
+  });
 });
