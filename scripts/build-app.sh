@@ -2,7 +2,7 @@
 # Builds the desktop app with the UI embedded (served over tauri://, not a dev server).
 #   scripts/build-app.sh [--release]
 # Installs ui/node_modules with `npm ci` when missing, builds ui/dist, then the
-# `advisor-desk` binary with the `custom-protocol` feature. Honours CARGO_TARGET_DIR
+# `advisor-desk` binary (custom-protocol is a default feature). Honours CARGO_TARGET_DIR
 # (default: target/). Build output goes to stderr; the last line on stdout is the binary path.
 set -euo pipefail
 
@@ -26,7 +26,7 @@ if [ ! -d ui/node_modules ]; then
   npm --prefix ui ci >&2
 fi
 npm --prefix ui run build >&2
-cargo build -p advisor-desk --features custom-protocol ${cargo_flags[@]+"${cargo_flags[@]}"} >&2
+cargo build -p advisor-desk ${cargo_flags[@]+"${cargo_flags[@]}"} >&2
 
 target_dir=${CARGO_TARGET_DIR:-target}
 case "$target_dir" in
