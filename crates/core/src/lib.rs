@@ -13,6 +13,7 @@ pub mod money;
 pub mod paths;
 pub mod reads;
 pub mod secrets;
+pub mod settings;
 pub mod store;
 pub mod sync;
 pub mod time;

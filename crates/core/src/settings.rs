@@ -1,0 +1,319 @@
+//! Provider settings the advisor edits on the Settings screen: the environment (the embedded
+//! sandbox or the real services), the real services' API keys (keychain only; the UI learns
+//! whether each is set, never its value) and optional base URLs. Every change is audited
+//! without its value.
+
+use serde::{Deserialize, Serialize};
+
+use crate::doctor::PROVIDER_ENVIRONMENT_SETTING;
+use crate::error::{CoreError, Result};
+use crate::secrets::{Secret, SecretKey, SecretStore};
+use crate::store::audit::NewAuditEntry;
+use crate::store::Store;
+
+/// Same keys as `advisor_desk_providers::setup` reads.
+pub const FLANKS_BASE_URL_SETTING: &str = "provider.flanks.base_url";
+pub const FLINKS_BASE_URL_SETTING: &str = "provider.flinks.base_url";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProviderEnvironment {
+    /// The embedded provider imitation (the default): public test keys, seeded data.
+    Sandbox,
+    /// The real Flanks and Flinks services with the advisor's own keys.
+    Production,
+}
+
+impl ProviderEnvironment {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProviderEnvironment::Sandbox => "sandbox",
+            ProviderEnvironment::Production => "production",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "sandbox" => Some(ProviderEnvironment::Sandbox),
+            "production" => Some(ProviderEnvironment::Production),
+            _ => None,
+        }
+    }
+}
+
+/// The saved environment; anything unknown (or nothing) is the sandbox, so a damaged setting
+/// can never point the app at the real services by accident.
+pub fn provider_environment(store: &Store) -> Result<ProviderEnvironment> {
+    Ok(store
+        .setting(PROVIDER_ENVIRONMENT_SETTING)?
+        .as_deref()
+        .and_then(ProviderEnvironment::parse)
+        .unwrap_or(ProviderEnvironment::Sandbox))
+}
+
+pub fn set_provider_environment(
+    store: &Store,
+    env: ProviderEnvironment,
+    actor: &str,
+) -> Result<()> {
+    store.set_setting(PROVIDER_ENVIRONMENT_SETTING, env.as_str())?;
+    store.audit(&NewAuditEntry {
+        actor,
+        client_id: None,
+        connection_id: None,
+        action: "settings.environment",
+        detail: env.as_str(),
+    })
+}
+
+/// Every API key field the real services need, per provider (the names
+/// `advisor_desk_providers::config` reads from the keychain).
+pub const KEY_FIELDS: &[(&str, &str)] = &[
+    ("flanks", "client_id"),
+    ("flanks", "client_secret"),
+    ("flinks", "customer_id"),
+    ("flinks", "secret_key"),
+    ("flinks", "api_key"),
+];
+
+fn key(provider: &str, field: &str) -> Result<SecretKey> {
+    if KEY_FIELDS.contains(&(provider, field)) {
+        Ok(SecretKey::provider_key(provider, field))
+    } else {
+        Err(CoreError::invalid(format!(
+            "unknown provider key {provider}/{field}"
+        )))
+    }
+}
+
+/// Whether one key is in the keychain. The value is never returned.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct KeyStatus {
+    pub provider: &'static str,
+    pub field: &'static str,
+    pub set: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ProviderSettings {
+    pub environment: ProviderEnvironment,
+    pub keys: Vec<KeyStatus>,
+    pub flanks_base_url: Option<String>,
+    pub flinks_base_url: Option<String>,
+}
+
+/// What the Settings screen shows. A locked or missing keychain is the typed error.
+pub fn provider_settings(store: &Store, secrets: &dyn SecretStore) -> Result<ProviderSettings> {
+    let mut keys = Vec::with_capacity(KEY_FIELDS.len());
+    for (provider, field) in KEY_FIELDS {
+        let set = secrets
+            .get(&SecretKey::provider_key(provider, field))?
+            .is_some_and(|s| !s.is_empty());
+        keys.push(KeyStatus {
+            provider,
+            field,
+            set,
+        });
+    }
+    Ok(ProviderSettings {
+        environment: provider_environment(store)?,
+        keys,
+        flanks_base_url: store.setting(FLANKS_BASE_URL_SETTING)?,
+        flinks_base_url: store.setting(FLINKS_BASE_URL_SETTING)?,
+    })
+}
+
+pub fn set_provider_key(
+    store: &Store,
+    secrets: &dyn SecretStore,
+    provider: &str,
+    field: &str,
+    value: &Secret,
+    actor: &str,
+) -> Result<()> {
+    let k = key(provider, field)?;
+    let trimmed = value.expose().trim();
+    if trimmed.is_empty() || trimmed.len() > 512 || trimmed.chars().any(char::is_control) {
+        return Err(CoreError::invalid(
+            "an API key is one line of at most 512 characters",
+        ));
+    }
+    secrets.put(&k, &Secret::new(trimmed))?;
+    store.audit(&NewAuditEntry {
+        actor,
+        client_id: None,
+        connection_id: None,
+        action: "settings.key.set",
+        detail: k.as_str(),
+    })
+}
+
+pub fn remove_provider_key(
+    store: &Store,
+    secrets: &dyn SecretStore,
+    provider: &str,
+    field: &str,
+    actor: &str,
+) -> Result<()> {
+    let k = key(provider, field)?;
+    secrets.delete(&k)?;
+    store.audit(&NewAuditEntry {
+        actor,
+        client_id: None,
+        connection_id: None,
+        action: "settings.key.removed",
+        detail: k.as_str(),
+    })
+}
+
+/// Sets (or with `None`/blank, clears) a provider's base URL. Only `https://`, or `http://`
+/// to this machine (a sandbox run by hand).
+pub fn set_base_url(store: &Store, provider: &str, url: Option<&str>, actor: &str) -> Result<()> {
+    let setting = match provider {
+        "flanks" => FLANKS_BASE_URL_SETTING,
+        "flinks" => FLINKS_BASE_URL_SETTING,
+        _ => return Err(CoreError::invalid(format!("unknown provider {provider}"))),
+    };
+    let url = url.map(str::trim).filter(|u| !u.is_empty());
+    match url {
+        None => store.write(|tx| {
+            tx.execute("DELETE FROM settings WHERE key = ?1", [setting])?;
+            Ok(())
+        })?,
+        Some(u) => {
+            let local = ["http://127.0.0.1", "http://localhost", "http://[::1]"]
+                .iter()
+                .any(|p| {
+                    u.strip_prefix(p)
+                        .is_some_and(|r| r.is_empty() || r.starts_with([':', '/']))
+                });
+            let ok = (u.starts_with("https://") && u.len() > "https://".len() || local)
+                && u.len() <= 300
+                && !u.chars().any(|c| c.is_whitespace() || c.is_control())
+                && !u.contains(['?', '#', '@']);
+            if !ok {
+                return Err(CoreError::invalid(
+                    "a base URL starts with https:// (or http://127.0.0.1 for a local sandbox) \
+                     and has no query",
+                ));
+            }
+            store.set_setting(setting, u.trim_end_matches('/'))?;
+        }
+    }
+    store.audit(&NewAuditEntry {
+        actor,
+        client_id: None,
+        connection_id: None,
+        action: "settings.base_url",
+        detail: &format!("{provider} {}", url.unwrap_or("default")),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::secrets::MemorySecretStore;
+
+    #[test]
+    fn the_environment_defaults_to_the_sandbox_and_unknown_values_too() {
+        let store = Store::open_in_memory().unwrap();
+        assert_eq!(
+            provider_environment(&store).unwrap(),
+            ProviderEnvironment::Sandbox
+        );
+        set_provider_environment(&store, ProviderEnvironment::Production, "advisor").unwrap();
+        assert_eq!(
+            provider_environment(&store).unwrap(),
+            ProviderEnvironment::Production
+        );
+        store
+            .set_setting(PROVIDER_ENVIRONMENT_SETTING, "staging")
+            .unwrap();
+        assert_eq!(
+            provider_environment(&store).unwrap(),
+            ProviderEnvironment::Sandbox
+        );
+        assert_eq!(
+            store.audit_log(1).unwrap()[0].action,
+            "settings.environment"
+        );
+    }
+
+    #[test]
+    fn keys_are_reported_as_set_never_by_value_and_audited_without_it() {
+        let store = Store::open_in_memory().unwrap();
+        let secrets = MemorySecretStore::new();
+        let s = provider_settings(&store, &secrets).unwrap();
+        assert_eq!(s.keys.len(), 5);
+        assert!(s.keys.iter().all(|k| !k.set));
+        set_provider_key(
+            &store,
+            &secrets,
+            "flanks",
+            "client_secret",
+            &Secret::new("  top-secret-value \n"),
+            "advisor",
+        )
+        .unwrap();
+        let s = provider_settings(&store, &secrets).unwrap();
+        let json = serde_json::to_string(&s).unwrap();
+        assert!(!json.contains("top-secret"), "{json}");
+        assert!(s.keys.iter().any(|k| k.field == "client_secret" && k.set));
+        assert_eq!(
+            secrets
+                .get(&SecretKey::provider_key("flanks", "client_secret"))
+                .unwrap()
+                .unwrap()
+                .expose(),
+            "top-secret-value"
+        );
+        let audit = store.audit_log(5).unwrap();
+        assert!(audit.iter().all(|e| !e.detail.contains("top-secret")));
+        remove_provider_key(&store, &secrets, "flanks", "client_secret", "advisor").unwrap();
+        assert!(provider_settings(&store, &secrets)
+            .unwrap()
+            .keys
+            .iter()
+            .all(|k| !k.set));
+        // Only the known fields, only sane values.
+        for (p, f, v) in [
+            ("flanks", "password", "x"),
+            ("other", "api_key", "x"),
+            ("flinks", "api_key", "   "),
+            ("flinks", "api_key", "two\nlines"),
+        ] {
+            let e = set_provider_key(&store, &secrets, p, f, &Secret::new(v), "a").unwrap_err();
+            assert_eq!(e.code(), crate::ErrorCode::InvalidInput, "{p}/{f}");
+        }
+    }
+
+    #[test]
+    fn base_urls_must_be_https_or_this_machine() {
+        let store = Store::open_in_memory().unwrap();
+        set_base_url(&store, "flanks", Some("https://api.flanks.io/"), "a").unwrap();
+        assert_eq!(
+            provider_settings(&store, &MemorySecretStore::new())
+                .unwrap()
+                .flanks_base_url
+                .as_deref(),
+            Some("https://api.flanks.io")
+        );
+        set_base_url(&store, "flinks", Some("http://127.0.0.1:8377"), "a").unwrap();
+        for bad in [
+            "http://api.flanks.io",
+            "ftp://x",
+            "https://",
+            "https://a b",
+            "https://x?y=1",
+            "http://127.0.0.1.evil.com",
+            "https://user@host",
+        ] {
+            assert!(
+                set_base_url(&store, "flanks", Some(bad), "a").is_err(),
+                "{bad}"
+            );
+        }
+        set_base_url(&store, "flanks", None, "a").unwrap();
+        assert_eq!(store.setting(FLANKS_BASE_URL_SETTING).unwrap(), None);
+    }
+}
