@@ -1,18 +1,33 @@
 //! Link sessions: the advisor starts a provider link flow for a client; the redirect that ends
-//! it is accepted only for that open, unexpired session, once.
+//! it is accepted only for that open, unexpired session, once. [`LinkService`] is the façade
+//! the app calls (connect, send link, reauthorize, callbacks, recovery, polling, removal).
 
 pub mod callback;
+pub mod ledger;
+pub mod provider;
+mod recovery;
+pub mod service;
 pub mod sessions;
 pub mod state;
+pub mod wording;
 
 use serde::{Deserialize, Serialize};
 
 use crate::domain::Provider;
 
 pub use callback::{parse_callback, Callback, CallbackRejection, CallbackResult, CALLBACK_URL};
+pub use provider::{
+    client_ref, CodeExchange, ConnectSessionState, DeleteResult, LinkProviderApi, LinkRequest,
+    LinkTarget, PendingCode, ReauthNeed, RemoteCredential,
+};
+pub use service::{
+    DuplicateCandidate, ExchangeBoundary, ExchangeObserver, LinkError, LinkOptions, LinkOutcome,
+    LinkService, LinkStart, NoObserver, ReauthStart, RecoveryReport, Removal,
+};
 pub use sessions::{
     CallbackSource, ClaimError, ClaimedCallback, LinkSession, NewLinkSession, StartedLinkSession,
 };
+pub use wording::Wording;
 
 /// Which provider flow a link session uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -37,8 +37,15 @@ pub struct LinkSession {
     pub completed_at: Option<String>,
     pub outcome: Option<String>,
     pub outcome_detail: Option<String>,
-    /// Write-ahead progress of the exchange (`claimed`, `code_saved`, `exchanged`, …).
+    /// Write-ahead progress of the exchange (`claimed`, `code_saved`, `token_saved`, …).
     pub exchange_step: Option<String>,
+    /// SHA-256 of the token the exchange produced (names its keychain entry on resume).
+    #[serde(skip)]
+    pub token_hash: Option<String>,
+    /// When the poller looks at this session again (delayed codes, remote completion).
+    pub next_check_at: Option<String>,
+    pub check_attempts: u32,
+    pub institution: Option<String>,
 }
 
 impl LinkSession {
@@ -62,7 +69,8 @@ pub struct ClaimedCallback {
 }
 
 const COLUMNS: &str = "id, client_id, connection_id, flow, purpose, provider_session_id, \
-     created_at, expires_at, completed_at, outcome, outcome_detail, exchange_step";
+     created_at, expires_at, completed_at, outcome, outcome_detail, exchange_step, token_hash, \
+     next_check_at, check_attempts, institution";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<LinkSession> {
     let flow: String = r.get(3)?;
@@ -87,23 +95,31 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<LinkSession> {
         outcome: r.get(9)?,
         outcome_detail: r.get(10)?,
         exchange_step: r.get(11)?,
+        token_hash: r.get(12)?,
+        next_check_at: r.get(13)?,
+        check_attempts: r.get(14)?,
+        institution: r.get(15)?,
     })
 }
 
 /// Where a callback came from, for the audit log.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum CallbackSource {
     /// The embedded link window's navigation was intercepted.
     EmbeddedWindow,
     /// The operating system delivered an `advisordesk://` URL.
     DeepLink,
+    /// The app found the result itself (an unused code, a finished Connect v2 session).
+    Poller,
 }
 
 impl CallbackSource {
-    fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             CallbackSource::EmbeddedWindow => "embedded_window",
             CallbackSource::DeepLink => "deep_link",
+            CallbackSource::Poller => "poller",
         }
     }
 }

@@ -10,6 +10,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0002_connections_and_links.sql"),
     include_str!("../../migrations/0003_financial_data.sql"),
     include_str!("../../migrations/0004_sync_state.sql"),
+    include_str!("../../migrations/0005_link_exchange.sql"),
 ];
 
 pub const LATEST_VERSION: i64 = MIGRATIONS.len() as i64;

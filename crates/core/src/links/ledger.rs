@@ -1,0 +1,397 @@
+//! The write-ahead ledger of a link exchange in SQLite: each step is one compare-and-set, and
+//! the mapping (connection row + session completed) is one transaction, so a crash between
+//! any two steps leaves a state that [`super::recovery`] can finish.
+
+use rusqlite::{params, OptionalExtension, Transaction};
+
+use super::sessions::LinkSession;
+use super::state;
+use crate::domain::Provider;
+use crate::error::{CoreError, Result};
+use crate::store::audit::{append, NewAuditEntry};
+use crate::store::Store;
+use crate::time::{self, Timestamp};
+
+/// Exchange steps, in order. `claimed` is written by the callback claim itself.
+pub mod step {
+    pub const CLAIMED: &str = "claimed";
+    /// The one-use code (or loginId) is in the keychain under `link/<id>/code`.
+    pub const CODE_SAVED: &str = "code_saved";
+    /// The token is in the keychain under `connection/<hash>`; its hash is in the session.
+    pub const TOKEN_SAVED: &str = "token_saved";
+    /// Connection row written and session completed (one transaction); the code entry may
+    /// still be in the keychain.
+    pub const MAPPED: &str = "mapped";
+    /// The code entry is gone too.
+    pub const DONE: &str = "done";
+}
+
+/// The keychain name of a connection's token: derived from its hash, so writing it twice
+/// (a resumed exchange) lands on the same entry. Same scheme as `Store::add_connection`.
+pub fn secret_ref_for(token_hash: &str) -> String {
+    format!("connection/{}", &token_hash[..32.min(token_hash.len())])
+}
+
+/// The keychain name of a session's one-use code (or Flinks loginId).
+pub fn code_ref_for(session_id: i64) -> String {
+    format!("link/{session_id}/code")
+}
+
+/// How a new credential ended up in SQLite.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mapped {
+    Created {
+        connection_id: i64,
+    },
+    /// The token was already a connection (same login connected before).
+    Exists {
+        connection_id: i64,
+        client_id: i64,
+    },
+}
+
+pub struct NewMapping<'a> {
+    pub provider: Provider,
+    pub flow: &'a str,
+    pub token_hash: &'a str,
+    pub institution: Option<&'a str>,
+}
+
+fn finish_in(
+    tx: &Transaction<'_>,
+    session: &LinkSession,
+    outcome: &str,
+    detail: Option<&str>,
+    connection_id: Option<i64>,
+    step: Option<&str>,
+    actor: &str,
+    now: Timestamp,
+) -> Result<()> {
+    let changed = tx.execute(
+        "UPDATE link_sessions SET completed_at = ?2, outcome = ?3, outcome_detail = ?4,
+             connection_id = coalesce(?5, connection_id), exchange_step = coalesce(?6, exchange_step)
+         WHERE id = ?1 AND completed_at IS NULL",
+        params![
+            session.id,
+            time::to_db(now),
+            outcome,
+            detail,
+            connection_id,
+            step
+        ],
+    )?;
+    if changed != 1 {
+        return Err(CoreError::invalid(format!(
+            "link session {} is not open",
+            session.id
+        )));
+    }
+    append(
+        tx,
+        &NewAuditEntry {
+            actor,
+            client_id: Some(session.client_id),
+            connection_id: connection_id.or(session.connection_id),
+            action: "link.finished",
+            detail: outcome,
+        },
+    )
+}
+
+impl Store {
+    /// Connect v2: remembers the provider's session id of a started link session.
+    pub fn set_provider_session(&self, session_id: i64, provider_session_id: &str) -> Result<()> {
+        self.write(|tx| {
+            tx.execute(
+                "UPDATE link_sessions SET provider_session_id = ?2 WHERE id = ?1",
+                params![session_id, provider_session_id],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// `from` → `token_saved`, recording the token's hash (and the institution, when known).
+    pub fn record_token_saved(
+        &self,
+        session_id: i64,
+        from: &str,
+        token_hash: &str,
+        institution: Option<&str>,
+    ) -> Result<()> {
+        self.write(|tx| {
+            let changed = tx.execute(
+                "UPDATE link_sessions SET exchange_step = ?3, token_hash = ?4,
+                     institution = coalesce(?5, institution)
+                 WHERE id = ?1 AND exchange_step = ?2 AND completed_at IS NULL",
+                params![session_id, from, step::TOKEN_SAVED, token_hash, institution],
+            )?;
+            if changed == 1 {
+                Ok(())
+            } else {
+                Err(CoreError::invalid(format!(
+                    "link session {session_id} is not at step {from}"
+                )))
+            }
+        })
+    }
+
+    pub fn set_session_institution(&self, session_id: i64, institution: &str) -> Result<()> {
+        self.write(|tx| {
+            tx.execute(
+                "UPDATE link_sessions SET institution = ?2 WHERE id = ?1",
+                params![session_id, institution],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// When the poller should look at the session again.
+    pub fn schedule_check(&self, session_id: i64, at: Timestamp, attempts: u32) -> Result<()> {
+        self.write(|tx| {
+            tx.execute(
+                "UPDATE link_sessions SET next_check_at = ?2, check_attempts = ?3 WHERE id = ?1",
+                params![session_id, time::to_db(at), attempts],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// The new connection row and the completed session, in one transaction. A token that is
+    /// already a connection is not inserted again (token_hash is UNIQUE): the session ends
+    /// `duplicate` and the existing connection is reported.
+    pub fn map_new_connection(
+        &self,
+        session: &LinkSession,
+        new: &NewMapping<'_>,
+        actor: &str,
+        now: Timestamp,
+    ) -> Result<Mapped> {
+        let secret_ref = secret_ref_for(new.token_hash);
+        self.write(|tx| {
+            let existing: Option<(i64, i64)> = tx
+                .query_row(
+                    "SELECT id, client_id FROM connections WHERE token_hash = ?1",
+                    [new.token_hash],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            if let Some((connection_id, client_id)) = existing {
+                finish_in(
+                    tx,
+                    session,
+                    "duplicate",
+                    None,
+                    None,
+                    Some(step::MAPPED),
+                    actor,
+                    now,
+                )?;
+                return Ok(Mapped::Exists {
+                    connection_id,
+                    client_id,
+                });
+            }
+            let now_s = time::to_db(now);
+            tx.execute(
+                "INSERT INTO connections (client_id, provider, flow, institution_id,
+                     institution_name, status, secret_ref, token_hash, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, NULL, 'pending', ?5, ?6, ?7, ?7)",
+                params![
+                    session.client_id,
+                    new.provider.as_str(),
+                    new.flow,
+                    new.institution,
+                    secret_ref,
+                    new.token_hash,
+                    now_s
+                ],
+            )?;
+            let connection_id = tx.last_insert_rowid();
+            append(
+                tx,
+                &NewAuditEntry {
+                    actor,
+                    client_id: Some(session.client_id),
+                    connection_id: Some(connection_id),
+                    action: "connection.added",
+                    detail: &format!("{} via link session {}", new.provider.as_str(), session.id),
+                },
+            )?;
+            finish_in(
+                tx,
+                session,
+                "connected",
+                None,
+                Some(connection_id),
+                Some(step::MAPPED),
+                actor,
+                now,
+            )?;
+            Ok(Mapped::Created { connection_id })
+        })
+    }
+
+    /// Ends a session, optionally moving its exchange step in the same transaction.
+    pub fn finish_session_at_step(
+        &self,
+        session: &LinkSession,
+        outcome: &str,
+        detail: Option<&str>,
+        step: Option<&str>,
+        actor: &str,
+        now: Timestamp,
+    ) -> Result<()> {
+        self.write(|tx| finish_in(tx, session, outcome, detail, None, step, actor, now))
+    }
+
+    /// Completed sessions whose code entry may still be in the keychain.
+    pub fn sessions_to_clean(&self) -> Result<Vec<i64>> {
+        self.read(|c| {
+            let mut stmt = c.prepare(
+                "SELECT id FROM link_sessions WHERE exchange_step = 'mapped' ORDER BY id",
+            )?;
+            let ids = stmt
+                .query_map([], |r| r.get(0))?
+                .collect::<rusqlite::Result<Vec<i64>>>()?;
+            Ok(ids)
+        })
+    }
+
+    pub fn mark_cleaned(&self, session_id: i64) -> Result<()> {
+        self.write(|tx| {
+            tx.execute(
+                "UPDATE link_sessions SET exchange_step = 'done'
+                 WHERE id = ?1 AND exchange_step = 'mapped'",
+                [session_id],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// The connection (id, client) holding this token hash, if any.
+    pub fn connection_by_token_hash(&self, token_hash: &str) -> Result<Option<(i64, i64)>> {
+        self.read(|c| {
+            Ok(c.query_row(
+                "SELECT id, client_id FROM connections WHERE token_hash = ?1",
+                [token_hash],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?)
+        })
+    }
+
+    pub fn connection_token_hash(&self, connection_id: i64) -> Result<String> {
+        self.read(|c| {
+            c.query_row(
+                "SELECT token_hash FROM connections WHERE id = ?1",
+                [connection_id],
+                |r| r.get(0),
+            )
+            .optional()?
+            .ok_or_else(|| CoreError::not_found("connection", connection_id))
+        })
+    }
+
+    /// Any session (open or not) whose one-time state hashes to this value.
+    pub fn session_by_state(&self, state_value: &str) -> Result<Option<i64>> {
+        if !state::is_well_formed(state_value) {
+            return Ok(None);
+        }
+        self.read(|c| {
+            Ok(c.query_row(
+                "SELECT id FROM link_sessions WHERE state_hash = ?1",
+                [state::hash(state_value)],
+                |r| r.get(0),
+            )
+            .optional()?)
+        })
+    }
+
+    /// Reconciliation: a credential the provider holds but SQLite lost, re-attached to an
+    /// existing, non-archived client. Returns the new connection, or `None` when the client
+    /// does not exist or the token is already a connection (never twice).
+    pub fn attach_recovered_credential(
+        &self,
+        client_id: i64,
+        provider: Provider,
+        flow: &str,
+        token_hash: &str,
+        institution: Option<&str>,
+        actor: &str,
+        now: Timestamp,
+    ) -> Result<Option<i64>> {
+        self.write(|tx| {
+            let client_ok: Option<bool> = tx
+                .query_row(
+                    "SELECT archived FROM clients WHERE id = ?1",
+                    [client_id],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if client_ok != Some(false) {
+                return Ok(None);
+            }
+            let inserted = tx.execute(
+                "INSERT OR IGNORE INTO connections (client_id, provider, flow, institution_id,
+                     status, secret_ref, token_hash, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, 'pending', ?5, ?6, ?7, ?7)",
+                params![
+                    client_id,
+                    provider.as_str(),
+                    flow,
+                    institution,
+                    secret_ref_for(token_hash),
+                    token_hash,
+                    time::to_db(now)
+                ],
+            )?;
+            if inserted == 0 {
+                return Ok(None);
+            }
+            let id = tx.last_insert_rowid();
+            append(
+                tx,
+                &NewAuditEntry {
+                    actor,
+                    client_id: Some(client_id),
+                    connection_id: Some(id),
+                    action: "connection.recovered",
+                    detail: provider.as_str(),
+                },
+            )?;
+            Ok(Some(id))
+        })
+    }
+
+    /// Removes a connection row (after the provider and the keychain), with its audit entry.
+    pub fn remove_connection_row(
+        &self,
+        connection_id: i64,
+        detail: &str,
+        actor: &str,
+    ) -> Result<()> {
+        self.write(|tx| {
+            let client_id: Option<i64> = tx
+                .query_row(
+                    "SELECT client_id FROM connections WHERE id = ?1",
+                    [connection_id],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let Some(client_id) = client_id else {
+                return Err(CoreError::not_found("connection", connection_id));
+            };
+            tx.execute("DELETE FROM connections WHERE id = ?1", [connection_id])?;
+            append(
+                tx,
+                &NewAuditEntry {
+                    actor,
+                    client_id: Some(client_id),
+                    connection_id: Some(connection_id),
+                    action: "connection.removed",
+                    detail,
+                },
+            )
+        })
+    }
+}

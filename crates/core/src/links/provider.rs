@@ -1,0 +1,165 @@
+//! What the connect / reauthorize flows need from a provider. Implemented over the HTTP
+//! clients in `advisor-desk-providers` (core never depends on it); one value per provider.
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+
+use super::{LinkFlow, LinkPurpose};
+use crate::domain::{FailureKind, Provider, ProviderFailure};
+use crate::secrets::Secret;
+
+/// What the provider URL must carry. The UI never builds provider URLs.
+pub struct LinkRequest<'a> {
+    pub flow: LinkFlow,
+    pub purpose: LinkPurpose,
+    /// The one-time state (only its hash is stored).
+    pub state: &'a str,
+    /// Opaque reference to the client (`extra` / `external_id`), see [`client_ref`].
+    pub client_ref: &'a str,
+    /// Flanks reauthorization: the bank and its `sca_token` / `reset_token`.
+    pub bank: Option<&'a str>,
+    pub reauth_token: Option<&'a Secret>,
+    /// Flinks MFA reauthorization: the `RequestId` of the 203.
+    pub request_id: Option<&'a str>,
+}
+
+/// The URL to open, and the provider's own session id when the flow has one (Connect v2).
+pub struct LinkTarget {
+    pub url: String,
+    pub provider_session_id: Option<String>,
+}
+
+/// The result of exchanging a one-use Flanks code.
+pub enum CodeExchange {
+    Exchanged {
+        token: Secret,
+        extra: BTreeMap<String, String>,
+    },
+    /// 202: security checks; try again later (up to 72 h).
+    Delayed,
+    /// The provider no longer accepts the code (already exchanged, or unknown).
+    Spent,
+}
+
+/// A code the provider issued that nobody exchanged yet.
+pub struct PendingCode {
+    pub code: Secret,
+    pub extra: BTreeMap<String, String>,
+}
+
+/// A credential the provider holds for this company.
+pub struct RemoteCredential {
+    pub token: Secret,
+    pub external_id: Option<String>,
+    pub bank: Option<String>,
+}
+
+/// What a connection needs before it works again.
+pub enum ReauthNeed {
+    Healthy,
+    /// The first extraction has not finished yet: nothing for the client to do.
+    Pending,
+    /// Flanks Pending SCA: an SCA-only link.
+    Sca {
+        token: Secret,
+        bank: Option<String>,
+    },
+    /// Flanks Blocked: a user/password link that keeps the credentials_token.
+    Reset {
+        token: Secret,
+        bank: Option<String>,
+    },
+    /// Flinks live Authorize answered 203: open Connect with this `requestId`.
+    Mfa {
+        request_id: String,
+    },
+}
+
+/// A Connect v2 session as the provider reports it.
+pub enum ConnectSessionState {
+    /// The client has not finished (waiting or processing).
+    InProgress,
+    Finished {
+        token: Secret,
+    },
+    Failed {
+        code: String,
+    },
+    /// The provider does not know the session.
+    Unknown,
+}
+
+pub enum DeleteResult {
+    Deleted,
+    /// The provider did not know the credential any more: nothing left to delete there.
+    AlreadyGone,
+}
+
+/// The opaque client reference put in provider links (`client_ref`, `external_id`) and read
+/// back by reconciliation. Not personal data: the local client id, namespaced.
+pub fn client_ref(client_id: i64) -> String {
+    format!("adc-{client_id}")
+}
+
+pub fn parse_client_ref(s: &str) -> Option<i64> {
+    s.strip_prefix("adc-")?
+        .parse()
+        .ok()
+        .filter(|id: &i64| *id > 0)
+}
+
+fn unsupported(what: &str) -> ProviderFailure {
+    ProviderFailure::new(FailureKind::Configuration)
+        .with_message(format!("{what} is not supported by this provider"))
+}
+
+#[async_trait]
+pub trait LinkProviderApi: Send + Sync {
+    fn provider(&self) -> Provider;
+
+    /// Builds the URL the client opens (creating a provider session when the flow has one).
+    async fn link_url(&self, req: &LinkRequest<'_>) -> Result<LinkTarget, ProviderFailure>;
+
+    /// Flanks legacy Link: exchanges a one-use code. Never retried blindly by the caller.
+    async fn exchange_code(&self, _code: &Secret) -> Result<CodeExchange, ProviderFailure> {
+        Err(unsupported("code exchange"))
+    }
+
+    /// Codes issued but never exchanged (mobile flow, redirects that never reached us).
+    async fn unused_codes(&self) -> Result<Vec<PendingCode>, ProviderFailure> {
+        Ok(Vec::new())
+    }
+
+    /// Every credential the provider holds (empty where the provider cannot list them).
+    async fn credentials(&self) -> Result<Vec<RemoteCredential>, ProviderFailure> {
+        Ok(Vec::new())
+    }
+
+    /// Whether the credential needs the client (Flanks status; Flinks live Authorize).
+    async fn reauth_need(&self, token: &Secret) -> Result<ReauthNeed, ProviderFailure>;
+
+    /// Connect v2: looks a session up by id.
+    async fn connect_session(
+        &self,
+        _session_id: &str,
+    ) -> Result<ConnectSessionState, ProviderFailure> {
+        Err(unsupported("Connect v2 sessions"))
+    }
+
+    /// Deletes the credential at the provider (Flanks DELETE, Flinks DeleteCard).
+    async fn delete_credential(&self, token: &Secret) -> Result<DeleteResult, ProviderFailure>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_refs_round_trip_and_refuse_anything_else() {
+        assert_eq!(parse_client_ref(&client_ref(42)), Some(42));
+        for bad in ["", "adc-", "adc-0", "adc--1", "adc-x", "42", "adc-1 "] {
+            assert_eq!(parse_client_ref(bad), None, "{bad}");
+        }
+    }
+}

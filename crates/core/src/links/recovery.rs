@@ -1,0 +1,389 @@
+//! Finding results the app did not receive: resuming exchanges a crash interrupted,
+//! reconciling with the provider's credentials and unused codes, and polling open sessions
+//! (remote "Send link" completion, delayed codes, Connect v2 sessions, reauthorizations).
+
+use std::collections::{BTreeMap, HashMap};
+
+use super::callback::{Callback, CallbackResult};
+use super::ledger::{code_ref_for, secret_ref_for, step};
+use super::provider::{
+    parse_client_ref, CodeExchange, ConnectSessionState, PendingCode, ReauthNeed,
+};
+use super::service::{key, LinkError, LinkOutcome, LinkResult, LinkService, RecoveryReport};
+use super::sessions::{CallbackSource, ClaimError, LinkSession};
+use super::wording::for_code;
+use super::{LinkFlow, LinkPurpose};
+use crate::domain::Provider;
+use crate::error::IpcError;
+use crate::sync::connections::token_hash;
+use crate::time::{self, Timestamp};
+
+const SYSTEM: &str = "link";
+
+fn ipc(e: &LinkError) -> IpcError {
+    IpcError::from(e)
+}
+
+impl LinkService {
+    /// At start-up: finish every exchange a crash interrupted, delete leftover code entries,
+    /// then reconcile with the providers so no credential is lost or attached twice.
+    pub async fn resume_and_reconcile(&self) -> LinkResult<RecoveryReport> {
+        let mut report = RecoveryReport::default();
+        for id in self.store.sessions_to_clean()? {
+            self.cleanup(id)?;
+        }
+        for s in self.store.open_link_sessions()? {
+            let result = match s.exchange_step.as_deref() {
+                Some(step::CLAIMED) => self.resume_claimed(&s).await,
+                Some(step::CODE_SAVED) => self.run_from_code_saved(s.id).await,
+                Some(step::TOKEN_SAVED) => self.map_saved(s.id).await,
+                _ => continue,
+            };
+            match result {
+                Ok(o) => report.resumed.push(o),
+                Err(e) => report.errors.push(ipc(&e)),
+            }
+        }
+        match self.reconcile().await {
+            Ok(ids) => report.recovered_connections.extend(ids),
+            Err(e) => report.errors.push(ipc(&e)),
+        }
+        Ok(report)
+    }
+
+    /// A claimed session whose code may or may not have reached the keychain.
+    async fn resume_claimed(&self, s: &LinkSession) -> LinkResult<LinkOutcome> {
+        if s.flow == LinkFlow::FlanksConnectV2 {
+            // The provider's session id was stored at start: nothing was only in memory.
+            self.store
+                .advance_exchange(s.id, step::CLAIMED, step::CODE_SAVED)?;
+            return self.run_from_code_saved(s.id).await;
+        }
+        if self.secrets.get(&key(code_ref_for(s.id))?)?.is_some() {
+            self.store
+                .advance_exchange(s.id, step::CLAIMED, step::CODE_SAVED)?;
+            return self.run_from_code_saved(s.id).await;
+        }
+        self.recover_lost(s).await
+    }
+
+    /// The code or token of a session is gone (spent before the token was stored, or never
+    /// saved): find the result at the provider — an unused code carrying this session's
+    /// state, else the credential re-attached by reconciliation.
+    pub(super) async fn recover_lost(&self, s: &LinkSession) -> LinkResult<LinkOutcome> {
+        let api = self.api(s.flow.provider())?;
+        if s.flow == LinkFlow::FlanksLink && s.exchange_step.as_deref() == Some(step::CLAIMED) {
+            let codes = api.unused_codes().await.map_err(LinkError::Provider)?;
+            if let Some(code) = self.code_for_session(&codes, s.id)? {
+                self.save_code(s.id, &code.code)?;
+                return self.run_from_code_saved(s.id).await;
+            }
+        }
+        let recovered = self.reconcile().await?;
+        let now = time::now();
+        if let Some(connection_id) = s.connection_id {
+            let token = self.connection_token(connection_id)?;
+            let healthy = matches!(
+                api.reauth_need(&token).await.map_err(LinkError::Provider)?,
+                ReauthNeed::Healthy | ReauthNeed::Pending
+            );
+            if healthy {
+                self.store.finish_session_at_step(
+                    s,
+                    "reauthorized",
+                    None,
+                    Some(step::MAPPED),
+                    SYSTEM,
+                    now,
+                )?;
+                self.cleanup(s.id)?;
+                let status = self.sync_now(connection_id).await?;
+                return Ok(LinkOutcome::Reauthorized {
+                    session_id: s.id,
+                    client_id: s.client_id,
+                    connection_id,
+                    status,
+                });
+            }
+        } else {
+            for connection_id in recovered {
+                let conn = self.store.connection(connection_id)?;
+                if conn.client_id == s.client_id {
+                    self.store.finish_session_at_step(
+                        s,
+                        "connected",
+                        Some("recovered from the provider"),
+                        Some(step::MAPPED),
+                        SYSTEM,
+                        now,
+                    )?;
+                    self.cleanup(s.id)?;
+                    let status = self.sync_now(connection_id).await?;
+                    return Ok(LinkOutcome::Connected {
+                        session_id: s.id,
+                        client_id: s.client_id,
+                        connection_id,
+                        status,
+                    });
+                }
+            }
+        }
+        let outcome = self.end_with_error(s, "exchange_lost").await;
+        self.forget_code(s.id)?;
+        outcome
+    }
+
+    /// The unused code whose `extra.state` is this session's state.
+    fn code_for_session<'a>(
+        &self,
+        codes: &'a [PendingCode],
+        session_id: i64,
+    ) -> LinkResult<Option<&'a PendingCode>> {
+        for c in codes {
+            if let Some(state) = c.extra.get("state") {
+                if self.store.session_by_state(state)? == Some(session_id) {
+                    return Ok(Some(c));
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    /// Re-attaches provider credentials SQLite does not know, to the client their
+    /// `external_id` names (only if that client exists; never twice). Unused codes whose
+    /// state belongs to no session here (a lost database) are exchanged and attached the
+    /// same way. Returns the new connection ids.
+    pub async fn reconcile(&self) -> LinkResult<Vec<i64>> {
+        let mut attached = Vec::new();
+        let now = time::now();
+        for (provider, api) in &self.providers {
+            for c in api.credentials().await.map_err(LinkError::Provider)? {
+                let Some(client_id) = c.external_id.as_deref().and_then(parse_client_ref) else {
+                    continue;
+                };
+                if let Some(id) =
+                    self.attach(*provider, client_id, &c.token, c.bank.as_deref(), now)?
+                {
+                    attached.push(id);
+                }
+            }
+            for code in api.unused_codes().await.map_err(LinkError::Provider)? {
+                let known = match code.extra.get("state") {
+                    Some(state) => self.store.session_by_state(state)?.is_some(),
+                    None => false,
+                };
+                let client = code
+                    .extra
+                    .get("client_ref")
+                    .and_then(|r| parse_client_ref(r));
+                let (false, Some(client_id)) = (known, client) else {
+                    continue;
+                };
+                if self.store.client(client_id).is_err() {
+                    continue;
+                }
+                if let CodeExchange::Exchanged { token, .. } = api
+                    .exchange_code(&code.code)
+                    .await
+                    .map_err(LinkError::Provider)?
+                {
+                    if let Some(id) = self.attach(*provider, client_id, &token, None, now)? {
+                        attached.push(id);
+                    }
+                }
+            }
+        }
+        Ok(attached)
+    }
+
+    fn attach(
+        &self,
+        provider: Provider,
+        client_id: i64,
+        token: &crate::secrets::Secret,
+        bank: Option<&str>,
+        now: Timestamp,
+    ) -> LinkResult<Option<i64>> {
+        let hash = token_hash(token);
+        if self.store.connection_by_token_hash(&hash)?.is_some() {
+            return Ok(None);
+        }
+        let flow = match provider {
+            Provider::Flanks => LinkFlow::FlanksLink,
+            Provider::Flinks => LinkFlow::FlinksConnect,
+        };
+        let secret_key = key(secret_ref_for(&hash))?;
+        // Keychain first, as everywhere: a row never points at a missing token.
+        self.secrets.put(&secret_key, token)?;
+        let id = self.store.attach_recovered_credential(
+            client_id,
+            provider,
+            flow.as_str(),
+            &hash,
+            bank,
+            SYSTEM,
+            now,
+        )?;
+        if id.is_none() {
+            self.secrets.delete(&secret_key)?;
+        }
+        Ok(id)
+    }
+
+    /// Looks for results that never reached this machine and retries what is due. Returns
+    /// what changed, for the app to notify.
+    pub async fn poll_open_sessions(&self) -> LinkResult<Vec<LinkOutcome>> {
+        self.poll_at(time::now()).await
+    }
+
+    pub async fn poll_at(&self, now: Timestamp) -> LinkResult<Vec<LinkOutcome>> {
+        let mut out = Vec::new();
+        let mut unused: HashMap<Provider, Vec<PendingCode>> = HashMap::new();
+        for s in self.store.open_link_sessions()? {
+            let due = s
+                .next_check_at
+                .as_deref()
+                .and_then(time::from_db)
+                .is_none_or(|at| at <= now);
+            let created = time::from_db(&s.created_at).unwrap_or(now);
+            let expired = time::from_db(&s.expires_at).is_none_or(|e| e <= now);
+            let outcome = match s.exchange_step.as_deref() {
+                Some(step::CODE_SAVED) if now - created > self.options.delayed_limit => {
+                    Some(self.expire(&s, now)?)
+                }
+                Some(step::CODE_SAVED) if due => match self.run_from_code_saved(s.id).await {
+                    Ok(LinkOutcome::Waiting { .. }) | Ok(LinkOutcome::InProgress { .. }) => None,
+                    Ok(o) => Some(o),
+                    Err(LinkError::Provider(_)) => None,
+                    Err(e) => return Err(e),
+                },
+                Some(_) => None,
+                None => {
+                    let found = self.poll_remote(&s, &mut unused, now).await?;
+                    match found {
+                        Some(o) => Some(o),
+                        None if expired => Some(self.expire(&s, now)?),
+                        None => None,
+                    }
+                }
+            };
+            out.extend(outcome);
+        }
+        Ok(out)
+    }
+
+    fn expire(&self, s: &LinkSession, now: Timestamp) -> LinkResult<LinkOutcome> {
+        let wording = for_code("expired");
+        self.store.finish_session_at_step(
+            s,
+            "expired",
+            Some(&wording.message),
+            None,
+            SYSTEM,
+            now,
+        )?;
+        self.forget_code(s.id)?;
+        Ok(LinkOutcome::Expired {
+            session_id: s.id,
+            wording,
+        })
+    }
+
+    /// A session with no result yet: did the client finish somewhere else?
+    async fn poll_remote(
+        &self,
+        s: &LinkSession,
+        unused: &mut HashMap<Provider, Vec<PendingCode>>,
+        now: Timestamp,
+    ) -> LinkResult<Option<LinkOutcome>> {
+        let provider = s.flow.provider();
+        let api = self.api(provider)?;
+        match s.flow {
+            LinkFlow::FlanksLink => {
+                if !unused.contains_key(&provider) {
+                    let codes = match api.unused_codes().await {
+                        Ok(c) => c,
+                        Err(_) => return Ok(None),
+                    };
+                    unused.insert(provider, codes);
+                }
+                let codes = unused.get(&provider).map(Vec::as_slice).unwrap_or(&[]);
+                if let Some(code) = self.code_for_session(codes, s.id)? {
+                    let state = code.extra.get("state").cloned();
+                    let cb = Callback {
+                        state,
+                        result: CallbackResult::FlanksCode {
+                            code: code.code.clone(),
+                            delayed: false,
+                        },
+                        extra: BTreeMap::new(),
+                    };
+                    return self.claim_and_complete(cb, None, now).await;
+                }
+                if let (Some(conn), LinkPurpose::Sca | LinkPurpose::Reset) =
+                    (s.connection_id, s.purpose)
+                {
+                    // Reauthorized elsewhere and the code already used: the status says so.
+                    let token = self.connection_token(conn)?;
+                    if let Ok(ReauthNeed::Healthy) = api.reauth_need(&token).await {
+                        self.store.finish_session_at_step(
+                            s,
+                            "reauthorized",
+                            Some("found by polling"),
+                            None,
+                            SYSTEM,
+                            now,
+                        )?;
+                        let status = self.sync_now(conn).await?;
+                        return Ok(Some(LinkOutcome::Reauthorized {
+                            session_id: s.id,
+                            client_id: s.client_id,
+                            connection_id: conn,
+                            status,
+                        }));
+                    }
+                }
+                Ok(None)
+            }
+            LinkFlow::FlanksConnectV2 => {
+                let Some(psid) = s.provider_session_id.clone() else {
+                    return Ok(None);
+                };
+                match api.connect_session(&psid).await {
+                    Ok(ConnectSessionState::Finished { .. })
+                    | Ok(ConnectSessionState::Failed { .. }) => {
+                        let cb = Callback {
+                            state: None,
+                            result: CallbackResult::ConnectSession { session_id: psid },
+                            extra: BTreeMap::new(),
+                        };
+                        self.claim_and_complete(cb, Some(s.id), now).await
+                    }
+                    _ => Ok(None),
+                }
+            }
+            // Flinks has no way to list a login that never reached us: the link expires.
+            LinkFlow::FlinksConnect => Ok(None),
+        }
+    }
+
+    /// The poller claims like any callback: once, only for an open, unexpired session.
+    async fn claim_and_complete(
+        &self,
+        cb: Callback,
+        session: Option<i64>,
+        now: Timestamp,
+    ) -> LinkResult<Option<LinkOutcome>> {
+        match self
+            .store
+            .claim_callback(cb, session, CallbackSource::Poller, now)
+        {
+            Ok(claimed) => self
+                .complete_claimed(claimed.session, claimed.result)
+                .await
+                .map(Some),
+            Err(ClaimError::Refused(_)) => Ok(None),
+            Err(ClaimError::Store(e)) => Err(e.into()),
+        }
+    }
+}
