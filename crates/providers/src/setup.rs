@@ -11,9 +11,8 @@ use advisor_desk_core::{CoreError, Store};
 
 use crate::{FlanksClient, FlanksConfig, FlanksGateway, FlinksClient, FlinksConfig, FlinksGateway};
 
-/// Settings keys (and environment variables that override them) for the base URLs.
-pub const FLANKS_BASE_URL_SETTING: &str = "provider.flanks.base_url";
-pub const FLINKS_BASE_URL_SETTING: &str = "provider.flinks.base_url";
+/// Settings keys (core's provider settings) and environment variables that override them.
+pub use advisor_desk_core::settings::{FLANKS_BASE_URL_SETTING, FLINKS_BASE_URL_SETTING};
 pub const FLANKS_BASE_URL_ENV: &str = "ADVISOR_DESK_FLANKS_BASE_URL";
 pub const FLINKS_BASE_URL_ENV: &str = "ADVISOR_DESK_FLINKS_BASE_URL";
 

@@ -51,14 +51,20 @@ impl CallBuffer {
         std::mem::take(&mut *self.calls.lock().unwrap_or_else(|p| p.into_inner()))
     }
 
-    /// Writes the buffered calls to `provider_calls`.
+    /// Writes the buffered calls to `provider_calls` in their own transaction.
     pub fn flush(&self, store: &Store) -> Result<usize> {
-        let calls = self.drain();
-        if calls.is_empty() {
+        if self.is_empty() {
             return Ok(0);
         }
-        store.write(|tx| {
-            let mut stmt = tx.prepare_cached(
+        store.write(|tx| self.flush_into(tx))
+    }
+
+    /// Writes the buffered calls inside the caller's transaction (the engine uses the
+    /// snapshot's transaction, so logging costs no extra commit).
+    pub fn flush_into(&self, db: &rusqlite::Connection) -> Result<usize> {
+        let calls = self.drain();
+        {
+            let mut stmt = db.prepare_cached(
                 "INSERT INTO provider_calls (at, provider, endpoint, status, duration_ms,
                      request_id, outcome) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )?;
@@ -73,8 +79,8 @@ impl CallBuffer {
                     c.outcome
                 ])?;
             }
-            Ok(calls.len())
-        })
+        }
+        Ok(calls.len())
     }
 }
 

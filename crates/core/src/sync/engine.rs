@@ -93,6 +93,9 @@ pub struct SyncEngine {
     gateways: HashMap<Provider, Arc<dyn ProviderGateway>>,
     calls: Arc<CallBuffer>,
     options: SyncOptions,
+    /// Connections fetching from providers at once. Held only while fetching, not while
+    /// saving, so a connection waiting for the single writer never idles a fetch slot.
+    fetch_slots: Arc<tokio::sync::Semaphore>,
 }
 
 impl SyncEngine {
@@ -111,6 +114,7 @@ impl SyncEngine {
             secrets,
             gateways,
             calls,
+            fetch_slots: Arc::new(tokio::sync::Semaphore::new(options.concurrency.max(1))),
             options,
         }
     }
@@ -142,14 +146,11 @@ impl SyncEngine {
         let started = Instant::now();
         let total = ids.len();
         let done = Arc::new(AtomicUsize::new(0));
-        let permits = Arc::new(tokio::sync::Semaphore::new(self.options.concurrency.max(1)));
         let mut set = tokio::task::JoinSet::new();
         for (index, id) in ids.into_iter().enumerate() {
             let engine = self.clone();
-            let permits = permits.clone();
             let (progress, cancel, done) = (progress.clone(), cancel.clone(), done.clone());
             set.spawn(async move {
-                let _permit = permits.acquire_owned().await.ok();
                 let report = |step| {
                     progress(SyncProgress {
                         done: done.load(Ordering::SeqCst),
@@ -232,8 +233,11 @@ impl SyncEngine {
                 }
             }
         };
-        let started = time::now();
-        let fetched = self.fetch(&conn, report).await;
+        let (started, fetched) = {
+            let _slot = self.fetch_slots.acquire().await;
+            // The attempt starts when its fetch slot is granted (for `sync_runs`).
+            (time::now(), self.fetch(&conn, report).await)
+        };
         let (client_id, provider) = (conn.client_id, conn.provider);
         let trigger = self.options.trigger.clone();
         let result = match fetched {
@@ -266,11 +270,6 @@ impl SyncEngine {
                 .await
             }
         };
-        let calls = self.calls.clone();
-        // The call log is for troubleshooting: losing it must not fail a sync.
-        if let Err(e) = self.blocking(move |s| calls.flush(&s.store)).await {
-            tracing::warn!(error = %e, "cannot write the provider call log");
-        }
         match result {
             Ok((result, status)) => ConnectionOutcome {
                 connection_id: id,
@@ -355,6 +354,7 @@ impl SyncEngine {
         let now = time::now();
         let now_s = time::to_db(now);
         self.store.write(|tx| {
+            self.calls.flush_into(tx)?;
             let stats = write_snapshot(tx, conn.id, snapshot, now)?;
             let institution_name = snapshot.institution.name.clone();
             tx.execute(
@@ -406,6 +406,7 @@ impl SyncEngine {
             failure.retry_at = Some(now + retry_backoff(failure.kind, failures));
         }
         self.store.write(|tx| {
+            self.calls.flush_into(tx)?;
             tx.execute(
                 "UPDATE connections SET status = ?2, action_by = ?3, provider_code = ?4,
                      provider_message = ?5, last_attempt_at = ?6, next_retry_at = ?7,
