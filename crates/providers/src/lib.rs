@@ -12,6 +12,7 @@ pub mod flanks;
 pub mod flinks;
 pub mod http;
 pub mod lenient;
+pub mod links;
 pub mod setup;
 
 pub use config::{FlanksConfig, FlinksConfig, HttpPolicy};

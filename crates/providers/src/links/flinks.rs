@@ -1,0 +1,87 @@
+//! Flinks for the link flows: the Connect widget URL (`redirectUrl` carrying the state,
+//! `requestId` for an MFA reauthorization), live Authorize to learn whether the client must
+//! answer MFA, and DeleteCard.
+
+use std::sync::Arc;
+
+use advisor_desk_core::domain::{FailureKind, Provider, ProviderFailure};
+use advisor_desk_core::links::{
+    DeleteResult, LinkFlow, LinkProviderApi, LinkRequest, LinkTarget, ReauthNeed,
+};
+use advisor_desk_core::secrets::Secret;
+use async_trait::async_trait;
+
+use super::pages::LinkPages;
+use crate::flinks::{AuthorizeMode, AuthorizeOutcome};
+use crate::FlinksClient;
+
+pub struct FlinksLinks {
+    client: Arc<FlinksClient>,
+    pages: LinkPages,
+}
+
+impl FlinksLinks {
+    pub fn new(client: Arc<FlinksClient>, pages: LinkPages) -> Self {
+        FlinksLinks { client, pages }
+    }
+}
+
+#[async_trait]
+impl LinkProviderApi for FlinksLinks {
+    fn provider(&self) -> Provider {
+        Provider::Flinks
+    }
+
+    async fn link_url(&self, req: &LinkRequest<'_>) -> Result<LinkTarget, ProviderFailure> {
+        if req.flow != LinkFlow::FlinksConnect {
+            return Err(ProviderFailure::new(FailureKind::Configuration)
+                .with_message("only Flinks Connect is a Flinks flow"));
+        }
+        let mut url = reqwest::Url::parse(&self.pages.flinks_connect_url).map_err(|e| {
+            ProviderFailure::new(FailureKind::Configuration)
+                .with_message(format!("bad Flinks Connect URL: {e}"))
+        })?;
+        {
+            let mut q = url.query_pairs_mut();
+            if self.pages.flinks_demo {
+                q.append_pair("demo", "true");
+            }
+            q.append_pair("redirectUrl", &self.pages.redirect_with_state(req.state));
+            q.append_pair("customerName", &self.pages.company_name);
+            q.append_pair("consentEnable", "true");
+            q.append_pair("tag", req.client_ref);
+            if let Some(rid) = req.request_id {
+                q.append_pair("requestId", rid);
+            }
+        }
+        Ok(LinkTarget {
+            url: url.to_string(),
+            provider_session_id: None,
+        })
+    }
+
+    /// A live Authorize: 200 means nothing to do, 203 that the client must answer MFA.
+    async fn reauth_need(&self, token: &Secret) -> Result<ReauthNeed, ProviderFailure> {
+        match self
+            .client
+            .authorize(token, AuthorizeMode::Live, None, None)
+            .await?
+        {
+            AuthorizeOutcome::Authorized { .. } => Ok(ReauthNeed::Healthy),
+            AuthorizeOutcome::MfaRequired { request_id, .. } => Ok(ReauthNeed::Mfa { request_id }),
+        }
+    }
+
+    async fn delete_credential(&self, token: &Secret) -> Result<DeleteResult, ProviderFailure> {
+        match self.client.delete_card(token).await {
+            Ok(()) => Ok(DeleteResult::Deleted),
+            Err(f)
+                if f.kind == FailureKind::Removed
+                    || f.provider_code.as_deref() == Some("INVALID_LOGIN") =>
+            {
+                Ok(DeleteResult::AlreadyGone)
+            }
+            Err(f) => Err(f),
+        }
+    }
+}
