@@ -6,3 +6,14 @@ mod transactions;
 
 pub use portfolio::{allocation, net_worth, AllocationSlice, NetWorth};
 pub use transactions::{newest_transactions, search_transactions, TransactionRow};
+
+pub mod book;
+pub mod client;
+pub mod export;
+pub mod health;
+
+pub use book::{book_summary, BookRow, BookSummary, CurrencyTotal, Health};
+pub use client::{
+    client_overview, transactions_page, ClientOverview, TransactionPage, TransactionQuery,
+};
+pub use health::{health_queue, HealthQueue};

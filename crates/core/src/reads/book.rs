@@ -1,0 +1,246 @@
+//! The whole book at a glance: per client, value per currency (never summed across
+//! currencies), connection count, a health verdict derived from connection statuses and who
+//! must act, and the age of the oldest data.
+//!
+//! Values come from [`positions`]: one row per account / holding / liability *after*
+//! de-duplication within a client. A joint account reached through two of a client's
+//! connections has the same `dedupe_key` in both; it is counted once (the copy with the
+//! freshest data: its `as_of`, else its connection's). Two different clients who share an account each count it once.
+
+use std::collections::BTreeMap;
+
+use rusqlite::Connection as Db;
+use serde::Serialize;
+
+use crate::clients::ClientKind;
+use crate::domain::{Actor, ConnectionStatus};
+use crate::error::Result;
+use crate::store::Store;
+use crate::sync::Connection;
+use crate::time::Timestamp;
+
+/// What the advisor needs to know about one connection, or a whole client (the worst of its
+/// connections). Ordered from best to worst.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Health {
+    /// No connection yet.
+    None,
+    Good,
+    /// Nobody can act: first extraction, a delayed code, a transient failure being retried.
+    Waiting,
+    /// The client must act (SCA, new password, MFA).
+    NeedsClient,
+    /// The advisor must act (keys, configuration, a removed connection), or a transient
+    /// failure that keeps repeating.
+    Failing,
+}
+
+/// Consecutive transient failures after which "retry later" counts as failing.
+pub const FAILING_AFTER_FAILURES: u32 = 3;
+
+pub fn connection_health(c: &Connection) -> Health {
+    match c.status {
+        ConnectionStatus::Ready => Health::Good,
+        ConnectionStatus::RetryLater if c.consecutive_failures >= FAILING_AFTER_FAILURES => {
+            Health::Failing
+        }
+        _ => match c.action_by.max_with(c.status.action_by()) {
+            Actor::Client => Health::NeedsClient,
+            Actor::Advisor => Health::Failing,
+            Actor::Nobody => Health::Waiting,
+        },
+    }
+}
+
+trait ActorExt {
+    fn max_with(self, other: Actor) -> Actor;
+}
+
+impl ActorExt for Actor {
+    /// The stored `action_by` wins unless it says nobody while the status says someone.
+    fn max_with(self, other: Actor) -> Actor {
+        if self == Actor::Nobody {
+            other
+        } else {
+            self
+        }
+    }
+}
+
+/// When the connection's data was true: the provider's own date, else the last success.
+pub fn data_as_of(c: &Connection) -> Option<Timestamp> {
+    c.data_as_of.or(c.last_success_at)
+}
+
+/// One de-duplicated position of a client. `value_minor` is signed: debt is negative.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Position {
+    pub client_id: i64,
+    pub connection_id: i64,
+    /// `account`, `holding` or `liability`.
+    pub source: &'static str,
+    /// Asset class (`cash`, `equity`, `fund`, …) or `debt`.
+    pub class: String,
+    pub currency: String,
+    pub value_minor: i64,
+}
+
+/// De-duplicated positions of one client (`Some`) or of every client (`None`).
+/// Accounts whose holdings are known are counted through their holdings, never both.
+pub fn positions(db: &Db, client_id: Option<i64>) -> Result<Vec<Position>> {
+    let mut stmt = db.prepare_cached(
+        "WITH ca AS (
+             SELECT a.id, a.connection_id, a.dedupe_key, a.kind, a.asset_class, a.currency,
+                    a.balance_minor, c.client_id,
+                    row_number() OVER (PARTITION BY c.client_id, a.dedupe_key
+                                       ORDER BY coalesce(a.as_of, c.data_as_of, c.last_success_at) DESC, a.id) AS rn
+             FROM accounts a JOIN connections c ON c.id = a.connection_id
+             WHERE a.presence = 'active' AND (?1 IS NULL OR c.client_id = ?1)),
+         held AS (
+             SELECT DISTINCT c.client_id, a.dedupe_key
+             FROM holdings h JOIN accounts a ON a.id = h.account_id
+                             JOIN connections c ON c.id = h.connection_id
+             WHERE ?1 IS NULL OR c.client_id = ?1),
+         ch AS (
+             SELECT h.connection_id, h.asset_class, h.currency, h.value_minor, c.client_id,
+                    row_number() OVER (PARTITION BY c.client_id, h.dedupe_key
+                                       ORDER BY coalesce(h.as_of, c.data_as_of, c.last_success_at) DESC, h.id) AS rn
+             FROM holdings h JOIN connections c ON c.id = h.connection_id
+             WHERE ?1 IS NULL OR c.client_id = ?1),
+         cl AS (
+             SELECT l.connection_id, l.currency, l.balance_minor, c.client_id,
+                    row_number() OVER (PARTITION BY c.client_id, l.dedupe_key
+                                       ORDER BY coalesce(l.as_of, c.data_as_of, c.last_success_at) DESC, l.id) AS rn
+             FROM liabilities l JOIN connections c ON c.id = l.connection_id
+             WHERE ?1 IS NULL OR c.client_id = ?1)
+         SELECT client_id, connection_id, 0,
+                coalesce(asset_class, CASE kind WHEN 'current' THEN 'cash'
+                    WHEN 'savings' THEN 'cash' WHEN 'credit_card' THEN 'debt'
+                    WHEN 'loan' THEN 'debt' ELSE 'other' END),
+                currency, balance_minor
+             FROM ca WHERE rn = 1 AND NOT EXISTS (
+                 SELECT 1 FROM held WHERE held.client_id = ca.client_id
+                                      AND held.dedupe_key = ca.dedupe_key)
+         UNION ALL
+         SELECT client_id, connection_id, 1, asset_class, currency, value_minor
+             FROM ch WHERE rn = 1
+         UNION ALL
+         SELECT client_id, connection_id, 2, 'debt', currency, -balance_minor
+             FROM cl WHERE rn = 1",
+    )?;
+    let rows = stmt
+        .query_map([client_id], |r| {
+            let source: i64 = r.get(2)?;
+            Ok(Position {
+                client_id: r.get(0)?,
+                connection_id: r.get(1)?,
+                source: ["account", "holding", "liability"][source as usize],
+                class: r.get(3)?,
+                currency: r.get(4)?,
+                value_minor: r.get(5)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(rows)
+}
+
+/// One currency's totals. Amounts in different currencies are different rows.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct CurrencyTotal {
+    pub currency: String,
+    pub assets_minor: i64,
+    pub liabilities_minor: i64,
+    pub net_minor: i64,
+}
+
+/// Sums positions per currency: debt (negative values, class `debt`) as liabilities.
+pub fn totals<'a>(positions: impl IntoIterator<Item = &'a Position>) -> Vec<CurrencyTotal> {
+    let mut by: BTreeMap<&str, CurrencyTotal> = BTreeMap::new();
+    for p in positions {
+        let t = by.entry(&p.currency).or_insert_with(|| CurrencyTotal {
+            currency: p.currency.clone(),
+            ..Default::default()
+        });
+        if p.class == "debt" || p.value_minor < 0 {
+            t.liabilities_minor -= p.value_minor;
+        } else {
+            t.assets_minor += p.value_minor;
+        }
+        t.net_minor += p.value_minor;
+    }
+    by.into_values().collect()
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BookRow {
+    pub client_id: i64,
+    pub name: String,
+    pub kind: ClientKind,
+    pub totals: Vec<CurrencyTotal>,
+    pub connection_count: u32,
+    pub health: Health,
+    /// How many connections are in each state other than good.
+    pub needs_client: u32,
+    pub waiting: u32,
+    pub failing: u32,
+    /// The oldest "data as of" among the client's connections (None when one never synced).
+    pub data_as_of: Option<Timestamp>,
+    /// Whole days since `data_as_of`.
+    pub data_age_days: Option<i64>,
+    /// At least one connection's data is stale.
+    pub stale: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BookSummary {
+    pub generated_at: Timestamp,
+    pub clients: Vec<BookRow>,
+}
+
+/// Every active client, in name order.
+pub fn book_summary(store: &Store, now: Timestamp) -> Result<BookSummary> {
+    let clients = store.clients(false)?;
+    let connections = store.connections(None)?;
+    let positions = store.read(|db| positions(db, None))?;
+    let mut by_client: BTreeMap<i64, Vec<&Position>> = BTreeMap::new();
+    for p in &positions {
+        by_client.entry(p.client_id).or_default().push(p);
+    }
+    let mut conns: BTreeMap<i64, Vec<&Connection>> = BTreeMap::new();
+    for c in &connections {
+        conns.entry(c.client_id).or_default().push(c);
+    }
+    let rows = clients
+        .into_iter()
+        .map(|client| {
+            let cs = conns.remove(&client.id).unwrap_or_default();
+            let healths: Vec<Health> = cs.iter().map(|c| connection_health(c)).collect();
+            let count = |h: Health| healths.iter().filter(|x| **x == h).count() as u32;
+            let never = cs.iter().any(|c| data_as_of(c).is_none());
+            let oldest = if never {
+                None
+            } else {
+                cs.iter().filter_map(|c| data_as_of(c)).min()
+            };
+            BookRow {
+                client_id: client.id,
+                name: client.name,
+                kind: client.kind,
+                totals: totals(by_client.remove(&client.id).unwrap_or_default()),
+                connection_count: cs.len() as u32,
+                health: healths.iter().copied().max().unwrap_or(Health::None),
+                needs_client: count(Health::NeedsClient),
+                waiting: count(Health::Waiting),
+                failing: count(Health::Failing),
+                data_as_of: oldest,
+                data_age_days: oldest.map(|t| (now - t).num_days().max(0)),
+                stale: cs.iter().any(|c| c.is_stale(now)),
+            }
+        })
+        .collect();
+    Ok(BookSummary {
+        generated_at: now,
+        clients: rows,
+    })
+}

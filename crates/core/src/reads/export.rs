@@ -1,0 +1,319 @@
+//! CSV exports: a client's holdings, a client's transactions, the book summary.
+//!
+//! Format: RFC 4180 (comma separated, CRLF line ends, a field quoted when it holds a comma,
+//! a quote, CR or LF, quotes doubled), UTF-8 without a byte-order mark, dates ISO 8601,
+//! amounts as exact decimals in major units with the currency in its own column.
+//! Text that came from a provider and starts with `=`, `+`, `-`, `@`, tab or CR is prefixed
+//! with `'` so a spreadsheet shows it instead of evaluating it as a formula.
+//!
+//! Files are written only to a path the advisor chose that passes [`validate_export_path`]:
+//! absolute, no `..`, an existing folder, a `.csv` name, and a file that does not exist yet
+//! (never overwritten). The file is created with `create_new`, so a file that appears
+//! between the check and the write is not overwritten either.
+
+use std::fs::OpenOptions;
+use std::io::Write;
+use std::path::{Component, Path, PathBuf};
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use super::book::book_summary;
+use super::client::{client_overview, transactions_page, TransactionQuery, MAX_PAGE};
+use crate::error::{CoreError, Result};
+use crate::money::Currency;
+use crate::store::Store;
+use crate::time::Timestamp;
+
+pub const EXPORTS_DIR: &str = "exports";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ExportResult {
+    pub path: String,
+    pub rows: u64,
+    pub bytes: u64,
+}
+
+/// One CSV field, quoted when needed.
+pub fn field(s: &str) -> String {
+    if s.contains([',', '"', '\r', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// Provider or client text: defused against spreadsheet formulas, then quoted as needed.
+pub fn text_field(s: &str) -> String {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        field(&format!("'{s}"))
+    } else {
+        field(s)
+    }
+}
+
+/// Exact decimal in major units: `-12.50` for -1250 EUR minor units.
+pub fn amount(minor: i64, currency: &str) -> String {
+    let exp = Currency::parse(currency).map_or(2, |c| c.exponent());
+    Decimal::new(minor, exp).to_string()
+}
+
+struct Csv {
+    out: String,
+    rows: u64,
+}
+
+impl Csv {
+    fn new(header: &[&str]) -> Csv {
+        let mut c = Csv {
+            out: String::new(),
+            rows: 0,
+        };
+        c.line(header.iter().map(|h| field(h)).collect());
+        c.rows = 0;
+        c
+    }
+
+    fn line(&mut self, fields: Vec<String>) {
+        self.out.push_str(&fields.join(","));
+        self.out.push_str("\r\n");
+        self.rows += 1;
+    }
+}
+
+fn iso_date(ts: &str) -> String {
+    ts.get(..10).unwrap_or(ts).to_string()
+}
+
+pub fn holdings_csv(store: &Store, client_id: i64, now: Timestamp) -> Result<(String, u64)> {
+    let o = client_overview(store, client_id, now)?;
+    let mut csv = Csv::new(&[
+        "name",
+        "isin",
+        "asset_class",
+        "units",
+        "value",
+        "currency",
+        "weight_percent",
+        "as_of",
+    ]);
+    for h in &o.holdings {
+        csv.line(vec![
+            text_field(&h.name),
+            text_field(h.isin.as_deref().unwrap_or("")),
+            field(&h.asset_class),
+            field(h.units.as_deref().unwrap_or("")),
+            amount(h.value_minor, &h.currency),
+            field(&h.currency),
+            Decimal::new(h.weight_bp, 2).to_string(),
+            h.as_of.as_deref().map(iso_date).unwrap_or_default(),
+        ]);
+    }
+    Ok((csv.out, csv.rows))
+}
+
+pub fn transactions_csv(store: &Store, client_id: i64) -> Result<(String, u64)> {
+    store.client(client_id)?;
+    let mut csv = Csv::new(&[
+        "date",
+        "account",
+        "description",
+        "counterparty",
+        "category",
+        "amount",
+        "currency",
+        "balance_after",
+        "status",
+    ]);
+    let mut offset = 0;
+    loop {
+        let page = transactions_page(
+            store,
+            client_id,
+            &TransactionQuery {
+                offset,
+                limit: MAX_PAGE,
+                ..Default::default()
+            },
+        )?;
+        for t in &page.rows {
+            csv.line(vec![
+                iso_date(&t.booking_date),
+                text_field(&t.account_name),
+                text_field(&t.description),
+                text_field(t.counterparty.as_deref().unwrap_or("")),
+                text_field(t.category.as_deref().unwrap_or("")),
+                amount(t.amount_minor, &t.currency),
+                field(&t.currency),
+                t.balance_minor
+                    .map(|b| amount(b, &t.currency))
+                    .unwrap_or_default(),
+                field(&t.presence),
+            ]);
+        }
+        if page.rows.len() < MAX_PAGE as usize {
+            break;
+        }
+        offset += MAX_PAGE;
+    }
+    Ok((csv.out, csv.rows))
+}
+
+/// One line per client and currency (a client with two currencies has two lines; a client
+/// without data has one line with empty amounts).
+pub fn book_csv(store: &Store, now: Timestamp) -> Result<(String, u64)> {
+    let book = book_summary(store, now)?;
+    let mut csv = Csv::new(&[
+        "client_id",
+        "client",
+        "currency",
+        "assets",
+        "liabilities",
+        "net",
+        "connections",
+        "health",
+        "data_as_of",
+        "stale",
+    ]);
+    for r in &book.clients {
+        let health = serde_json::to_value(r.health)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        let as_of = r
+            .data_as_of
+            .map(|t| t.format("%Y-%m-%d").to_string())
+            .unwrap_or_default();
+        let common = |cur: &str, a: String, l: String, n: String| {
+            vec![
+                r.client_id.to_string(),
+                text_field(&r.name),
+                field(cur),
+                a,
+                l,
+                n,
+                r.connection_count.to_string(),
+                health.clone(),
+                as_of.clone(),
+                r.stale.to_string(),
+            ]
+        };
+        if r.totals.is_empty() {
+            csv.line(common("", String::new(), String::new(), String::new()));
+        }
+        for t in &r.totals {
+            csv.line(common(
+                &t.currency,
+                amount(t.assets_minor, &t.currency),
+                amount(t.liabilities_minor, &t.currency),
+                amount(t.net_minor, &t.currency),
+            ));
+        }
+    }
+    Ok((csv.out, csv.rows))
+}
+
+/// Checks a path the UI sent before anything is written there.
+pub fn validate_export_path(path: &str) -> Result<PathBuf> {
+    let p = Path::new(path.trim());
+    if !p.is_absolute() {
+        return Err(CoreError::invalid("the export path must be absolute"));
+    }
+    // `Path::components` drops inner `.` segments, so look at the text itself too.
+    let dots = path
+        .trim()
+        .split(['/', '\\'])
+        .any(|seg| seg == "." || seg == "..");
+    if dots
+        || p.components()
+            .any(|c| matches!(c, Component::ParentDir | Component::CurDir))
+    {
+        return Err(CoreError::invalid(
+            "the export path must not contain \".\" or \"..\"",
+        ));
+    }
+    let name = p
+        .file_name()
+        .and_then(|n| n.to_str())
+        .ok_or_else(|| CoreError::invalid("the export path needs a file name"))?;
+    if !name.to_ascii_lowercase().ends_with(".csv") || name.len() <= 4 {
+        return Err(CoreError::invalid("the export file name must end in .csv"));
+    }
+    let dir = p
+        .parent()
+        .ok_or_else(|| CoreError::invalid("the export path needs a folder"))?;
+    if !dir.is_dir() {
+        return Err(CoreError::invalid(format!(
+            "the folder {} does not exist",
+            dir.display()
+        )));
+    }
+    if p.exists() || p.symlink_metadata().is_ok() {
+        return Err(CoreError::invalid(format!(
+            "{} already exists; choose another name (files are never overwritten)",
+            p.display()
+        )));
+    }
+    Ok(p.to_path_buf())
+}
+
+/// Writes `content` to a new file at a validated path.
+pub fn write_export(path: &str, content: &str, rows: u64) -> Result<ExportResult> {
+    let p = validate_export_path(path)?;
+    let mut f = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&p)
+        .map_err(|e| {
+            if e.kind() == std::io::ErrorKind::AlreadyExists {
+                CoreError::invalid(format!("{} already exists", p.display()))
+            } else {
+                CoreError::Io(e)
+            }
+        })?;
+    f.write_all(content.as_bytes())?;
+    f.sync_all()?;
+    Ok(ExportResult {
+        path: p.display().to_string(),
+        rows,
+        bytes: content.len() as u64,
+    })
+}
+
+/// A free file name in `<data_dir>/exports/` for `stem` (`stem.csv`, `stem-2.csv`, …); the
+/// folder is created. The UI shows it pre-filled; the advisor may change it.
+pub fn suggest_export_path(data_dir: &Path, stem: &str) -> Result<String> {
+    let dir = data_dir.join(EXPORTS_DIR);
+    std::fs::create_dir_all(&dir)?;
+    let safe: String = stem
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '-' {
+                c.to_lowercase().next().unwrap_or(c)
+            } else {
+                '-'
+            }
+        })
+        .collect::<String>()
+        .split('-')
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join("-");
+    let safe = if safe.is_empty() {
+        "export".into()
+    } else {
+        safe
+    };
+    for n in 1..10_000 {
+        let name = if n == 1 {
+            format!("{safe}.csv")
+        } else {
+            format!("{safe}-{n}.csv")
+        };
+        let p = dir.join(name);
+        if !p.exists() {
+            return Ok(p.display().to_string());
+        }
+    }
+    Err(CoreError::invalid("too many exports with this name"))
+}

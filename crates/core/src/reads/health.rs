@@ -1,0 +1,219 @@
+//! The health queue: every connection in the book that needs someone, grouped by who must
+//! act, ranked by value at risk and days stale. When several clients at one institution fail
+//! at about the same time, that is shown once as a probable institution outage instead of N
+//! separate repairs.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use super::book::{connection_health, data_as_of, positions, CurrencyTotal, Health};
+use super::client::institution_label;
+use crate::domain::ConnectionStatus;
+use crate::error::Result;
+use crate::store::Store;
+use crate::sync::{Connection, ConnectionView};
+use crate::time::Timestamp;
+
+/// This many distinct clients failing at one institution within [`OUTAGE_WINDOW`] make a
+/// probable outage.
+pub const OUTAGE_MIN_CLIENTS: usize = 3;
+pub const OUTAGE_WINDOW: chrono::Duration = chrono::Duration::hours(6);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Group {
+    Client,
+    Wait,
+    Advisor,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct QueueItem {
+    pub connection: ConnectionView,
+    pub client_name: String,
+    pub institution: String,
+    pub health: Health,
+    pub group: Group,
+    /// The connection's own positions per currency (not de-duplicated against the client's
+    /// other connections: this is what its failure leaves unrefreshed).
+    pub value_at_risk: Vec<CurrencyTotal>,
+    /// Whole days since its data was true; None when it never synced.
+    pub days_stale: Option<i64>,
+    /// The ranking key (higher first): see [`score`].
+    pub score: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Outage {
+    pub institution: String,
+    pub institution_id: Option<String>,
+    pub client_count: usize,
+    pub connection_count: usize,
+    pub since: Option<Timestamp>,
+    pub value_at_risk: Vec<CurrencyTotal>,
+    pub items: Vec<QueueItem>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct HealthQueue {
+    pub generated_at: Timestamp,
+    pub outages: Vec<Outage>,
+    pub client: Vec<QueueItem>,
+    pub wait: Vec<QueueItem>,
+    pub advisor: Vec<QueueItem>,
+}
+
+/// Ranking: the largest single-currency value at risk in major units, weighted by staleness
+/// `(1 + days_stale)` (a never-synced connection counts as 30 days). Amounts of different
+/// currencies are compared, never added; the ranking is an order, not a figure shown.
+pub fn score(value_at_risk: &[CurrencyTotal], days_stale: Option<i64>) -> f64 {
+    let largest = value_at_risk
+        .iter()
+        .map(|t| t.assets_minor.max(0) as f64 / 100.0)
+        .fold(0.0, f64::max);
+    let days = days_stale.unwrap_or(30).max(0) as f64;
+    (1.0 + largest) * (1.0 + days)
+}
+
+fn needs_someone(c: &Connection, now: Timestamp) -> bool {
+    connection_health(c) != Health::Good || c.is_stale(now)
+}
+
+fn group_of(c: &Connection) -> Group {
+    match connection_health(c) {
+        Health::NeedsClient => Group::Client,
+        // The advisor must fix it, or a transient failure keeps repeating: someone should
+        // look rather than wait.
+        Health::Failing => Group::Advisor,
+        _ => Group::Wait,
+    }
+}
+
+/// A failure (not a first extraction still running) that an institution outage could cause.
+fn is_failure(c: &Connection) -> bool {
+    !matches!(
+        c.status,
+        ConnectionStatus::Ready | ConnectionStatus::Pending | ConnectionStatus::Delayed
+    ) && c.status != ConnectionStatus::NeedsAdvisor
+}
+
+pub fn health_queue(store: &Store, now: Timestamp) -> Result<HealthQueue> {
+    let names: BTreeMap<i64, String> = store
+        .clients(false)?
+        .into_iter()
+        .map(|c| (c.id, c.name))
+        .collect();
+    let connections = store.connections(None)?;
+    let pos = store.read(|db| positions(db, None))?;
+    let mut at_risk: BTreeMap<i64, Vec<&super::book::Position>> = BTreeMap::new();
+    for p in &pos {
+        at_risk.entry(p.connection_id).or_default().push(p);
+    }
+
+    let mut items: Vec<QueueItem> = connections
+        .into_iter()
+        .filter(|c| names.contains_key(&c.client_id) && needs_someone(c, now))
+        .map(|c| {
+            let value = super::book::totals(at_risk.remove(&c.id).unwrap_or_default());
+            let days = data_as_of(&c).map(|t| (now - t).num_days().max(0));
+            QueueItem {
+                client_name: names.get(&c.client_id).cloned().unwrap_or_default(),
+                institution: institution_label(&c),
+                health: connection_health(&c),
+                group: group_of(&c),
+                score: score(&value, days),
+                value_at_risk: value,
+                days_stale: days,
+                connection: c.view(now),
+            }
+        })
+        .collect();
+    items.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then(a.connection.connection.id.cmp(&b.connection.connection.id))
+    });
+
+    // Probable outages: failures at one institution, recent and close together, across
+    // at least OUTAGE_MIN_CLIENTS clients.
+    let mut by_inst: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (i, it) in items.iter().enumerate() {
+        let c = &it.connection.connection;
+        let recent = c
+            .last_attempt_at
+            .is_some_and(|at| now - at <= OUTAGE_WINDOW);
+        if is_failure(c) && recent {
+            let key = c
+                .institution_id
+                .clone()
+                .unwrap_or_else(|| it.institution.clone());
+            by_inst.entry(key).or_default().push(i);
+        }
+    }
+    let mut in_outage = BTreeSet::new();
+    let mut outage_members = Vec::new();
+    for idx in by_inst.into_values() {
+        let clients: BTreeSet<i64> = idx
+            .iter()
+            .map(|&i| items[i].connection.connection.client_id)
+            .collect();
+        if clients.len() >= OUTAGE_MIN_CLIENTS {
+            in_outage.extend(idx.iter().copied());
+            outage_members.push((clients.len(), idx));
+        }
+    }
+    let mut outages: Vec<Outage> = outage_members
+        .into_iter()
+        .map(|(client_count, idx)| {
+            let members: Vec<QueueItem> = idx.iter().map(|&i| items[i].clone()).collect();
+            let mut value: BTreeMap<String, CurrencyTotal> = BTreeMap::new();
+            for m in &members {
+                for t in &m.value_at_risk {
+                    let e = value
+                        .entry(t.currency.clone())
+                        .or_insert_with(|| CurrencyTotal {
+                            currency: t.currency.clone(),
+                            ..Default::default()
+                        });
+                    e.assets_minor += t.assets_minor;
+                    e.liabilities_minor += t.liabilities_minor;
+                    e.net_minor += t.net_minor;
+                }
+            }
+            let first = &members[0].connection.connection;
+            Outage {
+                institution: members[0].institution.clone(),
+                institution_id: first.institution_id.clone(),
+                client_count,
+                connection_count: members.len(),
+                since: members
+                    .iter()
+                    .filter_map(|m| m.connection.connection.last_attempt_at)
+                    .min(),
+                value_at_risk: value.into_values().collect(),
+                items: members,
+            }
+        })
+        .collect();
+    outages.sort_by_key(|o| std::cmp::Reverse(o.client_count));
+
+    let mut queue = HealthQueue {
+        generated_at: now,
+        outages,
+        client: Vec::new(),
+        wait: Vec::new(),
+        advisor: Vec::new(),
+    };
+    for (i, it) in items.into_iter().enumerate() {
+        if in_outage.contains(&i) {
+            continue;
+        }
+        match it.group {
+            Group::Client => queue.client.push(it),
+            Group::Wait => queue.wait.push(it),
+            Group::Advisor => queue.advisor.push(it),
+        }
+    }
+    Ok(queue)
+}
