@@ -6,6 +6,23 @@ fn main() {
         "list_clients",
         "add_client",
         "set_ui_locale",
+        "list_connections",
+        "start_connect",
+        "start_reauthorize",
+        "send_link",
+        "map_existing_credential",
+        "remove_connection",
+        "link_inbox_ready",
+        "poll_links",
+        "sync_now",
+        "cancel_sync",
+        "provider_settings",
+        "set_provider_environment",
+        "set_provider_key",
+        "remove_provider_key",
+        "set_provider_base_url",
+        "test_provider_connection",
+        "load_demo_book",
     ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
         .expect("tauri-build failed (see the message above)");

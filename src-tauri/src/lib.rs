@@ -1,26 +1,167 @@
 //! The Advisor Desk desktop shell. Deliberately thin: it opens the core's store, hands it to
 //! Tauri as state, and exposes one-line commands over it. Business rules live in
-//! `advisor-desk-core`, so everything here can stay free of logic worth testing twice.
+//! `advisor-desk-core` (and the provider side in `advisor-desk-providers`), so everything here
+//! is wiring: plugins, windows, events and timers.
 
 pub mod commands;
 pub mod error;
+pub mod links;
 pub mod state;
+pub mod sync;
 
+use std::path::Path;
+use std::time::Duration;
+
+use advisor_desk_core::links::CallbackSource;
 use advisor_desk_core::paths;
+use tauri::{AppHandle, Manager};
+use tauri_plugin_deep_link::DeepLinkExt;
 
 pub use error::CommandError;
 pub use state::AppState;
 
+/// How often the app looks for link results that never reached it (sent links, delayed codes).
+const LINK_POLL_EVERY: Duration = Duration::from_secs(60);
+
+/// One running instance per data folder: a second start (an OS deep link) hands its
+/// arguments to the first. Tests run several apps at once, each on its own folder.
+fn instance_id(data_dir: &Path) -> String {
+    use std::hash::{DefaultHasher, Hash, Hasher};
+    let mut h = DefaultHasher::new();
+    data_dir.hash(&mut h);
+    format!("app.advisordesk.desktop.d{:016x}", h.finish())
+}
+
 /// Opens the store (running migrations) and runs the window until it is closed.
 pub fn run() -> Result<(), tauri::Error> {
-    let state = AppState::open(&paths::data_dir());
+    let data_dir = paths::data_dir();
+    let single_instance = tauri_plugin_single_instance::Builder::new()
+        .dbus_id(instance_id(&data_dir))
+        .callback(|app, _argv, _cwd| {
+            // The deep-link plugin already received the URL (feature `deep-link`).
+            if let Some(w) = app.get_webview_window("main") {
+                let _ = w.unminimize();
+                let _ = w.set_focus();
+            }
+        })
+        .build();
     tauri::Builder::default()
-        .manage(state)
+        // First: a second instance must hand over before anything else starts.
+        .plugin(single_instance)
+        .plugin(tauri_plugin_deep_link::init())
+        .manage(AppState::open(&data_dir))
+        .setup(|app| {
+            start(app.handle());
+            Ok(())
+        })
         .invoke_handler(tauri::generate_handler![
             commands::app_info,
             commands::list_clients,
             commands::add_client,
             commands::set_ui_locale,
+            commands::list_connections,
+            commands::start_connect,
+            commands::start_reauthorize,
+            commands::send_link,
+            commands::map_existing_credential,
+            commands::remove_connection,
+            commands::link_inbox_ready,
+            commands::poll_links,
+            commands::sync_now,
+            commands::cancel_sync,
+            commands::provider_settings,
+            commands::set_provider_environment,
+            commands::set_provider_key,
+            commands::remove_provider_key,
+            commands::set_provider_base_url,
+            commands::test_provider_connection,
+            commands::load_demo_book,
         ])
         .run(tauri::generate_context!())
+}
+
+/// Start-up wiring: providers (the embedded sandbox by default), deep links, link recovery and
+/// polling, the daily refresh.
+fn start(app: &AppHandle) {
+    let state = app.state::<AppState>();
+    // The sandbox needs a runtime; Tauri's async runtime owns it for the app's lifetime.
+    if let Err(e) = tauri::async_runtime::block_on(async { state.configure_providers() }) {
+        eprintln!("advisor-desk: providers not configured: {}", e.0.message);
+    }
+
+    #[cfg(any(target_os = "linux", windows))]
+    if let Err(e) = app.deep_link().register_all() {
+        eprintln!("advisor-desk: the advisordesk:// handler was not registered: {e}");
+    }
+    let handle = app.clone();
+    app.deep_link().on_open_url(move |event| {
+        for url in event.urls() {
+            links::deliver(&handle, url.to_string(), None, CallbackSource::DeepLink);
+        }
+    });
+    // The URL this process was started with (cold start).
+    if let Ok(Some(urls)) = app.deep_link().get_current() {
+        for url in urls {
+            links::deliver(app, url.to_string(), None, CallbackSource::DeepLink);
+        }
+    }
+
+    let handle = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let state = handle.state::<AppState>();
+        // Finish what a crash interrupted, reconcile with the providers, then keep polling.
+        if let Ok(service) = state.link_service() {
+            match service.resume_and_reconcile().await {
+                Ok(report) => {
+                    for o in report.resumed {
+                        links::publish(
+                            &handle,
+                            links::LinkEvent::new(CallbackSource::Poller, Ok(o)),
+                        );
+                    }
+                    for e in report.errors {
+                        eprintln!("advisor-desk: link recovery: {}", e.message);
+                    }
+                }
+                Err(e) => eprintln!("advisor-desk: link recovery: {e}"),
+            }
+        }
+        loop {
+            tokio::time::sleep(LINK_POLL_EVERY).await;
+            let Ok(service) = state.link_service() else {
+                continue;
+            };
+            if let Ok(outcomes) = service.poll_open_sessions().await {
+                for o in outcomes {
+                    links::publish(
+                        &handle,
+                        links::LinkEvent::new(CallbackSource::Poller, Ok(o)),
+                    );
+                }
+            }
+        }
+    });
+
+    sync::spawn_daily_refresh(
+        app.clone(),
+        Duration::from_secs(120),
+        Duration::from_secs(15 * 60),
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_instance_per_data_folder() {
+        let a = instance_id(Path::new("/tmp/a"));
+        assert_eq!(a, instance_id(Path::new("/tmp/a")));
+        assert_ne!(a, instance_id(Path::new("/tmp/b")));
+        // A valid D-Bus name element: letters first, then [A-Za-z0-9_].
+        assert!(a
+            .split('.')
+            .all(|e| e.starts_with(|c: char| c.is_ascii_alphabetic())
+                && e.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')));
+    }
 }

@@ -1,33 +1,312 @@
-//! What the commands share: the core's store. Opening can fail (a database written by a
-//! newer version, an unreadable folder); the window still opens and every command answers
-//! with that error, so the advisor sees the reason instead of a window that never appears.
+//! What the commands share: the core's store, the keychain, the provider gateways of the
+//! chosen environment (the embedded sandbox by default), the running sync and the inbox of
+//! link results. Opening can fail (a database written by a newer version, an unreadable
+//! folder); the window still opens and every command answers with that error, so the advisor
+//! sees the reason instead of a window that never appears.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
 
-use advisor_desk_core::{paths, IpcError, Store};
+use advisor_desk_core::links::{LinkProviderApi, LinkService};
+use advisor_desk_core::secrets::{KeyringStore, MemorySecretStore, Secret, SecretStore};
+use advisor_desk_core::settings::{
+    provider_environment, ProviderEnvironment, FLANKS_BASE_URL_SETTING, FLINKS_BASE_URL_SETTING,
+};
+use advisor_desk_core::sync::{
+    CallBuffer, CallLog, CancelToken, ProviderGateway, SyncEngine, SyncOptions,
+};
+use advisor_desk_core::{paths, CoreError, IpcError, Store};
+use advisor_desk_providers::demo::{self, SandboxKeys};
+use advisor_desk_providers::links::{FlanksLinks, FlinksLinks, LinkPages};
+use advisor_desk_providers::{
+    FlanksClient, FlanksConfig, FlanksGateway, FlinksClient, FlinksConfig, FlinksGateway,
+};
+use advisor_desk_sandbox::{Sandbox, SandboxConfig, SandboxHandle};
 
 use crate::error::CommandError;
+use crate::links::LinkInbox;
+
+/// File in the data folder naming the embedded sandbox's address while it runs (sandbox mode
+/// only; not a secret: the sandbox listens on loopback and its keys are public test values).
+pub const SANDBOX_URL_FILE: &str = "sandbox-url.txt";
+
+/// The gateways of the environment in use.
+#[derive(Clone)]
+pub struct Providers {
+    pub environment: ProviderEnvironment,
+    /// `http://127.0.0.1:PORT` in sandbox mode.
+    pub sandbox_url: Option<String>,
+    pub gateways: Vec<Arc<dyn ProviderGateway>>,
+    /// The link flows' provider side, over the same clients.
+    pub link_apis: Vec<Arc<dyn LinkProviderApi>>,
+    /// Providers without keys (production): their connections fail with this sentence.
+    pub not_configured: Vec<String>,
+}
 
 pub struct AppState {
-    store: Result<Store, IpcError>,
+    store: Result<Arc<Store>, IpcError>,
+    data_dir: PathBuf,
+    secrets: Arc<dyn SecretStore>,
+    calls: Arc<CallBuffer>,
+    providers: RwLock<Option<Providers>>,
+    sandbox: Mutex<Option<SandboxHandle>>,
+    /// The sync in progress, if any (one at a time).
+    sync: Mutex<Option<CancelToken>>,
+    pub links: LinkInbox,
+}
+
+pub fn sandbox_keys() -> SandboxKeys {
+    use advisor_desk_sandbox as s;
+    SandboxKeys {
+        flanks_client_id: Secret::new(s::FLANKS_CLIENT_ID),
+        flanks_client_secret: Secret::new(s::FLANKS_CLIENT_SECRET),
+        flinks_customer_id: s::FLINKS_CUSTOMER_ID.into(),
+        flinks_secret_key: Secret::new(s::FLINKS_SECRET_KEY),
+        flinks_api_key: Secret::new(s::FLINKS_API_KEY),
+    }
 }
 
 impl AppState {
-    /// Opens (creating and migrating if needed) the database in `data_dir`.
+    /// Opens (creating and migrating if needed) the database in `data_dir`; secrets go to
+    /// the OS keychain.
     pub fn open(data_dir: &Path) -> AppState {
-        let store = Store::open(&paths::database_path(data_dir)).map_err(IpcError::from);
+        let store = Store::open(&paths::database_path(data_dir))
+            .map(Arc::new)
+            .map_err(IpcError::from);
         if let Err(e) = &store {
             // The message names a path and a reason, never a secret.
             eprintln!("advisor-desk: the database did not open: {}", e.message);
         }
-        AppState { store }
+        AppState::new(store, data_dir, Arc::new(KeyringStore::from_env()))
     }
 
+    /// A store without a data folder and an in-memory keychain (command tests).
     pub fn from_store(store: Store) -> AppState {
-        AppState { store: Ok(store) }
+        AppState::new(
+            Ok(Arc::new(store)),
+            &std::env::temp_dir(),
+            Arc::new(MemorySecretStore::new()),
+        )
+    }
+
+    pub fn with_secrets(store: Store, data_dir: &Path, secrets: Arc<dyn SecretStore>) -> Self {
+        AppState::new(Ok(Arc::new(store)), data_dir, secrets)
+    }
+
+    fn new(
+        store: Result<Arc<Store>, IpcError>,
+        data_dir: &Path,
+        secrets: Arc<dyn SecretStore>,
+    ) -> AppState {
+        AppState {
+            store,
+            data_dir: data_dir.to_path_buf(),
+            secrets,
+            calls: Arc::new(CallBuffer::new()),
+            providers: RwLock::new(None),
+            sandbox: Mutex::new(None),
+            sync: Mutex::new(None),
+            links: LinkInbox::default(),
+        }
     }
 
     pub fn store(&self) -> Result<&Store, CommandError> {
-        self.store.as_ref().map_err(|e| CommandError(e.clone()))
+        self.store
+            .as_ref()
+            .map(|s| &**s)
+            .map_err(|e| CommandError(e.clone()))
     }
+
+    pub fn store_arc(&self) -> Result<Arc<Store>, CommandError> {
+        self.store.clone().map_err(CommandError)
+    }
+
+    pub fn secrets(&self) -> &dyn SecretStore {
+        self.secrets.as_ref()
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    /// (Re)builds the gateways for the saved environment. In sandbox mode the sandbox is
+    /// started once, on the current tokio runtime, on 127.0.0.1:0. Must run inside a runtime.
+    pub fn configure_providers(&self) -> Result<Providers, CommandError> {
+        let store = self.store()?;
+        let environment = provider_environment(store)?;
+        let log: Arc<dyn CallLog> = self.calls.clone();
+        let providers = match environment {
+            ProviderEnvironment::Sandbox => {
+                let url = self.sandbox_url()?;
+                let (flanks, flinks) = demo::sandbox_configs(&url, &sandbox_keys());
+                let pages = LinkPages::at_base(&url);
+                let (gateways, link_apis) = build(Some(flanks), Some(flinks), pages, log)?;
+                Providers {
+                    environment,
+                    sandbox_url: Some(url),
+                    gateways,
+                    link_apis,
+                    not_configured: Vec::new(),
+                }
+            }
+            ProviderEnvironment::Production => {
+                let _ = std::fs::remove_file(self.data_dir.join(SANDBOX_URL_FILE));
+                let mut not_configured = Vec::new();
+                let flanks_url = store.setting(FLANKS_BASE_URL_SETTING)?;
+                let flinks_url = store.setting(FLINKS_BASE_URL_SETTING)?;
+                let flanks = match FlanksConfig::from_secrets(self.secrets.as_ref()) {
+                    Ok(c) => Some(match &flanks_url {
+                        Some(u) => c.with_base_url(u),
+                        None => c,
+                    }),
+                    Err(CoreError::InvalidInput(m)) => {
+                        not_configured.push(m);
+                        None
+                    }
+                    Err(e) => return Err(e.into()),
+                };
+                let flinks = match FlinksConfig::from_secrets(self.secrets.as_ref()) {
+                    Ok(c) => Some(match &flinks_url {
+                        Some(u) => c.with_base_url(u),
+                        None => c,
+                    }),
+                    Err(CoreError::InvalidInput(m)) => {
+                        not_configured.push(m);
+                        None
+                    }
+                    Err(e) => return Err(e.into()),
+                };
+                let (gateways, link_apis) = build(flanks, flinks, LinkPages::default(), log)?;
+                Providers {
+                    environment,
+                    sandbox_url: None,
+                    gateways,
+                    link_apis,
+                    not_configured,
+                }
+            }
+        };
+        *self.providers.write().unwrap_or_else(|p| p.into_inner()) = Some(providers.clone());
+        Ok(providers)
+    }
+
+    /// The embedded sandbox's base URL, starting it on first use.
+    fn sandbox_url(&self) -> Result<String, CommandError> {
+        let mut slot = self.sandbox.lock().unwrap_or_else(|p| p.into_inner());
+        if slot.is_none() {
+            let handle = Sandbox::start(SandboxConfig::default()).map_err(|e| {
+                CommandError::from(CoreError::invalid(format!(
+                    "the embedded provider sandbox did not start: {e}"
+                )))
+            })?;
+            let url = handle.base_url();
+            // For people and tests: where the sandbox (and its control plane) listens.
+            if let Err(e) = std::fs::write(self.data_dir.join(SANDBOX_URL_FILE), &url) {
+                eprintln!("advisor-desk: could not write {SANDBOX_URL_FILE}: {e}");
+            }
+            eprintln!("advisor-desk: embedded provider sandbox at {url}");
+            *slot = Some(handle);
+        }
+        Ok(slot.as_ref().map(|h| h.base_url()).unwrap_or_default())
+    }
+
+    /// The current providers, configuring them on first use.
+    pub fn providers(&self) -> Result<Providers, CommandError> {
+        if let Some(p) = self
+            .providers
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+        {
+            return Ok(p);
+        }
+        self.configure_providers()
+    }
+
+    /// The providers configured so far, without configuring (app_info).
+    pub fn current_providers(&self) -> Option<Providers> {
+        self.providers
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// The link flows over the current providers; successful links are synced at once.
+    pub fn link_service(&self) -> Result<LinkService, CommandError> {
+        let providers = self.providers()?;
+        Ok(LinkService::new(
+            self.store_arc()?,
+            self.secrets.clone(),
+            providers.link_apis,
+            Some(self.engine("link")?),
+        ))
+    }
+
+    /// A sync engine over the current providers.
+    pub fn engine(&self, trigger: &str) -> Result<SyncEngine, CommandError> {
+        let providers = self.providers()?;
+        Ok(SyncEngine::new(
+            self.store_arc()?,
+            self.secrets.clone(),
+            providers.gateways,
+            self.calls.clone(),
+            SyncOptions {
+                trigger: trigger.into(),
+                ..SyncOptions::default()
+            },
+        ))
+    }
+
+    /// Claims the single sync slot; `None` when a sync is already running.
+    pub fn begin_sync(&self) -> Option<CancelToken> {
+        let mut slot = self.sync.lock().unwrap_or_else(|p| p.into_inner());
+        if slot.is_some() {
+            return None;
+        }
+        let token = CancelToken::new();
+        *slot = Some(token.clone());
+        Some(token)
+    }
+
+    pub fn end_sync(&self) {
+        *self.sync.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    }
+
+    /// Cancels the running sync; false when none runs.
+    pub fn cancel_sync(&self) -> bool {
+        match self.sync.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+            Some(t) => {
+                t.cancel();
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+type Built = (Vec<Arc<dyn ProviderGateway>>, Vec<Arc<dyn LinkProviderApi>>);
+
+/// One HTTP client per provider, shared by its sync gateway and its link flows.
+fn build(
+    flanks: Option<FlanksConfig>,
+    flinks: Option<FlinksConfig>,
+    pages: LinkPages,
+    log: Arc<dyn CallLog>,
+) -> Result<Built, CommandError> {
+    let bad = |f: advisor_desk_core::domain::ProviderFailure| {
+        CommandError::from(CoreError::invalid(f.to_string()))
+    };
+    let mut gateways: Vec<Arc<dyn ProviderGateway>> = Vec::new();
+    let mut links: Vec<Arc<dyn LinkProviderApi>> = Vec::new();
+    if let Some(c) = flanks {
+        let client = Arc::new(FlanksClient::new(c, log.clone()).map_err(bad)?);
+        gateways.push(Arc::new(FlanksGateway::new(client.clone())));
+        links.push(Arc::new(FlanksLinks::new(client, pages.clone())));
+    }
+    if let Some(c) = flinks {
+        let client = Arc::new(FlinksClient::new(c, log).map_err(bad)?);
+        gateways.push(Arc::new(FlinksGateway::new(client.clone())));
+        links.push(Arc::new(FlinksLinks::new(client, pages)));
+    }
+    Ok((gateways, links))
 }

@@ -2,8 +2,20 @@
 //! that line so tests can call it without a window; the `#[tauri::command]` wrappers only
 //! unpack Tauri's state. Commands are `async` so SQLite work stays off the UI thread.
 
+pub mod workspace;
+
+pub mod links;
+pub mod settings;
+pub mod sync;
+
+pub use links::*;
+pub use settings::*;
+pub use sync::*;
+
 use advisor_desk_core::clients::{Client, NewClient};
+#[cfg(test)]
 use advisor_desk_core::doctor::PROVIDER_ENVIRONMENT_SETTING;
+use advisor_desk_core::settings::ProviderEnvironment;
 use serde::{Deserialize, Serialize};
 use tauri::State;
 
@@ -49,20 +61,28 @@ pub struct AppInfo {
     pub version: String,
     pub provider_environment: String,
     pub ui_locale: Option<UiLocale>,
+    /// The embedded sandbox's base URL while the app runs on it (not a secret: loopback,
+    /// public test keys); shown in Settings.
+    pub sandbox_url: Option<String>,
+    /// Sandbox mode with an empty book: the UI offers the demo book.
+    pub demo_book_offered: bool,
 }
 
 pub fn app_info_in(state: &AppState) -> Result<AppInfo, CommandError> {
     let store = state.store()?;
-    let environment = store.setting(PROVIDER_ENVIRONMENT_SETTING)?;
+    let environment = advisor_desk_core::settings::provider_environment(store)?;
     Ok(AppInfo {
         version: env!("CARGO_PKG_VERSION").to_string(),
         // The core's default environment is the sandbox until the advisor switches.
-        provider_environment: environment.unwrap_or_else(|| "sandbox".to_string()),
+        provider_environment: environment.as_str().to_string(),
         // A value this version does not know (a newer app wrote it) falls back to the OS.
         ui_locale: store
             .setting(UI_LOCALE_SETTING)?
             .as_deref()
             .and_then(UiLocale::parse),
+        sandbox_url: state.current_providers().and_then(|p| p.sandbox_url),
+        demo_book_offered: environment == ProviderEnvironment::Sandbox
+            && advisor_desk_providers::demo::demo_book_offered(store)?,
     })
 }
 

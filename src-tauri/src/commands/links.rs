@@ -1,0 +1,166 @@
+//! Connecting and reauthorizing: one-line commands over the core's `LinkService`. The link
+//! window is opened here (it needs the app handle); everything else is the core's.
+
+use advisor_desk_core::links::{
+    CallbackSource, LinkFlow, LinkOutcome, LinkStart, ReauthStart, Removal,
+};
+use advisor_desk_core::sync::ConnectionView;
+use advisor_desk_core::time;
+use serde::Serialize;
+use tauri::{AppHandle, State};
+
+use crate::error::CommandError;
+use crate::links::{self, link_error, LinkEvent};
+use crate::state::AppState;
+
+/// A link session opened in the embedded window.
+#[derive(Debug, Clone, Serialize)]
+pub struct OpenedLink {
+    pub session_id: i64,
+    pub window: String,
+}
+
+pub fn list_connections_in(
+    state: &AppState,
+    client_id: i64,
+) -> Result<Vec<ConnectionView>, CommandError> {
+    let store = state.store()?;
+    store.client(client_id)?;
+    let now = time::now();
+    Ok(store
+        .connections(Some(client_id))?
+        .into_iter()
+        .map(|c| c.view(now))
+        .collect())
+}
+
+#[tauri::command]
+pub async fn list_connections(
+    state: State<'_, AppState>,
+    client_id: i64,
+) -> Result<Vec<ConnectionView>, CommandError> {
+    list_connections_in(&state, client_id)
+}
+
+/// "Connect account": a link session and its provider page in the link window.
+#[tauri::command]
+pub async fn start_connect(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    client_id: i64,
+    flow: LinkFlow,
+) -> Result<OpenedLink, CommandError> {
+    let service = state.link_service()?;
+    let start = service
+        .start_connect(client_id, flow)
+        .await
+        .map_err(link_error)?;
+    let window = links::open_link_window(&app, start.session_id, &start.url, "Advisor Desk")?;
+    Ok(OpenedLink {
+        session_id: start.session_id,
+        window,
+    })
+}
+
+/// What "Reauthorize" did: a link window opened, or nothing was needed (re-synced).
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Reauthorized {
+    Opened { session_id: i64, window: String },
+    AlreadyHealthy { connection_id: i64, status: String },
+    ProviderStillWorking { connection_id: i64 },
+}
+
+#[tauri::command]
+pub async fn start_reauthorize(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    connection_id: i64,
+) -> Result<Reauthorized, CommandError> {
+    let service = state.link_service()?;
+    Ok(
+        match service
+            .start_reauthorize(connection_id)
+            .await
+            .map_err(link_error)?
+        {
+            ReauthStart::Started { link } => Reauthorized::Opened {
+                window: links::open_link_window(&app, link.session_id, &link.url, "Advisor Desk")?,
+                session_id: link.session_id,
+            },
+            ReauthStart::AlreadyHealthy {
+                connection_id,
+                status,
+            } => Reauthorized::AlreadyHealthy {
+                connection_id,
+                status: status.as_str().into(),
+            },
+            ReauthStart::ProviderStillWorking { connection_id } => {
+                Reauthorized::ProviderStillWorking { connection_id }
+            }
+        },
+    )
+}
+
+/// "Send link": the URL for the advisor to copy or e-mail; the poller finds the result.
+#[tauri::command]
+pub async fn send_link(
+    state: State<'_, AppState>,
+    client_id: i64,
+    flow: LinkFlow,
+) -> Result<LinkStart, CommandError> {
+    state
+        .link_service()?
+        .send_link(client_id, flow)
+        .await
+        .map_err(link_error)
+}
+
+/// Maps an existing provider credential offered after `CREDENTIALS_ALREADY_EXIST`.
+#[tauri::command]
+pub async fn map_existing_credential(
+    state: State<'_, AppState>,
+    session_id: i64,
+    credential_ref: String,
+) -> Result<LinkOutcome, CommandError> {
+    state
+        .link_service()?
+        .map_existing_credential(session_id, &credential_ref)
+        .await
+        .map_err(link_error)
+}
+
+/// Removes a connection (the UI asked for confirmation first).
+#[tauri::command]
+pub async fn remove_connection(
+    state: State<'_, AppState>,
+    connection_id: i64,
+) -> Result<Removal, CommandError> {
+    state
+        .link_service()?
+        .remove_connection(connection_id)
+        .await
+        .map_err(link_error)
+}
+
+/// The main window is listening: results that arrived before (a cold-start deep link) are
+/// handed over now, later ones come as `link://outcome` events.
+#[tauri::command]
+pub async fn link_inbox_ready(state: State<'_, AppState>) -> Result<Vec<LinkEvent>, CommandError> {
+    Ok(state.links.ready())
+}
+
+/// Looks for results that never reached this machine (sent links, delayed codes).
+#[tauri::command]
+pub async fn poll_links(app: AppHandle, state: State<'_, AppState>) -> Result<usize, CommandError> {
+    let outcomes = state
+        .link_service()?
+        .poll_open_sessions()
+        .await
+        .map_err(link_error)?;
+    let n = outcomes.len();
+    for o in outcomes {
+        links::publish(&app, LinkEvent::new(CallbackSource::Poller, Ok(o)));
+    }
+    Ok(n)
+}

@@ -1,0 +1,164 @@
+//! Settings commands: environment, keychain-only API keys, base URLs, test connection, and
+//! the sandbox's demo book. Keys go in; nothing comes back but "set".
+
+use std::sync::Arc;
+
+use advisor_desk_core::secrets::Secret;
+use advisor_desk_core::settings::{self, ProviderEnvironment, ProviderSettings};
+use advisor_desk_core::sync::CallLog;
+use advisor_desk_core::CoreError;
+use advisor_desk_providers::demo::{self, DemoBook, ProbeResult};
+use advisor_desk_providers::{FlanksConfig, FlinksConfig};
+use serde::Deserialize;
+use tauri::{AppHandle, State};
+
+use crate::error::CommandError;
+use crate::state::AppState;
+
+const ACTOR: &str = "advisor";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProviderName {
+    Flanks,
+    Flinks,
+}
+
+impl ProviderName {
+    fn as_str(self) -> &'static str {
+        match self {
+            ProviderName::Flanks => "flanks",
+            ProviderName::Flinks => "flinks",
+        }
+    }
+}
+
+pub fn provider_settings_in(state: &AppState) -> Result<ProviderSettings, CommandError> {
+    Ok(settings::provider_settings(
+        state.store()?,
+        state.secrets(),
+    )?)
+}
+
+#[tauri::command]
+pub async fn provider_settings(
+    state: State<'_, AppState>,
+) -> Result<ProviderSettings, CommandError> {
+    provider_settings_in(&state)
+}
+
+/// Switches the environment and rebuilds the gateways at once.
+#[tauri::command]
+pub async fn set_provider_environment(
+    state: State<'_, AppState>,
+    environment: ProviderEnvironment,
+) -> Result<ProviderSettings, CommandError> {
+    settings::set_provider_environment(state.store()?, environment, ACTOR)?;
+    state.configure_providers()?;
+    provider_settings_in(&state)
+}
+
+/// Stores one API key in the keychain. The value is never sent back.
+#[tauri::command]
+pub async fn set_provider_key(
+    state: State<'_, AppState>,
+    provider: ProviderName,
+    field: String,
+    value: String,
+) -> Result<ProviderSettings, CommandError> {
+    let value = Secret::new(value);
+    settings::set_provider_key(
+        state.store()?,
+        state.secrets(),
+        provider.as_str(),
+        &field,
+        &value,
+        ACTOR,
+    )?;
+    drop(value);
+    state.configure_providers()?;
+    provider_settings_in(&state)
+}
+
+#[tauri::command]
+pub async fn remove_provider_key(
+    state: State<'_, AppState>,
+    provider: ProviderName,
+    field: String,
+) -> Result<ProviderSettings, CommandError> {
+    settings::remove_provider_key(
+        state.store()?,
+        state.secrets(),
+        provider.as_str(),
+        &field,
+        ACTOR,
+    )?;
+    state.configure_providers()?;
+    provider_settings_in(&state)
+}
+
+#[tauri::command]
+pub async fn set_provider_base_url(
+    state: State<'_, AppState>,
+    provider: ProviderName,
+    url: Option<String>,
+) -> Result<ProviderSettings, CommandError> {
+    settings::set_base_url(state.store()?, provider.as_str(), url.as_deref(), ACTOR)?;
+    state.configure_providers()?;
+    provider_settings_in(&state)
+}
+
+/// Calls the provider's token endpoint with the environment's keys.
+#[tauri::command]
+pub async fn test_provider_connection(
+    state: State<'_, AppState>,
+    provider: ProviderName,
+) -> Result<ProbeResult, CommandError> {
+    let providers = state.providers()?;
+    let log: Arc<dyn CallLog> = Arc::new(advisor_desk_core::sync::CallBuffer::new());
+    let store = state.store()?;
+    if let Some(url) = &providers.sandbox_url {
+        let (flanks, flinks) = demo::sandbox_configs(url, &crate::state::sandbox_keys());
+        return Ok(match provider {
+            ProviderName::Flanks => demo::probe_flanks(flanks, log).await,
+            ProviderName::Flinks => demo::probe_flinks(flinks, log).await,
+        });
+    }
+    Ok(match provider {
+        ProviderName::Flanks => {
+            let mut c = FlanksConfig::from_secrets(state.secrets())?;
+            if let Some(u) = store.setting(settings::FLANKS_BASE_URL_SETTING)? {
+                c = c.with_base_url(u);
+            }
+            demo::probe_flanks(c, log).await
+        }
+        ProviderName::Flinks => {
+            let mut c = FlinksConfig::from_secrets(state.secrets())?;
+            if let Some(u) = store.setting(settings::FLINKS_BASE_URL_SETTING)? {
+                c = c.with_base_url(u);
+            }
+            demo::probe_flinks(c, log).await
+        }
+    })
+}
+
+/// Sandbox mode, empty book: the sandbox's seeded clients and connections, then a first sync.
+#[tauri::command]
+pub async fn load_demo_book(
+    app: AppHandle,
+    state: State<'_, AppState>,
+) -> Result<DemoBook, CommandError> {
+    let providers = state.providers()?;
+    let Some(url) = providers.sandbox_url else {
+        return Err(CoreError::invalid("the demo book exists only in sandbox mode").into());
+    };
+    let book = demo::load_demo_book(state.store()?, state.secrets(), &url, ACTOR).await?;
+    let ids = book.connection_ids.clone();
+    // The first sync runs in the background with progress events; the book shows at once.
+    tauri::async_runtime::spawn(async move {
+        if let Err(e) = crate::sync::run_sync(&app, ids, "demo").await {
+            eprintln!("advisor-desk: first sync of the demo book: {}", e.0.message);
+        }
+    });
+    Ok(book)
+}

@@ -1,0 +1,24 @@
+//! Sync commands: a connection, a client or the whole book, with progress events; cancel.
+
+use advisor_desk_core::sync::SyncSummary;
+use tauri::{AppHandle, State};
+
+use crate::error::CommandError;
+use crate::state::AppState;
+use crate::sync::{run_sync, scope_ids, SyncScope};
+
+#[tauri::command]
+pub async fn sync_now(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    scope: SyncScope,
+) -> Result<SyncSummary, CommandError> {
+    let ids = scope_ids(&state, scope)?;
+    run_sync(&app, ids, "manual").await
+}
+
+/// Cancels the running sync (connections already synced keep their data).
+#[tauri::command]
+pub async fn cancel_sync(state: State<'_, AppState>) -> Result<bool, CommandError> {
+    Ok(state.cancel_sync())
+}

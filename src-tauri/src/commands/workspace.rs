@@ -1,0 +1,141 @@
+//! The advisor's workspace: book, client page, transactions windows, health queue, CSV
+//! export. Each command is one line over `advisor_desk_core::reads`.
+
+use advisor_desk_core::reads::export::{self, ExportKind, ExportResult};
+use advisor_desk_core::reads::{
+    self, BookSummary, ClientOverview, HealthQueue, TransactionPage, TransactionQuery,
+};
+use advisor_desk_core::time;
+use tauri::State;
+
+use crate::error::CommandError;
+use crate::state::AppState;
+
+pub fn book_summary_in(state: &AppState) -> Result<BookSummary, CommandError> {
+    Ok(reads::book_summary(state.store()?, time::now())?)
+}
+
+pub fn client_overview_in(
+    state: &AppState,
+    client_id: i64,
+) -> Result<ClientOverview, CommandError> {
+    Ok(reads::client_overview(
+        state.store()?,
+        client_id,
+        time::now(),
+    )?)
+}
+
+pub fn client_transactions_in(
+    state: &AppState,
+    client_id: i64,
+    query: &TransactionQuery,
+) -> Result<TransactionPage, CommandError> {
+    Ok(reads::transactions_page(state.store()?, client_id, query)?)
+}
+
+pub fn health_queue_in(state: &AppState) -> Result<HealthQueue, CommandError> {
+    Ok(reads::health_queue(state.store()?, time::now())?)
+}
+
+pub fn suggest_export_path_in(
+    state: &AppState,
+    kind: ExportKind,
+    client_id: Option<i64>,
+) -> Result<String, CommandError> {
+    Ok(export::suggest_path(
+        state.store()?,
+        kind,
+        client_id,
+        time::now(),
+    )?)
+}
+
+pub fn export_csv_in(
+    state: &AppState,
+    kind: ExportKind,
+    client_id: Option<i64>,
+    path: &str,
+) -> Result<ExportResult, CommandError> {
+    Ok(export::export_csv(
+        state.store()?,
+        kind,
+        client_id,
+        path,
+        time::now(),
+    )?)
+}
+
+#[tauri::command]
+pub async fn book_summary(state: State<'_, AppState>) -> Result<BookSummary, CommandError> {
+    book_summary_in(&state)
+}
+
+#[tauri::command]
+pub async fn client_overview(
+    state: State<'_, AppState>,
+    client_id: i64,
+) -> Result<ClientOverview, CommandError> {
+    client_overview_in(&state, client_id)
+}
+
+#[tauri::command]
+pub async fn client_transactions(
+    state: State<'_, AppState>,
+    client_id: i64,
+    query: TransactionQuery,
+) -> Result<TransactionPage, CommandError> {
+    client_transactions_in(&state, client_id, &query)
+}
+
+#[tauri::command]
+pub async fn health_queue(state: State<'_, AppState>) -> Result<HealthQueue, CommandError> {
+    health_queue_in(&state)
+}
+
+#[tauri::command]
+pub async fn suggest_export_path(
+    state: State<'_, AppState>,
+    kind: ExportKind,
+    client_id: Option<i64>,
+) -> Result<String, CommandError> {
+    suggest_export_path_in(&state, kind, client_id)
+}
+
+#[tauri::command]
+pub async fn export_csv(
+    state: State<'_, AppState>,
+    kind: ExportKind,
+    client_id: Option<i64>,
+    path: String,
+) -> Result<ExportResult, CommandError> {
+    export_csv_in(&state, kind, client_id, &path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ipc_arguments_decode_and_export_refuses_a_relative_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = AppState::open(dir.path());
+        let q: TransactionQuery = serde_json::from_value(serde_json::json!({
+            "search": "café", "from": "2026-01-01", "to": null, "account_ids": [], "offset": 0, "limit": 100
+        }))
+        .unwrap();
+        let err = client_transactions_in(&state, 1, &q);
+        assert_eq!(err.unwrap().total, 0);
+        assert!(book_summary_in(&state).unwrap().clients.is_empty());
+        let kind: ExportKind = serde_json::from_value(serde_json::json!("book")).unwrap();
+        let path = suggest_export_path_in(&state, kind, None).unwrap();
+        assert!(path.starts_with(&dir.path().display().to_string()));
+        let e = export_csv_in(&state, kind, None, "book.csv").unwrap_err();
+        assert_eq!(e.0.code, "invalid_input");
+        let ok = export_csv_in(&state, kind, None, &path).unwrap();
+        assert_eq!(ok.rows, 0);
+        assert!(std::fs::read_to_string(&path)
+            .unwrap()
+            .starts_with("client_id,client,"));
+    }
+}

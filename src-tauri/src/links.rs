@@ -1,0 +1,344 @@
+//! Wiring of the link flows: the embedded link window, OS deep links, and the inbox that
+//! holds results until the UI is ready. Every callback URL — caught in the link window's
+//! navigation or delivered by the OS — reaches the same core handler; nothing here decides
+//! whether a URL is genuine.
+
+use std::collections::HashSet;
+use std::sync::Mutex;
+
+use advisor_desk_core::links::{CallbackSource, LinkOutcome, LinkService, CALLBACK_URL};
+use advisor_desk_core::IpcError;
+use serde::Serialize;
+use tauri::{AppHandle, Emitter, Manager, WebviewUrl, WebviewWindowBuilder};
+
+use crate::error::CommandError;
+use crate::state::AppState;
+
+/// Event the main window receives for each link result.
+pub const LINK_EVENT: &str = "link://outcome";
+/// Label prefix of link windows: `link-<session id>`.
+pub const LINK_WINDOW_PREFIX: &str = "link-";
+
+/// What became of one callback (or poll), for the UI: the core's outcome, or the error that
+/// stopped it. Never the URL (it may carry a one-use code).
+#[derive(Debug, Clone, Serialize)]
+pub struct LinkEvent {
+    /// `embedded_window`, `deep_link` or `poller`.
+    pub source: &'static str,
+    pub outcome: Option<LinkOutcome>,
+    pub error: Option<IpcError>,
+}
+
+impl LinkEvent {
+    pub fn new(source: CallbackSource, result: Result<LinkOutcome, CommandError>) -> Self {
+        match result {
+            Ok(o) => LinkEvent {
+                source: source.as_str(),
+                outcome: Some(o),
+                error: None,
+            },
+            Err(e) => LinkEvent {
+                source: source.as_str(),
+                outcome: None,
+                error: Some(e.0),
+            },
+        }
+    }
+}
+
+/// Results waiting for the UI. Until the main window says it is ready (`link_inbox_ready`),
+/// results are kept; afterwards they are sent as events as they come.
+#[derive(Default)]
+pub struct LinkInbox {
+    inner: Mutex<InboxState>,
+}
+
+#[derive(Default)]
+struct InboxState {
+    ready: bool,
+    pending: Vec<LinkEvent>,
+    /// Link windows the app closes itself (so their close is not "closed by the user").
+    closing: HashSet<i64>,
+}
+
+impl LinkInbox {
+    /// Queues `event`, or returns it for sending when the UI is ready.
+    pub fn push(&self, event: LinkEvent) -> Option<LinkEvent> {
+        let mut s = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        if s.ready {
+            Some(event)
+        } else {
+            s.pending.push(event);
+            None
+        }
+    }
+
+    /// Marks the UI ready and hands over what arrived before.
+    pub fn ready(&self) -> Vec<LinkEvent> {
+        let mut s = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        s.ready = true;
+        std::mem::take(&mut s.pending)
+    }
+
+    fn mark_closing(&self, session: i64) {
+        self.inner
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .closing
+            .insert(session);
+    }
+
+    fn take_closing(&self, session: i64) -> bool {
+        self.inner
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .closing
+            .remove(&session)
+    }
+}
+
+pub fn link_error(e: advisor_desk_core::links::LinkError) -> CommandError {
+    CommandError(IpcError::from(&e))
+}
+
+/// The one handler for a callback URL from anywhere: the core's. Refusals are audited there.
+pub async fn handle_callback_in(
+    service: &LinkService,
+    raw: &[u8],
+    window_session: Option<i64>,
+    source: CallbackSource,
+) -> Result<LinkOutcome, CommandError> {
+    service
+        .handle_callback(raw, window_session, source)
+        .await
+        .map_err(link_error)
+}
+
+/// Hands `event` to the main window now, or keeps it until the UI is ready.
+pub fn publish(app: &AppHandle, event: LinkEvent) {
+    let state = app.state::<AppState>();
+    if let Some(e) = state.links.push(event) {
+        let _ = app.emit_to("main", LINK_EVENT, e);
+    }
+}
+
+/// Runs the handler off the UI thread and publishes the result.
+pub fn deliver(app: &AppHandle, raw: String, window_session: Option<i64>, source: CallbackSource) {
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let state = app.state::<AppState>();
+        let result = match state.link_service() {
+            Ok(service) => {
+                handle_callback_in(&service, raw.as_bytes(), window_session, source).await
+            }
+            Err(e) => Err(e),
+        };
+        drop(raw);
+        publish(&app, LinkEvent::new(source, result));
+    });
+}
+
+/// Whether a navigation target is the app's callback (`advisordesk://link/callback…`).
+pub fn is_callback(url: &tauri::Url) -> bool {
+    let scheme = CALLBACK_URL.split("://").next().unwrap_or_default();
+    url.scheme().eq_ignore_ascii_case(scheme)
+}
+
+/// Opens the provider's page for link session `session_id` in a window of its own. The
+/// window has no capabilities (its label is in no capability's `windows`), so the provider's
+/// page cannot call a single command. When it navigates to the callback, the navigation is
+/// cancelled, the window closes and the URL goes to the handler with the session it belongs
+/// to. Closed by the user: the session ends as `closed_by_user`.
+pub fn open_link_window(
+    app: &AppHandle,
+    session_id: i64,
+    url: &str,
+    title: &str,
+) -> Result<String, CommandError> {
+    let parsed: tauri::Url = url
+        .parse()
+        .map_err(|_| CommandError::from(advisor_desk_core::CoreError::invalid("bad link URL")))?;
+    if !matches!(parsed.scheme(), "https" | "http") {
+        return Err(advisor_desk_core::CoreError::invalid("a link opens an http(s) page").into());
+    }
+    let label = format!("{LINK_WINDOW_PREFIX}{session_id}");
+    if let Some(existing) = app.get_webview_window(&label) {
+        let _ = existing.set_focus();
+        return Ok(label);
+    }
+    let nav_app = app.clone();
+    let nav_label = label.clone();
+    let window = WebviewWindowBuilder::new(app, &label, WebviewUrl::External(parsed))
+        .title(title)
+        .inner_size(520.0, 720.0)
+        .center()
+        .on_navigation(move |target| {
+            if !is_callback(target) {
+                return true;
+            }
+            let state = nav_app.state::<AppState>();
+            state.links.mark_closing(session_id);
+            deliver(
+                &nav_app,
+                target.as_str().to_string(),
+                Some(session_id),
+                CallbackSource::EmbeddedWindow,
+            );
+            if let Some(w) = nav_app.get_webview_window(&nav_label) {
+                let _ = w.close();
+            }
+            false
+        })
+        .build()
+        .map_err(|e| {
+            CommandError::from(advisor_desk_core::CoreError::invalid(format!(
+                "the link window did not open: {e}"
+            )))
+        })?;
+    let close_app = app.clone();
+    window.on_window_event(move |event| {
+        if let tauri::WindowEvent::Destroyed = event {
+            let state = close_app.state::<AppState>();
+            if !state.links.take_closing(session_id) {
+                window_closed_by_user(&close_app, session_id);
+            }
+        }
+    });
+    Ok(label)
+}
+
+/// The advisor (or the client) closed the link window before the provider answered.
+fn window_closed_by_user(app: &AppHandle, session_id: i64) {
+    let state = app.state::<AppState>();
+    let result = state
+        .link_service()
+        .and_then(|s| s.window_closed(session_id).map_err(link_error));
+    match result {
+        Ok(Some(outcome)) => publish(
+            app,
+            LinkEvent::new(CallbackSource::EmbeddedWindow, Ok(outcome)),
+        ),
+        Ok(None) => {}
+        Err(e) => publish(app, LinkEvent::new(CallbackSource::EmbeddedWindow, Err(e))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use advisor_desk_core::clients::NewClient;
+    use advisor_desk_core::links::{LinkFlow, LinkPurpose, NewLinkSession};
+    use advisor_desk_core::secrets::MemorySecretStore;
+    use advisor_desk_core::Store;
+
+    fn event(code: &str) -> LinkEvent {
+        LinkEvent {
+            source: "deep_link",
+            outcome: Some(LinkOutcome::Refused {
+                reason: code.into(),
+                message: String::new(),
+            }),
+            error: None,
+        }
+    }
+
+    fn reason(e: &LinkEvent) -> String {
+        match &e.outcome {
+            Some(LinkOutcome::Refused { reason, .. }) => reason.clone(),
+            other => format!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_inbox_keeps_results_until_the_ui_is_ready() {
+        let inbox = LinkInbox::default();
+        assert!(inbox.push(event("a")).is_none());
+        assert!(inbox.push(event("b")).is_none());
+        let held: Vec<_> = inbox.ready().iter().map(reason).collect();
+        assert_eq!(held, ["a", "b"]);
+        assert_eq!(
+            inbox.push(event("c")).map(|e| reason(&e)).as_deref(),
+            Some("c")
+        );
+        assert!(inbox.ready().is_empty());
+    }
+
+    #[tokio::test]
+    async fn forged_callbacks_are_refused_audited_and_never_echoed() {
+        let store = Arc::new(Store::open_in_memory().unwrap());
+        let client = store
+            .add_client(
+                &NewClient {
+                    name: "Ana".into(),
+                    ..Default::default()
+                },
+                "t",
+            )
+            .unwrap();
+        let started = store
+            .start_link_session(
+                &NewLinkSession {
+                    client_id: client.id,
+                    connection_id: None,
+                    flow: LinkFlow::FlinksConnect,
+                    purpose: LinkPurpose::New,
+                    ttl: chrono::Duration::minutes(30),
+                },
+                "advisor",
+                advisor_desk_core::time::now(),
+            )
+            .unwrap();
+        let service = LinkService::new(
+            store.clone(),
+            Arc::new(MemorySecretStore::new()),
+            Vec::new(),
+            None,
+        );
+        let forged = format!(
+            "advisordesk://link/callback?state={}&loginId=secret-login",
+            "0".repeat(64)
+        );
+        let o = handle_callback_in(&service, forged.as_bytes(), None, CallbackSource::DeepLink)
+            .await
+            .unwrap();
+        let json = serde_json::to_string(&LinkEvent::new(CallbackSource::DeepLink, Ok(o))).unwrap();
+        assert!(json.contains("\"reason\":\"unknown_state\""), "{json}");
+        assert!(!json.contains("secret-login"));
+        // A window cannot claim another session's result.
+        let other = format!(
+            "advisordesk://link/callback?state={}&loginId=x",
+            started.state
+        );
+        let o = handle_callback_in(
+            &service,
+            other.as_bytes(),
+            Some(started.session.id + 1),
+            CallbackSource::EmbeddedWindow,
+        )
+        .await
+        .unwrap();
+        assert!(matches!(o, LinkOutcome::Refused { .. }), "{o:?}");
+        let audit = store.audit_log(10).unwrap();
+        assert_eq!(
+            audit
+                .iter()
+                .filter(|e| e.action == "link.callback.refused")
+                .count(),
+            2
+        );
+    }
+
+    #[test]
+    fn only_the_app_scheme_is_a_callback() {
+        for (u, yes) in [
+            ("advisordesk://link/callback?code=1", true),
+            ("ADVISORDESK://link/callback", true),
+            ("https://platform.flanks.io/link", false),
+            ("http://127.0.0.1:1/_sandbox/landing", false),
+        ] {
+            assert_eq!(is_callback(&u.parse().unwrap()), yes, "{u}");
+        }
+    }
+}
