@@ -23,6 +23,12 @@ fn main() {
         "set_provider_base_url",
         "test_provider_connection",
         "load_demo_book",
+        "book_summary",
+        "client_overview",
+        "client_transactions",
+        "health_queue",
+        "suggest_export_path",
+        "export_csv",
     ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
         .expect("tauri-build failed (see the message above)");

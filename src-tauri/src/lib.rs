@@ -76,6 +76,12 @@ pub fn run() -> Result<(), tauri::Error> {
             commands::set_provider_base_url,
             commands::test_provider_connection,
             commands::load_demo_book,
+            commands::workspace::book_summary,
+            commands::workspace::client_overview,
+            commands::workspace::client_transactions,
+            commands::workspace::health_queue,
+            commands::workspace::suggest_export_path,
+            commands::workspace::export_csv,
         ])
         .run(tauri::generate_context!())
 }

@@ -317,3 +317,66 @@ pub fn suggest_export_path(data_dir: &Path, stem: &str) -> Result<String> {
     }
     Err(CoreError::invalid("too many exports with this name"))
 }
+
+/// What to export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExportKind {
+    Holdings,
+    Transactions,
+    Book,
+}
+
+impl ExportKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            ExportKind::Holdings => "holdings",
+            ExportKind::Transactions => "transactions",
+            ExportKind::Book => "book",
+        }
+    }
+}
+
+fn client_for(kind: ExportKind, client_id: Option<i64>) -> Result<i64> {
+    client_id
+        .ok_or_else(|| CoreError::invalid(format!("a {} export needs a client", kind.as_str())))
+}
+
+/// A suggested file in the data folder's `exports/`: `<client>-<kind>-<date>.csv`.
+pub fn suggest_path(
+    store: &Store,
+    kind: ExportKind,
+    client_id: Option<i64>,
+    now: Timestamp,
+) -> Result<String> {
+    let data_dir = store
+        .path()
+        .and_then(Path::parent)
+        .ok_or_else(|| CoreError::invalid("this database has no data folder"))?;
+    let who = match kind {
+        ExportKind::Book => "book".to_string(),
+        _ => store.client(client_for(kind, client_id)?)?.name,
+    };
+    let stem = match kind {
+        ExportKind::Book => format!("{who}-{}", now.format("%Y-%m-%d")),
+        _ => format!("{who}-{}-{}", kind.as_str(), now.format("%Y-%m-%d")),
+    };
+    suggest_export_path(data_dir, &stem)
+}
+
+/// Builds the CSV for `kind` and writes it to a new file at `path` (validated).
+pub fn export_csv(
+    store: &Store,
+    kind: ExportKind,
+    client_id: Option<i64>,
+    path: &str,
+    now: Timestamp,
+) -> Result<ExportResult> {
+    validate_export_path(path)?;
+    let (csv, rows) = match kind {
+        ExportKind::Holdings => holdings_csv(store, client_for(kind, client_id)?, now)?,
+        ExportKind::Transactions => transactions_csv(store, client_for(kind, client_id)?)?,
+        ExportKind::Book => book_csv(store, now)?,
+    };
+    write_export(path, &csv, rows)
+}
