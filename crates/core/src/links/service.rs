@@ -312,6 +312,36 @@ impl LinkService {
         .await
     }
 
+    /// "Connect account" at a bank chosen in the app (Flanks: skips the provider's bank list;
+    /// a duplicate credential is then looked for at that bank only).
+    pub async fn start_connect_at_bank(
+        &self,
+        client_id: i64,
+        flow: LinkFlow,
+        bank: &str,
+    ) -> LinkResult<LinkStart> {
+        if bank.is_empty()
+            || bank.len() > 64
+            || !bank
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
+        {
+            return Err(LinkError::Invalid("not a bank id".into()));
+        }
+        let ttl = self.options.window_ttl;
+        self.start(
+            client_id,
+            None,
+            flow,
+            LinkPurpose::New,
+            ttl,
+            Some(bank),
+            None,
+            None,
+        )
+        .await
+    }
+
     /// "Send link": the same kind of URL with a longer expiry, for the client to open
     /// elsewhere. Completion is found by [`poll_open_sessions`](Self::poll_open_sessions).
     pub async fn send_link(&self, client_id: i64, flow: LinkFlow) -> LinkResult<LinkStart> {
@@ -439,6 +469,9 @@ impl LinkService {
         };
         if let Some(psid) = &target.provider_session_id {
             self.store.set_provider_session(session_id, psid)?;
+        }
+        if let Some(bank) = bank {
+            self.store.set_session_institution(session_id, bank)?;
         }
         Ok(LinkStart {
             session_id,
@@ -753,8 +786,9 @@ impl LinkService {
         })
     }
 
-    /// Credentials the provider holds that Advisor Desk has not mapped: those can be mapped
-    /// to this client. (Flanks' rollback does not say which login was the duplicate.)
+    /// Credentials the provider holds that Advisor Desk has not mapped (at the session's bank
+    /// when it is known): those can be mapped to this client. Flanks' rollback does not say
+    /// which login was the duplicate, so without a bank every unmapped credential is offered.
     async fn duplicate_candidates(
         &self,
         session: &LinkSession,
@@ -764,7 +798,11 @@ impl LinkService {
         let mut out = Vec::new();
         for c in remote {
             let hash = token_hash(&c.token);
-            if self.store.connection_by_token_hash(&hash)?.is_none() {
+            let same_bank = match (&session.institution, &c.bank) {
+                (Some(want), Some(bank)) => want == bank,
+                _ => true,
+            };
+            if same_bank && self.store.connection_by_token_hash(&hash)?.is_none() {
                 out.push(DuplicateCandidate {
                     credential_ref: hash,
                     bank: c.bank,

@@ -107,7 +107,17 @@ impl LinkProviderApi for FlanksLinks {
             }),
             LinkFlow::FlanksConnectV2 => {
                 let redirect = self.pages.redirect_with_state(req.state);
-                let session = self.client.create_session(&redirect, None).await?;
+                let connector = req.bank.map(|b| {
+                    if b.contains(':') {
+                        b.to_string()
+                    } else {
+                        format!("esp:{b}")
+                    }
+                });
+                let session = self
+                    .client
+                    .create_session(&redirect, connector.as_deref())
+                    .await?;
                 let url = session.url.ok_or_else(|| {
                     ProviderFailure::new(FailureKind::BadResponse)
                         .with_endpoint("/connect/v2/sessions/create-session")
