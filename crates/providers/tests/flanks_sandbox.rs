@@ -109,6 +109,21 @@ async fn a_full_sync_writes_the_snapshot_and_a_second_writes_nothing() {
     assert_eq!(c.status, ConnectionStatus::Ready);
     assert!(c.data_as_of.is_some());
     assert!(w.count("SELECT count(*) FROM transactions") > 0);
+    assert!(w.count("SELECT count(*) FROM holdings") > 0);
+
+    // Flanks builds ids from the credentials_token (investment `_id` = token + ISIN): no run
+    // of 8 characters of it may reach the database files.
+    let mut bytes = Vec::new();
+    for entry in std::fs::read_dir(w.dir.path()).unwrap() {
+        bytes.extend(std::fs::read(entry.unwrap().path()).unwrap());
+    }
+    let text = String::from_utf8_lossy(&bytes);
+    for i in 0..=token.len() - 8 {
+        assert!(
+            !text.contains(&token[i..i + 8]),
+            "a part of the token is stored"
+        );
+    }
 }
 
 #[tokio::test]

@@ -5,6 +5,7 @@ pub mod asset_class;
 pub mod dedupe;
 pub mod failure;
 pub mod model;
+pub mod scrub;
 pub mod status;
 
 pub use asset_class::AssetClass;

@@ -340,6 +340,8 @@ impl SyncEngine {
             if snap.data_as_of.is_none() {
                 snap.data_as_of = status.data_as_of;
             }
+            // Some providers put the credential in their ids: it must not reach SQLite.
+            snap.scrub_secret(token.expose());
             snap
         }))
     }
