@@ -31,8 +31,8 @@ pub fn decode_records<T: DeserializeOwned>(value: Value, what: &str) -> Decoded<
         match serde_json::from_value::<T>(e) {
             Ok(v) => items.push(v),
             Err(err) => {
-                // The error names a field and a type, never a value.
-                tracing::warn!(what, error = %err, "skipped a record that could not be read");
+                // Only the error's category and position: serde's text can quote a value.
+                tracing::warn!(what, kind = ?err.classify(), column = err.column(), "skipped a record that could not be read");
                 skipped += 1;
             }
         }

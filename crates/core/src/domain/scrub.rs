@@ -41,6 +41,19 @@ fn scrub_in_place(id: &mut String, secret: &str) {
     }
 }
 
+impl super::ProviderFailure {
+    /// Removes `secret` from the provider's code and wording (some providers echo ids).
+    pub fn scrub_secret(mut self, secret: &str) -> Self {
+        for text in [&mut self.provider_code, &mut self.provider_message]
+            .into_iter()
+            .flatten()
+        {
+            scrub_in_place(text, secret);
+        }
+        self
+    }
+}
+
 impl Snapshot {
     /// Removes `secret` from every provider id and reference in the snapshot.
     pub fn scrub_secret(&mut self, secret: &str) {
@@ -85,5 +98,9 @@ mod tests {
         // Short runs shared by chance stay.
         assert_eq!(scrub("x0123y", token), None);
         assert_eq!(scrub("id-ab", "ab").as_deref(), Some("id-~"));
+        let f = crate::domain::ProviderFailure::new(crate::domain::FailureKind::InvalidLogin)
+            .with_message(format!("LoginId {token} is unknown"))
+            .scrub_secret(token);
+        assert_eq!(f.provider_message.as_deref(), Some("LoginId ~ is unknown"));
     }
 }

@@ -317,7 +317,7 @@ impl SyncEngine {
         let status = loop {
             let status = match gateway.status(&token).await {
                 Ok(s) => s,
-                Err(f) => return Ok(Err(f)),
+                Err(f) => return Ok(Err(f.scrub_secret(token.expose()))),
             };
             match status.state {
                 RemoteState::Ready => break status,
@@ -336,14 +336,17 @@ impl SyncEngine {
             }
         };
         report(SyncStep::Fetching);
-        Ok(gateway.snapshot(&token, &status).await.map(|mut snap| {
-            if snap.data_as_of.is_none() {
-                snap.data_as_of = status.data_as_of;
-            }
-            // Some providers put the credential in their ids: it must not reach SQLite.
-            snap.scrub_secret(token.expose());
-            snap
-        }))
+        let fetched = gateway.snapshot(&token, &status).await;
+        Ok(fetched
+            .map_err(|f| f.scrub_secret(token.expose()))
+            .map(|mut snap| {
+                if snap.data_as_of.is_none() {
+                    snap.data_as_of = status.data_as_of;
+                }
+                // Some providers put the credential in their ids: it must not reach SQLite.
+                snap.scrub_secret(token.expose());
+                snap
+            }))
     }
 
     fn record_success(
