@@ -25,6 +25,7 @@ use std::sync::Arc;
 use chrono::Duration;
 use serde::Serialize;
 
+use super::callback::{parse_callback, Callback, CallbackRejection};
 use super::ledger::{code_ref_for, secret_ref_for, step, Mapped, NewMapping};
 use super::provider::{
     client_ref, CodeExchange, ConnectSessionState, DeleteResult, LinkProviderApi, LinkRequest,
@@ -238,6 +239,20 @@ impl From<&LinkError> for IpcError {
 }
 
 pub type LinkResult<T> = Result<T, LinkError>;
+
+fn refused(r: &CallbackRejection) -> LinkOutcome {
+    LinkOutcome::Refused {
+        reason: r.code().to_string(),
+        message: r.to_string(),
+    }
+}
+
+fn claim_error(e: ClaimError) -> LinkError {
+    match e {
+        ClaimError::Store(e) => LinkError::Core(e),
+        ClaimError::Refused(r) => LinkError::Invalid(r.to_string()),
+    }
+}
 
 const ACTOR: &str = "advisor";
 const SYSTEM: &str = "link";
@@ -493,17 +508,68 @@ impl LinkService {
         window_session: Option<i64>,
         source: CallbackSource,
     ) -> LinkResult<LinkOutcome> {
+        let cb = match parse_callback(raw) {
+            Ok(cb) => cb,
+            Err(rejection) => {
+                self.store
+                    .audit_refused_callback(&rejection, source, Some(raw.len()))
+                    .map_err(claim_error)?;
+                return Ok(refused(&rejection));
+            }
+        };
+        // Write-ahead even before the claim: a crash right after the claim must not lose a
+        // one-use code (or a Flinks loginId, which no provider list can give back).
+        let pre_saved = self.save_code_before_claim(&cb, window_session)?;
         match self
             .store
-            .receive_callback(raw, window_session, source, time::now())
+            .claim_callback(cb, window_session, source, time::now())
         {
             Ok(claimed) => self.complete_claimed(claimed.session, claimed.result).await,
-            Err(ClaimError::Refused(r)) => Ok(LinkOutcome::Refused {
-                reason: r.code().to_string(),
-                message: r.to_string(),
-            }),
+            Err(ClaimError::Refused(r)) => {
+                if let Some(id) = pre_saved {
+                    self.drop_unclaimed_code(id)?;
+                }
+                Ok(refused(&r))
+            }
             Err(ClaimError::Store(e)) => Err(e.into()),
         }
+    }
+
+    /// Puts the callback's code in the keychain under the session it names, if that session
+    /// is open and unclaimed. Returns the session whose entry was written.
+    fn save_code_before_claim(
+        &self,
+        cb: &Callback,
+        window_session: Option<i64>,
+    ) -> LinkResult<Option<i64>> {
+        let code = match &cb.result {
+            CallbackResult::FlanksCode { code, .. } => code,
+            CallbackResult::FlinksLogin { login_id, .. } => login_id,
+            _ => return Ok(None),
+        };
+        let id = match (&cb.state, window_session) {
+            (Some(state), _) => self.store.session_by_state(state)?,
+            (None, Some(id)) => Some(id),
+            (None, None) => None,
+        };
+        let Some(id) = id else { return Ok(None) };
+        match self.store.link_session(id) {
+            Ok(s) if s.is_open() && s.exchange_step.is_none() => {
+                self.secrets.put(&key(code_ref_for(id))?, code)?;
+                Ok(Some(id))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// A refused callback leaves no entry behind, unless another delivery claimed the
+    /// session meanwhile (its own code is then in that entry).
+    fn drop_unclaimed_code(&self, session_id: i64) -> LinkResult<()> {
+        let s = self.store.link_session(session_id)?;
+        if s.exchange_step.is_none() {
+            self.forget_code(session_id)?;
+        }
+        Ok(())
     }
 
     /// The advisor (or client) closed the link window. Ends the session unless a result
