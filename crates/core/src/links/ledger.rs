@@ -50,6 +50,7 @@ pub enum Mapped {
     },
 }
 
+#[derive(Clone, Copy)]
 pub struct NewMapping<'a> {
     pub provider: Provider,
     pub flow: &'a str,
@@ -57,16 +58,27 @@ pub struct NewMapping<'a> {
     pub institution: Option<&'a str>,
 }
 
+/// How a session ends, written with the rest of its transaction.
+struct Finish<'a> {
+    outcome: &'a str,
+    detail: Option<&'a str>,
+    connection_id: Option<i64>,
+    step: Option<&'a str>,
+}
+
 fn finish_in(
     tx: &Transaction<'_>,
     session: &LinkSession,
-    outcome: &str,
-    detail: Option<&str>,
-    connection_id: Option<i64>,
-    step: Option<&str>,
+    f: Finish<'_>,
     actor: &str,
     now: Timestamp,
 ) -> Result<()> {
+    let Finish {
+        outcome,
+        detail,
+        connection_id,
+        step,
+    } = f;
     let changed = tx.execute(
         "UPDATE link_sessions SET completed_at = ?2, outcome = ?3, outcome_detail = ?4,
              connection_id = coalesce(?5, connection_id), exchange_step = coalesce(?6, exchange_step)
@@ -176,16 +188,13 @@ impl Store {
                 )
                 .optional()?;
             if let Some((connection_id, client_id)) = existing {
-                finish_in(
-                    tx,
-                    session,
-                    "duplicate",
-                    None,
-                    None,
-                    Some(step::MAPPED),
-                    actor,
-                    now,
-                )?;
+                let finish = Finish {
+                    outcome: "duplicate",
+                    detail: None,
+                    connection_id: None,
+                    step: Some(step::MAPPED),
+                };
+                finish_in(tx, session, finish, actor, now)?;
                 return Ok(Mapped::Exists {
                     connection_id,
                     client_id,
@@ -217,16 +226,13 @@ impl Store {
                     detail: &format!("{} via link session {}", new.provider.as_str(), session.id),
                 },
             )?;
-            finish_in(
-                tx,
-                session,
-                "connected",
-                None,
-                Some(connection_id),
-                Some(step::MAPPED),
-                actor,
-                now,
-            )?;
+            let finish = Finish {
+                outcome: "connected",
+                detail: None,
+                connection_id: Some(connection_id),
+                step: Some(step::MAPPED),
+            };
+            finish_in(tx, session, finish, actor, now)?;
             Ok(Mapped::Created { connection_id })
         })
     }
@@ -241,7 +247,13 @@ impl Store {
         actor: &str,
         now: Timestamp,
     ) -> Result<()> {
-        self.write(|tx| finish_in(tx, session, outcome, detail, None, step, actor, now))
+        let finish = Finish {
+            outcome,
+            detail,
+            connection_id: None,
+            step,
+        };
+        self.write(|tx| finish_in(tx, session, finish, actor, now))
     }
 
     /// Completed sessions whose code entry may still be in the keychain.
@@ -313,13 +325,16 @@ impl Store {
     pub fn attach_recovered_credential(
         &self,
         client_id: i64,
-        provider: Provider,
-        flow: &str,
-        token_hash: &str,
-        institution: Option<&str>,
+        new: &NewMapping<'_>,
         actor: &str,
         now: Timestamp,
     ) -> Result<Option<i64>> {
+        let NewMapping {
+            provider,
+            flow,
+            token_hash,
+            institution,
+        } = *new;
         self.write(|tx| {
             let client_ok: Option<bool> = tx
                 .query_row(

@@ -2,10 +2,11 @@
 //! reconciling with the provider's credentials and unused codes, and polling open sessions
 //! (remote "Send link" completion, delayed codes, Connect v2 sessions, reauthorizations).
 
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
 
 use super::callback::{Callback, CallbackResult};
-use super::ledger::{code_ref_for, secret_ref_for, step};
+use super::ledger::{code_ref_for, secret_ref_for, step, NewMapping};
 use super::provider::{
     parse_client_ref, CodeExchange, ConnectSessionState, PendingCode, ReauthNeed,
 };
@@ -217,10 +218,12 @@ impl LinkService {
         self.secrets.put(&secret_key, token)?;
         let id = self.store.attach_recovered_credential(
             client_id,
-            provider,
-            flow.as_str(),
-            &hash,
-            bank,
+            &NewMapping {
+                provider,
+                flow: flow.as_str(),
+                token_hash: &hash,
+                institution: bank,
+            },
             SYSTEM,
             now,
         )?;
@@ -300,12 +303,11 @@ impl LinkService {
         let api = self.api(provider)?;
         match s.flow {
             LinkFlow::FlanksLink => {
-                if !unused.contains_key(&provider) {
-                    let codes = match api.unused_codes().await {
-                        Ok(c) => c,
+                if let Entry::Vacant(slot) = unused.entry(provider) {
+                    match api.unused_codes().await {
+                        Ok(codes) => slot.insert(codes),
                         Err(_) => return Ok(None),
                     };
-                    unused.insert(provider, codes);
                 }
                 let codes = unused.get(&provider).map(Vec::as_slice).unwrap_or(&[]);
                 if let Some(code) = self.code_for_session(codes, s.id)? {

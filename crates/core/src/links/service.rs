@@ -915,10 +915,12 @@ impl LinkService {
             .store
             .attach_recovered_credential(
                 session.client_id,
-                session.flow.provider(),
-                session.flow.as_str(),
-                credential_ref,
-                found.bank.as_deref(),
+                &NewMapping {
+                    provider: session.flow.provider(),
+                    flow: session.flow.as_str(),
+                    token_hash: credential_ref,
+                    institution: found.bank.as_deref(),
+                },
                 ACTOR,
                 time::now(),
             )?
