@@ -5,7 +5,9 @@
 mod link_support;
 
 use advisor_desk_core::domain::ConnectionStatus;
-use advisor_desk_core::links::{CallbackSource, LinkFlow, LinkOutcome, LinkPurpose, ReauthStart};
+use advisor_desk_core::links::{
+    CallbackSource, LinkFlow, LinkOutcome, LinkPurpose, PendingState, ReauthStart,
+};
 use advisor_desk_core::secrets::SecretStore;
 use advisor_desk_sandbox::ForcedState;
 use link_support::*;
@@ -387,6 +389,9 @@ async fn delayed_codes_wait_in_the_session_and_connect_or_expire_after_72_hours(
     assert!(s.is_open());
     assert_eq!(s.exchange_step.as_deref(), Some("code_saved"));
     assert_eq!(s.next_check_at.as_deref(), Some(next.as_str()));
+    let pending = d.links.pending_links().unwrap();
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0].state, PendingState::WaitingForProviderChecks);
     // Not due yet: nothing happens, nothing is called.
     let now = advisor_desk_core::time::now();
     assert!(d.links.poll_at(now).await.unwrap().is_empty());

@@ -22,7 +22,8 @@ pub use provider::{
 };
 pub use service::{
     DuplicateCandidate, ExchangeBoundary, ExchangeObserver, LinkError, LinkOptions, LinkOutcome,
-    LinkService, LinkStart, NoObserver, ReauthStart, RecoveryReport, Removal,
+    LinkService, LinkStart, NoObserver, PendingLink, PendingState, ReauthStart, RecoveryReport,
+    Removal,
 };
 pub use sessions::{
     CallbackSource, ClaimError, ClaimedCallback, LinkSession, NewLinkSession, StartedLinkSession,

@@ -11,6 +11,7 @@
 //! map_existing_credential(session_id, credential_ref) -> LinkOutcome
 //! resume_and_reconcile()                  -> RecoveryReport   (call once at start-up)
 //! poll_open_sessions()                    -> Vec<LinkOutcome> (call every few minutes)
+//! pending_links()                         -> Vec<PendingLink> (e.g. "waiting for provider checks")
 //! remove_connection(connection_id)        -> Removal          (after the UI asked to confirm)
 //! ```
 //!
@@ -95,7 +96,7 @@ impl Default for LinkOptions {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Clone, Serialize)]
 pub struct LinkStart {
     pub session_id: i64,
     /// The provider URL to open in the link window (or to send to the client).
@@ -103,6 +104,45 @@ pub struct LinkStart {
     pub expires_at: String,
     pub flow: LinkFlow,
     pub purpose: LinkPurpose,
+}
+
+/// The URL carries the one-time state (and, for a reauthorization, the provider's SCA or
+/// reset token): logs get it without its query.
+impl std::fmt::Debug for LinkStart {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let shown = self.url.split('?').next().unwrap_or_default();
+        f.debug_struct("LinkStart")
+            .field("session_id", &self.session_id)
+            .field("url", &format_args!("{shown}?<redacted>"))
+            .field("expires_at", &self.expires_at)
+            .field("flow", &self.flow)
+            .field("purpose", &self.purpose)
+            .finish()
+    }
+}
+
+/// What an open link session is waiting for, for the app's list of pending connections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PendingState {
+    /// The client has not finished the provider's pages yet.
+    WaitingForClient,
+    /// A delayed code: "waiting for provider checks" (up to 72 h).
+    WaitingForProviderChecks,
+    /// A result arrived and is being stored (or will be resumed at start-up).
+    Finishing,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PendingLink {
+    pub session_id: i64,
+    pub client_id: i64,
+    pub connection_id: Option<i64>,
+    pub flow: LinkFlow,
+    pub purpose: LinkPurpose,
+    pub state: PendingState,
+    pub expires_at: String,
+    pub next_check_at: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -300,6 +340,36 @@ impl LinkService {
 
     pub fn store(&self) -> &Arc<Store> {
         &self.store
+    }
+
+    /// Open link sessions and what each is waiting for.
+    pub fn pending_links(&self) -> LinkResult<Vec<PendingLink>> {
+        Ok(self
+            .store
+            .open_link_sessions()?
+            .into_iter()
+            .map(|s| {
+                let state = match s.exchange_step.as_deref() {
+                    None => PendingState::WaitingForClient,
+                    Some(step::CODE_SAVED)
+                        if s.flow == LinkFlow::FlanksLink && s.next_check_at.is_some() =>
+                    {
+                        PendingState::WaitingForProviderChecks
+                    }
+                    Some(_) => PendingState::Finishing,
+                };
+                PendingLink {
+                    session_id: s.id,
+                    client_id: s.client_id,
+                    connection_id: s.connection_id,
+                    flow: s.flow,
+                    purpose: s.purpose,
+                    state,
+                    expires_at: s.expires_at,
+                    next_check_at: s.next_check_at,
+                }
+            })
+            .collect())
     }
 
     pub(super) fn api(&self, provider: Provider) -> LinkResult<Arc<dyn LinkProviderApi>> {
@@ -986,5 +1056,74 @@ impl LinkService {
             return Ok(outcome.status);
         }
         Ok(self.store.connection(connection_id)?.status)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::secrets::MemorySecretStore;
+
+    /// Tauri runs commands on a multi-thread runtime: every public future must be `Send`.
+    #[test]
+    fn the_public_futures_are_send() {
+        fn send<T: Send>(_: T) {}
+        let store = Arc::new(Store::open_in_memory().unwrap());
+        let secrets: Arc<dyn SecretStore> = Arc::new(MemorySecretStore::new());
+        let s = LinkService::new(store, secrets, Vec::new(), None);
+        send(s.start_connect(1, LinkFlow::FlanksLink));
+        send(s.start_connect_at_bank(1, LinkFlow::FlanksLink, "testbank"));
+        send(s.send_link(1, LinkFlow::FlinksConnect));
+        send(s.start_reauthorize(1));
+        send(s.handle_callback(b"", None, CallbackSource::DeepLink));
+        send(s.report_provider_event(1, "X"));
+        send(s.map_existing_credential(1, "x"));
+        send(s.resume_and_reconcile());
+        send(s.poll_open_sessions());
+        send(s.remove_connection(1));
+    }
+
+    #[test]
+    fn a_link_start_never_shows_its_query_in_debug() {
+        let l = LinkStart {
+            session_id: 1,
+            url: "https://x/link?state=abc&sca_token=secret".into(),
+            expires_at: String::new(),
+            flow: LinkFlow::FlanksLink,
+            purpose: LinkPurpose::Sca,
+        };
+        let shown = format!("{l:?}");
+        assert!(
+            !shown.contains("secret") && !shown.contains("abc"),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn an_unconfigured_provider_is_a_typed_error_and_starts_nothing() {
+        let store = Arc::new(Store::open_in_memory().unwrap());
+        let secrets: Arc<dyn SecretStore> = Arc::new(MemorySecretStore::new());
+        let s = LinkService::new(store.clone(), secrets, Vec::new(), None);
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let e = rt
+            .block_on(s.start_connect(1, LinkFlow::FlinksConnect))
+            .unwrap_err();
+        assert_eq!(e.code(), "not_configured");
+        assert!(store.open_link_sessions().unwrap().is_empty());
+        // A refused callback is an outcome, not an error, and is audited.
+        let o = rt
+            .block_on(s.handle_callback(
+                b"https://evil/link/callback?code=x",
+                None,
+                CallbackSource::DeepLink,
+            ))
+            .unwrap();
+        assert!(matches!(o, LinkOutcome::Refused { ref reason, .. } if reason == "wrong_scheme"));
+        assert_eq!(
+            store.audit_log(1).unwrap()[0].action,
+            "link.callback.refused"
+        );
     }
 }
