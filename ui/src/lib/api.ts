@@ -1,7 +1,30 @@
 // The only module that talks to the Rust side. Components import `api`, never `invoke`,
 // so tests mock this one module and the IPC surface is listed in one place.
 import { invoke } from '@tauri-apps/api/core';
-import type { AppInfo, Client, ErrorCode, NewClient } from './types';
+import { listen, type UnlistenFn } from '@tauri-apps/api/event';
+import type {
+  AppInfo,
+  Client,
+  Connection,
+  DemoBook,
+  ErrorCode,
+  LinkEvent,
+  LinkFlow,
+  LinkOutcome,
+  LinkStart,
+  NewClient,
+  OpenedLink,
+  ProbeResult,
+  Provider,
+  ProviderEnvironment,
+  ProviderSettings,
+  Reauthorized,
+  Removal,
+  SyncFinished,
+  SyncProgress,
+  SyncScope,
+  SyncSummary,
+} from './types';
 
 /** An error from a command, as the core sent it: a stable code and a sentence. */
 export class ApiError extends Error {
@@ -41,6 +64,49 @@ export const api = {
   addClient: (client: NewClient): Promise<Client> => call<Client>('add_client', { client }),
   setUiLocale: (locale: 'en' | 'es' | 'fr'): Promise<void> =>
     call<void>('set_ui_locale', { locale }),
+
+  // Connections and link flows. The core builds every provider URL.
+  listConnections: (clientId: number): Promise<Connection[]> =>
+    call<Connection[]>('list_connections', { clientId }),
+  startConnect: (clientId: number, flow: LinkFlow): Promise<OpenedLink> =>
+    call<OpenedLink>('start_connect', { clientId, flow }),
+  startReauthorize: (connectionId: number): Promise<Reauthorized> =>
+    call<Reauthorized>('start_reauthorize', { connectionId }),
+  sendLink: (clientId: number, flow: LinkFlow): Promise<LinkStart> =>
+    call<LinkStart>('send_link', { clientId, flow }),
+  mapExistingCredential: (sessionId: number, credentialRef: string): Promise<LinkOutcome> =>
+    call<LinkOutcome>('map_existing_credential', { sessionId, credentialRef }),
+  removeConnection: (connectionId: number): Promise<Removal> =>
+    call<Removal>('remove_connection', { connectionId }),
+  /** Results that arrived before the UI listened (a cold-start deep link). Call once. */
+  linkInboxReady: (): Promise<LinkEvent[]> => call<LinkEvent[]>('link_inbox_ready'),
+  pollLinks: (): Promise<number> => call<number>('poll_links'),
+
+  // Sync.
+  syncNow: (scope: SyncScope): Promise<SyncSummary> => call<SyncSummary>('sync_now', { scope }),
+  cancelSync: (): Promise<boolean> => call<boolean>('cancel_sync'),
+
+  // Settings. Keys go in; only "set" comes back.
+  providerSettings: (): Promise<ProviderSettings> => call<ProviderSettings>('provider_settings'),
+  setProviderEnvironment: (environment: ProviderEnvironment): Promise<ProviderSettings> =>
+    call<ProviderSettings>('set_provider_environment', { environment }),
+  setProviderKey: (provider: Provider, field: string, value: string): Promise<ProviderSettings> =>
+    call<ProviderSettings>('set_provider_key', { provider, field, value }),
+  removeProviderKey: (provider: Provider, field: string): Promise<ProviderSettings> =>
+    call<ProviderSettings>('remove_provider_key', { provider, field }),
+  setProviderBaseUrl: (provider: Provider, url: string | null): Promise<ProviderSettings> =>
+    call<ProviderSettings>('set_provider_base_url', { provider, url }),
+  testProviderConnection: (provider: Provider): Promise<ProbeResult> =>
+    call<ProbeResult>('test_provider_connection', { provider }),
+  loadDemoBook: (): Promise<DemoBook> => call<DemoBook>('load_demo_book'),
+
+  // Events from the app (main window only).
+  onSyncProgress: (f: (p: SyncProgress) => void): Promise<UnlistenFn> =>
+    listen<SyncProgress>('sync://progress', (e) => f(e.payload)),
+  onSyncFinished: (f: (s: SyncFinished) => void): Promise<UnlistenFn> =>
+    listen<SyncFinished>('sync://finished', (e) => f(e.payload)),
+  onLinkEvent: (f: (e: LinkEvent) => void): Promise<UnlistenFn> =>
+    listen<LinkEvent>('link://outcome', (e) => f(e.payload)),
 };
 
 export type Api = typeof api;

@@ -29,6 +29,10 @@ export interface AppInfo {
   provider_environment: string;
   /** The interface language saved in the database, or null to follow the OS. */
   ui_locale: 'en' | 'es' | 'fr' | null;
+  /** The embedded sandbox's address while the app runs on it. */
+  sandbox_url?: string | null;
+  /** Sandbox mode with an empty book: offer the demo book. */
+  demo_book_offered?: boolean;
 }
 
 /** Stable codes from core `ErrorCode`, plus `ipc` for a failure of the bridge itself. */
@@ -42,3 +46,176 @@ export type ErrorCode =
   | 'keychain_locked'
   | 'keychain'
   | 'ipc';
+
+// ----- Connections, link flows, sync, settings (advisor-desk-core links / sync / settings) -----
+
+export type Provider = 'flanks' | 'flinks';
+
+export type ConnectionStatus =
+  | 'pending'
+  | 'ready'
+  | 'pending_sca'
+  | 'blocked'
+  | 'mfa_required'
+  | 'delayed'
+  | 'retry_later'
+  | 'needs_advisor'
+  | 'removed';
+
+/** Core `ConnectionView`: a connection as the UI shows it. Never carries a token. */
+export interface Connection {
+  id: number;
+  client_id: number;
+  provider: Provider;
+  flow: LinkFlow;
+  institution_id: string | null;
+  institution_name: string | null;
+  status: ConnectionStatus;
+  /** Who must act: `nobody`, `client` or `advisor`. */
+  action_by: 'nobody' | 'client' | 'advisor';
+  provider_code: string | null;
+  provider_message: string | null;
+  last_attempt_at: string | null;
+  last_success_at: string | null;
+  data_as_of: string | null;
+  next_retry_at: string | null;
+  consecutive_failures: number;
+  created_at: string;
+  stale: boolean;
+}
+
+export type LinkFlow = 'flanks_link' | 'flanks_connect_v2' | 'flinks_connect';
+
+/** A link session opened in the embedded window. */
+export interface OpenedLink {
+  session_id: number;
+  window: string;
+}
+
+export type Reauthorized =
+  | { kind: 'opened'; session_id: number; window: string }
+  | { kind: 'already_healthy'; connection_id: number; status: ConnectionStatus }
+  | { kind: 'provider_still_working'; connection_id: number };
+
+/** "Send link": the provider URL the core built, to copy or e-mail. */
+export interface LinkStart {
+  session_id: number;
+  url: string;
+  expires_at: string;
+  flow: LinkFlow;
+  purpose: 'new' | 'sca' | 'reset' | 'mfa';
+}
+
+export interface DuplicateCandidate {
+  credential_ref: string;
+  bank: string | null;
+  mapped_to_client_id: number | null;
+  mapped_to_client_name: string | null;
+}
+
+/** Core `LinkOutcome` (tagged by `outcome`). */
+export type LinkOutcome =
+  | {
+      outcome: 'connected' | 'reauthorized';
+      session_id: number;
+      client_id: number;
+      connection_id: number;
+      status: ConnectionStatus;
+    }
+  | { outcome: 'waiting'; session_id: number; next_check_at: string }
+  | { outcome: 'in_progress'; session_id: number }
+  | { outcome: 'provider_error'; session_id: number; code: string; message: string; next_step: string }
+  | {
+      outcome: 'duplicate';
+      session_id: number;
+      message: string;
+      next_step: string;
+      candidates: DuplicateCandidate[];
+    }
+  | { outcome: 'closed'; session_id: number }
+  | { outcome: 'expired'; session_id: number; message: string; next_step: string }
+  | { outcome: 'refused'; reason: string; message: string };
+
+/** One link result pushed by the app (`link://outcome`) or handed over at start. */
+export interface LinkEvent {
+  source: 'embedded_window' | 'deep_link' | 'poller';
+  outcome: LinkOutcome | null;
+  error: { code: string; message: string } | null;
+}
+
+export interface Removal {
+  connection_id: number;
+  deleted_at_provider: boolean;
+}
+
+export type SyncScope = { kind: 'connection'; id: number } | { kind: 'client'; id: number } | { kind: 'all' };
+
+/** Core `SyncProgress` (`sync://progress`). */
+export interface SyncProgress {
+  done: number;
+  total: number;
+  connection_id: number;
+  step:
+    | 'checking_status'
+    | 'waiting_for_provider'
+    | 'fetching'
+    | 'saving'
+    | 'finished'
+    | 'cancelled';
+  status?: ConnectionStatus;
+  ok?: boolean;
+}
+
+export interface ConnectionOutcome {
+  connection_id: number;
+  client_id: number;
+  provider: Provider;
+  status: ConnectionStatus;
+  result: 'synced' | 'failed' | 'error' | 'cancelled';
+}
+
+export interface SyncSummary {
+  total: number;
+  synced: number;
+  failed: number;
+  cancelled: number;
+  rows_written: number;
+  elapsed_ms: number;
+  outcomes: ConnectionOutcome[];
+}
+
+/** `sync://finished`. */
+export interface SyncFinished extends SyncSummary {
+  trigger: string;
+}
+
+export type ProviderEnvironment = 'sandbox' | 'production';
+
+export interface KeyStatus {
+  provider: Provider;
+  field: string;
+  /** Whether the keychain holds it. The value never crosses IPC. */
+  set: boolean;
+}
+
+export interface ProviderSettings {
+  environment: ProviderEnvironment;
+  keys: KeyStatus[];
+  flanks_base_url: string | null;
+  flinks_base_url: string | null;
+}
+
+export type ProbeResult =
+  | { result: 'ok' }
+  | {
+      result: 'failed';
+      kind: string;
+      provider_code: string | null;
+      provider_message: string | null;
+      http_status: number | null;
+    };
+
+export interface DemoBook {
+  clients_created: number;
+  connection_ids: number[];
+}

@@ -1,0 +1,295 @@
+import { render, screen, within } from '@testing-library/svelte';
+import userEvent from '@testing-library/user-event';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ApiError, api } from '../lib/api';
+import { setLocale } from '../lib/i18n/i18n.svelte';
+import type { Connection, ConnectionStatus, LinkEvent } from '../lib/types';
+import ConnectionsPanel from './ConnectionsPanel.svelte';
+
+vi.mock(import('../lib/api'), async (original) => {
+  const o = await original();
+  return {
+    ...o,
+    api: {
+      ...o.api,
+      listConnections: vi.fn(),
+      startConnect: vi.fn(),
+      startReauthorize: vi.fn(),
+      sendLink: vi.fn(),
+      mapExistingCredential: vi.fn(),
+      removeConnection: vi.fn(),
+      syncNow: vi.fn(),
+      onLinkEvent: vi.fn(),
+      onSyncFinished: vi.fn(),
+    },
+  };
+});
+
+const list = vi.mocked(api.listConnections);
+let linkListener: (e: LinkEvent) => void = () => {};
+
+function conn(id: number, status: ConnectionStatus, extra: Partial<Connection> = {}): Connection {
+  return {
+    id,
+    client_id: 7,
+    provider: 'flanks',
+    flow: 'flanks_link',
+    institution_id: 'testbank',
+    institution_name: 'TestBank',
+    status,
+    action_by: 'nobody',
+    provider_code: null,
+    provider_message: null,
+    last_attempt_at: '2026-11-20T09:30:00Z',
+    last_success_at: '2026-11-20T09:30:00Z',
+    data_as_of: null,
+    next_retry_at: null,
+    consecutive_failures: 0,
+    created_at: '2026-11-01T09:00:00Z',
+    stale: false,
+    ...extra,
+  };
+}
+
+function cards() {
+  return screen.queryAllByTestId('connection-card');
+}
+
+describe('ConnectionsPanel', () => {
+  beforeEach(() => {
+    vi.clearAllMocks();
+    list.mockReset();
+    vi.mocked(api.onLinkEvent).mockImplementation(async (f) => {
+      linkListener = f;
+      return () => {};
+    });
+    vi.mocked(api.onSyncFinished).mockResolvedValue(() => {});
+  });
+  afterEach(() => setLocale('en'));
+
+  it('shows a skeleton while loading, then the empty state and the connect form', async () => {
+    let resolve: (v: Connection[]) => void = () => {};
+    list.mockReturnValueOnce(new Promise((r) => (resolve = r)));
+    render(ConnectionsPanel, { clientId: 7 });
+    expect(screen.getByTestId('connections-loading')).toHaveTextContent('Loading connections…');
+    resolve([]);
+    expect(await screen.findByTestId('connections-empty')).toHaveTextContent(
+      'No bank connected yet',
+    );
+    expect(list).toHaveBeenCalledWith(7);
+    expect(screen.getByTestId('connect-form')).toBeInTheDocument();
+  });
+
+  it('shows a load error with the next step and retries', async () => {
+    list.mockRejectedValueOnce(new ApiError('keychain_locked', 'the system keychain is locked'));
+    list.mockResolvedValueOnce([conn(1, 'ready')]);
+    render(ConnectionsPanel, { clientId: 7 });
+    const alert = await screen.findByTestId('connections-error');
+    expect(alert).toHaveTextContent('the system keychain is locked');
+    expect(alert).toHaveTextContent('Unlock it');
+    await userEvent.click(within(alert).getByRole('button', { name: 'Try again' }));
+    expect(await screen.findAllByTestId('connection-card')).toHaveLength(1);
+  });
+
+  const cases: [ConnectionStatus, string, string | null][] = [
+    ['ready', 'Working', 'sync-connection'],
+    ['pending', 'Collecting the first data', 'retry'],
+    ['pending_sca', 'confirm their identity (SCA)', 'reauthorize'],
+    ['blocked', 'enter their login again', 'reauthorize'],
+    ['mfa_required', 'security questions', 'reauthorize'],
+    ['delayed', 'Waiting for provider checks', null],
+    ['retry_later', 'Temporary problem', 'retry'],
+    ['needs_advisor', 'Needs your attention', 'retry'],
+    ['removed', 'Removed at the provider', null],
+  ];
+  for (const [status, words, action] of cases) {
+    it(`a ${status} connection says so in plain words and offers ${action ?? 'no fix'}`, async () => {
+      list.mockResolvedValueOnce([conn(1, status)]);
+      render(ConnectionsPanel, { clientId: 7 });
+      const [card] = await screen.findAllByTestId('connection-card');
+      expect(within(card!).getByTestId('connection-status')).toHaveTextContent(words);
+      for (const id of ['reauthorize', 'retry', 'sync-connection']) {
+        const found = within(card!).queryByTestId(id);
+        if (id === action) expect(found).not.toBeNull();
+        else expect(found).toBeNull();
+      }
+      expect(within(card!).queryByTestId('remove') === null).toBe(status === 'removed');
+    });
+  }
+
+  it("renders the provider's message as text, never as HTML, with both timestamps", async () => {
+    list.mockResolvedValueOnce([
+      conn(1, 'pending_sca', {
+        provider_code: 'SCA_REQUIRED',
+        provider_message: '<img src=x onerror=alert(1)> confirm in your app',
+        last_success_at: null,
+        stale: true,
+      }),
+    ]);
+    render(ConnectionsPanel, { clientId: 7 });
+    const msg = await screen.findByTestId('connection-provider-message');
+    expect(msg).toHaveTextContent('SCA_REQUIRED: <img src=x onerror=alert(1)> confirm in your app');
+    expect(msg.querySelector('img')).toBeNull();
+    expect(screen.getByTestId('connection-last-success')).toHaveTextContent('never');
+    expect(screen.getByTestId('connection-last-attempt')).toHaveTextContent('2026');
+    expect(screen.getByTestId('connection-stale')).toBeInTheDocument();
+  });
+
+  it('reauthorizes: opens the link window, then shows the result that arrives as an event', async () => {
+    list.mockResolvedValueOnce([conn(1, 'pending_sca')]);
+    list.mockResolvedValueOnce([conn(1, 'ready')]);
+    vi.mocked(api.startReauthorize).mockResolvedValueOnce({
+      kind: 'opened',
+      session_id: 40,
+      window: 'link-40',
+    });
+    render(ConnectionsPanel, { clientId: 7 });
+    await userEvent.click(await screen.findByTestId('reauthorize'));
+    expect(api.startReauthorize).toHaveBeenCalledWith(1);
+    expect(screen.getByTestId('connection-notice')).toHaveTextContent('own window');
+    linkListener({
+      source: 'embedded_window',
+      error: null,
+      outcome: {
+        outcome: 'reauthorized',
+        session_id: 40,
+        client_id: 7,
+        connection_id: 1,
+        status: 'ready',
+      },
+    });
+    expect(await screen.findByText('Reauthorized and updated. Working')).toBeInTheDocument();
+    expect(await screen.findByText('Working')).toBeInTheDocument();
+  });
+
+  it('ignores results for other clients', async () => {
+    list.mockResolvedValue([]);
+    render(ConnectionsPanel, { clientId: 7 });
+    await screen.findByTestId('connections-empty');
+    linkListener({
+      source: 'deep_link',
+      error: null,
+      outcome: { outcome: 'connected', session_id: 3, client_id: 8, connection_id: 9, status: 'ready' },
+    });
+    await Promise.resolve();
+    expect(screen.queryByTestId('connection-notice')).toBeNull();
+  });
+
+  it('connects with the chosen provider and offers to map a duplicate credential', async () => {
+    const user = userEvent.setup();
+    list.mockResolvedValue([]);
+    vi.mocked(api.startConnect).mockResolvedValueOnce({ session_id: 5, window: 'link-5' });
+    vi.mocked(api.mapExistingCredential).mockResolvedValueOnce({
+      outcome: 'connected',
+      session_id: 5,
+      client_id: 7,
+      connection_id: 12,
+      status: 'ready',
+    });
+    render(ConnectionsPanel, { clientId: 7 });
+    await screen.findByTestId('connections-empty');
+    await user.selectOptions(screen.getByTestId('connect-flow'), 'flinks_connect');
+    await user.click(screen.getByTestId('connect-here'));
+    expect(api.startConnect).toHaveBeenCalledWith(7, 'flinks_connect');
+    linkListener({
+      source: 'embedded_window',
+      error: null,
+      outcome: {
+        outcome: 'duplicate',
+        session_id: 5,
+        message: 'This bank login is already connected to Advisor Desk.',
+        next_step: 'Map the existing connection to this client instead.',
+        candidates: [
+          { credential_ref: 'abc', bank: 'testbank', mapped_to_client_id: null, mapped_to_client_name: null },
+          { credential_ref: 'def', bank: 'bbva', mapped_to_client_id: 2, mapped_to_client_name: 'Luis' },
+        ],
+      },
+    });
+    const notice = await screen.findByTestId('connection-notice');
+    expect(notice).toHaveTextContent('already connected');
+    expect(notice).toHaveTextContent('Already belongs to Luis');
+    await user.click(within(notice).getByTestId('map-duplicate'));
+    expect(api.mapExistingCredential).toHaveBeenCalledWith(5, 'abc');
+    expect(await screen.findByText('Connected. Working')).toBeInTheDocument();
+  });
+
+  it("shows the provider's wording and next step when the flow ends with an error", async () => {
+    list.mockResolvedValue([]);
+    vi.mocked(api.startConnect).mockResolvedValueOnce({ session_id: 6, window: 'link-6' });
+    render(ConnectionsPanel, { clientId: 7 });
+    await screen.findByTestId('connections-empty');
+    await userEvent.click(screen.getByTestId('connect-here'));
+    linkListener({
+      source: 'embedded_window',
+      error: null,
+      outcome: {
+        outcome: 'provider_error',
+        session_id: 6,
+        code: 'INVALID_CREDENTIALS',
+        message: 'The bank rejected the user or password.',
+        next_step: 'Ask the client to check their login and try again.',
+      },
+    });
+    const notice = await screen.findByTestId('connection-notice');
+    expect(notice).toHaveTextContent('The bank rejected the user or password.');
+    expect(notice).toHaveTextContent('Ask the client to check');
+  });
+
+  it('sends a link the advisor can copy or e-mail', async () => {
+    list.mockResolvedValue([]);
+    vi.mocked(api.sendLink).mockResolvedValueOnce({
+      session_id: 9,
+      url: 'https://platform.flanks.io/link?token=t&state=s',
+      expires_at: '2026-11-22T10:00:00Z',
+      flow: 'flanks_link',
+      purpose: 'new',
+    });
+    render(ConnectionsPanel, { clientId: 7 });
+    await screen.findByTestId('connections-empty');
+    await userEvent.click(screen.getByTestId('send-link'));
+    const box = await screen.findByTestId('sent-link');
+    expect(screen.getByTestId('sent-link-url')).toHaveValue(
+      'https://platform.flanks.io/link?token=t&state=s',
+    );
+    expect(within(box).getByRole('link', { name: 'E-mail it' }).getAttribute('href')).toContain(
+      encodeURIComponent('https://platform.flanks.io/link?token=t&state=s'),
+    );
+  });
+
+  it('asks before removing, then removes', async () => {
+    const user = userEvent.setup();
+    list.mockResolvedValueOnce([conn(1, 'ready')]);
+    list.mockResolvedValueOnce([]);
+    vi.mocked(api.removeConnection).mockResolvedValueOnce({
+      connection_id: 1,
+      deleted_at_provider: true,
+    });
+    render(ConnectionsPanel, { clientId: 7 });
+    await user.click(await screen.findByTestId('remove'));
+    expect(api.removeConnection).not.toHaveBeenCalled();
+    expect(screen.getByRole('alertdialog')).toHaveTextContent('Remove the connection to TestBank?');
+    await user.click(screen.getByTestId('confirm-remove'));
+    expect(api.removeConnection).toHaveBeenCalledWith(1);
+    expect(await screen.findByTestId('connections-empty')).toBeInTheDocument();
+    expect(screen.getByTestId('connection-notice')).toHaveTextContent('The connection was removed.');
+  });
+
+  it('shows an action error with its explanation', async () => {
+    list.mockResolvedValueOnce([conn(1, 'blocked')]);
+    vi.mocked(api.startReauthorize).mockRejectedValueOnce(
+      new ApiError('keychain_locked', 'the system keychain is locked; unlock your keychain'),
+    );
+    render(ConnectionsPanel, { clientId: 7 });
+    await userEvent.click(await screen.findByTestId('reauthorize'));
+    const err = await screen.findByTestId('connection-action-error');
+    expect(err).toHaveTextContent('unlock your keychain');
+  });
+
+  it('speaks Spanish', async () => {
+    setLocale('es');
+    list.mockResolvedValueOnce([conn(1, 'pending_sca')]);
+    render(ConnectionsPanel, { clientId: 7 });
+    expect(await screen.findByTestId('reauthorize')).toHaveTextContent('Reautorizar');
+    expect(cards()).toHaveLength(1);
+  });
+});

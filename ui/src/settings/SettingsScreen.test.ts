@@ -1,0 +1,140 @@
+import { render, screen, within } from '@testing-library/svelte';
+import userEvent from '@testing-library/user-event';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { ApiError, api } from '../lib/api';
+import type { AppInfo, ProviderSettings } from '../lib/types';
+import SettingsScreen from './SettingsScreen.svelte';
+
+vi.mock(import('../lib/api'), async (original) => {
+  const o = await original();
+  return {
+    ...o,
+    api: {
+      ...o.api,
+      appInfo: vi.fn(),
+      providerSettings: vi.fn(),
+      setProviderEnvironment: vi.fn(),
+      setProviderKey: vi.fn(),
+      removeProviderKey: vi.fn(),
+      setProviderBaseUrl: vi.fn(),
+      testProviderConnection: vi.fn(),
+      loadDemoBook: vi.fn(),
+    },
+  };
+});
+
+const info = (over: Partial<AppInfo> = {}): AppInfo => ({
+  version: '0.1.0',
+  provider_environment: 'sandbox',
+  ui_locale: null,
+  sandbox_url: 'http://127.0.0.1:40123',
+  demo_book_offered: false,
+  ...over,
+});
+
+function settings(over: Partial<ProviderSettings> = {}): ProviderSettings {
+  return {
+    environment: 'sandbox',
+    keys: [
+      { provider: 'flanks', field: 'client_id', set: false },
+      { provider: 'flanks', field: 'client_secret', set: true },
+      { provider: 'flinks', field: 'customer_id', set: false },
+      { provider: 'flinks', field: 'secret_key', set: false },
+      { provider: 'flinks', field: 'api_key', set: false },
+    ],
+    flanks_base_url: null,
+    flinks_base_url: null,
+    ...over,
+  };
+}
+
+describe('SettingsScreen', () => {
+  beforeEach(() => {
+    vi.clearAllMocks();
+    vi.mocked(api.appInfo).mockResolvedValue(info());
+    vi.mocked(api.providerSettings).mockResolvedValue(settings());
+  });
+
+  it('shows the sandbox as chosen, its address, and which keys are set (never their values)', async () => {
+    render(SettingsScreen);
+    expect(screen.getByTestId('loading')).toBeInTheDocument();
+    expect(await screen.findByTestId('sandbox-url')).toHaveTextContent('http://127.0.0.1:40123');
+    expect(screen.getByTestId('env-sandbox')).toBeChecked();
+    expect(
+      within(screen.getByTestId('key-flanks-client_secret')).getByTestId('key-state'),
+    ).toHaveTextContent('Set');
+    expect(
+      within(screen.getByTestId('key-flanks-client_id')).getByTestId('key-state'),
+    ).toHaveTextContent('Not set');
+    expect(screen.getByTestId('production-warning')).toHaveTextContent('real');
+  });
+
+  it('asks before switching to production', async () => {
+    const user = userEvent.setup();
+    vi.mocked(api.setProviderEnvironment).mockResolvedValueOnce(
+      settings({ environment: 'production' }),
+    );
+    const changed = vi.fn();
+    render(SettingsScreen, { onEnvironmentChanged: changed });
+    await user.click(await screen.findByTestId('env-production'));
+    expect(api.setProviderEnvironment).not.toHaveBeenCalled();
+    expect(screen.getByRole('alertdialog')).toHaveTextContent('real Flanks and Flinks');
+    await user.click(screen.getByTestId('confirm-production'));
+    expect(api.setProviderEnvironment).toHaveBeenCalledWith('production');
+    expect(changed).toHaveBeenCalledWith('production');
+  });
+
+  it('stores a key through the adapter and clears the field', async () => {
+    const user = userEvent.setup();
+    vi.mocked(api.setProviderKey).mockResolvedValueOnce(settings());
+    vi.mocked(api.removeProviderKey).mockResolvedValueOnce(settings());
+    render(SettingsScreen);
+    const row = await screen.findByTestId('key-flanks-client_secret');
+    await user.click(within(row).getByTestId('key-edit'));
+    await user.type(within(row).getByTestId('key-input'), 'new-secret');
+    await user.click(within(row).getByRole('button', { name: 'Save' }));
+    expect(api.setProviderKey).toHaveBeenCalledWith('flanks', 'client_secret', 'new-secret');
+    expect(screen.queryByDisplayValue('new-secret')).toBeNull();
+    await user.click(within(row).getByTestId('key-remove'));
+    expect(api.removeProviderKey).toHaveBeenCalledWith('flanks', 'client_secret');
+  });
+
+  it('tests a connection and shows the classified result', async () => {
+    const user = userEvent.setup();
+    vi.mocked(api.testProviderConnection)
+      .mockResolvedValueOnce({ result: 'ok' })
+      .mockResolvedValueOnce({
+        result: 'failed',
+        kind: 'unauthorized',
+        provider_code: null,
+        provider_message: 'access_denied',
+        http_status: 403,
+      });
+    render(SettingsScreen);
+    await user.click(await screen.findByTestId('test-flanks'));
+    expect(await screen.findByTestId('probe-flanks')).toHaveTextContent('accepted the keys');
+    await user.click(screen.getByTestId('test-flinks'));
+    const r = await screen.findByTestId('probe-flinks');
+    expect(r).toHaveTextContent('(unauthorized)');
+    expect(r).toHaveTextContent('403 · access_denied');
+  });
+
+  it('explains a locked keychain', async () => {
+    vi.mocked(api.providerSettings).mockRejectedValueOnce(
+      new ApiError('keychain_locked', 'the system keychain is locked; unlock your keychain and try again'),
+    );
+    render(SettingsScreen);
+    const err = await screen.findByTestId('settings-error');
+    expect(err).toHaveTextContent('unlock your keychain');
+    expect(err).toHaveTextContent('Unlock it and try again');
+  });
+
+  it('offers the demo book on an empty sandbox book', async () => {
+    vi.mocked(api.appInfo).mockResolvedValue(info({ demo_book_offered: true }));
+    vi.mocked(api.loadDemoBook).mockResolvedValueOnce({ clients_created: 9, connection_ids: [1] });
+    render(SettingsScreen);
+    await userEvent.click(await screen.findByTestId('load-demo-book'));
+    expect(await screen.findByTestId('demo-book-loaded')).toHaveTextContent('9 demo clients');
+    expect(screen.queryByTestId('demo-book-offer')).toBeNull();
+  });
+});
