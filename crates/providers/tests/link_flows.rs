@@ -70,9 +70,11 @@ async fn flanks_legacy_link_connects_once_and_refuses_replays() {
         .await
         .unwrap();
     assert!(start.url.starts_with(&format!("{}/link?token=", d.base)));
+    let installation = d.store.link_installation_id().unwrap();
+    assert_eq!(installation.len(), 16);
     assert_eq!(
         query_param(&start.url, "external_id").as_deref(),
-        Some(format!("adc-{ana}").as_str())
+        Some(format!("adc-{installation}-{ana}").as_str())
     );
     assert_eq!(query_param(&start.url, "rollback").as_deref(), Some("true"));
     let state = query_param(&start.url, "state").unwrap();
@@ -825,6 +827,24 @@ async fn reconciliation_reattaches_a_lost_row_to_the_right_client_once() {
     // Never twice.
     let report = d.links.resume_and_reconcile().await.unwrap();
     assert!(report.recovered_connections.is_empty());
+    assert_eq!(d.store.connections(None).unwrap().len(), 1);
+
+    // A credential tagged for the same client id by another installation is not ours.
+    let (s, _, _) = d
+        .web
+        .flanks_link(
+            &format!(
+                "/link?token={}&bank=testbank&external_id=adc-ffffffffffffffff-{kim}",
+                advisor_desk_sandbox::DEFAULT_LINK_TOKEN
+            ),
+            "other-desk",
+            "SCA_SMS",
+            Some("1"),
+        )
+        .await;
+    assert_eq!(s, 302);
+    let report = d.links.resume_and_reconcile().await.unwrap();
+    assert!(report.recovered_connections.is_empty(), "{report:?}");
     assert_eq!(d.store.connections(None).unwrap().len(), 1);
 
     // A credential whose client cannot take it (archived here) is left alone.

@@ -110,7 +110,29 @@ fn finish_in(
     )
 }
 
+const INSTALLATION_SETTING: &str = "links.installation_id";
+
 impl Store {
+    /// This installation's random id for client references in provider links (created once,
+    /// kept in settings and so in backups).
+    pub fn link_installation_id(&self) -> Result<String> {
+        if let Some(id) = self.setting(INSTALLATION_SETTING)? {
+            return Ok(id);
+        }
+        let fresh = state::generate()?[..16].to_string();
+        self.write(|tx| {
+            tx.execute(
+                "INSERT OR IGNORE INTO settings (key, value) VALUES (?1, ?2)",
+                params![INSTALLATION_SETTING, fresh],
+            )?;
+            Ok(tx.query_row(
+                "SELECT value FROM settings WHERE key = ?1",
+                [INSTALLATION_SETTING],
+                |r| r.get(0),
+            )?)
+        })
+    }
+
     /// Connect v2: remembers the provider's session id of a started link session.
     pub fn set_provider_session(&self, session_id: i64, provider_session_id: &str) -> Result<()> {
         self.write(|tx| {

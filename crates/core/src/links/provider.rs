@@ -97,13 +97,17 @@ pub enum DeleteResult {
 }
 
 /// The opaque client reference put in provider links (`client_ref`, `external_id`) and read
-/// back by reconciliation. Not personal data: the local client id, namespaced.
-pub fn client_ref(client_id: i64) -> String {
-    format!("adc-{client_id}")
+/// back by reconciliation: this installation's id and the local client id. The installation
+/// part keeps two desks sharing one provider account from claiming each other's credentials.
+pub fn client_ref(installation: &str, client_id: i64) -> String {
+    format!("adc-{installation}-{client_id}")
 }
 
-pub fn parse_client_ref(s: &str) -> Option<i64> {
+/// The client id of a reference made by this installation; `None` for anything else.
+pub fn parse_client_ref(s: &str, installation: &str) -> Option<i64> {
     s.strip_prefix("adc-")?
+        .strip_prefix(installation)?
+        .strip_prefix('-')?
         .parse()
         .ok()
         .filter(|id: &i64| *id > 0)
@@ -157,9 +161,24 @@ mod tests {
 
     #[test]
     fn client_refs_round_trip_and_refuse_anything_else() {
-        assert_eq!(parse_client_ref(&client_ref(42)), Some(42));
-        for bad in ["", "adc-", "adc-0", "adc--1", "adc-x", "42", "adc-1 "] {
-            assert_eq!(parse_client_ref(bad), None, "{bad}");
+        let me = "0123456789abcdef";
+        assert_eq!(parse_client_ref(&client_ref(me, 42), me), Some(42));
+        assert_eq!(
+            parse_client_ref(&client_ref("fedcba9876543210", 42), me),
+            None
+        );
+        for bad in [
+            "",
+            "adc-",
+            "adc-0123456789abcdef-0",
+            "adc-0123456789abcdef--1",
+            "adc-0123456789abcdef-x",
+            "adc-0123456789abcdef",
+            "42",
+            "adc-42",
+            "adc-0123456789abcdef-1 ",
+        ] {
+            assert_eq!(parse_client_ref(bad, me), None, "{bad}");
         }
     }
 }

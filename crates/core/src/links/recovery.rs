@@ -157,9 +157,14 @@ impl LinkService {
     pub async fn reconcile(&self) -> LinkResult<Vec<i64>> {
         let mut attached = Vec::new();
         let now = time::now();
+        let me = self.store.link_installation_id()?;
         for (provider, api) in &self.providers {
             for c in api.credentials().await.map_err(LinkError::Provider)? {
-                let Some(client_id) = c.external_id.as_deref().and_then(parse_client_ref) else {
+                let Some(client_id) = c
+                    .external_id
+                    .as_deref()
+                    .and_then(|r| parse_client_ref(r, &me))
+                else {
                     continue;
                 };
                 if let Some(id) =
@@ -176,7 +181,7 @@ impl LinkService {
                 let client = code
                     .extra
                     .get("client_ref")
-                    .and_then(|r| parse_client_ref(r));
+                    .and_then(|r| parse_client_ref(r, &me));
                 let (false, Some(client_id)) = (known, client) else {
                     continue;
                 };

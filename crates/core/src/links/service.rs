@@ -526,7 +526,7 @@ impl LinkService {
             now,
         )?;
         let session_id = started.session.id;
-        let cref = client_ref(client_id);
+        let cref = client_ref(&self.store.link_installation_id()?, client_id);
         let target = api
             .link_url(&LinkRequest {
                 flow,
