@@ -7,11 +7,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use advisor_desk_core::clients::NewClient;
-use advisor_desk_core::links::{LinkProviderApi, LinkService};
+use advisor_desk_core::links::LinkService;
 use advisor_desk_core::secrets::{MemorySecretStore, SecretStore};
 use advisor_desk_core::sync::{CallBuffer, ProviderGateway, SyncEngine, SyncOptions};
 use advisor_desk_core::Store;
-use advisor_desk_providers::links::{FlanksLinks, FlinksLinks, LinkPages};
+use advisor_desk_providers::links::{link_providers, LinkPages};
 use advisor_desk_providers::{
     FlanksClient, FlanksConfig, FlanksGateway, FlinksClient, FlinksConfig, FlinksGateway,
     HttpPolicy,
@@ -92,10 +92,7 @@ pub fn service(base: &str, store: Arc<Store>, secrets: Arc<dyn SecretStore>) -> 
             ..Default::default()
         },
     );
-    let providers: Vec<Arc<dyn LinkProviderApi>> = vec![
-        Arc::new(FlanksLinks::new(p.flanks.clone(), pages.clone())),
-        Arc::new(FlinksLinks::new(p.flinks.clone(), pages)),
-    ];
+    let providers = link_providers(Some(p.flanks.clone()), Some(p.flinks.clone()), &pages);
     LinkService::new(store, secrets, providers, Some(engine))
 }
 
