@@ -11,6 +11,6 @@ pub use flanks::FlanksLinks;
 pub use flinks::FlinksLinks;
 pub use pages::{LinkPages, FLANKS_LINK_PAGE, FLINKS_CONNECT_PAGE};
 pub use setup::{
-    configured_clients, link_providers, FLANKS_LINK_TOKEN_SETTING, FLANKS_LINK_URL_ENV,
+    configured_clients, link_providers, Clients, FLANKS_LINK_TOKEN_SETTING, FLANKS_LINK_URL_ENV,
     FLANKS_LINK_URL_SETTING, FLINKS_CONNECT_URL_ENV, FLINKS_CONNECT_URL_SETTING,
 };

@@ -78,13 +78,18 @@ pub fn link_providers(
     out
 }
 
-/// The configured providers' clients, built from the keychain and settings; `None` for a
-/// provider whose keys are missing.
+/// The clients of the configured providers; `None` for a provider whose keys are missing.
+pub struct Clients {
+    pub flanks: Option<Arc<FlanksClient>>,
+    pub flinks: Option<Arc<FlinksClient>>,
+}
+
+/// The configured providers' clients, built from the keychain and settings.
 pub fn configured_clients(
     store: &Store,
     secrets: &dyn SecretStore,
     log: Arc<dyn CallLog>,
-) -> Result<(Option<Arc<FlanksClient>>, Option<Arc<FlinksClient>>), CoreError> {
+) -> Result<Clients, CoreError> {
     let flanks = match FlanksConfig::from_secrets(secrets) {
         Ok(mut c) => {
             if let Some(url) = configured(store, FLANKS_BASE_URL_ENV, FLANKS_BASE_URL_SETTING)? {
@@ -109,7 +114,7 @@ pub fn configured_clients(
         Err(CoreError::InvalidInput(_)) => None,
         Err(e) => return Err(e),
     };
-    Ok((flanks, flinks))
+    Ok(Clients { flanks, flinks })
 }
 
 #[cfg(test)]
