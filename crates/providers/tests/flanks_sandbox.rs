@@ -389,3 +389,43 @@ async fn force_and_delete_credentials() {
     let err = w.flanks.credential_status(&token).await.unwrap_err();
     assert_eq!(err.kind, FailureKind::Removed, "{err}");
 }
+
+#[tokio::test]
+async fn an_errored_product_is_left_out_and_a_long_rate_limit_sets_the_next_try() {
+    let w = world().await;
+    // TestBank: created, but the accounts product errored at the bank.
+    let pairs = link_login(&w.sandbox.base_url(), "DATA_ERROR_PRODUCT_ACCOUNT", "c=1").await;
+    let code = Secret::new(pairs.iter().find(|(k, _)| k == "code").unwrap().1.clone());
+    let ExchangeOutcome::Exchanged {
+        credentials_token, ..
+    } = w.flanks.exchange_code(&code).await.unwrap()
+    else {
+        panic!("not delayed")
+    };
+    let id = w.connect(Provider::Flanks, credentials_token.expose());
+    let engine = w.engine(fast_sync());
+    let o = engine.sync_one(id, &|_| {}).await;
+    // The other products still sync; the errored one is simply not part of this snapshot.
+    assert_eq!(o.status, ConnectionStatus::Ready, "{o:?}");
+    assert_eq!(
+        w.count(&format!(
+            "SELECT count(*) FROM transactions WHERE connection_id = {id}"
+        )),
+        0
+    );
+
+    // A rate limit longer than we wait: retry later, at the time the provider gave.
+    let mut r = FaultRule::new(STATUS, FaultKind::RateLimit);
+    r.retry_after_s = Some(900);
+    w.control.add_fault(&r).await.unwrap();
+    let o = engine.sync_one(id, &|_| {}).await;
+    assert_eq!(o.status, ConnectionStatus::RetryLater);
+    let c = w.store.connection(id).unwrap();
+    assert_eq!(c.action_by, Actor::Nobody);
+    let wait = c.next_retry_at.unwrap() - chrono::Utc::now();
+    assert!(
+        wait > chrono::Duration::seconds(880) && wait <= chrono::Duration::seconds(900),
+        "{wait}"
+    );
+    assert_eq!(c.provider_code.as_deref(), Some("rate_limited"));
+}
