@@ -1,40 +1,63 @@
 import { render, screen } from '@testing-library/svelte';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import App from './App.svelte';
-import { ApiError, api } from './lib/api';
+import { ApiError, api, type Api } from './lib/api';
 import { getLocale, setLocale } from './lib/i18n/i18n.svelte';
 
 vi.mock(import('./lib/api'), async (original) => ({
   ...(await original()),
-  api: { appInfo: vi.fn(), listClients: vi.fn(), addClient: vi.fn(), setUiLocale: vi.fn() },
+  api: {
+    appInfo: vi.fn(),
+    listClients: vi.fn(),
+    addClient: vi.fn(),
+    setUiLocale: vi.fn(),
+    bookSummary: vi.fn(),
+    healthQueue: vi.fn(),
+  } as unknown as Api,
 }));
 
 describe('App', () => {
+  beforeEach(() => {
+    location.hash = '';
+    vi.mocked(api.bookSummary).mockResolvedValue({ generated_at: '2026-03-20T12:00:00Z', clients: [] });
+  });
   afterEach(() => setLocale('en'));
 
-  it('opens on the Clients screen in the language saved in the database', async () => {
+  it('opens on the book in the language saved in the database', async () => {
     vi.mocked(api.appInfo).mockResolvedValueOnce({
       version: '0.1.0',
       provider_environment: 'sandbox',
       ui_locale: 'fr',
     });
-    vi.mocked(api.listClients).mockResolvedValueOnce([]);
     render(App);
-    expect(await screen.findByTestId('client-list-empty')).toHaveTextContent(
-      'Aucun client pour l’instant',
-    );
+    expect(await screen.findByTestId('book-empty')).toHaveTextContent('Votre portefeuille est vide');
     expect(getLocale()).toBe('fr');
     expect(screen.getByTestId('sandbox-badge')).toBeInTheDocument();
+    expect(screen.getByTestId('nav-book')).toHaveAttribute('aria-current', 'page');
     // Applying the saved choice does not write it back.
     expect(api.setUiLocale).not.toHaveBeenCalled();
   });
 
-  it('still shows the screen when the app info cannot be read', async () => {
-    vi.mocked(api.appInfo).mockRejectedValueOnce(new ApiError('database', 'locked'));
+  it('routes by the address: the clients screen, the health queue', async () => {
+    vi.mocked(api.appInfo).mockRejectedValue(new ApiError('database', 'locked'));
     vi.mocked(api.listClients).mockRejectedValueOnce(new ApiError('database', 'locked'));
-    render(App);
+    location.hash = '#/clients';
+    const { unmount } = render(App);
     expect(await screen.findByTestId('client-list-error')).toHaveTextContent('locked');
     expect(screen.queryByTestId('sandbox-badge')).toBeNull();
     expect(getLocale()).toBe('en');
+    unmount();
+
+    vi.mocked(api.healthQueue).mockResolvedValueOnce({
+      generated_at: '2026-03-20T12:00:00Z',
+      outages: [],
+      client: [],
+      wait: [],
+      advisor: [],
+    });
+    location.hash = '#/health';
+    render(App);
+    expect(await screen.findByTestId('queue-empty')).toBeInTheDocument();
+    expect(screen.getByTestId('nav-health')).toHaveAttribute('aria-current', 'page');
   });
 });

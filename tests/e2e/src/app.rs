@@ -103,6 +103,12 @@ impl AppHome {
         self.data_dir().join("advisor-desk.sqlite3")
     }
 
+    /// `XDG_DATA_HOME` / `XDG_CONFIG_HOME` / … of the app: where `register_all()` writes the
+    /// `advisordesk://` handler, so `gio open` run with this environment finds this app.
+    pub fn xdg_env(&self) -> Vec<(&'static str, PathBuf)> {
+        self.env()
+    }
+
     fn env(&self) -> Vec<(&'static str, PathBuf)> {
         let p = self.root.path();
         vec![
@@ -121,8 +127,43 @@ pub struct RunningApp {
 }
 
 impl RunningApp {
-    /// Starts the app on `home` (see [`AppHome`]) and waits for its first screen.
+    /// Starts the app on `home` (see [`AppHome`]), opens the Clients screen and waits for it.
     pub fn start(home: &AppHome, log_name: &str) -> RunningApp {
+        let app = app_binary();
+        let log = artifacts_dir().join(format!("{log_name}.driver.log"));
+        let driver =
+            DriverProcess::tauri_driver(&tauri_driver(), &native_driver(), home.env(), Some(&log))
+                .unwrap_or_else(|e| panic!("tauri-driver did not start: {e}"));
+        let session = Session::new(
+            driver.url(),
+            json!({ "tauri:options": { "application": app } }),
+        )
+        .unwrap_or_else(|e| panic!("the app did not start under the driver: {e}"));
+        let running = RunningApp {
+            session,
+            _driver: driver,
+        };
+        // The app opens on the book; these journeys start on the Clients screen.
+        running
+            .session
+            .wait_for_css("[data-testid=product-name]", STARTUP)
+            .and_then(|_| {
+                running
+                    .session
+                    .execute("location.hash = '#/clients'", vec![])
+            })
+            .and_then(|_| {
+                running
+                    .session
+                    .wait_for_css("[data-testid=add-client-form]", STARTUP)
+            })
+            .unwrap_or_else(|e| running.fail(log_name, &format!("first screen: {e}")));
+        running
+    }
+
+    /// Like [`start`](Self::start), but waits for `first_css` (screens other than the client
+    /// list, e.g. `[data-testid=sandbox-badge]`).
+    pub fn start_until(home: &AppHome, log_name: &str, first_css: &str) -> RunningApp {
         let app = app_binary();
         let log = artifacts_dir().join(format!("{log_name}.driver.log"));
         let driver =
@@ -139,9 +180,14 @@ impl RunningApp {
         };
         running
             .session
-            .wait_for_css("[data-testid=add-client-form]", STARTUP)
+            .wait_for_css(first_css, STARTUP)
             .unwrap_or_else(|e| running.fail(log_name, &format!("first screen: {e}")));
         running
+    }
+
+    /// `http://127.0.0.1:PORT` of the driver (for W3C calls the testkit client lacks).
+    pub fn driver_url(&self) -> &str {
+        self._driver.url()
     }
 
     /// Saves a screenshot next to the driver log, then panics with `what`.

@@ -1,3 +1,4 @@
+import type { Api } from '../lib/api';
 import { render, screen, within } from '@testing-library/svelte';
 import userEvent from '@testing-library/user-event';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -8,7 +9,7 @@ import ClientsScreen from './ClientsScreen.svelte';
 
 vi.mock(import('../lib/api'), async (original) => ({
   ...(await original()),
-  api: { appInfo: vi.fn(), listClients: vi.fn(), addClient: vi.fn(), setUiLocale: vi.fn() },
+  api: { appInfo: vi.fn(), listClients: vi.fn(), addClient: vi.fn(), setUiLocale: vi.fn() } as unknown as Api,
 }));
 
 const listClients = vi.mocked(api.listClients);

@@ -25,6 +25,15 @@ import type {
   SyncScope,
   SyncSummary,
 } from './types';
+import type {
+  BookSummary,
+  ClientOverview,
+  ExportKind,
+  ExportResult,
+  HealthQueue,
+  TransactionPage,
+  TransactionQuery,
+} from './types';
 
 /** An error from a command, as the core sent it: a stable code and a sentence. */
 export class ApiError extends Error {
@@ -64,7 +73,17 @@ export const api = {
   addClient: (client: NewClient): Promise<Client> => call<Client>('add_client', { client }),
   setUiLocale: (locale: 'en' | 'es' | 'fr'): Promise<void> =>
     call<void>('set_ui_locale', { locale }),
-
+  // The advisor's workspace.
+  bookSummary: (): Promise<BookSummary> => call<BookSummary>('book_summary'),
+  clientOverview: (clientId: number): Promise<ClientOverview> =>
+    call<ClientOverview>('client_overview', { clientId }),
+  clientTransactions: (clientId: number, query: TransactionQuery): Promise<TransactionPage> =>
+    call<TransactionPage>('client_transactions', { clientId, query }),
+  healthQueue: (): Promise<HealthQueue> => call<HealthQueue>('health_queue'),
+  suggestExportPath: (kind: ExportKind, clientId: number | null): Promise<string> =>
+    call<string>('suggest_export_path', { kind, clientId }),
+  exportCsv: (kind: ExportKind, clientId: number | null, path: string): Promise<ExportResult> =>
+    call<ExportResult>('export_csv', { kind, clientId, path }),
   // Connections and link flows. The core builds every provider URL.
   listConnections: (clientId: number): Promise<Connection[]> =>
     call<Connection[]>('list_connections', { clientId }),

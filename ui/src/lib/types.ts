@@ -47,6 +47,169 @@ export type ErrorCode =
   | 'keychain'
   | 'ipc';
 
+// ---- The advisor's workspace (core `reads::{book, client, health, export}`) ----
+
+/** Worst to best: failing > needs_client > waiting > good > none (no connection). */
+export type Health = 'none' | 'good' | 'waiting' | 'needs_client' | 'failing';
+
+/** One currency's totals in minor units; different currencies are never summed. */
+export interface CurrencyTotal {
+  currency: string;
+  assets_minor: number;
+  liabilities_minor: number;
+  net_minor: number;
+}
+
+export interface BookRow {
+  client_id: number;
+  name: string;
+  kind: ClientKind;
+  totals: CurrencyTotal[];
+  connection_count: number;
+  health: Health;
+  needs_client: number;
+  waiting: number;
+  failing: number;
+  data_as_of: string | null;
+  data_age_days: number | null;
+  stale: boolean;
+}
+
+export interface BookSummary {
+  generated_at: string;
+  clients: BookRow[];
+}
+
+/** Core `ConnectionView` (declared once, below, as `Connection`). */
+export type ConnectionView = Connection;
+
+export interface Slice {
+  currency: string;
+  key: string;
+  value_minor: number;
+}
+
+export interface HistoryPoint {
+  currency: string;
+  date: string;
+  net_minor: number;
+}
+
+export interface AccountView {
+  id: number;
+  connection_id: number;
+  institution: string;
+  kind: string;
+  name: string;
+  number_masked: string | null;
+  currency: string;
+  balance_minor: number;
+  as_of: string | null;
+  owners: string[];
+  copies: number;
+  stale: boolean;
+}
+
+export interface HoldingView {
+  id: number;
+  account_id: number | null;
+  name: string;
+  isin: string | null;
+  asset_class: string;
+  units: string | null;
+  value_minor: number;
+  currency: string;
+  weight_bp: number;
+  as_of: string | null;
+  stale: boolean;
+}
+
+export interface ClientOverview {
+  client: Client;
+  generated_at: string;
+  health: Health;
+  net_worth: CurrencyTotal[];
+  history_method: string;
+  history: HistoryPoint[];
+  by_class: Slice[];
+  by_currency: Slice[];
+  by_institution: Slice[];
+  accounts: AccountView[];
+  holdings: HoldingView[];
+  connections: ConnectionView[];
+  data_as_of: string | null;
+  stale: boolean;
+  transaction_count: number;
+}
+
+export interface TransactionQuery {
+  search?: string | null;
+  from?: string | null;
+  to?: string | null;
+  account_ids?: number[];
+  offset: number;
+  limit: number;
+}
+
+export interface TransactionLine {
+  id: number;
+  account_id: number;
+  account_name: string;
+  booking_date: string;
+  amount_minor: number;
+  currency: string;
+  balance_minor: number | null;
+  description: string;
+  category: string | null;
+  counterparty: string | null;
+  presence: string;
+}
+
+export interface TransactionPage {
+  total: number;
+  offset: number;
+  rows: TransactionLine[];
+}
+
+export type QueueGroup = 'client' | 'wait' | 'advisor';
+
+export interface QueueItem {
+  connection: ConnectionView;
+  client_name: string;
+  institution: string;
+  health: Health;
+  group: QueueGroup;
+  value_at_risk: CurrencyTotal[];
+  days_stale: number | null;
+  score: number;
+}
+
+export interface Outage {
+  institution: string;
+  institution_id: string | null;
+  client_count: number;
+  connection_count: number;
+  since: string | null;
+  value_at_risk: CurrencyTotal[];
+  items: QueueItem[];
+}
+
+export interface HealthQueue {
+  generated_at: string;
+  outages: Outage[];
+  client: QueueItem[];
+  wait: QueueItem[];
+  advisor: QueueItem[];
+}
+
+export type ExportKind = 'holdings' | 'transactions' | 'book';
+
+export interface ExportResult {
+  path: string;
+  rows: number;
+  bytes: number;
+}
+
 // ----- Connections, link flows, sync, settings (advisor-desk-core links / sync / settings) -----
 
 export type Provider = 'flanks' | 'flinks';

@@ -1,3 +1,4 @@
+import type { Api } from '../api';
 import { render, screen } from '@testing-library/svelte';
 import userEvent from '@testing-library/user-event';
 import { createRawSnippet } from 'svelte';
@@ -13,7 +14,7 @@ vi.mock(import('../api'), async (original) => ({
     listClients: vi.fn(),
     addClient: vi.fn(),
     setUiLocale: vi.fn(() => Promise.resolve()),
-  },
+  } as unknown as Api,
 }));
 
 const children = createRawSnippet(() => ({ render: () => '<p>screen</p>' }));
@@ -44,7 +45,11 @@ describe('App shell', () => {
 
   it('switches the language from the sidebar and remembers it', async () => {
     render(AppShell, {
-      props: { info: { version: '0.1.0', provider_environment: 'sandbox', ui_locale: null }, children },
+      props: {
+        info: { version: '0.1.0', provider_environment: 'sandbox', ui_locale: null },
+        section: 'clients',
+        children,
+      },
     });
     await userEvent.selectOptions(screen.getByLabelText('Language'), 'fr');
     expect(screen.getByRole('link', { name: 'Clients' })).toBeInTheDocument();
@@ -54,6 +59,14 @@ describe('App shell', () => {
     await userEvent.selectOptions(screen.getByLabelText('Langue'), 'es');
     expect(screen.getByRole('link', { name: 'Clientes' })).toHaveAttribute('aria-current', 'page');
     expect(api.setUiLocale).toHaveBeenLastCalledWith('es');
+    expect(screen.getByRole('link', { name: 'Cartera' })).not.toHaveAttribute('aria-current');
+  });
+
+  it('marks the current section and links every workspace screen', () => {
+    render(AppShell, { props: { info: null, section: 'health', children } });
+    expect(screen.getByTestId('nav-health')).toHaveAttribute('aria-current', 'page');
+    expect(screen.getByTestId('nav-book')).toHaveAttribute('href', '#/');
+    expect(screen.getByTestId('nav-clients')).toHaveAttribute('href', '#/clients');
   });
 
   it('keeps the new language when saving it fails', async () => {
