@@ -47,9 +47,13 @@ fn mixed_faults(total_rate: f64) -> Vec<FaultRule> {
         .collect()
 }
 
-/// (connection token) → sorted (provider_id, date, amount, presence) of its transactions,
-/// plus its account and holding counts.
-fn contents(w: &World) -> BTreeMap<String, (Vec<(String, String, i64, String)>, i64, i64)> {
+/// A transaction as compared: (provider_id, date, amount, presence).
+type Row = (String, String, i64, String);
+/// A connection's stored data: its transactions, sorted, and its account and holding counts.
+type Contents = (Vec<Row>, i64, i64);
+
+/// Connection token → what is stored for it.
+fn contents(w: &World) -> BTreeMap<String, Contents> {
     let conns = w.store.connections(None).unwrap();
     let mut out = BTreeMap::new();
     for c in conns {
