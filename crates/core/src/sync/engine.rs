@@ -136,6 +136,17 @@ impl SyncEngine {
             .collect())
     }
 
+    /// What a scheduled refresh runs: every due connection (see
+    /// [`due_connections`](Self::due_connections)), with the same engine as a manual sync.
+    pub async fn sync_due(
+        &self,
+        progress: ProgressSink,
+        cancel: CancelToken,
+    ) -> Result<SyncSummary> {
+        let ids = self.due_connections(time::now())?;
+        Ok(self.sync_many(ids, progress, cancel).await)
+    }
+
     /// Syncs the given connections, at most `concurrency` at a time.
     pub async fn sync_many(
         &self,

@@ -645,3 +645,30 @@ async fn a_missing_keychain_entry_is_the_advisors_to_fix_and_says_so() {
         "the keychain reference stays out of IPC"
     );
 }
+
+#[tokio::test]
+async fn a_scheduled_refresh_skips_connections_waiting_for_their_retry_time() {
+    let w = world(FakeGateway::default());
+    let ok = w.connect("tok-d1");
+    let limited = w.connect("tok-d2");
+    w.set_data("tok-d1", Ok(sample_snapshot()));
+    w.set_data(
+        "tok-d2",
+        Err(ProviderFailure::new(FailureKind::RateLimited)
+            .with_retry_at(Some(time::now() + chrono::Duration::hours(1)))),
+    );
+    let engine = w.engine(fast());
+    let first = engine
+        .sync_due(Arc::new(|_| {}), CancelToken::new())
+        .await
+        .unwrap();
+    assert_eq!((first.total, first.synced, first.failed), (2, 1, 1));
+    // The rate-limited one waits for its time; the healthy one is synced again.
+    let second = engine
+        .sync_due(Arc::new(|_| {}), CancelToken::new())
+        .await
+        .unwrap();
+    let ids: Vec<i64> = second.outcomes.iter().map(|o| o.connection_id).collect();
+    assert_eq!(ids, vec![ok]);
+    assert_ne!(ok, limited);
+}
