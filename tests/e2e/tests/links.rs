@@ -1,0 +1,425 @@
+//! Connecting and reauthorizing through the real app on its embedded sandbox: the provider's
+//! page in the app's link window (driven by WebDriver), Pending SCA forced through the
+//! sandbox's control plane, and callbacks delivered by the OS (`gio open advisordesk://…`).
+//!
+//! Commands are called from the main window the way the UI's adapter calls them
+//! (`__TAURI_INTERNALS__.invoke`), so these tests do not depend on where the workspace puts
+//! the connections panel; the provider pages are driven as a person would.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use advisor_desk_e2e::{artifacts_dir, AppHome, RunningApp, ACTION, STARTUP};
+use advisor_desk_testkit::webdriver::Session;
+use serde_json::{json, Value};
+
+const INVOKE: &str = "const [cmd, args, done] = arguments;
+    window.__TAURI_INTERNALS__.invoke(cmd, args).then(
+        (ok) => done({ ok }),
+        (err) => done({ err }),
+    );";
+
+/// The bank exchange, the first sync and the sandbox's 5 s pending delay fit in this.
+const LINKED: Duration = Duration::from_secs(90);
+
+fn invoke(s: &Session, cmd: &str, args: Value) -> Value {
+    let r = s
+        .execute_async(INVOKE, vec![json!(cmd), args.clone()])
+        .unwrap_or_else(|e| panic!("{cmd}: {e}"));
+    match r.get("ok") {
+        Some(v) => v.clone(),
+        None => panic!("{cmd}({args}) failed: {r}"),
+    }
+}
+
+/// W3C calls the testkit client does not have: window handles.
+struct Windows<'a> {
+    driver: &'a str,
+    session: &'a str,
+}
+
+impl Windows<'_> {
+    fn url(&self, rel: &str) -> String {
+        format!("{}/session/{}{rel}", self.driver, self.session)
+    }
+
+    fn handles(&self) -> Vec<String> {
+        let v: Value = ureq::get(&self.url("/window/handles"))
+            .call()
+            .expect("window handles")
+            .body_mut()
+            .read_json()
+            .expect("handles json");
+        v["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h.as_str().unwrap().to_string())
+            .collect()
+    }
+
+    fn current(&self) -> String {
+        let v: Value = ureq::get(&self.url("/window"))
+            .call()
+            .expect("current window")
+            .body_mut()
+            .read_json()
+            .unwrap();
+        v["value"].as_str().unwrap().to_string()
+    }
+
+    fn switch(&self, handle: &str) {
+        ureq::post(&self.url("/window"))
+            .send_json(json!({ "handle": handle }))
+            .expect("switch window");
+    }
+
+    /// Waits for a window other than `main` and switches to it.
+    fn switch_to_new(&self, main: &str) -> String {
+        let deadline = Instant::now() + ACTION;
+        loop {
+            if let Some(h) = self.handles().into_iter().find(|h| h != main) {
+                self.switch(&h);
+                return h;
+            }
+            assert!(Instant::now() < deadline, "no link window appeared");
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    /// Waits until only `main` is left (the app closed the link window itself).
+    fn wait_closed(&self, main: &str) {
+        let deadline = Instant::now() + ACTION;
+        while self.handles().iter().any(|h| h != main) {
+            assert!(Instant::now() < deadline, "the link window stayed open");
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        self.switch(main);
+    }
+}
+
+fn sandbox_url(home: &AppHome) -> String {
+    let file = home.data_dir().join("sandbox-url.txt");
+    let deadline = Instant::now() + STARTUP;
+    loop {
+        if let Ok(url) = std::fs::read_to_string(&file) {
+            if url.starts_with("http://127.0.0.1:") {
+                return url.trim().to_string();
+            }
+        }
+        assert!(Instant::now() < deadline, "the app wrote no sandbox URL");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+fn sandbox_book(base: &str) -> Vec<Value> {
+    let v: Value = ureq::get(&format!("{base}/_sandbox/book"))
+        .call()
+        .expect("sandbox book")
+        .body_mut()
+        .read_json()
+        .unwrap();
+    v.as_array().unwrap().clone()
+}
+
+fn fill(s: &Session, css: &str, text: &str) {
+    let el = s.wait_for_css(css, ACTION).expect(css);
+    s.send_keys(&el, text).expect("type");
+}
+
+fn click(s: &Session, css: &str) {
+    let el = s.wait_for_css(css, ACTION).expect(css);
+    s.click(&el).expect("click");
+}
+
+fn add_client(s: &Session, name: &str) -> i64 {
+    invoke(s, "add_client", json!({ "client": { "name": name } }))["id"]
+        .as_i64()
+        .unwrap()
+}
+
+fn connections(s: &Session, client: i64) -> Vec<Value> {
+    invoke(s, "list_connections", json!({ "clientId": client }))
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+/// Waits until the client has one connection in `status`.
+fn wait_status(s: &Session, client: i64, status: &str) -> Value {
+    let deadline = Instant::now() + LINKED;
+    loop {
+        let list = connections(s, client);
+        if let Some(c) = list.iter().find(|c| c["status"] == status) {
+            return c.clone();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no {status} connection for client {client}: {list:?}"
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
+
+fn audit(home: &AppHome) -> Vec<(String, String, String)> {
+    let db = rusqlite::Connection::open_with_flags(
+        home.database(),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .unwrap();
+    let mut stmt = db
+        .prepare("SELECT actor, action, detail FROM audit_log ORDER BY id")
+        .unwrap();
+    let rows = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .collect::<Result<Vec<_>, _>>()
+        .unwrap();
+    rows
+}
+
+fn shot(s: &Session, name: &str) {
+    let _ = s.screenshot(&artifacts_dir().join(format!("{name}.png")));
+}
+
+#[test]
+#[ignore = "needs the built app; run by ./dev test"]
+fn connect_in_the_link_window_then_reauthorize_only_the_sca() {
+    let home = AppHome::new();
+    let app = RunningApp::start_until(&home, "links-window", "[data-testid=sandbox-badge]");
+    let s = &app.session;
+    let base = sandbox_url(&home);
+    let w = Windows {
+        driver: app.driver_url(),
+        session: s.id(),
+    };
+    let main = w.current();
+    let client = add_client(s, "Lucía Window");
+
+    // Connect account → Flanks legacy Link in the app's own window.
+    let opened = invoke(
+        s,
+        "start_connect",
+        json!({ "clientId": client, "flow": "flanks_link" }),
+    );
+    assert_eq!(opened["window"], format!("link-{}", opened["session_id"]));
+    w.switch_to_new(&main);
+    // The provider's page has no way into the app: the window is in no capability, so even
+    // the most harmless command is refused (and nothing is listed).
+    let from_link_window = s
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             const t = window.__TAURI_INTERNALS__;
+             if (!t) { done({ none: true }); return; }
+             setTimeout(() => done({ no_answer: true }), 3000);
+             t.invoke('list_clients', {}).then((ok) => done({ ok }), (err) => done({ err: String(err) }));",
+            vec![],
+        )
+        .unwrap();
+    click(s, "#bank-testbank");
+    shot(s, "links-window-login");
+    fill(s, "#username", "e2e.window.user");
+    fill(s, "#password", "SCA_SMS");
+    click(s, "#submit");
+    fill(s, "#sca-answer", "482913");
+    click(s, "#sca-submit");
+    // The redirect to advisordesk://link/callback is caught: the app closes the window.
+    w.wait_closed(&main);
+    let c = wait_status(s, client, "ready");
+    assert_eq!(c["institution_name"], "testbank", "{c}");
+    assert!(
+        c["last_success_at"].is_string(),
+        "the data was fetched: {c}"
+    );
+    let conn_id = c["id"].as_i64().unwrap();
+
+    // Pending SCA, forced at the provider; the next sync sees it.
+    let token = sandbox_book(&base)
+        .into_iter()
+        .find(|e| e["username"] == "e2e.window.user")
+        .expect("the new credential in the sandbox")["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    ureq::post(&format!("{base}/_sandbox/credentials/force"))
+        .send_json(json!({ "credentials_token": token, "state": "pending_sca" }))
+        .expect("force pending SCA");
+    invoke(
+        s,
+        "sync_now",
+        json!({ "scope": { "kind": "connection", "id": conn_id } }),
+    );
+    wait_status(s, client, "pending_sca");
+
+    // Reauthorize: the window asks only the SCA (no user/password), same connection.
+    let r = invoke(s, "start_reauthorize", json!({ "connectionId": conn_id }));
+    assert_eq!(r["kind"], "opened", "{r}");
+    w.switch_to_new(&main);
+    s.wait_for_css("#sca-answer", ACTION)
+        .unwrap_or_else(|e| app.fail("links-window", &format!("SCA page: {e}")));
+    assert!(
+        s.find_all("#username").unwrap().is_empty(),
+        "a reauthorization for Pending SCA must not ask for the login again"
+    );
+    shot(s, "links-window-sca");
+    fill(s, "#sca-answer", "123456");
+    click(s, "#sca-submit");
+    w.wait_closed(&main);
+    let c = wait_status(s, client, "ready");
+    assert_eq!(c["id"].as_i64(), Some(conn_id), "the same connection: {c}");
+    assert_eq!(connections(s, client).len(), 1);
+    eprintln!("a command called from the link window: {from_link_window}");
+    assert!(
+        from_link_window.get("ok").is_none(),
+        "the link window could call a command: {from_link_window}"
+    );
+
+    let actions: Vec<_> = audit(&home).into_iter().map(|(_, a, _)| a).collect();
+    assert!(
+        actions
+            .iter()
+            .filter(|a| *a == "link.callback.accepted")
+            .count()
+            == 2,
+        "{actions:?}"
+    );
+    app.quit();
+}
+
+/// `gio open URL` as a browser or mail client would, with the app home's XDG folders (where
+/// the app registered its handler) and its data folder (one instance per data folder).
+fn gio_open(home: &AppHome, url: &str) {
+    let mut cmd = Command::new("gio");
+    cmd.arg("open").arg(url);
+    for (k, v) in home.xdg_env() {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("run gio");
+    assert!(
+        out.status.success(),
+        "gio open failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn query_param(url: &str, name: &str) -> Option<String> {
+    let q = url.split_once('?')?.1;
+    q.split('&').find_map(|p| {
+        let (k, v) = p.split_once('=')?;
+        (k == name).then(|| percent_decode(v))
+    })
+}
+
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() {
+            if let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
+                out.push(v);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(if b[i] == b'+' { b' ' } else { b[i] });
+        i += 1;
+    }
+    String::from_utf8(out).unwrap()
+}
+
+#[test]
+#[ignore = "needs the built app; run by ./dev test"]
+fn os_deep_links_reach_the_handler_forged_refused_valid_accepted() {
+    let home = AppHome::new();
+    let app = RunningApp::start_until(&home, "links-deep", "[data-testid=sandbox-badge]");
+    let s = &app.session;
+    let base = sandbox_url(&home);
+    // register_all() wrote the handler into the app's own XDG data folder.
+    let xdg_data = home
+        .xdg_env()
+        .into_iter()
+        .find(|(k, _)| *k == "XDG_DATA_HOME")
+        .unwrap()
+        .1;
+    let handler = Path::new(&xdg_data).join("applications/advisor-desk-handler.desktop");
+    let entry =
+        std::fs::read_to_string(&handler).unwrap_or_else(|e| panic!("{}: {e}", handler.display()));
+    assert!(entry.contains("%u") && entry.contains("x-scheme-handler/advisordesk"));
+
+    let client = add_client(s, "Olivia Deep");
+    // "Send link": the client is elsewhere; the core built the provider URL with the state.
+    let link = invoke(
+        s,
+        "send_link",
+        json!({ "clientId": client, "flow": "flinks_connect" }),
+    );
+    let url = link["url"].as_str().unwrap();
+    assert!(url.starts_with(&base), "{url}");
+    let redirect = query_param(url, "redirectUrl").expect("redirectUrl in the Flinks link");
+    assert!(
+        redirect.starts_with("advisordesk://link/callback?state="),
+        "{redirect}"
+    );
+
+    // A forged link (a state no session has) is refused and audited, nothing connected.
+    gio_open(
+        &home,
+        &format!(
+            "advisordesk://link/callback?state={}&loginId=1c25f529-a551-4755-84a1-5a4db0d62fb4&institution=FlinksCapital",
+            "ab".repeat(32)
+        ),
+    );
+    let deadline = Instant::now() + ACTION;
+    loop {
+        let refused = audit(&home).into_iter().any(|(actor, a, d)| {
+            actor == "deep_link" && a == "link.callback.refused" && d.contains("unknown_state")
+        });
+        if refused {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no refusal audited: {:?}",
+            audit(&home)
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert!(connections(s, client).is_empty());
+
+    // The genuine result for the open session, as the provider's redirect would deliver it.
+    let login = sandbox_book(&base)
+        .into_iter()
+        .find(|e| e["provider"] == "flinks")
+        .expect("a seeded Flinks login")["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    gio_open(
+        &home,
+        &format!("{redirect}&loginId={login}&institution=FlinksCapital"),
+    );
+    let c = wait_status(s, client, "ready");
+    assert_eq!(c["provider"], "flinks", "{c}");
+    let audit = audit(&home);
+    assert!(
+        audit
+            .iter()
+            .any(|(actor, a, _)| actor == "deep_link" && a == "link.callback.accepted"),
+        "{audit:?}"
+    );
+    // The one-use values never reach the audit log.
+    assert!(audit.iter().all(|(_, _, d)| !d.contains(&login)));
+    // Still one app: the second process handed the URL over and exited.
+    assert!(w_handles_single(&app));
+    app.quit();
+}
+
+fn w_handles_single(app: &RunningApp) -> bool {
+    let w = Windows {
+        driver: app.driver_url(),
+        session: app.session.id(),
+    };
+    w.handles().len() == 1
+}
