@@ -1,0 +1,167 @@
+import { render, screen, within } from '@testing-library/svelte';
+import userEvent from '@testing-library/user-event';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ApiError, api, type Api } from '../lib/api';
+import { setLocale } from '../lib/i18n/i18n.svelte';
+import type { BookSummary } from '../lib/types';
+import { NOW, bookRow, eur } from '../client/fixtures';
+import BookScreen from './BookScreen.svelte';
+
+vi.mock(import('../lib/api'), async (original) => ({
+  ...(await original()),
+  api: { bookSummary: vi.fn(), suggestExportPath: vi.fn(), exportCsv: vi.fn() } as unknown as Api,
+}));
+
+const bookSummary = vi.mocked(api.bookSummary);
+
+const book: BookSummary = {
+  generated_at: NOW,
+  clients: [
+    bookRow({ client_id: 1, name: 'Ana Ruiz', totals: [eur(300_000, 'CAD'), eur(1_400_000)], connection_count: 2, health: 'needs_client', needs_client: 1, stale: true, data_age_days: 3, data_as_of: '2026-03-17T10:00:00.000Z' }),
+    bookRow({ client_id: 2, name: 'Álvaro Núñez', totals: [eur(5_000_000)], health: 'good' }),
+    bookRow({ client_id: 3, name: 'Zoe Martin', totals: [eur(-20_000)], health: 'failing', data_age_days: 10 }),
+    bookRow({ client_id: 4, name: 'Nuevo', totals: [], connection_count: 0, health: 'none', data_as_of: null, data_age_days: null }),
+  ],
+};
+
+function names() {
+  return screen.queryAllByTestId('book-name').map((n) => n.textContent);
+}
+
+describe('Book screen', () => {
+  beforeEach(() => {
+    bookSummary.mockReset();
+    location.hash = '';
+  });
+  afterEach(() => setLocale('en'));
+
+  it('shows a skeleton, then every client with per-currency totals, health and data age', async () => {
+    let resolve: (b: BookSummary) => void = () => {};
+    bookSummary.mockReturnValueOnce(new Promise((r) => (resolve = r)));
+    render(BookScreen);
+    expect(screen.getByTestId('loading')).toHaveTextContent('Loading the book…');
+    resolve(book);
+    await screen.findAllByTestId('book-row');
+    expect(names()).toEqual(['Álvaro Núñez', 'Ana Ruiz', 'Nuevo', 'Zoe Martin']);
+    const ana = screen.getAllByTestId('book-row')[1]!;
+    // Two currencies, two lines: never one sum.
+    const amounts = within(ana).getAllByText(/[€$]/).map((e) => e.textContent);
+    expect(amounts).toEqual(['CA$3,000.00', '€14,000.00']);
+    expect(within(ana).getByTestId('health-badge')).toHaveTextContent('Needs client action');
+    expect(within(ana).getByTestId('stale-warning')).toHaveTextContent('Stale');
+    expect(within(ana).getByTestId('book-age')).toHaveTextContent('3 days ago');
+    expect(within(ana).getByTestId('book-age')).toHaveTextContent('As of Mar 17, 2026');
+    const zoe = screen.getAllByTestId('book-row')[3]!;
+    expect(within(zoe).getByText('-€200.00')).toHaveClass('negative');
+    const nuevo = screen.getAllByTestId('book-row')[2]!;
+    expect(nuevo).toHaveTextContent('No bank connected');
+    expect(nuevo).toHaveTextContent('No data');
+    expect(screen.getByTestId('book-count')).toHaveTextContent('4 clients');
+  });
+
+  it('shows an empty state that leads to adding a client', async () => {
+    bookSummary.mockResolvedValueOnce({ generated_at: NOW, clients: [] });
+    render(BookScreen);
+    const empty = await screen.findByTestId('book-empty');
+    expect(empty).toHaveTextContent('Your book is empty');
+    expect(within(empty).getByRole('link', { name: 'Add a client' })).toHaveAttribute('href', '#/clients');
+  });
+
+  it('shows the error with the next step and retries', async () => {
+    bookSummary.mockRejectedValueOnce(new ApiError('database', 'database error: disk I/O error'));
+    bookSummary.mockResolvedValueOnce(book);
+    render(BookScreen);
+    const error = await screen.findByTestId('book-error');
+    expect(error).toHaveTextContent('disk I/O error');
+    expect(error).toHaveTextContent('advisor-desk-cli doctor');
+    await userEvent.click(within(error).getByRole('button', { name: 'Try again' }));
+    expect(await screen.findAllByTestId('book-row')).toHaveLength(4);
+  });
+
+  it('searches ignoring accents, filters by health and says when nothing matches', async () => {
+    bookSummary.mockResolvedValueOnce(book);
+    render(BookScreen);
+    await screen.findAllByTestId('book-row');
+    await userEvent.type(screen.getByTestId('book-search'), 'alvaro nun');
+    expect(names()).toEqual(['Álvaro Núñez']);
+    await userEvent.clear(screen.getByTestId('book-search'));
+    await userEvent.selectOptions(screen.getByTestId('book-health-filter'), 'failing');
+    expect(names()).toEqual(['Zoe Martin']);
+    await userEvent.type(screen.getByTestId('book-search'), 'ana');
+    expect(screen.getByTestId('book-no-match')).toHaveTextContent('No client matches');
+  });
+
+  it('sorts by health, data age and value in one currency', async () => {
+    bookSummary.mockResolvedValueOnce(book);
+    render(BookScreen);
+    await screen.findAllByTestId('book-row');
+    await userEvent.selectOptions(screen.getByTestId('book-sort'), 'health');
+    expect(names()).toEqual(['Zoe Martin', 'Ana Ruiz', 'Álvaro Núñez', 'Nuevo']);
+    await userEvent.selectOptions(screen.getByTestId('book-sort'), 'age');
+    expect(names()).toEqual(['Nuevo', 'Zoe Martin', 'Ana Ruiz', 'Álvaro Núñez']);
+    await userEvent.selectOptions(screen.getByTestId('book-sort'), 'value:EUR');
+    expect(names()).toEqual(['Álvaro Núñez', 'Ana Ruiz', 'Zoe Martin', 'Nuevo']);
+  });
+
+  it('moves between rows with the arrow keys and opens one with Enter', async () => {
+    bookSummary.mockResolvedValueOnce(book);
+    render(BookScreen);
+    await screen.findAllByTestId('book-row');
+    const search = screen.getByTestId('book-search');
+    search.focus();
+    await userEvent.keyboard('{ArrowDown}');
+    const rows = screen.getAllByTestId('book-row');
+    expect(rows[0]).toHaveFocus();
+    await userEvent.keyboard('{ArrowDown}{ArrowDown}{ArrowUp}');
+    expect(rows[1]).toHaveFocus();
+    expect(rows[1]).toHaveAttribute('tabindex', '0');
+    expect(rows[0]).toHaveAttribute('tabindex', '-1');
+    await userEvent.keyboard('{End}');
+    expect(rows[3]).toHaveFocus();
+    await userEvent.keyboard('{Home}{Enter}');
+    expect(location.hash).toBe('#/client/2');
+  });
+
+  it('formats amounts and ages in Spanish and French', async () => {
+    bookSummary.mockResolvedValue(book);
+    setLocale('es');
+    const { unmount } = render(BookScreen);
+    await screen.findAllByTestId('book-row');
+    const ana = screen.getAllByTestId('book-row')[1]!;
+    expect(ana).toHaveTextContent('14.000,00 €');
+    expect(ana).toHaveTextContent('hace 3 días');
+    expect(screen.getByRole('columnheader', { name: 'Valor total' })).toBeInTheDocument();
+    unmount();
+    setLocale('fr');
+    render(BookScreen);
+    await screen.findAllByTestId('book-row');
+    expect(screen.getAllByTestId('book-row')[1]).toHaveTextContent('il y a 3 jours');
+    expect(screen.getAllByTestId('book-row')[1]!.textContent).toMatch(/14\s000,00\s€/);
+  });
+
+  it('renders a client name from the data as text, never as HTML', async () => {
+    bookSummary.mockResolvedValueOnce({
+      generated_at: NOW,
+      clients: [bookRow({ client_id: 9, name: '<img src=x onerror="alert(1)">Eve' })],
+    });
+    const { container } = render(BookScreen);
+    await screen.findAllByTestId('book-row');
+    expect(container.querySelector('img')).toBeNull();
+    expect(screen.getByTestId('book-name')).toHaveTextContent('<img src=x onerror="alert(1)">Eve');
+  });
+
+  it('renders a book of 500 clients quickly', async () => {
+    const many: BookSummary = {
+      generated_at: NOW,
+      clients: Array.from({ length: 500 }, (_, i) =>
+        bookRow({ client_id: i + 1, name: `Client ${String(i).padStart(3, '0')}`, totals: [eur(i * 1000), eur(i, 'CAD')] }),
+      ),
+    };
+    bookSummary.mockResolvedValueOnce(many);
+    const started = performance.now();
+    render(BookScreen);
+    expect(await screen.findAllByTestId('book-row')).toHaveLength(500);
+    // jsdom is far slower than the webview; this only guards against pathological renders.
+    expect(performance.now() - started).toBeLessThan(5000);
+  });
+});

@@ -1,0 +1,175 @@
+import { render, screen, within } from '@testing-library/svelte';
+import userEvent from '@testing-library/user-event';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ApiError, api, type Api } from '../lib/api';
+import { setLocale } from '../lib/i18n/i18n.svelte';
+import type { ClientOverview } from '../lib/types';
+import ClientScreen from './ClientScreen.svelte';
+import { STATUSES, connection, overview, txLine } from './fixtures';
+
+vi.mock(import('../lib/api'), async (original) => ({
+  ...(await original()),
+  api: {
+    clientOverview: vi.fn(),
+    clientTransactions: vi.fn(),
+    suggestExportPath: vi.fn(),
+    exportCsv: vi.fn(),
+    listConnections: vi.fn(() => Promise.resolve([])),
+    onLinkEvent: vi.fn(() => Promise.resolve(() => {})),
+    onSyncProgress: vi.fn(() => Promise.resolve(() => {})),
+    onSyncFinished: vi.fn(() => Promise.resolve(() => {})),
+  } as unknown as Api,
+}));
+
+const clientOverview = vi.mocked(api.clientOverview);
+const clientTransactions = vi.mocked(api.clientTransactions);
+
+describe('Client screen', () => {
+  beforeEach(() => {
+    clientOverview.mockReset();
+    clientTransactions.mockReset();
+    clientTransactions.mockResolvedValue({ total: 3, offset: 0, rows: [0, 1, 2].map((i) => txLine(i)) });
+  });
+  afterEach(() => setLocale('en'));
+
+  it('shows a skeleton, then net worth per currency with history, allocation, accounts and holdings', async () => {
+    let resolve: (o: ClientOverview) => void = () => {};
+    clientOverview.mockReturnValueOnce(new Promise((r) => (resolve = r)));
+    render(ClientScreen, { props: { clientId: 1 } });
+    expect(screen.getByTestId('loading')).toHaveTextContent('Loading the client…');
+    resolve(overview());
+    expect(await screen.findByTestId('client-name')).toHaveTextContent('Ana Ruiz');
+    expect(clientOverview).toHaveBeenCalledWith(1);
+
+    const worth = screen.getAllByTestId('net-worth');
+    expect(worth.map((w) => w.dataset.currency)).toEqual(['CAD', 'EUR']);
+    expect(worth[1]).toHaveTextContent('€14,000.00');
+    expect(worth[1]).toHaveTextContent('Assets €15,000.00 · Liabilities €1,000.00');
+    expect(within(worth[1]!).getByTestId('as-of')).toHaveTextContent('As of Mar 20, 2026');
+    expect(within(worth[1]!).getByTestId('history-chart').querySelector('svg')).toHaveAttribute(
+      'aria-label',
+      'Net worth in EUR from Jan 31, 2026 (€12,000.00) to Mar 20, 2026 (€14,000.00)',
+    );
+    expect(screen.queryByTestId('client-stale-banner')).toBeNull();
+
+    const classes = within(screen.getByTestId('alloc-class')).getAllByTestId('alloc-slice');
+    expect(classes.map((c) => c.textContent?.replace(/\s+/g, ' ').trim())).toEqual([
+      'Funds €7,500.00 · 50%',
+      'Cash €5,000.00 · 33.3%',
+      'Fixed income €2,500.00 · 16.7%',
+    ]);
+    expect(within(screen.getByTestId('alloc-institution')).getByText('Banco Uno')).toBeInTheDocument();
+
+    const [joint, single] = screen.getAllByTestId('account-row');
+    expect(within(joint!).getByTestId('account-owners')).toHaveTextContent('Ana Ruiz, Pedro Ruiz');
+    expect(within(joint!).getByTestId('joint-badge')).toHaveTextContent('Joint');
+    expect(within(single!).queryByTestId('joint-badge')).toBeNull();
+    expect(single).toHaveTextContent('CA$3,000.00');
+
+    const holdings = screen.getAllByTestId('holding-row');
+    expect(holdings[0]).toHaveTextContent('World Index Fund');
+    expect(holdings[0]).toHaveTextContent('IE00B4L5Y983');
+    expect(holdings[0]).toHaveTextContent('12.345');
+    expect(holdings[0]).toHaveTextContent('75%');
+    expect(holdings[1]).toHaveTextContent('—');
+    expect(await screen.findAllByTestId('tx-row')).toHaveLength(3);
+  });
+
+  it('warns when the data is stale, on the page and on each figure', async () => {
+    const stale = connection({ id: 1, stale: true, status: 'pending_sca', action_by: 'client' });
+    clientOverview.mockResolvedValueOnce(
+      overview({
+        stale: true,
+        health: 'needs_client',
+        connections: [stale],
+        data_as_of: '2026-03-10T10:00:00.000Z',
+        holdings: overview().holdings.map((h) => ({ ...h, stale: true })),
+      }),
+    );
+    render(ClientScreen, { props: { clientId: 1 } });
+    expect(await screen.findByTestId('client-stale-banner')).toHaveTextContent('not current');
+    expect(screen.getAllByTestId('net-worth')[0]).toHaveTextContent('As of Mar 10, 2026');
+    expect(within(screen.getAllByTestId('net-worth')[0]!).getByTestId('stale-warning')).toBeInTheDocument();
+    // Accounts of a stale connection and stale holdings carry the warning too.
+    for (const row of [...screen.getAllByTestId('account-row'), ...screen.getAllByTestId('holding-row')]) {
+      expect(within(row).getByTestId('stale-warning')).toHaveTextContent('Stale');
+    }
+  });
+
+  it('shows empty states for a client without data', async () => {
+    clientOverview.mockResolvedValueOnce(
+      overview({
+        net_worth: [],
+        history: [],
+        by_class: [],
+        by_currency: [],
+        by_institution: [],
+        accounts: [],
+        holdings: [],
+        connections: [],
+        data_as_of: null,
+        health: 'none',
+      }),
+    );
+    clientTransactions.mockResolvedValue({ total: 0, offset: 0, rows: [] });
+    render(ClientScreen, { props: { clientId: 1 } });
+    expect(await screen.findByTestId('net-worth-empty')).toHaveTextContent('No account data yet');
+    expect(screen.getByTestId('accounts-empty')).toHaveTextContent('No accounts yet');
+    expect(screen.getByTestId('holdings-empty')).toBeInTheDocument();
+    expect(await screen.findByTestId('tx-empty')).toHaveTextContent('No transactions yet');
+    expect(screen.getByTestId('health-badge')).toHaveTextContent('No connection');
+  });
+
+  it('shows a load error with the next step and retries', async () => {
+    clientOverview.mockRejectedValueOnce(new ApiError('not_found', 'client 7 was not found'));
+    clientOverview.mockResolvedValueOnce(overview());
+    render(ClientScreen, { props: { clientId: 7 } });
+    const error = await screen.findByTestId('client-error');
+    expect(error).toHaveTextContent('client 7 was not found');
+    expect(error).toHaveTextContent('It may have been removed meanwhile');
+    await userEvent.click(within(error).getByRole('button', { name: 'Try again' }));
+    expect(await screen.findByTestId('client-name')).toBeInTheDocument();
+  });
+
+  it('renders provider text (names, owners, descriptions) as text, never as HTML', async () => {
+    const evil = '<b>bold</b><img src=x onerror="alert(1)">';
+    clientOverview.mockResolvedValueOnce(
+      overview({
+        accounts: overview().accounts.map((a) => ({ ...a, name: evil, owners: [evil, 'X'] })),
+        holdings: overview().holdings.map((h) => ({ ...h, name: evil })),
+        by_institution: [{ currency: 'EUR', key: evil, value_minor: 1 }],
+        connections: [connection({ provider_message: evil, institution_name: evil })],
+      }),
+    );
+    clientTransactions.mockResolvedValue({ total: 1, offset: 0, rows: [txLine(0, { description: evil, counterparty: evil })] });
+    const { container } = render(ClientScreen, { props: { clientId: 1 } });
+    await screen.findAllByTestId('tx-row');
+    expect(container.querySelector('img, b')).toBeNull();
+    expect(screen.getAllByText(evil, { exact: false }).length).toBeGreaterThan(3);
+  });
+});
+
+describe('Client screen connections slot', () => {
+  it('labels every connection status', async () => {
+    // The fallback list (used until the connections panel is present) and the panel both
+    // get the client's id; here we check the fallback's labels directly.
+    const { default: Fallback } = await import('./ConnectionsFallback.svelte');
+    render(Fallback, {
+      props: {
+        connections: STATUSES.map((status, i) =>
+          connection({ id: i + 1, status, stale: status !== 'ready', provider_message: status === 'blocked' ? 'Credenciales <incorrectas>' : null }),
+        ),
+      },
+    });
+    const items = screen.getAllByTestId('connection-item');
+    expect(items.map((i) => i.dataset.status)).toEqual(STATUSES);
+    expect(items[1]).toHaveTextContent('Working');
+    expect(within(items[1]!).queryByTestId('stale-warning')).toBeNull();
+    expect(items[2]).toHaveTextContent('Client must confirm identity (SCA)');
+    expect(items[3]).toHaveTextContent('Credenciales <incorrectas>');
+    expect(items[7]).toHaveTextContent('Needs your attention');
+    for (const i of [0, 2, 3, 4, 5, 6, 7, 8]) {
+      expect(within(items[i]!).getByTestId('stale-warning')).toBeInTheDocument();
+    }
+  });
+});
