@@ -59,11 +59,20 @@ export function formatDay(iso: string | null | undefined): string {
   const dateOnly = /^\d{4}-\d{2}-\d{2}$/.test(iso);
   const date = new Date(dateOnly ? `${iso}T00:00:00Z` : iso);
   if (Number.isNaN(date.getTime())) return iso;
-  return new Intl.DateTimeFormat(getLocale(), {
-    dateStyle: 'medium',
-    ...(dateOnly ? { timeZone: 'UTC' } : {}),
-  }).format(date);
+  // Building an Intl formatter costs far more than using one: one per locale and kind.
+  const key = `${getLocale()}|${dateOnly}`;
+  let f = dateCache.get(key);
+  if (!f) {
+    f = new Intl.DateTimeFormat(getLocale(), {
+      dateStyle: 'medium',
+      ...(dateOnly ? { timeZone: 'UTC' } : {}),
+    });
+    dateCache.set(key, f);
+  }
+  return f.format(date);
 }
+
+const dateCache = new Map<string, Intl.DateTimeFormat>();
 
 /** `3 days ago`, `hace 3 días`, `il y a 3 jours`. */
 export function formatAge(days: number): string {
