@@ -21,6 +21,7 @@ vi.mock(import('../lib/api'), async (original) => {
       syncNow: vi.fn(),
       onLinkEvent: vi.fn(),
       onSyncFinished: vi.fn(),
+      linkInboxReady: vi.fn(),
     },
   };
 });
@@ -64,6 +65,28 @@ describe('ConnectionsPanel', () => {
       return () => {};
     });
     vi.mocked(api.onSyncFinished).mockResolvedValue(() => {});
+    vi.mocked(api.linkInboxReady).mockResolvedValue([]);
+  });
+
+  it('shows a result that arrived before it listened (a deep link at start-up)', async () => {
+    list.mockResolvedValue([]);
+    vi.mocked(api.linkInboxReady).mockResolvedValueOnce([
+      {
+        source: 'deep_link',
+        error: null,
+        outcome: {
+          outcome: 'connected',
+          session_id: 2,
+          client_id: 7,
+          connection_id: 4,
+          status: 'pending',
+        },
+      },
+    ]);
+    render(ConnectionsPanel, { clientId: 7 });
+    expect(await screen.findByTestId('connection-notice')).toHaveTextContent(
+      'Connected. Collecting the first data',
+    );
   });
   afterEach(() => setLocale('en'));
 
