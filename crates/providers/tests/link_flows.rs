@@ -856,3 +856,49 @@ async fn reconciliation_reattaches_a_lost_row_to_the_right_client_once() {
     assert!(report.recovered_connections.is_empty(), "{report:?}");
     assert!(d.store.connections(None).unwrap().is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_deliveries_and_the_poller_connect_exactly_once() {
+    let d = desk();
+    let lea = d.client("Lea");
+    for round in 0..3 {
+        let start = d
+            .links
+            .start_connect(lea, LinkFlow::FlanksLink)
+            .await
+            .unwrap();
+        let (_, _, loc) = d
+            .web
+            .flanks_link(&start.url, &format!("lea-{round}"), "SCA_SMS", Some("1"))
+            .await;
+        let loc = loc.unwrap();
+        // The window and a second delivery of the same redirect race the poller, which
+        // finds the same code among the unused ones.
+        let (a, b, p) = tokio::join!(
+            d.links
+                .handle_callback(loc.as_bytes(), Some(start.session_id), WINDOW),
+            d.links
+                .handle_callback(loc.as_bytes(), Some(start.session_id), WINDOW),
+            d.links.poll_open_sessions(),
+        );
+        let mut connected_count = p
+            .unwrap()
+            .iter()
+            .filter(|o| matches!(o, LinkOutcome::Connected { .. }))
+            .count();
+        for o in [a.unwrap(), b.unwrap()] {
+            match o {
+                LinkOutcome::Connected { .. } => connected_count += 1,
+                LinkOutcome::Refused { reason, .. } => assert_eq!(reason, "replayed"),
+                other => panic!("{other:?}"),
+            }
+        }
+        assert_eq!(connected_count, 1, "round {round}");
+        assert_eq!(
+            d.store.connections(Some(lea)).unwrap().len(),
+            round + 1,
+            "round {round}"
+        );
+    }
+    assert_eq!(d.secrets.len(), 3, "three tokens, no code entries");
+}

@@ -34,6 +34,9 @@ impl LinkService {
             self.cleanup(id)?;
         }
         for s in self.store.open_link_sessions()? {
+            let Some(_flight) = self.in_flight.begin(s.id) else {
+                continue;
+            };
             let result = match s.exchange_step.as_deref() {
                 Some(step::CLAIMED) => self.resume_claimed(&s).await,
                 Some(step::CODE_SAVED) => self.run_from_code_saved(s.id).await,
@@ -248,6 +251,9 @@ impl LinkService {
         let mut out = Vec::new();
         let mut unused: HashMap<Provider, Vec<PendingCode>> = HashMap::new();
         for s in self.store.open_link_sessions()? {
+            let Some(_flight) = self.in_flight.begin(s.id) else {
+                continue;
+            };
             let due = s
                 .next_check_at
                 .as_deref()

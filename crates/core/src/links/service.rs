@@ -297,7 +297,49 @@ fn claim_error(e: ClaimError) -> LinkError {
 const ACTOR: &str = "advisor";
 const SYSTEM: &str = "link";
 
+/// Sessions whose exchange this process is running right now: the poller and the start-up
+/// resume leave them alone, so a one-use code is never sent twice from here.
+#[derive(Default)]
+pub(super) struct InFlight(std::sync::Mutex<std::collections::HashSet<i64>>);
+
+pub(super) struct FlightGuard<'a> {
+    set: &'a InFlight,
+    id: i64,
+}
+
+impl InFlight {
+    pub(super) fn begin(&self, id: i64) -> Option<FlightGuard<'_>> {
+        let mut set = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        // Not `then_some`: it would build (and drop, re-locking) a guard on failure too.
+        if set.insert(id) {
+            Some(FlightGuard { set: self, id })
+        } else {
+            None
+        }
+    }
+}
+
+impl InFlight {
+    /// Waits until no one else in this process works on the session.
+    pub(super) async fn wait(&self, id: i64) -> FlightGuard<'_> {
+        loop {
+            if let Some(g) = self.begin(id) {
+                return g;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+}
+
+impl Drop for FlightGuard<'_> {
+    fn drop(&mut self) {
+        let mut set = self.set.0.lock().unwrap_or_else(|p| p.into_inner());
+        set.remove(&self.id);
+    }
+}
+
 pub struct LinkService {
+    pub(super) in_flight: InFlight,
     pub(super) store: Arc<Store>,
     pub(super) secrets: Arc<dyn SecretStore>,
     pub(super) providers: HashMap<Provider, Arc<dyn LinkProviderApi>>,
@@ -318,6 +360,7 @@ impl LinkService {
         sync: Option<SyncEngine>,
     ) -> Self {
         LinkService {
+            in_flight: InFlight::default(),
             store,
             secrets,
             providers: providers.into_iter().map(|p| (p.provider(), p)).collect(),
@@ -594,7 +637,11 @@ impl LinkService {
             .store
             .claim_callback(cb, window_session, source, time::now())
         {
-            Ok(claimed) => self.complete_claimed(claimed.session, claimed.result).await,
+            Ok(claimed) => {
+                // The poller may be looking at this session (it then finds it claimed).
+                let _flight = self.in_flight.wait(claimed.session.id).await;
+                self.complete_claimed(claimed.session, claimed.result).await
+            }
             Err(ClaimError::Refused(r)) => {
                 if let Some(id) = pre_saved {
                     self.drop_unclaimed_code(id)?;
@@ -1081,6 +1128,19 @@ mod tests {
         send(s.resume_and_reconcile());
         send(s.poll_open_sessions());
         send(s.remove_connection(1));
+    }
+
+    #[test]
+    fn in_flight_sessions_are_exclusive_until_released() {
+        let f = InFlight::default();
+        let a = f.begin(7).expect("free");
+        assert!(f.begin(7).is_none());
+        // A refused attempt must not release the holder's claim.
+        assert!(f.begin(7).is_none());
+        let b = f.begin(8).expect("another session is independent");
+        drop(a);
+        assert!(f.begin(7).is_some());
+        drop(b);
     }
 
     #[test]
