@@ -34,7 +34,7 @@ impl LinkService {
             self.cleanup(id)?;
         }
         for s in self.store.open_link_sessions()? {
-            let Some(_flight) = self.in_flight.begin(s.id) else {
+            let Some(_flight) = self.begin_flight(s.id) else {
                 continue;
             };
             let result = match s.exchange_step.as_deref() {
@@ -251,7 +251,7 @@ impl LinkService {
         let mut out = Vec::new();
         let mut unused: HashMap<Provider, Vec<PendingCode>> = HashMap::new();
         for s in self.store.open_link_sessions()? {
-            let Some(_flight) = self.in_flight.begin(s.id) else {
+            let Some(_flight) = self.begin_flight(s.id) else {
                 continue;
             };
             let due = s

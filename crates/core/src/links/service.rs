@@ -298,35 +298,27 @@ const ACTOR: &str = "advisor";
 const SYSTEM: &str = "link";
 
 /// Sessions whose exchange this process is running right now: the poller and the start-up
-/// resume leave them alone, so a one-use code is never sent twice from here.
+/// resume leave them alone, so a one-use code is never sent twice from here. Process-wide
+/// (keyed by the store and the session), so it holds however many `LinkService` values the
+/// app builds over the same store.
 #[derive(Default)]
-pub(super) struct InFlight(std::sync::Mutex<std::collections::HashSet<i64>>);
+pub(super) struct InFlight(std::sync::Mutex<std::collections::HashSet<(usize, i64)>>);
+
+static IN_FLIGHT: std::sync::OnceLock<InFlight> = std::sync::OnceLock::new();
 
 pub(super) struct FlightGuard<'a> {
     set: &'a InFlight,
-    id: i64,
+    key: (usize, i64),
 }
 
 impl InFlight {
-    pub(super) fn begin(&self, id: i64) -> Option<FlightGuard<'_>> {
+    fn begin_key(&self, key: (usize, i64)) -> Option<FlightGuard<'_>> {
         let mut set = self.0.lock().unwrap_or_else(|p| p.into_inner());
         // Not `then_some`: it would build (and drop, re-locking) a guard on failure too.
-        if set.insert(id) {
-            Some(FlightGuard { set: self, id })
+        if set.insert(key) {
+            Some(FlightGuard { set: self, key })
         } else {
             None
-        }
-    }
-}
-
-impl InFlight {
-    /// Waits until no one else in this process works on the session.
-    pub(super) async fn wait(&self, id: i64) -> FlightGuard<'_> {
-        loop {
-            if let Some(g) = self.begin(id) {
-                return g;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }
     }
 }
@@ -334,12 +326,11 @@ impl InFlight {
 impl Drop for FlightGuard<'_> {
     fn drop(&mut self) {
         let mut set = self.set.0.lock().unwrap_or_else(|p| p.into_inner());
-        set.remove(&self.id);
+        set.remove(&self.key);
     }
 }
 
 pub struct LinkService {
-    pub(super) in_flight: InFlight,
     pub(super) store: Arc<Store>,
     pub(super) secrets: Arc<dyn SecretStore>,
     pub(super) providers: HashMap<Provider, Arc<dyn LinkProviderApi>>,
@@ -360,7 +351,6 @@ impl LinkService {
         sync: Option<SyncEngine>,
     ) -> Self {
         LinkService {
-            in_flight: InFlight::default(),
             store,
             secrets,
             providers: providers.into_iter().map(|p| (p.provider(), p)).collect(),
@@ -413,6 +403,24 @@ impl LinkService {
                 }
             })
             .collect())
+    }
+
+    /// Exclusive use of a session in this process, or `None` when someone else has it.
+    pub(super) fn begin_flight(&self, session_id: i64) -> Option<FlightGuard<'static>> {
+        let store = Arc::as_ptr(&self.store) as usize;
+        IN_FLIGHT
+            .get_or_init(InFlight::default)
+            .begin_key((store, session_id))
+    }
+
+    /// Waits until no one else in this process works on the session.
+    async fn wait_flight(&self, session_id: i64) -> FlightGuard<'static> {
+        loop {
+            if let Some(g) = self.begin_flight(session_id) {
+                return g;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
     }
 
     pub(super) fn api(&self, provider: Provider) -> LinkResult<Arc<dyn LinkProviderApi>> {
@@ -639,7 +647,7 @@ impl LinkService {
         {
             Ok(claimed) => {
                 // The poller may be looking at this session (it then finds it claimed).
-                let _flight = self.in_flight.wait(claimed.session.id).await;
+                let _flight = self.wait_flight(claimed.session.id).await;
                 self.complete_claimed(claimed.session, claimed.result).await
             }
             Err(ClaimError::Refused(r)) => {
@@ -1131,15 +1139,26 @@ mod tests {
     }
 
     #[test]
-    fn in_flight_sessions_are_exclusive_until_released() {
-        let f = InFlight::default();
-        let a = f.begin(7).expect("free");
-        assert!(f.begin(7).is_none());
+    fn in_flight_sessions_are_exclusive_across_services_until_released() {
+        let store = Arc::new(Store::open_in_memory().unwrap());
+        let secrets: Arc<dyn SecretStore> = Arc::new(MemorySecretStore::new());
+        let one = LinkService::new(store.clone(), secrets.clone(), Vec::new(), None);
+        let two = LinkService::new(store, secrets.clone(), Vec::new(), None);
+        let a = one.begin_flight(7).expect("free");
+        assert!(two.begin_flight(7).is_none());
         // A refused attempt must not release the holder's claim.
-        assert!(f.begin(7).is_none());
-        let b = f.begin(8).expect("another session is independent");
+        assert!(one.begin_flight(7).is_none());
+        let b = two.begin_flight(8).expect("another session is independent");
+        // Another store's session 7 is another session.
+        let other = LinkService::new(
+            Arc::new(Store::open_in_memory().unwrap()),
+            secrets,
+            Vec::new(),
+            None,
+        );
+        assert!(other.begin_flight(7).is_some());
         drop(a);
-        assert!(f.begin(7).is_some());
+        assert!(two.begin_flight(7).is_some());
         drop(b);
     }
 
