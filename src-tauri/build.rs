@@ -23,6 +23,7 @@ fn main() {
         "set_provider_base_url",
         "test_provider_connection",
         "load_demo_book",
+        "pending_links",
         "book_summary",
         "client_overview",
         "client_transactions",

@@ -76,6 +76,7 @@ pub fn run() -> Result<(), tauri::Error> {
             commands::set_provider_base_url,
             commands::test_provider_connection,
             commands::load_demo_book,
+            commands::pending_links,
             commands::workspace::book_summary,
             commands::workspace::client_overview,
             commands::workspace::client_transactions,

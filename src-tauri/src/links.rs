@@ -138,6 +138,79 @@ pub fn deliver(app: &AppHandle, raw: String, window_session: Option<i64>, source
     });
 }
 
+/// Flinks Connect error events that end the flow (the client cannot go on in the widget).
+/// Retryable ones (INVALID_LOGIN, INVALID_SECURITY_RESPONSE…) stay in the widget.
+pub const TERMINAL_PROVIDER_EVENTS: &[&str] = &[
+    "COMPONENT_CLOSE_SESSION",
+    "COMPONENT_DENY_CONSENT",
+    "DISABLED_LOGIN",
+    "DISABLED_INSTITUTION",
+    "RETRY_LATER",
+    "SESSION_EXPIRED",
+    "SESSION_NONEXISTENT",
+];
+
+/// Injected into the link window only: Flinks Connect posts `{step}` events to its parent
+/// (itself at top level); a terminal error event becomes a navigation to
+/// `advisordesk://link/event?step=CODE`, which the window's navigation handler cancels and
+/// reports. The page gains nothing it could not already do (navigate).
+fn event_bridge_script() -> String {
+    let codes = TERMINAL_PROVIDER_EVENTS
+        .iter()
+        .map(|c| format!("\"{c}\":1"))
+        .collect::<Vec<_>>()
+        .join(",");
+    format!(
+        "(function(){{var end={{{codes}}};window.addEventListener('message',function(e){{\
+         var d=e&&e.data;if(!d||typeof d.step!=='string'||!end[d.step])return;\
+         window.location.href='advisordesk://link/event?step='+d.step;}});}})();"
+    )
+}
+
+/// The step code of an `advisordesk://link/event?step=CODE` navigation.
+pub fn provider_event(url: &tauri::Url) -> Option<String> {
+    if url.host_str() != Some("link") || url.path() != "/event" {
+        return None;
+    }
+    let step = url
+        .query_pairs()
+        .find(|(k, _)| k == "step")
+        .map(|(_, v)| v.into_owned())?;
+    TERMINAL_PROVIDER_EVENTS
+        .contains(&step.as_str())
+        .then_some(step)
+}
+
+/// Reports a terminal provider event for `session_id`; the session ends with the provider's
+/// wording and the window closes.
+fn report_event(app: &AppHandle, session_id: i64, code: String, label: String) {
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let state = app.state::<AppState>();
+        let result = match state.link_service() {
+            Ok(service) => service
+                .report_provider_event(session_id, &code)
+                .await
+                .map_err(link_error),
+            Err(e) => Err(e),
+        };
+        match result {
+            Ok(None) => {}
+            Ok(Some(outcome)) => {
+                state.links.mark_closing(session_id);
+                if let Some(w) = app.get_webview_window(&label) {
+                    let _ = w.close();
+                }
+                publish(
+                    &app,
+                    LinkEvent::new(CallbackSource::EmbeddedWindow, Ok(outcome)),
+                );
+            }
+            Err(e) => publish(&app, LinkEvent::new(CallbackSource::EmbeddedWindow, Err(e))),
+        }
+    });
+}
+
 /// Whether a navigation target is the app's callback (`advisordesk://link/callback…`).
 pub fn is_callback(url: &tauri::Url) -> bool {
     let scheme = CALLBACK_URL.split("://").next().unwrap_or_default();
@@ -172,9 +245,14 @@ pub fn open_link_window(
         .title(title)
         .inner_size(520.0, 720.0)
         .center()
+        .initialization_script(event_bridge_script())
         .on_navigation(move |target| {
             if !is_callback(target) {
                 return true;
+            }
+            if let Some(code) = provider_event(target) {
+                report_event(&nav_app, session_id, code, nav_label.clone());
+                return false;
             }
             let state = nav_app.state::<AppState>();
             state.links.mark_closing(session_id);
@@ -328,6 +406,27 @@ mod tests {
                 .count(),
             2
         );
+    }
+
+    #[test]
+    fn only_terminal_provider_events_are_reported() {
+        let url = |u: &str| u.parse::<tauri::Url>().unwrap();
+        assert_eq!(
+            provider_event(&url("advisordesk://link/event?step=DISABLED_LOGIN")).as_deref(),
+            Some("DISABLED_LOGIN")
+        );
+        for u in [
+            "advisordesk://link/event?step=INVALID_LOGIN",
+            "advisordesk://link/event?step=APP_MOUNTED",
+            "advisordesk://link/event",
+            "advisordesk://link/callback?step=DISABLED_LOGIN",
+            "advisordesk://other/event?step=DISABLED_LOGIN",
+        ] {
+            assert_eq!(provider_event(&url(u)), None, "{u}");
+        }
+        let script = event_bridge_script();
+        assert!(script.contains("\"COMPONENT_DENY_CONSENT\":1"), "{script}");
+        assert!(!script.contains("INVALID_LOGIN"));
     }
 
     #[test]

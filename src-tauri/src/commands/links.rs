@@ -2,7 +2,7 @@
 //! window is opened here (it needs the app handle); everything else is the core's.
 
 use advisor_desk_core::links::{
-    CallbackSource, LinkFlow, LinkOutcome, LinkStart, ReauthStart, Removal,
+    CallbackSource, LinkFlow, LinkOutcome, LinkStart, PendingLink, ReauthStart, Removal,
 };
 use advisor_desk_core::sync::ConnectionView;
 use advisor_desk_core::time;
@@ -40,6 +40,22 @@ pub async fn list_connections(
     client_id: i64,
 ) -> Result<Vec<ConnectionView>, CommandError> {
     list_connections_in(&state, client_id)
+}
+
+/// The client's open link sessions: waiting for the client, for provider checks (delayed
+/// codes), or finishing.
+#[tauri::command]
+pub async fn pending_links(
+    state: State<'_, AppState>,
+    client_id: i64,
+) -> Result<Vec<PendingLink>, CommandError> {
+    Ok(state
+        .link_service()?
+        .pending_links()
+        .map_err(link_error)?
+        .into_iter()
+        .filter(|p| p.client_id == client_id)
+        .collect())
 }
 
 /// "Connect account": a link session and its provider page in the link window.

@@ -271,7 +271,9 @@ fn connect_in_the_link_window_then_reauthorize_only_the_sca() {
     assert_eq!(connections(s, client).len(), 1);
     eprintln!("a command called from the link window: {from_link_window}");
     assert!(
-        from_link_window.get("ok").is_none(),
+        from_link_window["err"]
+            .as_str()
+            .is_some_and(|e| e.contains("not allowed")),
         "the link window could call a command: {from_link_window}"
     );
 
@@ -284,6 +286,52 @@ fn connect_in_the_link_window_then_reauthorize_only_the_sca() {
             == 2,
         "{actions:?}"
     );
+    app.quit();
+}
+
+#[test]
+#[ignore = "needs the built app; run by ./dev test"]
+fn a_flinks_error_event_in_the_link_window_ends_the_session_with_its_wording() {
+    let home = AppHome::new();
+    let app = RunningApp::start_until(&home, "links-event", "[data-testid=sandbox-badge]");
+    let s = &app.session;
+    let w = Windows {
+        driver: app.driver_url(),
+        session: s.id(),
+    };
+    let main = w.current();
+    let client = add_client(s, "Disabled Login");
+    let opened = invoke(
+        s,
+        "start_connect",
+        json!({ "clientId": client, "flow": "flinks_connect" }),
+    );
+    let session_id = opened["session_id"].as_i64().unwrap();
+    w.switch_to_new(&main);
+    if s.find_all("#consent-accept").unwrap().len() == 1 {
+        click(s, "#consent-accept");
+    }
+    click(s, "#institution-flinkscapital");
+    fill(s, "#username", "test_disabled_account");
+    fill(s, "#password", "Everyday");
+    click(s, "#submit");
+    // DISABLED_LOGIN is posted by the widget; the app ends the session and closes the window.
+    w.wait_closed(&main);
+    let db = rusqlite::Connection::open_with_flags(
+        home.database(),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .unwrap();
+    let (outcome, completed): (Option<String>, Option<String>) = db
+        .query_row(
+            "SELECT outcome, completed_at FROM link_sessions WHERE id = ?1",
+            [session_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(outcome.as_deref(), Some("DISABLED_LOGIN"));
+    assert!(completed.is_some());
+    assert!(connections(s, client).is_empty());
     app.quit();
 }
 

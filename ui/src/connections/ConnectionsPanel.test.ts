@@ -22,6 +22,7 @@ vi.mock(import('../lib/api'), async (original) => {
       onLinkEvent: vi.fn(),
       onSyncFinished: vi.fn(),
       linkInboxReady: vi.fn(),
+      pendingLinks: vi.fn(),
     },
   };
 });
@@ -66,6 +67,37 @@ describe('ConnectionsPanel', () => {
     });
     vi.mocked(api.onSyncFinished).mockResolvedValue(() => {});
     vi.mocked(api.linkInboxReady).mockResolvedValue([]);
+    vi.mocked(api.pendingLinks).mockResolvedValue([]);
+  });
+
+  it('lists open links: waiting for the client, and a delayed code waiting for provider checks', async () => {
+    list.mockResolvedValue([]);
+    vi.mocked(api.pendingLinks).mockResolvedValueOnce([
+      {
+        session_id: 1,
+        client_id: 7,
+        connection_id: null,
+        flow: 'flinks_connect',
+        purpose: 'new',
+        state: 'waiting_for_client',
+        expires_at: '2026-11-22T10:00:00Z',
+        next_check_at: null,
+      },
+      {
+        session_id: 2,
+        client_id: 7,
+        connection_id: null,
+        flow: 'flanks_link',
+        purpose: 'new',
+        state: 'waiting_for_provider_checks',
+        expires_at: '2026-11-21T10:00:00Z',
+        next_check_at: '2026-11-21T11:00:00Z',
+      },
+    ]);
+    render(ConnectionsPanel, { clientId: 7 });
+    const items = await screen.findAllByTestId('pending-link');
+    expect(items[0]).toHaveTextContent('Flinks (Canada) – Connect: waiting for the client to finish');
+    expect(items[1]).toHaveTextContent('waiting for provider checks (next check');
   });
 
   it('shows a result that arrived before it listened (a deep link at start-up)', async () => {

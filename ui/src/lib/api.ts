@@ -13,6 +13,7 @@ import type {
   LinkOutcome,
   LinkStart,
   NewClient,
+  PendingLink,
   OpenedLink,
   ProbeResult,
   Provider,
@@ -100,6 +101,8 @@ export const api = {
   /** Results that arrived before the UI listened (a cold-start deep link). Call once. */
   linkInboxReady: (): Promise<LinkEvent[]> => call<LinkEvent[]>('link_inbox_ready'),
   pollLinks: (): Promise<number> => call<number>('poll_links'),
+  pendingLinks: (clientId: number): Promise<PendingLink[]> =>
+    call<PendingLink[]>('pending_links', { clientId }),
 
   // Sync.
   syncNow: (scope: SyncScope): Promise<SyncSummary> => call<SyncSummary>('sync_now', { scope }),

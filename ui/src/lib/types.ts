@@ -382,3 +382,15 @@ export interface DemoBook {
   clients_created: number;
   connection_ids: number[];
 }
+
+/** Core `PendingLink`: an open link session of a client. */
+export interface PendingLink {
+  session_id: number;
+  client_id: number;
+  connection_id: number | null;
+  flow: LinkFlow;
+  purpose: 'new' | 'sca' | 'reset' | 'mfa';
+  state: 'waiting_for_client' | 'waiting_for_provider_checks' | 'finishing';
+  expires_at: string;
+  next_check_at: string | null;
+}

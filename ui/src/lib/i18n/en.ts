@@ -162,6 +162,10 @@ export const en = {
   'demo.load': 'Load the demo book',
   'demo.loading': 'Loading…',
   'demo.loaded': '{count} demo clients were added; their first update is running.',
+  'conn.pending.waiting_for_client': '{flow}: waiting for the client to finish (link valid until {time}).',
+  'conn.pending.waiting_for_provider_checks': '{flow}: waiting for provider checks (next check {time}).',
+  'conn.pending.finishing': '{flow}: the provider answered; finishing.',
+  'conn.pending.title': 'In progress',
   // ---- The advisor's workspace: book, client, health queue, export ----
   'nav.book': 'Book',
   'nav.health': 'Health queue',

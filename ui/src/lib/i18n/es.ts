@@ -163,6 +163,10 @@ export const es: Catalogue = {
   'demo.load': 'Cargar la cartera de demostración',
   'demo.loading': 'Cargando…',
   'demo.loaded': 'Se han añadido {count} clientes de demostración; su primera actualización está en curso.',
+  'conn.pending.waiting_for_client': '{flow}: esperando a que el cliente termine (enlace válido hasta {time}).',
+  'conn.pending.waiting_for_provider_checks': '{flow}: esperando las comprobaciones del proveedor (próxima comprobación {time}).',
+  'conn.pending.finishing': '{flow}: el proveedor ha respondido; terminando.',
+  'conn.pending.title': 'En curso',
   // ---- El espacio de trabajo del asesor: cartera, cliente, cola de incidencias, exportar ----
   'nav.book': 'Cartera',
   'nav.health': 'Incidencias',

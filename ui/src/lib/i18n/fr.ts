@@ -164,6 +164,10 @@ export const fr: Catalogue = {
   'demo.load': 'Charger le portefeuille de démonstration',
   'demo.loading': 'Chargement…',
   'demo.loaded': '{count} clients de démonstration ont été ajoutés ; leur première mise à jour est en cours.',
+  'conn.pending.waiting_for_client': '{flow} : en attente que le client termine (lien valable jusqu’au {time}).',
+  'conn.pending.waiting_for_provider_checks': '{flow} : en attente des vérifications du fournisseur (prochaine vérification {time}).',
+  'conn.pending.finishing': '{flow} : le fournisseur a répondu ; finalisation.',
+  'conn.pending.title': 'En cours',
   // ---- L’espace de travail du conseiller : portefeuille, client, file de suivi, export ----
   'nav.book': 'Portefeuille',
   'nav.health': 'File de suivi',
