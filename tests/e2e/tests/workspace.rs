@@ -454,23 +454,21 @@ fn book_client_filter_export_health_and_language() {
     assert!(text(s, "[data-testid=queue-group-advisor]").contains("Dora Prieto"));
     shot(s, "workspace-health");
 
-    // Switch to Spanish: labels, numbers and dates follow at once.
+    // Back to the book (shot in English), then Spanish: labels, numbers and dates follow.
+    click(s, "[data-testid=nav-book]");
+    s.wait_for_text("h1", ACTION, |t| t == "Book").unwrap();
+    s.wait_for_css("[data-testid=book-row]", ACTION).unwrap();
+    shot(s, "workspace-book");
     click(s, "[data-testid=language-switcher]");
     click(s, "[data-testid=language-switcher] option[value=es]");
-    s.wait_for_text("h1", ACTION, |t| t == "Incidencias")
-        .unwrap();
-    click(s, "[data-testid=nav-book]");
     s.wait_for_text("h1", ACTION, |t| t == "Cartera").unwrap();
     let ana_es = js(
         s,
         "return [...document.querySelectorAll('[data-testid=book-row]')].find(r => r.textContent.includes('Ana Ruiz')).querySelector('[data-currency=EUR]').textContent.trim()",
     );
     assert_eq!(ana_es, json!("15.000,00\u{a0}€"));
+    assert_eq!(text(s, "[data-testid=nav-health]"), "Incidencias");
     shot(s, "workspace-book-es");
-    click(s, "[data-testid=language-switcher]");
-    click(s, "[data-testid=language-switcher] option[value=en]");
-    s.wait_for_text("h1", ACTION, |t| t == "Book").unwrap();
-    shot(s, "workspace-book");
     app.quit();
 }
 
@@ -609,12 +607,12 @@ const OPEN_BOOK: &str = "const [count, done] = arguments;
 /// Frame times with `requestAnimationFrame`: `scroll` true scrolls the table from top to
 /// bottom by `step` px per frame; false runs the same loop idle (the baseline). Then waits
 /// until the last row is painted.
-const FRAMES: &str = "const [scroll, step, done] = arguments;
+const FRAMES: &str = "const [scroll, step, limit, done] = arguments;
     const sc = document.querySelector('[data-testid=tx-scroller]');
     sc.scrollTop = 0;
     const deltas = [];
     let last = 0, frames = 0;
-    const max = Math.ceil(sc.scrollHeight / step) + 1;
+    const max = limit || Math.ceil(sc.scrollHeight / step) + 1;
     const t0 = performance.now();
     const tick = (ts) => {
       if (last) deltas.push(ts - last);
@@ -633,7 +631,7 @@ const FRAMES: &str = "const [scroll, step, done] = arguments;
                lastRowMs: performance.now() - t0,
                rowsInDom: document.querySelectorAll('[data-testid=tx-scroller] [role=row]').length });
       };
-      if (!scroll) { finish(); return; }
+      if (!scroll || limit) { finish(); return; }
       const wait = () => lastRow() ? finish() : setTimeout(wait, 20);
       wait();
     };
@@ -652,6 +650,10 @@ fn workspace_bench_50k_transactions() {
     eprintln!("seeded {n} transactions in {:?}", seeded.elapsed());
     let app = RunningApp::start_until(&home, "workspace-bench", "[data-testid=book-table]");
     let s = &app.session;
+    // The fling to the end can take longer than WebDriver's default 30 s script timeout.
+    ureq::post(&format!("{}/session/{}/timeouts", app.driver_url(), s.id()))
+        .send_json(json!({ "script": 300_000 }))
+        .expect("set the script timeout");
     // The book with 502 clients: navigation to all rows painted.
     let mut book = Vec::new();
     for _ in 0..3 {
@@ -687,10 +689,15 @@ fn workspace_bench_50k_transactions() {
         ),
     );
     let idle = s
-        .execute_async(FRAMES, vec![json!(false), json!(3_000)])
+        .execute_async(FRAMES, vec![json!(false), json!(3_000), json!(0)])
+        .unwrap();
+    // A wheel-like scroll (300 px per frame, 600 frames) and a fling to the very end
+    // (3 000 px per frame, every row passes), each after the idle baseline loop.
+    let wheel = s
+        .execute_async(FRAMES, vec![json!(true), json!(300), json!(600)])
         .unwrap();
     let scroll = s
-        .execute_async(FRAMES, vec![json!(true), json!(3_000)])
+        .execute_async(FRAMES, vec![json!(true), json!(3_000), json!(0)])
         .unwrap();
     shot(s, "workspace-bench-end");
     let median = |v: &mut Vec<f64>| {
@@ -704,6 +711,7 @@ fn workspace_bench_50k_transactions() {
         "baseline_empty_table_ms_median": median(&mut base),
         "baseline_empty_table_ms_all": base,
         "book_502_clients_painted_ms_all": book,
+        "scroll_wheel_600_frames": wheel,
         "scroll_to_end": scroll,
         "baseline_idle_frames": idle,
     });
