@@ -9,15 +9,13 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use advisor_desk_core::links::{LinkProviderApi, LinkService};
 use advisor_desk_core::secrets::{KeyringStore, MemorySecretStore, Secret, SecretStore};
-use advisor_desk_core::settings::{
-    provider_environment, ProviderEnvironment, FLANKS_BASE_URL_SETTING, FLINKS_BASE_URL_SETTING,
-};
+use advisor_desk_core::settings::{provider_environment, ProviderEnvironment};
 use advisor_desk_core::sync::{
     CallBuffer, CallLog, CancelToken, ProviderGateway, SyncEngine, SyncOptions,
 };
 use advisor_desk_core::{paths, CoreError, IpcError, Store};
 use advisor_desk_providers::demo::{self, SandboxKeys};
-use advisor_desk_providers::links::{FlanksLinks, FlinksLinks, LinkPages};
+use advisor_desk_providers::links::{configured_clients, link_providers, LinkPages};
 use advisor_desk_providers::{
     FlanksClient, FlanksConfig, FlanksGateway, FlinksClient, FlinksConfig, FlinksGateway,
 };
@@ -140,7 +138,7 @@ impl AppState {
                 let url = self.sandbox_url()?;
                 let (flanks, flinks) = demo::sandbox_configs(&url, &sandbox_keys());
                 let pages = LinkPages::at_base(&url);
-                let (gateways, link_apis) = build(Some(flanks), Some(flinks), pages, log)?;
+                let (gateways, link_apis) = build(flanks, flinks, pages, log)?;
                 Providers {
                     environment,
                     sandbox_url: Some(url),
@@ -151,32 +149,27 @@ impl AppState {
             }
             ProviderEnvironment::Production => {
                 let _ = std::fs::remove_file(self.data_dir.join(SANDBOX_URL_FILE));
+                // The providers crate's own configuration: keys from the keychain, base URLs
+                // and link pages from settings (or their environment variables).
+                let clients = configured_clients(store, self.secrets.as_ref(), log)?;
+                let pages = LinkPages::from_settings(store)?;
                 let mut not_configured = Vec::new();
-                let flanks_url = store.setting(FLANKS_BASE_URL_SETTING)?;
-                let flinks_url = store.setting(FLINKS_BASE_URL_SETTING)?;
-                let flanks = match FlanksConfig::from_secrets(self.secrets.as_ref()) {
-                    Ok(c) => Some(match &flanks_url {
-                        Some(u) => c.with_base_url(u),
-                        None => c,
-                    }),
-                    Err(CoreError::InvalidInput(m)) => {
-                        not_configured.push(m);
-                        None
-                    }
-                    Err(e) => return Err(e.into()),
-                };
-                let flinks = match FlinksConfig::from_secrets(self.secrets.as_ref()) {
-                    Ok(c) => Some(match &flinks_url {
-                        Some(u) => c.with_base_url(u),
-                        None => c,
-                    }),
-                    Err(CoreError::InvalidInput(m)) => {
-                        not_configured.push(m);
-                        None
-                    }
-                    Err(e) => return Err(e.into()),
-                };
-                let (gateways, link_apis) = build(flanks, flinks, LinkPages::default(), log)?;
+                let mut gateways: Vec<Arc<dyn ProviderGateway>> = Vec::new();
+                match &clients.flanks {
+                    Some(c) => gateways.push(Arc::new(FlanksGateway::new(c.clone()))),
+                    None => not_configured.push(
+                        "flanks is not configured: its API keys are missing from the keychain"
+                            .to_string(),
+                    ),
+                }
+                match &clients.flinks {
+                    Some(c) => gateways.push(Arc::new(FlinksGateway::new(c.clone()))),
+                    None => not_configured.push(
+                        "flinks is not configured: its API keys are missing from the keychain"
+                            .to_string(),
+                    ),
+                }
+                let link_apis = link_providers(clients.flanks, clients.flinks, &pages);
                 Providers {
                     environment,
                     sandbox_url: None,
@@ -288,25 +281,96 @@ type Built = (Vec<Arc<dyn ProviderGateway>>, Vec<Arc<dyn LinkProviderApi>>);
 
 /// One HTTP client per provider, shared by its sync gateway and its link flows.
 fn build(
-    flanks: Option<FlanksConfig>,
-    flinks: Option<FlinksConfig>,
+    flanks: FlanksConfig,
+    flinks: FlinksConfig,
     pages: LinkPages,
     log: Arc<dyn CallLog>,
 ) -> Result<Built, CommandError> {
     let bad = |f: advisor_desk_core::domain::ProviderFailure| {
         CommandError::from(CoreError::invalid(f.to_string()))
     };
-    let mut gateways: Vec<Arc<dyn ProviderGateway>> = Vec::new();
-    let mut links: Vec<Arc<dyn LinkProviderApi>> = Vec::new();
-    if let Some(c) = flanks {
-        let client = Arc::new(FlanksClient::new(c, log.clone()).map_err(bad)?);
-        gateways.push(Arc::new(FlanksGateway::new(client.clone())));
-        links.push(Arc::new(FlanksLinks::new(client, pages.clone())));
+    let flanks = Arc::new(FlanksClient::new(flanks, log.clone()).map_err(bad)?);
+    let flinks = Arc::new(FlinksClient::new(flinks, log).map_err(bad)?);
+    let gateways: Vec<Arc<dyn ProviderGateway>> = vec![
+        Arc::new(FlanksGateway::new(flanks.clone())),
+        Arc::new(FlinksGateway::new(flinks.clone())),
+    ];
+    Ok((gateways, link_providers(Some(flanks), Some(flinks), &pages)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use advisor_desk_core::secrets::SecretKey;
+    use advisor_desk_core::settings::set_provider_environment;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sandbox_mode_starts_the_sandbox_and_writes_its_address() {
+        let dir = tempfile::tempdir().unwrap();
+        let secrets = Arc::new(MemorySecretStore::new());
+        let state = AppState::with_secrets(
+            Store::open_in_memory().unwrap(),
+            dir.path(),
+            secrets.clone(),
+        );
+        let p = state.configure_providers().unwrap();
+        assert_eq!(p.environment, ProviderEnvironment::Sandbox);
+        let url = p.sandbox_url.clone().unwrap();
+        assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join(SANDBOX_URL_FILE)).unwrap(),
+            url
+        );
+        assert_eq!((p.gateways.len(), p.link_apis.len()), (2, 2));
+        // The sandbox answers, and its keys never went to the keychain.
+        let book = reqwest_free_get(&format!("{url}/_sandbox/book")).await;
+        assert!(book.starts_with('['), "{book}");
+        assert!(secrets.is_empty());
+        // Reconfiguring keeps the same sandbox.
+        assert_eq!(state.configure_providers().unwrap().sandbox_url, Some(url));
     }
-    if let Some(c) = flinks {
-        let client = Arc::new(FlinksClient::new(c, log).map_err(bad)?);
-        gateways.push(Arc::new(FlinksGateway::new(client.clone())));
-        links.push(Arc::new(FlinksLinks::new(client, pages)));
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn production_mode_uses_the_keychain_keys_and_names_missing_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let secrets = Arc::new(MemorySecretStore::new());
+        let state = AppState::with_secrets(
+            Store::open_in_memory().unwrap(),
+            dir.path(),
+            secrets.clone(),
+        );
+        set_provider_environment(state.store().unwrap(), ProviderEnvironment::Production, "t")
+            .unwrap();
+        let p = state.configure_providers().unwrap();
+        assert_eq!(p.sandbox_url, None);
+        assert!(p.gateways.is_empty() && p.link_apis.is_empty());
+        assert_eq!(p.not_configured.len(), 2);
+        assert!(!dir.path().join(SANDBOX_URL_FILE).exists());
+        for (f, v) in [("client_id", "id"), ("client_secret", "s")] {
+            secrets
+                .put(&SecretKey::provider_key("flanks", f), &Secret::new(v))
+                .unwrap();
+        }
+        let p = state.configure_providers().unwrap();
+        assert_eq!((p.gateways.len(), p.link_apis.len()), (1, 1));
+        assert_eq!(p.not_configured.len(), 1);
     }
-    Ok((gateways, links))
+
+    /// A plain HTTP GET over a TCP socket (the app crate has no HTTP client of its own).
+    async fn reqwest_free_get(url: &str) -> String {
+        let url = url.to_string();
+        tokio::task::spawn_blocking(move || {
+            use std::io::{Read, Write};
+            let rest = url.strip_prefix("http://").unwrap();
+            let (host, path) = rest.split_once('/').unwrap();
+            let mut s = std::net::TcpStream::connect(host).unwrap();
+            s.write_all(format!("GET /{path} HTTP/1.0\r\nHost: {host}\r\n\r\n").as_bytes())
+                .unwrap();
+            let mut out = String::new();
+            s.read_to_string(&mut out).unwrap();
+            out.split_once("\r\n\r\n").unwrap().1.to_string()
+        })
+        .await
+        .unwrap()
+    }
 }
