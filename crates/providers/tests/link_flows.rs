@@ -904,3 +904,56 @@ async fn concurrent_deliveries_and_the_poller_connect_exactly_once() {
     }
     assert_eq!(d.secrets.len(), 3, "three tokens, no code entries");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_exchange_the_provider_failed_is_retried_by_the_poller() {
+    let d = desk();
+    let max = d.client("Max");
+    let start = d
+        .links
+        .start_connect(max, LinkFlow::FlanksLink)
+        .await
+        .unwrap();
+    let (_, _, loc) = d
+        .web
+        .flanks_link(&start.url, "max", "SCA_SMS", Some("1"))
+        .await;
+    d.control
+        .add_fault(&advisor_desk_sandbox::FaultRule {
+            status: Some(503),
+            ..advisor_desk_sandbox::FaultRule::new(
+                "/v0/platform/link",
+                advisor_desk_sandbox::FaultKind::Status,
+            )
+        })
+        .await
+        .unwrap();
+    let e = d
+        .links
+        .handle_callback(loc.unwrap().as_bytes(), Some(start.session_id), WINDOW)
+        .await
+        .unwrap_err();
+    assert!(e.code().starts_with("provider_"), "{e}");
+    let s = d.store.link_session(start.session_id).unwrap();
+    assert_eq!(s.exchange_step.as_deref(), Some("code_saved"));
+    assert!(s.next_check_at.is_some());
+    // Still down at the next due check: nothing changes, nothing is lost.
+    let now = advisor_desk_core::time::now();
+    assert!(d
+        .links
+        .poll_at(now + chrono::Duration::minutes(6))
+        .await
+        .unwrap()
+        .is_empty());
+    d.control.clear_faults().await.unwrap();
+    let changes = d
+        .links
+        .poll_at(now + chrono::Duration::hours(1))
+        .await
+        .unwrap();
+    assert!(
+        matches!(changes.as_slice(), [LinkOutcome::Connected { client_id, .. }] if *client_id == max),
+        "{changes:?}"
+    );
+    assert_eq!(d.secrets.len(), 1);
+}

@@ -25,6 +25,19 @@ fn ipc(e: &LinkError) -> IpcError {
     IpcError::from(e)
 }
 
+/// A retried step's result for the poller: what changed, if anything. A failure (provider
+/// down, keychain locked) is logged and retried on the next poll; it never stops the others.
+fn quiet(session_id: i64, r: LinkResult<LinkOutcome>) -> Option<LinkOutcome> {
+    match r {
+        Ok(LinkOutcome::Waiting { .. }) | Ok(LinkOutcome::InProgress { .. }) => None,
+        Ok(o) => Some(o),
+        Err(e) => {
+            tracing::warn!(session_id, code = %e.code(), error = %e, "link session not finished yet");
+            None
+        }
+    }
+}
+
 impl LinkService {
     /// At start-up: finish every exchange a crash interrupted, delete leftover code entries,
     /// then reconcile with the providers so no credential is lost or attached twice.
@@ -265,12 +278,11 @@ impl LinkService {
                 Some(step::CODE_SAVED) if now - created > self.options.delayed_limit => {
                     Some(self.expire(&s, now)?)
                 }
-                Some(step::CODE_SAVED) if due => match self.run_from_code_saved(s.id).await {
-                    Ok(LinkOutcome::Waiting { .. }) | Ok(LinkOutcome::InProgress { .. }) => None,
-                    Ok(o) => Some(o),
-                    Err(LinkError::Provider(_)) => None,
-                    Err(e) => return Err(e),
-                },
+                // Due retries, and exchanges an error (not a crash) interrupted in this run:
+                // no one else in this process works on them (see `begin_flight`).
+                Some(step::CODE_SAVED) if due => quiet(s.id, self.run_from_code_saved(s.id).await),
+                Some(step::CLAIMED) if due => quiet(s.id, self.resume_claimed(&s).await),
+                Some(step::TOKEN_SAVED) if due => quiet(s.id, self.map_saved(s.id).await),
                 Some(_) => None,
                 None => {
                     let found = self.poll_remote(&s, &mut unused, now).await?;

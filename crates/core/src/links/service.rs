@@ -638,18 +638,20 @@ impl LinkService {
                 return Ok(refused(&rejection));
             }
         };
+        // One worker per session in this process (the poller may be looking at it).
+        let target = self.target_session(&cb, window_session)?;
+        let _flight = match target {
+            Some(id) => Some(self.wait_flight(id).await),
+            None => None,
+        };
         // Write-ahead even before the claim: a crash right after the claim must not lose a
         // one-use code (or a Flinks loginId, which no provider list can give back).
-        let pre_saved = self.save_code_before_claim(&cb, window_session)?;
+        let pre_saved = self.save_code_before_claim(&cb, target)?;
         match self
             .store
             .claim_callback(cb, window_session, source, time::now())
         {
-            Ok(claimed) => {
-                // The poller may be looking at this session (it then finds it claimed).
-                let _flight = self.wait_flight(claimed.session.id).await;
-                self.complete_claimed(claimed.session, claimed.result).await
-            }
+            Ok(claimed) => self.complete_claimed(claimed.session, claimed.result).await,
             Err(ClaimError::Refused(r)) => {
                 if let Some(id) = pre_saved {
                     self.drop_unclaimed_code(id)?;
@@ -660,24 +662,33 @@ impl LinkService {
         }
     }
 
+    /// The session a callback names (by its state, else the window it arrived in); the
+    /// claim decides whether it may have it.
+    fn target_session(
+        &self,
+        cb: &Callback,
+        window_session: Option<i64>,
+    ) -> LinkResult<Option<i64>> {
+        Ok(match (&cb.state, window_session) {
+            (Some(state), _) => self.store.session_by_state(state)?,
+            (None, Some(id)) => Some(id),
+            (None, None) => None,
+        })
+    }
+
     /// Puts the callback's code in the keychain under the session it names, if that session
     /// is open and unclaimed. Returns the session whose entry was written.
     fn save_code_before_claim(
         &self,
         cb: &Callback,
-        window_session: Option<i64>,
+        target: Option<i64>,
     ) -> LinkResult<Option<i64>> {
         let code = match &cb.result {
             CallbackResult::FlanksCode { code, .. } => code,
             CallbackResult::FlinksLogin { login_id, .. } => login_id,
             _ => return Ok(None),
         };
-        let id = match (&cb.state, window_session) {
-            (Some(state), _) => self.store.session_by_state(state)?,
-            (None, Some(id)) => Some(id),
-            (None, None) => None,
-        };
-        let Some(id) = id else { return Ok(None) };
+        let Some(id) = target else { return Ok(None) };
         match self.store.link_session(id) {
             Ok(s) if s.is_open() && s.exchange_step.is_none() => {
                 self.secrets.put(&key(code_ref_for(id))?, code)?;
