@@ -1,5 +1,6 @@
-//! Crash test of the write-ahead exchange: for each flow, the process running the exchange
-//! is killed (`abort`, no unwinding, no flush) at every step boundary. After a "restart"
+//! Crash test of the write-ahead exchange: for each flow (Flanks legacy Link, Connect v2,
+//! Flinks Connect, and a Flanks SCA reauthorization), the process running the exchange is
+//! killed (`abort`, no unwinding, no flush) at every step boundary. After a "restart"
 //! (fresh store, `resume_and_reconcile`) every credential must be present exactly once,
 //! mapped to the right client, with its token in the keychain.
 //!
@@ -263,6 +264,73 @@ async fn every_step_boundary_of_the_exchange_survives_a_crash() {
             assert!(again.resumed.is_empty() && again.recovered_connections.is_empty());
             expected.push((client, flow, step));
         }
+    }
+
+    // Reauthorizations (Pending SCA → SCA link) killed at every boundary: the same
+    // connection, the same token, the session finished `reauthorized`.
+    let control = sandbox.control();
+    let (store, secrets, _) = open(dir.path(), &base);
+    let (reauth_client, _, _) = expected[0];
+    let conn = store.connections(Some(reauth_client)).unwrap()[0].clone();
+    let token = secrets.get(&conn.secret_key().unwrap()).unwrap().unwrap();
+    drop(store);
+    for (step, _) in BOUNDARIES {
+        control
+            .force(
+                token.expose(),
+                advisor_desk_sandbox::ForcedState::PendingSca,
+            )
+            .await
+            .unwrap();
+        let (store, _, service) = open(dir.path(), &base);
+        let link = match service.start_reauthorize(conn.id).await.unwrap() {
+            advisor_desk_core::links::ReauthStart::Started { link } => link,
+            other => panic!("{step}: {other:?}"),
+        };
+        let (s, body, loc) = web.flanks_sca_link(&link.url, "2468").await;
+        assert_eq!(s, 302, "{body}");
+        drop(service);
+        drop(store);
+        let (d, b, c, sid) = (
+            dir.path().to_path_buf(),
+            base.clone(),
+            loc.unwrap(),
+            link.session_id,
+        );
+        let code = tokio::task::spawn_blocking(move || run_child(&d, &b, &c, sid, step))
+            .await
+            .unwrap();
+        assert_eq!(
+            code == Some(0),
+            step == "none",
+            "reauth {step}: exit {code:?}"
+        );
+        let (store, secrets, service) = open(dir.path(), &base);
+        let report = service.resume_and_reconcile().await.unwrap();
+        assert!(report.errors.is_empty(), "reauth {step}: {report:?}");
+        let session = store.link_session(link.session_id).unwrap();
+        assert_eq!(
+            session.outcome.as_deref(),
+            Some("reauthorized"),
+            "reauth {step}: {report:?}"
+        );
+        assert_eq!(
+            store.connections(Some(reauth_client)).unwrap().len(),
+            1,
+            "reauth {step}"
+        );
+        assert_eq!(
+            secrets.get(&conn.secret_key().unwrap()).unwrap(),
+            Some(token.clone()),
+            "reauth {step}: the same token"
+        );
+        assert!(
+            !secrets
+                .names()
+                .iter()
+                .any(|k| k.starts_with(&format!("link/{}/", link.session_id))),
+            "reauth {step}: a code entry was left behind"
+        );
     }
 
     // Every credential exactly once, each with its own token and client.
