@@ -164,6 +164,16 @@ impl RunningApp {
     /// Like [`start`](Self::start), but waits for `first_css` (screens other than the client
     /// list, e.g. `[data-testid=sandbox-badge]`).
     pub fn start_until(home: &AppHome, log_name: &str, first_css: &str) -> RunningApp {
+        RunningApp::start_with_args(home, log_name, first_css, &[])
+    }
+
+    /// Starts the app with command-line `args` (e.g. a deep link URL, as the OS passes it).
+    pub fn start_with_args(
+        home: &AppHome,
+        log_name: &str,
+        first_css: &str,
+        args: &[&str],
+    ) -> RunningApp {
         let app = app_binary();
         let log = artifacts_dir().join(format!("{log_name}.driver.log"));
         let driver =
@@ -171,7 +181,7 @@ impl RunningApp {
                 .unwrap_or_else(|e| panic!("tauri-driver did not start: {e}"));
         let session = Session::new(
             driver.url(),
-            json!({ "tauri:options": { "application": app } }),
+            json!({ "tauri:options": { "application": app, "args": args } }),
         )
         .unwrap_or_else(|e| panic!("the app did not start under the driver: {e}"));
         let running = RunningApp {

@@ -471,3 +471,38 @@ fn w_handles_single(app: &RunningApp) -> bool {
     };
     w.handles().len() == 1
 }
+
+#[test]
+#[ignore = "needs the built app; run by ./dev test"]
+fn a_deep_link_that_starts_the_app_is_handled_once_the_app_is_up() {
+    let home = AppHome::new();
+    // First run: a link is sent to the client; the advisor closes the app.
+    let app = RunningApp::start_until(&home, "links-cold-1", "[data-testid=sandbox-badge]");
+    let s = &app.session;
+    let client = add_client(s, "Cold Start");
+    let link = invoke(
+        s,
+        "send_link",
+        json!({ "clientId": client, "flow": "flinks_connect" }),
+    );
+    let redirect = query_param(link["url"].as_str().unwrap(), "redirectUrl").unwrap();
+    app.quit();
+
+    // The client finishes; the OS starts the app with the redirect as its only argument.
+    // The sandbox is a new one after a restart, but seeded the same way.
+    let login = "1c25f529-a551-4755-84a1-5a4db0d62fb4";
+    let url = format!("{redirect}&loginId={login}&institution=FlinksCapital");
+    let app = RunningApp::start_with_args(
+        &home,
+        "links-cold-2",
+        "[data-testid=sandbox-badge]",
+        &[url.as_str()],
+    );
+    let s = &app.session;
+    let c = wait_status(s, client, "ready");
+    assert_eq!(c["provider"], "flinks", "{c}");
+    assert!(audit(&home)
+        .iter()
+        .any(|(actor, a, _)| actor == "deep_link" && a == "link.callback.accepted"));
+    app.quit();
+}
