@@ -1,0 +1,129 @@
+//! Syncing from the app: the demo book's first sync, progress events to the main window,
+//! and Cancel (with the sandbox slowed down through its control plane so there is something
+//! to cancel).
+
+use std::time::{Duration, Instant};
+
+use advisor_desk_e2e::{AppHome, RunningApp, ACTION};
+use advisor_desk_testkit::webdriver::Session;
+use serde_json::{json, Value};
+
+const INVOKE: &str = "const [cmd, args, done] = arguments;
+    window.__TAURI_INTERNALS__.invoke(cmd, args).then(
+        (ok) => done({ ok }),
+        (err) => done({ err }),
+    );";
+const SYNCED: Duration = Duration::from_secs(120);
+
+fn invoke(s: &Session, cmd: &str, args: Value) -> Value {
+    let r = s.execute_async(INVOKE, vec![json!(cmd), args]).unwrap();
+    r.get("ok")
+        .cloned()
+        .unwrap_or_else(|| panic!("{cmd} failed: {r}"))
+}
+
+fn wait_until(what: &str, timeout: Duration, mut f: impl FnMut() -> bool) {
+    let deadline = Instant::now() + timeout;
+    while !f() {
+        assert!(Instant::now() < deadline, "timed out: {what}");
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
+fn all_connections(s: &Session) -> Vec<Value> {
+    invoke(s, "list_clients", json!({}))
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| {
+            invoke(s, "list_connections", json!({ "clientId": c["id"] }))
+                .as_array()
+                .unwrap()
+                .clone()
+        })
+        .collect()
+}
+
+#[test]
+#[ignore = "needs the built app; run by ./dev test"]
+fn sync_all_reports_progress_and_can_be_cancelled() {
+    let home = AppHome::new();
+    let app = RunningApp::start_until(&home, "links-sync", "[data-testid=sandbox-badge]");
+    let s = &app.session;
+    let base = std::fs::read_to_string(home.data_dir().join("sandbox-url.txt"))
+        .unwrap()
+        .trim()
+        .to_string();
+
+    let book = invoke(s, "load_demo_book", json!({}));
+    let n = book["connection_ids"].as_array().unwrap().len();
+    assert!(n >= 2, "{book}");
+    wait_until("the demo book's first sync", SYNCED, || {
+        let all = all_connections(s);
+        all.len() == n && all.iter().all(|c| c["status"] == "ready")
+    });
+
+    // Listen as the UI does (the main window holds core:event:allow-listen).
+    s.execute(
+        "window.__progress = []; window.__finished = [];
+         const T = window.__TAURI_INTERNALS__;
+         for (const [event, sink] of [['sync://progress', window.__progress], ['sync://finished', window.__finished]]) {
+           T.invoke('plugin:event|listen', { event, target: { kind: 'Any' },
+             handler: T.transformCallback((e) => sink.push(e.payload)) });
+         }",
+        vec![],
+    )
+    .unwrap();
+
+    // Every provider call now takes 1.5 s: the sync is still running when Cancel arrives.
+    ureq::post(&format!("{base}/_sandbox/faults"))
+        .send_json(json!({ "endpoint": "*", "kind": "latency", "latency_ms": 1500 }))
+        .unwrap();
+    s.execute(
+        "window.__sync = null;
+         window.__TAURI_INTERNALS__.invoke('sync_now', { scope: { kind: 'all' } })
+           .then((ok) => (window.__sync = { ok }), (err) => (window.__sync = { err }));",
+        vec![],
+    )
+    .unwrap();
+    wait_until("a progress event", ACTION, || {
+        s.execute("return window.__progress.length", vec![])
+            .unwrap()
+            != json!(0)
+    });
+    // A second sync while one runs is refused with a reason.
+    let second = s
+        .execute_async(
+            INVOKE,
+            vec![json!("sync_now"), json!({ "scope": { "kind": "all" } })],
+        )
+        .unwrap();
+    assert_eq!(second["err"]["code"], "invalid_input", "{second}");
+    assert_eq!(invoke(s, "cancel_sync", json!({})), json!(true));
+    wait_until("the cancelled sync to return", SYNCED, || {
+        s.execute("return window.__sync", vec![]).unwrap() != Value::Null
+    });
+    let summary = s.execute("return window.__sync", vec![]).unwrap()["ok"].clone();
+    assert_eq!(summary["total"].as_u64(), Some(n as u64), "{summary}");
+    assert!(summary["cancelled"].as_u64().unwrap() >= 1, "{summary}");
+    let progress = s.execute("return window.__progress", vec![]).unwrap();
+    let progress = progress.as_array().unwrap();
+    assert!(progress.iter().all(|p| p["total"] == n), "{progress:?}");
+    assert!(
+        progress.iter().any(|p| p["step"] == "cancelled"),
+        "{progress:?}"
+    );
+    wait_until("the finished event", ACTION, || {
+        s.execute("return window.__finished.length", vec![])
+            .unwrap()
+            == json!(1)
+    });
+    // Nothing is left running: cancelling again finds no sync, and a new one completes.
+    assert_eq!(invoke(s, "cancel_sync", json!({})), json!(false));
+    ureq::delete(&format!("{base}/_sandbox/faults"))
+        .call()
+        .unwrap();
+    let again = invoke(s, "sync_now", json!({ "scope": { "kind": "all" } }));
+    assert_eq!(again["synced"].as_u64(), Some(n as u64), "{again}");
+    app.quit();
+}
