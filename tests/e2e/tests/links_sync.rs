@@ -127,3 +127,82 @@ fn sync_all_reports_progress_and_can_be_cancelled() {
     assert_eq!(again["synced"].as_u64(), Some(n as u64), "{again}");
     app.quit();
 }
+
+fn keychain_lookup(secret_ref: &str) -> Option<String> {
+    let out = std::process::Command::new("secret-tool")
+        .args([
+            "lookup",
+            "service",
+            "app.advisordesk.desktop",
+            "username",
+            secret_ref,
+        ])
+        .output()
+        .expect("run secret-tool");
+    let v = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    (out.status.success() && !v.is_empty()).then_some(v)
+}
+
+#[test]
+#[ignore = "needs the built app; run by ./dev test"]
+fn removing_a_connection_deletes_it_at_the_provider_and_in_the_keychain() {
+    let home = AppHome::new();
+    let app = RunningApp::start_until(&home, "links-remove", "[data-testid=sandbox-badge]");
+    let s = &app.session;
+    let base = std::fs::read_to_string(home.data_dir().join("sandbox-url.txt"))
+        .unwrap()
+        .trim()
+        .to_string();
+    let book = invoke(s, "load_demo_book", json!({}));
+    let id = book["connection_ids"][0].as_i64().unwrap();
+    let db = rusqlite::Connection::open_with_flags(
+        home.database(),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .unwrap();
+    let secret_ref: String = db
+        .query_row(
+            "SELECT secret_ref FROM connections WHERE id = ?1",
+            [id],
+            |r| r.get(0),
+        )
+        .unwrap();
+    // The token is in the real Secret Service (and nowhere in SQLite).
+    let token = keychain_lookup(&secret_ref).expect("the token in the keychain");
+    let in_sandbox = |t: &str| {
+        let v: Value = ureq::get(&format!("{base}/_sandbox/book"))
+            .call()
+            .unwrap()
+            .body_mut()
+            .read_json()
+            .unwrap();
+        v.as_array().unwrap().iter().any(|e| e["token"] == t)
+    };
+    assert!(in_sandbox(&token));
+    // Let the demo book's first sync finish: a credential being processed can be busy.
+    wait_until("the first sync", SYNCED, || {
+        all_connections(s).iter().all(|c| c["status"] != "pending")
+    });
+
+    let removed = invoke(s, "remove_connection", json!({ "connectionId": id }));
+    assert_eq!(removed["deleted_at_provider"], true, "{removed}");
+    assert!(!in_sandbox(&token), "still at the provider");
+    assert_eq!(keychain_lookup(&secret_ref), None, "still in the keychain");
+    let gone: i64 = db
+        .query_row(
+            "SELECT count(*) FROM connections WHERE id = ?1",
+            [id],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(gone, 0);
+    let audited: i64 = db
+        .query_row(
+            "SELECT count(*) FROM audit_log WHERE action = 'connection.removed' AND connection_id = ?1",
+            [id],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(audited, 1);
+    app.quit();
+}
