@@ -74,7 +74,7 @@ async fn flanks_legacy_link_connects_once_and_refuses_replays() {
     assert_eq!(installation.len(), 16);
     assert_eq!(
         query_param(&start.url, "external_id").as_deref(),
-        Some(format!("adc-{installation}-{ana}").as_str())
+        Some(format!("ads-{installation}-{}", start.session_id).as_str())
     );
     assert_eq!(query_param(&start.url, "rollback").as_deref(), Some("true"));
     let state = query_param(&start.url, "state").unwrap();
@@ -807,54 +807,77 @@ async fn removal_deletes_at_the_provider_then_the_keychain_then_the_row() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn reconciliation_reattaches_a_lost_row_to_the_right_client_once() {
+async fn a_spent_code_is_recovered_from_the_credentials_list_for_its_session_only() {
     let d = desk();
     let kim = d.client("Kim");
-    let conn = connect_flanks(&d, kim, "kim").await;
-    let token = token_of(&d, conn);
-    // The local record is lost (the row and the keychain entry).
-    let key = d.store.connection(conn).unwrap().secret_key().unwrap();
-    d.store
-        .write(|tx| Ok(tx.execute("DELETE FROM connections WHERE id = ?1", [conn])?))
+    let start = d
+        .links
+        .start_connect(kim, LinkFlow::FlanksLink)
+        .await
         .unwrap();
-    d.secrets.delete(&key).unwrap();
-
-    let report = d.links.resume_and_reconcile().await.unwrap();
-    assert_eq!(report.recovered_connections.len(), 1, "{report:?}");
-    let again = d.store.connection(report.recovered_connections[0]).unwrap();
-    assert_eq!(again.client_id, kim);
-    assert_eq!(token_of(&d, again.id), token);
+    let (_, _, loc) = d
+        .web
+        .flanks_link(&start.url, "kim", "SCA_SMS", Some("1"))
+        .await;
+    let loc = loc.unwrap();
+    // The code is spent before we could store the token (what a crash right after the
+    // exchange leaves): the callback's own exchange gets "Invalid code".
+    let code = advisor_desk_core::secrets::Secret::new(query_param(&loc, "code").unwrap());
+    let token = match d.flanks.exchange_code(&code).await.unwrap() {
+        advisor_desk_providers::flanks::ExchangeOutcome::Exchanged {
+            credentials_token, ..
+        } => credentials_token,
+        _ => panic!("not exchanged"),
+    };
+    let o = d
+        .links
+        .handle_callback(loc.as_bytes(), Some(start.session_id), WINDOW)
+        .await
+        .unwrap();
+    let (conn, _) = connected(&o);
+    assert_eq!(d.store.connection(conn).unwrap().client_id, kim);
+    assert_eq!(token_of(&d, conn), token.expose());
+    assert_eq!(
+        d.store
+            .link_session(start.session_id)
+            .unwrap()
+            .outcome_detail
+            .as_deref(),
+        Some("recovered from the provider")
+    );
     // Never twice.
     let report = d.links.resume_and_reconcile().await.unwrap();
-    assert!(report.recovered_connections.is_empty());
-    assert_eq!(d.store.connections(None).unwrap().len(), 1);
-
-    // A credential tagged for the same client id by another installation is not ours.
-    let (s, _, _) = d
-        .web
-        .flanks_link(
-            &format!(
-                "/link?token={}&bank=testbank&external_id=adc-ffffffffffffffff-{kim}",
-                advisor_desk_sandbox::DEFAULT_LINK_TOKEN
-            ),
-            "other-desk",
-            "SCA_SMS",
-            Some("1"),
-        )
-        .await;
-    assert_eq!(s, 302);
-    let report = d.links.resume_and_reconcile().await.unwrap();
     assert!(report.recovered_connections.is_empty(), "{report:?}");
     assert_eq!(d.store.connections(None).unwrap().len(), 1);
 
-    // A credential whose client cannot take it (archived here) is left alone.
-    d.store
-        .write(|tx| Ok(tx.execute("DELETE FROM connections", [])?))
-        .unwrap();
-    d.store.archive_client(kim, "test").unwrap();
+    // Reusing the finished session's reference (the link was forwarded, or forged) attaches
+    // nothing, and neither does another installation's reference or a bare client id.
+    let reference = query_param(&start.url, "external_id").unwrap();
+    for (i, external_id) in [
+        reference.clone(),
+        format!("ads-ffffffffffffffff-{}", start.session_id),
+        format!("{kim}"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let (s, _, _) = d
+            .web
+            .flanks_link(
+                &format!(
+                    "/link?token={}&bank=testbank&external_id={external_id}",
+                    advisor_desk_sandbox::DEFAULT_LINK_TOKEN
+                ),
+                &format!("intruder-{i}"),
+                "SCA_SMS",
+                Some("1"),
+            )
+            .await;
+        assert_eq!(s, 302);
+    }
     let report = d.links.resume_and_reconcile().await.unwrap();
     assert!(report.recovered_connections.is_empty(), "{report:?}");
-    assert!(d.store.connections(None).unwrap().is_empty());
+    assert_eq!(d.store.connections(None).unwrap().len(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

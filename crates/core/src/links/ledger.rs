@@ -400,6 +400,77 @@ impl Store {
         })
     }
 
+    /// Reconciliation: the credential a crash kept from being mapped, attached to the client
+    /// of the open session its reference names, and that session completed — in one
+    /// transaction. `None` when the session is no longer waiting for a new credential or the
+    /// token is already a connection (never twice).
+    pub fn attach_for_session(
+        &self,
+        session_id: i64,
+        new: &NewMapping<'_>,
+        actor: &str,
+        now: Timestamp,
+    ) -> Result<Option<i64>> {
+        self.write(|tx| {
+            let session: Option<(i64, Option<i64>, Option<String>)> = tx
+                .query_row(
+                    "SELECT client_id, connection_id, completed_at FROM link_sessions WHERE id = ?1",
+                    [session_id],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
+                .optional()?;
+            let Some((client_id, None, None)) = session else {
+                return Ok(None);
+            };
+            let inserted = tx.execute(
+                "INSERT OR IGNORE INTO connections (client_id, provider, flow, institution_id,
+                     status, secret_ref, token_hash, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, 'pending', ?5, ?6, ?7, ?7)",
+                params![
+                    client_id,
+                    new.provider.as_str(),
+                    new.flow,
+                    new.institution,
+                    secret_ref_for(new.token_hash),
+                    new.token_hash,
+                    time::to_db(now)
+                ],
+            )?;
+            if inserted == 0 {
+                return Ok(None);
+            }
+            let connection_id = tx.last_insert_rowid();
+            append(
+                tx,
+                &NewAuditEntry {
+                    actor,
+                    client_id: Some(client_id),
+                    connection_id: Some(connection_id),
+                    action: "connection.recovered",
+                    detail: &format!("{} for link session {session_id}", new.provider.as_str()),
+                },
+            )?;
+            tx.execute(
+                "UPDATE link_sessions SET completed_at = ?2, outcome = 'connected',
+                     outcome_detail = 'recovered from the provider', connection_id = ?3,
+                     exchange_step = 'mapped'
+                 WHERE id = ?1",
+                params![session_id, time::to_db(now), connection_id],
+            )?;
+            append(
+                tx,
+                &NewAuditEntry {
+                    actor,
+                    client_id: Some(client_id),
+                    connection_id: Some(connection_id),
+                    action: "link.finished",
+                    detail: "connected",
+                },
+            )?;
+            Ok(Some(connection_id))
+        })
+    }
+
     /// Removes a connection row (after the provider and the keychain), with its audit entry.
     pub fn remove_connection_row(
         &self,

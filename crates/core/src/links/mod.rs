@@ -17,7 +17,7 @@ use crate::domain::Provider;
 
 pub use callback::{parse_callback, Callback, CallbackRejection, CallbackResult, CALLBACK_URL};
 pub use provider::{
-    client_ref, CodeExchange, ConnectSessionState, DeleteResult, LinkProviderApi, LinkRequest,
+    session_ref, CodeExchange, ConnectSessionState, DeleteResult, LinkProviderApi, LinkRequest,
     LinkTarget, PendingCode, ReauthNeed, RemoteCredential,
 };
 pub use service::{

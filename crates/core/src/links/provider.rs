@@ -15,8 +15,8 @@ pub struct LinkRequest<'a> {
     pub purpose: LinkPurpose,
     /// The one-time state (only its hash is stored).
     pub state: &'a str,
-    /// Opaque reference to the client (`extra` / `external_id`), see [`client_ref`].
-    pub client_ref: &'a str,
+    /// Opaque reference to the link session (`extra` / `external_id`), see [`session_ref`].
+    pub session_ref: &'a str,
     /// Flanks reauthorization: the bank and its `sca_token` / `reset_token`.
     pub bank: Option<&'a str>,
     pub reauth_token: Option<&'a Secret>,
@@ -96,16 +96,19 @@ pub enum DeleteResult {
     AlreadyGone,
 }
 
-/// The opaque client reference put in provider links (`client_ref`, `external_id`) and read
-/// back by reconciliation: this installation's id and the local client id. The installation
-/// part keeps two desks sharing one provider account from claiming each other's credentials.
-pub fn client_ref(installation: &str, client_id: i64) -> String {
-    format!("adc-{installation}-{client_id}")
+/// The opaque reference put in provider links (`external_id`, `client_ref`, Flinks `tag`)
+/// and read back by reconciliation: this installation's id and the link session's id. It
+/// names a session, not a client, so a credential is only ever re-attached to a session the
+/// advisor started and that is still waiting for it; a reused or forged link cannot attach
+/// anything to a client. The installation part keeps two desks sharing one provider account
+/// apart.
+pub fn session_ref(installation: &str, session_id: i64) -> String {
+    format!("ads-{installation}-{session_id}")
 }
 
-/// The client id of a reference made by this installation; `None` for anything else.
-pub fn parse_client_ref(s: &str, installation: &str) -> Option<i64> {
-    s.strip_prefix("adc-")?
+/// The session id of a reference made by this installation; `None` for anything else.
+pub fn parse_session_ref(s: &str, installation: &str) -> Option<i64> {
+    s.strip_prefix("ads-")?
         .strip_prefix(installation)?
         .strip_prefix('-')?
         .parse()
@@ -160,25 +163,26 @@ mod tests {
     use super::*;
 
     #[test]
-    fn client_refs_round_trip_and_refuse_anything_else() {
+    fn session_refs_round_trip_and_refuse_anything_else() {
         let me = "0123456789abcdef";
-        assert_eq!(parse_client_ref(&client_ref(me, 42), me), Some(42));
+        assert_eq!(parse_session_ref(&session_ref(me, 42), me), Some(42));
         assert_eq!(
-            parse_client_ref(&client_ref("fedcba9876543210", 42), me),
+            parse_session_ref(&session_ref("fedcba9876543210", 42), me),
             None
         );
         for bad in [
             "",
-            "adc-",
-            "adc-0123456789abcdef-0",
-            "adc-0123456789abcdef--1",
-            "adc-0123456789abcdef-x",
-            "adc-0123456789abcdef",
+            "ads-",
+            "ads-0123456789abcdef-0",
+            "ads-0123456789abcdef--1",
+            "ads-0123456789abcdef-x",
+            "ads-0123456789abcdef",
             "42",
-            "adc-42",
-            "adc-0123456789abcdef-1 ",
+            "ads-42",
+            "adc-0123456789abcdef-1",
+            "ads-0123456789abcdef-1 ",
         ] {
-            assert_eq!(parse_client_ref(bad, me), None, "{bad}");
+            assert_eq!(parse_session_ref(bad, me), None, "{bad}");
         }
     }
 }

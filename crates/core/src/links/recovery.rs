@@ -7,9 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::callback::{Callback, CallbackResult};
 use super::ledger::{code_ref_for, secret_ref_for, step, NewMapping};
-use super::provider::{
-    parse_client_ref, CodeExchange, ConnectSessionState, PendingCode, ReauthNeed,
-};
+use super::provider::{parse_session_ref, ConnectSessionState, PendingCode, ReauthNeed};
 use super::service::{key, LinkError, LinkOutcome, LinkResult, LinkService, RecoveryReport};
 use super::sessions::{CallbackSource, ClaimError, LinkSession};
 use super::wording::for_code;
@@ -96,7 +94,7 @@ impl LinkService {
                 return self.run_from_code_saved(s.id).await;
             }
         }
-        let recovered = self.reconcile().await?;
+        self.reconcile().await?;
         let now = time::now();
         if let Some(connection_id) = s.connection_id {
             let token = self.connection_token(connection_id)?;
@@ -123,26 +121,19 @@ impl LinkService {
                 });
             }
         } else {
-            for connection_id in recovered {
-                let conn = self.store.connection(connection_id)?;
-                if conn.client_id == s.client_id {
-                    self.store.finish_session_at_step(
-                        s,
-                        "connected",
-                        Some("recovered from the provider"),
-                        Some(step::MAPPED),
-                        SYSTEM,
-                        now,
-                    )?;
-                    self.cleanup(s.id)?;
-                    let status = self.sync_now(connection_id).await?;
-                    return Ok(LinkOutcome::Connected {
-                        session_id: s.id,
-                        client_id: s.client_id,
-                        connection_id,
-                        status,
-                    });
-                }
+            let now_s = self.store.link_session(s.id)?;
+            if let (false, Some("connected"), Some(connection_id)) = (
+                now_s.is_open(),
+                now_s.outcome.as_deref(),
+                now_s.connection_id,
+            ) {
+                let status = self.sync_now(connection_id).await?;
+                return Ok(LinkOutcome::Connected {
+                    session_id: s.id,
+                    client_id: s.client_id,
+                    connection_id,
+                    status,
+                });
             }
         }
         let outcome = self.end_with_error(s, "exchange_lost").await;
@@ -166,52 +157,27 @@ impl LinkService {
         Ok(None)
     }
 
-    /// Re-attaches provider credentials SQLite does not know, to the client their
-    /// `external_id` names (only if that client exists; never twice). Unused codes whose
-    /// state belongs to no session here (a lost database) are exchanged and attached the
-    /// same way. Returns the new connection ids.
+    /// Re-attaches provider credentials SQLite does not know to the open link session their
+    /// reference names (a crash between the exchange and the mapping), completing that
+    /// session. Anything else — no reference, another installation's, a finished session —
+    /// is left alone. Never twice (token_hash is UNIQUE). Returns the new connection ids.
     pub async fn reconcile(&self) -> LinkResult<Vec<i64>> {
         let mut attached = Vec::new();
         let now = time::now();
         let me = self.store.link_installation_id()?;
         for (provider, api) in &self.providers {
             for c in api.credentials().await.map_err(LinkError::Provider)? {
-                let Some(client_id) = c
+                let Some(session_id) = c
                     .external_id
                     .as_deref()
-                    .and_then(|r| parse_client_ref(r, &me))
+                    .and_then(|r| parse_session_ref(r, &me))
                 else {
                     continue;
                 };
                 if let Some(id) =
-                    self.attach(*provider, client_id, &c.token, c.bank.as_deref(), now)?
+                    self.attach(*provider, session_id, &c.token, c.bank.as_deref(), now)?
                 {
                     attached.push(id);
-                }
-            }
-            for code in api.unused_codes().await.map_err(LinkError::Provider)? {
-                let known = match code.extra.get("state") {
-                    Some(state) => self.store.session_by_state(state)?.is_some(),
-                    None => false,
-                };
-                let client = code
-                    .extra
-                    .get("client_ref")
-                    .and_then(|r| parse_client_ref(r, &me));
-                let (false, Some(client_id)) = (known, client) else {
-                    continue;
-                };
-                if self.store.client(client_id).is_err() {
-                    continue;
-                }
-                if let CodeExchange::Exchanged { token, .. } = api
-                    .exchange_code(&code.code)
-                    .await
-                    .map_err(LinkError::Provider)?
-                {
-                    if let Some(id) = self.attach(*provider, client_id, &token, None, now)? {
-                        attached.push(id);
-                    }
                 }
             }
         }
@@ -221,7 +187,7 @@ impl LinkService {
     fn attach(
         &self,
         provider: Provider,
-        client_id: i64,
+        session_id: i64,
         token: &crate::secrets::Secret,
         bank: Option<&str>,
         now: Timestamp,
@@ -230,6 +196,10 @@ impl LinkService {
         if self.store.connection_by_token_hash(&hash)?.is_some() {
             return Ok(None);
         }
+        match self.store.link_session(session_id) {
+            Ok(s) if s.is_open() && s.connection_id.is_none() => {}
+            _ => return Ok(None),
+        }
         let flow = match provider {
             Provider::Flanks => LinkFlow::FlanksLink,
             Provider::Flinks => LinkFlow::FlinksConnect,
@@ -237,19 +207,20 @@ impl LinkService {
         let secret_key = key(secret_ref_for(&hash))?;
         // Keychain first, as everywhere: a row never points at a missing token.
         self.secrets.put(&secret_key, token)?;
-        let id = self.store.attach_recovered_credential(
-            client_id,
-            &NewMapping {
-                provider,
-                flow: flow.as_str(),
-                token_hash: &hash,
-                institution: bank,
-            },
-            SYSTEM,
-            now,
-        )?;
-        if id.is_none() {
-            self.secrets.delete(&secret_key)?;
+        let mapping = NewMapping {
+            provider,
+            flow: flow.as_str(),
+            token_hash: &hash,
+            institution: bank,
+        };
+        let id = self
+            .store
+            .attach_for_session(session_id, &mapping, SYSTEM, now)?;
+        match id {
+            Some(_) => self.cleanup(session_id)?,
+            None => {
+                self.secrets.delete(&secret_key)?;
+            }
         }
         Ok(id)
     }

@@ -29,7 +29,7 @@ use serde::Serialize;
 use super::callback::{parse_callback, Callback, CallbackRejection};
 use super::ledger::{code_ref_for, secret_ref_for, step, Mapped, NewMapping};
 use super::provider::{
-    client_ref, CodeExchange, ConnectSessionState, DeleteResult, LinkProviderApi, LinkRequest,
+    session_ref, CodeExchange, ConnectSessionState, DeleteResult, LinkProviderApi, LinkRequest,
     ReauthNeed,
 };
 use super::sessions::{CallbackSource, ClaimError, LinkSession, NewLinkSession};
@@ -577,13 +577,13 @@ impl LinkService {
             now,
         )?;
         let session_id = started.session.id;
-        let cref = client_ref(&self.store.link_installation_id()?, client_id);
+        let sref = session_ref(&self.store.link_installation_id()?, session_id);
         let target = api
             .link_url(&LinkRequest {
                 flow,
                 purpose,
                 state: &started.state,
-                client_ref: &cref,
+                session_ref: &sref,
                 bank,
                 reauth_token,
                 request_id,

@@ -49,7 +49,7 @@ impl LinkProviderApi for FlinksLinks {
             q.append_pair("redirectUrl", &self.pages.redirect_with_state(req.state));
             q.append_pair("customerName", &self.pages.company_name);
             q.append_pair("consentEnable", "true");
-            q.append_pair("tag", req.client_ref);
+            q.append_pair("tag", req.session_ref);
             if let Some(rid) = req.request_id {
                 q.append_pair("requestId", rid);
             }
