@@ -980,3 +980,100 @@ async fn an_exchange_the_provider_failed_is_retried_by_the_poller() {
     );
     assert_eq!(d.secrets.len(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_callbacks_leave_nothing_behind_but_an_audit_entry() {
+    let d = desk();
+    let ned = d.client("Ned");
+    let start = d
+        .links
+        .start_connect(ned, LinkFlow::FlinksConnect)
+        .await
+        .unwrap();
+    let state = query_param(&query_param(&start.url, "redirectUrl").unwrap(), "state").unwrap();
+    let other = "ab".repeat(32);
+    let long = format!("advisordesk://link/callback?loginId={}", "a".repeat(5000));
+    for (url, window, reason) in [
+        // Unknown state.
+        (
+            format!("advisordesk://link/callback?state={other}&loginId=x-1"),
+            None,
+            "unknown_state",
+        ),
+        // The right state but another window's session.
+        (
+            format!("advisordesk://link/callback?state={state}&loginId=x-2"),
+            Some(start.session_id + 1),
+            "unknown_state",
+        ),
+        // A Flanks code for a Flinks session.
+        (
+            format!("advisordesk://link/callback?state={state}&code=c-1"),
+            None,
+            "malformed",
+        ),
+        (long, None, "too_long"),
+        (
+            "advisordesk://settings/delete?loginId=x".to_string(),
+            None,
+            "wrong_target",
+        ),
+    ] {
+        let o = d
+            .links
+            .handle_callback(url.as_bytes(), window, OS)
+            .await
+            .unwrap();
+        assert!(
+            matches!(o, LinkOutcome::Refused { reason: ref r, .. } if r == reason),
+            "{url:.80}: {o:?}"
+        );
+    }
+    // Expired: the loginId is written ahead of the claim, and removed again with the
+    // refusal.
+    let short = service(&d.base, d.store.clone(), d.secrets.clone()).with_options(
+        advisor_desk_core::links::LinkOptions {
+            window_ttl: chrono::Duration::seconds(1),
+            ..Default::default()
+        },
+    );
+    let brief = short
+        .start_connect(ned, LinkFlow::FlinksConnect)
+        .await
+        .unwrap();
+    let brief_state =
+        query_param(&query_param(&brief.url, "redirectUrl").unwrap(), "state").unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let o = short
+        .handle_callback(
+            format!("advisordesk://link/callback?state={brief_state}&loginId=x-3").as_bytes(),
+            None,
+            OS,
+        )
+        .await
+        .unwrap();
+    assert!(
+        matches!(o, LinkOutcome::Refused { ref reason, .. } if reason == "expired"),
+        "{o:?}"
+    );
+    assert!(d.secrets.is_empty(), "nothing reached the keychain");
+    assert!(d.store.connections(None).unwrap().is_empty());
+    let s = d.store.link_session(start.session_id).unwrap();
+    assert!(s.is_open() && s.exchange_step.is_none(), "{s:?}");
+    let refused = d
+        .store
+        .audit_log(50)
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == "link.callback.refused")
+        .count();
+    assert_eq!(refused, 6);
+    // The session still works for its real result.
+    let redirect = d.web.flinks_connect(&start.url, "Greatday").await;
+    let o = d
+        .links
+        .handle_callback(redirect.as_bytes(), Some(start.session_id), WINDOW)
+        .await
+        .unwrap();
+    connected(&o);
+}
