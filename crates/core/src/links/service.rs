@@ -2,23 +2,28 @@
 //! the callback handler, start-up recovery, the poller and removal.
 //!
 //! ```text
-//! start_connect(client_id, flow)          -> LinkStart { session_id, url, expires_at, .. }
-//! send_link(client_id, flow)              -> LinkStart (same URL kind, 24 h expiry)
-//! start_reauthorize(connection_id)        -> ReauthStart::{Started | AlreadyHealthy | ProviderStillWorking}
-//! handle_callback(raw, window_session, source) -> LinkOutcome
-//! window_closed(session_id)               -> Option<LinkOutcome>
-//! report_provider_event(session_id, code) -> Option<LinkOutcome>   (Flinks widget error events)
-//! map_existing_credential(session_id, credential_ref) -> LinkOutcome
-//! resume_and_reconcile()                  -> RecoveryReport   (call once at start-up)
-//! poll_open_sessions()                    -> Vec<LinkOutcome> (call every few minutes)
-//! pending_links()                         -> Vec<PendingLink> (e.g. "waiting for provider checks")
-//! remove_connection(connection_id)        -> Removal          (after the UI asked to confirm)
+//! start_connect(client_id, flow)                 -> LinkStart { session_id, url, expires_at, flow, purpose }
+//! start_connect_at_bank(client_id, flow, bank)   -> LinkStart (skips the provider's bank list)
+//! send_link(client_id, flow)                     -> LinkStart (same kind of URL, 24 h expiry)
+//! start_reauthorize(connection_id)               -> ReauthStart::{Started{link} | AlreadyHealthy | ProviderStillWorking}
+//! handle_callback(raw, window_session, source)   -> LinkOutcome   (embedded window and OS deep links)
+//! window_closed(session_id)                      -> Option<LinkOutcome>
+//! report_provider_event(session_id, code)        -> Option<LinkOutcome>   (Flinks widget error events)
+//! map_existing_credential(session_id, credential_ref) -> LinkOutcome (after a Duplicate offer)
+//! pending_links()                                -> Vec<PendingLink> ("waiting for provider checks"…)
+//! resume_and_reconcile()                         -> RecoveryReport   (once at start-up)
+//! poll_open_sessions()                           -> Vec<LinkOutcome> (every few minutes)
+//! remove_connection(connection_id)               -> Removal          (after the UI asked to confirm)
 //! ```
 //!
-//! Every outcome is `Serialize` and carries no secret, so it can cross IPC as is. The
-//! exchange is write-ahead (see [`super::ledger`]): the one-use code goes to the keychain
-//! before it is exchanged, the token to the keychain before SQLite, and the connection row
-//! and the completed session are one transaction.
+//! Every outcome is `Serialize` and carries no secret (the `url` of a `LinkStart` carries the
+//! one-time state and, for reauthorizations, the provider's SCA/reset token: it is only for
+//! the link window or the client). The exchange is write-ahead (see [`super::ledger`]): the
+//! one-use code goes to the keychain before the claim and before any exchange, the token to
+//! the keychain before SQLite, and the connection row and the completed session are one
+//! transaction; one worker per session in the process (`begin_flight`). Provider links carry
+//! a reference to the link session (never to the client), so reconciliation can re-attach a
+//! credential only to a session the advisor started and that is still open.
 
 use std::collections::HashMap;
 use std::sync::Arc;
