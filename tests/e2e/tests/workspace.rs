@@ -313,6 +313,8 @@ fn text(s: &Session, css: &str) -> String {
 }
 
 fn shot(s: &Session, name: &str) {
+    // Let the webview paint what the DOM already holds (its snapshot can lag a frame).
+    std::thread::sleep(Duration::from_millis(600));
     s.screenshot(&artifacts_dir().join(format!("{name}.png")))
         .unwrap();
 }
@@ -637,6 +639,45 @@ const FRAMES: &str = "const [scroll, step, limit, done] = arguments;
     };
     requestAnimationFrame(tick);";
 
+/// The webview's own cost of scrolling: a plain element of the table's size (480 px high,
+/// the same total height, 22 static 36 px rows moved with the scroll) scrolled the same way,
+/// with no app code involved. Same result shape as FRAMES.
+const BARE_FRAMES: &str = "const [step, limit, total, done] = arguments;
+    const sc = document.createElement('div');
+    Object.assign(sc.style, { position: 'fixed', left: '300px', top: '200px', width: '900px',
+      height: '480px', overflowY: 'auto', contain: 'strict', background: 'white', zIndex: 9 });
+    const spacer = document.createElement('div');
+    spacer.style.height = (total * 36) + 'px';
+    spacer.style.position = 'relative';
+    const win = document.createElement('div');
+    Object.assign(win.style, { position: 'absolute', top: 0, left: 0, right: 0 });
+    for (let i = 0; i < 22; i++) {
+      const r = document.createElement('div');
+      r.style.height = '36px';
+      r.style.borderBottom = '1px solid #ddd';
+      r.textContent = 'Static row ' + i + ' · Mercadona 123 · -12.34 EUR';
+      win.appendChild(r);
+    }
+    spacer.appendChild(win);
+    sc.appendChild(spacer);
+    document.body.appendChild(sc);
+    const deltas = [];
+    let last = 0, frames = 0;
+    const tick = (ts) => {
+      if (last) deltas.push(ts - last);
+      last = ts;
+      frames++;
+      sc.scrollTop = sc.scrollTop + step;
+      win.style.transform = 'translateY(' + Math.floor(sc.scrollTop / 36) * 36 + 'px)';
+      if (frames < limit) { requestAnimationFrame(tick); return; }
+      sc.remove();
+      deltas.sort((a, b) => a - b);
+      const pct = (p) => deltas[Math.min(deltas.length - 1, Math.floor(deltas.length * p))];
+      done({ frames: deltas.length, max: deltas[deltas.length - 1], p50: pct(0.5), p99: pct(0.99),
+             over50: deltas.filter(d => d > 50).length });
+    };
+    requestAnimationFrame(tick);";
+
 #[test]
 #[ignore = "measurement: needs the built app; see BENCHMARKS-ui.md"]
 fn workspace_bench_50k_transactions() {
@@ -696,6 +737,12 @@ fn workspace_bench_50k_transactions() {
     let wheel = s
         .execute_async(FRAMES, vec![json!(true), json!(300), json!(600)])
         .unwrap();
+    let bare_wheel = s
+        .execute_async(BARE_FRAMES, vec![json!(300), json!(600), json!(n)])
+        .unwrap();
+    let bare_fling = s
+        .execute_async(BARE_FRAMES, vec![json!(3_000), json!(600), json!(n)])
+        .unwrap();
     let scroll = s
         .execute_async(FRAMES, vec![json!(true), json!(3_000), json!(0)])
         .unwrap();
@@ -712,6 +759,8 @@ fn workspace_bench_50k_transactions() {
         "baseline_empty_table_ms_all": base,
         "book_502_clients_painted_ms_all": book,
         "scroll_wheel_600_frames": wheel,
+        "baseline_bare_element_wheel": bare_wheel,
+        "baseline_bare_element_fling": bare_fling,
         "scroll_to_end": scroll,
         "baseline_idle_frames": idle,
     });
