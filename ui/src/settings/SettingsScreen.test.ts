@@ -78,10 +78,14 @@ describe('SettingsScreen', () => {
     render(SettingsScreen, { onEnvironmentChanged: changed });
     await user.click(await screen.findByTestId('env-production'));
     expect(api.setProviderEnvironment).not.toHaveBeenCalled();
+    // Not chosen until confirmed.
+    expect(screen.getByTestId('env-production')).not.toBeChecked();
+    expect(screen.getByTestId('env-sandbox')).toBeChecked();
     expect(screen.getByRole('alertdialog')).toHaveTextContent('real Flanks and Flinks');
     await user.click(screen.getByTestId('confirm-production'));
     expect(api.setProviderEnvironment).toHaveBeenCalledWith('production');
     expect(changed).toHaveBeenCalledWith('production');
+    expect(screen.getByTestId('env-production')).toBeChecked();
   });
 
   it('stores a key through the adapter and clears the field', async () => {
