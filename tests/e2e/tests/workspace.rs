@@ -3,7 +3,7 @@
 //! then the app is started on it. Open the book, open a client, filter transactions, export a
 //! CSV and check the file, see the health queue, switch language.
 //!
-//! `workspace_bench_50k_transactions` is the measurement recorded in BENCHMARKS-ui.md.
+//! `workspace_bench_50k_transactions` is the measurement recorded in BENCHMARKS.md.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -684,7 +684,7 @@ const BARE_FRAMES: &str = "const [step, limit, total, done] = arguments;
     requestAnimationFrame(tick);";
 
 #[test]
-#[ignore = "measurement: needs the built app; see BENCHMARKS-ui.md"]
+#[ignore = "measurement: needs the built app; see BENCHMARKS.md"]
 fn workspace_bench_50k_transactions() {
     let n: usize = std::env::var("BENCH_TRANSACTIONS")
         .ok()
