@@ -109,9 +109,25 @@ impl AppHome {
         self.env()
     }
 
+    /// `ADVISOR_DESK_KEYRING_SERVICE`: this home's own keychain namespace, so apps running at
+    /// the same time (parallel tests, same seeded sandbox tokens) never share entries.
+    pub fn keyring_service(&self) -> String {
+        let name = self
+            .root
+            .path()
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        format!("app.advisordesk.desktop.e2e{name}")
+    }
+
     fn env(&self) -> Vec<(&'static str, PathBuf)> {
         let p = self.root.path();
         vec![
+            (
+                "ADVISOR_DESK_KEYRING_SERVICE",
+                PathBuf::from(self.keyring_service()),
+            ),
             ("ADVISOR_DESK_DATA_DIR", self.data_dir()),
             ("XDG_DATA_HOME", p.join("xdg-data")),
             ("XDG_CONFIG_HOME", p.join("xdg-config")),

@@ -128,15 +128,9 @@ fn sync_all_reports_progress_and_can_be_cancelled() {
     app.quit();
 }
 
-fn keychain_lookup(secret_ref: &str) -> Option<String> {
+fn keychain_lookup(service: &str, secret_ref: &str) -> Option<String> {
     let out = std::process::Command::new("secret-tool")
-        .args([
-            "lookup",
-            "service",
-            "app.advisordesk.desktop",
-            "username",
-            secret_ref,
-        ])
+        .args(["lookup", "service", service, "username", secret_ref])
         .output()
         .expect("run secret-tool");
     let v = String::from_utf8_lossy(&out.stdout).trim().to_string();
@@ -168,7 +162,8 @@ fn removing_a_connection_deletes_it_at_the_provider_and_in_the_keychain() {
         )
         .unwrap();
     // The token is in the real Secret Service (and nowhere in SQLite).
-    let token = keychain_lookup(&secret_ref).expect("the token in the keychain");
+    let token =
+        keychain_lookup(&home.keyring_service(), &secret_ref).expect("the token in the keychain");
     let in_sandbox = |t: &str| {
         let v: Value = ureq::get(&format!("{base}/_sandbox/book"))
             .call()
@@ -187,7 +182,11 @@ fn removing_a_connection_deletes_it_at_the_provider_and_in_the_keychain() {
     let removed = invoke(s, "remove_connection", json!({ "connectionId": id }));
     assert_eq!(removed["deleted_at_provider"], true, "{removed}");
     assert!(!in_sandbox(&token), "still at the provider");
-    assert_eq!(keychain_lookup(&secret_ref), None, "still in the keychain");
+    assert_eq!(
+        keychain_lookup(&home.keyring_service(), &secret_ref),
+        None,
+        "still in the keychain"
+    );
     let gone: i64 = db
         .query_row(
             "SELECT count(*) FROM connections WHERE id = ?1",

@@ -24,12 +24,12 @@ fn fill(s: &Session, css: &str, text: &str) {
     s.send_keys(&el, text).expect("type");
 }
 
-fn keychain(field: &str) -> Option<String> {
+fn keychain(service: &str, field: &str) -> Option<String> {
     let out = std::process::Command::new("secret-tool")
         .args([
             "lookup",
             "service",
-            "app.advisordesk.desktop",
+            service,
             "username",
             &format!("provider/flanks/{field}"),
         ])
@@ -76,7 +76,7 @@ fn keys_go_to_the_keychain_and_production_is_a_deliberate_switch() {
         })
         .unwrap_or_else(|e| app.fail("settings", &format!("{field} set: {e}")));
         assert_eq!(
-            keychain(field).as_deref(),
+            keychain(&home.keyring_service(), field).as_deref(),
             Some(value),
             "{field} in the keychain"
         );
@@ -97,6 +97,28 @@ fn keys_go_to_the_keychain_and_production_is_a_deliberate_switch() {
     click(s, "[data-testid=confirm-production]");
     s.wait_for_css("[data-testid=env-production]:checked", ACTION)
         .unwrap_or_else(|e| app.fail("settings", &format!("production on: {e}")));
+    // The switch has returned once the sandbox's address is no longer shown.
+    let deadline = std::time::Instant::now() + ACTION;
+    while !s.find_all("[data-testid=sandbox-url]").unwrap().is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the switch did not finish"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let env = s
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             window.__TAURI_INTERNALS__.invoke('provider_settings', {}).then(done, (e) => done(e));",
+            vec![],
+        )
+        .unwrap();
+    assert_eq!(env["environment"], "production", "{env}");
+    assert_eq!(
+        env["flanks_base_url"].as_str(),
+        Some(sandbox.as_str()),
+        "{env}"
+    );
     click(s, "[data-testid=test-flanks]");
     let probe = s
         .wait_for_text("[data-testid=probe-flanks]", ACTION, |t| !t.is_empty())
@@ -127,7 +149,7 @@ fn keys_go_to_the_keychain_and_production_is_a_deliberate_switch() {
         |t| t == "Not set",
     )
     .unwrap();
-    assert_eq!(keychain("client_secret"), None);
+    assert_eq!(keychain(&home.keyring_service(), "client_secret"), None);
 
     // Back to the sandbox: the badge returns.
     click(s, "[data-testid=env-sandbox]");
