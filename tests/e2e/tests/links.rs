@@ -506,3 +506,85 @@ fn a_deep_link_that_starts_the_app_is_handled_once_the_app_is_up() {
         .any(|(actor, a, _)| actor == "deep_link" && a == "link.callback.accepted"));
     app.quit();
 }
+
+#[test]
+#[ignore = "needs the built app; run by ./dev test"]
+fn a_login_already_at_the_provider_is_offered_for_mapping_instead_of_failing() {
+    let home = AppHome::new();
+    let app = RunningApp::start_until(&home, "links-duplicate", "[data-testid=sandbox-badge]");
+    let s = &app.session;
+    let base = sandbox_url(&home);
+    let w = Windows {
+        driver: app.driver_url(),
+        session: s.id(),
+    };
+    let main = w.current();
+    // Listen for link results as the UI does, and say so (held results come back here).
+    s.execute(
+        "window.__links = [];
+         const T = window.__TAURI_INTERNALS__;
+         T.invoke('plugin:event|listen', { event: 'link://outcome', target: { kind: 'Any' },
+           handler: T.transformCallback((e) => window.__links.push(e.payload)) });",
+        vec![],
+    )
+    .unwrap();
+    invoke(s, "link_inbox_ready", json!({}));
+    let client = add_client(s, "Beatriz Duplicate");
+    // A login the provider already holds for this company (seeded in the sandbox), unknown
+    // to this app.
+    let seeded = sandbox_book(&base)
+        .into_iter()
+        .find(|e| e["provider"] == "flanks" && e["bank"] == "testbank")
+        .expect("a seeded TestBank login");
+    let opened = invoke(
+        s,
+        "start_connect",
+        json!({ "clientId": client, "flow": "flanks_link" }),
+    );
+    let session_id = opened["session_id"].as_i64().unwrap();
+    w.switch_to_new(&main);
+    click(s, "#bank-testbank");
+    fill(s, "#username", seeded["username"].as_str().unwrap());
+    fill(s, "#password", "any-password");
+    click(s, "#submit");
+    w.wait_closed(&main);
+    let deadline = Instant::now() + LINKED;
+    let duplicate = loop {
+        let events = s.execute("return window.__links", vec![]).unwrap();
+        if let Some(d) = events
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["outcome"]["outcome"] == "duplicate")
+        {
+            break d["outcome"].clone();
+        }
+        assert!(Instant::now() < deadline, "no duplicate offer: {events}");
+        std::thread::sleep(Duration::from_millis(300));
+    };
+    assert_eq!(duplicate["session_id"].as_i64(), Some(session_id));
+    assert!(
+        duplicate["message"]
+            .as_str()
+            .unwrap()
+            .contains("already connected"),
+        "{duplicate}"
+    );
+    let candidate = duplicate["candidates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["mapped_to_client_id"].is_null())
+        .unwrap_or_else(|| panic!("no mappable candidate: {duplicate}"))
+        .clone();
+    assert!(connections(s, client).is_empty());
+    let mapped = invoke(
+        s,
+        "map_existing_credential",
+        json!({ "sessionId": session_id, "credentialRef": candidate["credential_ref"] }),
+    );
+    assert_eq!(mapped["outcome"], "connected", "{mapped}");
+    let c = wait_status(s, client, "ready");
+    assert_eq!(c["provider"], "flanks");
+    app.quit();
+}
