@@ -588,3 +588,62 @@ fn a_login_already_at_the_provider_is_offered_for_mapping_instead_of_failing() {
     assert_eq!(c["provider"], "flanks");
     app.quit();
 }
+
+#[test]
+#[ignore = "needs the built app; run by ./dev test"]
+fn a_sent_link_completed_elsewhere_is_found_by_the_app_itself() {
+    let home = AppHome::new();
+    let app = RunningApp::start_until(&home, "links-poll", "[data-testid=sandbox-badge]");
+    let s = &app.session;
+    let base = sandbox_url(&home);
+    let client = add_client(s, "Javier Elsewhere");
+    let link = invoke(
+        s,
+        "send_link",
+        json!({ "clientId": client, "flow": "flanks_link" }),
+    );
+    let url = link["url"].as_str().unwrap();
+    assert!(url.starts_with(&format!("{base}/link?")), "{url}");
+    // The client opens the link on their phone; its redirect never reaches this machine.
+    let query = url.split_once('?').unwrap().1;
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .max_redirects(0)
+        .build()
+        .into();
+    let response = agent
+        .post(&format!("{base}/link/login"))
+        .send_form([
+            ("q", format!("{query}&bank=testbank").as_str()),
+            ("username", "e2e.phone.user"),
+            ("password", "any-password"),
+        ])
+        .expect("log in on the provider's page");
+    let location = response
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        location.starts_with("advisordesk://link/callback") && location.contains("code="),
+        "{} {location}",
+        response.status()
+    );
+    assert!(connections(s, client).is_empty());
+    // The app looks for unused codes itself (on a timer and at start-up; here, at once).
+    let found = invoke(s, "poll_links", json!({}));
+    assert!(found.as_u64().unwrap() >= 1, "{found}");
+    let c = wait_status(s, client, "ready");
+    assert_eq!(c["institution_name"], "testbank", "{c}");
+    let audit = audit(&home);
+    assert!(
+        audit
+            .iter()
+            .any(|(actor, a, _)| actor == "poller" && a == "link.callback.accepted")
+            || audit
+                .iter()
+                .any(|(_, a, _)| a == "connection.added" || a == "link.finished"),
+        "{audit:?}"
+    );
+    app.quit();
+}
