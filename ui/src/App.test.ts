@@ -13,6 +13,12 @@ vi.mock(import('./lib/api'), async (original) => ({
     setUiLocale: vi.fn(),
     bookSummary: vi.fn(),
     healthQueue: vi.fn(),
+    // The activity center (sync progress, toasts, link hand-over) mounts with the app.
+    onSyncProgress: vi.fn(async () => () => {}),
+    onSyncFinished: vi.fn(async () => () => {}),
+    onLinkEvent: vi.fn(async () => () => {}),
+    linkInboxReady: vi.fn(async () => []),
+    cancelSync: vi.fn(),
   } as unknown as Api,
 }));
 
@@ -36,6 +42,8 @@ describe('App', () => {
     expect(screen.getByTestId('nav-book')).toHaveAttribute('aria-current', 'page');
     // Applying the saved choice does not write it back.
     expect(api.setUiLocale).not.toHaveBeenCalled();
+    // The activity center told the core the UI is ready for held link results.
+    expect(api.linkInboxReady).toHaveBeenCalledTimes(1);
   });
 
   it('routes by the address: the clients screen, the health queue', async () => {

@@ -5,7 +5,7 @@ import { ApiError, api, type Api } from '../lib/api';
 import { setLocale } from '../lib/i18n/i18n.svelte';
 import type { ClientOverview } from '../lib/types';
 import ClientScreen from './ClientScreen.svelte';
-import { STATUSES, connection, overview, txLine } from './fixtures';
+import { connection, overview, txLine } from './fixtures';
 
 vi.mock(import('../lib/api'), async (original) => ({
   ...(await original()),
@@ -146,30 +146,5 @@ describe('Client screen', () => {
     await screen.findAllByTestId('tx-row');
     expect(container.querySelector('img, b')).toBeNull();
     expect(screen.getAllByText(evil, { exact: false }).length).toBeGreaterThan(3);
-  });
-});
-
-describe('Client screen connections slot', () => {
-  it('labels every connection status', async () => {
-    // The fallback list (used until the connections panel is present) and the panel both
-    // get the client's id; here we check the fallback's labels directly.
-    const { default: Fallback } = await import('./ConnectionsFallback.svelte');
-    render(Fallback, {
-      props: {
-        connections: STATUSES.map((status, i) =>
-          connection({ id: i + 1, status, stale: status !== 'ready', provider_message: status === 'blocked' ? 'Credenciales <incorrectas>' : null }),
-        ),
-      },
-    });
-    const items = screen.getAllByTestId('connection-item');
-    expect(items.map((i) => i.dataset.status)).toEqual(STATUSES);
-    expect(items[1]).toHaveTextContent('Working');
-    expect(within(items[1]!).queryByTestId('stale-warning')).toBeNull();
-    expect(items[2]).toHaveTextContent('Client must confirm identity (SCA)');
-    expect(items[3]).toHaveTextContent('Credenciales <incorrectas>');
-    expect(items[7]).toHaveTextContent('Needs your attention');
-    for (const i of [0, 2, 3, 4, 5, 6, 7, 8]) {
-      expect(within(items[i]!).getByTestId('stale-warning')).toBeInTheDocument();
-    }
   });
 });
