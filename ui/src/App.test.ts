@@ -26,6 +26,7 @@ describe('App', () => {
   beforeEach(() => {
     location.hash = '';
     vi.mocked(api.bookSummary).mockResolvedValue({ generated_at: '2026-03-20T12:00:00Z', clients: [] });
+    vi.mocked(api.appInfo).mockResolvedValue({ version: '0.1.0', provider_environment: 'production', ui_locale: null });
   });
   afterEach(() => setLocale('en'));
 

@@ -9,7 +9,13 @@ import BookScreen from './BookScreen.svelte';
 
 vi.mock(import('../lib/api'), async (original) => ({
   ...(await original()),
-  api: { bookSummary: vi.fn(), suggestExportPath: vi.fn(), exportCsv: vi.fn() } as unknown as Api,
+  api: {
+    bookSummary: vi.fn(),
+    suggestExportPath: vi.fn(),
+    exportCsv: vi.fn(),
+    appInfo: vi.fn(),
+    loadDemoBook: vi.fn(),
+  } as unknown as Api,
 }));
 
 const bookSummary = vi.mocked(api.bookSummary);
@@ -31,6 +37,7 @@ function names() {
 describe('Book screen', () => {
   beforeEach(() => {
     bookSummary.mockReset();
+    vi.mocked(api.appInfo).mockResolvedValue({ version: '0.1.0', provider_environment: 'production', ui_locale: null });
     location.hash = '';
   });
   afterEach(() => setLocale('en'));
@@ -65,6 +72,26 @@ describe('Book screen', () => {
     const empty = await screen.findByTestId('book-empty');
     expect(empty).toHaveTextContent('Your book is empty');
     expect(within(empty).getByRole('link', { name: 'Add a client' })).toHaveAttribute('href', '#/clients');
+    // Not in sandbox mode: no demo book offer.
+    expect(screen.queryByTestId('demo-book-offer')).toBeNull();
+  });
+
+  it('offers the demo book on a first start in sandbox mode and shows it once loaded', async () => {
+    vi.mocked(api.appInfo).mockResolvedValue({
+      version: '0.1.0',
+      provider_environment: 'sandbox',
+      ui_locale: null,
+      demo_book_offered: true,
+    });
+    vi.mocked(api.loadDemoBook).mockResolvedValueOnce({ clients_created: 4 } as Awaited<ReturnType<Api['loadDemoBook']>>);
+    bookSummary.mockResolvedValueOnce({ generated_at: NOW, clients: [] });
+    bookSummary.mockResolvedValueOnce(book);
+    render(BookScreen);
+    const offer = await screen.findByTestId('demo-book-offer');
+    await userEvent.click(within(offer).getByTestId('load-demo-book'));
+    expect(api.loadDemoBook).toHaveBeenCalledTimes(1);
+    await screen.findAllByTestId('book-row');
+    expect(names()).toContain('Ana Ruiz');
   });
 
   it('shows the error with the next step and retries', async () => {
