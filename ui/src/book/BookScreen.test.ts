@@ -15,6 +15,7 @@ vi.mock(import('../lib/api'), async (original) => ({
     exportCsv: vi.fn(),
     appInfo: vi.fn(),
     loadDemoBook: vi.fn(),
+    onSyncFinished: vi.fn(async () => () => {}),
   } as unknown as Api,
 }));
 
@@ -92,6 +93,18 @@ describe('Book screen', () => {
     expect(api.loadDemoBook).toHaveBeenCalledTimes(1);
     await screen.findAllByTestId('book-row');
     expect(names()).toContain('Ana Ruiz');
+  });
+
+  it('reloads when a sync finishes', async () => {
+    let finished: () => void = () => {};
+    vi.mocked(api.onSyncFinished).mockImplementationOnce(async (f) => ((finished = f as () => void), () => {}));
+    bookSummary.mockResolvedValueOnce({ generated_at: NOW, clients: [] });
+    bookSummary.mockResolvedValueOnce(book);
+    render(BookScreen);
+    await screen.findByTestId('book-empty');
+    finished();
+    await screen.findAllByTestId('book-row');
+    expect(bookSummary).toHaveBeenCalledTimes(2);
   });
 
   it('shows the error with the next step and retries', async () => {
