@@ -261,41 +261,34 @@ fn write_holdings(
             .str(h.value.currency.as_str())
             .finish();
         claimed.insert(key.clone());
-        match existing.get(&key) {
-            Some((_, old)) if *old == hash => stats.unchanged += 1,
-            found => {
-                db.prepare_cached(
-                    "INSERT INTO holdings (connection_id, account_id, provider_id, dedupe_key, name,
-                         isin, asset_class, units, value_minor, currency, as_of, row_hash)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
-                     ON CONFLICT (connection_id, dedupe_key) DO UPDATE SET
-                         account_id = excluded.account_id, provider_id = excluded.provider_id,
-                         name = excluded.name, isin = excluded.isin,
-                         asset_class = excluded.asset_class, units = excluded.units,
-                         value_minor = excluded.value_minor, currency = excluded.currency,
-                         as_of = excluded.as_of, row_hash = excluded.row_hash",
-                )?
-                .execute(params![
-                    connection_id,
-                    account.map(|(id, _)| *id),
-                    h.provider_id,
-                    key,
-                    h.name,
-                    h.isin,
-                    h.asset_class.as_str(),
-                    units,
-                    h.value.minor,
-                    h.value.currency.as_str(),
-                    as_of,
-                    hash
-                ])?;
-                if found.is_some() {
-                    stats.updated += 1;
-                } else {
-                    stats.inserted += 1;
-                }
-            }
-        }
+        upsert_if_changed(&existing, &key, hash, &mut stats, || {
+            db.prepare_cached(
+                "INSERT INTO holdings (connection_id, account_id, provider_id, dedupe_key, name,
+                     isin, asset_class, units, value_minor, currency, as_of, row_hash)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+                 ON CONFLICT (connection_id, dedupe_key) DO UPDATE SET
+                     account_id = excluded.account_id, provider_id = excluded.provider_id,
+                     name = excluded.name, isin = excluded.isin,
+                     asset_class = excluded.asset_class, units = excluded.units,
+                     value_minor = excluded.value_minor, currency = excluded.currency,
+                     as_of = excluded.as_of, row_hash = excluded.row_hash",
+            )?
+            .execute(params![
+                connection_id,
+                account.map(|(id, _)| *id),
+                h.provider_id,
+                key,
+                h.name,
+                h.isin,
+                h.asset_class.as_str(),
+                units,
+                h.value.minor,
+                h.value.currency.as_str(),
+                as_of,
+                hash
+            ])?;
+            Ok(())
+        })?;
     }
     stats.retired += delete_unclaimed(db, "holdings", &existing, &claimed)?;
     Ok(stats)
@@ -321,37 +314,30 @@ fn write_liabilities(
             .str(l.outstanding.currency.as_str())
             .finish();
         claimed.insert(key.clone());
-        match existing.get(&key) {
-            Some((_, old)) if *old == hash => stats.unchanged += 1,
-            found => {
-                db.prepare_cached(
-                    "INSERT INTO liabilities (connection_id, provider_id, dedupe_key, kind, name,
-                         currency, balance_minor, as_of, row_hash)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-                     ON CONFLICT (connection_id, dedupe_key) DO UPDATE SET
-                         provider_id = excluded.provider_id, kind = excluded.kind,
-                         name = excluded.name, currency = excluded.currency,
-                         balance_minor = excluded.balance_minor, as_of = excluded.as_of,
-                         row_hash = excluded.row_hash",
-                )?
-                .execute(params![
-                    connection_id,
-                    l.provider_id,
-                    key,
-                    l.kind.as_str(),
-                    l.name,
-                    l.outstanding.currency.as_str(),
-                    l.outstanding.minor,
-                    as_of,
-                    hash
-                ])?;
-                if found.is_some() {
-                    stats.updated += 1;
-                } else {
-                    stats.inserted += 1;
-                }
-            }
-        }
+        upsert_if_changed(&existing, &key, hash, &mut stats, || {
+            db.prepare_cached(
+                "INSERT INTO liabilities (connection_id, provider_id, dedupe_key, kind, name,
+                     currency, balance_minor, as_of, row_hash)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                 ON CONFLICT (connection_id, dedupe_key) DO UPDATE SET
+                     provider_id = excluded.provider_id, kind = excluded.kind,
+                     name = excluded.name, currency = excluded.currency,
+                     balance_minor = excluded.balance_minor, as_of = excluded.as_of,
+                     row_hash = excluded.row_hash",
+            )?
+            .execute(params![
+                connection_id,
+                l.provider_id,
+                key,
+                l.kind.as_str(),
+                l.name,
+                l.outstanding.currency.as_str(),
+                l.outstanding.minor,
+                as_of,
+                hash
+            ])?;
+            Ok(())
+        })?;
     }
     stats.retired += delete_unclaimed(db, "liabilities", &existing, &claimed)?;
     Ok(stats)
@@ -377,43 +363,59 @@ fn write_cards(
             .opt_int(c.balance.map(|b| b.minor))
             .finish();
         claimed.insert(key.clone());
-        match existing.get(&key) {
-            Some((_, old)) if *old == hash => stats.unchanged += 1,
-            found => {
-                db.prepare_cached(
-                    "INSERT INTO cards (connection_id, provider_id, dedupe_key, name, pan_masked,
-                         currency, balance_minor, as_of, row_hash)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-                     ON CONFLICT (connection_id, dedupe_key) DO UPDATE SET
-                         provider_id = excluded.provider_id, name = excluded.name,
-                         pan_masked = excluded.pan_masked, currency = excluded.currency,
-                         balance_minor = excluded.balance_minor, as_of = excluded.as_of,
-                         row_hash = excluded.row_hash",
-                )?
-                .execute(params![
-                    connection_id,
-                    c.provider_id,
-                    key,
-                    c.name,
-                    c.pan_masked,
-                    c.balance.map(|b| b.currency.as_str().to_string()),
-                    c.balance.map(|b| b.minor),
-                    as_of,
-                    hash
-                ])?;
-                if found.is_some() {
-                    stats.updated += 1;
-                } else {
-                    stats.inserted += 1;
-                }
-            }
-        }
+        upsert_if_changed(&existing, &key, hash, &mut stats, || {
+            db.prepare_cached(
+                "INSERT INTO cards (connection_id, provider_id, dedupe_key, name, pan_masked,
+                     currency, balance_minor, as_of, row_hash)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                 ON CONFLICT (connection_id, dedupe_key) DO UPDATE SET
+                     provider_id = excluded.provider_id, name = excluded.name,
+                     pan_masked = excluded.pan_masked, currency = excluded.currency,
+                     balance_minor = excluded.balance_minor, as_of = excluded.as_of,
+                     row_hash = excluded.row_hash",
+            )?
+            .execute(params![
+                connection_id,
+                c.provider_id,
+                key,
+                c.name,
+                c.pan_masked,
+                c.balance.map(|b| b.currency.as_str().to_string()),
+                c.balance.map(|b| b.minor),
+                as_of,
+                hash
+            ])?;
+            Ok(())
+        })?;
     }
     stats.retired += delete_unclaimed(db, "cards", &existing, &claimed)?;
     Ok(stats)
 }
 
 /// dedupe key → (id, row hash) of one connection's rows in a position table.
+/// Leaves a row whose hash is unchanged alone; otherwise runs `upsert` and counts an insert or
+/// an update.
+fn upsert_if_changed(
+    existing: &HashMap<String, (i64, i64)>,
+    key: &str,
+    hash: i64,
+    stats: &mut WriteStats,
+    upsert: impl FnOnce() -> Result<()>,
+) -> Result<()> {
+    match existing.get(key) {
+        Some((_, old)) if *old == hash => stats.unchanged += 1,
+        found => {
+            upsert()?;
+            if found.is_some() {
+                stats.updated += 1;
+            } else {
+                stats.inserted += 1;
+            }
+        }
+    }
+    Ok(())
+}
+
 fn load_keyed(db: &Db, table: &str, connection_id: i64) -> Result<HashMap<String, (i64, i64)>> {
     let mut stmt = db.prepare_cached(&format!(
         "SELECT dedupe_key, id, row_hash FROM {table} WHERE connection_id = ?1"
