@@ -211,6 +211,46 @@ impl RunningApp {
         running
     }
 
+    /// Like [`start_until`](Self::start_until), with `extra_env` added to the app's
+    /// environment (e.g. `GTK_THEME=Adwaita:dark`: the webview then reports
+    /// `prefers-color-scheme: dark`, as on a desktop set to a dark theme).
+    pub fn start_with_env(
+        home: &AppHome,
+        log_name: &str,
+        first_css: &str,
+        extra_env: &[(&str, &str)],
+    ) -> RunningApp {
+        let app = app_binary();
+        let log = artifacts_dir().join(format!("{log_name}.driver.log"));
+        let mut env: Vec<(String, PathBuf)> = home
+            .env()
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect();
+        env.extend(
+            extra_env
+                .iter()
+                .map(|(k, v)| (k.to_string(), PathBuf::from(v))),
+        );
+        let driver =
+            DriverProcess::tauri_driver(&tauri_driver(), &native_driver(), env, Some(&log))
+                .unwrap_or_else(|e| panic!("tauri-driver did not start: {e}"));
+        let session = Session::new(
+            driver.url(),
+            json!({ "tauri:options": { "application": app } }),
+        )
+        .unwrap_or_else(|e| panic!("the app did not start under the driver: {e}"));
+        let running = RunningApp {
+            session,
+            _driver: driver,
+        };
+        running
+            .session
+            .wait_for_css(first_css, STARTUP)
+            .unwrap_or_else(|e| running.fail(log_name, &format!("first screen: {e}")));
+        running
+    }
+
     /// `http://127.0.0.1:PORT` of the driver (for W3C calls the testkit client lacks).
     pub fn driver_url(&self) -> &str {
         self._driver.url()
