@@ -15,4 +15,4 @@ pub use client::{
 };
 pub use errors::classify;
 pub use gateway::FlanksGateway;
-pub use normalise::normalise;
+pub use normalise::{normalise, FlanksRaw};
