@@ -133,6 +133,21 @@ fn click(s: &Session, css: &str) {
     s.click(&el).expect("click");
 }
 
+/// Clicks a link-page button that leaves the page: a form post to the next step, or the last
+/// step, whose redirect the app cancels before closing the window. A WebDriver click waits for
+/// the navigation it starts, which here may never complete (and on a loaded machine fails the
+/// click), so the click is dispatched from the page and the caller waits for what comes next
+/// (the next step's field, or the window closing).
+fn click_and_leave(s: &Session, css: &str) {
+    s.wait_for_css(css, ACTION).expect(css);
+    let selector = serde_json::to_string(css).unwrap();
+    s.execute(
+        &format!("setTimeout(() => document.querySelector({selector}).click(), 0); return true"),
+        vec![],
+    )
+    .expect("click");
+}
+
 fn add_client(s: &Session, name: &str) -> i64 {
     invoke(s, "add_client", json!({ "client": { "name": name } }))["id"]
         .as_i64()
@@ -221,9 +236,9 @@ fn connect_in_the_link_window_then_reauthorize_only_the_sca() {
     shot(s, "links-window-login");
     fill(s, "#username", "e2e.window.user");
     fill(s, "#password", "SCA_SMS");
-    click(s, "#submit");
+    click_and_leave(s, "#submit");
     fill(s, "#sca-answer", "482913");
-    click(s, "#sca-submit");
+    click_and_leave(s, "#sca-submit");
     // The redirect to advisordesk://link/callback is caught: the app closes the window.
     w.wait_closed(&main);
     let c = wait_status(s, client, "ready");
@@ -264,7 +279,7 @@ fn connect_in_the_link_window_then_reauthorize_only_the_sca() {
     );
     shot(s, "links-window-sca");
     fill(s, "#sca-answer", "123456");
-    click(s, "#sca-submit");
+    click_and_leave(s, "#sca-submit");
     w.wait_closed(&main);
     let c = wait_status(s, client, "ready");
     assert_eq!(c["id"].as_i64(), Some(conn_id), "the same connection: {c}");
@@ -314,7 +329,7 @@ fn a_flinks_error_event_in_the_link_window_ends_the_session_with_its_wording() {
     click(s, "#institution-flinkscapital");
     fill(s, "#username", "test_disabled_account");
     fill(s, "#password", "Everyday");
-    click(s, "#submit");
+    click_and_leave(s, "#submit");
     // DISABLED_LOGIN is posted by the widget; the app ends the session and closes the window.
     w.wait_closed(&main);
     let db = rusqlite::Connection::open_with_flags(
@@ -546,7 +561,7 @@ fn a_login_already_at_the_provider_is_offered_for_mapping_instead_of_failing() {
     click(s, "#bank-testbank");
     fill(s, "#username", seeded["username"].as_str().unwrap());
     fill(s, "#password", "any-password");
-    click(s, "#submit");
+    click_and_leave(s, "#submit");
     w.wait_closed(&main);
     let deadline = Instant::now() + LINKED;
     let duplicate = loop {

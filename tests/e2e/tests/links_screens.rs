@@ -58,6 +58,21 @@ fn click(s: &Session, css: &str) {
     s.click(&el).expect("click");
 }
 
+/// Clicks a link-page button that leaves the page: a form post to the next step, or the last
+/// step, whose redirect the app cancels before closing the window. A WebDriver click waits for
+/// the navigation it starts, which here may never complete (and on a loaded machine fails the
+/// click), so the click is dispatched from the page and the caller waits for what comes next
+/// (the next step's field, or the window closing).
+fn click_and_leave(s: &Session, css: &str) {
+    s.wait_for_css(css, ACTION).expect(css);
+    let selector = serde_json::to_string(css).unwrap();
+    s.execute(
+        &format!("setTimeout(() => document.querySelector({selector}).click(), 0); return true"),
+        vec![],
+    )
+    .expect("click");
+}
+
 fn handles(driver: &str, session: &str) -> Vec<String> {
     let v: Value = ureq::get(&format!("{driver}/session/{session}/window/handles"))
         .call()
@@ -193,7 +208,7 @@ fn demo_book_then_reauthorize_from_the_connections_panel() {
     switch(&driver, &session, &link);
     let answer = s.wait_for_css("#sca-answer", ACTION).unwrap();
     s.send_keys(&answer, "654321").unwrap();
-    click(s, "#sca-submit");
+    click_and_leave(s, "#sca-submit");
     wait_until("the link window to close", ACTION, || {
         handles(&driver, &session).len() == 1
     });
