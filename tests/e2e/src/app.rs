@@ -140,6 +140,8 @@ impl AppHome {
 pub struct RunningApp {
     pub session: Session,
     _driver: DriverProcess,
+    /// The app's database: while a process holds it open, the app is still running.
+    database: PathBuf,
 }
 
 impl RunningApp {
@@ -158,6 +160,7 @@ impl RunningApp {
         let running = RunningApp {
             session,
             _driver: driver,
+            database: home.database(),
         };
         // The app opens on the book; these journeys start on the Clients screen.
         running
@@ -203,6 +206,7 @@ impl RunningApp {
         let running = RunningApp {
             session,
             _driver: driver,
+            database: home.database(),
         };
         running
             .session
@@ -243,6 +247,7 @@ impl RunningApp {
         let running = RunningApp {
             session,
             _driver: driver,
+            database: home.database(),
         };
         running
             .session
@@ -263,9 +268,24 @@ impl RunningApp {
         panic!("{what} (screenshot: {})", shot.display());
     }
 
-    /// Ends the session, which closes the app window, and stops the driver.
+    /// Ends the session, which closes the app window, stops the driver, and waits (up to 5 s)
+    /// until no other process holds the database. A restart on the same data folder must not
+    /// find the old instance still alive: single-instance would hand the new start's arguments
+    /// to it and exit, and the restart would time out.
     pub fn quit(self) {
-        self.session.delete().expect("end the WebDriver session");
+        let RunningApp {
+            session,
+            _driver,
+            database,
+        } = self;
+        session.delete().expect("end the WebDriver session");
+        drop(_driver);
+        // Best effort: some runs leave a helper process with the file open for longer, which
+        // does not matter to a test that does not restart.
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        while holds_open(&database) && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 }
 
@@ -277,4 +297,22 @@ pub fn listed_names(session: &Session) -> Vec<String> {
         .iter()
         .map(|el| session.text(el).expect("read a client name"))
         .collect()
+}
+
+/// Whether another process on this machine has `file` open (Linux: /proc/<pid>/fd). The test
+/// itself may hold it (reading the database) and does not count.
+fn holds_open(file: &Path) -> bool {
+    let Ok(procs) = std::fs::read_dir("/proc") else {
+        return false;
+    };
+    let me = std::process::id().to_string();
+    procs
+        .flatten()
+        .filter(|p| p.file_name() != me.as_str())
+        .any(|p| {
+            std::fs::read_dir(p.path().join("fd")).is_ok_and(|fds| {
+                fds.flatten()
+                    .any(|fd| std::fs::read_link(fd.path()).is_ok_and(|target| target == file))
+            })
+        })
 }

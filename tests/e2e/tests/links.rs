@@ -323,7 +323,20 @@ fn a_flinks_error_event_in_the_link_window_ends_the_session_with_its_wording() {
     );
     let session_id = opened["session_id"].as_i64().unwrap();
     w.switch_to_new(&main);
-    if s.find_all("#consent-accept").unwrap().len() == 1 {
+    // The widget opens on its consent screen or straight on the institution list: wait for
+    // one of them before deciding (a page still loading has neither).
+    let consent =
+        advisor_desk_testkit::webdriver::wait_until("the widget's first screen", ACTION, || {
+            Ok(s.execute(
+                "return document.querySelector('#consent-accept') ? 'consent'
+                 : document.querySelector('#institution-flinkscapital') ? 'institutions' : null",
+                vec![],
+            )?
+            .as_str()
+            .map(|screen| screen == "consent"))
+        })
+        .expect("the widget's first screen");
+    if consent {
         click(s, "#consent-accept");
     }
     click(s, "#institution-flinkscapital");
