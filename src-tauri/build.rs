@@ -12,6 +12,7 @@ fn main() {
         "send_link",
         "map_existing_credential",
         "remove_connection",
+        "delete_client",
         "link_inbox_ready",
         "poll_links",
         "sync_now",
