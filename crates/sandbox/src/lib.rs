@@ -36,6 +36,7 @@ use tokio::sync::watch;
 
 pub use config::SandboxConfig;
 pub use control::client::{ControlError, ForcedState, SandboxControl};
+pub use control::secrets::{SecretEntry, SecretKind};
 pub use control::BookEntry;
 pub use faults::{FaultKind, FaultRule};
 

@@ -10,6 +10,7 @@ use serde_json::{Map, Value};
 use crate::book::{self, FlanksData, FlinksLogin};
 use crate::clock::Clock;
 use crate::config::SandboxConfig;
+use crate::control::secrets::SecretKind;
 use crate::faults::FaultTable;
 use crate::rng::Rng;
 use crate::{DEFAULT_LINK_TOKEN, DEFAULT_REDIRECT_URI};
@@ -164,6 +165,9 @@ pub struct World {
     pub authorize_tokens: HashMap<String, DateTime<Utc>>,
     pub requests: HashMap<String, FlinksRequest>,
     pub counter: u64,
+    /// Every secret handed out, in order (`GET /_sandbox/secrets`): short-lived ones leave
+    /// the maps above once used or expired.
+    pub issued: Vec<(SecretKind, String)>,
 }
 
 impl World {
@@ -219,6 +223,7 @@ impl World {
             authorize_tokens: HashMap::new(),
             requests: HashMap::new(),
             counter: 0,
+            issued: Vec::new(),
         }
     }
 
@@ -226,6 +231,11 @@ impl World {
     pub fn new_id(&mut self, prefix: &str) -> String {
         self.counter += 1;
         format!("{prefix}{}", self.rng.hex(24))
+    }
+
+    /// Records a secret value handed to a caller.
+    pub fn issue(&mut self, kind: SecretKind, value: &str) {
+        self.issued.push((kind, value.to_string()));
     }
 
     pub fn cred(&self, token: &str) -> Option<&Cred> {

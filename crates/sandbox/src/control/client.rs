@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 
+use super::secrets::SecretEntry;
 use super::BookEntry;
 use crate::faults::FaultRule;
 
@@ -134,6 +135,12 @@ impl SandboxControl {
 
     pub async fn book(&self) -> Result<Vec<BookEntry>, ControlError> {
         self.send(self.http.get(format!("{}/_sandbox/book", self.base)))
+            .await
+    }
+
+    /// Every secret the sandbox accepts or has handed out (`GET /_sandbox/secrets`).
+    pub async fn secrets(&self) -> Result<Vec<SecretEntry>, ControlError> {
+        self.send(self.http.get(format!("{}/_sandbox/secrets", self.base)))
             .await
     }
 }

@@ -2,6 +2,7 @@
 //! states, inject faults, read stats). Tests provoke conditions here, never in the app.
 
 pub mod client;
+pub mod secrets;
 
 use std::sync::Arc;
 
@@ -31,6 +32,7 @@ pub fn router() -> Router<Arc<AppState>> {
         )
         .route("/_sandbox/stats", get(stats))
         .route("/_sandbox/book", get(book))
+        .route("/_sandbox/secrets", get(secrets::list))
         .route("/_sandbox/landing", get(landing))
         .route("/_sandbox/widget-host", get(widget_host))
 }

@@ -13,6 +13,7 @@ use serde_json::{json, Value};
 use super::errors::{object_body, str_field, FlanksError};
 use super::lifecycle;
 use crate::book::BANKS;
+use crate::control::secrets::SecretKind;
 use crate::guesses::{LIST_PAGE_SIZE, TOKEN_SCOPE};
 use crate::state::{AppState, Link};
 use crate::{FLANKS_CLIENT_ID, FLANKS_CLIENT_SECRET};
@@ -52,6 +53,7 @@ pub async fn token(State(app): State<Arc<AppState>>, body: Bytes) -> ApiResult {
     }
     world.access_tokens.retain(|_, exp| *exp > now);
     let token = world.new_id("sbx-access-");
+    world.issue(SecretKind::AccessToken, &token);
     let expiry = now + Duration::from_std(lifetime).unwrap_or(Duration::hours(1));
     world.access_tokens.insert(token.clone(), expiry);
     Ok(Json(json!({

@@ -5,6 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::{json, Value};
 
 use crate::book::{self, Identity};
+use crate::control::secrets::SecretKind;
 use crate::guesses::STATUS_TRANSACTION_KEY;
 use crate::rng::Rng;
 use crate::state::{Attempt, Cred, World};
@@ -45,6 +46,7 @@ pub fn complete(
         return Err("CREDENTIALS_ALREADY_EXIST");
     }
     let token = world.new_id("sbx-cred-");
+    world.issue(SecretKind::CredentialsToken, &token);
     let mut h = 0u64;
     for b in attempt.username.bytes() {
         h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
@@ -151,6 +153,16 @@ pub fn force(world: &mut World, token: &str, state: &str) -> Option<Option<Strin
     let sca = world.new_id("sbx-sca-");
     let reset = world.new_id("sbx-reset-");
     let txn = world.new_id("sbx-txn-");
+    world.cred(token)?;
+    let issued = match state {
+        "pending_sca" | "sca" => Some(&sca),
+        "blocked" | "reset" => Some(&reset),
+        "transaction" => Some(&txn),
+        _ => None,
+    };
+    if let Some(t) = issued {
+        world.issue(SecretKind::ReauthToken, t);
+    }
     let c = world.cred_mut(token)?;
     Some(match state {
         "pending_sca" | "sca" => {

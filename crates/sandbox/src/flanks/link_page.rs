@@ -12,6 +12,7 @@ use serde::Deserialize;
 
 use super::{lifecycle, testbank};
 use crate::book::{bank, BANKS};
+use crate::control::secrets::SecretKind;
 use crate::html::{self, esc, FLANKS};
 use crate::query::{append_query, redirect, LinkParams};
 use crate::state::{AppState, Attempt, LinkCode, ScaKind};
@@ -277,6 +278,7 @@ fn succeed(
     match result {
         Ok(token) => {
             let code = world.new_id("sbx-code-");
+            world.issue(SecretKind::LinkCode, &code);
             let hold =
                 Duration::from_std(app.config.delayed_code_release).unwrap_or(Duration::hours(72));
             world.codes.push(LinkCode {

@@ -14,6 +14,7 @@ use serde_json::{json, Map, Value};
 use super::capital::{self, Scenario};
 use super::errors::FlinksError;
 use crate::book;
+use crate::control::secrets::SecretKind;
 use crate::guesses::{FLINKS_CAPITAL_ID, FLINKS_UNAUTHORIZED_REQUEST_CODE};
 use crate::state::{AppState, FlinksLoginState, FlinksRequest, Job, JobKind, World};
 use crate::{FLINKS_API_KEY, FLINKS_CUSTOMER_ID, FLINKS_SECRET_KEY};
@@ -74,6 +75,7 @@ pub async fn generate_authorize_token(
     let mut world = app.world();
     world.authorize_tokens.retain(|_, exp| *exp > now);
     let token = world.new_id("sbx-authz-");
+    world.issue(SecretKind::AuthorizeToken, &token);
     world.authorize_tokens.insert(
         token.clone(),
         now + Duration::minutes(AUTHORIZE_TOKEN_MINUTES),
@@ -117,7 +119,9 @@ pub fn login_with(
         _ => {}
     }
     if let Some(l) = world.flinks.iter().find(|l| l.data.username == username) {
-        return Ok((l.data.login_id.clone(), scenario));
+        let id = l.data.login_id.clone();
+        world.issue(SecretKind::LoginId, &id);
+        return Ok((id, scenario));
     }
     let mut data = book::generate_for_username(seed, username, world.today);
     if let Some(gen) = world.deleted_logins.get(username) {
@@ -125,6 +129,7 @@ pub fn login_with(
         data.login_id = book::login_id(&mut rng);
     }
     let id = data.login_id.clone();
+    world.issue(SecretKind::LoginId, &id);
     world.flinks.push(FlinksLoginState {
         data,
         last_refresh: now,
