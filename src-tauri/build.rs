@@ -31,6 +31,7 @@ fn main() {
         "health_queue",
         "suggest_export_path",
         "export_csv",
+        "startup_probe",
     ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
         .expect("tauri-build failed (see the message above)");

@@ -6,6 +6,7 @@
 pub mod commands;
 pub mod error;
 pub mod links;
+pub mod probe;
 pub mod state;
 pub mod sync;
 
@@ -49,6 +50,8 @@ pub fn run() -> Result<(), tauri::Error> {
         // First: a second instance must hand over before anything else starts.
         .plugin(single_instance)
         .plugin(tauri_plugin_deep_link::init())
+        // Nothing unless ADVISOR_DESK_STARTUP_PROBE is set (the start-up benchmark).
+        .plugin(probe::plugin())
         .manage(AppState::open(&data_dir))
         .setup(|app| {
             start(app.handle());
@@ -83,6 +86,7 @@ pub fn run() -> Result<(), tauri::Error> {
             commands::workspace::health_queue,
             commands::workspace::suggest_export_path,
             commands::workspace::export_csv,
+            probe::startup_probe,
         ])
         .run(tauri::generate_context!())
 }
