@@ -1,0 +1,138 @@
+//! Starting a window binary directly (no driver) and timing it: from the spawn to the probe's
+//! marker line on its stdout. Each start gets fresh XDG folders (no webview cache from the
+//! previous start) and is stopped, with every process below it, before the next one.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+
+use crate::procs;
+
+/// The line both the app's probe and the bare window print (`src-tauri/src/probe.rs`).
+pub const MARKER: &str = "advisor-desk-probe: painted";
+/// Set on the app so its probe reports the painted book.
+pub const PROBE_ENV: &str = "ADVISOR_DESK_STARTUP_PROBE";
+
+/// What one measured window needs: its binary and its environment.
+#[derive(Clone)]
+pub struct Subject {
+    pub name: &'static str,
+    pub binary: PathBuf,
+    pub env: Vec<(String, String)>,
+}
+
+/// A fresh set of XDG folders for one start (dropped with it).
+pub struct Home {
+    root: tempfile::TempDir,
+}
+
+impl Home {
+    pub fn new() -> Result<Home> {
+        let root = tempfile::tempdir()?;
+        for sub in ["xdg-data", "xdg-config", "xdg-cache"] {
+            std::fs::create_dir(root.path().join(sub))?;
+        }
+        Ok(Home { root })
+    }
+
+    pub fn env(&self) -> Vec<(String, String)> {
+        let p = self.root.path();
+        ["DATA", "CONFIG", "CACHE"]
+            .iter()
+            .map(|k| {
+                (
+                    format!("XDG_{k}_HOME"),
+                    p.join(format!("xdg-{}", k.to_lowercase()))
+                        .display()
+                        .to_string(),
+                )
+            })
+            .collect()
+    }
+}
+
+/// One timed start: how long until the marker, and the marker's detail ("book 500 clients…").
+pub struct Start {
+    pub elapsed: Duration,
+    pub detail: String,
+}
+
+/// Spawns `subject`, waits for the marker (at most `timeout`), then stops it.
+pub fn timed_start(subject: &Subject, log: &Path, timeout: Duration) -> Result<Start> {
+    let home = Home::new()?;
+    let stderr = std::fs::File::create(log)?;
+    let mut command = Command::new(&subject.binary);
+    command
+        .envs(home.env())
+        .envs(subject.env.iter().map(|(k, v)| (k, v)))
+        .env(PROBE_ENV, "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(stderr);
+    {
+        use std::os::unix::process::CommandExt;
+        // Its own process group, so stopping it reaches its WebKit processes too.
+        command.process_group(0);
+    }
+    let started = Instant::now();
+    let mut child = command
+        .spawn()
+        .with_context(|| format!("start {}", subject.binary.display()))?;
+    let stdout = child.stdout.take().context("the child's stdout")?;
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(|l| l.ok()) {
+            if let Some(detail) = line.strip_prefix(MARKER) {
+                let _ = tx.send((Instant::now(), detail.trim().to_string()));
+            }
+        }
+    });
+    let outcome = rx.recv_timeout(timeout);
+    stop(&mut child);
+    match outcome {
+        Ok((at, detail)) => Ok(Start {
+            elapsed: at - started,
+            detail,
+        }),
+        Err(_) => bail!(
+            "{} printed no marker within {:?} (its stderr: {})",
+            subject.name,
+            timeout,
+            log.display()
+        ),
+    }
+}
+
+/// Kills `child`, its process group and anything else below it, and waits until all are gone.
+pub fn stop(child: &mut Child) {
+    let pid = child.id();
+    let tree = procs::subtree(pid, &procs::parents());
+    // SAFETY: plain syscalls on processes this harness started.
+    unsafe {
+        libc::kill(-(pid as libc::pid_t), libc::SIGKILL);
+        for p in &tree {
+            libc::kill(*p as libc::pid_t, libc::SIGKILL);
+        }
+    }
+    let _ = child.wait();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while tree
+        .iter()
+        .any(|p| Path::new(&format!("/proc/{p}/stat")).exists() && !is_zombie(*p))
+        && Instant::now() < deadline
+    {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn is_zombie(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| {
+        s.rfind(')')
+            .and_then(|i| s[i + 1..].split_whitespace().next())
+            == Some("Z")
+    })
+}

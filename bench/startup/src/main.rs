@@ -1,0 +1,278 @@
+//! Speed and weight of the release app against a bare Tauri window (issue #7), measured in
+//! the same run, in the real webview. Run it under Xvfb and a keychain session:
+//!
+//! ```sh
+//! xvfb-run -a -s "-screen 0 1440x900x24" scripts/with-keyring.sh \
+//!   cargo run --release -p advisor-desk-startup-bench -- [--runs N] [--memory-rounds N]
+//! ```
+//!
+//! Figures: cold start to the painted book with 500 clients vs the bare window's first
+//! paint (median of alternating starts); PSS of each window's process tree with the book
+//! open and after opening ten clients of 50 000 transactions, vs the bare window's; binary
+//! sizes. It measures, it does not assert; see BENCHMARKS.md.
+
+mod data;
+mod launch;
+mod memory;
+mod procs;
+mod stats;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+
+use launch::Subject;
+
+const START_TARGET: f64 = 1.5;
+const MEMORY_TARGET: f64 = 1.3;
+const START_TIMEOUT: Duration = Duration::from_secs(90);
+
+struct Options {
+    runs: usize,
+    memory_rounds: usize,
+    app: PathBuf,
+    bare: PathBuf,
+    start: bool,
+    memory: bool,
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn target_dir() -> PathBuf {
+    let dir = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("target"));
+    if dir.is_absolute() {
+        dir
+    } else {
+        workspace_root().join(dir)
+    }
+}
+
+fn options() -> Result<Options> {
+    let release = target_dir().join("release");
+    let mut o = Options {
+        runs: 9,
+        memory_rounds: 2,
+        app: release.join("advisor-desk"),
+        bare: release.join("advisor-desk-bare-window"),
+        start: true,
+        memory: true,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let mut value = || args.next().with_context(|| format!("{arg} needs a value"));
+        match arg.as_str() {
+            "--runs" => o.runs = value()?.parse()?,
+            "--memory-rounds" => o.memory_rounds = value()?.parse()?,
+            "--app" => o.app = value()?.into(),
+            "--bare" => o.bare = value()?.into(),
+            "--start-only" => o.memory = false,
+            "--memory-only" => o.start = false,
+            _ => bail!(
+                "usage: advisor-desk-startup-bench [--runs N] [--memory-rounds N] \
+                 [--app PATH] [--bare PATH] [--start-only | --memory-only]"
+            ),
+        }
+    }
+    for (what, path) in [("app", &o.app), ("bare window", &o.bare)] {
+        if !path.is_file() {
+            bail!(
+                "the {what} binary {} is missing: build both first with \
+                 `npm --prefix ui run build && cargo build --release -p advisor-desk -p advisor-desk-bare-window`",
+                path.display()
+            );
+        }
+    }
+    Ok(o)
+}
+
+fn tool(env: &str, default: &str) -> PathBuf {
+    std::env::var_os(env)
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(default))
+}
+
+fn mb(bytes: u64) -> f64 {
+    bytes as f64 / (1024.0 * 1024.0)
+}
+
+fn main() -> Result<()> {
+    let o = options()?;
+    if std::env::var_os("DISPLAY").is_none()
+        || std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none()
+    {
+        bail!("run under Xvfb and a keychain session: xvfb-run -a -s \"-screen 0 1440x900x24\" scripts/with-keyring.sh …");
+    }
+    let book = data::cached_book(&target_dir().join("bench-data"))?;
+    let work = tempfile::tempdir()?;
+    let data_dir = work.path().join("data");
+    data::working_copy(&book, &data_dir)?;
+    let logs = target_dir().join("bench-data/logs");
+    std::fs::create_dir_all(&logs)?;
+
+    let app = Subject {
+        name: "app",
+        binary: o.app.clone(),
+        env: vec![
+            (
+                "ADVISOR_DESK_DATA_DIR".into(),
+                data_dir.display().to_string(),
+            ),
+            (
+                "ADVISOR_DESK_KEYRING_SERVICE".into(),
+                format!("app.advisordesk.desktop.bench{}", std::process::id()),
+            ),
+        ],
+    };
+    let bare = Subject {
+        name: "bare window",
+        binary: o.bare.clone(),
+        env: vec![],
+    };
+
+    println!(
+        "speed and weight: the release app vs a bare Tauri window (same Tauri, same profile), Xvfb"
+    );
+    let (app_size, bare_size) = (
+        std::fs::metadata(&o.app)?.len(),
+        std::fs::metadata(&o.bare)?.len(),
+    );
+    println!(
+        "  binary size: advisor-desk {:.2} MB ({app_size} B), bare window {:.2} MB ({bare_size} B), ratio {:.2}x",
+        mb(app_size),
+        mb(bare_size),
+        app_size as f64 / bare_size as f64
+    );
+
+    if o.start {
+        measure_start(&o, &app, &bare, &logs)?;
+    }
+    if o.memory {
+        measure_memory(&o, &app, &bare, &book.big_clients, &logs)?;
+    }
+    Ok(())
+}
+
+fn measure_start(o: &Options, app: &Subject, bare: &Subject, logs: &Path) -> Result<()> {
+    // One untimed start each: binaries and shared libraries in the page cache for both.
+    for s in [bare, app] {
+        launch::timed_start(
+            s,
+            &logs.join(format!("warmup-{}.log", s.name.replace(' ', "-"))),
+            START_TIMEOUT,
+        )?;
+    }
+    let (mut bare_ms, mut app_ms) = (Vec::new(), Vec::new());
+    let mut detail = String::new();
+    for run in 0..o.runs {
+        let b = launch::timed_start(bare, &logs.join("start-bare.log"), START_TIMEOUT)?;
+        let a = launch::timed_start(app, &logs.join("start-app.log"), START_TIMEOUT)?;
+        if !a.detail.contains(&data::CLIENTS.to_string()) {
+            bail!(
+                "the app painted a book that is not the {}-client one: {}",
+                data::CLIENTS,
+                a.detail
+            );
+        }
+        eprintln!(
+            "  run {}: bare {:.0} ms, app {:.0} ms ({})",
+            run + 1,
+            stats::millis(b.elapsed),
+            stats::millis(a.elapsed),
+            a.detail
+        );
+        bare_ms.push(stats::millis(b.elapsed));
+        app_ms.push(stats::millis(a.elapsed));
+        detail = a.detail;
+    }
+    let (bm, am) = (
+        stats::median(&bare_ms).unwrap_or(0.0),
+        stats::median(&app_ms).unwrap_or(0.0),
+    );
+    let (blo, bhi) = stats::min_max(&bare_ms);
+    let (alo, ahi) = stats::min_max(&app_ms);
+    println!(
+        "  cold start, spawn to painted (median of {} alternating starts):",
+        o.runs
+    );
+    println!("    bare window, empty page:          {bm:7.0} ms ({blo:.0}–{bhi:.0})");
+    println!(
+        "    app, book painted ({detail}): {am:7.0} ms ({alo:.0}–{ahi:.0})   ratio {}",
+        stats::verdict(stats::ratio(am, bm), START_TARGET)
+    );
+    Ok(())
+}
+
+fn measure_memory(
+    o: &Options,
+    app: &Subject,
+    bare: &Subject,
+    big_clients: &[i64],
+    logs: &Path,
+) -> Result<()> {
+    let driver = tool(
+        "TAURI_DRIVER",
+        &format!(
+            "{}/.cargo/bin/tauri-driver",
+            std::env::var("HOME").unwrap_or_default()
+        ),
+    );
+    let native = tool("WEBKIT_WEBDRIVER", "/usr/bin/WebKitWebDriver");
+    let (mut bare_mb, mut book_mb, mut clients_mb) = (Vec::new(), Vec::new(), Vec::new());
+    let mut last = None;
+    for round in 0..o.memory_rounds {
+        let b = memory::bare(bare, &driver, &native, &logs.join("memory-bare.driver.log"))?;
+        let (book, clients) = memory::app(
+            app,
+            big_clients,
+            &driver,
+            &native,
+            &logs.join("memory-app.driver.log"),
+        )?;
+        eprintln!(
+            "  round {}: bare {:.1} MB, app with the book {:.1} MB, after ten clients {:.1} MB",
+            round + 1,
+            b.mb(),
+            book.mb(),
+            clients.mb()
+        );
+        bare_mb.push(b.mb());
+        book_mb.push(book.mb());
+        clients_mb.push(clients.mb());
+        last = Some((b, book, clients));
+    }
+    let Some((b, book, clients)) = last else {
+        return Ok(());
+    };
+    let bm = stats::median(&bare_mb).unwrap_or(0.0);
+    println!(
+        "  memory, PSS of the window's process tree under tauri-driver (median of {} rounds; settled {} s, 3 samples):",
+        o.memory_rounds,
+        memory::SETTLE.as_secs()
+    );
+    println!(
+        "    bare window, empty page:              {bm:7.1} MB   [{}]",
+        b.breakdown()
+    );
+    for (what, values, w) in [
+        ("app, book of 500 open:                ", &book_mb, &book),
+        (
+            "app, after opening ten 50k-tx clients:",
+            &clients_mb,
+            &clients,
+        ),
+    ] {
+        let m = stats::median(values).unwrap_or(0.0);
+        println!(
+            "    {what} {m:7.1} MB   ratio {}   [{}]",
+            stats::verdict(stats::ratio(m, bm), MEMORY_TARGET),
+            w.breakdown()
+        );
+    }
+    Ok(())
+}
