@@ -15,9 +15,10 @@ use crate::time::{self, Timestamp};
 /// Exchange steps, in order. `claimed` is written by the callback claim itself.
 pub mod step {
     pub const CLAIMED: &str = "claimed";
-    /// The one-use code (or loginId) is in the keychain under `link/<id>/code`.
+    /// The one-use code (or loginId) is in the keychain under `link/<installation>/<id>/code`.
     pub const CODE_SAVED: &str = "code_saved";
-    /// The token is in the keychain under `connection/<hash>`; its hash is in the session.
+    /// The token is in the keychain under `connection/<installation>/<hash>`; its hash is in
+    /// the session.
     pub const TOKEN_SAVED: &str = "token_saved";
     /// Connection row written and session completed (one transaction); the code entry may
     /// still be in the keychain.
@@ -26,14 +27,30 @@ pub mod step {
     pub const DONE: &str = "done";
 }
 
-/// The keychain name of a connection's token: derived from its hash, so writing it twice
-/// (a resumed exchange) lands on the same entry. Same scheme as `Store::add_connection`.
-pub fn secret_ref_for(token_hash: &str) -> String {
+/// The keychain name of a connection's token: this installation's namespace, then the
+/// token's hash, so writing it twice (a resumed exchange) lands on the same entry and two
+/// data folders holding the same token never share (or delete) one entry. Same scheme as
+/// `Store::add_connection`.
+pub fn secret_ref_for(installation: &str, token_hash: &str) -> String {
+    format!(
+        "connection/{installation}/{}",
+        &token_hash[..32.min(token_hash.len())]
+    )
+}
+
+/// The name builds before the installation namespace used (read and migrated, never written).
+pub fn legacy_secret_ref_for(token_hash: &str) -> String {
     format!("connection/{}", &token_hash[..32.min(token_hash.len())])
 }
 
 /// The keychain name of a session's one-use code (or Flinks loginId).
-pub fn code_ref_for(session_id: i64) -> String {
+pub fn code_ref_for(installation: &str, session_id: i64) -> String {
+    format!("link/{installation}/{session_id}/code")
+}
+
+/// The code name builds before the installation namespace used (still read and deleted, so
+/// an exchange interrupted by the upgrade finishes).
+pub fn legacy_code_ref_for(session_id: i64) -> String {
     format!("link/{session_id}/code")
 }
 
@@ -110,27 +127,11 @@ fn finish_in(
     )
 }
 
-const INSTALLATION_SETTING: &str = "links.installation_id";
-
 impl Store {
-    /// This installation's random id for client references in provider links (created once,
-    /// kept in settings and so in backups).
+    /// This installation's id, which provider link references carry (see
+    /// [`Store::installation_id`]).
     pub fn link_installation_id(&self) -> Result<String> {
-        if let Some(id) = self.setting(INSTALLATION_SETTING)? {
-            return Ok(id);
-        }
-        let fresh = state::generate()?[..16].to_string();
-        self.write(|tx| {
-            tx.execute(
-                "INSERT OR IGNORE INTO settings (key, value) VALUES (?1, ?2)",
-                params![INSTALLATION_SETTING, fresh],
-            )?;
-            Ok(tx.query_row(
-                "SELECT value FROM settings WHERE key = ?1",
-                [INSTALLATION_SETTING],
-                |r| r.get(0),
-            )?)
-        })
+        self.installation_id()
     }
 
     /// Connect v2: remembers the provider's session id of a started link session.
@@ -200,7 +201,7 @@ impl Store {
         actor: &str,
         now: Timestamp,
     ) -> Result<Mapped> {
-        let secret_ref = secret_ref_for(new.token_hash);
+        let secret_ref = secret_ref_for(&self.installation_id()?, new.token_hash);
         self.write(|tx| {
             let existing: Option<(i64, i64)> = tx
                 .query_row(
@@ -357,6 +358,7 @@ impl Store {
             token_hash,
             institution,
         } = *new;
+        let secret_ref = secret_ref_for(&self.installation_id()?, token_hash);
         self.write(|tx| {
             let client_ok: Option<bool> = tx
                 .query_row(
@@ -377,7 +379,7 @@ impl Store {
                     provider.as_str(),
                     flow,
                     institution,
-                    secret_ref_for(token_hash),
+                    secret_ref,
                     token_hash,
                     time::to_db(now)
                 ],
@@ -411,6 +413,7 @@ impl Store {
         actor: &str,
         now: Timestamp,
     ) -> Result<Option<i64>> {
+        let secret_ref = secret_ref_for(&self.installation_id()?, new.token_hash);
         self.write(|tx| {
             let session: Option<(i64, Option<i64>, Option<String>)> = tx
                 .query_row(
@@ -431,7 +434,7 @@ impl Store {
                     new.provider.as_str(),
                     new.flow,
                     new.institution,
-                    secret_ref_for(new.token_hash),
+                    secret_ref,
                     new.token_hash,
                     time::to_db(now)
                 ],

@@ -3,6 +3,8 @@
 //! the app calls (connect, send link, reauthorize, callbacks, recovery, polling, removal).
 
 pub mod callback;
+mod client_deletion;
+pub mod keychain_upgrade;
 pub mod ledger;
 pub mod provider;
 mod recovery;

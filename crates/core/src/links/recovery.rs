@@ -6,9 +6,10 @@ use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
 
 use super::callback::{Callback, CallbackResult};
-use super::ledger::{code_ref_for, secret_ref_for, step, NewMapping};
+use super::keychain_upgrade::upgrade_keychain_names;
+use super::ledger::{step, NewMapping};
 use super::provider::{parse_session_ref, ConnectSessionState, PendingCode, ReauthNeed};
-use super::service::{key, LinkError, LinkOutcome, LinkResult, LinkService, RecoveryReport};
+use super::service::{LinkError, LinkOutcome, LinkResult, LinkService, RecoveryReport};
 use super::sessions::{CallbackSource, ClaimError, LinkSession};
 use super::wording::for_code;
 use super::{LinkFlow, LinkPurpose};
@@ -41,6 +42,11 @@ impl LinkService {
     /// then reconcile with the providers so no credential is lost or attached twice.
     pub async fn resume_and_reconcile(&self) -> LinkResult<RecoveryReport> {
         let mut report = RecoveryReport::default();
+        // Before anything removes an entry: tokens still under a name shared by every data
+        // folder move to this installation's own name.
+        if let Err(e) = upgrade_keychain_names(&self.store, self.secrets.as_ref()) {
+            report.errors.push(IpcError::from(&e));
+        }
         for id in self.store.sessions_to_clean()? {
             self.cleanup(id)?;
         }
@@ -74,7 +80,7 @@ impl LinkService {
                 .advance_exchange(s.id, step::CLAIMED, step::CODE_SAVED)?;
             return self.run_from_code_saved(s.id).await;
         }
-        if self.secrets.get(&key(code_ref_for(s.id))?)?.is_some() {
+        if self.saved_code(s.id)?.is_some() {
             self.store
                 .advance_exchange(s.id, step::CLAIMED, step::CODE_SAVED)?;
             return self.run_from_code_saved(s.id).await;
@@ -204,7 +210,7 @@ impl LinkService {
             Provider::Flanks => LinkFlow::FlanksLink,
             Provider::Flinks => LinkFlow::FlinksConnect,
         };
-        let secret_key = key(secret_ref_for(&hash))?;
+        let secret_key = self.token_key(&hash)?;
         // Keychain first, as everywhere: a row never points at a missing token.
         self.secrets.put(&secret_key, token)?;
         let mapping = NewMapping {

@@ -32,7 +32,10 @@ use chrono::Duration;
 use serde::Serialize;
 
 use super::callback::{parse_callback, Callback, CallbackRejection};
-use super::ledger::{code_ref_for, secret_ref_for, step, Mapped, NewMapping};
+use super::ledger::{
+    code_ref_for, legacy_code_ref_for, legacy_secret_ref_for, secret_ref_for, step, Mapped,
+    NewMapping,
+};
 use super::provider::{
     session_ref, CodeExchange, ConnectSessionState, DeleteResult, LinkProviderApi, LinkRequest,
     ReauthNeed,
@@ -260,6 +263,9 @@ pub enum LinkError {
     NotConfigured(&'static str),
     #[error("{0}")]
     Invalid(String),
+    /// Deleting a client stopped at a connection the provider could not delete.
+    #[error("{0}")]
+    DeletionStopped(String),
 }
 
 impl LinkError {
@@ -270,6 +276,7 @@ impl LinkError {
             LinkError::Provider(f) => format!("provider_{}", f.kind.as_str()),
             LinkError::NotConfigured(_) => "not_configured".into(),
             LinkError::Invalid(_) => "invalid_input".into(),
+            LinkError::DeletionStopped(_) => "deletion_stopped".into(),
         }
     }
 }
@@ -346,6 +353,10 @@ pub struct LinkService {
 
 pub(super) fn key(name: String) -> LinkResult<SecretKey> {
     Ok(SecretKey::new(name)?)
+}
+
+fn token_hash_matches(token: &Secret, hash: &str) -> bool {
+    token_hash(token) == hash
 }
 
 impl LinkService {
@@ -696,7 +707,7 @@ impl LinkService {
         let Some(id) = target else { return Ok(None) };
         match self.store.link_session(id) {
             Ok(s) if s.is_open() && s.exchange_step.is_none() => {
-                self.secrets.put(&key(code_ref_for(id))?, code)?;
+                self.secrets.put(&self.code_key(id)?, code)?;
                 Ok(Some(id))
             }
             _ => Ok(None),
@@ -781,7 +792,7 @@ impl LinkService {
 
     /// Write-ahead: the code (or loginId) is in the keychain before anything uses it.
     pub(super) fn save_code(&self, session_id: i64, code: &Secret) -> LinkResult<()> {
-        self.secrets.put(&key(code_ref_for(session_id))?, code)?;
+        self.secrets.put(&self.code_key(session_id)?, code)?;
         self.store
             .advance_exchange(session_id, step::CLAIMED, step::CODE_SAVED)?;
         self.observer.at(session_id, ExchangeBoundary::CodeSaved);
@@ -792,7 +803,7 @@ impl LinkService {
     pub(super) async fn run_from_code_saved(&self, session_id: i64) -> LinkResult<LinkOutcome> {
         let session = self.store.link_session(session_id)?;
         let api = self.api(session.flow.provider())?;
-        let code = self.secrets.get(&key(code_ref_for(session_id))?)?;
+        let code = self.saved_code(session_id)?;
         let token = match session.flow {
             LinkFlow::FlanksLink => {
                 let Some(code) = code else {
@@ -849,7 +860,7 @@ impl LinkService {
                 return outcome;
             }
         } else {
-            self.secrets.put(&key(secret_ref_for(&hash))?, token)?;
+            self.secrets.put(&self.token_key(&hash)?, token)?;
         }
         self.store.record_token_saved(
             session.id,
@@ -889,7 +900,7 @@ impl LinkService {
                 status,
             });
         }
-        if self.secrets.get(&key(secret_ref_for(&hash))?)?.is_none() {
+        if !self.token_saved_under_our_name(&hash)? {
             // The keychain lost the token: nothing to map; recover from the provider.
             return Box::pin(self.recover_lost(&session)).await;
         }
@@ -940,8 +951,47 @@ impl LinkService {
     }
 
     pub(super) fn forget_code(&self, session_id: i64) -> LinkResult<()> {
-        self.secrets.delete(&key(code_ref_for(session_id))?)?;
+        self.secrets.delete(&self.code_key(session_id)?)?;
+        self.secrets
+            .delete(&key(legacy_code_ref_for(session_id))?)?;
         Ok(())
+    }
+
+    /// This installation's keychain key for a token (see [`secret_ref_for`]).
+    pub(super) fn token_key(&self, token_hash: &str) -> LinkResult<SecretKey> {
+        key(secret_ref_for(&self.store.installation_id()?, token_hash))
+    }
+
+    /// This installation's keychain key for a session's one-use code.
+    pub(super) fn code_key(&self, session_id: i64) -> LinkResult<SecretKey> {
+        key(code_ref_for(&self.store.installation_id()?, session_id))
+    }
+
+    /// A session's saved code: under this installation's name, or under the name of the
+    /// build before it (an exchange the upgrade interrupted).
+    pub(super) fn saved_code(&self, session_id: i64) -> LinkResult<Option<Secret>> {
+        if let Some(code) = self.secrets.get(&self.code_key(session_id)?)? {
+            return Ok(Some(code));
+        }
+        Ok(self.secrets.get(&key(legacy_code_ref_for(session_id))?)?)
+    }
+
+    /// Whether the token with this hash is in the keychain under this installation's name;
+    /// one an earlier build saved under the old name is moved first (copy, then delete).
+    fn token_saved_under_our_name(&self, token_hash: &str) -> LinkResult<bool> {
+        let ours = self.token_key(token_hash)?;
+        if self.secrets.get(&ours)?.is_some() {
+            return Ok(true);
+        }
+        let legacy = key(legacy_secret_ref_for(token_hash))?;
+        match self.secrets.get(&legacy)? {
+            Some(token) if token_hash_matches(&token, token_hash) => {
+                self.secrets.put(&ours, &token)?;
+                self.secrets.delete(&legacy)?;
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
     }
 
     fn wait_delayed(&self, session: &LinkSession) -> LinkResult<LinkOutcome> {
@@ -1051,7 +1101,7 @@ impl LinkService {
             ));
         };
         self.secrets
-            .put(&key(secret_ref_for(credential_ref))?, &found.token)?;
+            .put(&self.token_key(credential_ref)?, &found.token)?;
         let connection_id = self
             .store
             .attach_recovered_credential(

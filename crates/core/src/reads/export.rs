@@ -11,7 +11,6 @@
 //! (never overwritten). The file is created with `create_new`, so a file that appears
 //! between the check and the write is not overwritten either.
 
-use std::fs::OpenOptions;
 use std::io::Write;
 use std::path::{Component, Path, PathBuf};
 
@@ -260,17 +259,14 @@ pub fn validate_export_path(path: &str) -> Result<PathBuf> {
 /// Writes `content` to a new file at a validated path.
 pub fn write_export(path: &str, content: &str, rows: u64) -> Result<ExportResult> {
     let p = validate_export_path(path)?;
-    let mut f = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&p)
-        .map_err(|e| {
-            if e.kind() == std::io::ErrorKind::AlreadyExists {
-                CoreError::invalid(format!("{} already exists", p.display()))
-            } else {
-                CoreError::Io(e)
-            }
-        })?;
+    // 0600: an export holds client data like the database does.
+    let mut f = crate::store::create_private_file(&p).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            CoreError::invalid(format!("{} already exists", p.display()))
+        } else {
+            CoreError::Io(e)
+        }
+    })?;
     f.write_all(content.as_bytes())?;
     f.sync_all()?;
     Ok(ExportResult {
@@ -284,7 +280,7 @@ pub fn write_export(path: &str, content: &str, rows: u64) -> Result<ExportResult
 /// folder is created. The UI shows it pre-filled; the advisor may change it.
 pub fn suggest_export_path(data_dir: &Path, stem: &str) -> Result<String> {
     let dir = data_dir.join(EXPORTS_DIR);
-    std::fs::create_dir_all(&dir)?;
+    crate::store::create_private_dir(&dir)?;
     let safe: String = stem
         .chars()
         .map(|c| {

@@ -3,6 +3,8 @@
 //! store is opened; an existing file is backed up before it is migrated.
 
 mod backup;
+mod file_modes;
+mod installation;
 mod migrations;
 #[cfg(test)]
 mod tests;
@@ -16,6 +18,8 @@ use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 pub mod audit;
 pub use audit::{AuditEntry, NewAuditEntry};
 pub use backup::{list_backups, BACKUPS_KEPT};
+pub use file_modes::{create_private_file, tighten_data_folder};
+pub use installation::INSTALLATION_SETTING;
 pub use migrations::{LATEST_VERSION, MIGRATIONS};
 
 use crate::error::{CoreError, Result};
@@ -26,6 +30,7 @@ pub struct Store {
     path: Option<PathBuf>,
     writer: Mutex<Connection>,
     reader: Option<Mutex<Connection>>,
+    installation: installation::InstallationCell,
 }
 
 impl Store {
@@ -35,6 +40,8 @@ impl Store {
         if let Some(dir) = path.parent() {
             create_private_dir(dir)?;
         }
+        // Files an older build created readable by others are tightened before use.
+        tighten_data_folder(path)?;
         let existed = path.exists();
         let mut conn = Connection::open(path).map_err(|e| CoreError::DatabaseOpen {
             path: path.display().to_string(),
@@ -67,6 +74,7 @@ impl Store {
             path: Some(path.to_path_buf()),
             writer: Mutex::new(conn),
             reader: Some(Mutex::new(reader)),
+            installation: Default::default(),
         })
     }
 
@@ -79,6 +87,7 @@ impl Store {
             path: None,
             writer: Mutex::new(conn),
             reader: None,
+            installation: Default::default(),
         })
     }
 
@@ -165,29 +174,4 @@ fn open_error(path: &Path, e: rusqlite::Error) -> CoreError {
     }
 }
 
-fn create_private_dir(dir: &Path) -> Result<()> {
-    if dir.as_os_str().is_empty() {
-        return Ok(());
-    }
-    std::fs::create_dir_all(dir)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
-    }
-    Ok(())
-}
-
-/// The database and its backups hold client data: readable by the advisor's account only.
-pub(crate) fn restrict_file_mode(path: &Path) -> Result<()> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        if path.exists() {
-            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = path;
-    Ok(())
-}
+pub(crate) use file_modes::{create_private_dir, restrict_file_mode};

@@ -192,3 +192,99 @@ fn writes_roll_back_on_error() {
     assert!(r.is_err());
     assert_eq!(store.setting("k").unwrap(), None);
 }
+
+#[test]
+fn files_an_older_build_left_readable_are_tightened_at_open() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = db_in(&dir);
+    // An older build's folder: database at schema 1 (so a backup is taken), a WAL, an old
+    // backup and an export, all world-readable, in a world-readable folder.
+    file_at_version(&path, 1);
+    let data = path.parent().unwrap().to_path_buf();
+    let backups = data.join(crate::paths::BACKUP_DIR);
+    let exports = data.join(crate::reads::export::EXPORTS_DIR);
+    std::fs::create_dir_all(&backups).unwrap();
+    std::fs::create_dir_all(&exports).unwrap();
+    let old_backup = backups.join("backup-20250101T000000.000Z-schema1.sqlite3");
+    let old_export = exports.join("ana-holdings.csv");
+    std::fs::write(&old_backup, b"old").unwrap();
+    std::fs::write(&old_export, b"a,b\n").unwrap();
+    let wal = PathBuf::from(format!("{}-wal", path.display()));
+    std::fs::write(&wal, b"").unwrap();
+    let open_mode = std::fs::Permissions::from_mode;
+    for p in [&path, &old_backup, &old_export, &wal] {
+        std::fs::set_permissions(p, open_mode(0o644)).unwrap();
+    }
+    for d in [&data, &backups, &exports] {
+        std::fs::set_permissions(d, open_mode(0o755)).unwrap();
+    }
+
+    let store = Store::open(&path).unwrap();
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    for d in [&data, &backups, &exports] {
+        assert_eq!(mode(d), 0o700, "{}", d.display());
+    }
+    for f in [&path, &old_backup, &old_export] {
+        assert_eq!(mode(f), 0o600, "{}", f.display());
+    }
+    // The backup taken for this migration is private too.
+    let backups_now = list_backups(&path).unwrap();
+    assert_eq!(backups_now.len(), 2);
+    for b in &backups_now {
+        assert_eq!(mode(b), 0o600, "{}", b.display());
+    }
+    store
+        .add_client(
+            &NewClient {
+                name: "A".into(),
+                ..Default::default()
+            },
+            "t",
+        )
+        .unwrap();
+    for suffix in ["-wal", "-shm"] {
+        let side = PathBuf::from(format!("{}{suffix}", path.display()));
+        assert_eq!(mode(&side), 0o600, "{suffix}");
+    }
+}
+
+#[test]
+fn a_symlink_in_the_data_folder_is_not_followed_when_tightening() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let outside = dir.path().join("outside.txt");
+    std::fs::write(&outside, b"x").unwrap();
+    std::fs::set_permissions(&outside, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let path = db_in(&dir);
+    let exports = path
+        .parent()
+        .unwrap()
+        .join(crate::reads::export::EXPORTS_DIR);
+    std::fs::create_dir_all(&exports).unwrap();
+    std::os::unix::fs::symlink(&outside, exports.join("link.csv")).unwrap();
+    Store::open(&path).unwrap();
+    let mode = std::fs::metadata(&outside).unwrap().permissions().mode() & 0o777;
+    assert_eq!(
+        mode, 0o644,
+        "the file a link points to is not ours to change"
+    );
+}
+
+#[test]
+fn the_installation_id_is_created_once_and_survives_a_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = db_in(&dir);
+    let first = Store::open(&path).unwrap().installation_id().unwrap();
+    assert_eq!(first.len(), 16);
+    assert!(first.bytes().all(|b| b.is_ascii_hexdigit()));
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.installation_id().unwrap(), first);
+    assert_eq!(store.link_installation_id().unwrap(), first);
+    let other = tempfile::tempdir().unwrap();
+    let second = Store::open(&db_in(&other))
+        .unwrap()
+        .installation_id()
+        .unwrap();
+    assert_ne!(first, second, "each data folder has its own");
+}

@@ -143,7 +143,7 @@ impl Store {
             )));
         }
         let hash = token_hash(token);
-        let secret_ref = format!("connection/{}", &hash[..32]);
+        let secret_ref = crate::links::ledger::secret_ref_for(&self.installation_id()?, &hash);
         secrets.put(&SecretKey::new(secret_ref.clone())?, token)?;
         let now = time::to_db(time::now());
         let id = self.write(|tx| {

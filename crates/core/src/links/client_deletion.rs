@@ -1,0 +1,256 @@
+//! Deleting a client for good: their credentials at the provider, their keychain entries,
+//! their cached data. One sequence, each step recorded before the next, so a crash or a
+//! provider outage leaves a state that running it again completes:
+//!
+//! 1. for each connection: the credential deleted at the provider, then its keychain entry,
+//!    then its row (one transaction, with a `connection.removed` audit entry);
+//! 2. the client's link sessions: leftover one-use codes, and a token an interrupted exchange
+//!    saved but never mapped, deleted the same way;
+//! 3. one transaction: the client row, and with it (foreign keys, `ON DELETE CASCADE`) its
+//!    accounts, owners, holdings, transactions (their FTS rows by trigger), liabilities,
+//!    cards, sync runs and link sessions, plus a `client.deleted` audit entry.
+//!
+//! A provider failure stops at that connection: what was removed stays removed (the provider
+//! already forgot it), everything else is kept, and the error names the connection. The
+//! advisor may then choose "delete here anyway" (`local_if_provider_fails`): the credential is
+//! left at the provider — the audit entry says so — for a provider that is gone for good or
+//! an environment whose keys are no longer set. The audit log has no foreign keys, so the
+//! client's history outlives them; no entry holds a secret or the client's name.
+
+use rusqlite::params;
+use serde::Serialize;
+
+use super::ledger::{legacy_code_ref_for, secret_ref_for};
+use super::provider::DeleteResult;
+use super::service::{key, FlightGuard, LinkError, LinkResult, LinkService};
+use crate::domain::Provider;
+use crate::error::{CoreError, Result};
+use crate::secrets::SecretKey;
+use crate::store::audit::{append, NewAuditEntry};
+use crate::store::Store;
+
+const ACTOR: &str = "advisor";
+
+/// What deleting a client did, for the UI's confirmation.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ClientDeletion {
+    pub client_id: i64,
+    /// Connections removed (each with its keychain entry).
+    pub connections_removed: usize,
+    /// Of those, the credentials the provider deleted.
+    pub deleted_at_provider: usize,
+    /// Credentials left at the provider because the advisor chose "delete here anyway".
+    pub kept_at_provider: usize,
+}
+
+/// What happened to one credential at the provider.
+enum AtProvider {
+    Deleted,
+    /// The provider no longer had it, or no token was left to name it.
+    Gone,
+    /// The provider failed and the advisor chose to delete here anyway.
+    Kept,
+}
+
+/// A link session of the client that may still hold keychain entries.
+struct SessionLeftovers {
+    id: i64,
+    provider: Provider,
+    /// A token an interrupted exchange saved and no connection maps.
+    unmapped_token_hash: Option<String>,
+}
+
+impl Store {
+    /// Link sessions of the client whose exchange may have left a keychain entry.
+    fn sessions_with_leftovers(&self, client_id: i64) -> Result<Vec<SessionLeftovers>> {
+        self.read(|c| {
+            let mut stmt = c.prepare(
+                "SELECT s.id, s.provider,
+                     CASE WHEN s.token_hash IS NOT NULL AND s.connection_id IS NULL
+                           AND NOT EXISTS (SELECT 1 FROM connections k WHERE k.token_hash = s.token_hash)
+                          THEN s.token_hash END
+                 FROM link_sessions s
+                 WHERE s.client_id = ?1
+                   AND (s.completed_at IS NULL OR coalesce(s.exchange_step, 'done') <> 'done')
+                 ORDER BY s.id",
+            )?;
+            let rows = stmt
+                .query_map([client_id], |r| {
+                    let provider: String = r.get(1)?;
+                    Ok(SessionLeftovers {
+                        id: r.get(0)?,
+                        provider: Provider::parse(&provider).unwrap_or(Provider::Flanks),
+                        unmapped_token_hash: r.get(2)?,
+                    })
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
+        })
+    }
+
+    /// The last step: the client's rows in one transaction, refused while a connection still
+    /// exists (one mapped after the sequence started: its credential must go first).
+    fn delete_client_rows(&self, client_id: i64, detail: &str) -> Result<()> {
+        self.write(|tx| {
+            let left: i64 = tx.query_row(
+                "SELECT count(*) FROM connections WHERE client_id = ?1",
+                [client_id],
+                |r| r.get(0),
+            )?;
+            if left > 0 {
+                return Err(CoreError::invalid(
+                    "a connection was added to this client meanwhile; delete the client again",
+                ));
+            }
+            let deleted = tx.execute("DELETE FROM clients WHERE id = ?1", params![client_id])?;
+            if deleted == 0 {
+                return Err(CoreError::not_found("client", client_id));
+            }
+            append(
+                tx,
+                &NewAuditEntry {
+                    actor: ACTOR,
+                    client_id: Some(client_id),
+                    connection_id: None,
+                    action: "client.deleted",
+                    detail,
+                },
+            )
+        })
+    }
+}
+
+impl LinkService {
+    /// Deletes a client, their credentials at the provider and in the keychain, and their
+    /// data (see the module documentation). Running it again after a failure or a crash
+    /// finishes the job.
+    pub async fn delete_client(
+        &self,
+        client_id: i64,
+        local_if_provider_fails: bool,
+    ) -> LinkResult<ClientDeletion> {
+        self.store.client(client_id)?;
+        // No exchange of this client's may run while its entries are removed.
+        let sessions = self.store.sessions_with_leftovers(client_id)?;
+        let _flights = self.hold_flights(&sessions)?;
+        let mut done = ClientDeletion {
+            client_id,
+            ..Default::default()
+        };
+        for conn in self.store.connections(Some(client_id))? {
+            let where_ = conn
+                .institution_name
+                .clone()
+                .or(conn.institution_id.clone())
+                .unwrap_or_else(|| conn.provider.as_str().to_string());
+            let at_provider = self
+                .delete_at_provider(conn.provider, &conn.secret_key()?, local_if_provider_fails)
+                .await
+                .map_err(|e| {
+                    let what = format!("the connection to {where_} (connection {})", conn.id);
+                    stopped(e, &what, done.connections_removed)
+                })?;
+            self.secrets.delete(&conn.secret_key()?)?;
+            let detail = match at_provider {
+                AtProvider::Deleted => "deleted at the provider",
+                AtProvider::Gone => "the provider no longer had it",
+                AtProvider::Kept => "kept at the provider (deleted here anyway)",
+            };
+            self.store.remove_connection_row(
+                conn.id,
+                &format!("{}: {detail}; client deleted", conn.provider.as_str()),
+                ACTOR,
+            )?;
+            done.connections_removed += 1;
+            match at_provider {
+                AtProvider::Deleted => done.deleted_at_provider += 1,
+                AtProvider::Kept => done.kept_at_provider += 1,
+                AtProvider::Gone => {}
+            }
+        }
+        let me = self.store.installation_id()?;
+        for s in &sessions {
+            if let Some(hash) = &s.unmapped_token_hash {
+                let entry = key(secret_ref_for(&me, hash))?;
+                let at_provider = self
+                    .delete_at_provider(s.provider, &entry, local_if_provider_fails)
+                    .await
+                    .map_err(|e| {
+                        let what = format!("the unfinished connection of link session {}", s.id);
+                        stopped(e, &what, done.connections_removed)
+                    })?;
+                if let AtProvider::Kept = at_provider {
+                    done.kept_at_provider += 1;
+                }
+                self.secrets.delete(&entry)?;
+            }
+            self.secrets.delete(&self.code_key(s.id)?)?;
+            self.secrets.delete(&key(legacy_code_ref_for(s.id))?)?;
+        }
+        let detail = format!(
+            "{} connection(s) removed: {} deleted at the provider, {} kept at the provider",
+            done.connections_removed, done.deleted_at_provider, done.kept_at_provider
+        );
+        self.store.delete_client_rows(client_id, &detail)?;
+        Ok(done)
+    }
+
+    fn hold_flights(&self, sessions: &[SessionLeftovers]) -> LinkResult<Vec<FlightGuard<'static>>> {
+        sessions
+            .iter()
+            .map(|s| {
+                self.begin_flight(s.id).ok_or_else(|| {
+                    LinkError::Invalid(
+                        "a connection of this client is being finished right now; try again in \
+                         a moment"
+                            .into(),
+                    )
+                })
+            })
+            .collect()
+    }
+
+    /// Deletes the credential stored under `entry` at its provider.
+    async fn delete_at_provider(
+        &self,
+        provider: Provider,
+        entry: &SecretKey,
+        local_if_provider_fails: bool,
+    ) -> LinkResult<AtProvider> {
+        let Some(token) = self.secrets.get(entry)? else {
+            // Nothing names the credential any more (a run that stopped after deleting the
+            // entry already deleted it at the provider).
+            return Ok(AtProvider::Gone);
+        };
+        let result = match self.api(provider) {
+            Ok(api) => api
+                .delete_credential(&token)
+                .await
+                .map_err(LinkError::Provider),
+            Err(e) => Err(e),
+        };
+        match result {
+            Ok(DeleteResult::Deleted) => Ok(AtProvider::Deleted),
+            Ok(DeleteResult::AlreadyGone) => Ok(AtProvider::Gone),
+            Err(_) if local_if_provider_fails => Ok(AtProvider::Kept),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// A provider failure, told with the connection it stopped at.
+fn stopped(e: LinkError, what: &str, removed: usize) -> LinkError {
+    let why = match &e {
+        LinkError::Provider(f) => f.to_string(),
+        LinkError::NotConfigured(p) => format!("{p} is not configured"),
+        _ => return e,
+    };
+    LinkError::DeletionStopped(format!(
+        "the provider could not delete {what}: \
+         {why}. {removed} connection(s) were removed before it; nothing else was deleted. Try \
+         again later, or delete here anyway (the provider then keeps that credential)"
+    ))
+}
+
+#[cfg(test)]
+mod tests;

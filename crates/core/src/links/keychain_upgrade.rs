@@ -1,0 +1,306 @@
+//! Moves connection tokens from the keychain names of builds before the installation
+//! namespace (`connection/<hash>`, shared by every data folder on the machine) to this
+//! installation's names (`connection/<installation>/<hash>`).
+//!
+//! Never loses a credential: the token is copied under the new name, the row is pointed at
+//! it, and only then is the old entry deleted. Two data folders may have shared one old entry
+//! (the same token in both): the first to upgrade moves it, so the second finds it under the
+//! first one's name instead — every installation that upgraded is listed in a keychain entry
+//! (`installations`, not secret) — and a value is taken only if it hashes to the row's
+//! `token_hash`. Idempotent; a crash anywhere leaves a state the next run finishes.
+
+use rusqlite::params;
+use serde::Serialize;
+
+use super::ledger::{legacy_secret_ref_for, secret_ref_for};
+use crate::error::Result;
+use crate::secrets::{Secret, SecretKey, SecretStore};
+use crate::store::Store;
+use crate::sync::connections::token_hash;
+
+/// The keychain entry listing the installations (data folders) that use the namespaced names.
+pub const INSTALLATIONS_ENTRY: &str = "installations";
+/// At most this many ids are remembered (oldest dropped).
+const INSTALLATIONS_KEPT: usize = 64;
+
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
+pub struct KeychainUpgrade {
+    /// Rows now pointing at this installation's entry.
+    pub moved: usize,
+    /// Rows whose token was in no entry at all (left as they were: the connection reports
+    /// the missing token, as before the upgrade).
+    pub missing: usize,
+}
+
+/// Adds this installation to the list of upgraded ones and returns the others.
+fn register(secrets: &dyn SecretStore, me: &str) -> Result<Vec<String>> {
+    let entry = SecretKey::new(INSTALLATIONS_ENTRY)?;
+    let mut ids: Vec<String> = match secrets.get(&entry)? {
+        Some(v) => v.expose().split_whitespace().map(str::to_string).collect(),
+        None => Vec::new(),
+    };
+    if !ids.iter().any(|i| i == me) {
+        ids.push(me.to_string());
+        let start = ids.len().saturating_sub(INSTALLATIONS_KEPT);
+        ids.drain(..start);
+        secrets.put(&entry, &Secret::new(ids.join(" ")))?;
+    }
+    Ok(ids.into_iter().filter(|i| i != me).collect())
+}
+
+/// The token for `hash` from `name`, if that entry holds exactly that token.
+fn token_at(secrets: &dyn SecretStore, name: String, hash: &str) -> Result<Option<Secret>> {
+    Ok(secrets
+        .get(&SecretKey::new(name)?)?
+        .filter(|t| token_hash(t) == hash))
+}
+
+/// Moves every connection row still on an old name. Cheap when there is none (one query).
+pub fn upgrade_keychain_names(store: &Store, secrets: &dyn SecretStore) -> Result<KeychainUpgrade> {
+    let me = store.installation_id()?;
+    let rows: Vec<(i64, String, String)> = store.read(|c| {
+        let mut stmt = c.prepare(
+            "SELECT id, secret_ref, token_hash FROM connections
+             WHERE secret_ref NOT LIKE 'connection/' || ?1 || '/%' ORDER BY id",
+        )?;
+        let rows = stmt
+            .query_map([&me], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    })?;
+    let mut report = KeychainUpgrade::default();
+    if rows.is_empty() {
+        return Ok(report);
+    }
+    let others = register(secrets, &me)?;
+    for (id, old_ref, hash) in rows {
+        let new_ref = secret_ref_for(&me, &hash);
+        // Already copied by a run that stopped before the row changed, else the old entry,
+        // else the copy an installation sharing the old entry took when it upgraded first.
+        let mut found = token_at(secrets, new_ref.clone(), &hash)?;
+        let already_ours = found.is_some();
+        if found.is_none() {
+            found = token_at(secrets, old_ref.clone(), &hash)?;
+        }
+        for other in &others {
+            if found.is_some() {
+                break;
+            }
+            found = token_at(secrets, secret_ref_for(other, &hash), &hash)?;
+        }
+        let Some(token) = found else {
+            report.missing += 1;
+            continue;
+        };
+        if !already_ours {
+            secrets.put(&SecretKey::new(new_ref.clone())?, &token)?;
+        }
+        store.write(|tx| {
+            tx.execute(
+                "UPDATE connections SET secret_ref = ?3 WHERE id = ?1 AND secret_ref = ?2",
+                params![id, old_ref, new_ref],
+            )?;
+            Ok(())
+        })?;
+        // Only the old shared name is deleted, never another installation's entry.
+        if old_ref == legacy_secret_ref_for(&hash) {
+            secrets.delete(&SecretKey::new(old_ref)?)?;
+        }
+        report.moved += 1;
+    }
+    if report.moved > 0 {
+        tracing::info!(
+            moved = report.moved,
+            missing = report.missing,
+            "keychain entries moved to this installation's names"
+        );
+    }
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clients::NewClient;
+    use crate::domain::Provider;
+    use crate::secrets::MemorySecretStore;
+    use crate::sync::connections::NewConnection;
+
+    /// A data folder as a build before the namespace left it: the row names the old entry.
+    fn legacy_connection(store: &Store, secrets: &dyn SecretStore, token: &str) -> i64 {
+        let client = store
+            .add_client(
+                &NewClient {
+                    name: "Ana".into(),
+                    ..Default::default()
+                },
+                "t",
+            )
+            .unwrap()
+            .id;
+        let token = Secret::new(token);
+        let c = store
+            .add_connection(
+                &NewConnection {
+                    client_id: client,
+                    provider: Provider::Flanks,
+                    flow: "flanks_link".into(),
+                    institution_id: None,
+                    institution_name: None,
+                },
+                &token,
+                secrets,
+                "t",
+            )
+            .unwrap();
+        let hash = token_hash(&token);
+        let legacy = legacy_secret_ref_for(&hash);
+        secrets.delete(&c.secret_key().unwrap()).unwrap();
+        secrets
+            .put(&SecretKey::new(legacy.clone()).unwrap(), &token)
+            .unwrap();
+        store
+            .write(|tx| {
+                tx.execute(
+                    "UPDATE connections SET secret_ref = ?2 WHERE id = ?1",
+                    params![c.id, legacy],
+                )?;
+                Ok(())
+            })
+            .unwrap();
+        c.id
+    }
+
+    fn token_of(store: &Store, secrets: &dyn SecretStore, id: i64) -> Option<String> {
+        let key = store.connection(id).unwrap().secret_key().unwrap();
+        secrets.get(&key).unwrap().map(|s| s.expose().to_string())
+    }
+
+    #[test]
+    fn an_old_entry_is_copied_under_the_new_name_then_deleted() {
+        let store = Store::open_in_memory().unwrap();
+        let secrets = MemorySecretStore::new();
+        let id = legacy_connection(&store, &secrets, "ct-legacy-token");
+        let me = store.installation_id().unwrap();
+
+        let report = upgrade_keychain_names(&store, &secrets).unwrap();
+        assert_eq!(
+            report,
+            KeychainUpgrade {
+                moved: 1,
+                missing: 0
+            }
+        );
+        let conn = store.connection(id).unwrap();
+        assert!(conn.secret_ref.starts_with(&format!("connection/{me}/")));
+        assert_eq!(
+            token_of(&store, &secrets, id).as_deref(),
+            Some("ct-legacy-token")
+        );
+        let legacy = legacy_secret_ref_for(&token_hash(&Secret::new("ct-legacy-token")));
+        assert!(secrets
+            .get(&SecretKey::new(legacy).unwrap())
+            .unwrap()
+            .is_none());
+        // Idempotent: nothing left to move.
+        assert_eq!(
+            upgrade_keychain_names(&store, &secrets).unwrap(),
+            KeychainUpgrade::default()
+        );
+    }
+
+    #[test]
+    fn a_crash_after_the_copy_is_finished_by_the_next_run() {
+        let store = Store::open_in_memory().unwrap();
+        let secrets = MemorySecretStore::new();
+        let id = legacy_connection(&store, &secrets, "ct-crash-token");
+        let hash = token_hash(&Secret::new("ct-crash-token"));
+        // The copy happened, then the process died: the row and the old entry are unchanged.
+        let me = store.installation_id().unwrap();
+        secrets
+            .put(
+                &SecretKey::new(secret_ref_for(&me, &hash)).unwrap(),
+                &Secret::new("ct-crash-token"),
+            )
+            .unwrap();
+        let report = upgrade_keychain_names(&store, &secrets).unwrap();
+        assert_eq!(report.moved, 1);
+        assert_eq!(
+            token_of(&store, &secrets, id).as_deref(),
+            Some("ct-crash-token")
+        );
+        assert_eq!(secrets.len(), 2, "the token under the new name + the list");
+    }
+
+    #[test]
+    fn two_folders_sharing_an_old_entry_both_keep_the_token_and_then_their_own() {
+        // One keychain, two data folders holding the same token under the same old name.
+        let secrets = MemorySecretStore::new();
+        let a = Store::open_in_memory().unwrap();
+        let b = Store::open_in_memory().unwrap();
+        let in_a = legacy_connection(&a, &secrets, "ct-shared-token");
+        let in_b = legacy_connection(&b, &secrets, "ct-shared-token");
+
+        upgrade_keychain_names(&a, &secrets).unwrap();
+        // A deleted the old entry; B finds A's copy and takes its own.
+        let report = upgrade_keychain_names(&b, &secrets).unwrap();
+        assert_eq!(
+            report,
+            KeychainUpgrade {
+                moved: 1,
+                missing: 0
+            }
+        );
+        assert_eq!(
+            token_of(&b, &secrets, in_b).as_deref(),
+            Some("ct-shared-token")
+        );
+        assert_ne!(
+            a.connection(in_a).unwrap().secret_ref,
+            b.connection(in_b).unwrap().secret_ref
+        );
+        // Removing the connection in A (its entry only) leaves B's token in place.
+        a.delete_connection(in_a, &secrets, "t").unwrap();
+        assert_eq!(
+            token_of(&b, &secrets, in_b).as_deref(),
+            Some("ct-shared-token")
+        );
+    }
+
+    #[test]
+    fn an_entry_holding_another_token_is_never_taken() {
+        let store = Store::open_in_memory().unwrap();
+        let secrets = MemorySecretStore::new();
+        let id = legacy_connection(&store, &secrets, "ct-right-token");
+        let old = store.connection(id).unwrap().secret_key().unwrap();
+        secrets.put(&old, &Secret::new("ct-wrong-token")).unwrap();
+        let report = upgrade_keychain_names(&store, &secrets).unwrap();
+        assert_eq!(
+            report,
+            KeychainUpgrade {
+                moved: 0,
+                missing: 1
+            }
+        );
+        // Nothing was deleted or repointed.
+        assert_eq!(store.connection(id).unwrap().secret_key().unwrap(), old);
+        assert!(secrets.get(&old).unwrap().is_some());
+    }
+
+    #[test]
+    fn a_locked_keychain_changes_nothing_and_a_later_run_finishes() {
+        let store = Store::open_in_memory().unwrap();
+        let secrets = MemorySecretStore::new();
+        let id = legacy_connection(&store, &secrets, "ct-locked-token");
+        let before = store.connection(id).unwrap().secret_ref;
+        secrets.set_locked(true);
+        assert!(upgrade_keychain_names(&store, &secrets).is_err());
+        assert_eq!(store.connection(id).unwrap().secret_ref, before);
+        secrets.set_locked(false);
+        assert_eq!(upgrade_keychain_names(&store, &secrets).unwrap().moved, 1);
+        assert_eq!(
+            token_of(&store, &secrets, id).as_deref(),
+            Some("ct-locked-token")
+        );
+    }
+}

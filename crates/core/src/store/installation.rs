@@ -1,0 +1,42 @@
+//! This data folder's installation id: a random id created once and kept in its settings (so
+//! it follows backups). It names this desk in provider link references and namespaces its
+//! keychain entries, so two data folders on one machine never share an entry.
+
+use std::sync::OnceLock;
+
+use rusqlite::params;
+
+use crate::error::Result;
+use crate::links::state;
+
+/// Settings key (historical name: the id first served link references only).
+pub const INSTALLATION_SETTING: &str = "links.installation_id";
+
+impl super::Store {
+    /// Creates the id on first use; later calls answer from memory.
+    pub fn installation_id(&self) -> Result<String> {
+        if let Some(id) = self.installation.get() {
+            return Ok(id.clone());
+        }
+        let id = match self.setting(INSTALLATION_SETTING)? {
+            Some(id) => id,
+            None => {
+                let fresh = state::generate()?[..16].to_string();
+                self.write(|tx| {
+                    tx.execute(
+                        "INSERT OR IGNORE INTO settings (key, value) VALUES (?1, ?2)",
+                        params![INSTALLATION_SETTING, fresh],
+                    )?;
+                    Ok(tx.query_row(
+                        "SELECT value FROM settings WHERE key = ?1",
+                        [INSTALLATION_SETTING],
+                        |r| r.get(0),
+                    )?)
+                })?
+            }
+        };
+        Ok(self.installation.get_or_init(|| id).clone())
+    }
+}
+
+pub(super) type InstallationCell = OnceLock<String>;
