@@ -2,6 +2,7 @@
 //! v2 sessions, banks, credentials status / force / list / delete and every aggregation
 //! endpoint.
 
+pub mod answers;
 mod auth;
 mod client;
 mod errors;
@@ -9,10 +10,11 @@ mod gateway;
 mod normalise;
 pub mod wire;
 
-pub use client::{
-    AggregationEndpoint, Bank, Connector, CredentialStatus, CredentialSummary, CredentialsPage,
-    ExchangeOutcome, FlanksClient, ForceKind, Link, Page, Session, SessionStatus, UnusedCode,
+pub use answers::{
+    Bank, Connector, CredentialStatus, CredentialSummary, CredentialsPage, ExchangeOutcome,
+    ForceKind, Link, Page, Session, SessionStatus, UnusedCode,
 };
+pub use client::{AggregationEndpoint, FlanksClient};
 pub use errors::classify;
 pub use gateway::FlanksGateway;
 pub use normalise::{normalise, FlanksRaw};

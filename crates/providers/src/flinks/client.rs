@@ -10,10 +10,10 @@ use advisor_desk_core::sync::CallLog;
 use reqwest::Method;
 use serde_json::{json, Value};
 
+use super::answers::{self, AuthorizeOutcome};
 use super::errors::{classify, flinks_code};
 use crate::config::FlinksConfig;
-use crate::http::{Call, HttpClient, RawResponse};
-use crate::lenient;
+use crate::http::{Call, HttpClient};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AuthorizeMode {
@@ -21,29 +21,6 @@ pub enum AuthorizeMode {
     Cached,
     /// A live refresh at the bank; may answer 203 with security questions.
     Live,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Challenge {
-    pub kind: String,
-    pub prompt: String,
-    pub iterables: Vec<String>,
-}
-
-#[derive(Debug)]
-pub enum AuthorizeOutcome {
-    Authorized {
-        request_id: String,
-        /// `Login.Id`: the loginId (a secret), as Authorize reports it.
-        login_id: Option<Secret>,
-        institution: Option<String>,
-        last_refresh: Option<chrono::DateTime<chrono::Utc>>,
-    },
-    /// 203: the client must answer; open the widget with `?requestId=` or send answers.
-    MfaRequired {
-        request_id: String,
-        challenges: Vec<Challenge>,
-    },
 }
 
 pub struct FlinksClient {
@@ -55,10 +32,6 @@ pub struct FlinksClient {
     poll_interval: Duration,
     deadline: Duration,
     days: &'static str,
-}
-
-fn text(v: &Value, key: &str) -> Option<String> {
-    lenient::text(&v.get(key).cloned())
 }
 
 impl FlinksClient {
@@ -84,15 +57,11 @@ impl FlinksClient {
 
     /// A single-use authorize token (15–30 minutes).
     pub async fn generate_authorize_token(&self) -> Result<Secret, ProviderFailure> {
-        let endpoint = "/BankingServices/GenerateAuthorizeToken";
+        let endpoint = answers::GENERATE_AUTHORIZE_TOKEN;
         let call = Call::new(endpoint, Method::POST, self.url("GenerateAuthorizeToken"))
             .secret_header("flinks-auth-key", self.secret_key.expose())
             .json(json!({}));
-        let resp = self.http.send(&call).await?;
-        let v = success_json(endpoint, &resp)?;
-        text(&v, "Token")
-            .map(Secret::new)
-            .ok_or_else(|| bad(endpoint, "no Token in the answer"))
+        answers::authorize_token(&self.http.send(&call).await?)
     }
 
     /// Authorize with a loginId. A rejected authorize token (401 UNAUTHORIZED) is replaced
@@ -150,7 +119,7 @@ impl FlinksClient {
     }
 
     async fn send_authorize(&self, body: Value) -> Result<AuthorizeOutcome, ProviderFailure> {
-        let endpoint = "/BankingServices/Authorize";
+        let endpoint = answers::AUTHORIZE;
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -183,49 +152,7 @@ impl FlinksClient {
                 f.kind = FailureKind::ProviderUnavailable;
                 return Err(f);
             }
-            let v = resp.json().unwrap_or(Value::Null);
-            return match resp.status {
-                200 => Ok(AuthorizeOutcome::Authorized {
-                    request_id: text(&v, "RequestId")
-                        .ok_or_else(|| bad(endpoint, "no RequestId in the answer"))?,
-                    login_id: v
-                        .get("Login")
-                        .and_then(|l| lenient::text(&l.get("Id").cloned()))
-                        .map(Secret::new),
-                    institution: text(&v, "Institution"),
-                    last_refresh: v
-                        .get("Login")
-                        .and_then(|l| l.get("LastRefresh"))
-                        .and_then(Value::as_str)
-                        .and_then(|s| lenient::utc_datetime(Some(s))),
-                }),
-                203 => Ok(AuthorizeOutcome::MfaRequired {
-                    request_id: text(&v, "RequestId")
-                        .ok_or_else(|| bad(endpoint, "no RequestId in the answer"))?,
-                    challenges: v
-                        .get("SecurityChallenges")
-                        .and_then(Value::as_array)
-                        .map(|cs| {
-                            cs.iter()
-                                .map(|c| Challenge {
-                                    kind: text(c, "Type").unwrap_or_default(),
-                                    prompt: text(c, "Prompt").unwrap_or_default(),
-                                    iterables: c
-                                        .get("Iterables")
-                                        .and_then(Value::as_array)
-                                        .map(|i| {
-                                            i.iter()
-                                                .filter_map(|x| x.as_str().map(str::to_string))
-                                                .collect()
-                                        })
-                                        .unwrap_or_default(),
-                                })
-                                .collect()
-                        })
-                        .unwrap_or_default(),
-                }),
-                _ => Err(classify(endpoint, &resp)),
-            };
+            return answers::authorize(&resp);
         }
     }
 
@@ -239,7 +166,7 @@ impl FlinksClient {
             "DaysOfTransactions": self.days,
         });
         self.data_with_polling(
-            "/BankingServices/GetAccountsDetail",
+            answers::GET_ACCOUNTS_DETAIL,
             "GetAccountsDetail",
             "/BankingServices/GetAccountsDetailAsync/{requestId}",
             "GetAccountsDetailAsync",
@@ -252,7 +179,7 @@ impl FlinksClient {
     /// Accounts without transactions.
     pub async fn accounts_summary(&self, request_id: &str) -> Result<Value, ProviderFailure> {
         self.data_with_polling(
-            "/BankingServices/GetAccountsSummary",
+            answers::GET_ACCOUNTS_SUMMARY,
             "GetAccountsSummary",
             "/BankingServices/GetAccountsSummaryAsync/{requestId}",
             "GetAccountsSummaryAsync",
@@ -294,32 +221,18 @@ impl FlinksClient {
             .secret_header("x-api-key", self.api_key.expose());
             resp = self.http.send(&poll).await?;
         }
-        success_json(endpoint, &resp)
+        answers::data(endpoint, &resp)
     }
 
     /// Deletes the loginId and all its data at Flinks.
     pub async fn delete_card(&self, login_id: &Secret) -> Result<(), ProviderFailure> {
-        let endpoint = "/BankingServices/DeleteCard/{loginId}";
+        let endpoint = answers::DELETE_CARD;
         let call = Call::new(
             endpoint,
             Method::DELETE,
             self.url(&format!("DeleteCard/{}", login_id.expose())),
         )
         .secret_header("x-api-key", self.api_key.expose());
-        let resp = self.http.send(&call).await?;
-        success_json(endpoint, &resp).map(|_| ())
+        answers::deleted(&self.http.send(&call).await?)
     }
-}
-
-fn bad(endpoint: &'static str, what: &str) -> ProviderFailure {
-    ProviderFailure::new(FailureKind::BadResponse)
-        .with_endpoint(endpoint)
-        .with_message(what)
-}
-
-fn success_json(endpoint: &'static str, resp: &RawResponse) -> Result<Value, ProviderFailure> {
-    if resp.status != 200 {
-        return Err(classify(endpoint, resp));
-    }
-    serde_json::from_slice(&resp.body).map_err(|_| bad(endpoint, "unreadable JSON"))
 }

@@ -7,7 +7,8 @@ use advisor_desk_core::secrets::Secret;
 use advisor_desk_core::sync::ProviderGateway;
 use async_trait::async_trait;
 
-use super::client::{AuthorizeMode, AuthorizeOutcome, FlinksClient};
+use super::answers::AuthorizeOutcome;
+use super::client::{AuthorizeMode, FlinksClient};
 use super::normalise::normalise;
 
 pub struct FlinksGateway {
