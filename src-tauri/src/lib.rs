@@ -68,6 +68,7 @@ pub fn run() -> Result<(), tauri::Error> {
             commands::send_link,
             commands::map_existing_credential,
             commands::remove_connection,
+            commands::delete_client,
             commands::link_inbox_ready,
             commands::poll_links,
             commands::sync_now,

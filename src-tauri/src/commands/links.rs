@@ -2,7 +2,8 @@
 //! window is opened here (it needs the app handle); everything else is the core's.
 
 use advisor_desk_core::links::{
-    CallbackSource, LinkFlow, LinkOutcome, LinkStart, PendingLink, ReauthStart, Removal,
+    CallbackSource, ClientDeletion, LinkFlow, LinkOutcome, LinkStart, PendingLink, ReauthStart,
+    Removal,
 };
 use advisor_desk_core::sync::ConnectionView;
 use advisor_desk_core::time;
@@ -155,6 +156,22 @@ pub async fn remove_connection(
     state
         .link_service()?
         .remove_connection(connection_id)
+        .await
+        .map_err(link_error)
+}
+
+/// Deletes a client for good: credentials at the provider, keychain entries, data (the UI
+/// named what goes and had the advisor confirm). `local_if_provider_fails` is the advisor's
+/// explicit "delete here anyway" after a provider failure.
+#[tauri::command]
+pub async fn delete_client(
+    state: State<'_, AppState>,
+    client_id: i64,
+    local_if_provider_fails: bool,
+) -> Result<ClientDeletion, CommandError> {
+    state
+        .link_service()?
+        .delete_client(client_id, local_if_provider_fails)
         .await
         .map_err(link_error)
 }

@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use crate::domain::Provider;
 
 pub use callback::{parse_callback, Callback, CallbackRejection, CallbackResult, CALLBACK_URL};
+pub use client_deletion::ClientDeletion;
 pub use provider::{
     session_ref, CodeExchange, ConnectSessionState, DeleteResult, LinkProviderApi, LinkRequest,
     LinkTarget, PendingCode, ReauthNeed, RemoteCredential,
