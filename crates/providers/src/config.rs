@@ -24,6 +24,9 @@ pub struct HttpPolicy {
     pub max_concurrency: usize,
     /// Calls started per second to this provider (0 = unlimited).
     pub max_per_second: u32,
+    /// The largest answer body read; a larger one fails as `BadResponse` without being read
+    /// further. Generous: a Flinks GetAccountsDetail with years of transactions is tens of MB.
+    pub max_body_bytes: usize,
 }
 
 impl Default for HttpPolicy {
@@ -37,6 +40,7 @@ impl Default for HttpPolicy {
             max_retry_after_wait: Duration::from_secs(60),
             max_concurrency: 8,
             max_per_second: 10,
+            max_body_bytes: 64 * 1024 * 1024,
         }
     }
 }

@@ -114,7 +114,12 @@ const REQUEST_ID_HEADERS: [&str; 4] = [
 
 enum Attempt {
     Answer(RawResponse),
-    Failed { kind: FailureKind, connect: bool },
+    Failed {
+        kind: FailureKind,
+        connect: bool,
+    },
+    /// The body passed `max_body_bytes`: refused, never resent (it would be as large again).
+    TooLarge,
 }
 
 impl HttpClient {
@@ -203,6 +208,15 @@ impl HttpClient {
                         _ => return Ok(resp),
                     }
                 }
+                Attempt::TooLarge => {
+                    self.record(call, None, elapsed, None, "too_large");
+                    return Err(ProviderFailure::new(FailureKind::BadResponse)
+                        .with_endpoint(call.endpoint)
+                        .with_message(format!(
+                            "the answer is larger than {} MiB",
+                            self.policy.max_body_bytes / (1024 * 1024)
+                        )));
+                }
                 Attempt::Failed { kind, connect } => {
                     let label = if kind == FailureKind::Timeout {
                         "timeout"
@@ -258,13 +272,14 @@ impl HttpClient {
             .get(reqwest::header::RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| parse_retry_after(v, chrono::Utc::now()));
-        match resp.bytes().await {
-            Ok(body) => Attempt::Answer(RawResponse {
+        match read_body(resp, self.policy.max_body_bytes).await {
+            Ok(Some(body)) => Attempt::Answer(RawResponse {
                 status,
-                body: body.to_vec(),
+                body,
                 request_id,
                 retry_after,
             }),
+            Ok(None) => Attempt::TooLarge,
             // A body cut short (truncated, connection dropped) is worth another try.
             Err(e) => Attempt::Failed {
                 kind: transport_kind(&e),
@@ -301,6 +316,25 @@ impl HttpClient {
     }
 }
 
+/// Reads the body chunk by chunk and stops as soon as it passes `limit` bytes (`Ok(None)`), so
+/// a runaway or hostile answer cannot make the app allocate without bound.
+async fn read_body(
+    mut resp: reqwest::Response,
+    limit: usize,
+) -> Result<Option<Vec<u8>>, reqwest::Error> {
+    if resp.content_length().is_some_and(|n| n > limit as u64) {
+        return Ok(None);
+    }
+    let mut body = Vec::with_capacity(resp.content_length().unwrap_or(0) as usize);
+    while let Some(chunk) = resp.chunk().await? {
+        if body.len() + chunk.len() > limit {
+            return Ok(None);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Some(body))
+}
+
 fn transport_kind(e: &reqwest::Error) -> FailureKind {
     if e.is_timeout() {
         FailureKind::Timeout
@@ -308,5 +342,82 @@ fn transport_kind(e: &reqwest::Error) -> FailureKind {
         FailureKind::BadResponse
     } else {
         FailureKind::Network
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use advisor_desk_core::sync::CallBuffer;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// A one-connection-per-answer HTTP server on loopback that always sends `answer`.
+    async fn serve(answer: Vec<u8>) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                let answer = answer.clone();
+                tokio::spawn(async move {
+                    let mut request = [0u8; 4096];
+                    let _ = socket.read(&mut request).await;
+                    let _ = socket.write_all(&answer).await;
+                    let _ = socket.shutdown().await;
+                });
+            }
+        });
+        format!("http://{addr}/v0/x")
+    }
+
+    fn client(limit: usize, log: Arc<CallBuffer>) -> HttpClient {
+        let policy = HttpPolicy {
+            max_body_bytes: limit,
+            max_per_second: 0,
+            ..HttpPolicy::default()
+        };
+        HttpClient::new(Provider::Flanks, policy, log).unwrap()
+    }
+
+    fn json_body(len: usize) -> Vec<u8> {
+        format!("\"{}\"", "a".repeat(len - 2)).into_bytes()
+    }
+
+    #[tokio::test]
+    async fn an_answer_over_the_size_limit_is_refused_once_and_not_resent() {
+        let body = json_body(4096);
+        let sized = [
+            format!("HTTP/1.1 200 OK\r\ncontent-length: {}\r\n\r\n", body.len()).into_bytes(),
+            body.clone(),
+        ]
+        .concat();
+        // Chunked: no length announced, so only counting while reading can stop it.
+        let chunked = [
+            b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n".to_vec(),
+            format!("{:x}\r\n", body.len()).into_bytes(),
+            body.clone(),
+            b"\r\n0\r\n\r\n".to_vec(),
+        ]
+        .concat();
+        for answer in [sized, chunked] {
+            let url = serve(answer).await;
+            let log = Arc::new(CallBuffer::new());
+            let http = client(1024, log.clone());
+            let failure = http
+                .send(&Call::new("/v0/x", Method::GET, url.clone()))
+                .await
+                .unwrap_err();
+            assert_eq!(failure.kind, FailureKind::BadResponse);
+            assert!(failure.to_string().contains("larger than"), "{failure}");
+            let outcomes: Vec<String> = log.drain().into_iter().map(|c| c.outcome).collect();
+            assert_eq!(outcomes, ["too_large"]);
+
+            // The same answer under a limit it fits in is read whole.
+            let roomy = client(8192, Arc::new(CallBuffer::new()));
+            let ok = roomy
+                .send(&Call::new("/v0/x", Method::GET, url))
+                .await
+                .unwrap();
+            assert_eq!(ok.body, body);
+        }
     }
 }

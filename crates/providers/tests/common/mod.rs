@@ -31,6 +31,7 @@ pub fn fast_policy() -> HttpPolicy {
         max_retry_after_wait: Duration::from_secs(3),
         max_concurrency: 16,
         max_per_second: 0,
+        ..HttpPolicy::default()
     }
 }
 

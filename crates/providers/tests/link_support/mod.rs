@@ -32,6 +32,7 @@ pub fn policy() -> HttpPolicy {
         max_retry_after_wait: Duration::from_secs(1),
         max_concurrency: 8,
         max_per_second: 0,
+        ..HttpPolicy::default()
     }
 }
 
