@@ -14,6 +14,7 @@ vi.mock(import('../lib/api'), async (original) => ({
     clientTransactions: vi.fn(),
     suggestExportPath: vi.fn(),
     exportCsv: vi.fn(),
+    deleteClient: vi.fn(),
     listConnections: vi.fn(() => Promise.resolve([])),
     onLinkEvent: vi.fn(() => Promise.resolve(() => {})),
     onSyncProgress: vi.fn(() => Promise.resolve(() => {})),
@@ -146,5 +147,27 @@ describe('Client screen', () => {
     await screen.findAllByTestId('tx-row');
     expect(container.querySelector('img, b')).toBeNull();
     expect(screen.getAllByText(evil, { exact: false }).length).toBeGreaterThan(3);
+  });
+
+  it('deleting the client names its connections and goes back to the book', async () => {
+    const user = userEvent.setup();
+    clientOverview.mockResolvedValue(overview());
+    vi.mocked(api.deleteClient).mockResolvedValue({
+      client_id: 1,
+      connections_removed: 1,
+      deleted_at_provider: 1,
+      kept_at_provider: 0,
+    });
+    location.hash = '#/client/1';
+    render(ClientScreen, { props: { clientId: 1 } });
+    await user.click(await screen.findByTestId('delete-client'));
+    const o = overview();
+    expect(screen.getByTestId('delete-client-dialog')).toHaveTextContent(
+      `Every account (${o.accounts.length}), holding (${o.holdings.length}) and transaction (${o.transaction_count})`,
+    );
+    await user.type(screen.getByTestId('delete-client-name'), o.client.name);
+    await user.click(screen.getByTestId('delete-client-confirm'));
+    expect(api.deleteClient).toHaveBeenCalledWith(1, false);
+    await vi.waitFor(() => expect(location.hash).toBe('#/'));
   });
 });

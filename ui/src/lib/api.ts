@@ -5,6 +5,7 @@ import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import type {
   AppInfo,
   Client,
+  ClientDeletion,
   Connection,
   DemoBook,
   ErrorCode,
@@ -98,6 +99,10 @@ export const api = {
     call<LinkOutcome>('map_existing_credential', { sessionId, credentialRef }),
   removeConnection: (connectionId: number): Promise<Removal> =>
     call<Removal>('remove_connection', { connectionId }),
+  /** Deletes a client for good (provider credentials, keychain entries, data). After a
+   * `deletion_stopped` error the advisor may retry with `localIfProviderFails`. */
+  deleteClient: (clientId: number, localIfProviderFails = false): Promise<ClientDeletion> =>
+    call<ClientDeletion>('delete_client', { clientId, localIfProviderFails }),
   /** Results that arrived before the UI listened (a cold-start deep link). Call once. */
   linkInboxReady: (): Promise<LinkEvent[]> => call<LinkEvent[]>('link_inbox_ready'),
   pollLinks: (): Promise<number> => call<number>('poll_links'),

@@ -10,6 +10,7 @@ const HINTS: Record<string, MessageKey> = {
   keychain: 'error.keychain',
   keychain_locked: 'error.keychain',
   keychain_unavailable: 'error.keychain',
+  deletion_stopped: 'error.deletion_stopped',
 };
 
 export function errorHintKey(code: string): MessageKey {

@@ -45,6 +45,7 @@ export type ErrorCode =
   | 'keychain_unavailable'
   | 'keychain_locked'
   | 'keychain'
+  | 'deletion_stopped'
   | 'ipc';
 
 // ---- The advisor's workspace (core `reads::{book, client, health, export}`) ----
@@ -309,6 +310,15 @@ export interface LinkEvent {
 export interface Removal {
   connection_id: number;
   deleted_at_provider: boolean;
+}
+
+/** Core `links::ClientDeletion`: what deleting a client removed. */
+export interface ClientDeletion {
+  client_id: number;
+  connections_removed: number;
+  deleted_at_provider: number;
+  /** Credentials left at the provider after "delete here anyway". */
+  kept_at_provider: number;
 }
 
 export type SyncScope = { kind: 'connection'; id: number } | { kind: 'client'; id: number } | { kind: 'all' };
