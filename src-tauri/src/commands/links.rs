@@ -1,6 +1,7 @@
 //! Connecting and reauthorizing: one-line commands over the core's `LinkService`. The link
 //! window is opened here (it needs the app handle); everything else is the core's.
 
+use advisor_desk_core::ipc::decode;
 use advisor_desk_core::links::{
     CallbackSource, ClientDeletion, LinkFlow, LinkOutcome, LinkStart, PendingLink, ReauthStart,
     Removal,
@@ -65,8 +66,9 @@ pub async fn start_connect(
     app: AppHandle,
     state: State<'_, AppState>,
     client_id: i64,
-    flow: LinkFlow,
+    flow: serde_json::Value,
 ) -> Result<OpenedLink, CommandError> {
+    let flow: LinkFlow = decode("flow", flow)?;
     let service = state.link_service()?;
     let start = service
         .start_connect(client_id, flow)
@@ -124,8 +126,9 @@ pub async fn start_reauthorize(
 pub async fn send_link(
     state: State<'_, AppState>,
     client_id: i64,
-    flow: LinkFlow,
+    flow: serde_json::Value,
 ) -> Result<LinkStart, CommandError> {
+    let flow: LinkFlow = decode("flow", flow)?;
     state
         .link_service()?
         .send_link(client_id, flow)

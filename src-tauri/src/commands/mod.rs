@@ -15,6 +15,7 @@ pub use sync::*;
 use advisor_desk_core::clients::{Client, NewClient};
 #[cfg(test)]
 use advisor_desk_core::doctor::PROVIDER_ENVIRONMENT_SETTING;
+use advisor_desk_core::ipc::decode;
 use advisor_desk_core::settings::ProviderEnvironment;
 use serde::{Deserialize, Serialize};
 use tauri::State;
@@ -108,9 +109,9 @@ pub async fn app_info(state: State<'_, AppState>) -> Result<AppInfo, CommandErro
 #[tauri::command]
 pub async fn set_ui_locale(
     state: State<'_, AppState>,
-    locale: UiLocale,
+    locale: serde_json::Value,
 ) -> Result<(), CommandError> {
-    set_ui_locale_in(&state, locale)
+    set_ui_locale_in(&state, decode("locale", locale)?)
 }
 
 #[tauri::command]
@@ -121,9 +122,9 @@ pub async fn list_clients(state: State<'_, AppState>) -> Result<Vec<Client>, Com
 #[tauri::command]
 pub async fn add_client(
     state: State<'_, AppState>,
-    client: NewClient,
+    client: serde_json::Value,
 ) -> Result<Client, CommandError> {
-    add_client_in(&state, &client)
+    add_client_in(&state, &decode("client", client)?)
 }
 
 #[cfg(test)]

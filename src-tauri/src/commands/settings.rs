@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use advisor_desk_core::ipc::decode;
 use advisor_desk_core::secrets::Secret;
 use advisor_desk_core::settings::{self, ProviderEnvironment, ProviderSettings};
 use advisor_desk_core::sync::CallLog;
@@ -51,8 +52,9 @@ pub async fn provider_settings(
 #[tauri::command]
 pub async fn set_provider_environment(
     state: State<'_, AppState>,
-    environment: ProviderEnvironment,
+    environment: serde_json::Value,
 ) -> Result<ProviderSettings, CommandError> {
+    let environment: ProviderEnvironment = decode("environment", environment)?;
     settings::set_provider_environment(state.store()?, environment, ACTOR)?;
     state.configure_providers()?;
     provider_settings_in(&state)
@@ -62,10 +64,11 @@ pub async fn set_provider_environment(
 #[tauri::command]
 pub async fn set_provider_key(
     state: State<'_, AppState>,
-    provider: ProviderName,
+    provider: serde_json::Value,
     field: String,
     value: String,
 ) -> Result<ProviderSettings, CommandError> {
+    let provider: ProviderName = decode("provider", provider)?;
     let value = Secret::new(value);
     settings::set_provider_key(
         state.store()?,
@@ -83,9 +86,10 @@ pub async fn set_provider_key(
 #[tauri::command]
 pub async fn remove_provider_key(
     state: State<'_, AppState>,
-    provider: ProviderName,
+    provider: serde_json::Value,
     field: String,
 ) -> Result<ProviderSettings, CommandError> {
+    let provider: ProviderName = decode("provider", provider)?;
     settings::remove_provider_key(
         state.store()?,
         state.secrets(),
@@ -100,9 +104,10 @@ pub async fn remove_provider_key(
 #[tauri::command]
 pub async fn set_provider_base_url(
     state: State<'_, AppState>,
-    provider: ProviderName,
+    provider: serde_json::Value,
     url: Option<String>,
 ) -> Result<ProviderSettings, CommandError> {
+    let provider: ProviderName = decode("provider", provider)?;
     settings::set_base_url(state.store()?, provider.as_str(), url.as_deref(), ACTOR)?;
     state.configure_providers()?;
     provider_settings_in(&state)
@@ -112,8 +117,9 @@ pub async fn set_provider_base_url(
 #[tauri::command]
 pub async fn test_provider_connection(
     state: State<'_, AppState>,
-    provider: ProviderName,
+    provider: serde_json::Value,
 ) -> Result<ProbeResult, CommandError> {
+    let provider: ProviderName = decode("provider", provider)?;
     let providers = state.providers()?;
     let log: Arc<dyn CallLog> = Arc::new(advisor_desk_core::sync::CallBuffer::new());
     let store = state.store()?;

@@ -1,5 +1,6 @@
 //! Sync commands: a connection, a client or the whole book, with progress events; cancel.
 
+use advisor_desk_core::ipc::decode;
 use advisor_desk_core::sync::SyncSummary;
 use tauri::{AppHandle, State};
 
@@ -11,8 +12,9 @@ use crate::sync::{run_sync, scope_ids, SyncScope};
 pub async fn sync_now(
     app: AppHandle,
     state: State<'_, AppState>,
-    scope: SyncScope,
+    scope: serde_json::Value,
 ) -> Result<SyncSummary, CommandError> {
+    let scope: SyncScope = decode("scope", scope)?;
     let ids = scope_ids(&state, scope)?;
     run_sync(&app, ids, "manual").await
 }

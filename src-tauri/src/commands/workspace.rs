@@ -1,6 +1,7 @@
 //! The advisor's workspace: book, client page, transactions windows, health queue, CSV
 //! export. Each command is one line over `advisor_desk_core::reads`.
 
+use advisor_desk_core::ipc::decode;
 use advisor_desk_core::reads::export::{self, ExportKind, ExportResult};
 use advisor_desk_core::reads::{
     self, BookSummary, ClientOverview, HealthQueue, TransactionPage, TransactionQuery,
@@ -83,9 +84,9 @@ pub async fn client_overview(
 pub async fn client_transactions(
     state: State<'_, AppState>,
     client_id: i64,
-    query: TransactionQuery,
+    query: serde_json::Value,
 ) -> Result<TransactionPage, CommandError> {
-    client_transactions_in(&state, client_id, &query)
+    client_transactions_in(&state, client_id, &decode("query", query)?)
 }
 
 #[tauri::command]
@@ -96,20 +97,20 @@ pub async fn health_queue(state: State<'_, AppState>) -> Result<HealthQueue, Com
 #[tauri::command]
 pub async fn suggest_export_path(
     state: State<'_, AppState>,
-    kind: ExportKind,
+    kind: serde_json::Value,
     client_id: Option<i64>,
 ) -> Result<String, CommandError> {
-    suggest_export_path_in(&state, kind, client_id)
+    suggest_export_path_in(&state, decode("kind", kind)?, client_id)
 }
 
 #[tauri::command]
 pub async fn export_csv(
     state: State<'_, AppState>,
-    kind: ExportKind,
+    kind: serde_json::Value,
     client_id: Option<i64>,
     path: String,
 ) -> Result<ExportResult, CommandError> {
-    export_csv_in(&state, kind, client_id, &path)
+    export_csv_in(&state, decode("kind", kind)?, client_id, &path)
 }
 
 #[cfg(test)]
@@ -124,8 +125,9 @@ mod tests {
             "search": "café", "from": "2026-01-01", "to": null, "account_ids": [], "offset": 0, "limit": 100
         }))
         .unwrap();
-        let err = client_transactions_in(&state, 1, &q);
-        assert_eq!(err.unwrap().total, 0);
+        // An id that names no client is refused as such, not answered with an empty page.
+        let err = client_transactions_in(&state, 1, &q).unwrap_err();
+        assert_eq!(err.0.code, "not_found");
         assert!(book_summary_in(&state).unwrap().clients.is_empty());
         let kind: ExportKind = serde_json::from_value(serde_json::json!("book")).unwrap();
         let path = suggest_export_path_in(&state, kind, None).unwrap();

@@ -1078,6 +1078,16 @@ impl LinkService {
         session_id: i64,
         credential_ref: &str,
     ) -> LinkResult<LinkOutcome> {
+        // The reference is a token's SHA-256 (see `DuplicateCandidate`), nothing else.
+        let well_formed = credential_ref.len() == 64
+            && credential_ref
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        if !well_formed {
+            return Err(LinkError::Invalid(
+                "this is not a credential reference from a duplicate offer".into(),
+            ));
+        }
         let session = self.store.link_session(session_id)?;
         if session.outcome.as_deref() != Some("CREDENTIALS_ALREADY_EXIST") {
             return Err(LinkError::Invalid(

@@ -413,6 +413,10 @@ pub struct TransactionPage {
 }
 
 pub const MAX_PAGE: u32 = 1_000;
+/// Longest search text accepted (a sentence, not a document).
+pub const MAX_SEARCH_LEN: usize = 200;
+/// Most accounts one filter may name.
+pub const MAX_ACCOUNT_FILTER: usize = 500;
 
 fn fts_query(search: &str) -> Option<String> {
     let words: Vec<String> = search
@@ -443,6 +447,20 @@ pub fn transactions_page(
             "a page holds 1 to {MAX_PAGE} rows"
         )));
     }
+    if q.search
+        .as_deref()
+        .is_some_and(|s| s.chars().count() > MAX_SEARCH_LEN)
+    {
+        return Err(CoreError::invalid(format!(
+            "a search can be at most {MAX_SEARCH_LEN} characters"
+        )));
+    }
+    if q.account_ids.len() > MAX_ACCOUNT_FILTER {
+        return Err(CoreError::invalid(format!(
+            "at most {MAX_ACCOUNT_FILTER} accounts can be chosen"
+        )));
+    }
+    store.client(client_id)?;
     let from = valid_date(&q.from)?;
     let to = valid_date(&q.to)?;
     let mut filter = CLIENT_ACCOUNTS.to_string();

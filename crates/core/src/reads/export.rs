@@ -25,6 +25,8 @@ use crate::store::Store;
 use crate::time::Timestamp;
 
 pub const EXPORTS_DIR: &str = "exports";
+/// Longest export path accepted (PATH_MAX on Linux).
+pub const MAX_EXPORT_PATH_LEN: usize = 4096;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ExportResult {
@@ -214,6 +216,11 @@ pub fn book_csv(store: &Store, now: Timestamp) -> Result<(String, u64)> {
 
 /// Checks a path the UI sent before anything is written there.
 pub fn validate_export_path(path: &str) -> Result<PathBuf> {
+    if path.len() > MAX_EXPORT_PATH_LEN || path.chars().any(char::is_control) {
+        return Err(CoreError::invalid(format!(
+            "the export path must be at most {MAX_EXPORT_PATH_LEN} bytes, without control characters"
+        )));
+    }
     let p = Path::new(path.trim());
     if !p.is_absolute() {
         return Err(CoreError::invalid("the export path must be absolute"));

@@ -1,0 +1,78 @@
+//! Arguments as they arrive over IPC. The shell hands structured arguments (enums, queries,
+//! forms) over as JSON and decodes them here, so a value the core does not know — an unknown
+//! enum variant, a missing field, a wrong type — is refused like any other bad input, as
+//! `{code: "invalid_input", message}`, instead of the bridge's untyped string.
+
+use serde::de::DeserializeOwned;
+
+use crate::error::{CoreError, Result};
+
+/// Longest JSON text accepted for one argument (forms and queries are far below it).
+pub const MAX_ARG_BYTES: usize = 64 * 1024;
+
+/// Decodes the argument `name` into `T`, or says what was wrong with it.
+pub fn decode<T: DeserializeOwned>(name: &str, value: serde_json::Value) -> Result<T> {
+    let size = value.to_string().len();
+    if size > MAX_ARG_BYTES {
+        return Err(CoreError::invalid(format!(
+            "the {name} argument is too large ({size} bytes, at most {MAX_ARG_BYTES})"
+        )));
+    }
+    serde_json::from_value(value).map_err(|e| CoreError::invalid(format!("invalid {name}: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::clients::NewClient;
+    use crate::links::LinkFlow;
+    use crate::reads::export::ExportKind;
+    use crate::reads::TransactionQuery;
+    use crate::settings::ProviderEnvironment;
+    use crate::ErrorCode;
+
+    fn refused<T: DeserializeOwned + std::fmt::Debug>(name: &str, v: serde_json::Value) -> String {
+        let e = decode::<T>(name, v).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::InvalidInput);
+        e.to_string()
+    }
+
+    #[test]
+    fn known_values_decode() {
+        let flow: LinkFlow = decode("flow", json!("flanks_link")).unwrap();
+        assert_eq!(flow, LinkFlow::FlanksLink);
+        let kind: ExportKind = decode("kind", json!("book")).unwrap();
+        assert_eq!(kind, ExportKind::Book);
+        let env: ProviderEnvironment = decode("environment", json!("production")).unwrap();
+        assert_eq!(env, ProviderEnvironment::Production);
+    }
+
+    #[test]
+    fn unknown_variants_wrong_types_and_missing_fields_are_typed_refusals() {
+        let m = refused::<LinkFlow>("flow", json!("carrier_pigeon"));
+        assert!(
+            m.starts_with("invalid flow: unknown variant `carrier_pigeon`"),
+            "{m}"
+        );
+        refused::<LinkFlow>("flow", json!(3));
+        refused::<ExportKind>("kind", json!(null));
+        refused::<ProviderEnvironment>("environment", json!("staging"));
+        let m = refused::<TransactionQuery>("query", json!({ "offset": 0 }));
+        assert!(m.contains("missing field `limit`"), "{m}");
+        refused::<TransactionQuery>("query", json!({ "offset": -1, "limit": 10 }));
+        refused::<TransactionQuery>(
+            "query",
+            json!({ "offset": 0, "limit": 10, "account_ids": "1" }),
+        );
+        refused::<NewClient>("client", json!({ "name": "A", "kind": "company" }));
+    }
+
+    #[test]
+    fn an_oversized_argument_is_refused_before_decoding() {
+        let huge = json!({ "name": "x".repeat(MAX_ARG_BYTES + 1) });
+        let m = refused::<NewClient>("client", huge);
+        assert!(m.contains("too large"), "{m}");
+    }
+}
