@@ -312,10 +312,10 @@ fn generate(path: &Path) -> Result<Vec<i64>> {
             _ => 1,
         };
         for c in 0..connections {
-            let (provider, currency) = if i % 3 == 2 {
-                (Provider::Flinks, "CAD")
+            let (provider, flow, currency) = if i % 3 == 2 {
+                (Provider::Flinks, "flinks_connect", "CAD")
             } else {
-                (Provider::Flanks, "EUR")
+                (Provider::Flanks, "flanks_link", "EUR")
             };
             let bank = rng.pick(BANKS);
             let id = store
@@ -323,7 +323,7 @@ fn generate(path: &Path) -> Result<Vec<i64>> {
                     &NewConnection {
                         client_id: client,
                         provider,
-                        flow: "bench".into(),
+                        flow: flow.into(),
                         institution_id: Some(bank.to_lowercase().replace(' ', "_")),
                         institution_name: Some(bank.into()),
                     },

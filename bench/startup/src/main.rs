@@ -35,6 +35,7 @@ struct Options {
     bare: PathBuf,
     start: bool,
     memory: bool,
+    prepare_only: bool,
 }
 
 fn workspace_root() -> PathBuf {
@@ -61,6 +62,7 @@ fn options() -> Result<Options> {
         bare: release.join("advisor-desk-bare-window"),
         start: true,
         memory: true,
+        prepare_only: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -72,14 +74,15 @@ fn options() -> Result<Options> {
             "--bare" => o.bare = value()?.into(),
             "--start-only" => o.memory = false,
             "--memory-only" => o.start = false,
+            "--prepare-only" => o.prepare_only = true,
             _ => bail!(
                 "usage: advisor-desk-startup-bench [--runs N] [--memory-rounds N] \
-                 [--app PATH] [--bare PATH] [--start-only | --memory-only]"
+                 [--app PATH] [--bare PATH] [--start-only | --memory-only | --prepare-only]"
             ),
         }
     }
     for (what, path) in [("app", &o.app), ("bare window", &o.bare)] {
-        if !path.is_file() {
+        if !path.is_file() && !o.prepare_only {
             bail!(
                 "the {what} binary {} is missing: build both first with \
                  `npm --prefix ui run build && cargo build --release -p advisor-desk -p advisor-desk-bare-window`",
@@ -103,12 +106,15 @@ fn mb(bytes: u64) -> f64 {
 
 fn main() -> Result<()> {
     let o = options()?;
+    let book = data::cached_book(&target_dir().join("bench-data"))?;
+    if o.prepare_only {
+        return Ok(());
+    }
     if std::env::var_os("DISPLAY").is_none()
         || std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none()
     {
         bail!("run under Xvfb and a keychain session: xvfb-run -a -s \"-screen 0 1440x900x24\" scripts/with-keyring.sh …");
     }
-    let book = data::cached_book(&target_dir().join("bench-data"))?;
     let work = tempfile::tempdir()?;
     let data_dir = work.path().join("data");
     data::working_copy(&book, &data_dir)?;
