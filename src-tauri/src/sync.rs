@@ -1,12 +1,13 @@
 //! Sync wiring: runs the core's engine for a connection, a client or the whole book, sends
-//! progress to the main window, and refreshes every due connection once a day.
+//! progress to the main window, and refreshes every due connection once a day (what a scope
+//! covers and when the refresh is due are decided in `advisor_desk_core::sync::schedule`).
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use advisor_desk_core::sync::{SyncProgress, SyncSummary};
 use advisor_desk_core::{time, CoreError};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager};
 
 use crate::error::CommandError;
@@ -14,18 +15,6 @@ use crate::state::AppState;
 
 pub const PROGRESS_EVENT: &str = "sync://progress";
 pub const FINISHED_EVENT: &str = "sync://finished";
-/// Setting: when the last scheduled refresh started (RFC 3339).
-pub const LAST_SCHEDULED_SETTING: &str = "sync.last_scheduled_at";
-const DAILY: chrono::Duration = chrono::Duration::hours(24);
-
-/// What to sync.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "kind", content = "id")]
-pub enum SyncScope {
-    Connection(i64),
-    Client(i64),
-    All,
-}
 
 /// The end of a sync, for the main window (its toast).
 #[derive(Debug, Clone, Serialize)]
@@ -33,30 +22,6 @@ pub struct SyncFinished {
     pub trigger: String,
     #[serde(flatten)]
     pub summary: SyncSummary,
-}
-
-/// The connection ids a scope covers.
-pub fn scope_ids(state: &AppState, scope: SyncScope) -> Result<Vec<i64>, CommandError> {
-    let store = state.store()?;
-    let removed = |s: &advisor_desk_core::domain::ConnectionStatus| s.as_str() == "removed";
-    Ok(match scope {
-        SyncScope::Connection(id) => vec![store.connection(id)?.id],
-        SyncScope::Client(id) => {
-            store.client(id)?;
-            store
-                .connections(Some(id))?
-                .into_iter()
-                .filter(|c| !removed(&c.status))
-                .map(|c| c.id)
-                .collect()
-        }
-        SyncScope::All => store
-            .connections(None)?
-            .into_iter()
-            .filter(|c| !removed(&c.status))
-            .map(|c| c.id)
-            .collect(),
-    })
 }
 
 /// Runs one sync of `ids` (one at a time app-wide), with progress events to the main window.
@@ -89,15 +54,6 @@ pub async fn run_sync(
     Ok(summary)
 }
 
-/// Whether the daily refresh is due: never ran, or ran more than a day ago.
-pub fn daily_refresh_due(state: &AppState, now: time::Timestamp) -> Result<bool, CommandError> {
-    let last = state.store()?.setting(LAST_SCHEDULED_SETTING)?;
-    Ok(last
-        .as_deref()
-        .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
-        .is_none_or(|at| now - at.with_timezone(&chrono::Utc) >= DAILY))
-}
-
 /// Checks every `every` whether the daily refresh is due and runs it with the same engine.
 pub fn spawn_daily_refresh(app: AppHandle, first_check: Duration, every: Duration) {
     tauri::async_runtime::spawn(async move {
@@ -105,13 +61,14 @@ pub fn spawn_daily_refresh(app: AppHandle, first_check: Duration, every: Duratio
         loop {
             let state = app.state::<AppState>();
             let now = time::now();
-            if matches!(daily_refresh_due(&state, now), Ok(true)) {
+            let due_today = state.store().map(|s| s.daily_refresh_due(now));
+            if matches!(due_today, Ok(Ok(true))) {
                 let due = state
                     .engine("schedule")
                     .and_then(|e| e.due_connections(now).map_err(CommandError::from));
                 if let Ok(ids) = due {
                     if let Ok(store) = state.store() {
-                        let _ = store.set_setting(LAST_SCHEDULED_SETTING, &now.to_rfc3339());
+                        let _ = store.mark_daily_refresh(now);
                     }
                     if !ids.is_empty() {
                         if let Err(e) = run_sync(&app, ids, "schedule").await {
@@ -123,33 +80,4 @@ pub fn spawn_daily_refresh(app: AppHandle, first_check: Duration, every: Duratio
             tokio::time::sleep(every).await;
         }
     });
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use advisor_desk_core::Store;
-
-    #[test]
-    fn the_daily_refresh_is_due_once_a_day() {
-        let state = AppState::from_store(Store::open_in_memory().unwrap());
-        let now = time::now();
-        assert!(daily_refresh_due(&state, now).unwrap());
-        state
-            .store()
-            .unwrap()
-            .set_setting(LAST_SCHEDULED_SETTING, &now.to_rfc3339())
-            .unwrap();
-        assert!(!daily_refresh_due(&state, now + chrono::Duration::hours(23)).unwrap());
-        assert!(daily_refresh_due(&state, now + chrono::Duration::hours(24)).unwrap());
-    }
-
-    #[test]
-    fn scopes_deserialise_from_the_ui_payload() {
-        let s: SyncScope =
-            serde_json::from_value(serde_json::json!({"kind": "client", "id": 3})).unwrap();
-        assert_eq!(s, SyncScope::Client(3));
-        let s: SyncScope = serde_json::from_value(serde_json::json!({"kind": "all"})).unwrap();
-        assert_eq!(s, SyncScope::All);
-    }
 }

@@ -1,12 +1,12 @@
 //! Sync commands: a connection, a client or the whole book, with progress events; cancel.
 
 use advisor_desk_core::ipc::decode;
-use advisor_desk_core::sync::SyncSummary;
+use advisor_desk_core::sync::{SyncScope, SyncSummary};
 use tauri::{AppHandle, State};
 
 use crate::error::CommandError;
 use crate::state::AppState;
-use crate::sync::{run_sync, scope_ids, SyncScope};
+use crate::sync::run_sync;
 
 #[tauri::command]
 pub async fn sync_now(
@@ -15,7 +15,7 @@ pub async fn sync_now(
     scope: serde_json::Value,
 ) -> Result<SyncSummary, CommandError> {
     let scope: SyncScope = decode("scope", scope)?;
-    let ids = scope_ids(&state, scope)?;
+    let ids = state.store()?.scope_ids(scope)?;
     run_sync(&app, ids, "manual").await
 }
 

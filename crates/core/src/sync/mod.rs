@@ -8,6 +8,7 @@ pub mod connections;
 pub mod engine;
 pub mod gateway;
 pub mod progress;
+pub mod schedule;
 pub mod snapshot_writer;
 
 pub use call_log::{CallBuffer, CallLog, ProviderCall};
@@ -16,6 +17,7 @@ pub use connections::{Connection, ConnectionView, NewConnection};
 pub use engine::{ConnectionOutcome, SyncEngine, SyncOptions, SyncResult, SyncSummary};
 pub use gateway::ProviderGateway;
 pub use progress::{SyncProgress, SyncStep};
+pub use schedule::{SyncScope, LAST_SCHEDULED_SETTING};
 pub use snapshot_writer::{write_snapshot, WriteStats};
 
 #[cfg(test)]
