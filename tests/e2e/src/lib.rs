@@ -7,5 +7,7 @@
 //! ```
 
 pub mod app;
+pub mod ipc_recorder;
+pub mod secret_scan;
 
 pub use app::{artifacts_dir, listed_names, AppHome, RunningApp, ACTION, STARTUP};
