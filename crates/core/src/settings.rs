@@ -51,6 +51,48 @@ pub fn provider_environment(store: &Store) -> Result<ProviderEnvironment> {
         .unwrap_or(ProviderEnvironment::Sandbox))
 }
 
+/// Setting key of the interface language the advisor chose. Kept in the database (not only
+/// in webview storage) so it follows the data folder and is written before the call returns.
+pub const UI_LOCALE_SETTING: &str = "ui.locale";
+
+/// The interface languages. Anything else is refused when the IPC arguments are decoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum UiLocale {
+    En,
+    Es,
+    Fr,
+}
+
+impl UiLocale {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UiLocale::En => "en",
+            UiLocale::Es => "es",
+            UiLocale::Fr => "fr",
+        }
+    }
+
+    fn parse(s: &str) -> Option<UiLocale> {
+        [UiLocale::En, UiLocale::Es, UiLocale::Fr]
+            .into_iter()
+            .find(|l| l.as_str() == s)
+    }
+}
+
+/// The saved interface language; a value this version does not know (a newer app wrote it)
+/// is `None`, so the window falls back to the OS language.
+pub fn ui_locale(store: &Store) -> Result<Option<UiLocale>> {
+    Ok(store
+        .setting(UI_LOCALE_SETTING)?
+        .as_deref()
+        .and_then(UiLocale::parse))
+}
+
+pub fn set_ui_locale(store: &Store, locale: UiLocale) -> Result<()> {
+    store.set_setting(UI_LOCALE_SETTING, locale.as_str())
+}
+
 pub fn set_provider_environment(
     store: &Store,
     env: ProviderEnvironment,
@@ -212,6 +254,15 @@ pub fn set_base_url(store: &Store, provider: &str, url: Option<&str>, actor: &st
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[test]
+    fn the_ui_locale_round_trips_and_an_unknown_one_is_none() {
+        let store = Store::open_in_memory().unwrap();
+        assert_eq!(ui_locale(&store).unwrap(), None);
+        set_ui_locale(&store, UiLocale::Es).unwrap();
+        assert_eq!(ui_locale(&store).unwrap(), Some(UiLocale::Es));
+        store.set_setting(UI_LOCALE_SETTING, "de").unwrap();
+        assert_eq!(ui_locale(&store).unwrap(), None);
+    }
     use crate::secrets::MemorySecretStore;
 
     #[test]

@@ -16,8 +16,8 @@ use advisor_desk_core::clients::{Client, NewClient};
 #[cfg(test)]
 use advisor_desk_core::doctor::PROVIDER_ENVIRONMENT_SETTING;
 use advisor_desk_core::ipc::decode;
-use advisor_desk_core::settings::ProviderEnvironment;
-use serde::{Deserialize, Serialize};
+use advisor_desk_core::settings::{ProviderEnvironment, UiLocale};
+use serde::Serialize;
 use tauri::State;
 
 use crate::error::CommandError;
@@ -25,35 +25,6 @@ use crate::state::AppState;
 
 /// Who the audit log names for changes made in the window.
 const ACTOR: &str = "advisor";
-
-/// Setting key of the interface language the advisor chose. Kept in the database (not only
-/// in webview storage) so it follows the data folder and is written before the call returns.
-pub const UI_LOCALE_SETTING: &str = "ui.locale";
-
-/// The interface languages. Anything else is refused when the IPC arguments are decoded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum UiLocale {
-    En,
-    Es,
-    Fr,
-}
-
-impl UiLocale {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            UiLocale::En => "en",
-            UiLocale::Es => "es",
-            UiLocale::Fr => "fr",
-        }
-    }
-
-    fn parse(s: &str) -> Option<UiLocale> {
-        [UiLocale::En, UiLocale::Es, UiLocale::Fr]
-            .into_iter()
-            .find(|l| l.as_str() == s)
-    }
-}
 
 /// What the window's chrome needs: the version, the provider environment (the "Sandbox"
 /// badge) and the saved interface language, if any.
@@ -77,10 +48,7 @@ pub fn app_info_in(state: &AppState) -> Result<AppInfo, CommandError> {
         // The core's default environment is the sandbox until the advisor switches.
         provider_environment: environment.as_str().to_string(),
         // A value this version does not know (a newer app wrote it) falls back to the OS.
-        ui_locale: store
-            .setting(UI_LOCALE_SETTING)?
-            .as_deref()
-            .and_then(UiLocale::parse),
+        ui_locale: advisor_desk_core::settings::ui_locale(store)?,
         sandbox_url: state.current_providers().and_then(|p| p.sandbox_url),
         demo_book_offered: environment == ProviderEnvironment::Sandbox
             && advisor_desk_providers::demo::demo_book_offered(store)?,
@@ -88,9 +56,10 @@ pub fn app_info_in(state: &AppState) -> Result<AppInfo, CommandError> {
 }
 
 pub fn set_ui_locale_in(state: &AppState, locale: UiLocale) -> Result<(), CommandError> {
-    Ok(state
-        .store()?
-        .set_setting(UI_LOCALE_SETTING, locale.as_str())?)
+    Ok(advisor_desk_core::settings::set_ui_locale(
+        state.store()?,
+        locale,
+    )?)
 }
 
 pub fn list_clients_in(state: &AppState) -> Result<Vec<Client>, CommandError> {
@@ -239,7 +208,9 @@ mod tests {
         // Unknown languages never reach the store, and one left by a newer app is ignored.
         assert!(serde_json::from_value::<UiLocale>(serde_json::json!("de")).is_err());
         let store = state.store().unwrap();
-        store.set_setting(UI_LOCALE_SETTING, "de").unwrap();
+        store
+            .set_setting(advisor_desk_core::settings::UI_LOCALE_SETTING, "de")
+            .unwrap();
         assert_eq!(app_info_in(&state).unwrap().ui_locale, None);
     }
 
