@@ -101,9 +101,16 @@ fn start(app: &AppHandle) {
         eprintln!("advisor-desk: providers not configured: {}", e.0.message);
     }
 
+    // Registering the handler (on Linux a .desktop file, `update-desktop-database` and
+    // `xdg-mime`, ~100 ms) is not needed for the first screen: off the main thread.
     #[cfg(any(target_os = "linux", windows))]
-    if let Err(e) = app.deep_link().register_all() {
-        eprintln!("advisor-desk: the advisordesk:// handler was not registered: {e}");
+    {
+        let handle = app.clone();
+        std::thread::spawn(move || {
+            if let Err(e) = handle.deep_link().register_all() {
+                eprintln!("advisor-desk: the advisordesk:// handler was not registered: {e}");
+            }
+        });
     }
     let handle = app.clone();
     app.deep_link().on_open_url(move |event| {

@@ -59,6 +59,45 @@ impl Home {
 pub struct Start {
     pub elapsed: Duration,
     pub detail: String,
+    /// Wall-clock time of the spawn, ms since the Unix epoch (the page's `timeOrigin` is
+    /// on the same clock).
+    pub spawned_epoch_ms: f64,
+}
+
+impl Start {
+    /// The marker's timeline as phases in ms: spawn → page origin, then between the
+    /// page's marks in the order given.
+    pub fn phases(&self) -> Vec<(String, f64)> {
+        let marks = timeline(&self.detail);
+        let Some(origin) = marks.iter().find(|(k, _)| k == "origin").map(|(_, v)| *v) else {
+            return Vec::new();
+        };
+        let mut out = vec![("page origin".to_string(), origin - self.spawned_epoch_ms)];
+        let mut prev: Option<(String, f64)> = None;
+        for (k, v) in marks
+            .into_iter()
+            .filter(|(k, v)| k != "origin" && *v >= 0.0)
+        {
+            let since = prev.as_ref().map_or(0.0, |(_, p)| *p);
+            out.push((k.clone(), v - since));
+            prev = Some((k, v));
+        }
+        out
+    }
+}
+
+/// `key=value` pairs after the `|` of a marker's detail, in order (unparsable ones skipped).
+pub fn timeline(detail: &str) -> Vec<(String, f64)> {
+    let Some((_, marks)) = detail.split_once('|') else {
+        return Vec::new();
+    };
+    marks
+        .split_whitespace()
+        .filter_map(|pair| {
+            let (k, v) = pair.split_once('=')?;
+            Some((k.to_string(), v.parse().ok()?))
+        })
+        .collect()
 }
 
 /// Spawns `subject`, waits for the marker (at most `timeout`), then stops it.
@@ -78,6 +117,10 @@ pub fn timed_start(subject: &Subject, log: &Path, timeout: Duration) -> Result<S
         // Its own process group, so stopping it reaches its WebKit processes too.
         command.process_group(0);
     }
+    let spawned_epoch_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs_f64() * 1000.0)
+        .unwrap_or(0.0);
     let started = Instant::now();
     let mut child = command
         .spawn()
@@ -97,6 +140,7 @@ pub fn timed_start(subject: &Subject, log: &Path, timeout: Duration) -> Result<S
         Ok((at, detail)) => Ok(Start {
             elapsed: at - started,
             detail,
+            spawned_epoch_ms,
         }),
         Err(_) => bail!(
             "{} printed no marker within {:?} (its stderr: {})",
@@ -135,4 +179,43 @@ fn is_zombie(pid: u32) -> bool {
             .and_then(|i| s[i + 1..].split_whitespace().next())
             == Some("Z")
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timeline_pairs_after_the_bar() {
+        let d = "book 500 clients · x | origin=1000.5 mounted=40 data=-1 rows=300 painted=350";
+        assert_eq!(
+            timeline(d),
+            vec![
+                ("origin".to_string(), 1000.5),
+                ("mounted".to_string(), 40.0),
+                ("data".to_string(), -1.0),
+                ("rows".to_string(), 300.0),
+                ("painted".to_string(), 350.0),
+            ]
+        );
+        assert!(timeline("bare").is_empty());
+    }
+
+    #[test]
+    fn phases_from_the_spawn_skip_missing_marks() {
+        let s = Start {
+            elapsed: Duration::from_millis(1500),
+            detail: "book | origin=10600 mounted=40 data=-1 rows=300 painted=350".into(),
+            spawned_epoch_ms: 10_000.0,
+        };
+        assert_eq!(
+            s.phases(),
+            vec![
+                ("page origin".to_string(), 600.0),
+                ("mounted".to_string(), 40.0),
+                ("rows".to_string(), 260.0),
+                ("painted".to_string(), 50.0),
+            ]
+        );
+    }
 }

@@ -175,6 +175,7 @@ fn measure_start(o: &Options, app: &Subject, bare: &Subject, logs: &Path) -> Res
     }
     let (mut bare_ms, mut app_ms) = (Vec::new(), Vec::new());
     let mut detail = String::new();
+    let (mut bare_phases, mut app_phases) = (Vec::new(), Vec::new());
     for run in 0..o.runs {
         let b = launch::timed_start(bare, &logs.join("start-bare.log"), START_TIMEOUT)?;
         let a = launch::timed_start(app, &logs.join("start-app.log"), START_TIMEOUT)?;
@@ -186,15 +187,18 @@ fn measure_start(o: &Options, app: &Subject, bare: &Subject, logs: &Path) -> Res
             );
         }
         eprintln!(
-            "  run {}: bare {:.0} ms, app {:.0} ms ({})",
+            "  run {}: bare {:.0} ms [{}], app {:.0} ms [{}]",
             run + 1,
             stats::millis(b.elapsed),
+            phases_text(&b.phases()),
             stats::millis(a.elapsed),
-            a.detail
+            phases_text(&a.phases()),
         );
+        bare_phases.push(b.phases());
+        app_phases.push(a.phases());
         bare_ms.push(stats::millis(b.elapsed));
         app_ms.push(stats::millis(a.elapsed));
-        detail = a.detail;
+        detail = a.detail.split('|').next().unwrap_or("").trim().to_string();
     }
     let (bm, am) = (
         stats::median(&bare_ms).unwrap_or(0.0),
@@ -211,7 +215,37 @@ fn measure_start(o: &Options, app: &Subject, bare: &Subject, logs: &Path) -> Res
         "    app, book painted ({detail}): {am:7.0} ms ({alo:.0}–{ahi:.0})   ratio {}",
         stats::verdict(stats::ratio(am, bm), START_TARGET)
     );
+    println!(
+        "    where the time goes (median ms per phase; page marks from the page's own clock):"
+    );
+    println!("      bare: {}", phases_text(&median_phases(&bare_phases)));
+    println!("      app:  {}", phases_text(&median_phases(&app_phases)));
     Ok(())
+}
+
+fn phases_text(phases: &[(String, f64)]) -> String {
+    phases
+        .iter()
+        .map(|(k, v)| format!("{k} +{v:.0}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Per phase name (in the order of the first run), the median over the runs that have it.
+fn median_phases(runs: &[Vec<(String, f64)>]) -> Vec<(String, f64)> {
+    let Some(first) = runs.first() else {
+        return Vec::new();
+    };
+    first
+        .iter()
+        .filter_map(|(name, _)| {
+            let values: Vec<f64> = runs
+                .iter()
+                .filter_map(|r| r.iter().find(|(k, _)| k == name).map(|(_, v)| *v))
+                .collect();
+            Some((name.clone(), stats::median(&values)?))
+        })
+        .collect()
 }
 
 fn measure_memory(
