@@ -339,9 +339,10 @@ fn gio_open(home: &AppHome, url: &str) {
 fn where_from(place: &str) -> &'static str {
     if place.contains("WebKitCache") {
         " [the webview's HTTP disk cache: the provider's link pages (their URLs carry \
-         sca_token / reset_token, the Flinks success page the loginId) are cached because the \
-         link window shares the app's persistent web context; src-tauri/src/links.rs \
-         open_link_window should build it with .incognito(true)]"
+         sca_token / reset_token, the Flinks success page the loginId) are cached on disk in \
+         the web context the link window shares with the app; fix: WebKit cache model \
+         DocumentViewer at start-up in src-tauri (incognito would also do, but an ephemeral \
+         context is not automatable, so the link-window e2e tests could not drive it)]"
     } else if place.starts_with("IPC ") {
         " [an IPC payload of the main window]"
     } else if place.ends_with(".driver.log") {
