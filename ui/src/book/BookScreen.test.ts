@@ -1,3 +1,4 @@
+import { tick } from 'svelte';
 import { render, screen, waitFor, within } from '@testing-library/svelte';
 import userEvent from '@testing-library/user-event';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -35,13 +36,37 @@ function names() {
   return screen.queryAllByTestId('book-name').map((n) => n.textContent);
 }
 
+// The webview's IntersectionObserver, driven by the tests (jsdom has none).
+const observers = new Set<FakeObserver>();
+class FakeObserver {
+  private targets: Element[] = [];
+  constructor(private callback: IntersectionObserverCallback) {
+    observers.add(this);
+  }
+  observe(target: Element) {
+    this.targets.push(target);
+  }
+  disconnect() {
+    observers.delete(this);
+  }
+  report(isIntersecting: boolean) {
+    const entries = this.targets.map((target) => ({ target, isIntersecting }) as IntersectionObserverEntry);
+    this.callback(entries, this as unknown as IntersectionObserver);
+  }
+}
+
 describe('Book screen', () => {
   beforeEach(() => {
+    observers.clear();
+    vi.stubGlobal('IntersectionObserver', FakeObserver);
     bookSummary.mockReset();
     vi.mocked(api.appInfo).mockResolvedValue({ version: '0.1.0', provider_environment: 'production', ui_locale: null });
     location.hash = '';
   });
-  afterEach(() => setLocale('en'));
+  afterEach(() => {
+    setLocale('en');
+    vi.unstubAllGlobals();
+  });
 
   it('shows a skeleton, then every client with per-currency totals, health and data age', async () => {
     let resolve: (b: BookSummary) => void = () => {};
@@ -190,6 +215,11 @@ describe('Book screen', () => {
     expect(screen.getByTestId('book-name')).toHaveTextContent('<img src=x onerror="alert(1)">Eve');
   });
 
+  /** What the webview's IntersectionObserver would report for the marker after the rows. */
+  function scrolledNear(inView: boolean) {
+    for (const o of observers) o.report(inView);
+  }
+
   function bigBook(n: number): BookSummary {
     return {
       generated_at: NOW,
@@ -199,16 +229,33 @@ describe('Book screen', () => {
     };
   }
 
-  it('draws a book of 500 clients a screenful first, then every row in order', async () => {
+  it('draws a book of 500 clients a tall screenful first, then more as the advisor scrolls', async () => {
     bookSummary.mockResolvedValueOnce(bigBook(500));
     render(BookScreen);
     const first = await screen.findAllByTestId('book-row');
-    // Enough for a tall window, far from all of them.
-    expect(first.length).toBeGreaterThanOrEqual(30);
-    expect(first.length).toBeLessThan(100);
+    expect(first).toHaveLength(40);
     expect(screen.getByTestId('book-count')).toHaveTextContent('500 clients');
+    expect(screen.getByTestId('book-table')).toHaveAttribute('aria-rowcount', '501');
+    // Not in view yet: nothing more is drawn.
+    scrolledNear(false);
+    await tick();
+    expect(screen.getAllByTestId('book-row')).toHaveLength(40);
+    // The end of the drawn rows comes near the view: the next ones are drawn, until the end.
+    for (let drawn = 80; drawn <= 480; drawn += 40) {
+      scrolledNear(true);
+      await waitFor(() => expect(screen.getAllByTestId('book-row')).toHaveLength(drawn));
+    }
+    scrolledNear(true);
     await waitFor(() => expect(screen.getAllByTestId('book-row')).toHaveLength(500));
+    expect(screen.queryByTestId('book-more')).toBeNull();
     expect(names()).toEqual(Array.from({ length: 500 }, (_, i) => `Client ${String(i).padStart(3, '0')}`));
+  });
+
+  it('draws every row at once where the webview cannot tell what is in view', async () => {
+    vi.stubGlobal('IntersectionObserver', undefined);
+    bookSummary.mockResolvedValueOnce(bigBook(500));
+    render(BookScreen);
+    await waitFor(() => expect(screen.getAllByTestId('book-row')).toHaveLength(500));
   });
 
   it('End on a big book reaches the last client before the rest is drawn', async () => {
