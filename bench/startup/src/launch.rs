@@ -1,6 +1,7 @@
 //! Starting a window binary directly (no driver) and timing it: from the spawn to the probe's
-//! marker line on its stdout. Each start gets fresh XDG folders (no webview cache from the
-//! previous start) and is stopped, with every process below it, before the next one.
+//! marker line on its stdout. Each start is stopped, with every process below it, before the
+//! next one. The caller chooses the XDG folders: kept from one start to the next (the user's
+//! caches, Mesa's compiled shaders among them, exist after the first start), or empty.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -25,7 +26,7 @@ pub struct Subject {
     pub env: Vec<(String, String)>,
 }
 
-/// A fresh set of XDG folders for one start (dropped with it).
+/// A set of XDG folders (data, config, cache) in a temporary folder, removed when dropped.
 pub struct Home {
     root: tempfile::TempDir,
 }
@@ -100,9 +101,9 @@ pub fn timeline(detail: &str) -> Vec<(String, f64)> {
         .collect()
 }
 
-/// Spawns `subject`, waits for the marker (at most `timeout`), then stops it.
-pub fn timed_start(subject: &Subject, log: &Path, timeout: Duration) -> Result<Start> {
-    let home = Home::new()?;
+/// Spawns `subject` with `home` as its XDG folders, waits for the marker (at most
+/// `timeout`), then stops it.
+pub fn timed_start(subject: &Subject, home: &Home, log: &Path, timeout: Duration) -> Result<Start> {
     let stderr = std::fs::File::create(log)?;
     let mut command = Command::new(&subject.binary);
     command

@@ -3,7 +3,7 @@
 //!
 //! ```sh
 //! xvfb-run -a -s "-screen 0 1440x900x24" scripts/with-keyring.sh \
-//!   cargo run --release -p advisor-desk-startup-bench -- [--runs N] [--memory-rounds N]
+//!   cargo run --release -p advisor-desk-startup-bench -- [--runs N] [--first-runs N] [--memory-rounds N]
 //! ```
 //!
 //! Figures: cold start to the painted book with 500 clients vs the bare window's first
@@ -22,7 +22,7 @@ use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 
-use launch::Subject;
+use launch::{Home, Subject};
 
 const START_TARGET: f64 = 1.5;
 const MEMORY_TARGET: f64 = 1.3;
@@ -30,6 +30,7 @@ const START_TIMEOUT: Duration = Duration::from_secs(90);
 
 struct Options {
     runs: usize,
+    first_runs: usize,
     memory_rounds: usize,
     app: PathBuf,
     bare: PathBuf,
@@ -57,6 +58,7 @@ fn options() -> Result<Options> {
     let release = target_dir().join("release");
     let mut o = Options {
         runs: 9,
+        first_runs: 3,
         memory_rounds: 2,
         app: release.join("advisor-desk"),
         bare: release.join("advisor-desk-bare-window"),
@@ -69,6 +71,7 @@ fn options() -> Result<Options> {
         let mut value = || args.next().with_context(|| format!("{arg} needs a value"));
         match arg.as_str() {
             "--runs" => o.runs = value()?.parse()?,
+            "--first-runs" => o.first_runs = value()?.parse()?,
             "--memory-rounds" => o.memory_rounds = value()?.parse()?,
             "--app" => o.app = value()?.into(),
             "--bare" => o.bare = value()?.into(),
@@ -76,7 +79,7 @@ fn options() -> Result<Options> {
             "--memory-only" => o.start = false,
             "--prepare-only" => o.prepare_only = true,
             _ => bail!(
-                "usage: advisor-desk-startup-bench [--runs N] [--memory-rounds N] \
+                "usage: advisor-desk-startup-bench [--runs N] [--first-runs N] [--memory-rounds N] \
                  [--app PATH] [--bare PATH] [--start-only | --memory-only | --prepare-only]"
             ),
         }
@@ -165,20 +168,33 @@ fn main() -> Result<()> {
 }
 
 fn measure_start(o: &Options, app: &Subject, bare: &Subject, logs: &Path) -> Result<()> {
-    // One untimed start each: binaries and shared libraries in the page cache for both.
-    for s in [bare, app] {
-        launch::timed_start(
-            s,
-            &logs.join(format!("warmup-{}.log", s.name.replace(' ', "-"))),
-            START_TIMEOUT,
-        )?;
+    let log = |s: &Subject| logs.join(format!("start-{}.log", s.name.replace(' ', "-")));
+    // First starts ever: empty XDG folders (no cache of any kind), one each, alternating.
+    let mut first = (Vec::new(), Vec::new());
+    for _ in 0..o.first_runs {
+        let b = launch::timed_start(bare, &Home::new()?, &log(bare), START_TIMEOUT)?;
+        let a = launch::timed_start(app, &Home::new()?, &log(app), START_TIMEOUT)?;
+        eprintln!(
+            "  first start, empty caches: bare {:.0} ms [{}], app {:.0} ms [{}]",
+            stats::millis(b.elapsed),
+            phases_text(&b.phases()),
+            stats::millis(a.elapsed),
+            phases_text(&a.phases()),
+        );
+        first.0.push(stats::millis(b.elapsed));
+        first.1.push(stats::millis(a.elapsed));
     }
+    // Then each window keeps its folders, as on the advisor's machine after the first start;
+    // one untimed start each fills them (and the page cache with the binaries).
+    let (bare_home, app_home) = (Home::new()?, Home::new()?);
+    launch::timed_start(bare, &bare_home, &log(bare), START_TIMEOUT)?;
+    launch::timed_start(app, &app_home, &log(app), START_TIMEOUT)?;
     let (mut bare_ms, mut app_ms) = (Vec::new(), Vec::new());
     let mut detail = String::new();
     let (mut bare_phases, mut app_phases) = (Vec::new(), Vec::new());
     for run in 0..o.runs {
-        let b = launch::timed_start(bare, &logs.join("start-bare.log"), START_TIMEOUT)?;
-        let a = launch::timed_start(app, &logs.join("start-app.log"), START_TIMEOUT)?;
+        let b = launch::timed_start(bare, &bare_home, &log(bare), START_TIMEOUT)?;
+        let a = launch::timed_start(app, &app_home, &log(app), START_TIMEOUT)?;
         if !a.detail.contains(&data::CLIENTS.to_string()) {
             bail!(
                 "the app painted a book that is not the {}-client one: {}",

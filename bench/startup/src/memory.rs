@@ -134,9 +134,12 @@ pub fn app(
     log: &Path,
 ) -> Result<(Weight, Weight)> {
     let w = start(subject, tauri_driver, native, log)?;
-    w.session
-        .wait_for_css("[data-testid=book-row]", STARTUP)
-        .context("the book's rows")?;
+    // Every row drawn (the book draws a big book in chunks), not only the first screenful.
+    let all_rows = format!(
+        "return document.querySelectorAll('[data-testid=book-row]').length >= {}",
+        crate::data::CLIENTS
+    );
+    wait_js(&w.session, &all_rows, STARTUP).context("the book's rows")?;
     std::thread::sleep(SETTLE);
     let book = weigh(w.pid);
     for id in big_clients {
@@ -144,8 +147,10 @@ pub fn app(
         w.session.execute("location.hash = '#/'", vec![])?;
         wait_js(
             &w.session,
-            "return !document.querySelector('[data-testid=tx-row]') \
-             && !!document.querySelector('[data-testid=book-row]')",
+            &format!(
+                "return !document.querySelector('[data-testid=tx-row]') && {}",
+                all_rows.trim_start_matches("return ")
+            ),
             ACTION,
         )?;
         w.session
