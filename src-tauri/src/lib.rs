@@ -9,6 +9,7 @@ pub mod links;
 pub mod probe;
 pub mod state;
 pub mod sync;
+mod webview_cache;
 
 use std::path::Path;
 use std::time::Duration;
@@ -54,6 +55,9 @@ pub fn run() -> Result<(), tauri::Error> {
         .plugin(probe::plugin())
         .manage(AppState::open(&data_dir))
         .setup(|app| {
+            if let Some(main) = app.get_webview_window("main") {
+                webview_cache::no_disk_cache(&main);
+            }
             start(app.handle());
             Ok(())
         })

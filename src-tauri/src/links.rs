@@ -154,6 +154,10 @@ pub const TERMINAL_PROVIDER_EVENTS: &[&str] = &[
 /// (itself at top level); a terminal error event becomes a navigation to
 /// `advisordesk://link/event?step=CODE`, which the window's navigation handler cancels and
 /// reports. The page gains nothing it could not already do (navigate).
+///
+/// `COMPONENT_CLOSE_SESSION` is also posted on the widget's success screen, right before its
+/// `REDIRECT`: it ends the flow only if no `REDIRECT` follows within the grace period, so a
+/// successful connection is never reported as closed by the client.
 fn event_bridge_script() -> String {
     let codes = TERMINAL_PROVIDER_EVENTS
         .iter()
@@ -161,11 +165,20 @@ fn event_bridge_script() -> String {
         .collect::<Vec<_>>()
         .join(",");
     format!(
-        "(function(){{var end={{{codes}}};window.addEventListener('message',function(e){{\
-         var d=e&&e.data;if(!d||typeof d.step!=='string'||!end[d.step])return;\
-         window.location.href='advisordesk://link/event?step='+d.step;}});}})();"
+        "(function(){{var end={{{codes}}},wait=null;\
+         function report(step){{window.location.href='advisordesk://link/event?step='+step;}}\
+         window.addEventListener('message',function(e){{\
+         var d=e&&e.data;if(!d||typeof d.step!=='string')return;\
+         if(d.step==='REDIRECT'){{if(wait){{clearTimeout(wait);wait=null;}}return;}}\
+         if(!end[d.step])return;\
+         if(d.step==='COMPONENT_CLOSE_SESSION'){{if(!wait)wait=setTimeout(function(){{wait=null;\
+         report(d.step);}},{CLOSE_SESSION_GRACE_MS});return;}}\
+         report(d.step);}});}})();"
     )
 }
+
+/// How long a `COMPONENT_CLOSE_SESSION` waits for a `REDIRECT` before it ends the flow.
+const CLOSE_SESSION_GRACE_MS: u32 = 2000;
 
 /// The step code of an `advisordesk://link/event?step=CODE` navigation.
 pub fn provider_event(url: &tauri::Url) -> Option<String> {
@@ -273,6 +286,7 @@ pub fn open_link_window(
                 "the link window did not open: {e}"
             )))
         })?;
+    crate::webview_cache::no_disk_cache(&window);
     let close_app = app.clone();
     window.on_window_event(move |event| {
         if let tauri::WindowEvent::Destroyed = event {

@@ -363,6 +363,64 @@ fn a_flinks_error_event_in_the_link_window_ends_the_session_with_its_wording() {
     app.quit();
 }
 
+#[test]
+#[ignore = "needs the built app; run by ./dev test"]
+fn flinks_connect_in_the_link_window_connects_despite_its_close_session_event() {
+    let home = AppHome::new();
+    let app = RunningApp::start_until(&home, "links-flinks", "[data-testid=sandbox-badge]");
+    let s = &app.session;
+    let w = Windows {
+        driver: app.driver_url(),
+        session: s.id(),
+    };
+    let main = w.current();
+    let client = add_client(s, "Flinks In Window");
+    let opened = invoke(
+        s,
+        "start_connect",
+        json!({ "clientId": client, "flow": "flinks_connect" }),
+    );
+    let session_id = opened["session_id"].as_i64().unwrap();
+    w.switch_to_new(&main);
+    let consent =
+        advisor_desk_testkit::webdriver::wait_until("the widget's first screen", ACTION, || {
+            Ok(s.execute(
+                "return document.querySelector('#consent-accept') ? 'consent'
+                 : document.querySelector('#institution-flinkscapital') ? 'institutions' : null",
+                vec![],
+            )?
+            .as_str()
+            .map(|screen| screen == "consent"))
+        })
+        .expect("the widget's first screen");
+    if consent {
+        click(s, "#consent-accept");
+    }
+    click(s, "#institution-flinkscapital");
+    fill(s, "#username", "greatday_nomfa");
+    fill(s, "#password", "Everyday");
+    // The success screen posts COMPONENT_CLOSE_SESSION, then REDIRECT, then redirects with the
+    // loginId: the app must take the redirect, not the close event.
+    click_and_leave(s, "#submit");
+    w.wait_closed(&main);
+    let c = wait_status(s, client, "ready");
+    assert_eq!(c["provider"], "flinks", "{c}");
+    let db = rusqlite::Connection::open_with_flags(
+        home.database(),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .unwrap();
+    let outcome: Option<String> = db
+        .query_row(
+            "SELECT outcome FROM link_sessions WHERE id = ?1",
+            [session_id],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_ne!(outcome.as_deref(), Some("COMPONENT_CLOSE_SESSION"));
+    app.quit();
+}
+
 /// `gio open URL` as a browser or mail client would, with the app home's XDG folders (where
 /// the app registered its handler) and its data folder (one instance per data folder).
 fn gio_open(home: &AppHome, url: &str) {

@@ -1,7 +1,7 @@
 //! Secrets audit: a full sandbox scenario through the real app (API keys typed into Settings,
-//! a Flanks client connected in the link window, a Flinks client by "Send link" and an OS
-//! deep link, a Pending SCA reauthorized in the link window, a
-//! sync failed by injected 5xx/401s, CSV exports), then every place the app writes or says
+//! a Flanks and a Flinks client connected in the link window, a Flinks client by "Send link"
+//! and an OS deep link, a Pending SCA reauthorized in the link window, a sync failed by
+//! injected 5xx/401s, CSV exports), then every place the app writes or says
 //! something is searched for every secret the sandbox accepted or handed out during the run
 //! (`GET /_sandbox/secrets`) and every key typed: the SQLite files (WAL, SHM, backups), all
 //! other files of the data folder, the webview's storage and caches (the home's XDG folders),
@@ -571,8 +571,7 @@ fn no_secret_reaches_disk_logs_exports_or_ipc() {
 
     // 4. Flinks through "Send link": the client completes the widget elsewhere (here over
     // plain HTTP) and the provider's redirect, loginId included, reaches the app as an OS deep
-    // link. (In the link window the sandbox widget's COMPONENT_CLOSE_SESSION, posted on its
-    // success page just before the redirect, ends the session first: see the report.)
+    // link.
     let link = a.call(
         "send_link",
         json!({ "clientId": flinks_client, "flow": "flinks_connect" }),
@@ -581,6 +580,40 @@ fn no_secret_reaches_disk_logs_exports_or_ipc() {
     let redirect = flinks_widget_login(&base, &url, "greatday_nomfa");
     gio_open(&home, &redirect);
     a.wait_status(flinks_client, "ready");
+
+    // 4b. Flinks in the link window too: the widget's success page carries the loginId.
+    let flinks_window_client = a.call(
+        "add_client",
+        json!({ "client": { "name": "Audit Flinks Window" } }),
+    )["id"]
+        .as_i64()
+        .unwrap();
+    a.call(
+        "start_connect",
+        json!({ "clientId": flinks_window_client, "flow": "flinks_connect" }),
+    );
+    a.enter_link_window(&windows);
+    let consent = advisor_desk_testkit::webdriver::wait_until("the widget", ACTION, || {
+        Ok(a.s
+            .execute(
+                "return document.querySelector('#consent-accept') ? 'consent'
+                 : document.querySelector('#institution-flinkscapital') ? 'institutions' : null",
+                vec![],
+            )?
+            .as_str()
+            .map(|screen| screen == "consent"))
+    })
+    .unwrap_or_else(|e| a.fail(&format!("the Flinks widget: {e}")));
+    if consent {
+        a.click("#consent-accept");
+    }
+    a.click("#institution-flinkscapital");
+    // Another bank login than step 4's (the same login would be offered for mapping).
+    a.fill("#username", &format!("sbx_client_audit_{run}"));
+    a.fill("#password", "Everyday");
+    a.click_and_leave("#submit");
+    a.leave_link_window(&windows);
+    a.wait_status(flinks_window_client, "ready");
 
     // 5. Pending SCA forced at the provider, seen by a sync, resolved with Reauthorize.
     let book = sandbox_get(&base, "/_sandbox/book");
