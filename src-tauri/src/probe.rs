@@ -16,21 +16,11 @@ pub const MARKER: &str = "advisor-desk-probe: painted";
 /// Runs in the main window before the UI's own scripts: when the first book row is in the
 /// DOM, waits two animation frames (the second runs after the frame with the rows was
 /// painted) and reports the book's subtitle ("500 clients · …") and a timeline in ms since
-/// the page's time origin: UI mounted, the book's data received, rows in the DOM, painted.
+/// the page's time origin: UI mounted, rows in the DOM (data received and rendered), the
+/// frame with them begun (first animation frame), painted (second).
 const SCRIPT: &str = r#"(function () {
   if (location.protocol !== 'tauri:' && location.hostname !== 'tauri.localhost') return;
-  var t = { mounted: -1, data: -1, rows: -1 };
-  var internals = window.__TAURI_INTERNALS__;
-  if (internals && internals.invoke) {
-    var invoke = internals.invoke;
-    internals.invoke = function (cmd, args, options) {
-      var answer = invoke(cmd, args, options);
-      if (cmd === 'book_summary' && t.data < 0) {
-        answer.then(function () { t.data = performance.now(); }, function () {});
-      }
-      return answer;
-    };
-  }
+  var t = { mounted: -1, rows: -1, frame: -1 };
   var observer = new MutationObserver(function () {
     var app = document.getElementById('app');
     if (t.mounted < 0 && app && app.firstChild) t.mounted = performance.now();
@@ -38,11 +28,12 @@ const SCRIPT: &str = r#"(function () {
     t.rows = performance.now();
     observer.disconnect();
     requestAnimationFrame(function () {
+      t.frame = performance.now();
       requestAnimationFrame(function () {
         var count = document.querySelector('[data-testid=book-count]');
         var detail = 'book ' + (count ? count.textContent.trim() : '?') +
           ' | origin=' + performance.timeOrigin.toFixed(1) + ' mounted=' + t.mounted.toFixed(0) +
-          ' data=' + t.data.toFixed(0) + ' rows=' + t.rows.toFixed(0) +
+          ' rows=' + t.rows.toFixed(0) + ' frame=' + t.frame.toFixed(0) +
           ' painted=' + performance.now().toFixed(0);
         window.__TAURI_INTERNALS__.invoke('startup_probe', { detail: detail });
       });

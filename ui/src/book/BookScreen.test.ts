@@ -40,7 +40,10 @@ function names() {
 const observers = new Set<FakeObserver>();
 class FakeObserver {
   private targets: Element[] = [];
-  constructor(private callback: IntersectionObserverCallback) {
+  constructor(
+    private callback: IntersectionObserverCallback,
+    readonly options?: IntersectionObserverInit,
+  ) {
     observers.add(this);
   }
   observe(target: Element) {
@@ -229,19 +232,19 @@ describe('Book screen', () => {
     };
   }
 
-  it('draws a book of 500 clients a tall screenful first, then more as the advisor scrolls', async () => {
+  it('draws a book of 500 clients a screenful first, then more as the advisor scrolls', async () => {
     bookSummary.mockResolvedValueOnce(bigBook(500));
     render(BookScreen);
     const first = await screen.findAllByTestId('book-row');
-    expect(first).toHaveLength(40);
+    expect(first).toHaveLength(20);
     expect(screen.getByTestId('book-count')).toHaveTextContent('500 clients');
     expect(screen.getByTestId('book-table')).toHaveAttribute('aria-rowcount', '501');
     // Not in view yet: nothing more is drawn.
     scrolledNear(false);
     await tick();
-    expect(screen.getAllByTestId('book-row')).toHaveLength(40);
+    expect(screen.getAllByTestId('book-row')).toHaveLength(20);
     // The end of the drawn rows comes near the view: the next ones are drawn, until the end.
-    for (let drawn = 80; drawn <= 480; drawn += 40) {
+    for (let drawn = 40; drawn <= 480; drawn += 20) {
       scrolledNear(true);
       await waitFor(() => expect(screen.getAllByTestId('book-row')).toHaveLength(drawn));
     }
@@ -249,6 +252,19 @@ describe('Book screen', () => {
     await waitFor(() => expect(screen.getAllByTestId('book-row')).toHaveLength(500));
     expect(screen.queryByTestId('book-more')).toBeNull();
     expect(names()).toEqual(Array.from({ length: 500 }, (_, i) => `Client ${String(i).padStart(3, '0')}`));
+  });
+
+  it('watches the end of the drawn rows from the element that scrolls, ahead of the view', async () => {
+    const scroller = document.createElement('main');
+    scroller.style.overflowY = 'auto';
+    document.body.append(scroller);
+    bookSummary.mockResolvedValueOnce(bigBook(500));
+    render(BookScreen, { target: scroller });
+    await screen.findAllByTestId('book-row');
+    const [observer] = observers;
+    expect(observer?.options?.root).toBe(scroller);
+    expect(observer?.options?.rootMargin).toMatch(/^0px 0px \d+px 0px$/);
+    scroller.remove();
   });
 
   it('draws every row at once where the webview cannot tell what is in view', async () => {
