@@ -279,11 +279,12 @@ fn measure_memory(
         ),
     );
     let native = tool("WEBKIT_WEBDRIVER", "/usr/bin/WebKitWebDriver");
-    let (mut bare_mb, mut book_mb, mut clients_mb) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut bare_mb, mut book_mb, mut clients_mb, mut scrolled_mb) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut last = None;
     for round in 0..o.memory_rounds {
         let b = memory::bare(bare, &driver, &native, &logs.join("memory-bare.driver.log"))?;
-        let (book, clients) = memory::app(
+        let a = memory::app(
             app,
             big_clients,
             &driver,
@@ -291,18 +292,20 @@ fn measure_memory(
             &logs.join("memory-app.driver.log"),
         )?;
         eprintln!(
-            "  round {}: bare {:.1} MB, app with the book {:.1} MB, after ten clients {:.1} MB",
+            "  round {}: bare {:.1} MB, app with the book {:.1} MB, after ten clients {:.1} MB, book scrolled to its end {:.1} MB",
             round + 1,
             b.mb(),
-            book.mb(),
-            clients.mb()
+            a.book.mb(),
+            a.clients.mb(),
+            a.scrolled.mb()
         );
         bare_mb.push(b.mb());
-        book_mb.push(book.mb());
-        clients_mb.push(clients.mb());
-        last = Some((b, book, clients));
+        book_mb.push(a.book.mb());
+        clients_mb.push(a.clients.mb());
+        scrolled_mb.push(a.scrolled.mb());
+        last = Some((b, a));
     }
-    let Some((b, book, clients)) = last else {
+    let Some((b, a)) = last else {
         return Ok(());
     };
     let bm = stats::median(&bare_mb).unwrap_or(0.0);
@@ -316,11 +319,16 @@ fn measure_memory(
         b.breakdown()
     );
     for (what, values, w) in [
-        ("app, book of 500 open:                ", &book_mb, &book),
+        ("app, book of 500 open:                 ", &book_mb, &a.book),
         (
-            "app, after opening ten 50k-tx clients:",
+            "app, after opening ten 50k-tx clients: ",
             &clients_mb,
-            &clients,
+            &a.clients,
+        ),
+        (
+            "app, then the book scrolled to its end:",
+            &scrolled_mb,
+            &a.scrolled,
         ),
     ] {
         let m = stats::median(values).unwrap_or(0.0);

@@ -125,21 +125,19 @@ pub fn bare(subject: &Subject, tauri_driver: &Path, native: &Path, log: &Path) -
 }
 
 /// The app: weighed with the book painted, then after opening each big client in turn
-/// from the book (until its first transaction rows are in the page).
+/// from the book (until its first transaction rows are in the page), then with the book
+/// scrolled to its end.
 pub fn app(
     subject: &Subject,
     big_clients: &[i64],
     tauri_driver: &Path,
     native: &Path,
     log: &Path,
-) -> Result<(Weight, Weight)> {
+) -> Result<AppWeights> {
     let w = start(subject, tauri_driver, native, log)?;
-    // Every row drawn (the book draws a big book in chunks), not only the first screenful.
-    let all_rows = format!(
-        "return document.querySelectorAll('[data-testid=book-row]').length >= {}",
-        crate::data::CLIENTS
-    );
-    wait_js(&w.session, &all_rows, STARTUP).context("the book's rows")?;
+    w.session
+        .wait_for_css("[data-testid=book-row]", STARTUP)
+        .context("the book's rows")?;
     std::thread::sleep(SETTLE);
     let book = weigh(w.pid);
     for id in big_clients {
@@ -147,10 +145,8 @@ pub fn app(
         w.session.execute("location.hash = '#/'", vec![])?;
         wait_js(
             &w.session,
-            &format!(
-                "return !document.querySelector('[data-testid=tx-row]') && {}",
-                all_rows.trim_start_matches("return ")
-            ),
+            "return !document.querySelector('[data-testid=tx-row]') \
+             && !!document.querySelector('[data-testid=book-row]')",
             ACTION,
         )?;
         w.session
@@ -161,8 +157,33 @@ pub fn app(
     }
     std::thread::sleep(SETTLE);
     let clients = weigh(w.pid);
+    // Back to the book, scrolled to its end until every row is drawn (the book draws rows as
+    // they come near the view): the most the book can hold.
+    w.session.execute("location.hash = '#/'", vec![])?;
+    let all_rows = format!(
+        "document.querySelector('main').scrollTop = 1e9; \
+         return document.querySelectorAll('[data-testid=book-row]').length >= {}",
+        crate::data::CLIENTS
+    );
+    wait_js(&w.session, &all_rows, ACTION).context("every book row")?;
+    std::thread::sleep(SETTLE);
+    let scrolled = weigh(w.pid);
     w.end();
-    Ok((book, clients))
+    Ok(AppWeights {
+        book,
+        clients,
+        scrolled,
+    })
+}
+
+/// The app's three weighings.
+pub struct AppWeights {
+    /// The book just opened.
+    pub book: Weight,
+    /// After opening ten big clients from the book, one after another.
+    pub clients: Weight,
+    /// Then the book scrolled to its end (every row drawn).
+    pub scrolled: Weight,
 }
 
 fn wait_js(session: &Session, script: &str, timeout: Duration) -> Result<()> {
