@@ -52,6 +52,9 @@ class FakeObserver {
   disconnect() {
     observers.delete(this);
   }
+  watching() {
+    return this.targets.length > 0;
+  }
   report(isIntersecting: boolean) {
     const entries = this.targets.map((target) => ({ target, isIntersecting }) as IntersectionObserverEntry);
     this.callback(entries, this as unknown as IntersectionObserver);
@@ -218,6 +221,10 @@ describe('Book screen', () => {
     expect(screen.getByTestId('book-name')).toHaveTextContent('<img src=x onerror="alert(1)">Eve');
   });
 
+  function watched(): boolean {
+    return [...observers].some((o) => o.watching());
+  }
+
   /** What the webview's IntersectionObserver would report for the marker after the rows. */
   function scrolledNear(inView: boolean) {
     for (const o of observers) o.report(inView);
@@ -239,15 +246,18 @@ describe('Book screen', () => {
     expect(first).toHaveLength(20);
     expect(screen.getByTestId('book-count')).toHaveTextContent('500 clients');
     expect(screen.getByTestId('book-table')).toHaveAttribute('aria-rowcount', '501');
-    // Not in view yet: nothing more is drawn.
+    // Not in view yet: nothing more is drawn. (The marker is watched from the next frame.)
+    await waitFor(() => expect(watched()).toBe(true));
     scrolledNear(false);
     await tick();
     expect(screen.getAllByTestId('book-row')).toHaveLength(20);
     // The end of the drawn rows comes near the view: the next ones are drawn, until the end.
     for (let drawn = 40; drawn <= 480; drawn += 20) {
+      await waitFor(() => expect(watched()).toBe(true));
       scrolledNear(true);
       await waitFor(() => expect(screen.getAllByTestId('book-row')).toHaveLength(drawn));
     }
+    await waitFor(() => expect(watched()).toBe(true));
     scrolledNear(true);
     await waitFor(() => expect(screen.getAllByTestId('book-row')).toHaveLength(500));
     expect(screen.queryByTestId('book-more')).toBeNull();
