@@ -281,6 +281,8 @@ fn measure_memory(
     let native = tool("WEBKIT_WEBDRIVER", "/usr/bin/WebKitWebDriver");
     let (mut bare_mb, mut book_mb, mut clients_mb, mut scrolled_mb) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut bare_uss, mut book_uss, mut clients_uss, mut scrolled_uss) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut last = None;
     for round in 0..o.memory_rounds {
         let b = memory::bare(bare, &driver, &native, &logs.join("memory-bare.driver.log"))?;
@@ -303,38 +305,53 @@ fn measure_memory(
         book_mb.push(a.book.mb());
         clients_mb.push(a.clients.mb());
         scrolled_mb.push(a.scrolled.mb());
+        bare_uss.push(b.uss_mb());
+        book_uss.push(a.book.uss_mb());
+        clients_uss.push(a.clients.uss_mb());
+        scrolled_uss.push(a.scrolled.uss_mb());
         last = Some((b, a));
     }
     let Some((b, a)) = last else {
         return Ok(());
     };
     let bm = stats::median(&bare_mb).unwrap_or(0.0);
+    let bu = stats::median(&bare_uss).unwrap_or(0.0);
     println!(
-        "  memory, PSS of the window's process tree under tauri-driver (median of {} rounds; settled {} s, 3 samples):",
+        "  memory of the window's process tree under tauri-driver (median of {} rounds; settled {} s, 3 samples); \
+         PSS, and in parentheses USS (private only, steadier on a shared machine):",
         o.memory_rounds,
         memory::SETTLE.as_secs()
     );
     println!(
-        "    bare window, empty page:              {bm:7.1} MB   [{}]",
+        "    bare window, empty page:                 {bm:6.1} MB ({bu:6.1})   [{}]",
         b.breakdown()
     );
-    for (what, values, w) in [
-        ("app, book of 500 open:                 ", &book_mb, &a.book),
+    for (what, values, uss, w) in [
+        (
+            "app, book of 500 open:                 ",
+            &book_mb,
+            &book_uss,
+            &a.book,
+        ),
         (
             "app, after opening ten 50k-tx clients: ",
             &clients_mb,
+            &clients_uss,
             &a.clients,
         ),
         (
             "app, then the book scrolled to its end:",
             &scrolled_mb,
+            &scrolled_uss,
             &a.scrolled,
         ),
     ] {
         let m = stats::median(values).unwrap_or(0.0);
+        let u = stats::median(uss).unwrap_or(0.0);
         println!(
-            "    {what} {m:7.1} MB   ratio {}   [{}]",
+            "    {what} {m:6.1} MB ({u:6.1})   ratio {} (USS {:.2}x)   [{}]",
             stats::verdict(stats::ratio(m, bm), MEMORY_TARGET),
+            stats::ratio(u, bu).unwrap_or(0.0),
             w.breakdown()
         );
     }

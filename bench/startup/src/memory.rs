@@ -25,12 +25,18 @@ const ACTION: Duration = Duration::from_secs(60);
 #[derive(Debug, Clone)]
 pub struct Weight {
     pub total_kb: f64,
+    /// Private memory of the tree (USS), median of the same samples.
+    pub uss_kb: f64,
     pub processes: Vec<Weighed>,
 }
 
 impl Weight {
     pub fn mb(&self) -> f64 {
         self.total_kb / 1024.0
+    }
+
+    pub fn uss_mb(&self) -> f64 {
+        self.uss_kb / 1024.0
     }
 
     /// "advisor-desk 60.1, WebKitWebProcess 120.3, …" (MB, largest first).
@@ -52,6 +58,7 @@ impl Weight {
 
 fn weigh(root: u32) -> Weight {
     let mut totals = Vec::new();
+    let mut private = Vec::new();
     let mut last = Vec::new();
     for i in 0..SAMPLES {
         if i > 0 {
@@ -59,9 +66,11 @@ fn weigh(root: u32) -> Weight {
         }
         last = procs::weigh_tree(root);
         totals.push(last.iter().map(|w| w.pss_kb as f64).sum::<f64>());
+        private.push(last.iter().map(|w| w.uss_kb as f64).sum::<f64>());
     }
     Weight {
         total_kb: stats::median(&totals).unwrap_or(0.0),
+        uss_kb: stats::median(&private).unwrap_or(0.0),
         processes: last,
     }
 }

@@ -7,8 +7,21 @@ use std::path::Path;
 
 /// The `Pss:` line of `/proc/<pid>/smaps_rollup`, in kB.
 pub fn parse_pss_kb(smaps_rollup: &str) -> Option<u64> {
+    rollup_field_kb(smaps_rollup, "Pss")
+}
+
+/// Private memory (USS: `Private_Clean` + `Private_Dirty`) in kB: unlike PSS, it does not
+/// move when unrelated processes on the machine map the same libraries.
+pub fn parse_uss_kb(smaps_rollup: &str) -> Option<u64> {
+    Some(
+        rollup_field_kb(smaps_rollup, "Private_Clean")?
+            + rollup_field_kb(smaps_rollup, "Private_Dirty")?,
+    )
+}
+
+fn rollup_field_kb(smaps_rollup: &str, field: &str) -> Option<u64> {
     smaps_rollup.lines().find_map(|line| {
-        let rest = line.strip_prefix("Pss:")?;
+        let rest = line.strip_prefix(field)?.strip_prefix(':')?;
         let mut words = rest.split_whitespace();
         let kb = words.next()?.parse().ok()?;
         (words.next() == Some("kB")).then_some(kb)
@@ -86,13 +99,13 @@ pub fn comm(pid: u32) -> String {
         .unwrap_or_default()
 }
 
-/// PSS of one process in kB (0 when it is gone or unreadable).
-pub fn pss_kb(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup"))
-        .ok()
-        .as_deref()
-        .and_then(parse_pss_kb)
-        .unwrap_or(0)
+/// PSS and USS of one process in kB (0 when it is gone or unreadable).
+pub fn pss_uss_kb(pid: u32) -> (u64, u64) {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).unwrap_or_default();
+    (
+        parse_pss_kb(&text).unwrap_or(0),
+        parse_uss_kb(&text).unwrap_or(0),
+    )
 }
 
 /// One process of a measured tree.
@@ -100,15 +113,20 @@ pub fn pss_kb(pid: u32) -> u64 {
 pub struct Weighed {
     pub comm: String,
     pub pss_kb: u64,
+    pub uss_kb: u64,
 }
 
 /// `root` and its descendants with their PSS.
 pub fn weigh_tree(root: u32) -> Vec<Weighed> {
     subtree(root, &parents())
         .into_iter()
-        .map(|pid| Weighed {
-            comm: comm(pid),
-            pss_kb: pss_kb(pid),
+        .map(|pid| {
+            let (pss_kb, uss_kb) = pss_uss_kb(pid);
+            Weighed {
+                comm: comm(pid),
+                pss_kb,
+                uss_kb,
+            }
         })
         .collect()
 }
@@ -138,6 +156,8 @@ Pss:               98765 kB
 Pss_Anon:          40000 kB
 Pss_File:          58765 kB
 Shared_Clean:      30000 kB
+Private_Clean:      1000 kB
+Private_Dirty:     50000 kB
 ";
 
     #[test]
@@ -145,6 +165,14 @@ Shared_Clean:      30000 kB
         assert_eq!(parse_pss_kb(ROLLUP), Some(98765));
         assert_eq!(parse_pss_kb("Rss: 1 kB\n"), None);
         assert_eq!(parse_pss_kb("Pss: 12 MB\n"), None);
+        // Pss_Anon and friends are not Pss.
+        assert_eq!(parse_pss_kb("Pss_Anon: 5 kB\n"), None);
+    }
+
+    #[test]
+    fn uss_is_private_clean_plus_dirty() {
+        assert_eq!(parse_uss_kb(ROLLUP), Some(51000));
+        assert_eq!(parse_uss_kb("Private_Clean: 1 kB\n"), None);
     }
 
     #[test]
@@ -182,7 +210,7 @@ Shared_Clean:      30000 kB
     #[test]
     fn this_process_weighs_something() {
         let me = std::process::id();
-        assert!(pss_kb(me) > 0);
+        assert!(pss_uss_kb(me).0 > 0);
         assert!(weigh_tree(me).iter().any(|w| w.pss_kb > 0));
     }
 }
