@@ -231,6 +231,13 @@ fn measure_start(o: &Options, app: &Subject, bare: &Subject, logs: &Path) -> Res
         "    app, book painted ({detail}): {am:7.0} ms ({alo:.0}–{ahi:.0})   ratio {}",
         stats::verdict(stats::ratio(am, bm), START_TARGET)
     );
+    if let (Some(fb), Some(fa)) = (stats::median(&first.0), stats::median(&first.1)) {
+        println!(
+            "    first start ever (empty XDG folders, median of {}): bare {fb:.0} ms, app {fa:.0} ms, ratio {:.2}x",
+            o.first_runs,
+            fa / fb
+        );
+    }
     println!(
         "    where the time goes (median ms per phase; page marks from the page's own clock):"
     );
