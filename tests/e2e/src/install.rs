@@ -290,12 +290,40 @@ pub fn command_with(program: &str, env: &[(String, OsString)]) -> Command {
     cmd
 }
 
-/// `gio launch <entry>`: what a desktop does when the advisor clicks the menu item.
-pub fn launch_desktop_entry(entry: &Path, env: &[(String, OsString)]) {
-    run(command_with("gio", env)
-        .arg("launch")
-        .arg(entry)
-        .stdout(Stdio::null()));
+/// `gio launch <entry>`: what a desktop does when the advisor clicks the menu item. The app's
+/// output goes to `<log_name>.log` among the artifacts.
+pub fn launch_desktop_entry(entry: &Path, env: &[(String, OsString)], log_name: &str) {
+    let mut cmd = command_with("gio", env);
+    cmd.arg("launch").arg(entry);
+    run_detached(cmd, log_name);
+}
+
+/// `gio open <url>`, as a browser or mail client hands a link to the desktop. The process it
+/// starts writes to `<log_name>.log` among the artifacts.
+pub fn gio_open(url: &str, env: &[(String, OsString)], log_name: &str) {
+    let mut cmd = command_with("gio", env);
+    cmd.arg("open").arg(url);
+    run_detached(cmd, log_name);
+}
+
+/// Runs a `gio` command that starts a process and returns. Its output (and the started
+/// process's, which inherits it) goes to a file: a pipe would stay open as long as the app
+/// runs, and `Command::output` would wait for it.
+fn run_detached(mut cmd: Command, log_name: &str) {
+    let path = artifacts_dir().join(format!("{log_name}.log"));
+    let log = std::fs::File::create(&path).expect("create the log file");
+    let err = log.try_clone().expect("clone the log file");
+    let status = cmd
+        .stdin(Stdio::null())
+        .stdout(log)
+        .stderr(err)
+        .status()
+        .unwrap_or_else(|e| panic!("run {cmd:?}: {e}"));
+    assert!(
+        status.success(),
+        "{cmd:?} failed ({status}); see {}",
+        path.display()
+    );
 }
 
 /// Processes of the installed app running for `home` (matched by its keychain namespace,

@@ -17,7 +17,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use advisor_desk_e2e::install::{
-    command_with, control_field, deb_package, installed_files, installed_version,
+    command_with, control_field, deb_package, gio_open, installed_files, installed_version,
     launch_desktop_entry, older_copy, run, screen_shot, stdout, stop_apps, wait_for_file,
     wait_single_app, DesktopHome, DrivenApp, InstalledPackage, INSTALLED_BINARY, PACKAGE,
 };
@@ -274,12 +274,12 @@ fn install_open_a_link_upgrade_keeping_the_data_and_uninstall() {
     // Started from its desktop entry, as from the applications menu.
     let sandbox_url = home.data_dir().join("sandbox-url.txt");
     std::fs::remove_file(&sandbox_url).expect("the older run wrote the sandbox URL");
-    launch_desktop_entry(&entry, &home.env());
+    launch_desktop_entry(&entry, &home.env(), "install-desktop-entry");
     wait_for_file(&sandbox_url, STARTUP);
     let pid = wait_single_app(&home, STARTUP);
     // Let the window paint the book before the screenshot.
     std::thread::sleep(Duration::from_secs(3));
-    screen_shot(&doc_shot("desktop-entry"));
+    screen_shot(&artifacts_dir().join(format!("{NAME}-desktop-entry.png")));
 
     // A link opened by another program reaches the running installed app through the package's
     // entry: a forged callback is refused and audited, and the second process that carried it
@@ -288,9 +288,7 @@ fn install_open_a_link_upgrade_keeping_the_data_and_uninstall() {
         "advisordesk://link/callback?state={}&loginId=1c25f529-a551-4755-84a1-5a4db0d62fb4&institution=FlinksCapital",
         "ab".repeat(32)
     );
-    run(command_with("gio", &home.bare_env())
-        .arg("open")
-        .arg(&forged));
+    gio_open(&forged, &home.bare_env(), "install-gio-open");
     wait_until("the refused link in the audit log", ACTION, || {
         audit(&home.database())
             .iter()
@@ -306,7 +304,7 @@ fn install_open_a_link_upgrade_keeping_the_data_and_uninstall() {
         pid,
         "the link went to the running app"
     );
-    screen_shot(&artifacts_dir().join(format!("{NAME}-link-refused.png")));
+    screen_shot(&doc_shot("link-refused"));
 
     // Every client and connection survived; the keychain still holds every token.
     let after = read_book(&home.database());
