@@ -30,8 +30,9 @@ out="$target_dir/release/bundle/deb"
 # Only this build's package may be found below.
 rm -rf "$out"
 
-# --ci: never prompt. The bundler writes the .deb itself (no dpkg-deb, fakeroot or download).
-(cd src-tauri && cargo tauri build --ci --bundles deb) >&2
+# --ci: never prompt. `-- --locked` goes to cargo, as in ./dev test. The bundler writes the
+# .deb itself (no dpkg-deb, fakeroot or download).
+(cd src-tauri && cargo tauri build --ci --bundles deb -- --locked) >&2
 
 shopt -s nullglob
 built=("$out"/*.deb)
