@@ -106,9 +106,11 @@ fn start(app: &AppHandle) {
     }
 
     // Registering the handler (on Linux a .desktop file, `update-desktop-database` and
-    // `xdg-mime`, ~100 ms) is not needed for the first screen: off the main thread.
+    // `xdg-mime`, ~100 ms) is not needed for the first screen: off the main thread. An
+    // installed package declares the scheme in its own desktop entry: a per-user copy would
+    // override it and outlive an uninstall, pointing at a binary that is gone.
     #[cfg(any(target_os = "linux", windows))]
-    {
+    if !installed_by_package(std::env::current_exe().ok().as_deref()) {
         let handle = app.clone();
         std::thread::spawn(move || {
             if let Err(e) = handle.deep_link().register_all() {
@@ -172,6 +174,12 @@ fn start(app: &AppHandle) {
     );
 }
 
+/// Whether this binary is a system install (a Linux package puts it under `/usr`), whose
+/// desktop entry already registers `advisordesk://`.
+fn installed_by_package(exe: Option<&Path>) -> bool {
+    cfg!(target_os = "linux") && exe.is_some_and(|p| p.starts_with("/usr/"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -186,5 +194,15 @@ mod tests {
             .split('.')
             .all(|e| e.starts_with(|c: char| c.is_ascii_alphabetic())
                 && e.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')));
+    }
+
+    #[test]
+    fn a_packaged_binary_leaves_the_scheme_to_its_desktop_entry() {
+        let packaged = installed_by_package(Some(Path::new("/usr/bin/advisor-desk")));
+        assert_eq!(packaged, cfg!(target_os = "linux"));
+        assert!(!installed_by_package(Some(Path::new(
+            "/work/main/target/debug/advisor-desk"
+        ))));
+        assert!(!installed_by_package(None));
     }
 }

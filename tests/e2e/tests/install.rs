@@ -288,7 +288,21 @@ fn install_open_a_link_upgrade_keeping_the_data_and_uninstall() {
         "advisordesk://link/callback?state={}&loginId=1c25f529-a551-4755-84a1-5a4db0d62fb4&institution=FlinksCapital",
         "ab".repeat(32)
     );
-    gio_open(&forged, &home.bare_env(), "install-gio-open");
+    // In the app's own session: the installed app registers no per-user handler of its own
+    // (it would override the package's entry and outlive an uninstall).
+    let xdg_data = home
+        .env()
+        .into_iter()
+        .find(|(k, _)| k == "XDG_DATA_HOME")
+        .map(|(_, v)| PathBuf::from(v))
+        .expect("the app's XDG_DATA_HOME");
+    let own_handler = xdg_data.join("applications/advisor-desk-handler.desktop");
+    assert!(
+        !own_handler.exists(),
+        "the installed app wrote {}",
+        own_handler.display()
+    );
+    gio_open(&forged, &home.env(), "install-gio-open");
     wait_until("the refused link in the audit log", ACTION, || {
         audit(&home.database())
             .iter()
