@@ -304,25 +304,22 @@ fn connect_in_the_link_window_then_reauthorize_only_the_sca() {
     app.quit();
 }
 
-#[test]
-#[ignore = "needs the built app; run by ./dev test"]
-fn a_flinks_error_event_in_the_link_window_ends_the_session_with_its_wording() {
-    let home = AppHome::new();
-    let app = RunningApp::start_until(&home, "links-event", "[data-testid=sandbox-badge]");
-    let s = &app.session;
-    let w = Windows {
-        driver: app.driver_url(),
-        session: s.id(),
-    };
-    let main = w.current();
-    let client = add_client(s, "Disabled Login");
+/// Starts a Flinks Connect for `client`, and in the link window logs in to Flinks Capital as
+/// `username` (consent first when the widget asks). Returns the link session's id.
+fn log_in_to_flinks_in_the_link_window(
+    s: &Session,
+    w: &Windows,
+    main: &str,
+    client: i64,
+    username: &str,
+) -> i64 {
     let opened = invoke(
         s,
         "start_connect",
         json!({ "clientId": client, "flow": "flinks_connect" }),
     );
     let session_id = opened["session_id"].as_i64().unwrap();
-    w.switch_to_new(&main);
+    w.switch_to_new(main);
     // The widget opens on its consent screen or straight on the institution list: wait for
     // one of them before deciding (a page still loading has neither).
     let consent =
@@ -340,9 +337,26 @@ fn a_flinks_error_event_in_the_link_window_ends_the_session_with_its_wording() {
         click(s, "#consent-accept");
     }
     click(s, "#institution-flinkscapital");
-    fill(s, "#username", "test_disabled_account");
+    fill(s, "#username", username);
     fill(s, "#password", "Everyday");
     click_and_leave(s, "#submit");
+    session_id
+}
+
+#[test]
+#[ignore = "needs the built app; run by ./dev test"]
+fn a_flinks_error_event_in_the_link_window_ends_the_session_with_its_wording() {
+    let home = AppHome::new();
+    let app = RunningApp::start_until(&home, "links-event", "[data-testid=sandbox-badge]");
+    let s = &app.session;
+    let w = Windows {
+        driver: app.driver_url(),
+        session: s.id(),
+    };
+    let main = w.current();
+    let client = add_client(s, "Disabled Login");
+    let session_id =
+        log_in_to_flinks_in_the_link_window(s, &w, &main, client, "test_disabled_account");
     // DISABLED_LOGIN is posted by the widget; the app ends the session and closes the window.
     w.wait_closed(&main);
     let db = rusqlite::Connection::open_with_flags(
@@ -375,33 +389,9 @@ fn flinks_connect_in_the_link_window_connects_despite_its_close_session_event() 
     };
     let main = w.current();
     let client = add_client(s, "Flinks In Window");
-    let opened = invoke(
-        s,
-        "start_connect",
-        json!({ "clientId": client, "flow": "flinks_connect" }),
-    );
-    let session_id = opened["session_id"].as_i64().unwrap();
-    w.switch_to_new(&main);
-    let consent =
-        advisor_desk_testkit::webdriver::wait_until("the widget's first screen", ACTION, || {
-            Ok(s.execute(
-                "return document.querySelector('#consent-accept') ? 'consent'
-                 : document.querySelector('#institution-flinkscapital') ? 'institutions' : null",
-                vec![],
-            )?
-            .as_str()
-            .map(|screen| screen == "consent"))
-        })
-        .expect("the widget's first screen");
-    if consent {
-        click(s, "#consent-accept");
-    }
-    click(s, "#institution-flinkscapital");
-    fill(s, "#username", "greatday_nomfa");
-    fill(s, "#password", "Everyday");
     // The success screen posts COMPONENT_CLOSE_SESSION, then REDIRECT, then redirects with the
     // loginId: the app must take the redirect, not the close event.
-    click_and_leave(s, "#submit");
+    let session_id = log_in_to_flinks_in_the_link_window(s, &w, &main, client, "greatday_nomfa");
     w.wait_closed(&main);
     let c = wait_status(s, client, "ready");
     assert_eq!(c["provider"], "flinks", "{c}");
