@@ -280,11 +280,24 @@ impl RunningApp {
         } = self;
         session.delete().expect("end the WebDriver session");
         drop(_driver);
-        // Best effort: some runs leave a helper process with the file open for longer, which
-        // does not matter to a test that does not restart.
-        let deadline = std::time::Instant::now() + Duration::from_secs(5);
-        while holds_open(&database) && std::time::Instant::now() < deadline {
+        // A restart must not find the old instance: wait until no process holds the database
+        // and the app process of this data folder has exited (single-instance would hand a
+        // restart to it while it is still on D-Bus). Usually well under a second.
+        let started = std::time::Instant::now();
+        let deadline = started + Duration::from_secs(30);
+        let data_dir = database.parent().map(Path::to_path_buf).unwrap_or_default();
+        let mut holders = holders_of(&database);
+        holders.extend(app_processes(&data_dir));
+        while !holders.is_empty() && std::time::Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(50));
+            holders = holders_of(&database);
+            holders.extend(app_processes(&data_dir));
+        }
+        if started.elapsed() > Duration::from_secs(5) {
+            eprintln!(
+                "e2e: the database was released {:.1} s after the session ended; still held by {holders:?}",
+                started.elapsed().as_secs_f64()
+            );
         }
     }
 }
@@ -301,18 +314,66 @@ pub fn listed_names(session: &Session) -> Vec<String> {
 
 /// Whether another process on this machine has `file` open (Linux: /proc/<pid>/fd). The test
 /// itself may hold it (reading the database) and does not count.
-fn holds_open(file: &Path) -> bool {
+/// The app's processes (pid and name) running on `data_dir`: the app binary started with
+/// `ADVISOR_DESK_DATA_DIR=data_dir`.
+fn app_processes(data_dir: &Path) -> Vec<(String, String)> {
     let Ok(procs) = std::fs::read_dir("/proc") else {
-        return false;
+        return Vec::new();
+    };
+    let binary = app_binary();
+    let wanted = format!("ADVISOR_DESK_DATA_DIR={}", data_dir.display()).into_bytes();
+    procs
+        .flatten()
+        .filter(|p| {
+            p.file_name()
+                .to_string_lossy()
+                .bytes()
+                .all(|b| b.is_ascii_digit())
+        })
+        .filter(|p| {
+            std::fs::read_link(p.path().join("exe"))
+                .is_ok_and(|exe| exe.file_name() == binary.file_name())
+        })
+        .filter(|p| {
+            std::fs::read(p.path().join("environ"))
+                .is_ok_and(|env| env.split(|b| *b == 0).any(|kv| kv == wanted.as_slice()))
+        })
+        .map(|p| {
+            (
+                p.file_name().to_string_lossy().into_owned(),
+                "app".to_string(),
+            )
+        })
+        .collect()
+}
+
+/// The processes (pid and name) that have `file` open, this test process aside (a test may
+/// keep its own read-only connection to the app's database).
+fn holders_of(file: &Path) -> Vec<(String, String)> {
+    let Ok(procs) = std::fs::read_dir("/proc") else {
+        return Vec::new();
     };
     let me = std::process::id().to_string();
     procs
         .flatten()
-        .filter(|p| p.file_name() != me.as_str())
-        .any(|p| {
+        // Processes only (not /proc/self, which is this process again), this one aside.
+        .filter(|p| {
+            let name = p.file_name();
+            let name = name.to_string_lossy();
+            name != me.as_str() && name.bytes().all(|b| b.is_ascii_digit())
+        })
+        .filter(|p| {
             std::fs::read_dir(p.path().join("fd")).is_ok_and(|fds| {
                 fds.flatten()
                     .any(|fd| std::fs::read_link(fd.path()).is_ok_and(|target| target == file))
             })
         })
+        .map(|p| {
+            let name = std::fs::read_to_string(p.path().join("comm")).unwrap_or_default();
+            (
+                p.file_name().to_string_lossy().into_owned(),
+                name.trim().to_string(),
+            )
+        })
+        .collect()
 }

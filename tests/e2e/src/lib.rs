@@ -7,6 +7,7 @@
 //! ```
 
 pub mod app;
+pub mod inspect;
 pub mod install;
 pub mod ipc_recorder;
 pub mod secret_scan;

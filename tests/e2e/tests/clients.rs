@@ -3,8 +3,9 @@
 
 use std::time::Duration;
 
+use advisor_desk_e2e::inspect::{invoke, keychain_lookup};
 use advisor_desk_e2e::{artifacts_dir, listed_names, AppHome, RunningApp, ACTION};
-use advisor_desk_testkit::webdriver::{wait_until, Session};
+use advisor_desk_testkit::webdriver::wait_until;
 use rusqlite::{Connection, OpenFlags};
 use serde_json::{json, Value};
 
@@ -140,25 +141,6 @@ fn the_cores_validation_message_reaches_the_form_and_nothing_is_stored() {
 
 /// The demo book's first sync on a busy machine.
 const SYNCED: Duration = Duration::from_secs(180);
-
-const INVOKE: &str = "const [cmd, args, done] = arguments;
-    window.__TAURI_INTERNALS__.invoke(cmd, args).then((ok) => done({ ok }), (err) => done({ err }));";
-
-fn invoke(s: &Session, cmd: &str, args: Value) -> Value {
-    let r = s.execute_async(INVOKE, vec![json!(cmd), args]).unwrap();
-    r.get("ok")
-        .cloned()
-        .unwrap_or_else(|| panic!("{cmd} failed: {r}"))
-}
-
-fn keychain_lookup(service: &str, secret_ref: &str) -> Option<String> {
-    let out = std::process::Command::new("secret-tool")
-        .args(["lookup", "service", service, "username", secret_ref])
-        .output()
-        .expect("run secret-tool");
-    let v = String::from_utf8_lossy(&out.stdout).trim().to_string();
-    (out.status.success() && !v.is_empty()).then_some(v)
-}
 
 fn sandbox_get(base: &str, path: &str) -> Value {
     ureq::get(&format!("{base}{path}"))

@@ -16,35 +16,19 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use advisor_desk_e2e::inspect::{all_connections, audit_log, invoke, keychain_lookup};
 use advisor_desk_e2e::install::{
     command_with, control_field, deb_package, gio_open, installed_files, installed_version,
     launch_desktop_entry, older_copy, run, screen_shot, stdout, stop_apps, wait_for_file,
     wait_single_app, DesktopHome, DrivenApp, InstalledPackage, INSTALLED_BINARY, PACKAGE,
 };
 use advisor_desk_e2e::{artifacts_dir, ACTION, STARTUP};
-use advisor_desk_testkit::webdriver::Session;
-use serde_json::{json, Value};
+use serde_json::json;
 
 const NAME: &str = "install";
 /// The demo book's first sync, and a later sync of every connection, on a busy machine.
 const SYNCED: Duration = Duration::from_secs(150);
 const SCHEME_MIME: &str = "x-scheme-handler/advisordesk";
-
-const INVOKE: &str = "const [cmd, args, done] = arguments;
-    window.__TAURI_INTERNALS__.invoke(cmd, args).then(
-        (ok) => done({ ok }),
-        (err) => done({ err }),
-    );";
-
-fn invoke(s: &Session, cmd: &str, args: Value) -> Value {
-    let r = s
-        .execute_async(INVOKE, vec![json!(cmd), args.clone()])
-        .unwrap_or_else(|e| panic!("{cmd}: {e}"));
-    match r.get("ok") {
-        Some(v) => v.clone(),
-        None => panic!("{cmd}({args}) failed: {r}"),
-    }
-}
 
 fn wait_until(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) {
     let deadline = Instant::now() + timeout;
@@ -93,34 +77,10 @@ fn refs(book: &Book) -> Vec<(i64, &str)> {
         .collect()
 }
 
-fn audit(db: &Path) -> Vec<(String, String, String)> {
-    let db = rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-        .unwrap();
-    let mut stmt = db
-        .prepare("SELECT actor, action, detail FROM audit_log ORDER BY id")
-        .unwrap();
-    let rows = stmt
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-        .unwrap()
-        .collect::<Result<Vec<_>, _>>()
-        .unwrap();
-    rows
-}
-
-/// The token the keychain holds for `secret_ref` in `service` (the real Secret Service).
-fn keychain(service: &str, secret_ref: &str) -> Option<String> {
-    let out = Command::new("secret-tool")
-        .args(["lookup", "service", service, "username", secret_ref])
-        .output()
-        .expect("run secret-tool");
-    let v = String::from_utf8_lossy(&out.stdout).trim().to_string();
-    (out.status.success() && !v.is_empty()).then_some(v)
-}
-
 fn tokens(home: &DesktopHome, book: &Book) -> Vec<Option<String>> {
     book.connections
         .iter()
-        .map(|(_, secret_ref, _, _)| keychain(&home.keyring_service(), secret_ref))
+        .map(|(_, secret_ref, _, _)| keychain_lookup(&home.keyring_service(), secret_ref))
         .collect()
 }
 
@@ -189,20 +149,6 @@ fn load_demo_book(app: &DrivenApp) {
         let all = all_connections(s);
         all.len() >= 2 && all.iter().all(|c| c["status"] == "ready")
     });
-}
-
-fn all_connections(s: &Session) -> Vec<Value> {
-    invoke(s, "list_clients", json!({}))
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|c| {
-            invoke(s, "list_connections", json!({ "clientId": c["id"] }))
-                .as_array()
-                .unwrap()
-                .clone()
-        })
-        .collect()
 }
 
 fn doc_shot(name: &str) -> PathBuf {
@@ -304,7 +250,7 @@ fn install_open_a_link_upgrade_keeping_the_data_and_uninstall() {
     );
     gio_open(&forged, &home.env(), "install-gio-open");
     wait_until("the refused link in the audit log", ACTION, || {
-        audit(&home.database())
+        audit_log(&home.database())
             .iter()
             .any(|(actor, action, detail)| {
                 actor == "deep_link"

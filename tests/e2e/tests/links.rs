@@ -10,28 +10,13 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use advisor_desk_e2e::{artifacts_dir, AppHome, RunningApp, ACTION, STARTUP};
+use advisor_desk_e2e::inspect::{audit_log, connections, invoke, sandbox_url};
+use advisor_desk_e2e::{artifacts_dir, AppHome, RunningApp, ACTION};
 use advisor_desk_testkit::webdriver::Session;
 use serde_json::{json, Value};
 
-const INVOKE: &str = "const [cmd, args, done] = arguments;
-    window.__TAURI_INTERNALS__.invoke(cmd, args).then(
-        (ok) => done({ ok }),
-        (err) => done({ err }),
-    );";
-
 /// The bank exchange, the first sync and the sandbox's 5 s pending delay fit in this.
 const LINKED: Duration = Duration::from_secs(90);
-
-fn invoke(s: &Session, cmd: &str, args: Value) -> Value {
-    let r = s
-        .execute_async(INVOKE, vec![json!(cmd), args.clone()])
-        .unwrap_or_else(|e| panic!("{cmd}: {e}"));
-    match r.get("ok") {
-        Some(v) => v.clone(),
-        None => panic!("{cmd}({args}) failed: {r}"),
-    }
-}
 
 /// W3C calls the testkit client does not have: window handles.
 struct Windows<'a> {
@@ -99,20 +84,6 @@ impl Windows<'_> {
     }
 }
 
-fn sandbox_url(home: &AppHome) -> String {
-    let file = home.data_dir().join("sandbox-url.txt");
-    let deadline = Instant::now() + STARTUP;
-    loop {
-        if let Ok(url) = std::fs::read_to_string(&file) {
-            if url.starts_with("http://127.0.0.1:") {
-                return url.trim().to_string();
-            }
-        }
-        assert!(Instant::now() < deadline, "the app wrote no sandbox URL");
-        std::thread::sleep(Duration::from_millis(200));
-    }
-}
-
 fn sandbox_book(base: &str) -> Vec<Value> {
     let v: Value = ureq::get(&format!("{base}/_sandbox/book"))
         .call()
@@ -154,13 +125,6 @@ fn add_client(s: &Session, name: &str) -> i64 {
         .unwrap()
 }
 
-fn connections(s: &Session, client: i64) -> Vec<Value> {
-    invoke(s, "list_connections", json!({ "clientId": client }))
-        .as_array()
-        .unwrap()
-        .clone()
-}
-
 /// Waits until the client has one connection in `status`.
 fn wait_status(s: &Session, client: i64, status: &str) -> Value {
     let deadline = Instant::now() + LINKED;
@@ -175,23 +139,6 @@ fn wait_status(s: &Session, client: i64, status: &str) -> Value {
         );
         std::thread::sleep(Duration::from_millis(500));
     }
-}
-
-fn audit(home: &AppHome) -> Vec<(String, String, String)> {
-    let db = rusqlite::Connection::open_with_flags(
-        home.database(),
-        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
-    )
-    .unwrap();
-    let mut stmt = db
-        .prepare("SELECT actor, action, detail FROM audit_log ORDER BY id")
-        .unwrap();
-    let rows = stmt
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-        .unwrap()
-        .collect::<Result<Vec<_>, _>>()
-        .unwrap();
-    rows
 }
 
 fn shot(s: &Session, name: &str) {
@@ -292,7 +239,10 @@ fn connect_in_the_link_window_then_reauthorize_only_the_sca() {
         "the link window could call a command: {from_link_window}"
     );
 
-    let actions: Vec<_> = audit(&home).into_iter().map(|(_, a, _)| a).collect();
+    let actions: Vec<_> = audit_log(&home.database())
+        .into_iter()
+        .map(|(_, a, _)| a)
+        .collect();
     assert!(
         actions
             .iter()
@@ -497,16 +447,18 @@ fn os_deep_links_reach_the_handler_forged_refused_valid_accepted() {
     );
     let deadline = Instant::now() + ACTION;
     loop {
-        let refused = audit(&home).into_iter().any(|(actor, a, d)| {
-            actor == "deep_link" && a == "link.callback.refused" && d.contains("unknown_state")
-        });
+        let refused = audit_log(&home.database())
+            .into_iter()
+            .any(|(actor, a, d)| {
+                actor == "deep_link" && a == "link.callback.refused" && d.contains("unknown_state")
+            });
         if refused {
             break;
         }
         assert!(
             Instant::now() < deadline,
             "no refusal audited: {:?}",
-            audit(&home)
+            audit_log(&home.database())
         );
         std::thread::sleep(Duration::from_millis(200));
     }
@@ -526,7 +478,7 @@ fn os_deep_links_reach_the_handler_forged_refused_valid_accepted() {
     );
     let c = wait_status(s, client, "ready");
     assert_eq!(c["provider"], "flinks", "{c}");
-    let audit = audit(&home);
+    let audit = audit_log(&home.database());
     assert!(
         audit
             .iter()
@@ -577,7 +529,7 @@ fn a_deep_link_that_starts_the_app_is_handled_once_the_app_is_up() {
     let s = &app.session;
     let c = wait_status(s, client, "ready");
     assert_eq!(c["provider"], "flinks", "{c}");
-    assert!(audit(&home)
+    assert!(audit_log(&home.database())
         .iter()
         .any(|(actor, a, _)| actor == "deep_link" && a == "link.callback.accepted"));
     app.quit();
@@ -711,7 +663,7 @@ fn a_sent_link_completed_elsewhere_is_found_by_the_app_itself() {
     assert!(found.as_u64().unwrap() >= 1, "{found}");
     let c = wait_status(s, client, "ready");
     assert_eq!(c["institution_name"], "testbank", "{c}");
-    let audit = audit(&home);
+    let audit = audit_log(&home.database());
     assert!(
         audit
             .iter()

@@ -5,23 +5,12 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use advisor_desk_e2e::inspect::invoke;
 use advisor_desk_e2e::{AppHome, RunningApp, ACTION};
 use advisor_desk_testkit::webdriver::Session;
 use serde_json::{json, Value};
 
-const INVOKE: &str = "const [cmd, args, done] = arguments;
-    window.__TAURI_INTERNALS__.invoke(cmd, args).then(
-        (ok) => done({ ok }),
-        (err) => done({ err }),
-    );";
 const SYNCED: Duration = Duration::from_secs(120);
-
-fn invoke(s: &Session, cmd: &str, args: Value) -> Value {
-    let r = s.execute_async(INVOKE, vec![json!(cmd), args]).unwrap();
-    r.get("ok")
-        .cloned()
-        .unwrap_or_else(|| panic!("{cmd} failed: {r}"))
-}
 
 /// The whole X screen (the app window as a person sees it), else the webview's own capture.
 fn screenshot(s: &Session, name: &str) {

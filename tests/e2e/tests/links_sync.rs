@@ -4,23 +4,11 @@
 
 use std::time::{Duration, Instant};
 
+use advisor_desk_e2e::inspect::{all_connections, invoke, keychain_lookup, INVOKE};
 use advisor_desk_e2e::{AppHome, RunningApp, ACTION};
-use advisor_desk_testkit::webdriver::Session;
 use serde_json::{json, Value};
 
-const INVOKE: &str = "const [cmd, args, done] = arguments;
-    window.__TAURI_INTERNALS__.invoke(cmd, args).then(
-        (ok) => done({ ok }),
-        (err) => done({ err }),
-    );";
 const SYNCED: Duration = Duration::from_secs(120);
-
-fn invoke(s: &Session, cmd: &str, args: Value) -> Value {
-    let r = s.execute_async(INVOKE, vec![json!(cmd), args]).unwrap();
-    r.get("ok")
-        .cloned()
-        .unwrap_or_else(|| panic!("{cmd} failed: {r}"))
-}
 
 fn wait_until(what: &str, timeout: Duration, mut f: impl FnMut() -> bool) {
     let deadline = Instant::now() + timeout;
@@ -28,20 +16,6 @@ fn wait_until(what: &str, timeout: Duration, mut f: impl FnMut() -> bool) {
         assert!(Instant::now() < deadline, "timed out: {what}");
         std::thread::sleep(Duration::from_millis(250));
     }
-}
-
-fn all_connections(s: &Session) -> Vec<Value> {
-    invoke(s, "list_clients", json!({}))
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|c| {
-            invoke(s, "list_connections", json!({ "clientId": c["id"] }))
-                .as_array()
-                .unwrap()
-                .clone()
-        })
-        .collect()
 }
 
 #[test]
@@ -126,15 +100,6 @@ fn sync_all_reports_progress_and_can_be_cancelled() {
     let again = invoke(s, "sync_now", json!({ "scope": { "kind": "all" } }));
     assert_eq!(again["synced"].as_u64(), Some(n as u64), "{again}");
     app.quit();
-}
-
-fn keychain_lookup(service: &str, secret_ref: &str) -> Option<String> {
-    let out = std::process::Command::new("secret-tool")
-        .args(["lookup", "service", service, "username", secret_ref])
-        .output()
-        .expect("run secret-tool");
-    let v = String::from_utf8_lossy(&out.stdout).trim().to_string();
-    (out.status.success() && !v.is_empty()).then_some(v)
 }
 
 #[test]

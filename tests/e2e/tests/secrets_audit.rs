@@ -20,21 +20,16 @@
 use std::hash::{BuildHasher, Hasher};
 use std::time::{Duration, Instant};
 
+use advisor_desk_e2e::inspect::{keychain_lookup, sandbox_url, INVOKE};
 use advisor_desk_e2e::ipc_recorder::IpcRecorder;
 use advisor_desk_e2e::secret_scan::{self, Report, Scanner, Secret};
-use advisor_desk_e2e::{artifacts_dir, AppHome, RunningApp, ACTION, STARTUP};
+use advisor_desk_e2e::{artifacts_dir, AppHome, RunningApp, ACTION};
 use advisor_desk_testkit::webdriver::Session;
 use serde_json::{json, Value};
 
 const NAME: &str = "secrets-audit";
 /// A link exchange plus the first sync (the sandbox's 5 s pending delay included).
 const LINKED: Duration = Duration::from_secs(90);
-
-const INVOKE: &str = "const [cmd, args, done] = arguments;
-    window.__TAURI_INTERNALS__.invoke(cmd, args).then(
-        (ok) => done({ ok }),
-        (err) => done({ err }),
-    );";
 
 fn random_hex() -> String {
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
@@ -260,20 +255,6 @@ impl<'a> Windows<'a> {
     }
 }
 
-fn sandbox_url(home: &AppHome) -> String {
-    let file = home.data_dir().join("sandbox-url.txt");
-    let deadline = Instant::now() + STARTUP;
-    loop {
-        if let Ok(url) = std::fs::read_to_string(&file) {
-            if url.starts_with("http://127.0.0.1:") {
-                return url.trim().to_string();
-            }
-        }
-        assert!(Instant::now() < deadline, "the app wrote no sandbox URL");
-        std::thread::sleep(Duration::from_millis(200));
-    }
-}
-
 fn sandbox_get(base: &str, path: &str) -> Value {
     ureq::get(&format!("{base}{path}"))
         .call()
@@ -352,15 +333,6 @@ fn where_from(place: &str) -> &'static str {
     } else {
         ""
     }
-}
-
-fn keychain(service: &str, entry: &str) -> Option<String> {
-    let out = std::process::Command::new("secret-tool")
-        .args(["lookup", "service", service, "username", entry])
-        .output()
-        .expect("run secret-tool");
-    let v = String::from_utf8_lossy(&out.stdout).trim().to_string();
-    (out.status.success() && !v.is_empty()).then_some(v)
 }
 
 /// The scanner must find what is planted where the app keeps things: a SQLite database in WAL
@@ -520,7 +492,7 @@ fn no_secret_reaches_disk_logs_exports_or_ipc() {
         })
         .unwrap_or_else(|e| a.fail(&format!("{provider}/{field} set: {e}")));
         assert_eq!(
-            keychain(
+            keychain_lookup(
                 &home.keyring_service(),
                 &format!("provider/{provider}/{field}")
             )
