@@ -1,9 +1,10 @@
 //! The first end-to-end journey: add a client in the real window, find it in the SQLite
 //! file, restart the app and find it listed again.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
-use advisor_desk_e2e::inspect::{invoke, keychain_lookup};
+use advisor_desk_e2e::inspect::{all_connections, keychain_lookup};
 use advisor_desk_e2e::{artifacts_dir, listed_names, AppHome, RunningApp, ACTION};
 use advisor_desk_testkit::webdriver::wait_until;
 use rusqlite::{Connection, OpenFlags};
@@ -169,18 +170,7 @@ fn deleting_a_connected_client_removes_it_at_the_provider_in_the_keychain_and_in
     s.click(&s.find("[data-testid=load-demo-book]").unwrap())
         .unwrap();
     wait_until("the demo book's first sync", SYNCED, || {
-        let clients = invoke(s, "list_clients", json!({}));
-        let conns: Vec<Value> = clients
-            .as_array()
-            .unwrap()
-            .iter()
-            .flat_map(|c| {
-                invoke(s, "list_connections", json!({ "clientId": c["id"] }))
-                    .as_array()
-                    .unwrap()
-                    .clone()
-            })
-            .collect();
+        let conns = all_connections(s);
         Ok((!conns.is_empty() && conns.iter().all(|c| c["status"] != "pending")).then_some(()))
     })
     .unwrap_or_else(|e| app.fail(NAME, &e.to_string()));
@@ -247,8 +237,18 @@ fn deleting_a_connected_client_removes_it_at_the_provider_in_the_keychain_and_in
     );
     s.send_keys(&s.find("[data-testid=delete-client-name]").unwrap(), &name)
         .unwrap();
-    s.screenshot(&artifacts_dir().join("delete-client-dialog.png"))
-        .unwrap();
+    // The dialog as the advisor sees it (the whole screen, once the last render reached it).
+    std::thread::sleep(Duration::from_millis(600));
+    let shot = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../docs/screenshots/app-delete-client.png");
+    let grabbed = std::process::Command::new("import")
+        .args(["-window", "root"])
+        .arg(&shot)
+        .status()
+        .is_ok_and(|st| st.success());
+    if !grabbed {
+        s.screenshot(&shot).unwrap();
+    }
     s.click(&s.find("[data-testid=delete-client-confirm]").unwrap())
         .unwrap();
     wait_until("back on the book without the client", SYNCED, || {

@@ -163,7 +163,7 @@ describe('Client screen', () => {
     await user.click(await screen.findByTestId('delete-client'));
     const o = overview();
     expect(screen.getByTestId('delete-client-dialog')).toHaveTextContent(
-      `Every account (${o.accounts.length}), holding (${o.holdings.length}) and transaction (${o.transaction_count})`,
+      `accounts (${o.accounts.length}), holdings (${o.holdings.length}) and transactions (${o.transaction_count})`,
     );
     await user.type(screen.getByTestId('delete-client-name'), o.client.name);
     await user.click(screen.getByTestId('delete-client-confirm'));

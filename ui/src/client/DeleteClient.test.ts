@@ -34,7 +34,7 @@ describe('Delete client', () => {
     expect(screen.getByTestId('delete-client-connections')).toHaveTextContent(
       '2 connections are deleted at the provider, and their credentials removed from the keychain.',
     );
-    expect(dialog).toHaveTextContent('Every account (3), holding (4) and transaction (120)');
+    expect(dialog).toHaveTextContent('accounts (3), holdings (4) and transactions (120)');
     const confirm = screen.getByTestId('delete-client-confirm');
     expect(confirm).toBeDisabled();
     await user.type(screen.getByTestId('delete-client-name'), 'Ana Rui');

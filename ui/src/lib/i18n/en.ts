@@ -263,7 +263,7 @@ export const en = {
   'client.delete.title': 'Delete {name} for good?',
   'client.delete.connections.one': '{count} connection is deleted at the provider, and its credential removed from the keychain.',
   'client.delete.connections.other': '{count} connections are deleted at the provider, and their credentials removed from the keychain.',
-  'client.delete.data': 'Every account ({accounts}), holding ({holdings}) and transaction ({transactions}) kept here for this client is deleted. This cannot be undone.',
+  'client.delete.data': 'All the data kept here for this client is deleted: accounts ({accounts}), holdings ({holdings}) and transactions ({transactions}). This cannot be undone.',
   'client.delete.audit': 'The audit log keeps a record that the client was deleted (without their data).',
   'client.delete.typeName': 'Type the client’s name to confirm',
   'client.delete.confirm': 'Delete for good',
