@@ -1,7 +1,8 @@
-//! Arguments as they arrive over IPC. The shell hands structured arguments (enums, queries,
-//! forms) over as JSON and decodes them here, so a value the core does not know — an unknown
-//! enum variant, a missing field, a wrong type — is refused like any other bad input, as
-//! `{code: "invalid_input", message}`, instead of the bridge's untyped string.
+//! Arguments as they arrive over IPC. The shell takes every argument as the JSON the page sent
+//! (absent included) and decodes it here, so a value the core does not know — an unknown enum
+//! variant, a missing argument or field, a wrong type, an id that cannot be one — is refused
+//! like any other bad input, as `{code: "invalid_input", message}`, instead of the bridge's
+//! untyped string.
 
 use serde::de::DeserializeOwned;
 
@@ -19,6 +20,46 @@ pub fn decode<T: DeserializeOwned>(name: &str, value: serde_json::Value) -> Resu
         )));
     }
     serde_json::from_value(value).map_err(|e| CoreError::invalid(format!("invalid {name}: {e}")))
+}
+
+/// A required argument: absent or `null` is refused, anything else decoded like [`decode`].
+pub fn required<T: DeserializeOwned>(name: &str, value: Option<serde_json::Value>) -> Result<T> {
+    match value {
+        None | Some(serde_json::Value::Null) => Err(CoreError::invalid(format!(
+            "the {name} argument is missing"
+        ))),
+        Some(v) => decode(name, v),
+    }
+}
+
+/// An optional argument: absent or `null` is `None`.
+pub fn optional<T: DeserializeOwned>(
+    name: &str,
+    value: Option<serde_json::Value>,
+) -> Result<Option<T>> {
+    match value {
+        None | Some(serde_json::Value::Null) => Ok(None),
+        Some(v) => decode(name, v).map(Some),
+    }
+}
+
+/// A row id: a positive whole number (whether it names a row is the reader's `not_found`).
+pub fn id(name: &str, value: Option<serde_json::Value>) -> Result<i64> {
+    let id: i64 = required(name, value)?;
+    if id <= 0 {
+        return Err(CoreError::invalid(format!(
+            "invalid {name}: {id} is not an id"
+        )));
+    }
+    Ok(id)
+}
+
+/// An optional row id.
+pub fn optional_id(name: &str, value: Option<serde_json::Value>) -> Result<Option<i64>> {
+    match value {
+        None | Some(serde_json::Value::Null) => Ok(None),
+        some => id(name, some).map(Some),
+    }
 }
 
 #[cfg(test)]
@@ -74,5 +115,31 @@ mod tests {
         let huge = json!({ "name": "x".repeat(MAX_ARG_BYTES + 1) });
         let m = refused::<NewClient>("client", huge);
         assert!(m.contains("too large"), "{m}");
+    }
+
+    #[test]
+    fn ids_and_required_arguments_are_refused_with_a_code() {
+        for bad in [
+            None,
+            Some(json!(null)),
+            Some(json!("7")),
+            Some(json!(1.5)),
+            Some(json!(0)),
+            Some(json!(-3)),
+            Some(json!({"id": 1})),
+        ] {
+            let e = id("clientId", bad.clone()).unwrap_err();
+            assert_eq!(e.code(), ErrorCode::InvalidInput, "{bad:?}");
+            assert!(e.to_string().contains("clientId"), "{e}");
+        }
+        assert_eq!(id("clientId", Some(json!(42))).unwrap(), 42);
+        assert_eq!(optional_id("clientId", None).unwrap(), None);
+        assert_eq!(optional_id("clientId", Some(json!(5))).unwrap(), Some(5));
+        assert!(optional_id("clientId", Some(json!(-5))).is_err());
+        let missing = required::<bool>("localIfProviderFails", None).unwrap_err();
+        assert_eq!(missing.code(), ErrorCode::InvalidInput);
+        assert!(required::<bool>("x", Some(json!(true))).unwrap());
+        assert!(required::<String>("path", Some(json!(3))).is_err());
+        assert_eq!(optional::<String>("url", Some(json!(null))).unwrap(), None);
     }
 }

@@ -1,7 +1,7 @@
 //! Connecting and reauthorizing: one-line commands over the core's `LinkService`. The link
 //! window is opened here (it needs the app handle); everything else is the core's.
 
-use advisor_desk_core::ipc::decode;
+use advisor_desk_core::ipc::{id, required};
 use advisor_desk_core::links::{
     CallbackSource, ClientDeletion, LinkFlow, LinkOutcome, LinkStart, PendingLink, ReauthStart,
     Removal,
@@ -39,8 +39,9 @@ pub fn list_connections_in(
 #[tauri::command]
 pub async fn list_connections(
     state: State<'_, AppState>,
-    client_id: i64,
+    client_id: Option<serde_json::Value>,
 ) -> Result<Vec<ConnectionView>, CommandError> {
+    let client_id = id("clientId", client_id)?;
     list_connections_in(&state, client_id)
 }
 
@@ -49,8 +50,9 @@ pub async fn list_connections(
 #[tauri::command]
 pub async fn pending_links(
     state: State<'_, AppState>,
-    client_id: i64,
+    client_id: Option<serde_json::Value>,
 ) -> Result<Vec<PendingLink>, CommandError> {
+    let client_id = id("clientId", client_id)?;
     Ok(state
         .link_service()?
         .pending_links()
@@ -65,10 +67,11 @@ pub async fn pending_links(
 pub async fn start_connect(
     app: AppHandle,
     state: State<'_, AppState>,
-    client_id: i64,
-    flow: serde_json::Value,
+    client_id: Option<serde_json::Value>,
+    flow: Option<serde_json::Value>,
 ) -> Result<OpenedLink, CommandError> {
-    let flow: LinkFlow = decode("flow", flow)?;
+    let client_id = id("clientId", client_id)?;
+    let flow: LinkFlow = required("flow", flow)?;
     let service = state.link_service()?;
     let start = service
         .start_connect(client_id, flow)
@@ -94,8 +97,9 @@ pub enum Reauthorized {
 pub async fn start_reauthorize(
     app: AppHandle,
     state: State<'_, AppState>,
-    connection_id: i64,
+    connection_id: Option<serde_json::Value>,
 ) -> Result<Reauthorized, CommandError> {
+    let connection_id = id("connectionId", connection_id)?;
     let service = state.link_service()?;
     Ok(
         match service
@@ -125,10 +129,11 @@ pub async fn start_reauthorize(
 #[tauri::command]
 pub async fn send_link(
     state: State<'_, AppState>,
-    client_id: i64,
-    flow: serde_json::Value,
+    client_id: Option<serde_json::Value>,
+    flow: Option<serde_json::Value>,
 ) -> Result<LinkStart, CommandError> {
-    let flow: LinkFlow = decode("flow", flow)?;
+    let client_id = id("clientId", client_id)?;
+    let flow: LinkFlow = required("flow", flow)?;
     state
         .link_service()?
         .send_link(client_id, flow)
@@ -140,9 +145,11 @@ pub async fn send_link(
 #[tauri::command]
 pub async fn map_existing_credential(
     state: State<'_, AppState>,
-    session_id: i64,
-    credential_ref: String,
+    session_id: Option<serde_json::Value>,
+    credential_ref: Option<serde_json::Value>,
 ) -> Result<LinkOutcome, CommandError> {
+    let session_id = id("sessionId", session_id)?;
+    let credential_ref: String = required("credentialRef", credential_ref)?;
     state
         .link_service()?
         .map_existing_credential(session_id, &credential_ref)
@@ -154,8 +161,9 @@ pub async fn map_existing_credential(
 #[tauri::command]
 pub async fn remove_connection(
     state: State<'_, AppState>,
-    connection_id: i64,
+    connection_id: Option<serde_json::Value>,
 ) -> Result<Removal, CommandError> {
+    let connection_id = id("connectionId", connection_id)?;
     state
         .link_service()?
         .remove_connection(connection_id)
@@ -169,9 +177,11 @@ pub async fn remove_connection(
 #[tauri::command]
 pub async fn delete_client(
     state: State<'_, AppState>,
-    client_id: i64,
-    local_if_provider_fails: bool,
+    client_id: Option<serde_json::Value>,
+    local_if_provider_fails: Option<serde_json::Value>,
 ) -> Result<ClientDeletion, CommandError> {
+    let client_id = id("clientId", client_id)?;
+    let local_if_provider_fails: bool = required("localIfProviderFails", local_if_provider_fails)?;
     state
         .link_service()?
         .delete_client(client_id, local_if_provider_fails)

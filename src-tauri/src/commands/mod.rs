@@ -15,7 +15,7 @@ pub use sync::*;
 use advisor_desk_core::clients::{Client, NewClient};
 #[cfg(test)]
 use advisor_desk_core::doctor::PROVIDER_ENVIRONMENT_SETTING;
-use advisor_desk_core::ipc::decode;
+use advisor_desk_core::ipc::required;
 use advisor_desk_core::settings::{ProviderEnvironment, UiLocale};
 use serde::Serialize;
 use tauri::State;
@@ -78,9 +78,9 @@ pub async fn app_info(state: State<'_, AppState>) -> Result<AppInfo, CommandErro
 #[tauri::command]
 pub async fn set_ui_locale(
     state: State<'_, AppState>,
-    locale: serde_json::Value,
+    locale: Option<serde_json::Value>,
 ) -> Result<(), CommandError> {
-    set_ui_locale_in(&state, decode("locale", locale)?)
+    set_ui_locale_in(&state, required("locale", locale)?)
 }
 
 #[tauri::command]
@@ -91,9 +91,9 @@ pub async fn list_clients(state: State<'_, AppState>) -> Result<Vec<Client>, Com
 #[tauri::command]
 pub async fn add_client(
     state: State<'_, AppState>,
-    client: serde_json::Value,
+    client: Option<serde_json::Value>,
 ) -> Result<Client, CommandError> {
-    add_client_in(&state, &decode("client", client)?)
+    add_client_in(&state, &required("client", client)?)
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use advisor_desk_core::ipc::decode;
+use advisor_desk_core::ipc::{optional, required};
 use advisor_desk_core::secrets::Secret;
 use advisor_desk_core::settings::{self, ProviderEnvironment, ProviderSettings};
 use advisor_desk_core::sync::CallLog;
@@ -52,9 +52,9 @@ pub async fn provider_settings(
 #[tauri::command]
 pub async fn set_provider_environment(
     state: State<'_, AppState>,
-    environment: serde_json::Value,
+    environment: Option<serde_json::Value>,
 ) -> Result<ProviderSettings, CommandError> {
-    let environment: ProviderEnvironment = decode("environment", environment)?;
+    let environment: ProviderEnvironment = required("environment", environment)?;
     settings::set_provider_environment(state.store()?, environment, ACTOR)?;
     state.configure_providers()?;
     provider_settings_in(&state)
@@ -64,11 +64,13 @@ pub async fn set_provider_environment(
 #[tauri::command]
 pub async fn set_provider_key(
     state: State<'_, AppState>,
-    provider: serde_json::Value,
-    field: String,
-    value: String,
+    provider: Option<serde_json::Value>,
+    field: Option<serde_json::Value>,
+    value: Option<serde_json::Value>,
 ) -> Result<ProviderSettings, CommandError> {
-    let provider: ProviderName = decode("provider", provider)?;
+    let field: String = required("field", field)?;
+    let value: String = required("value", value)?;
+    let provider: ProviderName = required("provider", provider)?;
     let value = Secret::new(value);
     settings::set_provider_key(
         state.store()?,
@@ -86,10 +88,11 @@ pub async fn set_provider_key(
 #[tauri::command]
 pub async fn remove_provider_key(
     state: State<'_, AppState>,
-    provider: serde_json::Value,
-    field: String,
+    provider: Option<serde_json::Value>,
+    field: Option<serde_json::Value>,
 ) -> Result<ProviderSettings, CommandError> {
-    let provider: ProviderName = decode("provider", provider)?;
+    let field: String = required("field", field)?;
+    let provider: ProviderName = required("provider", provider)?;
     settings::remove_provider_key(
         state.store()?,
         state.secrets(),
@@ -104,10 +107,11 @@ pub async fn remove_provider_key(
 #[tauri::command]
 pub async fn set_provider_base_url(
     state: State<'_, AppState>,
-    provider: serde_json::Value,
-    url: Option<String>,
+    provider: Option<serde_json::Value>,
+    url: Option<serde_json::Value>,
 ) -> Result<ProviderSettings, CommandError> {
-    let provider: ProviderName = decode("provider", provider)?;
+    let url: Option<String> = optional("url", url)?;
+    let provider: ProviderName = required("provider", provider)?;
     settings::set_base_url(state.store()?, provider.as_str(), url.as_deref(), ACTOR)?;
     state.configure_providers()?;
     provider_settings_in(&state)
@@ -117,9 +121,9 @@ pub async fn set_provider_base_url(
 #[tauri::command]
 pub async fn test_provider_connection(
     state: State<'_, AppState>,
-    provider: serde_json::Value,
+    provider: Option<serde_json::Value>,
 ) -> Result<ProbeResult, CommandError> {
-    let provider: ProviderName = decode("provider", provider)?;
+    let provider: ProviderName = required("provider", provider)?;
     let providers = state.providers()?;
     let log: Arc<dyn CallLog> = Arc::new(advisor_desk_core::sync::CallBuffer::new());
     let store = state.store()?;

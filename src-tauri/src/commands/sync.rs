@@ -1,6 +1,6 @@
 //! Sync commands: a connection, a client or the whole book, with progress events; cancel.
 
-use advisor_desk_core::ipc::decode;
+use advisor_desk_core::ipc::required;
 use advisor_desk_core::sync::{SyncScope, SyncSummary};
 use tauri::{AppHandle, State};
 
@@ -12,9 +12,9 @@ use crate::sync::run_sync;
 pub async fn sync_now(
     app: AppHandle,
     state: State<'_, AppState>,
-    scope: serde_json::Value,
+    scope: Option<serde_json::Value>,
 ) -> Result<SyncSummary, CommandError> {
-    let scope: SyncScope = decode("scope", scope)?;
+    let scope: SyncScope = required("scope", scope)?;
     let ids = state.store()?.scope_ids(scope)?;
     run_sync(&app, ids, "manual").await
 }

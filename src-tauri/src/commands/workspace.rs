@@ -1,7 +1,7 @@
 //! The advisor's workspace: book, client page, transactions windows, health queue, CSV
 //! export. Each command is one line over `advisor_desk_core::reads`.
 
-use advisor_desk_core::ipc::decode;
+use advisor_desk_core::ipc::{id, optional_id, required};
 use advisor_desk_core::reads::export::{self, ExportKind, ExportResult};
 use advisor_desk_core::reads::{
     self, BookSummary, ClientOverview, HealthQueue, TransactionPage, TransactionQuery,
@@ -75,18 +75,20 @@ pub async fn book_summary(state: State<'_, AppState>) -> Result<BookSummary, Com
 #[tauri::command]
 pub async fn client_overview(
     state: State<'_, AppState>,
-    client_id: i64,
+    client_id: Option<serde_json::Value>,
 ) -> Result<ClientOverview, CommandError> {
+    let client_id = id("clientId", client_id)?;
     client_overview_in(&state, client_id)
 }
 
 #[tauri::command]
 pub async fn client_transactions(
     state: State<'_, AppState>,
-    client_id: i64,
-    query: serde_json::Value,
+    client_id: Option<serde_json::Value>,
+    query: Option<serde_json::Value>,
 ) -> Result<TransactionPage, CommandError> {
-    client_transactions_in(&state, client_id, &decode("query", query)?)
+    let client_id = id("clientId", client_id)?;
+    client_transactions_in(&state, client_id, &required("query", query)?)
 }
 
 #[tauri::command]
@@ -97,20 +99,23 @@ pub async fn health_queue(state: State<'_, AppState>) -> Result<HealthQueue, Com
 #[tauri::command]
 pub async fn suggest_export_path(
     state: State<'_, AppState>,
-    kind: serde_json::Value,
-    client_id: Option<i64>,
+    kind: Option<serde_json::Value>,
+    client_id: Option<serde_json::Value>,
 ) -> Result<String, CommandError> {
-    suggest_export_path_in(&state, decode("kind", kind)?, client_id)
+    let client_id = optional_id("clientId", client_id)?;
+    suggest_export_path_in(&state, required("kind", kind)?, client_id)
 }
 
 #[tauri::command]
 pub async fn export_csv(
     state: State<'_, AppState>,
-    kind: serde_json::Value,
-    client_id: Option<i64>,
-    path: String,
+    kind: Option<serde_json::Value>,
+    client_id: Option<serde_json::Value>,
+    path: Option<serde_json::Value>,
 ) -> Result<ExportResult, CommandError> {
-    export_csv_in(&state, decode("kind", kind)?, client_id, &path)
+    let client_id = optional_id("clientId", client_id)?;
+    let path: String = required("path", path)?;
+    export_csv_in(&state, required("kind", kind)?, client_id, &path)
 }
 
 #[cfg(test)]

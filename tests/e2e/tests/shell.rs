@@ -86,6 +86,55 @@ fn the_window_runs_under_a_strict_csp_and_only_its_granted_commands() {
         body,
         json!({ "code": "invalid_input", "message": "a client needs a name" })
     );
+
+    // So do bad arguments, whatever the page sends: a missing, mistyped or impossible id, a
+    // missing flag, an unknown enum; and an id that names nothing is not_found.
+    for (cmd, args, code) in [
+        ("client_overview", json!({}), "invalid_input"),
+        (
+            "client_overview",
+            json!({ "clientId": "1" }),
+            "invalid_input",
+        ),
+        (
+            "client_overview",
+            json!({ "clientId": -4 }),
+            "invalid_input",
+        ),
+        (
+            "client_overview",
+            json!({ "clientId": 1.5 }),
+            "invalid_input",
+        ),
+        ("delete_client", json!({ "clientId": 9 }), "invalid_input"),
+        (
+            "start_connect",
+            json!({ "clientId": 1, "flow": "telnet" }),
+            "invalid_input",
+        ),
+        (
+            "remove_connection",
+            json!({ "connectionId": [1] }),
+            "invalid_input",
+        ),
+        (
+            "client_overview",
+            json!({ "clientId": 999_999 }),
+            "not_found",
+        ),
+    ] {
+        let r = s
+            .execute_async(INVOKE, vec![json!(cmd), args.clone()])
+            .unwrap();
+        let err = r["err"].as_str().unwrap_or_default();
+        let body: Value = serde_json::from_str(err)
+            .unwrap_or_else(|_| panic!("{cmd}({args}): not {{code, message}}: {r}"));
+        assert_eq!(body["code"], code, "{cmd}({args}): {body}");
+        assert!(
+            body["message"].as_str().is_some_and(|m| !m.is_empty()),
+            "{body}"
+        );
+    }
     app.quit();
 }
 
