@@ -278,28 +278,50 @@ impl RunningApp {
             _driver,
             database,
         } = self;
+        // The app's own processes, found while they are alive (an exiting process no longer
+        // shows its executable or environment, but can still hold its D-Bus name).
+        let data_dir = database.parent().map(Path::to_path_buf).unwrap_or_default();
+        let pids: Vec<String> = app_processes(&data_dir)
+            .into_iter()
+            .map(|(pid, _)| pid)
+            .collect();
         session.delete().expect("end the WebDriver session");
         drop(_driver);
-        // A restart must not find the old instance: wait until no process holds the database
-        // and the app process of this data folder has exited (single-instance would hand a
-        // restart to it while it is still on D-Bus). Usually well under a second.
+        // A restart must not find the old instance: single-instance would hand the restart to
+        // it while it is still on D-Bus. Wait until each of its processes is gone (or only a
+        // zombie, which holds nothing) and nothing holds the database. Usually under a second.
         let started = std::time::Instant::now();
         let deadline = started + Duration::from_secs(30);
-        let data_dir = database.parent().map(Path::to_path_buf).unwrap_or_default();
-        let mut holders = holders_of(&database);
-        holders.extend(app_processes(&data_dir));
-        while !holders.is_empty() && std::time::Instant::now() < deadline {
+        let remaining = || {
+            let mut left = holders_of(&database);
+            left.extend(
+                pids.iter()
+                    .filter(|p| alive(p))
+                    .map(|p| (p.clone(), "app".into())),
+            );
+            left
+        };
+        let mut left = remaining();
+        while !left.is_empty() && std::time::Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(50));
-            holders = holders_of(&database);
-            holders.extend(app_processes(&data_dir));
+            left = remaining();
         }
         if started.elapsed() > Duration::from_secs(5) {
             eprintln!(
-                "e2e: the database was released {:.1} s after the session ended; still held by {holders:?}",
+                "e2e: the old app was gone {:.1} s after the session ended; left: {left:?}",
                 started.elapsed().as_secs_f64()
             );
         }
     }
+}
+
+/// Whether process `pid` still exists and is not a zombie.
+fn alive(pid: &str) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+        // "pid (comm) S …": the state follows the last ')'.
+        stat.rsplit_once(')')
+            .is_some_and(|(_, rest)| !rest.trim_start().starts_with('Z'))
+    })
 }
 
 /// The names shown in the client list, top to bottom.

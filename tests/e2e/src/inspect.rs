@@ -80,3 +80,19 @@ pub fn sandbox_url(home: &AppHome) -> String {
         std::thread::sleep(Duration::from_millis(200));
     }
 }
+
+/// `gio open URL` as a browser or mail client would, with the app home's XDG folders (where
+/// the app registered its handler) and so to the instance already running on that home.
+pub fn gio_open(home: &AppHome, url: &str) {
+    let mut cmd = std::process::Command::new("gio");
+    cmd.arg("open").arg(url);
+    for (k, v) in home.xdg_env() {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("run gio");
+    assert!(
+        out.status.success(),
+        "gio open failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

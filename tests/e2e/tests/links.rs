@@ -7,10 +7,9 @@
 //! the connections panel; the provider pages are driven as a person would.
 
 use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
-use advisor_desk_e2e::inspect::{audit_log, connections, invoke, sandbox_url};
+use advisor_desk_e2e::inspect::{audit_log, connections, gio_open, invoke, sandbox_url};
 use advisor_desk_e2e::{artifacts_dir, AppHome, RunningApp, ACTION};
 use advisor_desk_testkit::webdriver::Session;
 use serde_json::{json, Value};
@@ -359,22 +358,6 @@ fn flinks_connect_in_the_link_window_connects_despite_its_close_session_event() 
         .unwrap();
     assert_ne!(outcome.as_deref(), Some("COMPONENT_CLOSE_SESSION"));
     app.quit();
-}
-
-/// `gio open URL` as a browser or mail client would, with the app home's XDG folders (where
-/// the app registered its handler) and its data folder (one instance per data folder).
-fn gio_open(home: &AppHome, url: &str) {
-    let mut cmd = Command::new("gio");
-    cmd.arg("open").arg(url);
-    for (k, v) in home.xdg_env() {
-        cmd.env(k, v);
-    }
-    let out = cmd.output().expect("run gio");
-    assert!(
-        out.status.success(),
-        "gio open failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 fn query_param(url: &str, name: &str) -> Option<String> {

@@ -20,7 +20,7 @@
 use std::hash::{BuildHasher, Hasher};
 use std::time::{Duration, Instant};
 
-use advisor_desk_e2e::inspect::{keychain_lookup, sandbox_url, INVOKE};
+use advisor_desk_e2e::inspect::{gio_open, keychain_lookup, sandbox_url, INVOKE};
 use advisor_desk_e2e::ipc_recorder::IpcRecorder;
 use advisor_desk_e2e::secret_scan::{self, Report, Scanner, Secret};
 use advisor_desk_e2e::{artifacts_dir, AppHome, RunningApp, ACTION};
@@ -298,22 +298,6 @@ fn flinks_widget_login(base: &str, link_url: &str, username: &str) -> String {
         "{url}"
     );
     url
-}
-
-/// `gio open URL` as the client's browser would on this machine, with the home's XDG folders
-/// (where the app registered its `advisordesk://` handler).
-fn gio_open(home: &AppHome, url: &str) {
-    let mut cmd = std::process::Command::new("gio");
-    cmd.arg("open").arg(url);
-    for (k, v) in home.xdg_env() {
-        cmd.env(k, v);
-    }
-    let out = cmd.output().expect("run gio");
-    assert!(
-        out.status.success(),
-        "gio open failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 /// What writes there, for the failure message.
