@@ -147,30 +147,11 @@ pub struct RunningApp {
 impl RunningApp {
     /// Starts the app on `home` (see [`AppHome`]), opens the Clients screen and waits for it.
     pub fn start(home: &AppHome, log_name: &str) -> RunningApp {
-        let app = app_binary();
-        let log = artifacts_dir().join(format!("{log_name}.driver.log"));
-        let driver =
-            DriverProcess::tauri_driver(&tauri_driver(), &native_driver(), home.env(), Some(&log))
-                .unwrap_or_else(|e| panic!("tauri-driver did not start: {e}"));
-        let session = Session::new(
-            driver.url(),
-            json!({ "tauri:options": { "application": app } }),
-        )
-        .unwrap_or_else(|e| panic!("the app did not start under the driver: {e}"));
-        let running = RunningApp {
-            session,
-            _driver: driver,
-            database: home.database(),
-        };
         // The app opens on the book; these journeys start on the Clients screen.
+        let running = RunningApp::launch(home, log_name, "[data-testid=product-name]", &[], &[]);
         running
             .session
-            .wait_for_css("[data-testid=product-name]", STARTUP)
-            .and_then(|_| {
-                running
-                    .session
-                    .execute("location.hash = '#/clients'", vec![])
-            })
+            .execute("location.hash = '#/clients'", vec![])
             .and_then(|_| {
                 running
                     .session
@@ -183,7 +164,7 @@ impl RunningApp {
     /// Like [`start`](Self::start), but waits for `first_css` (screens other than the client
     /// list, e.g. `[data-testid=sandbox-badge]`).
     pub fn start_until(home: &AppHome, log_name: &str, first_css: &str) -> RunningApp {
-        RunningApp::start_with_args(home, log_name, first_css, &[])
+        RunningApp::launch(home, log_name, first_css, &[], &[])
     }
 
     /// Starts the app with command-line `args` (e.g. a deep link URL, as the OS passes it).
@@ -193,26 +174,7 @@ impl RunningApp {
         first_css: &str,
         args: &[&str],
     ) -> RunningApp {
-        let app = app_binary();
-        let log = artifacts_dir().join(format!("{log_name}.driver.log"));
-        let driver =
-            DriverProcess::tauri_driver(&tauri_driver(), &native_driver(), home.env(), Some(&log))
-                .unwrap_or_else(|e| panic!("tauri-driver did not start: {e}"));
-        let session = Session::new(
-            driver.url(),
-            json!({ "tauri:options": { "application": app, "args": args } }),
-        )
-        .unwrap_or_else(|e| panic!("the app did not start under the driver: {e}"));
-        let running = RunningApp {
-            session,
-            _driver: driver,
-            database: home.database(),
-        };
-        running
-            .session
-            .wait_for_css(first_css, STARTUP)
-            .unwrap_or_else(|e| running.fail(log_name, &format!("first screen: {e}")));
-        running
+        RunningApp::launch(home, log_name, first_css, args, &[])
     }
 
     /// Like [`start_until`](Self::start_until), with `extra_env` added to the app's
@@ -224,7 +186,18 @@ impl RunningApp {
         first_css: &str,
         extra_env: &[(&str, &str)],
     ) -> RunningApp {
-        let app = app_binary();
+        RunningApp::launch(home, log_name, first_css, &[], extra_env)
+    }
+
+    /// The one way the app is started: tauri-driver with the home's environment (plus
+    /// `extra_env`), the app binary with `args`, then a wait for `first_css`.
+    fn launch(
+        home: &AppHome,
+        log_name: &str,
+        first_css: &str,
+        args: &[&str],
+        extra_env: &[(&str, &str)],
+    ) -> RunningApp {
         let log = artifacts_dir().join(format!("{log_name}.driver.log"));
         let mut env: Vec<(String, PathBuf)> = home
             .env()
@@ -241,7 +214,7 @@ impl RunningApp {
                 .unwrap_or_else(|e| panic!("tauri-driver did not start: {e}"));
         let session = Session::new(
             driver.url(),
-            json!({ "tauri:options": { "application": app } }),
+            json!({ "tauri:options": { "application": app_binary(), "args": args } }),
         )
         .unwrap_or_else(|e| panic!("the app did not start under the driver: {e}"));
         let running = RunningApp {

@@ -24,6 +24,14 @@ struct Windows<'a> {
 }
 
 impl Windows<'_> {
+    /// The window calls of `app`'s session.
+    fn of(app: &RunningApp) -> Windows<'_> {
+        Windows {
+            driver: app.driver_url(),
+            session: app.session.id(),
+        }
+    }
+
     fn url(&self, rel: &str) -> String {
         format!("{}/session/{}{rel}", self.driver, self.session)
     }
@@ -151,10 +159,7 @@ fn connect_in_the_link_window_then_reauthorize_only_the_sca() {
     let app = RunningApp::start_until(&home, "links-window", "[data-testid=sandbox-badge]");
     let s = &app.session;
     let base = sandbox_url(&home);
-    let w = Windows {
-        driver: app.driver_url(),
-        session: s.id(),
-    };
+    let w = Windows::of(&app);
     let main = w.current();
     let client = add_client(s, "Lucía Window");
 
@@ -298,10 +303,7 @@ fn a_flinks_error_event_in_the_link_window_ends_the_session_with_its_wording() {
     let home = AppHome::new();
     let app = RunningApp::start_until(&home, "links-event", "[data-testid=sandbox-badge]");
     let s = &app.session;
-    let w = Windows {
-        driver: app.driver_url(),
-        session: s.id(),
-    };
+    let w = Windows::of(&app);
     let main = w.current();
     let client = add_client(s, "Disabled Login");
     let session_id =
@@ -332,10 +334,7 @@ fn flinks_connect_in_the_link_window_connects_despite_its_close_session_event() 
     let home = AppHome::new();
     let app = RunningApp::start_until(&home, "links-flinks", "[data-testid=sandbox-badge]");
     let s = &app.session;
-    let w = Windows {
-        driver: app.driver_url(),
-        session: s.id(),
-    };
+    let w = Windows::of(&app);
     let main = w.current();
     let client = add_client(s, "Flinks In Window");
     // The success screen posts COMPONENT_CLOSE_SESSION, then REDIRECT, then redirects with the
@@ -476,10 +475,7 @@ fn os_deep_links_reach_the_handler_forged_refused_valid_accepted() {
 }
 
 fn w_handles_single(app: &RunningApp) -> bool {
-    let w = Windows {
-        driver: app.driver_url(),
-        session: app.session.id(),
-    };
+    let w = Windows::of(app);
     w.handles().len() == 1
 }
 
@@ -525,10 +521,7 @@ fn a_login_already_at_the_provider_is_offered_for_mapping_instead_of_failing() {
     let app = RunningApp::start_until(&home, "links-duplicate", "[data-testid=sandbox-badge]");
     let s = &app.session;
     let base = sandbox_url(&home);
-    let w = Windows {
-        driver: app.driver_url(),
-        session: s.id(),
-    };
+    let w = Windows::of(&app);
     let main = w.current();
     // Listen for link results as the UI does, and say so (held results come back here).
     s.execute(
