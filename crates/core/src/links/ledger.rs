@@ -75,6 +75,48 @@ pub struct NewMapping<'a> {
     pub institution: Option<&'a str>,
 }
 
+/// Inserts the connection row of a new credential (status `pending`) with its audit entry.
+/// `None` when the token is already a connection: a credential is never mapped twice.
+fn insert_connection(
+    tx: &rusqlite::Connection,
+    client_id: i64,
+    new: &NewMapping<'_>,
+    secret_ref: &str,
+    audit: (&str, &str, &str),
+    now: Timestamp,
+) -> Result<Option<i64>> {
+    let inserted = tx.execute(
+        "INSERT OR IGNORE INTO connections (client_id, provider, flow, institution_id,
+             status, secret_ref, token_hash, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, 'pending', ?5, ?6, ?7, ?7)",
+        params![
+            client_id,
+            new.provider.as_str(),
+            new.flow,
+            new.institution,
+            secret_ref,
+            new.token_hash,
+            time::to_db(now)
+        ],
+    )?;
+    if inserted == 0 {
+        return Ok(None);
+    }
+    let connection_id = tx.last_insert_rowid();
+    let (actor, action, detail) = audit;
+    append(
+        tx,
+        &NewAuditEntry {
+            actor,
+            client_id: Some(client_id),
+            connection_id: Some(connection_id),
+            action,
+            detail,
+        },
+    )?;
+    Ok(Some(connection_id))
+}
+
 /// How a session ends, written with the rest of its transaction.
 struct Finish<'a> {
     outcome: &'a str,
@@ -223,32 +265,12 @@ impl Store {
                     client_id,
                 });
             }
-            let now_s = time::to_db(now);
-            tx.execute(
-                "INSERT INTO connections (client_id, provider, flow, institution_id,
-                     institution_name, status, secret_ref, token_hash, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, NULL, 'pending', ?5, ?6, ?7, ?7)",
-                params![
-                    session.client_id,
-                    new.provider.as_str(),
-                    new.flow,
-                    new.institution,
-                    secret_ref,
-                    new.token_hash,
-                    now_s
-                ],
-            )?;
-            let connection_id = tx.last_insert_rowid();
-            append(
-                tx,
-                &NewAuditEntry {
-                    actor,
-                    client_id: Some(session.client_id),
-                    connection_id: Some(connection_id),
-                    action: "connection.added",
-                    detail: &format!("{} via link session {}", new.provider.as_str(), session.id),
-                },
-            )?;
+            let detail = format!("{} via link session {}", new.provider.as_str(), session.id);
+            let audit = (actor, "connection.added", detail.as_str());
+            // Not a connection yet: checked just above, in the same write transaction.
+            let connection_id =
+                insert_connection(tx, session.client_id, new, &secret_ref, audit, now)?
+                    .ok_or(rusqlite::Error::QueryReturnedNoRows)?;
             let finish = Finish {
                 outcome: "connected",
                 detail: None,
@@ -352,13 +374,7 @@ impl Store {
         actor: &str,
         now: Timestamp,
     ) -> Result<Option<i64>> {
-        let NewMapping {
-            provider,
-            flow,
-            token_hash,
-            institution,
-        } = *new;
-        let secret_ref = secret_ref_for(&self.installation_id()?, token_hash);
+        let secret_ref = secret_ref_for(&self.installation_id()?, new.token_hash);
         self.write(|tx| {
             let client_ok: Option<bool> = tx
                 .query_row(
@@ -370,35 +386,8 @@ impl Store {
             if client_ok != Some(false) {
                 return Ok(None);
             }
-            let inserted = tx.execute(
-                "INSERT OR IGNORE INTO connections (client_id, provider, flow, institution_id,
-                     status, secret_ref, token_hash, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, 'pending', ?5, ?6, ?7, ?7)",
-                params![
-                    client_id,
-                    provider.as_str(),
-                    flow,
-                    institution,
-                    secret_ref,
-                    token_hash,
-                    time::to_db(now)
-                ],
-            )?;
-            if inserted == 0 {
-                return Ok(None);
-            }
-            let id = tx.last_insert_rowid();
-            append(
-                tx,
-                &NewAuditEntry {
-                    actor,
-                    client_id: Some(client_id),
-                    connection_id: Some(id),
-                    action: "connection.recovered",
-                    detail: provider.as_str(),
-                },
-            )?;
-            Ok(Some(id))
+            let audit = (actor, "connection.recovered", new.provider.as_str());
+            insert_connection(tx, client_id, new, &secret_ref, audit, now)
         })
     }
 
@@ -425,34 +414,13 @@ impl Store {
             let Some((client_id, None, None)) = session else {
                 return Ok(None);
             };
-            let inserted = tx.execute(
-                "INSERT OR IGNORE INTO connections (client_id, provider, flow, institution_id,
-                     status, secret_ref, token_hash, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, 'pending', ?5, ?6, ?7, ?7)",
-                params![
-                    client_id,
-                    new.provider.as_str(),
-                    new.flow,
-                    new.institution,
-                    secret_ref,
-                    new.token_hash,
-                    time::to_db(now)
-                ],
-            )?;
-            if inserted == 0 {
+            let detail = format!("{} for link session {session_id}", new.provider.as_str());
+            let audit = (actor, "connection.recovered", detail.as_str());
+            let Some(connection_id) =
+                insert_connection(tx, client_id, new, &secret_ref, audit, now)?
+            else {
                 return Ok(None);
-            }
-            let connection_id = tx.last_insert_rowid();
-            append(
-                tx,
-                &NewAuditEntry {
-                    actor,
-                    client_id: Some(client_id),
-                    connection_id: Some(connection_id),
-                    action: "connection.recovered",
-                    detail: &format!("{} for link session {session_id}", new.provider.as_str()),
-                },
-            )?;
+            };
             tx.execute(
                 "UPDATE link_sessions SET completed_at = ?2, outcome = 'connected',
                      outcome_detail = 'recovered from the provider', connection_id = ?3,
