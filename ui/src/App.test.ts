@@ -1,4 +1,4 @@
-import { render, screen } from '@testing-library/svelte';
+import { render, screen, waitFor } from '@testing-library/svelte';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import App from './App.svelte';
 import { ApiError, api, type Api } from './lib/api';
@@ -37,7 +37,8 @@ describe('App', () => {
       ui_locale: 'fr',
     });
     render(App);
-    expect(await screen.findByTestId('book-empty')).toHaveTextContent('Votre portefeuille est vide');
+    // In French once its catalogue has arrived.
+    await waitFor(() => expect(screen.getByTestId('book-empty')).toHaveTextContent('Votre portefeuille est vide'));
     expect(getLocale()).toBe('fr');
     expect(screen.getByTestId('sandbox-badge')).toBeInTheDocument();
     expect(screen.getByTestId('nav-book')).toHaveAttribute('aria-current', 'page');

@@ -1,11 +1,20 @@
 import { mount } from 'svelte';
 import './app.css';
 import App from './App.svelte';
-import { getLocale } from './lib/i18n/i18n.svelte';
+import { prefetchBook } from './book/prefetch';
+import { getLocale, loadCatalogue } from './lib/i18n/i18n.svelte';
 
-document.documentElement.lang = getLocale();
+// For the start-up probe: the script is loaded and evaluated (mount comes next).
+performance.mark('advisor-desk:script');
+
+const locale = getLocale();
+document.documentElement.lang = locale;
 
 const target = document.getElementById('app');
 if (!target) throw new Error('index.html has no #app element');
 
-export default mount(App, { target });
+// The book (the home screen) is asked for before anything is drawn.
+if (/^#?\/?$/.test(location.hash)) prefetchBook();
+
+// A Spanish or French start waits for its catalogue rather than flashing English.
+void loadCatalogue(locale).then(() => mount(App, { target }));

@@ -197,7 +197,7 @@ describe('Book screen', () => {
 
   it('formats amounts and ages in Spanish and French', async () => {
     bookSummary.mockResolvedValue(book);
-    setLocale('es');
+    await setLocale('es');
     const { unmount } = render(BookScreen);
     await screen.findAllByTestId('book-row');
     const ana = screen.getAllByTestId('book-row')[1]!;
@@ -205,7 +205,7 @@ describe('Book screen', () => {
     expect(ana).toHaveTextContent('hace 3 días');
     expect(screen.getByRole('columnheader', { name: 'Valor total' })).toBeInTheDocument();
     unmount();
-    setLocale('fr');
+    await setLocale('fr');
     render(BookScreen);
     await screen.findAllByTestId('book-row');
     expect(screen.getAllByTestId('book-row')[1]).toHaveTextContent('il y a 3 jours');

@@ -87,7 +87,7 @@ describe('Delete client', () => {
 
   it('speaks Spanish', async () => {
     const user = userEvent.setup();
-    setLocale('es');
+    await setLocale('es');
     setup(2);
     await user.click(screen.getByTestId('delete-client'));
     expect(screen.getByTestId('delete-client-dialog')).toHaveTextContent('¿Eliminar a Ana Ruiz definitivamente?');

@@ -142,7 +142,7 @@ describe('Clients screen', () => {
 
   it('speaks Spanish and French', async () => {
     listClients.mockResolvedValue([alvarez]);
-    setLocale('es');
+    await setLocale('es');
     const { unmount } = render(ClientsScreen);
     await screen.findAllByTestId('client-row');
     expect(screen.getByRole('heading', { level: 1 })).toHaveTextContent('Clientes');
@@ -150,7 +150,7 @@ describe('Clients screen', () => {
     expect(screen.getByTestId('add-client-submit')).toHaveTextContent('Añadir cliente');
     unmount();
 
-    setLocale('fr');
+    await setLocale('fr');
     render(ClientsScreen);
     await screen.findAllByTestId('client-row');
     expect(screen.getByTestId('client-count')).toHaveTextContent('1 client');

@@ -341,7 +341,7 @@ describe('ConnectionsPanel', () => {
   });
 
   it('speaks Spanish', async () => {
-    setLocale('es');
+    await setLocale('es');
     list.mockResolvedValueOnce([conn(1, 'pending_sca')]);
     render(ConnectionsPanel, { clientId: 7 });
     expect(await screen.findByTestId('reauthorize')).toHaveTextContent('Reautorizar');

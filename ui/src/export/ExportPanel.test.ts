@@ -53,8 +53,8 @@ describe('Export panel', () => {
     expect(exportCsv).toHaveBeenCalledWith('book', null, PATH);
   });
 
-  it('is labelled in the current language', () => {
-    setLocale('fr');
+  it('is labelled in the current language', async () => {
+    await setLocale('fr');
     render(ExportPanel, { props: { kind: 'transactions', clientId: 1 } });
     expect(screen.getByTestId('export-transactions-open')).toHaveTextContent('Exporter les opérations (CSV)');
   });

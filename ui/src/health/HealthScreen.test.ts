@@ -109,12 +109,12 @@ describe('Health queue', () => {
 
   it('speaks Spanish and French', async () => {
     healthQueue.mockResolvedValue(queue);
-    setLocale('es');
+    await setLocale('es');
     const { unmount } = render(HealthScreen);
     expect(await screen.findByTestId('outage')).toHaveTextContent('Probable caída de Banco Caído');
     expect(screen.getByTestId('queue-group-client')).toHaveTextContent('Debe actuar el cliente');
     unmount();
-    setLocale('fr');
+    await setLocale('fr');
     render(HealthScreen);
     expect(await screen.findByTestId('outage')).toHaveTextContent('Panne probable chez Banco Caído');
   });

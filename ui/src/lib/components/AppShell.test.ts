@@ -52,12 +52,13 @@ describe('App shell', () => {
       },
     });
     await userEvent.selectOptions(screen.getByLabelText('Language'), 'fr');
+    // Redrawn in French once its catalogue has arrived.
+    expect(await screen.findByLabelText('Langue')).toHaveValue('fr');
     expect(screen.getByRole('link', { name: 'Clients' })).toBeInTheDocument();
-    expect(screen.getByLabelText('Langue')).toHaveValue('fr');
     expect(localStorage.getItem('advisor-desk.locale')).toBe('fr');
     expect(api.setUiLocale).toHaveBeenLastCalledWith('fr');
     await userEvent.selectOptions(screen.getByLabelText('Langue'), 'es');
-    expect(screen.getByRole('link', { name: 'Clientes' })).toHaveAttribute('aria-current', 'page');
+    expect(await screen.findByRole('link', { name: 'Clientes' })).toHaveAttribute('aria-current', 'page');
     expect(api.setUiLocale).toHaveBeenLastCalledWith('es');
     expect(screen.getByRole('link', { name: 'Cartera' })).not.toHaveAttribute('aria-current');
   });
@@ -73,6 +74,6 @@ describe('App shell', () => {
     vi.mocked(api.setUiLocale).mockRejectedValueOnce(new Error('database'));
     render(AppShell, { props: { info: null, children } });
     await userEvent.selectOptions(screen.getByLabelText('Language'), 'es');
-    expect(screen.getByLabelText('Idioma')).toHaveValue('es');
+    expect(await screen.findByLabelText('Idioma')).toHaveValue('es');
   });
 });

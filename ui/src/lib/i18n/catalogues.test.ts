@@ -20,34 +20,34 @@ describe('catalogues', () => {
     });
   }
 
-  it('switches language and fills placeholders', () => {
+  it('switches language and fills placeholders', async () => {
     expect(t('form.added', { name: 'Ana' })).toBe('Ana was added.');
-    setLocale('es');
+    await setLocale('es');
     expect(t('nav.clients')).toBe('Clientes');
     expect(t('form.added', { name: 'Ana' })).toBe('Se ha añadido a Ana.');
-    setLocale('fr');
+    await setLocale('fr');
     expect(t('clients.kind.household')).toBe('Foyer');
     expect(document.documentElement.lang).toBe('fr');
   });
 
-  it('chooses plural forms by the language rules and formats numbers', () => {
+  it('chooses plural forms by the language rules and formats numbers', async () => {
     expect(tn('clients.count', 1)).toBe('1 client');
     expect(tn('clients.count', 0)).toBe('0 clients');
     expect(tn('clients.count', 1234)).toBe('1,234 clients');
-    setLocale('fr');
+    await setLocale('fr');
     // French: 0 is singular, and thousands use a narrow no-break space.
     expect(tn('clients.count', 0)).toBe('0 client');
     expect(tn('clients.count', 1234)).toBe('1\u202f234 clients');
-    setLocale('es');
+    await setLocale('es');
     expect(tn('clients.count', 2)).toBe('2 clientes');
   });
 
-  it('formats dates per language and leaves a bad timestamp readable', () => {
+  it('formats dates per language and leaves a bad timestamp readable', async () => {
     const iso = '2026-03-05T10:00:00.000Z';
     expect(formatDate(iso)).toBe('Mar 5, 2026');
-    setLocale('es');
+    await setLocale('es');
     expect(formatDate(iso)).toBe('5 mar 2026');
-    setLocale('fr');
+    await setLocale('fr');
     expect(formatDate(iso)).toBe('5 mars 2026');
     expect(formatDate('not a date')).toBe('not a date');
   });

@@ -171,6 +171,8 @@ export const en = {
   'nav.book': 'Book',
   'nav.health': 'Health queue',
   'common.retry': 'Try again',
+  'screen.loadError': 'This screen could not be opened',
+  'screen.loading': 'Opening…',
   'common.cancel': 'Cancel',
   'common.close': 'Close',
   'health.none': 'No connection',

@@ -172,6 +172,8 @@ export const es: Catalogue = {
   'nav.book': 'Cartera',
   'nav.health': 'Incidencias',
   'common.retry': 'Reintentar',
+  'screen.loadError': 'No se pudo abrir esta pantalla',
+  'screen.loading': 'Abriendo…',
   'common.cancel': 'Cancelar',
   'common.close': 'Cerrar',
   'health.none': 'Sin conexión',

@@ -173,6 +173,8 @@ export const fr: Catalogue = {
   'nav.book': 'Portefeuille',
   'nav.health': 'File de suivi',
   'common.retry': 'Réessayer',
+  'screen.loadError': 'Impossible d’ouvrir cet écran',
+  'screen.loading': 'Ouverture…',
   'common.cancel': 'Annuler',
   'common.close': 'Fermer',
   'health.none': 'Aucune connexion',
