@@ -1,4 +1,5 @@
 import { render, screen, waitFor } from '@testing-library/svelte';
+import { flushSync } from 'svelte';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import App from './App.svelte';
 import { ApiError, api, type Api } from './lib/api';
@@ -24,11 +25,41 @@ vi.mock(import('./lib/api'), async (original) => ({
 
 describe('App', () => {
   beforeEach(() => {
+    vi.clearAllMocks();
     location.hash = '';
     vi.mocked(api.bookSummary).mockResolvedValue({ generated_at: '2026-03-20T12:00:00Z', clients: [] });
     vi.mocked(api.appInfo).mockResolvedValue({ version: '0.1.0', provider_environment: 'production', ui_locale: null });
   });
   afterEach(() => setLocale('en'));
+
+  // First in this file: the screens' code, once fetched, is kept for the rest of the file.
+  it('fetches a screen when first shown and shows it at once on a later visit', async () => {
+    vi.mocked(api.healthQueue).mockResolvedValue({
+      generated_at: '2026-03-20T12:00:00Z',
+      outages: [],
+      client: [],
+      wait: [],
+      advisor: [],
+    });
+    render(App);
+    await screen.findByTestId('book-empty');
+    const go = (hash: string) => {
+      location.hash = hash;
+      window.dispatchEvent(new HashChangeEvent('hashchange'));
+      flushSync();
+    };
+    go('#/health');
+    // Not in the first script: nothing until its code has arrived.
+    expect(screen.queryByTestId('queue-count')).toBeNull();
+    expect(await screen.findByTestId('queue-count')).toBeInTheDocument();
+    expect(screen.getByTestId('nav-health')).toHaveAttribute('aria-current', 'page');
+    expect(screen.queryByTestId('book-count')).toBeNull();
+    go('#/');
+    expect(screen.getByTestId('book-count')).toBeInTheDocument();
+    // Its code is kept: no wait the second time.
+    go('#/health');
+    expect(screen.getByTestId('queue-count')).toBeInTheDocument();
+  });
 
   it('opens on the book in the language saved in the database', async () => {
     vi.mocked(api.appInfo).mockResolvedValueOnce({
@@ -70,4 +101,5 @@ describe('App', () => {
     expect(await screen.findByTestId('queue-empty')).toBeInTheDocument();
     expect(screen.getByTestId('nav-health')).toHaveAttribute('aria-current', 'page');
   });
+
 });

@@ -7,6 +7,7 @@ import { setLocale } from '../lib/i18n/i18n.svelte';
 import type { BookSummary } from '../lib/types';
 import { NOW, bookRow, eur } from '../client/fixtures';
 import BookScreen from './BookScreen.svelte';
+import { prefetchBook } from './prefetch';
 
 vi.mock(import('../lib/api'), async (original) => ({
   ...(await original()),
@@ -149,6 +150,40 @@ describe('Book screen', () => {
     expect(error).toHaveTextContent('advisor-desk-cli doctor');
     await userEvent.click(within(error).getByRole('button', { name: 'Try again' }));
     expect(await screen.findAllByTestId('book-row')).toHaveLength(4);
+  });
+
+  it('takes the book asked for before mounting once; a later load asks again', async () => {
+    let resolve: (b: BookSummary) => void = () => {};
+    bookSummary.mockReturnValueOnce(new Promise((r) => (resolve = r)));
+    bookSummary.mockResolvedValueOnce({ generated_at: NOW, clients: [] });
+    prefetchBook();
+    expect(bookSummary).toHaveBeenCalledTimes(1);
+    let finished: () => void = () => {};
+    vi.mocked(api.onSyncFinished).mockImplementationOnce(async (f) => ((finished = f as () => void), () => {}));
+    render(BookScreen);
+    resolve(book);
+    expect(await screen.findAllByTestId('book-row')).toHaveLength(4);
+    // The screen's first load used the prefetched answer rather than asking again.
+    expect(bookSummary).toHaveBeenCalledTimes(1);
+    finished();
+    await screen.findByTestId('book-empty');
+    expect(bookSummary).toHaveBeenCalledTimes(2);
+  });
+
+  it('shows a failed prefetch as the error state, and its retry asks again', async () => {
+    bookSummary.mockRejectedValueOnce(new ApiError('database', 'database error: disk I/O error'));
+    bookSummary.mockResolvedValueOnce(book);
+    prefetchBook();
+    // The call has failed before the screen takes it.
+    await new Promise((r) => setTimeout(r, 0));
+    render(BookScreen);
+    const error = await screen.findByTestId('book-error');
+    expect(error).toHaveAttribute('data-error-code', 'database');
+    expect(error).toHaveTextContent('disk I/O error');
+    expect(bookSummary).toHaveBeenCalledTimes(1);
+    await userEvent.click(within(error).getByRole('button', { name: 'Try again' }));
+    expect(await screen.findAllByTestId('book-row')).toHaveLength(4);
+    expect(bookSummary).toHaveBeenCalledTimes(2);
   });
 
   it('searches ignoring accents, filters by health and says when nothing matches', async () => {
