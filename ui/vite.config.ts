@@ -14,6 +14,10 @@ export default defineConfig({
     emptyOutDir: true,
     // WebKitGTK 2.40+ (Debian 12) and current WebView2/WKWebView all handle ES2021.
     target: 'es2021',
+    // Screens load as separate chunks. Vite's modulepreload polyfill (for webviews without
+    // <link rel=modulepreload>) would fetch() them, which the CSP's connect-src forbids; without
+    // it such a webview simply loads each chunk when it is imported.
+    modulePreload: { polyfill: false },
     sourcemap: false,
   },
   test: {
