@@ -9,7 +9,7 @@ pub mod links;
 pub mod probe;
 pub mod state;
 pub mod sync;
-mod webview_cache;
+mod webview_settings;
 
 use std::path::Path;
 use std::time::Duration;
@@ -56,7 +56,7 @@ pub fn run() -> Result<(), tauri::Error> {
         .manage(AppState::open(&data_dir))
         .setup(|app| {
             if let Some(main) = app.get_webview_window("main") {
-                webview_cache::no_disk_cache(&main);
+                webview_settings::apply(&main);
             }
             start(app.handle());
             Ok(())

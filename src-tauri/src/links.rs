@@ -286,7 +286,7 @@ pub fn open_link_window(
                 "the link window did not open: {e}"
             )))
         })?;
-    crate::webview_cache::no_disk_cache(&window);
+    crate::webview_settings::apply(&window);
     let close_app = app.clone();
     window.on_window_event(move |event| {
         if let tauri::WindowEvent::Destroyed = event {

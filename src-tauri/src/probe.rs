@@ -16,7 +16,8 @@ pub const MARKER: &str = "advisor-desk-probe: painted";
 /// Runs in the main window before the UI's own scripts: when the first book row is in the
 /// DOM, waits two animation frames (the second runs after the frame with the rows was
 /// painted) and reports the book's subtitle ("500 clients · …") and a timeline in ms since
-/// the page's time origin: UI mounted, rows in the DOM (data received and rendered), the
+/// the page's time origin: the UI's script loaded and evaluated (the `advisor-desk:script`
+/// mark `ui/src/main.ts` sets), UI mounted, rows in the DOM (data received and rendered), the
 /// frame with them begun (first animation frame), painted (second).
 const SCRIPT: &str = r#"(function () {
   if (location.protocol !== 'tauri:' && location.hostname !== 'tauri.localhost') return;
@@ -31,8 +32,11 @@ const SCRIPT: &str = r#"(function () {
       t.frame = performance.now();
       requestAnimationFrame(function () {
         var count = document.querySelector('[data-testid=book-count]');
+        var script = performance.getEntriesByName('advisor-desk:script')[0];
         var detail = 'book ' + (count ? count.textContent.trim() : '?') +
-          ' | origin=' + performance.timeOrigin.toFixed(1) + ' mounted=' + t.mounted.toFixed(0) +
+          ' | origin=' + performance.timeOrigin.toFixed(1) +
+          ' script=' + (script ? script.startTime : -1).toFixed(0) +
+          ' mounted=' + t.mounted.toFixed(0) +
           ' rows=' + t.rows.toFixed(0) + ' frame=' + t.frame.toFixed(0) +
           ' painted=' + performance.now().toFixed(0);
         window.__TAURI_INTERNALS__.invoke('startup_probe', { detail: detail });

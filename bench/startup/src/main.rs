@@ -138,11 +138,20 @@ fn main() -> Result<()> {
             ),
         ],
     };
+    // Two baselines: the bare window as Tauri makes it (WebKitGTK's default compositing), and
+    // the same window with accelerated compositing off, as the app sets its webviews
+    // (`src-tauri/src/webview_settings.rs`): the app is compared with both.
     let bare = Subject {
         name: "bare window",
         binary: o.bare.clone(),
         env: vec![],
     };
+    let bare_plain = Subject {
+        name: "bare window, no compositing",
+        binary: o.bare.clone(),
+        env: vec![("WEBKIT_DISABLE_COMPOSITING_MODE".into(), "1".into())],
+    };
+    let baselines = [bare, bare_plain];
 
     println!(
         "speed and weight: the release app vs a bare Tauri window (same Tauri, same profile), Xvfb"
@@ -159,90 +168,116 @@ fn main() -> Result<()> {
     );
 
     if o.start {
-        measure_start(&o, &app, &bare, &logs)?;
+        measure_start(&o, &app, &baselines, &logs)?;
     }
     if o.memory {
-        measure_memory(&o, &app, &bare, &book.big_clients, &logs)?;
+        measure_memory(&o, &app, &baselines, &book.big_clients, &logs)?;
     }
     Ok(())
 }
 
-fn measure_start(o: &Options, app: &Subject, bare: &Subject, logs: &Path) -> Result<()> {
-    let log = |s: &Subject| logs.join(format!("start-{}.log", s.name.replace(' ', "-")));
-    // First starts ever: empty XDG folders (no cache of any kind), one each, alternating.
-    let mut first = (Vec::new(), Vec::new());
+/// Start times of one subject over the runs.
+#[derive(Default)]
+struct Starts {
+    ms: Vec<f64>,
+    phases: Vec<Vec<(String, f64)>>,
+    first_ms: Vec<f64>,
+}
+
+fn measure_start(o: &Options, app: &Subject, baselines: &[Subject], logs: &Path) -> Result<()> {
+    let log = |s: &Subject| logs.join(format!("start-{}.log", s.name.replace([' ', ','], "-")));
+    // Baselines first, the app last, alternating run by run.
+    let subjects: Vec<&Subject> = baselines.iter().chain([app]).collect();
+    let mut starts: Vec<Starts> = subjects.iter().map(|_| Starts::default()).collect();
+    // First starts ever: empty XDG folders (no cache of any kind), alternating.
     for _ in 0..o.first_runs {
-        let b = launch::timed_start(bare, &Home::new()?, &log(bare), START_TIMEOUT)?;
-        let a = launch::timed_start(app, &Home::new()?, &log(app), START_TIMEOUT)?;
-        eprintln!(
-            "  first start, empty caches: bare {:.0} ms [{}], app {:.0} ms [{}]",
-            stats::millis(b.elapsed),
-            phases_text(&b.phases()),
-            stats::millis(a.elapsed),
-            phases_text(&a.phases()),
-        );
-        first.0.push(stats::millis(b.elapsed));
-        first.1.push(stats::millis(a.elapsed));
+        let mut line = Vec::new();
+        for (s, subject) in starts.iter_mut().zip(&subjects) {
+            let t = launch::timed_start(subject, &Home::new()?, &log(subject), START_TIMEOUT)?;
+            line.push(format!(
+                "{} {:.0} ms [{}]",
+                subject.name,
+                stats::millis(t.elapsed),
+                phases_text(&t.phases())
+            ));
+            s.first_ms.push(stats::millis(t.elapsed));
+        }
+        eprintln!("  first start, empty caches: {}", line.join("; "));
     }
     // Then each window keeps its folders, as on the advisor's machine after the first start;
     // one untimed start each fills them (and the page cache with the binaries).
-    let (bare_home, app_home) = (Home::new()?, Home::new()?);
-    launch::timed_start(bare, &bare_home, &log(bare), START_TIMEOUT)?;
-    launch::timed_start(app, &app_home, &log(app), START_TIMEOUT)?;
-    let (mut bare_ms, mut app_ms) = (Vec::new(), Vec::new());
-    let mut detail = String::new();
-    let (mut bare_phases, mut app_phases) = (Vec::new(), Vec::new());
-    for run in 0..o.runs {
-        let b = launch::timed_start(bare, &bare_home, &log(bare), START_TIMEOUT)?;
-        let a = launch::timed_start(app, &app_home, &log(app), START_TIMEOUT)?;
-        if !a.detail.contains(&data::CLIENTS.to_string()) {
-            bail!(
-                "the app painted a book that is not the {}-client one: {}",
-                data::CLIENTS,
-                a.detail
-            );
-        }
-        eprintln!(
-            "  run {}: bare {:.0} ms [{}], app {:.0} ms [{}]",
-            run + 1,
-            stats::millis(b.elapsed),
-            phases_text(&b.phases()),
-            stats::millis(a.elapsed),
-            phases_text(&a.phases()),
-        );
-        bare_phases.push(b.phases());
-        app_phases.push(a.phases());
-        bare_ms.push(stats::millis(b.elapsed));
-        app_ms.push(stats::millis(a.elapsed));
-        detail = a.detail.split('|').next().unwrap_or("").trim().to_string();
+    let homes = subjects
+        .iter()
+        .map(|_| Home::new())
+        .collect::<Result<Vec<_>>>()?;
+    for (subject, home) in subjects.iter().zip(&homes) {
+        launch::timed_start(subject, home, &log(subject), START_TIMEOUT)?;
     }
-    let (bm, am) = (
-        stats::median(&bare_ms).unwrap_or(0.0),
-        stats::median(&app_ms).unwrap_or(0.0),
-    );
-    let (blo, bhi) = stats::min_max(&bare_ms);
-    let (alo, ahi) = stats::min_max(&app_ms);
+    let mut detail = String::new();
+    for run in 0..o.runs {
+        let mut line = Vec::new();
+        for ((s, subject), home) in starts.iter_mut().zip(&subjects).zip(&homes) {
+            let t = launch::timed_start(subject, home, &log(subject), START_TIMEOUT)?;
+            if std::ptr::eq(*subject, app) {
+                if !t.detail.contains(&data::CLIENTS.to_string()) {
+                    bail!(
+                        "the app painted a book that is not the {}-client one: {}",
+                        data::CLIENTS,
+                        t.detail
+                    );
+                }
+                detail = t.detail.split('|').next().unwrap_or("").trim().to_string();
+            }
+            line.push(format!(
+                "{} {:.0} ms [{}]",
+                subject.name,
+                stats::millis(t.elapsed),
+                phases_text(&t.phases())
+            ));
+            s.ms.push(stats::millis(t.elapsed));
+            s.phases.push(t.phases());
+        }
+        eprintln!("  run {}: {}", run + 1, line.join("; "));
+    }
     println!(
         "  cold start, spawn to painted (median of {} alternating starts):",
         o.runs
     );
-    println!("    bare window, empty page:          {bm:7.0} ms ({blo:.0}–{bhi:.0})");
-    println!(
-        "    app, book painted ({detail}): {am:7.0} ms ({alo:.0}–{ahi:.0})   ratio {}",
-        stats::verdict(stats::ratio(am, bm), START_TARGET)
-    );
-    if let (Some(fb), Some(fa)) = (stats::median(&first.0), stats::median(&first.1)) {
+    let app_starts = starts.last().expect("the app is a subject");
+    let am = stats::median(&app_starts.ms).unwrap_or(0.0);
+    let (alo, ahi) = stats::min_max(&app_starts.ms);
+    println!("    app, book painted ({detail}): {am:7.0} ms ({alo:.0}–{ahi:.0})");
+    for (s, subject) in starts.iter().zip(&subjects).take(baselines.len()) {
+        let bm = stats::median(&s.ms).unwrap_or(0.0);
+        let (blo, bhi) = stats::min_max(&s.ms);
         println!(
-            "    first start ever (empty XDG folders, median of {}): bare {fb:.0} ms, app {fa:.0} ms, ratio {:.2}x",
-            o.first_runs,
-            fa / fb
+            "    {}, empty page: {bm:7.0} ms ({blo:.0}–{bhi:.0})   app ratio {}",
+            subject.name,
+            stats::verdict(stats::ratio(am, bm), START_TARGET)
         );
+    }
+    if o.first_runs > 0 {
+        let app_first = stats::median(&app_starts.first_ms).unwrap_or(0.0);
+        for (s, subject) in starts.iter().zip(&subjects).take(baselines.len()) {
+            let fb = stats::median(&s.first_ms).unwrap_or(0.0);
+            println!(
+                "    first start ever (empty XDG folders, median of {}): {} {fb:.0} ms, app {app_first:.0} ms, ratio {:.2}x",
+                o.first_runs,
+                subject.name,
+                app_first / fb
+            );
+        }
     }
     println!(
         "    where the time goes (median ms per phase; page marks from the page's own clock):"
     );
-    println!("      bare: {}", phases_text(&median_phases(&bare_phases)));
-    println!("      app:  {}", phases_text(&median_phases(&app_phases)));
+    for (s, subject) in starts.iter().zip(&subjects) {
+        println!(
+            "      {}: {}",
+            subject.name,
+            phases_text(&median_phases(&s.phases))
+        );
+    }
     Ok(())
 }
 
@@ -274,7 +309,7 @@ fn median_phases(runs: &[Vec<(String, f64)>]) -> Vec<(String, f64)> {
 fn measure_memory(
     o: &Options,
     app: &Subject,
-    bare: &Subject,
+    baselines: &[Subject],
     big_clients: &[i64],
     logs: &Path,
 ) -> Result<()> {
@@ -286,13 +321,19 @@ fn measure_memory(
         ),
     );
     let native = tool("WEBKIT_WEBDRIVER", "/usr/bin/WebKitWebDriver");
-    let (mut bare_mb, mut book_mb, mut clients_mb, mut scrolled_mb) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    let (mut bare_uss, mut book_uss, mut clients_uss, mut scrolled_uss) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    // Per baseline: PSS and USS per round; the app's three weighings likewise.
+    let mut bare: Vec<(Vec<f64>, Vec<f64>)> = baselines.iter().map(|_| Default::default()).collect();
+    let mut app_rounds: [(Vec<f64>, Vec<f64>); 3] = Default::default();
     let mut last = None;
     for round in 0..o.memory_rounds {
-        let b = memory::bare(bare, &driver, &native, &logs.join("memory-bare.driver.log"))?;
+        let mut weights = Vec::new();
+        for (i, baseline) in baselines.iter().enumerate() {
+            let log = logs.join(format!("memory-bare-{i}.driver.log"));
+            let w = memory::bare(baseline, &driver, &native, &log)?;
+            bare[i].0.push(w.mb());
+            bare[i].1.push(w.uss_mb());
+            weights.push(w);
+        }
         let a = memory::app(
             app,
             big_clients,
@@ -301,66 +342,66 @@ fn measure_memory(
             &logs.join("memory-app.driver.log"),
         )?;
         eprintln!(
-            "  round {}: bare {:.1} MB, app with the book {:.1} MB, after ten clients {:.1} MB, book scrolled to its end {:.1} MB",
+            "  round {}: {}; app with the book {:.1} MB, after ten clients {:.1} MB, book scrolled to its end {:.1} MB",
             round + 1,
-            b.mb(),
+            baselines
+                .iter()
+                .zip(&weights)
+                .map(|(b, w)| format!("{} {:.1} MB", b.name, w.mb()))
+                .collect::<Vec<_>>()
+                .join(", "),
             a.book.mb(),
             a.clients.mb(),
             a.scrolled.mb()
         );
-        bare_mb.push(b.mb());
-        book_mb.push(a.book.mb());
-        clients_mb.push(a.clients.mb());
-        scrolled_mb.push(a.scrolled.mb());
-        bare_uss.push(b.uss_mb());
-        book_uss.push(a.book.uss_mb());
-        clients_uss.push(a.clients.uss_mb());
-        scrolled_uss.push(a.scrolled.uss_mb());
-        last = Some((b, a));
+        for (i, w) in [&a.book, &a.clients, &a.scrolled].into_iter().enumerate() {
+            app_rounds[i].0.push(w.mb());
+            app_rounds[i].1.push(w.uss_mb());
+        }
+        last = Some((weights, a));
     }
-    let Some((b, a)) = last else {
+    let Some((weights, a)) = last else {
         return Ok(());
     };
-    let bm = stats::median(&bare_mb).unwrap_or(0.0);
-    let bu = stats::median(&bare_uss).unwrap_or(0.0);
     println!(
         "  memory of the window's process tree under tauri-driver (median of {} rounds; settled {} s, 3 samples); \
          PSS, and in parentheses USS (private only, steadier on a shared machine):",
         o.memory_rounds,
         memory::SETTLE.as_secs()
     );
-    println!(
-        "    bare window, empty page:                 {bm:6.1} MB ({bu:6.1})   [{}]",
-        b.breakdown()
-    );
-    for (what, values, uss, w) in [
+    let medians = |(pss, uss): &(Vec<f64>, Vec<f64>)| {
         (
-            "app, book of 500 open:                 ",
-            &book_mb,
-            &book_uss,
-            &a.book,
-        ),
-        (
-            "app, after opening ten 50k-tx clients: ",
-            &clients_mb,
-            &clients_uss,
-            &a.clients,
-        ),
-        (
-            "app, then the book scrolled to its end:",
-            &scrolled_mb,
-            &scrolled_uss,
-            &a.scrolled,
-        ),
-    ] {
-        let m = stats::median(values).unwrap_or(0.0);
-        let u = stats::median(uss).unwrap_or(0.0);
+            stats::median(pss).unwrap_or(0.0),
+            stats::median(uss).unwrap_or(0.0),
+        )
+    };
+    for ((baseline, figures), w) in baselines.iter().zip(&bare).zip(&weights) {
+        let (m, u) = medians(figures);
         println!(
-            "    {what} {m:6.1} MB ({u:6.1})   ratio {} (USS {:.2}x)   [{}]",
-            stats::verdict(stats::ratio(m, bm), MEMORY_TARGET),
-            stats::ratio(u, bu).unwrap_or(0.0),
+            "    {}, empty page: {m:6.1} MB ({u:6.1})   [{}]",
+            baseline.name,
             w.breakdown()
         );
+    }
+    for ((what, w), figures) in [
+        ("app, book of 500 open", &a.book),
+        ("app, after opening ten 50k-tx clients", &a.clients),
+        ("app, then the book scrolled to its end", &a.scrolled),
+    ]
+    .into_iter()
+    .zip(&app_rounds)
+    {
+        let (m, u) = medians(figures);
+        println!("    {what}: {m:6.1} MB ({u:6.1})   [{}]", w.breakdown());
+        for (baseline, figures) in baselines.iter().zip(&bare) {
+            let (bm, bu) = medians(figures);
+            println!(
+                "      vs {}: ratio {} (USS {:.2}x)",
+                baseline.name,
+                stats::verdict(stats::ratio(m, bm), MEMORY_TARGET),
+                stats::ratio(u, bu).unwrap_or(0.0),
+            );
+        }
     }
     Ok(())
 }

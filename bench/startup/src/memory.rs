@@ -39,18 +39,28 @@ impl Weight {
         self.uss_kb / 1024.0
     }
 
-    /// "advisor-desk 60.1, WebKitWebProcess 120.3, …" (MB, largest first).
+    /// "advisor-desk 60.1 (anon 20.3), WebKitWebProcess 120.3 (anon 40.2), …" (MB, largest
+    /// first).
     pub fn breakdown(&self) -> String {
-        let mut by: Vec<(String, u64)> = Vec::new();
+        let mut by: Vec<(String, u64, u64)> = Vec::new();
         for p in &self.processes {
-            match by.iter_mut().find(|(c, _)| *c == p.comm) {
-                Some((_, kb)) => *kb += p.pss_kb,
-                None => by.push((p.comm.clone(), p.pss_kb)),
+            match by.iter_mut().find(|(c, _, _)| *c == p.comm) {
+                Some((_, kb, anon)) => {
+                    *kb += p.pss_kb;
+                    *anon += p.anon_kb;
+                }
+                None => by.push((p.comm.clone(), p.pss_kb, p.anon_kb)),
             }
         }
         by.sort_by_key(|b| std::cmp::Reverse(b.1));
         by.iter()
-            .map(|(c, kb)| format!("{c} {:.1}", *kb as f64 / 1024.0))
+            .map(|(c, kb, anon)| {
+                format!(
+                    "{c} {:.1} (anon {:.1})",
+                    *kb as f64 / 1024.0,
+                    *anon as f64 / 1024.0
+                )
+            })
             .collect::<Vec<_>>()
             .join(", ")
     }

@@ -188,6 +188,18 @@ pub struct Session {
     id: String,
 }
 
+/// Repaints a 1×1 px, 1/255-opaque corner element for 60 frames, then removes it.
+const NUDGE_PAINTS: &str = "var d = document.createElement('div'); \
+    d.style.cssText = 'position:fixed;right:0;bottom:0;width:1px;height:1px;\
+    pointer-events:none;z-index:2147483647'; \
+    (document.body || document.documentElement).appendChild(d); \
+    var n = 0; \
+    (function frame() { \
+      d.style.background = n % 2 ? 'rgba(0,0,0,0.004)' : 'rgba(255,255,255,0.004)'; \
+      if (++n < 60) requestAnimationFrame(frame); else d.remove(); \
+    })(); \
+    return true;";
+
 impl Session {
     /// Starts a session on the driver at `driver_url` (`http://127.0.0.1:PORT`) with
     /// `capabilities` as the W3C `alwaysMatch` object.
@@ -334,6 +346,12 @@ impl Session {
 
     /// Saves a PNG of the viewport to `path`.
     pub fn screenshot(&self, path: &Path) -> Result<()> {
+        // WebKitWebDriver answers a screenshot after the page's next paint. The app's webviews
+        // run without accelerated compositing (`src-tauri/src/webview_settings.rs`), and a page
+        // painted that way does not paint again until something changes: a screenshot of a
+        // still page would wait forever. A few frames of a nearly transparent pixel give it
+        // those paints; the pixel is gone when the frames end.
+        self.execute(NUDGE_PAINTS, vec![])?;
         let v = self.get("/screenshot")?;
         let b64 = self.expect_string("/screenshot", v)?;
         let png = base64::engine::general_purpose::STANDARD
