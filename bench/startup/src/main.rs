@@ -322,7 +322,8 @@ fn measure_memory(
     );
     let native = tool("WEBKIT_WEBDRIVER", "/usr/bin/WebKitWebDriver");
     // Per baseline: PSS and USS per round; the app's three weighings likewise.
-    let mut bare: Vec<(Vec<f64>, Vec<f64>)> = baselines.iter().map(|_| Default::default()).collect();
+    let mut bare: Vec<(Vec<f64>, Vec<f64>)> =
+        baselines.iter().map(|_| Default::default()).collect();
     let mut app_rounds: [(Vec<f64>, Vec<f64>); 3] = Default::default();
     let mut last = None;
     for round in 0..o.memory_rounds {
