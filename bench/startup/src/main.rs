@@ -194,12 +194,7 @@ fn measure_start(o: &Options, app: &Subject, baselines: &[Subject], logs: &Path)
         let mut line = Vec::new();
         for (s, subject) in starts.iter_mut().zip(&subjects) {
             let t = launch::timed_start(subject, &Home::new()?, &log(subject), START_TIMEOUT)?;
-            line.push(format!(
-                "{} {:.0} ms [{}]",
-                subject.name,
-                stats::millis(t.elapsed),
-                phases_text(&t.phases())
-            ));
+            line.push(start_text(subject, &t));
             s.first_ms.push(stats::millis(t.elapsed));
         }
         eprintln!("  first start, empty caches: {}", line.join("; "));
@@ -228,12 +223,7 @@ fn measure_start(o: &Options, app: &Subject, baselines: &[Subject], logs: &Path)
                 }
                 detail = t.detail.split('|').next().unwrap_or("").trim().to_string();
             }
-            line.push(format!(
-                "{} {:.0} ms [{}]",
-                subject.name,
-                stats::millis(t.elapsed),
-                phases_text(&t.phases())
-            ));
+            line.push(start_text(subject, &t));
             s.ms.push(stats::millis(t.elapsed));
             s.phases.push(t.phases());
         }
@@ -279,6 +269,16 @@ fn measure_start(o: &Options, app: &Subject, baselines: &[Subject], logs: &Path)
         );
     }
     Ok(())
+}
+
+/// "app 641 ms [page origin +379, script +42, …]".
+fn start_text(subject: &Subject, start: &launch::Start) -> String {
+    format!(
+        "{} {:.0} ms [{}]",
+        subject.name,
+        stats::millis(start.elapsed),
+        phases_text(&start.phases())
+    )
 }
 
 fn phases_text(phases: &[(String, f64)]) -> String {

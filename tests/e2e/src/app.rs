@@ -15,22 +15,26 @@ pub const STARTUP: Duration = Duration::from_secs(60);
 pub const ACTION: Duration = Duration::from_secs(15);
 
 pub fn app_binary() -> PathBuf {
-    let Some(path) = std::env::var_os(APP_ENV).filter(|v| !v.is_empty()) else {
+    built_file(APP_ENV, "build the app with `scripts/build-app.sh`")
+}
+
+/// The file a build script made, named by `env` (./dev test sets it); `how` says how to
+/// make it. A relative path is meant from the workspace root (tests run in tests/e2e).
+pub fn built_file(env: &str, how: &str) -> PathBuf {
+    let Some(path) = std::env::var_os(env).filter(|v| !v.is_empty()) else {
         panic!(
-            "{APP_ENV} is not set: build the app with `scripts/build-app.sh` and set \
-             {APP_ENV} to the path it prints (./dev test does both)"
+            "{env} is not set: {how} and set {env} to the path it prints (./dev test does both)"
         );
     };
     let mut path = PathBuf::from(path);
     if path.is_relative() {
-        // Tests run in tests/e2e; a relative path is meant from the workspace root.
         path = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("../..")
             .join(path);
     }
     assert!(
         path.is_file(),
-        "{APP_ENV}={} is not a file; build it with scripts/build-app.sh",
+        "{env}={} is not a file; {how}",
         path.display()
     );
     path

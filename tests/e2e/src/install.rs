@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use advisor_desk_testkit::webdriver::{DriverProcess, Session};
 use serde_json::json;
 
-use crate::app::{native_driver, tauri_driver};
+use crate::app::{built_file, native_driver, tauri_driver};
 use crate::{artifacts_dir, STARTUP};
 
 /// Env var naming the package built by `scripts/build-deb.sh`.
@@ -24,24 +24,7 @@ pub const INSTALLED_BINARY: &str = "/usr/bin/advisor-desk";
 const APP_IDENTIFIER: &str = "app.advisordesk.desktop";
 
 pub fn deb_package() -> PathBuf {
-    let Some(path) = std::env::var_os(DEB_ENV).filter(|v| !v.is_empty()) else {
-        panic!(
-            "{DEB_ENV} is not set: build the package with `scripts/build-deb.sh` and set \
-             {DEB_ENV} to the path it prints (./dev test does both)"
-        );
-    };
-    let mut path = PathBuf::from(path);
-    if path.is_relative() {
-        path = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../..")
-            .join(path);
-    }
-    assert!(
-        path.is_file(),
-        "{DEB_ENV}={} is not a file; build it with scripts/build-deb.sh",
-        path.display()
-    );
-    path
+    built_file(DEB_ENV, "build the package with `scripts/build-deb.sh`")
 }
 
 /// Runs `cmd`, panics with its output unless it succeeds.
