@@ -16,9 +16,10 @@ pub const MARKER: &str = "advisor-desk-probe: painted";
 /// Runs in the main window before the UI's own scripts: when the first book row is in the
 /// DOM, waits two animation frames (the second runs after the frame with the rows was
 /// painted) and reports the book's subtitle ("500 clients · …") and a timeline in ms since
-/// the page's time origin: the UI's script loaded and evaluated (the `advisor-desk:script`
-/// mark `ui/src/main.ts` sets), UI mounted, rows in the DOM (data received and rendered), the
-/// frame with them begun (first animation frame), painted (second).
+/// the page's time origin, in time order: the UI's own `advisor-desk:*` performance marks
+/// (e.g. `script`, set by `ui/src/main.ts` once its script is evaluated), UI mounted, rows in
+/// the DOM (data received and rendered), the frame with them begun (first animation frame),
+/// painted (second).
 const SCRIPT: &str = r#"(function () {
   if (location.protocol !== 'tauri:' && location.hostname !== 'tauri.localhost') return;
   var t = { mounted: -1, rows: -1, frame: -1 };
@@ -32,13 +33,16 @@ const SCRIPT: &str = r#"(function () {
       t.frame = performance.now();
       requestAnimationFrame(function () {
         var count = document.querySelector('[data-testid=book-count]');
-        var script = performance.getEntriesByName('advisor-desk:script')[0];
+        var marks = [['mounted', t.mounted], ['rows', t.rows], ['frame', t.frame],
+          ['painted', performance.now()]];
+        performance.getEntriesByType('mark').forEach(function (m) {
+          if (m.name.indexOf('advisor-desk:') === 0) marks.push([m.name.slice(13), m.startTime]);
+        });
+        marks.sort(function (a, b) { return a[1] - b[1]; });
         var detail = 'book ' + (count ? count.textContent.trim() : '?') +
-          ' | origin=' + performance.timeOrigin.toFixed(1) +
-          ' script=' + (script ? script.startTime : -1).toFixed(0) +
-          ' mounted=' + t.mounted.toFixed(0) +
-          ' rows=' + t.rows.toFixed(0) + ' frame=' + t.frame.toFixed(0) +
-          ' painted=' + performance.now().toFixed(0);
+          ' | origin=' + performance.timeOrigin.toFixed(1) + marks.map(function (m) {
+            return ' ' + m[0] + '=' + m[1].toFixed(0);
+          }).join('');
         window.__TAURI_INTERNALS__.invoke('startup_probe', { detail: detail });
       });
     });

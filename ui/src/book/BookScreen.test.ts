@@ -161,8 +161,11 @@ describe('Book screen', () => {
     let finished: () => void = () => {};
     vi.mocked(api.onSyncFinished).mockImplementationOnce(async (f) => ((finished = f as () => void), () => {}));
     render(BookScreen);
+    performance.clearMarks('advisor-desk:book');
     resolve(book);
     expect(await screen.findAllByTestId('book-row')).toHaveLength(4);
+    // The start-up probe's mark for the answer's arrival.
+    expect(performance.getEntriesByName('advisor-desk:book')).toHaveLength(1);
     // The screen's first load used the prefetched answer rather than asking again.
     expect(bookSummary).toHaveBeenCalledTimes(1);
     finished();

@@ -8,6 +8,8 @@ let prefetched: Promise<BookSummary> | null = null;
 /** Starts `bookSummary()` now, for the book screen's first load. */
 export function prefetchBook(): void {
   prefetched = api.bookSummary();
+  // For the start-up probe: when the answer reached the page.
+  void prefetched.then(() => performance.mark('advisor-desk:book'), () => {});
   // Handled by whoever takes it; until then a failure is not an "unhandled rejection".
   prefetched.catch(() => {});
 }
