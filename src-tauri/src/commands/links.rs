@@ -17,6 +17,7 @@ use crate::state::AppState;
 
 /// A link session opened in the embedded window.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct OpenedLink {
     pub session_id: i64,
     pub window: String,
@@ -82,6 +83,7 @@ pub async fn start_connect(
 
 /// What "Reauthorize" did: a link window opened, or nothing was needed (re-synced).
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Reauthorized {
     Opened { session_id: i64, window: String },

@@ -30,6 +30,7 @@ const ACTOR: &str = "advisor";
 /// What the window's chrome needs: the version, the provider environment (the "Sandbox"
 /// badge) and the saved interface language, if any.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct AppInfo {
     pub version: String,
     pub provider_environment: String,
