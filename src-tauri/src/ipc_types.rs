@@ -339,3 +339,18 @@ fn absent_values_are_null_and_optional_inputs_may_be_left_out() {
     assert!(!declared::<ConnectionView>().contains("secret_ref"));
     assert!(declared::<ConnectionView>().contains("{ stale: boolean, id: number,"));
 }
+
+#[test]
+fn a_reauthorization_that_needed_nothing_names_the_status_as_a_connection_does() {
+    let r = Reauthorized::AlreadyHealthy {
+        connection_id: 4,
+        status: ConnectionStatus::Ready,
+    };
+    assert_eq!(
+        serde_json::to_value(r).unwrap(),
+        json!({"kind": "already_healthy", "connection_id": 4, "status": "ready"})
+    );
+    assert!(declared::<Reauthorized>().contains(
+        "{ \"kind\": \"already_healthy\", connection_id: number, status: ConnectionStatus, }"
+    ));
+}

@@ -1,6 +1,7 @@
 //! Connecting and reauthorizing: one-line commands over the core's `LinkService`. The link
 //! window is opened here (it needs the app handle); everything else is the core's.
 
+use advisor_desk_core::domain::ConnectionStatus;
 use advisor_desk_core::links::{
     CallbackSource, ClientDeletion, LinkFlow, LinkOutcome, LinkStart, PendingLink, ReauthStart,
     Removal,
@@ -86,9 +87,17 @@ pub async fn start_connect(
 #[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Reauthorized {
-    Opened { session_id: i64, window: String },
-    AlreadyHealthy { connection_id: i64, status: String },
-    ProviderStillWorking { connection_id: i64 },
+    Opened {
+        session_id: i64,
+        window: String,
+    },
+    AlreadyHealthy {
+        connection_id: i64,
+        status: ConnectionStatus,
+    },
+    ProviderStillWorking {
+        connection_id: i64,
+    },
 }
 
 #[tauri::command]
@@ -113,7 +122,7 @@ pub async fn start_reauthorize(
                 status,
             } => Reauthorized::AlreadyHealthy {
                 connection_id,
-                status: status.as_str().into(),
+                status,
             },
             ReauthStart::ProviderStillWorking { connection_id } => {
                 Reauthorized::ProviderStillWorking { connection_id }

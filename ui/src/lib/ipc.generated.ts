@@ -201,7 +201,7 @@ export type OpenedLink = { session_id: number, window: string, };
 /**
  * What "Reauthorize" did: a link window opened, or nothing was needed (re-synced).
  */
-export type Reauthorized = { "kind": "opened", session_id: number, window: string, } | { "kind": "already_healthy", connection_id: number, status: string, } | { "kind": "provider_still_working", connection_id: number, };
+export type Reauthorized = { "kind": "opened", session_id: number, window: string, } | { "kind": "already_healthy", connection_id: number, status: ConnectionStatus, } | { "kind": "provider_still_working", connection_id: number, };
 
 export type LinkStart = { session_id: number, 
 /**
