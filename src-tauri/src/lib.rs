@@ -5,6 +5,8 @@
 
 pub mod commands;
 pub mod error;
+#[cfg(test)]
+mod ipc_types;
 pub mod links;
 pub mod probe;
 pub mod state;

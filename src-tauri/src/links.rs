@@ -22,8 +22,10 @@ pub const LINK_WINDOW_PREFIX: &str = "link-";
 /// What became of one callback (or poll), for the UI: the core's outcome, or the error that
 /// stopped it. Never the URL (it may carry a one-use code).
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct LinkEvent {
-    /// `embedded_window`, `deep_link` or `poller`.
+    /// `embedded_window`, `deep_link` or `poller` (`CallbackSource::as_str`).
+    #[cfg_attr(test, ts(as = "CallbackSource"))]
     pub source: &'static str,
     pub outcome: Option<LinkOutcome>,
     pub error: Option<IpcError>,

@@ -18,6 +18,7 @@ pub const FINISHED_EVENT: &str = "sync://finished";
 
 /// The end of a sync, for the main window (its toast).
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct SyncFinished {
     pub trigger: String,
     #[serde(flatten)]

@@ -28,7 +28,7 @@ describe('App', () => {
     vi.clearAllMocks();
     location.hash = '';
     vi.mocked(api.bookSummary).mockResolvedValue({ generated_at: '2026-03-20T12:00:00Z', clients: [] });
-    vi.mocked(api.appInfo).mockResolvedValue({ version: '0.1.0', provider_environment: 'production', ui_locale: null });
+    vi.mocked(api.appInfo).mockResolvedValue({ version: '0.1.0', provider_environment: 'production', ui_locale: null, sandbox_url: null, demo_book_offered: false });
   });
   afterEach(() => setLocale('en'));
 
@@ -66,6 +66,8 @@ describe('App', () => {
       version: '0.1.0',
       provider_environment: 'sandbox',
       ui_locale: 'fr',
+      sandbox_url: null,
+      demo_book_offered: false,
     });
     render(App);
     // In French once its catalogue has arrived.

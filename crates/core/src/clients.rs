@@ -8,6 +8,7 @@ use crate::store::{audit, Store};
 use crate::time;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ipc-types", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum ClientKind {
     Person,
@@ -33,19 +34,25 @@ impl ClientKind {
 
 /// What the advisor types when adding a client.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "ipc-types", derive(ts_rs::TS))]
 pub struct NewClient {
     #[serde(default)]
+    #[cfg_attr(feature = "ipc-types", ts(optional = nullable))]
     pub kind: Option<ClientKind>,
     pub name: String,
     #[serde(default)]
+    #[cfg_attr(feature = "ipc-types", ts(optional = nullable))]
     pub email: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "ipc-types", ts(optional = nullable))]
     pub phone: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "ipc-types", ts(optional = nullable))]
     pub notes: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ipc-types", derive(ts_rs::TS))]
 pub struct Client {
     pub id: i64,
     pub kind: ClientKind,

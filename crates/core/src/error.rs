@@ -8,6 +8,7 @@ use crate::secrets::SecretError;
 
 /// Stable codes that the UI and the CLI's `--json` output switch on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ipc-types", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     NotFound,
@@ -90,6 +91,7 @@ pub type Result<T, E = CoreError> = std::result::Result<T, E>;
 
 /// The shape every error takes when it crosses IPC or is printed as JSON.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ipc-types", derive(ts_rs::TS))]
 pub struct IpcError {
     pub code: String,
     pub message: String,

@@ -2,7 +2,8 @@
 //! (absent included) and decodes it here, so a value the core does not know — an unknown enum
 //! variant, a missing argument or field, a wrong type, an id that cannot be one — is refused
 //! like any other bad input, as `{code: "invalid_input", message}`, instead of the bridge's
-//! untyped string.
+//! untyped string. The shell's argument types (`src-tauri/src/commands/args.rs`) apply these
+//! rules to each argument by name.
 
 use serde::de::DeserializeOwned;
 

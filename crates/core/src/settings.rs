@@ -16,6 +16,7 @@ pub const FLANKS_BASE_URL_SETTING: &str = "provider.flanks.base_url";
 pub const FLINKS_BASE_URL_SETTING: &str = "provider.flinks.base_url";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ipc-types", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum ProviderEnvironment {
     /// The embedded provider imitation (the default): public test keys, seeded data.
@@ -57,6 +58,7 @@ pub const UI_LOCALE_SETTING: &str = "ui.locale";
 
 /// The interface languages. Anything else is refused when the IPC arguments are decoded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ipc-types", derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum UiLocale {
     En,
@@ -130,6 +132,7 @@ fn key(provider: &str, field: &str) -> Result<SecretKey> {
 
 /// Whether one key is in the keychain. The value is never returned.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ipc-types", derive(ts_rs::TS))]
 pub struct KeyStatus {
     pub provider: &'static str,
     pub field: &'static str,
@@ -137,6 +140,7 @@ pub struct KeyStatus {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ipc-types", derive(ts_rs::TS))]
 pub struct ProviderSettings {
     pub environment: ProviderEnvironment,
     pub keys: Vec<KeyStatus>,

@@ -80,6 +80,7 @@ struct BookEntry {
 
 /// What loading the demo book did.
 #[derive(Debug, Clone, Default, Serialize)]
+#[cfg_attr(feature = "ipc-types", derive(ts_rs::TS))]
 pub struct DemoBook {
     pub clients_created: usize,
     /// The new connections, to be synced once.
@@ -188,6 +189,7 @@ pub async fn load_demo_book(
 
 /// The classified result of "test connection".
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ipc-types", derive(ts_rs::TS))]
 #[serde(tag = "result", rename_all = "snake_case")]
 pub enum ProbeResult {
     /// The token endpoint accepted the keys.

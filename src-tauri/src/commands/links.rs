@@ -1,7 +1,7 @@
 //! Connecting and reauthorizing: one-line commands over the core's `LinkService`. The link
 //! window is opened here (it needs the app handle); everything else is the core's.
 
-use advisor_desk_core::ipc::{id, required};
+use advisor_desk_core::domain::ConnectionStatus;
 use advisor_desk_core::links::{
     CallbackSource, ClientDeletion, LinkFlow, LinkOutcome, LinkStart, PendingLink, ReauthStart,
     Removal,
@@ -11,12 +11,14 @@ use advisor_desk_core::time;
 use serde::Serialize;
 use tauri::{AppHandle, State};
 
+use super::args::{Arg, Id};
 use crate::error::CommandError;
 use crate::links::{self, link_error, LinkEvent};
 use crate::state::AppState;
 
 /// A link session opened in the embedded window.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct OpenedLink {
     pub session_id: i64,
     pub window: String,
@@ -39,10 +41,9 @@ pub fn list_connections_in(
 #[tauri::command]
 pub async fn list_connections(
     state: State<'_, AppState>,
-    client_id: Option<serde_json::Value>,
+    client_id: Id,
 ) -> Result<Vec<ConnectionView>, CommandError> {
-    let client_id = id("clientId", client_id)?;
-    list_connections_in(&state, client_id)
+    list_connections_in(&state, client_id.0)
 }
 
 /// The client's open link sessions: waiting for the client, for provider checks (delayed
@@ -50,15 +51,14 @@ pub async fn list_connections(
 #[tauri::command]
 pub async fn pending_links(
     state: State<'_, AppState>,
-    client_id: Option<serde_json::Value>,
+    client_id: Id,
 ) -> Result<Vec<PendingLink>, CommandError> {
-    let client_id = id("clientId", client_id)?;
     Ok(state
         .link_service()?
         .pending_links()
         .map_err(link_error)?
         .into_iter()
-        .filter(|p| p.client_id == client_id)
+        .filter(|p| p.client_id == client_id.0)
         .collect())
 }
 
@@ -67,14 +67,12 @@ pub async fn pending_links(
 pub async fn start_connect(
     app: AppHandle,
     state: State<'_, AppState>,
-    client_id: Option<serde_json::Value>,
-    flow: Option<serde_json::Value>,
+    client_id: Id,
+    flow: Arg<LinkFlow>,
 ) -> Result<OpenedLink, CommandError> {
-    let client_id = id("clientId", client_id)?;
-    let flow: LinkFlow = required("flow", flow)?;
     let service = state.link_service()?;
     let start = service
-        .start_connect(client_id, flow)
+        .start_connect(client_id.0, flow.0)
         .await
         .map_err(link_error)?;
     let window = links::open_link_window(&app, start.session_id, &start.url, "Advisor Desk")?;
@@ -86,24 +84,32 @@ pub async fn start_connect(
 
 /// What "Reauthorize" did: a link window opened, or nothing was needed (re-synced).
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Reauthorized {
-    Opened { session_id: i64, window: String },
-    AlreadyHealthy { connection_id: i64, status: String },
-    ProviderStillWorking { connection_id: i64 },
+    Opened {
+        session_id: i64,
+        window: String,
+    },
+    AlreadyHealthy {
+        connection_id: i64,
+        status: ConnectionStatus,
+    },
+    ProviderStillWorking {
+        connection_id: i64,
+    },
 }
 
 #[tauri::command]
 pub async fn start_reauthorize(
     app: AppHandle,
     state: State<'_, AppState>,
-    connection_id: Option<serde_json::Value>,
+    connection_id: Id,
 ) -> Result<Reauthorized, CommandError> {
-    let connection_id = id("connectionId", connection_id)?;
     let service = state.link_service()?;
     Ok(
         match service
-            .start_reauthorize(connection_id)
+            .start_reauthorize(connection_id.0)
             .await
             .map_err(link_error)?
         {
@@ -116,7 +122,7 @@ pub async fn start_reauthorize(
                 status,
             } => Reauthorized::AlreadyHealthy {
                 connection_id,
-                status: status.as_str().into(),
+                status,
             },
             ReauthStart::ProviderStillWorking { connection_id } => {
                 Reauthorized::ProviderStillWorking { connection_id }
@@ -129,14 +135,12 @@ pub async fn start_reauthorize(
 #[tauri::command]
 pub async fn send_link(
     state: State<'_, AppState>,
-    client_id: Option<serde_json::Value>,
-    flow: Option<serde_json::Value>,
+    client_id: Id,
+    flow: Arg<LinkFlow>,
 ) -> Result<LinkStart, CommandError> {
-    let client_id = id("clientId", client_id)?;
-    let flow: LinkFlow = required("flow", flow)?;
     state
         .link_service()?
-        .send_link(client_id, flow)
+        .send_link(client_id.0, flow.0)
         .await
         .map_err(link_error)
 }
@@ -145,14 +149,12 @@ pub async fn send_link(
 #[tauri::command]
 pub async fn map_existing_credential(
     state: State<'_, AppState>,
-    session_id: Option<serde_json::Value>,
-    credential_ref: Option<serde_json::Value>,
+    session_id: Id,
+    credential_ref: Arg<String>,
 ) -> Result<LinkOutcome, CommandError> {
-    let session_id = id("sessionId", session_id)?;
-    let credential_ref: String = required("credentialRef", credential_ref)?;
     state
         .link_service()?
-        .map_existing_credential(session_id, &credential_ref)
+        .map_existing_credential(session_id.0, &credential_ref.0)
         .await
         .map_err(link_error)
 }
@@ -161,12 +163,11 @@ pub async fn map_existing_credential(
 #[tauri::command]
 pub async fn remove_connection(
     state: State<'_, AppState>,
-    connection_id: Option<serde_json::Value>,
+    connection_id: Id,
 ) -> Result<Removal, CommandError> {
-    let connection_id = id("connectionId", connection_id)?;
     state
         .link_service()?
-        .remove_connection(connection_id)
+        .remove_connection(connection_id.0)
         .await
         .map_err(link_error)
 }
@@ -177,14 +178,12 @@ pub async fn remove_connection(
 #[tauri::command]
 pub async fn delete_client(
     state: State<'_, AppState>,
-    client_id: Option<serde_json::Value>,
-    local_if_provider_fails: Option<serde_json::Value>,
+    client_id: Id,
+    local_if_provider_fails: Arg<bool>,
 ) -> Result<ClientDeletion, CommandError> {
-    let client_id = id("clientId", client_id)?;
-    let local_if_provider_fails: bool = required("localIfProviderFails", local_if_provider_fails)?;
     state
         .link_service()?
-        .delete_client(client_id, local_if_provider_fails)
+        .delete_client(client_id.0, local_if_provider_fails.0)
         .await
         .map_err(link_error)
 }

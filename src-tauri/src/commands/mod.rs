@@ -2,6 +2,7 @@
 //! that line so tests can call it without a window; the `#[tauri::command]` wrappers only
 //! unpack Tauri's state. Commands are `async` so SQLite work stays off the UI thread.
 
+pub mod args;
 pub mod workspace;
 
 pub mod links;
@@ -15,11 +16,11 @@ pub use sync::*;
 use advisor_desk_core::clients::{Client, NewClient};
 #[cfg(test)]
 use advisor_desk_core::doctor::PROVIDER_ENVIRONMENT_SETTING;
-use advisor_desk_core::ipc::required;
 use advisor_desk_core::settings::{ProviderEnvironment, UiLocale};
 use serde::Serialize;
 use tauri::State;
 
+use self::args::Arg;
 use crate::error::CommandError;
 use crate::state::AppState;
 
@@ -29,6 +30,7 @@ const ACTOR: &str = "advisor";
 /// What the window's chrome needs: the version, the provider environment (the "Sandbox"
 /// badge) and the saved interface language, if any.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct AppInfo {
     pub version: String,
     pub provider_environment: String,
@@ -78,9 +80,9 @@ pub async fn app_info(state: State<'_, AppState>) -> Result<AppInfo, CommandErro
 #[tauri::command]
 pub async fn set_ui_locale(
     state: State<'_, AppState>,
-    locale: Option<serde_json::Value>,
+    locale: Arg<UiLocale>,
 ) -> Result<(), CommandError> {
-    set_ui_locale_in(&state, required("locale", locale)?)
+    set_ui_locale_in(&state, locale.0)
 }
 
 #[tauri::command]
@@ -91,9 +93,9 @@ pub async fn list_clients(state: State<'_, AppState>) -> Result<Vec<Client>, Com
 #[tauri::command]
 pub async fn add_client(
     state: State<'_, AppState>,
-    client: Option<serde_json::Value>,
+    client: Arg<NewClient>,
 ) -> Result<Client, CommandError> {
-    add_client_in(&state, &required("client", client)?)
+    add_client_in(&state, &client.0)
 }
 
 #[cfg(test)]

@@ -3,7 +3,6 @@
 
 use std::sync::Arc;
 
-use advisor_desk_core::ipc::{optional, required};
 use advisor_desk_core::secrets::Secret;
 use advisor_desk_core::settings::{self, ProviderEnvironment, ProviderSettings};
 use advisor_desk_core::sync::CallLog;
@@ -13,6 +12,7 @@ use advisor_desk_providers::{FlanksConfig, FlinksConfig};
 use serde::Deserialize;
 use tauri::{AppHandle, State};
 
+use super::args::{Arg, OptionalArg};
 use crate::error::CommandError;
 use crate::state::AppState;
 
@@ -52,10 +52,9 @@ pub async fn provider_settings(
 #[tauri::command]
 pub async fn set_provider_environment(
     state: State<'_, AppState>,
-    environment: Option<serde_json::Value>,
+    environment: Arg<ProviderEnvironment>,
 ) -> Result<ProviderSettings, CommandError> {
-    let environment: ProviderEnvironment = required("environment", environment)?;
-    settings::set_provider_environment(state.store()?, environment, ACTOR)?;
+    settings::set_provider_environment(state.store()?, environment.0, ACTOR)?;
     state.configure_providers()?;
     provider_settings_in(&state)
 }
@@ -64,19 +63,16 @@ pub async fn set_provider_environment(
 #[tauri::command]
 pub async fn set_provider_key(
     state: State<'_, AppState>,
-    provider: Option<serde_json::Value>,
-    field: Option<serde_json::Value>,
-    value: Option<serde_json::Value>,
+    provider: Arg<ProviderName>,
+    field: Arg<String>,
+    value: Arg<String>,
 ) -> Result<ProviderSettings, CommandError> {
-    let field: String = required("field", field)?;
-    let value: String = required("value", value)?;
-    let provider: ProviderName = required("provider", provider)?;
-    let value = Secret::new(value);
+    let value = Secret::new(value.0);
     settings::set_provider_key(
         state.store()?,
         state.secrets(),
-        provider.as_str(),
-        &field,
+        provider.0.as_str(),
+        &field.0,
         &value,
         ACTOR,
     )?;
@@ -88,16 +84,14 @@ pub async fn set_provider_key(
 #[tauri::command]
 pub async fn remove_provider_key(
     state: State<'_, AppState>,
-    provider: Option<serde_json::Value>,
-    field: Option<serde_json::Value>,
+    provider: Arg<ProviderName>,
+    field: Arg<String>,
 ) -> Result<ProviderSettings, CommandError> {
-    let field: String = required("field", field)?;
-    let provider: ProviderName = required("provider", provider)?;
     settings::remove_provider_key(
         state.store()?,
         state.secrets(),
-        provider.as_str(),
-        &field,
+        provider.0.as_str(),
+        &field.0,
         ACTOR,
     )?;
     state.configure_providers()?;
@@ -107,12 +101,10 @@ pub async fn remove_provider_key(
 #[tauri::command]
 pub async fn set_provider_base_url(
     state: State<'_, AppState>,
-    provider: Option<serde_json::Value>,
-    url: Option<serde_json::Value>,
+    provider: Arg<ProviderName>,
+    url: OptionalArg<String>,
 ) -> Result<ProviderSettings, CommandError> {
-    let url: Option<String> = optional("url", url)?;
-    let provider: ProviderName = required("provider", provider)?;
-    settings::set_base_url(state.store()?, provider.as_str(), url.as_deref(), ACTOR)?;
+    settings::set_base_url(state.store()?, provider.0.as_str(), url.0.as_deref(), ACTOR)?;
     state.configure_providers()?;
     provider_settings_in(&state)
 }
@@ -121,9 +113,9 @@ pub async fn set_provider_base_url(
 #[tauri::command]
 pub async fn test_provider_connection(
     state: State<'_, AppState>,
-    provider: Option<serde_json::Value>,
+    provider: Arg<ProviderName>,
 ) -> Result<ProbeResult, CommandError> {
-    let provider: ProviderName = required("provider", provider)?;
+    let Arg(provider) = provider;
     let providers = state.providers()?;
     let log: Arc<dyn CallLog> = Arc::new(advisor_desk_core::sync::CallBuffer::new());
     let store = state.store()?;

@@ -1,9 +1,9 @@
 //! Sync commands: a connection, a client or the whole book, with progress events; cancel.
 
-use advisor_desk_core::ipc::required;
 use advisor_desk_core::sync::{SyncScope, SyncSummary};
 use tauri::{AppHandle, State};
 
+use super::args::Arg;
 use crate::error::CommandError;
 use crate::state::AppState;
 use crate::sync::run_sync;
@@ -12,10 +12,9 @@ use crate::sync::run_sync;
 pub async fn sync_now(
     app: AppHandle,
     state: State<'_, AppState>,
-    scope: Option<serde_json::Value>,
+    scope: Arg<SyncScope>,
 ) -> Result<SyncSummary, CommandError> {
-    let scope: SyncScope = required("scope", scope)?;
-    let ids = state.store()?.scope_ids(scope)?;
+    let ids = state.store()?.scope_ids(scope.0)?;
     run_sync(&app, ids, "manual").await
 }
 

@@ -1,7 +1,6 @@
 //! The advisor's workspace: book, client page, transactions windows, health queue, CSV
 //! export. Each command is one line over `advisor_desk_core::reads`.
 
-use advisor_desk_core::ipc::{id, optional_id, required};
 use advisor_desk_core::reads::export::{self, ExportKind, ExportResult};
 use advisor_desk_core::reads::{
     self, BookSummary, ClientOverview, HealthQueue, TransactionPage, TransactionQuery,
@@ -9,6 +8,7 @@ use advisor_desk_core::reads::{
 use advisor_desk_core::time;
 use tauri::State;
 
+use super::args::{Arg, Id, OptionalId};
 use crate::error::CommandError;
 use crate::state::AppState;
 
@@ -75,20 +75,18 @@ pub async fn book_summary(state: State<'_, AppState>) -> Result<BookSummary, Com
 #[tauri::command]
 pub async fn client_overview(
     state: State<'_, AppState>,
-    client_id: Option<serde_json::Value>,
+    client_id: Id,
 ) -> Result<ClientOverview, CommandError> {
-    let client_id = id("clientId", client_id)?;
-    client_overview_in(&state, client_id)
+    client_overview_in(&state, client_id.0)
 }
 
 #[tauri::command]
 pub async fn client_transactions(
     state: State<'_, AppState>,
-    client_id: Option<serde_json::Value>,
-    query: Option<serde_json::Value>,
+    client_id: Id,
+    query: Arg<TransactionQuery>,
 ) -> Result<TransactionPage, CommandError> {
-    let client_id = id("clientId", client_id)?;
-    client_transactions_in(&state, client_id, &required("query", query)?)
+    client_transactions_in(&state, client_id.0, &query.0)
 }
 
 #[tauri::command]
@@ -99,23 +97,20 @@ pub async fn health_queue(state: State<'_, AppState>) -> Result<HealthQueue, Com
 #[tauri::command]
 pub async fn suggest_export_path(
     state: State<'_, AppState>,
-    kind: Option<serde_json::Value>,
-    client_id: Option<serde_json::Value>,
+    kind: Arg<ExportKind>,
+    client_id: OptionalId,
 ) -> Result<String, CommandError> {
-    let client_id = optional_id("clientId", client_id)?;
-    suggest_export_path_in(&state, required("kind", kind)?, client_id)
+    suggest_export_path_in(&state, kind.0, client_id.0)
 }
 
 #[tauri::command]
 pub async fn export_csv(
     state: State<'_, AppState>,
-    kind: Option<serde_json::Value>,
-    client_id: Option<serde_json::Value>,
-    path: Option<serde_json::Value>,
+    kind: Arg<ExportKind>,
+    client_id: OptionalId,
+    path: Arg<String>,
 ) -> Result<ExportResult, CommandError> {
-    let client_id = optional_id("clientId", client_id)?;
-    let path: String = required("path", path)?;
-    export_csv_in(&state, required("kind", kind)?, client_id, &path)
+    export_csv_in(&state, kind.0, client_id.0, &path.0)
 }
 
 #[cfg(test)]

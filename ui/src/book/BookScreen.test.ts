@@ -67,7 +67,7 @@ describe('Book screen', () => {
     observers.clear();
     vi.stubGlobal('IntersectionObserver', FakeObserver);
     bookSummary.mockReset();
-    vi.mocked(api.appInfo).mockResolvedValue({ version: '0.1.0', provider_environment: 'production', ui_locale: null });
+    vi.mocked(api.appInfo).mockResolvedValue({ version: '0.1.0', provider_environment: 'production', ui_locale: null, sandbox_url: null, demo_book_offered: false });
     location.hash = '';
   });
   afterEach(() => {
@@ -116,6 +116,7 @@ describe('Book screen', () => {
       version: '0.1.0',
       provider_environment: 'sandbox',
       ui_locale: null,
+      sandbox_url: null,
       demo_book_offered: true,
     });
     vi.mocked(api.loadDemoBook).mockResolvedValueOnce({ clients_created: 4 } as Awaited<ReturnType<Api['loadDemoBook']>>);

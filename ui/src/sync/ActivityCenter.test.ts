@@ -66,8 +66,29 @@ describe('ActivityCenter', () => {
       summary({
         failed: 1,
         outcomes: [
-          { connection_id: 1, client_id: 1, provider: 'flanks', status: 'pending_sca', result: 'failed' },
-          { connection_id: 2, client_id: 1, provider: 'flanks', status: 'ready', result: 'synced' },
+          {
+            connection_id: 1,
+            client_id: 1,
+            provider: 'flanks',
+            status: 'pending_sca',
+            result: 'failed',
+            failure: {
+              kind: 'sca_required',
+              provider_code: null,
+              provider_message: null,
+              http_status: null,
+              endpoint: null,
+              retry_at: null,
+            },
+          },
+          {
+            connection_id: 2,
+            client_id: 1,
+            provider: 'flanks',
+            status: 'ready',
+            result: 'synced',
+            stats: { inserted: 3, updated: 0, unchanged: 0, retired: 0, skipped: 0 },
+          },
         ],
       }),
     );

@@ -7,6 +7,7 @@ use serde::Serialize;
 use crate::time::Timestamp;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ipc-types", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Actor {
     /// The client must be present: SCA, a new password, an MFA answer.
@@ -28,6 +29,7 @@ impl Actor {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ipc-types", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum FailureKind {
     /// Flanks Pending SCA / SCA_REQUIRED / SCA_ERROR.
@@ -119,6 +121,7 @@ impl FailureKind {
 /// A classified provider failure. Holds no secret: only the provider's public code and
 /// message, the endpoint name and the HTTP status.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+#[cfg_attr(feature = "ipc-types", derive(ts_rs::TS))]
 #[error("{}{}", kind.describe(), detail_suffix(.provider_code, .provider_message))]
 pub struct ProviderFailure {
     pub kind: FailureKind,

@@ -7,6 +7,7 @@ use super::{Actor, FailureKind};
 use crate::time::Timestamp;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ipc-types", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum ConnectionStatus {
     /// Created; the provider's first extraction has not finished.

@@ -33,6 +33,7 @@ const ACTOR: &str = "advisor";
 
 /// What deleting a client did, for the UI's confirmation.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ipc-types", derive(ts_rs::TS))]
 pub struct ClientDeletion {
     pub client_id: i64,
     /// Connections removed (each with its keychain entry).

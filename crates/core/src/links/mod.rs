@@ -35,6 +35,7 @@ pub use wording::Wording;
 
 /// Which provider flow a link session uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ipc-types", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum LinkFlow {
     /// Flanks legacy Link: `/link?token=…` → `?code=` → exchange.
@@ -73,6 +74,7 @@ impl LinkFlow {
 
 /// Why the link flow is run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ipc-types", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum LinkPurpose {
     /// Connect a new login.

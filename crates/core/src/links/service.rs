@@ -105,6 +105,7 @@ impl Default for LinkOptions {
 }
 
 #[derive(Clone, Serialize)]
+#[cfg_attr(feature = "ipc-types", derive(ts_rs::TS))]
 pub struct LinkStart {
     pub session_id: i64,
     /// The provider URL to open in the link window (or to send to the client).
@@ -131,6 +132,7 @@ impl std::fmt::Debug for LinkStart {
 
 /// What an open link session is waiting for, for the app's list of pending connections.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ipc-types", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum PendingState {
     /// The client has not finished the provider's pages yet.
@@ -142,6 +144,7 @@ pub enum PendingState {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ipc-types", derive(ts_rs::TS))]
 pub struct PendingLink {
     pub session_id: i64,
     pub client_id: i64,
@@ -172,6 +175,7 @@ pub enum ReauthStart {
 
 /// An existing provider credential that a duplicate could be mapped to.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ipc-types", derive(ts_rs::TS))]
 pub struct DuplicateCandidate {
     /// Opaque reference for [`LinkService::map_existing_credential`] (the token's hash).
     pub credential_ref: String,
@@ -182,6 +186,7 @@ pub struct DuplicateCandidate {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ipc-types", derive(ts_rs::TS))]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum LinkOutcome {
     Connected {
@@ -235,6 +240,7 @@ pub enum LinkOutcome {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ipc-types", derive(ts_rs::TS))]
 pub struct Removal {
     pub connection_id: i64,
     /// False when the provider no longer knew the credential (or no token was left).

@@ -104,6 +104,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<LinkSession> {
 
 /// Where a callback came from, for the audit log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[cfg_attr(feature = "ipc-types", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum CallbackSource {
     /// The embedded link window's navigation was intercepted.

@@ -22,6 +22,7 @@ use crate::time::Timestamp;
 /// What the advisor needs to know about one connection, or a whole client (the worst of its
 /// connections). Ordered from best to worst.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[cfg_attr(feature = "ipc-types", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Health {
     /// No connection yet.
@@ -147,6 +148,7 @@ pub fn positions(db: &Db, client_id: Option<i64>) -> Result<Vec<Position>> {
 
 /// One currency's totals. Amounts in different currencies are different rows.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ipc-types", derive(ts_rs::TS))]
 pub struct CurrencyTotal {
     pub currency: String,
     pub assets_minor: i64,
@@ -173,6 +175,7 @@ pub fn totals<'a>(positions: impl IntoIterator<Item = &'a Position>) -> Vec<Curr
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ipc-types", derive(ts_rs::TS))]
 pub struct BookRow {
     pub client_id: i64,
     pub name: String,
@@ -193,6 +196,7 @@ pub struct BookRow {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ipc-types", derive(ts_rs::TS))]
 pub struct BookSummary {
     pub generated_at: Timestamp,
     pub clients: Vec<BookRow>,

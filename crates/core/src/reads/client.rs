@@ -18,6 +18,7 @@ use crate::sync::{Connection, ConnectionView};
 use crate::time::{self, Timestamp};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ipc-types", derive(ts_rs::TS))]
 pub struct Slice {
     pub currency: String,
     /// An asset class, a currency code or an institution name, depending on the chart.
@@ -27,6 +28,7 @@ pub struct Slice {
 
 /// Net worth of one currency at the end of one month.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ipc-types", derive(ts_rs::TS))]
 pub struct HistoryPoint {
     pub currency: String,
     /// The last day of the month (today for the current month), ISO `YYYY-MM-DD`.
@@ -35,6 +37,7 @@ pub struct HistoryPoint {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ipc-types", derive(ts_rs::TS))]
 pub struct AccountView {
     pub id: i64,
     pub connection_id: i64,
@@ -54,6 +57,7 @@ pub struct AccountView {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ipc-types", derive(ts_rs::TS))]
 pub struct HoldingView {
     pub id: i64,
     pub account_id: Option<i64>,
@@ -71,6 +75,7 @@ pub struct HoldingView {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ipc-types", derive(ts_rs::TS))]
 pub struct ClientOverview {
     pub client: Client,
     pub generated_at: Timestamp,
@@ -373,23 +378,29 @@ fn history(
 
 /// Filters and a window for the transactions table.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "ipc-types", derive(ts_rs::TS))]
 pub struct TransactionQuery {
     /// Words that must all appear in the description (prefix match, accents ignored).
     #[serde(default)]
+    #[cfg_attr(feature = "ipc-types", ts(optional = nullable))]
     pub search: Option<String>,
     /// Inclusive ISO dates `YYYY-MM-DD`.
     #[serde(default)]
+    #[cfg_attr(feature = "ipc-types", ts(optional = nullable))]
     pub from: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "ipc-types", ts(optional = nullable))]
     pub to: Option<String>,
     /// Only these accounts (ids from the overview); empty means all.
     #[serde(default)]
+    #[cfg_attr(feature = "ipc-types", ts(as = "Option<Vec<i64>>", optional))]
     pub account_ids: Vec<i64>,
     pub offset: u32,
     pub limit: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ipc-types", derive(ts_rs::TS))]
 pub struct TransactionLine {
     pub id: i64,
     pub account_id: i64,
@@ -405,6 +416,7 @@ pub struct TransactionLine {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ipc-types", derive(ts_rs::TS))]
 pub struct TransactionPage {
     /// Rows matching the filters (all of them, not only this window).
     pub total: i64,

@@ -29,6 +29,7 @@ pub const EXPORTS_DIR: &str = "exports";
 pub const MAX_EXPORT_PATH_LEN: usize = 4096;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ipc-types", derive(ts_rs::TS))]
 pub struct ExportResult {
     pub path: String,
     pub rows: u64,
@@ -323,6 +324,7 @@ pub fn suggest_export_path(data_dir: &Path, stem: &str) -> Result<String> {
 
 /// What to export.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, Serialize)]
+#[cfg_attr(feature = "ipc-types", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum ExportKind {
     Holdings,

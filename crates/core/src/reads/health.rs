@@ -21,6 +21,7 @@ pub const OUTAGE_MIN_CLIENTS: usize = 3;
 pub const OUTAGE_WINDOW: chrono::Duration = chrono::Duration::hours(6);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[cfg_attr(feature = "ipc-types", derive(ts_rs::TS), ts(rename = "QueueGroup"))]
 #[serde(rename_all = "snake_case")]
 pub enum Group {
     Client,
@@ -29,6 +30,7 @@ pub enum Group {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ipc-types", derive(ts_rs::TS))]
 pub struct QueueItem {
     pub connection: ConnectionView,
     pub client_name: String,
@@ -45,6 +47,7 @@ pub struct QueueItem {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ipc-types", derive(ts_rs::TS))]
 pub struct Outage {
     pub institution: String,
     pub institution_id: Option<String>,
@@ -56,6 +59,7 @@ pub struct Outage {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ipc-types", derive(ts_rs::TS))]
 pub struct HealthQueue {
     pub generated_at: Timestamp,
     pub outages: Vec<Outage>,

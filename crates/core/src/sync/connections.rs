@@ -26,6 +26,7 @@ pub struct NewConnection {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ipc-types", derive(ts_rs::TS), ts(rename = "ConnectionRow"))]
 pub struct Connection {
     pub id: i64,
     pub client_id: i64,
@@ -49,6 +50,7 @@ pub struct Connection {
 
 /// A connection as the UI shows it: the stored row plus what is derived from it.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ipc-types", derive(ts_rs::TS))]
 pub struct ConnectionView {
     #[serde(flatten)]
     pub connection: Connection,

@@ -50,6 +50,7 @@ impl Default for SyncOptions {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ipc-types", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case", tag = "result")]
 pub enum SyncResult {
     Synced {
@@ -66,6 +67,7 @@ pub enum SyncResult {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ipc-types", derive(ts_rs::TS))]
 pub struct ConnectionOutcome {
     pub connection_id: i64,
     pub client_id: i64,
@@ -76,6 +78,7 @@ pub struct ConnectionOutcome {
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
+#[cfg_attr(feature = "ipc-types", derive(ts_rs::TS))]
 pub struct SyncSummary {
     pub total: usize,
     pub synced: usize,

@@ -5,6 +5,7 @@ use serde::Serialize;
 use crate::domain::ConnectionStatus;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ipc-types", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case", tag = "step")]
 pub enum SyncStep {
     CheckingStatus,
@@ -20,6 +21,7 @@ pub enum SyncStep {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ipc-types", derive(ts_rs::TS))]
 pub struct SyncProgress {
     pub done: usize,
     pub total: usize,

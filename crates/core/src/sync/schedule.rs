@@ -14,6 +14,7 @@ const DAILY: chrono::Duration = chrono::Duration::hours(24);
 
 /// What to sync, as the UI asks for it (`{kind: "client", id: 3}`, `{kind: "all"}`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "ipc-types", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case", tag = "kind", content = "id")]
 pub enum SyncScope {
     Connection(i64),

@@ -22,6 +22,7 @@ use crate::error::Result;
 use crate::time::{self, Timestamp};
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ipc-types", derive(ts_rs::TS))]
 pub struct WriteStats {
     pub inserted: u64,
     pub updated: u64,

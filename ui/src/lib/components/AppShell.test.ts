@@ -24,7 +24,7 @@ describe('App shell', () => {
 
   it('shows the product name, version and a Sandbox badge in the sandbox', () => {
     render(AppShell, {
-      props: { info: { version: '0.1.0', provider_environment: 'sandbox', ui_locale: null }, children },
+      props: { info: { version: '0.1.0', provider_environment: 'sandbox', ui_locale: null, sandbox_url: null, demo_book_offered: false }, children },
     });
     expect(screen.getByTestId('product-name')).toHaveTextContent('Advisor Desk');
     expect(screen.getByTestId('sandbox-badge')).toHaveTextContent('Sandbox');
@@ -35,7 +35,7 @@ describe('App shell', () => {
 
   it('has no badge in production or before the info arrives', () => {
     const { unmount } = render(AppShell, {
-      props: { info: { version: '0.1.0', provider_environment: 'production', ui_locale: null }, children },
+      props: { info: { version: '0.1.0', provider_environment: 'production', ui_locale: null, sandbox_url: null, demo_book_offered: false }, children },
     });
     expect(screen.queryByTestId('sandbox-badge')).toBeNull();
     unmount();
@@ -46,7 +46,7 @@ describe('App shell', () => {
   it('switches the language from the sidebar and remembers it', async () => {
     render(AppShell, {
       props: {
-        info: { version: '0.1.0', provider_environment: 'sandbox', ui_locale: null },
+        info: { version: '0.1.0', provider_environment: 'sandbox', ui_locale: null, sandbox_url: null, demo_book_offered: false },
         section: 'clients',
         children,
       },
