@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApiError, api, type Api } from '../lib/api';
 import { setLocale } from '../lib/i18n/i18n.svelte';
 import type { BookSummary } from '../lib/types';
-import { NOW, bookRow, eur } from '../client/fixtures';
+import { NOW, bookRow, eur } from '../test/fixtures';
 import BookScreen from './BookScreen.svelte';
 import { prefetchBook } from './prefetch';
 

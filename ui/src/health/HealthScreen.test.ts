@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApiError, api, type Api } from '../lib/api';
 import { setLocale } from '../lib/i18n/i18n.svelte';
 import type { HealthQueue } from '../lib/types';
-import { NOW, connection, eur, queueItem } from '../client/fixtures';
+import { NOW, connection, eur, queueItem } from '../test/fixtures';
 import HealthScreen from './HealthScreen.svelte';
 
 vi.mock(import('../lib/api'), async (original) => ({

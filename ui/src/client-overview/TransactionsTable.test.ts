@@ -3,7 +3,7 @@ import userEvent from '@testing-library/user-event';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApiError, api, type Api } from '../lib/api';
 import type { TransactionQuery } from '../lib/types';
-import { overview, txLine } from './fixtures';
+import { overview, txLine } from '../test/fixtures';
 import TransactionsTable from './TransactionsTable.svelte';
 
 vi.mock(import('../lib/api'), async (original) => ({

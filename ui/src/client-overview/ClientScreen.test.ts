@@ -5,7 +5,7 @@ import { ApiError, api, type Api } from '../lib/api';
 import { setLocale } from '../lib/i18n/i18n.svelte';
 import type { ClientOverview } from '../lib/types';
 import ClientScreen from './ClientScreen.svelte';
-import { connection, overview, txLine } from './fixtures';
+import { connection, overview, txLine } from '../test/fixtures';
 
 vi.mock(import('../lib/api'), async (original) => ({
   ...(await original()),
