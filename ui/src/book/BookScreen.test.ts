@@ -9,17 +9,16 @@ import { NOW, bookRow, eur } from '../test/fixtures';
 import BookScreen from './BookScreen.svelte';
 import { prefetchBook } from './prefetch';
 
-vi.mock(import('../lib/api'), async (original) => ({
-  ...(await original()),
-  api: {
+vi.mock(import('../lib/api'), async (original) =>
+  (await import('../test/mockApi')).onlyCommands(original, {
     bookSummary: vi.fn(),
     suggestExportPath: vi.fn(),
     exportCsv: vi.fn(),
     appInfo: vi.fn(),
     loadDemoBook: vi.fn(),
     onSyncFinished: vi.fn(async () => () => {}),
-  } as unknown as Api,
-}));
+  }),
+);
 
 const bookSummary = vi.mocked(api.bookSummary);
 

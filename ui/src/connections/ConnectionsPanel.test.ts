@@ -7,26 +7,21 @@ import type { Connection, ConnectionStatus, LinkEvent } from '../lib/types';
 import { connection } from '../test/fixtures';
 import ConnectionsPanel from './ConnectionsPanel.svelte';
 
-vi.mock(import('../lib/api'), async (original) => {
-  const o = await original();
-  return {
-    ...o,
-    api: {
-      ...o.api,
-      listConnections: vi.fn(),
-      startConnect: vi.fn(),
-      startReauthorize: vi.fn(),
-      sendLink: vi.fn(),
-      mapExistingCredential: vi.fn(),
-      removeConnection: vi.fn(),
-      syncNow: vi.fn(),
-      onLinkEvent: vi.fn(),
-      onSyncFinished: vi.fn(),
-      linkInboxReady: vi.fn(),
-      pendingLinks: vi.fn(),
-    },
-  };
-});
+vi.mock(import('../lib/api'), async (original) =>
+  (await import('../test/mockApi')).mockCommands(original, [
+    'listConnections',
+    'startConnect',
+    'startReauthorize',
+    'sendLink',
+    'mapExistingCredential',
+    'removeConnection',
+    'syncNow',
+    'onLinkEvent',
+    'onSyncFinished',
+    'linkInboxReady',
+    'pendingLinks',
+  ]),
+);
 
 const list = vi.mocked(api.listConnections);
 let linkListener: (e: LinkEvent) => void = () => {};
