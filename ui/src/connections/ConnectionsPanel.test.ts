@@ -9,16 +9,8 @@ import ConnectionsPanel from './ConnectionsPanel.svelte';
 
 vi.mock(import('../lib/api'), async (original) =>
   (await import('../test/mockApi')).mockCommands(original, [
-    'listConnections',
-    'startConnect',
-    'startReauthorize',
-    'sendLink',
-    'mapExistingCredential',
-    'removeConnection',
-    'syncNow',
-    'onLinkEvent',
-    'onSyncFinished',
-    'linkInboxReady',
+    'listConnections', 'startConnect', 'startReauthorize', 'sendLink', 'mapExistingCredential',
+    'removeConnection', 'syncNow', 'onLinkEvent', 'onSyncFinished', 'linkInboxReady',
     'pendingLinks',
   ]),
 );

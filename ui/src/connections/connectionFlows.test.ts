@@ -5,11 +5,7 @@ import { ConnectionFlows } from './connectionFlows.svelte';
 
 vi.mock(import('../lib/api'), async (original) =>
   (await import('../test/mockApi')).mockCommands(original, [
-    'listConnections',
-    'pendingLinks',
-    'startConnect',
-    'onLinkEvent',
-    'onSyncFinished',
+    'listConnections', 'pendingLinks', 'startConnect', 'onLinkEvent', 'onSyncFinished',
     'linkInboxReady',
   ]),
 );

@@ -7,14 +7,8 @@ import SettingsScreen from './SettingsScreen.svelte';
 
 vi.mock(import('../lib/api'), async (original) =>
   (await import('../test/mockApi')).mockCommands(original, [
-    'appInfo',
-    'providerSettings',
-    'setProviderEnvironment',
-    'setProviderKey',
-    'removeProviderKey',
-    'setProviderBaseUrl',
-    'testProviderConnection',
-    'loadDemoBook',
+    'appInfo', 'providerSettings', 'setProviderEnvironment', 'setProviderKey',
+    'removeProviderKey', 'setProviderBaseUrl', 'testProviderConnection', 'loadDemoBook',
   ]),
 );
 

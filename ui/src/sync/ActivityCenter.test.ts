@@ -7,11 +7,7 @@ import ActivityCenter from './ActivityCenter.svelte';
 
 vi.mock(import('../lib/api'), async (original) =>
   (await import('../test/mockApi')).mockCommands(original, [
-    'onSyncProgress',
-    'onSyncFinished',
-    'onLinkEvent',
-    'linkInboxReady',
-    'cancelSync',
+    'onSyncProgress', 'onSyncFinished', 'onLinkEvent', 'linkInboxReady', 'cancelSync',
   ]),
 );
 
