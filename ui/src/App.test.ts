@@ -2,12 +2,11 @@ import { render, screen, waitFor } from '@testing-library/svelte';
 import { flushSync } from 'svelte';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import App from './App.svelte';
-import { ApiError, api, type Api } from './lib/api';
+import { ApiError, api } from './lib/api';
 import { getLocale, setLocale } from './lib/i18n/i18n.svelte';
 
-vi.mock(import('./lib/api'), async (original) => ({
-  ...(await original()),
-  api: {
+vi.mock(import('./lib/api'), async (original) =>
+  (await import('./test/mockApi')).onlyCommands(original, {
     appInfo: vi.fn(),
     listClients: vi.fn(),
     addClient: vi.fn(),
@@ -20,8 +19,8 @@ vi.mock(import('./lib/api'), async (original) => ({
     onLinkEvent: vi.fn(async () => () => {}),
     linkInboxReady: vi.fn(async () => []),
     cancelSync: vi.fn(),
-  } as unknown as Api,
-}));
+  }),
+);
 
 describe('App', () => {
   beforeEach(() => {

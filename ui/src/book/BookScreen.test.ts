@@ -5,21 +5,20 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApiError, api, type Api } from '../lib/api';
 import { setLocale } from '../lib/i18n/i18n.svelte';
 import type { BookSummary } from '../lib/types';
-import { NOW, bookRow, eur } from '../client/fixtures';
+import { NOW, bookRow, eur } from '../test/fixtures';
 import BookScreen from './BookScreen.svelte';
 import { prefetchBook } from './prefetch';
 
-vi.mock(import('../lib/api'), async (original) => ({
-  ...(await original()),
-  api: {
+vi.mock(import('../lib/api'), async (original) =>
+  (await import('../test/mockApi')).onlyCommands(original, {
     bookSummary: vi.fn(),
     suggestExportPath: vi.fn(),
     exportCsv: vi.fn(),
     appInfo: vi.fn(),
     loadDemoBook: vi.fn(),
     onSyncFinished: vi.fn(async () => () => {}),
-  } as unknown as Api,
-}));
+  }),
+);
 
 const bookSummary = vi.mocked(api.bookSummary);
 

@@ -4,53 +4,33 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApiError, api } from '../lib/api';
 import { setLocale } from '../lib/i18n/i18n.svelte';
 import type { Connection, ConnectionStatus, LinkEvent } from '../lib/types';
+import { connection } from '../test/fixtures';
 import ConnectionsPanel from './ConnectionsPanel.svelte';
 
-vi.mock(import('../lib/api'), async (original) => {
-  const o = await original();
-  return {
-    ...o,
-    api: {
-      ...o.api,
-      listConnections: vi.fn(),
-      startConnect: vi.fn(),
-      startReauthorize: vi.fn(),
-      sendLink: vi.fn(),
-      mapExistingCredential: vi.fn(),
-      removeConnection: vi.fn(),
-      syncNow: vi.fn(),
-      onLinkEvent: vi.fn(),
-      onSyncFinished: vi.fn(),
-      linkInboxReady: vi.fn(),
-      pendingLinks: vi.fn(),
-    },
-  };
-});
+vi.mock(import('../lib/api'), async (original) =>
+  (await import('../test/mockApi')).mockCommands(original, [
+    'listConnections', 'startConnect', 'startReauthorize', 'sendLink', 'mapExistingCredential',
+    'removeConnection', 'syncNow', 'onLinkEvent', 'onSyncFinished', 'linkInboxReady',
+    'pendingLinks',
+  ]),
+);
 
 const list = vi.mocked(api.listConnections);
 let linkListener: (e: LinkEvent) => void = () => {};
 
 function conn(id: number, status: ConnectionStatus, extra: Partial<Connection> = {}): Connection {
-  return {
+  return connection({
     id,
     client_id: 7,
-    provider: 'flanks',
-    flow: 'flanks_link',
     institution_id: 'testbank',
     institution_name: 'TestBank',
     status,
-    action_by: 'nobody',
-    provider_code: null,
-    provider_message: null,
     last_attempt_at: '2026-11-20T09:30:00Z',
     last_success_at: '2026-11-20T09:30:00Z',
     data_as_of: null,
-    next_retry_at: null,
-    consecutive_failures: 0,
     created_at: '2026-11-01T09:00:00Z',
-    stale: false,
     ...extra,
-  };
+  });
 }
 
 function cards() {

@@ -1,14 +1,13 @@
 import { render, screen } from '@testing-library/svelte';
 import userEvent from '@testing-library/user-event';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ApiError, api, type Api } from '../lib/api';
+import { ApiError, api } from '../lib/api';
 import { setLocale } from '../lib/i18n/i18n.svelte';
 import ExportPanel from './ExportPanel.svelte';
 
-vi.mock(import('../lib/api'), async (original) => ({
-  ...(await original()),
-  api: { suggestExportPath: vi.fn(), exportCsv: vi.fn() } as unknown as Api,
-}));
+vi.mock(import('../lib/api'), async (original) =>
+  (await import('../test/mockApi')).onlyCommands(original, { suggestExportPath: vi.fn(), exportCsv: vi.fn() }),
+);
 
 const suggest = vi.mocked(api.suggestExportPath);
 const exportCsv = vi.mocked(api.exportCsv);

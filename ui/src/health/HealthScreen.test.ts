@@ -1,16 +1,15 @@
 import { render, screen, within } from '@testing-library/svelte';
 import userEvent from '@testing-library/user-event';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ApiError, api, type Api } from '../lib/api';
+import { ApiError, api } from '../lib/api';
 import { setLocale } from '../lib/i18n/i18n.svelte';
 import type { HealthQueue } from '../lib/types';
-import { NOW, connection, eur, queueItem } from '../client/fixtures';
+import { NOW, connection, eur, queueItem } from '../test/fixtures';
 import HealthScreen from './HealthScreen.svelte';
 
-vi.mock(import('../lib/api'), async (original) => ({
-  ...(await original()),
-  api: { healthQueue: vi.fn() } as unknown as Api,
-}));
+vi.mock(import('../lib/api'), async (original) =>
+  (await import('../test/mockApi')).onlyCommands(original, { healthQueue: vi.fn() }),
+);
 
 const healthQueue = vi.mocked(api.healthQueue);
 

@@ -5,23 +5,12 @@ import { ApiError, api } from '../lib/api';
 import type { AppInfo, ProviderSettings } from '../lib/types';
 import SettingsScreen from './SettingsScreen.svelte';
 
-vi.mock(import('../lib/api'), async (original) => {
-  const o = await original();
-  return {
-    ...o,
-    api: {
-      ...o.api,
-      appInfo: vi.fn(),
-      providerSettings: vi.fn(),
-      setProviderEnvironment: vi.fn(),
-      setProviderKey: vi.fn(),
-      removeProviderKey: vi.fn(),
-      setProviderBaseUrl: vi.fn(),
-      testProviderConnection: vi.fn(),
-      loadDemoBook: vi.fn(),
-    },
-  };
-});
+vi.mock(import('../lib/api'), async (original) =>
+  (await import('../test/mockApi')).mockCommands(original, [
+    'appInfo', 'providerSettings', 'setProviderEnvironment', 'setProviderKey',
+    'removeProviderKey', 'setProviderBaseUrl', 'testProviderConnection', 'loadDemoBook',
+  ]),
+);
 
 const info = (over: Partial<AppInfo> = {}): AppInfo => ({
   version: '0.1.0',

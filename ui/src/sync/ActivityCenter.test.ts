@@ -5,20 +5,11 @@ import { api } from '../lib/api';
 import type { LinkEvent, SyncFinished, SyncProgress } from '../lib/types';
 import ActivityCenter from './ActivityCenter.svelte';
 
-vi.mock(import('../lib/api'), async (original) => {
-  const o = await original();
-  return {
-    ...o,
-    api: {
-      ...o.api,
-      onSyncProgress: vi.fn(),
-      onSyncFinished: vi.fn(),
-      onLinkEvent: vi.fn(),
-      linkInboxReady: vi.fn(),
-      cancelSync: vi.fn(),
-    },
-  };
-});
+vi.mock(import('../lib/api'), async (original) =>
+  (await import('../test/mockApi')).mockCommands(original, [
+    'onSyncProgress', 'onSyncFinished', 'onLinkEvent', 'linkInboxReady', 'cancelSync',
+  ]),
+);
 
 let progress: (p: SyncProgress) => void = () => {};
 let finished: (s: SyncFinished) => void = () => {};

@@ -1,4 +1,3 @@
-import type { Api } from '../api';
 import { render, screen } from '@testing-library/svelte';
 import userEvent from '@testing-library/user-event';
 import { createRawSnippet } from 'svelte';
@@ -7,15 +6,14 @@ import { api } from '../api';
 import { setLocale } from '../i18n/i18n.svelte';
 import AppShell from './AppShell.svelte';
 
-vi.mock(import('../api'), async (original) => ({
-  ...(await original()),
-  api: {
+vi.mock(import('../api'), async (original) =>
+  (await import('../../test/mockApi')).onlyCommands(original, {
     appInfo: vi.fn(),
     listClients: vi.fn(),
     addClient: vi.fn(),
     setUiLocale: vi.fn(() => Promise.resolve()),
-  } as unknown as Api,
-}));
+  }),
+);
 
 const children = createRawSnippet(() => ({ render: () => '<p>screen</p>' }));
 

@@ -4,7 +4,6 @@ import { render, screen } from '@testing-library/svelte';
 import userEvent from '@testing-library/user-event';
 import { createRawSnippet } from 'svelte';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { Api } from '../api';
 import AppShell from '../components/AppShell.svelte';
 import { getLocale, setLocale, t, tn } from './i18n.svelte';
 
@@ -19,10 +18,9 @@ vi.mock(import('./es'), async (original) => {
   return original();
 });
 
-vi.mock(import('../api'), async (original) => ({
-  ...(await original()),
-  api: { setUiLocale: vi.fn(() => Promise.resolve()) } as unknown as Api,
-}));
+vi.mock(import('../api'), async (original) =>
+  (await import('../../test/mockApi')).onlyCommands(original, { setUiLocale: vi.fn(() => Promise.resolve()) }),
+);
 
 const children = createRawSnippet(() => ({ render: () => '<p>screen</p>' }));
 

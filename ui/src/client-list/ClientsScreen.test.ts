@@ -1,4 +1,3 @@
-import type { Api } from '../lib/api';
 import { render, screen, within } from '@testing-library/svelte';
 import userEvent from '@testing-library/user-event';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -7,10 +6,9 @@ import { setLocale } from '../lib/i18n/i18n.svelte';
 import { client } from '../test/fixtures';
 import ClientsScreen from './ClientsScreen.svelte';
 
-vi.mock(import('../lib/api'), async (original) => ({
-  ...(await original()),
-  api: { appInfo: vi.fn(), listClients: vi.fn(), addClient: vi.fn(), setUiLocale: vi.fn() } as unknown as Api,
-}));
+vi.mock(import('../lib/api'), async (original) =>
+  (await import('../test/mockApi')).onlyCommands(original, { appInfo: vi.fn(), listClients: vi.fn(), addClient: vi.fn(), setUiLocale: vi.fn() }),
+);
 
 const listClients = vi.mocked(api.listClients);
 const addClient = vi.mocked(api.addClient);

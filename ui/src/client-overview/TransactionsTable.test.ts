@@ -1,15 +1,14 @@
 import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import userEvent from '@testing-library/user-event';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { ApiError, api, type Api } from '../lib/api';
+import { ApiError, api } from '../lib/api';
 import type { TransactionQuery } from '../lib/types';
-import { overview, txLine } from './fixtures';
+import { overview, txLine } from '../test/fixtures';
 import TransactionsTable from './TransactionsTable.svelte';
 
-vi.mock(import('../lib/api'), async (original) => ({
-  ...(await original()),
-  api: { clientTransactions: vi.fn() } as unknown as Api,
-}));
+vi.mock(import('../lib/api'), async (original) =>
+  (await import('../test/mockApi')).onlyCommands(original, { clientTransactions: vi.fn() }),
+);
 
 const clientTransactions = vi.mocked(api.clientTransactions);
 const TOTAL = 50_000;

@@ -1,14 +1,13 @@
 import { render, screen } from '@testing-library/svelte';
 import userEvent from '@testing-library/user-event';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ApiError, api, type Api } from '../lib/api';
+import { ApiError, api } from '../lib/api';
 import { setLocale } from '../lib/i18n/i18n.svelte';
 import DeleteClient from './DeleteClient.svelte';
 
-vi.mock(import('../lib/api'), async (original) => ({
-  ...(await original()),
-  api: { deleteClient: vi.fn() } as unknown as Api,
-}));
+vi.mock(import('../lib/api'), async (original) =>
+  (await import('../test/mockApi')).onlyCommands(original, { deleteClient: vi.fn() }),
+);
 
 const deleteClient = vi.mocked(api.deleteClient);
 

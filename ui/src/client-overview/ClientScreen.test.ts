@@ -1,15 +1,14 @@
 import { render, screen, within } from '@testing-library/svelte';
 import userEvent from '@testing-library/user-event';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ApiError, api, type Api } from '../lib/api';
+import { ApiError, api } from '../lib/api';
 import { setLocale } from '../lib/i18n/i18n.svelte';
 import type { ClientOverview } from '../lib/types';
 import ClientScreen from './ClientScreen.svelte';
-import { connection, overview, txLine } from './fixtures';
+import { connection, overview, txLine } from '../test/fixtures';
 
-vi.mock(import('../lib/api'), async (original) => ({
-  ...(await original()),
-  api: {
+vi.mock(import('../lib/api'), async (original) =>
+  (await import('../test/mockApi')).onlyCommands(original, {
     clientOverview: vi.fn(),
     clientTransactions: vi.fn(),
     suggestExportPath: vi.fn(),
@@ -19,8 +18,8 @@ vi.mock(import('../lib/api'), async (original) => ({
     onLinkEvent: vi.fn(() => Promise.resolve(() => {})),
     onSyncProgress: vi.fn(() => Promise.resolve(() => {})),
     onSyncFinished: vi.fn(() => Promise.resolve(() => {})),
-  } as unknown as Api,
-}));
+  }),
+);
 
 const clientOverview = vi.mocked(api.clientOverview);
 const clientTransactions = vi.mocked(api.clientTransactions);

@@ -1,0 +1,219 @@
+// The state of one client's connections panel: the connection list, the open link sessions,
+// and the link flows the advisor starts from it (connect here, send a link, reauthorize,
+// sync or retry, remove, map a duplicate credential), with their results. Results come back
+// as app events (link window, OS deep link, poller); `listen()` wires them, so the panel's
+// components only read this state and call its actions.
+import { ApiError, api, toApiError } from '../lib/api';
+import { listenToLinkResults, stopListening } from '../lib/linkResults';
+import { t } from '../lib/i18n/i18n.svelte';
+import type { Connection, LinkEvent, LinkFlow, LinkOutcome, LinkStart, PendingLink } from '../lib/types';
+import { statusText, when } from './connectionText';
+
+export const FLOWS: LinkFlow[] = ['flanks_link', 'flanks_connect_v2', 'flinks_connect'];
+
+export interface Notice {
+  tone: 'ok' | 'info' | 'error';
+  text: string;
+  nextStep?: string;
+}
+
+export type DuplicateOutcome = Extract<LinkOutcome, { outcome: 'duplicate' }>;
+
+/** What an action is running for: a connection id, or one of the two ways to connect. */
+export type Busy = number | 'connect' | 'send';
+
+export class ConnectionFlows {
+  connections = $state<Connection[] | null>(null);
+  pending = $state<PendingLink[]>([]);
+  loadError = $state<ApiError | null>(null);
+  actionError = $state<ApiError | null>(null);
+  busy = $state<Busy | null>(null);
+  /** The connection whose removal waits for the advisor's confirmation. */
+  confirmRemove = $state<number | null>(null);
+  /** The flow "Connect account" and "Send link" start. */
+  flow = $state<LinkFlow>('flanks_link');
+  sent = $state<LinkStart | null>(null);
+  copied = $state(false);
+  notice = $state<Notice | null>(null);
+  duplicate = $state<DuplicateOutcome | null>(null);
+
+  #clientId: () => number;
+  /** Link sessions this panel opened, to match results that carry no client id. */
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity -- bookkeeping, never rendered
+  #mySessions = new Set<number>();
+  #windowOpen = false;
+
+  /** `clientId` is read when needed (the panel's prop). */
+  constructor(clientId: () => number) {
+    this.#clientId = clientId;
+  }
+
+  load = async () => {
+    const clientId = this.#clientId();
+    this.loadError = null;
+    try {
+      this.connections = await api.listConnections(clientId);
+    } catch (e) {
+      this.connections = null;
+      this.loadError = toApiError(e);
+      return;
+    }
+    // Open link sessions are a detail: when they cannot be read, the cards still show.
+    try {
+      this.pending = await api.pendingLinks(clientId);
+    } catch {
+      this.pending = [];
+    }
+  };
+
+  async #act<T>(key: Busy, f: () => Promise<T>): Promise<T | null> {
+    this.busy = key;
+    this.actionError = null;
+    try {
+      return await f();
+    } catch (e) {
+      this.actionError = toApiError(e);
+      return null;
+    } finally {
+      this.busy = null;
+    }
+  }
+
+  /** A link window is open for a session of this panel: its result will arrive as an event. */
+  #opened(sessionId: number) {
+    this.#mySessions.add(sessionId);
+    this.#windowOpen = true;
+    this.notice = { tone: 'info', text: t('conn.window.open') };
+  }
+
+  reauthorize = async (c: Connection) => {
+    this.notice = null;
+    const r = await this.#act(c.id, () => api.startReauthorize(c.id));
+    if (!r) return;
+    if (r.kind === 'opened') {
+      this.#opened(r.session_id);
+    } else if (r.kind === 'already_healthy') {
+      this.notice = { tone: 'ok', text: t('conn.outcome.alreadyHealthy') };
+      await this.load();
+    } else {
+      this.notice = { tone: 'info', text: t('conn.outcome.stillWorking') };
+    }
+  };
+
+  /** Syncs one connection now (the fix for a working one, or a retry). */
+  retry = async (c: Connection) => {
+    this.notice = null;
+    await this.#act(c.id, () => api.syncNow({ kind: 'connection', id: c.id }));
+    await this.load();
+  };
+
+  remove = async (c: Connection) => {
+    const r = await this.#act(c.id, () => api.removeConnection(c.id));
+    this.confirmRemove = null;
+    if (r) {
+      this.notice = { tone: 'ok', text: t('conn.removed') };
+      await this.load();
+    }
+  };
+
+  connect = async () => {
+    this.notice = null;
+    this.sent = null;
+    this.duplicate = null;
+    const r = await this.#act('connect', () => api.startConnect(this.#clientId(), this.flow));
+    if (r) this.#opened(r.session_id);
+  };
+
+  sendLink = async () => {
+    this.notice = null;
+    this.duplicate = null;
+    this.copied = false;
+    const r = await this.#act('send', () => api.sendLink(this.#clientId(), this.flow));
+    if (r) {
+      this.#mySessions.add(r.session_id);
+      this.sent = r;
+    }
+  };
+
+  copyLink = async () => {
+    if (!this.sent) return;
+    try {
+      await navigator.clipboard.writeText(this.sent.url);
+      this.copied = true;
+    } catch {
+      this.copied = false;
+    }
+  };
+
+  mapDuplicate = async (sessionId: number, ref: string) => {
+    const r = await this.#act('connect', () => api.mapExistingCredential(sessionId, ref));
+    if (r) {
+      this.duplicate = null;
+      this.#show(r);
+      await this.load();
+    }
+  };
+
+  #mine(o: LinkOutcome): boolean {
+    if ('client_id' in o) return o.client_id === this.#clientId();
+    if ('session_id' in o) return this.#mySessions.has(o.session_id);
+    return false;
+  }
+
+  #show(o: LinkOutcome) {
+    switch (o.outcome) {
+      case 'connected':
+      case 'reauthorized':
+        this.notice = {
+          tone: 'ok',
+          text: t(`conn.outcome.${o.outcome}`, { status: statusText(o.status) }),
+        };
+        break;
+      case 'waiting':
+        this.notice = { tone: 'info', text: t('conn.outcome.waiting', { time: when(o.next_check_at) }) };
+        break;
+      case 'in_progress':
+        this.notice = { tone: 'info', text: t('conn.outcome.in_progress') };
+        break;
+      case 'closed':
+        this.notice = { tone: 'info', text: t('conn.outcome.closed') };
+        break;
+      case 'provider_error':
+      case 'expired':
+        this.notice = { tone: 'error', text: o.message, nextStep: o.next_step };
+        break;
+      case 'duplicate':
+        this.notice = { tone: 'error', text: o.message, nextStep: o.next_step };
+        this.duplicate = o;
+        break;
+      case 'refused':
+        this.notice = { tone: 'error', text: t('conn.outcome.refused', { message: o.message }) };
+        break;
+    }
+  }
+
+  #onLinkEvent = (e: LinkEvent) => {
+    if (e.outcome && this.#mine(e.outcome)) {
+      this.#windowOpen = false;
+      this.#show(e.outcome);
+      void this.load();
+    } else if (e.error && this.#windowOpen) {
+      this.#windowOpen = false;
+      this.actionError = new ApiError(e.error.code, e.error.message);
+      void this.load();
+    }
+  };
+
+  /** Listens to link results and finished syncs of this client; returns the way to stop. */
+  listen(): () => void {
+    const unlisten = [
+      // Results that arrived before (e.g. a deep link at start-up) are handed over once, to
+      // whichever listener asks first (this panel or the ActivityCenter).
+      listenToLinkResults(this.#onLinkEvent),
+      api.onSyncFinished((s) => {
+        if (s.outcomes.some((o) => o.client_id === this.#clientId())) void this.load();
+      }),
+    ];
+    return () => stopListening(unlisten);
+  }
+}

@@ -1,0 +1,66 @@
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { api } from '../lib/api';
+import type { LinkEvent } from '../lib/types';
+import { ConnectionFlows } from './connectionFlows.svelte';
+
+vi.mock(import('../lib/api'), async (original) =>
+  (await import('../test/mockApi')).mockCommands(original, [
+    'listConnections', 'pendingLinks', 'startConnect', 'onLinkEvent', 'onSyncFinished',
+    'linkInboxReady',
+  ]),
+);
+
+let deliver: (e: LinkEvent) => void = () => {};
+
+describe('connection flows', () => {
+  beforeEach(() => {
+    vi.clearAllMocks();
+    vi.mocked(api.listConnections).mockResolvedValue([]);
+    vi.mocked(api.pendingLinks).mockResolvedValue([]);
+    vi.mocked(api.onLinkEvent).mockImplementation(async (f) => {
+      deliver = f;
+      return () => {};
+    });
+    vi.mocked(api.onSyncFinished).mockResolvedValue(() => {});
+    vi.mocked(api.linkInboxReady).mockResolvedValue([]);
+  });
+
+  it('takes a link error only while a window it opened is open', async () => {
+    const flows = new ConnectionFlows(() => 7);
+    const stop = flows.listen();
+    await vi.waitFor(() => expect(api.linkInboxReady).toHaveBeenCalled());
+    const failed: LinkEvent = {
+      source: 'embedded_window',
+      outcome: null,
+      error: { code: 'keychain_locked', message: 'the keychain is locked' },
+    };
+    deliver(failed);
+    expect(flows.actionError).toBeNull();
+
+    vi.mocked(api.startConnect).mockResolvedValueOnce({ session_id: 5, window: 'link-5' });
+    await flows.connect();
+    expect(api.startConnect).toHaveBeenCalledWith(7, 'flanks_link');
+    deliver(failed);
+    expect(flows.actionError?.code).toBe('keychain_locked');
+    // The window is closed now: a second error is someone else's.
+    flows.actionError = null;
+    deliver(failed);
+    expect(flows.actionError).toBeNull();
+    stop();
+  });
+
+  it('shows results of its own sessions, also those that carry no client id', async () => {
+    const flows = new ConnectionFlows(() => 7);
+    const stop = flows.listen();
+    await vi.waitFor(() => expect(api.linkInboxReady).toHaveBeenCalled());
+    deliver({ source: 'poller', error: null, outcome: { outcome: 'closed', session_id: 5 } });
+    expect(flows.notice).toBeNull();
+
+    vi.mocked(api.startConnect).mockResolvedValueOnce({ session_id: 5, window: 'link-5' });
+    await flows.connect();
+    deliver({ source: 'poller', error: null, outcome: { outcome: 'closed', session_id: 5 } });
+    expect(flows.notice?.tone).toBe('info');
+    expect(flows.notice?.text).toContain('closed');
+    stop();
+  });
+});
