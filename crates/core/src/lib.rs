@@ -5,6 +5,7 @@
 //! model and the error kinds that cross the IPC boundary as `{code, message}`.
 
 pub mod clients;
+pub mod credentials;
 pub mod doctor;
 pub mod domain;
 pub mod error;

@@ -4,7 +4,8 @@
 
 pub mod callback;
 mod client_deletion;
-pub mod keychain_upgrade;
+/// Moved to [`crate::credentials::upgrade`]; the old path still works.
+pub use crate::credentials::upgrade as keychain_upgrade;
 pub mod ledger;
 pub mod provider;
 mod recovery;

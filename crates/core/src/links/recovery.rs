@@ -6,13 +6,13 @@ use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
 
 use super::callback::{Callback, CallbackResult};
-use super::keychain_upgrade::upgrade_keychain_names;
-use super::ledger::{step, NewMapping};
+use super::ledger::{self, step, NewMapping};
 use super::provider::{parse_session_ref, ConnectSessionState, PendingCode, ReauthNeed};
 use super::service::{LinkError, LinkOutcome, LinkResult, LinkService, RecoveryReport};
-use super::sessions::{CallbackSource, ClaimError, LinkSession};
+use super::sessions::{self, CallbackSource, ClaimError, LinkSession};
 use super::wording::for_code;
 use super::{LinkFlow, LinkPurpose};
+use crate::credentials::upgrade_keychain_names;
 use crate::domain::Provider;
 use crate::error::IpcError;
 use crate::sync::connections::token_hash;
@@ -47,7 +47,7 @@ impl LinkService {
         if let Err(e) = upgrade_keychain_names(&self.store, self.secrets.as_ref()) {
             report.errors.push(IpcError::from(&e));
         }
-        for id in self.store.sessions_to_clean()? {
+        for id in ledger::sessions_to_clean(&self.store)? {
             self.cleanup(id)?;
         }
         for s in self.store.open_link_sessions()? {
@@ -76,13 +76,11 @@ impl LinkService {
     async fn resume_claimed(&self, s: &LinkSession) -> LinkResult<LinkOutcome> {
         if s.flow == LinkFlow::FlanksConnectV2 {
             // The provider's session id was stored at start: nothing was only in memory.
-            self.store
-                .advance_exchange(s.id, step::CLAIMED, step::CODE_SAVED)?;
+            ledger::advance(&self.store, s.id, step::CLAIMED, step::CODE_SAVED)?;
             return self.run_from_code_saved(s.id).await;
         }
         if self.saved_code(s.id)?.is_some() {
-            self.store
-                .advance_exchange(s.id, step::CLAIMED, step::CODE_SAVED)?;
+            ledger::advance(&self.store, s.id, step::CLAIMED, step::CODE_SAVED)?;
             return self.run_from_code_saved(s.id).await;
         }
         self.recover_lost(s).await
@@ -109,7 +107,8 @@ impl LinkService {
                 ReauthNeed::Healthy | ReauthNeed::Pending
             );
             if healthy {
-                self.store.finish_session_at_step(
+                ledger::finish_session_at_step(
+                    &self.store,
                     s,
                     "reauthorized",
                     None,
@@ -155,7 +154,7 @@ impl LinkService {
     ) -> LinkResult<Option<&'a PendingCode>> {
         for c in codes {
             if let Some(state) = c.extra.get("state") {
-                if self.store.session_by_state(state)? == Some(session_id) {
+                if ledger::session_by_state(&self.store, state)? == Some(session_id) {
                     return Ok(Some(c));
                 }
             }
@@ -219,9 +218,7 @@ impl LinkService {
             token_hash: &hash,
             institution: bank,
         };
-        let id = self
-            .store
-            .attach_for_session(session_id, &mapping, SYSTEM, now)?;
+        let id = ledger::attach_for_session(&self.store, session_id, &mapping, SYSTEM, now)?;
         match id {
             Some(_) => self.cleanup(session_id)?,
             None => {
@@ -277,7 +274,8 @@ impl LinkService {
 
     fn expire(&self, s: &LinkSession, now: Timestamp) -> LinkResult<LinkOutcome> {
         let wording = for_code("expired");
-        self.store.finish_session_at_step(
+        ledger::finish_session_at_step(
+            &self.store,
             s,
             "expired",
             Some(&wording.message),
@@ -328,7 +326,8 @@ impl LinkService {
                     // Reauthorized elsewhere and the code already used: the status says so.
                     let token = self.connection_token(conn)?;
                     if let Ok(ReauthNeed::Healthy) = api.reauth_need(&token).await {
-                        self.store.finish_session_at_step(
+                        ledger::finish_session_at_step(
+                            &self.store,
                             s,
                             "reauthorized",
                             Some("found by polling"),
@@ -376,10 +375,7 @@ impl LinkService {
         session: Option<i64>,
         now: Timestamp,
     ) -> LinkResult<Option<LinkOutcome>> {
-        match self
-            .store
-            .claim_callback(cb, session, CallbackSource::Poller, now)
-        {
+        match sessions::claim_callback(&self.store, cb, session, CallbackSource::Poller, now) {
             Ok(claimed) => self
                 .complete_claimed(claimed.session, claimed.result)
                 .await

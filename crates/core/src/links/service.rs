@@ -33,14 +33,14 @@ use serde::Serialize;
 
 use super::callback::{parse_callback, Callback, CallbackRejection};
 use super::ledger::{
-    code_ref_for, legacy_code_ref_for, legacy_secret_ref_for, secret_ref_for, step, Mapped,
+    self, code_ref_for, legacy_code_ref_for, legacy_secret_ref_for, secret_ref_for, step, Mapped,
     NewMapping,
 };
 use super::provider::{
     session_ref, CodeExchange, ConnectSessionState, DeleteResult, LinkProviderApi, LinkRequest,
     ReauthNeed,
 };
-use super::sessions::{CallbackSource, ClaimError, LinkSession, NewLinkSession};
+use super::sessions::{self, CallbackSource, ClaimError, LinkSession, NewLinkSession};
 use super::wording::{for_code, Wording};
 use super::{CallbackResult, LinkFlow, LinkPurpose};
 use crate::domain::{ConnectionStatus, Provider, ProviderFailure};
@@ -609,7 +609,8 @@ impl LinkService {
             Ok(t) => t,
             Err(f) => {
                 let detail = f.to_string();
-                self.store.finish_link_session(
+                sessions::finish_link_session(
+                    &self.store,
                     session_id,
                     "start_failed",
                     Some(&detail),
@@ -620,10 +621,10 @@ impl LinkService {
             }
         };
         if let Some(psid) = &target.provider_session_id {
-            self.store.set_provider_session(session_id, psid)?;
+            ledger::set_provider_session(&self.store, session_id, psid)?;
         }
         if let Some(bank) = bank {
-            self.store.set_session_institution(session_id, bank)?;
+            ledger::set_session_institution(&self.store, session_id, bank)?;
         }
         Ok(LinkStart {
             session_id,
@@ -648,8 +649,7 @@ impl LinkService {
         let cb = match parse_callback(raw) {
             Ok(cb) => cb,
             Err(rejection) => {
-                self.store
-                    .audit_refused_callback(&rejection, source, Some(raw.len()))
+                sessions::audit_refused_callback(&self.store, &rejection, source, Some(raw.len()))
                     .map_err(claim_error)?;
                 return Ok(refused(&rejection));
             }
@@ -663,10 +663,7 @@ impl LinkService {
         // Write-ahead even before the claim: a crash right after the claim must not lose a
         // one-use code (or a Flinks loginId, which no provider list can give back).
         let pre_saved = self.save_code_before_claim(&cb, target)?;
-        match self
-            .store
-            .claim_callback(cb, window_session, source, time::now())
-        {
+        match sessions::claim_callback(&self.store, cb, window_session, source, time::now()) {
             Ok(claimed) => self.complete_claimed(claimed.session, claimed.result).await,
             Err(ClaimError::Refused(r)) => {
                 if let Some(id) = pre_saved {
@@ -686,7 +683,7 @@ impl LinkService {
         window_session: Option<i64>,
     ) -> LinkResult<Option<i64>> {
         Ok(match (&cb.state, window_session) {
-            (Some(state), _) => self.store.session_by_state(state)?,
+            (Some(state), _) => ledger::session_by_state(&self.store, state)?,
             (None, Some(id)) => Some(id),
             (None, None) => None,
         })
@@ -731,8 +728,15 @@ impl LinkService {
         if !s.is_open() || s.exchange_step.is_some() {
             return Ok(None);
         }
-        self.store
-            .finish_session_at_step(&s, "closed_by_user", None, None, ACTOR, time::now())?;
+        ledger::finish_session_at_step(
+            &self.store,
+            &s,
+            "closed_by_user",
+            None,
+            None,
+            ACTOR,
+            time::now(),
+        )?;
         Ok(Some(LinkOutcome::Closed { session_id }))
     }
 
@@ -773,7 +777,7 @@ impl LinkService {
                 institution,
             } => {
                 if let Some(i) = institution {
-                    self.store.set_session_institution(id, &i)?;
+                    ledger::set_session_institution(&self.store, id, &i)?;
                 }
                 self.save_code(id, &login_id)?;
                 self.run_from_code_saved(id).await
@@ -782,8 +786,7 @@ impl LinkService {
                 if session.provider_session_id.as_deref() != Some(session_id.as_str()) {
                     return self.end_with_error(&session, "session_mismatch").await;
                 }
-                self.store
-                    .advance_exchange(id, step::CLAIMED, step::CODE_SAVED)?;
+                ledger::advance(&self.store, id, step::CLAIMED, step::CODE_SAVED)?;
                 self.observer.at(id, ExchangeBoundary::CodeSaved);
                 self.run_from_code_saved(id).await
             }
@@ -793,8 +796,7 @@ impl LinkService {
     /// Write-ahead: the code (or loginId) is in the keychain before anything uses it.
     pub(super) fn save_code(&self, session_id: i64, code: &Secret) -> LinkResult<()> {
         self.secrets.put(&self.code_key(session_id)?, code)?;
-        self.store
-            .advance_exchange(session_id, step::CLAIMED, step::CODE_SAVED)?;
+        ledger::advance(&self.store, session_id, step::CLAIMED, step::CODE_SAVED)?;
         self.observer.at(session_id, ExchangeBoundary::CodeSaved);
         Ok(())
     }
@@ -862,7 +864,8 @@ impl LinkService {
         } else {
             self.secrets.put(&self.token_key(&hash)?, token)?;
         }
-        self.store.record_token_saved(
+        ledger::record_token_saved(
+            &self.store,
             session.id,
             step::CODE_SAVED,
             &hash,
@@ -882,7 +885,8 @@ impl LinkService {
             .ok_or_else(|| LinkError::Invalid("the session has no token recorded".into()))?;
         let now = time::now();
         if let Some(connection_id) = session.connection_id {
-            self.store.finish_session_at_step(
+            ledger::finish_session_at_step(
+                &self.store,
                 &session,
                 "reauthorized",
                 None,
@@ -904,7 +908,8 @@ impl LinkService {
             // The keychain lost the token: nothing to map; recover from the provider.
             return Box::pin(self.recover_lost(&session)).await;
         }
-        let mapped = self.store.map_new_connection(
+        let mapped = ledger::map_new_connection(
+            &self.store,
             &session,
             &NewMapping {
                 provider: session.flow.provider(),
@@ -945,7 +950,7 @@ impl LinkService {
 
     pub(super) fn cleanup(&self, session_id: i64) -> LinkResult<()> {
         self.forget_code(session_id)?;
-        self.store.mark_cleaned(session_id)?;
+        ledger::mark_cleaned(&self.store, session_id)?;
         self.observer.at(session_id, ExchangeBoundary::CleanedUp);
         Ok(())
     }
@@ -1008,7 +1013,7 @@ impl LinkService {
         let factor = 1i32 << session.check_attempts.min(10);
         let wait = (self.options.first_check * factor).min(self.options.max_check);
         let at = time::now() + wait;
-        self.store.schedule_check(session.id, at, attempts)?;
+        ledger::schedule_check(&self.store, session.id, at, attempts)?;
         Ok(at)
     }
 
@@ -1020,7 +1025,8 @@ impl LinkService {
         code: &str,
     ) -> LinkResult<LinkOutcome> {
         let wording = for_code(code);
-        self.store.finish_session_at_step(
+        ledger::finish_session_at_step(
+            &self.store,
             session,
             code,
             Some(&wording.message),
@@ -1112,20 +1118,19 @@ impl LinkService {
         };
         self.secrets
             .put(&self.token_key(credential_ref)?, &found.token)?;
-        let connection_id = self
-            .store
-            .attach_recovered_credential(
-                session.client_id,
-                &NewMapping {
-                    provider: session.flow.provider(),
-                    flow: session.flow.as_str(),
-                    token_hash: credential_ref,
-                    institution: found.bank.as_deref(),
-                },
-                ACTOR,
-                time::now(),
-            )?
-            .ok_or_else(|| LinkError::Invalid("the client cannot take this credential".into()))?;
+        let connection_id = ledger::attach_recovered_credential(
+            &self.store,
+            session.client_id,
+            &NewMapping {
+                provider: session.flow.provider(),
+                flow: session.flow.as_str(),
+                token_hash: credential_ref,
+                institution: found.bank.as_deref(),
+            },
+            ACTOR,
+            time::now(),
+        )?
+        .ok_or_else(|| LinkError::Invalid("the client cannot take this credential".into()))?;
         let status = self.sync_now(connection_id).await?;
         Ok(LinkOutcome::Connected {
             session_id,
@@ -1161,8 +1166,7 @@ impl LinkService {
         } else {
             format!("{}: the provider no longer had it", conn.provider.as_str())
         };
-        self.store
-            .remove_connection_row(connection_id, &detail, ACTOR)?;
+        ledger::remove_connection_row(&self.store, connection_id, &detail, ACTOR)?;
         Ok(Removal {
             connection_id,
             deleted_at_provider,

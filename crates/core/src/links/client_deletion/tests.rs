@@ -14,6 +14,7 @@ use crate::links::sessions::NewLinkSession;
 use crate::links::{LinkFlow, LinkPurpose};
 use crate::secrets::{MemorySecretStore, Secret, SecretStore};
 use crate::sync::connections::NewConnection;
+use rusqlite::params;
 
 /// Deletes what it is asked to once (then answers "already gone"); fails for one token.
 #[derive(Default)]
@@ -400,7 +401,7 @@ fn a_connection_mapped_meanwhile_keeps_the_client_until_it_is_removed_too() {
     let d = desk();
     let ana = d.client("Ana");
     d.connected(ana, "ct-late-token", "w");
-    let e = d.store.delete_client_rows(ana, "test").unwrap_err();
+    let e = delete_client_rows(&d.store, ana, "test").unwrap_err();
     assert_eq!(e.code(), crate::ErrorCode::InvalidInput);
     assert!(d.store.client(ana).is_ok());
     assert_eq!(d.count("transactions"), 1);

@@ -9,14 +9,13 @@
 //! (`installations`, not secret) — and a value is taken only if it hashes to the row's
 //! `token_hash`. Idempotent; a crash anywhere leaves a state the next run finishes.
 
-use rusqlite::params;
 use serde::Serialize;
 
-use super::ledger::{legacy_secret_ref_for, secret_ref_for};
+use super::{legacy_secret_ref_for, secret_ref_for, token_hash};
 use crate::error::Result;
 use crate::secrets::{Secret, SecretKey, SecretStore};
+use crate::store::queries::connections;
 use crate::store::Store;
-use crate::sync::connections::token_hash;
 
 /// The keychain entry listing the installations (data folders) that use the namespaced names.
 pub const INSTALLATIONS_ENTRY: &str = "installations";
@@ -58,16 +57,7 @@ fn token_at(secrets: &dyn SecretStore, name: String, hash: &str) -> Result<Optio
 /// Moves every connection row still on an old name. Cheap when there is none (one query).
 pub fn upgrade_keychain_names(store: &Store, secrets: &dyn SecretStore) -> Result<KeychainUpgrade> {
     let me = store.installation_id()?;
-    let rows: Vec<(i64, String, String)> = store.read(|c| {
-        let mut stmt = c.prepare(
-            "SELECT id, secret_ref, token_hash FROM connections
-             WHERE secret_ref NOT LIKE 'connection/' || ?1 || '/%' ORDER BY id",
-        )?;
-        let rows = stmt
-            .query_map([&me], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(rows)
-    })?;
+    let rows = store.read(|c| connections::read::outside_namespace(c, &me))?;
     let mut report = KeychainUpgrade::default();
     if rows.is_empty() {
         return Ok(report);
@@ -95,13 +85,7 @@ pub fn upgrade_keychain_names(store: &Store, secrets: &dyn SecretStore) -> Resul
         if !already_ours {
             secrets.put(&SecretKey::new(new_ref.clone())?, &token)?;
         }
-        store.write(|tx| {
-            tx.execute(
-                "UPDATE connections SET secret_ref = ?3 WHERE id = ?1 AND secret_ref = ?2",
-                params![id, old_ref, new_ref],
-            )?;
-            Ok(())
-        })?;
+        store.write(|tx| connections::write::move_secret_ref(tx, id, &old_ref, &new_ref))?;
         // Only the old shared name is deleted, never another installation's entry.
         if old_ref == legacy_secret_ref_for(&hash) {
             secrets.delete(&SecretKey::new(old_ref)?)?;
@@ -125,6 +109,7 @@ mod tests {
     use crate::domain::Provider;
     use crate::secrets::MemorySecretStore;
     use crate::sync::connections::NewConnection;
+    use rusqlite::params;
 
     /// A data folder as a build before the namespace left it: the row names the old entry.
     fn legacy_connection(store: &Store, secrets: &dyn SecretStore, token: &str) -> i64 {
