@@ -18,6 +18,8 @@ pub mod secrets;
 pub mod settings;
 pub mod store;
 pub mod sync;
+#[cfg(test)]
+mod test_support;
 pub mod time;
 
 pub use error::{CoreError, ErrorCode, IpcError};

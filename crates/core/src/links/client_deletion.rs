@@ -19,9 +19,12 @@
 
 use serde::Serialize;
 
-use super::ledger::{self, legacy_code_ref_for, secret_ref_for};
+use super::flight::FlightGuard;
+use super::ledger;
 use super::provider::DeleteResult;
-use super::service::{key, FlightGuard, LinkError, LinkResult, LinkService};
+use super::service::LinkService;
+use super::types::{LinkError, LinkResult};
+use crate::credentials;
 use crate::domain::Provider;
 use crate::error::{CoreError, Result};
 use crate::secrets::SecretKey;
@@ -110,7 +113,7 @@ impl LinkService {
                     let what = format!("the connection to {where_} (connection {})", conn.id);
                     stopped(e, &what, done.connections_removed)
                 })?;
-            self.secrets.delete(&conn.secret_key()?)?;
+            credentials::delete_entry(self.secrets.as_ref(), &conn.secret_ref)?;
             let detail = match at_provider {
                 AtProvider::Deleted => "deleted at the provider",
                 AtProvider::Gone => "the provider no longer had it",
@@ -129,10 +132,9 @@ impl LinkService {
                 AtProvider::Gone => {}
             }
         }
-        let me = self.store.installation_id()?;
         for s in &sessions {
             if let Some(hash) = &s.unmapped_token_hash {
-                let entry = key(secret_ref_for(&me, hash))?;
+                let entry = credentials::token_key(&self.store, hash)?;
                 let at_provider = self
                     .delete_at_provider(s.provider, &entry, local_if_provider_fails)
                     .await
@@ -145,8 +147,7 @@ impl LinkService {
                 }
                 self.secrets.delete(&entry)?;
             }
-            self.secrets.delete(&self.code_key(s.id)?)?;
-            self.secrets.delete(&key(legacy_code_ref_for(s.id))?)?;
+            ledger::forget_code(&self.store, self.secrets.as_ref(), s.id)?;
         }
         let detail = format!(
             "{} connection(s) removed: {} deleted at the provider, {} kept at the provider",

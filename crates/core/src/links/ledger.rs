@@ -7,6 +7,7 @@ use super::state;
 use crate::credentials::{self, NewConnectionRow, RowAudit};
 use crate::domain::Provider;
 use crate::error::{CoreError, Result};
+use crate::secrets::{Secret, SecretKey, SecretStore};
 use crate::store::audit::{append, NewAuditEntry};
 use crate::store::queries::link_sessions::write::Ending;
 use crate::store::queries::{clients, connections, link_sessions, Tx};
@@ -36,10 +37,44 @@ pub fn code_ref_for(installation: &str, session_id: i64) -> String {
     format!("link/{installation}/{session_id}/code")
 }
 
-/// The code name builds before the installation namespace used (still read and deleted, so
-/// an exchange interrupted by the upgrade finishes).
+/// The code name builds before the installation namespace used (moved once, at start-up, by
+/// [`crate::credentials::upgrade`], so an exchange interrupted by the upgrade finishes).
 pub fn legacy_code_ref_for(session_id: i64) -> String {
     format!("link/{session_id}/code")
+}
+
+/// This installation's keychain key for a session's one-use code.
+fn code_key(store: &Store, session_id: i64) -> Result<SecretKey> {
+    Ok(SecretKey::new(code_ref_for(
+        &store.installation_id()?,
+        session_id,
+    ))?)
+}
+
+/// Write-ahead: a session's one-use code (or loginId) into the keychain.
+pub fn put_code(
+    store: &Store,
+    secrets: &dyn SecretStore,
+    session_id: i64,
+    code: &Secret,
+) -> Result<()> {
+    secrets.put(&code_key(store, session_id)?, code)?;
+    Ok(())
+}
+
+/// A session's saved code, if the keychain holds it.
+pub fn saved_code(
+    store: &Store,
+    secrets: &dyn SecretStore,
+    session_id: i64,
+) -> Result<Option<Secret>> {
+    Ok(secrets.get(&code_key(store, session_id)?)?)
+}
+
+/// Deletes a session's code entry (nothing if there is none).
+pub fn forget_code(store: &Store, secrets: &dyn SecretStore, session_id: i64) -> Result<()> {
+    secrets.delete(&code_key(store, session_id)?)?;
+    Ok(())
 }
 
 /// How a new credential ended up in SQLite.

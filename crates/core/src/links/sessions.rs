@@ -295,38 +295,16 @@ pub enum ClaimError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::clients::NewClient;
     use crate::links::parse_callback;
+    use crate::test_support;
 
     fn setup() -> (Store, i64) {
         let store = Store::open_in_memory().unwrap();
-        let c = store
-            .add_client(
-                &NewClient {
-                    name: "Ana".into(),
-                    ..Default::default()
-                },
-                "t",
-            )
-            .unwrap();
-        (store, c.id)
+        let client = test_support::client(&store, "Ana");
+        (store, client)
     }
 
-    fn start(store: &Store, client: i64, flow: LinkFlow, now: Timestamp) -> StartedLinkSession {
-        store
-            .start_link_session(
-                &NewLinkSession {
-                    client_id: client,
-                    connection_id: None,
-                    flow,
-                    purpose: LinkPurpose::New,
-                    ttl: Duration::minutes(30),
-                },
-                "advisor",
-                now,
-            )
-            .unwrap()
-    }
+    use crate::test_support::start_session as start;
 
     fn claim(
         store: &Store,

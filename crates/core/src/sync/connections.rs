@@ -167,20 +167,10 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::clients::NewClient;
     use crate::secrets::MemorySecretStore;
 
-    pub(crate) fn client(store: &Store) -> i64 {
-        store
-            .add_client(
-                &NewClient {
-                    name: "Ana".into(),
-                    ..Default::default()
-                },
-                "test",
-            )
-            .unwrap()
-            .id
+    fn client(store: &Store) -> i64 {
+        crate::test_support::client(store, "Ana")
     }
 
     #[test]
