@@ -17,7 +17,7 @@ use rusqlite::{params, Connection as Db};
 use serde::Serialize;
 
 use crate::domain::dedupe::{self, RowHasher};
-use crate::domain::model::{mask_identifier, Snapshot, Transaction};
+use crate::domain::model::{mask_identifier, Holding, Snapshot, Transaction};
 use crate::error::Result;
 use crate::time::{self, Timestamp};
 
@@ -239,32 +239,12 @@ fn write_holdings(
     accounts: &AccountMap,
     as_of: Option<&str>,
 ) -> Result<WriteStats> {
-    let mut stats = WriteStats::default();
-    let existing = load_keyed(db, "holdings", connection_id)?;
-    let mut seen = HashMap::new();
-    let mut claimed = HashSet::new();
-    for h in &snap.holdings {
-        let account = h.account_ref.as_ref().and_then(|r| accounts.get(r));
-        let key = with_occurrence(
-            &mut seen,
-            dedupe::holding_key(h, account.map(|(_, k)| k.as_str())),
-        );
-        let units = h.units.map(|u| u.normalize().to_string());
-        let hash = RowHasher::default()
-            .str(&h.provider_id)
-            .opt_int(account.map(|(id, _)| *id))
-            .str(&h.name)
-            .opt(h.isin.as_deref())
-            .str(h.asset_class.as_str())
-            .opt(units.as_deref())
-            .int(h.value.minor)
-            .str(h.value.currency.as_str())
-            .finish();
-        claimed.insert(key.clone());
-        upsert_if_changed(&existing, &key, hash, &mut stats, || {
-            db.prepare_cached(
-                "INSERT INTO holdings (connection_id, account_id, provider_id, dedupe_key, name,
-                     isin, asset_class, units, value_minor, currency, as_of, row_hash)
+    let account_of = |h: &Holding| h.account_ref.as_ref().and_then(|r| accounts.get(r));
+    let units_of = |h: &Holding| h.units.map(|u| u.normalize().to_string());
+    let positions = Positions {
+        table: "holdings",
+        upsert: "INSERT INTO holdings (connection_id, dedupe_key, row_hash, account_id,
+                     provider_id, name, isin, asset_class, units, value_minor, currency, as_of)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
                  ON CONFLICT (connection_id, dedupe_key) DO UPDATE SET
                      account_id = excluded.account_id, provider_id = excluded.provider_id,
@@ -272,26 +252,43 @@ fn write_holdings(
                      asset_class = excluded.asset_class, units = excluded.units,
                      value_minor = excluded.value_minor, currency = excluded.currency,
                      as_of = excluded.as_of, row_hash = excluded.row_hash",
-            )?
-            .execute(params![
-                connection_id,
-                account.map(|(id, _)| *id),
+    };
+    positions.write(
+        db,
+        connection_id,
+        &snap.holdings,
+        |h| {
+            let account = account_of(h);
+            let key = dedupe::holding_key(h, account.map(|(_, k)| k.as_str()));
+            let hash = RowHasher::default()
+                .str(&h.provider_id)
+                .opt_int(account.map(|(id, _)| *id))
+                .str(&h.name)
+                .opt(h.isin.as_deref())
+                .str(h.asset_class.as_str())
+                .opt(units_of(h).as_deref())
+                .int(h.value.minor)
+                .str(h.value.currency.as_str())
+                .finish();
+            (key, hash)
+        },
+        |stmt, row, h| {
+            stmt.execute(params![
+                row.connection_id,
+                row.key,
+                row.hash,
+                account_of(h).map(|(id, _)| *id),
                 h.provider_id,
-                key,
                 h.name,
                 h.isin,
                 h.asset_class.as_str(),
-                units,
+                units_of(h),
                 h.value.minor,
                 h.value.currency.as_str(),
-                as_of,
-                hash
-            ])?;
-            Ok(())
-        })?;
-    }
-    stats.retired += delete_unclaimed(db, "holdings", &existing, &claimed)?;
-    Ok(stats)
+                as_of
+            ])
+        },
+    )
 }
 
 fn write_liabilities(
@@ -300,47 +297,45 @@ fn write_liabilities(
     snap: &Snapshot,
     as_of: Option<&str>,
 ) -> Result<WriteStats> {
-    let mut stats = WriteStats::default();
-    let existing = load_keyed(db, "liabilities", connection_id)?;
-    let mut seen = HashMap::new();
-    let mut claimed = HashSet::new();
-    for l in &snap.liabilities {
-        let key = with_occurrence(&mut seen, dedupe::liability_key(l));
-        let hash = RowHasher::default()
-            .str(&l.provider_id)
-            .str(l.kind.as_str())
-            .str(&l.name)
-            .int(l.outstanding.minor)
-            .str(l.outstanding.currency.as_str())
-            .finish();
-        claimed.insert(key.clone());
-        upsert_if_changed(&existing, &key, hash, &mut stats, || {
-            db.prepare_cached(
-                "INSERT INTO liabilities (connection_id, provider_id, dedupe_key, kind, name,
-                     currency, balance_minor, as_of, row_hash)
+    let positions = Positions {
+        table: "liabilities",
+        upsert: "INSERT INTO liabilities (connection_id, dedupe_key, row_hash, provider_id,
+                     kind, name, currency, balance_minor, as_of)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
                  ON CONFLICT (connection_id, dedupe_key) DO UPDATE SET
                      provider_id = excluded.provider_id, kind = excluded.kind,
                      name = excluded.name, currency = excluded.currency,
                      balance_minor = excluded.balance_minor, as_of = excluded.as_of,
                      row_hash = excluded.row_hash",
-            )?
-            .execute(params![
-                connection_id,
+    };
+    positions.write(
+        db,
+        connection_id,
+        &snap.liabilities,
+        |l| {
+            let hash = RowHasher::default()
+                .str(&l.provider_id)
+                .str(l.kind.as_str())
+                .str(&l.name)
+                .int(l.outstanding.minor)
+                .str(l.outstanding.currency.as_str())
+                .finish();
+            (dedupe::liability_key(l), hash)
+        },
+        |stmt, row, l| {
+            stmt.execute(params![
+                row.connection_id,
+                row.key,
+                row.hash,
                 l.provider_id,
-                key,
                 l.kind.as_str(),
                 l.name,
                 l.outstanding.currency.as_str(),
                 l.outstanding.minor,
-                as_of,
-                hash
-            ])?;
-            Ok(())
-        })?;
-    }
-    stats.retired += delete_unclaimed(db, "liabilities", &existing, &claimed)?;
-    Ok(stats)
+                as_of
+            ])
+        },
+    )
 }
 
 fn write_cards(
@@ -349,47 +344,97 @@ fn write_cards(
     snap: &Snapshot,
     as_of: Option<&str>,
 ) -> Result<WriteStats> {
-    let mut stats = WriteStats::default();
-    let existing = load_keyed(db, "cards", connection_id)?;
-    let mut seen = HashMap::new();
-    let mut claimed = HashSet::new();
-    for c in &snap.cards {
-        let key = with_occurrence(&mut seen, dedupe::card_key(c));
-        let hash = RowHasher::default()
-            .str(&c.provider_id)
-            .str(&c.name)
-            .opt(c.pan_masked.as_deref())
-            .opt(c.balance.as_ref().map(|b| b.currency.as_str()))
-            .opt_int(c.balance.map(|b| b.minor))
-            .finish();
-        claimed.insert(key.clone());
-        upsert_if_changed(&existing, &key, hash, &mut stats, || {
-            db.prepare_cached(
-                "INSERT INTO cards (connection_id, provider_id, dedupe_key, name, pan_masked,
-                     currency, balance_minor, as_of, row_hash)
+    let positions = Positions {
+        table: "cards",
+        upsert: "INSERT INTO cards (connection_id, dedupe_key, row_hash, provider_id, name,
+                     pan_masked, currency, balance_minor, as_of)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
                  ON CONFLICT (connection_id, dedupe_key) DO UPDATE SET
                      provider_id = excluded.provider_id, name = excluded.name,
                      pan_masked = excluded.pan_masked, currency = excluded.currency,
                      balance_minor = excluded.balance_minor, as_of = excluded.as_of,
                      row_hash = excluded.row_hash",
-            )?
-            .execute(params![
-                connection_id,
+    };
+    positions.write(
+        db,
+        connection_id,
+        &snap.cards,
+        |c| {
+            let hash = RowHasher::default()
+                .str(&c.provider_id)
+                .str(&c.name)
+                .opt(c.pan_masked.as_deref())
+                .opt(c.balance.as_ref().map(|b| b.currency.as_str()))
+                .opt_int(c.balance.map(|b| b.minor))
+                .finish();
+            (dedupe::card_key(c), hash)
+        },
+        |stmt, row, c| {
+            stmt.execute(params![
+                row.connection_id,
+                row.key,
+                row.hash,
                 c.provider_id,
-                key,
                 c.name,
                 c.pan_masked,
                 c.balance.map(|b| b.currency.as_str().to_string()),
                 c.balance.map(|b| b.minor),
-                as_of,
-                hash
-            ])?;
-            Ok(())
-        })?;
+                as_of
+            ])
+        },
+    )
+}
+
+/// The identity of a position row being written: its statement's first three parameters.
+struct PositionRow<'a> {
+    connection_id: i64,
+    key: &'a str,
+    hash: i64,
+}
+
+/// A point-in-time position table (holdings, liabilities, cards): every row keyed (numbered
+/// by occurrence) and hashed, written only when its hash changed, and absent ones removed.
+/// `upsert` takes `connection_id, dedupe_key, row_hash` as `?1..?3`, then the table's own
+/// columns.
+struct Positions {
+    table: &'static str,
+    upsert: &'static str,
+}
+
+impl Positions {
+    fn write<T>(
+        &self,
+        db: &Db,
+        connection_id: i64,
+        items: &[T],
+        keyed: impl Fn(&T) -> (String, i64),
+        upsert: impl Fn(
+            &mut rusqlite::CachedStatement<'_>,
+            PositionRow<'_>,
+            &T,
+        ) -> rusqlite::Result<usize>,
+    ) -> Result<WriteStats> {
+        let mut stats = WriteStats::default();
+        let existing = load_keyed(db, self.table, connection_id)?;
+        let mut seen = HashMap::new();
+        let mut claimed = HashSet::new();
+        for item in items {
+            let (key, hash) = keyed(item);
+            let key = with_occurrence(&mut seen, key);
+            upsert_if_changed(&existing, &key, hash, &mut stats, || {
+                let row = PositionRow {
+                    connection_id,
+                    key: &key,
+                    hash,
+                };
+                upsert(&mut db.prepare_cached(self.upsert)?, row, item)?;
+                Ok(())
+            })?;
+            claimed.insert(key);
+        }
+        stats.retired += delete_unclaimed(db, self.table, &existing, &claimed)?;
+        Ok(stats)
     }
-    stats.retired += delete_unclaimed(db, "cards", &existing, &claimed)?;
-    Ok(stats)
 }
 
 /// dedupe key → (id, row hash) of one connection's rows in a position table.
