@@ -26,6 +26,7 @@ pub mod clients;
 pub mod connections;
 pub mod link_sessions;
 pub mod settings;
+pub mod snapshot_rows;
 
 /// A connection to read with.
 pub type Db = rusqlite::Connection;

@@ -29,6 +29,11 @@ pub mod write {
         Ok(())
     }
 
+    pub fn remove(tx: &Tx<'_>, key: &str) -> Result<()> {
+        tx.execute("DELETE FROM settings WHERE key = ?1", [key])?;
+        Ok(())
+    }
+
     /// Sets the value unless the key already has one.
     pub fn set_if_absent(tx: &Tx<'_>, key: &str, value: &str) -> Result<()> {
         tx.execute(
