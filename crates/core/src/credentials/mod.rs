@@ -20,6 +20,7 @@ use crate::secrets::{Secret, SecretKey, SecretStore};
 use crate::store::audit::{append, NewAuditEntry};
 use crate::store::queries::{connections, Tx};
 use crate::store::Store;
+use crate::sync::Connection;
 use crate::time::Timestamp;
 
 /// The token's SHA-256, hex: what SQLite knows of a credential.
@@ -72,6 +73,11 @@ pub fn saved_token(
 pub fn delete_token(store: &Store, secrets: &dyn SecretStore, token_hash: &str) -> Result<()> {
     secrets.delete(&token_key(store, token_hash)?)?;
     Ok(())
+}
+
+/// A connection's token, read by the name its row holds (`None` when the entry is gone).
+pub fn token_of(secrets: &dyn SecretStore, connection: &Connection) -> Result<Option<Secret>> {
+    Ok(secrets.get(&connection.secret_key()?)?)
 }
 
 /// Deletes a connection's keychain entry by the name its row holds.

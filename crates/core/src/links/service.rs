@@ -596,8 +596,7 @@ impl LinkService {
     /// everything in place.
     pub async fn remove_connection(&self, connection_id: i64) -> LinkResult<Removal> {
         let conn = self.store.connection(connection_id)?;
-        let secret_key = conn.secret_key()?;
-        let token = self.secrets.get(&secret_key)?;
+        let token = credentials::token_of(self.secrets.as_ref(), &conn)?;
         let deleted_at_provider = match &token {
             Some(token) => {
                 let api = self.api(conn.provider)?;
@@ -626,7 +625,7 @@ impl LinkService {
 
     pub(super) fn connection_token(&self, connection_id: i64) -> LinkResult<Secret> {
         let conn = self.store.connection(connection_id)?;
-        self.secrets.get(&conn.secret_key()?)?.ok_or_else(|| {
+        credentials::token_of(self.secrets.as_ref(), &conn)?.ok_or_else(|| {
             LinkError::Invalid(
                 "the connection's token is missing from the keychain: connect it again".into(),
             )

@@ -16,6 +16,7 @@ use super::connections::Connection;
 use super::gateway::ProviderGateway;
 use super::progress::{ProgressSink, SyncProgress, SyncStep};
 use super::snapshot_writer::{write_snapshot, WriteStats};
+use crate::credentials;
 use crate::domain::{
     ConnectionStatus, FailureKind, Provider, ProviderFailure, RemoteState, Snapshot,
 };
@@ -314,9 +315,9 @@ impl SyncEngine {
         let gateway = self.gateways.get(&conn.provider).cloned().ok_or_else(|| {
             CoreError::invalid(format!("{} is not configured", conn.provider.as_str()))
         })?;
-        let key = conn.secret_key()?;
+        let row = conn.clone();
         let token: Secret = self
-            .blocking(move |s| Ok(s.secrets.get(&key)?))
+            .blocking(move |s| credentials::token_of(s.secrets.as_ref(), &row))
             .await?
             .ok_or_else(|| {
                 CoreError::invalid(
