@@ -284,6 +284,24 @@ pub fn session_by_state(store: &Store, state_value: &str) -> Result<Option<i64>>
     store.read(|c| link_sessions::read::id_by_state_hash(c, &state::hash(state_value)))
 }
 
+/// The row of a credential found again at the provider, audited `connection.recovered`
+/// with `(actor, detail)`.
+fn insert_recovered(
+    tx: &Tx<'_>,
+    installation: &str,
+    client_id: i64,
+    new: &NewMapping<'_>,
+    (actor, detail): (&str, &str),
+    now: Timestamp,
+) -> Result<Option<i64>> {
+    let audit = RowAudit {
+        actor,
+        action: "connection.recovered",
+        detail,
+    };
+    credentials::insert_connection_row(tx, installation, &row(client_id, new), audit, now)
+}
+
 /// Reconciliation: a credential the provider holds but SQLite lost, re-attached to an
 /// existing, non-archived client. Returns the new connection, or `None` when the client
 /// does not exist or the token is already a connection (never twice).
@@ -299,12 +317,8 @@ pub fn attach_recovered_credential(
         if clients::read::archived(tx, client_id)? != Some(false) {
             return Ok(None);
         }
-        let audit = RowAudit {
-            actor,
-            action: "connection.recovered",
-            detail: new.provider.as_str(),
-        };
-        credentials::insert_connection_row(tx, &installation, &row(client_id, new), audit, now)
+        let detail = new.provider.as_str();
+        insert_recovered(tx, &installation, client_id, new, (actor, detail), now)
     })
 }
 
@@ -328,14 +342,9 @@ pub fn attach_for_session(
             return Ok(None);
         }
         let detail = format!("{} for link session {session_id}", new.provider.as_str());
-        let audit = RowAudit {
-            actor,
-            action: "connection.recovered",
-            detail: &detail,
-        };
-        let row = row(session.client_id, new);
-        let Some(connection_id) =
-            credentials::insert_connection_row(tx, &installation, &row, audit, now)?
+        let audit = (actor, detail.as_str());
+        let client_id = session.client_id;
+        let Some(connection_id) = insert_recovered(tx, &installation, client_id, new, audit, now)?
         else {
             return Ok(None);
         };

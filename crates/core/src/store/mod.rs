@@ -1,6 +1,11 @@
 //! The local SQLite store. One writer connection (all writes are serialised through it) and
 //! one reader connection, WAL so readers never wait for a writer. Migrations run when the
 //! store is opened; an existing file is backed up before it is migrated.
+//!
+//! `Store` itself keeps what is global: opening, migrations, `read`/`write`, backups, the
+//! integrity check, settings, the audit log and the installation id. The statements of each
+//! table live in [`queries`]; the domain modules (`clients`, `sync`, `links`) add their few
+//! entry points on `Store` (`add_client`, `connections`, `link_session`…) on top of those.
 
 mod backup;
 mod file_modes;
