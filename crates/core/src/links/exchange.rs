@@ -225,27 +225,13 @@ impl LinkService {
             .token_hash
             .clone()
             .ok_or_else(|| LinkError::Invalid("the session has no token recorded".into()))?;
-        let now = time::now();
         if let Some(connection_id) = session.connection_id {
-            ledger::finish_session_at_step(
-                &self.store,
-                session,
-                "reauthorized",
-                None,
-                Some(step::MAPPED),
-                SYSTEM,
-                now,
-            )?;
-            self.observer.at(session_id, ExchangeBoundary::Mapped);
-            self.cleanup(session_id)?;
-            let status = self.sync_now(connection_id).await?;
-            return Ok(Next::Done(LinkOutcome::Reauthorized {
-                session_id,
-                client_id: session.client_id,
-                connection_id,
-                status,
-            }));
+            return self
+                .finish_reauthorized(session, connection_id)
+                .await
+                .map(Next::Done);
         }
+        let now = time::now();
         if credentials::saved_token(&self.store, self.secrets.as_ref(), &hash)?.is_none() {
             // The keychain lost the token: nothing to map; recover from the provider.
             return self.recover_lost(session).await;
@@ -289,6 +275,33 @@ impl LinkService {
             }
         };
         Ok(Next::Done(outcome))
+    }
+
+    /// A reauthorization ends (the connection keeps its token): the session completes at
+    /// `mapped`, the code entry goes, and the connection is synced.
+    pub(super) async fn finish_reauthorized(
+        &self,
+        session: &LinkSession,
+        connection_id: i64,
+    ) -> LinkResult<LinkOutcome> {
+        ledger::finish_session_at_step(
+            &self.store,
+            session,
+            "reauthorized",
+            None,
+            Some(step::MAPPED),
+            SYSTEM,
+            time::now(),
+        )?;
+        self.observer.at(session.id, ExchangeBoundary::Mapped);
+        self.cleanup(session.id)?;
+        let status = self.sync_now(connection_id).await?;
+        Ok(LinkOutcome::Reauthorized {
+            session_id: session.id,
+            client_id: session.client_id,
+            connection_id,
+            status,
+        })
     }
 
     /// mapped → done: the code entry is deleted.

@@ -85,7 +85,6 @@ impl LinkService {
             }
         }
         self.reconcile().await?;
-        let now = time::now();
         if let Some(connection_id) = s.connection_id {
             let token = self.connection_token(connection_id)?;
             let healthy = matches!(
@@ -93,23 +92,8 @@ impl LinkService {
                 ReauthNeed::Healthy | ReauthNeed::Pending
             );
             if healthy {
-                ledger::finish_session_at_step(
-                    &self.store,
-                    s,
-                    "reauthorized",
-                    None,
-                    Some(step::MAPPED),
-                    SYSTEM,
-                    now,
-                )?;
-                self.cleanup(s.id)?;
-                let status = self.sync_now(connection_id).await?;
-                return Ok(Next::Done(LinkOutcome::Reauthorized {
-                    session_id: s.id,
-                    client_id: s.client_id,
-                    connection_id,
-                    status,
-                }));
+                let outcome = self.finish_reauthorized(s, connection_id).await?;
+                return Ok(Next::Done(outcome));
             }
         } else {
             let now_s = self.store.link_session(s.id)?;
