@@ -1,9 +1,9 @@
 //! The advisor's clients: a person or a household.
 
-use rusqlite::{params, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{CoreError, Result};
+use crate::store::queries::clients;
 use crate::store::{audit, Store};
 use crate::time;
 
@@ -152,37 +152,20 @@ pub fn sort_key(name: &str) -> String {
         .collect()
 }
 
-const CLIENT_COLUMNS: &str =
-    "id, kind, name, email, phone, notes, archived, created_at, updated_at";
-
-fn client_from_row(r: &Row<'_>) -> rusqlite::Result<Client> {
-    let kind: String = r.get(1)?;
-    Ok(Client {
-        id: r.get(0)?,
-        kind: ClientKind::parse(&kind).unwrap_or(ClientKind::Person),
-        name: r.get(2)?,
-        email: r.get(3)?,
-        phone: r.get(4)?,
-        notes: r.get(5)?,
-        archived: r.get(6)?,
-        created_at: r.get(7)?,
-        updated_at: r.get(8)?,
-    })
-}
-
 impl Store {
     /// Adds a client and its audit entry in one transaction. `actor` says who asked
     /// (`advisor` in the app, `cli` from the command line).
     pub fn add_client(&self, input: &NewClient, actor: &str) -> Result<Client> {
         let v = validate(input)?;
-        let now = time::to_db(time::now());
+        let row = clients::write::ClientRow {
+            kind: v.kind,
+            name: &v.name,
+            email: v.email.as_deref(),
+            phone: v.phone.as_deref(),
+            notes: &v.notes,
+        };
         let id = self.write(|tx| {
-            tx.execute(
-                "INSERT INTO clients (kind, name, email, phone, notes, archived, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, ?6)",
-                params![v.kind.as_str(), v.name, v.email, v.phone, v.notes, now],
-            )?;
-            let id = tx.last_insert_rowid();
+            let id = clients::write::insert(tx, &row, time::now())?;
             audit::append(
                 tx,
                 &audit::NewAuditEntry {
@@ -199,48 +182,23 @@ impl Store {
     }
 
     pub fn client(&self, id: i64) -> Result<Client> {
-        self.read(|c| {
-            c.query_row(
-                &format!("SELECT {CLIENT_COLUMNS} FROM clients WHERE id = ?1"),
-                [id],
-                client_from_row,
-            )
-            .optional()?
+        self.read(|c| clients::read::by_id(c, id))?
             .ok_or_else(|| CoreError::not_found("client", id))
-        })
     }
 
     /// Clients sorted by name; archived ones only when asked.
     pub fn clients(&self, include_archived: bool) -> Result<Vec<Client>> {
-        self.read(|c| {
-            let mut stmt = c.prepare_cached(&format!(
-                "SELECT {CLIENT_COLUMNS} FROM clients WHERE archived = 0 OR ?1
-                 ORDER BY id"
-            ))?;
-            let mut rows = stmt
-                .query_map([include_archived], client_from_row)?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            // SQLite's NOCASE folds ASCII only; "Álvarez" belongs before "Beatriz".
-            rows.sort_by_cached_key(|c| (sort_key(&c.name), c.id));
-            Ok(rows)
-        })
+        let mut rows = self.read(|c| clients::read::list(c, include_archived))?;
+        // SQLite's NOCASE folds ASCII only; "Álvarez" belongs before "Beatriz".
+        rows.sort_by_cached_key(|c| (sort_key(&c.name), c.id));
+        Ok(rows)
     }
 
     /// Archives a client: hidden from the book, data kept. Archiving twice is harmless.
     pub fn archive_client(&self, id: i64, actor: &str) -> Result<Client> {
-        let now = time::to_db(time::now());
         self.write(|tx| {
-            let changed = tx.execute(
-                "UPDATE clients SET archived = 1, updated_at = ?2 WHERE id = ?1 AND archived = 0",
-                params![id, now],
-            )?;
-            if changed == 0 {
-                let exists: bool = tx.query_row(
-                    "SELECT EXISTS (SELECT 1 FROM clients WHERE id = ?1)",
-                    [id],
-                    |r| r.get(0),
-                )?;
-                if !exists {
+            if !clients::write::archive(tx, id, time::now())? {
+                if clients::read::archived(tx, id)?.is_none() {
                     return Err(CoreError::not_found("client", id));
                 }
                 return Ok(());

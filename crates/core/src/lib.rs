@@ -5,6 +5,7 @@
 //! model and the error kinds that cross the IPC boundary as `{code, message}`.
 
 pub mod clients;
+pub mod credentials;
 pub mod doctor;
 pub mod domain;
 pub mod error;
@@ -17,6 +18,8 @@ pub mod secrets;
 pub mod settings;
 pub mod store;
 pub mod sync;
+#[cfg(test)]
+mod test_support;
 pub mod time;
 
 pub use error::{CoreError, ErrorCode, IpcError};

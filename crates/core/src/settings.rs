@@ -9,7 +9,7 @@ use crate::doctor::PROVIDER_ENVIRONMENT_SETTING;
 use crate::error::{CoreError, Result};
 use crate::secrets::{Secret, SecretKey, SecretStore};
 use crate::store::audit::NewAuditEntry;
-use crate::store::Store;
+use crate::store::{queries, Store};
 
 /// Same keys as `advisor_desk_providers::setup` reads.
 pub const FLANKS_BASE_URL_SETTING: &str = "provider.flanks.base_url";
@@ -222,10 +222,7 @@ pub fn set_base_url(store: &Store, provider: &str, url: Option<&str>, actor: &st
     };
     let url = url.map(str::trim).filter(|u| !u.is_empty());
     match url {
-        None => store.write(|tx| {
-            tx.execute("DELETE FROM settings WHERE key = ?1", [setting])?;
-            Ok(())
-        })?,
+        None => store.write(|tx| queries::settings::write::remove(tx, setting))?,
         Some(u) => {
             let local = ["http://127.0.0.1", "http://localhost", "http://[::1]"]
                 .iter()

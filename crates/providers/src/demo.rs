@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use advisor_desk_core::clients::{ClientKind, NewClient};
-use advisor_desk_core::domain::{FailureKind, Provider, ProviderFailure};
+use advisor_desk_core::domain::{Provider, ProviderFailure};
 use advisor_desk_core::secrets::{Secret, SecretStore};
 use advisor_desk_core::sync::{CallLog, NewConnection, ProviderGateway};
 use advisor_desk_core::{CoreError, Store};
@@ -205,31 +205,10 @@ pub enum ProbeResult {
 
 fn failed(f: ProviderFailure) -> ProbeResult {
     ProbeResult::Failed {
-        kind: kind_name(f.kind).into(),
+        kind: f.kind.as_str().into(),
         provider_code: f.provider_code,
         provider_message: f.provider_message,
         http_status: f.http_status,
-    }
-}
-
-fn kind_name(k: FailureKind) -> &'static str {
-    use FailureKind::*;
-    match k {
-        ScaRequired => "sca_required",
-        Blocked => "blocked",
-        MfaRequired => "mfa_required",
-        InvalidLogin => "invalid_login",
-        Pending => "pending",
-        Delayed => "delayed",
-        RateLimited => "rate_limited",
-        ProviderUnavailable => "provider_unavailable",
-        BankUnavailable => "bank_unavailable",
-        Timeout => "timeout",
-        Network => "network",
-        BadResponse => "bad_response",
-        Unauthorized => "unauthorized",
-        Configuration => "configuration",
-        Removed => "removed",
     }
 }
 

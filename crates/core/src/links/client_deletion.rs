@@ -17,16 +17,20 @@
 //! an environment whose keys are no longer set. The audit log has no foreign keys, so the
 //! client's history outlives them; no entry holds a secret or the client's name.
 
-use rusqlite::params;
 use serde::Serialize;
 
-use super::ledger::{legacy_code_ref_for, secret_ref_for};
+use super::flight::FlightGuard;
+use super::ledger;
 use super::provider::DeleteResult;
-use super::service::{key, FlightGuard, LinkError, LinkResult, LinkService};
+use super::service::LinkService;
+use super::types::{LinkError, LinkResult};
+use crate::credentials;
 use crate::domain::Provider;
 use crate::error::{CoreError, Result};
 use crate::secrets::SecretKey;
 use crate::store::audit::{append, NewAuditEntry};
+use crate::store::queries::link_sessions::SessionLeftovers;
+use crate::store::queries::{clients, connections, link_sessions};
 use crate::store::Store;
 
 const ACTOR: &str = "advisor";
@@ -53,72 +57,29 @@ enum AtProvider {
     Kept,
 }
 
-/// A link session of the client that may still hold keychain entries.
-struct SessionLeftovers {
-    id: i64,
-    provider: Provider,
-    /// A token an interrupted exchange saved and no connection maps.
-    unmapped_token_hash: Option<String>,
-}
-
-impl Store {
-    /// Link sessions of the client whose exchange may have left a keychain entry.
-    fn sessions_with_leftovers(&self, client_id: i64) -> Result<Vec<SessionLeftovers>> {
-        self.read(|c| {
-            let mut stmt = c.prepare(
-                "SELECT s.id, s.provider,
-                     CASE WHEN s.token_hash IS NOT NULL AND s.connection_id IS NULL
-                           AND NOT EXISTS (SELECT 1 FROM connections k WHERE k.token_hash = s.token_hash)
-                          THEN s.token_hash END
-                 FROM link_sessions s
-                 WHERE s.client_id = ?1
-                   AND (s.completed_at IS NULL OR coalesce(s.exchange_step, 'done') <> 'done')
-                 ORDER BY s.id",
-            )?;
-            let rows = stmt
-                .query_map([client_id], |r| {
-                    let provider: String = r.get(1)?;
-                    Ok(SessionLeftovers {
-                        id: r.get(0)?,
-                        provider: Provider::parse(&provider).unwrap_or(Provider::Flanks),
-                        unmapped_token_hash: r.get(2)?,
-                    })
-                })?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            Ok(rows)
-        })
-    }
-
-    /// The last step: the client's rows in one transaction, refused while a connection still
-    /// exists (one mapped after the sequence started: its credential must go first).
-    fn delete_client_rows(&self, client_id: i64, detail: &str) -> Result<()> {
-        self.write(|tx| {
-            let left: i64 = tx.query_row(
-                "SELECT count(*) FROM connections WHERE client_id = ?1",
-                [client_id],
-                |r| r.get(0),
-            )?;
-            if left > 0 {
-                return Err(CoreError::invalid(
-                    "a connection was added to this client meanwhile; delete the client again",
-                ));
-            }
-            let deleted = tx.execute("DELETE FROM clients WHERE id = ?1", params![client_id])?;
-            if deleted == 0 {
-                return Err(CoreError::not_found("client", client_id));
-            }
-            append(
-                tx,
-                &NewAuditEntry {
-                    actor: ACTOR,
-                    client_id: Some(client_id),
-                    connection_id: None,
-                    action: "client.deleted",
-                    detail,
-                },
-            )
-        })
-    }
+/// The last step: the client's rows in one transaction, refused while a connection still
+/// exists (one mapped after the sequence started: its credential must go first).
+fn delete_client_rows(store: &Store, client_id: i64, detail: &str) -> Result<()> {
+    store.write(|tx| {
+        if connections::read::count_for_client(tx, client_id)? > 0 {
+            return Err(CoreError::invalid(
+                "a connection was added to this client meanwhile; delete the client again",
+            ));
+        }
+        if !clients::write::delete(tx, client_id)? {
+            return Err(CoreError::not_found("client", client_id));
+        }
+        append(
+            tx,
+            &NewAuditEntry {
+                actor: ACTOR,
+                client_id: Some(client_id),
+                connection_id: None,
+                action: "client.deleted",
+                detail,
+            },
+        )
+    })
 }
 
 impl LinkService {
@@ -132,7 +93,9 @@ impl LinkService {
     ) -> LinkResult<ClientDeletion> {
         self.store.client(client_id)?;
         // No exchange of this client's may run while its entries are removed.
-        let sessions = self.store.sessions_with_leftovers(client_id)?;
+        let sessions = self
+            .store
+            .read(|c| link_sessions::read::leftovers_of_client(c, client_id))?;
         let _flights = self.hold_flights(&sessions)?;
         let mut done = ClientDeletion {
             client_id,
@@ -151,13 +114,14 @@ impl LinkService {
                     let what = format!("the connection to {where_} (connection {})", conn.id);
                     stopped(e, &what, done.connections_removed)
                 })?;
-            self.secrets.delete(&conn.secret_key()?)?;
+            credentials::delete_entry(self.secrets.as_ref(), &conn.secret_ref)?;
             let detail = match at_provider {
                 AtProvider::Deleted => "deleted at the provider",
                 AtProvider::Gone => "the provider no longer had it",
                 AtProvider::Kept => "kept at the provider (deleted here anyway)",
             };
-            self.store.remove_connection_row(
+            ledger::remove_connection_row(
+                &self.store,
                 conn.id,
                 &format!("{}: {detail}; client deleted", conn.provider.as_str()),
                 ACTOR,
@@ -169,10 +133,9 @@ impl LinkService {
                 AtProvider::Gone => {}
             }
         }
-        let me = self.store.installation_id()?;
         for s in &sessions {
             if let Some(hash) = &s.unmapped_token_hash {
-                let entry = key(secret_ref_for(&me, hash))?;
+                let entry = credentials::token_key(&self.store, hash)?;
                 let at_provider = self
                     .delete_at_provider(s.provider, &entry, local_if_provider_fails)
                     .await
@@ -185,14 +148,13 @@ impl LinkService {
                 }
                 self.secrets.delete(&entry)?;
             }
-            self.secrets.delete(&self.code_key(s.id)?)?;
-            self.secrets.delete(&key(legacy_code_ref_for(s.id))?)?;
+            ledger::forget_code(&self.store, self.secrets.as_ref(), s.id)?;
         }
         let detail = format!(
             "{} connection(s) removed: {} deleted at the provider, {} kept at the provider",
             done.connections_removed, done.deleted_at_provider, done.kept_at_provider
         );
-        self.store.delete_client_rows(client_id, &detail)?;
+        delete_client_rows(&self.store, client_id, &detail)?;
         Ok(done)
     }
 

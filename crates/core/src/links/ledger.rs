@@ -2,15 +2,17 @@
 //! the mapping (connection row + session completed) is one transaction, so a crash between
 //! any two steps leaves a state that [`super::recovery`] can finish.
 
-use rusqlite::{params, OptionalExtension, Transaction};
-
 use super::sessions::LinkSession;
 use super::state;
+use crate::credentials::{self, NewConnectionRow, RowAudit};
 use crate::domain::Provider;
 use crate::error::{CoreError, Result};
+use crate::secrets::{Secret, SecretKey, SecretStore};
 use crate::store::audit::{append, NewAuditEntry};
+use crate::store::queries::link_sessions::write::Ending;
+use crate::store::queries::{clients, connections, link_sessions, Tx};
 use crate::store::Store;
-use crate::time::{self, Timestamp};
+use crate::time::Timestamp;
 
 /// Exchange steps, in order. `claimed` is written by the callback claim itself.
 pub mod step {
@@ -27,31 +29,52 @@ pub mod step {
     pub const DONE: &str = "done";
 }
 
-/// The keychain name of a connection's token: this installation's namespace, then the
-/// token's hash, so writing it twice (a resumed exchange) lands on the same entry and two
-/// data folders holding the same token never share (or delete) one entry. Same scheme as
-/// `Store::add_connection`.
-pub fn secret_ref_for(installation: &str, token_hash: &str) -> String {
-    format!(
-        "connection/{installation}/{}",
-        &token_hash[..32.min(token_hash.len())]
-    )
-}
-
-/// The name builds before the installation namespace used (read and migrated, never written).
-pub fn legacy_secret_ref_for(token_hash: &str) -> String {
-    format!("connection/{}", &token_hash[..32.min(token_hash.len())])
-}
+// The token's keychain names live with the rest of a credential.
+pub use crate::credentials::{legacy_secret_ref_for, secret_ref_for};
 
 /// The keychain name of a session's one-use code (or Flinks loginId).
 pub fn code_ref_for(installation: &str, session_id: i64) -> String {
     format!("link/{installation}/{session_id}/code")
 }
 
-/// The code name builds before the installation namespace used (still read and deleted, so
-/// an exchange interrupted by the upgrade finishes).
+/// The code name builds before the installation namespace used (moved once, at start-up, by
+/// [`crate::credentials::upgrade`], so an exchange interrupted by the upgrade finishes).
 pub fn legacy_code_ref_for(session_id: i64) -> String {
     format!("link/{session_id}/code")
+}
+
+/// This installation's keychain key for a session's one-use code.
+fn code_key(store: &Store, session_id: i64) -> Result<SecretKey> {
+    Ok(SecretKey::new(code_ref_for(
+        &store.installation_id()?,
+        session_id,
+    ))?)
+}
+
+/// Write-ahead: a session's one-use code (or loginId) into the keychain.
+pub fn put_code(
+    store: &Store,
+    secrets: &dyn SecretStore,
+    session_id: i64,
+    code: &Secret,
+) -> Result<()> {
+    secrets.put(&code_key(store, session_id)?, code)?;
+    Ok(())
+}
+
+/// A session's saved code, if the keychain holds it.
+pub fn saved_code(
+    store: &Store,
+    secrets: &dyn SecretStore,
+    session_id: i64,
+) -> Result<Option<Secret>> {
+    Ok(secrets.get(&code_key(store, session_id)?)?)
+}
+
+/// Deletes a session's code entry (nothing if there is none).
+pub fn forget_code(store: &Store, secrets: &dyn SecretStore, session_id: i64) -> Result<()> {
+    secrets.delete(&code_key(store, session_id)?)?;
+    Ok(())
 }
 
 /// How a new credential ended up in SQLite.
@@ -75,83 +98,27 @@ pub struct NewMapping<'a> {
     pub institution: Option<&'a str>,
 }
 
-/// Inserts the connection row of a new credential (status `pending`) with its audit entry.
-/// `None` when the token is already a connection: a credential is never mapped twice.
-fn insert_connection(
-    tx: &rusqlite::Connection,
-    client_id: i64,
-    new: &NewMapping<'_>,
-    secret_ref: &str,
-    audit: (&str, &str, &str),
-    now: Timestamp,
-) -> Result<Option<i64>> {
-    let inserted = tx.execute(
-        "INSERT OR IGNORE INTO connections (client_id, provider, flow, institution_id,
-             status, secret_ref, token_hash, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, 'pending', ?5, ?6, ?7, ?7)",
-        params![
-            client_id,
-            new.provider.as_str(),
-            new.flow,
-            new.institution,
-            secret_ref,
-            new.token_hash,
-            time::to_db(now)
-        ],
-    )?;
-    if inserted == 0 {
-        return Ok(None);
+/// The connection row a mapping inserts.
+fn row<'a>(client_id: i64, new: &NewMapping<'a>) -> NewConnectionRow<'a> {
+    NewConnectionRow {
+        client_id,
+        provider: new.provider,
+        flow: new.flow,
+        token_hash: new.token_hash,
+        institution_id: new.institution,
+        institution_name: None,
     }
-    let connection_id = tx.last_insert_rowid();
-    let (actor, action, detail) = audit;
-    append(
-        tx,
-        &NewAuditEntry {
-            actor,
-            client_id: Some(client_id),
-            connection_id: Some(connection_id),
-            action,
-            detail,
-        },
-    )?;
-    Ok(Some(connection_id))
 }
 
-/// How a session ends, written with the rest of its transaction.
-struct Finish<'a> {
-    outcome: &'a str,
-    detail: Option<&'a str>,
-    connection_id: Option<i64>,
-    step: Option<&'a str>,
-}
-
+/// Ends an open session inside the caller's transaction, with its audit entry.
 fn finish_in(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     session: &LinkSession,
-    f: Finish<'_>,
+    ending: Ending<'_>,
     actor: &str,
     now: Timestamp,
 ) -> Result<()> {
-    let Finish {
-        outcome,
-        detail,
-        connection_id,
-        step,
-    } = f;
-    let changed = tx.execute(
-        "UPDATE link_sessions SET completed_at = ?2, outcome = ?3, outcome_detail = ?4,
-             connection_id = coalesce(?5, connection_id), exchange_step = coalesce(?6, exchange_step)
-         WHERE id = ?1 AND completed_at IS NULL",
-        params![
-            session.id,
-            time::to_db(now),
-            outcome,
-            detail,
-            connection_id,
-            step
-        ],
-    )?;
-    if changed != 1 {
+    if !link_sessions::write::finish(tx, session.id, &ending, now)? {
         return Err(CoreError::invalid(format!(
             "link session {} is not open",
             session.id
@@ -162,315 +129,261 @@ fn finish_in(
         &NewAuditEntry {
             actor,
             client_id: Some(session.client_id),
-            connection_id: connection_id.or(session.connection_id),
+            connection_id: ending.connection_id.or(session.connection_id),
             action: "link.finished",
-            detail: outcome,
+            detail: ending.outcome,
         },
     )
 }
 
-impl Store {
-    /// This installation's id, which provider link references carry (see
-    /// [`Store::installation_id`]).
-    pub fn link_installation_id(&self) -> Result<String> {
-        self.installation_id()
-    }
+fn not_at_step(session_id: i64, from: &str) -> CoreError {
+    CoreError::invalid(format!("link session {session_id} is not at step {from}"))
+}
 
-    /// Connect v2: remembers the provider's session id of a started link session.
-    pub fn set_provider_session(&self, session_id: i64, provider_session_id: &str) -> Result<()> {
-        self.write(|tx| {
-            tx.execute(
-                "UPDATE link_sessions SET provider_session_id = ?2 WHERE id = ?1",
-                params![session_id, provider_session_id],
-            )?;
+/// Moves the exchange from one step to the next; fails if another worker moved it first.
+pub fn advance(store: &Store, session_id: i64, from: &str, to: &str) -> Result<()> {
+    store.write(|tx| {
+        if link_sessions::write::advance(tx, session_id, Some(from), to)? {
             Ok(())
-        })
-    }
+        } else {
+            Err(not_at_step(session_id, from))
+        }
+    })
+}
 
-    /// `from` → `token_saved`, recording the token's hash (and the institution, when known).
-    pub fn record_token_saved(
-        &self,
-        session_id: i64,
-        from: &str,
-        token_hash: &str,
-        institution: Option<&str>,
-    ) -> Result<()> {
-        self.write(|tx| {
-            let changed = tx.execute(
-                "UPDATE link_sessions SET exchange_step = ?3, token_hash = ?4,
-                     institution = coalesce(?5, institution)
-                 WHERE id = ?1 AND exchange_step = ?2 AND completed_at IS NULL",
-                params![session_id, from, step::TOKEN_SAVED, token_hash, institution],
-            )?;
-            if changed == 1 {
-                Ok(())
-            } else {
-                Err(CoreError::invalid(format!(
-                    "link session {session_id} is not at step {from}"
-                )))
-            }
-        })
-    }
+/// Connect v2: remembers the provider's session id of a started link session.
+pub fn set_provider_session(
+    store: &Store,
+    session_id: i64,
+    provider_session_id: &str,
+) -> Result<()> {
+    store
+        .write(|tx| link_sessions::write::set_provider_session(tx, session_id, provider_session_id))
+}
 
-    pub fn set_session_institution(&self, session_id: i64, institution: &str) -> Result<()> {
-        self.write(|tx| {
-            tx.execute(
-                "UPDATE link_sessions SET institution = ?2 WHERE id = ?1",
-                params![session_id, institution],
-            )?;
+/// `from` → `token_saved`, recording the token's hash (and the institution, when known).
+pub fn record_token_saved(
+    store: &Store,
+    session_id: i64,
+    from: &str,
+    token_hash: &str,
+    institution: Option<&str>,
+) -> Result<()> {
+    store.write(|tx| {
+        let moved = link_sessions::write::record_token_saved(
+            tx,
+            session_id,
+            from,
+            step::TOKEN_SAVED,
+            token_hash,
+            institution,
+        )?;
+        if moved {
             Ok(())
-        })
-    }
+        } else {
+            Err(not_at_step(session_id, from))
+        }
+    })
+}
 
-    /// When the poller should look at the session again.
-    pub fn schedule_check(&self, session_id: i64, at: Timestamp, attempts: u32) -> Result<()> {
-        self.write(|tx| {
-            tx.execute(
-                "UPDATE link_sessions SET next_check_at = ?2, check_attempts = ?3 WHERE id = ?1",
-                params![session_id, time::to_db(at), attempts],
-            )?;
-            Ok(())
-        })
-    }
+pub fn set_session_institution(store: &Store, session_id: i64, institution: &str) -> Result<()> {
+    store.write(|tx| link_sessions::write::set_institution(tx, session_id, institution))
+}
 
-    /// The new connection row and the completed session, in one transaction. A token that is
-    /// already a connection is not inserted again (token_hash is UNIQUE): the session ends
-    /// `duplicate` and the existing connection is reported.
-    pub fn map_new_connection(
-        &self,
-        session: &LinkSession,
-        new: &NewMapping<'_>,
-        actor: &str,
-        now: Timestamp,
-    ) -> Result<Mapped> {
-        let secret_ref = secret_ref_for(&self.installation_id()?, new.token_hash);
-        self.write(|tx| {
-            let existing: Option<(i64, i64)> = tx
-                .query_row(
-                    "SELECT id, client_id FROM connections WHERE token_hash = ?1",
-                    [new.token_hash],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )
-                .optional()?;
-            if let Some((connection_id, client_id)) = existing {
-                let finish = Finish {
-                    outcome: "duplicate",
-                    detail: None,
-                    connection_id: None,
-                    step: Some(step::MAPPED),
-                };
-                finish_in(tx, session, finish, actor, now)?;
-                return Ok(Mapped::Exists {
-                    connection_id,
-                    client_id,
-                });
-            }
-            let detail = format!("{} via link session {}", new.provider.as_str(), session.id);
-            let audit = (actor, "connection.added", detail.as_str());
-            // Not a connection yet: checked just above, in the same write transaction.
-            let connection_id =
-                insert_connection(tx, session.client_id, new, &secret_ref, audit, now)?
-                    .ok_or(rusqlite::Error::QueryReturnedNoRows)?;
-            let finish = Finish {
-                outcome: "connected",
+/// When the poller should look at the session again.
+pub fn schedule_check(store: &Store, session_id: i64, at: Timestamp, attempts: u32) -> Result<()> {
+    store.write(|tx| link_sessions::write::schedule_check(tx, session_id, at, attempts))
+}
+
+/// The new connection row and the completed session, in one transaction. A token that is
+/// already a connection is not inserted again (token_hash is UNIQUE): the session ends
+/// `duplicate` and the existing connection is reported.
+pub fn map_new_connection(
+    store: &Store,
+    session: &LinkSession,
+    new: &NewMapping<'_>,
+    actor: &str,
+    now: Timestamp,
+) -> Result<Mapped> {
+    let installation = store.installation_id()?;
+    store.write(|tx| {
+        if let Some((connection_id, client_id)) =
+            connections::read::by_token_hash(tx, new.token_hash)?
+        {
+            let ending = Ending {
+                outcome: "duplicate",
                 detail: None,
-                connection_id: Some(connection_id),
+                connection_id: None,
                 step: Some(step::MAPPED),
             };
-            finish_in(tx, session, finish, actor, now)?;
-            Ok(Mapped::Created { connection_id })
-        })
-    }
-
-    /// Ends a session, optionally moving its exchange step in the same transaction.
-    pub fn finish_session_at_step(
-        &self,
-        session: &LinkSession,
-        outcome: &str,
-        detail: Option<&str>,
-        step: Option<&str>,
-        actor: &str,
-        now: Timestamp,
-    ) -> Result<()> {
-        let finish = Finish {
-            outcome,
-            detail,
-            connection_id: None,
-            step,
+            finish_in(tx, session, ending, actor, now)?;
+            return Ok(Mapped::Exists {
+                connection_id,
+                client_id,
+            });
+        }
+        let detail = format!("{} via link session {}", new.provider.as_str(), session.id);
+        let audit = RowAudit {
+            actor,
+            action: "connection.added",
+            detail: &detail,
         };
-        self.write(|tx| finish_in(tx, session, finish, actor, now))
-    }
+        // Not a connection yet: checked just above, in the same write transaction.
+        let connection_id = credentials::insert_connection_row(
+            tx,
+            &installation,
+            &row(session.client_id, new),
+            audit,
+            now,
+        )?
+        .ok_or(rusqlite::Error::QueryReturnedNoRows)?;
+        let ending = Ending {
+            outcome: "connected",
+            detail: None,
+            connection_id: Some(connection_id),
+            step: Some(step::MAPPED),
+        };
+        finish_in(tx, session, ending, actor, now)?;
+        Ok(Mapped::Created { connection_id })
+    })
+}
 
-    /// Completed sessions whose code entry may still be in the keychain.
-    pub fn sessions_to_clean(&self) -> Result<Vec<i64>> {
-        self.read(|c| {
-            let mut stmt = c.prepare(
-                "SELECT id FROM link_sessions WHERE exchange_step = 'mapped' ORDER BY id",
-            )?;
-            let ids = stmt
-                .query_map([], |r| r.get(0))?
-                .collect::<rusqlite::Result<Vec<i64>>>()?;
-            Ok(ids)
-        })
-    }
+/// Ends a session, optionally moving its exchange step in the same transaction.
+pub fn finish_session_at_step(
+    store: &Store,
+    session: &LinkSession,
+    outcome: &str,
+    detail: Option<&str>,
+    step: Option<&str>,
+    actor: &str,
+    now: Timestamp,
+) -> Result<()> {
+    let ending = Ending {
+        outcome,
+        detail,
+        connection_id: None,
+        step,
+    };
+    store.write(|tx| finish_in(tx, session, ending, actor, now))
+}
 
-    pub fn mark_cleaned(&self, session_id: i64) -> Result<()> {
-        self.write(|tx| {
-            tx.execute(
-                "UPDATE link_sessions SET exchange_step = 'done'
-                 WHERE id = ?1 AND exchange_step = 'mapped'",
-                [session_id],
-            )?;
-            Ok(())
-        })
-    }
+/// Completed sessions whose code entry may still be in the keychain.
+pub fn sessions_to_clean(store: &Store) -> Result<Vec<i64>> {
+    store.read(link_sessions::read::mapped_not_cleaned)
+}
 
-    /// The connection (id, client) holding this token hash, if any.
-    pub fn connection_by_token_hash(&self, token_hash: &str) -> Result<Option<(i64, i64)>> {
-        self.read(|c| {
-            Ok(c.query_row(
-                "SELECT id, client_id FROM connections WHERE token_hash = ?1",
-                [token_hash],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?)
-        })
-    }
+pub fn mark_cleaned(store: &Store, session_id: i64) -> Result<()> {
+    store.write(|tx| link_sessions::write::mark_cleaned(tx, session_id))
+}
 
-    pub fn connection_token_hash(&self, connection_id: i64) -> Result<String> {
-        self.read(|c| {
-            c.query_row(
-                "SELECT token_hash FROM connections WHERE id = ?1",
-                [connection_id],
-                |r| r.get(0),
-            )
-            .optional()?
-            .ok_or_else(|| CoreError::not_found("connection", connection_id))
-        })
+/// Any session (open or not) whose one-time state hashes to this value.
+pub fn session_by_state(store: &Store, state_value: &str) -> Result<Option<i64>> {
+    if !state::is_well_formed(state_value) {
+        return Ok(None);
     }
+    store.read(|c| link_sessions::read::id_by_state_hash(c, &state::hash(state_value)))
+}
 
-    /// Any session (open or not) whose one-time state hashes to this value.
-    pub fn session_by_state(&self, state_value: &str) -> Result<Option<i64>> {
-        if !state::is_well_formed(state_value) {
+/// The row of a credential found again at the provider, audited `connection.recovered`
+/// with `(actor, detail)`.
+fn insert_recovered(
+    tx: &Tx<'_>,
+    installation: &str,
+    client_id: i64,
+    new: &NewMapping<'_>,
+    (actor, detail): (&str, &str),
+    now: Timestamp,
+) -> Result<Option<i64>> {
+    let audit = RowAudit {
+        actor,
+        action: "connection.recovered",
+        detail,
+    };
+    credentials::insert_connection_row(tx, installation, &row(client_id, new), audit, now)
+}
+
+/// Reconciliation: a credential the provider holds but SQLite lost, re-attached to an
+/// existing, non-archived client. Returns the new connection, or `None` when the client
+/// does not exist or the token is already a connection (never twice).
+pub fn attach_recovered_credential(
+    store: &Store,
+    client_id: i64,
+    new: &NewMapping<'_>,
+    actor: &str,
+    now: Timestamp,
+) -> Result<Option<i64>> {
+    let installation = store.installation_id()?;
+    store.write(|tx| {
+        if clients::read::archived(tx, client_id)? != Some(false) {
             return Ok(None);
         }
-        self.read(|c| {
-            Ok(c.query_row(
-                "SELECT id FROM link_sessions WHERE state_hash = ?1",
-                [state::hash(state_value)],
-                |r| r.get(0),
-            )
-            .optional()?)
-        })
-    }
+        let detail = new.provider.as_str();
+        insert_recovered(tx, &installation, client_id, new, (actor, detail), now)
+    })
+}
 
-    /// Reconciliation: a credential the provider holds but SQLite lost, re-attached to an
-    /// existing, non-archived client. Returns the new connection, or `None` when the client
-    /// does not exist or the token is already a connection (never twice).
-    pub fn attach_recovered_credential(
-        &self,
-        client_id: i64,
-        new: &NewMapping<'_>,
-        actor: &str,
-        now: Timestamp,
-    ) -> Result<Option<i64>> {
-        let secret_ref = secret_ref_for(&self.installation_id()?, new.token_hash);
-        self.write(|tx| {
-            let client_ok: Option<bool> = tx
-                .query_row(
-                    "SELECT archived FROM clients WHERE id = ?1",
-                    [client_id],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            if client_ok != Some(false) {
-                return Ok(None);
-            }
-            let audit = (actor, "connection.recovered", new.provider.as_str());
-            insert_connection(tx, client_id, new, &secret_ref, audit, now)
-        })
-    }
+/// Reconciliation: the credential a crash kept from being mapped, attached to the client
+/// of the open session its reference names, and that session completed — in one
+/// transaction. `None` when the session is no longer waiting for a new credential or the
+/// token is already a connection (never twice).
+pub fn attach_for_session(
+    store: &Store,
+    session_id: i64,
+    new: &NewMapping<'_>,
+    actor: &str,
+    now: Timestamp,
+) -> Result<Option<i64>> {
+    let installation = store.installation_id()?;
+    store.write(|tx| {
+        let Some(session) = link_sessions::read::by_id(tx, session_id)? else {
+            return Ok(None);
+        };
+        if session.connection_id.is_some() || !session.is_open() {
+            return Ok(None);
+        }
+        let detail = format!("{} for link session {session_id}", new.provider.as_str());
+        let audit = (actor, detail.as_str());
+        let client_id = session.client_id;
+        let Some(connection_id) = insert_recovered(tx, &installation, client_id, new, audit, now)?
+        else {
+            return Ok(None);
+        };
+        let ending = Ending {
+            outcome: "connected",
+            detail: Some("recovered from the provider"),
+            connection_id: Some(connection_id),
+            step: Some(step::MAPPED),
+        };
+        let session = LinkSession {
+            connection_id: Some(connection_id),
+            ..session
+        };
+        finish_in(tx, &session, ending, actor, now)?;
+        Ok(Some(connection_id))
+    })
+}
 
-    /// Reconciliation: the credential a crash kept from being mapped, attached to the client
-    /// of the open session its reference names, and that session completed — in one
-    /// transaction. `None` when the session is no longer waiting for a new credential or the
-    /// token is already a connection (never twice).
-    pub fn attach_for_session(
-        &self,
-        session_id: i64,
-        new: &NewMapping<'_>,
-        actor: &str,
-        now: Timestamp,
-    ) -> Result<Option<i64>> {
-        let secret_ref = secret_ref_for(&self.installation_id()?, new.token_hash);
-        self.write(|tx| {
-            let session: Option<(i64, Option<i64>, Option<String>)> = tx
-                .query_row(
-                    "SELECT client_id, connection_id, completed_at FROM link_sessions WHERE id = ?1",
-                    [session_id],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-                )
-                .optional()?;
-            let Some((client_id, None, None)) = session else {
-                return Ok(None);
-            };
-            let detail = format!("{} for link session {session_id}", new.provider.as_str());
-            let audit = (actor, "connection.recovered", detail.as_str());
-            let Some(connection_id) =
-                insert_connection(tx, client_id, new, &secret_ref, audit, now)?
-            else {
-                return Ok(None);
-            };
-            tx.execute(
-                "UPDATE link_sessions SET completed_at = ?2, outcome = 'connected',
-                     outcome_detail = 'recovered from the provider', connection_id = ?3,
-                     exchange_step = 'mapped'
-                 WHERE id = ?1",
-                params![session_id, time::to_db(now), connection_id],
-            )?;
-            append(
-                tx,
-                &NewAuditEntry {
-                    actor,
-                    client_id: Some(client_id),
-                    connection_id: Some(connection_id),
-                    action: "link.finished",
-                    detail: "connected",
-                },
-            )?;
-            Ok(Some(connection_id))
-        })
-    }
-
-    /// Removes a connection row (after the provider and the keychain), with its audit entry.
-    pub fn remove_connection_row(
-        &self,
-        connection_id: i64,
-        detail: &str,
-        actor: &str,
-    ) -> Result<()> {
-        self.write(|tx| {
-            let client_id: Option<i64> = tx
-                .query_row(
-                    "SELECT client_id FROM connections WHERE id = ?1",
-                    [connection_id],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            let Some(client_id) = client_id else {
-                return Err(CoreError::not_found("connection", connection_id));
-            };
-            tx.execute("DELETE FROM connections WHERE id = ?1", [connection_id])?;
-            append(
-                tx,
-                &NewAuditEntry {
-                    actor,
-                    client_id: Some(client_id),
-                    connection_id: Some(connection_id),
-                    action: "connection.removed",
-                    detail,
-                },
-            )
-        })
-    }
+/// Removes a connection row (after the provider and the keychain), with its audit entry.
+pub fn remove_connection_row(
+    store: &Store,
+    connection_id: i64,
+    detail: &str,
+    actor: &str,
+) -> Result<()> {
+    store.write(|tx| {
+        let Some(client_id) = connections::read::client_of(tx, connection_id)? else {
+            return Err(CoreError::not_found("connection", connection_id));
+        };
+        connections::write::delete(tx, connection_id)?;
+        append(
+            tx,
+            &NewAuditEntry {
+                actor,
+                client_id: Some(client_id),
+                connection_id: Some(connection_id),
+                action: "connection.removed",
+                detail,
+            },
+        )
+    })
 }

@@ -1,16 +1,34 @@
 //! Link sessions: the advisor starts a provider link flow for a client; the redirect that ends
 //! it is accepted only for that open, unexpired session, once. [`LinkService`] is the façade
 //! the app calls (connect, send link, reauthorize, callbacks, recovery, polling, removal).
+//!
+//! | file | job |
+//! |---|---|
+//! | `types.rs` | the public types: starts, outcomes, errors, options, exchange boundaries |
+//! | `service.rs` | `LinkService`: starting flows, the callback handler, duplicates, removal |
+//! | `sessions.rs` | starting a session and claiming its callback (once, open, unexpired) |
+//! | `exchange.rs` | the exchange after the claim, a state machine over the ledger's steps |
+//! | `ledger.rs` | the write-ahead ledger: step names, code entries, each step's write |
+//! | `recovery.rs` | start-up resume, reconciliation with the providers, the poller |
+//! | `client_deletion.rs` | deleting a client: provider → keychain → rows, resumable |
+//! | `flight.rs` | one worker per session in the process |
+//!
+//! A connection's credential itself (hash, keychain name, row insert) is
+//! [`crate::credentials`].
 
 pub mod callback;
 mod client_deletion;
-pub mod keychain_upgrade;
+mod exchange;
+mod flight;
+/// Moved to [`crate::credentials::upgrade`]; the old path still works.
+pub use crate::credentials::upgrade as keychain_upgrade;
 pub mod ledger;
 pub mod provider;
 mod recovery;
 pub mod service;
 pub mod sessions;
 pub mod state;
+pub mod types;
 pub mod wording;
 
 use serde::{Deserialize, Serialize};
@@ -23,13 +41,13 @@ pub use provider::{
     session_ref, CodeExchange, ConnectSessionState, DeleteResult, LinkProviderApi, LinkRequest,
     LinkTarget, PendingCode, ReauthNeed, RemoteCredential,
 };
-pub use service::{
-    DuplicateCandidate, ExchangeBoundary, ExchangeObserver, LinkError, LinkOptions, LinkOutcome,
-    LinkService, LinkStart, NoObserver, PendingLink, PendingState, ReauthStart, RecoveryReport,
-    Removal,
-};
+pub use service::LinkService;
 pub use sessions::{
     CallbackSource, ClaimError, ClaimedCallback, LinkSession, NewLinkSession, StartedLinkSession,
+};
+pub use types::{
+    DuplicateCandidate, ExchangeBoundary, ExchangeObserver, LinkError, LinkOptions, LinkOutcome,
+    LinkStart, NoObserver, PendingLink, PendingState, ReauthStart, RecoveryReport, Removal,
 };
 pub use wording::Wording;
 

@@ -6,16 +6,18 @@ use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
 
 use super::callback::{Callback, CallbackResult};
-use super::keychain_upgrade::upgrade_keychain_names;
-use super::ledger::{step, NewMapping};
+use super::exchange::{Next, Step};
+use super::ledger::{self, step, NewMapping};
 use super::provider::{parse_session_ref, ConnectSessionState, PendingCode, ReauthNeed};
-use super::service::{LinkError, LinkOutcome, LinkResult, LinkService, RecoveryReport};
-use super::sessions::{CallbackSource, ClaimError, LinkSession};
+use super::service::LinkService;
+use super::sessions::{self, CallbackSource, ClaimError, LinkSession};
+use super::types::{LinkError, LinkOutcome, LinkResult, RecoveryReport};
 use super::wording::for_code;
 use super::{LinkFlow, LinkPurpose};
+use crate::credentials::token_hash;
+use crate::credentials::{self, upgrade_keychain_names};
 use crate::domain::Provider;
 use crate::error::IpcError;
-use crate::sync::connections::token_hash;
 use crate::time::{self, Timestamp};
 
 const SYSTEM: &str = "link";
@@ -47,19 +49,17 @@ impl LinkService {
         if let Err(e) = upgrade_keychain_names(&self.store, self.secrets.as_ref()) {
             report.errors.push(IpcError::from(&e));
         }
-        for id in self.store.sessions_to_clean()? {
+        for id in ledger::sessions_to_clean(&self.store)? {
             self.cleanup(id)?;
         }
         for s in self.store.open_link_sessions()? {
             let Some(_flight) = self.begin_flight(s.id) else {
                 continue;
             };
-            let result = match s.exchange_step.as_deref() {
-                Some(step::CLAIMED) => self.resume_claimed(&s).await,
-                Some(step::CODE_SAVED) => self.run_from_code_saved(s.id).await,
-                Some(step::TOKEN_SAVED) => self.map_saved(s.id).await,
-                _ => continue,
-            };
+            if !Step::of(&s).is_some_and(Step::is_running) {
+                continue;
+            }
+            let result = self.run_exchange(s.id).await;
             match result {
                 Ok(o) => report.resumed.push(o),
                 Err(e) => report.errors.push(ipc(&e)),
@@ -72,36 +72,19 @@ impl LinkService {
         Ok(report)
     }
 
-    /// A claimed session whose code may or may not have reached the keychain.
-    async fn resume_claimed(&self, s: &LinkSession) -> LinkResult<LinkOutcome> {
-        if s.flow == LinkFlow::FlanksConnectV2 {
-            // The provider's session id was stored at start: nothing was only in memory.
-            self.store
-                .advance_exchange(s.id, step::CLAIMED, step::CODE_SAVED)?;
-            return self.run_from_code_saved(s.id).await;
-        }
-        if self.saved_code(s.id)?.is_some() {
-            self.store
-                .advance_exchange(s.id, step::CLAIMED, step::CODE_SAVED)?;
-            return self.run_from_code_saved(s.id).await;
-        }
-        self.recover_lost(s).await
-    }
-
     /// The code or token of a session is gone (spent before the token was stored, or never
     /// saved): find the result at the provider — an unused code carrying this session's
     /// state, else the credential re-attached by reconciliation.
-    pub(super) async fn recover_lost(&self, s: &LinkSession) -> LinkResult<LinkOutcome> {
+    pub(super) async fn recover_lost(&self, s: &LinkSession) -> LinkResult<Next> {
         let api = self.api(s.flow.provider())?;
         if s.flow == LinkFlow::FlanksLink && s.exchange_step.as_deref() == Some(step::CLAIMED) {
             let codes = api.unused_codes().await.map_err(LinkError::Provider)?;
             if let Some(code) = self.code_for_session(&codes, s.id)? {
                 self.save_code(s.id, &code.code)?;
-                return self.run_from_code_saved(s.id).await;
+                return Ok(Next::Advanced);
             }
         }
         self.reconcile().await?;
-        let now = time::now();
         if let Some(connection_id) = s.connection_id {
             let token = self.connection_token(connection_id)?;
             let healthy = matches!(
@@ -109,22 +92,8 @@ impl LinkService {
                 ReauthNeed::Healthy | ReauthNeed::Pending
             );
             if healthy {
-                self.store.finish_session_at_step(
-                    s,
-                    "reauthorized",
-                    None,
-                    Some(step::MAPPED),
-                    SYSTEM,
-                    now,
-                )?;
-                self.cleanup(s.id)?;
-                let status = self.sync_now(connection_id).await?;
-                return Ok(LinkOutcome::Reauthorized {
-                    session_id: s.id,
-                    client_id: s.client_id,
-                    connection_id,
-                    status,
-                });
+                let outcome = self.finish_reauthorized(s, connection_id).await?;
+                return Ok(Next::Done(outcome));
             }
         } else {
             let now_s = self.store.link_session(s.id)?;
@@ -134,17 +103,17 @@ impl LinkService {
                 now_s.connection_id,
             ) {
                 let status = self.sync_now(connection_id).await?;
-                return Ok(LinkOutcome::Connected {
+                return Ok(Next::Done(LinkOutcome::Connected {
                     session_id: s.id,
                     client_id: s.client_id,
                     connection_id,
                     status,
-                });
+                }));
             }
         }
         let outcome = self.end_with_error(s, "exchange_lost").await;
-        self.forget_code(s.id)?;
-        outcome
+        ledger::forget_code(&self.store, self.secrets.as_ref(), s.id)?;
+        outcome.map(Next::Done)
     }
 
     /// The unused code whose `extra.state` is this session's state.
@@ -155,7 +124,7 @@ impl LinkService {
     ) -> LinkResult<Option<&'a PendingCode>> {
         for c in codes {
             if let Some(state) = c.extra.get("state") {
-                if self.store.session_by_state(state)? == Some(session_id) {
+                if ledger::session_by_state(&self.store, state)? == Some(session_id) {
                     return Ok(Some(c));
                 }
             }
@@ -210,23 +179,18 @@ impl LinkService {
             Provider::Flanks => LinkFlow::FlanksLink,
             Provider::Flinks => LinkFlow::FlinksConnect,
         };
-        let secret_key = self.token_key(&hash)?;
         // Keychain first, as everywhere: a row never points at a missing token.
-        self.secrets.put(&secret_key, token)?;
+        credentials::put_token(&self.store, self.secrets.as_ref(), token)?;
         let mapping = NewMapping {
             provider,
             flow: flow.as_str(),
             token_hash: &hash,
             institution: bank,
         };
-        let id = self
-            .store
-            .attach_for_session(session_id, &mapping, SYSTEM, now)?;
+        let id = ledger::attach_for_session(&self.store, session_id, &mapping, SYSTEM, now)?;
         match id {
             Some(_) => self.cleanup(session_id)?,
-            None => {
-                self.secrets.delete(&secret_key)?;
-            }
+            None => credentials::delete_token(&self.store, self.secrets.as_ref(), &hash)?,
         }
         Ok(id)
     }
@@ -257,9 +221,9 @@ impl LinkService {
                 }
                 // Due retries, and exchanges an error (not a crash) interrupted in this run:
                 // no one else in this process works on them (see `begin_flight`).
-                Some(step::CODE_SAVED) if due => quiet(s.id, self.run_from_code_saved(s.id).await),
-                Some(step::CLAIMED) if due => quiet(s.id, self.resume_claimed(&s).await),
-                Some(step::TOKEN_SAVED) if due => quiet(s.id, self.map_saved(s.id).await),
+                Some(step::CLAIMED | step::CODE_SAVED | step::TOKEN_SAVED) if due => {
+                    quiet(s.id, self.run_exchange(s.id).await)
+                }
                 Some(_) => None,
                 None => {
                     let found = self.poll_remote(&s, &mut unused, now).await?;
@@ -277,7 +241,8 @@ impl LinkService {
 
     fn expire(&self, s: &LinkSession, now: Timestamp) -> LinkResult<LinkOutcome> {
         let wording = for_code("expired");
-        self.store.finish_session_at_step(
+        ledger::finish_session_at_step(
+            &self.store,
             s,
             "expired",
             Some(&wording.message),
@@ -285,7 +250,7 @@ impl LinkService {
             SYSTEM,
             now,
         )?;
-        self.forget_code(s.id)?;
+        ledger::forget_code(&self.store, self.secrets.as_ref(), s.id)?;
         Ok(LinkOutcome::Expired {
             session_id: s.id,
             wording,
@@ -328,7 +293,8 @@ impl LinkService {
                     // Reauthorized elsewhere and the code already used: the status says so.
                     let token = self.connection_token(conn)?;
                     if let Ok(ReauthNeed::Healthy) = api.reauth_need(&token).await {
-                        self.store.finish_session_at_step(
+                        ledger::finish_session_at_step(
+                            &self.store,
                             s,
                             "reauthorized",
                             Some("found by polling"),
@@ -376,10 +342,7 @@ impl LinkService {
         session: Option<i64>,
         now: Timestamp,
     ) -> LinkResult<Option<LinkOutcome>> {
-        match self
-            .store
-            .claim_callback(cb, session, CallbackSource::Poller, now)
-        {
+        match sessions::claim_callback(&self.store, cb, session, CallbackSource::Poller, now) {
             Ok(claimed) => self
                 .complete_claimed(claimed.session, claimed.result)
                 .await

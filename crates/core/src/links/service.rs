@@ -29,274 +29,59 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::Duration;
-use serde::Serialize;
 
 use super::callback::{parse_callback, Callback, CallbackRejection};
-use super::ledger::{
-    code_ref_for, legacy_code_ref_for, legacy_secret_ref_for, secret_ref_for, step, Mapped,
-    NewMapping,
-};
-use super::provider::{
-    session_ref, CodeExchange, ConnectSessionState, DeleteResult, LinkProviderApi, LinkRequest,
-    ReauthNeed,
-};
-use super::sessions::{CallbackSource, ClaimError, LinkSession, NewLinkSession};
-use super::wording::{for_code, Wording};
+use super::ledger::{self, step, NewMapping};
+use super::provider::{session_ref, DeleteResult, LinkProviderApi, LinkRequest, ReauthNeed};
+use super::sessions::{self, CallbackSource, ClaimError, LinkSession, NewLinkSession};
+use super::wording::for_code;
 use super::{CallbackResult, LinkFlow, LinkPurpose};
-use crate::domain::{ConnectionStatus, Provider, ProviderFailure};
-use crate::error::{CoreError, IpcError};
-use crate::secrets::{Secret, SecretError, SecretKey, SecretStore};
+use crate::credentials::{self, token_hash};
+use crate::domain::{ConnectionStatus, Provider};
+use crate::secrets::{Secret, SecretStore};
 use crate::store::Store;
-use crate::sync::connections::token_hash;
 use crate::sync::SyncEngine;
-use crate::time::{self, Timestamp};
+use crate::time;
 
-/// A step boundary of the write-ahead exchange. Production passes [`NoObserver`]; the crash
-/// test aborts the process at one of them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ExchangeBoundary {
-    /// The callback was claimed; the code is only in memory.
-    Claimed,
-    /// The code is in the keychain; not yet exchanged.
-    CodeSaved,
-    /// The provider answered with the token; nothing of it is stored yet.
-    Exchanged,
-    /// The token is in the keychain; SQLite does not know the connection yet.
-    TokenSaved,
-    /// Connection row and completed session committed; the code entry is still there.
-    Mapped,
-    /// Everything done.
-    CleanedUp,
+// The public types live in `types.rs`; their old paths (`links::service::…`) still work.
+pub use super::types::{
+    DuplicateCandidate, ExchangeBoundary, ExchangeObserver, LinkError, LinkOptions, LinkOutcome,
+    LinkResult, LinkStart, NoObserver, PendingLink, PendingState, ReauthStart, RecoveryReport,
+    Removal,
+};
+
+/// What starting a link flow needs, by name.
+struct StartRequest<'a> {
+    client_id: i64,
+    /// The connection being reauthorized (`None` for a new connection).
+    connection_id: Option<i64>,
+    flow: LinkFlow,
+    purpose: LinkPurpose,
+    /// How long the link stays valid.
+    ttl: Duration,
+    /// A bank chosen in the app (Flanks skips its bank list).
+    bank: Option<&'a str>,
+    /// The provider's SCA or reset token of a reauthorization.
+    reauth_token: Option<&'a Secret>,
+    /// Flinks: the `requestId` of the MFA to answer.
+    request_id: Option<&'a str>,
 }
 
-pub trait ExchangeObserver: Send + Sync {
-    fn at(&self, session_id: i64, boundary: ExchangeBoundary);
-}
-
-pub struct NoObserver;
-
-impl ExchangeObserver for NoObserver {
-    fn at(&self, _: i64, _: ExchangeBoundary) {}
-}
-
-#[derive(Debug, Clone)]
-pub struct LinkOptions {
-    /// Expiry of a link opened in the embedded window.
-    pub window_ttl: Duration,
-    /// Expiry of a link sent to the client ("Send link").
-    pub send_link_ttl: Duration,
-    /// How long a delayed code may keep answering 202 (seed 001: 72 h).
-    pub delayed_limit: Duration,
-    /// First wait before a delayed code is tried again; doubles up to `max_check`.
-    pub first_check: Duration,
-    pub max_check: Duration,
-}
-
-impl Default for LinkOptions {
-    fn default() -> Self {
-        LinkOptions {
-            window_ttl: Duration::minutes(30),
-            send_link_ttl: Duration::hours(24),
-            delayed_limit: Duration::hours(72),
-            first_check: Duration::minutes(5),
-            max_check: Duration::hours(6),
+impl StartRequest<'_> {
+    /// A new connection for a client.
+    fn new_connection(client_id: i64, flow: LinkFlow, ttl: Duration) -> Self {
+        StartRequest {
+            client_id,
+            connection_id: None,
+            flow,
+            purpose: LinkPurpose::New,
+            ttl,
+            bank: None,
+            reauth_token: None,
+            request_id: None,
         }
     }
 }
-
-#[derive(Clone, Serialize)]
-#[cfg_attr(feature = "ipc-types", derive(ts_rs::TS))]
-pub struct LinkStart {
-    pub session_id: i64,
-    /// The provider URL to open in the link window (or to send to the client).
-    pub url: String,
-    pub expires_at: String,
-    pub flow: LinkFlow,
-    pub purpose: LinkPurpose,
-}
-
-/// The URL carries the one-time state (and, for a reauthorization, the provider's SCA or
-/// reset token): logs get it without its query.
-impl std::fmt::Debug for LinkStart {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let shown = self.url.split('?').next().unwrap_or_default();
-        f.debug_struct("LinkStart")
-            .field("session_id", &self.session_id)
-            .field("url", &format_args!("{shown}?<redacted>"))
-            .field("expires_at", &self.expires_at)
-            .field("flow", &self.flow)
-            .field("purpose", &self.purpose)
-            .finish()
-    }
-}
-
-/// What an open link session is waiting for, for the app's list of pending connections.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "ipc-types", derive(ts_rs::TS))]
-#[serde(rename_all = "snake_case")]
-pub enum PendingState {
-    /// The client has not finished the provider's pages yet.
-    WaitingForClient,
-    /// A delayed code: "waiting for provider checks" (up to 72 h).
-    WaitingForProviderChecks,
-    /// A result arrived and is being stored (or will be resumed at start-up).
-    Finishing,
-}
-
-#[derive(Debug, Clone, Serialize)]
-#[cfg_attr(feature = "ipc-types", derive(ts_rs::TS))]
-pub struct PendingLink {
-    pub session_id: i64,
-    pub client_id: i64,
-    pub connection_id: Option<i64>,
-    pub flow: LinkFlow,
-    pub purpose: LinkPurpose,
-    pub state: PendingState,
-    pub expires_at: String,
-    pub next_check_at: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum ReauthStart {
-    Started {
-        link: LinkStart,
-    },
-    /// The provider needs nothing from the client; the connection was re-synced.
-    AlreadyHealthy {
-        connection_id: i64,
-        status: ConnectionStatus,
-    },
-    /// The provider is still collecting the first data: nothing to reauthorize yet.
-    ProviderStillWorking {
-        connection_id: i64,
-    },
-}
-
-/// An existing provider credential that a duplicate could be mapped to.
-#[derive(Debug, Clone, Serialize)]
-#[cfg_attr(feature = "ipc-types", derive(ts_rs::TS))]
-pub struct DuplicateCandidate {
-    /// Opaque reference for [`LinkService::map_existing_credential`] (the token's hash).
-    pub credential_ref: String,
-    pub bank: Option<String>,
-    /// Set when the credential already belongs to a client: it cannot be mapped again.
-    pub mapped_to_client_id: Option<i64>,
-    pub mapped_to_client_name: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-#[cfg_attr(feature = "ipc-types", derive(ts_rs::TS))]
-#[serde(tag = "outcome", rename_all = "snake_case")]
-pub enum LinkOutcome {
-    Connected {
-        session_id: i64,
-        client_id: i64,
-        connection_id: i64,
-        /// The connection's status after its first sync.
-        status: ConnectionStatus,
-    },
-    Reauthorized {
-        session_id: i64,
-        client_id: i64,
-        connection_id: i64,
-        status: ConnectionStatus,
-    },
-    /// A delayed code: "waiting for provider checks", tried again at `next_check_at`.
-    Waiting {
-        session_id: i64,
-        next_check_at: String,
-    },
-    /// Connect v2: the client has not finished yet.
-    InProgress {
-        session_id: i64,
-    },
-    ProviderError {
-        session_id: i64,
-        code: String,
-        #[serde(flatten)]
-        wording: Wording,
-    },
-    /// The login is already connected: map the existing credential instead.
-    Duplicate {
-        session_id: i64,
-        #[serde(flatten)]
-        wording: Wording,
-        candidates: Vec<DuplicateCandidate>,
-    },
-    Closed {
-        session_id: i64,
-    },
-    Expired {
-        session_id: i64,
-        #[serde(flatten)]
-        wording: Wording,
-    },
-    /// The callback was refused (and audited); nothing else happened.
-    Refused {
-        reason: String,
-        message: String,
-    },
-}
-
-#[derive(Debug, Clone, Serialize)]
-#[cfg_attr(feature = "ipc-types", derive(ts_rs::TS))]
-pub struct Removal {
-    pub connection_id: i64,
-    /// False when the provider no longer knew the credential (or no token was left).
-    pub deleted_at_provider: bool,
-}
-
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct RecoveryReport {
-    /// Sessions finished (or moved on) by resuming their exchange.
-    pub resumed: Vec<LinkOutcome>,
-    /// Connections re-attached from the provider's credential list.
-    pub recovered_connections: Vec<i64>,
-    /// Sessions that could not be resumed now (provider unreachable…); tried again later.
-    pub errors: Vec<IpcError>,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum LinkError {
-    #[error(transparent)]
-    Core(#[from] CoreError),
-    #[error(transparent)]
-    Keychain(#[from] SecretError),
-    #[error("{0}")]
-    Provider(ProviderFailure),
-    #[error("{0} is not configured for connecting accounts")]
-    NotConfigured(&'static str),
-    #[error("{0}")]
-    Invalid(String),
-    /// Deleting a client stopped at a connection the provider could not delete.
-    #[error("{0}")]
-    DeletionStopped(String),
-}
-
-impl LinkError {
-    pub fn code(&self) -> String {
-        match self {
-            LinkError::Core(e) => e.code().as_str().to_string(),
-            LinkError::Keychain(e) => e.code().as_str().to_string(),
-            LinkError::Provider(f) => format!("provider_{}", f.kind.as_str()),
-            LinkError::NotConfigured(_) => "not_configured".into(),
-            LinkError::Invalid(_) => "invalid_input".into(),
-            LinkError::DeletionStopped(_) => "deletion_stopped".into(),
-        }
-    }
-}
-
-impl From<&LinkError> for IpcError {
-    fn from(e: &LinkError) -> Self {
-        IpcError {
-            code: e.code(),
-            message: e.to_string(),
-        }
-    }
-}
-
-pub type LinkResult<T> = Result<T, LinkError>;
 
 fn refused(r: &CallbackRejection) -> LinkOutcome {
     LinkOutcome::Refused {
@@ -315,39 +100,6 @@ fn claim_error(e: ClaimError) -> LinkError {
 const ACTOR: &str = "advisor";
 const SYSTEM: &str = "link";
 
-/// Sessions whose exchange this process is running right now: the poller and the start-up
-/// resume leave them alone, so a one-use code is never sent twice from here. Process-wide
-/// (keyed by the store and the session), so it holds however many `LinkService` values the
-/// app builds over the same store.
-#[derive(Default)]
-pub(super) struct InFlight(std::sync::Mutex<std::collections::HashSet<(usize, i64)>>);
-
-static IN_FLIGHT: std::sync::OnceLock<InFlight> = std::sync::OnceLock::new();
-
-pub(super) struct FlightGuard<'a> {
-    set: &'a InFlight,
-    key: (usize, i64),
-}
-
-impl InFlight {
-    fn begin_key(&self, key: (usize, i64)) -> Option<FlightGuard<'_>> {
-        let mut set = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        // Not `then_some`: it would build (and drop, re-locking) a guard on failure too.
-        if set.insert(key) {
-            Some(FlightGuard { set: self, key })
-        } else {
-            None
-        }
-    }
-}
-
-impl Drop for FlightGuard<'_> {
-    fn drop(&mut self) {
-        let mut set = self.set.0.lock().unwrap_or_else(|p| p.into_inner());
-        set.remove(&self.key);
-    }
-}
-
 pub struct LinkService {
     pub(super) store: Arc<Store>,
     pub(super) secrets: Arc<dyn SecretStore>,
@@ -355,14 +107,6 @@ pub struct LinkService {
     pub(super) sync: Option<SyncEngine>,
     pub(super) observer: Arc<dyn ExchangeObserver>,
     pub(super) options: LinkOptions,
-}
-
-pub(super) fn key(name: String) -> LinkResult<SecretKey> {
-    Ok(SecretKey::new(name)?)
-}
-
-fn token_hash_matches(token: &Secret, hash: &str) -> bool {
-    token_hash(token) == hash
 }
 
 impl LinkService {
@@ -427,24 +171,6 @@ impl LinkService {
             .collect())
     }
 
-    /// Exclusive use of a session in this process, or `None` when someone else has it.
-    pub(super) fn begin_flight(&self, session_id: i64) -> Option<FlightGuard<'static>> {
-        let store = Arc::as_ptr(&self.store) as usize;
-        IN_FLIGHT
-            .get_or_init(InFlight::default)
-            .begin_key((store, session_id))
-    }
-
-    /// Waits until no one else in this process works on the session.
-    async fn wait_flight(&self, session_id: i64) -> FlightGuard<'static> {
-        loop {
-            if let Some(g) = self.begin_flight(session_id) {
-                return g;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-        }
-    }
-
     pub(super) fn api(&self, provider: Provider) -> LinkResult<Arc<dyn LinkProviderApi>> {
         self.providers
             .get(&provider)
@@ -457,17 +183,8 @@ impl LinkService {
     /// "Connect account" with the client present: a link for the embedded window.
     pub async fn start_connect(&self, client_id: i64, flow: LinkFlow) -> LinkResult<LinkStart> {
         let ttl = self.options.window_ttl;
-        self.start(
-            client_id,
-            None,
-            flow,
-            LinkPurpose::New,
-            ttl,
-            None,
-            None,
-            None,
-        )
-        .await
+        self.start(StartRequest::new_connection(client_id, flow, ttl))
+            .await
     }
 
     /// "Connect account" at a bank chosen in the app (Flanks: skips the provider's bank list;
@@ -487,16 +204,10 @@ impl LinkService {
             return Err(LinkError::Invalid("not a bank id".into()));
         }
         let ttl = self.options.window_ttl;
-        self.start(
-            client_id,
-            None,
-            flow,
-            LinkPurpose::New,
-            ttl,
-            Some(bank),
-            None,
-            None,
-        )
+        self.start(StartRequest {
+            bank: Some(bank),
+            ..StartRequest::new_connection(client_id, flow, ttl)
+        })
         .await
     }
 
@@ -504,17 +215,8 @@ impl LinkService {
     /// elsewhere. Completion is found by [`poll_open_sessions`](Self::poll_open_sessions).
     pub async fn send_link(&self, client_id: i64, flow: LinkFlow) -> LinkResult<LinkStart> {
         let ttl = self.options.send_link_ttl;
-        self.start(
-            client_id,
-            None,
-            flow,
-            LinkPurpose::New,
-            ttl,
-            None,
-            None,
-            None,
-        )
-        .await
+        self.start(StartRequest::new_connection(client_id, flow, ttl))
+            .await
     }
 
     /// Reauthorize a connection: Pending SCA → SCA link, Blocked → reset link (both keep
@@ -559,32 +261,31 @@ impl LinkService {
             ),
         };
         let link = self
-            .start(
-                conn.client_id,
-                Some(connection_id),
+            .start(StartRequest {
+                client_id: conn.client_id,
+                connection_id: Some(connection_id),
                 flow,
                 purpose,
                 ttl,
-                bank.as_deref(),
-                reauth.as_ref(),
-                request_id.as_deref(),
-            )
+                bank: bank.as_deref(),
+                reauth_token: reauth.as_ref(),
+                request_id: request_id.as_deref(),
+            })
             .await?;
         Ok(ReauthStart::Started { link })
     }
 
-    #[allow(clippy::too_many_arguments)]
-    async fn start(
-        &self,
-        client_id: i64,
-        connection_id: Option<i64>,
-        flow: LinkFlow,
-        purpose: LinkPurpose,
-        ttl: Duration,
-        bank: Option<&str>,
-        reauth_token: Option<&Secret>,
-        request_id: Option<&str>,
-    ) -> LinkResult<LinkStart> {
+    async fn start(&self, request: StartRequest<'_>) -> LinkResult<LinkStart> {
+        let StartRequest {
+            client_id,
+            connection_id,
+            flow,
+            purpose,
+            ttl,
+            bank,
+            reauth_token,
+            request_id,
+        } = request;
         let api = self.api(flow.provider())?;
         let now = time::now();
         let started = self.store.start_link_session(
@@ -615,7 +316,8 @@ impl LinkService {
             Ok(t) => t,
             Err(f) => {
                 let detail = f.to_string();
-                self.store.finish_link_session(
+                sessions::finish_link_session(
+                    &self.store,
                     session_id,
                     "start_failed",
                     Some(&detail),
@@ -626,10 +328,10 @@ impl LinkService {
             }
         };
         if let Some(psid) = &target.provider_session_id {
-            self.store.set_provider_session(session_id, psid)?;
+            ledger::set_provider_session(&self.store, session_id, psid)?;
         }
         if let Some(bank) = bank {
-            self.store.set_session_institution(session_id, bank)?;
+            ledger::set_session_institution(&self.store, session_id, bank)?;
         }
         Ok(LinkStart {
             session_id,
@@ -654,8 +356,7 @@ impl LinkService {
         let cb = match parse_callback(raw) {
             Ok(cb) => cb,
             Err(rejection) => {
-                self.store
-                    .audit_refused_callback(&rejection, source, Some(raw.len()))
+                sessions::audit_refused_callback(&self.store, &rejection, source, Some(raw.len()))
                     .map_err(claim_error)?;
                 return Ok(refused(&rejection));
             }
@@ -669,10 +370,7 @@ impl LinkService {
         // Write-ahead even before the claim: a crash right after the claim must not lose a
         // one-use code (or a Flinks loginId, which no provider list can give back).
         let pre_saved = self.save_code_before_claim(&cb, target)?;
-        match self
-            .store
-            .claim_callback(cb, window_session, source, time::now())
-        {
+        match sessions::claim_callback(&self.store, cb, window_session, source, time::now()) {
             Ok(claimed) => self.complete_claimed(claimed.session, claimed.result).await,
             Err(ClaimError::Refused(r)) => {
                 if let Some(id) = pre_saved {
@@ -692,7 +390,7 @@ impl LinkService {
         window_session: Option<i64>,
     ) -> LinkResult<Option<i64>> {
         Ok(match (&cb.state, window_session) {
-            (Some(state), _) => self.store.session_by_state(state)?,
+            (Some(state), _) => ledger::session_by_state(&self.store, state)?,
             (None, Some(id)) => Some(id),
             (None, None) => None,
         })
@@ -713,7 +411,7 @@ impl LinkService {
         let Some(id) = target else { return Ok(None) };
         match self.store.link_session(id) {
             Ok(s) if s.is_open() && s.exchange_step.is_none() => {
-                self.secrets.put(&self.code_key(id)?, code)?;
+                ledger::put_code(&self.store, self.secrets.as_ref(), id, code)?;
                 Ok(Some(id))
             }
             _ => Ok(None),
@@ -725,7 +423,7 @@ impl LinkService {
     fn drop_unclaimed_code(&self, session_id: i64) -> LinkResult<()> {
         let s = self.store.link_session(session_id)?;
         if s.exchange_step.is_none() {
-            self.forget_code(session_id)?;
+            ledger::forget_code(&self.store, self.secrets.as_ref(), session_id)?;
         }
         Ok(())
     }
@@ -737,8 +435,15 @@ impl LinkService {
         if !s.is_open() || s.exchange_step.is_some() {
             return Ok(None);
         }
-        self.store
-            .finish_session_at_step(&s, "closed_by_user", None, None, ACTOR, time::now())?;
+        ledger::finish_session_at_step(
+            &self.store,
+            &s,
+            "closed_by_user",
+            None,
+            None,
+            ACTOR,
+            time::now(),
+        )?;
         Ok(Some(LinkOutcome::Closed { session_id }))
     }
 
@@ -761,263 +466,6 @@ impl LinkService {
         self.end_with_error(&s, code).await.map(Some)
     }
 
-    pub(super) async fn complete_claimed(
-        &self,
-        session: LinkSession,
-        result: CallbackResult,
-    ) -> LinkResult<LinkOutcome> {
-        let id = session.id;
-        self.observer.at(id, ExchangeBoundary::Claimed);
-        match result {
-            CallbackResult::ProviderError { code } => self.end_with_error(&session, &code).await,
-            CallbackResult::FlanksCode { code, .. } => {
-                self.save_code(id, &code)?;
-                self.run_from_code_saved(id).await
-            }
-            CallbackResult::FlinksLogin {
-                login_id,
-                institution,
-            } => {
-                if let Some(i) = institution {
-                    self.store.set_session_institution(id, &i)?;
-                }
-                self.save_code(id, &login_id)?;
-                self.run_from_code_saved(id).await
-            }
-            CallbackResult::ConnectSession { session_id } => {
-                if session.provider_session_id.as_deref() != Some(session_id.as_str()) {
-                    return self.end_with_error(&session, "session_mismatch").await;
-                }
-                self.store
-                    .advance_exchange(id, step::CLAIMED, step::CODE_SAVED)?;
-                self.observer.at(id, ExchangeBoundary::CodeSaved);
-                self.run_from_code_saved(id).await
-            }
-        }
-    }
-
-    /// Write-ahead: the code (or loginId) is in the keychain before anything uses it.
-    pub(super) fn save_code(&self, session_id: i64, code: &Secret) -> LinkResult<()> {
-        self.secrets.put(&self.code_key(session_id)?, code)?;
-        self.store
-            .advance_exchange(session_id, step::CLAIMED, step::CODE_SAVED)?;
-        self.observer.at(session_id, ExchangeBoundary::CodeSaved);
-        Ok(())
-    }
-
-    /// From `code_saved`: obtain the token (exchange / session lookup / the loginId itself).
-    pub(super) async fn run_from_code_saved(&self, session_id: i64) -> LinkResult<LinkOutcome> {
-        let session = self.store.link_session(session_id)?;
-        let api = self.api(session.flow.provider())?;
-        let code = self.saved_code(session_id)?;
-        let token = match session.flow {
-            LinkFlow::FlanksLink => {
-                let Some(code) = code else {
-                    return Box::pin(self.recover_lost(&session)).await;
-                };
-                match api.exchange_code(&code).await {
-                    Ok(CodeExchange::Exchanged { token, .. }) => token,
-                    Ok(CodeExchange::Delayed) => return self.wait_delayed(&session),
-                    Ok(CodeExchange::Spent) => return Box::pin(self.recover_lost(&session)).await,
-                    Err(f) => {
-                        // Transient or not, the code stays saved: the poller tries again.
-                        self.reschedule(&session)?;
-                        return Err(LinkError::Provider(f));
-                    }
-                }
-            }
-            LinkFlow::FlanksConnectV2 => {
-                let psid = session.provider_session_id.clone().unwrap_or_default();
-                match api.connect_session(&psid).await {
-                    Ok(ConnectSessionState::Finished { token }) => token,
-                    Ok(ConnectSessionState::Failed { code }) => {
-                        return self.end_with_error(&session, &code).await
-                    }
-                    Ok(ConnectSessionState::InProgress) => {
-                        self.reschedule(&session)?;
-                        return Ok(LinkOutcome::InProgress { session_id });
-                    }
-                    Ok(ConnectSessionState::Unknown) => {
-                        return self.end_with_error(&session, "SESSION_NONEXISTENT").await
-                    }
-                    Err(f) => {
-                        self.reschedule(&session)?;
-                        return Err(LinkError::Provider(f));
-                    }
-                }
-            }
-            LinkFlow::FlinksConnect => match code {
-                Some(login_id) => login_id,
-                None => return Box::pin(self.recover_lost(&session)).await,
-            },
-        };
-        self.observer.at(session_id, ExchangeBoundary::Exchanged);
-        self.save_token(&session, &token).await
-    }
-
-    /// The token goes to the keychain (deterministic name), then its hash to the session.
-    async fn save_token(&self, session: &LinkSession, token: &Secret) -> LinkResult<LinkOutcome> {
-        let hash = token_hash(token);
-        if let Some(conn) = session.connection_id {
-            // A reauthorization must give back the very same credential.
-            if self.store.connection_token_hash(conn)? != hash {
-                let outcome = self.end_with_error(session, "different_login").await;
-                self.forget_code(session.id)?;
-                return outcome;
-            }
-        } else {
-            self.secrets.put(&self.token_key(&hash)?, token)?;
-        }
-        self.store.record_token_saved(
-            session.id,
-            step::CODE_SAVED,
-            &hash,
-            session.institution.as_deref(),
-        )?;
-        self.observer.at(session.id, ExchangeBoundary::TokenSaved);
-        self.map_saved(session.id).await
-    }
-
-    /// From `token_saved`: one SQLite transaction maps the connection and completes the
-    /// session; then the code entry is deleted and the connection synced.
-    pub(super) async fn map_saved(&self, session_id: i64) -> LinkResult<LinkOutcome> {
-        let session = self.store.link_session(session_id)?;
-        let hash = session
-            .token_hash
-            .clone()
-            .ok_or_else(|| LinkError::Invalid("the session has no token recorded".into()))?;
-        let now = time::now();
-        if let Some(connection_id) = session.connection_id {
-            self.store.finish_session_at_step(
-                &session,
-                "reauthorized",
-                None,
-                Some(step::MAPPED),
-                SYSTEM,
-                now,
-            )?;
-            self.observer.at(session_id, ExchangeBoundary::Mapped);
-            self.cleanup(session_id)?;
-            let status = self.sync_now(connection_id).await?;
-            return Ok(LinkOutcome::Reauthorized {
-                session_id,
-                client_id: session.client_id,
-                connection_id,
-                status,
-            });
-        }
-        if !self.token_saved_under_our_name(&hash)? {
-            // The keychain lost the token: nothing to map; recover from the provider.
-            return Box::pin(self.recover_lost(&session)).await;
-        }
-        let mapped = self.store.map_new_connection(
-            &session,
-            &NewMapping {
-                provider: session.flow.provider(),
-                flow: session.flow.as_str(),
-                token_hash: &hash,
-                institution: session.institution.as_deref(),
-            },
-            SYSTEM,
-            now,
-        )?;
-        self.observer.at(session_id, ExchangeBoundary::Mapped);
-        self.cleanup(session_id)?;
-        match mapped {
-            Mapped::Created { connection_id } => {
-                let status = self.sync_now(connection_id).await?;
-                Ok(LinkOutcome::Connected {
-                    session_id,
-                    client_id: session.client_id,
-                    connection_id,
-                    status,
-                })
-            }
-            Mapped::Exists { client_id, .. } => {
-                let name = self.store.client(client_id).ok().map(|c| c.name);
-                Ok(LinkOutcome::Duplicate {
-                    session_id,
-                    wording: for_code("CREDENTIALS_ALREADY_EXIST"),
-                    candidates: vec![DuplicateCandidate {
-                        credential_ref: hash,
-                        bank: session.institution.clone(),
-                        mapped_to_client_id: Some(client_id),
-                        mapped_to_client_name: name,
-                    }],
-                })
-            }
-        }
-    }
-
-    pub(super) fn cleanup(&self, session_id: i64) -> LinkResult<()> {
-        self.forget_code(session_id)?;
-        self.store.mark_cleaned(session_id)?;
-        self.observer.at(session_id, ExchangeBoundary::CleanedUp);
-        Ok(())
-    }
-
-    pub(super) fn forget_code(&self, session_id: i64) -> LinkResult<()> {
-        self.secrets.delete(&self.code_key(session_id)?)?;
-        self.secrets
-            .delete(&key(legacy_code_ref_for(session_id))?)?;
-        Ok(())
-    }
-
-    /// This installation's keychain key for a token (see [`secret_ref_for`]).
-    pub(super) fn token_key(&self, token_hash: &str) -> LinkResult<SecretKey> {
-        key(secret_ref_for(&self.store.installation_id()?, token_hash))
-    }
-
-    /// This installation's keychain key for a session's one-use code.
-    pub(super) fn code_key(&self, session_id: i64) -> LinkResult<SecretKey> {
-        key(code_ref_for(&self.store.installation_id()?, session_id))
-    }
-
-    /// A session's saved code: under this installation's name, or under the name of the
-    /// build before it (an exchange the upgrade interrupted).
-    pub(super) fn saved_code(&self, session_id: i64) -> LinkResult<Option<Secret>> {
-        if let Some(code) = self.secrets.get(&self.code_key(session_id)?)? {
-            return Ok(Some(code));
-        }
-        Ok(self.secrets.get(&key(legacy_code_ref_for(session_id))?)?)
-    }
-
-    /// Whether the token with this hash is in the keychain under this installation's name;
-    /// one an earlier build saved under the old name is moved first (copy, then delete).
-    fn token_saved_under_our_name(&self, token_hash: &str) -> LinkResult<bool> {
-        let ours = self.token_key(token_hash)?;
-        if self.secrets.get(&ours)?.is_some() {
-            return Ok(true);
-        }
-        let legacy = key(legacy_secret_ref_for(token_hash))?;
-        match self.secrets.get(&legacy)? {
-            Some(token) if token_hash_matches(&token, token_hash) => {
-                self.secrets.put(&ours, &token)?;
-                self.secrets.delete(&legacy)?;
-                Ok(true)
-            }
-            _ => Ok(false),
-        }
-    }
-
-    fn wait_delayed(&self, session: &LinkSession) -> LinkResult<LinkOutcome> {
-        let at = self.reschedule(session)?;
-        Ok(LinkOutcome::Waiting {
-            session_id: session.id,
-            next_check_at: time::to_db(at),
-        })
-    }
-
-    /// Next check: `first_check`, doubling per attempt, at most `max_check`.
-    fn reschedule(&self, session: &LinkSession) -> LinkResult<Timestamp> {
-        let attempts = session.check_attempts.saturating_add(1);
-        let factor = 1i32 << session.check_attempts.min(10);
-        let wait = (self.options.first_check * factor).min(self.options.max_check);
-        let at = time::now() + wait;
-        self.store.schedule_check(session.id, at, attempts)?;
-        Ok(at)
-    }
-
     /// Ends the session with the provider's code and wording; a duplicate credential becomes
     /// an offer to map the existing one.
     pub(super) async fn end_with_error(
@@ -1026,7 +474,8 @@ impl LinkService {
         code: &str,
     ) -> LinkResult<LinkOutcome> {
         let wording = for_code(code);
-        self.store.finish_session_at_step(
+        ledger::finish_session_at_step(
+            &self.store,
             session,
             code,
             Some(&wording.message),
@@ -1116,22 +565,21 @@ impl LinkService {
                 "the provider no longer holds this credential".into(),
             ));
         };
-        self.secrets
-            .put(&self.token_key(credential_ref)?, &found.token)?;
-        let connection_id = self
-            .store
-            .attach_recovered_credential(
-                session.client_id,
-                &NewMapping {
-                    provider: session.flow.provider(),
-                    flow: session.flow.as_str(),
-                    token_hash: credential_ref,
-                    institution: found.bank.as_deref(),
-                },
-                ACTOR,
-                time::now(),
-            )?
-            .ok_or_else(|| LinkError::Invalid("the client cannot take this credential".into()))?;
+        // The token hashes to `credential_ref` (found by it just above).
+        credentials::put_token(&self.store, self.secrets.as_ref(), &found.token)?;
+        let connection_id = ledger::attach_recovered_credential(
+            &self.store,
+            session.client_id,
+            &NewMapping {
+                provider: session.flow.provider(),
+                flow: session.flow.as_str(),
+                token_hash: credential_ref,
+                institution: found.bank.as_deref(),
+            },
+            ACTOR,
+            time::now(),
+        )?
+        .ok_or_else(|| LinkError::Invalid("the client cannot take this credential".into()))?;
         let status = self.sync_now(connection_id).await?;
         Ok(LinkOutcome::Connected {
             session_id,
@@ -1148,8 +596,7 @@ impl LinkService {
     /// everything in place.
     pub async fn remove_connection(&self, connection_id: i64) -> LinkResult<Removal> {
         let conn = self.store.connection(connection_id)?;
-        let secret_key = conn.secret_key()?;
-        let token = self.secrets.get(&secret_key)?;
+        let token = credentials::token_of(self.secrets.as_ref(), &conn)?;
         let deleted_at_provider = match &token {
             Some(token) => {
                 let api = self.api(conn.provider)?;
@@ -1161,14 +608,13 @@ impl LinkService {
             }
             None => false,
         };
-        self.secrets.delete(&secret_key)?;
+        credentials::delete_entry(self.secrets.as_ref(), &conn.secret_ref)?;
         let detail = if deleted_at_provider {
             format!("{}: deleted at the provider", conn.provider.as_str())
         } else {
             format!("{}: the provider no longer had it", conn.provider.as_str())
         };
-        self.store
-            .remove_connection_row(connection_id, &detail, ACTOR)?;
+        ledger::remove_connection_row(&self.store, connection_id, &detail, ACTOR)?;
         Ok(Removal {
             connection_id,
             deleted_at_provider,
@@ -1179,7 +625,7 @@ impl LinkService {
 
     pub(super) fn connection_token(&self, connection_id: i64) -> LinkResult<Secret> {
         let conn = self.store.connection(connection_id)?;
-        self.secrets.get(&conn.secret_key()?)?.ok_or_else(|| {
+        credentials::token_of(self.secrets.as_ref(), &conn)?.ok_or_else(|| {
             LinkError::Invalid(
                 "the connection's token is missing from the keychain: connect it again".into(),
             )

@@ -2,13 +2,14 @@
 //! ends it — at most once, only while open and unexpired. Refusals are audited.
 
 use chrono::Duration;
-use rusqlite::{params, OptionalExtension, Row};
 use serde::Serialize;
 
 use super::callback::{Callback, CallbackRejection, CallbackResult};
+use super::ledger::{self, step};
 use super::{state, LinkFlow, LinkPurpose};
 use crate::error::{CoreError, Result};
 use crate::store::audit::{append, NewAuditEntry};
+use crate::store::queries::{clients, connections, link_sessions};
 use crate::store::Store;
 use crate::time::{self, Timestamp};
 
@@ -68,40 +69,6 @@ pub struct ClaimedCallback {
     pub result: CallbackResult,
 }
 
-const COLUMNS: &str = "id, client_id, connection_id, flow, purpose, provider_session_id, \
-     created_at, expires_at, completed_at, outcome, outcome_detail, exchange_step, token_hash, \
-     next_check_at, check_attempts, institution";
-
-fn from_row(r: &Row<'_>) -> rusqlite::Result<LinkSession> {
-    let flow: String = r.get(3)?;
-    let purpose: String = r.get(4)?;
-    let bad = |i: usize, what: &str| {
-        rusqlite::Error::FromSqlConversionFailure(
-            i,
-            rusqlite::types::Type::Text,
-            format!("unknown {what}").into(),
-        )
-    };
-    Ok(LinkSession {
-        id: r.get(0)?,
-        client_id: r.get(1)?,
-        connection_id: r.get(2)?,
-        flow: LinkFlow::parse(&flow).ok_or_else(|| bad(3, "flow"))?,
-        purpose: LinkPurpose::parse(&purpose).ok_or_else(|| bad(4, "purpose"))?,
-        provider_session_id: r.get(5)?,
-        created_at: r.get(6)?,
-        expires_at: r.get(7)?,
-        completed_at: r.get(8)?,
-        outcome: r.get(9)?,
-        outcome_detail: r.get(10)?,
-        exchange_step: r.get(11)?,
-        token_hash: r.get(12)?,
-        next_check_at: r.get(13)?,
-        check_attempts: r.get(14)?,
-        institution: r.get(15)?,
-    })
-}
-
 /// Where a callback came from, for the audit log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
 #[cfg_attr(feature = "ipc-types", derive(ts_rs::TS))]
@@ -142,46 +109,17 @@ impl Store {
         }
         let state = state::generate()?;
         let id = self.write(|tx| {
-            let archived: Option<bool> = tx
-                .query_row(
-                    "SELECT archived FROM clients WHERE id = ?1",
-                    [new.client_id],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            match archived {
+            match clients::read::archived(tx, new.client_id)? {
                 None => return Err(CoreError::not_found("client", new.client_id)),
                 Some(true) => return Err(CoreError::invalid("this client is archived")),
                 Some(false) => {}
             }
             if let Some(conn) = new.connection_id {
-                let owner: Option<i64> = tx
-                    .query_row(
-                        "SELECT client_id FROM connections WHERE id = ?1",
-                        [conn],
-                        |r| r.get(0),
-                    )
-                    .optional()?;
-                if owner != Some(new.client_id) {
+                if connections::read::client_of(tx, conn)? != Some(new.client_id) {
                     return Err(CoreError::not_found("connection", conn));
                 }
             }
-            tx.execute(
-                "INSERT INTO link_sessions (state_hash, client_id, connection_id, provider, flow,
-                     purpose, created_at, expires_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                params![
-                    state::hash(&state),
-                    new.client_id,
-                    new.connection_id,
-                    new.flow.provider().as_str(),
-                    new.flow.as_str(),
-                    new.purpose.as_str(),
-                    time::to_db(now),
-                    time::to_db(now + new.ttl),
-                ],
-            )?;
-            let id = tx.last_insert_rowid();
+            let id = link_sessions::write::insert(tx, &state::hash(&state), new, now)?;
             append(
                 tx,
                 &NewAuditEntry {
@@ -201,28 +139,19 @@ impl Store {
     }
 
     pub fn link_session(&self, id: i64) -> Result<LinkSession> {
-        self.read(|c| {
-            c.query_row(
-                &format!("SELECT {COLUMNS} FROM link_sessions WHERE id = ?1"),
-                [id],
-                from_row,
-            )
-            .optional()?
+        self.read(|c| link_sessions::read::by_id(c, id))?
             .ok_or_else(|| CoreError::not_found("link session", id))
-        })
     }
 
     /// Sessions still waiting for a result (including delayed codes past their link expiry).
     pub fn open_link_sessions(&self) -> Result<Vec<LinkSession>> {
-        self.read(|c| {
-            let mut stmt = c.prepare(&format!(
-                "SELECT {COLUMNS} FROM link_sessions WHERE completed_at IS NULL ORDER BY id"
-            ))?;
-            let rows = stmt
-                .query_map([], from_row)?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            Ok(rows)
-        })
+        self.read(link_sessions::read::open)
+    }
+
+    /// This installation's id, which provider link references carry (see
+    /// [`Store::installation_id`]).
+    pub fn link_installation_id(&self) -> Result<String> {
+        self.installation_id()
     }
 
     /// The one entry point for a callback URL from anywhere: parse, then claim. Every refusal
@@ -235,109 +164,94 @@ impl Store {
         now: Timestamp,
     ) -> Result<ClaimedCallback, ClaimError> {
         match super::parse_callback(raw) {
-            Ok(cb) => self.claim_callback(cb, window_session, source, now),
+            Ok(cb) => claim_callback(self, cb, window_session, source, now),
             Err(rejection) => {
-                self.audit_refused_callback(&rejection, source, Some(raw.len()))?;
+                audit_refused_callback(self, &rejection, source, Some(raw.len()))?;
                 Err(ClaimError::Refused(rejection))
             }
         }
     }
+}
 
-    /// Accepts a parsed callback for exactly one open, unexpired session, once. `window_session`
-    /// is the session whose embedded window caught the redirect (a Flanks legacy success
-    /// redirect carries only `code`, so the window is what ties it to its session); a deep link
-    /// from the OS has none and must carry the state.
-    pub fn claim_callback(
-        &self,
-        cb: Callback,
-        window_session: Option<i64>,
-        source: CallbackSource,
-        now: Timestamp,
-    ) -> Result<ClaimedCallback, ClaimError> {
-        let claimed = self.write(|tx| {
-            let found: Option<LinkSession> = match (&cb.state, window_session) {
-                (Some(state), _) => tx
-                    .query_row(
-                        &format!("SELECT {COLUMNS} FROM link_sessions WHERE state_hash = ?1"),
-                        [state::hash(state)],
-                        from_row,
-                    )
-                    .optional()?,
-                (None, Some(id)) => tx
-                    .query_row(
-                        &format!("SELECT {COLUMNS} FROM link_sessions WHERE id = ?1"),
-                        [id],
-                        from_row,
-                    )
-                    .optional()?,
-                (None, None) => return Ok(Err(CallbackRejection::NoOpenSession)),
-            };
-            let Some(session) = found else {
-                return Ok(Err(CallbackRejection::UnknownState));
-            };
-            if window_session.is_some_and(|w| w != session.id) {
-                return Ok(Err(CallbackRejection::UnknownState));
-            }
-            if session.completed_at.is_some() || session.exchange_step.is_some() {
-                return Ok(Err(CallbackRejection::Replayed));
-            }
-            if time::from_db(&session.expires_at).is_none_or(|e| e <= now) {
-                return Ok(Err(CallbackRejection::Expired));
-            }
-            if !result_fits_flow(&cb.result, session.flow) {
-                return Ok(Err(CallbackRejection::Malformed(
-                    "result does not match the flow",
-                )));
-            }
-            // Compare-and-set: a concurrent second delivery finds the step already taken.
-            let changed = tx.execute(
-                "UPDATE link_sessions SET exchange_step = 'claimed'
-                 WHERE id = ?1 AND exchange_step IS NULL AND completed_at IS NULL",
-                [session.id],
-            )?;
-            if changed == 0 {
-                return Ok(Err(CallbackRejection::Replayed));
-            }
-            append(
-                tx,
-                &NewAuditEntry {
-                    actor: source.as_str(),
-                    client_id: Some(session.client_id),
-                    connection_id: session.connection_id,
-                    action: "link.callback.accepted",
-                    detail: &format!("session {}", session.id),
-                },
-            )?;
-            Ok(Ok(session))
-        });
-        match claimed {
-            Ok(Ok(mut session)) => {
-                session.exchange_step = Some("claimed".into());
-                Ok(ClaimedCallback {
-                    session,
-                    result: cb.result,
-                })
-            }
-            Ok(Err(rejection)) => {
-                self.audit_refused_callback(&rejection, source, None)?;
-                Err(ClaimError::Refused(rejection))
-            }
-            Err(e) => Err(ClaimError::Store(e)),
-        }
-    }
-
-    /// Records a refused callback: the reason and where it came from, never the URL.
-    pub fn audit_refused_callback(
-        &self,
-        rejection: &CallbackRejection,
-        source: CallbackSource,
-        raw_len: Option<usize>,
-    ) -> Result<(), ClaimError> {
-        let detail = match raw_len {
-            Some(n) => format!("{} ({n} bytes)", rejection.code()),
-            None => rejection.code().to_string(),
+/// Accepts a parsed callback for exactly one open, unexpired session, once. `window_session`
+/// is the session whose embedded window caught the redirect (a Flanks legacy success
+/// redirect carries only `code`, so the window is what ties it to its session); a deep link
+/// from the OS has none and must carry the state.
+pub fn claim_callback(
+    store: &Store,
+    cb: Callback,
+    window_session: Option<i64>,
+    source: CallbackSource,
+    now: Timestamp,
+) -> Result<ClaimedCallback, ClaimError> {
+    let claimed = store.write(|tx| {
+        let found: Option<LinkSession> = match (&cb.state, window_session) {
+            (Some(state), _) => link_sessions::read::by_state_hash(tx, &state::hash(state))?,
+            (None, Some(id)) => link_sessions::read::by_id(tx, id)?,
+            (None, None) => return Ok(Err(CallbackRejection::NoOpenSession)),
         };
-        self.audit(&NewAuditEntry {
+        let Some(session) = found else {
+            return Ok(Err(CallbackRejection::UnknownState));
+        };
+        if window_session.is_some_and(|w| w != session.id) {
+            return Ok(Err(CallbackRejection::UnknownState));
+        }
+        if session.completed_at.is_some() || session.exchange_step.is_some() {
+            return Ok(Err(CallbackRejection::Replayed));
+        }
+        if time::from_db(&session.expires_at).is_none_or(|e| e <= now) {
+            return Ok(Err(CallbackRejection::Expired));
+        }
+        if !result_fits_flow(&cb.result, session.flow) {
+            return Ok(Err(CallbackRejection::Malformed(
+                "result does not match the flow",
+            )));
+        }
+        // Compare-and-set: a concurrent second delivery finds the step already taken.
+        if !link_sessions::write::advance(tx, session.id, None, step::CLAIMED)? {
+            return Ok(Err(CallbackRejection::Replayed));
+        }
+        append(
+            tx,
+            &NewAuditEntry {
+                actor: source.as_str(),
+                client_id: Some(session.client_id),
+                connection_id: session.connection_id,
+                action: "link.callback.accepted",
+                detail: &format!("session {}", session.id),
+            },
+        )?;
+        Ok(Ok(session))
+    });
+    match claimed {
+        Ok(Ok(mut session)) => {
+            session.exchange_step = Some(step::CLAIMED.into());
+            Ok(ClaimedCallback {
+                session,
+                result: cb.result,
+            })
+        }
+        Ok(Err(rejection)) => {
+            audit_refused_callback(store, &rejection, source, None)?;
+            Err(ClaimError::Refused(rejection))
+        }
+        Err(e) => Err(ClaimError::Store(e)),
+    }
+}
+
+/// Records a refused callback: the reason and where it came from, never the URL.
+pub fn audit_refused_callback(
+    store: &Store,
+    rejection: &CallbackRejection,
+    source: CallbackSource,
+    raw_len: Option<usize>,
+) -> Result<(), ClaimError> {
+    let detail = match raw_len {
+        Some(n) => format!("{} ({n} bytes)", rejection.code()),
+        None => rejection.code().to_string(),
+    };
+    store
+        .audit(&NewAuditEntry {
             actor: source.as_str(),
             client_id: None,
             connection_id: None,
@@ -345,69 +259,21 @@ impl Store {
             detail: &detail,
         })
         .map_err(ClaimError::Store)
-    }
+}
 
-    /// Moves the write-ahead exchange from one step to the next; fails if another worker moved
-    /// it first.
-    pub fn advance_exchange(&self, session_id: i64, from: &str, to: &str) -> Result<()> {
-        self.write(|tx| {
-            let changed = tx.execute(
-                "UPDATE link_sessions SET exchange_step = ?3
-                 WHERE id = ?1 AND exchange_step = ?2 AND completed_at IS NULL",
-                params![session_id, from, to],
-            )?;
-            if changed == 1 {
-                Ok(())
-            } else {
-                Err(CoreError::invalid(format!(
-                    "link session {session_id} is not at step {from}"
-                )))
-            }
-        })
-    }
-
-    /// Ends a session with its outcome (`connected`, `reauthorized`, a provider error code,
-    /// `closed_by_user`, `expired`…) and the provider's wording when there is one.
-    pub fn finish_link_session(
-        &self,
-        session_id: i64,
-        outcome: &str,
-        detail: Option<&str>,
-        actor: &str,
-        now: Timestamp,
-    ) -> Result<LinkSession> {
-        self.write(|tx| {
-            let row: Option<(i64, Option<i64>)> = tx
-                .query_row(
-                    "SELECT client_id, connection_id FROM link_sessions
-                     WHERE id = ?1 AND completed_at IS NULL",
-                    [session_id],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )
-                .optional()?;
-            let Some((client_id, connection_id)) = row else {
-                return Err(CoreError::invalid(format!(
-                    "link session {session_id} is not open"
-                )));
-            };
-            tx.execute(
-                "UPDATE link_sessions SET completed_at = ?2, outcome = ?3, outcome_detail = ?4
-                 WHERE id = ?1",
-                params![session_id, time::to_db(now), outcome, detail],
-            )?;
-            append(
-                tx,
-                &NewAuditEntry {
-                    actor,
-                    client_id: Some(client_id),
-                    connection_id,
-                    action: "link.finished",
-                    detail: outcome,
-                },
-            )
-        })?;
-        self.link_session(session_id)
-    }
+/// Ends a session with its outcome (`connected`, `reauthorized`, a provider error code,
+/// `closed_by_user`, `expired`…) and the provider's wording when there is one.
+pub fn finish_link_session(
+    store: &Store,
+    session_id: i64,
+    outcome: &str,
+    detail: Option<&str>,
+    actor: &str,
+    now: Timestamp,
+) -> Result<LinkSession> {
+    let session = store.link_session(session_id)?;
+    ledger::finish_session_at_step(store, &session, outcome, detail, None, actor, now)?;
+    store.link_session(session_id)
 }
 
 fn result_fits_flow(result: &CallbackResult, flow: LinkFlow) -> bool {
@@ -430,38 +296,16 @@ pub enum ClaimError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::clients::NewClient;
     use crate::links::parse_callback;
+    use crate::test_support;
 
     fn setup() -> (Store, i64) {
         let store = Store::open_in_memory().unwrap();
-        let c = store
-            .add_client(
-                &NewClient {
-                    name: "Ana".into(),
-                    ..Default::default()
-                },
-                "t",
-            )
-            .unwrap();
-        (store, c.id)
+        let client = test_support::client(&store, "Ana");
+        (store, client)
     }
 
-    fn start(store: &Store, client: i64, flow: LinkFlow, now: Timestamp) -> StartedLinkSession {
-        store
-            .start_link_session(
-                &NewLinkSession {
-                    client_id: client,
-                    connection_id: None,
-                    flow,
-                    purpose: LinkPurpose::New,
-                    ttl: Duration::minutes(30),
-                },
-                "advisor",
-                now,
-            )
-            .unwrap()
-    }
+    use crate::test_support::start_session as start;
 
     fn claim(
         store: &Store,
@@ -470,7 +314,7 @@ mod tests {
         now: Timestamp,
     ) -> Result<ClaimedCallback, ClaimError> {
         let cb = parse_callback(url.as_bytes()).unwrap();
-        store.claim_callback(cb, window, CallbackSource::DeepLink, now)
+        claim_callback(store, cb, window, CallbackSource::DeepLink, now)
     }
 
     fn refused(r: Result<ClaimedCallback, ClaimError>) -> &'static str {
@@ -626,19 +470,14 @@ mod tests {
             now,
         )
         .unwrap();
-        store
-            .advance_exchange(s.session.id, "claimed", "code_saved")
-            .unwrap();
-        assert!(store
-            .advance_exchange(s.session.id, "claimed", "code_saved")
-            .is_err());
-        let done = store
-            .finish_link_session(s.session.id, "connected", None, "advisor", now)
-            .unwrap();
+        ledger::advance(&store, s.session.id, "claimed", "code_saved").unwrap();
+        assert!(ledger::advance(&store, s.session.id, "claimed", "code_saved").is_err());
+        let done =
+            finish_link_session(&store, s.session.id, "connected", None, "advisor", now).unwrap();
         assert!(!done.is_open());
-        assert!(store
-            .finish_link_session(s.session.id, "connected", None, "advisor", now)
-            .is_err());
+        assert!(
+            finish_link_session(&store, s.session.id, "connected", None, "advisor", now).is_err()
+        );
         assert!(store.open_link_sessions().unwrap().is_empty());
         // The state itself is nowhere in the database.
         let stored: String = store

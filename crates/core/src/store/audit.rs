@@ -1,10 +1,8 @@
 //! The append-only audit log: who or what did what, to which client or connection.
 
-use rusqlite::{params, Connection};
 use serde::Serialize;
 
 use crate::error::Result;
-use crate::time;
 
 pub struct NewAuditEntry<'a> {
     pub actor: &'a str,
@@ -25,23 +23,7 @@ pub struct AuditEntry {
     pub detail: String,
 }
 
-/// Appends an entry inside the caller's transaction, so the entry and the change it records
-/// commit together.
-pub fn append(conn: &Connection, e: &NewAuditEntry<'_>) -> Result<()> {
-    conn.execute(
-        "INSERT INTO audit_log (at, actor, client_id, connection_id, action, detail)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![
-            time::to_db(time::now()),
-            e.actor,
-            e.client_id,
-            e.connection_id,
-            e.action,
-            e.detail
-        ],
-    )?;
-    Ok(())
-}
+pub use super::queries::audit::write::append;
 
 impl super::Store {
     pub fn audit(&self, e: &NewAuditEntry<'_>) -> Result<()> {
@@ -50,25 +32,6 @@ impl super::Store {
 
     /// The newest entries first.
     pub fn audit_log(&self, limit: u32) -> Result<Vec<AuditEntry>> {
-        self.read(|c| {
-            let mut stmt = c.prepare(
-                "SELECT id, at, actor, client_id, connection_id, action, detail
-                 FROM audit_log ORDER BY id DESC LIMIT ?1",
-            )?;
-            let rows = stmt
-                .query_map([limit], |r| {
-                    Ok(AuditEntry {
-                        id: r.get(0)?,
-                        at: r.get(1)?,
-                        actor: r.get(2)?,
-                        client_id: r.get(3)?,
-                        connection_id: r.get(4)?,
-                        action: r.get(5)?,
-                        detail: r.get(6)?,
-                    })
-                })?
-                .collect::<rusqlite::Result<_>>()?;
-            Ok(rows)
-        })
+        self.read(|c| super::queries::audit::read::latest(c, limit))
     }
 }

@@ -4,7 +4,8 @@
 
 use std::sync::OnceLock;
 
-use rusqlite::params;
+use super::queries::settings;
+use crate::error::CoreError;
 
 use crate::error::Result;
 use crate::links::state;
@@ -23,15 +24,9 @@ impl super::Store {
             None => {
                 let fresh = state::generate()?[..16].to_string();
                 self.write(|tx| {
-                    tx.execute(
-                        "INSERT OR IGNORE INTO settings (key, value) VALUES (?1, ?2)",
-                        params![INSTALLATION_SETTING, fresh],
-                    )?;
-                    Ok(tx.query_row(
-                        "SELECT value FROM settings WHERE key = ?1",
-                        [INSTALLATION_SETTING],
-                        |r| r.get(0),
-                    )?)
+                    settings::write::set_if_absent(tx, INSTALLATION_SETTING, &fresh)?;
+                    settings::read::value(tx, INSTALLATION_SETTING)?
+                        .ok_or_else(|| CoreError::invalid("the installation id was not kept"))
                 })?
             }
         };

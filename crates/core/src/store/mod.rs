@@ -1,6 +1,11 @@
 //! The local SQLite store. One writer connection (all writes are serialised through it) and
 //! one reader connection, WAL so readers never wait for a writer. Migrations run when the
 //! store is opened; an existing file is backed up before it is migrated.
+//!
+//! `Store` itself keeps what is global: opening, migrations, `read`/`write`, backups, the
+//! integrity check, settings, the audit log and the installation id. The statements of each
+//! table live in [`queries`]; the domain modules (`clients`, `sync`, `links`) add their few
+//! entry points on `Store` (`add_client`, `connections`, `link_session`…) on top of those.
 
 mod backup;
 mod file_modes;
@@ -16,6 +21,7 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 
 pub mod audit;
+pub mod queries;
 pub use audit::{AuditEntry, NewAuditEntry};
 pub use backup::{list_backups, BACKUPS_KEPT};
 pub use file_modes::{create_private_file, tighten_data_folder};
@@ -136,26 +142,11 @@ impl Store {
     }
 
     pub fn setting(&self, key: &str) -> Result<Option<String>> {
-        use rusqlite::OptionalExtension;
-        self.read(|c| {
-            Ok(
-                c.query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
-                    r.get(0)
-                })
-                .optional()?,
-            )
-        })
+        self.read(|c| queries::settings::read::value(c, key))
     }
 
     pub fn set_setting(&self, key: &str, value: &str) -> Result<()> {
-        self.write(|tx| {
-            tx.execute(
-                "INSERT INTO settings (key, value) VALUES (?1, ?2)
-                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                [key, value],
-            )?;
-            Ok(())
-        })
+        self.write(|tx| queries::settings::write::set(tx, key, value))
     }
 }
 

@@ -4,13 +4,13 @@
 
 use std::sync::Mutex;
 
-use rusqlite::params;
+use crate::store::queries::call_log;
 use serde::Serialize;
 
 use crate::domain::Provider;
 use crate::error::Result;
 use crate::store::Store;
-use crate::time::{self, Timestamp};
+use crate::time::Timestamp;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ProviderCall {
@@ -63,23 +63,7 @@ impl CallBuffer {
     /// snapshot's transaction, so logging costs no extra commit).
     pub fn flush_into(&self, db: &rusqlite::Connection) -> Result<usize> {
         let calls = self.drain();
-        {
-            let mut stmt = db.prepare_cached(
-                "INSERT INTO provider_calls (at, provider, endpoint, status, duration_ms,
-                     request_id, outcome) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            )?;
-            for c in &calls {
-                stmt.execute(params![
-                    time::to_db(c.at),
-                    c.provider.as_str(),
-                    c.endpoint,
-                    c.status,
-                    c.duration_ms as i64,
-                    c.request_id,
-                    c.outcome
-                ])?;
-            }
-        }
+        call_log::write::append_calls(db, &calls)?;
         Ok(calls.len())
     }
 }
@@ -96,27 +80,6 @@ impl CallLog for CallBuffer {
 impl Store {
     /// The newest provider calls first, for troubleshooting.
     pub fn provider_calls(&self, limit: u32) -> Result<Vec<ProviderCall>> {
-        self.read(|c| {
-            let mut stmt = c.prepare(
-                "SELECT at, provider, endpoint, status, duration_ms, request_id, outcome
-                 FROM provider_calls ORDER BY id DESC LIMIT ?1",
-            )?;
-            let rows = stmt
-                .query_map([limit], |r| {
-                    let at: String = r.get(0)?;
-                    let provider: String = r.get(1)?;
-                    Ok(ProviderCall {
-                        at: time::from_db(&at).unwrap_or_default(),
-                        provider: Provider::parse(&provider).unwrap_or(Provider::Flanks),
-                        endpoint: r.get(2)?,
-                        status: r.get(3)?,
-                        duration_ms: r.get::<_, i64>(4)?.max(0) as u64,
-                        request_id: r.get(5)?,
-                        outcome: r.get(6)?,
-                    })
-                })?
-                .collect::<rusqlite::Result<_>>()?;
-            Ok(rows)
-        })
+        self.read(|c| call_log::read::latest(c, limit))
     }
 }

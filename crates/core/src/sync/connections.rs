@@ -2,13 +2,13 @@
 //! client. The token itself lives in the [`SecretStore`]; the row keeps only the keychain
 //! reference and the token's SHA-256.
 
-use rusqlite::{params, OptionalExtension, Row};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
+use crate::credentials::{self, NewConnectionRow, RowAudit};
 use crate::domain::{Actor, ConnectionStatus, Provider};
 use crate::error::{CoreError, Result};
 use crate::secrets::{Secret, SecretKey, SecretStore};
+use crate::store::queries::connections;
 use crate::store::{audit, Store};
 use crate::time::{self, Timestamp};
 
@@ -80,50 +80,10 @@ impl Connection {
     }
 }
 
-pub fn token_hash(token: &Secret) -> String {
-    hex::encode(Sha256::digest(token.expose().as_bytes()))
-}
+/// The token's hash now lives with the rest of a credential (see [`crate::credentials`]).
+pub use crate::credentials::token_hash;
 
 const FLOWS: [&str; 3] = ["flanks_link", "flanks_connect_v2", "flinks_connect"];
-
-const COLUMNS: &str = "id, client_id, provider, flow, institution_id, institution_name, status, \
-     action_by, provider_code, provider_message, last_attempt_at, last_success_at, data_as_of, \
-     next_retry_at, consecutive_failures, secret_ref, created_at";
-
-fn ts(r: &Row<'_>, i: usize) -> rusqlite::Result<Option<Timestamp>> {
-    Ok(r.get::<_, Option<String>>(i)?
-        .as_deref()
-        .and_then(time::from_db))
-}
-
-fn from_row(r: &Row<'_>) -> rusqlite::Result<Connection> {
-    let provider: String = r.get(2)?;
-    let status: String = r.get(6)?;
-    let action: String = r.get(7)?;
-    Ok(Connection {
-        id: r.get(0)?,
-        client_id: r.get(1)?,
-        provider: Provider::parse(&provider).unwrap_or(Provider::Flanks),
-        flow: r.get(3)?,
-        institution_id: r.get(4)?,
-        institution_name: r.get(5)?,
-        status: ConnectionStatus::parse(&status).unwrap_or(ConnectionStatus::Pending),
-        action_by: match action.as_str() {
-            "client" => Actor::Client,
-            "advisor" => Actor::Advisor,
-            _ => Actor::Nobody,
-        },
-        provider_code: r.get(8)?,
-        provider_message: r.get(9)?,
-        last_attempt_at: ts(r, 10)?,
-        last_success_at: ts(r, 11)?,
-        data_as_of: ts(r, 12)?,
-        next_retry_at: ts(r, 13)?,
-        consecutive_failures: r.get(14)?,
-        secret_ref: r.get(15)?,
-        created_at: ts(r, 16)?.unwrap_or_default(),
-    })
-}
 
 impl Store {
     /// Stores the token in the keychain, then the connection row (and its audit entry).
@@ -144,80 +104,53 @@ impl Store {
                 new.flow
             )));
         }
-        let hash = token_hash(token);
-        let secret_ref = crate::links::ledger::secret_ref_for(&self.installation_id()?, &hash);
-        secrets.put(&SecretKey::new(secret_ref.clone())?, token)?;
-        let now = time::to_db(time::now());
+        let installation = self.installation_id()?;
+        let hash = credentials::put_token(self, secrets, token)?;
+        let row = NewConnectionRow {
+            client_id: new.client_id,
+            provider: new.provider,
+            flow: &new.flow,
+            token_hash: &hash,
+            institution_id: new.institution_id.as_deref(),
+            institution_name: new.institution_name.as_deref(),
+        };
+        let audit = RowAudit {
+            actor,
+            action: "connection.added",
+            detail: new.provider.as_str(),
+        };
         let id = self.write(|tx| {
-            let exists: bool = tx.query_row(
-                "SELECT EXISTS (SELECT 1 FROM connections WHERE token_hash = ?1)",
-                [&hash],
-                |r| r.get(0),
-            )?;
-            if exists {
-                return Err(CoreError::invalid("this connection already exists"));
-            }
-            tx.execute(
-                "INSERT INTO connections (client_id, provider, flow, institution_id,
-                     institution_name, status, secret_ref, token_hash, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, 'pending', ?6, ?7, ?8, ?8)",
-                params![
-                    new.client_id,
-                    new.provider.as_str(),
-                    new.flow,
-                    new.institution_id,
-                    new.institution_name,
-                    secret_ref,
-                    hash,
-                    now
-                ],
-            )?;
-            let id = tx.last_insert_rowid();
-            audit::append(
-                tx,
-                &audit::NewAuditEntry {
-                    actor,
-                    client_id: Some(new.client_id),
-                    connection_id: Some(id),
-                    action: "connection.added",
-                    detail: new.provider.as_str(),
-                },
-            )?;
-            Ok(id)
+            credentials::insert_connection_row(tx, &installation, &row, audit, time::now())?
+                .ok_or_else(|| CoreError::invalid("this connection already exists"))
         })?;
         self.connection(id)
     }
 
     pub fn connection(&self, id: i64) -> Result<Connection> {
-        self.read(|c| {
-            c.query_row(
-                &format!("SELECT {COLUMNS} FROM connections WHERE id = ?1"),
-                [id],
-                from_row,
-            )
-            .optional()?
+        self.read(|c| connections::read::by_id(c, id))?
             .ok_or_else(|| CoreError::not_found("connection", id))
-        })
     }
 
     /// All connections, or one client's, in id order.
     pub fn connections(&self, client_id: Option<i64>) -> Result<Vec<Connection>> {
-        self.read(|c| {
-            let mut stmt = c.prepare_cached(&format!(
-                "SELECT {COLUMNS} FROM connections WHERE ?1 IS NULL OR client_id = ?1 ORDER BY id"
-            ))?;
-            let rows = stmt
-                .query_map([client_id], from_row)?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            Ok(rows)
-        })
+        self.read(|c| connections::read::list(c, client_id))
+    }
+
+    /// The connection (id, client) holding this token hash, if any.
+    pub fn connection_by_token_hash(&self, token_hash: &str) -> Result<Option<(i64, i64)>> {
+        self.read(|c| connections::read::by_token_hash(c, token_hash))
+    }
+
+    pub fn connection_token_hash(&self, connection_id: i64) -> Result<String> {
+        self.read(|c| connections::read::token_hash(c, connection_id))?
+            .ok_or_else(|| CoreError::not_found("connection", connection_id))
     }
 
     /// Deletes a connection, its cached data and its keychain entry.
     pub fn delete_connection(&self, id: i64, secrets: &dyn SecretStore, actor: &str) -> Result<()> {
         let conn = self.connection(id)?;
         self.write(|tx| {
-            tx.execute("DELETE FROM connections WHERE id = ?1", [id])?;
+            connections::write::delete(tx, id)?;
             audit::append(
                 tx,
                 &audit::NewAuditEntry {
@@ -229,28 +162,17 @@ impl Store {
                 },
             )
         })?;
-        secrets.delete(&conn.secret_key()?)?;
-        Ok(())
+        credentials::delete_entry(secrets, &conn.secret_ref)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::clients::NewClient;
     use crate::secrets::MemorySecretStore;
 
-    pub(crate) fn client(store: &Store) -> i64 {
-        store
-            .add_client(
-                &NewClient {
-                    name: "Ana".into(),
-                    ..Default::default()
-                },
-                "test",
-            )
-            .unwrap()
-            .id
+    fn client(store: &Store) -> i64 {
+        crate::test_support::client(store, "Ana")
     }
 
     #[test]

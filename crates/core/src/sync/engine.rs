@@ -6,7 +6,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rusqlite::params;
+use crate::store::queries::call_log::write::SyncRun;
+use crate::store::queries::{call_log, connections};
 use serde::Serialize;
 
 use super::call_log::CallBuffer;
@@ -15,6 +16,7 @@ use super::connections::Connection;
 use super::gateway::ProviderGateway;
 use super::progress::{ProgressSink, SyncProgress, SyncStep};
 use super::snapshot_writer::{write_snapshot, WriteStats};
+use crate::credentials;
 use crate::domain::{
     ConnectionStatus, FailureKind, Provider, ProviderFailure, RemoteState, Snapshot,
 };
@@ -316,9 +318,9 @@ impl SyncEngine {
         let gateway = self.gateways.get(&conn.provider).cloned().ok_or_else(|| {
             CoreError::invalid(format!("{} is not configured", conn.provider.as_str()))
         })?;
-        let key = conn.secret_key()?;
+        let row = conn.clone();
         let token: Secret = self
-            .blocking(move |s| Ok(s.secrets.get(&key)?))
+            .blocking(move |s| credentials::token_of(s.secrets.as_ref(), &row))
             .await?
             .ok_or_else(|| {
                 CoreError::invalid(
@@ -371,39 +373,25 @@ impl SyncEngine {
         trigger: &str,
     ) -> Result<(WriteStats, ConnectionStatus)> {
         let now = time::now();
-        let now_s = time::to_db(now);
         self.store.write(|tx| {
             self.calls.flush_into(tx)?;
             let stats = write_snapshot(tx, conn.id, snapshot, now)?;
-            let institution_name = snapshot.institution.name.clone();
-            tx.execute(
-                "UPDATE connections SET status = 'ready', action_by = 'nobody',
-                     provider_code = NULL, provider_message = NULL, last_attempt_at = ?2,
-                     last_success_at = ?2, data_as_of = coalesce(?3, data_as_of),
-                     next_retry_at = NULL, consecutive_failures = 0,
-                     institution_name = coalesce(institution_name, ?4), updated_at = ?2
-                 WHERE id = ?1",
-                params![
-                    conn.id,
-                    now_s,
-                    snapshot.data_as_of.map(time::to_db),
-                    institution_name
-                ],
+            connections::write::record_success(
+                tx,
+                conn.id,
+                now,
+                snapshot.data_as_of,
+                snapshot.institution.name.as_deref(),
             )?;
-            tx.execute(
-                "INSERT INTO sync_runs (connection_id, trigger, started_at, finished_at, outcome,
-                     rows_inserted, rows_updated, rows_unchanged, rows_skipped)
-                 VALUES (?1, ?2, ?3, ?4, 'ok', ?5, ?6, ?7, ?8)",
-                params![
-                    conn.id,
+            call_log::write::record_sync_run(
+                tx,
+                &SyncRun {
+                    connection_id: conn.id,
                     trigger,
-                    time::to_db(started),
-                    now_s,
-                    stats.inserted as i64,
-                    (stats.updated + stats.retired) as i64,
-                    stats.unchanged as i64,
-                    stats.skipped as i64
-                ],
+                    started,
+                    finished: now,
+                    result: Ok(&stats),
+                },
             )?;
             Ok((stats, ConnectionStatus::Ready))
         })
@@ -417,7 +405,6 @@ impl SyncEngine {
         trigger: &str,
     ) -> Result<(ProviderFailure, ConnectionStatus)> {
         let now = time::now();
-        let now_s = time::to_db(now);
         let status = conn.status.after_failure(failure.kind);
         let failures = conn.consecutive_failures.saturating_add(1);
         let mut failure = failure.clone();
@@ -426,36 +413,16 @@ impl SyncEngine {
         }
         self.store.write(|tx| {
             self.calls.flush_into(tx)?;
-            tx.execute(
-                "UPDATE connections SET status = ?2, action_by = ?3, provider_code = ?4,
-                     provider_message = ?5, last_attempt_at = ?6, next_retry_at = ?7,
-                     consecutive_failures = ?8, updated_at = ?6
-                 WHERE id = ?1",
-                params![
-                    conn.id,
-                    status.as_str(),
-                    status.action_by().as_str(),
-                    failure
-                        .provider_code
-                        .as_deref()
-                        .unwrap_or(failure.kind.as_str()),
-                    failure.to_string(),
-                    now_s,
-                    failure.retry_at.map(time::to_db),
-                    failures
-                ],
-            )?;
-            tx.execute(
-                "INSERT INTO sync_runs (connection_id, trigger, started_at, finished_at, outcome,
-                     error_code)
-                 VALUES (?1, ?2, ?3, ?4, 'failed', ?5)",
-                params![
-                    conn.id,
+            connections::write::record_failure(tx, conn.id, status, &failure, failures, now)?;
+            call_log::write::record_sync_run(
+                tx,
+                &SyncRun {
+                    connection_id: conn.id,
                     trigger,
-                    time::to_db(started),
-                    now_s,
-                    failure.kind.as_str()
-                ],
+                    started,
+                    finished: now,
+                    result: Err(failure.kind.as_str()),
+                },
             )?;
             Ok(())
         })?;

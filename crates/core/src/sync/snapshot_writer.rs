@@ -13,12 +13,15 @@
 
 use std::collections::{HashMap, HashSet};
 
-use rusqlite::{params, Connection as Db};
+use rusqlite::Connection as Db;
 use serde::Serialize;
 
 use crate::domain::dedupe::{self, RowHasher};
-use crate::domain::model::{mask_identifier, Snapshot, Transaction};
+use crate::domain::model::{mask_identifier, Card, Holding, Liability, Snapshot, Transaction};
 use crate::error::Result;
+use crate::store::queries::snapshot_rows::read::StoredTxn;
+use crate::store::queries::snapshot_rows::write::PositionKey;
+use crate::store::queries::snapshot_rows::{self, PositionTable};
 use crate::time::{self, Timestamp};
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -105,18 +108,9 @@ fn write_accounts(
     // Existing rows: dedupe key → (id, hash, presence); provider id → (id, key).
     let mut existing: HashMap<String, (i64, i64, String)> = HashMap::new();
     let mut map: AccountMap = HashMap::new();
-    {
-        let mut stmt = db.prepare_cached(
-            "SELECT id, dedupe_key, row_hash, presence, provider_id FROM accounts
-             WHERE connection_id = ?1",
-        )?;
-        let mut rows = stmt.query([connection_id])?;
-        while let Some(r) = rows.next()? {
-            let id: i64 = r.get(0)?;
-            let key: String = r.get(1)?;
-            map.insert(r.get(4)?, (id, key.clone()));
-            existing.insert(key, (id, r.get(2)?, r.get(3)?));
-        }
+    for r in snapshot_rows::read::accounts(db, connection_id)? {
+        map.insert(r.provider_id, (r.id, r.dedupe_key.clone()));
+        existing.insert(r.dedupe_key, (r.id, r.hash, r.presence));
     }
     let mut claimed: HashSet<String> = HashSet::new();
     for a in &snap.accounts {
@@ -139,60 +133,32 @@ fn write_accounts(
             .opt(a.asset_class.map(|c| c.as_str()))
             .str(&owners)
             .finish();
+        let row = snapshot_rows::write::AccountRow {
+            provider_id: &a.provider_id,
+            kind: a.kind.as_str(),
+            name: &a.name,
+            number_masked: masked.as_deref(),
+            currency: a.balance.currency.as_str(),
+            balance_minor: a.balance.minor,
+            available_minor: a.available.map(|m| m.minor),
+            asset_class: a.asset_class.map(|c| c.as_str()),
+            as_of,
+            hash,
+        };
         let id = match existing.get(&key) {
             Some((id, old_hash, presence)) if *old_hash == hash && presence == "active" => {
                 stats.unchanged += 1;
                 *id
             }
             Some((id, _, _)) => {
-                db.prepare_cached(
-                    "UPDATE accounts SET provider_id = ?2, kind = ?3, name = ?4, number_masked = ?5,
-                         currency = ?6, balance_minor = ?7, available_minor = ?8, asset_class = ?9,
-                         as_of = ?10, row_hash = ?11, presence = 'active'
-                     WHERE id = ?1",
-                )?
-                .execute(params![
-                    id,
-                    a.provider_id,
-                    a.kind.as_str(),
-                    a.name,
-                    masked,
-                    a.balance.currency.as_str(),
-                    a.balance.minor,
-                    a.available.map(|m| m.minor),
-                    a.asset_class.map(|c| c.as_str()),
-                    as_of,
-                    hash
-                ])?;
-                db.prepare_cached("DELETE FROM account_owners WHERE account_id = ?1")?
-                    .execute([id])?;
-                insert_owners(db, *id, &a.owners)?;
+                snapshot_rows::write::update_account(db, *id, &row)?;
+                snapshot_rows::write::replace_owners(db, *id, &a.owners)?;
                 stats.updated += 1;
                 *id
             }
             None => {
-                db.prepare_cached(
-                    "INSERT INTO accounts (connection_id, provider_id, dedupe_key, kind, name,
-                         number_masked, currency, balance_minor, available_minor, asset_class,
-                         as_of, row_hash, presence)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 'active')",
-                )?
-                .execute(params![
-                    connection_id,
-                    a.provider_id,
-                    key,
-                    a.kind.as_str(),
-                    a.name,
-                    masked,
-                    a.balance.currency.as_str(),
-                    a.balance.minor,
-                    a.available.map(|m| m.minor),
-                    a.asset_class.map(|c| c.as_str()),
-                    as_of,
-                    hash
-                ])?;
-                let id = db.last_insert_rowid();
-                insert_owners(db, id, &a.owners)?;
+                let id = snapshot_rows::write::insert_account(db, connection_id, &key, &row)?;
+                snapshot_rows::write::add_owners(db, id, &a.owners)?;
                 stats.inserted += 1;
                 id
             }
@@ -202,24 +168,11 @@ fn write_accounts(
     // Only a complete account list can say that an account is gone.
     for (key, (id, _, presence)) in existing.iter().filter(|_| snap.parts.accounts) {
         if !claimed.contains(key) && presence == "active" {
-            db.prepare_cached(
-                "UPDATE accounts SET presence = 'missing', row_hash = 0 WHERE id = ?1",
-            )?
-            .execute([id])?;
+            snapshot_rows::write::mark_account_missing(db, *id)?;
             stats.retired += 1;
         }
     }
     Ok((map, stats))
-}
-
-fn insert_owners(db: &Db, account_id: i64, owners: &[String]) -> Result<()> {
-    let mut stmt = db.prepare_cached(
-        "INSERT OR IGNORE INTO account_owners (account_id, owner_name) VALUES (?1, ?2)",
-    )?;
-    for o in owners.iter().map(|o| o.trim()).filter(|o| !o.is_empty()) {
-        stmt.execute(params![account_id, o])?;
-    }
-    Ok(())
 }
 
 /// Appends `#n` to the n-th repeat of a key within one answer.
@@ -240,59 +193,29 @@ fn write_holdings(
     accounts: &AccountMap,
     as_of: Option<&str>,
 ) -> Result<WriteStats> {
-    let mut stats = WriteStats::default();
-    let existing = load_keyed(db, "holdings", connection_id)?;
-    let mut seen = HashMap::new();
-    let mut claimed = HashSet::new();
-    for h in &snap.holdings {
-        let account = h.account_ref.as_ref().and_then(|r| accounts.get(r));
-        let key = with_occurrence(
-            &mut seen,
-            dedupe::holding_key(h, account.map(|(_, k)| k.as_str())),
-        );
-        let units = h.units.map(|u| u.normalize().to_string());
+    let account_of = |h: &Holding| h.account_ref.as_ref().and_then(|r| accounts.get(r));
+    let units_of = |h: &Holding| h.units.map(|u| u.normalize().to_string());
+    let keyed = |h: &Holding| {
+        let account = account_of(h);
+        let key = dedupe::holding_key(h, account.map(|(_, k)| k.as_str()));
         let hash = RowHasher::default()
             .str(&h.provider_id)
             .opt_int(account.map(|(id, _)| *id))
             .str(&h.name)
             .opt(h.isin.as_deref())
             .str(h.asset_class.as_str())
-            .opt(units.as_deref())
+            .opt(units_of(h).as_deref())
             .int(h.value.minor)
             .str(h.value.currency.as_str())
             .finish();
-        claimed.insert(key.clone());
-        upsert_if_changed(&existing, &key, hash, &mut stats, || {
-            db.prepare_cached(
-                "INSERT INTO holdings (connection_id, account_id, provider_id, dedupe_key, name,
-                     isin, asset_class, units, value_minor, currency, as_of, row_hash)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
-                 ON CONFLICT (connection_id, dedupe_key) DO UPDATE SET
-                     account_id = excluded.account_id, provider_id = excluded.provider_id,
-                     name = excluded.name, isin = excluded.isin,
-                     asset_class = excluded.asset_class, units = excluded.units,
-                     value_minor = excluded.value_minor, currency = excluded.currency,
-                     as_of = excluded.as_of, row_hash = excluded.row_hash",
-            )?
-            .execute(params![
-                connection_id,
-                account.map(|(id, _)| *id),
-                h.provider_id,
-                key,
-                h.name,
-                h.isin,
-                h.asset_class.as_str(),
-                units,
-                h.value.minor,
-                h.value.currency.as_str(),
-                as_of,
-                hash
-            ])?;
-            Ok(())
-        })?;
-    }
-    stats.retired += delete_unclaimed(db, "holdings", &existing, &claimed)?;
-    Ok(stats)
+        (key, hash)
+    };
+    let upsert = |k: &PositionKey<'_>, h: &Holding| {
+        let account_id = account_of(h).map(|(id, _)| *id);
+        snapshot_rows::write::upsert_holding(db, k, h, account_id, units_of(h).as_deref(), as_of)
+    };
+    let table = PositionTable::Holdings;
+    write_positions(db, table, connection_id, &snap.holdings, keyed, upsert)
 }
 
 fn write_liabilities(
@@ -301,12 +224,7 @@ fn write_liabilities(
     snap: &Snapshot,
     as_of: Option<&str>,
 ) -> Result<WriteStats> {
-    let mut stats = WriteStats::default();
-    let existing = load_keyed(db, "liabilities", connection_id)?;
-    let mut seen = HashMap::new();
-    let mut claimed = HashSet::new();
-    for l in &snap.liabilities {
-        let key = with_occurrence(&mut seen, dedupe::liability_key(l));
+    let keyed = |l: &Liability| {
         let hash = RowHasher::default()
             .str(&l.provider_id)
             .str(l.kind.as_str())
@@ -314,34 +232,13 @@ fn write_liabilities(
             .int(l.outstanding.minor)
             .str(l.outstanding.currency.as_str())
             .finish();
-        claimed.insert(key.clone());
-        upsert_if_changed(&existing, &key, hash, &mut stats, || {
-            db.prepare_cached(
-                "INSERT INTO liabilities (connection_id, provider_id, dedupe_key, kind, name,
-                     currency, balance_minor, as_of, row_hash)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-                 ON CONFLICT (connection_id, dedupe_key) DO UPDATE SET
-                     provider_id = excluded.provider_id, kind = excluded.kind,
-                     name = excluded.name, currency = excluded.currency,
-                     balance_minor = excluded.balance_minor, as_of = excluded.as_of,
-                     row_hash = excluded.row_hash",
-            )?
-            .execute(params![
-                connection_id,
-                l.provider_id,
-                key,
-                l.kind.as_str(),
-                l.name,
-                l.outstanding.currency.as_str(),
-                l.outstanding.minor,
-                as_of,
-                hash
-            ])?;
-            Ok(())
-        })?;
-    }
-    stats.retired += delete_unclaimed(db, "liabilities", &existing, &claimed)?;
-    Ok(stats)
+        (dedupe::liability_key(l), hash)
+    };
+    let upsert = |k: &PositionKey<'_>, l: &Liability| {
+        snapshot_rows::write::upsert_liability(db, k, l, as_of)
+    };
+    let table = PositionTable::Liabilities;
+    write_positions(db, table, connection_id, &snap.liabilities, keyed, upsert)
 }
 
 fn write_cards(
@@ -350,12 +247,7 @@ fn write_cards(
     snap: &Snapshot,
     as_of: Option<&str>,
 ) -> Result<WriteStats> {
-    let mut stats = WriteStats::default();
-    let existing = load_keyed(db, "cards", connection_id)?;
-    let mut seen = HashMap::new();
-    let mut claimed = HashSet::new();
-    for c in &snap.cards {
-        let key = with_occurrence(&mut seen, dedupe::card_key(c));
+    let keyed = |c: &Card| {
         let hash = RowHasher::default()
             .str(&c.provider_id)
             .str(&c.name)
@@ -363,94 +255,56 @@ fn write_cards(
             .opt(c.balance.as_ref().map(|b| b.currency.as_str()))
             .opt_int(c.balance.map(|b| b.minor))
             .finish();
-        claimed.insert(key.clone());
-        upsert_if_changed(&existing, &key, hash, &mut stats, || {
-            db.prepare_cached(
-                "INSERT INTO cards (connection_id, provider_id, dedupe_key, name, pan_masked,
-                     currency, balance_minor, as_of, row_hash)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-                 ON CONFLICT (connection_id, dedupe_key) DO UPDATE SET
-                     provider_id = excluded.provider_id, name = excluded.name,
-                     pan_masked = excluded.pan_masked, currency = excluded.currency,
-                     balance_minor = excluded.balance_minor, as_of = excluded.as_of,
-                     row_hash = excluded.row_hash",
-            )?
-            .execute(params![
-                connection_id,
-                c.provider_id,
-                key,
-                c.name,
-                c.pan_masked,
-                c.balance.map(|b| b.currency.as_str().to_string()),
-                c.balance.map(|b| b.minor),
-                as_of,
-                hash
-            ])?;
-            Ok(())
-        })?;
-    }
-    stats.retired += delete_unclaimed(db, "cards", &existing, &claimed)?;
-    Ok(stats)
+        (dedupe::card_key(c), hash)
+    };
+    let upsert = |k: &PositionKey<'_>, c: &Card| snapshot_rows::write::upsert_card(db, k, c, as_of);
+    let table = PositionTable::Cards;
+    write_positions(db, table, connection_id, &snap.cards, keyed, upsert)
 }
 
-/// dedupe key → (id, row hash) of one connection's rows in a position table.
-/// Leaves a row whose hash is unchanged alone; otherwise runs `upsert` and counts an insert or
-/// an update.
-fn upsert_if_changed(
-    existing: &HashMap<String, (i64, i64)>,
-    key: &str,
-    hash: i64,
-    stats: &mut WriteStats,
-    upsert: impl FnOnce() -> Result<()>,
-) -> Result<()> {
-    match existing.get(key) {
-        Some((_, old)) if *old == hash => stats.unchanged += 1,
-        found => {
-            upsert()?;
-            if found.is_some() {
-                stats.updated += 1;
-            } else {
-                stats.inserted += 1;
+/// A point-in-time position table (holdings, liabilities, cards), one shared piece: every
+/// row keyed (numbered by occurrence) and hashed, written only when its hash changed, and
+/// the rows the answer no longer holds removed.
+fn write_positions<T>(
+    db: &Db,
+    table: PositionTable,
+    connection_id: i64,
+    items: &[T],
+    keyed: impl Fn(&T) -> (String, i64),
+    upsert: impl Fn(&PositionKey<'_>, &T) -> Result<()>,
+) -> Result<WriteStats> {
+    let mut stats = WriteStats::default();
+    let existing = snapshot_rows::read::positions(db, table, connection_id)?;
+    let mut seen = HashMap::new();
+    let mut claimed = HashSet::new();
+    for item in items {
+        let (key, hash) = keyed(item);
+        let key = with_occurrence(&mut seen, key);
+        match existing.get(&key) {
+            Some((_, old)) if *old == hash => stats.unchanged += 1,
+            found => {
+                let k = PositionKey {
+                    connection_id,
+                    dedupe_key: &key,
+                    hash,
+                };
+                upsert(&k, item)?;
+                if found.is_some() {
+                    stats.updated += 1;
+                } else {
+                    stats.inserted += 1;
+                }
             }
         }
+        claimed.insert(key);
     }
-    Ok(())
-}
-
-fn load_keyed(db: &Db, table: &str, connection_id: i64) -> Result<HashMap<String, (i64, i64)>> {
-    let mut stmt = db.prepare_cached(&format!(
-        "SELECT dedupe_key, id, row_hash FROM {table} WHERE connection_id = ?1"
-    ))?;
-    let rows = stmt
-        .query_map([connection_id], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?))))?
-        .collect::<rusqlite::Result<HashMap<_, _>>>()?;
-    Ok(rows)
-}
-
-fn delete_unclaimed(
-    db: &Db,
-    table: &str,
-    existing: &HashMap<String, (i64, i64)>,
-    claimed: &HashSet<String>,
-) -> Result<u64> {
-    let mut stmt = db.prepare_cached(&format!("DELETE FROM {table} WHERE id = ?1"))?;
-    let mut n = 0;
-    for (key, (id, _)) in existing {
+    for (key, (id, _)) in &existing {
         if !claimed.contains(key) {
-            stmt.execute([id])?;
-            n += 1;
+            snapshot_rows::write::delete_position(db, table, *id)?;
+            stats.retired += 1;
         }
     }
-    Ok(n)
-}
-
-struct StoredTxn {
-    id: i64,
-    dedupe_key: String,
-    provider_id: String,
-    hash: i64,
-    active: bool,
-    booking_date: String,
+    Ok(stats)
 }
 
 fn write_transactions(
@@ -471,23 +325,8 @@ fn write_transactions(
     }
     // Existing rows of the connection, by account.
     let mut stored: HashMap<i64, Vec<StoredTxn>> = HashMap::new();
-    {
-        let mut stmt = db.prepare_cached(
-            "SELECT id, account_id, dedupe_key, provider_id, row_hash, presence, booking_date
-             FROM transactions WHERE connection_id = ?1",
-        )?;
-        let mut rows = stmt.query([connection_id])?;
-        while let Some(r) = rows.next()? {
-            let presence: String = r.get(5)?;
-            stored.entry(r.get(1)?).or_default().push(StoredTxn {
-                id: r.get(0)?,
-                dedupe_key: r.get(2)?,
-                provider_id: r.get(3)?,
-                hash: r.get(4)?,
-                active: presence == "active",
-                booking_date: r.get(6)?,
-            });
-        }
+    for row in snapshot_rows::read::transactions(db, connection_id)? {
+        stored.entry(row.account_id).or_default().push(row);
     }
     let empty = Vec::new();
     for (account_id, mut incoming) in by_account {
@@ -575,28 +414,8 @@ fn write_account_transactions(
                 }
                 keys_in_use.remove(&row.dedupe_key);
                 keys_in_use.insert(key.clone());
-                db.prepare_cached(
-                    "UPDATE transactions SET provider_id = ?2, dedupe_key = ?3, booking_date = ?4,
-                         value_date = ?5, amount_minor = ?6, currency = ?7, balance_minor = ?8,
-                         description = ?9, category = ?10, counterparty = ?11,
-                         presence = 'active', last_seen_at = ?12, row_hash = ?13
-                     WHERE id = ?1",
-                )?
-                .execute(params![
-                    row.id,
-                    t.provider_id,
-                    key,
-                    booking,
-                    t.value_date.map(|d| d.to_string()),
-                    t.amount.minor,
-                    t.amount.currency.as_str(),
-                    t.balance_after.map(|m| m.minor),
-                    t.description,
-                    t.category,
-                    t.counterparty,
-                    now,
-                    hash
-                ])?;
+                let new = txn_row(t, &key, &booking, now, hash);
+                snapshot_rows::write::update_transaction(db, row.id, &new)?;
                 stats.updated += 1;
             }
             None => {
@@ -608,29 +427,8 @@ fn write_account_transactions(
                 };
                 let hash = transaction_hash(t, &key);
                 keys_in_use.insert(key.clone());
-                db.prepare_cached(
-                    "INSERT INTO transactions (connection_id, account_id, provider_id, dedupe_key,
-                         booking_date, value_date, amount_minor, currency, balance_minor,
-                         description, category, counterparty, presence, first_seen_at,
-                         last_seen_at, row_hash)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 'active', ?13, ?13, ?14)",
-                )?
-                .execute(params![
-                    connection_id,
-                    account_id,
-                    t.provider_id,
-                    key,
-                    booking,
-                    t.value_date.map(|d| d.to_string()),
-                    t.amount.minor,
-                    t.amount.currency.as_str(),
-                    t.balance_after.map(|m| m.minor),
-                    t.description,
-                    t.category,
-                    t.counterparty,
-                    now,
-                    hash
-                ])?;
+                let new = txn_row(t, &key, &booking, now, hash);
+                snapshot_rows::write::insert_transaction(db, connection_id, account_id, &new)?;
                 stats.inserted += 1;
             }
         }
@@ -638,17 +436,38 @@ fn write_account_transactions(
     // Inside the returned window, a stored transaction that was not returned is kept and
     // marked missing; older ones aged out of the provider's window and stay as they are.
     if let Some(window) = window_start {
-        let mut stmt = db.prepare_cached(
-            "UPDATE transactions SET presence = 'missing', row_hash = 0 WHERE id = ?1",
-        )?;
         for (i, row) in rows.iter().enumerate() {
             if !claimed[i] && row.active && row.booking_date >= window {
-                stmt.execute([row.id])?;
+                snapshot_rows::write::mark_transaction_missing(db, row.id)?;
                 stats.retired += 1;
             }
         }
     }
     Ok(stats)
+}
+
+/// A transaction's columns, for the statements.
+fn txn_row<'a>(
+    t: &'a Transaction,
+    key: &'a str,
+    booking: &'a str,
+    now: &'a str,
+    hash: i64,
+) -> snapshot_rows::write::TxnRow<'a> {
+    snapshot_rows::write::TxnRow {
+        provider_id: &t.provider_id,
+        dedupe_key: key,
+        booking_date: booking,
+        value_date: t.value_date.map(|d| d.to_string()),
+        amount_minor: t.amount.minor,
+        currency: t.amount.currency.as_str(),
+        balance_minor: t.balance_after.map(|m| m.minor),
+        description: &t.description,
+        category: t.category.as_deref(),
+        counterparty: t.counterparty.as_deref(),
+        now,
+        hash,
+    }
 }
 
 fn transaction_hash(t: &Transaction, key: &str) -> i64 {

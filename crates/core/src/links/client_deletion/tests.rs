@@ -7,13 +7,13 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 
 use super::*;
-use crate::clients::NewClient;
 use crate::domain::{FailureKind, ProviderFailure};
 use crate::links::provider::{LinkProviderApi, LinkRequest, LinkTarget, ReauthNeed};
-use crate::links::sessions::NewLinkSession;
-use crate::links::{LinkFlow, LinkPurpose};
+use crate::links::LinkFlow;
 use crate::secrets::{MemorySecretStore, Secret, SecretStore};
 use crate::sync::connections::NewConnection;
+use crate::test_support;
+use rusqlite::params;
 
 /// Deletes what it is asked to once (then answers "already gone"); fails for one token.
 #[derive(Default)]
@@ -87,16 +87,7 @@ fn run<T>(f: impl std::future::Future<Output = T>) -> T {
 
 impl Desk {
     fn client(&self, name: &str) -> i64 {
-        self.store
-            .add_client(
-                &NewClient {
-                    name: name.into(),
-                    ..Default::default()
-                },
-                "t",
-            )
-            .unwrap()
-            .id
+        test_support::client(&self.store, name)
     }
 
     /// A connection with one account (shared `dedupe_key`s make joint accounts), a holding,
@@ -211,26 +202,15 @@ fn deleting_a_client_removes_credentials_entries_and_rows_and_keeps_the_joint_ow
     // Luis holds the same joint account through his own credential.
     let luis_conn = d.connected(luis, "ct-luis-token", "luisword");
     // An exchange of Ana's that left its code in the keychain.
-    let session = d
-        .store
-        .start_link_session(
-            &NewLinkSession {
-                client_id: ana,
-                connection_id: None,
-                flow: LinkFlow::FlanksLink,
-                purpose: LinkPurpose::New,
-                ttl: chrono::Duration::minutes(30),
-            },
-            "t",
-            crate::time::now(),
-        )
-        .unwrap();
-    d.secrets
-        .put(
-            &d.links.code_key(session.session.id).unwrap(),
-            &Secret::new("one-use-code"),
-        )
-        .unwrap();
+    let session =
+        test_support::start_session(&d.store, ana, LinkFlow::FlanksLink, crate::time::now());
+    ledger::put_code(
+        &d.store,
+        d.secrets.as_ref(),
+        session.session.id,
+        &Secret::new("one-use-code"),
+    )
+    .unwrap();
 
     let done = run(d.links.delete_client(ana, false)).unwrap();
     assert_eq!(
@@ -400,7 +380,7 @@ fn a_connection_mapped_meanwhile_keeps_the_client_until_it_is_removed_too() {
     let d = desk();
     let ana = d.client("Ana");
     d.connected(ana, "ct-late-token", "w");
-    let e = d.store.delete_client_rows(ana, "test").unwrap_err();
+    let e = delete_client_rows(&d.store, ana, "test").unwrap_err();
     assert_eq!(e.code(), crate::ErrorCode::InvalidInput);
     assert!(d.store.client(ana).is_ok());
     assert_eq!(d.count("transactions"), 1);
@@ -410,20 +390,7 @@ fn a_connection_mapped_meanwhile_keeps_the_client_until_it_is_removed_too() {
 fn an_exchange_in_flight_for_the_client_refuses_the_deletion() {
     let d = desk();
     let ana = d.client("Ana");
-    let s = d
-        .store
-        .start_link_session(
-            &NewLinkSession {
-                client_id: ana,
-                connection_id: None,
-                flow: LinkFlow::FlanksLink,
-                purpose: LinkPurpose::New,
-                ttl: chrono::Duration::minutes(30),
-            },
-            "t",
-            crate::time::now(),
-        )
-        .unwrap();
+    let s = test_support::start_session(&d.store, ana, LinkFlow::FlanksLink, crate::time::now());
     let busy = d.links.begin_flight(s.session.id).unwrap();
     let e = run(d.links.delete_client(ana, false)).unwrap_err();
     assert_eq!(e.code(), "invalid_input");

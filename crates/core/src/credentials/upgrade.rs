@@ -9,14 +9,14 @@
 //! (`installations`, not secret) — and a value is taken only if it hashes to the row's
 //! `token_hash`. Idempotent; a crash anywhere leaves a state the next run finishes.
 
-use rusqlite::params;
 use serde::Serialize;
 
-use super::ledger::{legacy_secret_ref_for, secret_ref_for};
+use super::{legacy_secret_ref_for, secret_ref_for, token_hash};
 use crate::error::Result;
+use crate::links::ledger::{code_ref_for, legacy_code_ref_for};
 use crate::secrets::{Secret, SecretKey, SecretStore};
+use crate::store::queries::{connections, link_sessions};
 use crate::store::Store;
-use crate::sync::connections::token_hash;
 
 /// The keychain entry listing the installations (data folders) that use the namespaced names.
 pub const INSTALLATIONS_ENTRY: &str = "installations";
@@ -55,26 +55,29 @@ fn token_at(secrets: &dyn SecretStore, name: String, hash: &str) -> Result<Optio
         .filter(|t| token_hash(t) == hash))
 }
 
-/// Moves every connection row still on an old name. Cheap when there is none (one query).
+/// Run once at start-up, before anything removes an entry: moves every connection row still
+/// on an old name (cheap when there is none: one query), then, the first time only, the
+/// entries unfinished link sessions left under old names.
 pub fn upgrade_keychain_names(store: &Store, secrets: &dyn SecretStore) -> Result<KeychainUpgrade> {
     let me = store.installation_id()?;
-    let rows: Vec<(i64, String, String)> = store.read(|c| {
-        let mut stmt = c.prepare(
-            "SELECT id, secret_ref, token_hash FROM connections
-             WHERE secret_ref NOT LIKE 'connection/' || ?1 || '/%' ORDER BY id",
-        )?;
-        let rows = stmt
-            .query_map([&me], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(rows)
-    })?;
+    let report = upgrade_connection_names(store, secrets, &me)?;
+    upgrade_session_names(store, secrets, &me)?;
+    Ok(report)
+}
+
+fn upgrade_connection_names(
+    store: &Store,
+    secrets: &dyn SecretStore,
+    me: &str,
+) -> Result<KeychainUpgrade> {
+    let rows = store.read(|c| connections::read::outside_namespace(c, me))?;
     let mut report = KeychainUpgrade::default();
     if rows.is_empty() {
         return Ok(report);
     }
-    let others = register(secrets, &me)?;
+    let others = register(secrets, me)?;
     for (id, old_ref, hash) in rows {
-        let new_ref = secret_ref_for(&me, &hash);
+        let new_ref = secret_ref_for(me, &hash);
         // Already copied by a run that stopped before the row changed, else the old entry,
         // else the copy an installation sharing the old entry took when it upgraded first.
         let mut found = token_at(secrets, new_ref.clone(), &hash)?;
@@ -95,13 +98,7 @@ pub fn upgrade_keychain_names(store: &Store, secrets: &dyn SecretStore) -> Resul
         if !already_ours {
             secrets.put(&SecretKey::new(new_ref.clone())?, &token)?;
         }
-        store.write(|tx| {
-            tx.execute(
-                "UPDATE connections SET secret_ref = ?3 WHERE id = ?1 AND secret_ref = ?2",
-                params![id, old_ref, new_ref],
-            )?;
-            Ok(())
-        })?;
+        store.write(|tx| connections::write::move_secret_ref(tx, id, &old_ref, &new_ref))?;
         // Only the old shared name is deleted, never another installation's entry.
         if old_ref == legacy_secret_ref_for(&hash) {
             secrets.delete(&SecretKey::new(old_ref)?)?;
@@ -118,26 +115,51 @@ pub fn upgrade_keychain_names(store: &Store, secrets: &dyn SecretStore) -> Resul
     Ok(report)
 }
 
+/// Setting: the link sessions' entries were moved (later starts skip the scan).
+pub const SESSION_NAMES_SETTING: &str = "keychain.session_names_moved";
+
+/// The entries of unfinished link sessions under the names of builds before the namespace:
+/// one-use codes (`link/<id>/code`) and tokens an exchange saved but did not map yet. Each
+/// is copied under this installation's name, then the old entry deleted, so the exchange
+/// itself only ever looks under this installation's names.
+fn upgrade_session_names(store: &Store, secrets: &dyn SecretStore, me: &str) -> Result<()> {
+    if store.setting(SESSION_NAMES_SETTING)?.is_some() {
+        return Ok(());
+    }
+    for s in store.read(link_sessions::read::not_cleaned)? {
+        let old_code = SecretKey::new(legacy_code_ref_for(s.id))?;
+        if let Some(code) = secrets.get(&old_code)? {
+            let ours = SecretKey::new(code_ref_for(me, s.id))?;
+            if secrets.get(&ours)?.is_none() {
+                secrets.put(&ours, &code)?;
+            }
+            secrets.delete(&old_code)?;
+        }
+        if let (Some(hash), None) = (&s.token_hash, s.connection_id) {
+            let ours = secret_ref_for(me, hash);
+            let old = legacy_secret_ref_for(hash);
+            if token_at(secrets, ours.clone(), hash)?.is_none() {
+                if let Some(token) = token_at(secrets, old.clone(), hash)? {
+                    secrets.put(&SecretKey::new(ours)?, &token)?;
+                    secrets.delete(&SecretKey::new(old)?)?;
+                }
+            }
+        }
+    }
+    store.set_setting(SESSION_NAMES_SETTING, "done")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::clients::NewClient;
     use crate::domain::Provider;
     use crate::secrets::MemorySecretStore;
     use crate::sync::connections::NewConnection;
+    use rusqlite::params;
 
     /// A data folder as a build before the namespace left it: the row names the old entry.
     fn legacy_connection(store: &Store, secrets: &dyn SecretStore, token: &str) -> i64 {
-        let client = store
-            .add_client(
-                &NewClient {
-                    name: "Ana".into(),
-                    ..Default::default()
-                },
-                "t",
-            )
-            .unwrap()
-            .id;
+        let client = crate::test_support::client(store, "Ana");
         let token = Secret::new(token);
         let c = store
             .add_connection(
@@ -302,5 +324,57 @@ mod tests {
             token_of(&store, &secrets, id).as_deref(),
             Some("ct-locked-token")
         );
+    }
+
+    #[test]
+    fn an_unfinished_sessions_code_and_token_move_from_the_old_names_once() {
+        use crate::links::ledger::{code_ref_for, legacy_code_ref_for};
+        use crate::links::LinkFlow;
+
+        let store = Store::open_in_memory().unwrap();
+        let secrets = MemorySecretStore::new();
+        let client = crate::test_support::client(&store, "Ana");
+        // An exchange an older build left at `token_saved`: code and token under old names.
+        let now = crate::time::now();
+        let id = crate::test_support::start_session(&store, client, LinkFlow::FlanksLink, now)
+            .session
+            .id;
+        let token = Secret::new("ct-unmapped-token");
+        let hash = token_hash(&token);
+        let old_code = SecretKey::new(legacy_code_ref_for(id)).unwrap();
+        secrets.put(&old_code, &Secret::new("old-code")).unwrap();
+        let old_token = SecretKey::new(legacy_secret_ref_for(&hash)).unwrap();
+        secrets.put(&old_token, &token).unwrap();
+        store
+            .write(|tx| {
+                tx.execute(
+                    "UPDATE link_sessions SET exchange_step = 'token_saved', token_hash = ?2
+                     WHERE id = ?1",
+                    params![id, hash],
+                )?;
+                Ok(())
+            })
+            .unwrap();
+
+        upgrade_keychain_names(&store, &secrets).unwrap();
+        let me = store.installation_id().unwrap();
+        let value = |name: String| {
+            secrets
+                .get(&SecretKey::new(name).unwrap())
+                .unwrap()
+                .map(|s| s.expose().to_string())
+        };
+        assert_eq!(value(code_ref_for(&me, id)).as_deref(), Some("old-code"));
+        assert_eq!(
+            value(secret_ref_for(&me, &hash)).as_deref(),
+            Some("ct-unmapped-token")
+        );
+        assert!(secrets.get(&old_code).unwrap().is_none());
+        assert!(secrets.get(&old_token).unwrap().is_none());
+
+        // Once: a later start does not scan the sessions again.
+        secrets.put(&old_code, &Secret::new("late")).unwrap();
+        upgrade_keychain_names(&store, &secrets).unwrap();
+        assert!(secrets.get(&old_code).unwrap().is_some());
     }
 }

@@ -1,0 +1,43 @@
+//! Every SQL statement about the app's own tables, one module per table (or aggregate):
+//! the only place outside `store/` (opening, migrations, backups) and the read models of
+//! `reads/` that names SQL.
+//!
+//! The shape, the same in every module:
+//!
+//! ```text
+//! queries/<table>.rs
+//!   pub mod read  { pub fn …(db: &Db, …) -> Result<…> }   // SELECTs only
+//!   pub mod write { pub fn …(tx: &Tx<'_>, …) -> Result<…> } // INSERT/UPDATE/DELETE
+//! ```
+//!
+//! Reads take any connection (`Store::read`'s reader, or a write transaction that reads
+//! what it is about to change); writes take the transaction of `Store::write`, so the caller
+//! decides what commits together (a row and its audit entry, a mapped connection and its
+//! finished session). Rows come back as the domain's own types, never as SQL rows.
+//!
+//! Domain modules (`clients`, `credentials`, `links`, `sync`) call these functions and
+//! nothing else of SQL. A second storage engine would implement the same functions for its
+//! own handle behind `Db`/`Tx`, leaving the domain modules as they are. A new table gets one
+//! more module here, in the same shape.
+
+pub mod audit;
+pub mod call_log;
+pub mod clients;
+pub mod connections;
+pub mod link_sessions;
+pub mod settings;
+pub mod snapshot_rows;
+
+/// A connection to read with.
+pub type Db = rusqlite::Connection;
+/// A write transaction (see `Store::write`).
+pub type Tx<'a> = rusqlite::Transaction<'a>;
+
+use crate::time::{self, Timestamp};
+
+/// A nullable timestamp column.
+pub(crate) fn timestamp_at(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Option<Timestamp>> {
+    Ok(r.get::<_, Option<String>>(i)?
+        .as_deref()
+        .and_then(time::from_db))
+}

@@ -1,0 +1,399 @@
+//! The snapshot tables of one connection: `accounts` (with `account_owners`), `holdings`,
+//! `liabilities`, `cards` and `transactions`. Only the snapshot writer
+//! (`sync/snapshot_writer.rs`) writes them: it decides what changed (dedupe keys, row
+//! hashes, presence); these functions only say it in SQL. Its writes take any connection
+//! (`&Db`), since the writer runs inside the transaction its caller opened.
+
+/// A point-in-time position table: rows absent from an answer are removed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PositionTable {
+    Holdings,
+    Liabilities,
+    Cards,
+}
+
+impl PositionTable {
+    fn name(self) -> &'static str {
+        match self {
+            PositionTable::Holdings => "holdings",
+            PositionTable::Liabilities => "liabilities",
+            PositionTable::Cards => "cards",
+        }
+    }
+}
+
+pub mod read {
+    use std::collections::HashMap;
+
+    use super::super::Db;
+    use super::PositionTable;
+    use crate::error::Result;
+
+    /// An account row as the writer compares it.
+    pub struct StoredAccount {
+        pub id: i64,
+        pub dedupe_key: String,
+        pub hash: i64,
+        pub presence: String,
+        pub provider_id: String,
+    }
+
+    pub fn accounts(db: &Db, connection_id: i64) -> Result<Vec<StoredAccount>> {
+        let mut stmt = db.prepare_cached(
+            "SELECT id, dedupe_key, row_hash, presence, provider_id FROM accounts
+             WHERE connection_id = ?1",
+        )?;
+        let rows = stmt
+            .query_map([connection_id], |r| {
+                Ok(StoredAccount {
+                    id: r.get(0)?,
+                    dedupe_key: r.get(1)?,
+                    hash: r.get(2)?,
+                    presence: r.get(3)?,
+                    provider_id: r.get(4)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// dedupe key → (id, row hash) of one connection's rows in a position table.
+    pub fn positions(
+        db: &Db,
+        table: PositionTable,
+        connection_id: i64,
+    ) -> Result<HashMap<String, (i64, i64)>> {
+        let mut stmt = db.prepare_cached(&format!(
+            "SELECT dedupe_key, id, row_hash FROM {} WHERE connection_id = ?1",
+            table.name()
+        ))?;
+        let rows = stmt
+            .query_map([connection_id], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?))))?
+            .collect::<rusqlite::Result<HashMap<_, _>>>()?;
+        Ok(rows)
+    }
+
+    /// A transaction row as the writer compares it.
+    pub struct StoredTxn {
+        pub id: i64,
+        pub account_id: i64,
+        pub dedupe_key: String,
+        pub provider_id: String,
+        pub hash: i64,
+        pub active: bool,
+        pub booking_date: String,
+    }
+
+    pub fn transactions(db: &Db, connection_id: i64) -> Result<Vec<StoredTxn>> {
+        let mut stmt = db.prepare_cached(
+            "SELECT id, account_id, dedupe_key, provider_id, row_hash, presence, booking_date
+             FROM transactions WHERE connection_id = ?1",
+        )?;
+        let rows = stmt
+            .query_map([connection_id], |r| {
+                let presence: String = r.get(5)?;
+                Ok(StoredTxn {
+                    id: r.get(0)?,
+                    account_id: r.get(1)?,
+                    dedupe_key: r.get(2)?,
+                    provider_id: r.get(3)?,
+                    hash: r.get(4)?,
+                    active: presence == "active",
+                    booking_date: r.get(6)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+}
+
+pub mod write {
+    use rusqlite::params;
+
+    use super::super::Db;
+    use super::PositionTable;
+    use crate::domain::model::{Card, Holding, Liability};
+    use crate::error::Result;
+
+    /// An account's columns as the writer computed them.
+    pub struct AccountRow<'a> {
+        pub provider_id: &'a str,
+        pub kind: &'a str,
+        pub name: &'a str,
+        pub number_masked: Option<&'a str>,
+        pub currency: &'a str,
+        pub balance_minor: i64,
+        pub available_minor: Option<i64>,
+        pub asset_class: Option<&'a str>,
+        pub as_of: Option<&'a str>,
+        pub hash: i64,
+    }
+
+    /// Rewrites a changed (or returning) account; it is active again.
+    pub fn update_account(db: &Db, id: i64, a: &AccountRow<'_>) -> Result<()> {
+        db.prepare_cached(
+            "UPDATE accounts SET provider_id = ?2, kind = ?3, name = ?4, number_masked = ?5,
+                 currency = ?6, balance_minor = ?7, available_minor = ?8, asset_class = ?9,
+                 as_of = ?10, row_hash = ?11, presence = 'active'
+             WHERE id = ?1",
+        )?
+        .execute(params![
+            id,
+            a.provider_id,
+            a.kind,
+            a.name,
+            a.number_masked,
+            a.currency,
+            a.balance_minor,
+            a.available_minor,
+            a.asset_class,
+            a.as_of,
+            a.hash
+        ])?;
+        Ok(())
+    }
+
+    /// A new active account; its id.
+    pub fn insert_account(
+        db: &Db,
+        connection_id: i64,
+        dedupe_key: &str,
+        a: &AccountRow<'_>,
+    ) -> Result<i64> {
+        db.prepare_cached(
+            "INSERT INTO accounts (connection_id, provider_id, dedupe_key, kind, name,
+                 number_masked, currency, balance_minor, available_minor, asset_class,
+                 as_of, row_hash, presence)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 'active')",
+        )?
+        .execute(params![
+            connection_id,
+            a.provider_id,
+            dedupe_key,
+            a.kind,
+            a.name,
+            a.number_masked,
+            a.currency,
+            a.balance_minor,
+            a.available_minor,
+            a.asset_class,
+            a.as_of,
+            a.hash
+        ])?;
+        Ok(db.last_insert_rowid())
+    }
+
+    /// Kept but marked missing (the provider stopped returning it).
+    pub fn mark_account_missing(db: &Db, id: i64) -> Result<()> {
+        db.prepare_cached("UPDATE accounts SET presence = 'missing', row_hash = 0 WHERE id = ?1")?
+            .execute([id])?;
+        Ok(())
+    }
+
+    /// Adds the account's owners (blank names skipped, repeats ignored).
+    pub fn add_owners(db: &Db, account_id: i64, owners: &[String]) -> Result<()> {
+        let mut stmt = db.prepare_cached(
+            "INSERT OR IGNORE INTO account_owners (account_id, owner_name) VALUES (?1, ?2)",
+        )?;
+        for o in owners.iter().map(|o| o.trim()).filter(|o| !o.is_empty()) {
+            stmt.execute(params![account_id, o])?;
+        }
+        Ok(())
+    }
+
+    /// Replaces the account's owners.
+    pub fn replace_owners(db: &Db, account_id: i64, owners: &[String]) -> Result<()> {
+        db.prepare_cached("DELETE FROM account_owners WHERE account_id = ?1")?
+            .execute([account_id])?;
+        add_owners(db, account_id, owners)
+    }
+
+    /// The identity of a position row being written.
+    pub struct PositionKey<'a> {
+        pub connection_id: i64,
+        pub dedupe_key: &'a str,
+        pub hash: i64,
+    }
+
+    pub fn upsert_holding(
+        db: &Db,
+        k: &PositionKey<'_>,
+        h: &Holding,
+        account_id: Option<i64>,
+        units: Option<&str>,
+        as_of: Option<&str>,
+    ) -> Result<()> {
+        db.prepare_cached(
+            "INSERT INTO holdings (connection_id, account_id, provider_id, dedupe_key, name,
+                 isin, asset_class, units, value_minor, currency, as_of, row_hash)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+             ON CONFLICT (connection_id, dedupe_key) DO UPDATE SET
+                 account_id = excluded.account_id, provider_id = excluded.provider_id,
+                 name = excluded.name, isin = excluded.isin,
+                 asset_class = excluded.asset_class, units = excluded.units,
+                 value_minor = excluded.value_minor, currency = excluded.currency,
+                 as_of = excluded.as_of, row_hash = excluded.row_hash",
+        )?
+        .execute(params![
+            k.connection_id,
+            account_id,
+            h.provider_id,
+            k.dedupe_key,
+            h.name,
+            h.isin,
+            h.asset_class.as_str(),
+            units,
+            h.value.minor,
+            h.value.currency.as_str(),
+            as_of,
+            k.hash
+        ])?;
+        Ok(())
+    }
+
+    pub fn upsert_liability(
+        db: &Db,
+        k: &PositionKey<'_>,
+        l: &Liability,
+        as_of: Option<&str>,
+    ) -> Result<()> {
+        db.prepare_cached(
+            "INSERT INTO liabilities (connection_id, provider_id, dedupe_key, kind, name,
+                 currency, balance_minor, as_of, row_hash)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+             ON CONFLICT (connection_id, dedupe_key) DO UPDATE SET
+                 provider_id = excluded.provider_id, kind = excluded.kind,
+                 name = excluded.name, currency = excluded.currency,
+                 balance_minor = excluded.balance_minor, as_of = excluded.as_of,
+                 row_hash = excluded.row_hash",
+        )?
+        .execute(params![
+            k.connection_id,
+            l.provider_id,
+            k.dedupe_key,
+            l.kind.as_str(),
+            l.name,
+            l.outstanding.currency.as_str(),
+            l.outstanding.minor,
+            as_of,
+            k.hash
+        ])?;
+        Ok(())
+    }
+
+    pub fn upsert_card(db: &Db, k: &PositionKey<'_>, c: &Card, as_of: Option<&str>) -> Result<()> {
+        db.prepare_cached(
+            "INSERT INTO cards (connection_id, provider_id, dedupe_key, name, pan_masked,
+                 currency, balance_minor, as_of, row_hash)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+             ON CONFLICT (connection_id, dedupe_key) DO UPDATE SET
+                 provider_id = excluded.provider_id, name = excluded.name,
+                 pan_masked = excluded.pan_masked, currency = excluded.currency,
+                 balance_minor = excluded.balance_minor, as_of = excluded.as_of,
+                 row_hash = excluded.row_hash",
+        )?
+        .execute(params![
+            k.connection_id,
+            c.provider_id,
+            k.dedupe_key,
+            c.name,
+            c.pan_masked,
+            c.balance.map(|b| b.currency.as_str().to_string()),
+            c.balance.map(|b| b.minor),
+            as_of,
+            k.hash
+        ])?;
+        Ok(())
+    }
+
+    pub fn delete_position(db: &Db, table: PositionTable, id: i64) -> Result<()> {
+        db.prepare_cached(&format!("DELETE FROM {} WHERE id = ?1", table.name()))?
+            .execute([id])?;
+        Ok(())
+    }
+
+    /// A transaction's columns as the writer computed them.
+    pub struct TxnRow<'a> {
+        pub provider_id: &'a str,
+        pub dedupe_key: &'a str,
+        pub booking_date: &'a str,
+        pub value_date: Option<String>,
+        pub amount_minor: i64,
+        pub currency: &'a str,
+        pub balance_minor: Option<i64>,
+        pub description: &'a str,
+        pub category: Option<&'a str>,
+        pub counterparty: Option<&'a str>,
+        /// Last seen (and, for a new row, first seen).
+        pub now: &'a str,
+        pub hash: i64,
+    }
+
+    /// Rewrites a matched transaction; it is active again.
+    pub fn update_transaction(db: &Db, id: i64, t: &TxnRow<'_>) -> Result<()> {
+        db.prepare_cached(
+            "UPDATE transactions SET provider_id = ?2, dedupe_key = ?3, booking_date = ?4,
+                 value_date = ?5, amount_minor = ?6, currency = ?7, balance_minor = ?8,
+                 description = ?9, category = ?10, counterparty = ?11,
+                 presence = 'active', last_seen_at = ?12, row_hash = ?13
+             WHERE id = ?1",
+        )?
+        .execute(params![
+            id,
+            t.provider_id,
+            t.dedupe_key,
+            t.booking_date,
+            t.value_date,
+            t.amount_minor,
+            t.currency,
+            t.balance_minor,
+            t.description,
+            t.category,
+            t.counterparty,
+            t.now,
+            t.hash
+        ])?;
+        Ok(())
+    }
+
+    pub fn insert_transaction(
+        db: &Db,
+        connection_id: i64,
+        account_id: i64,
+        t: &TxnRow<'_>,
+    ) -> Result<()> {
+        db.prepare_cached(
+            "INSERT INTO transactions (connection_id, account_id, provider_id, dedupe_key,
+                 booking_date, value_date, amount_minor, currency, balance_minor,
+                 description, category, counterparty, presence, first_seen_at,
+                 last_seen_at, row_hash)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 'active', ?13, ?13, ?14)",
+        )?
+        .execute(params![
+            connection_id,
+            account_id,
+            t.provider_id,
+            t.dedupe_key,
+            t.booking_date,
+            t.value_date,
+            t.amount_minor,
+            t.currency,
+            t.balance_minor,
+            t.description,
+            t.category,
+            t.counterparty,
+            t.now,
+            t.hash
+        ])?;
+        Ok(())
+    }
+
+    /// Kept but marked missing (not returned inside the provider's date window).
+    pub fn mark_transaction_missing(db: &Db, id: i64) -> Result<()> {
+        db.prepare_cached(
+            "UPDATE transactions SET presence = 'missing', row_hash = 0 WHERE id = ?1",
+        )?
+        .execute([id])?;
+        Ok(())
+    }
+}
