@@ -2,6 +2,9 @@
 //! client that does not follow redirects (so the 302s can be checked).
 #![allow(dead_code)]
 
+mod flanks;
+mod flinks;
+
 use advisor_desk_sandbox::{
     Sandbox, SandboxConfig, SandboxHandle, FLANKS_CLIENT_ID, FLANKS_CLIENT_SECRET,
 };
