@@ -3,16 +3,11 @@
 
 mod common;
 
-use advisor_desk_sandbox::FLINKS_API_KEY;
+use advisor_desk_sandbox::{BookEntry, FLINKS_API_KEY};
+use common::flinks::mfa_answer;
 use common::*;
 use reqwest::Method;
 use serde_json::{json, Value};
-
-const ANSWERS: &[(&str, &str)] = &[
-    ("What city were you born in?", "Montreal"),
-    ("What is the best country on earth?", "Canada"),
-    ("What shape do people like most?", "Triangle"),
-];
 
 /// `method endpoint` with the `x-api-key` header (the data calls), and a JSON body if given.
 async fn with_api_key(
@@ -43,14 +38,6 @@ async fn delete_card(env: &Env, login_id: &str) -> (u16, Value) {
     with_api_key(env, Method::DELETE, &format!("DeleteCard/{login_id}"), None).await
 }
 
-fn answer(prompt: &str) -> &'static str {
-    ANSWERS
-        .iter()
-        .find(|(q, _)| *q == prompt)
-        .map(|(_, a)| *a)
-        .expect("known prompt")
-}
-
 /// Answers the widget's security question `prompt` on `page` for the request `request_id`.
 async fn answer_mfa(
     env: &Env,
@@ -64,7 +51,7 @@ async fn answer_mfa(
             ("q", &hidden(page, "q")),
             ("request_id", request_id),
             ("prompt", prompt),
-            ("answer", answer(prompt)),
+            ("answer", mfa_answer(prompt)),
         ],
     )
     .await
@@ -95,10 +82,6 @@ async fn connect_greatday(env: &Env, redirect: &str) -> String {
         Some("FlinksCapital")
     );
     query_param(url, "loginId").unwrap()
-}
-
-fn urlencode(s: &str) -> String {
-    serde_urlencoded::to_string([("x", s)]).unwrap()[2..].to_string()
 }
 
 #[tokio::test]
@@ -323,15 +306,7 @@ async fn flinks_errors_and_scenario_users() {
         (202, json!("OPERATION_DISPATCHED"))
     );
     // A live Authorize while that login is still processing.
-    let login = env
-        .sb
-        .control()
-        .book()
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|b| b.username == "test_dispatched")
-        .unwrap();
+    let login = book_entry(&env, |b| b.username == "test_dispatched").await;
     let (s, v) = env
         .flinks_authorize(json!({"LoginId": login.token, "MostRecentCached": false}))
         .await;
@@ -401,15 +376,7 @@ async fn flinks_errors_and_scenario_users() {
 #[tokio::test]
 async fn daily_refresh_adds_flinks_movements_with_consistent_balances() {
     let env = start();
-    let login = env
-        .sb
-        .control()
-        .book()
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|b| b.provider == "flinks")
-        .unwrap();
+    let login = book_entry(&env, |b| b.provider == "flinks").await;
     let before = fetch(&env, &login.token).await;
     env.sb.control().advance_clock(20 * 86_400).await.unwrap();
     env.sb.control().refresh().await.unwrap();
@@ -428,6 +395,14 @@ async fn daily_refresh_adds_flinks_movements_with_consistent_balances() {
     );
     let acc = &after["Accounts"][0];
     assert_eq!(acc["Balance"]["Current"], acc["Transactions"][0]["Balance"]);
+}
+
+/// The seeded book's first login that matches.
+async fn book_entry(env: &Env, matches: impl Fn(&BookEntry) -> bool) -> BookEntry {
+    let book = env.sb.control().book().await.unwrap();
+    book.into_iter()
+        .find(|b| matches(b))
+        .expect("a matching login")
 }
 
 /// Cached Authorize → GetAccountsDetail → (clock) → Async 200 body.

@@ -5,6 +5,16 @@ use super::{hidden, split, Env};
 use advisor_desk_sandbox::{FLINKS_CUSTOMER_ID, FLINKS_SECRET_KEY};
 use serde_json::Value;
 
+/// The answer to each of Flinks Capital's security questions (the Greatday user's MFA).
+pub fn mfa_answer(prompt: &str) -> &'static str {
+    match prompt {
+        "What city were you born in?" => "Montreal",
+        "What is the best country on earth?" => "Canada",
+        "What shape do people like most?" => "Triangle",
+        other => panic!("unexpected prompt {other}"),
+    }
+}
+
 impl Env {
     /// `…/v3/{customerId}/BankingServices/{endpoint}`.
     pub fn flinks_api(&self, endpoint: &str) -> String {
