@@ -255,33 +255,37 @@ async fn flinks_errors_and_scenario_users() {
         "UNAUTHORIZED"
     );
 
-    for (user, code) in [
-        ("test_disabled_account", "DISABLED_LOGIN"),
-        ("test_service_unavailable", "RETRY_LATER"),
-        ("nobody", "INVALID_LOGIN"),
+    // Legacy Username/Password logins that fail, each with its FlinksCode.
+    for (user, password, institution, status, code) in [
+        (
+            "test_disabled_account",
+            "Everyday",
+            "FlinksCapital",
+            401,
+            "DISABLED_LOGIN",
+        ),
+        (
+            "test_service_unavailable",
+            "Everyday",
+            "FlinksCapital",
+            401,
+            "RETRY_LATER",
+        ),
+        ("nobody", "Everyday", "FlinksCapital", 401, "INVALID_LOGIN"),
+        ("Greatday", "wrong", "FlinksCapital", 401, "INVALID_LOGIN"),
+        ("Greatday", "Everyday", "RBC", 405, "DISABLED_INSTITUTION"),
     ] {
         let (s, v) = env
             .flinks_authorize(
-                json!({"Username": user, "Password": "Everyday", "Institution": "FlinksCapital"}),
+                json!({"Username": user, "Password": password, "Institution": institution}),
             )
             .await;
-        assert_eq!((s, v["FlinksCode"].clone()), (401, json!(code)), "{user}");
+        assert_eq!(
+            (s, v["FlinksCode"].clone()),
+            (status, json!(code)),
+            "{user} / {password} at {institution}"
+        );
     }
-    let (s, v) = env
-        .flinks_authorize(
-            json!({"Username": "Greatday", "Password": "wrong", "Institution": "FlinksCapital"}),
-        )
-        .await;
-    assert_eq!((s, v["FlinksCode"].clone()), (401, json!("INVALID_LOGIN")));
-    let (s, v) = env
-        .flinks_authorize(
-            json!({"Username": "Greatday", "Password": "Everyday", "Institution": "RBC"}),
-        )
-        .await;
-    assert_eq!(
-        (s, v["FlinksCode"].clone()),
-        (405, json!("DISABLED_INSTITUTION"))
-    );
     let r = env
         .http
         .get(env.flinks_api("Authorize"))
