@@ -126,11 +126,25 @@ pub fn logo(name: &str, colour: &str) -> String {
     )
 }
 
-pub fn error_page(brand: Brand, status: StatusCode, title: &str, message: &str) -> Response {
-    let body = format!(
-        "<h1>{}</h1><div class=\"err\" id=\"error-message\">{}</div>",
-        esc(title),
+/// The message box a page shows above its form when a step failed.
+pub fn error_message(message: &str) -> String {
+    format!(
+        "<div class=\"err\" id=\"error-message\">{}</div>",
         esc(message)
-    );
+    )
+}
+
+/// [`error_message`] tagged with the provider's error code (`data-code`), for pages whose
+/// callers tell failures apart by code.
+pub fn coded_error_message(code: &str, message: &str) -> String {
+    format!(
+        "<div class=\"err\" id=\"error-message\" data-code=\"{}\">{}</div>",
+        esc(code),
+        esc(message)
+    )
+}
+
+pub fn error_page(brand: Brand, status: StatusCode, title: &str, message: &str) -> Response {
+    let body = format!("<h1>{}</h1>{}", esc(title), error_message(message));
     respond(status, page(brand, title, (0, 0), &body, ""))
 }

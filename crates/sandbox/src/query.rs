@@ -3,6 +3,7 @@
 
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
 use serde_json::{Map, Value};
 
 const RESERVED: &[&str] = &[
@@ -14,6 +15,18 @@ const RESERVED: &[&str] = &[
     "external_id",
     "rollback",
 ];
+
+/// The login form of the Flanks link page and of the Flinks widget: the page's own query
+/// carried along in `q` (see [`LinkParams`]), and the bank login typed in.
+#[derive(Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    pub q: String,
+    #[serde(default)]
+    pub username: String,
+    #[serde(default)]
+    pub password: String,
+}
 
 /// The link URL's parameters, split into the ones Flanks interprets and the extra ones.
 #[derive(Debug, Clone, Default)]

@@ -12,7 +12,8 @@ use std::time::Duration;
 
 use advisor_desk_sandbox::{Sandbox, SandboxConfig};
 use advisor_desk_testkit::webdriver::{wait_until, DriverProcess, Session};
-use common::query_param;
+use common::flinks::mfa_answer;
+use common::{query_param, urlencode};
 use serde_json::{json, Value};
 
 const WAIT: Duration = Duration::from_secs(15);
@@ -58,15 +59,6 @@ fn click(s: &Session, css: &str) {
 fn landed(s: &Session) -> String {
     s.wait_for_css("#query", WAIT).expect("landing page");
     s.current_url().expect("url")
-}
-
-fn mfa_answer(prompt: &str) -> &'static str {
-    match prompt {
-        "What city were you born in?" => "Montreal",
-        "What is the best country on earth?" => "Canada",
-        "What shape do people like most?" => "Triangle",
-        other => panic!("unexpected prompt {other}"),
-    }
 }
 
 #[test]
@@ -170,10 +162,9 @@ fn flanks_link_connect_v2_and_flinks_connect_in_chromium() {
     assert_eq!(listed["items"][0]["status"], "Finished:OK", "{listed}");
 
     // --- Flinks Connect, top level: Flinks Capital → Greatday → MFA → redirectUrl.
-    let enc = |v: &str| serde_urlencoded::to_string([("x", v)]).unwrap()[2..].to_string();
     s.navigate(&format!(
         "{base}/flinks-connect/v2/?demo=true&customerName=Advisor%20Desk&redirectUrl={}",
-        enc(&landing)
+        urlencode(&landing)
     ))
     .unwrap();
     s.wait_for_css("#institution-flinkscapital", WAIT).unwrap();
@@ -199,7 +190,7 @@ fn flanks_link_connect_v2_and_flinks_connect_in_chromium() {
     assert!(login_id.contains("-5a4db0"), "{login_id}");
 
     // --- Flinks Connect in an iframe: the parent receives the step events, REDIRECT last.
-    s.navigate(&format!("{base}/_sandbox/widget-host?demo=true&jsRedirect=true&institution=FlinksCapital&redirectUrl={}", enc(&landing)))
+    s.navigate(&format!("{base}/_sandbox/widget-host?demo=true&jsRedirect=true&institution=FlinksCapital&redirectUrl={}", urlencode(&landing)))
         .unwrap();
     let in_frame = |js: &str| -> Value {
         let script = format!("var d=document.getElementById('widget').contentDocument;if(!d||!d.body)return null;{js}");

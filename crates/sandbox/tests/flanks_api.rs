@@ -89,34 +89,21 @@ async fn book_credentials_list_lifecycle_and_numeric_codes() {
     assert_eq!((flanks.len(), book.len() - flanks.len()), (8, 3));
     // The joint account appears in two clients' credentials with both owners.
     let (_, a0) = env
-        .post(
-            &tok,
-            "/v0/bank/credentials/account",
-            json!({"credentials_token": flanks[0].token}),
-        )
+        .post_credentials(&tok, "account", &flanks[0].token)
         .await;
     let (_, a1) = env
-        .post(
-            &tok,
-            "/v0/bank/credentials/account",
-            json!({"credentials_token": flanks[1].token}),
-        )
+        .post_credentials(&tok, "account", &flanks[1].token)
         .await;
-    let joint0 = a0
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["numOwners"] == 2)
-        .unwrap()
-        .clone();
-    let joint1 = a1
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["numOwners"] == 2)
-        .unwrap()
-        .clone();
-    assert_eq!(joint0["iban"], joint1["iban"]);
+    let joint = |accounts: &serde_json::Value| {
+        accounts
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["numOwners"] == 2)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(joint(&a0)["iban"], joint(&a1)["iban"]);
     assert_ne!(flanks[0].holders[0], flanks[1].holders[0]);
 
     let (s, list) = env
@@ -133,118 +120,38 @@ async fn book_credentials_list_lifecycle_and_numeric_codes() {
         .force(c, ForcedState::Blocked)
         .await
         .unwrap();
-    let (_, before) = env
-        .post(
-            &tok,
-            "/v0/bank/credentials/data",
-            json!({"credentials_token": c}),
-        )
-        .await;
-    let (_, other_before) = env
-        .post(
-            &tok,
-            "/v0/bank/credentials/data",
-            json!({"credentials_token": flanks[3].token}),
-        )
-        .await;
+    let (_, before) = env.post_credentials(&tok, "data", c).await;
+    let (_, other_before) = env.post_credentials(&tok, "data", &flanks[3].token).await;
     env.sb.control().advance_clock(3 * 86_400).await.unwrap();
     // The old access token expired with the clock: a client takes a new one.
     let tok = env.flanks_token().await;
-    let (s, after) = env
-        .post(
-            &tok,
-            "/v0/bank/credentials/data",
-            json!({"credentials_token": c}),
-        )
-        .await;
+    let (s, after) = env.post_credentials(&tok, "data", c).await;
     assert_eq!(s, 200);
     assert_eq!(before, after);
-    let (_, other_after) = env
-        .post(
-            &tok,
-            "/v0/bank/credentials/data",
-            json!({"credentials_token": flanks[3].token}),
-        )
-        .await;
+    let (_, other_after) = env.post_credentials(&tok, "data", &flanks[3].token).await;
     assert!(other_after.as_array().unwrap().len() > other_before.as_array().unwrap().len());
 
     // A new credential that falls into Pending SCA before its first extraction: 50003.
-    let (_, page, _) = env
-        .get_html(&format!(
-            "/link?token={}&bank=testbank",
-            advisor_desk_sandbox::DEFAULT_LINK_TOKEN
-        ))
-        .await;
-    let (_, _, loc) = env
-        .post_form(
-            "/link/login",
-            &[
-                ("q", &hidden(&page, "q")),
-                ("username", "dora"),
-                ("password", "x"),
-            ],
-        )
-        .await;
-    let code = query_param(&loc.unwrap(), "code").unwrap();
-    let (_, ex) = env
-        .post(&tok, "/v0/platform/link", json!({"code": code}))
-        .await;
-    let new = ex["credentials_token"].as_str().unwrap().to_string();
+    let new = env.link_new_credential(&tok, "dora", "x").await;
     env.sb
         .control()
         .force(&new, ForcedState::PendingSca)
         .await
         .unwrap();
-    let (s, v) = env
-        .post(
-            &tok,
-            "/v0/bank/credentials/portfolio",
-            json!({"credentials_token": new}),
-        )
-        .await;
+    let (s, v) = env.post_credentials(&tok, "portfolio", &new).await;
     assert_eq!(
         (s, v["code"].clone(), v["error"].clone()),
         (400, json!(50003), json!("SCA_REQUIRED"))
     );
 
     // DATA_ERROR_PRODUCT_ACCOUNT: created, accounts errored; ignore_data_error gives [].
-    let (_, page, _) = env
-        .get_html(&format!(
-            "/link?token={}&bank=testbank",
-            advisor_desk_sandbox::DEFAULT_LINK_TOKEN
-        ))
+    let errored = env
+        .link_new_credential(&tok, "erin", "DATA_ERROR_PRODUCT_ACCOUNT")
         .await;
-    let (_, _, loc) = env
-        .post_form(
-            "/link/login",
-            &[
-                ("q", &hidden(&page, "q")),
-                ("username", "erin"),
-                ("password", "DATA_ERROR_PRODUCT_ACCOUNT"),
-            ],
-        )
-        .await;
-    let code = query_param(&loc.unwrap(), "code").unwrap();
-    let (_, ex) = env
-        .post(&tok, "/v0/platform/link", json!({"code": code}))
-        .await;
-    let errored = ex["credentials_token"].as_str().unwrap().to_string();
     env.sb.control().advance_clock(10).await.unwrap();
-    let (_, st) = env
-        .post(
-            &tok,
-            "/v0/bank/credentials/status",
-            json!({"credentials_token": errored}),
-        )
-        .await;
+    let (_, st) = env.post_credentials(&tok, "status", &errored).await;
     assert_eq!(st["errored"]["product"]["account"], true);
-    let (s, v) = env
-        .post(
-            &tok,
-            "/v0/bank/credentials/account",
-            json!({"credentials_token": errored}),
-        )
-        .await;
+    let (s, v) = env.post_credentials(&tok, "account", &errored).await;
     assert_eq!((s, v["code"].clone()), (400, json!(50001)));
     let (s, v) = env
         .post(
@@ -254,13 +161,7 @@ async fn book_credentials_list_lifecycle_and_numeric_codes() {
         )
         .await;
     assert_eq!((s, v), (200, json!([])));
-    let (s, v) = env
-        .post(
-            &tok,
-            "/v0/bank/credentials/portfolio",
-            json!({"credentials_token": errored}),
-        )
-        .await;
+    let (s, v) = env.post_credentials(&tok, "portfolio", &errored).await;
     assert_eq!(s, 200);
     assert!(!v.as_array().unwrap().is_empty());
 
@@ -316,12 +217,7 @@ async fn connect_v2_session_round_trip_with_every_status() {
     assert_eq!(session["status"], "Waiting:ProvideCredentials");
     assert_eq!(session["connection_id"], serde_json::Value::Null);
     let sid = session["session_id"].as_str().unwrap().to_string();
-    let path = session["url"]
-        .as_str()
-        .unwrap()
-        .strip_prefix(&env.base)
-        .unwrap()
-        .to_string();
+    let path = env.session_path(&v);
 
     let (s, page, _) = env.get_html(&path).await;
     assert_eq!(s, 200);
@@ -359,13 +255,7 @@ async fn connect_v2_session_round_trip_with_every_status() {
     let done = status(&env, &tok, &sid).await;
     assert_eq!(done["status"], "Finished:OK");
     let conn = done["connection_id"].as_str().unwrap();
-    let (s, st) = env
-        .post(
-            &tok,
-            "/v0/bank/credentials/status",
-            json!({"credentials_token": conn}),
-        )
-        .await;
+    let (s, st) = env.post_credentials(&tok, "status", conn).await;
     assert_eq!((s, st["pending"].clone()), (200, json!(true)));
     // Single use.
     let (s, _, _) = env.get_html(&path).await;
@@ -380,12 +270,7 @@ async fn connect_v2_session_round_trip_with_every_status() {
         )
         .await;
     let sid2 = v["session"]["session_id"].as_str().unwrap().to_string();
-    let path2 = v["session"]["url"]
-        .as_str()
-        .unwrap()
-        .strip_prefix(&env.base)
-        .unwrap()
-        .to_string();
+    let path2 = env.session_path(&v);
     env.post_form(
         &format!("{path2}/login"),
         &[
@@ -440,12 +325,7 @@ async fn connect_v2_session_reconnects_an_existing_connection() {
         .await;
     assert_eq!(s, 200, "{v}");
     let sid = v["session"]["session_id"].as_str().unwrap().to_string();
-    let path = v["session"]["url"]
-        .as_str()
-        .unwrap()
-        .strip_prefix(&env.base)
-        .unwrap()
-        .to_string();
+    let path = env.session_path(&v);
     // Pending SCA: the page asks only for the challenge.
     let (_, page, _) = env.get_html(&path).await;
     assert!(page.contains("sca-answer") && !page.contains("id=\"password\""));
@@ -460,13 +340,7 @@ async fn connect_v2_session_reconnects_an_existing_connection() {
     let done = status(&env, &tok, &sid).await;
     assert_eq!(done["status"], "Finished:OK");
     assert_eq!(done["connection_id"], cred.as_str());
-    let (_, st) = env
-        .post(
-            &tok,
-            "/v0/bank/credentials/status",
-            json!({"credentials_token": cred}),
-        )
-        .await;
+    let (_, st) = env.post_credentials(&tok, "status", &cred).await;
     assert_eq!(st["sca_token"], serde_json::Value::Null);
 
     let (s, v) = env

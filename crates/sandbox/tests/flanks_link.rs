@@ -23,46 +23,6 @@ async fn new_link(env: &Env, tok: &str) -> String {
     v["data"]["token"].as_str().unwrap().to_string()
 }
 
-/// Runs the link page from the bank list to the redirect; returns the Location header.
-async fn link_login(
-    env: &Env,
-    query: &str,
-    user: &str,
-    password: &str,
-    sca: Option<&str>,
-) -> (u16, String, Option<String>) {
-    let (s, page, _) = env.get_html(&format!("/link?{query}")).await;
-    assert_eq!(s, 200, "{page}");
-    let (s, page, loc) = env
-        .post_form(
-            "/link/login",
-            &[
-                ("q", &hidden(&page, "q")),
-                ("username", user),
-                ("password", password),
-            ],
-        )
-        .await;
-    match sca {
-        None => (s, page, loc),
-        Some(answer) => {
-            assert!(
-                page.contains("id=\"sca-answer\""),
-                "expected an SCA screen: {page}"
-            );
-            env.post_form(
-                "/link/sca",
-                &[
-                    ("q", &hidden(&page, "q")),
-                    ("attempt", &hidden(&page, "attempt")),
-                    ("answer", answer),
-                ],
-            )
-            .await
-        }
-    }
-}
-
 #[tokio::test]
 async fn link_code_exchange_status_data_and_reauthorisation() {
     let env = start_with(SandboxConfig {
@@ -80,7 +40,7 @@ async fn link_code_exchange_status_data_and_reauthorisation() {
     assert!(page.contains("id=\"bank-testbank\"") && page.contains("Select your bank"));
 
     let q = format!("token={link}&bank=testbank&external_id=ext-7&advisor_client=42");
-    let (s, _, loc) = link_login(&env, &q, "alice", "SCA_SMS", Some("123456")).await;
+    let (s, _, loc) = env.link_login(&q, "alice", "SCA_SMS", Some("123456")).await;
     assert_eq!(s, 302);
     let loc = loc.unwrap();
     assert!(loc.starts_with(CB), "{loc}");
@@ -101,71 +61,37 @@ async fn link_code_exchange_status_data_and_reauthorisation() {
     assert_eq!(unused[0]["code"], code.as_str());
     assert_eq!(unused[0]["extra"]["advisor_client"], "42");
 
-    let (s, ex) = env
-        .post(&tok, "/v0/platform/link", json!({"code": code}))
-        .await;
+    let (s, ex) = env.exchange(&tok, &code).await;
     assert_eq!(s, 200, "{ex}");
     let cred = ex["credentials_token"].as_str().unwrap().to_string();
     assert!(cred.starts_with("sbx-cred-"));
     assert_eq!(ex["extra"], json!({"advisor_client": "42"}));
     assert_eq!(ex["link_token"], link.as_str());
     // Single use.
-    let (s, again) = env
-        .post(&tok, "/v0/platform/link", json!({"code": code}))
-        .await;
+    let (s, again) = env.exchange(&tok, &code).await;
     assert_eq!((s, again), (400, json!({"error": "Invalid code"})));
 
     // Pending until the first extraction: status says so and data answers 20002.
-    let (s, st) = env
-        .post(
-            &tok,
-            "/v0/bank/credentials/status",
-            json!({"credentials_token": cred}),
-        )
-        .await;
+    let (s, st) = env.post_credentials(&tok, "status", &cred).await;
     assert_eq!(s, 200);
     assert_eq!(st["pending"], true);
     assert_eq!(st["name"], "testbank");
-    let (s, err) = env
-        .post(
-            &tok,
-            "/v0/bank/credentials/account",
-            json!({"credentials_token": cred}),
-        )
-        .await;
+    let (s, err) = env.post_credentials(&tok, "account", &cred).await;
     assert_eq!(s, 400);
     assert_eq!(err["code"], 20002);
 
     env.sb.control().advance_clock(61).await.unwrap();
-    let (_, st) = env
-        .post(
-            &tok,
-            "/v0/bank/credentials/status",
-            json!({"credentials_token": cred}),
-        )
-        .await;
+    let (_, st) = env.post_credentials(&tok, "status", &cred).await;
     assert_eq!(st["pending"], false);
     assert_eq!(st["created"]["product"]["account"], true);
-    let (s, accounts) = env
-        .post(
-            &tok,
-            "/v0/bank/credentials/account",
-            json!({"credentials_token": cred}),
-        )
-        .await;
+    let (s, accounts) = env.post_credentials(&tok, "account", &cred).await;
     assert_eq!(s, 200);
     let accounts = accounts.as_array().unwrap().clone();
     assert!(!accounts.is_empty());
     for a in &accounts {
         assert!(iban_is_valid(a["iban"].as_str().unwrap()), "{a}");
     }
-    let (_, pf) = env
-        .post(
-            &tok,
-            "/v0/bank/credentials/portfolio",
-            json!({"credentials_token": cred}),
-        )
-        .await;
+    let (_, pf) = env.post_credentials(&tok, "portfolio", &cred).await;
     assert!(pf
         .as_array()
         .unwrap()
@@ -203,21 +129,9 @@ async fn link_code_exchange_status_data_and_reauthorisation() {
         .await
         .unwrap()
         .unwrap();
-    let (_, st) = env
-        .post(
-            &tok,
-            "/v0/bank/credentials/status",
-            json!({"credentials_token": cred}),
-        )
-        .await;
+    let (_, st) = env.post_credentials(&tok, "status", &cred).await;
     assert_eq!(st["sca_token"], sca.as_str());
-    let (s, _) = env
-        .post(
-            &tok,
-            "/v0/bank/credentials/account",
-            json!({"credentials_token": cred}),
-        )
-        .await;
+    let (s, _) = env.post_credentials(&tok, "account", &cred).await;
     assert_eq!(s, 200);
     let (s, page, _) = env
         .get_html(&format!(
@@ -226,86 +140,47 @@ async fn link_code_exchange_status_data_and_reauthorisation() {
         .await;
     assert_eq!(s, 200);
     assert!(page.contains("sca-answer") && !page.contains("id=\"password\""));
-    let (s, _, loc) = env
-        .post_form(
-            "/link/sca",
-            &[
-                ("q", &hidden(&page, "q")),
-                ("attempt", &hidden(&page, "attempt")),
-                ("answer", "999111"),
-            ],
-        )
-        .await;
+    let (s, _, loc) = env.answer_sca(&page, "999111").await;
     assert_eq!(s, 302);
     let code = query_param(&loc.unwrap(), "code").unwrap();
-    let (_, ex) = env
-        .post(&tok, "/v0/platform/link", json!({"code": code}))
-        .await;
+    let (_, ex) = env.exchange(&tok, &code).await;
     assert_eq!(ex["credentials_token"], cred.as_str());
-    let (_, st) = env
-        .post(
-            &tok,
-            "/v0/bank/credentials/status",
-            json!({"credentials_token": cred}),
-        )
-        .await;
+    let (_, st) = env.post_credentials(&tok, "status", &cred).await;
     assert_eq!(st["sca_token"], Value::Null);
 
     // Reset (Blocked) via the documented PUT force: user/password again, same token.
-    let r = env
-        .http
-        .put(env.url("/v0/bank/credentials/status"))
-        .bearer_auth(&tok)
-        .json(&json!({"credentials_token": cred, "force": "reset"}))
-        .send()
-        .await
-        .unwrap();
-    let (s, forced) = split(r).await;
+    let (s, forced) = env.force_status(&tok, &cred, "reset").await;
     assert_eq!(s, 200);
     let reset = forced["reset_token"].as_str().unwrap().to_string();
-    let (_, st) = env
-        .post(
-            &tok,
-            "/v0/bank/credentials/status",
-            json!({"credentials_token": cred}),
-        )
-        .await;
+    let (_, st) = env.post_credentials(&tok, "status", &cred).await;
     assert_eq!(
         (st["blocked"].clone(), st["reset_token"].clone()),
         (json!(true), json!(reset))
     );
-    let (s, _, loc) = link_login(
-        &env,
-        &format!("token={link}&reset_token={reset}&bank=testbank"),
-        "alice",
-        "new-pass",
-        None,
-    )
-    .await;
-    assert_eq!(s, 302);
-    let code = query_param(&loc.unwrap(), "code").unwrap();
-    let (_, ex) = env
-        .post(&tok, "/v0/platform/link", json!({"code": code}))
-        .await;
-    assert_eq!(ex["credentials_token"], cred.as_str());
-    let (_, st) = env
-        .post(
-            &tok,
-            "/v0/bank/credentials/status",
-            json!({"credentials_token": cred}),
+    let (s, _, loc) = env
+        .link_login(
+            &format!("token={link}&reset_token={reset}&bank=testbank"),
+            "alice",
+            "new-pass",
+            None,
         )
         .await;
+    assert_eq!(s, 302);
+    let code = query_param(&loc.unwrap(), "code").unwrap();
+    let (_, ex) = env.exchange(&tok, &code).await;
+    assert_eq!(ex["credentials_token"], cred.as_str());
+    let (_, st) = env.post_credentials(&tok, "status", &cred).await;
     assert_eq!(st["blocked"], false);
 
     // The same login again: CREDENTIALS_ALREADY_EXIST, rolled back with the extra params.
-    let (s, _, loc) = link_login(
-        &env,
-        &format!("token={link}&bank=testbank&rollback=true&advisor_client=42"),
-        "alice",
-        "whatever",
-        None,
-    )
-    .await;
+    let (s, _, loc) = env
+        .link_login(
+            &format!("token={link}&bank=testbank&rollback=true&advisor_client=42"),
+            "alice",
+            "whatever",
+            None,
+        )
+        .await;
     assert_eq!(s, 302);
     let loc = loc.unwrap();
     assert_eq!(
@@ -319,30 +194,26 @@ async fn link_code_exchange_status_data_and_reauthorisation() {
 async fn delayed_codes_answer_202_until_released() {
     let env = start();
     let tok = env.flanks_token().await;
-    let (s, _, loc) = link_login(
-        &env,
-        &format!("token={DEFAULT_LINK_TOKEN}&bank=bbva"),
-        "bob",
-        "DELAYED",
-        None,
-    )
-    .await;
+    let (s, _, loc) = env
+        .link_login(
+            &format!("token={DEFAULT_LINK_TOKEN}&bank=bbva"),
+            "bob",
+            "DELAYED",
+            None,
+        )
+        .await;
     assert_eq!(s, 302);
     let loc = loc.unwrap();
     assert!(loc.starts_with("advisordesk://link/callback?"), "{loc}");
     assert_eq!(query_param(&loc, "delayed").as_deref(), Some("true"));
     let code = query_param(&loc, "code").unwrap();
-    let (s, _) = env
-        .post(&tok, "/v0/platform/link", json!({"code": code}))
-        .await;
+    let (s, _) = env.exchange(&tok, &code).await;
     assert_eq!(s, 202);
     assert_eq!(
         env.sb.control().release_codes(Some(&code)).await.unwrap(),
         1
     );
-    let (s, ex) = env
-        .post(&tok, "/v0/platform/link", json!({"code": code}))
-        .await;
+    let (s, ex) = env.exchange(&tok, &code).await;
     assert_eq!(s, 200, "{ex}");
 }
 
@@ -353,7 +224,9 @@ async fn testbank_failures_rollback_or_show_an_error_screen() {
         "token={DEFAULT_LINK_TOKEN}&bank=testbank&rollback=INVALID_SCA,INTERNAL_ERROR&crm=9"
     );
     // Listed code → redirect with error + extra.
-    let (s, _, loc) = link_login(&env, &q, "carol", "SCA_CODE", Some("INVALID_SCA")).await;
+    let (s, _, loc) = env
+        .link_login(&q, "carol", "SCA_CODE", Some("INVALID_SCA"))
+        .await;
     assert_eq!(s, 302);
     assert_eq!(
         query_param(loc.as_deref().unwrap(), "error").as_deref(),
@@ -363,16 +236,20 @@ async fn testbank_failures_rollback_or_show_an_error_screen() {
         query_param(loc.as_deref().unwrap(), "crm").as_deref(),
         Some("9")
     );
-    let (s, _, loc) = link_login(&env, &q, "carol", "INTERNAL_ERROR", None).await;
+    let (s, _, loc) = env.link_login(&q, "carol", "INTERNAL_ERROR", None).await;
     assert_eq!(
         (s, query_param(loc.as_deref().unwrap(), "error").as_deref()),
         (302, Some("INTERNAL_ERROR"))
     );
     // Not listed → an error screen, no redirect.
-    let (s, page, loc) = link_login(&env, &q, "carol", "USER_INTERACTION_NEEDED", None).await;
+    let (s, page, loc) = env
+        .link_login(&q, "carol", "USER_INTERACTION_NEEDED", None)
+        .await;
     assert_eq!((s, loc), (200, None));
     assert!(page.contains("data-code=\"USER_INTERACTION_NEEDED\""));
-    let (s, page, _) = link_login(&env, &q, "carol", "INVALID_CREDENTIALS", None).await;
+    let (s, page, _) = env
+        .link_login(&q, "carol", "INVALID_CREDENTIALS", None)
+        .await;
     assert_eq!(s, 200);
     assert!(page.contains("id=\"error-message\"") && page.contains("id=\"password\""));
     // Cancel with rollback=true.

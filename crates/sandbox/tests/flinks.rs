@@ -3,78 +3,58 @@
 
 mod common;
 
-use advisor_desk_sandbox::{FLINKS_API_KEY, FLINKS_CUSTOMER_ID, FLINKS_SECRET_KEY};
+use advisor_desk_sandbox::{BookEntry, FLINKS_API_KEY};
+use common::flinks::mfa_answer;
 use common::*;
+use reqwest::Method;
 use serde_json::{json, Value};
 
-const ANSWERS: &[(&str, &str)] = &[
-    ("What city were you born in?", "Montreal"),
-    ("What is the best country on earth?", "Canada"),
-    ("What shape do people like most?", "Triangle"),
-];
-
-fn api(env: &Env, endpoint: &str) -> String {
-    env.url(&format!(
-        "/v3/{FLINKS_CUSTOMER_ID}/BankingServices/{endpoint}"
-    ))
-}
-
-async fn authorize_token(env: &Env) -> String {
-    let r = env
+/// `method endpoint` with the `x-api-key` header (the data calls), and a JSON body if given.
+async fn with_api_key(
+    env: &Env,
+    method: Method,
+    endpoint: &str,
+    body: Option<&Value>,
+) -> (u16, Value) {
+    let mut request = env
         .http
-        .post(api(env, "GenerateAuthorizeToken"))
-        .header("flinks-auth-key", FLINKS_SECRET_KEY)
-        .send()
-        .await
-        .unwrap();
-    let (s, v) = split(r).await;
-    assert_eq!(s, 200);
-    assert_eq!(v["HttpStatusCode"], 200);
-    v["Token"].as_str().unwrap().to_string()
-}
-
-async fn authorize(env: &Env, body: Value) -> (u16, Value) {
-    let t = authorize_token(env).await;
-    let r = env
-        .http
-        .post(api(env, "Authorize"))
-        .header("flinks-auth-key", t)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    split(r).await
+        .request(method, env.flinks_api(endpoint))
+        .header("x-api-key", FLINKS_API_KEY);
+    if let Some(body) = body {
+        request = request.json(body);
+    }
+    split(request.send().await.unwrap()).await
 }
 
 async fn data_post(env: &Env, endpoint: &str, body: Value) -> (u16, Value) {
-    let r = env
-        .http
-        .post(api(env, endpoint))
-        .header("x-api-key", FLINKS_API_KEY)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    split(r).await
+    with_api_key(env, Method::POST, endpoint, Some(&body)).await
 }
 
 async fn data_get(env: &Env, endpoint: &str) -> (u16, Value) {
-    let r = env
-        .http
-        .get(api(env, endpoint))
-        .header("x-api-key", FLINKS_API_KEY)
-        .send()
-        .await
-        .unwrap();
-    split(r).await
+    with_api_key(env, Method::GET, endpoint, None).await
 }
 
-fn answer(prompt: &str) -> &'static str {
-    ANSWERS
-        .iter()
-        .find(|(q, _)| *q == prompt)
-        .map(|(_, a)| *a)
-        .expect("known prompt")
+async fn delete_card(env: &Env, login_id: &str) -> (u16, Value) {
+    with_api_key(env, Method::DELETE, &format!("DeleteCard/{login_id}"), None).await
+}
+
+/// Answers the widget's security question `prompt` on `page` for the request `request_id`.
+async fn answer_mfa(
+    env: &Env,
+    page: &str,
+    request_id: &str,
+    prompt: &str,
+) -> (u16, String, Option<String>) {
+    env.post_form(
+        "/flinks-connect/v2/mfa",
+        &[
+            ("q", &hidden(page, "q")),
+            ("request_id", request_id),
+            ("prompt", prompt),
+            ("answer", mfa_answer(prompt)),
+        ],
+    )
+    .await
 }
 
 /// Drives the widget with Greatday (MFA) and returns the loginId from the redirect.
@@ -86,29 +66,10 @@ async fn connect_greatday(env: &Env, redirect: &str) -> String {
     let (s, page, _) = env.get_html(&format!("/flinks-connect/v2/?{q}")).await;
     assert_eq!(s, 200);
     assert!(page.contains("Greatday") && page.contains("COMPONENT_LOAD_CREDENTIAL"));
-    let (_, page, _) = env
-        .post_form(
-            "/flinks-connect/v2/login",
-            &[
-                ("q", &hidden(&page, "q")),
-                ("username", "Greatday"),
-                ("password", "Everyday"),
-            ],
-        )
-        .await;
+    let (_, page, _) = env.widget_login(&page, "Greatday", "Everyday").await;
     assert!(page.contains("COMPONENT_LOAD_MFA"), "{page}");
     let prompt = hidden(&page, "prompt");
-    let (s, page, _) = env
-        .post_form(
-            "/flinks-connect/v2/mfa",
-            &[
-                ("q", &hidden(&page, "q")),
-                ("request_id", &hidden(&page, "request_id")),
-                ("prompt", &prompt),
-                ("answer", answer(&prompt)),
-            ],
-        )
-        .await;
+    let (s, page, _) = answer_mfa(env, &page, &hidden(&page, "request_id"), &prompt).await;
     assert_eq!(s, 200);
     assert!(page.contains("step:'REDIRECT'"), "{page}");
     let start = page.find("var u=\"").unwrap() + 7;
@@ -121,10 +82,6 @@ async fn connect_greatday(env: &Env, redirect: &str) -> String {
         Some("FlinksCapital")
     );
     query_param(url, "loginId").unwrap()
-}
-
-fn urlencode(s: &str) -> String {
-    serde_urlencoded::to_string([("x", s)]).unwrap()[2..].to_string()
 }
 
 #[tokio::test]
@@ -141,7 +98,9 @@ async fn widget_login_authorize_202_async_200() {
         login_id
     );
 
-    let (s, v) = authorize(&env, json!({"LoginId": login_id, "MostRecentCached": true})).await;
+    let (s, v) = env
+        .flinks_authorize(json!({"LoginId": login_id, "MostRecentCached": true}))
+        .await;
     assert_eq!(s, 200, "{v}");
     assert_eq!(v["Login"]["Id"], login_id.as_str());
     assert_eq!(v["Institution"], "FlinksCapital");
@@ -196,27 +155,15 @@ async fn widget_login_authorize_202_async_200() {
     assert_eq!(s, 202, "{v}");
 
     // DeleteCard: StatusCode (not HttpStatusCode); then the loginId is gone.
-    let r = env
-        .http
-        .delete(api(&env, &format!("DeleteCard/{login_id}")))
-        .header("x-api-key", FLINKS_API_KEY)
-        .send()
-        .await
-        .unwrap();
-    let (s, v) = split(r).await;
+    let (s, v) = delete_card(&env, &login_id).await;
     assert_eq!(s, 400, "summary still processing: {v}");
     assert_eq!(v["FlinksCode"], "CARD_IN_USE");
     env.sb.control().advance_clock(3).await.unwrap();
-    let r = env
-        .http
-        .delete(api(&env, &format!("DeleteCard/{login_id}")))
-        .header("x-api-key", FLINKS_API_KEY)
-        .send()
-        .await
-        .unwrap();
-    let (s, v) = split(r).await;
+    let (s, v) = delete_card(&env, &login_id).await;
     assert_eq!((s, v["StatusCode"].clone()), (200, json!(200)));
-    let (s, v) = authorize(&env, json!({"LoginId": login_id, "MostRecentCached": true})).await;
+    let (s, v) = env
+        .flinks_authorize(json!({"LoginId": login_id, "MostRecentCached": true}))
+        .await;
     assert_eq!((s, v["FlinksCode"].clone()), (401, json!("INVALID_LOGIN")));
 }
 
@@ -224,11 +171,9 @@ async fn widget_login_authorize_202_async_200() {
 async fn live_authorize_mfa_203_and_request_id_resume() {
     let env = start();
     let login_id = connect_greatday(&env, "https://app.example/x").await;
-    let (s, v) = authorize(
-        &env,
-        json!({"LoginId": login_id, "MostRecentCached": false}),
-    )
-    .await;
+    let (s, v) = env
+        .flinks_authorize(json!({"LoginId": login_id, "MostRecentCached": false}))
+        .await;
     assert_eq!(s, 203, "{v}");
     assert_eq!(v["HttpStatusCode"], 203);
     let rid = v["RequestId"].as_str().unwrap().to_string();
@@ -242,20 +187,20 @@ async fn live_authorize_mfa_203_and_request_id_resume() {
     let (s, _) = data_post(&env, "GetAccountsDetail", json!({"RequestId": rid})).await;
     assert_eq!(s, 401);
     // Wrong answer, then a key that is not the exact prompt.
-    let (s, v) = authorize(
-        &env,
-        json!({"RequestId": rid, "SecurityResponses": {prompt.clone(): ["Paris"]}}),
-    )
-    .await;
+    let (s, v) = env
+        .flinks_authorize(
+            json!({"RequestId": rid, "SecurityResponses": {prompt.clone(): ["Paris"]}}),
+        )
+        .await;
     assert_eq!(
         (s, v["FlinksCode"].clone()),
         (401, json!("INVALID_SECURITY_RESPONSE"))
     );
-    let (s, v) = authorize(
-        &env,
-        json!({"RequestId": rid, "SecurityResponses": {"what city?": ["Montreal"]}}),
-    )
-    .await;
+    let (s, v) = env
+        .flinks_authorize(
+            json!({"RequestId": rid, "SecurityResponses": {"what city?": ["Montreal"]}}),
+        )
+        .await;
     assert_eq!(
         (s, v["FlinksCode"].clone()),
         (401, json!("QUESTION_NOT_FOUND"))
@@ -269,17 +214,7 @@ async fn live_authorize_mfa_203_and_request_id_resume() {
         .await;
     assert_eq!(s, 200);
     assert!(page.contains(&prompt));
-    let (_, page, _) = env
-        .post_form(
-            "/flinks-connect/v2/mfa",
-            &[
-                ("q", &hidden(&page, "q")),
-                ("request_id", &rid),
-                ("prompt", &prompt),
-                ("answer", answer(&prompt)),
-            ],
-        )
-        .await;
+    let (_, page, _) = answer_mfa(&env, &page, &rid, &prompt).await;
     assert!(
         page.contains(&format!(
             "loginId={login_id}\\u0026institution=FlinksCapital"
@@ -288,7 +223,9 @@ async fn live_authorize_mfa_203_and_request_id_resume() {
     );
 
     // Cached mode never asks.
-    let (s, _) = authorize(&env, json!({"LoginId": login_id, "MostRecentCached": true})).await;
+    let (s, _) = env
+        .flinks_authorize(json!({"LoginId": login_id, "MostRecentCached": true}))
+        .await;
     assert_eq!(s, 200);
 }
 
@@ -297,7 +234,7 @@ async fn flinks_errors_and_scenario_users() {
     let env = start();
     let r = env
         .http
-        .post(api(&env, "GenerateAuthorizeToken"))
+        .post(env.flinks_api("GenerateAuthorizeToken"))
         .header("flinks-auth-key", "nope")
         .send()
         .await
@@ -310,64 +247,62 @@ async fn flinks_errors_and_scenario_users() {
     assert!(v["Message"].is_string());
 
     // An authorize token is single-use.
-    let t = authorize_token(&env).await;
+    let t = env.flinks_authorize_token().await;
     let body = json!({"Username": "greatday_nomfa", "Password": "Everyday", "Institution": "FlinksCapital", "MostRecentCached": false});
-    let r = env
-        .http
-        .post(api(&env, "Authorize"))
-        .header("flinks-auth-key", &t)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(split(r).await.0, 200);
-    let r = env
-        .http
-        .post(api(&env, "Authorize"))
-        .header("flinks-auth-key", &t)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(split(r).await.1["FlinksCode"], "UNAUTHORIZED");
-
-    for (user, code) in [
-        ("test_disabled_account", "DISABLED_LOGIN"),
-        ("test_service_unavailable", "RETRY_LATER"),
-        ("nobody", "INVALID_LOGIN"),
-    ] {
-        let (s, v) = authorize(
-            &env,
-            json!({"Username": user, "Password": "Everyday", "Institution": "FlinksCapital"}),
-        )
-        .await;
-        assert_eq!((s, v["FlinksCode"].clone()), (401, json!(code)), "{user}");
-    }
-    let (s, v) = authorize(
-        &env,
-        json!({"Username": "Greatday", "Password": "wrong", "Institution": "FlinksCapital"}),
-    )
-    .await;
-    assert_eq!((s, v["FlinksCode"].clone()), (401, json!("INVALID_LOGIN")));
-    let (s, v) = authorize(
-        &env,
-        json!({"Username": "Greatday", "Password": "Everyday", "Institution": "RBC"}),
-    )
-    .await;
+    assert_eq!(env.flinks_authorize_with(&t, &body).await.0, 200);
     assert_eq!(
-        (s, v["FlinksCode"].clone()),
-        (405, json!("DISABLED_INSTITUTION"))
+        env.flinks_authorize_with(&t, &body).await.1["FlinksCode"],
+        "UNAUTHORIZED"
     );
-    let r = env.http.get(api(&env, "Authorize")).send().await.unwrap();
+
+    // Legacy Username/Password logins that fail, each with its FlinksCode.
+    for (user, password, institution, status, code) in [
+        (
+            "test_disabled_account",
+            "Everyday",
+            "FlinksCapital",
+            401,
+            "DISABLED_LOGIN",
+        ),
+        (
+            "test_service_unavailable",
+            "Everyday",
+            "FlinksCapital",
+            401,
+            "RETRY_LATER",
+        ),
+        ("nobody", "Everyday", "FlinksCapital", 401, "INVALID_LOGIN"),
+        ("Greatday", "wrong", "FlinksCapital", 401, "INVALID_LOGIN"),
+        ("Greatday", "Everyday", "RBC", 405, "DISABLED_INSTITUTION"),
+    ] {
+        let (s, v) = env
+            .flinks_authorize(
+                json!({"Username": user, "Password": password, "Institution": institution}),
+            )
+            .await;
+        assert_eq!(
+            (s, v["FlinksCode"].clone()),
+            (status, json!(code)),
+            "{user} / {password} at {institution}"
+        );
+    }
+    let r = env
+        .http
+        .get(env.flinks_api("Authorize"))
+        .send()
+        .await
+        .unwrap();
     let (s, v) = split(r).await;
     assert_eq!((s, v["HttpStatusCode"].clone()), (405, json!(405)));
-    let (s, v) = authorize(&env, json!({"MostRecentCached": true})).await;
+    let (s, v) = env
+        .flinks_authorize(json!({"MostRecentCached": true}))
+        .await;
     assert_eq!(
         (s, v["FlinksCode"].clone()),
         (400, json!("INVALID_REQUEST"))
     );
 
-    let (_, v) = authorize(&env, json!({"Username": "test_dispatched", "Password": "Everyday", "Institution": "FlinksCapital"})).await;
+    let (_, v) = env.flinks_authorize(json!({"Username": "test_dispatched", "Password": "Everyday", "Institution": "FlinksCapital"})).await;
     let rid = v["RequestId"].as_str().unwrap();
     let (s, v) = data_post(&env, "GetAccountsDetail", json!({"RequestId": rid})).await;
     assert_eq!(
@@ -375,20 +310,10 @@ async fn flinks_errors_and_scenario_users() {
         (202, json!("OPERATION_DISPATCHED"))
     );
     // A live Authorize while that login is still processing.
-    let login = env
-        .sb
-        .control()
-        .book()
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|b| b.username == "test_dispatched")
-        .unwrap();
-    let (s, v) = authorize(
-        &env,
-        json!({"LoginId": login.token, "MostRecentCached": false}),
-    )
-    .await;
+    let login = book_entry(&env, |b| b.username == "test_dispatched").await;
+    let (s, v) = env
+        .flinks_authorize(json!({"LoginId": login.token, "MostRecentCached": false}))
+        .await;
     assert_eq!(
         (s, v["FlinksCode"].clone()),
         (401, json!("CONCURRENT_SESSION"))
@@ -406,7 +331,7 @@ async fn flinks_errors_and_scenario_users() {
     );
     let r = env
         .http
-        .post(api(&env, "GetAccountsDetail"))
+        .post(env.flinks_api("GetAccountsDetail"))
         .json(&json!({"RequestId": rid}))
         .send()
         .await
@@ -424,7 +349,7 @@ async fn flinks_errors_and_scenario_users() {
     );
     let r = env
         .http
-        .post(api(&env, "GetAccountsDetail"))
+        .post(env.flinks_api("GetAccountsDetail"))
         .header("x-api-key", FLINKS_API_KEY)
         .body("[[[")
         .send()
@@ -445,14 +370,7 @@ async fn flinks_errors_and_scenario_users() {
         .get_html("/flinks-connect/v2/?demo=true&institution=FlinksCapital")
         .await;
     let (_, page, _) = env
-        .post_form(
-            "/flinks-connect/v2/login",
-            &[
-                ("q", &hidden(&page, "q")),
-                ("username", "test_disabled_account"),
-                ("password", "Everyday"),
-            ],
-        )
+        .widget_login(&page, "test_disabled_account", "Everyday")
         .await;
     assert!(
         page.contains("data-code=\"DISABLED_LOGIN\"") && page.contains("step:\"DISABLED_LOGIN\"")
@@ -462,15 +380,7 @@ async fn flinks_errors_and_scenario_users() {
 #[tokio::test]
 async fn daily_refresh_adds_flinks_movements_with_consistent_balances() {
     let env = start();
-    let login = env
-        .sb
-        .control()
-        .book()
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|b| b.provider == "flinks")
-        .unwrap();
+    let login = book_entry(&env, |b| b.provider == "flinks").await;
     let before = fetch(&env, &login.token).await;
     env.sb.control().advance_clock(20 * 86_400).await.unwrap();
     env.sb.control().refresh().await.unwrap();
@@ -491,9 +401,19 @@ async fn daily_refresh_adds_flinks_movements_with_consistent_balances() {
     assert_eq!(acc["Balance"]["Current"], acc["Transactions"][0]["Balance"]);
 }
 
+/// The seeded book's first login that matches.
+async fn book_entry(env: &Env, matches: impl Fn(&BookEntry) -> bool) -> BookEntry {
+    let book = env.sb.control().book().await.unwrap();
+    book.into_iter()
+        .find(|b| matches(b))
+        .expect("a matching login")
+}
+
 /// Cached Authorize → GetAccountsDetail → (clock) → Async 200 body.
 async fn fetch(env: &Env, login: &str) -> Value {
-    let (_, v) = authorize(env, json!({"LoginId": login, "MostRecentCached": true})).await;
+    let (_, v) = env
+        .flinks_authorize(json!({"LoginId": login, "MostRecentCached": true}))
+        .await;
     let rid = v["RequestId"].as_str().unwrap().to_string();
     data_post(env, "GetAccountsDetail", json!({"RequestId": rid})).await;
     env.sb.control().advance_clock(3).await.unwrap();

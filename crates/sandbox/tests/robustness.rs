@@ -30,6 +30,19 @@ const BODIES: &[&str] = &[
     "{\"query\": 3, \"credentials_token\": \"x\", \"page\": -1}",
 ];
 
+/// POSTs `body` as it is (no content type) with the access token `tok`.
+async fn post_raw(env: &Env, tok: &str, path: &str, body: &str) -> (u16, Value) {
+    let r = env
+        .http
+        .post(env.url(path))
+        .bearer_auth(tok)
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    split(r).await
+}
+
 #[tokio::test]
 async fn garbage_gets_documented_4xx_shapes() {
     let env = start();
@@ -52,15 +65,7 @@ async fn garbage_gets_documented_4xx_shapes() {
     }
     // `page` is optional in list; a bad one or an unreadable body is refused.
     for body in ["{", "[]", "{\"page\": -1}", "{\"page\": 0}"] {
-        let r = env
-            .http
-            .post(env.url("/v0/bank/credentials/list"))
-            .bearer_auth(&tok)
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        let (s, v) = split(r).await;
+        let (s, v) = post_raw(&env, &tok, "/v0/bank/credentials/list", body).await;
         assert_eq!(s, 400, "{body} → {v}");
         assert!(v["error"].is_string());
     }
@@ -75,15 +80,7 @@ async fn garbage_gets_documented_4xx_shapes() {
             _ => "{\"query\": {\"connector_id_in\": \"esp:bbva\"}}",
         };
         for body in ["{", "[1]", specific] {
-            let r = env
-                .http
-                .post(env.url(path))
-                .bearer_auth(&tok)
-                .body(body)
-                .send()
-                .await
-                .unwrap();
-            let (s, v) = split(r).await;
+            let (s, v) = post_raw(&env, &tok, path, body).await;
             assert_eq!(s, 400, "{path} {body:?} → {v}");
             assert_eq!(v["error"]["code"], "ValidationError", "{v}");
         }
@@ -174,15 +171,7 @@ async fn transaction_token_flow_keeps_the_credential() {
     let env = start();
     let tok = env.flanks_token().await;
     let cred = env.sb.control().book().await.unwrap()[0].token.clone();
-    let r = env
-        .http
-        .put(env.url("/v0/bank/credentials/status"))
-        .bearer_auth(&tok)
-        .json(&serde_json::json!({"credentials_token": cred, "force": "transaction"}))
-        .send()
-        .await
-        .unwrap();
-    let (_, v) = split(r).await;
+    let (_, v) = env.force_status(&tok, &cred, "transaction").await;
     let txn = v["transaction_token"].as_str().unwrap().to_string();
     let (s, page, _) = env
         .get_html(&format!(
@@ -191,21 +180,10 @@ async fn transaction_token_flow_keeps_the_credential() {
         .await;
     assert_eq!(s, 200);
     assert!(page.contains("sca-answer"));
-    let (s, _, loc) = env
-        .post_form(
-            "/link/sca",
-            &[
-                ("q", &hidden(&page, "q")),
-                ("attempt", &hidden(&page, "attempt")),
-                ("answer", "1"),
-            ],
-        )
-        .await;
+    let (s, _, loc) = env.answer_sca(&page, "1").await;
     assert_eq!(s, 302);
     let code = query_param(&loc.unwrap(), "code").unwrap();
-    let (_, ex) = env
-        .post(&tok, "/v0/platform/link", serde_json::json!({"code": code}))
-        .await;
+    let (_, ex) = env.exchange(&tok, &code).await;
     assert_eq!(ex["credentials_token"], cred.as_str());
 }
 

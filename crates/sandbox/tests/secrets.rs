@@ -6,10 +6,10 @@ mod common;
 
 use advisor_desk_sandbox::{
     ForcedState, SecretEntry, SecretKind, DEFAULT_LINK_TOKEN, FLANKS_CLIENT_SECRET, FLINKS_API_KEY,
-    FLINKS_CUSTOMER_ID, FLINKS_SECRET_KEY,
+    FLINKS_SECRET_KEY,
 };
 use common::*;
-use serde_json::{json, Value};
+use serde_json::json;
 
 fn issued(list: &[SecretEntry], kind: SecretKind) -> Vec<String> {
     list.iter()
@@ -46,25 +46,17 @@ async fn every_secret_handed_out_is_listed_even_after_it_was_used() {
 
     // Flanks: an access token, a link login (code → credentials_token), a forced SCA.
     let tok = env.flanks_token().await;
-    let (s, page, _) = env
-        .get_html(&format!("/link?token={DEFAULT_LINK_TOKEN}&bank=testbank"))
-        .await;
-    assert_eq!(s, 200, "{page}");
     let (s, _, loc) = env
-        .post_form(
-            "/link/login",
-            &[
-                ("q", &hidden(&page, "q")),
-                ("username", "secrets.audit"),
-                ("password", "any-password"),
-            ],
+        .link_login(
+            &format!("token={DEFAULT_LINK_TOKEN}&bank=testbank"),
+            "secrets.audit",
+            "any-password",
+            None,
         )
         .await;
     assert_eq!(s, 302);
     let code = query_param(&loc.unwrap(), "code").expect("a code");
-    let (s, ex) = env
-        .post(&tok, "/v0/platform/link", json!({ "code": code }))
-        .await;
+    let (s, ex) = env.exchange(&tok, &code).await;
     assert_eq!(s, 200, "{ex}");
     let cred = ex["credentials_token"].as_str().unwrap().to_string();
     let sca = ctl
@@ -74,25 +66,13 @@ async fn every_secret_handed_out_is_listed_even_after_it_was_used() {
         .expect("an sca_token");
 
     // Flinks: a one-use authorize token consumed by a direct login.
-    let api = |e: &str| env.url(&format!("/v3/{FLINKS_CUSTOMER_ID}/BankingServices/{e}"));
-    let r = env
-        .http
-        .post(api("GenerateAuthorizeToken"))
-        .header("flinks-auth-key", FLINKS_SECRET_KEY)
-        .send()
-        .await
-        .unwrap();
-    let (_, v) = split(r).await;
-    let authz = v["Token"].as_str().unwrap().to_string();
-    let r = env
-        .http
-        .post(api("Authorize"))
-        .header("flinks-auth-key", &authz)
-        .json(&json!({"Username": "greatday_nomfa", "Password": "Everyday", "Institution": "FlinksCapital"}))
-        .send()
-        .await
-        .unwrap();
-    let (s, v): (u16, Value) = split(r).await;
+    let authz = env.flinks_authorize_token().await;
+    let (s, v) = env
+        .flinks_authorize_with(
+            &authz,
+            &json!({"Username": "greatday_nomfa", "Password": "Everyday", "Institution": "FlinksCapital"}),
+        )
+        .await;
     assert_eq!(s, 200, "{v}");
     let login = v["Login"]["Id"].as_str().unwrap().to_string();
 

@@ -38,8 +38,16 @@ fn parse(body: &[u8]) -> Result<Map<String, Value>, FlanksError> {
     }
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(o)) => Ok(o),
-        _ => Err(FlanksError::Validation(vec![("invalid_json", "body")])),
+        _ => Err(FlanksError::validation("invalid_json", "body")),
     }
+}
+
+/// The object under `key`, or an empty one when it is missing or not an object.
+fn object_field(obj: &Map<String, Value>, key: &str) -> Map<String, Value> {
+    obj.get(key)
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default()
 }
 
 fn string_list(v: Option<&Value>, field: &'static str) -> Result<Option<Vec<String>>, FlanksError> {
@@ -50,11 +58,11 @@ fn string_list(v: Option<&Value>, field: &'static str) -> Result<Option<Vec<Stri
             .map(|x| {
                 x.as_str()
                     .map(str::to_string)
-                    .ok_or(FlanksError::Validation(vec![("type_error", field)]))
+                    .ok_or(FlanksError::validation("type_error", field))
             })
             .collect::<Result<Vec<_>, _>>()
             .map(Some),
-        Some(_) => Err(FlanksError::Validation(vec![("type_error", field)])),
+        Some(_) => Err(FlanksError::validation("type_error", field)),
     }
 }
 
@@ -109,10 +117,10 @@ fn allowed_connectors(filter: Option<&Value>) -> Result<Vec<String>, FlanksError
                 Some(v),
             ) => parsed.push((a, f, v)),
             _ => {
-                return Err(FlanksError::Validation(vec![(
+                return Err(FlanksError::validation(
                     "invalid",
                     "configuration.connector_filter.rules",
-                )]))
+                ))
             }
         }
     }
@@ -153,29 +161,25 @@ pub async fn create_session(
 ) -> Result<Response, FlanksError> {
     authorize(&app, &headers)?;
     let obj = parse(&body)?;
-    let config = obj
-        .get("configuration")
-        .and_then(Value::as_object)
-        .cloned()
-        .unwrap_or_default();
+    let config = object_field(&obj, "configuration");
     // [guess] placement: configuration.redirect_url; a top-level redirect_url is accepted too.
     let redirect_url = config
         .get("redirect_url")
         .or_else(|| obj.get("redirect_url"))
         .and_then(Value::as_str)
         .filter(|s| s.contains(':'))
-        .ok_or(FlanksError::Validation(vec![(
+        .ok_or(FlanksError::validation(
             "missing",
             "configuration.redirect_url",
-        )]))?
+        ))?
         .to_string();
     let mut connectors = allowed_connectors(config.get("connector_filter"))?;
     if let Some(id) = config.get("connector_id").and_then(Value::as_str) {
         if !connectors.iter().any(|c| c == id) {
-            return Err(FlanksError::Validation(vec![(
+            return Err(FlanksError::validation(
                 "invalid",
                 "configuration.connector_id",
-            )]));
+            ));
         }
         connectors = vec![id.to_string()];
     }
@@ -184,25 +188,25 @@ pub async fn create_session(
         None | Some(Value::Null) => None,
         Some(Value::String(id)) => {
             let world = app.world();
-            let cred = world.cred(id).ok_or(FlanksError::Validation(vec![(
+            let cred = world.cred(id).ok_or(FlanksError::validation(
                 "invalid",
                 "configuration.connection_id",
-            )]))?;
+            ))?;
             connectors = vec![format!("esp:{}", cred.data.bank)];
             Some(id.clone())
         }
         Some(_) => {
-            return Err(FlanksError::Validation(vec![(
+            return Err(FlanksError::validation(
                 "type_error",
                 "configuration.connection_id",
-            )]))
+            ))
         }
     };
     if connectors.is_empty() {
-        return Err(FlanksError::Validation(vec![(
+        return Err(FlanksError::validation(
             "empty",
             "configuration.connector_filter",
-        )]));
+        ));
     }
     let mut world = app.world();
     let session = Session {
@@ -228,11 +232,7 @@ pub async fn list_sessions(
 ) -> Result<Response, FlanksError> {
     authorize(&app, &headers)?;
     let obj = parse(&body)?;
-    let q = obj
-        .get("query")
-        .and_then(Value::as_object)
-        .cloned()
-        .unwrap_or_default();
+    let q = object_field(&obj, "query");
     let ids = string_list(q.get("session_id_in"), "query.session_id_in")?;
     let statuses = string_list(q.get("status_in"), "query.status_in")?;
     let conns = string_list(q.get("connection_id_in"), "query.connection_id_in")?;

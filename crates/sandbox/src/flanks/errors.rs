@@ -32,6 +32,11 @@ pub enum FlanksError {
 }
 
 impl FlanksError {
+    /// A Connect v2 `ValidationError` about one field.
+    pub fn validation(error_type: &'static str, field: &'static str) -> Self {
+        FlanksError::Validation(vec![(error_type, field)])
+    }
+
     pub fn processing() -> Self {
         FlanksError::Data {
             code: 20002,

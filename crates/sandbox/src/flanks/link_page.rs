@@ -14,7 +14,7 @@ use super::{lifecycle, testbank};
 use crate::book::{bank, BANKS};
 use crate::control::secrets::SecretKind;
 use crate::html::{self, esc, FLANKS};
-use crate::query::{append_query, redirect, LinkParams};
+use crate::query::{append_query, redirect, LinkParams, LoginForm};
 use crate::state::{AppState, Attempt, LinkCode, ScaKind};
 
 fn hidden(name: &str, value: &str) -> String {
@@ -73,9 +73,7 @@ fn login_form(p: &LinkParams, bank_id: &str, reset: bool, error: Option<&str>) -
     } else {
         "Log in to your bank"
     };
-    let err = error
-        .map(|e| format!("<div class=\"err\" id=\"error-message\">{}</div>", esc(e)))
-        .unwrap_or_default();
+    let err = error.map(html::error_message).unwrap_or_default();
     let body = format!(
         "<h1>{title}</h1>{chosen}<p class=\"sub\">Enter the user and password you use for online \
          banking.</p>{err}<form method=\"post\" action=\"/link/login\" id=\"login-form\">{q}\
@@ -118,9 +116,7 @@ pub fn sca_prompt(kind: ScaKind) -> (&'static str, &'static str, &'static str) {
 
 fn sca_screen(p: &LinkParams, attempt_id: &str, a: &Attempt, error: Option<&str>) -> Response {
     let (title, text, label) = sca_prompt(a.kind);
-    let err = error
-        .map(|e| format!("<div class=\"err\" id=\"error-message\">{}</div>", esc(e)))
-        .unwrap_or_default();
+    let err = error.map(html::error_message).unwrap_or_default();
     let body = format!(
         "<h1 id=\"sca-title\">{title}</h1>{chosen}<p class=\"sub\">{text}</p>{err}\
          <form method=\"post\" action=\"/link/sca\">{q}{att}<label for=\"sca-answer\">{label}</label>\
@@ -221,16 +217,6 @@ pub async fn show(State(app): State<Arc<AppState>>, RawQuery(raw): RawQuery) -> 
     }
 }
 
-#[derive(Deserialize)]
-pub struct LoginForm {
-    #[serde(default)]
-    q: String,
-    #[serde(default)]
-    username: String,
-    #[serde(default)]
-    password: String,
-}
-
 /// Ends a failed attempt: a rollback redirect with `error=` and the extra parameters, or an
 /// error screen.
 fn fail(p: &LinkParams, redirect_uri: &str, code: &str) -> Response {
@@ -240,10 +226,9 @@ fn fail(p: &LinkParams, redirect_uri: &str, code: &str) -> Response {
         return redirect(&append_query(redirect_uri, &pairs));
     }
     let body = format!(
-        "<h1>We couldn't connect</h1><div class=\"err\" id=\"error-message\" data-code=\"{c}\">{m}</div>\
+        "<h1>We couldn't connect</h1>{err}\
          <a class=\"btn\" style=\"text-align:center;text-decoration:none\" href=\"/link?{q}\">Try again</a>",
-        c = esc(code),
-        m = esc(testbank::human(code)),
+        err = html::coded_error_message(code, testbank::human(code)),
         q = esc(&p.raw),
     );
     html::respond(

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use super::link_page::sca_prompt;
@@ -14,10 +15,53 @@ use super::{lifecycle, testbank};
 use crate::book::{bank, BANKS};
 use crate::html::{self, esc, FLANKS};
 use crate::query::{append_query, redirect};
-use crate::state::{AppState, Attempt, ScaKind, Session, SessionNext};
+use crate::state::{AppState, Attempt, ScaKind, Session, SessionNext, World};
 
 fn gone(title: &str, msg: &str, status: StatusCode) -> Response {
     html::error_page(FLANKS, status, title, msg)
+}
+
+fn session_not_found() -> Response {
+    gone(
+        "Session not found",
+        "This connection session does not exist.",
+        StatusCode::NOT_FOUND,
+    )
+}
+
+fn session_finished() -> Response {
+    gone(
+        "Session already used",
+        "This connection session has finished.",
+        StatusCode::GONE,
+    )
+}
+
+/// Back to the client: `redirect_url?session_id=…`, whatever the session's outcome.
+fn redirect_to_client(s: &Session) -> Response {
+    let pairs = vec![("session_id".to_string(), s.session_id.clone())];
+    redirect(&append_query(&s.redirect_url, &pairs))
+}
+
+/// The bank accepted the attempt: create (or refresh) its credential; the session will finish
+/// with the connection id or the v2 error code.
+fn finish_attempt(
+    app: &AppState,
+    world: &mut World,
+    now: DateTime<Utc>,
+    attempt: &Attempt,
+    account_errored: bool,
+) -> SessionNext {
+    let result = lifecycle::complete(
+        world,
+        app.config.seed,
+        app.config.pending_delay,
+        now,
+        attempt,
+        None,
+        account_errored,
+    );
+    SessionNext::Finish(result.map_err(testbank::v2_error))
 }
 
 fn bank_of(connector: &str) -> Option<&'static crate::book::Bank> {
@@ -59,11 +103,7 @@ pub async fn show(
     }
     let world = &*world;
     let Some(s) = world.sessions.iter().find(|s| s.session_id == id) else {
-        return gone(
-            "Session not found",
-            "This connection session does not exist.",
-            StatusCode::NOT_FOUND,
-        );
+        return session_not_found();
     };
     if s.status.starts_with("Finished") {
         return gone(
@@ -116,9 +156,7 @@ fn connector_page(s: &Session) -> Response {
 }
 
 fn credentials_page(id: &str, b: &crate::book::Bank, error: Option<&str>) -> Response {
-    let err = error
-        .map(|e| format!("<div class=\"err\" id=\"error-message\">{}</div>", esc(e)))
-        .unwrap_or_default();
+    let err = error.map(html::error_message).unwrap_or_default();
     let body = format!(
         "<h1>Log in to {name}</h1><div class=\"chosen\">{logo}<div><b>{name}</b></div></div>{err}\
          <form method=\"post\" action=\"/connect/session/{sid}/login\"><input type=\"hidden\" name=\"connector\" \
@@ -139,9 +177,7 @@ fn credentials_page(id: &str, b: &crate::book::Bank, error: Option<&str>) -> Res
 
 fn challenge_page(id: &str, a: &Attempt, error: Option<&str>) -> Response {
     let (title, text, label) = sca_prompt(a.kind);
-    let err = error
-        .map(|e| format!("<div class=\"err\" id=\"error-message\">{}</div>", esc(e)))
-        .unwrap_or_default();
+    let err = error.map(html::error_message).unwrap_or_default();
     let body = format!(
         "<h1 id=\"sca-title\">{title}</h1><p class=\"sub\">{text}</p>{err}<form method=\"post\" \
          action=\"/connect/session/{sid}/challenge\"><label for=\"sca-answer\">{label}</label><input type=\"text\" \
@@ -188,18 +224,10 @@ pub async fn login(
     let mut guard = app.world();
     let world = &mut *guard;
     let Some(idx) = world.sessions.iter().position(|s| s.session_id == id) else {
-        return gone(
-            "Session not found",
-            "This connection session does not exist.",
-            StatusCode::NOT_FOUND,
-        );
+        return session_not_found();
     };
     if world.sessions[idx].status != "Waiting:ProvideCredentials" {
-        return gone(
-            "Session already used",
-            "This connection session has finished.",
-            StatusCode::GONE,
-        );
+        return session_finished();
     }
     let Some(b) =
         bank_of(&f.connector).filter(|_| world.sessions[idx].connector_ids.contains(&f.connector))
@@ -241,16 +269,7 @@ pub async fn login(
         }
         outcome => {
             let errored = outcome == testbank::LoginOutcome::DataErrorAccount;
-            let r = lifecycle::complete(
-                world,
-                app.config.seed,
-                app.config.pending_delay,
-                now,
-                &attempt,
-                None,
-                errored,
-            );
-            SessionNext::Finish(r.map_err(testbank::v2_error))
+            finish_attempt(&app, world, now, &attempt, errored)
         }
     };
     let s = &mut world.sessions[idx];
@@ -263,11 +282,7 @@ pub async fn login(
 pub async fn proceed(State(app): State<Arc<AppState>>, Path(id): Path<String>) -> Response {
     let mut world = app.world();
     let Some(s) = world.sessions.iter_mut().find(|s| s.session_id == id) else {
-        return gone(
-            "Session not found",
-            "This connection session does not exist.",
-            StatusCode::NOT_FOUND,
-        );
+        return session_not_found();
     };
     match s.next.take() {
         Some(SessionNext::Challenge) => {
@@ -288,14 +303,9 @@ pub async fn proceed(State(app): State<Arc<AppState>>, Path(id): Path<String>) -
                     s.error_code = Some(code);
                 }
             }
-            let pairs = vec![("session_id".to_string(), s.session_id.clone())];
-            redirect(&append_query(&s.redirect_url, &pairs))
+            redirect_to_client(s)
         }
-        None if s.status.starts_with("Finished") => gone(
-            "Session already used",
-            "This connection session has finished.",
-            StatusCode::GONE,
-        ),
+        None if s.status.starts_with("Finished") => session_finished(),
         None => {
             // Nothing pending: show whatever step the session is at.
             let sid = s.session_id.clone();
@@ -313,11 +323,7 @@ fn show_sync(app: &AppState, id: &str) -> Response {
             None => connector_page(s),
         },
         Some(s) => connector_page(s),
-        None => gone(
-            "Session not found",
-            "This connection session does not exist.",
-            StatusCode::NOT_FOUND,
-        ),
+        None => session_not_found(),
     }
 }
 
@@ -336,11 +342,7 @@ pub async fn challenge(
     let mut guard = app.world();
     let world = &mut *guard;
     let Some(idx) = world.sessions.iter().position(|s| s.session_id == id) else {
-        return gone(
-            "Session not found",
-            "This connection session does not exist.",
-            StatusCode::NOT_FOUND,
-        );
+        return session_not_found();
     };
     let s = &world.sessions[idx];
     let (true, Some(attempt)) = (s.status == "Waiting:Challenge", s.attempt.clone()) else {
@@ -351,18 +353,7 @@ pub async fn challenge(
         );
     };
     let next = match testbank::sca_answer(&f.answer) {
-        Ok(()) => {
-            let r = lifecycle::complete(
-                world,
-                app.config.seed,
-                app.config.pending_delay,
-                now,
-                &attempt,
-                None,
-                false,
-            );
-            SessionNext::Finish(r.map_err(testbank::v2_error))
-        }
+        Ok(()) => finish_attempt(&app, world, now, &attempt, false),
         Err(code) => SessionNext::Finish(Err(testbank::v2_error(code))),
     };
     let s = &mut world.sessions[idx];
@@ -376,21 +367,12 @@ pub async fn challenge(
 pub async fn abort(State(app): State<Arc<AppState>>, Path(id): Path<String>) -> Response {
     let mut world = app.world();
     let Some(s) = world.sessions.iter_mut().find(|s| s.session_id == id) else {
-        return gone(
-            "Session not found",
-            "This connection session does not exist.",
-            StatusCode::NOT_FOUND,
-        );
+        return session_not_found();
     };
     if s.status.starts_with("Finished") {
-        return gone(
-            "Session already used",
-            "This connection session has finished.",
-            StatusCode::GONE,
-        );
+        return session_finished();
     }
     s.status = "Finished:Error";
     s.error_code = Some("UserInteractionNeeded");
-    let pairs = vec![("session_id".to_string(), s.session_id.clone())];
-    redirect(&append_query(&s.redirect_url, &pairs))
+    redirect_to_client(s)
 }

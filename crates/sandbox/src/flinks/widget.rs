@@ -13,7 +13,7 @@ use serde_json::{Map, Value};
 use super::api::{answer_challenge, consume_authorize_token, login_with, new_request};
 use super::capital::{self, Scenario};
 use crate::html::{self, esc, js_string, FLINKS};
-use crate::query::{append_query, redirect, LinkParams};
+use crate::query::{append_query, redirect, LinkParams, LoginForm};
 use crate::state::AppState;
 
 /// Other institutions are listed for realism but are not available in the sandbox.
@@ -111,13 +111,7 @@ fn with(p: &LinkParams, key: &str, value: &str) -> String {
 /// `first` = the widget was opened on this page (it then also announces APP_MOUNTED).
 fn credentials(p: &LinkParams, first: bool, error: Option<(&str, &str)>) -> Response {
     let err = error
-        .map(|(code, m)| {
-            format!(
-                "<div class=\"err\" id=\"error-message\" data-code=\"{}\">{}</div>",
-                esc(code),
-                esc(m)
-            )
-        })
+        .map(|(code, m)| html::coded_error_message(code, m))
         .unwrap_or_default();
     let body = format!(
         "<h1>Log in to your account</h1><div class=\"chosen\">{logo}<div><b>Flinks Capital</b></div></div>{err}\
@@ -152,13 +146,7 @@ fn mfa_page(
     error: Option<(&str, &str)>,
 ) -> Response {
     let err = error
-        .map(|(code, m)| {
-            format!(
-                "<div class=\"err\" id=\"error-message\" data-code=\"{}\">{}</div>",
-                esc(code),
-                esc(m)
-            )
-        })
+        .map(|(code, m)| html::coded_error_message(code, m))
         .unwrap_or_default();
     let body = format!(
         "<h1>Security question</h1><p class=\"sub\">Your institution wants to confirm it is you.</p>{err}\
@@ -212,7 +200,10 @@ fn success(p: &LinkParams, login_id: &str) -> Response {
 }
 
 fn expired(code: &str, message: &str) -> Response {
-    let body = format!("<h1>Connection expired</h1><div class=\"err\" id=\"error-message\" data-code=\"{}\">{}</div>", esc(code), esc(message));
+    let body = format!(
+        "<h1>Connection expired</h1>{}",
+        html::coded_error_message(code, message)
+    );
     html::respond(
         StatusCode::BAD_REQUEST,
         html::page(
@@ -271,16 +262,6 @@ pub async fn show(State(app): State<Arc<AppState>>, RawQuery(raw): RawQuery) -> 
         return credentials(&p, p.get("consent").is_none(), None);
     }
     institution_list(&p)
-}
-
-#[derive(Deserialize)]
-pub struct LoginForm {
-    #[serde(default)]
-    q: String,
-    #[serde(default)]
-    username: String,
-    #[serde(default)]
-    password: String,
 }
 
 pub async fn login(State(app): State<Arc<AppState>>, Form(f): Form<LoginForm>) -> Response {

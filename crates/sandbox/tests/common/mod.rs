@@ -2,6 +2,9 @@
 //! client that does not follow redirects (so the 302s can be checked).
 #![allow(dead_code)]
 
+pub mod flanks;
+pub mod flinks;
+
 use advisor_desk_sandbox::{
     Sandbox, SandboxConfig, SandboxHandle, FLANKS_CLIENT_ID, FLANKS_CLIENT_SECRET,
 };
@@ -116,6 +119,11 @@ pub fn hidden(html: &str, name: &str) -> String {
         .replace("&#39;", "'")
         .replace("&lt;", "<")
         .replace("&gt;", ">")
+}
+
+/// `s` encoded as one query-string value.
+pub fn urlencode(s: &str) -> String {
+    serde_urlencoded::to_string([("x", s)]).unwrap()[2..].to_string()
 }
 
 pub fn query_param(url: &str, key: &str) -> Option<String> {
