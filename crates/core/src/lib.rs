@@ -8,6 +8,7 @@ pub mod clients;
 pub mod doctor;
 pub mod domain;
 pub mod error;
+pub mod households;
 pub mod ipc;
 pub mod links;
 pub mod money;

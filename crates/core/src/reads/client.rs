@@ -202,7 +202,7 @@ pub fn client_overview(store: &Store, client_id: i64, now: Timestamp) -> Result<
 }
 
 /// Assets only (debt is not an allocation), per currency, largest first.
-fn slices(pos: &[Position], key: impl Fn(&Position) -> String) -> Vec<Slice> {
+pub(crate) fn slices(pos: &[Position], key: impl Fn(&Position) -> String) -> Vec<Slice> {
     let mut m: BTreeMap<(String, String), i64> = BTreeMap::new();
     for p in pos
         .iter()
@@ -334,7 +334,7 @@ fn monthly_flows(db: &Db, client_id: i64) -> Result<BTreeMap<(String, String), i
 /// Net worth at each month end, derived backwards from today's net worth: the net worth at
 /// the end of month M is today's minus every transaction booked after M. Holdings and
 /// liabilities have no history from the providers, so they are held at today's value.
-fn history(
+pub(crate) fn history(
     net: &[CurrencyTotal],
     monthly: &BTreeMap<(String, String), i64>,
     today: NaiveDate,
