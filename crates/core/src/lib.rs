@@ -13,6 +13,7 @@ pub mod ipc;
 pub mod links;
 pub mod money;
 pub mod paths;
+pub mod rates;
 pub mod reads;
 pub mod secrets;
 pub mod settings;
