@@ -322,3 +322,37 @@ fn an_empty_household_has_no_figures_and_no_health() {
         advisor_desk_core::ErrorCode::NotFound
     );
 }
+
+#[test]
+fn household_exports_use_the_client_columns_and_list_joint_payments_once() {
+    use advisor_desk_core::households::export::{export_household_csv, household_csv};
+    use advisor_desk_core::reads::export::{transactions_csv, ExportKind};
+    let (b, h, ana, ..) = ruiz();
+    let (csv, rows) = household_csv(&b.store, ExportKind::Transactions, h, now()).unwrap();
+    assert_eq!(rows, 2, "{csv}");
+    let (client_csv, _) = transactions_csv(&b.store, ana).unwrap();
+    assert_eq!(
+        csv.lines().next(),
+        client_csv.lines().next(),
+        "same columns"
+    );
+    assert!(
+        csv.contains("2026-03-10,Account j,Payment 10,,,-100.00,EUR,,active\r\n"),
+        "{csv}"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ruiz-holdings.csv");
+    let path = path.to_str().unwrap();
+    let out = export_household_csv(&b.store, ExportKind::Holdings, h, path, now()).unwrap();
+    assert_eq!(out.rows, 1);
+    let written = std::fs::read_to_string(path).unwrap();
+    assert!(
+        written.contains("World Fund,IE00B4L5Y983,fund,,7500.00,EUR,100.00,"),
+        "{written}"
+    );
+    let again = export_household_csv(&b.store, ExportKind::Holdings, h, path, now()).unwrap_err();
+    assert!(again.to_string().contains("already exists"), "{again}");
+    let book = household_csv(&b.store, ExportKind::Book, h, now()).unwrap_err();
+    assert_eq!(book.code(), advisor_desk_core::ErrorCode::InvalidInput);
+}

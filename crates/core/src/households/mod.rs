@@ -8,6 +8,7 @@
 //! same transaction as the change.
 
 pub mod book;
+pub mod export;
 pub mod overview;
 pub mod queries;
 

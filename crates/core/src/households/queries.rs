@@ -14,7 +14,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 use super::Household;
 use crate::error::Result;
 use crate::reads::book::Position;
-use crate::reads::client::{AccountView, HoldingView};
+use crate::reads::client::{AccountView, HoldingView, TransactionLine};
 
 // ---- households and members ----
 
@@ -337,46 +337,35 @@ pub fn transaction_count(c: &Connection, household_id: i64) -> Result<i64> {
     )?)
 }
 
-/// One transaction of the household, on the counted copy of its account.
-pub struct HouseholdTransaction {
-    pub booking_date: String,
-    pub account_name: String,
-    pub description: String,
-    pub counterparty: Option<String>,
-    pub category: Option<String>,
-    pub amount_minor: i64,
-    pub currency: String,
-    pub balance_minor: Option<i64>,
-    pub presence: String,
-}
-
-/// Every transaction of the household, newest first, handed to `each` one at a time so a
-/// large household is never held in memory twice.
+/// Every transaction of the household on the counted copy of each account, newest first,
+/// handed to `each` one at a time so a large household is never held in memory twice.
 pub fn each_transaction(
     c: &Connection,
     household_id: i64,
-    mut each: impl FnMut(HouseholdTransaction),
+    mut each: impl FnMut(TransactionLine),
 ) -> Result<()> {
     let mut stmt = c.prepare_cached(&format!(
         "WITH {HOUSEHOLD_CONNECTIONS}
-         SELECT t.booking_date, a.name, t.description, t.counterparty, t.category,
-                t.amount_minor, t.currency, t.balance_minor, t.presence
+         SELECT t.id, t.account_id, a.name, t.booking_date, t.amount_minor, t.currency,
+                t.balance_minor, t.description, t.category, t.counterparty, t.presence
          FROM transactions t JOIN accounts a ON a.id = t.account_id
          WHERE t.account_id IN ({HOUSEHOLD_ACCOUNT_IDS})
          ORDER BY t.booking_date DESC, t.id DESC"
     ))?;
     let mut rows = stmt.query([household_id])?;
     while let Some(r) = rows.next()? {
-        each(HouseholdTransaction {
-            booking_date: r.get(0)?,
-            account_name: r.get(1)?,
-            description: r.get(2)?,
-            counterparty: r.get(3)?,
-            category: r.get(4)?,
-            amount_minor: r.get(5)?,
-            currency: r.get(6)?,
-            balance_minor: r.get(7)?,
-            presence: r.get(8)?,
+        each(TransactionLine {
+            id: r.get(0)?,
+            account_id: r.get(1)?,
+            account_name: r.get(2)?,
+            booking_date: r.get(3)?,
+            amount_minor: r.get(4)?,
+            currency: r.get(5)?,
+            balance_minor: r.get(6)?,
+            description: r.get(7)?,
+            category: r.get(8)?,
+            counterparty: r.get(9)?,
+            presence: r.get(10)?,
         });
     }
     Ok(())
