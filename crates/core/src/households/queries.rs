@@ -14,7 +14,9 @@ use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 use super::Household;
 use crate::error::Result;
 use crate::reads::book::Position;
-use crate::reads::client::{AccountView, HoldingView, TransactionLine};
+use crate::reads::client::{
+    account_from_row, holding_from_row, AccountView, HoldingView, TransactionLine,
+};
 
 // ---- households and members ----
 
@@ -238,25 +240,9 @@ pub fn accounts(c: &Connection, household_id: i64) -> Result<Vec<HouseholdAccoun
     ))?;
     let rows = stmt
         .query_map([household_id], |r| {
-            let owners: Option<String> = r.get(9)?;
             let members: Option<String> = r.get(10)?;
             Ok(HouseholdAccountRow {
-                account: AccountView {
-                    id: r.get(0)?,
-                    connection_id: r.get(1)?,
-                    institution: String::new(),
-                    kind: r.get(2)?,
-                    name: r.get(3)?,
-                    number_masked: r.get(4)?,
-                    currency: r.get(5)?,
-                    balance_minor: r.get(6)?,
-                    as_of: r.get(7)?,
-                    copies: r.get(8)?,
-                    owners: owners
-                        .map(|s| s.split('\u{1f}').map(str::to_string).collect())
-                        .unwrap_or_default(),
-                    stale: false,
-                },
+                account: account_from_row(r)?,
                 member_ids: members
                     .map(|s| s.split(',').filter_map(|m| m.parse().ok()).collect())
                     .unwrap_or_default(),
@@ -278,24 +264,7 @@ pub fn holdings(c: &Connection, household_id: i64) -> Result<Vec<(i64, HoldingVi
          WHERE rn = 1 ORDER BY currency, value_minor DESC, id"
     ))?;
     let rows = stmt
-        .query_map([household_id], |r| {
-            Ok((
-                r.get(1)?,
-                HoldingView {
-                    id: r.get(0)?,
-                    account_id: r.get(2)?,
-                    name: r.get(3)?,
-                    isin: r.get(4)?,
-                    asset_class: r.get(5)?,
-                    units: r.get(6)?,
-                    value_minor: r.get(7)?,
-                    currency: r.get(8)?,
-                    weight_bp: 0,
-                    as_of: r.get(9)?,
-                    stale: false,
-                },
-            ))
-        })?
+        .query_map([household_id], holding_from_row)?
         .collect::<rusqlite::Result<_>>()?;
     Ok(rows)
 }
