@@ -91,6 +91,18 @@ pub fn run() -> Result<(), tauri::Error> {
             commands::workspace::health_queue,
             commands::workspace::suggest_export_path,
             commands::workspace::export_csv,
+            commands::households::list_households,
+            commands::households::create_household,
+            commands::households::add_household_member,
+            commands::households::remove_household_member,
+            commands::households::move_household_member,
+            commands::households::delete_household,
+            commands::households::household_overview,
+            commands::households::book_by_household,
+            commands::households::set_base_currency,
+            commands::households::base_total,
+            commands::households::save_report,
+            commands::households::refresh_rates,
             probe::startup_probe,
         ])
         .run(tauri::generate_context!())

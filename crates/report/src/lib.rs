@@ -92,3 +92,52 @@ pub fn write_new_file(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
     file.write_all(bytes).map_err(fail)?;
     file.sync_all().map_err(fail)
 }
+
+/// Saves a report in the data folder's `exports/` (0700) under a free name
+/// (`<stem>.pdf`, `<stem>-2.pdf`, …), for the app's "Download report".
+pub fn save_in_exports(
+    data_dir: &Path,
+    stem: &str,
+    bytes: &[u8],
+) -> Result<std::path::PathBuf, ReportError> {
+    let dir = data_dir.join(advisor_desk_core::reads::export::EXPORTS_DIR);
+    let fail = |e: std::io::Error| ReportError::File {
+        path: dir.display().to_string(),
+        reason: e.to_string(),
+    };
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(&dir).map_err(fail)?;
+    let safe: String = stem
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() {
+                c.to_lowercase().next().unwrap_or(c)
+            } else {
+                '-'
+            }
+        })
+        .collect::<String>()
+        .split('-')
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join("-");
+    for n in 1..10_000 {
+        let name = if n == 1 {
+            format!("{safe}.pdf")
+        } else {
+            format!("{safe}-{n}.pdf")
+        };
+        let path = dir.join(name);
+        if !path.exists() {
+            write_new_file(&path, bytes)?;
+            return Ok(path);
+        }
+    }
+    Err(ReportError::File {
+        path: dir.display().to_string(),
+        reason: "too many reports with this name".into(),
+    })
+}

@@ -2,6 +2,7 @@
 //! that line so tests can call it without a window; the `#[tauri::command]` wrappers only
 //! unpack Tauri's state. Commands are `async` so SQLite work stays off the UI thread.
 
+pub mod households;
 pub mod workspace;
 
 pub mod links;
