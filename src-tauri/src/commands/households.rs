@@ -256,11 +256,8 @@ pub async fn save_report(
 }
 
 /// Fetches the reference rates when due (at most once a day per feed), from the embedded
-/// sandbox in sandbox mode.
-#[tauri::command]
-pub async fn refresh_rates(
-    state: State<'_, AppState>,
-) -> Result<Vec<RefreshOutcome>, CommandError> {
+/// sandbox in sandbox mode. The daily-refresh timer calls it too.
+pub async fn refresh_rates_in(state: &AppState) -> Result<Vec<RefreshOutcome>, CommandError> {
     let feeds = match state.providers()?.sandbox_url {
         Some(url) => RateFeeds::sandbox(&url)?,
         None => RateFeeds::production()?,
@@ -272,6 +269,13 @@ pub async fn refresh_rates(
         .into_iter()
         .map(|(_, o)| o)
         .collect())
+}
+
+#[tauri::command]
+pub async fn refresh_rates(
+    state: State<'_, AppState>,
+) -> Result<Vec<RefreshOutcome>, CommandError> {
+    refresh_rates_in(&state).await
 }
 
 #[cfg(test)]
@@ -317,5 +321,24 @@ mod tests {
         remove_household_member_in(&state, h.id, ana).unwrap();
         delete_household_in(&state, h.id).unwrap();
         assert!(households_in(&state).unwrap().is_empty());
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn rates_come_from_the_embedded_sandbox_once_a_day() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = AppState::open(dir.path());
+        let first = refresh_rates_in(&state).await.unwrap();
+        assert_eq!(first.len(), 2);
+        assert!(
+            first
+                .iter()
+                .all(|o| matches!(o, RefreshOutcome::Fetched { .. })),
+            "{first:?}"
+        );
+        let again = refresh_rates_in(&state).await.unwrap();
+        assert!(
+            again.iter().all(|o| *o == RefreshOutcome::NotDue),
+            "{again:?}"
+        );
     }
 }
