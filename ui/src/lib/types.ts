@@ -404,3 +404,93 @@ export interface PendingLink {
   expires_at: string;
   next_check_at: string | null;
 }
+
+// Households, the total in the base currency and the review report (core `households/`,
+// `rates/`; crate `report`).
+export interface Household {
+  id: number;
+  name: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface HouseholdWithMembers extends Household {
+  members: Client[];
+}
+
+/** One member's own figures, as on their client page (a joint account under each holder). */
+export interface MemberSummary {
+  client_id: number;
+  name: string;
+  net_worth: CurrencyTotal[];
+  connection_count: number;
+  health: Health;
+  stale: boolean;
+}
+
+export interface HouseholdAccount extends AccountView {
+  /** Members whose connections reach the account (two or more for a joint account). */
+  member_ids: number[];
+}
+
+export interface HouseholdOverview {
+  household: Household;
+  generated_at: string;
+  members: MemberSummary[];
+  health: Health;
+  /** The household's total per currency, each joint account once. */
+  net_worth: CurrencyTotal[];
+  history_method: string;
+  history: HistoryPoint[];
+  by_class: Slice[];
+  by_currency: Slice[];
+  by_institution: Slice[];
+  accounts: HouseholdAccount[];
+  holdings: HoldingView[];
+  connections: ConnectionView[];
+  data_as_of: string | null;
+  stale: boolean;
+  transaction_count: number;
+}
+
+export type RateSource = 'ecb' | 'bank_of_canada';
+
+export interface AppliedRate {
+  source: RateSource;
+  /** Units of the base currency per unit of the amount's currency (decimal text). */
+  rate: string;
+  /** The rate's publication date, `YYYY-MM-DD`. */
+  date: string;
+}
+
+export interface ConvertedAmount {
+  currency: string;
+  amount_minor: number;
+  base_minor: number;
+  /** `null` when the amount already is in the base currency. */
+  rate: AppliedRate | null;
+}
+
+export type LeftOutReason = { kind: 'no_rate' } | { kind: 'stale'; latest: string } | { kind: 'no_base_rate' };
+
+export interface LeftOut {
+  currency: string;
+  amount_minor: number;
+  reason: LeftOutReason;
+}
+
+export interface BaseTotal {
+  base: string;
+  source: RateSource;
+  valued_on: string;
+  total_minor: number;
+  partial: boolean;
+  converted: ConvertedAmount[];
+  left_out: LeftOut[];
+  oldest_rate_date: string | null;
+}
+
+export interface SavedReport {
+  path: string;
+  bytes: number;
+}
