@@ -44,6 +44,8 @@ fn main() {
         "base_total",
         "save_report",
         "refresh_rates",
+        "report_profile",
+        "set_report_profile",
     ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
         .expect("tauri-build failed (see the message above)");

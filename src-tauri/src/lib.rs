@@ -103,6 +103,8 @@ pub fn run() -> Result<(), tauri::Error> {
             commands::households::base_total,
             commands::households::save_report,
             commands::households::refresh_rates,
+            commands::households::report_profile,
+            commands::households::set_report_profile,
             probe::startup_probe,
         ])
         .run(tauri::generate_context!())

@@ -10,6 +10,7 @@ use advisor_desk_core::rates::{self, convert_totals, BaseTotal};
 use advisor_desk_core::reads::client_overview;
 use advisor_desk_core::{time, CoreError, IpcError};
 use advisor_desk_providers::rates::{RateFeeds, RefreshOutcome};
+use advisor_desk_report::settings::{load_profile, save_profile, ReportProfile};
 use advisor_desk_report::{
     client_pdf, household_pdf, save_in_exports, ReportError, ReportSettings,
 };
@@ -102,6 +103,17 @@ pub fn book_by_household_in(state: &AppState) -> Result<BookByHousehold, Command
 
 pub fn set_base_currency_in(state: &AppState, code: &str) -> Result<Currency, CommandError> {
     Ok(rates::set_base_currency(state.store()?, code, ACTOR)?)
+}
+
+pub fn report_profile_in(state: &AppState) -> Result<ReportProfile, CommandError> {
+    Ok(load_profile(state.store()?)?)
+}
+
+pub fn set_report_profile_in(
+    state: &AppState,
+    profile: &ReportProfile,
+) -> Result<ReportProfile, CommandError> {
+    Ok(save_profile(state.store()?, profile, ACTOR)?)
 }
 
 /// The net worth of a client or a household as one total in the base currency.
@@ -230,6 +242,19 @@ pub async fn set_base_currency(
 }
 
 #[tauri::command]
+pub async fn report_profile(state: State<'_, AppState>) -> Result<ReportProfile, CommandError> {
+    report_profile_in(&state)
+}
+
+#[tauri::command]
+pub async fn set_report_profile(
+    state: State<'_, AppState>,
+    profile: Option<serde_json::Value>,
+) -> Result<ReportProfile, CommandError> {
+    set_report_profile_in(&state, &required("profile", profile)?)
+}
+
+#[tauri::command]
 pub async fn base_total(
     state: State<'_, AppState>,
     client_id: Option<serde_json::Value>,
@@ -306,6 +331,14 @@ mod tests {
             .net_worth
             .is_empty());
         assert_eq!(set_base_currency_in(&state, "cad").unwrap().as_str(), "CAD");
+        let profile: ReportProfile = serde_json::from_value(serde_json::json!({
+            "advisor_name": "Marta Gil", "firm": null, "paper": "letter", "base_currency": "CAD"
+        }))
+        .unwrap();
+        assert_eq!(
+            set_report_profile_in(&state, &profile).unwrap(),
+            report_profile_in(&state).unwrap()
+        );
         let total = base_total_in(&state, Subject::Household(h.id)).unwrap();
         assert_eq!(
             (total.base.as_str(), total.total_minor, total.partial),

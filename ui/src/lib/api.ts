@@ -36,7 +36,14 @@ import type {
   TransactionPage,
   TransactionQuery,
 } from './types';
-import type { BaseTotal, Household, HouseholdOverview, HouseholdWithMembers, SavedReport } from './types';
+import type {
+  BaseTotal,
+  Household,
+  HouseholdOverview,
+  HouseholdWithMembers,
+  ReportProfile,
+  SavedReport,
+} from './types';
 
 /** An error from a command, as the core sent it: a stable code and a sentence. */
 export class ApiError extends Error {
@@ -105,6 +112,9 @@ export const api = {
   /** Writes the report PDF into the data folder's `exports/` and says where. */
   saveReport: (clientId: number | null, householdId: number | null): Promise<SavedReport> =>
     call<SavedReport>('save_report', { clientId, householdId }),
+  reportProfile: (): Promise<ReportProfile> => call<ReportProfile>('report_profile'),
+  setReportProfile: (profile: ReportProfile): Promise<ReportProfile> =>
+    call<ReportProfile>('set_report_profile', { profile }),
   // Connections and link flows. The core builds every provider URL.
   listConnections: (clientId: number): Promise<Connection[]> =>
     call<Connection[]>('list_connections', { clientId }),

@@ -494,3 +494,13 @@ export interface SavedReport {
   path: string;
   bytes: number;
 }
+
+export type Paper = 'a4' | 'letter';
+
+/** Settings → Report: who signs the review report, its paper, the base currency of totals. */
+export interface ReportProfile {
+  advisor_name: string | null;
+  firm: string | null;
+  paper: Paper;
+  base_currency: string;
+}

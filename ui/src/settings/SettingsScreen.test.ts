@@ -19,6 +19,8 @@ vi.mock(import('../lib/api'), async (original) => {
       setProviderBaseUrl: vi.fn(),
       testProviderConnection: vi.fn(),
       loadDemoBook: vi.fn(),
+      // Settings → Report has its own tests (report/ReportSettings.test.ts).
+      reportProfile: vi.fn(() => new Promise<never>(() => {})),
     },
   };
 });

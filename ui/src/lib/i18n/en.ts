@@ -384,6 +384,15 @@ export const en = {
   'report.saving': 'Preparing the report…',
   'report.saved': 'Report saved to:',
   'report.error': 'The report could not be written',
+  'reportSettings.title': 'Review report and totals',
+  'reportSettings.intro': 'The report’s cover names you and your firm. Totals are converted to the base currency with the central banks’ dated reference rates.',
+  'reportSettings.advisor': 'Your name',
+  'reportSettings.firm': 'Firm',
+  'reportSettings.paper': 'Paper',
+  'reportSettings.baseCurrency': 'Base currency',
+  'reportSettings.save': 'Save',
+  'reportSettings.saved': 'Saved.',
+  'reportSettings.error': 'The report settings could not be loaded',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -385,4 +385,13 @@ export const es: Catalogue = {
   'report.saving': 'Preparando el informe…',
   'report.saved': 'Informe guardado en:',
   'report.error': 'No se pudo escribir el informe',
+  'reportSettings.title': 'Informe de revisión y totales',
+  'reportSettings.intro': 'La portada del informe le nombra a usted y a su firma. Los totales se convierten a la moneda base con los tipos de referencia fechados de los bancos centrales.',
+  'reportSettings.advisor': 'Su nombre',
+  'reportSettings.firm': 'Firma',
+  'reportSettings.paper': 'Papel',
+  'reportSettings.baseCurrency': 'Moneda base',
+  'reportSettings.save': 'Guardar',
+  'reportSettings.saved': 'Guardado.',
+  'reportSettings.error': 'No se pudieron cargar los ajustes del informe',
 };

@@ -386,4 +386,13 @@ export const fr: Catalogue = {
   'report.saving': 'Préparation du rapport…',
   'report.saved': 'Rapport enregistré dans :',
   'report.error': 'Le rapport n’a pas pu être écrit',
+  'reportSettings.title': 'Rapport de revue et totaux',
+  'reportSettings.intro': 'La couverture du rapport vous nomme avec votre cabinet. Les totaux sont convertis dans la devise de base aux taux de référence datés des banques centrales.',
+  'reportSettings.advisor': 'Votre nom',
+  'reportSettings.firm': 'Cabinet',
+  'reportSettings.paper': 'Papier',
+  'reportSettings.baseCurrency': 'Devise de base',
+  'reportSettings.save': 'Enregistrer',
+  'reportSettings.saved': 'Enregistré.',
+  'reportSettings.error': 'Les réglages du rapport n’ont pas pu être chargés',
 };
