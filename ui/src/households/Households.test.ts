@@ -13,6 +13,7 @@ vi.mock(import('../lib/api'), async (original) => ({
   api: {
     listHouseholds: vi.fn(),
     listClients: vi.fn(),
+    bookByHousehold: vi.fn(),
     createHousehold: vi.fn(),
     addHouseholdMember: vi.fn(),
     removeHouseholdMember: vi.fn(),
@@ -25,6 +26,7 @@ vi.mock(import('../lib/api'), async (original) => ({
 
 const listHouseholds = vi.mocked(api.listHouseholds);
 const listClients = vi.mocked(api.listClients);
+const bookByHousehold = vi.mocked(api.bookByHousehold);
 
 function client(id: number, name: string, kind: Client['kind'] = 'person'): Client {
   return {
@@ -52,6 +54,8 @@ describe('Households screen', () => {
     vi.mocked(api.removeHouseholdMember).mockReset();
     listHouseholds.mockReset();
     listClients.mockReset();
+    bookByHousehold.mockReset();
+    bookByHousehold.mockResolvedValue({ generated_at: NOW, households: [], people: [] });
   });
   afterEach(() => setLocale('en'));
 
@@ -60,8 +64,24 @@ describe('Households screen', () => {
     listClients.mockResolvedValue([ana, pedro, family]);
     vi.mocked(api.addHouseholdMember).mockResolvedValueOnce(undefined);
     vi.mocked(api.removeHouseholdMember).mockResolvedValueOnce(undefined);
+    bookByHousehold.mockResolvedValue({
+      generated_at: NOW,
+      households: [
+        {
+          household: ruiz,
+          members: [],
+          totals: [eur(1_250_000)],
+          connection_count: 2,
+          health: 'good',
+          data_as_of: NOW,
+          stale: false,
+        },
+      ],
+      people: [],
+    });
     render(HouseholdsScreen);
     const card = await screen.findByTestId('household');
+    expect(within(card).getByTestId('household-totals')).toHaveTextContent('€12,500.00');
     expect(within(card).getByRole('link', { name: 'Open Familia Ruiz' })).toHaveAttribute('href', '#/household/7');
     expect(within(card).getAllByTestId('household-member').map((m) => m.textContent?.trim())).toEqual([
       expect.stringContaining('Ana Ruiz'),

@@ -38,6 +38,7 @@ import type {
 } from './types';
 import type {
   BaseTotal,
+  BookByHousehold,
   Household,
   HouseholdOverview,
   HouseholdWithMembers,
@@ -101,6 +102,7 @@ export const api = {
     call<void>('add_household_member', { householdId, clientId }),
   removeHouseholdMember: (householdId: number, clientId: number): Promise<void> =>
     call<void>('remove_household_member', { householdId, clientId }),
+  bookByHousehold: (): Promise<BookByHousehold> => call<BookByHousehold>('book_by_household'),
   householdOverview: (householdId: number): Promise<HouseholdOverview> =>
     call<HouseholdOverview>('household_overview', { householdId }),
   /** One of `clientId` and `householdId`. Fetches due reference rates first. */

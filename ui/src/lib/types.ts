@@ -504,3 +504,20 @@ export interface ReportProfile {
   paper: Paper;
   base_currency: string;
 }
+
+/** The book by household: each household's total (joint accounts once), and the people in none. */
+export interface HouseholdBookRow {
+  household: Household;
+  members: BookRow[];
+  totals: CurrencyTotal[];
+  connection_count: number;
+  health: Health;
+  data_as_of: string | null;
+  stale: boolean;
+}
+
+export interface BookByHousehold {
+  generated_at: string;
+  households: HouseholdBookRow[];
+  people: BookRow[];
+}
