@@ -148,7 +148,21 @@ const overview: HouseholdOverview = {
       member_ids: [1, 2],
     },
   ],
-  holdings: [],
+  holdings: [
+    {
+      id: 5,
+      account_id: null,
+      name: 'Fondo Global',
+      isin: 'IE00B4L5Y983',
+      asset_class: 'fund',
+      units: '12.345',
+      value_minor: 750_000,
+      currency: 'EUR',
+      weight_bp: 10_000,
+      as_of: NOW,
+      stale: false,
+    },
+  ],
   connections: [connection({ id: 1, client_id: 1 })],
   data_as_of: NOW,
   stale: false,
@@ -171,6 +185,8 @@ describe('Household page', () => {
     expect(rows).toHaveLength(1);
     expect(rows[0]).toHaveTextContent('Ana Ruiz, Pedro Ruiz');
     expect(api.baseTotal).toHaveBeenCalledWith(null, 7);
+    expect(screen.getByTestId('household-holding')).toHaveTextContent('Fondo Global Funds');
+    expect(screen.getByTestId('household-transactions')).toHaveTextContent('2 transactions across the members’ accounts');
     expect(screen.getByTestId('report-download')).toHaveTextContent('Download report (PDF)');
   });
 });
