@@ -32,6 +32,20 @@ fn main() {
         "suggest_export_path",
         "export_csv",
         "startup_probe",
+        "list_households",
+        "create_household",
+        "add_household_member",
+        "remove_household_member",
+        "move_household_member",
+        "delete_household",
+        "household_overview",
+        "book_by_household",
+        "set_base_currency",
+        "base_total",
+        "save_report",
+        "refresh_rates",
+        "report_profile",
+        "set_report_profile",
     ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
         .expect("tauri-build failed (see the message above)");

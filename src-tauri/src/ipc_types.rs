@@ -13,9 +13,16 @@ use std::path::PathBuf;
 
 use advisor_desk_core::clients::{Client, ClientKind, NewClient};
 use advisor_desk_core::domain::{Actor, ConnectionStatus, FailureKind, Provider, ProviderFailure};
+use advisor_desk_core::households::{
+    BookByHousehold, Household, HouseholdAccount, HouseholdBookRow, HouseholdOverview,
+    HouseholdWithMembers, MemberSummary,
+};
 use advisor_desk_core::links::{
     CallbackSource, ClientDeletion, DuplicateCandidate, LinkFlow, LinkOutcome, LinkPurpose,
     LinkStart, PendingLink, PendingState, Removal, Wording,
+};
+use advisor_desk_core::rates::{
+    AppliedRate, BaseTotal, ConvertedAmount, LeftOut, LeftOutReason, RateSource,
 };
 use advisor_desk_core::reads::book::{BookRow, BookSummary, CurrencyTotal, Health};
 use advisor_desk_core::reads::client::{
@@ -31,9 +38,11 @@ use advisor_desk_core::sync::{
 };
 use advisor_desk_core::{ErrorCode, IpcError};
 use advisor_desk_providers::demo::{DemoBook, ProbeResult};
+use advisor_desk_report::{Paper, ReportProfile};
 use serde_json::json;
 use ts_rs::TS;
 
+use crate::commands::households::SavedReport;
 use crate::commands::{AppInfo, OpenedLink, Reauthorized};
 use crate::links::LinkEvent;
 use crate::sync::SyncFinished;
@@ -138,6 +147,23 @@ fn declarations() -> Vec<Declaration> {
         declaration::<ProviderSettings>(),
         declaration::<ProbeResult>(),
         declaration::<DemoBook>(),
+        // Households, the total in the base currency and the review report.
+        declaration::<Household>(),
+        declaration::<HouseholdWithMembers>(),
+        declaration::<MemberSummary>(),
+        declaration::<HouseholdAccount>(),
+        declaration::<HouseholdOverview>(),
+        declaration::<HouseholdBookRow>(),
+        declaration::<BookByHousehold>(),
+        declaration::<RateSource>(),
+        declaration::<AppliedRate>(),
+        declaration::<ConvertedAmount>(),
+        declaration::<LeftOutReason>(),
+        declaration::<LeftOut>(),
+        declaration::<BaseTotal>(),
+        declaration::<Paper>(),
+        declaration::<ReportProfile>(),
+        declaration::<SavedReport>(),
     ]
 }
 

@@ -78,6 +78,10 @@ pub fn spawn_daily_refresh(app: AppHandle, first_check: Duration, every: Duratio
                     }
                 }
             }
+            // Reference rates: each feed fetched at most once a day (the fetcher decides).
+            if let Err(e) = crate::commands::households::refresh_rates_in(&state).await {
+                eprintln!("advisor-desk: reference rates: {}", e.0.message);
+            }
             tokio::time::sleep(every).await;
         }
     });

@@ -2,6 +2,7 @@
 //   #/            the book (home)        #/client/<id>  one client
 //   #/health      the health queue       #/clients      add and list clients
 //   #/settings    provider environment, API keys, base URLs
+//   #/households  households and their members   #/household/<id>  one household
 // Anything else is the book.
 
 export type Route =
@@ -9,7 +10,9 @@ export type Route =
   | { name: 'client'; id: number }
   | { name: 'health' }
   | { name: 'clients' }
-  | { name: 'settings' };
+  | { name: 'settings' }
+  | { name: 'households' }
+  | { name: 'household'; id: number };
 
 export function parseRoute(hash: string): Route {
   const path = hash.replace(/^#/, '');
@@ -18,5 +21,8 @@ export function parseRoute(hash: string): Route {
   if (path === '/health') return { name: 'health' };
   if (path === '/clients') return { name: 'clients' };
   if (path === '/settings') return { name: 'settings' };
+  if (path === '/households') return { name: 'households' };
+  const household = /^\/household\/(\d+)$/.exec(path);
+  if (household) return { name: 'household', id: Number(household[1]) };
   return { name: 'book' };
 }

@@ -3,7 +3,12 @@
 mod clients_cmd;
 mod doctor_cmd;
 mod exit;
+mod export_cmd;
+mod households_cmd;
 mod output;
+mod progress;
+mod rates_refresh;
+mod report_cmd;
 mod sandbox_cmd;
 mod sync_cmd;
 
@@ -40,6 +45,14 @@ enum Command {
     Clients(clients_cmd::ClientsCommand),
     /// Check the data folder, database, keychain and provider configuration.
     Doctor,
+    /// Export CSV like the app's Export screen: the book, or a client's or household's
+    /// holdings or transactions.
+    Export(export_cmd::ExportArgs),
+    /// Manage households (groups of clients).
+    #[command(subcommand)]
+    Households(households_cmd::HouseholdsCommand),
+    /// Write the review report PDF of a client, a household, or the whole book.
+    Report(report_cmd::ReportArgs),
     /// Run the provider sandbox (Flanks + Flinks imitation) on this machine.
     #[command(subcommand)]
     Sandbox(sandbox_cmd::SandboxCommand),
@@ -76,6 +89,9 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Clients(cmd) => clients_cmd::run(&ctx, cmd),
         Command::Doctor => doctor_cmd::run(&ctx),
+        Command::Export(args) => export_cmd::run(&ctx, args),
+        Command::Households(cmd) => households_cmd::run(&ctx, cmd),
+        Command::Report(args) => report_cmd::run(&ctx, args),
         Command::Sandbox(cmd) => return sandbox_cmd::run(cmd),
         Command::Sync { which, options } => sync_cmd::run(&ctx, which, options),
     };

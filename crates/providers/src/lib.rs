@@ -13,6 +13,7 @@ pub mod flinks;
 pub mod http;
 pub mod lenient;
 pub mod links;
+pub mod rates;
 pub mod setup;
 
 pub use config::{FlanksConfig, FlinksConfig, HttpPolicy};

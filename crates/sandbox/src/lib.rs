@@ -21,6 +21,7 @@ mod flinks;
 pub mod guesses;
 mod html;
 mod query;
+mod rates;
 pub mod rng;
 mod server;
 mod state;
@@ -72,6 +73,7 @@ fn app(state: Arc<state::AppState>) -> Router {
         .merge(flanks::router())
         .merge(flinks::router())
         .merge(control::router())
+        .merge(rates::router())
         .fallback(|| async {
             (StatusCode::NOT_FOUND, Json(json!({"error": "Not found"}))).into_response()
         })

@@ -14,6 +14,9 @@ vi.mock(import('../lib/api'), async (original) =>
     suggestExportPath: vi.fn(),
     exportCsv: vi.fn(),
     deleteClient: vi.fn(),
+    // The base-currency total has its own tests (report/BaseTotal.test.ts).
+    baseTotal: vi.fn(() => new Promise(() => {})),
+    saveReport: vi.fn(),
     listConnections: vi.fn(() => Promise.resolve([])),
     onLinkEvent: vi.fn(() => Promise.resolve(() => {})),
     onSyncProgress: vi.fn(() => Promise.resolve(() => {})),

@@ -36,6 +36,15 @@ import type {
   TransactionPage,
   TransactionQuery,
 } from './types';
+import type {
+  BaseTotal,
+  BookByHousehold,
+  Household,
+  HouseholdOverview,
+  HouseholdWithMembers,
+  ReportProfile,
+  SavedReport,
+} from './types';
 
 /** An error from a command, as the core sent it: a stable code and a sentence. */
 export class ApiError extends Error {
@@ -86,6 +95,28 @@ export const api = {
     call<string>('suggest_export_path', { kind, clientId }),
   exportCsv: (kind: ExportKind, clientId: number | null, path: string): Promise<ExportResult> =>
     call<ExportResult>('export_csv', { kind, clientId, path }),
+  // Households, the total in the base currency, the review report.
+  listHouseholds: (): Promise<HouseholdWithMembers[]> => call<HouseholdWithMembers[]>('list_households'),
+  createHousehold: (name: string): Promise<Household> => call<Household>('create_household', { name }),
+  addHouseholdMember: (householdId: number, clientId: number): Promise<void> =>
+    call<void>('add_household_member', { householdId, clientId }),
+  removeHouseholdMember: (householdId: number, clientId: number): Promise<void> =>
+    call<void>('remove_household_member', { householdId, clientId }),
+  bookByHousehold: (): Promise<BookByHousehold> => call<BookByHousehold>('book_by_household'),
+  householdOverview: (householdId: number): Promise<HouseholdOverview> =>
+    call<HouseholdOverview>('household_overview', { householdId }),
+  /** One of `clientId` and `householdId`. Fetches due reference rates first. */
+  baseTotal: async (clientId: number | null, householdId: number | null): Promise<BaseTotal> => {
+    // A failed fetch is not an error: the total then says which rates it lacks.
+    await call<unknown>('refresh_rates').catch(() => undefined);
+    return call<BaseTotal>('base_total', { clientId, householdId });
+  },
+  /** Writes the report PDF into the data folder's `exports/` and says where. */
+  saveReport: (clientId: number | null, householdId: number | null): Promise<SavedReport> =>
+    call<SavedReport>('save_report', { clientId, householdId }),
+  reportProfile: (): Promise<ReportProfile> => call<ReportProfile>('report_profile'),
+  setReportProfile: (profile: ReportProfile): Promise<ReportProfile> =>
+    call<ReportProfile>('set_report_profile', { profile }),
   // Connections and link flows. The core builds every provider URL.
   listConnections: (clientId: number): Promise<Connection[]> =>
     call<Connection[]>('list_connections', { clientId }),

@@ -335,3 +335,106 @@ export type DemoBook = { clients_created: number,
  * The new connections, to be synced once.
  */
 connection_ids: Array<number>, };
+
+export type Household = { id: number, name: string, created_at: string, updated_at: string, };
+
+/**
+ * A household with its members, in joining order.
+ */
+export type HouseholdWithMembers = { members: Array<Client>, id: number, name: string, created_at: string, updated_at: string, };
+
+/**
+ * One member's own figures, as on their client page.
+ */
+export type MemberSummary = { client_id: number, name: string, net_worth: Array<CurrencyTotal>, connection_count: number, health: Health, stale: boolean, };
+
+export type HouseholdAccount = { 
+/**
+ * Members whose connections reach this account (two or more for a joint account).
+ */
+member_ids: Array<number>, id: number, connection_id: number, institution: string, kind: string, name: string, number_masked: string | null, currency: string, balance_minor: number, as_of: string | null, 
+/**
+ * Every owner the provider named, across all copies of the account.
+ */
+owners: Array<string>, 
+/**
+ * How many of this client's connections reach the account (2+ for a joint account
+ * linked by both holders under the same client).
+ */
+copies: number, stale: boolean, };
+
+export type HouseholdOverview = { household: Household, generated_at: string, members: Array<MemberSummary>, health: Health, 
+/**
+ * The household's total per currency, each joint account counted once.
+ */
+net_worth: Array<CurrencyTotal>, history_method: string, history: Array<HistoryPoint>, by_class: Array<Slice>, by_currency: Array<Slice>, by_institution: Array<Slice>, accounts: Array<HouseholdAccount>, holdings: Array<HoldingView>, connections: Array<ConnectionView>, 
+/**
+ * The oldest data among the connections (None if one never synced).
+ */
+data_as_of: string | null, stale: boolean, transaction_count: number, };
+
+export type HouseholdBookRow = { household: Household, 
+/**
+ * The members' rows as in the book by person (active clients only).
+ */
+members: Array<BookRow>, totals: Array<CurrencyTotal>, connection_count: number, health: Health, data_as_of: string | null, stale: boolean, };
+
+export type BookByHousehold = { generated_at: string, households: Array<HouseholdBookRow>, 
+/**
+ * Clients in no household, in name order.
+ */
+people: Array<BookRow>, };
+
+export type RateSource = "ecb" | "bank_of_canada";
+
+/**
+ * The rate a figure was converted with.
+ */
+export type AppliedRate = { source: RateSource, 
+/**
+ * Units of the base currency per unit of the amount's currency, rounded to 6 places for
+ * display (the conversion itself uses the published figures in full).
+ */
+rate: string, 
+/**
+ * The publication date of the rate (the older one when crossing through the anchor).
+ */
+date: string, };
+
+export type ConvertedAmount = { currency: string, 
+/**
+ * The amount in its own currency, which always stays visible.
+ */
+amount_minor: number, base_minor: number, 
+/**
+ * `None` when the amount already is in the base currency.
+ */
+rate: AppliedRate | null, };
+
+export type LeftOutReason = { "kind": "no_rate" } | { "kind": "stale", latest: string, } | { "kind": "no_base_rate" };
+
+export type LeftOut = { currency: string, amount_minor: number, reason: LeftOutReason, };
+
+export type BaseTotal = { base: string, source: RateSource, valued_on: string, 
+/**
+ * Sum of `converted` only.
+ */
+total_minor: number, 
+/**
+ * True when something was left out: the total is then not the whole.
+ */
+partial: boolean, converted: Array<ConvertedAmount>, left_out: Array<LeftOut>, 
+/**
+ * The oldest rate date among the converted figures.
+ */
+oldest_rate_date: string | null, };
+
+export type Paper = "a4" | "letter";
+
+/**
+ * What the advisor edits in Settings → Report: who signs the cover, the paper, and the base
+ * currency of the totals.
+ */
+export type ReportProfile = { advisor_name: string | null, firm: string | null, paper: Paper, base_currency: string, };
+
+export type SavedReport = { path: string, bytes: number, };

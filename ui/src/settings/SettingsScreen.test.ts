@@ -5,12 +5,14 @@ import { ApiError, api } from '../lib/api';
 import type { AppInfo, ProviderSettings } from '../lib/types';
 import SettingsScreen from './SettingsScreen.svelte';
 
-vi.mock(import('../lib/api'), async (original) =>
-  (await import('../test/mockApi')).mockCommands(original, [
+vi.mock(import('../lib/api'), async (original) => {
+  const mocked = await (await import('../test/mockApi')).mockCommands(original, [
     'appInfo', 'providerSettings', 'setProviderEnvironment', 'setProviderKey',
     'removeProviderKey', 'setProviderBaseUrl', 'testProviderConnection', 'loadDemoBook',
-  ]),
-);
+  ]);
+  // Settings → Report has its own tests (report/ReportSettings.test.ts).
+  return { ...mocked, api: { ...mocked.api, reportProfile: vi.fn(() => new Promise<never>(() => {})) } };
+});
 
 const info = (over: Partial<AppInfo> = {}): AppInfo => ({
   version: '0.1.0',

@@ -207,7 +207,7 @@ pub fn client_overview(store: &Store, client_id: i64, now: Timestamp) -> Result<
 }
 
 /// Assets only (debt is not an allocation), per currency, largest first.
-fn slices(pos: &[Position], key: impl Fn(&Position) -> String) -> Vec<Slice> {
+pub(crate) fn slices(pos: &[Position], key: impl Fn(&Position) -> String) -> Vec<Slice> {
     let mut m: BTreeMap<(String, String), i64> = BTreeMap::new();
     for p in pos
         .iter()
@@ -262,27 +262,52 @@ fn accounts(db: &Db, client_id: i64) -> Result<Vec<AccountView>> {
          ORDER BY ca.currency, ca.balance_minor DESC, ca.id",
     )?;
     let rows = stmt
-        .query_map([client_id], |r| {
-            let owners: Option<String> = r.get(9)?;
-            Ok(AccountView {
-                id: r.get(0)?,
-                connection_id: r.get(1)?,
-                institution: String::new(),
-                kind: r.get(2)?,
-                name: r.get(3)?,
-                number_masked: r.get(4)?,
-                currency: r.get(5)?,
-                balance_minor: r.get(6)?,
-                as_of: r.get(7)?,
-                copies: r.get(8)?,
-                owners: owners
-                    .map(|s| s.split('\u{1f}').map(str::to_string).collect())
-                    .unwrap_or_default(),
-                stale: false,
-            })
-        })?
+        .query_map([client_id], account_from_row)?
         .collect::<rusqlite::Result<_>>()?;
     Ok(rows)
+}
+
+/// An account row: id, connection_id, kind, name, number_masked, currency, balance_minor,
+/// as_of, copies, owners (joined by U+001F). Shared with the household read model.
+pub(crate) fn account_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AccountView> {
+    let owners: Option<String> = r.get(9)?;
+    Ok(AccountView {
+        id: r.get(0)?,
+        connection_id: r.get(1)?,
+        institution: String::new(),
+        kind: r.get(2)?,
+        name: r.get(3)?,
+        number_masked: r.get(4)?,
+        currency: r.get(5)?,
+        balance_minor: r.get(6)?,
+        as_of: r.get(7)?,
+        copies: r.get(8)?,
+        owners: owners
+            .map(|s| s.split('\u{1f}').map(str::to_string).collect())
+            .unwrap_or_default(),
+        stale: false,
+    })
+}
+
+/// A holding row with its connection: id, connection_id, account_id, name, isin,
+/// asset_class, units, value_minor, currency, as_of. Shared with the household read model.
+pub(crate) fn holding_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(i64, HoldingView)> {
+    Ok((
+        r.get(1)?,
+        HoldingView {
+            id: r.get(0)?,
+            account_id: r.get(2)?,
+            name: r.get(3)?,
+            isin: r.get(4)?,
+            asset_class: r.get(5)?,
+            units: r.get(6)?,
+            value_minor: r.get(7)?,
+            currency: r.get(8)?,
+            weight_bp: 0,
+            as_of: r.get(9)?,
+            stale: false,
+        },
+    ))
 }
 
 fn holdings(db: &Db, client_id: i64) -> Result<Vec<(i64, HoldingView)>> {
@@ -296,24 +321,7 @@ fn holdings(db: &Db, client_id: i64) -> Result<Vec<(i64, HoldingView)>> {
          WHERE rn = 1 ORDER BY currency, value_minor DESC, id",
     )?;
     let rows = stmt
-        .query_map([client_id], |r| {
-            Ok((
-                r.get(1)?,
-                HoldingView {
-                    id: r.get(0)?,
-                    account_id: r.get(2)?,
-                    name: r.get(3)?,
-                    isin: r.get(4)?,
-                    asset_class: r.get(5)?,
-                    units: r.get(6)?,
-                    value_minor: r.get(7)?,
-                    currency: r.get(8)?,
-                    weight_bp: 0,
-                    as_of: r.get(9)?,
-                    stale: false,
-                },
-            ))
-        })?
+        .query_map([client_id], holding_from_row)?
         .collect::<rusqlite::Result<_>>()?;
     Ok(rows)
 }
@@ -339,7 +347,7 @@ fn monthly_flows(db: &Db, client_id: i64) -> Result<BTreeMap<(String, String), i
 /// Net worth at each month end, derived backwards from today's net worth: the net worth at
 /// the end of month M is today's minus every transaction booked after M. Holdings and
 /// liabilities have no history from the providers, so they are held at today's value.
-fn history(
+pub(crate) fn history(
     net: &[CurrencyTotal],
     monthly: &BTreeMap<(String, String), i64>,
     today: NaiveDate,

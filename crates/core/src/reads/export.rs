@@ -18,7 +18,9 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use super::book::book_summary;
-use super::client::{client_overview, transactions_page, TransactionQuery, MAX_PAGE};
+use super::client::{
+    client_overview, transactions_page, HoldingView, TransactionLine, TransactionQuery, MAX_PAGE,
+};
 use crate::error::{CoreError, Result};
 use crate::money::Currency;
 use crate::store::Store;
@@ -88,7 +90,13 @@ fn iso_date(ts: &str) -> String {
 }
 
 pub fn holdings_csv(store: &Store, client_id: i64, now: Timestamp) -> Result<(String, u64)> {
-    let o = client_overview(store, client_id, now)?;
+    Ok(holdings_table(
+        &client_overview(store, client_id, now)?.holdings,
+    ))
+}
+
+/// The holdings CSV of any holdings view (a client's or a household's).
+pub fn holdings_table(holdings: &[HoldingView]) -> (String, u64) {
     let mut csv = Csv::new(&[
         "name",
         "isin",
@@ -99,7 +107,7 @@ pub fn holdings_csv(store: &Store, client_id: i64, now: Timestamp) -> Result<(St
         "weight_percent",
         "as_of",
     ]);
-    for h in &o.holdings {
+    for h in holdings {
         csv.line(vec![
             text_field(&h.name),
             text_field(h.isin.as_deref().unwrap_or("")),
@@ -111,22 +119,53 @@ pub fn holdings_csv(store: &Store, client_id: i64, now: Timestamp) -> Result<(St
             h.as_of.as_deref().map(iso_date).unwrap_or_default(),
         ]);
     }
-    Ok((csv.out, csv.rows))
+    (csv.out, csv.rows)
+}
+
+/// The transactions CSV, one line at a time (a client's or a household's).
+pub struct TransactionsCsv(Csv);
+
+impl Default for TransactionsCsv {
+    fn default() -> Self {
+        TransactionsCsv(Csv::new(&[
+            "date",
+            "account",
+            "description",
+            "counterparty",
+            "category",
+            "amount",
+            "currency",
+            "balance_after",
+            "status",
+        ]))
+    }
+}
+
+impl TransactionsCsv {
+    pub fn push(&mut self, t: &TransactionLine) {
+        self.0.line(vec![
+            iso_date(&t.booking_date),
+            text_field(&t.account_name),
+            text_field(&t.description),
+            text_field(t.counterparty.as_deref().unwrap_or("")),
+            text_field(t.category.as_deref().unwrap_or("")),
+            amount(t.amount_minor, &t.currency),
+            field(&t.currency),
+            t.balance_minor
+                .map(|b| amount(b, &t.currency))
+                .unwrap_or_default(),
+            field(&t.presence),
+        ]);
+    }
+
+    pub fn finish(self) -> (String, u64) {
+        (self.0.out, self.0.rows)
+    }
 }
 
 pub fn transactions_csv(store: &Store, client_id: i64) -> Result<(String, u64)> {
     store.client(client_id)?;
-    let mut csv = Csv::new(&[
-        "date",
-        "account",
-        "description",
-        "counterparty",
-        "category",
-        "amount",
-        "currency",
-        "balance_after",
-        "status",
-    ]);
+    let mut csv = TransactionsCsv::default();
     let mut offset = 0;
     loop {
         let page = transactions_page(
@@ -139,26 +178,14 @@ pub fn transactions_csv(store: &Store, client_id: i64) -> Result<(String, u64)> 
             },
         )?;
         for t in &page.rows {
-            csv.line(vec![
-                iso_date(&t.booking_date),
-                text_field(&t.account_name),
-                text_field(&t.description),
-                text_field(t.counterparty.as_deref().unwrap_or("")),
-                text_field(t.category.as_deref().unwrap_or("")),
-                amount(t.amount_minor, &t.currency),
-                field(&t.currency),
-                t.balance_minor
-                    .map(|b| amount(b, &t.currency))
-                    .unwrap_or_default(),
-                field(&t.presence),
-            ]);
+            csv.push(t);
         }
         if page.rows.len() < MAX_PAGE as usize {
             break;
         }
         offset += MAX_PAGE;
     }
-    Ok((csv.out, csv.rows))
+    Ok(csv.finish())
 }
 
 /// One line per client and currency (a client with two currencies has two lines; a client

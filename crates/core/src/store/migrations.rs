@@ -11,6 +11,8 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0003_financial_data.sql"),
     include_str!("../../migrations/0004_sync_state.sql"),
     include_str!("../../migrations/0005_link_exchange.sql"),
+    include_str!("../../migrations/0006_households.sql"),
+    include_str!("../../migrations/0007_reference_rates.sql"),
 ];
 
 pub const LATEST_VERSION: i64 = MIGRATIONS.len() as i64;

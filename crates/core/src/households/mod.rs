@@ -1,0 +1,290 @@
+//! Households: a named group of clients (its members) whose data is read as one.
+//!
+//! A household is its own entity, not a client: every member keeps its own page, connections
+//! and client kind, and belongs to at most one household (the schema's member table is keyed
+//! by client). A client whose own kind is `household` — the older way to record a family as a
+//! single client — is already a group and cannot be a member. Creating, renaming and deleting
+//! a household, and adding, removing and moving members, each write their audit entry in the
+//! same transaction as the change.
+
+pub mod book;
+pub mod export;
+pub mod overview;
+pub mod queries;
+
+use serde::Serialize;
+
+use crate::clients::{Client, ClientKind, MAX_NAME_LEN};
+use crate::error::{CoreError, Result};
+use crate::store::audit::{self, NewAuditEntry};
+use crate::store::Store;
+use crate::time;
+
+pub use book::{book_by_household, BookByHousehold, HouseholdBookRow};
+pub use overview::{household_overview, HouseholdAccount, HouseholdOverview, MemberSummary};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ipc-types", derive(ts_rs::TS))]
+pub struct Household {
+    pub id: i64,
+    pub name: String,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// A household with its members, in joining order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ipc-types", derive(ts_rs::TS))]
+pub struct HouseholdWithMembers {
+    #[serde(flatten)]
+    pub household: Household,
+    pub members: Vec<Client>,
+}
+
+fn valid_name(name: &str) -> Result<String> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(CoreError::invalid("a household needs a name"));
+    }
+    if name.chars().count() > MAX_NAME_LEN {
+        return Err(CoreError::invalid(format!(
+            "a household's name can be at most {MAX_NAME_LEN} characters"
+        )));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(CoreError::invalid(
+            "a household's name cannot contain control characters",
+        ));
+    }
+    Ok(name.to_string())
+}
+
+fn entry<'a>(
+    actor: &'a str,
+    client_id: Option<i64>,
+    action: &'a str,
+    detail: &'a str,
+) -> NewAuditEntry<'a> {
+    NewAuditEntry {
+        actor,
+        client_id,
+        connection_id: None,
+        action,
+        detail,
+    }
+}
+
+impl Store {
+    pub fn create_household(&self, name: &str, actor: &str) -> Result<Household> {
+        let name = valid_name(name)?;
+        let now = time::to_db(time::now());
+        let id = self.write(|tx| {
+            let id = queries::insert_household(tx, &name, &now)?;
+            audit::append(
+                tx,
+                &entry(actor, None, "household.created", &format!("household {id}")),
+            )?;
+            Ok(id)
+        })?;
+        self.household(id)
+    }
+
+    pub fn rename_household(&self, id: i64, name: &str, actor: &str) -> Result<Household> {
+        let name = valid_name(name)?;
+        let now = time::to_db(time::now());
+        self.write(|tx| {
+            if !queries::rename_household(tx, id, &name, &now)? {
+                return Err(CoreError::not_found("household", id));
+            }
+            audit::append(
+                tx,
+                &entry(actor, None, "household.renamed", &format!("household {id}")),
+            )
+        })?;
+        self.household(id)
+    }
+
+    /// Deletes a household. Its members stay clients; each one's leaving is audited.
+    pub fn delete_household(&self, id: i64, actor: &str) -> Result<()> {
+        self.write(|tx| {
+            let members = queries::member_ids(tx, id)?;
+            for client_id in members {
+                queries::delete_member(tx, client_id)?;
+                audit::append(
+                    tx,
+                    &entry(
+                        actor,
+                        Some(client_id),
+                        "household.member_removed",
+                        &format!("household {id}"),
+                    ),
+                )?;
+            }
+            if !queries::delete_household(tx, id)? {
+                return Err(CoreError::not_found("household", id));
+            }
+            audit::append(
+                tx,
+                &entry(actor, None, "household.deleted", &format!("household {id}")),
+            )
+        })
+    }
+
+    pub fn household(&self, id: i64) -> Result<Household> {
+        self.read(|c| queries::household(c, id))?
+            .ok_or_else(|| CoreError::not_found("household", id))
+    }
+
+    /// Every household with its members, in name order.
+    pub fn households(&self) -> Result<Vec<HouseholdWithMembers>> {
+        let groups = self.read(|c| {
+            queries::households(c)?
+                .into_iter()
+                .map(|h| Ok((queries::member_ids(c, h.id)?, h)))
+                .collect::<Result<Vec<_>>>()
+        })?;
+        let clients = self.clients(true)?;
+        let mut out: Vec<HouseholdWithMembers> = groups
+            .into_iter()
+            .map(|(ids, household)| HouseholdWithMembers {
+                household,
+                members: ids
+                    .iter()
+                    .filter_map(|id| clients.iter().find(|c| c.id == *id).cloned())
+                    .collect(),
+            })
+            .collect();
+        out.sort_by_cached_key(|h| (crate::clients::sort_key(&h.household.name), h.household.id));
+        Ok(out)
+    }
+
+    /// The household a client belongs to, if any.
+    pub fn household_of(&self, client_id: i64) -> Result<Option<Household>> {
+        match self.read(|c| queries::household_of(c, client_id))? {
+            Some(id) => Ok(Some(self.household(id)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Adds a client that belongs to no household yet. A member of another household is
+    /// refused with a message that says so: moving is [`Store::move_household_member`].
+    pub fn add_household_member(
+        &self,
+        household_id: i64,
+        client_id: i64,
+        actor: &str,
+    ) -> Result<()> {
+        let client = self.member_candidate(client_id)?;
+        let now = time::to_db(time::now());
+        self.write(|tx| {
+            if queries::household(tx, household_id)?.is_none() {
+                return Err(CoreError::not_found("household", household_id));
+            }
+            if let Some(current) = queries::household_of(tx, client_id)? {
+                return Err(CoreError::invalid(if current == household_id {
+                    format!("{} is already a member of this household", client.name)
+                } else {
+                    format!(
+                        "{} already belongs to another household; move them instead",
+                        client.name
+                    )
+                }));
+            }
+            queries::insert_member(tx, household_id, client_id, &now)?;
+            queries::touch_household(tx, household_id, &now)?;
+            audit::append(
+                tx,
+                &entry(
+                    actor,
+                    Some(client_id),
+                    "household.member_added",
+                    &format!("household {household_id}"),
+                ),
+            )
+        })
+    }
+
+    pub fn remove_household_member(
+        &self,
+        household_id: i64,
+        client_id: i64,
+        actor: &str,
+    ) -> Result<()> {
+        let now = time::to_db(time::now());
+        self.write(|tx| {
+            if queries::household_of(tx, client_id)? != Some(household_id) {
+                return Err(CoreError::not_found("household member", client_id));
+            }
+            queries::delete_member(tx, client_id)?;
+            queries::touch_household(tx, household_id, &now)?;
+            audit::append(
+                tx,
+                &entry(
+                    actor,
+                    Some(client_id),
+                    "household.member_removed",
+                    &format!("household {household_id}"),
+                ),
+            )
+        })
+    }
+
+    /// Moves a member from its household to another in one step (one audit entry naming
+    /// both), so the client is never in none or two.
+    pub fn move_household_member(
+        &self,
+        client_id: i64,
+        to_household_id: i64,
+        actor: &str,
+    ) -> Result<()> {
+        let client = self.member_candidate(client_id)?;
+        let now = time::to_db(time::now());
+        self.write(|tx| {
+            if queries::household(tx, to_household_id)?.is_none() {
+                return Err(CoreError::not_found("household", to_household_id));
+            }
+            let from = queries::household_of(tx, client_id)?.ok_or_else(|| {
+                CoreError::invalid(format!(
+                    "{} belongs to no household; add them instead",
+                    client.name
+                ))
+            })?;
+            if from == to_household_id {
+                return Ok(());
+            }
+            queries::move_member(tx, client_id, to_household_id, &now)?;
+            queries::touch_household(tx, from, &now)?;
+            queries::touch_household(tx, to_household_id, &now)?;
+            audit::append(
+                tx,
+                &entry(
+                    actor,
+                    Some(client_id),
+                    "household.member_moved",
+                    &format!("household {from} -> household {to_household_id}"),
+                ),
+            )
+        })
+    }
+
+    /// A client that may join a household: it exists, is not archived and is a person.
+    fn member_candidate(&self, client_id: i64) -> Result<Client> {
+        let client = self.client(client_id)?;
+        if client.archived {
+            return Err(CoreError::invalid(format!(
+                "{} is archived and cannot join a household",
+                client.name
+            )));
+        }
+        if client.kind == ClientKind::Household {
+            return Err(CoreError::invalid(format!(
+                "{} is recorded as a household client and cannot be a member of one",
+                client.name
+            )));
+        }
+        Ok(client)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,358 @@
+//! The household read model on a real SQLite file, with data written by the sync engine's
+//! snapshot writer: a joint account reached by two members counted once, members moving
+//! between households, an empty household, and the book by household.
+
+use advisor_desk_core::clients::NewClient;
+use advisor_desk_core::domain::{
+    Account, AccountKind, AssetClass, Holding, Institution, Provider, Snapshot, SnapshotParts,
+    Transaction,
+};
+use advisor_desk_core::households::{book_by_household, household_overview};
+use advisor_desk_core::money::{Currency, Money};
+use advisor_desk_core::reads::{client_overview, CurrencyTotal, Health};
+use advisor_desk_core::secrets::{MemorySecretStore, Secret};
+use advisor_desk_core::sync::{write_snapshot, NewConnection};
+use advisor_desk_core::time::{self, Timestamp};
+use advisor_desk_core::Store;
+use chrono::{Duration, NaiveDate, TimeZone, Utc};
+
+fn now() -> Timestamp {
+    Utc.with_ymd_and_hms(2026, 3, 20, 12, 0, 0).unwrap()
+}
+
+fn eur(minor: i64) -> Money {
+    Money {
+        minor,
+        currency: Currency::parse("EUR").unwrap(),
+    }
+}
+
+const JOINT: &str = "ES11 1111 1111 1111 1111 1111";
+
+fn current(id: &str, iban: &str, minor: i64, owner: &str) -> Account {
+    Account {
+        provider_id: id.into(),
+        kind: AccountKind::Current,
+        name: format!("Account {id}"),
+        identifier: Some(iban.into()),
+        balance: eur(minor),
+        available: None,
+        asset_class: None,
+        owners: vec![owner.into()],
+    }
+}
+
+fn payment(id: &str, acct: &str, day: u32, minor: i64) -> Transaction {
+    Transaction {
+        provider_id: id.into(),
+        account_ref: acct.into(),
+        booking_date: NaiveDate::from_ymd_opt(2026, 3, day).unwrap(),
+        value_date: None,
+        amount: eur(minor),
+        balance_after: None,
+        description: format!("Payment {day}"),
+        category: None,
+        counterparty: None,
+    }
+}
+
+struct Book {
+    _dir: tempfile::TempDir,
+    store: Store,
+    secrets: MemorySecretStore,
+    tokens: u32,
+}
+
+impl Book {
+    fn new() -> Book {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db.sqlite3")).unwrap();
+        Book {
+            _dir: dir,
+            store,
+            secrets: MemorySecretStore::new(),
+            tokens: 0,
+        }
+    }
+
+    fn person(&self, name: &str) -> i64 {
+        let c = NewClient {
+            name: name.into(),
+            ..Default::default()
+        };
+        self.store.add_client(&c, "test").unwrap().id
+    }
+
+    /// A ready connection of `client_id` whose data is `age` old.
+    fn connect(&mut self, client_id: i64, bank: &str, snap: Snapshot, age: Duration) -> i64 {
+        self.tokens += 1;
+        let new = NewConnection {
+            client_id,
+            provider: Provider::Flanks,
+            flow: "flanks_link".into(),
+            institution_id: None,
+            institution_name: Some(bank.into()),
+        };
+        let token = Secret::new(format!("household-token-{}", self.tokens));
+        let id = self
+            .store
+            .add_connection(&new, &token, &self.secrets, "test")
+            .unwrap()
+            .id;
+        let at = now() - age;
+        self.store
+            .write(|tx| {
+                write_snapshot(tx, id, &snap, at)?;
+                tx.execute(
+                    "UPDATE connections SET status = 'ready', last_success_at = ?2,
+                         last_attempt_at = ?2, data_as_of = ?2 WHERE id = ?1",
+                    rusqlite::params![id, time::to_db(at)],
+                )?;
+                Ok(())
+            })
+            .unwrap();
+        id
+    }
+}
+
+fn snap(accounts: Vec<Account>, holdings: Vec<Holding>, txns: Vec<Transaction>) -> Snapshot {
+    Snapshot {
+        institution: Institution::default(),
+        accounts,
+        holdings,
+        transactions: txns,
+        liabilities: vec![],
+        cards: vec![],
+        parts: SnapshotParts::all(),
+        data_as_of: None,
+        skipped: 0,
+    }
+}
+
+fn net(totals: &[CurrencyTotal]) -> i64 {
+    assert!(totals.iter().all(|t| t.currency == "EUR"));
+    totals.iter().map(|t| t.net_minor).sum()
+}
+
+/// Ana (joint account + a fund) and Pedro (the same joint account through his own login, an
+/// older copy, + his savings) in the Ruiz household; Luis, outside it, shares the joint too.
+fn ruiz() -> (Book, i64, i64, i64, i64) {
+    let mut b = Book::new();
+    let ana = b.person("Ana Ruiz");
+    let pedro = b.person("Pedro Ruiz");
+    let luis = b.person("Luis Gómez");
+    let fund = Holding {
+        provider_id: "h1".into(),
+        account_ref: Some("p".into()),
+        name: "World Fund".into(),
+        isin: Some("IE00B4L5Y983".into()),
+        asset_class: AssetClass::Fund,
+        units: None,
+        value: eur(750_000),
+    };
+    let mut portfolio = current("p", "ES22 2222", 1, "Ana Ruiz");
+    portfolio.kind = AccountKind::Portfolio;
+    b.connect(
+        ana,
+        "Banco Uno",
+        snap(
+            vec![current("j", JOINT, 500_000, "Ana Ruiz"), portfolio],
+            vec![fund],
+            vec![
+                payment("t1", "j", 2, 250_000),
+                payment("t2", "j", 10, -10_000),
+            ],
+        ),
+        Duration::hours(1),
+    );
+    b.connect(
+        pedro,
+        "Banco Dos",
+        snap(
+            vec![
+                current("jj", JOINT, 499_000, "Pedro Ruiz"),
+                current("s", "ES33 3333", 200_000, "Pedro Ruiz"),
+            ],
+            vec![],
+            vec![
+                payment("u1", "jj", 2, 250_000),
+                payment("u2", "jj", 10, -10_000),
+            ],
+        ),
+        Duration::hours(5),
+    );
+    b.connect(
+        luis,
+        "Banco Uno",
+        snap(
+            vec![current("x", JOINT, 500_000, "Luis Gómez")],
+            vec![],
+            vec![],
+        ),
+        Duration::hours(1),
+    );
+    let h = b.store.create_household("Ruiz", "test").unwrap().id;
+    b.store.add_household_member(h, ana, "test").unwrap();
+    b.store.add_household_member(h, pedro, "test").unwrap();
+    (b, h, ana, pedro, luis)
+}
+
+#[test]
+fn a_joint_account_reached_by_two_members_is_counted_once() {
+    let (b, h, ana, pedro, _) = ruiz();
+    let o = household_overview(&b.store, h, now()).unwrap();
+    // Joint (the freshest copy, Ana's) once + Ana's fund + Pedro's savings.
+    assert_eq!(net(&o.net_worth), 500_000 + 750_000 + 200_000);
+    let joint: Vec<_> = o
+        .accounts
+        .iter()
+        .filter(|a| a.account.name.starts_with("Account j"))
+        .collect();
+    assert_eq!(joint.len(), 1, "the joint account is listed once");
+    assert_eq!(joint[0].account.balance_minor, 500_000);
+    assert_eq!(joint[0].account.copies, 2);
+    assert_eq!(joint[0].account.owners, ["Ana Ruiz", "Pedro Ruiz"]);
+    assert_eq!(joint[0].member_ids, [ana, pedro]);
+    assert_eq!(joint[0].account.institution, "Banco Uno");
+    assert_eq!(o.transaction_count, 2, "the joint account's payments once");
+    assert_eq!(o.holdings.len(), 1);
+    assert_eq!(o.holdings[0].weight_bp, 10_000);
+
+    // Each member's own figures are their client page's: the joint account under both.
+    let members: Vec<_> = o
+        .members
+        .iter()
+        .map(|m| (m.client_id, net(&m.net_worth)))
+        .collect();
+    assert_eq!(members, [(ana, 1_250_000), (pedro, 499_000 + 200_000)]);
+    assert_eq!(
+        net(&client_overview(&b.store, ana, now()).unwrap().net_worth),
+        members[0].1
+    );
+    assert_eq!(
+        o.connections.len(),
+        2,
+        "Luis's connection is not the household's"
+    );
+    assert_eq!(o.health, Health::Good);
+    assert_eq!(o.data_as_of, Some(now() - Duration::hours(5)));
+
+    let cash: i64 = o
+        .by_class
+        .iter()
+        .filter(|s| s.key == "cash")
+        .map(|s| s.value_minor)
+        .sum();
+    assert_eq!(cash, 700_000);
+    let history = o.history.last().unwrap();
+    assert_eq!(history.net_minor, 1_450_000);
+    // March's flows on the joint account counted once when stepping back a month.
+    assert_eq!(
+        o.history[o.history.len() - 2].net_minor,
+        1_450_000 - 240_000
+    );
+}
+
+#[test]
+fn a_member_moving_takes_their_connections_with_them() {
+    let (b, h, ana, pedro, luis) = ruiz();
+    let other = b.store.create_household("Gómez", "test").unwrap().id;
+    b.store.add_household_member(other, luis, "test").unwrap();
+    b.store.move_household_member(pedro, other, "test").unwrap();
+
+    let ruiz = household_overview(&b.store, h, now()).unwrap();
+    assert_eq!(net(&ruiz.net_worth), 500_000 + 750_000);
+    assert_eq!(
+        ruiz.members.iter().map(|m| m.client_id).collect::<Vec<_>>(),
+        [ana]
+    );
+    let joint = ruiz
+        .accounts
+        .iter()
+        .find(|a| a.account.name.starts_with("Account j"));
+    assert_eq!(joint.unwrap().member_ids, [ana]);
+
+    // Luis and Pedro both reach the joint account: once, Luis's fresher copy.
+    let gomez = household_overview(&b.store, other, now()).unwrap();
+    assert_eq!(net(&gomez.net_worth), 500_000 + 200_000);
+    let mut ids: Vec<_> = gomez.members.iter().map(|m| m.client_id).collect();
+    ids.sort();
+    assert_eq!(ids, [pedro, luis]);
+
+    let book = book_by_household(&b.store, now()).unwrap();
+    let rows: Vec<_> = book
+        .households
+        .iter()
+        .map(|r| (r.household.name.as_str(), net(&r.totals), r.members.len()))
+        .collect();
+    assert_eq!(rows, [("Gómez", 700_000, 2), ("Ruiz", 1_250_000, 1)]);
+    assert!(book.people.is_empty());
+}
+
+#[test]
+fn an_empty_household_has_no_figures_and_no_health() {
+    let (b, _, ana, ..) = ruiz();
+    let empty = b.store.create_household("Nuevo hogar", "test").unwrap().id;
+    let o = household_overview(&b.store, empty, now()).unwrap();
+    assert!(o.members.is_empty());
+    assert!(o.net_worth.is_empty());
+    assert!(o.accounts.is_empty() && o.holdings.is_empty() && o.history.is_empty());
+    assert_eq!(o.health, Health::None);
+    assert_eq!(
+        (o.data_as_of, o.stale, o.transaction_count),
+        (None, false, 0)
+    );
+
+    let book = book_by_household(&b.store, now()).unwrap();
+    let row = book
+        .households
+        .iter()
+        .find(|r| r.household.id == empty)
+        .unwrap();
+    assert!(row.totals.is_empty());
+    assert_eq!((row.connection_count, row.health), (0, Health::None));
+    // Luis is in no household: he is listed as a person; Ana is not.
+    let people: Vec<_> = book.people.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(people, ["Luis Gómez"]);
+    assert!(book.people.iter().all(|r| r.client_id != ana));
+    assert_eq!(
+        household_overview(&b.store, 4242, now())
+            .unwrap_err()
+            .code(),
+        advisor_desk_core::ErrorCode::NotFound
+    );
+}
+
+#[test]
+fn household_exports_use_the_client_columns_and_list_joint_payments_once() {
+    use advisor_desk_core::households::export::{export_household_csv, household_csv};
+    use advisor_desk_core::reads::export::{transactions_csv, ExportKind};
+    let (b, h, ana, ..) = ruiz();
+    let (csv, rows) = household_csv(&b.store, ExportKind::Transactions, h, now()).unwrap();
+    assert_eq!(rows, 2, "{csv}");
+    let (client_csv, _) = transactions_csv(&b.store, ana).unwrap();
+    assert_eq!(
+        csv.lines().next(),
+        client_csv.lines().next(),
+        "same columns"
+    );
+    assert!(
+        csv.contains("2026-03-10,Account j,Payment 10,,,-100.00,EUR,,active\r\n"),
+        "{csv}"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ruiz-holdings.csv");
+    let path = path.to_str().unwrap();
+    let out = export_household_csv(&b.store, ExportKind::Holdings, h, path, now()).unwrap();
+    assert_eq!(out.rows, 1);
+    let written = std::fs::read_to_string(path).unwrap();
+    assert!(
+        written.contains("World Fund,IE00B4L5Y983,fund,,7500.00,EUR,100.00,"),
+        "{written}"
+    );
+    let again = export_household_csv(&b.store, ExportKind::Holdings, h, path, now()).unwrap_err();
+    assert!(again.to_string().contains("already exists"), "{again}");
+    let book = household_csv(&b.store, ExportKind::Book, h, now()).unwrap_err();
+    assert_eq!(book.code(), advisor_desk_core::ErrorCode::InvalidInput);
+}

@@ -1,0 +1,378 @@
+//! Households, the base-currency total, reference rates and the review report. Each command
+//! is one line over `advisor-desk-core` / `advisor-desk-report`.
+
+use advisor_desk_core::households::{
+    self, BookByHousehold, Household, HouseholdOverview, HouseholdWithMembers,
+};
+use advisor_desk_core::ipc::{id, optional_id, required};
+use advisor_desk_core::money::Currency;
+use advisor_desk_core::rates::{self, convert_totals, BaseTotal};
+use advisor_desk_core::reads::client_overview;
+use advisor_desk_core::{time, CoreError, IpcError};
+use advisor_desk_providers::rates::{RateFeeds, RefreshOutcome};
+use advisor_desk_report::settings::{load_profile, save_profile, ReportProfile};
+use advisor_desk_report::{
+    client_pdf, household_pdf, save_in_exports, ReportError, ReportSettings,
+};
+use serde::Serialize;
+use tauri::State;
+
+use super::ACTOR;
+use crate::error::CommandError;
+use crate::state::AppState;
+
+fn report_error(e: ReportError) -> CommandError {
+    match e {
+        ReportError::Core(c) => c.into(),
+        other => CommandError(IpcError {
+            code: "io".into(),
+            message: other.to_string(),
+        }),
+    }
+}
+
+/// Exactly one of a client and a household.
+fn subject(client_id: Option<i64>, household_id: Option<i64>) -> Result<Subject, CommandError> {
+    match (client_id, household_id) {
+        (Some(c), None) => Ok(Subject::Client(c)),
+        (None, Some(h)) => Ok(Subject::Household(h)),
+        _ => Err(CoreError::invalid("name a client or a household").into()),
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub enum Subject {
+    Client(i64),
+    Household(i64),
+}
+
+pub fn households_in(state: &AppState) -> Result<Vec<HouseholdWithMembers>, CommandError> {
+    Ok(state.store()?.households()?)
+}
+
+pub fn create_household_in(state: &AppState, name: &str) -> Result<Household, CommandError> {
+    Ok(state.store()?.create_household(name, ACTOR)?)
+}
+
+pub fn add_household_member_in(
+    state: &AppState,
+    household: i64,
+    client: i64,
+) -> Result<(), CommandError> {
+    Ok(state
+        .store()?
+        .add_household_member(household, client, ACTOR)?)
+}
+
+pub fn remove_household_member_in(
+    state: &AppState,
+    household: i64,
+    client: i64,
+) -> Result<(), CommandError> {
+    Ok(state
+        .store()?
+        .remove_household_member(household, client, ACTOR)?)
+}
+
+pub fn move_household_member_in(
+    state: &AppState,
+    client: i64,
+    to: i64,
+) -> Result<(), CommandError> {
+    Ok(state.store()?.move_household_member(client, to, ACTOR)?)
+}
+
+pub fn delete_household_in(state: &AppState, household: i64) -> Result<(), CommandError> {
+    Ok(state.store()?.delete_household(household, ACTOR)?)
+}
+
+pub fn household_overview_in(
+    state: &AppState,
+    household: i64,
+) -> Result<HouseholdOverview, CommandError> {
+    Ok(households::household_overview(
+        state.store()?,
+        household,
+        time::now(),
+    )?)
+}
+
+pub fn book_by_household_in(state: &AppState) -> Result<BookByHousehold, CommandError> {
+    Ok(households::book_by_household(state.store()?, time::now())?)
+}
+
+pub fn set_base_currency_in(state: &AppState, code: &str) -> Result<Currency, CommandError> {
+    Ok(rates::set_base_currency(state.store()?, code, ACTOR)?)
+}
+
+pub fn report_profile_in(state: &AppState) -> Result<ReportProfile, CommandError> {
+    Ok(load_profile(state.store()?)?)
+}
+
+pub fn set_report_profile_in(
+    state: &AppState,
+    profile: &ReportProfile,
+) -> Result<ReportProfile, CommandError> {
+    Ok(save_profile(state.store()?, profile, ACTOR)?)
+}
+
+/// The net worth of a client or a household as one total in the base currency.
+pub fn base_total_in(state: &AppState, who: Subject) -> Result<BaseTotal, CommandError> {
+    let store = state.store()?;
+    let now = time::now();
+    let net = match who {
+        Subject::Client(c) => client_overview(store, c, now)?.net_worth,
+        Subject::Household(h) => households::household_overview(store, h, now)?.net_worth,
+    };
+    let amounts: Vec<(String, i64)> = net.into_iter().map(|t| (t.currency, t.net_minor)).collect();
+    let base = rates::base_currency(store)?;
+    Ok(store.read(|c| convert_totals(c, base, &amounts, now.date_naive()))?)
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct SavedReport {
+    pub path: String,
+    pub bytes: usize,
+}
+
+/// Renders the report in the interface language and saves it in the data folder's exports.
+pub fn save_report_in(state: &AppState, who: Subject) -> Result<SavedReport, CommandError> {
+    let store = state.store()?;
+    let settings = ReportSettings::load(store, None)?;
+    let now = time::now();
+    let (bytes, name) = match who {
+        Subject::Client(c) => (client_pdf(store, c, &settings, now), store.client(c)?.name),
+        Subject::Household(h) => (
+            household_pdf(store, h, &settings, now),
+            store.household(h)?.name,
+        ),
+    };
+    let bytes = bytes.map_err(report_error)?;
+    let stem = format!("{name}-report-{}", now.format("%Y-%m-%d"));
+    let path = save_in_exports(state.data_dir(), &stem, &bytes).map_err(report_error)?;
+    Ok(SavedReport {
+        path: path.display().to_string(),
+        bytes: bytes.len(),
+    })
+}
+
+#[tauri::command]
+pub async fn list_households(
+    state: State<'_, AppState>,
+) -> Result<Vec<HouseholdWithMembers>, CommandError> {
+    households_in(&state)
+}
+
+#[tauri::command]
+pub async fn create_household(
+    state: State<'_, AppState>,
+    name: Option<serde_json::Value>,
+) -> Result<Household, CommandError> {
+    create_household_in(&state, &required::<String>("name", name)?)
+}
+
+#[tauri::command]
+pub async fn add_household_member(
+    state: State<'_, AppState>,
+    household_id: Option<serde_json::Value>,
+    client_id: Option<serde_json::Value>,
+) -> Result<(), CommandError> {
+    add_household_member_in(
+        &state,
+        id("householdId", household_id)?,
+        id("clientId", client_id)?,
+    )
+}
+
+#[tauri::command]
+pub async fn remove_household_member(
+    state: State<'_, AppState>,
+    household_id: Option<serde_json::Value>,
+    client_id: Option<serde_json::Value>,
+) -> Result<(), CommandError> {
+    remove_household_member_in(
+        &state,
+        id("householdId", household_id)?,
+        id("clientId", client_id)?,
+    )
+}
+
+#[tauri::command]
+pub async fn move_household_member(
+    state: State<'_, AppState>,
+    client_id: Option<serde_json::Value>,
+    to_household_id: Option<serde_json::Value>,
+) -> Result<(), CommandError> {
+    move_household_member_in(
+        &state,
+        id("clientId", client_id)?,
+        id("toHouseholdId", to_household_id)?,
+    )
+}
+
+#[tauri::command]
+pub async fn delete_household(
+    state: State<'_, AppState>,
+    household_id: Option<serde_json::Value>,
+) -> Result<(), CommandError> {
+    delete_household_in(&state, id("householdId", household_id)?)
+}
+
+#[tauri::command]
+pub async fn household_overview(
+    state: State<'_, AppState>,
+    household_id: Option<serde_json::Value>,
+) -> Result<HouseholdOverview, CommandError> {
+    household_overview_in(&state, id("householdId", household_id)?)
+}
+
+#[tauri::command]
+pub async fn book_by_household(
+    state: State<'_, AppState>,
+) -> Result<BookByHousehold, CommandError> {
+    book_by_household_in(&state)
+}
+
+#[tauri::command]
+pub async fn set_base_currency(
+    state: State<'_, AppState>,
+    code: Option<serde_json::Value>,
+) -> Result<Currency, CommandError> {
+    set_base_currency_in(&state, &required::<String>("code", code)?)
+}
+
+#[tauri::command]
+pub async fn report_profile(state: State<'_, AppState>) -> Result<ReportProfile, CommandError> {
+    report_profile_in(&state)
+}
+
+#[tauri::command]
+pub async fn set_report_profile(
+    state: State<'_, AppState>,
+    profile: Option<serde_json::Value>,
+) -> Result<ReportProfile, CommandError> {
+    set_report_profile_in(&state, &required("profile", profile)?)
+}
+
+#[tauri::command]
+pub async fn base_total(
+    state: State<'_, AppState>,
+    client_id: Option<serde_json::Value>,
+    household_id: Option<serde_json::Value>,
+) -> Result<BaseTotal, CommandError> {
+    let who = subject(
+        optional_id("clientId", client_id)?,
+        optional_id("householdId", household_id)?,
+    )?;
+    base_total_in(&state, who)
+}
+
+#[tauri::command]
+pub async fn save_report(
+    state: State<'_, AppState>,
+    client_id: Option<serde_json::Value>,
+    household_id: Option<serde_json::Value>,
+) -> Result<SavedReport, CommandError> {
+    let who = subject(
+        optional_id("clientId", client_id)?,
+        optional_id("householdId", household_id)?,
+    )?;
+    save_report_in(&state, who)
+}
+
+/// Fetches the reference rates when due (at most once a day per feed), from the embedded
+/// sandbox in sandbox mode. The daily-refresh timer calls it too.
+pub async fn refresh_rates_in(state: &AppState) -> Result<Vec<RefreshOutcome>, CommandError> {
+    let feeds = match state.providers()?.sandbox_url {
+        Some(url) => RateFeeds::sandbox(&url)?,
+        None => RateFeeds::production()?,
+    };
+    let store = state.store_arc()?;
+    Ok(feeds
+        .refresh_due(&store, time::now())
+        .await
+        .into_iter()
+        .map(|(_, o)| o)
+        .collect())
+}
+
+#[tauri::command]
+pub async fn refresh_rates(
+    state: State<'_, AppState>,
+) -> Result<Vec<RefreshOutcome>, CommandError> {
+    refresh_rates_in(&state).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn households_base_totals_and_reports_through_the_commands() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = AppState::open(dir.path());
+        let store = state.store().unwrap();
+        let ana = store
+            .add_client(
+                &advisor_desk_core::clients::NewClient {
+                    name: "Ana".into(),
+                    ..Default::default()
+                },
+                "t",
+            )
+            .unwrap()
+            .id;
+        let h = create_household_in(&state, "Ruiz").unwrap();
+        add_household_member_in(&state, h.id, ana).unwrap();
+        assert_eq!(households_in(&state).unwrap()[0].members[0].id, ana);
+        assert_eq!(book_by_household_in(&state).unwrap().households.len(), 1);
+        assert!(household_overview_in(&state, h.id)
+            .unwrap()
+            .net_worth
+            .is_empty());
+        assert_eq!(set_base_currency_in(&state, "cad").unwrap().as_str(), "CAD");
+        let profile: ReportProfile = serde_json::from_value(serde_json::json!({
+            "advisor_name": "Marta Gil", "firm": null, "paper": "letter", "base_currency": "CAD"
+        }))
+        .unwrap();
+        assert_eq!(
+            set_report_profile_in(&state, &profile).unwrap(),
+            report_profile_in(&state).unwrap()
+        );
+        let total = base_total_in(&state, Subject::Household(h.id)).unwrap();
+        assert_eq!(
+            (total.base.as_str(), total.total_minor, total.partial),
+            ("CAD", 0, false)
+        );
+        let saved = save_report_in(&state, Subject::Household(h.id)).unwrap();
+        assert!(saved.path.ends_with(".pdf") && saved.path.contains("exports"));
+        assert!(std::fs::read(&saved.path).unwrap().starts_with(b"%PDF-"));
+        let second = save_report_in(&state, Subject::Household(h.id)).unwrap();
+        assert_ne!(second.path, saved.path, "never over an earlier report");
+        assert_eq!(subject(None, None).unwrap_err().0.code, "invalid_input");
+        move_household_member_in(&state, ana, h.id).unwrap();
+        remove_household_member_in(&state, h.id, ana).unwrap();
+        delete_household_in(&state, h.id).unwrap();
+        assert!(households_in(&state).unwrap().is_empty());
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn rates_come_from_the_embedded_sandbox_once_a_day() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = AppState::open(dir.path());
+        let first = refresh_rates_in(&state).await.unwrap();
+        assert_eq!(first.len(), 2);
+        assert!(
+            first
+                .iter()
+                .all(|o| matches!(o, RefreshOutcome::Fetched { .. })),
+            "{first:?}"
+        );
+        let again = refresh_rates_in(&state).await.unwrap();
+        assert!(
+            again.iter().all(|o| *o == RefreshOutcome::NotDue),
+            "{again:?}"
+        );
+    }
+}

@@ -1,0 +1,192 @@
+import { render, screen, within } from '@testing-library/svelte';
+import userEvent from '@testing-library/user-event';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ApiError, api, type Api } from '../lib/api';
+import { setLocale } from '../lib/i18n/i18n.svelte';
+import type { Client, HouseholdOverview, HouseholdWithMembers } from '../lib/types';
+import { NOW, connection, eur } from '../test/fixtures';
+import HouseholdScreen from './HouseholdScreen.svelte';
+import HouseholdsScreen from './HouseholdsScreen.svelte';
+
+vi.mock(import('../lib/api'), async (original) => ({
+  ...(await original()),
+  api: {
+    listHouseholds: vi.fn(),
+    listClients: vi.fn(),
+    bookByHousehold: vi.fn(),
+    createHousehold: vi.fn(),
+    addHouseholdMember: vi.fn(),
+    removeHouseholdMember: vi.fn(),
+    householdOverview: vi.fn(),
+    baseTotal: vi.fn(() => new Promise(() => {})),
+    saveReport: vi.fn(),
+    onSyncFinished: vi.fn(() => Promise.resolve(() => {})),
+  } as unknown as Api,
+}));
+
+const listHouseholds = vi.mocked(api.listHouseholds);
+const listClients = vi.mocked(api.listClients);
+const bookByHousehold = vi.mocked(api.bookByHousehold);
+
+function client(id: number, name: string, kind: Client['kind'] = 'person'): Client {
+  return {
+    id,
+    kind,
+    name,
+    email: null,
+    phone: null,
+    notes: '',
+    archived: false,
+    created_at: NOW,
+    updated_at: NOW,
+  } as Client;
+}
+
+const ana = client(1, 'Ana Ruiz');
+const pedro = client(2, 'Pedro Ruiz');
+const family = client(3, 'Álvarez family', 'household');
+const ruiz: HouseholdWithMembers = { id: 7, name: 'Familia Ruiz', created_at: NOW, updated_at: NOW, members: [ana] };
+
+describe('Households screen', () => {
+  beforeEach(() => {
+    vi.mocked(api.createHousehold).mockReset();
+    vi.mocked(api.addHouseholdMember).mockReset();
+    vi.mocked(api.removeHouseholdMember).mockReset();
+    listHouseholds.mockReset();
+    listClients.mockReset();
+    bookByHousehold.mockReset();
+    bookByHousehold.mockResolvedValue({ generated_at: NOW, households: [], people: [] });
+  });
+  afterEach(() => setLocale('en'));
+
+  it('lists households, offers only people in no household, adds and removes members', async () => {
+    listHouseholds.mockResolvedValue([ruiz]);
+    listClients.mockResolvedValue([ana, pedro, family]);
+    vi.mocked(api.addHouseholdMember).mockResolvedValueOnce(undefined);
+    vi.mocked(api.removeHouseholdMember).mockResolvedValueOnce(undefined);
+    bookByHousehold.mockResolvedValue({
+      generated_at: NOW,
+      households: [
+        {
+          household: ruiz,
+          members: [],
+          totals: [eur(1_250_000)],
+          connection_count: 2,
+          health: 'good',
+          data_as_of: NOW,
+          stale: false,
+        },
+      ],
+      people: [],
+    });
+    render(HouseholdsScreen);
+    const card = await screen.findByTestId('household');
+    expect(within(card).getByTestId('household-totals')).toHaveTextContent('€12,500.00');
+    expect(within(card).getByRole('link', { name: 'Open Familia Ruiz' })).toHaveAttribute('href', '#/household/7');
+    expect(within(card).getAllByTestId('household-member').map((m) => m.textContent?.trim())).toEqual([
+      expect.stringContaining('Ana Ruiz'),
+    ]);
+    const pick = within(card).getByTestId('household-pick');
+    const offered = within(pick).getAllByRole('option').map((o) => o.textContent);
+    expect(offered).toEqual(['Choose a client…', 'Pedro Ruiz']);
+    await userEvent.selectOptions(pick, '2');
+    await userEvent.click(within(card).getByTestId('household-add'));
+    expect(api.addHouseholdMember).toHaveBeenCalledWith(7, 2);
+    await userEvent.click(within(card).getByRole('button', { name: 'Remove Ana Ruiz' }));
+    expect(api.removeHouseholdMember).toHaveBeenCalledWith(7, 1);
+  });
+
+  it('creates a household and shows the core’s refusal as it came', async () => {
+    listHouseholds.mockResolvedValue([]);
+    listClients.mockResolvedValue([ana]);
+    vi.mocked(api.createHousehold).mockRejectedValueOnce(new ApiError('invalid_input', 'a household needs a name'));
+    render(HouseholdsScreen);
+    expect(await screen.findByTestId('households-empty')).toBeInTheDocument();
+    await userEvent.type(screen.getByTestId('household-name'), 'Familia Ruiz');
+    await userEvent.click(screen.getByTestId('household-create'));
+    expect(api.createHousehold).toHaveBeenCalledWith('Familia Ruiz');
+    expect(await screen.findByTestId('households-action-error')).toHaveTextContent('a household needs a name');
+  });
+
+  it('is in the interface language', async () => {
+    await setLocale('fr');
+    listHouseholds.mockResolvedValue([]);
+    listClients.mockResolvedValue([]);
+    render(HouseholdsScreen);
+    expect(await screen.findByRole('heading', { level: 1 })).toHaveTextContent('Foyers');
+  });
+});
+
+const overview: HouseholdOverview = {
+  household: { id: 7, name: 'Familia Ruiz', created_at: NOW, updated_at: NOW },
+  generated_at: NOW,
+  members: [
+    { client_id: 1, name: 'Ana Ruiz', net_worth: [eur(1_250_000)], connection_count: 1, health: 'good', stale: false },
+    { client_id: 2, name: 'Pedro Ruiz', net_worth: [eur(1_249_000)], connection_count: 1, health: 'needs_client', stale: false },
+  ],
+  health: 'needs_client',
+  net_worth: [eur(1_250_000)],
+  history_method: 'backward_from_balances',
+  history: [],
+  by_class: [],
+  by_currency: [],
+  by_institution: [],
+  accounts: [
+    {
+      id: 11,
+      connection_id: 1,
+      institution: 'Banco Uno',
+      kind: 'current',
+      name: 'Cuenta conjunta',
+      number_masked: '••••1111',
+      currency: 'EUR',
+      balance_minor: 1_250_000,
+      as_of: NOW,
+      owners: ['Ana Ruiz', 'Pedro Ruiz'],
+      copies: 2,
+      stale: false,
+      member_ids: [1, 2],
+    },
+  ],
+  holdings: [
+    {
+      id: 5,
+      account_id: null,
+      name: 'Fondo Global',
+      isin: 'IE00B4L5Y983',
+      asset_class: 'fund',
+      units: '12.345',
+      value_minor: 750_000,
+      currency: 'EUR',
+      weight_bp: 10_000,
+      as_of: NOW,
+      stale: false,
+    },
+  ],
+  connections: [connection({ id: 1, client_id: 1 })],
+  data_as_of: NOW,
+  stale: false,
+  transaction_count: 2,
+};
+
+describe('Household page', () => {
+  it('shows the total once, each member’s own figures and who reaches each account', async () => {
+    vi.mocked(api.householdOverview).mockResolvedValueOnce(overview);
+    render(HouseholdScreen, { props: { householdId: 7 } });
+    expect(await screen.findByTestId('household-title')).toHaveTextContent('Familia Ruiz');
+    expect(api.householdOverview).toHaveBeenCalledWith(7);
+    expect(screen.getByTestId('household-net-worth')).toHaveTextContent('€12,500.00');
+    const members = screen.getAllByTestId('member-row');
+    expect(members.map((m) => m.textContent)).toEqual([
+      expect.stringContaining('€12,500.00'),
+      expect.stringContaining('€12,490.00'),
+    ]);
+    const rows = screen.getAllByTestId('household-account');
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toHaveTextContent('Ana Ruiz, Pedro Ruiz');
+    expect(api.baseTotal).toHaveBeenCalledWith(null, 7);
+    expect(screen.getByTestId('household-holding')).toHaveTextContent('Fondo Global Funds');
+    expect(screen.getByTestId('household-transactions')).toHaveTextContent('2 transactions across the members’ accounts');
+    expect(screen.getByTestId('report-download')).toHaveTextContent('Download report (PDF)');
+  });
+});
