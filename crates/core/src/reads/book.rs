@@ -11,11 +11,13 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::clients;
 use crate::clients::ClientKind;
 use crate::domain::{Actor, ConnectionStatus};
 use crate::error::Result;
 use crate::store::queries::{self, Db};
 use crate::store::Store;
+use crate::sync::connections;
 use crate::sync::Connection;
 use crate::time::Timestamp;
 
@@ -151,8 +153,8 @@ pub struct BookSummary {
 
 /// Every active client, in name order.
 pub fn book_summary(store: &Store, now: Timestamp) -> Result<BookSummary> {
-    let clients = store.clients(false)?;
-    let connections = store.connections(None)?;
+    let clients = clients::list(store, false)?;
+    let connections = connections::list(store, None)?;
     let positions = store.read(|db| positions(db, None))?;
     let mut by_client: BTreeMap<i64, Vec<&Position>> = BTreeMap::new();
     for p in &positions {

@@ -10,11 +10,13 @@ use serde::{Deserialize, Serialize};
 use super::book::{
     connection_health, data_as_of, positions, totals, CurrencyTotal, Health, Position,
 };
+use crate::clients;
 use crate::clients::Client;
 use crate::error::{CoreError, Result};
 use crate::store::queries::client_overview;
 use crate::store::queries::transactions::{self, PageFilter};
 use crate::store::Store;
+use crate::sync::connections;
 use crate::sync::{Connection, ConnectionView};
 use crate::time::{self, Timestamp};
 
@@ -110,8 +112,8 @@ pub fn institution_label(c: &Connection) -> String {
 }
 
 pub fn client_overview(store: &Store, client_id: i64, now: Timestamp) -> Result<ClientOverview> {
-    let client = store.client(client_id)?;
-    let connections = store.connections(Some(client_id))?;
+    let client = clients::get(store, client_id)?;
+    let connections = connections::list(store, Some(client_id))?;
     let by_id: BTreeMap<i64, &Connection> = connections.iter().map(|c| (c.id, c)).collect();
     let label = |id: i64| {
         by_id
@@ -352,7 +354,7 @@ pub fn transactions_page(
             "at most {MAX_ACCOUNT_FILTER} accounts can be chosen"
         )));
     }
-    store.client(client_id)?;
+    clients::get(store, client_id)?;
     let from = valid_date(&q.from)?;
     let to = valid_date(&q.to)?;
     let filter = PageFilter {
