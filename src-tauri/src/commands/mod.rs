@@ -213,7 +213,7 @@ mod tests {
         // Unknown languages never reach the store, and one left by a newer app is ignored.
         assert!(serde_json::from_value::<UiLocale>(serde_json::json!("de")).is_err());
         let store = state.store().unwrap();
-        settings::set(store, advisor_desk_core::settings::UI_LOCALE_SETTING, "de").unwrap();
+        settings::set(store, settings::UI_LOCALE_SETTING, "de").unwrap();
         assert_eq!(app_info_in(&state).unwrap().ui_locale, None);
     }
 
