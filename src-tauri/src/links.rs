@@ -319,6 +319,8 @@ fn window_closed_by_user(app: &AppHandle, session_id: i64) {
 
 #[cfg(test)]
 mod tests {
+    use advisor_desk_core::clients;
+    use advisor_desk_core::links::sessions;
     use std::sync::Arc;
 
     use super::*;
@@ -362,28 +364,28 @@ mod tests {
     #[tokio::test]
     async fn forged_callbacks_are_refused_audited_and_never_echoed() {
         let store = Arc::new(Store::open_in_memory().unwrap());
-        let client = store
-            .add_client(
-                &NewClient {
-                    name: "Ana".into(),
-                    ..Default::default()
-                },
-                "t",
-            )
-            .unwrap();
-        let started = store
-            .start_link_session(
-                &NewLinkSession {
-                    client_id: client.id,
-                    connection_id: None,
-                    flow: LinkFlow::FlinksConnect,
-                    purpose: LinkPurpose::New,
-                    ttl: chrono::Duration::minutes(30),
-                },
-                "advisor",
-                advisor_desk_core::time::now(),
-            )
-            .unwrap();
+        let client = clients::add(
+            &store,
+            &NewClient {
+                name: "Ana".into(),
+                ..Default::default()
+            },
+            "t",
+        )
+        .unwrap();
+        let started = sessions::start(
+            &store,
+            &NewLinkSession {
+                client_id: client.id,
+                connection_id: None,
+                flow: LinkFlow::FlinksConnect,
+                purpose: LinkPurpose::New,
+                ttl: chrono::Duration::minutes(30),
+            },
+            "advisor",
+            advisor_desk_core::time::now(),
+        )
+        .unwrap();
         let service = LinkService::new(
             store.clone(),
             Arc::new(MemorySecretStore::new()),

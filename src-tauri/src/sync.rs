@@ -12,6 +12,7 @@ use tauri::{AppHandle, Emitter, Manager};
 
 use crate::error::CommandError;
 use crate::state::AppState;
+use advisor_desk_core::sync::schedule;
 
 pub const PROGRESS_EVENT: &str = "sync://progress";
 pub const FINISHED_EVENT: &str = "sync://finished";
@@ -62,14 +63,14 @@ pub fn spawn_daily_refresh(app: AppHandle, first_check: Duration, every: Duratio
         loop {
             let state = app.state::<AppState>();
             let now = time::now();
-            let due_today = state.store().map(|s| s.daily_refresh_due(now));
+            let due_today = state.store().map(|s| schedule::daily_refresh_due(s, now));
             if matches!(due_today, Ok(Ok(true))) {
                 let due = state
                     .engine("schedule")
                     .and_then(|e| e.due_connections(now).map_err(CommandError::from));
                 if let Ok(ids) = due {
                     if let Ok(store) = state.store() {
-                        let _ = store.mark_daily_refresh(now);
+                        let _ = schedule::mark_daily_refresh(store, now);
                     }
                     if !ids.is_empty() {
                         if let Err(e) = run_sync(&app, ids, "schedule").await {

@@ -6,6 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
+use advisor_desk_core::clients;
 use advisor_desk_core::clients::NewClient;
 use advisor_desk_core::domain::{
     Account, AccountKind, AssetClass, Holding, Institution, Provider, Snapshot, SnapshotParts,
@@ -13,6 +14,8 @@ use advisor_desk_core::domain::{
 };
 use advisor_desk_core::money::{Currency, Money};
 use advisor_desk_core::secrets::{MemorySecretStore, Secret};
+use advisor_desk_core::settings;
+use advisor_desk_core::sync::connections;
 use advisor_desk_core::sync::{write_snapshot, NewConnection};
 use advisor_desk_core::{paths, time, Store};
 use anyhow::{Context, Result};
@@ -78,7 +81,7 @@ pub fn working_copy(book: &Book, data_dir: &Path) -> Result<()> {
         }
     }
     let store = Store::open(&target)?;
-    store.set_setting(LAST_SCHEDULED, &time::to_db(time::now()))?;
+    settings::set(&store, LAST_SCHEDULED, &time::to_db(time::now()))?;
     Ok(())
 }
 
@@ -291,15 +294,15 @@ fn generate(path: &Path) -> Result<Vec<i64>> {
     let now = time::now();
     for i in 0..CLIENTS {
         let name = format!("{} {} {:03}", rng.pick(FIRST), rng.pick(LAST), i);
-        let client = store
-            .add_client(
-                &NewClient {
-                    name: name.clone(),
-                    ..Default::default()
-                },
-                "bench",
-            )?
-            .id;
+        let client = clients::add(
+            &store,
+            &NewClient {
+                name: name.clone(),
+                ..Default::default()
+            },
+            "bench",
+        )?
+        .id;
         // Every 50th client (ten of them) is a big one.
         let is_big = i % (CLIENTS / BIG_CLIENTS) == 7;
         if is_big {
@@ -318,20 +321,20 @@ fn generate(path: &Path) -> Result<Vec<i64>> {
                 (Provider::Flanks, "flanks_link", "EUR")
             };
             let bank = rng.pick(BANKS);
-            let id = store
-                .add_connection(
-                    &NewConnection {
-                        client_id: client,
-                        provider,
-                        flow: flow.into(),
-                        institution_id: Some(bank.to_lowercase().replace(' ', "_")),
-                        institution_name: Some(bank.into()),
-                    },
-                    &Secret::new(format!("bench-token-{i}-{c}")),
-                    &secrets,
-                    "bench",
-                )?
-                .id;
+            let id = connections::add(
+                &store,
+                &NewConnection {
+                    client_id: client,
+                    provider,
+                    flow: flow.into(),
+                    institution_id: Some(bank.to_lowercase().replace(' ', "_")),
+                    institution_name: Some(bank.into()),
+                },
+                &Secret::new(format!("bench-token-{i}-{c}")),
+                &secrets,
+                "bench",
+            )?
+            .id;
             let txns = if is_big && c == 0 {
                 BIG_TRANSACTIONS
             } else {

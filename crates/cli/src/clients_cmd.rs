@@ -8,6 +8,7 @@ use advisor_desk_core::clients::{Client, ClientKind, NewClient};
 use advisor_desk_core::CoreError;
 
 use crate::{output, Context};
+use advisor_desk_core::clients;
 
 /// Who the audit log records for changes made from the command line.
 const ACTOR: &str = "cli";
@@ -71,7 +72,7 @@ pub fn run(ctx: &Context, cmd: ClientsCommand) -> Result<ExitCode, CoreError> {
                 phone,
                 notes,
             };
-            let client = store.add_client(&input, ACTOR)?;
+            let client = clients::add(&store, &input, ACTOR)?;
             if ctx.json {
                 output::json(&client);
             } else {
@@ -79,7 +80,7 @@ pub fn run(ctx: &Context, cmd: ClientsCommand) -> Result<ExitCode, CoreError> {
             }
         }
         ClientsCommand::List { archived } => {
-            let clients = store.clients(archived)?;
+            let clients = clients::list(&store, archived)?;
             if ctx.json {
                 output::json(&clients);
             } else if clients.is_empty() {
@@ -89,7 +90,7 @@ pub fn run(ctx: &Context, cmd: ClientsCommand) -> Result<ExitCode, CoreError> {
             }
         }
         ClientsCommand::Show { id } => {
-            let client = store.client(id)?;
+            let client = clients::get(&store, id)?;
             if ctx.json {
                 output::json(&client);
             } else {
@@ -97,7 +98,7 @@ pub fn run(ctx: &Context, cmd: ClientsCommand) -> Result<ExitCode, CoreError> {
             }
         }
         ClientsCommand::Archive { id } => {
-            let client = store.archive_client(id, ACTOR)?;
+            let client = clients::archive(&store, id, ACTOR)?;
             if ctx.json {
                 output::json(&client);
             } else {

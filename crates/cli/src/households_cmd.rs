@@ -46,7 +46,7 @@ pub fn run(ctx: &Context, cmd: HouseholdsCommand) -> Result<ExitCode, CoreError>
     let store = ctx.open_store()?;
     match cmd {
         HouseholdsCommand::Create { name } => {
-            let h = store.create_household(&name, ACTOR)?;
+            let h = advisor_desk_core::households::create(&store, &name, ACTOR)?;
             if ctx.json {
                 output::json(&h);
             } else {
@@ -54,7 +54,7 @@ pub fn run(ctx: &Context, cmd: HouseholdsCommand) -> Result<ExitCode, CoreError>
             }
         }
         HouseholdsCommand::List => {
-            let all = store.households()?;
+            let all = advisor_desk_core::households::list(&store)?;
             if ctx.json {
                 output::json(&all);
             } else if all.is_empty() {
@@ -72,19 +72,19 @@ pub fn run(ctx: &Context, cmd: HouseholdsCommand) -> Result<ExitCode, CoreError>
             }
         }
         HouseholdsCommand::AddMember { household, client } => {
-            store.add_household_member(household, client, ACTOR)?;
+            advisor_desk_core::households::add_member(&store, household, client, ACTOR)?;
             println!("Client {client} joined household {household}");
         }
         HouseholdsCommand::RemoveMember { household, client } => {
-            store.remove_household_member(household, client, ACTOR)?;
+            advisor_desk_core::households::remove_member(&store, household, client, ACTOR)?;
             println!("Client {client} left household {household}");
         }
         HouseholdsCommand::MoveMember { client, to } => {
-            store.move_household_member(client, to, ACTOR)?;
+            advisor_desk_core::households::move_member(&store, client, to, ACTOR)?;
             println!("Client {client} moved to household {to}");
         }
         HouseholdsCommand::Delete { household } => {
-            store.delete_household(household, ACTOR)?;
+            advisor_desk_core::households::delete(&store, household, ACTOR)?;
             println!("Deleted household {household}");
         }
     }

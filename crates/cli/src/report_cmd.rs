@@ -150,8 +150,8 @@ fn all(
     dir: &Path,
 ) -> Result<ExitCode, CoreError> {
     std::fs::create_dir_all(dir)?;
-    let households = store.households()?;
-    let clients = store.clients(false)?;
+    let households = advisor_desk_core::households::list(store)?;
+    let clients = advisor_desk_core::clients::list(store, false)?;
     let mut jobs: Vec<(String, Subject)> = Vec::new();
     for h in &households {
         let id = h.household.id;

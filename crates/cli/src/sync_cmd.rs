@@ -15,6 +15,8 @@ use advisor_desk_core::sync::{
 use advisor_desk_core::CoreError;
 
 use crate::{exit, output, Context};
+use advisor_desk_core::clients;
+use advisor_desk_core::sync::connections;
 
 #[derive(Args)]
 #[group(required = true, multiple = false)]
@@ -46,10 +48,9 @@ pub fn run(ctx: &Context, which: SyncArgs, opts: SyncOptionsArgs) -> Result<Exit
         }
     }
     if let Some(id) = which.client {
-        store.client(id)?;
+        clients::get(&store, id)?;
     }
-    let ids: Vec<i64> = store
-        .connections(which.client)?
+    let ids: Vec<i64> = connections::list(&store, which.client)?
         .into_iter()
         .filter(|c| which.client.is_some() || c.status.as_str() != "removed")
         .map(|c| c.id)

@@ -51,7 +51,9 @@ fn seed(data_dir: &Path) -> (i64, i64, i64) {
             name: name.to_string(),
             ..Default::default()
         };
-        let id = store.add_client(&client, "test").unwrap().id;
+        let id = advisor_desk_core::clients::add(&store, &client, "test")
+            .unwrap()
+            .id;
         let mut accounts = vec![Account {
             provider_id: format!("j{n}"),
             kind: AccountKind::Current,
@@ -115,15 +117,15 @@ fn seed(data_dir: &Path) -> (i64, i64, i64) {
             institution_id: None,
             institution_name: Some("Banco Uno".into()),
         };
-        let conn = store
-            .add_connection(
-                &new,
-                &Secret::new(format!("cli-token-{n}")),
-                &secrets,
-                "test",
-            )
-            .unwrap()
-            .id;
+        let conn = advisor_desk_core::sync::connections::add(
+            &store,
+            &new,
+            &Secret::new(format!("cli-token-{n}")),
+            &secrets,
+            "test",
+        )
+        .unwrap()
+        .id;
         let at = time::now();
         store
             .write(|tx| {
@@ -138,7 +140,9 @@ fn seed(data_dir: &Path) -> (i64, i64, i64) {
             .unwrap();
         ids.push(id);
     }
-    let h = store.create_household("Familia Ruiz", "test").unwrap().id;
+    let h = advisor_desk_core::households::create(&store, "Familia Ruiz", "test")
+        .unwrap()
+        .id;
     (ids[0], ids[1], h)
 }
 

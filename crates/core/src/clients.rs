@@ -152,70 +152,69 @@ pub fn sort_key(name: &str) -> String {
         .collect()
 }
 
-impl Store {
-    /// Adds a client and its audit entry in one transaction. `actor` says who asked
-    /// (`advisor` in the app, `cli` from the command line).
-    pub fn add_client(&self, input: &NewClient, actor: &str) -> Result<Client> {
-        let v = validate(input)?;
-        let row = clients::write::ClientRow {
-            kind: v.kind,
-            name: &v.name,
-            email: v.email.as_deref(),
-            phone: v.phone.as_deref(),
-            notes: &v.notes,
-        };
-        let id = self.write(|tx| {
-            let id = clients::write::insert(tx, &row, time::now())?;
-            audit::append(
-                tx,
-                &audit::NewAuditEntry {
-                    actor,
-                    client_id: Some(id),
-                    connection_id: None,
-                    action: "client.added",
-                    detail: "",
-                },
-            )?;
-            Ok(id)
-        })?;
-        self.client(id)
-    }
+/// Adds a client and its audit entry in one transaction. `actor` says who asked
+/// (`advisor` in the app, `cli` from the command line).
+pub fn add(store: &Store, input: &NewClient, actor: &str) -> Result<Client> {
+    let v = validate(input)?;
+    let row = clients::write::ClientRow {
+        kind: v.kind,
+        name: &v.name,
+        email: v.email.as_deref(),
+        phone: v.phone.as_deref(),
+        notes: &v.notes,
+    };
+    let id = store.write(|tx| {
+        let id = clients::write::insert(tx, &row, time::now())?;
+        audit::append(
+            tx,
+            &audit::NewAuditEntry {
+                actor,
+                client_id: Some(id),
+                connection_id: None,
+                action: "client.added",
+                detail: "",
+            },
+        )?;
+        Ok(id)
+    })?;
+    get(store, id)
+}
 
-    pub fn client(&self, id: i64) -> Result<Client> {
-        self.read(|c| clients::read::by_id(c, id))?
-            .ok_or_else(|| CoreError::not_found("client", id))
-    }
+pub fn get(store: &Store, id: i64) -> Result<Client> {
+    store
+        .read(|c| clients::read::by_id(c, id))?
+        .ok_or_else(|| CoreError::not_found("client", id))
+}
 
-    /// Clients sorted by name; archived ones only when asked.
-    pub fn clients(&self, include_archived: bool) -> Result<Vec<Client>> {
-        let mut rows = self.read(|c| clients::read::list(c, include_archived))?;
-        // SQLite's NOCASE folds ASCII only; "Álvarez" belongs before "Beatriz".
-        rows.sort_by_cached_key(|c| (sort_key(&c.name), c.id));
-        Ok(rows)
-    }
+/// Clients sorted by name; archived ones only when asked.
+pub fn list(store: &Store, include_archived: bool) -> Result<Vec<Client>> {
+    let mut rows = store.read(|c| clients::read::list(c, include_archived))?;
+    // SQLite's NOCASE folds ASCII only; "Álvarez" belongs before "Beatriz".
+    rows.sort_by_cached_key(|c| (sort_key(&c.name), c.id));
+    Ok(rows)
+}
 
-    /// Archives a client: hidden from the book, data kept. Archiving twice is harmless.
-    pub fn archive_client(&self, id: i64, actor: &str) -> Result<Client> {
-        self.write(|tx| {
-            if !clients::write::archive(tx, id, time::now())? {
-                if clients::read::archived(tx, id)?.is_none() {
-                    return Err(CoreError::not_found("client", id));
-                }
-                return Ok(());
+/// Archives a client: hidden from the book, data kept. Archiving twice is harmless.
+pub fn archive(store: &Store, id: i64, actor: &str) -> Result<Client> {
+    store.write(|tx| {
+        if !clients::write::archive(tx, id, time::now())? {
+            if clients::read::archived(tx, id)?.is_none() {
+                return Err(CoreError::not_found("client", id));
             }
-            audit::append(
-                tx,
-                &audit::NewAuditEntry {
-                    actor,
-                    client_id: Some(id),
-                    connection_id: None,
-                    action: "client.archived",
-                    detail: "",
-                },
-            )
-        })?;
-        self.client(id)
-    }
+            return Ok(());
+        }
+        audit::append(
+            tx,
+            &audit::NewAuditEntry {
+                actor,
+                client_id: Some(id),
+                connection_id: None,
+                action: "client.archived",
+                detail: "",
+            },
+        )
+    })?;
+    get(store, id)
 }
 
 #[cfg(test)]
@@ -229,42 +228,41 @@ mod tests {
     #[test]
     fn add_list_show_archive() {
         let s = store();
-        let b = s
-            .add_client(
-                &NewClient {
-                    name: " Beatriz Ruiz ".into(),
-                    ..Default::default()
-                },
-                "test",
-            )
-            .unwrap();
-        let a = s
-            .add_client(
-                &NewClient {
-                    kind: Some(ClientKind::Household),
-                    name: "Álvarez family".into(),
-                    email: Some("alvarez@example.es".into()),
-                    ..Default::default()
-                },
-                "test",
-            )
-            .unwrap();
+        let b = add(
+            &s,
+            &NewClient {
+                name: " Beatriz Ruiz ".into(),
+                ..Default::default()
+            },
+            "test",
+        )
+        .unwrap();
+        let a = add(
+            &s,
+            &NewClient {
+                kind: Some(ClientKind::Household),
+                name: "Álvarez family".into(),
+                email: Some("alvarez@example.es".into()),
+                ..Default::default()
+            },
+            "test",
+        )
+        .unwrap();
         assert_eq!(b.name, "Beatriz Ruiz");
         assert_eq!(a.kind, ClientKind::Household);
-        let names: Vec<_> = s
-            .clients(false)
+        let names: Vec<_> = list(&s, false)
             .unwrap()
             .into_iter()
             .map(|c| c.name)
             .collect();
         assert_eq!(names, vec!["Álvarez family", "Beatriz Ruiz"]);
 
-        let archived = s.archive_client(b.id, "test").unwrap();
+        let archived = archive(&s, b.id, "test").unwrap();
         assert!(archived.archived);
-        assert_eq!(s.clients(false).unwrap().len(), 1);
-        assert_eq!(s.clients(true).unwrap().len(), 2);
+        assert_eq!(list(&s, false).unwrap().len(), 1);
+        assert_eq!(list(&s, true).unwrap().len(), 2);
         // Archiving again is harmless and writes no second audit entry.
-        s.archive_client(b.id, "test").unwrap();
+        archive(&s, b.id, "test").unwrap();
         let actions: Vec<_> = s
             .audit_log(10)
             .unwrap()
@@ -319,19 +317,19 @@ mod tests {
                 "phone",
             ),
         ] {
-            let err = s.add_client(&input, "test").unwrap_err();
+            let err = add(&s, &input, "test").unwrap_err();
             assert_eq!(err.code(), crate::ErrorCode::InvalidInput);
             assert!(err.to_string().contains(needle), "{err}");
         }
-        assert!(s.clients(true).unwrap().is_empty());
+        assert!(list(&s, true).unwrap().is_empty());
     }
 
     #[test]
     fn unknown_client_is_not_found() {
         let s = store();
-        assert_eq!(s.client(42).unwrap_err().code(), crate::ErrorCode::NotFound);
+        assert_eq!(get(&s, 42).unwrap_err().code(), crate::ErrorCode::NotFound);
         assert_eq!(
-            s.archive_client(42, "t").unwrap_err().code(),
+            archive(&s, 42, "t").unwrap_err().code(),
             crate::ErrorCode::NotFound
         );
     }
@@ -339,7 +337,8 @@ mod tests {
     #[test]
     fn audit_log_cannot_be_rewritten() {
         let s = store();
-        s.add_client(
+        add(
+            &s,
             &NewClient {
                 name: "A".into(),
                 ..Default::default()

@@ -7,6 +7,7 @@ use serde::Serialize;
 use crate::error::{IpcError, Result};
 use crate::paths;
 use crate::secrets::SecretStore;
+use crate::settings;
 use crate::store::{Store, LATEST_VERSION};
 
 /// Setting key naming the provider environment (`sandbox` or `production`).
@@ -50,8 +51,7 @@ pub fn run(data_dir: &Path, store: &Store, secrets: &dyn SecretStore) -> Result<
         supported_schema_version: LATEST_VERSION,
         integrity: store.integrity_check()?,
         keychain,
-        provider_environment: store
-            .setting(PROVIDER_ENVIRONMENT_SETTING)?
+        provider_environment: settings::get(store, PROVIDER_ENVIRONMENT_SETTING)?
             .unwrap_or_else(|| "sandbox".to_string()),
     })
 }

@@ -11,6 +11,16 @@ use crate::secrets::{Secret, SecretKey, SecretStore};
 use crate::store::audit::NewAuditEntry;
 use crate::store::{queries, Store};
 
+/// A setting's value, if one was ever set.
+pub fn get(store: &Store, key: &str) -> Result<Option<String>> {
+    store.read(|c| queries::settings::read::value(c, key))
+}
+
+/// Sets a setting (no audit entry: callers that need one write it).
+pub fn set(store: &Store, key: &str, value: &str) -> Result<()> {
+    store.write(|tx| queries::settings::write::set(tx, key, value))
+}
+
 /// Same keys as `advisor_desk_providers::setup` reads.
 pub const FLANKS_BASE_URL_SETTING: &str = "provider.flanks.base_url";
 pub const FLINKS_BASE_URL_SETTING: &str = "provider.flinks.base_url";
@@ -45,8 +55,7 @@ impl ProviderEnvironment {
 /// The saved environment; anything unknown (or nothing) is the sandbox, so a damaged setting
 /// can never point the app at the real services by accident.
 pub fn provider_environment(store: &Store) -> Result<ProviderEnvironment> {
-    Ok(store
-        .setting(PROVIDER_ENVIRONMENT_SETTING)?
+    Ok(get(store, PROVIDER_ENVIRONMENT_SETTING)?
         .as_deref()
         .and_then(ProviderEnvironment::parse)
         .unwrap_or(ProviderEnvironment::Sandbox))
@@ -85,14 +94,13 @@ impl UiLocale {
 /// The saved interface language; a value this version does not know (a newer app wrote it)
 /// is `None`, so the window falls back to the OS language.
 pub fn ui_locale(store: &Store) -> Result<Option<UiLocale>> {
-    Ok(store
-        .setting(UI_LOCALE_SETTING)?
+    Ok(get(store, UI_LOCALE_SETTING)?
         .as_deref()
         .and_then(UiLocale::parse))
 }
 
 pub fn set_ui_locale(store: &Store, locale: UiLocale) -> Result<()> {
-    store.set_setting(UI_LOCALE_SETTING, locale.as_str())
+    set(store, UI_LOCALE_SETTING, locale.as_str())
 }
 
 pub fn set_provider_environment(
@@ -100,7 +108,7 @@ pub fn set_provider_environment(
     env: ProviderEnvironment,
     actor: &str,
 ) -> Result<()> {
-    store.set_setting(PROVIDER_ENVIRONMENT_SETTING, env.as_str())?;
+    set(store, PROVIDER_ENVIRONMENT_SETTING, env.as_str())?;
     store.audit(&NewAuditEntry {
         actor,
         client_id: None,
@@ -164,8 +172,8 @@ pub fn provider_settings(store: &Store, secrets: &dyn SecretStore) -> Result<Pro
     Ok(ProviderSettings {
         environment: provider_environment(store)?,
         keys,
-        flanks_base_url: store.setting(FLANKS_BASE_URL_SETTING)?,
-        flinks_base_url: store.setting(FLINKS_BASE_URL_SETTING)?,
+        flanks_base_url: get(store, FLANKS_BASE_URL_SETTING)?,
+        flinks_base_url: get(store, FLINKS_BASE_URL_SETTING)?,
     })
 }
 
@@ -240,7 +248,7 @@ pub fn set_base_url(store: &Store, provider: &str, url: Option<&str>, actor: &st
                      and has no query",
                 ));
             }
-            store.set_setting(setting, u.trim_end_matches('/'))?;
+            set(store, setting, u.trim_end_matches('/'))?;
         }
     }
     store.audit(&NewAuditEntry {
@@ -261,7 +269,7 @@ mod tests {
         assert_eq!(ui_locale(&store).unwrap(), None);
         set_ui_locale(&store, UiLocale::Es).unwrap();
         assert_eq!(ui_locale(&store).unwrap(), Some(UiLocale::Es));
-        store.set_setting(UI_LOCALE_SETTING, "de").unwrap();
+        set(&store, UI_LOCALE_SETTING, "de").unwrap();
         assert_eq!(ui_locale(&store).unwrap(), None);
     }
     use crate::secrets::MemorySecretStore;
@@ -278,9 +286,7 @@ mod tests {
             provider_environment(&store).unwrap(),
             ProviderEnvironment::Production
         );
-        store
-            .set_setting(PROVIDER_ENVIRONMENT_SETTING, "staging")
-            .unwrap();
+        set(&store, PROVIDER_ENVIRONMENT_SETTING, "staging").unwrap();
         assert_eq!(
             provider_environment(&store).unwrap(),
             ProviderEnvironment::Sandbox
@@ -366,6 +372,6 @@ mod tests {
             );
         }
         set_base_url(&store, "flanks", None, "a").unwrap();
-        assert_eq!(store.setting(FLANKS_BASE_URL_SETTING).unwrap(), None);
+        assert_eq!(get(&store, FLANKS_BASE_URL_SETTING).unwrap(), None);
     }
 }

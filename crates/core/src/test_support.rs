@@ -1,22 +1,24 @@
 //! Builders the core's unit tests share: one place for setup that several tests repeat.
 
+use crate::clients;
 use crate::clients::NewClient;
+use crate::links::sessions;
 use crate::links::{LinkFlow, LinkPurpose, NewLinkSession, StartedLinkSession};
 use crate::store::Store;
 use crate::time::Timestamp;
 
 /// Adds a person with this name to the book; their id.
 pub(crate) fn client(store: &Store, name: &str) -> i64 {
-    store
-        .add_client(
-            &NewClient {
-                name: name.into(),
-                ..Default::default()
-            },
-            "t",
-        )
-        .unwrap()
-        .id
+    clients::add(
+        store,
+        &NewClient {
+            name: name.into(),
+            ..Default::default()
+        },
+        "t",
+    )
+    .unwrap()
+    .id
 }
 
 /// Starts a link session for a new connection of the client, open for 30 minutes from `now`.
@@ -26,17 +28,17 @@ pub(crate) fn start_session(
     flow: LinkFlow,
     now: Timestamp,
 ) -> StartedLinkSession {
-    store
-        .start_link_session(
-            &NewLinkSession {
-                client_id,
-                connection_id: None,
-                flow,
-                purpose: LinkPurpose::New,
-                ttl: chrono::Duration::minutes(30),
-            },
-            "advisor",
-            now,
-        )
-        .unwrap()
+    sessions::start(
+        store,
+        &NewLinkSession {
+            client_id,
+            connection_id: None,
+            flow,
+            purpose: LinkPurpose::New,
+            ttl: chrono::Duration::minutes(30),
+        },
+        "advisor",
+        now,
+    )
+    .unwrap()
 }

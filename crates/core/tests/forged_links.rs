@@ -1,7 +1,9 @@
 //! Thousands of hostile callback URLs against a real database file with open link sessions:
 //! none is accepted, each is audited, and the legitimate callback still works afterwards.
 
+use advisor_desk_core::clients;
 use advisor_desk_core::clients::NewClient;
+use advisor_desk_core::links::sessions;
 use advisor_desk_core::links::{CallbackSource, ClaimError, LinkFlow, LinkPurpose, NewLinkSession};
 use advisor_desk_core::{time, Store};
 use chrono::Duration;
@@ -41,30 +43,30 @@ fn refused_count(store: &Store) -> usize {
 fn forged_replayed_and_malformed_callbacks_are_all_refused_and_audited() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("db.sqlite3")).unwrap();
-    let client = store
-        .add_client(
-            &NewClient {
-                name: "Ana".into(),
-                ..Default::default()
-            },
-            "t",
-        )
-        .unwrap();
+    let client = clients::add(
+        &store,
+        &NewClient {
+            name: "Ana".into(),
+            ..Default::default()
+        },
+        "t",
+    )
+    .unwrap();
     let now = time::now();
     let start = |flow, ttl| {
-        store
-            .start_link_session(
-                &NewLinkSession {
-                    client_id: client.id,
-                    connection_id: None,
-                    flow,
-                    purpose: LinkPurpose::New,
-                    ttl,
-                },
-                "advisor",
-                now,
-            )
-            .unwrap()
+        sessions::start(
+            &store,
+            &NewLinkSession {
+                client_id: client.id,
+                connection_id: None,
+                flow,
+                purpose: LinkPurpose::New,
+                ttl,
+            },
+            "advisor",
+            now,
+        )
+        .unwrap()
     };
     let used = start(LinkFlow::FlinksConnect, Duration::minutes(30));
     let expired = start(LinkFlow::FlanksLink, Duration::seconds(1));
@@ -73,9 +75,14 @@ fn forged_replayed_and_malformed_callbacks_are_all_refused_and_audited() {
         "advisordesk://link/callback?state={}&loginId=l-1",
         used.state
     );
-    store
-        .receive_callback(used_url.as_bytes(), None, CallbackSource::DeepLink, now)
-        .unwrap();
+    sessions::receive_callback(
+        &store,
+        used_url.as_bytes(),
+        None,
+        CallbackSource::DeepLink,
+        now,
+    )
+    .unwrap();
     let later = now + Duration::seconds(5);
 
     let mut rng = Rng(0x5eed_1234_abcd_0001);
@@ -132,7 +139,7 @@ fn forged_replayed_and_malformed_callbacks_are_all_refused_and_audited() {
     let before = refused_count(&store);
     let mut accepted = 0;
     for url in &attempts {
-        match store.receive_callback(url, None, CallbackSource::DeepLink, later) {
+        match sessions::receive_callback(&store, url, None, CallbackSource::DeepLink, later) {
             Ok(_) => accepted += 1,
             Err(ClaimError::Refused(_)) => {}
             Err(ClaimError::Store(e)) => panic!("store error: {e}"),
@@ -146,8 +153,7 @@ fn forged_replayed_and_malformed_callbacks_are_all_refused_and_audited() {
     );
 
     // No refusal changed any session, and the audit never holds a URL or a state.
-    assert!(store
-        .link_session(open.session.id)
+    assert!(sessions::get(&store, open.session.id)
         .unwrap()
         .exchange_step
         .is_none());
@@ -162,7 +168,6 @@ fn forged_replayed_and_malformed_callbacks_are_all_refused_and_audited() {
         "advisordesk://link/callback?state={}&code=real-code",
         open.state
     );
-    store
-        .receive_callback(ok.as_bytes(), None, CallbackSource::DeepLink, later)
+    sessions::receive_callback(&store, ok.as_bytes(), None, CallbackSource::DeepLink, later)
         .unwrap();
 }

@@ -80,7 +80,9 @@ impl Book {
             name: name.into(),
             ..Default::default()
         };
-        self.store.add_client(&c, "test").unwrap().id
+        advisor_desk_core::clients::add(&self.store, &c, "test")
+            .unwrap()
+            .id
     }
 
     /// A ready connection of `client_id` whose data is `age` old.
@@ -94,11 +96,15 @@ impl Book {
             institution_name: Some(bank.into()),
         };
         let token = Secret::new(format!("household-token-{}", self.tokens));
-        let id = self
-            .store
-            .add_connection(&new, &token, &self.secrets, "test")
-            .unwrap()
-            .id;
+        let id = advisor_desk_core::sync::connections::add(
+            &self.store,
+            &new,
+            &token,
+            &self.secrets,
+            "test",
+        )
+        .unwrap()
+        .id;
         let at = now() - age;
         self.store
             .write(|tx| {
@@ -191,9 +197,11 @@ fn ruiz() -> (Book, i64, i64, i64, i64) {
         ),
         Duration::hours(1),
     );
-    let h = b.store.create_household("Ruiz", "test").unwrap().id;
-    b.store.add_household_member(h, ana, "test").unwrap();
-    b.store.add_household_member(h, pedro, "test").unwrap();
+    let h = advisor_desk_core::households::create(&b.store, "Ruiz", "test")
+        .unwrap()
+        .id;
+    advisor_desk_core::households::add_member(&b.store, h, ana, "test").unwrap();
+    advisor_desk_core::households::add_member(&b.store, h, pedro, "test").unwrap();
     (b, h, ana, pedro, luis)
 }
 
@@ -256,9 +264,11 @@ fn a_joint_account_reached_by_two_members_is_counted_once() {
 #[test]
 fn a_member_moving_takes_their_connections_with_them() {
     let (b, h, ana, pedro, luis) = ruiz();
-    let other = b.store.create_household("Gómez", "test").unwrap().id;
-    b.store.add_household_member(other, luis, "test").unwrap();
-    b.store.move_household_member(pedro, other, "test").unwrap();
+    let other = advisor_desk_core::households::create(&b.store, "Gómez", "test")
+        .unwrap()
+        .id;
+    advisor_desk_core::households::add_member(&b.store, other, luis, "test").unwrap();
+    advisor_desk_core::households::move_member(&b.store, pedro, other, "test").unwrap();
 
     let ruiz = household_overview(&b.store, h, now()).unwrap();
     assert_eq!(net(&ruiz.net_worth), 500_000 + 750_000);
@@ -292,7 +302,9 @@ fn a_member_moving_takes_their_connections_with_them() {
 #[test]
 fn an_empty_household_has_no_figures_and_no_health() {
     let (b, _, ana, ..) = ruiz();
-    let empty = b.store.create_household("Nuevo hogar", "test").unwrap().id;
+    let empty = advisor_desk_core::households::create(&b.store, "Nuevo hogar", "test")
+        .unwrap()
+        .id;
     let o = household_overview(&b.store, empty, now()).unwrap();
     assert!(o.members.is_empty());
     assert!(o.net_worth.is_empty());

@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use advisor_desk_core::clients;
 use advisor_desk_core::clients::NewClient;
 use advisor_desk_core::links::LinkService;
 use advisor_desk_core::reads::export::{export_csv, ExportKind, MAX_EXPORT_PATH_LEN};
@@ -30,16 +31,16 @@ fn query(limit: u32) -> TransactionQuery {
 fn transaction_pages_refuse_bad_sizes_and_unknown_clients() {
     let dir = tempfile::tempdir().unwrap();
     let s = store(&dir);
-    let ana = s
-        .add_client(
-            &NewClient {
-                name: "Ana".into(),
-                ..Default::default()
-            },
-            "t",
-        )
-        .unwrap()
-        .id;
+    let ana = clients::add(
+        &s,
+        &NewClient {
+            name: "Ana".into(),
+            ..Default::default()
+        },
+        "t",
+    )
+    .unwrap()
+    .id;
     assert_eq!(transactions_page(&s, ana, &query(50)).unwrap().total, 0);
     let refusals = [
         (query(0), "1 to 1000"),

@@ -5,12 +5,14 @@
 
 use std::sync::Arc;
 
+use advisor_desk_core::clients;
 use advisor_desk_core::clients::NewClient;
 use advisor_desk_core::domain::Provider;
 use advisor_desk_core::links::keychain_upgrade::upgrade_keychain_names;
 use advisor_desk_core::links::ledger::legacy_secret_ref_for;
 use advisor_desk_core::links::LinkService;
 use advisor_desk_core::secrets::{KeyringStore, Secret, SecretKey, SecretStore};
+use advisor_desk_core::sync::connections;
 use advisor_desk_core::sync::connections::{token_hash, NewConnection};
 use advisor_desk_core::Store;
 
@@ -19,35 +21,35 @@ fn folder(dir: &tempfile::TempDir, name: &str) -> Arc<Store> {
 }
 
 fn connect(store: &Store, secrets: &dyn SecretStore, token: &str) -> (i64, i64) {
-    let client = store
-        .add_client(
-            &NewClient {
-                name: "Ana".into(),
-                ..Default::default()
-            },
-            "t",
-        )
-        .unwrap()
-        .id;
-    let c = store
-        .add_connection(
-            &NewConnection {
-                client_id: client,
-                provider: Provider::Flanks,
-                flow: "flanks_link".into(),
-                institution_id: None,
-                institution_name: None,
-            },
-            &Secret::new(token),
-            secrets,
-            "t",
-        )
-        .unwrap();
+    let client = clients::add(
+        store,
+        &NewClient {
+            name: "Ana".into(),
+            ..Default::default()
+        },
+        "t",
+    )
+    .unwrap()
+    .id;
+    let c = connections::add(
+        store,
+        &NewConnection {
+            client_id: client,
+            provider: Provider::Flanks,
+            flow: "flanks_link".into(),
+            institution_id: None,
+            institution_name: None,
+        },
+        &Secret::new(token),
+        secrets,
+        "t",
+    )
+    .unwrap();
     (client, c.id)
 }
 
 fn token_of(store: &Store, secrets: &dyn SecretStore, id: i64) -> Option<String> {
-    let key = store.connection(id).unwrap().secret_key().unwrap();
+    let key = connections::get(store, id).unwrap().secret_key().unwrap();
     secrets.get(&key).unwrap().map(|s| s.expose().to_string())
 }
 
@@ -65,7 +67,7 @@ fn two_data_folders_with_the_same_token_never_share_or_delete_each_others_entry(
     let (client_a, conn_a) = connect(&a, keychain.as_ref(), &token);
     let legacy = SecretKey::new(legacy_secret_ref_for(&token_hash(&Secret::new(&*token)))).unwrap();
     keychain
-        .delete(&a.connection(conn_a).unwrap().secret_key().unwrap())
+        .delete(&connections::get(&a, conn_a).unwrap().secret_key().unwrap())
         .unwrap();
     keychain.put(&legacy, &Secret::new(&*token)).unwrap();
     a.write(|tx| {
@@ -79,8 +81,8 @@ fn two_data_folders_with_the_same_token_never_share_or_delete_each_others_entry(
     // Folder B connects the same token with this build.
     let (_, conn_b) = connect(&b, keychain.as_ref(), &token);
     assert_ne!(
-        a.connection(conn_a).unwrap().secret_ref,
-        b.connection(conn_b).unwrap().secret_ref
+        connections::get(&a, conn_a).unwrap().secret_ref,
+        connections::get(&b, conn_b).unwrap().secret_ref
     );
 
     // A upgrades: its token moves to its own name, the old shared entry is gone.
@@ -102,7 +104,7 @@ fn two_data_folders_with_the_same_token_never_share_or_delete_each_others_entry(
 
     // Clean up this test's entries.
     keychain
-        .delete(&b.connection(conn_b).unwrap().secret_key().unwrap())
+        .delete(&connections::get(&b, conn_b).unwrap().secret_key().unwrap())
         .unwrap();
     keychain
         .delete(&SecretKey::new("installations").unwrap())

@@ -1,6 +1,7 @@
 //! The workspace read models on a real SQLite file, with data written by the sync engine's
 //! snapshot writer: book summary, client overview, transactions pages, health queue, CSV.
 
+use advisor_desk_core::clients;
 use advisor_desk_core::clients::NewClient;
 use advisor_desk_core::domain::{
     Account, AccountKind, AssetClass, Holding, Institution, Liability, LiabilityKind, Provider,
@@ -13,6 +14,7 @@ use advisor_desk_core::reads::{
     book_summary, client_overview, health_queue, transactions_page, Health, TransactionQuery,
 };
 use advisor_desk_core::secrets::{MemorySecretStore, Secret};
+use advisor_desk_core::sync::connections;
 use advisor_desk_core::sync::{write_snapshot, NewConnection};
 use advisor_desk_core::time::{self, Timestamp};
 use advisor_desk_core::Store;
@@ -104,16 +106,16 @@ impl Book {
     }
 
     fn client(&self, name: &str) -> i64 {
-        self.store
-            .add_client(
-                &NewClient {
-                    name: name.into(),
-                    ..Default::default()
-                },
-                "test",
-            )
-            .unwrap()
-            .id
+        clients::add(
+            &self.store,
+            &NewClient {
+                name: name.into(),
+                ..Default::default()
+            },
+            "test",
+        )
+        .unwrap()
+        .id
     }
 
     /// A connection with a snapshot written, then put in `status` with the given times.
@@ -129,22 +131,21 @@ impl Book {
         last_attempt: Option<Timestamp>,
     ) -> i64 {
         self.tokens += 1;
-        let id = self
-            .store
-            .add_connection(
-                &NewConnection {
-                    client_id,
-                    provider: Provider::Flanks,
-                    flow: "flanks_link".into(),
-                    institution_id: Some(institution.to_lowercase().replace(' ', "_")),
-                    institution_name: Some(institution.into()),
-                },
-                &Secret::new(format!("token-{}", self.tokens)),
-                &self.secrets,
-                "test",
-            )
-            .unwrap()
-            .id;
+        let id = connections::add(
+            &self.store,
+            &NewConnection {
+                client_id,
+                provider: Provider::Flanks,
+                flow: "flanks_link".into(),
+                institution_id: Some(institution.to_lowercase().replace(' ', "_")),
+                institution_name: Some(institution.into()),
+            },
+            &Secret::new(format!("token-{}", self.tokens)),
+            &self.secrets,
+            "test",
+        )
+        .unwrap()
+        .id;
         let at = last_success.unwrap_or_else(now);
         self.store
             .write(|tx| {

@@ -5,9 +5,11 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use advisor_desk_core::clients;
 use advisor_desk_core::clients::NewClient;
 use advisor_desk_core::domain::Provider;
 use advisor_desk_core::secrets::{MemorySecretStore, Secret, SecretStore};
+use advisor_desk_core::sync::connections;
 use advisor_desk_core::sync::{
     CallBuffer, CancelToken, NewConnection, ProviderGateway, SyncEngine, SyncOptions,
 };
@@ -68,16 +70,16 @@ async fn run(base: &str, control: &SandboxControl, concurrency: usize) -> Run {
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(Store::open(&dir.path().join("bench.sqlite3")).unwrap());
     let secrets = Arc::new(MemorySecretStore::new());
-    let client = store
-        .add_client(
-            &NewClient {
-                name: "Bench".into(),
-                ..Default::default()
-            },
-            "bench",
-        )
-        .unwrap()
-        .id;
+    let client = clients::add(
+        &store,
+        &NewClient {
+            name: "Bench".into(),
+            ..Default::default()
+        },
+        "bench",
+    )
+    .unwrap()
+    .id;
     let mut ids = Vec::new();
     for b in control.book().await.unwrap() {
         let (provider, flow) = if b.provider == "flanks" {
@@ -93,10 +95,15 @@ async fn run(base: &str, control: &SandboxControl, concurrency: usize) -> Run {
             institution_name: None,
         };
         ids.push(
-            store
-                .add_connection(&new, &Secret::new(b.token), secrets.as_ref(), "bench")
-                .unwrap()
-                .id,
+            connections::add(
+                &store,
+                &new,
+                &Secret::new(b.token),
+                secrets.as_ref(),
+                "bench",
+            )
+            .unwrap()
+            .id,
         );
     }
     let secrets: Arc<dyn SecretStore> = secrets;

@@ -19,6 +19,9 @@ use advisor_desk_core::{CoreError, Store};
 use serde::{Deserialize, Serialize};
 
 use crate::{FlanksClient, FlanksConfig, FlanksGateway, FlinksClient, FlinksConfig, FlinksGateway};
+use advisor_desk_core::clients;
+use advisor_desk_core::settings;
+use advisor_desk_core::sync::connections;
 
 /// Setting set once a demo book was loaded, so it is never offered twice.
 pub const DEMO_BOOK_SETTING: &str = "demo.book_loaded";
@@ -105,7 +108,10 @@ fn institution_name(bank: &str) -> String {
 /// Whether a demo book can be offered: sandbox mode decides the caller; here, an empty book
 /// that never had a demo book.
 pub fn demo_book_offered(store: &Store) -> Result<bool, CoreError> {
-    Ok(store.setting(DEMO_BOOK_SETTING)?.is_none() && store.clients(true)?.is_empty())
+    Ok(
+        settings::get(store, DEMO_BOOK_SETTING)?.is_none()
+            && clients::list(store, true)?.is_empty(),
+    )
 }
 
 /// Fills an empty book from the sandbox at `base_url`. Refused when the book is not empty.
@@ -148,7 +154,8 @@ pub async fn load_demo_book(
             let id = match by_name.get(holder) {
                 Some(id) => *id,
                 None => {
-                    let c = store.add_client(
+                    let c = clients::add(
+                        store,
                         &NewClient {
                             kind: Some(ClientKind::Person),
                             name: holder.clone(),
@@ -169,7 +176,8 @@ pub async fn load_demo_book(
             Provider::Flanks => "flanks_link",
             Provider::Flinks => "flinks_connect",
         };
-        let connection = store.add_connection(
+        let connection = connections::add(
+            store,
             &NewConnection {
                 client_id,
                 provider,
@@ -183,7 +191,7 @@ pub async fn load_demo_book(
         )?;
         out.connection_ids.push(connection.id);
     }
-    store.set_setting(DEMO_BOOK_SETTING, "1")?;
+    settings::set(store, DEMO_BOOK_SETTING, "1")?;
     Ok(out)
 }
 
@@ -277,7 +285,7 @@ mod tests {
             .unwrap();
         let seeded = sandbox.control().book().await.unwrap();
         assert_eq!(book.connection_ids.len(), seeded.len());
-        let clients = store.clients(false).unwrap();
+        let clients = clients::list(&store, false).unwrap();
         assert_eq!(book.clients_created, clients.len());
         // Every holder is a client, once; the joint credential's holders both are.
         let joint = seeded
@@ -301,7 +309,7 @@ mod tests {
             assert!(!dump.contains(&e.token));
         }
         for id in &book.connection_ids {
-            let c = store.connection(*id).unwrap();
+            let c = connections::get(&store, *id).unwrap();
             assert!(secrets.get(&c.secret_key().unwrap()).unwrap().is_some());
         }
         // Offered once only.
@@ -332,7 +340,7 @@ mod tests {
         assert!(summary.rows_written > 0);
         for id in &book.connection_ids {
             assert_eq!(
-                store.connection(*id).unwrap().status,
+                connections::get(&store, *id).unwrap().status,
                 ConnectionStatus::Ready
             );
         }
@@ -342,20 +350,20 @@ mod tests {
     async fn a_book_with_clients_is_never_replaced() {
         let sandbox = Sandbox::start(SandboxConfig::default()).unwrap();
         let store = Store::open_in_memory().unwrap();
-        store
-            .add_client(
-                &NewClient {
-                    name: "Ana".into(),
-                    ..Default::default()
-                },
-                "t",
-            )
-            .unwrap();
+        clients::add(
+            &store,
+            &NewClient {
+                name: "Ana".into(),
+                ..Default::default()
+            },
+            "t",
+        )
+        .unwrap();
         let e = load_demo_book(&store, &MemorySecretStore::new(), &sandbox.base_url(), "a")
             .await
             .unwrap_err();
         assert!(e.to_string().contains("empty book"), "{e}");
-        assert_eq!(store.clients(false).unwrap().len(), 1);
+        assert_eq!(clients::list(&store, false).unwrap().len(), 1);
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

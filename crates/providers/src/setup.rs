@@ -10,6 +10,7 @@ use advisor_desk_core::sync::{CallLog, ProviderGateway};
 use advisor_desk_core::{CoreError, Store};
 
 use crate::{FlanksClient, FlanksConfig, FlanksGateway, FlinksClient, FlinksConfig, FlinksGateway};
+use advisor_desk_core::settings;
 
 /// Settings keys (core's provider settings) and environment variables that override them.
 pub use advisor_desk_core::settings::{FLANKS_BASE_URL_SETTING, FLINKS_BASE_URL_SETTING};
@@ -20,7 +21,7 @@ fn base_url(store: &Store, env: &str, setting: &str) -> Result<Option<String>, C
     if let Some(v) = std::env::var(env).ok().filter(|v| !v.trim().is_empty()) {
         return Ok(Some(v));
     }
-    Ok(store.setting(setting)?.filter(|v| !v.trim().is_empty()))
+    Ok(settings::get(store, setting)?.filter(|v| !v.trim().is_empty()))
 }
 
 /// The configured providers' gateways, plus a note for each provider that is not configured
@@ -88,9 +89,7 @@ mod tests {
                 .put(&SecretKey::provider_key("flanks", f), &Secret::new(v))
                 .unwrap();
         }
-        store
-            .set_setting(FLANKS_BASE_URL_SETTING, "http://127.0.0.1:9")
-            .unwrap();
+        settings::set(&store, FLANKS_BASE_URL_SETTING, "http://127.0.0.1:9").unwrap();
         let c = gateways(&store, &secrets, log).unwrap();
         let (g, missing) = (c.gateways, c.not_configured);
         assert_eq!(g.len(), 1);

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use advisor_desk_core::domain::{Actor, ConnectionStatus, FailureKind, Provider, RemoteState};
 use advisor_desk_core::secrets::Secret;
+use advisor_desk_core::sync::connections;
 use advisor_desk_core::sync::SyncResult;
 use advisor_desk_providers::flanks::{AggregationEndpoint, ExchangeOutcome, FlanksClient};
 use advisor_desk_providers::FlanksGateway;
@@ -105,7 +106,7 @@ async fn a_full_sync_writes_the_snapshot_and_a_second_writes_nothing() {
         panic!("{second:?}")
     };
     assert_eq!(stats.written(), 0, "{stats:?}");
-    let c = w.store.connection(id).unwrap();
+    let c = connections::get(&w.store, id).unwrap();
     assert_eq!(c.status, ConnectionStatus::Ready);
     assert!(c.data_as_of.is_some());
     assert!(w.count("SELECT count(*) FROM transactions") > 0);
@@ -283,7 +284,7 @@ async fn sca_and_blocked_transitions_and_transient_errors_keep_a_healthy_connect
     w.control.add_fault(&r).await.unwrap();
     let o = engine.sync_one(id, &|_| {}).await;
     assert_eq!(o.status, ConnectionStatus::RetryLater);
-    let c = w.store.connection(id).unwrap();
+    let c = connections::get(&w.store, id).unwrap();
     assert_eq!(c.action_by, Actor::Nobody);
     assert!(c.next_retry_at.is_some());
     assert_eq!(w.count("SELECT count(*) FROM transactions"), rows);
@@ -295,7 +296,10 @@ async fn sca_and_blocked_transitions_and_transient_errors_keep_a_healthy_connect
         .unwrap();
     let o = engine.sync_one(id, &|_| {}).await;
     assert_eq!(o.status, ConnectionStatus::PendingSca);
-    assert_eq!(w.store.connection(id).unwrap().action_by, Actor::Client);
+    assert_eq!(
+        connections::get(&w.store, id).unwrap().action_by,
+        Actor::Client
+    );
     let status = w
         .flanks
         .credential_status(&Secret::new(&token))
@@ -420,7 +424,7 @@ async fn an_errored_product_is_left_out_and_a_long_rate_limit_sets_the_next_try(
     w.control.add_fault(&r).await.unwrap();
     let o = engine.sync_one(id, &|_| {}).await;
     assert_eq!(o.status, ConnectionStatus::RetryLater);
-    let c = w.store.connection(id).unwrap();
+    let c = connections::get(&w.store, id).unwrap();
     assert_eq!(c.action_by, Actor::Nobody);
     let wait = c.next_retry_at.unwrap() - chrono::Utc::now();
     assert!(

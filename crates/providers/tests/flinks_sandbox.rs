@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use advisor_desk_core::domain::{Actor, ConnectionStatus, FailureKind, Provider};
 use advisor_desk_core::secrets::Secret;
+use advisor_desk_core::sync::connections;
 use advisor_desk_core::sync::SyncResult;
 use advisor_desk_providers::flinks::{AuthorizeMode, AuthorizeOutcome};
 use advisor_desk_providers::FlinksClient;
@@ -49,7 +50,7 @@ async fn a_flinks_sync_polls_202_until_ready_and_a_second_sync_writes_nothing() 
             >= 1,
         "the 202 was polled on the Async endpoint"
     );
-    let c = w.store.connection(id).unwrap();
+    let c = connections::get(&w.store, id).unwrap();
     assert_eq!(c.status, ConnectionStatus::Ready);
     assert!(c.institution_name.is_some(), "InstitutionName is kept");
     let o = engine.sync_one(id, &|_| {}).await;

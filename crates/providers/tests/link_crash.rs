@@ -16,10 +16,12 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Arc, Mutex};
 
+use advisor_desk_core::links::sessions;
 use advisor_desk_core::links::{
     CallbackSource, ExchangeBoundary, ExchangeObserver, LinkFlow, LinkService,
 };
 use advisor_desk_core::secrets::{Secret, SecretError, SecretKey, SecretStore};
+use advisor_desk_core::sync::connections;
 use advisor_desk_core::sync::connections::token_hash;
 use advisor_desk_core::Store;
 use advisor_desk_sandbox::Sandbox;
@@ -240,17 +242,17 @@ async fn every_step_boundary_of_the_exchange_survives_a_crash() {
             let (store, secrets, service) = open(dir.path(), &base);
             let report = service.resume_and_reconcile().await.unwrap();
             assert!(report.errors.is_empty(), "{flow:?} {step}: {report:?}");
-            let conns = store.connections(Some(client)).unwrap();
+            let conns = connections::list(&store, Some(client)).unwrap();
             assert_eq!(conns.len(), 1, "{flow:?} {step}: {report:?}");
             let token = secrets
                 .get(&conns[0].secret_key().unwrap())
                 .unwrap()
                 .unwrap_or_else(|| panic!("{flow:?} {step}: token missing from the keychain"));
             assert_eq!(
-                store.connection_token_hash(conns[0].id).unwrap(),
+                connections::stored_token_hash(&store, conns[0].id).unwrap(),
                 token_hash(&token)
             );
-            let session = store.link_session(start.session_id).unwrap();
+            let session = sessions::get(&store, start.session_id).unwrap();
             assert!(!session.is_open(), "{flow:?} {step}: {session:?}");
             assert!(
                 !secrets.names().iter().any(|k| k.starts_with("link/")
@@ -269,7 +271,7 @@ async fn every_step_boundary_of_the_exchange_survives_a_crash() {
     let control = sandbox.control();
     let (store, secrets, _) = open(dir.path(), &base);
     let (reauth_client, _, _) = expected[0];
-    let conn = store.connections(Some(reauth_client)).unwrap()[0].clone();
+    let conn = connections::list(&store, Some(reauth_client)).unwrap()[0].clone();
     let token = secrets.get(&conn.secret_key().unwrap()).unwrap().unwrap();
     drop(store);
     for (step, _) in BOUNDARIES {
@@ -306,14 +308,16 @@ async fn every_step_boundary_of_the_exchange_survives_a_crash() {
         let (store, secrets, service) = open(dir.path(), &base);
         let report = service.resume_and_reconcile().await.unwrap();
         assert!(report.errors.is_empty(), "reauth {step}: {report:?}");
-        let session = store.link_session(link.session_id).unwrap();
+        let session = sessions::get(&store, link.session_id).unwrap();
         assert_eq!(
             session.outcome.as_deref(),
             Some("reauthorized"),
             "reauth {step}: {report:?}"
         );
         assert_eq!(
-            store.connections(Some(reauth_client)).unwrap().len(),
+            connections::list(&store, Some(reauth_client))
+                .unwrap()
+                .len(),
             1,
             "reauth {step}"
         );
@@ -334,7 +338,7 @@ async fn every_step_boundary_of_the_exchange_survives_a_crash() {
 
     // Every credential exactly once, each with its own token and client.
     let (store, secrets, _) = open(dir.path(), &base);
-    let all = store.connections(None).unwrap();
+    let all = connections::list(&store, None).unwrap();
     assert_eq!(all.len(), expected.len());
     for (client, flow, step) in &expected {
         let mine: Vec<_> = all.iter().filter(|c| c.client_id == *client).collect();

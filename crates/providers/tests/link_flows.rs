@@ -5,10 +5,12 @@
 mod link_support;
 
 use advisor_desk_core::domain::ConnectionStatus;
+use advisor_desk_core::links::sessions;
 use advisor_desk_core::links::{
     CallbackSource, LinkFlow, LinkOutcome, LinkPurpose, PendingState, ReauthStart,
 };
 use advisor_desk_core::secrets::SecretStore;
+use advisor_desk_core::sync::connections;
 use advisor_desk_sandbox::ForcedState;
 use link_support::*;
 
@@ -27,7 +29,7 @@ fn connected(o: &LinkOutcome) -> (i64, ConnectionStatus) {
 }
 
 fn token_of(d: &Desk, connection_id: i64) -> String {
-    let c = d.store.connection(connection_id).unwrap();
+    let c = connections::get(&d.store, connection_id).unwrap();
     d.secrets
         .get(&c.secret_key().unwrap())
         .unwrap()
@@ -37,7 +39,7 @@ fn token_of(d: &Desk, connection_id: i64) -> String {
 }
 
 fn outcome_of(d: &Desk, session_id: i64) -> Option<String> {
-    d.store.link_session(session_id).unwrap().outcome
+    sessions::get(&d.store, session_id).unwrap().outcome
 }
 
 /// Connects a Flanks legacy login for a client through the embedded window.
@@ -70,7 +72,7 @@ async fn flanks_legacy_link_connects_once_and_refuses_replays() {
         .await
         .unwrap();
     assert!(start.url.starts_with(&format!("{}/link?token=", d.base)));
-    let installation = d.store.link_installation_id().unwrap();
+    let installation = d.store.installation_id().unwrap();
     assert_eq!(installation.len(), 16);
     assert_eq!(
         query_param(&start.url, "external_id").as_deref(),
@@ -101,7 +103,7 @@ async fn flanks_legacy_link_connects_once_and_refuses_replays() {
         matches!(o, LinkOutcome::Refused { ref reason, .. } if reason == "no_open_session"),
         "{o:?}"
     );
-    assert!(d.store.connections(None).unwrap().is_empty());
+    assert!(connections::list(&d.store, None).unwrap().is_empty());
 
     let o = d
         .links
@@ -110,7 +112,7 @@ async fn flanks_legacy_link_connects_once_and_refuses_replays() {
         .unwrap();
     let (conn, status) = connected(&o);
     assert_eq!(status, ConnectionStatus::Ready, "synced at once");
-    let c = d.store.connection(conn).unwrap();
+    let c = connections::get(&d.store, conn).unwrap();
     assert_eq!(c.client_id, ana);
     let token = token_of(&d, conn);
     assert!(token.starts_with("sbx-cred-"));
@@ -141,7 +143,7 @@ async fn flanks_legacy_link_connects_once_and_refuses_replays() {
         matches!(o, LinkOutcome::Refused { ref reason, .. } if reason == "replayed"),
         "{o:?}"
     );
-    assert_eq!(d.store.connections(None).unwrap().len(), 1);
+    assert_eq!(connections::list(&d.store, None).unwrap().len(), 1);
 
     // Neither the code, the token nor the state is anywhere in the SQLite files.
     drop(d.links);
@@ -179,7 +181,10 @@ async fn connect_v2_and_flinks_connect_and_a_flinks_duplicate() {
         .await
         .unwrap();
     let (v2, _) = connected(&o);
-    assert_eq!(d.store.connection(v2).unwrap().flow, "flanks_connect_v2");
+    assert_eq!(
+        connections::get(&d.store, v2).unwrap().flow,
+        "flanks_connect_v2"
+    );
 
     let start = d
         .links
@@ -200,7 +205,7 @@ async fn connect_v2_and_flinks_connect_and_a_flinks_duplicate() {
         .unwrap();
     let (fl, status) = connected(&o);
     assert_eq!(status, ConnectionStatus::Ready);
-    let c = d.store.connection(fl).unwrap();
+    let c = connections::get(&d.store, fl).unwrap();
     assert_eq!(c.institution_id.as_deref(), Some("FlinksCapital"));
 
     // The same Flinks login for another client: the same loginId, so a duplicate that
@@ -225,11 +230,16 @@ async fn connect_v2_and_flinks_connect_and_a_flinks_duplicate() {
         }
         other => panic!("{other:?}"),
     }
-    assert_eq!(d.store.connections(None).unwrap().len(), 2);
+    assert_eq!(connections::list(&d.store, None).unwrap().len(), 2);
     // The existing connection's token is untouched.
     assert!(d
         .secrets
-        .get(&d.store.connection(fl).unwrap().secret_key().unwrap())
+        .get(
+            &connections::get(&d.store, fl)
+                .unwrap()
+                .secret_key()
+                .unwrap()
+        )
         .unwrap()
         .is_some());
 }
@@ -319,7 +329,7 @@ async fn sca_and_reset_reauthorizations_keep_the_same_token_and_history() {
         "{o:?}"
     );
     assert_eq!(token_of(&d, conn), token);
-    assert_eq!(d.store.connections(None).unwrap().len(), 1);
+    assert_eq!(connections::list(&d.store, None).unwrap().len(), 1);
     assert!(history(&d) >= before);
     assert_eq!(d.secrets.len(), 1, "no code entries left");
 }
@@ -387,7 +397,7 @@ async fn delayed_codes_wait_in_the_session_and_connect_or_expire_after_72_hours(
         LinkOutcome::Waiting { next_check_at, .. } => next_check_at,
         other => panic!("{other:?}"),
     };
-    let s = d.store.link_session(start.session_id).unwrap();
+    let s = sessions::get(&d.store, start.session_id).unwrap();
     assert!(s.is_open());
     assert_eq!(s.exchange_step.as_deref(), Some("code_saved"));
     assert_eq!(s.next_check_at.as_deref(), Some(next.as_str()));
@@ -400,7 +410,7 @@ async fn delayed_codes_wait_in_the_session_and_connect_or_expire_after_72_hours(
     // Due but still in checks: rescheduled with backoff, still open.
     let later = now + chrono::Duration::minutes(10);
     assert!(d.links.poll_at(later).await.unwrap().is_empty());
-    let s2 = d.store.link_session(start.session_id).unwrap();
+    let s2 = sessions::get(&d.store, start.session_id).unwrap();
     assert_eq!(s2.check_attempts, 2);
     assert!(s2.is_open());
     // The provider releases the code: the next due check connects.
@@ -412,7 +422,7 @@ async fn delayed_codes_wait_in_the_session_and_connect_or_expire_after_72_hours(
         .unwrap();
     assert_eq!(changes.len(), 1, "{changes:?}");
     let (conn, _) = connected(&changes[0]);
-    assert_eq!(d.store.connection(conn).unwrap().client_id, eva);
+    assert_eq!(connections::get(&d.store, conn).unwrap().client_id, eva);
 
     // Another delayed code that never clears: after 72 h the session ends `expired`.
     let start = d
@@ -458,7 +468,7 @@ async fn remote_completion_of_sent_links_is_found_by_polling() {
     assert_eq!(s, 302);
     let changes = d.links.poll_open_sessions().await.unwrap();
     assert_eq!(changes.len(), 2, "{changes:?}");
-    let conns = d.store.connections(Some(fia)).unwrap();
+    let conns = connections::list(&d.store, Some(fia)).unwrap();
     assert_eq!(conns.len(), 2);
     assert_eq!(
         outcome_of(&d, sent.session_id).as_deref(),
@@ -571,7 +581,7 @@ async fn errors_end_the_session_with_the_providers_wording_and_a_next_step() {
         .await
         .unwrap();
     assert!(matches!(o, LinkOutcome::Refused { .. }), "{o:?}");
-    assert!(d.store.connections(None).unwrap().is_empty());
+    assert!(connections::list(&d.store, None).unwrap().is_empty());
 
     // A Flinks widget error event seen by the window.
     let start = d
@@ -621,7 +631,7 @@ async fn unmapped_hashes(d: &Desk) -> Vec<String> {
     let mut out = Vec::new();
     for c in d.flanks.list_credentials(1).await.unwrap().items {
         let h = advisor_desk_core::sync::connections::token_hash(&c.credentials_token);
-        if d.store.connection_by_token_hash(&h).unwrap().is_none() {
+        if connections::by_token_hash(&d.store, &h).unwrap().is_none() {
             out.push(h);
         }
     }
@@ -637,10 +647,11 @@ async fn a_duplicate_credential_is_offered_to_be_mapped_not_failed() {
 
     // Ivy connects the same bank login: CREDENTIALS_ALREADY_EXIST. It belongs to Hal, so it
     // is not among what can be mapped (only unmapped credentials at that bank are).
-    let hal_hash = d
-        .store
-        .connection_token_hash(d.store.connections(Some(hal)).unwrap()[0].id)
-        .unwrap();
+    let hal_hash = connections::stored_token_hash(
+        &d.store,
+        connections::list(&d.store, Some(hal)).unwrap()[0].id,
+    )
+    .unwrap();
     let start = d
         .links
         .start_connect_at_bank(ivy, LinkFlow::FlanksLink, "testbank")
@@ -673,7 +684,7 @@ async fn a_duplicate_credential_is_offered_to_be_mapped_not_failed() {
         outcome_of(&d, start.session_id).as_deref(),
         Some("CREDENTIALS_ALREADY_EXIST")
     );
-    assert!(d.store.connections(Some(ivy)).unwrap().is_empty());
+    assert!(connections::list(&d.store, Some(ivy)).unwrap().is_empty());
 
     // A login connected outside Advisor Desk (no client reference): a duplicate at that
     // bank offers it among the bank's unmapped credentials, and mapping it gives Ivy the
@@ -733,7 +744,7 @@ async fn a_duplicate_credential_is_offered_to_be_mapped_not_failed() {
         .await
         .unwrap();
     let (conn, _) = connected(&o);
-    assert_eq!(d.store.connection(conn).unwrap().client_id, ivy);
+    assert_eq!(connections::get(&d.store, conn).unwrap().client_id, ivy);
     // Not twice.
     assert!(d
         .links
@@ -764,13 +775,13 @@ async fn removal_deletes_at_the_provider_then_the_keychain_then_the_row() {
         .unwrap();
     let e = d.links.remove_connection(a).await.unwrap_err();
     assert!(e.code().starts_with("provider_"), "{e}");
-    assert!(d.store.connection(a).is_ok());
+    assert!(connections::get(&d.store, a).is_ok());
     assert_eq!(token_of(&d, a), token_a);
     d.control.clear_faults().await.unwrap();
 
     let r = d.links.remove_connection(a).await.unwrap();
     assert!(r.deleted_at_provider);
-    assert!(d.store.connection(a).is_err());
+    assert!(connections::get(&d.store, a).is_err());
     let remote: Vec<String> = d
         .flanks
         .list_credentials(1)
@@ -788,7 +799,7 @@ async fn removal_deletes_at_the_provider_then_the_keychain_then_the_row() {
     d.flanks.delete_credentials(&token_b).await.unwrap();
     let r = d.links.remove_connection(b).await.unwrap();
     assert!(!r.deleted_at_provider);
-    assert!(d.store.connection(b).is_err());
+    assert!(connections::get(&d.store, b).is_err());
     assert_eq!(d.secrets.len(), 1);
     let actions: Vec<String> = d
         .store
@@ -802,8 +813,8 @@ async fn removal_deletes_at_the_provider_then_the_keychain_then_the_row() {
     // Removed connections are not re-attached by reconciliation.
     let report = d.links.resume_and_reconcile().await.unwrap();
     assert!(report.recovered_connections.is_empty(), "{report:?}");
-    assert_eq!(d.store.connections(None).unwrap().len(), 1);
-    assert!(d.store.connection(c).is_ok());
+    assert_eq!(connections::list(&d.store, None).unwrap().len(), 1);
+    assert!(connections::get(&d.store, c).is_ok());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -835,11 +846,10 @@ async fn a_spent_code_is_recovered_from_the_credentials_list_for_its_session_onl
         .await
         .unwrap();
     let (conn, _) = connected(&o);
-    assert_eq!(d.store.connection(conn).unwrap().client_id, kim);
+    assert_eq!(connections::get(&d.store, conn).unwrap().client_id, kim);
     assert_eq!(token_of(&d, conn), token.expose());
     assert_eq!(
-        d.store
-            .link_session(start.session_id)
+        sessions::get(&d.store, start.session_id)
             .unwrap()
             .outcome_detail
             .as_deref(),
@@ -848,7 +858,7 @@ async fn a_spent_code_is_recovered_from_the_credentials_list_for_its_session_onl
     // Never twice.
     let report = d.links.resume_and_reconcile().await.unwrap();
     assert!(report.recovered_connections.is_empty(), "{report:?}");
-    assert_eq!(d.store.connections(None).unwrap().len(), 1);
+    assert_eq!(connections::list(&d.store, None).unwrap().len(), 1);
 
     // Reusing the finished session's reference (the link was forwarded, or forged) attaches
     // nothing, and neither does another installation's reference or a bare client id.
@@ -877,7 +887,7 @@ async fn a_spent_code_is_recovered_from_the_credentials_list_for_its_session_onl
     }
     let report = d.links.resume_and_reconcile().await.unwrap();
     assert!(report.recovered_connections.is_empty(), "{report:?}");
-    assert_eq!(d.store.connections(None).unwrap().len(), 1);
+    assert_eq!(connections::list(&d.store, None).unwrap().len(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -920,7 +930,7 @@ async fn concurrent_deliveries_and_the_poller_connect_exactly_once() {
         }
         assert_eq!(connected_count, 1, "round {round}");
         assert_eq!(
-            d.store.connections(Some(lea)).unwrap().len(),
+            connections::list(&d.store, Some(lea)).unwrap().len(),
             round + 1,
             "round {round}"
         );
@@ -957,7 +967,7 @@ async fn an_exchange_the_provider_failed_is_retried_by_the_poller() {
         .await
         .unwrap_err();
     assert!(e.code().starts_with("provider_"), "{e}");
-    let s = d.store.link_session(start.session_id).unwrap();
+    let s = sessions::get(&d.store, start.session_id).unwrap();
     assert_eq!(s.exchange_step.as_deref(), Some("code_saved"));
     assert!(s.next_check_at.is_some());
     // Still down at the next due check: nothing changes, nothing is lost.
@@ -1057,8 +1067,8 @@ async fn refused_callbacks_leave_nothing_behind_but_an_audit_entry() {
         "{o:?}"
     );
     assert!(d.secrets.is_empty(), "nothing reached the keychain");
-    assert!(d.store.connections(None).unwrap().is_empty());
-    let s = d.store.link_session(start.session_id).unwrap();
+    assert!(connections::list(&d.store, None).unwrap().is_empty());
+    let s = sessions::get(&d.store, start.session_id).unwrap();
     assert!(s.is_open() && s.exchange_step.is_none(), "{s:?}");
     let refused = d
         .store

@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use advisor_desk_core::domain::{Actor, ConnectionStatus, Provider};
+use advisor_desk_core::sync::connections;
 use advisor_desk_core::sync::{CancelToken, SyncOptions};
 use advisor_desk_sandbox::{FaultKind, FaultRule, SandboxConfig};
 use common::*;
@@ -54,7 +55,7 @@ type Contents = (Vec<Row>, i64, i64);
 
 /// Connection token → what is stored for it.
 fn contents(w: &World) -> BTreeMap<String, Contents> {
-    let conns = w.store.connections(None).unwrap();
+    let conns = connections::list(&w.store, None).unwrap();
     let mut out = BTreeMap::new();
     for c in conns {
         let token = w.secrets_token(&c);
@@ -135,7 +136,7 @@ async fn soak(connections: usize) {
         "faulty round: {} synced, {} failed, {} provider calls, {} ms",
         faulty.synced, faulty.failed, calls, faulty.elapsed_ms
     );
-    for c in w.store.connections(None).unwrap() {
+    for c in connections::list(&w.store, None).unwrap() {
         assert_ne!(
             c.action_by,
             Actor::Client,
@@ -166,7 +167,7 @@ async fn soak(connections: usize) {
             .filter(|o| o.status != ConnectionStatus::Ready)
             .collect::<Vec<_>>()
     );
-    for c in w.store.connections(None).unwrap() {
+    for c in connections::list(&w.store, None).unwrap() {
         assert_eq!(c.status, ConnectionStatus::Ready);
         assert_eq!(c.consecutive_failures, 0);
         assert!(c.next_retry_at.is_none());

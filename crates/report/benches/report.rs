@@ -114,7 +114,9 @@ fn client_with(store: &Store, secrets: &MemorySecretStore, name: &str, snap: &Sn
         name: name.into(),
         ..Default::default()
     };
-    let id = store.add_client(&c, "bench").unwrap().id;
+    let id = advisor_desk_core::clients::add(store, &c, "bench")
+        .unwrap()
+        .id;
     let new = NewConnection {
         client_id: id,
         provider: Provider::Flanks,
@@ -122,15 +124,15 @@ fn client_with(store: &Store, secrets: &MemorySecretStore, name: &str, snap: &Sn
         institution_id: None,
         institution_name: Some("Bench Bank".into()),
     };
-    let conn = store
-        .add_connection(
-            &new,
-            &Secret::new(format!("bench-{name}")),
-            secrets,
-            "bench",
-        )
-        .unwrap()
-        .id;
+    let conn = advisor_desk_core::sync::connections::add(
+        store,
+        &new,
+        &Secret::new(format!("bench-{name}")),
+        secrets,
+        "bench",
+    )
+    .unwrap()
+    .id;
     store
         .write(|tx| write_snapshot(tx, conn, snap, Utc::now()))
         .unwrap();
@@ -175,12 +177,14 @@ fn main() {
     let store = Store::open(&dir.path().join("household.sqlite3")).unwrap();
     let total = scale(50_000);
     let shares = [40, 30, 20, 10];
-    let household = store.create_household("Bench family", "bench").unwrap().id;
+    let household = advisor_desk_core::households::create(&store, "Bench family", "bench")
+        .unwrap()
+        .id;
     let mut largest = 0;
     for (i, share) in shares.iter().enumerate() {
         let snap = snapshot(&format!("m{i}"), 8, total * share / 100, 20);
         let id = client_with(&store, &secrets, &format!("Member {i}"), &snap);
-        store.add_household_member(household, id, "bench").unwrap();
+        advisor_desk_core::households::add_member(&store, household, id, "bench").unwrap();
         if i == 0 {
             largest = id;
         }

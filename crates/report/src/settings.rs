@@ -56,8 +56,7 @@ impl ReportSettings {
     /// From the settings table: the interface language unless `lang` is given.
     pub fn load(store: &Store, lang: Option<Lang>) -> Result<ReportSettings, CoreError> {
         let text = |k: &str| -> Result<Option<String>, CoreError> {
-            Ok(store
-                .setting(k)?
+            Ok(advisor_desk_core::settings::get(store, k)?
                 .map(|v| v.trim().to_string())
                 .filter(|v| !v.is_empty()))
         };
@@ -130,7 +129,7 @@ pub fn save_profile(
         (ADVISOR_FIRM_SETTING, firm.as_str()),
         (PAPER_SETTING, p.paper.as_str()),
     ] {
-        store.set_setting(key, value)?;
+        advisor_desk_core::settings::set(store, key, value)?;
     }
     store.audit(&advisor_desk_core::store::NewAuditEntry {
         actor,

@@ -62,15 +62,15 @@ fn connect(store: &Store, secrets: &MemorySecretStore, client_id: i64, n: u32, s
         institution_id: None,
         institution_name: Some(format!("Banco {n}")),
     };
-    let id = store
-        .add_connection(
-            &new,
-            &Secret::new(format!("report-token-{n}")),
-            secrets,
-            "test",
-        )
-        .unwrap()
-        .id;
+    let id = advisor_desk_core::sync::connections::add(
+        store,
+        &new,
+        &Secret::new(format!("report-token-{n}")),
+        secrets,
+        "test",
+    )
+    .unwrap()
+    .id;
     let at = now() - chrono::Duration::hours(i64::from(n));
     store
         .write(|tx| {
@@ -110,7 +110,9 @@ fn fixture() -> Fixture {
             name: name.into(),
             ..Default::default()
         };
-        store.add_client(&c, "test").unwrap().id
+        advisor_desk_core::clients::add(&store, &c, "test")
+            .unwrap()
+            .id
     };
     let ana = add("Ana Ruiz");
     let pedro = add("Pedro Ruiz");
@@ -184,17 +186,13 @@ fn fixture() -> Fixture {
             vec![],
         ),
     );
-    let household = store.create_household("Familia Ruiz", "test").unwrap().id;
-    store.add_household_member(household, ana, "test").unwrap();
-    store
-        .add_household_member(household, pedro, "test")
-        .unwrap();
-    store
-        .set_setting(ADVISOR_NAME_SETTING, "Marta Gil")
-        .unwrap();
-    store
-        .set_setting(ADVISOR_FIRM_SETTING, "Gil Patrimonios")
-        .unwrap();
+    let household = advisor_desk_core::households::create(&store, "Familia Ruiz", "test")
+        .unwrap()
+        .id;
+    advisor_desk_core::households::add_member(&store, household, ana, "test").unwrap();
+    advisor_desk_core::households::add_member(&store, household, pedro, "test").unwrap();
+    advisor_desk_core::settings::set(&store, ADVISOR_NAME_SETTING, "Marta Gil").unwrap();
+    advisor_desk_core::settings::set(&store, ADVISOR_FIRM_SETTING, "Gil Patrimonios").unwrap();
     let rates = ecb::parse(ECB_DAILY).unwrap();
     store
         .write(|tx| queries::save_rates(tx, &rates, now()))
@@ -336,7 +334,7 @@ fn a_client_report_shows_the_read_models_figures_in_each_language() {
 fn a_household_report_counts_the_joint_account_once_and_says_what_it_leaves_out() {
     let f = fixture();
     let o = household_overview(&f.store, f.household, now()).unwrap();
-    f.store.set_setting(PAPER_SETTING, "letter").unwrap();
+    advisor_desk_core::settings::set(&f.store, PAPER_SETTING, "letter").unwrap();
     // SEK has no ECB rate in the cache: the total must say it is partial.
     f.store
         .write(|tx| {

@@ -1,10 +1,10 @@
 //! Households, the base-currency total, reference rates and the review report. Each command
 //! is one line over `advisor-desk-core` / `advisor-desk-report`.
 
+use super::args::{Arg, Id, OptionalId};
 use advisor_desk_core::households::{
     self, BookByHousehold, Household, HouseholdOverview, HouseholdWithMembers,
 };
-use advisor_desk_core::ipc::{id, optional_id, required};
 use advisor_desk_core::money::Currency;
 use advisor_desk_core::rates::{self, convert_totals, BaseTotal};
 use advisor_desk_core::reads::client_overview;
@@ -47,11 +47,11 @@ pub enum Subject {
 }
 
 pub fn households_in(state: &AppState) -> Result<Vec<HouseholdWithMembers>, CommandError> {
-    Ok(state.store()?.households()?)
+    Ok(households::list(state.store()?)?)
 }
 
 pub fn create_household_in(state: &AppState, name: &str) -> Result<Household, CommandError> {
-    Ok(state.store()?.create_household(name, ACTOR)?)
+    Ok(households::create(state.store()?, name, ACTOR)?)
 }
 
 pub fn add_household_member_in(
@@ -59,9 +59,12 @@ pub fn add_household_member_in(
     household: i64,
     client: i64,
 ) -> Result<(), CommandError> {
-    Ok(state
-        .store()?
-        .add_household_member(household, client, ACTOR)?)
+    Ok(households::add_member(
+        state.store()?,
+        household,
+        client,
+        ACTOR,
+    )?)
 }
 
 pub fn remove_household_member_in(
@@ -69,9 +72,12 @@ pub fn remove_household_member_in(
     household: i64,
     client: i64,
 ) -> Result<(), CommandError> {
-    Ok(state
-        .store()?
-        .remove_household_member(household, client, ACTOR)?)
+    Ok(households::remove_member(
+        state.store()?,
+        household,
+        client,
+        ACTOR,
+    )?)
 }
 
 pub fn move_household_member_in(
@@ -79,11 +85,11 @@ pub fn move_household_member_in(
     client: i64,
     to: i64,
 ) -> Result<(), CommandError> {
-    Ok(state.store()?.move_household_member(client, to, ACTOR)?)
+    Ok(households::move_member(state.store()?, client, to, ACTOR)?)
 }
 
 pub fn delete_household_in(state: &AppState, household: i64) -> Result<(), CommandError> {
-    Ok(state.store()?.delete_household(household, ACTOR)?)
+    Ok(households::delete(state.store()?, household, ACTOR)?)
 }
 
 pub fn household_overview_in(
@@ -142,10 +148,13 @@ pub fn save_report_in(state: &AppState, who: Subject) -> Result<SavedReport, Com
     let settings = ReportSettings::load(store, None)?;
     let now = time::now();
     let (bytes, name) = match who {
-        Subject::Client(c) => (client_pdf(store, c, &settings, now), store.client(c)?.name),
+        Subject::Client(c) => (
+            client_pdf(store, c, &settings, now),
+            advisor_desk_core::clients::get(store, c)?.name,
+        ),
         Subject::Household(h) => (
             household_pdf(store, h, &settings, now),
-            store.household(h)?.name,
+            households::get(store, h)?.name,
         ),
     };
     let bytes = bytes.map_err(report_error)?;
@@ -167,64 +176,52 @@ pub async fn list_households(
 #[tauri::command]
 pub async fn create_household(
     state: State<'_, AppState>,
-    name: Option<serde_json::Value>,
+    name: Arg<String>,
 ) -> Result<Household, CommandError> {
-    create_household_in(&state, &required::<String>("name", name)?)
+    create_household_in(&state, &name.0)
 }
 
 #[tauri::command]
 pub async fn add_household_member(
     state: State<'_, AppState>,
-    household_id: Option<serde_json::Value>,
-    client_id: Option<serde_json::Value>,
+    household_id: Id,
+    client_id: Id,
 ) -> Result<(), CommandError> {
-    add_household_member_in(
-        &state,
-        id("householdId", household_id)?,
-        id("clientId", client_id)?,
-    )
+    add_household_member_in(&state, household_id.0, client_id.0)
 }
 
 #[tauri::command]
 pub async fn remove_household_member(
     state: State<'_, AppState>,
-    household_id: Option<serde_json::Value>,
-    client_id: Option<serde_json::Value>,
+    household_id: Id,
+    client_id: Id,
 ) -> Result<(), CommandError> {
-    remove_household_member_in(
-        &state,
-        id("householdId", household_id)?,
-        id("clientId", client_id)?,
-    )
+    remove_household_member_in(&state, household_id.0, client_id.0)
 }
 
 #[tauri::command]
 pub async fn move_household_member(
     state: State<'_, AppState>,
-    client_id: Option<serde_json::Value>,
-    to_household_id: Option<serde_json::Value>,
+    client_id: Id,
+    to_household_id: Id,
 ) -> Result<(), CommandError> {
-    move_household_member_in(
-        &state,
-        id("clientId", client_id)?,
-        id("toHouseholdId", to_household_id)?,
-    )
+    move_household_member_in(&state, client_id.0, to_household_id.0)
 }
 
 #[tauri::command]
 pub async fn delete_household(
     state: State<'_, AppState>,
-    household_id: Option<serde_json::Value>,
+    household_id: Id,
 ) -> Result<(), CommandError> {
-    delete_household_in(&state, id("householdId", household_id)?)
+    delete_household_in(&state, household_id.0)
 }
 
 #[tauri::command]
 pub async fn household_overview(
     state: State<'_, AppState>,
-    household_id: Option<serde_json::Value>,
+    household_id: Id,
 ) -> Result<HouseholdOverview, CommandError> {
-    household_overview_in(&state, id("householdId", household_id)?)
+    household_overview_in(&state, household_id.0)
 }
 
 #[tauri::command]
@@ -237,9 +234,9 @@ pub async fn book_by_household(
 #[tauri::command]
 pub async fn set_base_currency(
     state: State<'_, AppState>,
-    code: Option<serde_json::Value>,
+    code: Arg<String>,
 ) -> Result<Currency, CommandError> {
-    set_base_currency_in(&state, &required::<String>("code", code)?)
+    set_base_currency_in(&state, &code.0)
 }
 
 #[tauri::command]
@@ -250,34 +247,28 @@ pub async fn report_profile(state: State<'_, AppState>) -> Result<ReportProfile,
 #[tauri::command]
 pub async fn set_report_profile(
     state: State<'_, AppState>,
-    profile: Option<serde_json::Value>,
+    profile: Arg<ReportProfile>,
 ) -> Result<ReportProfile, CommandError> {
-    set_report_profile_in(&state, &required("profile", profile)?)
+    set_report_profile_in(&state, &profile.0)
 }
 
 #[tauri::command]
 pub async fn base_total(
     state: State<'_, AppState>,
-    client_id: Option<serde_json::Value>,
-    household_id: Option<serde_json::Value>,
+    client_id: OptionalId,
+    household_id: OptionalId,
 ) -> Result<BaseTotal, CommandError> {
-    let who = subject(
-        optional_id("clientId", client_id)?,
-        optional_id("householdId", household_id)?,
-    )?;
+    let who = subject(client_id.0, household_id.0)?;
     base_total_in(&state, who)
 }
 
 #[tauri::command]
 pub async fn save_report(
     state: State<'_, AppState>,
-    client_id: Option<serde_json::Value>,
-    household_id: Option<serde_json::Value>,
+    client_id: OptionalId,
+    household_id: OptionalId,
 ) -> Result<SavedReport, CommandError> {
-    let who = subject(
-        optional_id("clientId", client_id)?,
-        optional_id("householdId", household_id)?,
-    )?;
+    let who = subject(client_id.0, household_id.0)?;
     save_report_in(&state, who)
 }
 
@@ -313,16 +304,16 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let state = AppState::open(dir.path());
         let store = state.store().unwrap();
-        let ana = store
-            .add_client(
-                &advisor_desk_core::clients::NewClient {
-                    name: "Ana".into(),
-                    ..Default::default()
-                },
-                "t",
-            )
-            .unwrap()
-            .id;
+        let ana = advisor_desk_core::clients::add(
+            store,
+            &advisor_desk_core::clients::NewClient {
+                name: "Ana".into(),
+                ..Default::default()
+            },
+            "t",
+        )
+        .unwrap()
+        .id;
         let h = create_household_in(&state, "Ruiz").unwrap();
         add_household_member_in(&state, h.id, ana).unwrap();
         assert_eq!(households_in(&state).unwrap()[0].members[0].id, ana);

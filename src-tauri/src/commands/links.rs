@@ -15,6 +15,8 @@ use super::args::{Arg, Id};
 use crate::error::CommandError;
 use crate::links::{self, link_error, LinkEvent};
 use crate::state::AppState;
+use advisor_desk_core::clients;
+use advisor_desk_core::sync::connections;
 
 /// A link session opened in the embedded window.
 #[derive(Debug, Clone, Serialize)]
@@ -29,10 +31,9 @@ pub fn list_connections_in(
     client_id: i64,
 ) -> Result<Vec<ConnectionView>, CommandError> {
     let store = state.store()?;
-    store.client(client_id)?;
+    clients::get(store, client_id)?;
     let now = time::now();
-    Ok(store
-        .connections(Some(client_id))?
+    Ok(connections::list(store, Some(client_id))?
         .into_iter()
         .map(|c| c.view(now))
         .collect())

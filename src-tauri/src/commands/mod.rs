@@ -24,6 +24,7 @@ use tauri::State;
 use self::args::Arg;
 use crate::error::CommandError;
 use crate::state::AppState;
+use advisor_desk_core::clients;
 
 /// Who the audit log names for changes made in the window.
 const ACTOR: &str = "advisor";
@@ -66,11 +67,11 @@ pub fn set_ui_locale_in(state: &AppState, locale: UiLocale) -> Result<(), Comman
 }
 
 pub fn list_clients_in(state: &AppState) -> Result<Vec<Client>, CommandError> {
-    Ok(state.store()?.clients(false)?)
+    Ok(clients::list(state.store()?, false)?)
 }
 
 pub fn add_client_in(state: &AppState, client: &NewClient) -> Result<Client, CommandError> {
-    Ok(state.store()?.add_client(client, ACTOR)?)
+    Ok(clients::add(state.store()?, client, ACTOR)?)
 }
 
 #[tauri::command]
@@ -101,6 +102,7 @@ pub async fn add_client(
 
 #[cfg(test)]
 mod tests {
+    use advisor_desk_core::settings;
     use std::path::Path;
 
     use advisor_desk_core::clients::ClientKind;
@@ -185,11 +187,12 @@ mod tests {
         let info = app_info_in(&state).unwrap();
         assert_eq!(info.provider_environment, "sandbox");
         assert_eq!(info.version, env!("CARGO_PKG_VERSION"));
-        state
-            .store()
-            .unwrap()
-            .set_setting(PROVIDER_ENVIRONMENT_SETTING, "production")
-            .unwrap();
+        settings::set(
+            state.store().unwrap(),
+            PROVIDER_ENVIRONMENT_SETTING,
+            "production",
+        )
+        .unwrap();
         assert_eq!(
             app_info_in(&state).unwrap().provider_environment,
             "production"
@@ -211,9 +214,7 @@ mod tests {
         // Unknown languages never reach the store, and one left by a newer app is ignored.
         assert!(serde_json::from_value::<UiLocale>(serde_json::json!("de")).is_err());
         let store = state.store().unwrap();
-        store
-            .set_setting(advisor_desk_core::settings::UI_LOCALE_SETTING, "de")
-            .unwrap();
+        settings::set(store, settings::UI_LOCALE_SETTING, "de").unwrap();
         assert_eq!(app_info_in(&state).unwrap().ui_locale, None);
     }
 

@@ -129,14 +129,14 @@ pub async fn test_provider_connection(
     Ok(match provider {
         ProviderName::Flanks => {
             let mut c = FlanksConfig::from_secrets(state.secrets())?;
-            if let Some(u) = store.setting(settings::FLANKS_BASE_URL_SETTING)? {
+            if let Some(u) = settings::get(store, settings::FLANKS_BASE_URL_SETTING)? {
                 c = c.with_base_url(u);
             }
             demo::probe_flanks(c, log).await
         }
         ProviderName::Flinks => {
             let mut c = FlinksConfig::from_secrets(state.secrets())?;
-            if let Some(u) = store.setting(settings::FLINKS_BASE_URL_SETTING)? {
+            if let Some(u) = settings::get(store, settings::FLINKS_BASE_URL_SETTING)? {
                 c = c.with_base_url(u);
             }
             demo::probe_flinks(c, log).await

@@ -7,6 +7,7 @@ use super::args::Arg;
 use crate::error::CommandError;
 use crate::state::AppState;
 use crate::sync::run_sync;
+use advisor_desk_core::sync::schedule;
 
 #[tauri::command]
 pub async fn sync_now(
@@ -14,7 +15,7 @@ pub async fn sync_now(
     state: State<'_, AppState>,
     scope: Arg<SyncScope>,
 ) -> Result<SyncSummary, CommandError> {
-    let ids = state.store()?.scope_ids(scope.0)?;
+    let ids = schedule::scope_ids(state.store()?, scope.0)?;
     run_sync(&app, ids, "manual").await
 }
 

@@ -8,6 +8,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use advisor_desk_core::clients;
 use advisor_desk_core::clients::NewClient;
 use advisor_desk_core::domain::{
     Account, AccountKind, AssetClass, Holding, Institution, Provider, Snapshot, SnapshotParts,
@@ -15,6 +16,8 @@ use advisor_desk_core::domain::{
 };
 use advisor_desk_core::money::{Currency, Money};
 use advisor_desk_core::secrets::{MemorySecretStore, Secret};
+use advisor_desk_core::settings;
+use advisor_desk_core::sync::connections;
 use advisor_desk_core::sync::{write_snapshot, NewConnection};
 use advisor_desk_core::{time, Store};
 use advisor_desk_e2e::{artifacts_dir, AppHome, RunningApp, ACTION};
@@ -108,9 +111,7 @@ struct Seeder {
 impl Seeder {
     fn open(home: &AppHome) -> Seeder {
         let store = Store::open(&home.database()).expect("open the app's database");
-        store
-            .set_setting(LAST_SCHEDULED, &time::to_db(time::now()))
-            .unwrap();
+        settings::set(&store, LAST_SCHEDULED, &time::to_db(time::now())).unwrap();
         Seeder {
             store,
             secrets: MemorySecretStore::new(),
@@ -119,16 +120,16 @@ impl Seeder {
     }
 
     fn client(&self, name: &str) -> i64 {
-        self.store
-            .add_client(
-                &NewClient {
-                    name: name.into(),
-                    ..Default::default()
-                },
-                "e2e",
-            )
-            .unwrap()
-            .id
+        clients::add(
+            &self.store,
+            &NewClient {
+                name: name.into(),
+                ..Default::default()
+            },
+            "e2e",
+        )
+        .unwrap()
+        .id
     }
 
     fn connection(
@@ -141,22 +142,21 @@ impl Seeder {
         ok_hours_ago: i64,
     ) -> i64 {
         self.n += 1;
-        let id = self
-            .store
-            .add_connection(
-                &NewConnection {
-                    client_id: client,
-                    provider: Provider::Flanks,
-                    flow: "flanks_link".into(),
-                    institution_id: Some(bank.to_lowercase().replace(' ', "_")),
-                    institution_name: Some(bank.into()),
-                },
-                &Secret::new(format!("e2e-token-{}", self.n)),
-                &self.secrets,
-                "e2e",
-            )
-            .unwrap()
-            .id;
+        let id = connections::add(
+            &self.store,
+            &NewConnection {
+                client_id: client,
+                provider: Provider::Flanks,
+                flow: "flanks_link".into(),
+                institution_id: Some(bank.to_lowercase().replace(' ', "_")),
+                institution_name: Some(bank.into()),
+            },
+            &Secret::new(format!("e2e-token-{}", self.n)),
+            &self.secrets,
+            "e2e",
+        )
+        .unwrap()
+        .id;
         let now = time::now();
         let ok = now - Days::hours(ok_hours_ago);
         let attempt = if status == "ready" {

@@ -7,6 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use advisor_desk_core::clients;
 use advisor_desk_core::clients::NewClient;
 use advisor_desk_core::domain::{
     Account, AccountKind, AssetClass, Holding, Institution, Provider, Snapshot, SnapshotParts,
@@ -14,6 +15,8 @@ use advisor_desk_core::domain::{
 };
 use advisor_desk_core::money::{Currency, Money};
 use advisor_desk_core::secrets::{MemorySecretStore, Secret};
+use advisor_desk_core::settings;
+use advisor_desk_core::sync::connections;
 use advisor_desk_core::sync::{write_snapshot, NewConnection};
 use advisor_desk_core::{time, Store};
 use advisor_desk_e2e::{artifacts_dir, AppHome, RunningApp, ACTION};
@@ -367,40 +370,38 @@ fn snapshot(accounts: Vec<Account>, holdings: Vec<Holding>, txns: Vec<Transactio
 /// failing at one bank (an outage), one needing the advisor. Returns the working client's id.
 fn seed_dark(home: &AppHome) -> i64 {
     let store = Store::open(&home.database()).expect("open the app's database");
-    store
-        .set_setting(LAST_SCHEDULED, &time::to_db(time::now()))
-        .unwrap();
+    settings::set(&store, LAST_SCHEDULED, &time::to_db(time::now())).unwrap();
     let secrets = MemorySecretStore::new();
     let client = |name: &str| {
-        store
-            .add_client(
-                &NewClient {
-                    name: name.into(),
-                    ..Default::default()
-                },
-                "e2e",
-            )
-            .unwrap()
-            .id
+        clients::add(
+            &store,
+            &NewClient {
+                name: name.into(),
+                ..Default::default()
+            },
+            "e2e",
+        )
+        .unwrap()
+        .id
     };
     let mut n = 0;
     let mut connect = |client: i64, bank: &str, snap: &Snapshot, status: &str, by: &str| {
         n += 1;
-        let id = store
-            .add_connection(
-                &NewConnection {
-                    client_id: client,
-                    provider: Provider::Flanks,
-                    flow: "flanks_link".into(),
-                    institution_id: Some(bank.to_lowercase().replace(' ', "_")),
-                    institution_name: Some(bank.into()),
-                },
-                &Secret::new(format!("e2e-dark-token-{n}")),
-                &secrets,
-                "e2e",
-            )
-            .unwrap()
-            .id;
+        let id = connections::add(
+            &store,
+            &NewConnection {
+                client_id: client,
+                provider: Provider::Flanks,
+                flow: "flanks_link".into(),
+                institution_id: Some(bank.to_lowercase().replace(' ', "_")),
+                institution_name: Some(bank.into()),
+            },
+            &Secret::new(format!("e2e-dark-token-{n}")),
+            &secrets,
+            "e2e",
+        )
+        .unwrap()
+        .id;
         let now = time::now();
         let ok = now - Days::hours(if status == "ready" { 2 } else { 50 });
         // A failing connection was tried recently (the health queue groups recent failures

@@ -1,7 +1,7 @@
 //! A connection's credential (a Flanks credentials_token or a Flinks loginId), in one place:
 //! its hash, its keychain name, putting and deleting its keychain entry, and the one insert
 //! of the connection row that points at it. Links (a finished exchange, reconciliation, a
-//! mapped duplicate) and sync (`Store::add_connection`) both go through here.
+//! mapped duplicate) and sync (`sync::connections::add`) both go through here.
 //!
 //! The token itself lives only in the keychain under `connection/<installation>/<hash>`;
 //! SQLite keeps that name (`secret_ref`) and the token's SHA-256 (`token_hash`, UNIQUE, so a

@@ -15,6 +15,7 @@ use super::{legacy_secret_ref_for, secret_ref_for, token_hash};
 use crate::error::Result;
 use crate::links::ledger::{code_ref_for, legacy_code_ref_for};
 use crate::secrets::{Secret, SecretKey, SecretStore};
+use crate::settings;
 use crate::store::queries::{connections, link_sessions};
 use crate::store::Store;
 
@@ -123,7 +124,7 @@ pub const SESSION_NAMES_SETTING: &str = "keychain.session_names_moved";
 /// is copied under this installation's name, then the old entry deleted, so the exchange
 /// itself only ever looks under this installation's names.
 fn upgrade_session_names(store: &Store, secrets: &dyn SecretStore, me: &str) -> Result<()> {
-    if store.setting(SESSION_NAMES_SETTING)?.is_some() {
+    if settings::get(store, SESSION_NAMES_SETTING)?.is_some() {
         return Ok(());
     }
     for s in store.read(link_sessions::read::not_cleaned)? {
@@ -146,7 +147,7 @@ fn upgrade_session_names(store: &Store, secrets: &dyn SecretStore, me: &str) -> 
             }
         }
     }
-    store.set_setting(SESSION_NAMES_SETTING, "done")
+    settings::set(store, SESSION_NAMES_SETTING, "done")
 }
 
 #[cfg(test)]
@@ -161,20 +162,20 @@ mod tests {
     fn legacy_connection(store: &Store, secrets: &dyn SecretStore, token: &str) -> i64 {
         let client = crate::test_support::client(store, "Ana");
         let token = Secret::new(token);
-        let c = store
-            .add_connection(
-                &NewConnection {
-                    client_id: client,
-                    provider: Provider::Flanks,
-                    flow: "flanks_link".into(),
-                    institution_id: None,
-                    institution_name: None,
-                },
-                &token,
-                secrets,
-                "t",
-            )
-            .unwrap();
+        let c = crate::sync::connections::add(
+            store,
+            &NewConnection {
+                client_id: client,
+                provider: Provider::Flanks,
+                flow: "flanks_link".into(),
+                institution_id: None,
+                institution_name: None,
+            },
+            &token,
+            secrets,
+            "t",
+        )
+        .unwrap();
         let hash = token_hash(&token);
         let legacy = legacy_secret_ref_for(&hash);
         secrets.delete(&c.secret_key().unwrap()).unwrap();
@@ -194,7 +195,10 @@ mod tests {
     }
 
     fn token_of(store: &Store, secrets: &dyn SecretStore, id: i64) -> Option<String> {
-        let key = store.connection(id).unwrap().secret_key().unwrap();
+        let key = crate::sync::connections::get(store, id)
+            .unwrap()
+            .secret_key()
+            .unwrap();
         secrets.get(&key).unwrap().map(|s| s.expose().to_string())
     }
 
@@ -213,7 +217,7 @@ mod tests {
                 missing: 0
             }
         );
-        let conn = store.connection(id).unwrap();
+        let conn = crate::sync::connections::get(&store, id).unwrap();
         assert!(conn.secret_ref.starts_with(&format!("connection/{me}/")));
         assert_eq!(
             token_of(&store, &secrets, id).as_deref(),
@@ -278,11 +282,11 @@ mod tests {
             Some("ct-shared-token")
         );
         assert_ne!(
-            a.connection(in_a).unwrap().secret_ref,
-            b.connection(in_b).unwrap().secret_ref
+            crate::sync::connections::get(&a, in_a).unwrap().secret_ref,
+            crate::sync::connections::get(&b, in_b).unwrap().secret_ref
         );
         // Removing the connection in A (its entry only) leaves B's token in place.
-        a.delete_connection(in_a, &secrets, "t").unwrap();
+        crate::sync::connections::delete(&a, in_a, &secrets, "t").unwrap();
         assert_eq!(
             token_of(&b, &secrets, in_b).as_deref(),
             Some("ct-shared-token")
@@ -294,7 +298,10 @@ mod tests {
         let store = Store::open_in_memory().unwrap();
         let secrets = MemorySecretStore::new();
         let id = legacy_connection(&store, &secrets, "ct-right-token");
-        let old = store.connection(id).unwrap().secret_key().unwrap();
+        let old = crate::sync::connections::get(&store, id)
+            .unwrap()
+            .secret_key()
+            .unwrap();
         secrets.put(&old, &Secret::new("ct-wrong-token")).unwrap();
         let report = upgrade_keychain_names(&store, &secrets).unwrap();
         assert_eq!(
@@ -305,7 +312,13 @@ mod tests {
             }
         );
         // Nothing was deleted or repointed.
-        assert_eq!(store.connection(id).unwrap().secret_key().unwrap(), old);
+        assert_eq!(
+            crate::sync::connections::get(&store, id)
+                .unwrap()
+                .secret_key()
+                .unwrap(),
+            old
+        );
         assert!(secrets.get(&old).unwrap().is_some());
     }
 
@@ -314,10 +327,17 @@ mod tests {
         let store = Store::open_in_memory().unwrap();
         let secrets = MemorySecretStore::new();
         let id = legacy_connection(&store, &secrets, "ct-locked-token");
-        let before = store.connection(id).unwrap().secret_ref;
+        let before = crate::sync::connections::get(&store, id)
+            .unwrap()
+            .secret_ref;
         secrets.set_locked(true);
         assert!(upgrade_keychain_names(&store, &secrets).is_err());
-        assert_eq!(store.connection(id).unwrap().secret_ref, before);
+        assert_eq!(
+            crate::sync::connections::get(&store, id)
+                .unwrap()
+                .secret_ref,
+            before
+        );
         secrets.set_locked(false);
         assert_eq!(upgrade_keychain_names(&store, &secrets).unwrap().moved, 1);
         assert_eq!(

@@ -21,7 +21,7 @@ pub fn household_csv(
             &household_overview(store, household_id, now)?.holdings,
         )),
         ExportKind::Transactions => {
-            store.household(household_id)?;
+            crate::households::get(store, household_id)?;
             let mut csv = TransactionsCsv::default();
             store.read(|c| queries::each_transaction(c, household_id, |t| csv.push(&t)))?;
             Ok(csv.finish())

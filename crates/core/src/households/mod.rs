@@ -74,216 +74,200 @@ fn entry<'a>(
     }
 }
 
-impl Store {
-    pub fn create_household(&self, name: &str, actor: &str) -> Result<Household> {
-        let name = valid_name(name)?;
-        let now = time::to_db(time::now());
-        let id = self.write(|tx| {
-            let id = queries::insert_household(tx, &name, &now)?;
-            audit::append(
-                tx,
-                &entry(actor, None, "household.created", &format!("household {id}")),
-            )?;
-            Ok(id)
-        })?;
-        self.household(id)
-    }
+pub fn create(store: &Store, name: &str, actor: &str) -> Result<Household> {
+    let name = valid_name(name)?;
+    let now = time::to_db(time::now());
+    let id = store.write(|tx| {
+        let id = queries::insert_household(tx, &name, &now)?;
+        audit::append(
+            tx,
+            &entry(actor, None, "household.created", &format!("household {id}")),
+        )?;
+        Ok(id)
+    })?;
+    get(store, id)
+}
 
-    pub fn rename_household(&self, id: i64, name: &str, actor: &str) -> Result<Household> {
-        let name = valid_name(name)?;
-        let now = time::to_db(time::now());
-        self.write(|tx| {
-            if !queries::rename_household(tx, id, &name, &now)? {
-                return Err(CoreError::not_found("household", id));
-            }
-            audit::append(
-                tx,
-                &entry(actor, None, "household.renamed", &format!("household {id}")),
-            )
-        })?;
-        self.household(id)
-    }
-
-    /// Deletes a household. Its members stay clients; each one's leaving is audited.
-    pub fn delete_household(&self, id: i64, actor: &str) -> Result<()> {
-        self.write(|tx| {
-            let members = queries::member_ids(tx, id)?;
-            for client_id in members {
-                queries::delete_member(tx, client_id)?;
-                audit::append(
-                    tx,
-                    &entry(
-                        actor,
-                        Some(client_id),
-                        "household.member_removed",
-                        &format!("household {id}"),
-                    ),
-                )?;
-            }
-            if !queries::delete_household(tx, id)? {
-                return Err(CoreError::not_found("household", id));
-            }
-            audit::append(
-                tx,
-                &entry(actor, None, "household.deleted", &format!("household {id}")),
-            )
-        })
-    }
-
-    pub fn household(&self, id: i64) -> Result<Household> {
-        self.read(|c| queries::household(c, id))?
-            .ok_or_else(|| CoreError::not_found("household", id))
-    }
-
-    /// Every household with its members, in name order.
-    pub fn households(&self) -> Result<Vec<HouseholdWithMembers>> {
-        let groups = self.read(|c| {
-            queries::households(c)?
-                .into_iter()
-                .map(|h| Ok((queries::member_ids(c, h.id)?, h)))
-                .collect::<Result<Vec<_>>>()
-        })?;
-        let clients = self.clients(true)?;
-        let mut out: Vec<HouseholdWithMembers> = groups
-            .into_iter()
-            .map(|(ids, household)| HouseholdWithMembers {
-                household,
-                members: ids
-                    .iter()
-                    .filter_map(|id| clients.iter().find(|c| c.id == *id).cloned())
-                    .collect(),
-            })
-            .collect();
-        out.sort_by_cached_key(|h| (crate::clients::sort_key(&h.household.name), h.household.id));
-        Ok(out)
-    }
-
-    /// The household a client belongs to, if any.
-    pub fn household_of(&self, client_id: i64) -> Result<Option<Household>> {
-        match self.read(|c| queries::household_of(c, client_id))? {
-            Some(id) => Ok(Some(self.household(id)?)),
-            None => Ok(None),
+pub fn rename(store: &Store, id: i64, name: &str, actor: &str) -> Result<Household> {
+    let name = valid_name(name)?;
+    let now = time::to_db(time::now());
+    store.write(|tx| {
+        if !queries::rename_household(tx, id, &name, &now)? {
+            return Err(CoreError::not_found("household", id));
         }
-    }
+        audit::append(
+            tx,
+            &entry(actor, None, "household.renamed", &format!("household {id}")),
+        )
+    })?;
+    get(store, id)
+}
 
-    /// Adds a client that belongs to no household yet. A member of another household is
-    /// refused with a message that says so: moving is [`Store::move_household_member`].
-    pub fn add_household_member(
-        &self,
-        household_id: i64,
-        client_id: i64,
-        actor: &str,
-    ) -> Result<()> {
-        let client = self.member_candidate(client_id)?;
-        let now = time::to_db(time::now());
-        self.write(|tx| {
-            if queries::household(tx, household_id)?.is_none() {
-                return Err(CoreError::not_found("household", household_id));
-            }
-            if let Some(current) = queries::household_of(tx, client_id)? {
-                return Err(CoreError::invalid(if current == household_id {
-                    format!("{} is already a member of this household", client.name)
-                } else {
-                    format!(
-                        "{} already belongs to another household; move them instead",
-                        client.name
-                    )
-                }));
-            }
-            queries::insert_member(tx, household_id, client_id, &now)?;
-            queries::touch_household(tx, household_id, &now)?;
-            audit::append(
-                tx,
-                &entry(
-                    actor,
-                    Some(client_id),
-                    "household.member_added",
-                    &format!("household {household_id}"),
-                ),
-            )
-        })
-    }
-
-    pub fn remove_household_member(
-        &self,
-        household_id: i64,
-        client_id: i64,
-        actor: &str,
-    ) -> Result<()> {
-        let now = time::to_db(time::now());
-        self.write(|tx| {
-            if queries::household_of(tx, client_id)? != Some(household_id) {
-                return Err(CoreError::not_found("household member", client_id));
-            }
+/// Deletes a household. Its members stay clients; each one's leaving is audited.
+pub fn delete(store: &Store, id: i64, actor: &str) -> Result<()> {
+    store.write(|tx| {
+        let members = queries::member_ids(tx, id)?;
+        for client_id in members {
             queries::delete_member(tx, client_id)?;
-            queries::touch_household(tx, household_id, &now)?;
             audit::append(
                 tx,
                 &entry(
                     actor,
                     Some(client_id),
                     "household.member_removed",
-                    &format!("household {household_id}"),
+                    &format!("household {id}"),
                 ),
-            )
-        })
-    }
+            )?;
+        }
+        if !queries::delete_household(tx, id)? {
+            return Err(CoreError::not_found("household", id));
+        }
+        audit::append(
+            tx,
+            &entry(actor, None, "household.deleted", &format!("household {id}")),
+        )
+    })
+}
 
-    /// Moves a member from its household to another in one step (one audit entry naming
-    /// both), so the client is never in none or two.
-    pub fn move_household_member(
-        &self,
-        client_id: i64,
-        to_household_id: i64,
-        actor: &str,
-    ) -> Result<()> {
-        let client = self.member_candidate(client_id)?;
-        let now = time::to_db(time::now());
-        self.write(|tx| {
-            if queries::household(tx, to_household_id)?.is_none() {
-                return Err(CoreError::not_found("household", to_household_id));
-            }
-            let from = queries::household_of(tx, client_id)?.ok_or_else(|| {
-                CoreError::invalid(format!(
-                    "{} belongs to no household; add them instead",
+pub fn get(store: &Store, id: i64) -> Result<Household> {
+    store
+        .read(|c| queries::household(c, id))?
+        .ok_or_else(|| CoreError::not_found("household", id))
+}
+
+/// Every household with its members, in name order.
+pub fn list(store: &Store) -> Result<Vec<HouseholdWithMembers>> {
+    let groups = store.read(|c| {
+        queries::households(c)?
+            .into_iter()
+            .map(|h| Ok((queries::member_ids(c, h.id)?, h)))
+            .collect::<Result<Vec<_>>>()
+    })?;
+    let clients = crate::clients::list(store, true)?;
+    let mut out: Vec<HouseholdWithMembers> = groups
+        .into_iter()
+        .map(|(ids, household)| HouseholdWithMembers {
+            household,
+            members: ids
+                .iter()
+                .filter_map(|id| clients.iter().find(|c| c.id == *id).cloned())
+                .collect(),
+        })
+        .collect();
+    out.sort_by_cached_key(|h| (crate::clients::sort_key(&h.household.name), h.household.id));
+    Ok(out)
+}
+
+/// The household a client belongs to, if any.
+pub fn of_client(store: &Store, client_id: i64) -> Result<Option<Household>> {
+    match store.read(|c| queries::household_of(c, client_id))? {
+        Some(id) => Ok(Some(get(store, id)?)),
+        None => Ok(None),
+    }
+}
+
+/// Adds a client that belongs to no household yet. A member of another household is
+/// refused with a message that says so: moving is [`Store::move_household_member`].
+pub fn add_member(store: &Store, household_id: i64, client_id: i64, actor: &str) -> Result<()> {
+    let client = member_candidate(store, client_id)?;
+    let now = time::to_db(time::now());
+    store.write(|tx| {
+        if queries::household(tx, household_id)?.is_none() {
+            return Err(CoreError::not_found("household", household_id));
+        }
+        if let Some(current) = queries::household_of(tx, client_id)? {
+            return Err(CoreError::invalid(if current == household_id {
+                format!("{} is already a member of this household", client.name)
+            } else {
+                format!(
+                    "{} already belongs to another household; move them instead",
                     client.name
-                ))
-            })?;
-            if from == to_household_id {
-                return Ok(());
-            }
-            queries::move_member(tx, client_id, to_household_id, &now)?;
-            queries::touch_household(tx, from, &now)?;
-            queries::touch_household(tx, to_household_id, &now)?;
-            audit::append(
-                tx,
-                &entry(
-                    actor,
-                    Some(client_id),
-                    "household.member_moved",
-                    &format!("household {from} -> household {to_household_id}"),
-                ),
-            )
-        })
-    }
+                )
+            }));
+        }
+        queries::insert_member(tx, household_id, client_id, &now)?;
+        queries::touch_household(tx, household_id, &now)?;
+        audit::append(
+            tx,
+            &entry(
+                actor,
+                Some(client_id),
+                "household.member_added",
+                &format!("household {household_id}"),
+            ),
+        )
+    })
+}
 
-    /// A client that may join a household: it exists, is not archived and is a person.
-    fn member_candidate(&self, client_id: i64) -> Result<Client> {
-        let client = self.client(client_id)?;
-        if client.archived {
-            return Err(CoreError::invalid(format!(
-                "{} is archived and cannot join a household",
-                client.name
-            )));
+pub fn remove_member(store: &Store, household_id: i64, client_id: i64, actor: &str) -> Result<()> {
+    let now = time::to_db(time::now());
+    store.write(|tx| {
+        if queries::household_of(tx, client_id)? != Some(household_id) {
+            return Err(CoreError::not_found("household member", client_id));
         }
-        if client.kind == ClientKind::Household {
-            return Err(CoreError::invalid(format!(
-                "{} is recorded as a household client and cannot be a member of one",
-                client.name
-            )));
+        queries::delete_member(tx, client_id)?;
+        queries::touch_household(tx, household_id, &now)?;
+        audit::append(
+            tx,
+            &entry(
+                actor,
+                Some(client_id),
+                "household.member_removed",
+                &format!("household {household_id}"),
+            ),
+        )
+    })
+}
+
+/// Moves a member from its household to another in one step (one audit entry naming
+/// both), so the client is never in none or two.
+pub fn move_member(store: &Store, client_id: i64, to_household_id: i64, actor: &str) -> Result<()> {
+    let client = member_candidate(store, client_id)?;
+    let now = time::to_db(time::now());
+    store.write(|tx| {
+        if queries::household(tx, to_household_id)?.is_none() {
+            return Err(CoreError::not_found("household", to_household_id));
         }
-        Ok(client)
+        let from = queries::household_of(tx, client_id)?.ok_or_else(|| {
+            CoreError::invalid(format!(
+                "{} belongs to no household; add them instead",
+                client.name
+            ))
+        })?;
+        if from == to_household_id {
+            return Ok(());
+        }
+        queries::move_member(tx, client_id, to_household_id, &now)?;
+        queries::touch_household(tx, from, &now)?;
+        queries::touch_household(tx, to_household_id, &now)?;
+        audit::append(
+            tx,
+            &entry(
+                actor,
+                Some(client_id),
+                "household.member_moved",
+                &format!("household {from} -> household {to_household_id}"),
+            ),
+        )
+    })
+}
+
+/// A client that may join a household: it exists, is not archived and is a person.
+fn member_candidate(store: &Store, client_id: i64) -> Result<Client> {
+    let client = crate::clients::get(store, client_id)?;
+    if client.archived {
+        return Err(CoreError::invalid(format!(
+            "{} is archived and cannot join a household",
+            client.name
+        )));
     }
+    if client.kind == ClientKind::Household {
+        return Err(CoreError::invalid(format!(
+            "{} is recorded as a household client and cannot be a member of one",
+            client.name
+        )));
+    }
+    Ok(client)
 }
 
 #[cfg(test)]

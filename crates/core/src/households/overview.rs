@@ -72,13 +72,13 @@ pub fn household_overview(
     household_id: i64,
     now: Timestamp,
 ) -> Result<HouseholdOverview> {
-    let household = store.household(household_id)?;
+    let household = crate::households::get(store, household_id)?;
     let member_ids = store.read(|c| queries::member_ids(c, household_id))?;
     let mut connections: Vec<Connection> = Vec::new();
     let mut members = Vec::with_capacity(member_ids.len());
     for id in &member_ids {
-        let client = store.client(*id)?;
-        let own = store.connections(Some(*id))?;
+        let client = crate::clients::get(store, *id)?;
+        let own = crate::sync::connections::list(store, Some(*id))?;
         let own_positions = store.read(|db| positions(db, Some(*id)))?;
         members.push(MemberSummary {
             client_id: client.id,

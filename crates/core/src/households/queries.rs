@@ -14,9 +14,8 @@ use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 use super::Household;
 use crate::error::Result;
 use crate::reads::book::Position;
-use crate::reads::client::{
-    account_from_row, holding_from_row, AccountView, HoldingView, TransactionLine,
-};
+use crate::reads::client::{AccountView, HoldingView, TransactionLine};
+use crate::store::queries::client_overview::read::{account_from_row, holding_from_row};
 
 // ---- households and members ----
 

@@ -7,7 +7,8 @@ fn store() -> Store {
 }
 
 fn person(s: &Store, name: &str) -> i64 {
-    s.add_client(
+    crate::clients::add(
+        s,
         &NewClient {
             name: name.into(),
             ..Default::default()
@@ -35,18 +36,21 @@ fn members_are_added_moved_and_removed_each_audited() {
     let s = store();
     let ana = person(&s, "Ana");
     let pedro = person(&s, "Pedro");
-    let ruiz = s.create_household(" Ruiz family ", "test").unwrap();
-    let gomez = s.create_household("Gómez", "test").unwrap();
+    let ruiz = crate::households::create(&s, " Ruiz family ", "test").unwrap();
+    let gomez = crate::households::create(&s, "Gómez", "test").unwrap();
     assert_eq!(ruiz.name, "Ruiz family");
 
-    s.add_household_member(ruiz.id, ana, "test").unwrap();
-    s.add_household_member(ruiz.id, pedro, "test").unwrap();
-    s.move_household_member(pedro, gomez.id, "test").unwrap();
-    assert_eq!(s.household_of(pedro).unwrap().unwrap().id, gomez.id);
-    s.remove_household_member(ruiz.id, ana, "test").unwrap();
-    assert_eq!(s.household_of(ana).unwrap(), None);
+    crate::households::add_member(&s, ruiz.id, ana, "test").unwrap();
+    crate::households::add_member(&s, ruiz.id, pedro, "test").unwrap();
+    crate::households::move_member(&s, pedro, gomez.id, "test").unwrap();
+    assert_eq!(
+        crate::households::of_client(&s, pedro).unwrap().unwrap().id,
+        gomez.id
+    );
+    crate::households::remove_member(&s, ruiz.id, ana, "test").unwrap();
+    assert_eq!(crate::households::of_client(&s, ana).unwrap(), None);
 
-    let all = s.households().unwrap();
+    let all = crate::households::list(&s).unwrap();
     let names: Vec<_> = all.iter().map(|h| h.household.name.as_str()).collect();
     assert_eq!(names, ["Gómez", "Ruiz family"]);
     assert_eq!(
@@ -81,14 +85,14 @@ fn members_are_added_moved_and_removed_each_audited() {
 fn a_client_belongs_to_at_most_one_household() {
     let s = store();
     let ana = person(&s, "Ana");
-    let a = s.create_household("A", "test").unwrap();
-    let b = s.create_household("B", "test").unwrap();
-    s.add_household_member(a.id, ana, "test").unwrap();
+    let a = crate::households::create(&s, "A", "test").unwrap();
+    let b = crate::households::create(&s, "B", "test").unwrap();
+    crate::households::add_member(&s, a.id, ana, "test").unwrap();
 
-    let err = s.add_household_member(b.id, ana, "test").unwrap_err();
+    let err = crate::households::add_member(&s, b.id, ana, "test").unwrap_err();
     assert_eq!(err.code(), ErrorCode::InvalidInput);
     assert!(err.to_string().contains("move them instead"), "{err}");
-    let err = s.add_household_member(a.id, ana, "test").unwrap_err();
+    let err = crate::households::add_member(&s, a.id, ana, "test").unwrap_err();
     assert!(err.to_string().contains("already a member"), "{err}");
 
     // The schema itself refuses a second membership, whatever the code above does.
@@ -96,25 +100,28 @@ fn a_client_belongs_to_at_most_one_household() {
         .write(|tx| queries::insert_member(tx, b.id, ana, "2026-01-01T00:00:00.000Z"))
         .unwrap_err();
     assert!(err.to_string().contains("UNIQUE"), "{err}");
-    assert_eq!(s.household_of(ana).unwrap().unwrap().id, a.id);
+    assert_eq!(
+        crate::households::of_client(&s, ana).unwrap().unwrap().id,
+        a.id
+    );
 }
 
 #[test]
 fn household_clients_archived_clients_and_unknown_ids_are_refused() {
     let s = store();
-    let h = s.create_household("H", "test").unwrap();
-    let family = s
-        .add_client(
-            &NewClient {
-                kind: Some(ClientKind::Household),
-                name: "Álvarez family".into(),
-                ..Default::default()
-            },
-            "test",
-        )
-        .unwrap()
-        .id;
-    let err = s.add_household_member(h.id, family, "test").unwrap_err();
+    let h = crate::households::create(&s, "H", "test").unwrap();
+    let family = crate::clients::add(
+        &s,
+        &NewClient {
+            kind: Some(ClientKind::Household),
+            name: "Álvarez family".into(),
+            ..Default::default()
+        },
+        "test",
+    )
+    .unwrap()
+    .id;
+    let err = crate::households::add_member(&s, h.id, family, "test").unwrap_err();
     assert!(err.to_string().contains("recorded as a household"), "{err}");
     // The schema's trigger refuses it too.
     let err = s
@@ -126,29 +133,33 @@ fn household_clients_archived_clients_and_unknown_ids_are_refused() {
     );
 
     let gone = person(&s, "Gone");
-    s.archive_client(gone, "test").unwrap();
-    let err = s.add_household_member(h.id, gone, "test").unwrap_err();
+    crate::clients::archive(&s, gone, "test").unwrap();
+    let err = crate::households::add_member(&s, h.id, gone, "test").unwrap_err();
     assert!(err.to_string().contains("archived"), "{err}");
 
     let ana = person(&s, "Ana");
     assert_eq!(
-        s.add_household_member(999, ana, "t").unwrap_err().code(),
-        ErrorCode::NotFound
-    );
-    assert_eq!(
-        s.add_household_member(h.id, 999, "t").unwrap_err().code(),
-        ErrorCode::NotFound
-    );
-    assert_eq!(
-        s.remove_household_member(h.id, ana, "t")
+        crate::households::add_member(&s, 999, ana, "t")
             .unwrap_err()
             .code(),
         ErrorCode::NotFound
     );
-    let err = s.move_household_member(ana, h.id, "t").unwrap_err();
+    assert_eq!(
+        crate::households::add_member(&s, h.id, 999, "t")
+            .unwrap_err()
+            .code(),
+        ErrorCode::NotFound
+    );
+    assert_eq!(
+        crate::households::remove_member(&s, h.id, ana, "t")
+            .unwrap_err()
+            .code(),
+        ErrorCode::NotFound
+    );
+    let err = crate::households::move_member(&s, ana, h.id, "t").unwrap_err();
     assert!(err.to_string().contains("add them instead"), "{err}");
     assert_eq!(
-        s.create_household("  ", "t").unwrap_err().code(),
+        crate::households::create(&s, "  ", "t").unwrap_err().code(),
         ErrorCode::InvalidInput
     );
     assert!(actions(&s).iter().all(|(a, ..)| a == "household.created"));
@@ -158,12 +169,15 @@ fn household_clients_archived_clients_and_unknown_ids_are_refused() {
 fn deleting_a_household_keeps_its_members_and_audits_their_leaving() {
     let s = store();
     let ana = person(&s, "Ana");
-    let h = s.create_household("H", "test").unwrap();
-    s.add_household_member(h.id, ana, "test").unwrap();
-    s.rename_household(h.id, "Renamed", "test").unwrap();
-    s.delete_household(h.id, "test").unwrap();
-    assert_eq!(s.household(h.id).unwrap_err().code(), ErrorCode::NotFound);
-    assert_eq!(s.client(ana).unwrap().name, "Ana");
+    let h = crate::households::create(&s, "H", "test").unwrap();
+    crate::households::add_member(&s, h.id, ana, "test").unwrap();
+    crate::households::rename(&s, h.id, "Renamed", "test").unwrap();
+    crate::households::delete(&s, h.id, "test").unwrap();
+    assert_eq!(
+        crate::households::get(&s, h.id).unwrap_err().code(),
+        ErrorCode::NotFound
+    );
+    assert_eq!(crate::clients::get(&s, ana).unwrap().name, "Ana");
     let tail: Vec<_> = actions(&s).into_iter().map(|(a, ..)| a).skip(2).collect();
     assert_eq!(
         tail,

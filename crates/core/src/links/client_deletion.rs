@@ -91,7 +91,7 @@ impl LinkService {
         client_id: i64,
         local_if_provider_fails: bool,
     ) -> LinkResult<ClientDeletion> {
-        self.store.client(client_id)?;
+        crate::clients::get(&self.store, client_id)?;
         // No exchange of this client's may run while its entries are removed.
         let sessions = self
             .store
@@ -101,7 +101,7 @@ impl LinkService {
             client_id,
             ..Default::default()
         };
-        for conn in self.store.connections(Some(client_id))? {
+        for conn in crate::sync::connections::list(&self.store, Some(client_id))? {
             let where_ = conn
                 .institution_name
                 .clone()

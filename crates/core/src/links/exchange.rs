@@ -21,8 +21,11 @@ use super::sessions::LinkSession;
 use super::types::{DuplicateCandidate, ExchangeBoundary, LinkError, LinkOutcome, LinkResult};
 use super::wording::for_code;
 use super::LinkFlow;
+use crate::clients;
 use crate::credentials;
+use crate::links::sessions;
 use crate::secrets::Secret;
+use crate::sync::connections;
 use crate::time::{self, Timestamp};
 
 const SYSTEM: &str = "link";
@@ -66,7 +69,7 @@ impl LinkService {
     /// holds the session's flight (see `begin_flight`).
     pub(super) async fn run_exchange(&self, session_id: i64) -> LinkResult<LinkOutcome> {
         loop {
-            let session = self.store.link_session(session_id)?;
+            let session = sessions::get(&self.store, session_id)?;
             let next = match Step::of(&session) {
                 Some(Step::Claimed) => self.resume_claimed(&session).await?,
                 Some(Step::CodeSaved) => self.obtain_token(&session).await?,
@@ -198,7 +201,7 @@ impl LinkService {
         let hash = credentials::token_hash(token);
         if let Some(conn) = session.connection_id {
             // A reauthorization must give back the very same credential.
-            if self.store.connection_token_hash(conn)? != hash {
+            if connections::stored_token_hash(&self.store, conn)? != hash {
                 let outcome = self.end_with_error(session, "different_login").await;
                 ledger::forget_code(&self.store, self.secrets.as_ref(), session.id)?;
                 return outcome.map(Next::Done);
@@ -261,7 +264,7 @@ impl LinkService {
                 }
             }
             Mapped::Exists { client_id, .. } => {
-                let name = self.store.client(client_id).ok().map(|c| c.name);
+                let name = clients::get(&self.store, client_id).ok().map(|c| c.name);
                 LinkOutcome::Duplicate {
                     session_id,
                     wording: for_code("CREDENTIALS_ALREADY_EXIST"),

@@ -18,6 +18,7 @@ use crate::credentials::token_hash;
 use crate::credentials::{self, upgrade_keychain_names};
 use crate::domain::Provider;
 use crate::error::IpcError;
+use crate::sync::connections;
 use crate::time::{self, Timestamp};
 
 const SYSTEM: &str = "link";
@@ -52,7 +53,7 @@ impl LinkService {
         for id in ledger::sessions_to_clean(&self.store)? {
             self.cleanup(id)?;
         }
-        for s in self.store.open_link_sessions()? {
+        for s in sessions::list_open(&self.store)? {
             let Some(_flight) = self.begin_flight(s.id) else {
                 continue;
             };
@@ -96,7 +97,7 @@ impl LinkService {
                 return Ok(Next::Done(outcome));
             }
         } else {
-            let now_s = self.store.link_session(s.id)?;
+            let now_s = sessions::get(&self.store, s.id)?;
             if let (false, Some("connected"), Some(connection_id)) = (
                 now_s.is_open(),
                 now_s.outcome.as_deref(),
@@ -139,7 +140,7 @@ impl LinkService {
     pub async fn reconcile(&self) -> LinkResult<Vec<i64>> {
         let mut attached = Vec::new();
         let now = time::now();
-        let me = self.store.link_installation_id()?;
+        let me = self.store.installation_id()?;
         for (provider, api) in &self.providers {
             for c in api.credentials().await.map_err(LinkError::Provider)? {
                 let Some(session_id) = c
@@ -168,10 +169,10 @@ impl LinkService {
         now: Timestamp,
     ) -> LinkResult<Option<i64>> {
         let hash = token_hash(token);
-        if self.store.connection_by_token_hash(&hash)?.is_some() {
+        if connections::by_token_hash(&self.store, &hash)?.is_some() {
             return Ok(None);
         }
-        match self.store.link_session(session_id) {
+        match sessions::get(&self.store, session_id) {
             Ok(s) if s.is_open() && s.connection_id.is_none() => {}
             _ => return Ok(None),
         }
@@ -204,7 +205,7 @@ impl LinkService {
     pub async fn poll_at(&self, now: Timestamp) -> LinkResult<Vec<LinkOutcome>> {
         let mut out = Vec::new();
         let mut unused: HashMap<Provider, Vec<PendingCode>> = HashMap::new();
-        for s in self.store.open_link_sessions()? {
+        for s in sessions::list_open(&self.store)? {
             let Some(_flight) = self.begin_flight(s.id) else {
                 continue;
             };

@@ -36,10 +36,12 @@ use super::provider::{session_ref, DeleteResult, LinkProviderApi, LinkRequest, R
 use super::sessions::{self, CallbackSource, ClaimError, LinkSession, NewLinkSession};
 use super::wording::for_code;
 use super::{CallbackResult, LinkFlow, LinkPurpose};
+use crate::clients;
 use crate::credentials::{self, token_hash};
 use crate::domain::{ConnectionStatus, Provider};
 use crate::secrets::{Secret, SecretStore};
 use crate::store::Store;
+use crate::sync::connections;
 use crate::sync::SyncEngine;
 use crate::time;
 
@@ -143,9 +145,7 @@ impl LinkService {
 
     /// Open link sessions and what each is waiting for.
     pub fn pending_links(&self) -> LinkResult<Vec<PendingLink>> {
-        Ok(self
-            .store
-            .open_link_sessions()?
+        Ok(sessions::list_open(&self.store)?
             .into_iter()
             .map(|s| {
                 let state = match s.exchange_step.as_deref() {
@@ -222,7 +222,7 @@ impl LinkService {
     /// Reauthorize a connection: Pending SCA → SCA link, Blocked → reset link (both keep
     /// the credentials_token), Flinks 203 → Connect with `requestId`.
     pub async fn start_reauthorize(&self, connection_id: i64) -> LinkResult<ReauthStart> {
-        let conn = self.store.connection(connection_id)?;
+        let conn = connections::get(&self.store, connection_id)?;
         let token = self.connection_token(connection_id)?;
         let api = self.api(conn.provider)?;
         let need = api.reauth_need(&token).await.map_err(LinkError::Provider)?;
@@ -288,7 +288,8 @@ impl LinkService {
         } = request;
         let api = self.api(flow.provider())?;
         let now = time::now();
-        let started = self.store.start_link_session(
+        let started = sessions::start(
+            &self.store,
             &NewLinkSession {
                 client_id,
                 connection_id,
@@ -300,7 +301,7 @@ impl LinkService {
             now,
         )?;
         let session_id = started.session.id;
-        let sref = session_ref(&self.store.link_installation_id()?, session_id);
+        let sref = session_ref(&self.store.installation_id()?, session_id);
         let target = api
             .link_url(&LinkRequest {
                 flow,
@@ -409,7 +410,7 @@ impl LinkService {
             _ => return Ok(None),
         };
         let Some(id) = target else { return Ok(None) };
-        match self.store.link_session(id) {
+        match sessions::get(&self.store, id) {
             Ok(s) if s.is_open() && s.exchange_step.is_none() => {
                 ledger::put_code(&self.store, self.secrets.as_ref(), id, code)?;
                 Ok(Some(id))
@@ -421,7 +422,7 @@ impl LinkService {
     /// A refused callback leaves no entry behind, unless another delivery claimed the
     /// session meanwhile (its own code is then in that entry).
     fn drop_unclaimed_code(&self, session_id: i64) -> LinkResult<()> {
-        let s = self.store.link_session(session_id)?;
+        let s = sessions::get(&self.store, session_id)?;
         if s.exchange_step.is_none() {
             ledger::forget_code(&self.store, self.secrets.as_ref(), session_id)?;
         }
@@ -431,7 +432,7 @@ impl LinkService {
     /// The advisor (or client) closed the link window. Ends the session unless a result
     /// already arrived.
     pub fn window_closed(&self, session_id: i64) -> LinkResult<Option<LinkOutcome>> {
-        let s = self.store.link_session(session_id)?;
+        let s = sessions::get(&self.store, session_id)?;
         if !s.is_open() || s.exchange_step.is_some() {
             return Ok(None);
         }
@@ -459,7 +460,7 @@ impl LinkService {
         {
             return Err(LinkError::Invalid("not a provider event code".into()));
         }
-        let s = self.store.link_session(session_id)?;
+        let s = sessions::get(&self.store, session_id)?;
         if !s.is_open() || s.exchange_step.is_some() {
             return Ok(None);
         }
@@ -514,7 +515,7 @@ impl LinkService {
                 (Some(want), Some(bank)) => want == bank,
                 _ => true,
             };
-            if same_bank && self.store.connection_by_token_hash(&hash)?.is_none() {
+            if same_bank && connections::by_token_hash(&self.store, &hash)?.is_none() {
                 out.push(DuplicateCandidate {
                     credential_ref: hash,
                     bank: c.bank,
@@ -543,14 +544,14 @@ impl LinkService {
                 "this is not a credential reference from a duplicate offer".into(),
             ));
         }
-        let session = self.store.link_session(session_id)?;
+        let session = sessions::get(&self.store, session_id)?;
         if session.outcome.as_deref() != Some("CREDENTIALS_ALREADY_EXIST") {
             return Err(LinkError::Invalid(
                 "this connection request did not end with a duplicate credential".into(),
             ));
         }
-        if let Some((_, client_id)) = self.store.connection_by_token_hash(credential_ref)? {
-            let name = self.store.client(client_id)?.name;
+        if let Some((_, client_id)) = connections::by_token_hash(&self.store, credential_ref)? {
+            let name = clients::get(&self.store, client_id)?.name;
             return Err(LinkError::Invalid(format!(
                 "this credential is already connected to {name}"
             )));
@@ -595,7 +596,7 @@ impl LinkService {
     /// keychain entry, then the row (with an audit entry). A provider outage leaves
     /// everything in place.
     pub async fn remove_connection(&self, connection_id: i64) -> LinkResult<Removal> {
-        let conn = self.store.connection(connection_id)?;
+        let conn = connections::get(&self.store, connection_id)?;
         let token = credentials::token_of(self.secrets.as_ref(), &conn)?;
         let deleted_at_provider = match &token {
             Some(token) => {
@@ -624,7 +625,7 @@ impl LinkService {
     // ----- helpers --------------------------------------------------------------------
 
     pub(super) fn connection_token(&self, connection_id: i64) -> LinkResult<Secret> {
-        let conn = self.store.connection(connection_id)?;
+        let conn = connections::get(&self.store, connection_id)?;
         credentials::token_of(self.secrets.as_ref(), &conn)?.ok_or_else(|| {
             LinkError::Invalid(
                 "the connection's token is missing from the keychain: connect it again".into(),
@@ -638,7 +639,7 @@ impl LinkService {
             let outcome = engine.sync_one(connection_id, &|_| {}).await;
             return Ok(outcome.status);
         }
-        Ok(self.store.connection(connection_id)?.status)
+        Ok(connections::get(&self.store, connection_id)?.status)
     }
 }
 
@@ -718,7 +719,7 @@ mod tests {
             .block_on(s.start_connect(1, LinkFlow::FlinksConnect))
             .unwrap_err();
         assert_eq!(e.code(), "not_configured");
-        assert!(store.open_link_sessions().unwrap().is_empty());
+        assert!(sessions::list_open(&store).unwrap().is_empty());
         // A refused callback is an outcome, not an error, and is audited.
         let o = rt
             .block_on(s.handle_callback(

@@ -92,83 +92,77 @@ impl CallbackSource {
     }
 }
 
-impl Store {
-    pub fn start_link_session(
-        &self,
-        new: &NewLinkSession,
-        actor: &str,
-        now: Timestamp,
-    ) -> Result<StartedLinkSession> {
-        if new.ttl <= Duration::zero() || new.ttl > MAX_TTL {
-            return Err(CoreError::invalid("a link must expire within 24 hours"));
+/// Starts a session: a fresh one-time state (only its hash stored) and its audit entry.
+pub fn start(
+    store: &Store,
+    new: &NewLinkSession,
+    actor: &str,
+    now: Timestamp,
+) -> Result<StartedLinkSession> {
+    if new.ttl <= Duration::zero() || new.ttl > MAX_TTL {
+        return Err(CoreError::invalid("a link must expire within 24 hours"));
+    }
+    if new.purpose.needs_connection() != new.connection_id.is_some() {
+        return Err(CoreError::invalid(
+            "a reauthorization names its connection; a new connection names none",
+        ));
+    }
+    let state = state::generate()?;
+    let id = store.write(|tx| {
+        match clients::read::archived(tx, new.client_id)? {
+            None => return Err(CoreError::not_found("client", new.client_id)),
+            Some(true) => return Err(CoreError::invalid("this client is archived")),
+            Some(false) => {}
         }
-        if new.purpose.needs_connection() != new.connection_id.is_some() {
-            return Err(CoreError::invalid(
-                "a reauthorization names its connection; a new connection names none",
-            ));
+        if let Some(conn) = new.connection_id {
+            if connections::read::client_of(tx, conn)? != Some(new.client_id) {
+                return Err(CoreError::not_found("connection", conn));
+            }
         }
-        let state = state::generate()?;
-        let id = self.write(|tx| {
-            match clients::read::archived(tx, new.client_id)? {
-                None => return Err(CoreError::not_found("client", new.client_id)),
-                Some(true) => return Err(CoreError::invalid("this client is archived")),
-                Some(false) => {}
-            }
-            if let Some(conn) = new.connection_id {
-                if connections::read::client_of(tx, conn)? != Some(new.client_id) {
-                    return Err(CoreError::not_found("connection", conn));
-                }
-            }
-            let id = link_sessions::write::insert(tx, &state::hash(&state), new, now)?;
-            append(
-                tx,
-                &NewAuditEntry {
-                    actor,
-                    client_id: Some(new.client_id),
-                    connection_id: new.connection_id,
-                    action: "link.started",
-                    detail: &format!("{} {}", new.flow.as_str(), new.purpose.as_str()),
-                },
-            )?;
-            Ok(id)
-        })?;
-        Ok(StartedLinkSession {
-            session: self.link_session(id)?,
-            state,
-        })
-    }
+        let id = link_sessions::write::insert(tx, &state::hash(&state), new, now)?;
+        append(
+            tx,
+            &NewAuditEntry {
+                actor,
+                client_id: Some(new.client_id),
+                connection_id: new.connection_id,
+                action: "link.started",
+                detail: &format!("{} {}", new.flow.as_str(), new.purpose.as_str()),
+            },
+        )?;
+        Ok(id)
+    })?;
+    Ok(StartedLinkSession {
+        session: get(store, id)?,
+        state,
+    })
+}
 
-    pub fn link_session(&self, id: i64) -> Result<LinkSession> {
-        self.read(|c| link_sessions::read::by_id(c, id))?
-            .ok_or_else(|| CoreError::not_found("link session", id))
-    }
+pub fn get(store: &Store, id: i64) -> Result<LinkSession> {
+    store
+        .read(|c| link_sessions::read::by_id(c, id))?
+        .ok_or_else(|| CoreError::not_found("link session", id))
+}
 
-    /// Sessions still waiting for a result (including delayed codes past their link expiry).
-    pub fn open_link_sessions(&self) -> Result<Vec<LinkSession>> {
-        self.read(link_sessions::read::open)
-    }
+/// Sessions still waiting for a result (including delayed codes past their link expiry).
+pub fn list_open(store: &Store) -> Result<Vec<LinkSession>> {
+    store.read(link_sessions::read::open)
+}
 
-    /// This installation's id, which provider link references carry (see
-    /// [`Store::installation_id`]).
-    pub fn link_installation_id(&self) -> Result<String> {
-        self.installation_id()
-    }
-
-    /// The one entry point for a callback URL from anywhere: parse, then claim. Every refusal
-    /// is audited, and nothing else happens.
-    pub fn receive_callback(
-        &self,
-        raw: &[u8],
-        window_session: Option<i64>,
-        source: CallbackSource,
-        now: Timestamp,
-    ) -> Result<ClaimedCallback, ClaimError> {
-        match super::parse_callback(raw) {
-            Ok(cb) => claim_callback(self, cb, window_session, source, now),
-            Err(rejection) => {
-                audit_refused_callback(self, &rejection, source, Some(raw.len()))?;
-                Err(ClaimError::Refused(rejection))
-            }
+/// The one entry point for a callback URL from anywhere: parse, then claim. Every refusal
+/// is audited, and nothing else happens.
+pub fn receive_callback(
+    store: &Store,
+    raw: &[u8],
+    window_session: Option<i64>,
+    source: CallbackSource,
+    now: Timestamp,
+) -> Result<ClaimedCallback, ClaimError> {
+    match super::parse_callback(raw) {
+        Ok(cb) => claim_callback(store, cb, window_session, source, now),
+        Err(rejection) => {
+            audit_refused_callback(store, &rejection, source, Some(raw.len()))?;
+            Err(ClaimError::Refused(rejection))
         }
     }
 }
@@ -271,9 +265,9 @@ pub fn finish_link_session(
     actor: &str,
     now: Timestamp,
 ) -> Result<LinkSession> {
-    let session = store.link_session(session_id)?;
+    let session = get(store, session_id)?;
     ledger::finish_session_at_step(store, &session, outcome, detail, None, actor, now)?;
-    store.link_session(session_id)
+    get(store, session_id)
 }
 
 fn result_fits_flow(result: &CallbackResult, flow: LinkFlow) -> bool {
@@ -336,11 +330,7 @@ mod tests {
         let ok = claim(&store, &url, None, now).unwrap();
         assert_eq!(ok.session.id, s.session.id);
         assert_eq!(
-            store
-                .link_session(s.session.id)
-                .unwrap()
-                .exchange_step
-                .as_deref(),
+            get(&store, s.session.id).unwrap().exchange_step.as_deref(),
             Some("claimed")
         );
         assert_eq!(refused(claim(&store, &url, None, now)), "replayed");
@@ -434,27 +424,25 @@ mod tests {
             purpose,
             ttl: Duration::minutes(10),
         };
-        let e = store
-            .start_link_session(&new(None, LinkPurpose::Sca), "a", now)
+        let e = super::start(&store, &new(None, LinkPurpose::Sca), "a", now)
             .err()
             .unwrap();
         assert_eq!(e.code(), crate::ErrorCode::InvalidInput);
-        let e = store
-            .start_link_session(&new(Some(99), LinkPurpose::Sca), "a", now)
+        let e = super::start(&store, &new(Some(99), LinkPurpose::Sca), "a", now)
             .err()
             .unwrap();
         assert_eq!(e.code(), crate::ErrorCode::NotFound);
-        let e = store
-            .start_link_session(
-                &NewLinkSession {
-                    ttl: Duration::days(3),
-                    ..new(None, LinkPurpose::New)
-                },
-                "a",
-                now,
-            )
-            .err()
-            .unwrap();
+        let e = super::start(
+            &store,
+            &NewLinkSession {
+                ttl: Duration::days(3),
+                ..new(None, LinkPurpose::New)
+            },
+            "a",
+            now,
+        )
+        .err()
+        .unwrap();
         assert!(e.to_string().contains("24 hours"));
     }
 
@@ -478,7 +466,7 @@ mod tests {
         assert!(
             finish_link_session(&store, s.session.id, "connected", None, "advisor", now).is_err()
         );
-        assert!(store.open_link_sessions().unwrap().is_empty());
+        assert!(list_open(&store).unwrap().is_empty());
         // The state itself is nowhere in the database.
         let stored: String = store
             .read(|c| Ok(c.query_row("SELECT state_hash FROM link_sessions", [], |r| r.get(0))?))

@@ -150,7 +150,7 @@ fn published(
 
 /// The advisor's base currency (EUR unless set).
 pub fn base_currency(store: &Store) -> Result<Currency> {
-    let saved = store.setting(BASE_CURRENCY_SETTING)?;
+    let saved = crate::settings::get(store, BASE_CURRENCY_SETTING)?;
     saved
         .as_deref()
         .and_then(Currency::parse)

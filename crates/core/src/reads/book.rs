@@ -9,13 +9,15 @@
 
 use std::collections::BTreeMap;
 
-use rusqlite::Connection as Db;
 use serde::Serialize;
 
+use crate::clients;
 use crate::clients::ClientKind;
 use crate::domain::{Actor, ConnectionStatus};
 use crate::error::Result;
+use crate::store::queries::{self, Db};
 use crate::store::Store;
+use crate::sync::connections;
 use crate::sync::Connection;
 use crate::time::Timestamp;
 
@@ -90,60 +92,7 @@ pub struct Position {
 /// De-duplicated positions of one client (`Some`) or of every client (`None`).
 /// Accounts whose holdings are known are counted through their holdings, never both.
 pub fn positions(db: &Db, client_id: Option<i64>) -> Result<Vec<Position>> {
-    let mut stmt = db.prepare_cached(
-        "WITH ca AS (
-             SELECT a.id, a.connection_id, a.dedupe_key, a.kind, a.asset_class, a.currency,
-                    a.balance_minor, c.client_id,
-                    row_number() OVER (PARTITION BY c.client_id, a.dedupe_key
-                                       ORDER BY coalesce(a.as_of, c.data_as_of, c.last_success_at) DESC, a.id) AS rn
-             FROM accounts a JOIN connections c ON c.id = a.connection_id
-             WHERE a.presence = 'active' AND (?1 IS NULL OR c.client_id = ?1)),
-         held AS (
-             SELECT DISTINCT c.client_id, a.dedupe_key
-             FROM holdings h JOIN accounts a ON a.id = h.account_id
-                             JOIN connections c ON c.id = h.connection_id
-             WHERE ?1 IS NULL OR c.client_id = ?1),
-         ch AS (
-             SELECT h.connection_id, h.asset_class, h.currency, h.value_minor, c.client_id,
-                    row_number() OVER (PARTITION BY c.client_id, h.dedupe_key
-                                       ORDER BY coalesce(h.as_of, c.data_as_of, c.last_success_at) DESC, h.id) AS rn
-             FROM holdings h JOIN connections c ON c.id = h.connection_id
-             WHERE ?1 IS NULL OR c.client_id = ?1),
-         cl AS (
-             SELECT l.connection_id, l.currency, l.balance_minor, c.client_id,
-                    row_number() OVER (PARTITION BY c.client_id, l.dedupe_key
-                                       ORDER BY coalesce(l.as_of, c.data_as_of, c.last_success_at) DESC, l.id) AS rn
-             FROM liabilities l JOIN connections c ON c.id = l.connection_id
-             WHERE ?1 IS NULL OR c.client_id = ?1)
-         SELECT client_id, connection_id, 0,
-                coalesce(asset_class, CASE kind WHEN 'current' THEN 'cash'
-                    WHEN 'savings' THEN 'cash' WHEN 'credit_card' THEN 'debt'
-                    WHEN 'loan' THEN 'debt' ELSE 'other' END),
-                currency, balance_minor
-             FROM ca WHERE rn = 1 AND NOT EXISTS (
-                 SELECT 1 FROM held WHERE held.client_id = ca.client_id
-                                      AND held.dedupe_key = ca.dedupe_key)
-         UNION ALL
-         SELECT client_id, connection_id, 1, asset_class, currency, value_minor
-             FROM ch WHERE rn = 1
-         UNION ALL
-         SELECT client_id, connection_id, 2, 'debt', currency, -balance_minor
-             FROM cl WHERE rn = 1",
-    )?;
-    let rows = stmt
-        .query_map([client_id], |r| {
-            let source: i64 = r.get(2)?;
-            Ok(Position {
-                client_id: r.get(0)?,
-                connection_id: r.get(1)?,
-                source: ["account", "holding", "liability"][source as usize],
-                class: r.get(3)?,
-                currency: r.get(4)?,
-                value_minor: r.get(5)?,
-            })
-        })?
-        .collect::<rusqlite::Result<_>>()?;
-    Ok(rows)
+    queries::positions::read::deduplicated(db, client_id)
 }
 
 /// One currency's totals. Amounts in different currencies are different rows.
@@ -204,8 +153,8 @@ pub struct BookSummary {
 
 /// Every active client, in name order.
 pub fn book_summary(store: &Store, now: Timestamp) -> Result<BookSummary> {
-    let clients = store.clients(false)?;
-    let connections = store.connections(None)?;
+    let clients = clients::list(store, false)?;
+    let connections = connections::list(store, None)?;
     let positions = store.read(|db| positions(db, None))?;
     let mut by_client: BTreeMap<i64, Vec<&Position>> = BTreeMap::new();
     for p in &positions {

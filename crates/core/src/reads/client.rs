@@ -5,15 +5,18 @@
 use std::collections::BTreeMap;
 
 use chrono::{Datelike, NaiveDate};
-use rusqlite::{params_from_iter, types::Value, Connection as Db};
 use serde::{Deserialize, Serialize};
 
 use super::book::{
     connection_health, data_as_of, positions, totals, CurrencyTotal, Health, Position,
 };
+use crate::clients;
 use crate::clients::Client;
 use crate::error::{CoreError, Result};
+use crate::store::queries::client_overview;
+use crate::store::queries::transactions::{self, PageFilter};
 use crate::store::Store;
+use crate::sync::connections;
 use crate::sync::{Connection, ConnectionView};
 use crate::time::{self, Timestamp};
 
@@ -109,8 +112,8 @@ pub fn institution_label(c: &Connection) -> String {
 }
 
 pub fn client_overview(store: &Store, client_id: i64, now: Timestamp) -> Result<ClientOverview> {
-    let client = store.client(client_id)?;
-    let connections = store.connections(Some(client_id))?;
+    let client = clients::get(store, client_id)?;
+    let connections = connections::list(store, Some(client_id))?;
     let by_id: BTreeMap<i64, &Connection> = connections.iter().map(|c| (c.id, c)).collect();
     let label = |id: i64| {
         by_id
@@ -127,17 +130,10 @@ pub fn client_overview(store: &Store, client_id: i64, now: Timestamp) -> Result<
     let (pos, accounts, holdings, monthly, count) = store.read(|db| {
         Ok((
             positions(db, Some(client_id))?,
-            accounts(db, client_id)?,
-            holdings(db, client_id)?,
-            monthly_flows(db, client_id)?,
-            db.query_row(
-                &format!(
-                    "SELECT count(*) FROM transactions t WHERE {}",
-                    CLIENT_ACCOUNTS
-                ),
-                [client_id],
-                |r| r.get(0),
-            )?,
+            client_overview::read::accounts(db, client_id)?,
+            client_overview::read::holdings(db, client_id)?,
+            transactions::read::monthly_flows(db, client_id)?,
+            transactions::read::count(db, client_id)?,
         ))
     })?;
 
@@ -229,119 +225,6 @@ pub(crate) fn slices(pos: &[Position], key: impl Fn(&Position) -> String) -> Vec
             .then(b.value_minor.cmp(&a.value_minor))
     });
     out
-}
-
-/// The de-duplicated accounts of a client: one per `dedupe_key`, the copy with the freshest data
-/// `as_of`. Used by the transactions queries too, so a joint account's transactions are
-/// listed once.
-const CLIENT_ACCOUNTS: &str = "t.account_id IN (
-        SELECT id FROM (
-            SELECT a.id, row_number() OVER (PARTITION BY a.dedupe_key
-                                            ORDER BY coalesce(a.as_of, c.data_as_of, c.last_success_at) DESC, a.id) AS rn
-            FROM accounts a JOIN connections c ON c.id = a.connection_id
-            WHERE c.client_id = ?1)
-        WHERE rn = 1)";
-
-fn accounts(db: &Db, client_id: i64) -> Result<Vec<AccountView>> {
-    let mut stmt = db.prepare_cached(
-        "WITH ca AS (
-             SELECT a.*, row_number() OVER (PARTITION BY a.dedupe_key
-                                            ORDER BY coalesce(a.as_of, c.data_as_of, c.last_success_at) DESC, a.id) AS rn,
-                    count(*) OVER (PARTITION BY a.dedupe_key) AS copies
-             FROM accounts a JOIN connections c ON c.id = a.connection_id
-             WHERE c.client_id = ?1 AND a.presence = 'active')
-         SELECT ca.id, ca.connection_id, ca.kind, ca.name, ca.number_masked, ca.currency,
-                ca.balance_minor, ca.as_of, ca.copies,
-                (SELECT group_concat(owner_name, char(31)) FROM (
-                    SELECT DISTINCT o.owner_name FROM account_owners o
-                    JOIN accounts a2 ON a2.id = o.account_id
-                    JOIN connections c2 ON c2.id = a2.connection_id
-                    WHERE c2.client_id = ?1 AND a2.dedupe_key = ca.dedupe_key
-                    ORDER BY o.owner_name))
-         FROM ca WHERE rn = 1
-         ORDER BY ca.currency, ca.balance_minor DESC, ca.id",
-    )?;
-    let rows = stmt
-        .query_map([client_id], account_from_row)?
-        .collect::<rusqlite::Result<_>>()?;
-    Ok(rows)
-}
-
-/// An account row: id, connection_id, kind, name, number_masked, currency, balance_minor,
-/// as_of, copies, owners (joined by U+001F). Shared with the household read model.
-pub(crate) fn account_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AccountView> {
-    let owners: Option<String> = r.get(9)?;
-    Ok(AccountView {
-        id: r.get(0)?,
-        connection_id: r.get(1)?,
-        institution: String::new(),
-        kind: r.get(2)?,
-        name: r.get(3)?,
-        number_masked: r.get(4)?,
-        currency: r.get(5)?,
-        balance_minor: r.get(6)?,
-        as_of: r.get(7)?,
-        copies: r.get(8)?,
-        owners: owners
-            .map(|s| s.split('\u{1f}').map(str::to_string).collect())
-            .unwrap_or_default(),
-        stale: false,
-    })
-}
-
-/// A holding row with its connection: id, connection_id, account_id, name, isin,
-/// asset_class, units, value_minor, currency, as_of. Shared with the household read model.
-pub(crate) fn holding_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(i64, HoldingView)> {
-    Ok((
-        r.get(1)?,
-        HoldingView {
-            id: r.get(0)?,
-            account_id: r.get(2)?,
-            name: r.get(3)?,
-            isin: r.get(4)?,
-            asset_class: r.get(5)?,
-            units: r.get(6)?,
-            value_minor: r.get(7)?,
-            currency: r.get(8)?,
-            weight_bp: 0,
-            as_of: r.get(9)?,
-            stale: false,
-        },
-    ))
-}
-
-fn holdings(db: &Db, client_id: i64) -> Result<Vec<(i64, HoldingView)>> {
-    let mut stmt = db.prepare_cached(
-        "SELECT id, connection_id, account_id, name, isin, asset_class, units, value_minor,
-                currency, as_of FROM (
-             SELECT h.*, row_number() OVER (PARTITION BY h.dedupe_key
-                                            ORDER BY coalesce(h.as_of, c.data_as_of, c.last_success_at) DESC, h.id) AS rn
-             FROM holdings h JOIN connections c ON c.id = h.connection_id
-             WHERE c.client_id = ?1)
-         WHERE rn = 1 ORDER BY currency, value_minor DESC, id",
-    )?;
-    let rows = stmt
-        .query_map([client_id], holding_from_row)?
-        .collect::<rusqlite::Result<_>>()?;
-    Ok(rows)
-}
-
-/// Sum of active transaction amounts per (currency, `YYYY-MM`) over the de-duplicated
-/// accounts that count as cash (not those valued through holdings).
-fn monthly_flows(db: &Db, client_id: i64) -> Result<BTreeMap<(String, String), i64>> {
-    let mut stmt = db.prepare_cached(&format!(
-        "SELECT t.currency, substr(t.booking_date, 1, 7), sum(t.amount_minor)
-         FROM transactions t
-         WHERE {CLIENT_ACCOUNTS} AND t.presence = 'active'
-           AND t.account_id NOT IN (SELECT account_id FROM holdings WHERE account_id IS NOT NULL)
-         GROUP BY 1, 2"
-    ))?;
-    let mut out = BTreeMap::new();
-    let mut rows = stmt.query([client_id])?;
-    while let Some(r) = rows.next()? {
-        out.insert((r.get(0)?, r.get(1)?), r.get(2)?);
-    }
-    Ok(out)
 }
 
 /// Net worth at each month end, derived backwards from today's net worth: the net worth at
@@ -438,15 +321,6 @@ pub const MAX_SEARCH_LEN: usize = 200;
 /// Most accounts one filter may name.
 pub const MAX_ACCOUNT_FILTER: usize = 500;
 
-fn fts_query(search: &str) -> Option<String> {
-    let words: Vec<String> = search
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(|w| format!("\"{w}\"*"))
-        .collect();
-    (!words.is_empty()).then(|| words.join(" "))
-}
-
 fn valid_date(d: &Option<String>) -> Result<Option<String>> {
     match d.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(None),
@@ -480,66 +354,21 @@ pub fn transactions_page(
             "at most {MAX_ACCOUNT_FILTER} accounts can be chosen"
         )));
     }
-    store.client(client_id)?;
+    clients::get(store, client_id)?;
     let from = valid_date(&q.from)?;
     let to = valid_date(&q.to)?;
-    let mut filter = CLIENT_ACCOUNTS.to_string();
-    let mut args: Vec<Value> = vec![Value::Integer(client_id)];
-    if let Some(f) = q.search.as_deref().and_then(fts_query) {
-        args.push(Value::Text(f));
-        filter.push_str(&format!(
-            " AND t.id IN (SELECT rowid FROM transactions_fts WHERE transactions_fts MATCH ?{})",
-            args.len()
-        ));
-    }
-    if let Some(f) = from {
-        args.push(Value::Text(f));
-        filter.push_str(&format!(" AND t.booking_date >= ?{}", args.len()));
-    }
-    if let Some(t) = to {
-        args.push(Value::Text(t));
-        filter.push_str(&format!(" AND t.booking_date <= ?{}", args.len()));
-    }
-    if !q.account_ids.is_empty() {
-        let ids: Vec<String> = q.account_ids.iter().map(i64::to_string).collect();
-        filter.push_str(&format!(" AND t.account_id IN ({})", ids.join(",")));
-    }
-    store.read(|db| {
-        let total: i64 = db.query_row(
-            &format!("SELECT count(*) FROM transactions t WHERE {filter}"),
-            params_from_iter(args.iter()),
-            |r| r.get(0),
-        )?;
-        let mut stmt = db.prepare(&format!(
-            "SELECT t.id, t.account_id, a.name, t.booking_date, t.amount_minor, t.currency,
-                    t.balance_minor, t.description, t.category, t.counterparty, t.presence
-             FROM transactions t JOIN accounts a ON a.id = t.account_id
-             WHERE {filter}
-             ORDER BY t.booking_date DESC, t.id DESC LIMIT {} OFFSET {}",
-            q.limit, q.offset
-        ))?;
-        let rows = stmt
-            .query_map(params_from_iter(args.iter()), |r| {
-                Ok(TransactionLine {
-                    id: r.get(0)?,
-                    account_id: r.get(1)?,
-                    account_name: r.get(2)?,
-                    booking_date: r.get(3)?,
-                    amount_minor: r.get(4)?,
-                    currency: r.get(5)?,
-                    balance_minor: r.get(6)?,
-                    description: r.get(7)?,
-                    category: r.get(8)?,
-                    counterparty: r.get(9)?,
-                    presence: r.get(10)?,
-                })
-            })?
-            .collect::<rusqlite::Result<_>>()?;
-        Ok(TransactionPage {
-            total,
-            offset: q.offset,
-            rows,
-        })
+    let filter = PageFilter {
+        search: q.search.as_deref(),
+        from,
+        to,
+        account_ids: &q.account_ids,
+    };
+    let (total, rows) =
+        store.read(|db| transactions::read::page(db, client_id, &filter, q.limit, q.offset))?;
+    Ok(TransactionPage {
+        total,
+        offset: q.offset,
+        rows,
     })
 }
 

@@ -21,6 +21,7 @@ use super::book::book_summary;
 use super::client::{
     client_overview, transactions_page, HoldingView, TransactionLine, TransactionQuery, MAX_PAGE,
 };
+use crate::clients;
 use crate::error::{CoreError, Result};
 use crate::money::Currency;
 use crate::store::Store;
@@ -164,7 +165,7 @@ impl TransactionsCsv {
 }
 
 pub fn transactions_csv(store: &Store, client_id: i64) -> Result<(String, u64)> {
-    store.client(client_id)?;
+    clients::get(store, client_id)?;
     let mut csv = TransactionsCsv::default();
     let mut offset = 0;
     loop {
@@ -387,7 +388,7 @@ pub fn suggest_path(
         .ok_or_else(|| CoreError::invalid("this database has no data folder"))?;
     let who = match kind {
         ExportKind::Book => "book".to_string(),
-        _ => store.client(client_for(kind, client_id)?)?.name,
+        _ => clients::get(store, client_for(kind, client_id)?)?.name,
     };
     let stem = match kind {
         ExportKind::Book => format!("{who}-{}", now.format("%Y-%m-%d")),

@@ -9,9 +9,11 @@ use serde::Serialize;
 
 use super::book::{connection_health, data_as_of, positions, CurrencyTotal, Health};
 use super::client::institution_label;
+use crate::clients;
 use crate::domain::ConnectionStatus;
 use crate::error::Result;
 use crate::store::Store;
+use crate::sync::connections;
 use crate::sync::{Connection, ConnectionView};
 use crate::time::Timestamp;
 
@@ -103,12 +105,11 @@ fn is_failure(c: &Connection) -> bool {
 }
 
 pub fn health_queue(store: &Store, now: Timestamp) -> Result<HealthQueue> {
-    let names: BTreeMap<i64, String> = store
-        .clients(false)?
+    let names: BTreeMap<i64, String> = clients::list(store, false)?
         .into_iter()
         .map(|c| (c.id, c.name))
         .collect();
-    let connections = store.connections(None)?;
+    let connections = connections::list(store, None)?;
     let pos = store.read(|db| positions(db, None))?;
     let mut at_risk: BTreeMap<i64, Vec<&super::book::Position>> = BTreeMap::new();
     for p in &pos {

@@ -19,7 +19,7 @@ impl super::Store {
         if let Some(id) = self.installation.get() {
             return Ok(id.clone());
         }
-        let id = match self.setting(INSTALLATION_SETTING)? {
+        let id = match crate::settings::get(self, INSTALLATION_SETTING)? {
             Some(id) => id,
             None => {
                 let fresh = state::generate()?[..16].to_string();

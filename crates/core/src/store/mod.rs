@@ -2,10 +2,11 @@
 //! one reader connection, WAL so readers never wait for a writer. Migrations run when the
 //! store is opened; an existing file is backed up before it is migrated.
 //!
-//! `Store` itself keeps what is global: opening, migrations, `read`/`write`, backups, the
-//! integrity check, settings, the audit log and the installation id. The statements of each
-//! table live in [`queries`]; the domain modules (`clients`, `sync`, `links`) add their few
-//! entry points on `Store` (`add_client`, `connections`, `link_session`…) on top of those.
+//! `Store` itself keeps only what is global: opening, migrations, `read`/`write`, backups,
+//! the integrity check, the audit log and the installation id. The statements of each table
+//! (and of the read models' joins) live in [`queries`]; the domain modules add their entry
+//! points as free functions over `&Store` (`clients::add`, `sync::connections::list`,
+//! `links::sessions::get`, `settings::get`…), never as methods here.
 
 mod backup;
 mod file_modes;
@@ -139,14 +140,6 @@ impl Store {
                 .collect::<rusqlite::Result<_>>()?;
             Ok(rows.join("; "))
         })
-    }
-
-    pub fn setting(&self, key: &str) -> Result<Option<String>> {
-        self.read(|c| queries::settings::read::value(c, key))
-    }
-
-    pub fn set_setting(&self, key: &str, value: &str) -> Result<()> {
-        self.write(|tx| queries::settings::write::set(tx, key, value))
     }
 }
 

@@ -3,7 +3,9 @@
 use rusqlite::Connection;
 
 use super::*;
+use crate::clients;
 use crate::clients::NewClient;
+use crate::settings;
 
 fn db_in(dir: &tempfile::TempDir) -> PathBuf {
     dir.path().join("data").join("advisor-desk.sqlite3")
@@ -70,8 +72,7 @@ fn every_earlier_schema_version_migrates_to_the_latest_keeping_data_and_taking_a
             assert!(backups.is_empty(), "an empty file has nothing to back up");
             continue;
         }
-        let names: Vec<_> = store
-            .clients(true)
+        let names: Vec<_> = clients::list(&store, true)
             .unwrap()
             .into_iter()
             .map(|c| c.name)
@@ -162,15 +163,15 @@ fn database_and_folder_are_private_to_the_user() {
     let dir = tempfile::tempdir().unwrap();
     let path = db_in(&dir);
     let store = Store::open(&path).unwrap();
-    store
-        .add_client(
-            &NewClient {
-                name: "A".into(),
-                ..Default::default()
-            },
-            "t",
-        )
-        .unwrap();
+    clients::add(
+        &store,
+        &NewClient {
+            name: "A".into(),
+            ..Default::default()
+        },
+        "t",
+    )
+    .unwrap();
     let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode(&path), 0o600);
     assert_eq!(mode(path.parent().unwrap()), 0o700);
@@ -190,7 +191,7 @@ fn writes_roll_back_on_error() {
         Err(crate::CoreError::invalid("stop"))
     });
     assert!(r.is_err());
-    assert_eq!(store.setting("k").unwrap(), None);
+    assert_eq!(settings::get(&store, "k").unwrap(), None);
 }
 
 #[test]
@@ -234,15 +235,15 @@ fn files_an_older_build_left_readable_are_tightened_at_open() {
     for b in &backups_now {
         assert_eq!(mode(b), 0o600, "{}", b.display());
     }
-    store
-        .add_client(
-            &NewClient {
-                name: "A".into(),
-                ..Default::default()
-            },
-            "t",
-        )
-        .unwrap();
+    clients::add(
+        &store,
+        &NewClient {
+            name: "A".into(),
+            ..Default::default()
+        },
+        "t",
+    )
+    .unwrap();
     for suffix in ["-wal", "-shm"] {
         let side = PathBuf::from(format!("{}{suffix}", path.display()));
         assert_eq!(mode(&side), 0o600, "{suffix}");
@@ -280,7 +281,7 @@ fn the_installation_id_is_created_once_and_survives_a_reopen() {
     assert!(first.bytes().all(|b| b.is_ascii_hexdigit()));
     let store = Store::open(&path).unwrap();
     assert_eq!(store.installation_id().unwrap(), first);
-    assert_eq!(store.link_installation_id().unwrap(), first);
+    assert_eq!(store.installation_id().unwrap(), first);
     let other = tempfile::tempdir().unwrap();
     let second = Store::open(&db_in(&other))
         .unwrap()

@@ -77,9 +77,7 @@ impl CallLog for CallBuffer {
     }
 }
 
-impl Store {
-    /// The newest provider calls first, for troubleshooting.
-    pub fn provider_calls(&self, limit: u32) -> Result<Vec<ProviderCall>> {
-        self.read(|c| call_log::read::latest(c, limit))
-    }
+/// The newest provider calls first, for troubleshooting.
+pub fn latest(store: &Store, limit: u32) -> Result<Vec<ProviderCall>> {
+    store.read(|c| call_log::read::latest(c, limit))
 }

@@ -85,85 +85,85 @@ pub use crate::credentials::token_hash;
 
 const FLOWS: [&str; 3] = ["flanks_link", "flanks_connect_v2", "flinks_connect"];
 
-impl Store {
-    /// Stores the token in the keychain, then the connection row (and its audit entry).
-    /// Adding the same token twice is refused.
-    pub fn add_connection(
-        &self,
-        new: &NewConnection,
-        token: &Secret,
-        secrets: &dyn SecretStore,
-        actor: &str,
-    ) -> Result<Connection> {
-        if token.expose().trim().is_empty() {
-            return Err(CoreError::invalid("a connection needs a provider token"));
-        }
-        if !FLOWS.contains(&new.flow.as_str()) {
-            return Err(CoreError::invalid(format!(
-                "unknown connection flow \"{}\"",
-                new.flow
-            )));
-        }
-        let installation = self.installation_id()?;
-        let hash = credentials::put_token(self, secrets, token)?;
-        let row = NewConnectionRow {
-            client_id: new.client_id,
-            provider: new.provider,
-            flow: &new.flow,
-            token_hash: &hash,
-            institution_id: new.institution_id.as_deref(),
-            institution_name: new.institution_name.as_deref(),
-        };
-        let audit = RowAudit {
-            actor,
-            action: "connection.added",
-            detail: new.provider.as_str(),
-        };
-        let id = self.write(|tx| {
-            credentials::insert_connection_row(tx, &installation, &row, audit, time::now())?
-                .ok_or_else(|| CoreError::invalid("this connection already exists"))
-        })?;
-        self.connection(id)
+/// Stores the token in the keychain, then the connection row (and its audit entry).
+/// Adding the same token twice is refused.
+pub fn add(
+    store: &Store,
+    new: &NewConnection,
+    token: &Secret,
+    secrets: &dyn SecretStore,
+    actor: &str,
+) -> Result<Connection> {
+    if token.expose().trim().is_empty() {
+        return Err(CoreError::invalid("a connection needs a provider token"));
     }
+    if !FLOWS.contains(&new.flow.as_str()) {
+        return Err(CoreError::invalid(format!(
+            "unknown connection flow \"{}\"",
+            new.flow
+        )));
+    }
+    let installation = store.installation_id()?;
+    let hash = credentials::put_token(store, secrets, token)?;
+    let row = NewConnectionRow {
+        client_id: new.client_id,
+        provider: new.provider,
+        flow: &new.flow,
+        token_hash: &hash,
+        institution_id: new.institution_id.as_deref(),
+        institution_name: new.institution_name.as_deref(),
+    };
+    let audit = RowAudit {
+        actor,
+        action: "connection.added",
+        detail: new.provider.as_str(),
+    };
+    let id = store.write(|tx| {
+        credentials::insert_connection_row(tx, &installation, &row, audit, time::now())?
+            .ok_or_else(|| CoreError::invalid("this connection already exists"))
+    })?;
+    get(store, id)
+}
 
-    pub fn connection(&self, id: i64) -> Result<Connection> {
-        self.read(|c| connections::read::by_id(c, id))?
-            .ok_or_else(|| CoreError::not_found("connection", id))
-    }
+pub fn get(store: &Store, id: i64) -> Result<Connection> {
+    store
+        .read(|c| connections::read::by_id(c, id))?
+        .ok_or_else(|| CoreError::not_found("connection", id))
+}
 
-    /// All connections, or one client's, in id order.
-    pub fn connections(&self, client_id: Option<i64>) -> Result<Vec<Connection>> {
-        self.read(|c| connections::read::list(c, client_id))
-    }
+/// All connections, or one client's, in id order.
+pub fn list(store: &Store, client_id: Option<i64>) -> Result<Vec<Connection>> {
+    store.read(|c| connections::read::list(c, client_id))
+}
 
-    /// The connection (id, client) holding this token hash, if any.
-    pub fn connection_by_token_hash(&self, token_hash: &str) -> Result<Option<(i64, i64)>> {
-        self.read(|c| connections::read::by_token_hash(c, token_hash))
-    }
+/// The connection (id, client) holding this token hash, if any.
+pub fn by_token_hash(store: &Store, token_hash: &str) -> Result<Option<(i64, i64)>> {
+    store.read(|c| connections::read::by_token_hash(c, token_hash))
+}
 
-    pub fn connection_token_hash(&self, connection_id: i64) -> Result<String> {
-        self.read(|c| connections::read::token_hash(c, connection_id))?
-            .ok_or_else(|| CoreError::not_found("connection", connection_id))
-    }
+pub fn stored_token_hash(store: &Store, connection_id: i64) -> Result<String> {
+    store
+        .read(|c| connections::read::token_hash(c, connection_id))?
+        .ok_or_else(|| CoreError::not_found("connection", connection_id))
+}
 
-    /// Deletes a connection, its cached data and its keychain entry.
-    pub fn delete_connection(&self, id: i64, secrets: &dyn SecretStore, actor: &str) -> Result<()> {
-        let conn = self.connection(id)?;
-        self.write(|tx| {
-            connections::write::delete(tx, id)?;
-            audit::append(
-                tx,
-                &audit::NewAuditEntry {
-                    actor,
-                    client_id: Some(conn.client_id),
-                    connection_id: Some(id),
-                    action: "connection.deleted",
-                    detail: conn.provider.as_str(),
-                },
-            )
-        })?;
-        credentials::delete_entry(secrets, &conn.secret_ref)
-    }
+/// Deletes a connection, its cached data and its keychain entry.
+pub fn delete(store: &Store, id: i64, secrets: &dyn SecretStore, actor: &str) -> Result<()> {
+    let conn = get(store, id)?;
+    store.write(|tx| {
+        connections::write::delete(tx, id)?;
+        audit::append(
+            tx,
+            &audit::NewAuditEntry {
+                actor,
+                client_id: Some(conn.client_id),
+                connection_id: Some(id),
+                action: "connection.deleted",
+                detail: conn.provider.as_str(),
+            },
+        )
+    })?;
+    credentials::delete_entry(secrets, &conn.secret_ref)
 }
 
 #[cfg(test)]
@@ -188,9 +188,7 @@ mod tests {
             institution_name: None,
         };
         let token = Secret::new("ct-very-secret-token");
-        let c = store
-            .add_connection(&new, &token, &secrets, "test")
-            .unwrap();
+        let c = add(&store, &new, &token, &secrets, "test").unwrap();
         assert_eq!(c.status, ConnectionStatus::Pending);
         assert!(c.is_stale(time::now()));
         assert_eq!(
@@ -207,15 +205,13 @@ mod tests {
             })
             .unwrap();
         assert!(!dumped.contains("very-secret"));
-        let again = store
-            .add_connection(&new, &token, &secrets, "test")
-            .unwrap_err();
+        let again = add(&store, &new, &token, &secrets, "test").unwrap_err();
         assert!(again.to_string().contains("already exists"));
-        assert_eq!(store.connections(Some(cid)).unwrap().len(), 1);
+        assert_eq!(list(&store, Some(cid)).unwrap().len(), 1);
 
-        store.delete_connection(c.id, &secrets, "test").unwrap();
+        delete(&store, c.id, &secrets, "test").unwrap();
         assert!(secrets.is_empty());
-        assert!(store.connections(None).unwrap().is_empty());
+        assert!(list(&store, None).unwrap().is_empty());
     }
 
     #[test]
@@ -230,14 +226,10 @@ mod tests {
             institution_id: None,
             institution_name: None,
         };
-        let e = store
-            .add_connection(&new, &Secret::new("x"), &secrets, "t")
-            .unwrap_err();
+        let e = add(&store, &new, &Secret::new("x"), &secrets, "t").unwrap_err();
         assert_eq!(e.code(), crate::ErrorCode::InvalidInput);
         new.flow = "flinks_connect".into();
-        let e = store
-            .add_connection(&new, &Secret::new("  "), &secrets, "t")
-            .unwrap_err();
+        let e = add(&store, &new, &Secret::new("  "), &secrets, "t").unwrap_err();
         assert_eq!(e.code(), crate::ErrorCode::InvalidInput);
     }
 }

@@ -131,9 +131,7 @@ impl SyncEngine {
     /// Connections a scheduled refresh should try now: not removed, and not waiting for a
     /// retry time in the future.
     pub fn due_connections(&self, now: Timestamp) -> Result<Vec<i64>> {
-        Ok(self
-            .store
-            .connections(None)?
+        Ok(super::connections::list(&self.store, None)?
             .into_iter()
             .filter(|c| c.status != ConnectionStatus::Removed)
             .filter(|c| c.next_retry_at.is_none_or(|at| at <= now))
@@ -222,7 +220,7 @@ impl SyncEngine {
     }
 
     fn cancelled_outcome(&self, id: i64) -> ConnectionOutcome {
-        let (client_id, provider, status) = match self.store.connection(id) {
+        let (client_id, provider, status) = match super::connections::get(&self.store, id) {
             Ok(c) => (c.client_id, c.provider, c.status),
             Err(_) => (0, Provider::Flanks, ConnectionStatus::Pending),
         };
@@ -237,7 +235,10 @@ impl SyncEngine {
 
     /// Syncs one connection and records the outcome (status, timestamps, sync run).
     pub async fn sync_one(&self, id: i64, report: &(dyn Fn(SyncStep) + Sync)) -> ConnectionOutcome {
-        let conn = match self.blocking(move |s| s.store.connection(id)).await {
+        let conn = match self
+            .blocking(move |s| super::connections::get(&s.store, id))
+            .await
+        {
             Ok(c) => c,
             Err(e) => {
                 return ConnectionOutcome {
@@ -298,9 +299,7 @@ impl SyncEngine {
                 connection_id: id,
                 client_id,
                 provider,
-                status: self
-                    .store
-                    .connection(id)
+                status: super::connections::get(&self.store, id)
                     .map(|c| c.status)
                     .unwrap_or(ConnectionStatus::Pending),
                 result: SyncResult::Error { error: e.into() },

@@ -9,12 +9,14 @@ use async_trait::async_trait;
 use chrono::NaiveDate;
 
 use super::*;
+use crate::clients;
 use crate::clients::NewClient;
 use crate::domain::*;
 use crate::money::{Currency, Money};
 use crate::reads;
 use crate::secrets::{MemorySecretStore, Secret, SecretStore};
 use crate::store::Store;
+use crate::sync::connections;
 use crate::time;
 
 type Script = VecDeque<Result<RemoteState, ProviderFailure>>;
@@ -178,16 +180,16 @@ struct World {
 fn world(fake: FakeGateway) -> World {
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(Store::open(&dir.path().join("db.sqlite3")).unwrap());
-    let client_id = store
-        .add_client(
-            &NewClient {
-                name: "Ana Ruiz".into(),
-                ..Default::default()
-            },
-            "test",
-        )
-        .unwrap()
-        .id;
+    let client_id = clients::add(
+        &store,
+        &NewClient {
+            name: "Ana Ruiz".into(),
+            ..Default::default()
+        },
+        "test",
+    )
+    .unwrap()
+    .id;
     World {
         _dir: dir,
         store,
@@ -199,21 +201,21 @@ fn world(fake: FakeGateway) -> World {
 
 impl World {
     fn connect(&self, token: &str) -> i64 {
-        self.store
-            .add_connection(
-                &NewConnection {
-                    client_id: self.client_id,
-                    provider: Provider::Flanks,
-                    flow: "flanks_link".into(),
-                    institution_id: None,
-                    institution_name: None,
-                },
-                &Secret::new(token),
-                self.secrets.as_ref(),
-                "test",
-            )
-            .unwrap()
-            .id
+        connections::add(
+            &self.store,
+            &NewConnection {
+                client_id: self.client_id,
+                provider: Provider::Flanks,
+                flow: "flanks_link".into(),
+                institution_id: None,
+                institution_name: None,
+            },
+            &Secret::new(token),
+            self.secrets.as_ref(),
+            "test",
+        )
+        .unwrap()
+        .id
     }
 
     fn set_data(&self, token: &str, data: Result<Snapshot, ProviderFailure>) {
@@ -279,7 +281,7 @@ async fn a_snapshot_is_written_then_an_unchanged_one_writes_nothing() {
     assert_eq!(s2.written(), 0, "{s2:?}");
     assert_eq!(s2.unchanged, 12);
 
-    let c = w.store.connection(id).unwrap();
+    let c = connections::get(&w.store, id).unwrap();
     assert!(c.last_success_at.is_some());
     assert!(!c.is_stale(time::now()));
     assert_eq!(c.institution_name.as_deref(), Some("Test Bank"));
@@ -424,7 +426,7 @@ async fn failures_are_classified_and_transient_ones_never_ask_the_client() {
     );
     let o = sync(&engine, id).await;
     assert_eq!(o.status, ConnectionStatus::RetryLater);
-    let c = w.store.connection(id).unwrap();
+    let c = connections::get(&w.store, id).unwrap();
     assert_eq!(c.action_by, Actor::Nobody);
     assert!(c.next_retry_at.is_some_and(|t| t > time::now()));
     assert!(
@@ -441,7 +443,10 @@ async fn failures_are_classified_and_transient_ones_never_ask_the_client() {
     );
     let o = sync(&engine, id).await;
     assert_eq!(o.status, ConnectionStatus::PendingSca);
-    assert_eq!(w.store.connection(id).unwrap().action_by, Actor::Client);
+    assert_eq!(
+        connections::get(&w.store, id).unwrap().action_by,
+        Actor::Client
+    );
 
     // A timeout while Pending SCA keeps it Pending SCA (unconfirmed, still the client's).
     w.set_data("tok-f", Err(ProviderFailure::new(FailureKind::Timeout)));
@@ -454,7 +459,7 @@ async fn failures_are_classified_and_transient_ones_never_ask_the_client() {
     // Resolved: back to ready, failure count reset.
     w.set_data("tok-f", Ok(sample_snapshot()));
     assert_eq!(sync(&engine, id).await.status, ConnectionStatus::Ready);
-    let c = w.store.connection(id).unwrap();
+    let c = connections::get(&w.store, id).unwrap();
     assert_eq!(c.consecutive_failures, 0);
     assert!(c.next_retry_at.is_none());
     assert_eq!(
@@ -629,11 +634,11 @@ async fn a_missing_keychain_entry_is_the_advisors_to_fix_and_says_so() {
     let w = world(FakeGateway::default());
     let id = w.connect("tok-k");
     w.set_data("tok-k", Ok(sample_snapshot()));
-    let c = w.store.connection(id).unwrap();
+    let c = connections::get(&w.store, id).unwrap();
     w.secrets.delete(&c.secret_key().unwrap()).unwrap();
     let o = sync(&w.engine(fast()), id).await;
     assert!(matches!(o.result, SyncResult::Error { .. }), "{o:?}");
-    let c = w.store.connection(id).unwrap();
+    let c = connections::get(&w.store, id).unwrap();
     assert_eq!(c.status, ConnectionStatus::NeedsAdvisor);
     assert_eq!(c.action_by, Actor::Advisor);
     assert!(c.provider_message.as_deref().unwrap().contains("keychain"));

@@ -1,12 +1,14 @@
 //! Data shared by the benches: a synthetic snapshot and a fresh store.
 #![allow(dead_code)]
 
+use advisor_desk_core::clients;
 use advisor_desk_core::clients::NewClient;
 use advisor_desk_core::domain::{
     Account, AccountKind, Institution, Provider, Snapshot, SnapshotParts, Transaction,
 };
 use advisor_desk_core::money::{Currency, Money};
 use advisor_desk_core::secrets::{MemorySecretStore, Secret};
+use advisor_desk_core::sync::connections;
 use advisor_desk_core::sync::NewConnection;
 use advisor_desk_core::Store;
 use chrono::NaiveDate;
@@ -85,30 +87,30 @@ pub fn snapshot(transactions: usize) -> Snapshot {
 /// A fresh store with one client and one connection.
 pub fn store_with_connection(dir: &std::path::Path, name: &str) -> (Store, i64, i64) {
     let store = Store::open(&dir.join(name)).unwrap();
-    let client = store
-        .add_client(
-            &NewClient {
-                name: "Bench".into(),
-                ..Default::default()
-            },
-            "bench",
-        )
-        .unwrap()
-        .id;
-    let conn = store
-        .add_connection(
-            &NewConnection {
-                client_id: client,
-                provider: Provider::Flanks,
-                flow: "flanks_link".into(),
-                institution_id: None,
-                institution_name: None,
-            },
-            &Secret::new(format!("bench-token-{name}")),
-            &MemorySecretStore::new(),
-            "bench",
-        )
-        .unwrap()
-        .id;
+    let client = clients::add(
+        &store,
+        &NewClient {
+            name: "Bench".into(),
+            ..Default::default()
+        },
+        "bench",
+    )
+    .unwrap()
+    .id;
+    let conn = connections::add(
+        &store,
+        &NewConnection {
+            client_id: client,
+            provider: Provider::Flanks,
+            flow: "flanks_link".into(),
+            institution_id: None,
+            institution_name: None,
+        },
+        &Secret::new(format!("bench-token-{name}")),
+        &MemorySecretStore::new(),
+        "bench",
+    )
+    .unwrap()
+    .id;
     (store, client, conn)
 }

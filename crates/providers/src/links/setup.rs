@@ -19,6 +19,7 @@ use crate::setup::{
     FLANKS_BASE_URL_ENV, FLANKS_BASE_URL_SETTING, FLINKS_BASE_URL_ENV, FLINKS_BASE_URL_SETTING,
 };
 use crate::{FlanksClient, FlanksConfig, FlinksClient, FlinksConfig};
+use advisor_desk_core::settings;
 
 pub const FLANKS_LINK_URL_SETTING: &str = "provider.flanks.link_url";
 pub const FLANKS_LINK_TOKEN_SETTING: &str = "provider.flanks.link_token";
@@ -30,8 +31,7 @@ fn configured(store: &Store, env: &str, setting: &str) -> Result<Option<String>,
     if let Some(v) = std::env::var(env).ok().filter(|v| !v.trim().is_empty()) {
         return Ok(Some(v.trim().to_string()));
     }
-    Ok(store
-        .setting(setting)?
+    Ok(settings::get(store, setting)?
         .map(|v| v.trim().to_string())
         .filter(|v| !v.is_empty()))
 }
@@ -54,9 +54,8 @@ impl LinkPages {
         if let Some(url) = configured(store, FLINKS_CONNECT_URL_ENV, FLINKS_CONNECT_URL_SETTING)? {
             pages.flinks_connect_url = url;
         }
-        pages.flanks_link_token = store
-            .setting(FLANKS_LINK_TOKEN_SETTING)?
-            .filter(|t| !t.trim().is_empty());
+        pages.flanks_link_token =
+            settings::get(store, FLANKS_LINK_TOKEN_SETTING)?.filter(|t| !t.trim().is_empty());
         Ok(pages)
     }
 }
@@ -127,15 +126,9 @@ mod tests {
         let p = LinkPages::from_settings(&store).unwrap();
         assert_eq!(p.flanks_link_url, super::super::pages::FLANKS_LINK_PAGE);
         assert!(!p.flinks_demo);
-        store
-            .set_setting(FLANKS_BASE_URL_SETTING, "http://127.0.0.1:9/")
-            .unwrap();
-        store
-            .set_setting(FLINKS_BASE_URL_SETTING, "http://127.0.0.1:9")
-            .unwrap();
-        store
-            .set_setting(FLANKS_LINK_TOKEN_SETTING, "tok-1")
-            .unwrap();
+        settings::set(&store, FLANKS_BASE_URL_SETTING, "http://127.0.0.1:9/").unwrap();
+        settings::set(&store, FLINKS_BASE_URL_SETTING, "http://127.0.0.1:9").unwrap();
+        settings::set(&store, FLANKS_LINK_TOKEN_SETTING, "tok-1").unwrap();
         let p = LinkPages::from_settings(&store).unwrap();
         assert_eq!(p.flanks_link_url, "http://127.0.0.1:9/link");
         assert_eq!(
@@ -143,9 +136,12 @@ mod tests {
             "http://127.0.0.1:9/flinks-connect/v2/"
         );
         assert_eq!(p.flanks_link_token.as_deref(), Some("tok-1"));
-        store
-            .set_setting(FLANKS_LINK_URL_SETTING, "https://links.example/link")
-            .unwrap();
+        settings::set(
+            &store,
+            FLANKS_LINK_URL_SETTING,
+            "https://links.example/link",
+        )
+        .unwrap();
         let p = LinkPages::from_settings(&store).unwrap();
         assert_eq!(p.flanks_link_url, "https://links.example/link");
     }

@@ -4,9 +4,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use advisor_desk_core::clients;
 use advisor_desk_core::clients::NewClient;
 use advisor_desk_core::domain::Provider;
 use advisor_desk_core::secrets::{MemorySecretStore, Secret, SecretStore};
+use advisor_desk_core::sync::connections;
 use advisor_desk_core::sync::{
     CallBuffer, NewConnection, ProviderGateway, SyncEngine, SyncOptions,
 };
@@ -87,16 +89,16 @@ pub async fn world_with(config: SandboxConfig, policy: HttpPolicy) -> World {
     let flinks = Arc::new(FlinksClient::new(flinks_config(&base, policy), calls.clone()).unwrap());
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(Store::open(&dir.path().join("advisor-desk.sqlite3")).unwrap());
-    let client_id = store
-        .add_client(
-            &NewClient {
-                name: "Sandbox Client".into(),
-                ..Default::default()
-            },
-            "test",
-        )
-        .unwrap()
-        .id;
+    let client_id = clients::add(
+        &store,
+        &NewClient {
+            name: "Sandbox Client".into(),
+            ..Default::default()
+        },
+        "test",
+    )
+    .unwrap()
+    .id;
     World {
         control: sandbox.control(),
         sandbox,
@@ -134,21 +136,21 @@ impl World {
             Provider::Flanks => "flanks_link",
             Provider::Flinks => "flinks_connect",
         };
-        self.store
-            .add_connection(
-                &NewConnection {
-                    client_id: self.client_id,
-                    provider,
-                    flow: flow.into(),
-                    institution_id: None,
-                    institution_name: None,
-                },
-                &Secret::new(token),
-                self.secrets.as_ref(),
-                "test",
-            )
-            .unwrap()
-            .id
+        connections::add(
+            &self.store,
+            &NewConnection {
+                client_id: self.client_id,
+                provider,
+                flow: flow.into(),
+                institution_id: None,
+                institution_name: None,
+            },
+            &Secret::new(token),
+            self.secrets.as_ref(),
+            "test",
+        )
+        .unwrap()
+        .id
     }
 
     /// Book entries of one provider: (token, holders).

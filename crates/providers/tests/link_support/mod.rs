@@ -6,6 +6,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use advisor_desk_core::clients;
 use advisor_desk_core::clients::NewClient;
 use advisor_desk_core::links::LinkService;
 use advisor_desk_core::secrets::{MemorySecretStore, SecretStore};
@@ -143,16 +144,16 @@ impl Desk {
 }
 
 pub fn add_client(store: &Store, name: &str) -> i64 {
-    store
-        .add_client(
-            &NewClient {
-                name: name.into(),
-                ..Default::default()
-            },
-            "test",
-        )
-        .unwrap()
-        .id
+    clients::add(
+        store,
+        &NewClient {
+            name: name.into(),
+            ..Default::default()
+        },
+        "test",
+    )
+    .unwrap()
+    .id
 }
 
 /// A browser without JavaScript: follows the pages' forms, never the final redirect.

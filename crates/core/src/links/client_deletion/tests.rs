@@ -7,10 +7,12 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 
 use super::*;
+use crate::clients;
 use crate::domain::{FailureKind, ProviderFailure};
 use crate::links::provider::{LinkProviderApi, LinkRequest, LinkTarget, ReauthNeed};
 use crate::links::LinkFlow;
 use crate::secrets::{MemorySecretStore, Secret, SecretStore};
+use crate::sync::connections;
 use crate::sync::connections::NewConnection;
 use crate::test_support;
 use rusqlite::params;
@@ -93,21 +95,20 @@ impl Desk {
     /// A connection with one account (shared `dedupe_key`s make joint accounts), a holding,
     /// a transaction whose description is `word`, a liability, a card and a sync run.
     fn connected(&self, client: i64, token: &str, word: &str) -> i64 {
-        let c = self
-            .store
-            .add_connection(
-                &NewConnection {
-                    client_id: client,
-                    provider: Provider::Flanks,
-                    flow: "flanks_link".into(),
-                    institution_id: Some("testbank".into()),
-                    institution_name: Some("Test Bank".into()),
-                },
-                &Secret::new(token),
-                self.secrets.as_ref(),
-                "t",
-            )
-            .unwrap();
+        let c = connections::add(
+            &self.store,
+            &NewConnection {
+                client_id: client,
+                provider: Provider::Flanks,
+                flow: "flanks_link".into(),
+                institution_id: Some("testbank".into()),
+                institution_name: Some("Test Bank".into()),
+            },
+            &Secret::new(token),
+            self.secrets.as_ref(),
+            "t",
+        )
+        .unwrap();
         self.store
             .write(|tx| {
                 tx.execute(
@@ -228,11 +229,14 @@ fn deleting_a_client_removes_credentials_entries_and_rows_and_keeps_the_joint_ow
     );
     // Only Luis's token is left in the keychain.
     assert_eq!(d.secrets.len(), 1);
-    let luis_key = d.store.connection(luis_conn).unwrap().secret_key().unwrap();
+    let luis_key = connections::get(&d.store, luis_conn)
+        .unwrap()
+        .secret_key()
+        .unwrap();
     assert!(d.secrets.get(&luis_key).unwrap().is_some());
     // Ana's rows are gone, Luis's are all there.
     assert_eq!(
-        d.store.client(ana).unwrap_err().code(),
+        clients::get(&d.store, ana).unwrap_err().code(),
         crate::ErrorCode::NotFound
     );
     for table in [
@@ -295,17 +299,20 @@ fn a_provider_failure_stops_at_that_connection_and_a_retry_finishes() {
     );
     assert!(!msg.contains("ct-second"), "{msg}");
     // The first is gone everywhere; the second and the client are untouched.
-    assert!(d.store.connection(first).is_err());
-    let key = d.store.connection(second).unwrap().secret_key().unwrap();
+    assert!(connections::get(&d.store, first).is_err());
+    let key = connections::get(&d.store, second)
+        .unwrap()
+        .secret_key()
+        .unwrap();
     assert!(d.secrets.get(&key).unwrap().is_some());
-    assert!(d.store.client(ana).is_ok());
+    assert!(clients::get(&d.store, ana).is_ok());
     assert_eq!(d.count("transactions"), 1);
 
     *d.provider.fail_for.lock().unwrap() = None;
     let done = run(d.links.delete_client(ana, false)).unwrap();
     assert_eq!(done.connections_removed, 1);
     assert_eq!(done.deleted_at_provider, 1);
-    assert!(d.store.client(ana).is_err());
+    assert!(clients::get(&d.store, ana).is_err());
     assert!(d.secrets.is_empty());
 }
 
@@ -319,7 +326,7 @@ fn delete_here_anyway_keeps_the_credential_at_the_provider_and_says_so() {
     assert_eq!(done.kept_at_provider, 1);
     assert_eq!(done.deleted_at_provider, 0);
     assert!(d.secrets.is_empty());
-    assert!(d.store.client(ana).is_err());
+    assert!(clients::get(&d.store, ana).is_err());
     let actions = d.actions(ana);
     assert!(actions
         .iter()
@@ -336,7 +343,7 @@ fn an_unconfigured_provider_stops_the_deletion_unless_deleted_here_anyway() {
     let e = run(bare.delete_client(ana, false)).unwrap_err();
     assert_eq!(e.code(), "deletion_stopped");
     assert!(e.to_string().contains("not configured"), "{e}");
-    assert!(d.store.client(ana).is_ok());
+    assert!(clients::get(&d.store, ana).is_ok());
     assert_eq!(
         run(bare.delete_client(ana, true)).unwrap().kept_at_provider,
         1
@@ -355,9 +362,7 @@ fn a_crash_between_steps_leaves_a_state_the_retry_completes() {
         .delete_credential(&Secret::new("ct-deleted-remotely")))
     .unwrap();
     // ...and after the keychain entry of the second was deleted (row still here).
-    let key = d
-        .store
-        .connection(entry_gone)
+    let key = connections::get(&d.store, entry_gone)
         .unwrap()
         .secret_key()
         .unwrap();
@@ -367,9 +372,9 @@ fn a_crash_between_steps_leaves_a_state_the_retry_completes() {
     let done = run(d.links.delete_client(ana, false)).unwrap();
     assert_eq!(done.connections_removed, 2);
     assert_eq!(done.deleted_at_provider, 0, "both were already gone there");
-    assert!(d.store.connection(deleted_remote).is_err());
+    assert!(connections::get(&d.store, deleted_remote).is_err());
     assert!(d.secrets.is_empty());
-    assert!(d.store.client(ana).is_err());
+    assert!(clients::get(&d.store, ana).is_err());
     // Running it once more is a clean not_found, not a half-done state.
     let again = run(d.links.delete_client(ana, false)).unwrap_err();
     assert_eq!(again.code(), "not_found");
@@ -382,7 +387,7 @@ fn a_connection_mapped_meanwhile_keeps_the_client_until_it_is_removed_too() {
     d.connected(ana, "ct-late-token", "w");
     let e = delete_client_rows(&d.store, ana, "test").unwrap_err();
     assert_eq!(e.code(), crate::ErrorCode::InvalidInput);
-    assert!(d.store.client(ana).is_ok());
+    assert!(clients::get(&d.store, ana).is_ok());
     assert_eq!(d.count("transactions"), 1);
 }
 
@@ -394,10 +399,10 @@ fn an_exchange_in_flight_for_the_client_refuses_the_deletion() {
     let busy = d.links.begin_flight(s.session.id).unwrap();
     let e = run(d.links.delete_client(ana, false)).unwrap_err();
     assert_eq!(e.code(), "invalid_input");
-    assert!(d.store.client(ana).is_ok());
+    assert!(clients::get(&d.store, ana).is_ok());
     drop(busy);
     run(d.links.delete_client(ana, false)).unwrap();
-    assert!(d.store.client(ana).is_err());
+    assert!(clients::get(&d.store, ana).is_err());
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! Every SQL statement about the app's own tables, one module per table (or aggregate):
-//! the only place outside `store/` (opening, migrations, backups) and the read models of
-//! `reads/` that names SQL.
+//! the only place outside `store/` (opening, migrations, backups) that names SQL. The read
+//! models' joins are aggregates here too (`positions`, `client_overview`, `transactions`):
+//! `reads/` assembles and computes, and names no SQL.
 //!
 //! The shape, the same in every module:
 //!
@@ -15,18 +16,21 @@
 //! decides what commits together (a row and its audit entry, a mapped connection and its
 //! finished session). Rows come back as the domain's own types, never as SQL rows.
 //!
-//! Domain modules (`clients`, `credentials`, `links`, `sync`) call these functions and
+//! Domain modules (`clients`, `credentials`, `links`, `sync`, `reads`) call these functions and
 //! nothing else of SQL. A second storage engine would implement the same functions for its
 //! own handle behind `Db`/`Tx`, leaving the domain modules as they are. A new table gets one
 //! more module here, in the same shape.
 
 pub mod audit;
 pub mod call_log;
+pub mod client_overview;
 pub mod clients;
 pub mod connections;
 pub mod link_sessions;
+pub mod positions;
 pub mod settings;
 pub mod snapshot_rows;
+pub mod transactions;
 
 /// A connection to read with.
 pub type Db = rusqlite::Connection;

@@ -1,0 +1,128 @@
+//! A client's positions (accounts, holdings, liabilities) as the read models count them:
+//! de-duplicated across a client's connections for the book and the overview, per
+//! connection for the portfolio's net worth and allocation. Reads only.
+
+pub mod read {
+    use super::super::Db;
+    use crate::error::Result;
+    use crate::reads::book::Position;
+    use crate::reads::AllocationSlice;
+
+    /// De-duplicated positions of one client (`Some`) or of every client (`None`): one row
+    /// per `dedupe_key` within a client, the copy with the freshest data (its `as_of`, else
+    /// its connection's). Accounts whose holdings are known are counted through their
+    /// holdings, never both; debt is negative with class `debt`.
+    pub fn deduplicated(db: &Db, client_id: Option<i64>) -> Result<Vec<Position>> {
+        let mut stmt = db.prepare_cached(
+            "WITH ca AS (
+                 SELECT a.id, a.connection_id, a.dedupe_key, a.kind, a.asset_class, a.currency,
+                        a.balance_minor, c.client_id,
+                        row_number() OVER (PARTITION BY c.client_id, a.dedupe_key
+                                           ORDER BY coalesce(a.as_of, c.data_as_of, c.last_success_at) DESC, a.id) AS rn
+                 FROM accounts a JOIN connections c ON c.id = a.connection_id
+                 WHERE a.presence = 'active' AND (?1 IS NULL OR c.client_id = ?1)),
+             held AS (
+                 SELECT DISTINCT c.client_id, a.dedupe_key
+                 FROM holdings h JOIN accounts a ON a.id = h.account_id
+                                 JOIN connections c ON c.id = h.connection_id
+                 WHERE ?1 IS NULL OR c.client_id = ?1),
+             ch AS (
+                 SELECT h.connection_id, h.asset_class, h.currency, h.value_minor, c.client_id,
+                        row_number() OVER (PARTITION BY c.client_id, h.dedupe_key
+                                           ORDER BY coalesce(h.as_of, c.data_as_of, c.last_success_at) DESC, h.id) AS rn
+                 FROM holdings h JOIN connections c ON c.id = h.connection_id
+                 WHERE ?1 IS NULL OR c.client_id = ?1),
+             cl AS (
+                 SELECT l.connection_id, l.currency, l.balance_minor, c.client_id,
+                        row_number() OVER (PARTITION BY c.client_id, l.dedupe_key
+                                           ORDER BY coalesce(l.as_of, c.data_as_of, c.last_success_at) DESC, l.id) AS rn
+                 FROM liabilities l JOIN connections c ON c.id = l.connection_id
+                 WHERE ?1 IS NULL OR c.client_id = ?1)
+             SELECT client_id, connection_id, 0,
+                    coalesce(asset_class, CASE kind WHEN 'current' THEN 'cash'
+                        WHEN 'savings' THEN 'cash' WHEN 'credit_card' THEN 'debt'
+                        WHEN 'loan' THEN 'debt' ELSE 'other' END),
+                    currency, balance_minor
+                 FROM ca WHERE rn = 1 AND NOT EXISTS (
+                     SELECT 1 FROM held WHERE held.client_id = ca.client_id
+                                          AND held.dedupe_key = ca.dedupe_key)
+             UNION ALL
+             SELECT client_id, connection_id, 1, asset_class, currency, value_minor
+                 FROM ch WHERE rn = 1
+             UNION ALL
+             SELECT client_id, connection_id, 2, 'debt', currency, -balance_minor
+                 FROM cl WHERE rn = 1",
+        )?;
+        let rows = stmt
+            .query_map([client_id], |r| {
+                let source: i64 = r.get(2)?;
+                Ok(Position {
+                    client_id: r.get(0)?,
+                    connection_id: r.get(1)?,
+                    source: ["account", "holding", "liability"][source as usize],
+                    class: r.get(3)?,
+                    currency: r.get(4)?,
+                    value_minor: r.get(5)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+
+    /// One client's (currency, assets, liabilities) parts, several per currency for the
+    /// caller to add up. Assets: accounts still returned by the provider (debt accounts count
+    /// negative), except portfolios that have holdings, whose holdings are counted instead.
+    /// Liabilities: the liabilities table's outstanding amounts.
+    pub fn currency_parts(db: &Db, client_id: i64) -> Result<Vec<(String, i64, i64)>> {
+        let mut stmt = db.prepare_cached(
+            "WITH conns AS (SELECT id FROM connections WHERE client_id = ?1),
+                  held AS (SELECT DISTINCT account_id FROM holdings
+                           WHERE connection_id IN conns AND account_id IS NOT NULL)
+             SELECT currency, sum(balance_minor), 0 FROM accounts
+                 WHERE connection_id IN conns AND presence = 'active' AND id NOT IN held
+                 GROUP BY currency
+             UNION ALL
+             SELECT currency, sum(value_minor), 0 FROM holdings
+                 WHERE connection_id IN conns GROUP BY currency
+             UNION ALL
+             SELECT currency, 0, sum(balance_minor) FROM liabilities
+                 WHERE connection_id IN conns GROUP BY currency",
+        )?;
+        let rows = stmt
+            .query_map([client_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+
+    /// Value per asset class and currency: holdings by their class; accounts without
+    /// holdings by their own class (cash for current and savings accounts). Debt is not an
+    /// asset class.
+    pub fn allocation(db: &Db, client_id: i64) -> Result<Vec<AllocationSlice>> {
+        let mut stmt = db.prepare_cached(
+            "WITH conns AS (SELECT id FROM connections WHERE client_id = ?1),
+                  held AS (SELECT DISTINCT account_id FROM holdings
+                           WHERE connection_id IN conns AND account_id IS NOT NULL),
+                  parts AS (
+                      SELECT currency, asset_class AS class, value_minor AS v FROM holdings
+                          WHERE connection_id IN conns
+                      UNION ALL
+                      SELECT currency, coalesce(asset_class, CASE kind
+                              WHEN 'current' THEN 'cash' WHEN 'savings' THEN 'cash'
+                              ELSE 'other' END), balance_minor FROM accounts
+                          WHERE connection_id IN conns AND presence = 'active' AND id NOT IN held
+                            AND kind NOT IN ('credit_card', 'loan'))
+             SELECT currency, class, sum(v) FROM parts GROUP BY currency, class
+             ORDER BY currency, sum(v) DESC",
+        )?;
+        let rows = stmt
+            .query_map([client_id], |r| {
+                Ok(AllocationSlice {
+                    currency: r.get(0)?,
+                    asset_class: r.get(1)?,
+                    value_minor: r.get(2)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+}

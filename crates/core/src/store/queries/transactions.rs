@@ -1,0 +1,184 @@
+//! A client's transactions as the read models show them: newest, full-text search (FTS5),
+//! the filtered window of the transactions table, the count and the monthly flows behind
+//! the overview's history. Reads only (the snapshot writer's statements are
+//! [`super::snapshot_rows`]).
+
+/// The de-duplicated accounts of a client: one per `dedupe_key`, the copy with the freshest
+/// data `as_of`, so a joint account's transactions are listed once. `?1` is the client.
+const CLIENT_ACCOUNTS: &str = "t.account_id IN (
+        SELECT id FROM (
+            SELECT a.id, row_number() OVER (PARTITION BY a.dedupe_key
+                                            ORDER BY coalesce(a.as_of, c.data_as_of, c.last_success_at) DESC, a.id) AS rn
+            FROM accounts a JOIN connections c ON c.id = a.connection_id
+            WHERE c.client_id = ?1)
+        WHERE rn = 1)";
+
+/// The FTS5 query for a person's search text: each word must appear (prefix match). Words
+/// are quoted, so operators typed by a person are searched as words, never parsed. `None`
+/// when the text holds no word.
+pub fn fts_match(text: &str) -> Option<String> {
+    let words: Vec<String> = text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| format!("\"{w}\"*"))
+        .collect();
+    (!words.is_empty()).then(|| words.join(" "))
+}
+
+/// The filters of one window of the transactions table (already validated).
+#[derive(Debug, Clone, Default)]
+pub struct PageFilter<'a> {
+    /// The person's search text (see [`fts_match`]).
+    pub search: Option<&'a str>,
+    /// Inclusive ISO dates.
+    pub from: Option<String>,
+    pub to: Option<String>,
+    /// Only these accounts; empty means all.
+    pub account_ids: &'a [i64],
+}
+
+pub mod read {
+    use std::collections::BTreeMap;
+
+    use rusqlite::{params_from_iter, types::Value, Row};
+
+    use super::super::Db;
+    use super::{fts_match, PageFilter, CLIENT_ACCOUNTS};
+    use crate::error::Result;
+    use crate::reads::client::TransactionLine;
+    use crate::reads::TransactionRow;
+
+    const COLUMNS: &str = "t.id, t.connection_id, t.account_id, t.booking_date, t.amount_minor, \
+         t.currency, t.description, t.category, t.counterparty, t.presence";
+
+    fn from_row(r: &Row<'_>) -> rusqlite::Result<TransactionRow> {
+        Ok(TransactionRow {
+            id: r.get(0)?,
+            connection_id: r.get(1)?,
+            account_id: r.get(2)?,
+            booking_date: r.get(3)?,
+            amount_minor: r.get(4)?,
+            currency: r.get(5)?,
+            description: r.get(6)?,
+            category: r.get(7)?,
+            counterparty: r.get(8)?,
+            presence: r.get(9)?,
+        })
+    }
+
+    /// A client's newest transactions, across all its connections.
+    pub fn newest(db: &Db, client_id: i64, limit: u32) -> Result<Vec<TransactionRow>> {
+        let mut stmt = db.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM transactions t
+             WHERE t.connection_id IN (SELECT id FROM connections WHERE client_id = ?1)
+             ORDER BY t.booking_date DESC, t.id DESC LIMIT ?2"
+        ))?;
+        let rows = stmt
+            .query_map(rusqlite::params![client_id, limit], from_row)?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+
+    /// A client's transactions matching an FTS5 query (from [`fts_match`]), newest first.
+    pub fn matching(db: &Db, client_id: i64, fts: &str, limit: u32) -> Result<Vec<TransactionRow>> {
+        let mut stmt = db.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM transactions_fts f JOIN transactions t ON t.id = f.rowid
+             WHERE transactions_fts MATCH ?2
+               AND t.connection_id IN (SELECT id FROM connections WHERE client_id = ?1)
+             ORDER BY t.booking_date DESC, t.id DESC LIMIT ?3"
+        ))?;
+        let rows = stmt
+            .query_map(rusqlite::params![client_id, fts, limit], from_row)?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+
+    /// How many transactions the client's de-duplicated accounts hold.
+    pub fn count(db: &Db, client_id: i64) -> Result<i64> {
+        Ok(db.query_row(
+            &format!("SELECT count(*) FROM transactions t WHERE {CLIENT_ACCOUNTS}"),
+            [client_id],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// Sum of active transaction amounts per (currency, `YYYY-MM`) over the de-duplicated
+    /// accounts that count as cash (not those valued through holdings).
+    pub fn monthly_flows(db: &Db, client_id: i64) -> Result<BTreeMap<(String, String), i64>> {
+        let mut stmt = db.prepare_cached(&format!(
+            "SELECT t.currency, substr(t.booking_date, 1, 7), sum(t.amount_minor)
+             FROM transactions t
+             WHERE {CLIENT_ACCOUNTS} AND t.presence = 'active'
+               AND t.account_id NOT IN (SELECT account_id FROM holdings WHERE account_id IS NOT NULL)
+             GROUP BY 1, 2"
+        ))?;
+        let mut out = BTreeMap::new();
+        let mut rows = stmt.query([client_id])?;
+        while let Some(r) = rows.next()? {
+            out.insert((r.get(0)?, r.get(1)?), r.get(2)?);
+        }
+        Ok(out)
+    }
+
+    /// One window of the client's transactions (de-duplicated accounts), newest first, and
+    /// how many rows match the filters in all.
+    pub fn page(
+        db: &Db,
+        client_id: i64,
+        f: &PageFilter<'_>,
+        limit: u32,
+        offset: u32,
+    ) -> Result<(i64, Vec<TransactionLine>)> {
+        let mut filter = CLIENT_ACCOUNTS.to_string();
+        let mut args: Vec<Value> = vec![Value::Integer(client_id)];
+        if let Some(m) = f.search.and_then(fts_match) {
+            args.push(Value::Text(m));
+            filter.push_str(&format!(
+                " AND t.id IN (SELECT rowid FROM transactions_fts WHERE transactions_fts MATCH ?{})",
+                args.len()
+            ));
+        }
+        if let Some(from) = &f.from {
+            args.push(Value::Text(from.clone()));
+            filter.push_str(&format!(" AND t.booking_date >= ?{}", args.len()));
+        }
+        if let Some(to) = &f.to {
+            args.push(Value::Text(to.clone()));
+            filter.push_str(&format!(" AND t.booking_date <= ?{}", args.len()));
+        }
+        if !f.account_ids.is_empty() {
+            let ids: Vec<String> = f.account_ids.iter().map(i64::to_string).collect();
+            filter.push_str(&format!(" AND t.account_id IN ({})", ids.join(",")));
+        }
+        let total: i64 = db.query_row(
+            &format!("SELECT count(*) FROM transactions t WHERE {filter}"),
+            params_from_iter(args.iter()),
+            |r| r.get(0),
+        )?;
+        let mut stmt = db.prepare(&format!(
+            "SELECT t.id, t.account_id, a.name, t.booking_date, t.amount_minor, t.currency,
+                    t.balance_minor, t.description, t.category, t.counterparty, t.presence
+             FROM transactions t JOIN accounts a ON a.id = t.account_id
+             WHERE {filter}
+             ORDER BY t.booking_date DESC, t.id DESC LIMIT {limit} OFFSET {offset}"
+        ))?;
+        let rows = stmt
+            .query_map(params_from_iter(args.iter()), |r| {
+                Ok(TransactionLine {
+                    id: r.get(0)?,
+                    account_id: r.get(1)?,
+                    account_name: r.get(2)?,
+                    booking_date: r.get(3)?,
+                    amount_minor: r.get(4)?,
+                    currency: r.get(5)?,
+                    balance_minor: r.get(6)?,
+                    description: r.get(7)?,
+                    category: r.get(8)?,
+                    counterparty: r.get(9)?,
+                    presence: r.get(10)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok((total, rows))
+    }
+}
