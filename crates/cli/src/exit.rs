@@ -11,6 +11,8 @@ pub const INVALID_INPUT: u8 = 4;
 pub const DATABASE: u8 = 5;
 pub const KEYCHAIN: u8 = 6;
 pub const UNHEALTHY: u8 = 7;
+/// The database is damaged: it was not used; restore a backup.
+pub const DAMAGED: u8 = 8;
 
 pub fn for_error(code: ErrorCode) -> ExitCode {
     ExitCode::from(match code {
@@ -20,6 +22,7 @@ pub fn for_error(code: ErrorCode) -> ExitCode {
         ErrorCode::KeychainUnavailable | ErrorCode::KeychainLocked | ErrorCode::Keychain => {
             KEYCHAIN
         }
+        ErrorCode::DatabaseDamaged => DAMAGED,
         ErrorCode::Io => FAILURE,
     })
 }

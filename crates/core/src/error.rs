@@ -14,6 +14,7 @@ pub enum ErrorCode {
     InvalidInput,
     SchemaTooNew,
     Database,
+    DatabaseDamaged,
     Io,
     KeychainUnavailable,
     KeychainLocked,
@@ -27,6 +28,7 @@ impl ErrorCode {
             ErrorCode::InvalidInput => "invalid_input",
             ErrorCode::SchemaTooNew => "schema_too_new",
             ErrorCode::Database => "database",
+            ErrorCode::DatabaseDamaged => "database_damaged",
             ErrorCode::Io => "io",
             ErrorCode::KeychainUnavailable => "keychain_unavailable",
             ErrorCode::KeychainLocked => "keychain_locked",
@@ -55,6 +57,14 @@ pub enum CoreError {
     #[error("cannot open the database at {path}: {reason}")]
     DatabaseOpen { path: String, reason: String },
 
+    /// The file is a database but the check at open (or a read) found it damaged: it is
+    /// not used, and not changed.
+    #[error(
+        "the database at {path} is damaged ({problem}); it was not used and was left as it is — \
+         restore the newest backup (advisor-desk-cli restore --latest)"
+    )]
+    DatabaseDamaged { path: String, problem: String },
+
     #[error("file error: {0}")]
     Io(#[from] std::io::Error),
 
@@ -69,6 +79,7 @@ impl CoreError {
             CoreError::InvalidInput(_) => ErrorCode::InvalidInput,
             CoreError::SchemaTooNew { .. } => ErrorCode::SchemaTooNew,
             CoreError::Database(_) | CoreError::DatabaseOpen { .. } => ErrorCode::Database,
+            CoreError::DatabaseDamaged { .. } => ErrorCode::DatabaseDamaged,
             CoreError::Io(_) => ErrorCode::Io,
             CoreError::Secret(e) => e.code(),
         }

@@ -8,8 +8,11 @@
 //! entry points on `Store` (`add_client`, `connections`, `link_session`…) on top of those.
 
 mod backup;
+#[cfg(test)]
+mod damage_tests;
 mod file_modes;
 mod installation;
+pub mod integrity;
 mod migrations;
 #[cfg(test)]
 mod tests;
@@ -40,9 +43,14 @@ pub struct Store {
 }
 
 impl Store {
-    /// Opens (creating if needed) the database file, refuses a newer schema, backs up and
-    /// migrates an older one.
+    /// Opens (creating if needed) the database file, refuses a newer schema or a damaged
+    /// file (`integrity::check_at_open`), backs up and migrates an older one.
     pub fn open(path: &Path) -> Result<Store> {
+        Store::open_with_check_budget(path, integrity::OPEN_CHECK_BUDGET)
+    }
+
+    /// [`Store::open`] with the time the check at open may take.
+    pub fn open_with_check_budget(path: &Path, check_budget: Duration) -> Result<Store> {
         if let Some(dir) = path.parent() {
             create_private_dir(dir)?;
         }
@@ -53,17 +61,23 @@ impl Store {
             path: path.display().to_string(),
             reason: e.to_string(),
         })?;
-        // Read the version before anything writes to the file: a newer schema is refused
-        // with the file exactly as it was.
+        // Read the version and check the file before anything writes to it: a newer schema
+        // or a damaged file is refused with the file exactly as it was.
         conn.busy_timeout(BUSY_TIMEOUT)
             .map_err(|e| open_error(path, e))?;
-        let found = migrations::current_version(&conn).map_err(|e| open_error(path, e))?;
+        integrity::hold_checkpoints(&conn, true).map_err(|e| open_error(path, e))?;
+        let found = migrations::current_version(&conn)
+            .map_err(|e| integrity::classify_open_error(path, e))?;
         if found > LATEST_VERSION {
             return Err(CoreError::SchemaTooNew {
                 found,
                 supported: LATEST_VERSION,
             });
         }
+        if existed {
+            integrity::check_at_open(&conn, path, check_budget)?;
+        }
+        integrity::hold_checkpoints(&conn, false).map_err(|e| open_error(path, e))?;
         configure(&conn).map_err(|e| open_error(path, e))?;
         restrict_file_mode(path)?;
         if existed && found > 0 && found < LATEST_VERSION {
@@ -133,11 +147,12 @@ impl Store {
     /// SQLite's own `PRAGMA integrity_check`: "ok" or the list of problems.
     pub fn integrity_check(&self) -> Result<String> {
         self.read(|c| {
-            let mut stmt = c.prepare("PRAGMA integrity_check")?;
-            let rows: Vec<String> = stmt
-                .query_map([], |r| r.get(0))?
-                .collect::<rusqlite::Result<_>>()?;
-            Ok(rows.join("; "))
+            let found = integrity::problems(c, "integrity_check")?;
+            Ok(if found.is_empty() {
+                "ok".to_string()
+            } else {
+                found.join("; ")
+            })
         })
     }
 
