@@ -18,7 +18,7 @@ pub fn for_error(code: ErrorCode) -> ExitCode {
     ExitCode::from(match code {
         ErrorCode::NotFound => NOT_FOUND,
         ErrorCode::InvalidInput => INVALID_INPUT,
-        ErrorCode::SchemaTooNew | ErrorCode::Database => DATABASE,
+        ErrorCode::SchemaTooNew | ErrorCode::Database | ErrorCode::BackupFailed => DATABASE,
         ErrorCode::KeychainUnavailable | ErrorCode::KeychainLocked | ErrorCode::Keychain => {
             KEYCHAIN
         }

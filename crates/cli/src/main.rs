@@ -1,5 +1,6 @@
 //! `advisor-desk-cli`: the Advisor Desk core without a window.
 
+mod backup_cmd;
 mod clients_cmd;
 mod doctor_cmd;
 mod exit;
@@ -35,6 +36,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Take a checked backup of the database now (or list the backups with --list).
+    Backup(backup_cmd::BackupArgs),
     /// Manage the book of clients.
     #[command(subcommand)]
     Clients(clients_cmd::ClientsCommand),
@@ -74,6 +77,7 @@ fn main() -> ExitCode {
         json: cli.json,
     };
     let result = match cli.command {
+        Command::Backup(args) => backup_cmd::run(&ctx, args),
         Command::Clients(cmd) => clients_cmd::run(&ctx, cmd),
         Command::Doctor => doctor_cmd::run(&ctx),
         Command::Sandbox(cmd) => return sandbox_cmd::run(cmd),

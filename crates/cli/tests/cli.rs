@@ -298,3 +298,36 @@ fn a_damaged_database_is_refused_with_exit_8_and_doctor_names_the_damage() {
     );
     assert_eq!(std::fs::read(&db).unwrap(), before, "the file is untouched");
 }
+
+#[test]
+fn backup_takes_a_checked_private_copy_and_lists_it() {
+    let dir = tempfile::tempdir().unwrap();
+    book_of(dir.path(), 3);
+    let out = cli(dir.path(), &["--json", "backup"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let taken: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(taken["rows"]["clients"], 3);
+    assert_eq!(taken["file"]["kind"], "on_demand");
+    let path = Path::new(taken["file"]["path"].as_str().unwrap());
+    let copy = rusqlite::Connection::open(path).unwrap();
+    let names: i64 = copy
+        .query_row(
+            "SELECT count(*) FROM clients WHERE name LIKE 'Client %'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(names, 3);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+
+    let list = cli(dir.path(), &["--json", "backup", "--list"]);
+    assert!(list.status.success(), "{}", stderr(&list));
+    let files: Vec<serde_json::Value> = serde_json::from_str(&stdout(&list)).unwrap();
+    assert_eq!(files.len(), 1);
+    assert_eq!(files[0]["path"], taken["file"]["path"]);
+}

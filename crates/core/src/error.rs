@@ -15,6 +15,7 @@ pub enum ErrorCode {
     SchemaTooNew,
     Database,
     DatabaseDamaged,
+    BackupFailed,
     Io,
     KeychainUnavailable,
     KeychainLocked,
@@ -29,6 +30,7 @@ impl ErrorCode {
             ErrorCode::SchemaTooNew => "schema_too_new",
             ErrorCode::Database => "database",
             ErrorCode::DatabaseDamaged => "database_damaged",
+            ErrorCode::BackupFailed => "backup_failed",
             ErrorCode::Io => "io",
             ErrorCode::KeychainUnavailable => "keychain_unavailable",
             ErrorCode::KeychainLocked => "keychain_locked",
@@ -65,6 +67,10 @@ pub enum CoreError {
     )]
     DatabaseDamaged { path: String, problem: String },
 
+    /// A backup copy did not pass its check; it was removed and the database is untouched.
+    #[error("the backup {path} did not pass its check ({problem}); it was removed")]
+    BackupUnverified { path: String, problem: String },
+
     #[error("file error: {0}")]
     Io(#[from] std::io::Error),
 
@@ -80,6 +86,7 @@ impl CoreError {
             CoreError::SchemaTooNew { .. } => ErrorCode::SchemaTooNew,
             CoreError::Database(_) | CoreError::DatabaseOpen { .. } => ErrorCode::Database,
             CoreError::DatabaseDamaged { .. } => ErrorCode::DatabaseDamaged,
+            CoreError::BackupUnverified { .. } => ErrorCode::BackupFailed,
             CoreError::Io(_) => ErrorCode::Io,
             CoreError::Secret(e) => e.code(),
         }

@@ -9,6 +9,9 @@
 
 mod backup;
 #[cfg(test)]
+mod backup_tests;
+pub mod backups;
+#[cfg(test)]
 mod damage_tests;
 mod file_modes;
 mod installation;
@@ -16,6 +19,7 @@ pub mod integrity;
 mod migrations;
 #[cfg(test)]
 mod tests;
+pub mod verified_copy;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
@@ -27,6 +31,7 @@ pub mod audit;
 pub mod queries;
 pub use audit::{AuditEntry, NewAuditEntry};
 pub use backup::{list_backups, BACKUPS_KEPT};
+pub use backups::{backup_files, BackupFile, BackupKind, TakenBackup};
 pub use file_modes::{create_private_file, tighten_data_folder};
 pub use installation::INSTALLATION_SETTING;
 pub use migrations::{LATEST_VERSION, MIGRATIONS};

@@ -408,3 +408,29 @@ fn an_unknown_client_is_not_found() {
         "not_found"
     );
 }
+
+#[test]
+fn a_checked_backup_holding_the_client_is_taken_before_the_deletion() {
+    let d = desk();
+    let ana = d.client("Ana Ruiz");
+    d.connected(ana, "ct-ana-backup-token", "anabackupword");
+    run(d.links.delete_client(ana, false)).unwrap();
+
+    let db = d.store.path().unwrap();
+    let before: Vec<_> = crate::store::backup_files(db)
+        .unwrap()
+        .into_iter()
+        .filter(|f| f.kind == crate::store::BackupKind::BeforeDeletion)
+        .collect();
+    assert_eq!(before.len(), 1);
+    let copy = rusqlite::Connection::open(&before[0].path).unwrap();
+    let (name, connections): (String, i64) = copy
+        .query_row(
+            "SELECT name, (SELECT count(*) FROM connections WHERE client_id = ?1) FROM clients WHERE id = ?1",
+            [ana],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!((name.as_str(), connections), ("Ana Ruiz", 1));
+    assert!(d.store.client(ana).is_err(), "and the client is gone here");
+}
