@@ -5,6 +5,7 @@ mod clients_cmd;
 mod doctor_cmd;
 mod exit;
 mod output;
+mod restore_cmd;
 mod sandbox_cmd;
 mod sync_cmd;
 
@@ -43,6 +44,8 @@ enum Command {
     Clients(clients_cmd::ClientsCommand),
     /// Check the data folder, database, keychain and provider configuration.
     Doctor,
+    /// Restore the book from a backup (--latest or a file); the current database is kept aside.
+    Restore(restore_cmd::RestoreArgs),
     /// Run the provider sandbox (Flanks + Flinks imitation) on this machine.
     #[command(subcommand)]
     Sandbox(sandbox_cmd::SandboxCommand),
@@ -80,6 +83,7 @@ fn main() -> ExitCode {
         Command::Backup(args) => backup_cmd::run(&ctx, args),
         Command::Clients(cmd) => clients_cmd::run(&ctx, cmd),
         Command::Doctor => doctor_cmd::run(&ctx),
+        Command::Restore(args) => restore_cmd::run(&ctx, args),
         Command::Sandbox(cmd) => return sandbox_cmd::run(cmd),
         Command::Sync { which, options } => sync_cmd::run(&ctx, which, options),
     };

@@ -331,3 +331,41 @@ fn backup_takes_a_checked_private_copy_and_lists_it() {
     assert_eq!(files.len(), 1);
     assert_eq!(files[0]["path"], taken["file"]["path"]);
 }
+
+#[test]
+fn restore_latest_brings_a_damaged_book_back_and_keeps_the_damaged_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = book_of(dir.path(), 4);
+    let backup = cli(dir.path(), &["backup"]);
+    assert!(backup.status.success(), "{}", stderr(&backup));
+    garble_a_clients_page(&db);
+    let damaged = std::fs::read(&db).unwrap();
+    assert_eq!(cli(dir.path(), &["clients", "list"]).status.code(), Some(8));
+
+    let out = cli(dir.path(), &["--json", "restore", "--latest"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let restored: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(restored["rows"]["clients"], 4);
+    let aside = restored["set_aside"].as_str().unwrap();
+    assert_eq!(std::fs::read(aside).unwrap(), damaged, "kept as it was");
+
+    let list = cli(dir.path(), &["--json", "clients", "list"]);
+    assert!(list.status.success(), "{}", stderr(&list));
+    let clients: Vec<serde_json::Value> = serde_json::from_str(&stdout(&list)).unwrap();
+    assert_eq!(clients.len(), 4);
+}
+
+#[test]
+fn restore_needs_latest_or_a_file_and_refuses_a_missing_one() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(cli(dir.path(), &["restore"]).status.code(), Some(2));
+    let none = cli(dir.path(), &["restore", "--latest"]);
+    assert_eq!(none.status.code(), Some(3), "{}", stderr(&none));
+    let missing = cli(dir.path(), &["restore", "/nonexistent/backup.sqlite3"]);
+    assert!(!missing.status.success());
+    assert!(
+        stderr(&missing).starts_with("error: "),
+        "{}",
+        stderr(&missing)
+    );
+}

@@ -30,7 +30,7 @@ use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 pub mod audit;
 pub mod queries;
 pub use audit::{AuditEntry, NewAuditEntry};
-pub use backup::{list_backups, BACKUPS_KEPT};
+pub use backup::{backup_dir, list_backups, BACKUPS_KEPT};
 pub use backups::{backup_files, BackupFile, BackupKind, TakenBackup};
 pub use file_modes::{create_private_file, tighten_data_folder};
 pub use installation::INSTALLATION_SETTING;
