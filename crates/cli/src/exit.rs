@@ -17,7 +17,10 @@ pub const DAMAGED: u8 = 8;
 pub fn for_error(code: ErrorCode) -> ExitCode {
     ExitCode::from(match code {
         ErrorCode::NotFound => NOT_FOUND,
-        ErrorCode::InvalidInput => INVALID_INPUT,
+        ErrorCode::InvalidInput
+        | ErrorCode::WrongPassphrase
+        | ErrorCode::BookFileDamaged
+        | ErrorCode::BookFileTooNew => INVALID_INPUT,
         ErrorCode::SchemaTooNew | ErrorCode::Database | ErrorCode::BackupFailed => DATABASE,
         ErrorCode::KeychainUnavailable | ErrorCode::KeychainLocked | ErrorCode::Keychain => {
             KEYCHAIN

@@ -1,10 +1,12 @@
 //! `advisor-desk-cli`: the Advisor Desk core without a window.
 
 mod backup_cmd;
+mod book_cmd;
 mod clients_cmd;
 mod doctor_cmd;
 mod exit;
 mod output;
+mod reattach_cmd;
 mod restore_cmd;
 mod sandbox_cmd;
 mod sync_cmd;
@@ -39,11 +41,17 @@ struct Cli {
 enum Command {
     /// Take a checked backup of the database now (or list the backups with --list).
     Backup(backup_cmd::BackupArgs),
+    /// Move the whole book to another computer: export to / import from one encrypted file.
+    #[command(subcommand)]
+    Book(book_cmd::BookCommand),
     /// Manage the book of clients.
     #[command(subcommand)]
     Clients(clients_cmd::ClientsCommand),
     /// Check the data folder, database, keychain and provider configuration.
     Doctor,
+    /// Connections found again in the keychain after a restore: list them, or attach one to
+    /// a client.
+    Reattach(reattach_cmd::ReattachArgs),
     /// Restore the book from a backup (--latest or a file); the current database is kept aside.
     Restore(restore_cmd::RestoreArgs),
     /// Run the provider sandbox (Flanks + Flinks imitation) on this machine.
@@ -81,8 +89,10 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Backup(args) => backup_cmd::run(&ctx, args),
+        Command::Book(cmd) => book_cmd::run(&ctx, cmd),
         Command::Clients(cmd) => clients_cmd::run(&ctx, cmd),
         Command::Doctor => doctor_cmd::run(&ctx),
+        Command::Reattach(args) => reattach_cmd::run(&ctx, args),
         Command::Restore(args) => restore_cmd::run(&ctx, args),
         Command::Sandbox(cmd) => return sandbox_cmd::run(cmd),
         Command::Sync { which, options } => sync_cmd::run(&ctx, which, options),

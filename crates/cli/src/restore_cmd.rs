@@ -65,16 +65,8 @@ fn print_text(r: &Restored) {
         "{} connection(s) made since this backup are still in the keychain; confirm each for a client:",
         r.found_since_backup.len()
     );
-    for f in &r.found_since_backup {
-        println!(
-            "  {} {} (was {} #{}), credential {}",
-            f.provider.as_str(),
-            f.institution_name.as_deref().unwrap_or("?"),
-            f.former_client_name
-                .as_deref()
-                .unwrap_or("a client not in this backup"),
-            f.former_client_id,
-            &f.token_hash[..12]
-        );
-    }
+    r.found_since_backup
+        .iter()
+        .for_each(crate::reattach_cmd::print_found);
+    println!("Confirm one with: advisor-desk-cli reattach CREDENTIAL --client ID");
 }

@@ -16,6 +16,9 @@ pub enum ErrorCode {
     Database,
     DatabaseDamaged,
     BackupFailed,
+    WrongPassphrase,
+    BookFileDamaged,
+    BookFileTooNew,
     Io,
     KeychainUnavailable,
     KeychainLocked,
@@ -31,6 +34,9 @@ impl ErrorCode {
             ErrorCode::Database => "database",
             ErrorCode::DatabaseDamaged => "database_damaged",
             ErrorCode::BackupFailed => "backup_failed",
+            ErrorCode::WrongPassphrase => "wrong_passphrase",
+            ErrorCode::BookFileDamaged => "book_file_damaged",
+            ErrorCode::BookFileTooNew => "book_file_too_new",
             ErrorCode::Io => "io",
             ErrorCode::KeychainUnavailable => "keychain_unavailable",
             ErrorCode::KeychainLocked => "keychain_locked",
@@ -71,6 +77,20 @@ pub enum CoreError {
     #[error("the backup {path} did not pass its check ({problem}); it was removed")]
     BackupUnverified { path: String, problem: String },
 
+    #[error("the passphrase does not open this book file; nothing was imported")]
+    WrongPassphrase,
+
+    #[error(
+        "the book file is damaged, truncated or was changed ({problem}); nothing was imported"
+    )]
+    BookFileDamaged { problem: String },
+
+    #[error(
+        "this book file was written by a newer version of Advisor Desk (format {found}, this \
+         version reads up to {supported}); update the app — nothing was imported"
+    )]
+    BookFileTooNew { found: u32, supported: u32 },
+
     #[error("file error: {0}")]
     Io(#[from] std::io::Error),
 
@@ -87,6 +107,9 @@ impl CoreError {
             CoreError::Database(_) | CoreError::DatabaseOpen { .. } => ErrorCode::Database,
             CoreError::DatabaseDamaged { .. } => ErrorCode::DatabaseDamaged,
             CoreError::BackupUnverified { .. } => ErrorCode::BackupFailed,
+            CoreError::WrongPassphrase => ErrorCode::WrongPassphrase,
+            CoreError::BookFileDamaged { .. } => ErrorCode::BookFileDamaged,
+            CoreError::BookFileTooNew { .. } => ErrorCode::BookFileTooNew,
             CoreError::Io(_) => ErrorCode::Io,
             CoreError::Secret(e) => e.code(),
         }

@@ -1,10 +1,11 @@
-//! Connections a restore would forget: rows of the file that was set aside whose credential
-//! the restored book does not hold, and whose keychain entry is still there. They are listed
+//! Connections a restore would forget: rows of the files kept in `backups/` (the databases
+//! set aside by restores, and the backups) whose credential the book does not hold, and whose
+//! keychain entry is still there (a connection removed on purpose had its entry deleted). They are listed
 //! for the advisor to confirm (each re-attached to the client the advisor names), never
 //! inserted silently. Provider-side reconciliation (credentials of link sessions still open in
 //! the restored book) is `LinkService::resume_and_reconcile`, which runs at every start.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OpenFlags};
 use serde::Serialize;
@@ -14,7 +15,7 @@ use crate::domain::Provider;
 use crate::error::{CoreError, Result};
 use crate::secrets::{SecretKey, SecretStore};
 use crate::store::queries::{clients, connections};
-use crate::store::Store;
+use crate::store::{backup_dir, Store};
 use crate::time;
 
 /// A credential found again: what the set-aside file said about it (no secret).
@@ -30,15 +31,48 @@ pub struct FoundConnection {
     pub token_hash: String,
 }
 
-/// The connections of the set-aside file at `aside` that `restored` lacks and whose keychain
-/// entry exists. A set-aside file too damaged to read gives none (it is kept for a person
-/// to look at).
-pub fn found_since_backup(
-    aside: &Path,
-    restored: &Store,
+/// The connections of the files kept beside the database at `db` (newest first) that `book`
+/// lacks and whose keychain entry exists, each once.
+pub fn found_in_kept_files(
+    db: &Path,
+    book: &Store,
     secrets: &dyn SecretStore,
 ) -> Result<Vec<FoundConnection>> {
-    let Ok(old) = Connection::open_with_flags(aside, OpenFlags::SQLITE_OPEN_READ_ONLY) else {
+    let mut found: Vec<FoundConnection> = Vec::new();
+    for file in kept_files(db)? {
+        for f in found_in(&file, book, secrets)? {
+            if !found.iter().any(|known| known.token_hash == f.token_hash) {
+                found.push(f);
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// Set-aside databases and backups in `backups/`, newest first (names carry the time).
+fn kept_files(db: &Path) -> Result<Vec<PathBuf>> {
+    let dir = backup_dir(db);
+    if !dir.is_dir() {
+        return Ok(Vec::new());
+    }
+    let mut files: Vec<(String, PathBuf)> = std::fs::read_dir(&dir)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter_map(|p| {
+            let name = p.file_name()?.to_str()?.to_string();
+            let stamp = name
+                .strip_prefix("set-aside-")
+                .or_else(|| name.strip_prefix("backup-"))?;
+            name.ends_with(".sqlite3").then(|| (stamp.to_string(), p))
+        })
+        .collect();
+    files.sort();
+    Ok(files.into_iter().rev().map(|(_, p)| p).collect())
+}
+
+/// The connections of one kept file missing from `book`. A file too damaged to read gives
+/// none (it is kept for a person to look at).
+fn found_in(file: &Path, book: &Store, secrets: &dyn SecretStore) -> Result<Vec<FoundConnection>> {
+    let Ok(old) = Connection::open_with_flags(file, OpenFlags::SQLITE_OPEN_READ_ONLY) else {
         return Ok(Vec::new());
     };
     let Ok(rows) = connections::read::list(&old, None) else {
@@ -49,7 +83,7 @@ pub fn found_since_backup(
         let Ok(Some(hash)) = connections::read::token_hash(&old, row.id) else {
             continue;
         };
-        if restored.connection_by_token_hash(&hash)?.is_some() {
+        if book.connection_by_token_hash(&hash)?.is_some() {
             continue;
         }
         if secrets

@@ -2,8 +2,8 @@
 //! (SQLite's backup API) into a private staging file beside the database and checked again;
 //! the current database — damaged or not — is moved aside into `backups/` with its WAL
 //! (`set-aside-<stamp>.sqlite3`), after a before-restore backup when it still opens; then the
-//! staging file takes its place. Connections the set-aside file holds and the backup does not
-//! are listed (`found.rs`) for the advisor to confirm.
+//! staging file takes its place. Connections the kept files hold and the backup does not,
+//! whose keychain entry is still there, are listed (`found.rs`) for the advisor to confirm.
 //!
 //! The app must not have the database open meanwhile (the CLI opens nothing else).
 
@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::{Connection, OpenFlags, MAIN_DB};
 use serde::Serialize;
 
-use super::found::{found_since_backup, FoundConnection};
+use super::found::{found_in_kept_files, FoundConnection};
 use crate::error::{CoreError, ErrorCode, IpcError, Result};
 use crate::secrets::SecretStore;
 use crate::store::integrity;
@@ -79,13 +79,11 @@ pub fn restore(db: &Path, from: &Path, secrets: &dyn SecretStore) -> Result<Rest
 
     let store = Store::open(db)?;
     let rows = store.read(row_counts)?;
-    let (found_since_backup, found_since_backup_error) = match &set_aside {
-        Some(aside) => match found_since_backup(aside, &store, secrets) {
+    let (found_since_backup, found_since_backup_error) =
+        match found_in_kept_files(db, &store, secrets) {
             Ok(found) => (found, None),
             Err(e) => (Vec::new(), Some(IpcError::from(&e))),
-        },
-        None => (Vec::new(), None),
-    };
+        };
     Ok(Restored {
         from: from.to_path_buf(),
         set_aside,
@@ -154,7 +152,7 @@ fn backup_of_current(db: &Path) -> Result<Option<PathBuf>> {
 }
 
 /// Moves the database and its WAL/shared-memory files into `backups/`, never deleting them.
-fn set_aside(db: &Path) -> Result<Option<PathBuf>> {
+pub(super) fn set_aside(db: &Path) -> Result<Option<PathBuf>> {
     if !db.exists() {
         return Ok(None);
     }

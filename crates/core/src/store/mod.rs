@@ -33,6 +33,7 @@ pub use audit::{AuditEntry, NewAuditEntry};
 pub use backup::{backup_dir, list_backups, BACKUPS_KEPT};
 pub use backups::{backup_files, BackupFile, BackupKind, TakenBackup};
 pub use file_modes::{create_private_file, tighten_data_folder};
+pub(crate) use installation::fresh_installation_id;
 pub use installation::INSTALLATION_SETTING;
 pub use migrations::{LATEST_VERSION, MIGRATIONS};
 
@@ -186,3 +187,8 @@ fn open_error(path: &Path, e: rusqlite::Error) -> CoreError {
 }
 
 pub(crate) use file_modes::{create_private_dir, restrict_file_mode};
+
+/// The schema version of any connection (`PRAGMA user_version`).
+pub(crate) fn migrations_version(conn: &Connection) -> Result<i64> {
+    Ok(migrations::current_version(conn)?)
+}
