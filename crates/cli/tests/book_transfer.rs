@@ -1,5 +1,6 @@
-//! `book export` → `book import` through the real binary and the real Secret Service: two data
-//! folders, two keychain namespaces (`ADVISOR_DESK_KEYRING_SERVICE`), the passphrase on stdin.
+//! The book and the real Secret Service through the real binary: `book export` → `book import`
+//! between two data folders with two keychain namespaces (`ADVISOR_DESK_KEYRING_SERVICE`, the
+//! passphrase on stdin), and `restore` → `reattach` of a connection made since the backup.
 //! Run inside `scripts/with-keyring.sh` (`KEYRING_HERMETIC=1`), with `--include-ignored`.
 
 use std::io::Write;
@@ -184,4 +185,93 @@ fn export_and_import_move_the_book_and_every_secret_to_another_keychain() {
 
     forget(a.path(), &keychain_a);
     forget(b.path(), &keychain_b);
+}
+
+#[test]
+#[ignore = "needs a Secret Service; run inside scripts/with-keyring.sh"]
+fn after_a_restore_a_connection_made_since_the_backup_is_listed_and_reattached() {
+    let service = format!("app.advisordesk.test.reattach.{}", std::process::id());
+    let keychain = KeyringStore::new(&service);
+    let dir = tempfile::tempdir().unwrap();
+    book_in(dir.path(), &keychain);
+    let backup = cli(dir.path(), &service, "", &["backup"]);
+    assert!(
+        backup.status.success(),
+        "{}",
+        String::from_utf8_lossy(&backup.stderr)
+    );
+
+    // A connection made after the backup.
+    let later = "ct-made-after-the-backup-31f";
+    {
+        let store = Store::open(&dir.path().join("advisor-desk.sqlite3")).unwrap();
+        store
+            .add_connection(
+                &NewConnection {
+                    client_id: 1,
+                    provider: Provider::Flanks,
+                    flow: "flanks_link".into(),
+                    institution_id: None,
+                    institution_name: Some("Later Bank".into()),
+                },
+                &Secret::new(later),
+                &keychain,
+                "t",
+            )
+            .unwrap();
+    }
+
+    let restored = cli(dir.path(), &service, "", &["--json", "restore", "--latest"]);
+    assert!(
+        restored.status.success(),
+        "{}",
+        String::from_utf8_lossy(&restored.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&restored.stdout).unwrap();
+    let found = report["found_since_backup"].as_array().unwrap();
+    assert_eq!(found.len(), 1, "{report}");
+    assert_eq!(found[0]["institution_name"], "Later Bank");
+    assert!(!String::from_utf8_lossy(&restored.stdout).contains(later));
+
+    let listed = cli(dir.path(), &service, "", &["--json", "reattach"]);
+    let listed: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+    let hash = listed[0]["token_hash"].as_str().unwrap().to_string();
+    let attached = cli(
+        dir.path(),
+        &service,
+        "",
+        &["--json", "reattach", &hash[..12], "--client", "1"],
+    );
+    assert!(
+        attached.status.success(),
+        "{}",
+        String::from_utf8_lossy(&attached.stderr)
+    );
+
+    let store = Store::open(&dir.path().join("advisor-desk.sqlite3")).unwrap();
+    let connections = store.connections(Some(1)).unwrap();
+    assert_eq!(
+        connections.len(),
+        3,
+        "the two from the backup and the one found again"
+    );
+    let again = connections
+        .iter()
+        .find(|c| c.institution_name.as_deref() == Some("Later Bank"))
+        .unwrap();
+    assert_eq!(
+        keychain
+            .get(&again.secret_key().unwrap())
+            .unwrap()
+            .unwrap()
+            .expose(),
+        later
+    );
+    let nothing_left = cli(dir.path(), &service, "", &["--json", "reattach"]);
+    assert_eq!(String::from_utf8_lossy(&nothing_left.stdout).trim(), "[]");
+
+    for c in &connections {
+        let _ = keychain.delete(&c.secret_key().unwrap());
+    }
+    let _ = keychain.delete(&SecretKey::provider_key(KEY.0, KEY.1));
 }
