@@ -116,8 +116,10 @@ pub fn export_book(
         "export-{}.sqlite3",
         chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ")
     ));
-    let written = store
-        .read(|c| write_verified(c, &snapshot))
+    let source = store
+        .separate_reader()?
+        .ok_or_else(|| CoreError::invalid("this store has no file to export"))?;
+    let written = write_verified(&source, &snapshot)
         .and_then(|rows| write_file(&snapshot, rows, secrets, out, passphrase));
     let _ = std::fs::remove_file(&snapshot);
     written

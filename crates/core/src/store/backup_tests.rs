@@ -220,3 +220,46 @@ fn a_store_without_a_file_takes_no_backup() {
     let store = Store::open_in_memory().unwrap();
     assert!(store.take_backup(BackupKind::OnDemand).unwrap().is_none());
 }
+
+#[test]
+fn backups_taken_while_the_book_is_written_are_each_one_consistent_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = std::sync::Arc::new(book(&dir, 10));
+    let writer = {
+        let store = store.clone();
+        std::thread::spawn(move || {
+            for i in 0..300 {
+                test_support::client(&store, &format!("Written meanwhile {i}"));
+            }
+        })
+    };
+    let mut taken = Vec::new();
+    for _ in 0..5 {
+        // Each take checks its copy's counts against the source at the copy's snapshot.
+        taken.push(
+            store
+                .take_backup(BackupKind::BeforeDeletion)
+                .unwrap()
+                .unwrap(),
+        );
+    }
+    writer.join().unwrap();
+    for t in &taken {
+        let copy = Connection::open(&t.file.path).unwrap();
+        let clients: i64 = copy
+            .query_row("SELECT count(*) FROM clients", [], |r| r.get(0))
+            .unwrap();
+        let audited: i64 = copy
+            .query_row(
+                "SELECT count(*) FROM audit_log WHERE action = 'client.added'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(clients, t.rows["clients"]);
+        assert_eq!(
+            clients, audited,
+            "each client with its audit entry: one transaction"
+        );
+    }
+}

@@ -151,7 +151,10 @@ impl Store {
                 path.display()
             )));
         }
-        let rows = self.read(|c| verified_copy::write_verified(c, &path))?;
+        let Some(source) = self.separate_reader()? else {
+            return Ok(None);
+        };
+        let rows = verified_copy::write_verified(&source, &path)?;
         tracing::info!(path = %path.display(), kind = kind.file_tag(), "backup taken and checked");
         prune(db)?;
         Ok(Some(TakenBackup {

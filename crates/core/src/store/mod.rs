@@ -146,6 +146,21 @@ impl Store {
         self.writer.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// A read-only connection of its own for a long read of the whole file (a backup, an
+    /// export), so the app's reads on the shared reader do not wait for it. `None` without a
+    /// file.
+    pub(crate) fn separate_reader(&self) -> Result<Option<Connection>> {
+        let Some(path) = &self.path else {
+            return Ok(None);
+        };
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        Ok(Some(conn))
+    }
+
     pub fn schema_version(&self) -> Result<i64> {
         self.read(|c| Ok(migrations::current_version(c)?))
     }

@@ -54,8 +54,14 @@ fn copy_and_check(
 ) -> Result<RowCounts> {
     drop(create_private_file(partial)?);
     let mut copy = Connection::open(partial)?;
+    // The counts are read first: that read starts the snapshot, and the backup step then
+    // copies inside the same read transaction (it opens its own only when none is open, and
+    // a deferred BEGIN alone opens none).
     source.execute_batch("BEGIN")?;
-    let copied = copy_snapshot(source, &mut copy).and_then(|()| row_counts(source));
+    let copied = row_counts(source).and_then(|counts| {
+        copy_snapshot(source, &mut copy)?;
+        Ok(counts)
+    });
     source.execute_batch("COMMIT")?;
     let expected = copied?;
     // A backup is one file: no WAL beside it to lose when it is moved or copied.
