@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use advisor_desk_core::store::{backup_files, BackupKind};
+use advisor_desk_core::store::{backup_summaries, BackupKind};
 use advisor_desk_core::{paths, CoreError};
 
 use crate::{output, Context};
@@ -18,19 +18,28 @@ pub struct BackupArgs {
 
 pub fn run(ctx: &Context, args: BackupArgs) -> Result<ExitCode, CoreError> {
     if args.list {
-        // Listing reads names only: it works even when the database does not open.
-        let files = backup_files(&paths::database_path(&ctx.data_dir))?;
+        // Listing reads the backups only: it works even when the database does not open.
+        let backups = backup_summaries(&paths::database_path(&ctx.data_dir))?;
         if ctx.json {
-            output::json(&files);
-        } else if files.is_empty() {
+            output::json(&backups);
+        } else if backups.is_empty() {
             println!("No backups yet. Take one with: advisor-desk-cli backup");
         } else {
-            for f in files.iter().rev() {
+            for b in &backups {
+                let holds = match &b.rows {
+                    Some(rows) => format!(
+                        "{} clients, {} connections",
+                        rows.get("clients").copied().unwrap_or(0),
+                        rows.get("connections").copied().unwrap_or(0)
+                    ),
+                    None => "unreadable".to_string(),
+                };
                 println!(
-                    "{}  {:<16} {}",
-                    f.taken_at.format("%Y-%m-%d %H:%M:%S UTC"),
-                    format!("{:?}", f.kind),
-                    f.path.display()
+                    "{}  {:<16} {:<28} {}",
+                    b.file.taken_at.format("%Y-%m-%d %H:%M:%S UTC"),
+                    format!("{:?}", b.file.kind),
+                    holds,
+                    b.file.path.display()
                 );
             }
         }

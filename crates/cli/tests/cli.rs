@@ -330,6 +330,7 @@ fn backup_takes_a_checked_private_copy_and_lists_it() {
     let files: Vec<serde_json::Value> = serde_json::from_str(&stdout(&list)).unwrap();
     assert_eq!(files.len(), 1);
     assert_eq!(files[0]["path"], taken["file"]["path"]);
+    assert_eq!(files[0]["rows"]["clients"], 3, "what it holds");
 }
 
 #[test]

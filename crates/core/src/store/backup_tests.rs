@@ -263,3 +263,29 @@ fn backups_taken_while_the_book_is_written_are_each_one_consistent_snapshot() {
         );
     }
 }
+
+#[test]
+fn a_partial_copy_a_crash_left_is_removed_before_the_next_backup_but_a_fresh_one_is_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = book(&dir, 2);
+    let backups = dir.path().join("data").join("backups");
+    std::fs::create_dir_all(&backups).unwrap();
+    let stale = backups.join("backup-20260301T080000.000Z-daily.sqlite3.partial");
+    let fresh = backups.join("backup-20260302T080000.000Z-daily.sqlite3.partial");
+    std::fs::write(&stale, b"half a copy").unwrap();
+    std::fs::write(&fresh, b"another process is writing this").unwrap();
+    let an_hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(2 * 3600);
+    std::fs::File::options()
+        .write(true)
+        .open(&stale)
+        .unwrap()
+        .set_modified(an_hour_ago)
+        .unwrap();
+
+    store.take_backup(BackupKind::OnDemand).unwrap();
+    assert!(!stale.exists());
+    assert!(fresh.exists());
+    let summaries = backup_summaries(store.path().unwrap()).unwrap();
+    assert_eq!(summaries.len(), 1);
+    assert_eq!(summaries[0].rows.as_ref().unwrap()["clients"], 2);
+}

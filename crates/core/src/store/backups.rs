@@ -100,6 +100,33 @@ pub fn backup_files(db: &Path) -> Result<Vec<BackupFile>> {
     Ok(files)
 }
 
+/// A backup as the advisor chooses among them: when, what kind, and what it holds.
+#[derive(Debug, Clone, Serialize)]
+pub struct BackupSummary {
+    #[serde(flatten)]
+    pub file: BackupFile,
+    pub bytes: u64,
+    /// `None` when the file cannot be read as a database.
+    pub rows: Option<RowCounts>,
+}
+
+/// Every backup of the database at `db`, newest first, with its size and row counts (read
+/// from the file, read-only).
+pub fn backup_summaries(db: &Path) -> Result<Vec<BackupSummary>> {
+    let mut out = Vec::new();
+    for file in backup_files(db)?.into_iter().rev() {
+        let bytes = std::fs::metadata(&file.path).map(|m| m.len()).unwrap_or(0);
+        let rows = rusqlite::Connection::open_with_flags(
+            &file.path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+        )
+        .ok()
+        .and_then(|c| verified_copy::row_counts(&c).ok());
+        out.push(BackupSummary { file, bytes, rows });
+    }
+    Ok(out)
+}
+
 fn parse_name(path: &Path) -> Option<(BackupKind, DateTime<Utc>)> {
     let name = path.file_name()?.to_str()?;
     let rest = name.strip_prefix("backup-")?.strip_suffix(".sqlite3")?;
@@ -140,6 +167,7 @@ impl Store {
         };
         let dir = backup_dir(db);
         create_private_dir(&dir)?;
+        remove_stale_partials(&dir, at);
         let path = dir.join(format!(
             "backup-{}-{}.sqlite3",
             at.format(STAMP),
@@ -165,6 +193,23 @@ impl Store {
             },
             rows,
         }))
+    }
+}
+
+/// A `.partial` copy older than an hour is what a crash (or a killed process) left during a
+/// backup: never a backup, removed before the next one.
+fn remove_stale_partials(dir: &Path, now: DateTime<Utc>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for path in entries.filter_map(|e| e.ok().map(|e| e.path())) {
+        let partial = path.extension().is_some_and(|e| e == "partial");
+        let old = std::fs::metadata(&path)
+            .and_then(|m| m.modified())
+            .is_ok_and(|t| DateTime::<Utc>::from(t) < now - chrono::Duration::hours(1));
+        if partial && old {
+            let _ = std::fs::remove_file(&path);
+        }
     }
 }
 

@@ -31,7 +31,9 @@ pub mod audit;
 pub mod queries;
 pub use audit::{AuditEntry, NewAuditEntry};
 pub use backup::{backup_dir, list_backups, BACKUPS_KEPT};
-pub use backups::{backup_files, BackupFile, BackupKind, TakenBackup};
+pub use backups::{
+    backup_files, backup_summaries, BackupFile, BackupKind, BackupSummary, TakenBackup,
+};
 pub use file_modes::{create_private_file, tighten_data_folder};
 pub(crate) use installation::fresh_installation_id;
 pub use installation::INSTALLATION_SETTING;
