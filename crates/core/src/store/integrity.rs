@@ -18,8 +18,10 @@ use crate::error::{CoreError, Result};
 
 /// How long the check at open may take before it stops. Measured on the 2-core development
 /// machine, file in the page cache: `quick_check` of a 633 MB file (4 M rows, two indexes)
-/// took 1.4 s and `integrity_check` 69 s; so a book up to about 1.3 GB is checked in full at
-/// every open, and `integrity_check` stays in `doctor`.
+/// took 1.4 s and `integrity_check` 69 s (Python's SQLite); through `advisor-desk-cli clients
+/// list` (debug build, so SQLite unoptimised) the whole open of that file took 1.7 s. So a
+/// book up to about 1.3 GB is checked in full at every open, and `integrity_check` stays in
+/// `doctor`.
 pub const OPEN_CHECK_BUDGET: Duration = Duration::from_secs(3);
 
 /// How many problems a report keeps: enough to name the damage, short enough to read.
