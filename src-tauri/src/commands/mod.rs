@@ -4,10 +4,12 @@
 
 pub mod workspace;
 
+pub mod backups;
 pub mod links;
 pub mod settings;
 pub mod sync;
 
+pub use backups::*;
 pub use links::*;
 pub use settings::*;
 pub use sync::*;
