@@ -3,6 +3,10 @@
 fn main() {
     let manifest = tauri_build::AppManifest::new().commands(&[
         "app_info",
+        "list_backups",
+        "take_backup",
+        "restore_latest_backup",
+        "restart_app",
         "list_clients",
         "add_client",
         "set_ui_locale",

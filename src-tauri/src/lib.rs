@@ -65,6 +65,10 @@ pub fn run() -> Result<(), tauri::Error> {
         })
         .invoke_handler(tauri::generate_handler![
             commands::app_info,
+            commands::list_backups,
+            commands::take_backup,
+            commands::restore_latest_backup,
+            commands::restart_app,
             commands::list_clients,
             commands::add_client,
             commands::set_ui_locale,

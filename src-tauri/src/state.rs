@@ -78,6 +78,14 @@ impl AppState {
         AppState::new(store, data_dir, Arc::new(KeyringStore::from_env()))
     }
 
+    /// [`AppState::open`] with the given keychain (command tests on real files).
+    pub fn open_with_secrets(data_dir: &Path, secrets: Arc<dyn SecretStore>) -> AppState {
+        let store = Store::open(&paths::database_path(data_dir))
+            .map(Arc::new)
+            .map_err(IpcError::from);
+        AppState::new(store, data_dir, secrets)
+    }
+
     /// A store without a data folder and an in-memory keychain (command tests).
     pub fn from_store(store: Store) -> AppState {
         AppState::new(

@@ -63,6 +63,10 @@ pub fn spawn_daily_refresh(app: AppHandle, first_check: Duration, every: Duratio
         loop {
             let state = app.state::<AppState>();
             let now = time::now();
+            // The daily backup (checked, retention applied) before the day's refresh writes.
+            if let Ok(Err(e)) = state.store().map(|s| s.backup_if_due(now)) {
+                eprintln!("advisor-desk: daily backup: {e}");
+            }
             let due_today = state.store().map(|s| schedule::daily_refresh_due(s, now));
             if matches!(due_today, Ok(Ok(true))) {
                 let due = state

@@ -1,5 +1,7 @@
 //! `advisor-desk-cli`: the Advisor Desk core without a window.
 
+mod backup_cmd;
+mod book_cmd;
 mod clients_cmd;
 mod doctor_cmd;
 mod exit;
@@ -8,7 +10,9 @@ mod households_cmd;
 mod output;
 mod progress;
 mod rates_refresh;
+mod reattach_cmd;
 mod report_cmd;
+mod restore_cmd;
 mod sandbox_cmd;
 mod sync_cmd;
 
@@ -40,6 +44,11 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Take a checked backup of the database now (or list the backups with --list).
+    Backup(backup_cmd::BackupArgs),
+    /// Move the whole book to another computer: export to / import from one encrypted file.
+    #[command(subcommand)]
+    Book(book_cmd::BookCommand),
     /// Manage the book of clients.
     #[command(subcommand)]
     Clients(clients_cmd::ClientsCommand),
@@ -53,6 +62,11 @@ enum Command {
     Households(households_cmd::HouseholdsCommand),
     /// Write the review report PDF of a client, a household, or the whole book.
     Report(report_cmd::ReportArgs),
+    /// Connections found again in the keychain after a restore: list them, or attach one to
+    /// a client.
+    Reattach(reattach_cmd::ReattachArgs),
+    /// Restore the book from a backup (--latest or a file); the current database is kept aside.
+    Restore(restore_cmd::RestoreArgs),
     /// Run the provider sandbox (Flanks + Flinks imitation) on this machine.
     #[command(subcommand)]
     Sandbox(sandbox_cmd::SandboxCommand),
@@ -87,11 +101,15 @@ fn main() -> ExitCode {
         json: cli.json,
     };
     let result = match cli.command {
+        Command::Backup(args) => backup_cmd::run(&ctx, args),
+        Command::Book(cmd) => book_cmd::run(&ctx, cmd),
         Command::Clients(cmd) => clients_cmd::run(&ctx, cmd),
         Command::Doctor => doctor_cmd::run(&ctx),
         Command::Export(args) => export_cmd::run(&ctx, args),
         Command::Households(cmd) => households_cmd::run(&ctx, cmd),
         Command::Report(args) => report_cmd::run(&ctx, args),
+        Command::Reattach(args) => reattach_cmd::run(&ctx, args),
+        Command::Restore(args) => restore_cmd::run(&ctx, args),
         Command::Sandbox(cmd) => return sandbox_cmd::run(cmd),
         Command::Sync { which, options } => sync_cmd::run(&ctx, which, options),
     };

@@ -223,3 +223,150 @@ fn sandbox_serve_answers_the_flanks_token_endpoint() {
     assert!(response.starts_with("HTTP/1.1 403"), "{response}");
     assert!(response.contains("access_denied"), "{response}");
 }
+
+/// A book of `n` clients made through the CLI, checkpointed so the file holds everything.
+fn book_of(data_dir: &Path, n: usize) -> std::path::PathBuf {
+    for i in 0..n {
+        let notes = format!("{i} ").repeat(40);
+        let added = cli(
+            data_dir,
+            &[
+                "clients",
+                "add",
+                "--name",
+                &format!("Client {i:03}"),
+                "--notes",
+                &notes,
+            ],
+        );
+        assert!(added.status.success(), "{}", stderr(&added));
+    }
+    let db = data_dir.join("advisor-desk.sqlite3");
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+        .unwrap();
+    db
+}
+
+/// Garbles one leaf page of the `clients` table, as a failing disk would.
+fn garble_a_clients_page(db: &Path) {
+    use std::io::{Seek, SeekFrom, Write};
+    let conn = rusqlite::Connection::open(db).unwrap();
+    let page: i64 = conn
+        .query_row(
+            "SELECT pageno FROM dbstat WHERE name = 'clients' AND pagetype = 'leaf' LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let size: i64 = conn
+        .pragma_query_value(None, "page_size", |r| r.get(0))
+        .unwrap();
+    drop(conn);
+    let mut f = std::fs::OpenOptions::new().write(true).open(db).unwrap();
+    f.seek(SeekFrom::Start(((page - 1) * size) as u64)).unwrap();
+    f.write_all(&vec![0xA5; size as usize]).unwrap();
+}
+
+#[test]
+fn a_damaged_database_is_refused_with_exit_8_and_doctor_names_the_damage() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = book_of(dir.path(), 30);
+    garble_a_clients_page(&db);
+    let before = std::fs::read(&db).unwrap();
+
+    let list = cli(dir.path(), &["--json", "clients", "list"]);
+    assert_eq!(list.status.code(), Some(8), "{}", stderr(&list));
+    let refusal: serde_json::Value = serde_json::from_str(stderr(&list).trim()).unwrap();
+    assert_eq!(refusal["error"]["code"], "database_damaged");
+    assert!(
+        stdout(&list).is_empty(),
+        "no book shown from a damaged file"
+    );
+
+    let text = cli(dir.path(), &["clients", "list"]);
+    assert_eq!(text.status.code(), Some(8));
+    assert!(stderr(&text).contains("is damaged"), "{}", stderr(&text));
+
+    let doctor = cli(dir.path(), &["--json", "doctor"]);
+    assert_eq!(doctor.status.code(), Some(8), "{}", stderr(&doctor));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&doctor)).unwrap();
+    assert_eq!(report["error"]["code"], "database_damaged");
+    assert!(
+        !report["integrity"].as_array().unwrap().is_empty(),
+        "the full check lists the problems: {report}"
+    );
+    assert_eq!(std::fs::read(&db).unwrap(), before, "the file is untouched");
+}
+
+#[test]
+fn backup_takes_a_checked_private_copy_and_lists_it() {
+    let dir = tempfile::tempdir().unwrap();
+    book_of(dir.path(), 3);
+    let out = cli(dir.path(), &["--json", "backup"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let taken: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(taken["rows"]["clients"], 3);
+    assert_eq!(taken["file"]["kind"], "on_demand");
+    let path = Path::new(taken["file"]["path"].as_str().unwrap());
+    let copy = rusqlite::Connection::open(path).unwrap();
+    let names: i64 = copy
+        .query_row(
+            "SELECT count(*) FROM clients WHERE name LIKE 'Client %'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(names, 3);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+
+    let list = cli(dir.path(), &["--json", "backup", "--list"]);
+    assert!(list.status.success(), "{}", stderr(&list));
+    let files: Vec<serde_json::Value> = serde_json::from_str(&stdout(&list)).unwrap();
+    assert_eq!(files.len(), 1);
+    assert_eq!(files[0]["path"], taken["file"]["path"]);
+    assert_eq!(files[0]["rows"]["clients"], 3, "what it holds");
+}
+
+#[test]
+fn restore_latest_brings_a_damaged_book_back_and_keeps_the_damaged_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = book_of(dir.path(), 4);
+    let backup = cli(dir.path(), &["backup"]);
+    assert!(backup.status.success(), "{}", stderr(&backup));
+    garble_a_clients_page(&db);
+    let damaged = std::fs::read(&db).unwrap();
+    assert_eq!(cli(dir.path(), &["clients", "list"]).status.code(), Some(8));
+
+    let out = cli(dir.path(), &["--json", "restore", "--latest"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let restored: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(restored["rows"]["clients"], 4);
+    let aside = restored["set_aside"].as_str().unwrap();
+    assert_eq!(std::fs::read(aside).unwrap(), damaged, "kept as it was");
+
+    let list = cli(dir.path(), &["--json", "clients", "list"]);
+    assert!(list.status.success(), "{}", stderr(&list));
+    let clients: Vec<serde_json::Value> = serde_json::from_str(&stdout(&list)).unwrap();
+    assert_eq!(clients.len(), 4);
+}
+
+#[test]
+fn restore_needs_latest_or_a_file_and_refuses_a_missing_one() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(cli(dir.path(), &["restore"]).status.code(), Some(2));
+    let none = cli(dir.path(), &["restore", "--latest"]);
+    assert_eq!(none.status.code(), Some(3), "{}", stderr(&none));
+    let missing = cli(dir.path(), &["restore", "/nonexistent/backup.sqlite3"]);
+    assert!(!missing.status.success());
+    assert!(
+        stderr(&missing).starts_with("error: "),
+        "{}",
+        stderr(&missing)
+    );
+}

@@ -37,6 +37,30 @@ impl DoctorReport {
     }
 }
 
+/// What `doctor` says about a database `Store::open` refused as damaged: the refusal and the
+/// full integrity check of the file (run read-only, the file is not changed).
+#[derive(Debug, Serialize)]
+pub struct DamagedReport {
+    pub data_dir: String,
+    pub database: String,
+    pub error: IpcError,
+    pub integrity: Vec<String>,
+}
+
+pub fn damaged(data_dir: &Path, refusal: &crate::CoreError) -> DamagedReport {
+    let database = paths::database_path(data_dir);
+    let integrity = match crate::store::integrity::full_check(&database) {
+        Ok(found) => found,
+        Err(e) => vec![e.to_string()],
+    };
+    DamagedReport {
+        data_dir: data_dir.display().to_string(),
+        database: database.display().to_string(),
+        error: IpcError::from(refusal),
+        integrity,
+    }
+}
+
 pub fn run(data_dir: &Path, store: &Store, secrets: &dyn SecretStore) -> Result<DoctorReport> {
     let keychain = match secrets.check() {
         Ok(()) => CheckResult::Ok,

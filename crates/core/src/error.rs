@@ -15,6 +15,11 @@ pub enum ErrorCode {
     InvalidInput,
     SchemaTooNew,
     Database,
+    DatabaseDamaged,
+    BackupFailed,
+    WrongPassphrase,
+    BookFileDamaged,
+    BookFileTooNew,
     Io,
     KeychainUnavailable,
     KeychainLocked,
@@ -28,6 +33,11 @@ impl ErrorCode {
             ErrorCode::InvalidInput => "invalid_input",
             ErrorCode::SchemaTooNew => "schema_too_new",
             ErrorCode::Database => "database",
+            ErrorCode::DatabaseDamaged => "database_damaged",
+            ErrorCode::BackupFailed => "backup_failed",
+            ErrorCode::WrongPassphrase => "wrong_passphrase",
+            ErrorCode::BookFileDamaged => "book_file_damaged",
+            ErrorCode::BookFileTooNew => "book_file_too_new",
             ErrorCode::Io => "io",
             ErrorCode::KeychainUnavailable => "keychain_unavailable",
             ErrorCode::KeychainLocked => "keychain_locked",
@@ -56,6 +66,32 @@ pub enum CoreError {
     #[error("cannot open the database at {path}: {reason}")]
     DatabaseOpen { path: String, reason: String },
 
+    /// The file is a database but the check at open (or a read) found it damaged: it is
+    /// not used, and not changed.
+    #[error(
+        "the database at {path} is damaged ({problem}); it was not used and was left as it is — \
+         restore the newest backup (advisor-desk-cli restore --latest)"
+    )]
+    DatabaseDamaged { path: String, problem: String },
+
+    /// A backup copy did not pass its check; it was removed and the database is untouched.
+    #[error("the backup {path} did not pass its check ({problem}); it was removed")]
+    BackupUnverified { path: String, problem: String },
+
+    #[error("the passphrase does not open this book file; nothing was imported")]
+    WrongPassphrase,
+
+    #[error(
+        "the book file is damaged, truncated or was changed ({problem}); nothing was imported"
+    )]
+    BookFileDamaged { problem: String },
+
+    #[error(
+        "this book file was written by a newer version of Advisor Desk (format {found}, this \
+         version reads up to {supported}); update the app — nothing was imported"
+    )]
+    BookFileTooNew { found: u32, supported: u32 },
+
     #[error("file error: {0}")]
     Io(#[from] std::io::Error),
 
@@ -70,6 +106,11 @@ impl CoreError {
             CoreError::InvalidInput(_) => ErrorCode::InvalidInput,
             CoreError::SchemaTooNew { .. } => ErrorCode::SchemaTooNew,
             CoreError::Database(_) | CoreError::DatabaseOpen { .. } => ErrorCode::Database,
+            CoreError::DatabaseDamaged { .. } => ErrorCode::DatabaseDamaged,
+            CoreError::BackupUnverified { .. } => ErrorCode::BackupFailed,
+            CoreError::WrongPassphrase => ErrorCode::WrongPassphrase,
+            CoreError::BookFileDamaged { .. } => ErrorCode::BookFileDamaged,
+            CoreError::BookFileTooNew { .. } => ErrorCode::BookFileTooNew,
             CoreError::Io(_) => ErrorCode::Io,
             CoreError::Secret(e) => e.code(),
         }

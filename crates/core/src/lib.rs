@@ -4,6 +4,7 @@
 //! the local store (SQLite + migrations), secrets (OS keychain behind a trait), the domain
 //! model and the error kinds that cross the IPC boundary as `{code, message}`.
 
+pub mod book;
 pub mod clients;
 pub mod credentials;
 pub mod doctor;

@@ -6,10 +6,12 @@ pub mod args;
 pub mod households;
 pub mod workspace;
 
+pub mod backups;
 pub mod links;
 pub mod settings;
 pub mod sync;
 
+pub use backups::*;
 pub use links::*;
 pub use settings::*;
 pub use sync::*;

@@ -11,6 +11,11 @@ const HINTS: Record<string, MessageKey> = {
   keychain_locked: 'error.keychain',
   keychain_unavailable: 'error.keychain',
   deletion_stopped: 'error.deletion_stopped',
+  database_damaged: 'error.database_damaged',
+  backup_failed: 'error.backup_failed',
+  wrong_passphrase: 'error.wrong_passphrase',
+  book_file_damaged: 'error.book_file_damaged',
+  book_file_too_new: 'error.book_file_too_new',
 };
 
 export function errorHintKey(code: string): MessageKey {

@@ -97,6 +97,9 @@ impl LinkService {
             .store
             .read(|c| link_sessions::read::leftovers_of_client(c, client_id))?;
         let _flights = self.hold_flights(&sessions)?;
+        // The book as it was, in case the advisor deleted the wrong client.
+        self.store
+            .take_backup(crate::store::BackupKind::BeforeDeletion)?;
         let mut done = ClientDeletion {
             client_id,
             ..Default::default()

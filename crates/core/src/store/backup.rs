@@ -48,8 +48,16 @@ fn backups_in(dir: &Path) -> Result<Vec<PathBuf>> {
     Ok(files)
 }
 
+/// Keeps the last [`BACKUPS_KEPT`] pre-migration backups (the others have their own
+/// retention, `backups.rs`).
 fn prune(dir: &Path) -> Result<()> {
-    let files = backups_in(dir)?;
+    let files: Vec<PathBuf> = backups_in(dir)?
+        .into_iter()
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().contains("-schema"))
+        })
+        .collect();
     if files.len() > BACKUPS_KEPT {
         for old in &files[..files.len() - BACKUPS_KEPT] {
             std::fs::remove_file(old)?;

@@ -22,7 +22,7 @@ impl super::Store {
         let id = match crate::settings::get(self, INSTALLATION_SETTING)? {
             Some(id) => id,
             None => {
-                let fresh = state::generate()?[..16].to_string();
+                let fresh = fresh_installation_id()?;
                 self.write(|tx| {
                     settings::write::set_if_absent(tx, INSTALLATION_SETTING, &fresh)?;
                     settings::read::value(tx, INSTALLATION_SETTING)?
@@ -32,6 +32,11 @@ impl super::Store {
         };
         Ok(self.installation.get_or_init(|| id).clone())
     }
+}
+
+/// A new random installation id (a new data folder, or a book imported on a new computer).
+pub(crate) fn fresh_installation_id() -> Result<String> {
+    Ok(state::generate()?[..16].to_string())
 }
 
 pub(super) type InstallationCell = OnceLock<String>;

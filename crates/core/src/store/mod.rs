@@ -9,11 +9,18 @@
 //! `links::sessions::get`, `settings::get`…), never as methods here.
 
 mod backup;
+#[cfg(test)]
+mod backup_tests;
+pub mod backups;
+#[cfg(test)]
+mod damage_tests;
 mod file_modes;
 mod installation;
+pub mod integrity;
 mod migrations;
 #[cfg(test)]
 mod tests;
+pub mod verified_copy;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
@@ -24,8 +31,12 @@ use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 pub mod audit;
 pub mod queries;
 pub use audit::{AuditEntry, NewAuditEntry};
-pub use backup::{list_backups, BACKUPS_KEPT};
+pub use backup::{backup_dir, list_backups, BACKUPS_KEPT};
+pub use backups::{
+    backup_files, backup_summaries, BackupFile, BackupKind, BackupSummary, TakenBackup,
+};
 pub use file_modes::{create_private_file, tighten_data_folder};
+pub(crate) use installation::fresh_installation_id;
 pub use installation::INSTALLATION_SETTING;
 pub use migrations::{LATEST_VERSION, MIGRATIONS};
 
@@ -41,9 +52,14 @@ pub struct Store {
 }
 
 impl Store {
-    /// Opens (creating if needed) the database file, refuses a newer schema, backs up and
-    /// migrates an older one.
+    /// Opens (creating if needed) the database file, refuses a newer schema or a damaged
+    /// file (`integrity::check_at_open`), backs up and migrates an older one.
     pub fn open(path: &Path) -> Result<Store> {
+        Store::open_with_check_budget(path, integrity::OPEN_CHECK_BUDGET)
+    }
+
+    /// [`Store::open`] with the time the check at open may take.
+    pub fn open_with_check_budget(path: &Path, check_budget: Duration) -> Result<Store> {
         if let Some(dir) = path.parent() {
             create_private_dir(dir)?;
         }
@@ -54,17 +70,23 @@ impl Store {
             path: path.display().to_string(),
             reason: e.to_string(),
         })?;
-        // Read the version before anything writes to the file: a newer schema is refused
-        // with the file exactly as it was.
+        // Read the version and check the file before anything writes to it: a newer schema
+        // or a damaged file is refused with the file exactly as it was.
         conn.busy_timeout(BUSY_TIMEOUT)
             .map_err(|e| open_error(path, e))?;
-        let found = migrations::current_version(&conn).map_err(|e| open_error(path, e))?;
+        integrity::hold_checkpoints(&conn, true).map_err(|e| open_error(path, e))?;
+        let found = migrations::current_version(&conn)
+            .map_err(|e| integrity::classify_open_error(path, e))?;
         if found > LATEST_VERSION {
             return Err(CoreError::SchemaTooNew {
                 found,
                 supported: LATEST_VERSION,
             });
         }
+        if existed {
+            integrity::check_at_open(&conn, path, check_budget)?;
+        }
+        integrity::hold_checkpoints(&conn, false).map_err(|e| open_error(path, e))?;
         configure(&conn).map_err(|e| open_error(path, e))?;
         restrict_file_mode(path)?;
         if existed && found > 0 && found < LATEST_VERSION {
@@ -127,6 +149,21 @@ impl Store {
         self.writer.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// A read-only connection of its own for a long read of the whole file (a backup, an
+    /// export), so the app's reads on the shared reader do not wait for it. `None` without a
+    /// file.
+    pub(crate) fn separate_reader(&self) -> Result<Option<Connection>> {
+        let Some(path) = &self.path else {
+            return Ok(None);
+        };
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        Ok(Some(conn))
+    }
+
     pub fn schema_version(&self) -> Result<i64> {
         self.read(|c| Ok(migrations::current_version(c)?))
     }
@@ -134,11 +171,12 @@ impl Store {
     /// SQLite's own `PRAGMA integrity_check`: "ok" or the list of problems.
     pub fn integrity_check(&self) -> Result<String> {
         self.read(|c| {
-            let mut stmt = c.prepare("PRAGMA integrity_check")?;
-            let rows: Vec<String> = stmt
-                .query_map([], |r| r.get(0))?
-                .collect::<rusqlite::Result<_>>()?;
-            Ok(rows.join("; "))
+            let found = integrity::problems(c, "integrity_check")?;
+            Ok(if found.is_empty() {
+                "ok".to_string()
+            } else {
+                found.join("; ")
+            })
         })
     }
 }
@@ -159,3 +197,8 @@ fn open_error(path: &Path, e: rusqlite::Error) -> CoreError {
 }
 
 pub(crate) use file_modes::{create_private_dir, restrict_file_mode};
+
+/// The schema version of any connection (`PRAGMA user_version`).
+pub(crate) fn migrations_version(conn: &Connection) -> Result<i64> {
+    Ok(migrations::current_version(conn)?)
+}

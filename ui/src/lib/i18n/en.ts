@@ -55,6 +55,16 @@ export const en = {
   'error.io': 'A file could not be read or written. Check that the data folder is available.',
   'error.keychain': 'The system keychain did not answer. Unlock it and try again.',
   'error.deletion_stopped': 'Nothing else was deleted. Try again later, or delete here anyway.',
+  'error.database_damaged':
+    "The book's database is damaged and was not used. Restore the newest backup (advisor-desk-cli restore --latest); the damaged file is kept aside.",
+  'error.backup_failed':
+    'The backup was not written and nothing was changed. Check the free disk space and try again.',
+  'error.wrong_passphrase':
+    'The passphrase does not open this book file. Nothing was imported.',
+  'error.book_file_damaged':
+    'This book file is cut short or was changed. Nothing was imported; export it again.',
+  'error.book_file_too_new':
+    'This book file comes from a newer Advisor Desk. Update the app, then import it.',
   'error.unknown': 'Something went wrong inside the app. Restart it and try again.',
 
   'nav.settings': 'Settings',

@@ -56,6 +56,16 @@ export const es: Catalogue = {
     'No se pudo leer o escribir un archivo. Compruebe que la carpeta de datos está disponible.',
   'error.keychain': 'El llavero del sistema no respondió. Desbloquéelo y vuelva a intentarlo.',
   'error.deletion_stopped': 'No se ha borrado nada más. Inténtelo más tarde o bórrelo aquí de todos modos.',
+  'error.database_damaged':
+    'La base de datos del libro está dañada y no se ha usado. Restaure la copia más reciente (advisor-desk-cli restore --latest); el archivo dañado se conserva aparte.',
+  'error.backup_failed':
+    'La copia no se ha escrito y no ha cambiado nada. Compruebe el espacio libre en disco y vuelva a intentarlo.',
+  'error.wrong_passphrase':
+    'La frase de contraseña no abre este archivo del libro. No se ha importado nada.',
+  'error.book_file_damaged':
+    'Este archivo del libro está incompleto o se ha modificado. No se ha importado nada; expórtelo de nuevo.',
+  'error.book_file_too_new':
+    'Este archivo del libro procede de un Advisor Desk más reciente. Actualice la aplicación y vuelva a importarlo.',
   'error.unknown': 'Algo falló dentro de la aplicación. Reiníciela y vuelva a intentarlo.',
 
   'nav.settings': 'Ajustes',

@@ -57,6 +57,16 @@ export const fr: Catalogue = {
     'Un fichier n’a pas pu être lu ou écrit. Vérifiez que le dossier de données est disponible.',
   'error.keychain': 'Le trousseau du système n’a pas répondu. Déverrouillez-le et réessayez.',
   'error.deletion_stopped': 'Rien d’autre n’a été supprimé. Réessayez plus tard, ou supprimez ici quand même.',
+  'error.database_damaged':
+    'La base de données du portefeuille est endommagée et n’a pas été utilisée. Restaurez la sauvegarde la plus récente (advisor-desk-cli restore --latest) ; le fichier endommagé est conservé à part.',
+  'error.backup_failed':
+    'La sauvegarde n’a pas été écrite et rien n’a changé. Vérifiez l’espace disque libre et réessayez.',
+  'error.wrong_passphrase':
+    'La phrase secrète n’ouvre pas ce fichier. Rien n’a été importé.',
+  'error.book_file_damaged':
+    'Ce fichier est tronqué ou a été modifié. Rien n’a été importé ; exportez-le à nouveau.',
+  'error.book_file_too_new':
+    'Ce fichier vient d’une version plus récente d’Advisor Desk. Mettez l’application à jour, puis importez-le.',
   'error.unknown': 'Une erreur interne est survenue. Redémarrez l’application et réessayez.',
 
   'nav.settings': 'Paramètres',

@@ -114,38 +114,31 @@ impl Desk {
                 tx.execute(
                     "INSERT INTO accounts (connection_id, provider_id, dedupe_key, kind, name, currency, balance_minor)
                      VALUES (?1, 'acc', 'joint-iban', 'current', 'Joint', 'EUR', 100)",
-                    [c.id],
-                )?;
+                    [c.id])?;
                 let account = tx.last_insert_rowid();
                 tx.execute(
                     "INSERT INTO account_owners (account_id, owner_name) VALUES (?1, 'Owner')",
-                    [account],
-                )?;
+                    [account])?;
                 tx.execute(
                     "INSERT INTO transactions (connection_id, account_id, provider_id, dedupe_key,
                          booking_date, amount_minor, currency, description, first_seen_at, last_seen_at)
                      VALUES (?1, ?2, 't1', 't1', '2026-01-02', -500, 'EUR', ?3, 'x', 'x')",
-                    params![c.id, account, word],
-                )?;
+                    params![c.id, account, word])?;
                 tx.execute(
                     "INSERT INTO holdings (connection_id, account_id, provider_id, dedupe_key, name,
                          asset_class, value_minor, currency)
                      VALUES (?1, ?2, 'h1', 'h1', 'Fund', 'equity', 1000, 'EUR')",
-                    params![c.id, account],
-                )?;
+                    params![c.id, account])?;
                 tx.execute(
                     "INSERT INTO liabilities (connection_id, provider_id, dedupe_key, kind, name, currency, balance_minor)
                      VALUES (?1, 'l1', 'l1', 'loan', 'Loan', 'EUR', 5)",
-                    [c.id],
-                )?;
+                    [c.id])?;
                 tx.execute(
                     "INSERT INTO cards (connection_id, provider_id, dedupe_key, name) VALUES (?1, 'c1', 'c1', 'Card')",
-                    [c.id],
-                )?;
+                    [c.id])?;
                 tx.execute(
                     "INSERT INTO sync_runs (connection_id, trigger, started_at) VALUES (?1, 'manual', 'x')",
-                    [c.id],
-                )?;
+                    [c.id])?;
                 Ok(())
             })
             .unwrap();
@@ -411,5 +404,33 @@ fn an_unknown_client_is_not_found() {
     assert_eq!(
         run(d.links.delete_client(999, false)).unwrap_err().code(),
         "not_found"
+    );
+}
+
+#[test]
+fn a_checked_backup_holding_the_client_is_taken_before_the_deletion() {
+    let d = desk();
+    let ana = d.client("Ana Ruiz");
+    d.connected(ana, "ct-ana-backup-token", "anabackupword");
+    run(d.links.delete_client(ana, false)).unwrap();
+
+    let db = d.store.path().unwrap();
+    let before: Vec<_> = crate::store::backup_files(db)
+        .unwrap()
+        .into_iter()
+        .filter(|f| f.kind == crate::store::BackupKind::BeforeDeletion)
+        .collect();
+    assert_eq!(before.len(), 1);
+    let copy = rusqlite::Connection::open(&before[0].path).unwrap();
+    let (name, connections): (String, i64) = copy
+        .query_row(
+            "SELECT name, (SELECT count(*) FROM connections WHERE client_id = ?1) FROM clients WHERE id = ?1",
+            [ana],
+            |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap();
+    assert_eq!((name.as_str(), connections), ("Ana Ruiz", 1));
+    assert!(
+        crate::clients::get(&d.store, ana).is_err(),
+        "and the client is gone here"
     );
 }
