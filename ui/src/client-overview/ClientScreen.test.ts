@@ -1,5 +1,6 @@
 import { render, screen, within } from '@testing-library/svelte';
 import userEvent from '@testing-library/user-event';
+import { flushSync } from 'svelte';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApiError, api } from '../lib/api';
 import { setLocale } from '../lib/i18n/i18n.svelte';
@@ -132,6 +133,26 @@ describe('Client screen', () => {
     expect(error).toHaveTextContent('It may have been removed meanwhile');
     await userEvent.click(within(error).getByRole('button', { name: 'Try again' }));
     expect(await screen.findByTestId('client-name')).toBeInTheDocument();
+  });
+
+  it('a finished sync refreshes the figures in place, without a skeleton', async () => {
+    let syncFinished: (() => void) | undefined;
+    vi.mocked(api.onSyncFinished).mockImplementationOnce((f) => {
+      syncFinished = () => f({} as Parameters<typeof f>[0]);
+      return Promise.resolve(() => {});
+    });
+    clientOverview.mockResolvedValueOnce(overview());
+    render(ClientScreen, { props: { clientId: 1 } });
+    expect(await screen.findByTestId('client-name')).toHaveTextContent('Ana Ruiz');
+    let answer!: (o: ClientOverview) => void;
+    clientOverview.mockReturnValueOnce(new Promise((resolve) => (answer = resolve)));
+    syncFinished?.();
+    flushSync();
+    expect(clientOverview).toHaveBeenCalledTimes(2);
+    expect(screen.queryByTestId('loading')).not.toBeInTheDocument();
+    expect(screen.getByTestId('client-name')).toHaveTextContent('Ana Ruiz');
+    answer(overview({ client: { ...overview().client, name: 'Ana Ruiz López' } }));
+    expect(await screen.findByText('Ana Ruiz López')).toBeInTheDocument();
   });
 
   it('renders provider text (names, owners, descriptions) as text, never as HTML', async () => {

@@ -3,8 +3,8 @@ import userEvent from '@testing-library/user-event';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApiError, api, type Api } from '../lib/api';
 import { setLocale } from '../lib/i18n/i18n.svelte';
-import type { Client, HouseholdOverview, HouseholdWithMembers } from '../lib/types';
-import { NOW, connection, eur } from '../test/fixtures';
+import type { HouseholdOverview, HouseholdWithMembers } from '../lib/types';
+import { NOW, account, client, connection, eur, holding } from '../test/fixtures';
 import HouseholdScreen from './HouseholdScreen.svelte';
 import HouseholdsScreen from './HouseholdsScreen.svelte';
 
@@ -28,23 +28,9 @@ const listHouseholds = vi.mocked(api.listHouseholds);
 const listClients = vi.mocked(api.listClients);
 const bookByHousehold = vi.mocked(api.bookByHousehold);
 
-function client(id: number, name: string, kind: Client['kind'] = 'person'): Client {
-  return {
-    id,
-    kind,
-    name,
-    email: null,
-    phone: null,
-    notes: '',
-    archived: false,
-    created_at: NOW,
-    updated_at: NOW,
-  } as Client;
-}
-
-const ana = client(1, 'Ana Ruiz');
-const pedro = client(2, 'Pedro Ruiz');
-const family = client(3, 'Álvarez family', 'household');
+const ana = client({ id: 1, name: 'Ana Ruiz' });
+const pedro = client({ id: 2, name: 'Pedro Ruiz' });
+const family = client({ id: 3, name: 'Álvarez family', kind: 'household' });
 const ruiz: HouseholdWithMembers = { id: 7, name: 'Familia Ruiz', created_at: NOW, updated_at: NOW, members: [ana] };
 
 describe('Households screen', () => {
@@ -131,38 +117,8 @@ const overview: HouseholdOverview = {
   by_class: [],
   by_currency: [],
   by_institution: [],
-  accounts: [
-    {
-      id: 11,
-      connection_id: 1,
-      institution: 'Banco Uno',
-      kind: 'current',
-      name: 'Cuenta conjunta',
-      number_masked: '••••1111',
-      currency: 'EUR',
-      balance_minor: 1_250_000,
-      as_of: NOW,
-      owners: ['Ana Ruiz', 'Pedro Ruiz'],
-      copies: 2,
-      stale: false,
-      member_ids: [1, 2],
-    },
-  ],
-  holdings: [
-    {
-      id: 5,
-      account_id: null,
-      name: 'Fondo Global',
-      isin: 'IE00B4L5Y983',
-      asset_class: 'fund',
-      units: '12.345',
-      value_minor: 750_000,
-      currency: 'EUR',
-      weight_bp: 10_000,
-      as_of: NOW,
-      stale: false,
-    },
-  ],
+  accounts: [{ ...account({ balance_minor: 1_250_000, as_of: NOW }), member_ids: [1, 2] }],
+  holdings: [holding({ id: 5, account_id: null, name: 'Fondo Global', weight_bp: 10_000, as_of: NOW })],
   connections: [connection({ id: 1, client_id: 1 })],
   data_as_of: NOW,
   stale: false,

@@ -1,9 +1,11 @@
 // Test data in the core's serde shapes, shared by the component tests of every screen.
 import type {
+  AccountView,
   BookRow,
   Client,
   ClientOverview,
   ConnectionView,
+  HoldingView,
   QueueItem,
   TransactionLine,
 } from '../lib/types';
@@ -66,6 +68,42 @@ export function eur(net: number, currency = 'EUR') {
   return { currency, assets_minor: Math.max(net, 0), liabilities_minor: Math.max(-net, 0), net_minor: net };
 }
 
+/** The joint current account of Ana and Pedro Ruiz. */
+export function account(overrides: Partial<AccountView> = {}): AccountView {
+  return {
+    id: 11,
+    connection_id: 1,
+    institution: 'Banco Uno',
+    kind: 'current',
+    name: 'Cuenta conjunta',
+    number_masked: '••••1111',
+    currency: 'EUR',
+    balance_minor: 500_000,
+    as_of: '2026-03-20T10:00:00.000Z',
+    owners: ['Ana Ruiz', 'Pedro Ruiz'],
+    copies: 2,
+    stale: false,
+    ...overrides,
+  };
+}
+
+export function holding(overrides: Partial<HoldingView> = {}): HoldingView {
+  return {
+    id: 21,
+    account_id: 13,
+    name: 'World Index Fund',
+    isin: 'IE00B4L5Y983',
+    asset_class: 'fund',
+    units: '12.345',
+    value_minor: 750_000,
+    currency: 'EUR',
+    weight_bp: 7_500,
+    as_of: '2026-03-20T10:00:00.000Z',
+    stale: false,
+    ...overrides,
+  };
+}
+
 export function overview(overrides: Partial<ClientOverview> = {}): ClientOverview {
   return {
     client: client({ id: 1, name: 'Ana Ruiz', created_at: NOW, updated_at: NOW }),
@@ -94,62 +132,29 @@ export function overview(overrides: Partial<ClientOverview> = {}): ClientOvervie
     ],
     by_institution: [{ currency: 'EUR', key: 'Banco Uno', value_minor: 1_500_000 }],
     accounts: [
-      {
-        id: 11,
-        connection_id: 1,
-        institution: 'Banco Uno',
-        kind: 'current',
-        name: 'Cuenta conjunta',
-        number_masked: '••••1111',
-        currency: 'EUR',
-        balance_minor: 500_000,
-        as_of: '2026-03-20T10:00:00.000Z',
-        owners: ['Ana Ruiz', 'Pedro Ruiz'],
-        copies: 2,
-        stale: false,
-      },
-      {
+      account(),
+      account({
         id: 12,
-        connection_id: 1,
-        institution: 'Banco Uno',
         kind: 'savings',
         name: 'Savings CA',
         number_masked: null,
         currency: 'CAD',
         balance_minor: 300_000,
-        as_of: '2026-03-20T10:00:00.000Z',
         owners: ['Ana Ruiz'],
         copies: 1,
-        stale: false,
-      },
+      }),
     ],
     holdings: [
-      {
-        id: 21,
-        account_id: 13,
-        name: 'World Index Fund',
-        isin: 'IE00B4L5Y983',
-        asset_class: 'fund',
-        units: '12.345',
-        value_minor: 750_000,
-        currency: 'EUR',
-        weight_bp: 7_500,
-        as_of: '2026-03-20T10:00:00.000Z',
-        stale: false,
-      },
-      {
+      holding(),
+      holding({
         id: 22,
-        account_id: 13,
         name: 'Bono 2030',
         isin: 'ES0000012345',
         asset_class: 'fixed_income',
         units: null,
         value_minor: 250_000,
-        currency: 'EUR',
         weight_bp: 2_500,
-        as_of: '2026-03-20T10:00:00.000Z',
-        stale: false,
-      },
+      }),
     ],
     connections: [connection()],
     data_as_of: '2026-03-20T10:00:00.000Z',
