@@ -558,18 +558,27 @@ async fn many_connections_one_failing_with_progress_and_cancellation() {
     assert_eq!(summary.cancelled, 12);
     assert_eq!(w.count("SELECT count(*) FROM sync_runs"), runs_before);
 
-    // Cancelled midway: the rest stop, finished ones keep their data.
+    // Cancelled midway: the rest stop, finished ones keep their data. The cancel comes from
+    // the first finished connection's progress event, not a timer, so a loaded machine cannot
+    // make it land before the first or after the last connection.
     let cancel = CancelToken::new();
-    let c2 = cancel.clone();
+    let on_first_finish = cancel.clone();
     let slow = SyncOptions {
         concurrency: 2,
         ..fast()
     };
-    let engine = w.engine(slow);
-    let handle = tokio::spawn(async move { engine.sync_many(ids, Arc::new(|_| {}), c2).await });
-    tokio::time::sleep(Duration::from_millis(50)).await;
-    cancel.cancel();
-    let summary = handle.await.unwrap();
+    let summary = w
+        .engine(slow)
+        .sync_many(
+            ids,
+            Arc::new(move |p: SyncProgress| {
+                if matches!(p.step, SyncStep::Finished { .. }) {
+                    on_first_finish.cancel();
+                }
+            }),
+            cancel,
+        )
+        .await;
     assert!(
         summary.cancelled > 0 && summary.cancelled < 12,
         "{summary:?}"
