@@ -26,6 +26,7 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/_sandbox/refresh", post(refresh))
         .route("/_sandbox/credentials/force", post(force))
         .route("/_sandbox/codes/release", post(release))
+        .route("/_sandbox/flinks/redirect-event", post(redirect_event))
         .route(
             "/_sandbox/faults",
             post(add_fault).delete(clear_faults).get(list_faults),
@@ -110,6 +111,21 @@ async fn force(State(app): State<Arc<AppState>>, body: Bytes) -> Response {
         Some(token) => Json(json!({"token": token})).into_response(),
         None => bad("unknown credentials_token"),
     }
+}
+
+#[derive(Deserialize)]
+struct RedirectEvent {
+    form: crate::state::RedirectEventForm,
+}
+
+/// Which documented form Flinks Connect's `REDIRECT` event takes (`fields` or `url`).
+async fn redirect_event(State(app): State<Arc<AppState>>, body: Bytes) -> Response {
+    let r: RedirectEvent = match parse(&body) {
+        Ok(r) => r,
+        Err(resp) => return *resp,
+    };
+    app.world().redirect_event = r.form;
+    Json(json!({"form": r.form})).into_response()
 }
 
 #[derive(Deserialize)]
