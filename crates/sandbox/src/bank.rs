@@ -101,7 +101,7 @@ fn brand(bank: BankBrand) -> Brand {
         product: bank.name,
         accent: bank.colour,
         accent_dark: "#111827",
-        mark: "&#127974;",
+        mark: "&#8962;",
     }
 }
 

@@ -1,0 +1,266 @@
+//! Real banks' sign-in in the real app window (issue 13): a Flinks OAuth bank through its
+//! pop-up (a child link window on the bank's origin that reports to its opener and closes)
+//! and through `oauthWindowRedirect=true` (redirects in the link window); a bank page's
+//! `target="_blank"` help link, which goes to the system browser (a fake `xdg-open` on PATH
+//! records it) while the link window stays; a Flanks PSD2 connector through its redirects.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use advisor_desk_e2e::inspect::{connections, invoke};
+use advisor_desk_e2e::{artifacts_dir, AppHome, RunningApp, ACTION};
+use advisor_desk_testkit::webdriver::{wait_until, Session};
+use serde_json::{json, Value};
+
+/// The exchange, the first sync and the sandbox's 5 s pending delay fit in this.
+const LINKED: Duration = Duration::from_secs(90);
+
+fn shot(s: &Session, name: &str) {
+    let _ = s.screenshot(&artifacts_dir().join(format!("{name}.png")));
+}
+
+fn fill(s: &Session, css: &str, text: &str) {
+    let el = s.wait_for_css(css, ACTION).expect(css);
+    s.send_keys(&el, text).expect("type");
+}
+
+fn click(s: &Session, css: &str) {
+    let el = s.wait_for_css(css, ACTION).expect(css);
+    s.click(&el).expect("click");
+}
+
+/// Clicks a button whose page goes away (see `links.rs`): dispatched from the page.
+fn click_and_leave(s: &Session, css: &str) {
+    s.wait_for_css(css, ACTION).expect(css);
+    let selector = serde_json::to_string(css).unwrap();
+    s.execute(
+        &format!("setTimeout(() => document.querySelector({selector}).click(), 0); return true"),
+        vec![],
+    )
+    .expect("click");
+}
+
+/// Waits for a window not in `known` and switches to it.
+fn switch_to_new(s: &Session, known: &[String]) -> String {
+    let handle = wait_until("a new window", ACTION, || {
+        Ok(s.window_handles()?.into_iter().find(|h| !known.contains(h)))
+    })
+    .expect("a new window");
+    s.switch_to_window(&handle).unwrap();
+    handle
+}
+
+/// Waits until only `main` is left, and switches back to it.
+fn wait_only(s: &Session, main: &str) {
+    let deadline = Instant::now() + ACTION;
+    while s.window_handles().unwrap().iter().any(|h| h != main) {
+        assert!(Instant::now() < deadline, "a link window stayed open");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    s.switch_to_window(main).unwrap();
+}
+
+fn wait_status(s: &Session, client: i64, status: &str) -> Value {
+    wait_until(&format!("a {status} connection"), LINKED, || {
+        Ok(connections(s, client)
+            .into_iter()
+            .find(|c| c["status"] == status))
+    })
+    .unwrap_or_else(|e| panic!("{e}: {:?}", connections(s, client)))
+}
+
+fn add_client(s: &Session, name: &str) -> i64 {
+    invoke(s, "add_client", json!({ "client": { "name": name } }))["id"]
+        .as_i64()
+        .unwrap()
+}
+
+/// A directory with an `xdg-open` that records its argument in `opened.txt` beside it.
+fn fake_browser() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("opened.txt");
+    let script = dir.path().join("xdg-open");
+    std::fs::write(
+        &script,
+        format!("#!/bin/sh\nprintf '%s\\n' \"$1\" >> '{}'\n", log.display()),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    (dir, log)
+}
+
+fn path_with(dir: &Path) -> String {
+    format!(
+        "{}:{}",
+        dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    )
+}
+
+/// Starts Flinks Connect for `client` and chooses RBC (an OAuth bank) in the link window.
+/// Returns the link window's handle.
+fn choose_rbc(s: &Session, main: &str, client: i64) -> String {
+    invoke(
+        s,
+        "start_connect",
+        json!({ "clientId": client, "flow": "flinks_connect" }),
+    );
+    let link = switch_to_new(s, &[main.to_string()]);
+    let consent = wait_until("the widget's first screen", ACTION, || {
+        Ok(s.execute(
+            "return document.querySelector('#consent-accept') ? 'consent'
+             : document.querySelector('#institution-rbc') ? 'institutions' : null",
+            vec![],
+        )?
+        .as_str()
+        .map(|screen| screen == "consent"))
+    })
+    .unwrap();
+    if consent {
+        click(s, "#consent-accept");
+    }
+    click(s, "#institution-rbc");
+    s.wait_for_css("#oauth-continue", ACTION).unwrap();
+    link
+}
+
+#[test]
+#[ignore = "needs the built app; run by ./dev test"]
+fn an_oauth_bank_signs_in_through_its_popup_and_its_help_link_goes_to_the_browser() {
+    let home = AppHome::new();
+    let (bin, opened) = fake_browser();
+    let path = path_with(bin.path());
+    let app = RunningApp::start_with_env(
+        &home,
+        "oauth-popup",
+        "[data-testid=sandbox-badge]",
+        &[
+            ("ADVISOR_DESK_FLINKS_OAUTH_WINDOW_REDIRECT", "false"),
+            ("PATH", &path),
+        ],
+    );
+    let s = &app.session;
+    let main = s.current_window().unwrap();
+    let client = add_client(s, "Olivia OAuth");
+    let link = choose_rbc(s, &main, client);
+    let provider = s.current_url().unwrap();
+    shot(s, "oauth-popup-continue");
+
+    // A real click (a user gesture): Connect opens the bank's page with window.open.
+    click(s, "#oauth-continue");
+    let popup = switch_to_new(s, &[main.clone(), link.clone()]);
+    s.wait_for_css("#bank-username", ACTION)
+        .unwrap_or_else(|e| app.fail("oauth-popup", &format!("bank page in the pop-up: {e}")));
+    let bank_url = s.current_url().unwrap();
+    let origin = |u: &str| u.splitn(4, '/').take(3).collect::<Vec<_>>().join("/");
+    assert_ne!(
+        origin(&bank_url),
+        origin(&provider),
+        "the bank is on another origin"
+    );
+    // The pop-up is related to its opener, and has no way into the app either.
+    let probe = s
+        .execute(
+            "return { opener: !!window.opener, tauri: !!window.__TAURI_INTERNALS__ }",
+            vec![],
+        )
+        .unwrap();
+    assert_eq!(
+        probe["opener"], true,
+        "window.opener in the pop-up: {probe}"
+    );
+    shot(s, "oauth-popup-bank");
+
+    // The help link is for reading: the system browser gets it, no window opens.
+    click(s, "#bank-help");
+    let recorded = wait_until("the fake browser to be called", ACTION, || {
+        Ok(std::fs::read_to_string(&opened)
+            .ok()
+            .filter(|t| !t.is_empty()))
+    })
+    .unwrap();
+    assert!(
+        recorded
+            .trim()
+            .starts_with(&format!("{}/bank/help?", origin(&bank_url))),
+        "{recorded}"
+    );
+    let handles = s.window_handles().unwrap();
+    assert_eq!(handles.len(), 3, "no window for the help page: {handles:?}");
+    assert_eq!(s.current_url().unwrap(), bank_url, "the bank page stayed");
+
+    // Approve: the pop-up reports to Connect and closes; Connect finishes; the app connects.
+    fill(s, "#bank-username", "olivia");
+    fill(s, "#bank-password", "pw");
+    click_and_leave(s, "#bank-approve");
+    wait_until("the pop-up to close", ACTION, || {
+        Ok((!s.window_handles()?.contains(&popup)).then_some(()))
+    })
+    .unwrap_or_else(|e| app.fail("oauth-popup", &format!("pop-up: {e}")));
+    wait_only(s, &main);
+    let c = wait_status(s, client, "ready");
+    assert_eq!(c["provider"], "flinks", "{c}");
+    app.quit();
+}
+
+#[test]
+#[ignore = "needs the built app; run by ./dev test"]
+fn with_oauth_window_redirect_the_bank_signs_in_inside_the_link_window() {
+    let home = AppHome::new();
+    let app = RunningApp::start_until(&home, "oauth-redirect", "[data-testid=sandbox-badge]");
+    let s = &app.session;
+    let main = s.current_window().unwrap();
+    let client = add_client(s, "Rafael Redirect");
+    choose_rbc(s, &main, client);
+    assert!(
+        s.current_url()
+            .unwrap()
+            .contains("oauthWindowRedirect=true"),
+        "the app's default for Flinks"
+    );
+    click_and_leave(s, "#oauth-continue");
+    s.wait_for_css("#bank-username", ACTION)
+        .unwrap_or_else(|e| app.fail("oauth-redirect", &format!("bank page: {e}")));
+    assert_eq!(s.window_handles().unwrap().len(), 2, "no pop-up");
+    shot(s, "oauth-redirect-bank");
+    fill(s, "#bank-username", "rafael");
+    fill(s, "#bank-password", "pw");
+    click_and_leave(s, "#bank-approve");
+    wait_only(s, &main);
+    let c = wait_status(s, client, "ready");
+    assert_eq!(c["provider"], "flinks", "{c}");
+    app.quit();
+}
+
+#[test]
+#[ignore = "needs the built app; run by ./dev test"]
+fn a_flanks_psd2_connector_signs_in_on_the_banks_page_through_redirects() {
+    let home = AppHome::new();
+    let app = RunningApp::start_until(&home, "oauth-psd2", "[data-testid=sandbox-badge]");
+    let s = &app.session;
+    let main = s.current_window().unwrap();
+    let client = add_client(s, "Pilar PSD2");
+    invoke(
+        s,
+        "start_connect",
+        json!({ "clientId": client, "flow": "flanks_connect_v2" }),
+    );
+    switch_to_new(s, &[main.clone()]);
+    click(s, "#connector-santander");
+    s.wait_for_css("#psd2-continue", ACTION)
+        .unwrap_or_else(|e| app.fail("oauth-psd2", &format!("PSD2 page: {e}")));
+    shot(s, "oauth-psd2-leave");
+    click_and_leave(s, "#psd2-continue");
+    s.wait_for_css("#bank-username", ACTION).unwrap();
+    assert!(s.current_url().unwrap().contains("/bank/authorize?"));
+    fill(s, "#bank-username", "pilar");
+    fill(s, "#bank-password", "pw");
+    shot(s, "oauth-psd2-bank");
+    click_and_leave(s, "#bank-approve");
+    wait_only(s, &main);
+    let c = wait_status(s, client, "ready");
+    assert_eq!(c["provider"], "flanks", "{c}");
+    assert_eq!(c["institution_name"], "santander", "{c}");
+    app.quit();
+}
