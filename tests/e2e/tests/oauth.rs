@@ -246,7 +246,7 @@ fn a_flanks_psd2_connector_signs_in_on_the_banks_page_through_redirects() {
         "start_connect",
         json!({ "clientId": client, "flow": "flanks_connect_v2" }),
     );
-    switch_to_new(s, &[main.clone()]);
+    switch_to_new(s, std::slice::from_ref(&main));
     click(s, "#connector-santander");
     s.wait_for_css("#psd2-continue", ACTION)
         .unwrap_or_else(|e| app.fail("oauth-psd2", &format!("PSD2 page: {e}")));
