@@ -264,3 +264,85 @@ fn a_flanks_psd2_connector_signs_in_on_the_banks_page_through_redirects() {
     assert_eq!(c["institution_name"], "santander", "{c}");
     app.quit();
 }
+
+/// The whole X screen (the app as a person sees it) into docs/screenshots, else the webview's.
+fn doc_screenshot(s: &Session, name: &str) {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../docs/screenshots")
+        .join(format!("app-{name}.png"));
+    std::thread::sleep(Duration::from_millis(600));
+    let grabbed = std::process::Command::new("import")
+        .args(["-window", "root"])
+        .arg(&path)
+        .status()
+        .is_ok_and(|st| st.success());
+    if !grabbed {
+        s.screenshot(&path).unwrap();
+    }
+}
+
+#[test]
+#[ignore = "needs the built app; run by ./dev test"]
+fn a_blocked_bank_popup_is_reported_to_the_advisor_with_the_next_step() {
+    let home = AppHome::new();
+    let app = RunningApp::start_with_env(
+        &home,
+        "oauth-blocked",
+        "[data-testid=sandbox-badge]",
+        &[("ADVISOR_DESK_FLINKS_OAUTH_WINDOW_REDIRECT", "false")],
+    );
+    let s = &app.session;
+    let main = s.current_window().unwrap();
+    let client = add_client(s, "Bruno Blocked");
+    // From the client's connections panel, as the advisor does it.
+    s.execute(&format!("location.hash = '#/client/{client}'"), vec![])
+        .unwrap();
+    click(s, "[data-testid=connect-flow] option[value=flinks_connect]");
+    click(s, "[data-testid=connect-here]");
+    switch_to_new(s, std::slice::from_ref(&main));
+    if s.wait_for_css("#consent-accept", ACTION).is_ok() {
+        click(s, "#consent-accept");
+    }
+    click(s, "#institution-td");
+    s.wait_for_css("#oauth-continue", ACTION).unwrap();
+    // This webview refuses the window (as a browser with pop-ups blocked does): Connect
+    // posts POPUP_BLOCKED, which ends the flow.
+    s.execute(
+        "window.open = function () { return null }; return true",
+        vec![],
+    )
+    .unwrap();
+    click_and_leave(s, "#oauth-continue");
+    wait_only(s, &main);
+    let notice = s
+        .wait_for_text("[data-testid=connection-notice]", ACTION, |t| {
+            t.contains("could not be opened")
+        })
+        .unwrap_or_else(|e| app.fail("oauth-blocked", &format!("notice: {e}")));
+    assert!(
+        notice.contains("press the button"),
+        "the next step: {notice}"
+    );
+    s.execute(
+        "document.querySelector('[data-testid=connection-notice]').scrollIntoView({block: 'center'})",
+        vec![],
+    )
+    .unwrap();
+    doc_screenshot(s, "connections-popup-blocked");
+    let db = rusqlite::Connection::open_with_flags(
+        home.database(),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .unwrap();
+    let outcome: String = db
+        .query_row(
+            "SELECT coalesce(outcome, '') || ' ' || coalesce(outcome_detail, '')
+             FROM link_sessions WHERE client_id = ?1",
+            [client],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(outcome.contains("POPUP_BLOCKED"), "{outcome}");
+    assert!(connections(s, client).is_empty());
+    app.quit();
+}
