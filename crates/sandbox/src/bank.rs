@@ -41,6 +41,17 @@ pub struct Grant {
     pub username: Option<String>,
 }
 
+/// What the bank sends back to the provider page (`?code=…&state=…` or `?error=…&state=…`).
+#[derive(Debug, Deserialize)]
+pub struct BankAnswer {
+    #[serde(default)]
+    pub state: String,
+    #[serde(default)]
+    pub code: String,
+    #[serde(default)]
+    pub error: String,
+}
+
 /// Registers an authorization and returns the bank page's URL for it.
 pub fn begin(
     app: &AppState,

@@ -56,6 +56,37 @@ fn click(s: &Session, css: &str) {
     s.click(&el).expect("click");
 }
 
+/// `POST {base}{path}` with a bearer token and a JSON body, answered as JSON.
+fn flanks_api<'a>(
+    rt: &'a tokio::runtime::Runtime,
+    base: &'a str,
+) -> impl Fn(&str, &str, Value) -> Value + 'a {
+    let http = reqwest::Client::new();
+    move |path, tok, body| {
+        rt.block_on(async {
+            let r = http
+                .post(format!("{base}{path}"))
+                .bearer_auth(tok)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            r.json().await.unwrap()
+        })
+    }
+}
+
+fn flanks_token(api: &impl Fn(&str, &str, Value) -> Value) -> String {
+    api(
+        "/v0/token",
+        "",
+        json!({"client_id": advisor_desk_sandbox::FLANKS_CLIENT_ID, "client_secret": advisor_desk_sandbox::FLANKS_CLIENT_SECRET, "grant_type": "client_credentials"}),
+    )["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
 fn landed(s: &Session) -> String {
     s.wait_for_css("#query", WAIT).expect("landing page");
     s.current_url().expect("url")
@@ -69,27 +100,8 @@ fn flanks_link_connect_v2_and_flinks_connect_in_chromium() {
     let sb = Sandbox::start(SandboxConfig::default()).expect("sandbox");
     let base = sb.base_url();
     let landing = format!("{base}/_sandbox/landing");
-    let http = reqwest::Client::new();
-    let api = |path: &str, tok: &str, body: Value| -> Value {
-        rt.block_on(async {
-            let r = http
-                .post(format!("{base}{path}"))
-                .bearer_auth(tok)
-                .json(&body)
-                .send()
-                .await
-                .unwrap();
-            r.json().await.unwrap()
-        })
-    };
-    let tok = api(
-        "/v0/token",
-        "",
-        json!({"client_id": advisor_desk_sandbox::FLANKS_CLIENT_ID, "client_secret": advisor_desk_sandbox::FLANKS_CLIENT_SECRET, "grant_type": "client_credentials"}),
-    )["access_token"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let api = flanks_api(&rt, &base);
+    let tok = flanks_token(&api);
 
     let profile = tempfile::tempdir().expect("profile dir");
     let (_driver, s) = chromium(profile.path());
@@ -361,30 +373,12 @@ fn oauth_banks_and_a_psd2_connector_in_chromium() {
     assert_eq!(s.window_handles().unwrap().len(), 1, "no pop-up");
 
     // --- Flanks PSD2: the session page leaves for the bank and comes back by redirects.
-    let http = reqwest::Client::new();
-    let token: Value = rt
-        .block_on(async {
-            http.post(format!("{base}/v0/token"))
-                .json(&json!({"client_id": advisor_desk_sandbox::FLANKS_CLIENT_ID, "client_secret": advisor_desk_sandbox::FLANKS_CLIENT_SECRET, "grant_type": "client_credentials"}))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-        })
-        .unwrap();
-    let session: Value = rt
-        .block_on(async {
-            http.post(format!("{base}/connect/v2/sessions/create-session"))
-                .bearer_auth(token["access_token"].as_str().unwrap())
-                .json(&json!({"configuration": {"redirect_url": landing}}))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-        })
-        .unwrap();
+    let api = flanks_api(&rt, &base);
+    let session = api(
+        "/connect/v2/sessions/create-session",
+        &flanks_token(&api),
+        json!({"configuration": {"redirect_url": landing}}),
+    );
     s.navigate(session["session"]["url"].as_str().unwrap())
         .unwrap();
     click(&s, "#connector-santander");

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use advisor_desk_e2e::inspect::{connections, invoke};
+use advisor_desk_e2e::pages::{click, click_and_leave, doc_screenshot, fill};
 use advisor_desk_e2e::{artifacts_dir, AppHome, RunningApp, ACTION};
 use advisor_desk_testkit::webdriver::{wait_until, Session};
 use serde_json::{json, Value};
@@ -17,27 +18,6 @@ const LINKED: Duration = Duration::from_secs(90);
 
 fn shot(s: &Session, name: &str) {
     let _ = s.screenshot(&artifacts_dir().join(format!("{name}.png")));
-}
-
-fn fill(s: &Session, css: &str, text: &str) {
-    let el = s.wait_for_css(css, ACTION).expect(css);
-    s.send_keys(&el, text).expect("type");
-}
-
-fn click(s: &Session, css: &str) {
-    let el = s.wait_for_css(css, ACTION).expect(css);
-    s.click(&el).expect("click");
-}
-
-/// Clicks a button whose page goes away (see `links.rs`): dispatched from the page.
-fn click_and_leave(s: &Session, css: &str) {
-    s.wait_for_css(css, ACTION).expect(css);
-    let selector = serde_json::to_string(css).unwrap();
-    s.execute(
-        &format!("setTimeout(() => document.querySelector({selector}).click(), 0); return true"),
-        vec![],
-    )
-    .expect("click");
 }
 
 /// Waits for a window not in `known` and switches to it.
@@ -67,6 +47,16 @@ fn wait_status(s: &Session, client: i64, status: &str) -> Value {
             .find(|c| c["status"] == status))
     })
     .unwrap_or_else(|e| panic!("{e}: {:?}", connections(s, client)))
+}
+
+/// Signs in as `user` on the bank's page and approves; waits for the flow's windows to close
+/// and the client's connection to work.
+fn approve_at_bank(s: &Session, main: &str, client: i64, user: &str) -> Value {
+    fill(s, "#bank-username", user);
+    fill(s, "#bank-password", "pw");
+    click_and_leave(s, "#bank-approve");
+    wait_only(s, main);
+    wait_status(s, client, "ready")
 }
 
 fn add_client(s: &Session, name: &str) -> i64 {
@@ -224,11 +214,7 @@ fn with_oauth_window_redirect_the_bank_signs_in_inside_the_link_window() {
         .unwrap_or_else(|e| app.fail("oauth-redirect", &format!("bank page: {e}")));
     assert_eq!(s.window_handles().unwrap().len(), 2, "no pop-up");
     shot(s, "oauth-redirect-bank");
-    fill(s, "#bank-username", "rafael");
-    fill(s, "#bank-password", "pw");
-    click_and_leave(s, "#bank-approve");
-    wait_only(s, &main);
-    let c = wait_status(s, client, "ready");
+    let c = approve_at_bank(s, &main, client, "rafael");
     assert_eq!(c["provider"], "flinks", "{c}");
     app.quit();
 }
@@ -254,31 +240,11 @@ fn a_flanks_psd2_connector_signs_in_on_the_banks_page_through_redirects() {
     click_and_leave(s, "#psd2-continue");
     s.wait_for_css("#bank-username", ACTION).unwrap();
     assert!(s.current_url().unwrap().contains("/bank/authorize?"));
-    fill(s, "#bank-username", "pilar");
-    fill(s, "#bank-password", "pw");
     shot(s, "oauth-psd2-bank");
-    click_and_leave(s, "#bank-approve");
-    wait_only(s, &main);
-    let c = wait_status(s, client, "ready");
+    let c = approve_at_bank(s, &main, client, "pilar");
     assert_eq!(c["provider"], "flanks", "{c}");
     assert_eq!(c["institution_name"], "santander", "{c}");
     app.quit();
-}
-
-/// The whole X screen (the app as a person sees it) into docs/screenshots, else the webview's.
-fn doc_screenshot(s: &Session, name: &str) {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../docs/screenshots")
-        .join(format!("app-{name}.png"));
-    std::thread::sleep(Duration::from_millis(600));
-    let grabbed = std::process::Command::new("import")
-        .args(["-window", "root"])
-        .arg(&path)
-        .status()
-        .is_ok_and(|st| st.success());
-    if !grabbed {
-        s.screenshot(&path).unwrap();
-    }
 }
 
 #[test]

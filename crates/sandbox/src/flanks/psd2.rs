@@ -9,12 +9,11 @@ use std::sync::Arc;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use serde::Deserialize;
 
 use super::session_page::{
-    finish_attempt, processing_page, redirect_to_client, session_finished, session_not_found,
+    awaiting_credentials, finish_attempt, processing_page, redirect_to_client,
 };
-use crate::bank::{self, BankBrand};
+use crate::bank::{self, BankAnswer, BankBrand};
 use crate::book::Bank;
 use crate::html::{self, esc, FLANKS};
 use crate::state::{AppState, Attempt, ScaKind, SessionNext};
@@ -67,32 +66,20 @@ fn urlencoding(s: &str) -> String {
         .to_string()
 }
 
-#[derive(Deserialize)]
-pub struct ReturnQuery {
-    #[serde(default)]
-    state: String,
-    #[serde(default)]
-    code: String,
-    #[serde(default)]
-    error: String,
-}
-
 /// Back from the bank: approved → the credential is created (or reconnected) and the session
 /// finishes through the usual processing step; declined → `Finished:Error`.
 pub async fn returned(
     State(app): State<Arc<AppState>>,
     Path(id): Path<String>,
-    Query(q): Query<ReturnQuery>,
+    Query(q): Query<BankAnswer>,
 ) -> Response {
     let now = app.clock.now();
     let mut guard = app.world();
     let world = &mut *guard;
-    let Some(idx) = world.sessions.iter().position(|s| s.session_id == id) else {
-        return session_not_found();
+    let idx = match awaiting_credentials(world, &id) {
+        Ok(idx) => idx,
+        Err(page) => return *page,
     };
-    if world.sessions[idx].status != "Waiting:ProvideCredentials" {
-        return session_finished();
-    }
     if !q.error.is_empty() {
         bank::cancel(world, &q.state);
         let s = &mut world.sessions[idx];

@@ -22,7 +22,7 @@ fn gone(title: &str, msg: &str, status: StatusCode) -> Response {
     html::error_page(FLANKS, status, title, msg)
 }
 
-pub(super) fn session_not_found() -> Response {
+fn session_not_found() -> Response {
     gone(
         "Session not found",
         "This connection session does not exist.",
@@ -30,7 +30,7 @@ pub(super) fn session_not_found() -> Response {
     )
 }
 
-pub(super) fn session_finished() -> Response {
+fn session_finished() -> Response {
     gone(
         "Session already used",
         "This connection session has finished.",
@@ -46,6 +46,19 @@ pub(super) fn redirect_to_client(s: &Session) -> Response {
 
 /// The bank accepted the attempt: create (or refresh) its credential; the session will finish
 /// with the connection id or the v2 error code.
+/// The index of session `id` if it still waits for the client's login; else the page to show.
+pub(super) fn awaiting_credentials(world: &World, id: &str) -> Result<usize, Box<Response>> {
+    let idx = world
+        .sessions
+        .iter()
+        .position(|s| s.session_id == id)
+        .ok_or_else(|| Box::new(session_not_found()))?;
+    if world.sessions[idx].status != "Waiting:ProvideCredentials" {
+        return Err(Box::new(session_finished()));
+    }
+    Ok(idx)
+}
+
 pub(super) fn finish_attempt(
     app: &AppState,
     world: &mut World,
@@ -228,12 +241,10 @@ pub async fn login(
     let now = app.clock.now();
     let mut guard = app.world();
     let world = &mut *guard;
-    let Some(idx) = world.sessions.iter().position(|s| s.session_id == id) else {
-        return session_not_found();
+    let idx = match awaiting_credentials(world, &id) {
+        Ok(idx) => idx,
+        Err(page) => return *page,
     };
-    if world.sessions[idx].status != "Waiting:ProvideCredentials" {
-        return session_finished();
-    }
     let Some(b) =
         bank_of(&f.connector).filter(|_| world.sessions[idx].connector_ids.contains(&f.connector))
     else {

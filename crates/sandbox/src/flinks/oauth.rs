@@ -10,12 +10,11 @@ use std::sync::Arc;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use serde::Deserialize;
 
 use super::api::{login_with, new_request};
 use super::capital;
 use super::widget::{events, expired, success};
-use crate::bank::{self, BankBrand};
+use crate::bank::{self, BankAnswer, BankBrand};
 use crate::html::{self, esc, js_string, FLINKS};
 use crate::query::{redirect, LinkParams};
 use crate::state::AppState;
@@ -113,16 +112,6 @@ pub fn start_page(app: &AppState, p: &LinkParams, inst: &OAuthInstitution) -> Re
     )
 }
 
-#[derive(Deserialize)]
-pub struct ReturnQuery {
-    #[serde(default)]
-    state: String,
-    #[serde(default)]
-    code: String,
-    #[serde(default)]
-    error: String,
-}
-
 fn complete_url(state: &str, code: &str) -> String {
     let q = serde_urlencoded::to_string([("state", state), ("code", code)]).unwrap_or_default();
     format!("/flinks-connect/v2/oauth/complete?{q}")
@@ -131,7 +120,7 @@ fn complete_url(state: &str, code: &str) -> String {
 /// Where the bank sends the client back, on Connect's origin. In a pop-up this page hands
 /// the code to its opener and closes; with `oauthWindowRedirect=true` (or when the opener is
 /// gone) Connect continues right here.
-pub async fn returned(State(app): State<Arc<AppState>>, Query(q): Query<ReturnQuery>) -> Response {
+pub async fn returned(State(app): State<Arc<AppState>>, Query(q): Query<BankAnswer>) -> Response {
     let mut world = app.world();
     let Some(grant) = bank::open_grant(&world, &q.state).cloned() else {
         drop(world);
@@ -171,7 +160,7 @@ pub async fn returned(State(app): State<Arc<AppState>>, Query(q): Query<ReturnQu
 
 /// The code comes back to Connect: the login is created (or found) at the institution and
 /// Connect ends as every connection does.
-pub async fn complete(State(app): State<Arc<AppState>>, Query(q): Query<ReturnQuery>) -> Response {
+pub async fn complete(State(app): State<Arc<AppState>>, Query(q): Query<BankAnswer>) -> Response {
     let now = app.clock.now();
     let mut world = app.world();
     let Some(grant) = bank::redeem(&mut world, &q.state, &q.code) else {
