@@ -20,6 +20,19 @@ fn shot(s: &Session, name: &str) {
     let _ = s.screenshot(&artifacts_dir().join(format!("{name}.png")));
 }
 
+/// Calls a harmless command from the current window's page, as a hostile page would.
+fn command_from_page(s: &Session) -> Value {
+    s.execute_async(
+        "const done = arguments[arguments.length - 1];
+         const t = window.__TAURI_INTERNALS__;
+         if (!t) { done({ none: true }); return; }
+         setTimeout(() => done({ no_answer: true }), 3000);
+         t.invoke('list_clients', {}).then((ok) => done({ ok }), (err) => done({ err: String(err) }));",
+        vec![],
+    )
+    .unwrap()
+}
+
 /// Waits for a window not in `known` and switches to it.
 fn switch_to_new(s: &Session, known: &[String]) -> String {
     let handle = wait_until("a new window", ACTION, || {
@@ -151,14 +164,18 @@ fn an_oauth_bank_signs_in_through_its_popup_and_its_help_link_goes_to_the_browse
     );
     // The pop-up is related to its opener, and has no way into the app either.
     let probe = s
-        .execute(
-            "return { opener: !!window.opener, tauri: !!window.__TAURI_INTERNALS__ }",
-            vec![],
-        )
+        .execute("return { opener: !!window.opener }", vec![])
         .unwrap();
     assert_eq!(
         probe["opener"], true,
         "window.opener in the pop-up: {probe}"
+    );
+    let from_popup = command_from_page(s);
+    assert!(
+        from_popup["err"]
+            .as_str()
+            .is_some_and(|e| e.contains("not allowed")),
+        "the pop-up could call a command: {from_popup}"
     );
     shot(s, "oauth-popup-bank");
 
@@ -223,7 +240,14 @@ fn with_oauth_window_redirect_the_bank_signs_in_inside_the_link_window() {
 #[ignore = "needs the built app; run by ./dev test"]
 fn a_flanks_psd2_connector_signs_in_on_the_banks_page_through_redirects() {
     let home = AppHome::new();
-    let app = RunningApp::start_until(&home, "oauth-psd2", "[data-testid=sandbox-badge]");
+    let (bin, opened) = fake_browser();
+    let path = path_with(bin.path());
+    let app = RunningApp::start_with_env(
+        &home,
+        "oauth-psd2",
+        "[data-testid=sandbox-badge]",
+        &[("PATH", &path)],
+    );
     let s = &app.session;
     let main = s.current_window().unwrap();
     let client = add_client(s, "Pilar PSD2");
@@ -239,7 +263,27 @@ fn a_flanks_psd2_connector_signs_in_on_the_banks_page_through_redirects() {
     shot(s, "oauth-psd2-leave");
     click_and_leave(s, "#psd2-continue");
     s.wait_for_css("#bank-username", ACTION).unwrap();
-    assert!(s.current_url().unwrap().contains("/bank/authorize?"));
+    let bank_page = s.current_url().unwrap();
+    assert!(bank_page.contains("/bank/authorize?"));
+    // The bank's help link, from the link window itself: the system browser, the window stays.
+    click(s, "#bank-help");
+    let recorded = wait_until("the fake browser to be called", ACTION, || {
+        Ok(std::fs::read_to_string(&opened)
+            .ok()
+            .filter(|t| !t.is_empty()))
+    })
+    .unwrap();
+    assert!(recorded.contains("/bank/help?bank=Banco"), "{recorded}");
+    assert_eq!(
+        s.window_handles().unwrap().len(),
+        2,
+        "no window for the help page"
+    );
+    assert_eq!(
+        s.current_url().unwrap(),
+        bank_page,
+        "the link window stayed"
+    );
     shot(s, "oauth-psd2-bank");
     let c = approve_at_bank(s, &main, client, "pilar");
     assert_eq!(c["provider"], "flanks", "{c}");
