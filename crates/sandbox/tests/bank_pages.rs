@@ -108,11 +108,13 @@ async fn an_oauth_institution_opens_the_bank_in_a_popup_on_another_origin() {
         .expect("the redirect carries the loginId")
         .to_string();
 
-    // The login is a real one: Authorize (cached) answers 200 for it.
+    // The login is a real one at its bank: Authorize (cached) answers 200 for it.
     let (s, v) = env
         .flinks_authorize(json!({"LoginId": login_id, "MostRecentCached": true}))
         .await;
     assert_eq!(s, 200, "{v}");
+    assert_eq!(v["Institution"], "RBC", "{v}");
+    assert_eq!(v["InstitutionName"], "RBC Royal Bank");
 
     // The code is single-use.
     let (s, again, _) = env.get_html(&complete).await;

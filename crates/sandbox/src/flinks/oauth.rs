@@ -15,6 +15,7 @@ use super::api::{login_with, new_request};
 use super::capital;
 use super::widget::{events, expired, success};
 use crate::bank::{self, BankAnswer, BankBrand};
+use crate::guesses::{FLINKS_CAPITAL_ID, FLINKS_OAUTH_INSTITUTION_IDS};
 use crate::html::{self, esc, js_string, FLINKS};
 use crate::query::{redirect, LinkParams};
 use crate::state::AppState;
@@ -23,12 +24,15 @@ use crate::state::AppState;
 pub struct OAuthInstitution {
     /// The `institution` value Connect and the redirect use.
     pub id: &'static str,
+    /// `InstitutionId` in the API's answers.
+    pub number: i64,
     pub brand: BankBrand,
 }
 
 pub const OAUTH_INSTITUTIONS: &[OAuthInstitution] = &[
     OAuthInstitution {
         id: "RBC",
+        number: FLINKS_OAUTH_INSTITUTION_IDS[0],
         brand: BankBrand {
             name: "RBC Royal Bank",
             colour: "#005daa",
@@ -36,6 +40,7 @@ pub const OAUTH_INSTITUTIONS: &[OAuthInstitution] = &[
     },
     OAuthInstitution {
         id: "TD",
+        number: FLINKS_OAUTH_INSTITUTION_IDS[1],
         brand: BankBrand {
             name: "TD Canada Trust",
             colour: "#008a00",
@@ -43,6 +48,7 @@ pub const OAUTH_INSTITUTIONS: &[OAuthInstitution] = &[
     },
     OAuthInstitution {
         id: "BMO",
+        number: FLINKS_OAUTH_INSTITUTION_IDS[2],
         brand: BankBrand {
             name: "BMO Bank of Montreal",
             colour: "#0079c1",
@@ -52,6 +58,40 @@ pub const OAUTH_INSTITUTIONS: &[OAuthInstitution] = &[
 
 pub fn institution(id: &str) -> Option<&'static OAuthInstitution> {
     OAUTH_INSTITUTIONS.iter().find(|i| i.id == id)
+}
+
+/// The seeded user an OAuth sign-in at `inst` as `bank_user` becomes (one login per bank user).
+fn login_username(inst: &OAuthInstitution, bank_user: &str) -> String {
+    let user: String = bank_user
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .take(32)
+        .collect::<String>()
+        .to_lowercase();
+    format!("{OAUTH_USER_PREFIX}{}_{user}", inst.id.to_lowercase())
+}
+
+/// The seeded generator makes a login for any `sbx_client_*` user.
+const OAUTH_USER_PREFIX: &str = "sbx_client_oauth_";
+
+/// `(Institution, InstitutionName, InstitutionId)` of a login, as the API answers them: its
+/// OAuth bank for a login made through one, else Flinks Capital.
+pub fn institution_fields(username: Option<&str>) -> (&'static str, &'static str, i64) {
+    username
+        .and_then(|u| u.strip_prefix(OAUTH_USER_PREFIX))
+        .and_then(|rest| {
+            OAUTH_INSTITUTIONS
+                .iter()
+                .find(|i| rest.starts_with(&format!("{}_", i.id.to_lowercase())))
+        })
+        .map_or(
+            (
+                capital::INSTITUTION,
+                capital::INSTITUTION,
+                FLINKS_CAPITAL_ID,
+            ),
+            |i| (i.id, i.brand.name, i.number),
+        )
 }
 
 const PURPOSE: &str =
@@ -174,16 +214,7 @@ pub async fn complete(State(app): State<Arc<AppState>>, Query(q): Query<BankAnsw
         drop(world);
         return expired("INVALID_REQUEST", "Unknown institution.");
     };
-    let user: String = grant
-        .username
-        .unwrap_or_default()
-        .chars()
-        .filter(char::is_ascii_alphanumeric)
-        .take(32)
-        .collect::<String>()
-        .to_lowercase();
-    // The seeded generator makes a login for any `sbx_client_*` user: one per bank user.
-    let username = format!("sbx_client_oauth_{}_{user}", inst.id.to_lowercase());
+    let username = login_username(inst, grant.username.as_deref().unwrap_or_default());
     let login = login_with(
         &mut world,
         app.config.seed,
