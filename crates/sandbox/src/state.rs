@@ -171,7 +171,30 @@ pub struct World {
     /// Bank authorizations in progress (OAuth institutions, PSD2 connectors), by state.
     pub grants: HashMap<String, crate::bank::Grant>,
     /// How Flinks Connect's `REDIRECT` event carries its result.
-    pub redirect_event: RedirectEventForm,
+    pub redirect_event: RedirectEvent,
+}
+
+/// How Flinks Connect ends (`POST /_sandbox/flinks/redirect-event`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RedirectEvent {
+    pub form: RedirectEventForm,
+    /// `false`: the widget only posts the event and does not navigate to `redirectUrl`
+    /// itself, as with `jsRedirect=true` (the page embedding it must act on the event).
+    #[serde(default = "navigates")]
+    pub navigate: bool,
+}
+
+fn navigates() -> bool {
+    true
+}
+
+impl Default for RedirectEvent {
+    fn default() -> Self {
+        RedirectEvent {
+            form: RedirectEventForm::default(),
+            navigate: true,
+        }
+    }
 }
 
 /// The two documented shapes of Flinks Connect's `REDIRECT` event.
@@ -240,7 +263,7 @@ impl World {
             counter: 0,
             issued: Vec::new(),
             grants: HashMap::new(),
-            redirect_event: RedirectEventForm::default(),
+            redirect_event: RedirectEvent::default(),
         }
     }
 

@@ -185,13 +185,32 @@ async fn the_redirect_event_takes_either_documented_form() {
     assert!(fields.contains("requestId:"));
     assert!(!fields.contains("url:u"));
 
-    env.sb.control().flinks_redirect_event("url").await.unwrap();
+    env.sb
+        .control()
+        .flinks_redirect_event("url", true)
+        .await
+        .unwrap();
     let url_form = login_no_mfa(&env).await;
     assert!(
         url_form.contains("step:'REDIRECT',institution:\"FlinksCapital\",url:u"),
         "{url_form}"
     );
     assert!(!url_form.contains("requestId:"));
+    assert!(
+        url_form.contains("location.href=u"),
+        "it navigates by default"
+    );
+    env.sb
+        .control()
+        .flinks_redirect_event("fields", false)
+        .await
+        .unwrap();
+    let posts_only = login_no_mfa(&env).await;
+    assert!(
+        posts_only.contains("step:'REDIRECT',loginId:"),
+        "{posts_only}"
+    );
+    assert!(!posts_only.contains("location.href=u"), "{posts_only}");
     let r = env
         .http
         .post(env.url("/_sandbox/flinks/redirect-event"))

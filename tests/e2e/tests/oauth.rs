@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use advisor_desk_e2e::inspect::{connections, invoke};
+use advisor_desk_e2e::inspect::{connections, invoke, sandbox_url};
 use advisor_desk_e2e::pages::{click, click_and_leave, doc_screenshot, fill};
 use advisor_desk_e2e::{artifacts_dir, AppHome, RunningApp, ACTION};
 use advisor_desk_testkit::webdriver::{wait_until, Session};
@@ -354,5 +354,43 @@ fn a_blocked_bank_popup_is_reported_to_the_advisor_with_the_next_step() {
         .unwrap();
     assert!(outcome.contains("POPUP_BLOCKED"), "{outcome}");
     assert!(connections(s, client).is_empty());
+    app.quit();
+}
+
+#[test]
+#[ignore = "needs the built app; run by ./dev test"]
+fn a_flinks_redirect_event_alone_connects_in_either_documented_form() {
+    let home = AppHome::new();
+    let app = RunningApp::start_until(&home, "oauth-event", "[data-testid=sandbox-badge]");
+    let s = &app.session;
+    let main = s.current_window().unwrap();
+    let base = sandbox_url(&home);
+    // The widget only posts REDIRECT and stays on its page (as with jsRedirect=true): the
+    // app must take the connection from the event itself.
+    for (form, user) in [
+        ("fields", "greatday_nomfa"),
+        ("url", "sbx_client_e2e_older"),
+    ] {
+        ureq::post(&format!("{base}/_sandbox/flinks/redirect-event"))
+            .send_json(json!({ "form": form, "navigate": false }))
+            .expect("set the REDIRECT event's form");
+        let client = add_client(s, &format!("Event {form}"));
+        invoke(
+            s,
+            "start_connect",
+            json!({ "clientId": client, "flow": "flinks_connect" }),
+        );
+        switch_to_new(s, std::slice::from_ref(&main));
+        if s.wait_for_css("#consent-accept", ACTION).is_ok() {
+            click(s, "#consent-accept");
+        }
+        click(s, "#institution-flinkscapital");
+        fill(s, "#username", user);
+        fill(s, "#password", "Everyday");
+        click_and_leave(s, "#submit");
+        wait_only(s, &main);
+        let c = wait_status(s, client, "ready");
+        assert_eq!(c["provider"], "flinks", "{form}: {c}");
+    }
     app.quit();
 }

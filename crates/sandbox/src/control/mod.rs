@@ -113,19 +113,15 @@ async fn force(State(app): State<Arc<AppState>>, body: Bytes) -> Response {
     }
 }
 
-#[derive(Deserialize)]
-struct RedirectEvent {
-    form: crate::state::RedirectEventForm,
-}
-
-/// Which documented form Flinks Connect's `REDIRECT` event takes (`fields` or `url`).
+/// Which documented form Flinks Connect's `REDIRECT` event takes (`fields` or `url`), and
+/// whether the widget also navigates to `redirectUrl` (`navigate`, default true).
 async fn redirect_event(State(app): State<Arc<AppState>>, body: Bytes) -> Response {
-    let r: RedirectEvent = match parse(&body) {
+    let r: crate::state::RedirectEvent = match parse(&body) {
         Ok(r) => r,
         Err(resp) => return *resp,
     };
-    app.world().redirect_event = r.form;
-    Json(json!({"form": r.form})).into_response()
+    app.world().redirect_event = r;
+    Json(json!(r)).into_response()
 }
 
 #[derive(Deserialize)]

@@ -15,7 +15,7 @@ use super::capital::{self, Scenario};
 use super::oauth;
 use crate::html::{self, esc, js_string, FLINKS};
 use crate::query::{append_query, redirect, LinkParams, LoginForm};
-use crate::state::{AppState, RedirectEventForm};
+use crate::state::{AppState, RedirectEvent, RedirectEventForm};
 
 /// Other institutions are listed for realism but are not available in the sandbox (the OAuth
 /// ones, `oauth::OAUTH_INSTITUTIONS`, are).
@@ -217,7 +217,7 @@ pub(super) fn success(
     login_id: &str,
     institution: &str,
     request_id: &str,
-    form: RedirectEventForm,
+    event: RedirectEvent,
 ) -> Response {
     let pairs = vec![
         ("loginId".to_string(), login_id.to_string()),
@@ -228,10 +228,15 @@ pub(super) fn success(
                 <p class=\"sub\">You can close this window.</p></div>";
     let mut script = events(&["COMPONENT_CLOSE_SESSION"]);
     if let Some(url) = &url {
-        let js_redirect = p.get("jsRedirect") == Some("true");
+        let js_redirect = p.get("jsRedirect") == Some("true") || !event.navigate;
         let inner = p.get("innerRedirect") == Some("true");
         script.push_str(&format!("var u={};", js_string(url)));
-        script.push_str(&redirect_event(form, login_id, institution, request_id));
+        script.push_str(&redirect_event(
+            event.form,
+            login_id,
+            institution,
+            request_id,
+        ));
         if !js_redirect {
             script.push_str(if inner {
                 "setTimeout(function(){location.href=u},150);"
