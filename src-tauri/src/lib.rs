@@ -7,6 +7,7 @@ pub mod commands;
 pub mod error;
 #[cfg(test)]
 mod ipc_types;
+mod link_popups;
 pub mod links;
 pub mod probe;
 pub mod state;

@@ -9,9 +9,10 @@ use std::sync::Mutex;
 use advisor_desk_core::links::{CallbackSource, LinkOutcome, LinkService, CALLBACK_URL};
 use advisor_desk_core::IpcError;
 use serde::Serialize;
-use tauri::{AppHandle, Emitter, Manager, WebviewUrl, WebviewWindowBuilder};
+use tauri::{AppHandle, Emitter, Manager, Runtime, WebviewUrl, WebviewWindowBuilder};
 
 use crate::error::CommandError;
+use crate::link_popups;
 use crate::state::AppState;
 
 /// Event the main window receives for each link result.
@@ -117,7 +118,7 @@ pub async fn handle_callback_in(
 }
 
 /// Hands `event` to the main window now, or keeps it until the UI is ready.
-pub fn publish(app: &AppHandle, event: LinkEvent) {
+pub fn publish<R: Runtime>(app: &AppHandle<R>, event: LinkEvent) {
     let state = app.state::<AppState>();
     if let Some(e) = state.links.push(event) {
         let _ = app.emit_to("main", LINK_EVENT, e);
@@ -125,7 +126,12 @@ pub fn publish(app: &AppHandle, event: LinkEvent) {
 }
 
 /// Runs the handler off the UI thread and publishes the result.
-pub fn deliver(app: &AppHandle, raw: String, window_session: Option<i64>, source: CallbackSource) {
+pub fn deliver<R: Runtime>(
+    app: &AppHandle<R>,
+    raw: String,
+    window_session: Option<i64>,
+    source: CallbackSource,
+) {
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
         let state = app.state::<AppState>();
@@ -147,6 +153,8 @@ pub const TERMINAL_PROVIDER_EVENTS: &[&str] = &[
     "COMPONENT_DENY_CONSENT",
     "DISABLED_LOGIN",
     "DISABLED_INSTITUTION",
+    // The bank's OAuth window could not open: the flow cannot go on in this window.
+    "POPUP_BLOCKED",
     "RETRY_LATER",
     "SESSION_EXPIRED",
     "SESSION_NONEXISTENT",
@@ -171,7 +179,10 @@ fn event_bridge_script() -> String {
          function report(step){{window.location.href='advisordesk://link/event?step='+step;}}\
          window.addEventListener('message',function(e){{\
          var d=e&&e.data;if(!d||typeof d.step!=='string')return;\
-         if(d.step==='REDIRECT'){{if(wait){{clearTimeout(wait);wait=null;}}return;}}\
+         if(d.step==='REDIRECT'){{if(wait){{clearTimeout(wait);wait=null;}}\
+         var q='';['loginId','requestId','institution','url'].forEach(function(k){{\
+         if(typeof d[k]==='string')q+='&'+k+'='+encodeURIComponent(d[k]);}});\
+         setTimeout(function(){{report('REDIRECT'+q);}},{REDIRECT_GRACE_MS});return;}}\
          if(!end[d.step])return;\
          if(d.step==='COMPONENT_CLOSE_SESSION'){{if(!wait)wait=setTimeout(function(){{wait=null;\
          report(d.step);}},{CLOSE_SESSION_GRACE_MS});return;}}\
@@ -181,6 +192,51 @@ fn event_bridge_script() -> String {
 
 /// How long a `COMPONENT_CLOSE_SESSION` waits for a `REDIRECT` before it ends the flow.
 const CLOSE_SESSION_GRACE_MS: u32 = 2000;
+
+/// How long after a `REDIRECT` event the widget has to navigate to the callback itself; if
+/// it has not (`jsRedirect`, or a widget that only posts the event), the event's result is
+/// delivered instead ([`redirect_event_callback`]).
+const REDIRECT_GRACE_MS: u32 = 1500;
+
+/// The callback a Flinks `REDIRECT` event stands for, from `advisordesk://link/event?step=
+/// REDIRECT&…`: the older form's `url` when it is the app's callback, or the newer form's
+/// `loginId` / `requestId` / `institution` added to `redirect_url` (the `redirectUrl` the
+/// widget was given, which carries the state). The core's handler checks it like any other.
+pub fn redirect_event_callback(target: &tauri::Url, redirect_url: Option<&str>) -> Option<String> {
+    if target.host_str() != Some("link") || target.path() != "/event" {
+        return None;
+    }
+    let param = |key: &str| {
+        target
+            .query_pairs()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.into_owned())
+    };
+    if param("step").as_deref() != Some("REDIRECT") {
+        return None;
+    }
+    if let Some(url) = param("url") {
+        let parsed: tauri::Url = url.parse().ok()?;
+        return (is_callback(&parsed) && parsed.path() == "/callback").then_some(url);
+    }
+    let login_id = param("loginId")?;
+    let mut callback: tauri::Url = redirect_url?.parse().ok()?;
+    {
+        let mut q = callback.query_pairs_mut();
+        q.append_pair("loginId", &login_id);
+        for key in ["institution", "requestId"] {
+            if let Some(v) = param(key) {
+                q.append_pair(key, &v);
+            }
+        }
+    }
+    Some(callback.to_string())
+}
+
+/// Whether `url` is an `advisordesk://link/event…` report from the injected script.
+fn is_event(url: &tauri::Url) -> bool {
+    url.host_str() == Some("link") && url.path() == "/event"
+}
 
 /// The step code of an `advisordesk://link/event?step=CODE` navigation.
 pub fn provider_event(url: &tauri::Url) -> Option<String> {
@@ -198,7 +254,7 @@ pub fn provider_event(url: &tauri::Url) -> Option<String> {
 
 /// Reports a terminal provider event for `session_id`; the session ends with the provider's
 /// wording and the window closes.
-fn report_event(app: &AppHandle, session_id: i64, code: String, label: String) {
+fn report_event<R: Runtime>(app: &AppHandle<R>, session_id: i64, code: String) {
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
         let state = app.state::<AppState>();
@@ -213,9 +269,7 @@ fn report_event(app: &AppHandle, session_id: i64, code: String, label: String) {
             Ok(None) => {}
             Ok(Some(outcome)) => {
                 state.links.mark_closing(session_id);
-                if let Some(w) = app.get_webview_window(&label) {
-                    let _ = w.close();
-                }
+                close_flow_windows(&app, session_id);
                 publish(
                     &app,
                     LinkEvent::new(CallbackSource::EmbeddedWindow, Ok(outcome)),
@@ -232,11 +286,97 @@ pub fn is_callback(url: &tauri::Url) -> bool {
     url.scheme().eq_ignore_ascii_case(scheme)
 }
 
-/// Opens the provider's page for link session `session_id` in a window of its own. The
-/// window has no capabilities (its label is in no capability's `windows`), so the provider's
-/// page cannot call a single command. When it navigates to the callback, the navigation is
-/// cancelled, the window closes and the URL goes to the handler with the session it belongs
-/// to. Closed by the user: the session ends as `closed_by_user`.
+/// What every window of one link flow shares: its session, the provider page's origin (a
+/// `target="_blank"` link elsewhere is a page for reading) and the `redirectUrl` the page was
+/// given (for a Flinks `REDIRECT` event that arrives without a navigation).
+#[derive(Debug, Clone)]
+pub struct LinkFlowWindow {
+    pub session_id: i64,
+    pub provider_origin: String,
+    pub redirect_url: Option<String>,
+}
+
+impl LinkFlowWindow {
+    pub fn new(session_id: i64, page: &tauri::Url) -> Self {
+        let redirect_url = page
+            .query_pairs()
+            .find(|(k, _)| k == "redirectUrl")
+            .map(|(_, v)| v.into_owned())
+            .filter(|r| r.parse::<tauri::Url>().is_ok_and(|u| is_callback(&u)));
+        LinkFlowWindow {
+            session_id,
+            provider_origin: page.origin().ascii_serialization(),
+            redirect_url,
+        }
+    }
+}
+
+/// A window of a link flow (the link window or a child): in no capability (its label is in
+/// no capability's `windows`), with the injected scripts, the navigation guard and the
+/// new-window handler. Callers add size and title.
+pub fn link_window_builder<'a, R: Runtime>(
+    app: &'a AppHandle<R>,
+    label: &str,
+    url: WebviewUrl,
+    flow: LinkFlowWindow,
+) -> WebviewWindowBuilder<'a, R, AppHandle<R>> {
+    let script = event_bridge_script() + &link_popups::reading_links_script(&flow.provider_origin);
+    WebviewWindowBuilder::new(app, label, url)
+        .initialization_script(script)
+        .on_navigation(navigation_guard(app.clone(), flow.clone()))
+        .on_new_window(link_popups::new_window_handler(app.clone(), flow))
+}
+
+/// Lets every page load through, except the app's own scheme: the callback ends the flow,
+/// the injected script's reports are acted on, a page for reading goes to the system browser.
+fn navigation_guard<R: Runtime>(
+    app: AppHandle<R>,
+    flow: LinkFlowWindow,
+) -> impl Fn(&tauri::Url) -> bool + Send + 'static {
+    move |target| {
+        if !is_callback(target) {
+            return true;
+        }
+        if let Some(page) = link_popups::reading_link(target) {
+            link_popups::open_in_system_browser(&page);
+        } else if let Some(code) = provider_event(target) {
+            report_event(&app, flow.session_id, code);
+        } else if let Some(callback) = redirect_event_callback(target, flow.redirect_url.as_deref())
+        {
+            finish_with_callback(&app, flow.session_id, &callback);
+        } else if !is_event(target) {
+            finish_with_callback(&app, flow.session_id, target.as_str());
+        }
+        false
+    }
+}
+
+/// The flow's result arrived: hand it to the handler and close the flow's windows.
+pub fn finish_with_callback<R: Runtime>(app: &AppHandle<R>, session_id: i64, url: &str) {
+    app.state::<AppState>().links.mark_closing(session_id);
+    deliver(
+        app,
+        url.to_string(),
+        Some(session_id),
+        CallbackSource::EmbeddedWindow,
+    );
+    close_flow_windows(app, session_id);
+}
+
+/// Closes the link window of `session_id` and every child window it opened.
+fn close_flow_windows<R: Runtime>(app: &AppHandle<R>, session_id: i64) {
+    for (label, window) in app.webview_windows() {
+        if link_popups::belongs_to_flow(&label, session_id) {
+            let _ = window.close();
+        }
+    }
+}
+
+/// Opens the provider's page for link session `session_id` in a window of its own
+/// ([`link_window_builder`]): the provider's page cannot call a single command. When it
+/// navigates to the callback, the navigation is cancelled, the flow's windows close and the
+/// URL goes to the handler with the session it belongs to. Closed by the user: the session
+/// ends as `closed_by_user`.
 pub fn open_link_window(
     app: &AppHandle,
     session_id: i64,
@@ -254,34 +394,11 @@ pub fn open_link_window(
         let _ = existing.set_focus();
         return Ok(label);
     }
-    let nav_app = app.clone();
-    let nav_label = label.clone();
-    let window = WebviewWindowBuilder::new(app, &label, WebviewUrl::External(parsed))
+    let flow = LinkFlowWindow::new(session_id, &parsed);
+    let window = link_window_builder(app, &label, WebviewUrl::External(parsed), flow)
         .title(title)
         .inner_size(520.0, 720.0)
         .center()
-        .initialization_script(event_bridge_script())
-        .on_navigation(move |target| {
-            if !is_callback(target) {
-                return true;
-            }
-            if let Some(code) = provider_event(target) {
-                report_event(&nav_app, session_id, code, nav_label.clone());
-                return false;
-            }
-            let state = nav_app.state::<AppState>();
-            state.links.mark_closing(session_id);
-            deliver(
-                &nav_app,
-                target.as_str().to_string(),
-                Some(session_id),
-                CallbackSource::EmbeddedWindow,
-            );
-            if let Some(w) = nav_app.get_webview_window(&nav_label) {
-                let _ = w.close();
-            }
-            false
-        })
         .build()
         .map_err(|e| {
             CommandError::from(advisor_desk_core::CoreError::invalid(format!(
@@ -292,6 +409,8 @@ pub fn open_link_window(
     let close_app = app.clone();
     window.on_window_event(move |event| {
         if let tauri::WindowEvent::Destroyed = event {
+            // Pop-ups do not outlive the flow that opened them.
+            close_flow_windows(&close_app, session_id);
             let state = close_app.state::<AppState>();
             if !state.links.take_closing(session_id) {
                 window_closed_by_user(&close_app, session_id);
@@ -445,6 +564,69 @@ mod tests {
         let script = event_bridge_script();
         assert!(script.contains("\"COMPONENT_DENY_CONSENT\":1"), "{script}");
         assert!(!script.contains("INVALID_LOGIN"));
+    }
+
+    #[test]
+    fn a_redirect_event_in_either_form_becomes_the_callback() {
+        let url = |u: &str| u.parse::<tauri::Url>().unwrap();
+        let page = url(
+            "http://127.0.0.1:9/flinks-connect/v2/?demo=true&redirectUrl=advisordesk%3A%2F%2Flink%2Fcallback%3Fstate%3Dabc&tag=t",
+        );
+        let flow = LinkFlowWindow::new(4, &page);
+        assert_eq!(flow.provider_origin, "http://127.0.0.1:9");
+        let base = flow.redirect_url.as_deref();
+        assert_eq!(base, Some("advisordesk://link/callback?state=abc"));
+        // Newer docs: loginId, requestId and institution on the event.
+        let cb = redirect_event_callback(
+            &url(
+                "advisordesk://link/event?step=REDIRECT&loginId=L-1&requestId=R-2&institution=RBC",
+            ),
+            base,
+        )
+        .unwrap();
+        assert_eq!(
+            cb,
+            "advisordesk://link/callback?state=abc&loginId=L-1&institution=RBC&requestId=R-2"
+        );
+        // Older docs: a url holding them.
+        let older = "advisordesk://link/callback?state=abc&loginId=L-1&institution=FlinksCapital";
+        let event = url(&format!(
+            "advisordesk://link/event?step=REDIRECT&institution=FlinksCapital&url={}",
+            older
+                .replace(':', "%3A")
+                .replace('/', "%2F")
+                .replace('?', "%3F")
+                .replace('&', "%26")
+                .replace('=', "%3D")
+        ));
+        assert_eq!(
+            redirect_event_callback(&event, base).as_deref(),
+            Some(older)
+        );
+        // Nothing to build from, or a url that is not the app's callback: no result.
+        for u in [
+            "advisordesk://link/event?step=REDIRECT&institution=RBC",
+            "advisordesk://link/event?step=REDIRECT&url=https%3A%2F%2Fevil.example%2Fcb",
+            "advisordesk://link/event?step=APP_MOUNTED&loginId=L",
+            "advisordesk://link/callback?step=REDIRECT&loginId=L",
+        ] {
+            assert_eq!(redirect_event_callback(&url(u), base), None, "{u}");
+        }
+        // A page opened without a callback redirectUrl cannot make one up.
+        let bare = LinkFlowWindow::new(
+            4,
+            &url("http://127.0.0.1:9/link?token=x&redirectUrl=https%3A%2F%2Fevil.example"),
+        );
+        assert_eq!(bare.redirect_url, None);
+        assert_eq!(
+            redirect_event_callback(
+                &url("advisordesk://link/event?step=REDIRECT&loginId=L"),
+                bare.redirect_url.as_deref()
+            ),
+            None
+        );
+        assert!(provider_event(&url("advisordesk://link/event?step=POPUP_BLOCKED")).is_some());
+        assert!(event_bridge_script().contains("report('REDIRECT'+q)"));
     }
 
     #[test]

@@ -15,7 +15,9 @@ use advisor_desk_core::sync::{
 };
 use advisor_desk_core::{paths, CoreError, IpcError, Store};
 use advisor_desk_providers::demo::{self, SandboxKeys};
-use advisor_desk_providers::links::{configured_clients, link_providers, LinkPages};
+use advisor_desk_providers::links::{
+    configured_clients, flinks_oauth_window_redirect, link_providers, LinkPages,
+};
 use advisor_desk_providers::{
     FlanksClient, FlanksConfig, FlanksGateway, FlinksClient, FlinksConfig, FlinksGateway,
 };
@@ -145,7 +147,8 @@ impl AppState {
             ProviderEnvironment::Sandbox => {
                 let url = self.sandbox_url()?;
                 let (flanks, flinks) = demo::sandbox_configs(&url, &sandbox_keys());
-                let pages = LinkPages::at_base(&url);
+                let mut pages = LinkPages::at_base(&url);
+                pages.flinks_oauth_window_redirect = flinks_oauth_window_redirect(store)?;
                 let (gateways, link_apis) = build(flanks, flinks, pages, log)?;
                 Providers {
                     environment,

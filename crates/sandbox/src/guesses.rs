@@ -32,6 +32,9 @@ pub const TIMESTAMPS_IN_SECONDS: bool = true;
 /// Flinks: the numeric InstitutionId of Flinks Capital is not documented.
 pub const FLINKS_CAPITAL_ID: i64 = 14;
 
+/// Flinks: the numeric InstitutionIds of the OAuth banks (RBC, TD, BMO) are not documented.
+pub const FLINKS_OAUTH_INSTITUTION_IDS: [i64; 3] = [1, 2, 3];
+
 /// Flinks: an unknown LoginId on Authorize / DeleteCard answers 401 INVALID_LOGIN.
 /// A RequestId still waiting for its MFA answer used for data answers 401 UNAUTHORIZED.
 pub const FLINKS_UNAUTHORIZED_REQUEST_CODE: &str = "UNAUTHORIZED";

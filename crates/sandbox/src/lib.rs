@@ -10,6 +10,7 @@
 //! # Ok(()) }
 //! ```
 
+mod bank;
 pub mod book;
 pub mod checkdigits;
 mod clock;
@@ -74,6 +75,7 @@ fn app(state: Arc<state::AppState>) -> Router {
         .merge(flinks::router())
         .merge(control::router())
         .merge(rates::router())
+        .merge(bank::router())
         .fallback(|| async {
             (StatusCode::NOT_FOUND, Json(json!({"error": "Not found"}))).into_response()
         })
@@ -112,26 +114,44 @@ impl Sandbox {
             addr: addr.to_string(),
             source,
         };
-        let std_listener = std::net::TcpListener::bind(addr).map_err(bind_err)?;
-        std_listener.set_nonblocking(true).map_err(bind_err)?;
-        let local = std_listener.local_addr().map_err(bind_err)?;
+        let bind = |at: SocketAddr| {
+            let std_listener = std::net::TcpListener::bind(at).map_err(bind_err)?;
+            std_listener.set_nonblocking(true).map_err(bind_err)?;
+            let local = std_listener.local_addr().map_err(bind_err)?;
+            Ok::<_, SandboxError>((std_listener, local))
+        };
+        let (provider_listener, local) = bind(addr)?;
+        // The banks' own pages: same address, another port, so another origin.
+        let (bank_listener, bank_local) = bind(SocketAddr::new(addr.ip(), 0))?;
         let _guard = rt.enter();
-        let listener = tokio::net::TcpListener::from_std(std_listener).map_err(bind_err)?;
-        let state = Arc::new(state::AppState::new(config));
+        let provider_listener =
+            tokio::net::TcpListener::from_std(provider_listener).map_err(bind_err)?;
+        let bank_listener = tokio::net::TcpListener::from_std(bank_listener).map_err(bind_err)?;
+        let origins = state::Origins {
+            provider: server::base_url(local),
+            bank: server::base_url(bank_local),
+        };
+        let state = Arc::new(state::AppState::new(config, origins));
+        let router = app(state);
         let (tx, rx) = watch::channel(false);
-        let task = rt.spawn(server::run(listener, app(state), rx));
+        let tasks = vec![
+            rt.spawn(server::run(provider_listener, router.clone(), rx.clone())),
+            rt.spawn(server::run(bank_listener, router, rx)),
+        ];
         Ok(SandboxHandle {
             addr: local,
+            bank_addr: bank_local,
             shutdown: tx,
-            task: Some(task),
+            tasks,
         })
     }
 }
 
 pub struct SandboxHandle {
     addr: SocketAddr,
+    bank_addr: SocketAddr,
     shutdown: watch::Sender<bool>,
-    task: Option<tokio::task::JoinHandle<()>>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl SandboxHandle {
@@ -145,6 +165,12 @@ impl SandboxHandle {
         self.addr
     }
 
+    /// `http://127.0.0.1:OTHER_PORT`: the banks' own pages (OAuth authorization, PSD2
+    /// login), a different origin from [`Self::base_url`].
+    pub fn bank_url(&self) -> String {
+        server::base_url(self.bank_addr)
+    }
+
     pub fn control(&self) -> SandboxControl {
         SandboxControl::new(self.base_url())
     }
@@ -152,7 +178,7 @@ impl SandboxHandle {
     /// Stops accepting and closes every open connection.
     pub async fn shutdown(mut self) {
         let _ = self.shutdown.send(true);
-        if let Some(task) = self.task.take() {
+        for task in std::mem::take(&mut self.tasks) {
             let _ = task.await;
         }
     }
@@ -172,6 +198,7 @@ pub async fn serve(config: SandboxConfig, addr: SocketAddr) -> Result<(), Sandbo
     println!("  Flanks API + link:  {base}/v0/…  {base}/link?token={DEFAULT_LINK_TOKEN}");
     println!("  Flinks API:         {base}/v3/{FLINKS_CUSTOMER_ID}/BankingServices/…");
     println!("  Flinks Connect:     {base}/flinks-connect/v2/?demo=true");
+    println!("  Banks' own pages:   {}/bank/…", handle.bank_url());
     println!("  Control plane:      {base}/_sandbox/book");
     tracing::info!(%base, "sandbox started");
     tokio::signal::ctrl_c()

@@ -168,6 +168,44 @@ pub struct World {
     /// Every secret handed out, in order (`GET /_sandbox/secrets`): short-lived ones leave
     /// the maps above once used or expired.
     pub issued: Vec<(SecretKind, String)>,
+    /// Bank authorizations in progress (OAuth institutions, PSD2 connectors), by state.
+    pub grants: HashMap<String, crate::bank::Grant>,
+    /// How Flinks Connect's `REDIRECT` event carries its result.
+    pub redirect_event: RedirectEvent,
+}
+
+/// How Flinks Connect ends (`POST /_sandbox/flinks/redirect-event`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RedirectEvent {
+    pub form: RedirectEventForm,
+    /// `false`: the widget only posts the event and does not navigate to `redirectUrl`
+    /// itself, as with `jsRedirect=true` (the page embedding it must act on the event).
+    #[serde(default = "navigates")]
+    pub navigate: bool,
+}
+
+fn navigates() -> bool {
+    true
+}
+
+impl Default for RedirectEvent {
+    fn default() -> Self {
+        RedirectEvent {
+            form: RedirectEventForm::default(),
+            navigate: true,
+        }
+    }
+}
+
+/// The two documented shapes of Flinks Connect's `REDIRECT` event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RedirectEventForm {
+    /// Newer docs: `{step, loginId, requestId, institution}`.
+    #[default]
+    Fields,
+    /// Older docs: `{step, institution, url}`, the url holding loginId and institution.
+    Url,
 }
 
 impl World {
@@ -224,6 +262,8 @@ impl World {
             requests: HashMap::new(),
             counter: 0,
             issued: Vec::new(),
+            grants: HashMap::new(),
+            redirect_event: RedirectEvent::default(),
         }
     }
 
@@ -278,8 +318,17 @@ impl World {
     }
 }
 
+/// The sandbox's two origins: the providers' (APIs and pages) and the banks' own pages, on
+/// another loopback port so a bank page is cross-origin to the provider page that opened it.
+#[derive(Debug, Clone)]
+pub struct Origins {
+    pub provider: String,
+    pub bank: String,
+}
+
 pub struct AppState {
     pub config: SandboxConfig,
+    pub origins: Origins,
     pub clock: Clock,
     pub world: Mutex<World>,
     pub faults: Mutex<FaultTable>,
@@ -287,10 +336,11 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(config: SandboxConfig) -> AppState {
+    pub fn new(config: SandboxConfig, origins: Origins) -> AppState {
         let clock = Clock::default();
         let world = World::seeded(&config, clock.now());
         AppState {
+            origins,
             faults: Mutex::new(FaultTable::new(config.seed)),
             world: Mutex::new(world),
             stats: Mutex::new(BTreeMap::new()),

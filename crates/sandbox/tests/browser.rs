@@ -56,6 +56,37 @@ fn click(s: &Session, css: &str) {
     s.click(&el).expect("click");
 }
 
+/// `POST {base}{path}` with a bearer token and a JSON body, answered as JSON.
+fn flanks_api<'a>(
+    rt: &'a tokio::runtime::Runtime,
+    base: &'a str,
+) -> impl Fn(&str, &str, Value) -> Value + 'a {
+    let http = reqwest::Client::new();
+    move |path, tok, body| {
+        rt.block_on(async {
+            let r = http
+                .post(format!("{base}{path}"))
+                .bearer_auth(tok)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            r.json().await.unwrap()
+        })
+    }
+}
+
+fn flanks_token(api: &impl Fn(&str, &str, Value) -> Value) -> String {
+    api(
+        "/v0/token",
+        "",
+        json!({"client_id": advisor_desk_sandbox::FLANKS_CLIENT_ID, "client_secret": advisor_desk_sandbox::FLANKS_CLIENT_SECRET, "grant_type": "client_credentials"}),
+    )["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
 fn landed(s: &Session) -> String {
     s.wait_for_css("#query", WAIT).expect("landing page");
     s.current_url().expect("url")
@@ -69,27 +100,8 @@ fn flanks_link_connect_v2_and_flinks_connect_in_chromium() {
     let sb = Sandbox::start(SandboxConfig::default()).expect("sandbox");
     let base = sb.base_url();
     let landing = format!("{base}/_sandbox/landing");
-    let http = reqwest::Client::new();
-    let api = |path: &str, tok: &str, body: Value| -> Value {
-        rt.block_on(async {
-            let r = http
-                .post(format!("{base}{path}"))
-                .bearer_auth(tok)
-                .json(&body)
-                .send()
-                .await
-                .unwrap();
-            r.json().await.unwrap()
-        })
-    };
-    let tok = api(
-        "/v0/token",
-        "",
-        json!({"client_id": advisor_desk_sandbox::FLANKS_CLIENT_ID, "client_secret": advisor_desk_sandbox::FLANKS_CLIENT_SECRET, "grant_type": "client_credentials"}),
-    )["access_token"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let api = flanks_api(&rt, &base);
+    let tok = flanks_token(&api);
 
     let profile = tempfile::tempdir().expect("profile dir");
     let (_driver, s) = chromium(profile.path());
@@ -226,15 +238,162 @@ fn flanks_link_connect_v2_and_flinks_connect_in_chromium() {
         .iter()
         .find(|e| e["step"] == "REDIRECT")
         .unwrap();
+    // The newer form (the default): loginId, requestId and institution on the event itself.
     assert_eq!(redirect["institution"], "FlinksCapital");
-    let rurl = redirect["url"].as_str().unwrap();
     assert!(
-        rurl.starts_with(&landing) && query_param(rurl, "loginId").is_some(),
-        "{rurl}"
+        redirect["loginId"]
+            .as_str()
+            .is_some_and(|l| l.contains("-5a4db0"))
+            && redirect["requestId"].is_string(),
+        "{redirect}"
     );
+    assert!(steps.contains(&"SUBMIT_CREDENTIAL"), "{steps:?}");
     // jsRedirect=true: the widget itself did not navigate away.
     assert!(s.current_url().unwrap().contains("/_sandbox/widget-host"));
 
+    s.delete().unwrap();
+    drop(sb);
+}
+
+/// Runs `script` in the page and returns what it returns (`null` → `None`).
+fn probe(s: &Session, script: &str) -> Option<Value> {
+    let v = s.execute(script, vec![]).unwrap();
+    (!v.is_null()).then_some(v)
+}
+
+#[test]
+#[ignore = "needs chromium; run by ./dev test"]
+fn oauth_banks_and_a_psd2_connector_in_chromium() {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let _guard = rt.enter();
+    let sb = Sandbox::start(SandboxConfig::default()).expect("sandbox");
+    let base = sb.base_url();
+    let bank = sb.bank_url();
+    let landing = format!("{base}/_sandbox/landing");
+    let profile = tempfile::tempdir().expect("profile dir");
+    let (_driver, s) = chromium(profile.path());
+    let connect = |extra: &str| {
+        format!(
+            "{base}/flinks-connect/v2/?demo=true&redirectUrl={}{extra}",
+            urlencode(&landing)
+        )
+    };
+
+    // --- OAuth in a pop-up: Connect opens the bank on the other origin, the bank returns the
+    // pop-up to Connect, which hands the code to its opener and closes.
+    s.navigate(&connect("")).unwrap();
+    s.wait_for_css("#institution-rbc", WAIT).unwrap();
+    click(&s, "#institution-rbc");
+    s.wait_for_css("#oauth-continue", WAIT).unwrap();
+    s.execute(
+        "window.steps=[];window.addEventListener('message',function(e){if(e.data&&e.data.step)window.steps.push(e.data.step)});return true",
+        vec![],
+    )
+    .unwrap();
+    shot(&s, "flinks-oauth-continue");
+    let main = s.current_window().unwrap();
+    click(&s, "#oauth-continue");
+    let popup = wait_until("the bank's pop-up", WAIT, || {
+        Ok(s.window_handles()?.into_iter().find(|h| *h != main))
+    })
+    .unwrap();
+    let steps = s.execute("return window.steps", vec![]).unwrap();
+    assert!(
+        steps
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x == "POPUP_OPENED"),
+        "{steps}"
+    );
+    s.switch_to_window(&popup).unwrap();
+    fill(&s, "#bank-username", "pat");
+    fill(&s, "#bank-password", "pw");
+    assert!(
+        s.current_url().unwrap().starts_with(&bank),
+        "the bank's own origin"
+    );
+    shot(&s, "bank-authorize");
+    click(&s, "#bank-approve");
+    wait_until("the pop-up to close", WAIT, || {
+        Ok((!s.window_handles()?.contains(&popup)).then_some(()))
+    })
+    .unwrap();
+    s.switch_to_window(&main).unwrap();
+    let url = landed(&s);
+    assert_eq!(
+        query_param(&url, "institution").as_deref(),
+        Some("RBC"),
+        "{url}"
+    );
+    assert!(query_param(&url, "loginId").is_some());
+
+    // --- A browser that refuses the window (window.open answers null): Connect says so on
+    // the page and posts POPUP_BLOCKED.
+    s.navigate(&connect("&institution=TD")).unwrap();
+    s.wait_for_css("#oauth-continue", WAIT).unwrap();
+    s.execute(
+        "window.steps=[];window.addEventListener('message',function(e){if(e.data&&e.data.step)window.steps.push(e.data.step)});\
+         window.open=function(){return null};return true",
+        vec![],
+    )
+    .unwrap();
+    click(&s, "#oauth-continue");
+    wait_until("POPUP_BLOCKED", WAIT, || {
+        Ok(probe(
+            &s,
+            "return window.steps.indexOf('POPUP_BLOCKED')>=0?true:null",
+        ))
+    })
+    .unwrap();
+    assert!(
+        probe(
+            &s,
+            "return document.getElementById('oauth-blocked').hidden?null:true"
+        )
+        .is_some(),
+        "the page tells the client"
+    );
+    assert_eq!(s.window_handles().unwrap().len(), 1);
+    shot(&s, "flinks-oauth-blocked");
+
+    // --- oauthWindowRedirect=true: the same flow in one window.
+    s.navigate(&connect("&institution=BMO&oauthWindowRedirect=true"))
+        .unwrap();
+    click(&s, "#oauth-continue");
+    fill(&s, "#bank-username", "pat");
+    fill(&s, "#bank-password", "pw");
+    click(&s, "#bank-approve");
+    let url = landed(&s);
+    assert_eq!(
+        query_param(&url, "institution").as_deref(),
+        Some("BMO"),
+        "{url}"
+    );
+    assert_eq!(s.window_handles().unwrap().len(), 1, "no pop-up");
+
+    // --- Flanks PSD2: the session page leaves for the bank and comes back by redirects.
+    let api = flanks_api(&rt, &base);
+    let session = api(
+        "/connect/v2/sessions/create-session",
+        &flanks_token(&api),
+        json!({"configuration": {"redirect_url": landing}}),
+    );
+    s.navigate(session["session"]["url"].as_str().unwrap())
+        .unwrap();
+    click(&s, "#connector-santander");
+    s.wait_for_css("#psd2-continue", WAIT).unwrap();
+    shot(&s, "flanks-psd2");
+    click(&s, "#psd2-continue");
+    fill(&s, "#bank-username", "pilar");
+    fill(&s, "#bank-password", "pw");
+    click(&s, "#bank-approve");
+    let url = landed(&s);
+    assert_eq!(
+        query_param(&url, "session_id").as_deref(),
+        session["session"]["session_id"].as_str(),
+        "{url}"
+    );
     s.delete().unwrap();
     drop(sb);
 }

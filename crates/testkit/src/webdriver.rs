@@ -246,6 +246,33 @@ impl Session {
             })
     }
 
+    /// Handles of every open top-level browsing context (window).
+    pub fn window_handles(&self) -> Result<Vec<String>> {
+        let v = self.get("/window/handles")?;
+        v.as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|h| h.as_str().map(str::to_string))
+                    .collect()
+            })
+            .ok_or_else(|| WebDriverError::Unexpected {
+                method: "GET",
+                path: "/window/handles".into(),
+                detail: format!("expected an array, got {v}"),
+            })
+    }
+
+    /// The handle of the window commands go to.
+    pub fn current_window(&self) -> Result<String> {
+        let v = self.get("/window")?;
+        self.expect_string("/window", v)
+    }
+
+    /// Sends the next commands to the window `handle`.
+    pub fn switch_to_window(&self, handle: &str) -> Result<()> {
+        self.post("/window", json!({ "handle": handle })).map(drop)
+    }
+
     pub fn navigate(&self, url: &str) -> Result<()> {
         self.post("/url", json!({ "url": url })).map(drop)
     }

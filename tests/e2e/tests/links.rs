@@ -10,6 +10,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use advisor_desk_e2e::inspect::{audit_log, connections, gio_open, invoke, sandbox_url};
+use advisor_desk_e2e::pages::{click, click_and_leave, fill};
 use advisor_desk_e2e::{artifacts_dir, AppHome, RunningApp, ACTION};
 use advisor_desk_testkit::webdriver::Session;
 use serde_json::{json, Value};
@@ -99,31 +100,6 @@ fn sandbox_book(base: &str) -> Vec<Value> {
         .read_json()
         .unwrap();
     v.as_array().unwrap().clone()
-}
-
-fn fill(s: &Session, css: &str, text: &str) {
-    let el = s.wait_for_css(css, ACTION).expect(css);
-    s.send_keys(&el, text).expect("type");
-}
-
-fn click(s: &Session, css: &str) {
-    let el = s.wait_for_css(css, ACTION).expect(css);
-    s.click(&el).expect("click");
-}
-
-/// Clicks a link-page button that leaves the page: a form post to the next step, or the last
-/// step, whose redirect the app cancels before closing the window. A WebDriver click waits for
-/// the navigation it starts, which here may never complete (and on a loaded machine fails the
-/// click), so the click is dispatched from the page and the caller waits for what comes next
-/// (the next step's field, or the window closing).
-fn click_and_leave(s: &Session, css: &str) {
-    s.wait_for_css(css, ACTION).expect(css);
-    let selector = serde_json::to_string(css).unwrap();
-    s.execute(
-        &format!("setTimeout(() => document.querySelector({selector}).click(), 0); return true"),
-        vec![],
-    )
-    .expect("click");
 }
 
 fn add_client(s: &Session, name: &str) -> i64 {

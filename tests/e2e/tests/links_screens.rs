@@ -2,32 +2,15 @@
 //! book loaded from Settings, a client's connections panel, Pending SCA repaired with the
 //! panel's own Reauthorize button. Saves the screenshots in docs/screenshots/.
 
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use advisor_desk_e2e::inspect::invoke;
+use advisor_desk_e2e::pages::{click, click_and_leave, doc_screenshot as screenshot};
 use advisor_desk_e2e::{AppHome, RunningApp, ACTION};
 use advisor_desk_testkit::webdriver::Session;
 use serde_json::{json, Value};
 
 const SYNCED: Duration = Duration::from_secs(120);
-
-/// The whole X screen (the app window as a person sees it), else the webview's own capture.
-fn screenshot(s: &Session, name: &str) {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/screenshots");
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(format!("app-{name}.png"));
-    // Let the last render reach the screen.
-    std::thread::sleep(Duration::from_millis(600));
-    let grabbed = std::process::Command::new("import")
-        .args(["-window", "root"])
-        .arg(&path)
-        .status()
-        .is_ok_and(|st| st.success());
-    if !grabbed {
-        s.screenshot(&path).unwrap();
-    }
-}
 
 fn scroll_to(s: &Session, css: &str) {
     s.execute(
@@ -40,26 +23,6 @@ fn scroll_to(s: &Session, css: &str) {
 fn go(s: &Session, hash: &str) {
     s.execute(&format!("location.hash = '{hash}'"), vec![])
         .unwrap();
-}
-
-fn click(s: &Session, css: &str) {
-    let el = s.wait_for_css(css, ACTION).expect(css);
-    s.click(&el).expect("click");
-}
-
-/// Clicks a link-page button that leaves the page: a form post to the next step, or the last
-/// step, whose redirect the app cancels before closing the window. A WebDriver click waits for
-/// the navigation it starts, which here may never complete (and on a loaded machine fails the
-/// click), so the click is dispatched from the page and the caller waits for what comes next
-/// (the next step's field, or the window closing).
-fn click_and_leave(s: &Session, css: &str) {
-    s.wait_for_css(css, ACTION).expect(css);
-    let selector = serde_json::to_string(css).unwrap();
-    s.execute(
-        &format!("setTimeout(() => document.querySelector({selector}).click(), 0); return true"),
-        vec![],
-    )
-    .expect("click");
 }
 
 fn handles(driver: &str, session: &str) -> Vec<String> {

@@ -301,6 +301,18 @@ mod tests {
         assert!(
             matches!(cb.result, CallbackResult::FlinksLogin { institution: Some(ref i), .. } if i == "FlinksCapital")
         );
+        // Newer Connect adds the requestId (and OAuth banks their own institution id).
+        let cb = parse(&format!(
+            "advisordesk://link/callback?state={STATE}&loginId=8b35f6c8&institution=RBC&requestId=4c1d-9e2f"
+        ))
+        .unwrap();
+        assert!(
+            matches!(cb.result, CallbackResult::FlinksLogin { institution: Some(ref i), .. } if i == "RBC")
+        );
+        assert_eq!(
+            cb.extra.get("requestId").map(String::as_str),
+            Some("4c1d-9e2f")
+        );
         let cb = parse("advisordesk://link/callback?session_id=ses_42").unwrap();
         assert_eq!(
             cb.result,

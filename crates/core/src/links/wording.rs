@@ -48,6 +48,11 @@ pub fn for_code(code: &str) -> Wording {
             "The bank asked for a kind of confirmation the provider cannot handle.",
             "Try again later or choose another connection method.",
         ),
+        "POPUP_BLOCKED" => w(
+            "The bank's sign-in window could not be opened from the link window.",
+            "Start the connection again and ask the client to press the button that opens the \
+             bank's page themselves: a window opened without a click is refused.",
+        ),
         "DISABLED_LOGIN" => w(
             "The bank has disabled this login.",
             "Ask the client to contact their bank, then start again.",

@@ -50,6 +50,9 @@ impl LinkProviderApi for FlinksLinks {
             q.append_pair("customerName", &self.pages.company_name);
             q.append_pair("consentEnable", "true");
             q.append_pair("tag", req.session_ref);
+            if self.pages.flinks_oauth_window_redirect {
+                q.append_pair("oauthWindowRedirect", "true");
+            }
             if let Some(rid) = req.request_id {
                 q.append_pair("requestId", rid);
             }

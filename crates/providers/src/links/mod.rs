@@ -14,3 +14,7 @@ pub use setup::{
     configured_clients, link_providers, Clients, FLANKS_LINK_TOKEN_SETTING, FLANKS_LINK_URL_ENV,
     FLANKS_LINK_URL_SETTING, FLINKS_CONNECT_URL_ENV, FLINKS_CONNECT_URL_SETTING,
 };
+pub use setup::{
+    flinks_oauth_window_redirect, FLINKS_OAUTH_WINDOW_REDIRECT_ENV,
+    FLINKS_OAUTH_WINDOW_REDIRECT_SETTING,
+};

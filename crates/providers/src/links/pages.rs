@@ -18,6 +18,10 @@ pub struct LinkPages {
     pub flinks_connect_url: String,
     /// `demo=true` shows Flinks Capital (toolbox / sandbox only).
     pub flinks_demo: bool,
+    /// `oauthWindowRedirect=true`: an OAuth bank's sign-in runs as full-page redirects in the
+    /// link window instead of a pop-up (Flinks' advice for webviews; ARCHITECTURE.md,
+    /// "New windows in the link flow").
+    pub flinks_oauth_window_redirect: bool,
     /// Shown by the providers' pages.
     pub company_name: String,
     /// Where every flow returns to.
@@ -31,6 +35,7 @@ impl Default for LinkPages {
             flanks_link_token: None,
             flinks_connect_url: FLINKS_CONNECT_PAGE.into(),
             flinks_demo: false,
+            flinks_oauth_window_redirect: true,
             company_name: "Advisor Desk".into(),
             redirect_uri: CALLBACK_URL.into(),
         }

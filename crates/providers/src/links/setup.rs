@@ -26,6 +26,21 @@ pub const FLANKS_LINK_TOKEN_SETTING: &str = "provider.flanks.link_token";
 pub const FLINKS_CONNECT_URL_SETTING: &str = "provider.flinks.connect_url";
 pub const FLANKS_LINK_URL_ENV: &str = "ADVISOR_DESK_FLANKS_LINK_URL";
 pub const FLINKS_CONNECT_URL_ENV: &str = "ADVISOR_DESK_FLINKS_CONNECT_URL";
+/// `true` (the default) or `false`: whether Flinks Connect runs an OAuth bank's sign-in as
+/// redirects in the link window (`oauthWindowRedirect=true`) or in a pop-up.
+pub const FLINKS_OAUTH_WINDOW_REDIRECT_SETTING: &str = "provider.flinks.oauth_window_redirect";
+pub const FLINKS_OAUTH_WINDOW_REDIRECT_ENV: &str = "ADVISOR_DESK_FLINKS_OAUTH_WINDOW_REDIRECT";
+
+/// The configured choice between redirects and pop-ups for Flinks' OAuth banks. Only
+/// `false` chooses pop-ups; anything else keeps the default (redirects).
+pub fn flinks_oauth_window_redirect(store: &Store) -> Result<bool, CoreError> {
+    let v = configured(
+        store,
+        FLINKS_OAUTH_WINDOW_REDIRECT_ENV,
+        FLINKS_OAUTH_WINDOW_REDIRECT_SETTING,
+    )?;
+    Ok(!v.is_some_and(|v| v.eq_ignore_ascii_case("false")))
+}
 
 fn configured(store: &Store, env: &str, setting: &str) -> Result<Option<String>, CoreError> {
     if let Some(v) = std::env::var(env).ok().filter(|v| !v.trim().is_empty()) {
@@ -56,6 +71,7 @@ impl LinkPages {
         }
         pages.flanks_link_token =
             settings::get(store, FLANKS_LINK_TOKEN_SETTING)?.filter(|t| !t.trim().is_empty());
+        pages.flinks_oauth_window_redirect = flinks_oauth_window_redirect(store)?;
         Ok(pages)
     }
 }
@@ -144,5 +160,28 @@ mod tests {
         .unwrap();
         let p = LinkPages::from_settings(&store).unwrap();
         assert_eq!(p.flanks_link_url, "https://links.example/link");
+    }
+
+    #[test]
+    fn flinks_oauth_banks_use_redirects_unless_pop_ups_are_chosen() {
+        let store = Store::open_in_memory().unwrap();
+        assert!(
+            LinkPages::from_settings(&store)
+                .unwrap()
+                .flinks_oauth_window_redirect
+        );
+        for (value, redirects) in [
+            ("false", false),
+            ("FALSE", false),
+            ("true", true),
+            ("x", true),
+        ] {
+            settings::set(&store, FLINKS_OAUTH_WINDOW_REDIRECT_SETTING, value).unwrap();
+            assert_eq!(
+                flinks_oauth_window_redirect(&store).unwrap(),
+                redirects,
+                "{value}"
+            );
+        }
     }
 }

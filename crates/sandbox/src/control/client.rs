@@ -101,6 +101,22 @@ impl SandboxControl {
         Ok(v["token"].as_str().map(str::to_string))
     }
 
+    /// Sets the form of Flinks Connect's `REDIRECT` event: `fields` (loginId, requestId,
+    /// institution; the default) or `url` (the older docs); with `navigate: false` the widget
+    /// only posts it, as with `jsRedirect=true`.
+    pub async fn flinks_redirect_event(
+        &self,
+        form: &str,
+        navigate: bool,
+    ) -> Result<(), ControlError> {
+        self.post(
+            "/_sandbox/flinks/redirect-event",
+            json!({ "form": form, "navigate": navigate }),
+        )
+        .await
+        .map(drop)
+    }
+
     /// Releases one delayed code, or all of them with `None`.
     pub async fn release_codes(&self, code: Option<&str>) -> Result<u64, ControlError> {
         let v = self

@@ -26,6 +26,7 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/_sandbox/refresh", post(refresh))
         .route("/_sandbox/credentials/force", post(force))
         .route("/_sandbox/codes/release", post(release))
+        .route("/_sandbox/flinks/redirect-event", post(redirect_event))
         .route(
             "/_sandbox/faults",
             post(add_fault).delete(clear_faults).get(list_faults),
@@ -110,6 +111,17 @@ async fn force(State(app): State<Arc<AppState>>, body: Bytes) -> Response {
         Some(token) => Json(json!({"token": token})).into_response(),
         None => bad("unknown credentials_token"),
     }
+}
+
+/// Which documented form Flinks Connect's `REDIRECT` event takes (`fields` or `url`), and
+/// whether the widget also navigates to `redirectUrl` (`navigate`, default true).
+async fn redirect_event(State(app): State<Arc<AppState>>, body: Bytes) -> Response {
+    let r: crate::state::RedirectEvent = match parse(&body) {
+        Ok(r) => r,
+        Err(resp) => return *resp,
+    };
+    app.world().redirect_event = r;
+    Json(json!(r)).into_response()
 }
 
 #[derive(Deserialize)]

@@ -20,7 +20,7 @@ pub fn connector_id(b: &Bank) -> String {
 }
 
 /// [guess] which connectors are PSD2 and which screen-scraped ("e-banking").
-fn connector_type(b: &Bank) -> &'static str {
+pub(super) fn connector_type(b: &Bank) -> &'static str {
     if b.id == "testbank" || b.id.len() % 2 == 0 {
         "e-banking"
     } else {

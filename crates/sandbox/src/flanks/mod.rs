@@ -7,6 +7,7 @@ mod connect;
 mod errors;
 pub(crate) mod lifecycle;
 mod link_page;
+mod psd2;
 mod session_page;
 mod testbank;
 
@@ -62,7 +63,8 @@ pub fn router() -> Router<Arc<AppState>> {
             "/connect/session/{id}/challenge",
             post(session_page::challenge),
         )
-        .route("/connect/session/{id}/abort", post(session_page::abort));
+        .route("/connect/session/{id}/abort", post(session_page::abort))
+        .route("/connect/session/{id}/bank-return", get(psd2::returned));
     for product in aggregation::PRODUCTS {
         r = r.route(
             &format!("/v0/bank/credentials/{product}"),

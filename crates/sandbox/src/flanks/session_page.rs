@@ -10,8 +10,9 @@ use axum::response::Response;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
+use super::connect::connector_type;
 use super::link_page::sca_prompt;
-use super::{lifecycle, testbank};
+use super::{lifecycle, psd2, testbank};
 use crate::book::{bank, BANKS};
 use crate::html::{self, esc, FLANKS};
 use crate::query::{append_query, redirect};
@@ -38,14 +39,27 @@ fn session_finished() -> Response {
 }
 
 /// Back to the client: `redirect_url?session_id=…`, whatever the session's outcome.
-fn redirect_to_client(s: &Session) -> Response {
+pub(super) fn redirect_to_client(s: &Session) -> Response {
     let pairs = vec![("session_id".to_string(), s.session_id.clone())];
     redirect(&append_query(&s.redirect_url, &pairs))
 }
 
 /// The bank accepted the attempt: create (or refresh) its credential; the session will finish
 /// with the connection id or the v2 error code.
-fn finish_attempt(
+/// The index of session `id` if it still waits for the client's login; else the page to show.
+pub(super) fn awaiting_credentials(world: &World, id: &str) -> Result<usize, Box<Response>> {
+    let idx = world
+        .sessions
+        .iter()
+        .position(|s| s.session_id == id)
+        .ok_or_else(|| Box::new(session_not_found()))?;
+    if world.sessions[idx].status != "Waiting:ProvideCredentials" {
+        return Err(Box::new(session_finished()));
+    }
+    Ok(idx)
+}
+
+pub(super) fn finish_attempt(
     app: &AppState,
     world: &mut World,
     now: DateTime<Utc>,
@@ -122,6 +136,10 @@ pub async fn show(
         .filter(|c| s.connector_ids.contains(c))
         .or_else(|| (s.connector_ids.len() == 1).then(|| s.connector_ids[0].clone()));
     match chosen.as_deref().and_then(bank_of) {
+        Some(b) if connector_type(b) == "psd2" => {
+            drop(guard);
+            psd2::leave_for_bank(&app, &id, b)
+        }
         Some(b) => credentials_page(&id, b, None),
         None => connector_page(s),
     }
@@ -189,7 +207,7 @@ fn challenge_page(id: &str, a: &Attempt, error: Option<&str>) -> Response {
 }
 
 /// "Connecting to your bank…": the session is `Processing:*` until the page continues.
-fn processing_page(id: &str) -> Response {
+pub(super) fn processing_page(id: &str) -> Response {
     let body = format!(
         "<div class=\"center\"><div class=\"spinner\"></div><h1>Connecting to your bank…</h1><p class=\"sub\">\
          This takes a few seconds.</p><a id=\"continue\" href=\"/connect/session/{sid}/continue\">Continue</a></div>",
@@ -223,12 +241,10 @@ pub async fn login(
     let now = app.clock.now();
     let mut guard = app.world();
     let world = &mut *guard;
-    let Some(idx) = world.sessions.iter().position(|s| s.session_id == id) else {
-        return session_not_found();
+    let idx = match awaiting_credentials(world, &id) {
+        Ok(idx) => idx,
+        Err(page) => return *page,
     };
-    if world.sessions[idx].status != "Waiting:ProvideCredentials" {
-        return session_finished();
-    }
     let Some(b) =
         bank_of(&f.connector).filter(|_| world.sessions[idx].connector_ids.contains(&f.connector))
     else {

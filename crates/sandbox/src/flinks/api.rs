@@ -15,7 +15,7 @@ use super::capital::{self, Scenario};
 use super::errors::FlinksError;
 use crate::book;
 use crate::control::secrets::SecretKind;
-use crate::guesses::{FLINKS_CAPITAL_ID, FLINKS_UNAUTHORIZED_REQUEST_CODE};
+use crate::guesses::FLINKS_UNAUTHORIZED_REQUEST_CODE;
 use crate::state::{AppState, FlinksLoginState, FlinksRequest, Job, JobKind, World};
 use crate::{FLINKS_API_KEY, FLINKS_CUSTOMER_ID, FLINKS_SECRET_KEY};
 
@@ -139,6 +139,7 @@ pub fn login_with(
 
 fn authorized_body(world: &World, request_id: &str, login_id: &str) -> Value {
     let l = world.flinks.iter().find(|l| l.data.login_id == login_id);
+    let institution = super::oauth::institution_fields(l.map(|l| l.data.username.as_str()));
     json!({
         "HttpStatusCode": 200,
         "RequestId": request_id,
@@ -149,9 +150,9 @@ fn authorized_body(world: &World, request_id: &str, login_id: &str) -> Value {
             "LastRefresh": l.map(|l| flinks_time(l.last_refresh)),
             "Type": "Personal",
         },
-        "Institution": capital::INSTITUTION,
-        "InstitutionName": capital::INSTITUTION,
-        "InstitutionId": FLINKS_CAPITAL_ID,
+        "Institution": institution.0,
+        "InstitutionName": institution.1,
+        "InstitutionId": institution.2,
         "Links": [
             {"rel": "AccountsDetail", "href": "/GetAccountsDetail", "example": null},
             {"rel": "AccountsSummary", "href": "/GetAccountsSummary", "example": null},

@@ -4,6 +4,7 @@
 mod api;
 mod capital;
 mod errors;
+mod oauth;
 mod widget;
 
 use std::sync::Arc;
@@ -45,4 +46,6 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/flinks-connect/v2", get(widget::show))
         .route("/flinks-connect/v2/login", post(widget::login))
         .route("/flinks-connect/v2/mfa", post(widget::mfa))
+        .route("/flinks-connect/v2/oauth/return", get(oauth::returned))
+        .route("/flinks-connect/v2/oauth/complete", get(oauth::complete))
 }

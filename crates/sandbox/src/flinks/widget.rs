@@ -12,22 +12,21 @@ use serde_json::{Map, Value};
 
 use super::api::{answer_challenge, consume_authorize_token, login_with, new_request};
 use super::capital::{self, Scenario};
+use super::oauth;
 use crate::html::{self, esc, js_string, FLINKS};
 use crate::query::{append_query, redirect, LinkParams, LoginForm};
-use crate::state::AppState;
+use crate::state::{AppState, RedirectEvent, RedirectEventForm};
 
-/// Other institutions are listed for realism but are not available in the sandbox.
+/// Other institutions are listed for realism but are not available in the sandbox (the OAuth
+/// ones, `oauth::OAUTH_INSTITUTIONS`, are).
 const OTHER_INSTITUTIONS: &[(&str, &str)] = &[
-    ("RBC Royal Bank", "#005daa"),
-    ("TD Canada Trust", "#008a00"),
-    ("BMO Bank of Montreal", "#0079c1"),
     ("Scotiabank", "#ec111a"),
     ("CIBC", "#c41f3e"),
     ("Desjardins", "#00874e"),
     ("National Bank", "#e41c23"),
 ];
 
-fn events(steps: &[&str]) -> String {
+pub(super) fn events(steps: &[&str]) -> String {
     let mut s = String::from(
         "function flinksSend(m){try{(window.parent||window).postMessage(m,'*')}catch(e){}}",
     );
@@ -57,6 +56,17 @@ fn institution_list(p: &LinkParams) -> Response {
              <small>Test institution</small></span><span class=\"chev\">&#8250;</span></a>",
             esc(&with(p, "institution", capital::INSTITUTION)),
             html::logo("Flinks Capital", "#0b7a75")
+        ));
+    }
+    for inst in oauth::OAUTH_INSTITUTIONS {
+        items.push_str(&format!(
+            "<a class=\"bank\" id=\"institution-{lid}\" data-name=\"{ln}\" href=\"?{q}\">{logo}<span>{n}\
+             <small>Secure sign-in on the bank's website</small></span><span class=\"chev\">&#8250;</span></a>",
+            lid = esc(&inst.id.to_lowercase()),
+            ln = esc(&inst.brand.name.to_lowercase()),
+            q = esc(&with(p, "institution", inst.id)),
+            logo = html::logo(inst.brand.name, inst.brand.colour),
+            n = esc(inst.brand.name)
         ));
     }
     for (name, colour) in OTHER_INSTITUTIONS {
@@ -93,6 +103,8 @@ fn institution_list(p: &LinkParams) -> Response {
          autocomplete=\"off\"><div class=\"list\">{items}</div>"
     );
     let mut script = events(&["APP_MOUNTED", "COMPONENT_LOAD_INSTITUTION_SELECTOR"]);
+    script.push_str("document.querySelectorAll('a.bank').forEach(function(a){a.addEventListener('click',function(){\
+        flinksSend({step:'INSTITUTION_SELECTED'})})});");
     script.push_str("document.getElementById('search').addEventListener('input',function(e){var q=e.target.value.toLowerCase();\
         document.querySelectorAll('.bank').forEach(function(b){b.style.display=b.dataset.name.indexOf(q)>=0?'':'none'})});");
     html::respond(
@@ -133,9 +145,10 @@ fn credentials(p: &LinkParams, first: bool, error: Option<(&str, &str)>) -> Resp
     if let Some((code, _)) = error {
         steps.push(code);
     }
+    let script = events(&steps) + &on_submit("SUBMIT_CREDENTIAL");
     html::respond(
         StatusCode::OK,
-        html::page(FLINKS, "Log in", (2, 3), &body, &events(&steps)),
+        html::page(FLINKS, "Log in", (2, 3), &body, &script),
     )
 }
 
@@ -162,28 +175,67 @@ fn mfa_page(
     if let Some((code, _)) = error {
         steps.push(code);
     }
+    let script = events(&steps) + &on_submit("SUBMIT_MFA");
     html::respond(
         StatusCode::OK,
-        html::page(FLINKS, "Security question", (3, 3), &body, &events(&steps)),
+        html::page(FLINKS, "Security question", (3, 3), &body, &script),
     )
 }
 
-fn success(p: &LinkParams, login_id: &str) -> Response {
+/// Posts `step` when the page's form is sent.
+fn on_submit(step: &str) -> String {
+    format!(
+        "document.querySelectorAll('form').forEach(function(f){{f.addEventListener('submit',function(){{\
+         flinksSend({{step:{}}})}})}});",
+        js_string(step)
+    )
+}
+
+/// The `REDIRECT` event in the documented form `form` selects.
+fn redirect_event(
+    form: RedirectEventForm,
+    login_id: &str,
+    institution: &str,
+    request_id: &str,
+) -> String {
+    match form {
+        RedirectEventForm::Fields => format!(
+            "flinksSend({{step:'REDIRECT',loginId:{l},requestId:{r},institution:{i}}});",
+            l = js_string(login_id),
+            r = js_string(request_id),
+            i = js_string(institution)
+        ),
+        RedirectEventForm::Url => format!(
+            "flinksSend({{step:'REDIRECT',institution:{i},url:u}});",
+            i = js_string(institution)
+        ),
+    }
+}
+
+pub(super) fn success(
+    p: &LinkParams,
+    login_id: &str,
+    institution: &str,
+    request_id: &str,
+    event: RedirectEvent,
+) -> Response {
     let pairs = vec![
         ("loginId".to_string(), login_id.to_string()),
-        ("institution".to_string(), capital::INSTITUTION.to_string()),
+        ("institution".to_string(), institution.to_string()),
     ];
     let url = p.get("redirectUrl").map(|r| append_query(r, &pairs));
     let body = "<div class=\"center\"><div class=\"ok\">&#10004;</div><h1>Account connected</h1>\
                 <p class=\"sub\">You can close this window.</p></div>";
     let mut script = events(&["COMPONENT_CLOSE_SESSION"]);
     if let Some(url) = &url {
-        let js_redirect = p.get("jsRedirect") == Some("true");
+        let js_redirect = p.get("jsRedirect") == Some("true") || !event.navigate;
         let inner = p.get("innerRedirect") == Some("true");
-        script.push_str(&format!(
-            "var u={u};flinksSend({{step:'REDIRECT',institution:{i},url:u}});",
-            u = js_string(url),
-            i = js_string(capital::INSTITUTION)
+        script.push_str(&format!("var u={};", js_string(url)));
+        script.push_str(&redirect_event(
+            event.form,
+            login_id,
+            institution,
+            request_id,
         ));
         if !js_redirect {
             script.push_str(if inner {
@@ -199,7 +251,7 @@ fn success(p: &LinkParams, login_id: &str) -> Response {
     )
 }
 
-fn expired(code: &str, message: &str) -> Response {
+pub(super) fn expired(code: &str, message: &str) -> Response {
     let body = format!(
         "<h1>Connection expired</h1>{}",
         html::coded_error_message(code, message)
@@ -258,6 +310,9 @@ pub async fn show(State(app): State<Arc<AppState>>, RawQuery(raw): RawQuery) -> 
             html::page(FLINKS, "Consent", (1, 3), &body, &events(&["APP_MOUNTED"])),
         );
     }
+    if let Some(inst) = p.get("institution").and_then(oauth::institution) {
+        return oauth::start_page(&app, &p, inst);
+    }
     if p.get("institution") == Some(capital::INSTITUTION) && p.get("demo") == Some("true") {
         return credentials(&p, p.get("consent").is_none(), None);
     }
@@ -284,7 +339,13 @@ pub async fn login(State(app): State<Arc<AppState>>, Form(f): Form<LoginForm>) -
                 new_request(&mut world, &login_id, now, scenario == Scenario::Mfa);
             match challenge {
                 Some(prompt) => mfa_page(&p, &rid, prompt, None),
-                None => success(&p, &login_id),
+                None => success(
+                    &p,
+                    &login_id,
+                    capital::INSTITUTION,
+                    &rid,
+                    world.redirect_event,
+                ),
             }
         }
     }
@@ -312,7 +373,13 @@ pub async fn mfa(State(app): State<Arc<AppState>>, Form(f): Form<MfaForm>) -> Re
         Value::Array(vec![Value::String(f.answer.clone())]),
     );
     match answer_challenge(&mut world, &f.request_id, &responses, now) {
-        Ok(login_id) => success(&p, &login_id),
+        Ok(login_id) => success(
+            &p,
+            &login_id,
+            capital::INSTITUTION,
+            &f.request_id,
+            world.redirect_event,
+        ),
         Err(e) if e.code == "SESSION_NONEXISTENT" => expired(e.code, &e.message),
         Err(e) => {
             let prompt = world
