@@ -144,5 +144,14 @@ describe('Household page', () => {
     expect(screen.getByTestId('household-holding')).toHaveTextContent('Fondo Global Funds');
     expect(screen.getByTestId('household-transactions')).toHaveTextContent('2 transactions across the members’ accounts');
     expect(screen.getByTestId('report-download')).toHaveTextContent('Download report (PDF)');
+    // Honest about what is converted: the per-currency figures never, the base total always
+    // with its rates' dates and sources.
+    expect(screen.getByTestId('household-conversion-note')).toHaveTextContent(
+      'Figures in each currency are never converted; only the total in the base currency is, at dated central-bank reference rates shown with their date and source.',
+    );
+    // The same page head as a client's: health and data date under the name.
+    const head = screen.getByTestId('household-title').closest('header')!;
+    expect(within(head).getByTestId('health-badge')).toHaveTextContent('Needs client action');
+    expect(within(head).getByTestId('as-of')).toHaveTextContent('As of Mar 20, 2026');
   });
 });
