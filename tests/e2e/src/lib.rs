@@ -11,5 +11,6 @@ pub mod inspect;
 pub mod install;
 pub mod ipc_recorder;
 pub mod secret_scan;
+pub mod ui;
 
 pub use app::{artifacts_dir, listed_names, AppHome, RunningApp, ACTION, STARTUP};
