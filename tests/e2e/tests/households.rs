@@ -111,6 +111,12 @@ fn screenshots(app: &RunningApp, household: i64, client: i64, suffix: &str) {
     scroll_to(s, "[data-testid=household-members]");
     doc_shot(s, &format!("household-members{suffix}"));
     go(app, "#/", "[data-testid=book-household-row]");
+    // Folded again on a new visit: the choice of view is remembered, not what was open.
+    click(
+        app,
+        NAME,
+        "[data-testid=book-household-expand][aria-expanded=false]",
+    );
     wait_js(
         app,
         NAME,

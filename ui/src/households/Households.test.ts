@@ -65,9 +65,22 @@ describe('Households screen', () => {
       ],
       people: [],
     });
+    vi.mocked(api.baseTotal).mockResolvedValueOnce({
+      base: 'EUR',
+      source: 'ecb',
+      valued_on: '2026-03-20',
+      total_minor: 1_250_000,
+      partial: false,
+      converted: [{ currency: 'EUR', amount_minor: 1_250_000, base_minor: 1_250_000, rate: null }],
+      left_out: [],
+      oldest_rate_date: null,
+    });
     render(HouseholdsScreen);
     const card = await screen.findByTestId('household');
     expect(within(card).getByTestId('household-totals')).toHaveTextContent('€12,500.00');
+    // The one total in the base currency beside the figures per currency.
+    expect(await within(card).findByTestId('base-total-brief-value')).toHaveTextContent('€12,500.00');
+    expect(api.baseTotal).toHaveBeenCalledWith(null, 7);
     expect(within(card).getByRole('link', { name: 'Open Familia Ruiz' })).toHaveAttribute('href', '#/household/7');
     expect(within(card).getAllByTestId('household-member').map((m) => m.textContent?.trim())).toEqual([
       expect.stringContaining('Ana Ruiz'),
