@@ -65,3 +65,20 @@ pub fn doc_shot(s: &Session, name: &str) -> PathBuf {
     s.screenshot(&path).unwrap();
     path
 }
+
+/// Switches the interface language with the shell's switcher and waits until the Households
+/// entry reads `households` (the language's catalogue in use); the switcher is left closed.
+pub fn switch_language(app: &RunningApp, name: &str, code: &str, households: &str) {
+    click(app, name, "[data-testid=language-switcher]");
+    click(
+        app,
+        name,
+        &format!("[data-testid=language-switcher] option[value={code}]"),
+    );
+    app.session
+        .wait_for_text("[data-testid=nav-households]", ACTION, |t| {
+            t.contains(households)
+        })
+        .unwrap_or_else(|e| app.fail(name, &format!("language {code}: {e}")));
+    js(&app.session, "document.activeElement?.blur(); return 1");
+}

@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use advisor_desk_e2e::ui::{click, doc_shot, js, text, wait_js, BOOK_SYNCED};
+use advisor_desk_e2e::ui::{click, doc_shot, js, switch_language, text, wait_js, BOOK_SYNCED};
 use advisor_desk_e2e::{AppHome, RunningApp, ACTION};
 use advisor_desk_testkit::webdriver::Session;
 use chrono::Datelike;
@@ -310,25 +310,9 @@ fn a_household_of_two_demo_clients_its_total_report_book_and_audit() {
     // Screenshots in English, then in Spanish (the book stays by household: remembered).
     // The client page of the member with two currencies: a conversion to show.
     screenshots(&app, household, cad, "");
-    click(&app, NAME, "[data-testid=language-switcher]");
-    click(
-        &app,
-        NAME,
-        "[data-testid=language-switcher] option[value=es]",
-    );
-    s.wait_for_text("[data-testid=nav-households]", ACTION, |t| {
-        t.contains("Hogares")
-    })
-    .unwrap_or_else(|e| app.fail(NAME, &format!("Spanish: {e}")));
-    // Out of the select, so the screenshots show it closed on the language chosen.
-    js(s, "document.activeElement?.blur(); return 1");
+    switch_language(&app, NAME, "es", "Hogares");
     screenshots(&app, household, cad, "-es");
-    click(&app, NAME, "[data-testid=language-switcher]");
-    click(
-        &app,
-        NAME,
-        "[data-testid=language-switcher] option[value=en]",
-    );
+    switch_language(&app, NAME, "en", "Households");
 
     // A member taken out again, on the Households screen.
     go(&app, "#/households", "[data-testid=household-member]");
