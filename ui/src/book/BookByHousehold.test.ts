@@ -68,6 +68,9 @@ function total(householdId: number | null): BaseTotal {
   };
 }
 
+// The view is a chunk of its own, fetched on first use: slower than a re-render on a busy machine.
+const LAZY = { timeout: 5000 };
+
 const householdRows = () => screen.getAllByTestId('book-household-row');
 const rowNames = () =>
   within(screen.getByTestId('book-household-table'))
@@ -75,7 +78,7 @@ const rowNames = () =>
     .slice(1)
     .map((r) => within(r).getAllByRole('link')[0]?.textContent);
 
-describe('The book by household', () => {
+describe('The book by household', { timeout: 20_000 }, () => {
   beforeEach(() => {
     localStorage.clear();
     bookSummary.mockReset().mockResolvedValue(byPerson);
@@ -92,7 +95,7 @@ describe('The book by household', () => {
     expect(bookByHousehold).not.toHaveBeenCalled();
 
     await userEvent.click(screen.getByText('By household'));
-    await screen.findByTestId('book-household-table');
+    await screen.findByTestId('book-household-table', {}, LAZY);
     expect(localStorage.getItem('advisor-desk.book.grouping')).toBe('household');
     expect(screen.getByTestId('book-by-household')).toBeChecked();
     // Sorting belongs to the book by person; this one is in name order.
@@ -147,7 +150,7 @@ describe('The book by household', () => {
   it('opens by household when that was the last choice', async () => {
     localStorage.setItem('advisor-desk.book.grouping', 'household');
     render(BookScreen);
-    await screen.findByTestId('book-household-table');
+    await screen.findByTestId('book-household-table', {}, LAZY);
     expect(screen.getByTestId('book-by-household')).toBeChecked();
     expect(screen.queryByTestId('book-table')).toBeNull();
   });
@@ -155,7 +158,7 @@ describe('The book by household', () => {
   it('finds a member by name and shows them inside their household; filters by health', async () => {
     localStorage.setItem('advisor-desk.book.grouping', 'household');
     render(BookScreen);
-    await screen.findByTestId('book-household-table');
+    await screen.findByTestId('book-household-table', {}, LAZY);
     await userEvent.type(screen.getByTestId('book-search'), 'pedro');
     await waitFor(() => expect(rowNames()).toEqual(['Familia Ruiz', 'Ana Ruiz', 'Pedro Ruiz']));
     await userEvent.clear(screen.getByTestId('book-search'));
@@ -176,7 +179,7 @@ describe('The book by household', () => {
     const error = await screen.findByTestId('book-household-error');
     expect(error).toHaveTextContent('The database is busy.');
     await userEvent.click(within(error).getByRole('button', { name: 'Try again' }));
-    await screen.findByTestId('book-household-table');
+    await screen.findByTestId('book-household-table', {}, LAZY);
     const failed = await screen.findAllByTestId('base-total-brief-error');
     expect(failed[0]).toHaveTextContent('The total could not be converted');
     expect(failed[0]).toHaveAttribute('title', 'rates unreadable');
@@ -196,7 +199,7 @@ describe('The book by household', () => {
     render(BookScreen);
     expect(screen.getByText('Por persona')).toBeInTheDocument();
     expect(screen.getByText('Por hogar')).toBeInTheDocument();
-    const ruiz = (await screen.findAllByTestId('book-household-row')).find((r) => r.dataset.householdId === '7')!;
+    const ruiz = (await screen.findAllByTestId('book-household-row', {}, LAZY)).find((r) => r.dataset.householdId === '7')!;
     expect(ruiz).toHaveTextContent('Hogar');
     expect(ruiz).toHaveTextContent('2 miembros');
     expect(await within(ruiz).findByTestId('base-total-brief-rates')).toHaveTextContent('tipos del BCE, 19 mar 2026');

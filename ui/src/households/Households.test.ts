@@ -1,4 +1,4 @@
-import { render, screen, within } from '@testing-library/svelte';
+import { render, screen, waitFor, within } from '@testing-library/svelte';
 import userEvent from '@testing-library/user-event';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApiError, api, type Api } from '../lib/api';
@@ -17,6 +17,7 @@ vi.mock(import('../lib/api'), async (original) => ({
     createHousehold: vi.fn(),
     addHouseholdMember: vi.fn(),
     removeHouseholdMember: vi.fn(),
+    moveHouseholdMember: vi.fn(),
     householdOverview: vi.fn(),
     baseTotal: vi.fn(() => new Promise(() => {})),
     saveReport: vi.fn(),
@@ -93,6 +94,31 @@ describe('Households screen', () => {
     expect(api.addHouseholdMember).toHaveBeenCalledWith(7, 2);
     await userEvent.click(within(card).getByRole('button', { name: 'Remove Ana Ruiz' }));
     expect(api.removeHouseholdMember).toHaveBeenCalledWith(7, 1);
+  });
+
+  it('moves a member straight to another household; with one household there is nowhere to move', async () => {
+    const alvarez: HouseholdWithMembers = { id: 8, name: 'Casa Álvarez', created_at: NOW, updated_at: NOW, members: [pedro] };
+    listHouseholds.mockResolvedValueOnce([ruiz, alvarez]).mockResolvedValueOnce([{ ...ruiz, members: [] }, { ...alvarez, members: [pedro, ana] }]);
+    listClients.mockResolvedValue([ana, pedro]);
+    vi.mocked(api.moveHouseholdMember).mockResolvedValueOnce(undefined);
+    render(HouseholdsScreen);
+    const [first] = await screen.findAllByTestId('household');
+    const move = within(first!).getByRole('combobox', { name: 'Move Ana Ruiz to another household' });
+    expect(within(move).getAllByRole('option').map((o) => o.textContent)).toEqual(['Move to…', 'Casa Álvarez']);
+    await userEvent.selectOptions(move, '8');
+    expect(api.moveHouseholdMember).toHaveBeenCalledWith(1, 8);
+    await waitFor(() => expect(listHouseholds).toHaveBeenCalledTimes(2));
+    const cards = await screen.findAllByTestId('household');
+    await waitFor(() => expect(within(cards[1]!).getAllByTestId('household-member')).toHaveLength(2));
+    expect(within(cards[0]!).queryAllByTestId('household-member')).toHaveLength(0);
+  });
+
+  it('offers no move with a single household', async () => {
+    listHouseholds.mockResolvedValue([ruiz]);
+    listClients.mockResolvedValue([ana, pedro]);
+    render(HouseholdsScreen);
+    await screen.findByTestId('household');
+    expect(screen.queryByTestId('household-move')).toBeNull();
   });
 
   it('creates a household and shows the core’s refusal as it came', async () => {

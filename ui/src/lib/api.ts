@@ -117,6 +117,9 @@ export const api = {
     call<void>('add_household_member', { householdId, clientId }),
   removeHouseholdMember: (householdId: number, clientId: number): Promise<void> =>
     call<void>('remove_household_member', { householdId, clientId }),
+  /** Moves a member to another household in one step (one audit entry naming both). */
+  moveHouseholdMember: (clientId: number, toHouseholdId: number): Promise<void> =>
+    call<void>('move_household_member', { clientId, toHouseholdId }),
   bookByHousehold: (): Promise<BookByHousehold> => call<BookByHousehold>('book_by_household'),
   householdOverview: (householdId: number): Promise<HouseholdOverview> =>
     call<HouseholdOverview>('household_overview', { householdId }),

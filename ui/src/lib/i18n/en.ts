@@ -383,6 +383,8 @@ export const en = {
   'households.pick': 'Choose a client…',
   'households.add': 'Add',
   'households.remove': 'Remove {name}',
+  'households.moveTo': 'Move to…',
+  'households.move': 'Move {name} to another household',
   'households.open': 'Open {name}',
   'household.loading': 'Loading the household…',
   'household.error': 'The household could not be loaded',

@@ -384,6 +384,8 @@ export const es: Catalogue = {
   'households.pick': 'Elija un cliente…',
   'households.add': 'Añadir',
   'households.remove': 'Quitar a {name}',
+  'households.moveTo': 'Mover a…',
+  'households.move': 'Mover a {name} a otro hogar',
   'households.open': 'Abrir {name}',
   'household.loading': 'Cargando el hogar…',
   'household.error': 'No se pudo cargar el hogar',

@@ -385,6 +385,8 @@ export const fr: Catalogue = {
   'households.pick': 'Choisissez un client…',
   'households.add': 'Ajouter',
   'households.remove': 'Retirer {name}',
+  'households.moveTo': 'Déplacer vers…',
+  'households.move': 'Déplacer {name} vers un autre foyer',
   'households.open': 'Ouvrir {name}',
   'household.loading': 'Chargement du foyer…',
   'household.error': 'Le foyer n’a pas pu être chargé',
