@@ -1,8 +1,8 @@
 //! Households in the real window, on the sandbox's demo book: a household made of two demo
 //! clients (one holding euros, one Canadian dollars), its one total in the base currency with
 //! the rate's date and source and each member's own figures, its review report downloaded and
-//! read back with `pdftotext`, the book shown by household, a member taken out again, and the
-//! audit log holding every member change. Screenshots of the screens, in English and Spanish,
+//! read back with `pdftotext`, the book shown by household, a member moved to a second
+//! household and taken out of it, and the audit log holding every member change. Screenshots of the screens, in English and Spanish,
 //! go to docs/screenshots/.
 
 use std::path::Path;
@@ -17,6 +17,7 @@ use serde_json::json;
 
 const NAME: &str = "households";
 const HOUSEHOLD: &str = "Familia Demo";
+const SECOND: &str = "Casa Segunda";
 /// The demo book's first sync (every seeded credential of the sandbox) on a busy machine.
 const SYNCED: Duration = Duration::from_secs(180);
 
@@ -63,8 +64,8 @@ fn scroll_top(s: &Session) {
     );
 }
 
-/// The household's card on the Households screen, once it lists `members` members.
-fn wait_members(app: &RunningApp, members: usize) {
+/// Waits until the card of household `name` on the Households screen lists `members` members.
+fn wait_members(app: &RunningApp, name: &str, members: usize) {
     wait_js(
         app,
         NAME,
@@ -73,10 +74,30 @@ fn wait_members(app: &RunningApp, members: usize) {
             "const c = [...document.querySelectorAll('[data-testid=household]')]
                .find(c => c.querySelector('h2').textContent.trim() === {});
              return c && c.querySelectorAll('[data-testid=household-member]').length === {members};",
-            json!(HOUSEHOLD)
+            json!(name)
         ),
         ACTION,
     );
+}
+
+/// Creates a household on the Households screen and returns its id.
+fn create_household(app: &RunningApp, name: &str) -> i64 {
+    let s = &app.session;
+    s.send_keys(&s.find("[data-testid=household-name]").unwrap(), name)
+        .unwrap();
+    click(app, NAME, "[data-testid=household-create]:not([disabled])");
+    wait_members(app, name, 0);
+    js(
+        s,
+        &format!(
+            "const a = [...document.querySelectorAll('[data-testid=household] h2 a')]
+               .find(a => a.textContent.trim() === {});
+             return Number(a.getAttribute('href').split('/').pop());",
+            json!(name)
+        ),
+    )
+    .as_i64()
+    .unwrap()
 }
 
 fn add_member(app: &RunningApp, client: i64) {
@@ -181,20 +202,11 @@ fn a_household_of_two_demo_clients_its_total_report_book_and_audit() {
     click(&app, NAME, "[data-testid=nav-households]");
     s.wait_for_css("[data-testid=households-empty]", ACTION)
         .unwrap_or_else(|e| app.fail(NAME, &format!("no households yet: {e}")));
-    s.send_keys(&s.find("[data-testid=household-name]").unwrap(), HOUSEHOLD)
-        .unwrap();
-    click(&app, NAME, "[data-testid=household-create]:not([disabled])");
-    wait_members(&app, 0);
+    let household = create_household(&app, HOUSEHOLD);
     add_member(&app, euro);
-    wait_members(&app, 1);
+    wait_members(&app, HOUSEHOLD, 1);
     add_member(&app, cad);
-    wait_members(&app, 2);
-    let household = js(
-        s,
-        "return Number(document.querySelector('[data-testid=household] h2 a').getAttribute('href').split('/').pop());",
-    )
-    .as_i64()
-    .unwrap();
+    wait_members(&app, HOUSEHOLD, 2);
 
     // Its total in the base currency (EUR by default): the Canadian dollars converted at a
     // dated ECB rate shown beside them, nothing left out, each member's own figures below.
@@ -314,14 +326,25 @@ fn a_household_of_two_demo_clients_its_total_report_book_and_audit() {
     screenshots(&app, household, cad, "-es");
     switch_language(&app, NAME, "en", "Households");
 
-    // A member taken out again, on the Households screen.
+    // A member moved out to a second household in one step, then taken out of that one.
     go(&app, "#/households", "[data-testid=household-member]");
+    let second = create_household(&app, SECOND);
+    click(
+        &app,
+        NAME,
+        &format!(
+            "[data-testid=household-member]:has(a[href='#/client/{cad}']) [data-testid=household-move] option[value='{second}']"
+        ),
+    );
+    wait_members(&app, HOUSEHOLD, 1);
+    wait_members(&app, SECOND, 1);
     click(
         &app,
         NAME,
         &format!("[data-testid=household-remove][aria-label='Remove {cad_name}']"),
     );
-    wait_members(&app, 1);
+    wait_members(&app, SECOND, 0);
+    wait_members(&app, HOUSEHOLD, 1);
     app.quit();
 
     // Every member change is in the audit log, naming the client and the household.
@@ -336,14 +359,22 @@ fn a_household_of_two_demo_clients_its_total_report_book_and_audit() {
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
-    let at = format!("household {household}");
+    let (at, to) = (
+        format!("household {household}"),
+        format!("household {second}"),
+    );
+    let entry = |client: Option<i64>, action: &str, detail: &str| {
+        (client, format!("household.{action}"), detail.to_string())
+    };
     assert_eq!(
         trail,
         vec![
-            (None, "household.created".to_string(), at.clone()),
-            (Some(euro), "household.member_added".to_string(), at.clone()),
-            (Some(cad), "household.member_added".to_string(), at.clone()),
-            (Some(cad), "household.member_removed".to_string(), at),
+            entry(None, "created", &at),
+            entry(Some(euro), "member_added", &at),
+            entry(Some(cad), "member_added", &at),
+            entry(None, "created", &to),
+            entry(Some(cad), "member_moved", &format!("{at} -> {to}")),
+            entry(Some(cad), "member_removed", &to),
         ]
     );
 }
