@@ -83,6 +83,7 @@ describe('The book by household', { timeout: 20_000 }, () => {
     localStorage.clear();
     bookSummary.mockReset().mockResolvedValue(byPerson);
     bookByHousehold.mockReset().mockResolvedValue(byHousehold);
+    vi.mocked(api.onSyncFinished).mockImplementation(async () => () => {});
     baseTotal.mockReset().mockImplementation(async (_client, household) => total(household));
     vi.mocked(api.appInfo).mockResolvedValue({ version: '0.1.0', provider_environment: 'production', ui_locale: null, sandbox_url: null, demo_book_offered: false });
   });
@@ -145,6 +146,22 @@ describe('The book by household', { timeout: 20_000 }, () => {
     await userEvent.click(screen.getByText('By person'));
     expect(await screen.findAllByTestId('book-row')).toHaveLength(4);
     expect(localStorage.getItem('advisor-desk.book.grouping')).toBe('person');
+  });
+
+  it('converts again when a sync brings new figures, so the total never lags them', async () => {
+    const finished: (() => void)[] = [];
+    vi.mocked(api.onSyncFinished).mockImplementation(async (f) => (finished.push(f as () => void), () => {}));
+    localStorage.setItem('advisor-desk.book.grouping', 'household');
+    render(BookScreen);
+    const row = () => householdRows().find((r) => r.dataset.householdId === '7')!;
+    await screen.findByTestId('book-household-table', {}, LAZY);
+    expect(await within(row()).findByTestId('base-total-brief-value')).toHaveTextContent('€22,038.04');
+    const asked = baseTotal.mock.calls.filter(([, h]) => h === 7).length;
+    bookByHousehold.mockResolvedValue({ ...byHousehold, generated_at: '2026-03-20T13:00:00.000Z' });
+    baseTotal.mockImplementation(async (_c, h) => ({ ...total(h), total_minor: 2_300_000 }));
+    for (const f of finished) f();
+    await waitFor(() => expect(within(row()).getByTestId('base-total-brief-value')).toHaveTextContent('€23,000.00'));
+    expect(baseTotal.mock.calls.filter(([, h]) => h === 7).length).toBe(asked + 1);
   });
 
   it('opens by household when that was the last choice', async () => {

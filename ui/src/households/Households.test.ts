@@ -101,6 +101,19 @@ describe('Households screen', () => {
     listHouseholds.mockResolvedValueOnce([ruiz, alvarez]).mockResolvedValueOnce([{ ...ruiz, members: [] }, { ...alvarez, members: [pedro, ana] }]);
     listClients.mockResolvedValue([ana, pedro]);
     vi.mocked(api.moveHouseholdMember).mockResolvedValueOnce(undefined);
+    vi.mocked(api.baseTotal).mockClear();
+    const rows = [ruiz, alvarez].map((household) => ({
+      household,
+      members: [],
+      totals: [],
+      connection_count: 0,
+      health: 'none' as const,
+      data_as_of: null,
+      stale: false,
+    }));
+    bookByHousehold
+      .mockResolvedValueOnce({ generated_at: NOW, households: rows, people: [] })
+      .mockResolvedValueOnce({ generated_at: '2026-03-20T12:05:00.000Z', households: rows, people: [] });
     render(HouseholdsScreen);
     const [first] = await screen.findAllByTestId('household');
     const move = within(first!).getByRole('combobox', { name: 'Move Ana Ruiz to another household' });
@@ -111,6 +124,8 @@ describe('Households screen', () => {
     const cards = await screen.findAllByTestId('household');
     await waitFor(() => expect(within(cards[1]!).getAllByTestId('household-member')).toHaveLength(2));
     expect(within(cards[0]!).queryAllByTestId('household-member')).toHaveLength(0);
+    // New figures after the move: each household's base total is converted again.
+    await waitFor(() => expect(vi.mocked(api.baseTotal).mock.calls.filter(([, h]) => h === 8)).toHaveLength(2));
   });
 
   it('offers no move with a single household', async () => {

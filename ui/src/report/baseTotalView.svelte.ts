@@ -12,6 +12,9 @@ export type BaseTotalState =
 export interface Subject {
   clientId: number | null;
   householdId: number | null;
+  /** When the figures around the total were read (a list's `generated_at`): a new one, after
+   * a sync or a member change, converts again so the total never lags the figures beside it. */
+  stamp?: string | null;
 }
 
 export class BaseTotalView {
@@ -20,13 +23,15 @@ export class BaseTotalView {
   /** `subject` reads the component's props, so a new client or household loads anew. */
   constructor(subject: () => Subject) {
     $effect(() => {
-      const { clientId, householdId } = subject();
+      const { clientId, householdId, stamp } = subject();
       this.state = { status: 'loading' };
       api.baseTotal(clientId, householdId).then(
         (total) => {
           // An answer for a subject the component has left is dropped.
           const now = subject();
-          if (now.clientId === clientId && now.householdId === householdId) this.state = { status: 'ready', total };
+          if (now.clientId === clientId && now.householdId === householdId && now.stamp === stamp) {
+            this.state = { status: 'ready', total };
+          }
         },
         (raw) => (this.state = { status: 'error', error: toApiError(raw) }),
       );
