@@ -55,6 +55,16 @@ pub fn wait_js(app: &RunningApp, name: &str, what: &str, script: &str, timeout: 
     }
 }
 
+/// Moves the mouse to the window's top-left corner, so no link under it shows its hover
+/// underline in a screenshot. Best effort: a driver without pointer actions leaves it be.
+pub fn park_pointer(app: &RunningApp) {
+    let url = format!("{}/session/{}/actions", app.driver_url(), app.session.id());
+    let _ = ureq::post(&url).send_json(json!({ "actions": [{
+        "type": "pointer", "id": "mouse", "parameters": { "pointerType": "mouse" },
+        "actions": [{ "type": "pointerMove", "duration": 0, "x": 1, "y": 1, "origin": "viewport" }]
+    }]}));
+}
+
 /// `docs/screenshots/app-{name}.png`, the webview's own capture.
 pub fn doc_shot(s: &Session, name: &str) -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/screenshots");

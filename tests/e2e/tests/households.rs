@@ -9,7 +9,9 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use advisor_desk_e2e::ui::{click, doc_shot, js, switch_language, text, wait_js, BOOK_SYNCED};
+use advisor_desk_e2e::ui::{
+    click, doc_shot, js, park_pointer, switch_language, text, wait_js, BOOK_SYNCED,
+};
 use advisor_desk_e2e::{AppHome, RunningApp, ACTION};
 use advisor_desk_testkit::webdriver::Session;
 use chrono::Datelike;
@@ -125,6 +127,7 @@ fn household_page(app: &RunningApp, household: i64) -> String {
 /// Every screen this journey documents, with `suffix` (`""` or `"-es"`).
 fn screenshots(app: &RunningApp, household: i64, client: i64, suffix: &str) {
     let s = &app.session;
+    park_pointer(app);
     go(app, "#/households", "[data-testid=household-member]");
     doc_shot(s, &format!("households{suffix}"));
     household_page(app, household);
