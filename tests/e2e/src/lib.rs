@@ -12,5 +12,6 @@ pub mod install;
 pub mod ipc_recorder;
 pub mod pages;
 pub mod secret_scan;
+pub mod ui;
 
 pub use app::{artifacts_dir, listed_names, AppHome, RunningApp, ACTION, STARTUP};

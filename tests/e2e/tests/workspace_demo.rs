@@ -4,8 +4,8 @@
 //! on disk, then Spanish. And dark mode: started with a dark desktop theme, the app's colours
 //! follow the OS (screenshots of every main screen in docs/screenshots/).
 
-use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::time::Duration;
 
 use advisor_desk_core::clients;
 use advisor_desk_core::clients::NewClient;
@@ -19,60 +19,14 @@ use advisor_desk_core::settings;
 use advisor_desk_core::sync::connections;
 use advisor_desk_core::sync::{write_snapshot, NewConnection};
 use advisor_desk_core::{time, Store};
+use advisor_desk_e2e::ui::{click, doc_shot, js, text, wait_js, BOOK_SYNCED};
 use advisor_desk_e2e::{artifacts_dir, AppHome, RunningApp, ACTION};
 use advisor_desk_testkit::webdriver::Session;
 use chrono::{Duration as Days, NaiveDate};
-use serde_json::{json, Value};
+use serde_json::json;
 
 /// The demo book's first sync (every seeded credential of the sandbox) on a busy machine.
 const SYNCED: Duration = Duration::from_secs(180);
-
-fn js(s: &Session, script: &str) -> Value {
-    s.execute(script, vec![]).unwrap()
-}
-
-fn click(app: &RunningApp, name: &str, css: &str) {
-    let s = &app.session;
-    let el = s
-        .wait_for_css(css, ACTION)
-        .unwrap_or_else(|e| app.fail(name, &format!("{css}: {e}")));
-    s.click(&el)
-        .unwrap_or_else(|e| app.fail(name, &format!("click {css}: {e}")));
-}
-
-fn text(app: &RunningApp, name: &str, css: &str) -> String {
-    let s = &app.session;
-    let el = s
-        .wait_for_css(css, ACTION)
-        .unwrap_or_else(|e| app.fail(name, &format!("{css}: {e}")));
-    s.text(&el).unwrap()
-}
-
-/// Polls `script` until it returns something other than null/false.
-fn wait_js(app: &RunningApp, name: &str, what: &str, script: &str, timeout: Duration) -> Value {
-    let deadline = Instant::now() + timeout;
-    loop {
-        let v = js(&app.session, script);
-        if !v.is_null() && v != json!(false) {
-            return v;
-        }
-        if Instant::now() > deadline {
-            app.fail(name, &format!("timed out waiting for {what}"));
-        }
-        std::thread::sleep(Duration::from_millis(200));
-    }
-}
-
-/// `docs/screenshots/app-{name}.png`, the webview's own capture.
-fn doc_shot(s: &Session, name: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/screenshots");
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(format!("app-{name}.png"));
-    // Let the webview paint what the DOM already holds (its snapshot can lag a frame).
-    std::thread::sleep(Duration::from_millis(600));
-    s.screenshot(&path).unwrap();
-    path
-}
 
 /// The number in "1,234 transactions" (any locale's grouping).
 fn count_of(label: &str) -> u64 {
@@ -91,16 +45,6 @@ fn tx_total(app: &RunningApp, name: &str, pred: impl Fn(u64) -> bool) -> u64 {
         .unwrap_or_else(|e| app.fail(name, &format!("transactions total: {e}")));
     count_of(&label)
 }
-
-/// Every book row with a connection is healthy and shows its totals, and no sync is running:
-/// returns the number of rows (null until then).
-const BOOK_SYNCED: &str = "const rows = [...document.querySelectorAll('[data-testid=book-row]')];
-    if (rows.length === 0 || document.querySelector('[data-testid=sync-progress]')) return null;
-    const connected = rows.filter(r => r.querySelectorAll('td')[2].textContent.trim() !== '0');
-    if (connected.length === 0) return null;
-    const done = connected.every(r => r.querySelector('[data-testid=health-badge]')?.dataset.health === 'good'
-        && r.querySelector('[data-testid=book-value] [data-currency]'));
-    return done ? rows.length : null;";
 
 /// The visible rows' descriptions and, among their words (letters only, 4+ long, spelled as
 /// in the description), the one found in the fewest rows: `{rows, word, count, description}`.

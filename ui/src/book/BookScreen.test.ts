@@ -61,7 +61,9 @@ class FakeObserver {
   }
 }
 
-describe('Book screen', () => {
+// Drawing 500 rows in jsdom takes 5 s and more on a loaded machine (main's code as well): a
+// budget for behaviour, not a speed test.
+describe('Book screen', { timeout: 20_000 }, () => {
   beforeEach(() => {
     observers.clear();
     vi.stubGlobal('IntersectionObserver', FakeObserver);

@@ -55,6 +55,11 @@ describe('Client screen', () => {
       'Net worth in EUR from Jan 31, 2026 (€12,000.00) to Mar 20, 2026 (€14,000.00)',
     );
     expect(screen.queryByTestId('client-stale-banner')).toBeNull();
+    // Per-currency figures are never converted; the base-currency total is, and says how.
+    expect(screen.getByText(/^Figures in each currency are never converted; only the total in the base currency is/)).toBeInTheDocument();
+    expect(screen.queryByText(/amounts are never converted/)).toBeNull();
+    const head = screen.getByTestId('client-name').closest('header')!;
+    expect(within(head).getByTestId('report-download')).toBeInTheDocument();
 
     const classes = within(screen.getByTestId('alloc-class')).getAllByTestId('alloc-slice');
     expect(classes.map((c) => c.textContent?.replace(/\s+/g, ' ').trim())).toEqual([

@@ -1,4 +1,4 @@
-import { render, screen, within } from '@testing-library/svelte';
+import { render, screen, waitFor, within } from '@testing-library/svelte';
 import userEvent from '@testing-library/user-event';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApiError, api, type Api } from '../lib/api';
@@ -17,6 +17,7 @@ vi.mock(import('../lib/api'), async (original) => ({
     createHousehold: vi.fn(),
     addHouseholdMember: vi.fn(),
     removeHouseholdMember: vi.fn(),
+    moveHouseholdMember: vi.fn(),
     householdOverview: vi.fn(),
     baseTotal: vi.fn(() => new Promise(() => {})),
     saveReport: vi.fn(),
@@ -65,9 +66,22 @@ describe('Households screen', () => {
       ],
       people: [],
     });
+    vi.mocked(api.baseTotal).mockResolvedValueOnce({
+      base: 'EUR',
+      source: 'ecb',
+      valued_on: '2026-03-20',
+      total_minor: 1_250_000,
+      partial: false,
+      converted: [{ currency: 'EUR', amount_minor: 1_250_000, base_minor: 1_250_000, rate: null }],
+      left_out: [],
+      oldest_rate_date: null,
+    });
     render(HouseholdsScreen);
     const card = await screen.findByTestId('household');
     expect(within(card).getByTestId('household-totals')).toHaveTextContent('€12,500.00');
+    // The one total in the base currency beside the figures per currency.
+    expect(await within(card).findByTestId('base-total-brief-value')).toHaveTextContent('€12,500.00');
+    expect(api.baseTotal).toHaveBeenCalledWith(null, 7);
     expect(within(card).getByRole('link', { name: 'Open Familia Ruiz' })).toHaveAttribute('href', '#/household/7');
     expect(within(card).getAllByTestId('household-member').map((m) => m.textContent?.trim())).toEqual([
       expect.stringContaining('Ana Ruiz'),
@@ -80,6 +94,46 @@ describe('Households screen', () => {
     expect(api.addHouseholdMember).toHaveBeenCalledWith(7, 2);
     await userEvent.click(within(card).getByRole('button', { name: 'Remove Ana Ruiz' }));
     expect(api.removeHouseholdMember).toHaveBeenCalledWith(7, 1);
+  });
+
+  it('moves a member straight to another household; with one household there is nowhere to move', async () => {
+    const alvarez: HouseholdWithMembers = { id: 8, name: 'Casa Álvarez', created_at: NOW, updated_at: NOW, members: [pedro] };
+    listHouseholds.mockResolvedValueOnce([ruiz, alvarez]).mockResolvedValueOnce([{ ...ruiz, members: [] }, { ...alvarez, members: [pedro, ana] }]);
+    listClients.mockResolvedValue([ana, pedro]);
+    vi.mocked(api.moveHouseholdMember).mockResolvedValueOnce(undefined);
+    vi.mocked(api.baseTotal).mockClear();
+    const rows = [ruiz, alvarez].map((household) => ({
+      household,
+      members: [],
+      totals: [],
+      connection_count: 0,
+      health: 'none' as const,
+      data_as_of: null,
+      stale: false,
+    }));
+    bookByHousehold
+      .mockResolvedValueOnce({ generated_at: NOW, households: rows, people: [] })
+      .mockResolvedValueOnce({ generated_at: '2026-03-20T12:05:00.000Z', households: rows, people: [] });
+    render(HouseholdsScreen);
+    const [first] = await screen.findAllByTestId('household');
+    const move = within(first!).getByRole('combobox', { name: 'Move Ana Ruiz to another household' });
+    expect(within(move).getAllByRole('option').map((o) => o.textContent)).toEqual(['Move to…', 'Casa Álvarez']);
+    await userEvent.selectOptions(move, '8');
+    expect(api.moveHouseholdMember).toHaveBeenCalledWith(1, 8);
+    await waitFor(() => expect(listHouseholds).toHaveBeenCalledTimes(2));
+    const cards = await screen.findAllByTestId('household');
+    await waitFor(() => expect(within(cards[1]!).getAllByTestId('household-member')).toHaveLength(2));
+    expect(within(cards[0]!).queryAllByTestId('household-member')).toHaveLength(0);
+    // New figures after the move: each household's base total is converted again.
+    await waitFor(() => expect(vi.mocked(api.baseTotal).mock.calls.filter(([, h]) => h === 8)).toHaveLength(2));
+  });
+
+  it('offers no move with a single household', async () => {
+    listHouseholds.mockResolvedValue([ruiz]);
+    listClients.mockResolvedValue([ana, pedro]);
+    render(HouseholdsScreen);
+    await screen.findByTestId('household');
+    expect(screen.queryByTestId('household-move')).toBeNull();
   });
 
   it('creates a household and shows the core’s refusal as it came', async () => {
@@ -144,5 +198,14 @@ describe('Household page', () => {
     expect(screen.getByTestId('household-holding')).toHaveTextContent('Fondo Global Funds');
     expect(screen.getByTestId('household-transactions')).toHaveTextContent('2 transactions across the members’ accounts');
     expect(screen.getByTestId('report-download')).toHaveTextContent('Download report (PDF)');
+    // Honest about what is converted: the per-currency figures never, the base total always
+    // with its rates' dates and sources.
+    expect(screen.getByTestId('household-conversion-note')).toHaveTextContent(
+      'Figures in each currency are never converted; only the total in the base currency is, at dated central-bank reference rates shown with their date and source.',
+    );
+    // The same page head as a client's: health and data date under the name.
+    const head = screen.getByTestId('household-title').closest('header')!;
+    expect(within(head).getByTestId('health-badge')).toHaveTextContent('Needs client action');
+    expect(within(head).getByTestId('as-of')).toHaveTextContent('As of Mar 20, 2026');
   });
 });

@@ -28,6 +28,29 @@ describe('api adapter', () => {
     expect(invoke).toHaveBeenLastCalledWith('set_ui_locale', { locale: 'fr' });
   });
 
+  it('asks for the reference rates once for totals asked at the same time, and again later', async () => {
+    let fetched: () => void = () => {};
+    invoke.mockImplementation((command: string) =>
+      command === 'refresh_rates' ? new Promise<void>((r) => (fetched = r)) : Promise.resolve({ base: 'EUR' }),
+    );
+    const totals = [api.baseTotal(null, 1), api.baseTotal(null, 2), api.baseTotal(3, null)];
+    await Promise.resolve();
+    expect(invoke.mock.calls.filter(([c]) => c === 'refresh_rates')).toHaveLength(1);
+    fetched();
+    await Promise.all(totals);
+    expect(invoke.mock.calls.filter(([c]) => c === 'base_total').map(([, args]) => args)).toEqual([
+      { clientId: null, householdId: 1 },
+      { clientId: null, householdId: 2 },
+      { clientId: 3, householdId: null },
+    ]);
+    // A failed fetch is no error: the total says which rates it lacks.
+    invoke.mockImplementation((command: string) =>
+      command === 'refresh_rates' ? Promise.reject({ code: 'io', message: 'offline' }) : Promise.resolve({ base: 'EUR' }),
+    );
+    await expect(api.baseTotal(null, 1)).resolves.toEqual({ base: 'EUR' });
+    expect(invoke.mock.calls.filter(([c]) => c === 'refresh_rates')).toHaveLength(2);
+  });
+
   it('turns a {code, message} rejection into a typed ApiError', async () => {
     invoke.mockRejectedValueOnce({ code: 'invalid_input', message: 'a client needs a name' });
     const err = await api.addClient({ kind: 'person', name: ' ' }).catch((e: unknown) => e);

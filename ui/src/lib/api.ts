@@ -78,6 +78,21 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
   }
 }
 
+// One refresh of the reference rates at a time: the book by household asks for a total per
+// household at once, and they all wait for the same fetch (the core fetches at most daily).
+let ratesRefresh: Promise<void> | null = null;
+
+function refreshRates(): Promise<void> {
+  ratesRefresh ??= call<unknown>('refresh_rates')
+    // A failed fetch is not an error: the total then says which rates it lacks.
+    .then(
+      () => undefined,
+      () => undefined,
+    )
+    .finally(() => (ratesRefresh = null));
+  return ratesRefresh;
+}
+
 export const api = {
   appInfo: (): Promise<AppInfo> => call<AppInfo>('app_info'),
   listClients: (): Promise<Client[]> => call<Client[]>('list_clients'),
@@ -102,13 +117,15 @@ export const api = {
     call<void>('add_household_member', { householdId, clientId }),
   removeHouseholdMember: (householdId: number, clientId: number): Promise<void> =>
     call<void>('remove_household_member', { householdId, clientId }),
+  /** Moves a member to another household in one step (one audit entry naming both). */
+  moveHouseholdMember: (clientId: number, toHouseholdId: number): Promise<void> =>
+    call<void>('move_household_member', { clientId, toHouseholdId }),
   bookByHousehold: (): Promise<BookByHousehold> => call<BookByHousehold>('book_by_household'),
   householdOverview: (householdId: number): Promise<HouseholdOverview> =>
     call<HouseholdOverview>('household_overview', { householdId }),
   /** One of `clientId` and `householdId`. Fetches due reference rates first. */
   baseTotal: async (clientId: number | null, householdId: number | null): Promise<BaseTotal> => {
-    // A failed fetch is not an error: the total then says which rates it lacks.
-    await call<unknown>('refresh_rates').catch(() => undefined);
+    await refreshRates();
     return call<BaseTotal>('base_total', { clientId, householdId });
   },
   /** Writes the report PDF into the data folder's `exports/` and says where. */

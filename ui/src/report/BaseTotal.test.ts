@@ -64,6 +64,8 @@ describe('Base-currency total', () => {
     render(BaseTotal, { props: { clientId: 1 } });
     expect(await screen.findByText('Total en EUR')).toBeInTheDocument();
     expect(screen.getByTestId('base-total-line')).toHaveTextContent('tipo de referencia del BCE');
+    // The rate in Spanish digits too, every published decimal kept.
+    expect(screen.getByTestId('base-total-line')).toHaveTextContent('5000,00 CAD a 0,679348 (');
     expect(screen.queryByTestId('base-total-partial')).toBeNull();
   });
 

@@ -79,6 +79,15 @@ export function formatAge(days: number): string {
   return new Intl.RelativeTimeFormat(getLocale(), { numeric: 'auto' }).format(-days, 'day');
 }
 
+/** A published exchange rate (`"0.680874"`, as the core sends it) in the current language's
+ * digits, every decimal kept: `0,680874` in Spanish. Display only; nothing is computed with it. */
+export function formatRate(rate: string): string {
+  const places = rate.split('.')[1]?.length ?? 0;
+  const value = Number(rate);
+  if (!Number.isFinite(value)) return rate;
+  return new Intl.NumberFormat(getLocale(), { minimumFractionDigits: places, maximumFractionDigits: places }).format(value);
+}
+
 /** Basis points → `12.5 %` in the current language. */
 export function formatPercent(bp: number): string {
   return new Intl.NumberFormat(getLocale(), {
