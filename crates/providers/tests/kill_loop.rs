@@ -28,7 +28,7 @@ use advisor_desk_core::links::{CallbackSource, LinkFlow, LinkOutcome, LinkServic
 use advisor_desk_core::secrets::SecretStore;
 use advisor_desk_core::store::integrity::full_check;
 use advisor_desk_core::store::verified_copy::row_counts;
-use advisor_desk_core::store::{backup_files, BackupKind};
+use advisor_desk_core::store::{backup_dir, backup_files, BackupKind};
 use advisor_desk_core::sync::connections::{self, token_hash};
 use advisor_desk_core::sync::{CancelToken, SyncProgress, SyncStep};
 use advisor_desk_core::Store;
@@ -460,6 +460,18 @@ fn check_backups(db: &Path, reported: Option<(DateTime<Utc>, i64)>) {
     }
 }
 
+fn partial_copies(db: &Path) -> usize {
+    std::fs::read_dir(backup_dir(db))
+        .map(|d| {
+            d.filter(|e| {
+                e.as_ref()
+                    .is_ok_and(|e| e.path().extension().is_some_and(|x| x == "partial"))
+            })
+            .count()
+        })
+        .unwrap_or(0)
+}
+
 fn kills_per_kind() -> [u32; 3] {
     match std::env::var("KILL_LOOP_KILLS") {
         Ok(n) => [n.parse().unwrap(); 3],
@@ -571,12 +583,14 @@ async fn kill_9_at_random_moments_loses_nothing_committed() {
     }
     println!(
         "kill loop: {total} kills in {:.1} s; links: {} clients, {} connections; book: {} \
-         clients, {} synced connections, newest backup {:?}",
+         clients, {} synced connections, newest backup {:?}; {} partial copies left by kills \
+         in backups/ (never listed as backups; the next backup removes those over an hour old)",
         started.elapsed().as_secs_f64(),
         links.ledger.clients.len(),
         links.ledger.links.len(),
         book.ledger.clients.len(),
         book.ledger.syncs.len(),
-        book.ledger.backup.map(|b| b.0)
+        book.ledger.backup.map(|b| b.0),
+        partial_copies(&database(book.dir.path()))
     );
 }
