@@ -2,7 +2,7 @@
 //!
 //! The book: 500 clients, each with one connection; `BENCH_HEAVY_CLIENTS` of them (default
 //! 20) hold 50 000 transactions each, the others 500. (All 500 at 50 000 would be a file of
-//! about 9 GB; the bench builds the largest book that fits a shared machine's minutes and
+//! about 8 GB; the bench builds the largest book that fits a shared machine's minutes and
 //! prints its size.)
 //!
 //! The floor: SQLite's backup API in one step into a new file, nothing else. Ours:
