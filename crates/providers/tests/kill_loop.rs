@@ -3,9 +3,11 @@
 //! real HTTP and a real SQLite file, and prints one `COMMIT …` line after each commit
 //! returns. The parent kills it with SIGKILL after a random delay, then restarts the way the
 //! app does (`Store::open` with its check, `resume_and_reconcile`), runs the full
-//! `integrity_check`, and checks that everything ever reported as committed is still there,
-//! and that every link whose callback arrived is completed — by the restart, or by the same
-//! callback arriving again — never lost.
+//! `integrity_check` and the foreign-key check, and checks that everything ever reported as
+//! committed is still there, and that every link whose callback arrived is completed — by
+//! the restart, or by the same callback arriving again — never lost. Every file under a
+//! backup's name must pass the full check too, and the newest reported backup (or a newer
+//! one) must be there.
 //!
 //! Parent and children share the "keychain" through the JSON file store of `link_support`
 //! (each change written and renamed, like a keychain entry: whole or absent).
@@ -361,6 +363,12 @@ async fn restart_and_check(dir: &Path, base: &str, kind: Kind, ledger: &mut Ledg
         problems.is_empty(),
         "{kind:?}: integrity_check: {problems:?}"
     );
+    let orphans: i64 = read_only(&database(dir))
+        .query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(orphans, 0, "{kind:?}: rows whose parent is gone");
     let figures = ledger.figures.entry(kind).or_default();
     figures.integrity_ok += 1;
     figures.resumed += report.resumed.len() + report.recovered_connections.len();
