@@ -468,6 +468,16 @@ fn check_backups(db: &Path, reported: Option<(DateTime<Utc>, i64)>) {
     }
 }
 
+fn open_sessions(db: &Path) -> i64 {
+    read_only(db)
+        .query_row(
+            "SELECT count(*) FROM link_sessions WHERE completed_at IS NULL",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap()
+}
+
 fn partial_copies(db: &Path) -> usize {
     std::fs::read_dir(backup_dir(db))
         .map(|d| {
@@ -590,12 +600,14 @@ async fn kill_9_at_random_moments_loses_nothing_committed() {
         assert!(f.commits > 0, "{kind:?}: no commit before any kill");
     }
     println!(
-        "kill loop: {total} kills in {:.1} s; links: {} clients, {} connections; book: {} \
+        "kill loop: {total} kills in {:.1} s; links: {} clients, {} connections, {} links cut before \
+         their callback (still open, to start again); book: {} \
          clients, {} synced connections, newest backup {:?}; {} partial copies left by kills \
          in backups/ (never listed as backups; the next backup removes those over an hour old)",
         started.elapsed().as_secs_f64(),
         links.ledger.clients.len(),
         links.ledger.links.len(),
+        open_sessions(&database(links.dir.path())),
         book.ledger.clients.len(),
         book.ledger.syncs.len(),
         book.ledger.backup.map(|b| b.0),
