@@ -26,6 +26,6 @@ pub fn for_error(code: ErrorCode) -> ExitCode {
             KEYCHAIN
         }
         ErrorCode::DatabaseDamaged => DAMAGED,
-        ErrorCode::Io => FAILURE,
+        ErrorCode::Io | ErrorCode::DiskFull => FAILURE,
     })
 }

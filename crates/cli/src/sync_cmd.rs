@@ -69,7 +69,7 @@ pub fn run(ctx: &Context, which: SyncArgs, opts: SyncOptionsArgs) -> Result<Exit
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(CoreError::Io)?;
+        .map_err(CoreError::from)?;
     let bar = (!ctx.json && std::io::stderr().is_terminal()).then(|| Arc::new(Mutex::new(())));
     let summary = runtime.block_on(async {
         let cancel = CancelToken::new();

@@ -21,6 +21,7 @@ pub enum ErrorCode {
     BookFileDamaged,
     BookFileTooNew,
     Io,
+    DiskFull,
     KeychainUnavailable,
     KeychainLocked,
     Keychain,
@@ -39,6 +40,7 @@ impl ErrorCode {
             ErrorCode::BookFileDamaged => "book_file_damaged",
             ErrorCode::BookFileTooNew => "book_file_too_new",
             ErrorCode::Io => "io",
+            ErrorCode::DiskFull => "disk_full",
             ErrorCode::KeychainUnavailable => "keychain_unavailable",
             ErrorCode::KeychainLocked => "keychain_locked",
             ErrorCode::Keychain => "keychain",
@@ -61,7 +63,7 @@ pub enum CoreError {
     SchemaTooNew { found: i64, supported: i64 },
 
     #[error("database error: {0}")]
-    Database(#[from] rusqlite::Error),
+    Database(#[source] rusqlite::Error),
 
     #[error("cannot open the database at {path}: {reason}")]
     DatabaseOpen { path: String, reason: String },
@@ -93,7 +95,16 @@ pub enum CoreError {
     BookFileTooNew { found: u32, supported: u32 },
 
     #[error("file error: {0}")]
-    Io(#[from] std::io::Error),
+    Io(#[source] std::io::Error),
+
+    /// The disk ran out of space during a write (SQLite's or a file's): that write did not
+    /// happen, and what was committed before is as it was. Made from the two errors by the
+    /// `From` conversions below, so every `?` on a write classifies it.
+    #[error(
+        "the disk is full ({0}): this step saved nothing and the book is as it was — free some \
+         space on the disk of the data folder and try again"
+    )]
+    DiskFull(String),
 
     #[error(transparent)]
     Secret(#[from] SecretError),
@@ -112,6 +123,7 @@ impl CoreError {
             CoreError::BookFileDamaged { .. } => ErrorCode::BookFileDamaged,
             CoreError::BookFileTooNew { .. } => ErrorCode::BookFileTooNew,
             CoreError::Io(_) => ErrorCode::Io,
+            CoreError::DiskFull(_) => ErrorCode::DiskFull,
             CoreError::Secret(e) => e.code(),
         }
     }
@@ -125,6 +137,24 @@ impl CoreError {
 
     pub fn invalid(msg: impl Into<String>) -> Self {
         CoreError::InvalidInput(msg.into())
+    }
+}
+
+impl From<rusqlite::Error> for CoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull) {
+            return CoreError::DiskFull(e.to_string());
+        }
+        CoreError::Database(e)
+    }
+}
+
+impl From<std::io::Error> for CoreError {
+    fn from(e: std::io::Error) -> Self {
+        if e.kind() == std::io::ErrorKind::StorageFull {
+            return CoreError::DiskFull(e.to_string());
+        }
+        CoreError::Io(e)
     }
 }
 
@@ -150,5 +180,30 @@ impl From<&CoreError> for IpcError {
 impl From<CoreError> for IpcError {
     fn from(e: CoreError) -> Self {
         IpcError::from(&e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_disk_is_its_own_error_whether_sqlite_or_a_file_met_it() {
+        let file = std::io::Error::from(std::io::ErrorKind::StorageFull);
+        assert_eq!(CoreError::from(file).code(), ErrorCode::DiskFull);
+        let sqlite = rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_FULL),
+            None,
+        );
+        let e = CoreError::from(sqlite);
+        assert_eq!(e.code(), ErrorCode::DiskFull);
+        assert!(e.to_string().contains("free some space"), "{e}");
+        let denied = std::io::Error::from(std::io::ErrorKind::PermissionDenied);
+        assert_eq!(CoreError::from(denied).code(), ErrorCode::Io);
+        let busy = rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_BUSY),
+            None,
+        );
+        assert_eq!(CoreError::from(busy).code(), ErrorCode::Database);
     }
 }

@@ -7,6 +7,7 @@ const HINTS: Record<string, MessageKey> = {
   schema_too_new: 'error.schema_too_new',
   database: 'error.database',
   io: 'error.io',
+  disk_full: 'error.disk_full',
   keychain: 'error.keychain',
   keychain_locked: 'error.keychain',
   keychain_unavailable: 'error.keychain',

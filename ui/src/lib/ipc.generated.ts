@@ -6,7 +6,7 @@
 /**
  * Stable codes that the UI and the CLI's `--json` output switch on.
  */
-export type ErrorCode = "not_found" | "invalid_input" | "schema_too_new" | "database" | "database_damaged" | "backup_failed" | "wrong_passphrase" | "book_file_damaged" | "book_file_too_new" | "io" | "keychain_unavailable" | "keychain_locked" | "keychain";
+export type ErrorCode = "not_found" | "invalid_input" | "schema_too_new" | "database" | "database_damaged" | "backup_failed" | "wrong_passphrase" | "book_file_damaged" | "book_file_too_new" | "io" | "disk_full" | "keychain_unavailable" | "keychain_locked" | "keychain";
 
 /**
  * The shape every error takes when it crosses IPC or is printed as JSON.

@@ -87,10 +87,17 @@ pub fn snapshot(transactions: usize) -> Snapshot {
 /// A fresh store with one client and one connection.
 pub fn store_with_connection(dir: &std::path::Path, name: &str) -> (Store, i64, i64) {
     let store = Store::open(&dir.join(name)).unwrap();
+    let (client, conn) =
+        add_client_with_connection(&store, "Bench", &format!("bench-token-{name}"));
+    (store, client, conn)
+}
+
+/// One more client named `name` with one Flanks connection (its token kept in memory).
+pub fn add_client_with_connection(store: &Store, name: &str, token: &str) -> (i64, i64) {
     let client = clients::add(
-        &store,
+        store,
         &NewClient {
-            name: "Bench".into(),
+            name: name.into(),
             ..Default::default()
         },
         "bench",
@@ -98,7 +105,7 @@ pub fn store_with_connection(dir: &std::path::Path, name: &str) -> (Store, i64, 
     .unwrap()
     .id;
     let conn = connections::add(
-        &store,
+        store,
         &NewConnection {
             client_id: client,
             provider: Provider::Flanks,
@@ -106,11 +113,11 @@ pub fn store_with_connection(dir: &std::path::Path, name: &str) -> (Store, i64, 
             institution_id: None,
             institution_name: None,
         },
-        &Secret::new(format!("bench-token-{name}")),
+        &Secret::new(token),
         &MemorySecretStore::new(),
         "bench",
     )
     .unwrap()
     .id;
-    (store, client, conn)
+    (client, conn)
 }

@@ -23,6 +23,10 @@ use advisor_desk_sandbox::{
 };
 use reqwest::Client;
 
+mod file_secrets;
+#[allow(unused_imports)] // not every test kills a process
+pub use file_secrets::FileSecretStore;
+
 pub fn policy() -> HttpPolicy {
     HttpPolicy {
         timeout: Duration::from_secs(5),
@@ -79,9 +83,20 @@ pub fn parts(base: &str) -> Parts {
 pub fn service(base: &str, store: Arc<Store>, secrets: Arc<dyn SecretStore>) -> LinkService {
     let p = parts(base);
     let pages = LinkPages::at_base(base);
-    let engine = SyncEngine::new(
-        store.clone(),
-        secrets.clone(),
+    let engine = engine_with(&p, store.clone(), secrets.clone());
+    let providers = link_providers(Some(p.flanks.clone()), Some(p.flinks.clone()), &pages);
+    LinkService::new(store, secrets, providers, Some(engine))
+}
+
+/// The sync engine of both providers at `base`, with the tests' short polling.
+pub fn engine(base: &str, store: Arc<Store>, secrets: Arc<dyn SecretStore>) -> SyncEngine {
+    engine_with(&parts(base), store, secrets)
+}
+
+fn engine_with(p: &Parts, store: Arc<Store>, secrets: Arc<dyn SecretStore>) -> SyncEngine {
+    SyncEngine::new(
+        store,
+        secrets,
         vec![
             Arc::new(FlanksGateway::new(p.flanks.clone())) as Arc<dyn ProviderGateway>,
             Arc::new(FlinksGateway::new(p.flinks.clone())),
@@ -93,9 +108,7 @@ pub fn service(base: &str, store: Arc<Store>, secrets: Arc<dyn SecretStore>) -> 
             status_deadline: Duration::from_secs(3),
             ..Default::default()
         },
-    );
-    let providers = link_providers(Some(p.flanks.clone()), Some(p.flinks.clone()), &pages);
-    LinkService::new(store, secrets, providers, Some(engine))
+    )
 }
 
 pub struct Desk {

@@ -53,6 +53,8 @@ export const en = {
   'error.database':
     'The local database could not be used. Restart Advisor Desk; if this persists, run “advisor-desk-cli doctor”.',
   'error.io': 'A file could not be read or written. Check that the data folder is available.',
+  'error.disk_full':
+    'The disk is full. Nothing was lost and this step saved nothing: free some space, then try again.',
   'error.keychain': 'The system keychain did not answer. Unlock it and try again.',
   'error.deletion_stopped': 'Nothing else was deleted. Try again later, or delete here anyway.',
   'error.database_damaged':

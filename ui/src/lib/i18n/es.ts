@@ -54,6 +54,8 @@ export const es: Catalogue = {
     'No se pudo usar la base de datos local. Reinicie Advisor Desk; si persiste, ejecute «advisor-desk-cli doctor».',
   'error.io':
     'No se pudo leer o escribir un archivo. Compruebe que la carpeta de datos está disponible.',
+  'error.disk_full':
+    'El disco está lleno. No se ha perdido nada y este paso no ha guardado nada: libere espacio y vuelva a intentarlo.',
   'error.keychain': 'El llavero del sistema no respondió. Desbloquéelo y vuelva a intentarlo.',
   'error.deletion_stopped': 'No se ha borrado nada más. Inténtelo más tarde o bórrelo aquí de todos modos.',
   'error.database_damaged':

@@ -55,6 +55,8 @@ export const fr: Catalogue = {
     'La base de données locale n’a pas pu être utilisée. Redémarrez Advisor Desk ; si le problème persiste, lancez « advisor-desk-cli doctor ».',
   'error.io':
     'Un fichier n’a pas pu être lu ou écrit. Vérifiez que le dossier de données est disponible.',
+  'error.disk_full':
+    'Le disque est plein. Rien n’a été perdu et cette étape n’a rien enregistré : libérez de l’espace, puis réessayez.',
   'error.keychain': 'Le trousseau du système n’a pas répondu. Déverrouillez-le et réessayez.',
   'error.deletion_stopped': 'Rien d’autre n’a été supprimé. Réessayez plus tard, ou supprimez ici quand même.',
   'error.database_damaged':
