@@ -165,7 +165,7 @@ fn sample_snapshot() -> Snapshot {
         }],
         parts: SnapshotParts::all(),
         data_as_of: None,
-        skipped: 0,
+        ..Default::default()
     }
 }
 
@@ -289,6 +289,23 @@ async fn a_snapshot_is_written_then_an_unchanged_one_writes_nothing() {
     assert_eq!(
         w.count("SELECT count(*) FROM accounts WHERE number_masked LIKE '%2100%'"),
         0
+    );
+}
+
+#[tokio::test]
+async fn skipped_records_and_odd_fields_are_counted_in_the_sync_run() {
+    let w = world(FakeGateway::default());
+    let id = w.connect("tok-odd");
+    let mut snap = sample_snapshot();
+    snap.notes.skip("account", "no id");
+    snap.notes.odd(crate::domain::Oddity::SentinelDate);
+    snap.notes.odd(crate::domain::Oddity::ObjectAsText);
+    w.set_data("tok-odd", Ok(snap));
+    let s = stats(&sync(&w.engine(fast()), id).await);
+    assert_eq!((s.skipped, s.odd), (1, 2));
+    assert_eq!(
+        w.count("SELECT rows_skipped * 10 + rows_odd FROM sync_runs WHERE outcome = 'ok'"),
+        12
     );
 }
 

@@ -289,6 +289,8 @@ export const en = {
   'class.pension': 'Pension',
   'class.crypto': 'Crypto',
   'class.derivative': 'Derivatives',
+  'class.bank_product': 'Bank products',
+  'class.alternative': 'Alternatives',
   'class.mixed': 'Mixed',
   'class.other': 'Other',
   'kind.current': 'Current account',

@@ -290,6 +290,8 @@ export const es: Catalogue = {
   'class.pension': 'Planes de pensiones',
   'class.crypto': 'Criptoactivos',
   'class.derivative': 'Derivados',
+  'class.bank_product': 'Productos bancarios',
+  'class.alternative': 'Alternativos',
   'class.mixed': 'Mixtos',
   'class.other': 'Otros',
   'kind.current': 'Cuenta corriente',

@@ -291,6 +291,8 @@ export const fr: Catalogue = {
   'class.pension': 'Épargne retraite',
   'class.crypto': 'Cryptoactifs',
   'class.derivative': 'Dérivés',
+  'class.bank_product': 'Produits bancaires',
+  'class.alternative': 'Alternatifs',
   'class.mixed': 'Mixtes',
   'class.other': 'Autres',
   'kind.current': 'Compte courant',
