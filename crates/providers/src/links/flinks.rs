@@ -69,6 +69,9 @@ impl LinkProviderApi for FlinksLinks {
         {
             AuthorizeOutcome::Authorized { .. } => Ok(ReauthNeed::Healthy),
             AuthorizeOutcome::MfaRequired { request_id, .. } => Ok(ReauthNeed::Mfa { request_id }),
+            AuthorizeOutcome::Pending { .. } => Err(ProviderFailure::new(FailureKind::Pending)
+                .with_endpoint("/BankingServices/Authorize")
+                .with_status(202)),
         }
     }
 
