@@ -25,6 +25,7 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/_sandbox/clock/advance", post(advance))
         .route("/_sandbox/refresh", post(refresh))
         .route("/_sandbox/credentials/force", post(force))
+        .route("/_sandbox/flinks/nightly", post(flinks_nightly))
         .route("/_sandbox/codes/release", post(release))
         .route(
             "/_sandbox/faults",
@@ -89,6 +90,21 @@ async fn refresh(State(app): State<Arc<AppState>>) -> Response {
     let now = app.clock.now();
     let n = app.world().refresh(now);
     Json(json!({"refreshed": n})).into_response()
+}
+
+#[derive(Deserialize)]
+struct Nightly {
+    enabled: bool,
+}
+
+/// Flinks nightly refresh: off by default; on for the few institutions where it still works.
+async fn flinks_nightly(State(app): State<Arc<AppState>>, body: Bytes) -> Response {
+    let n: Nightly = match parse(&body) {
+        Ok(n) => n,
+        Err(r) => return *r,
+    };
+    app.world().flinks_nightly = n.enabled;
+    Json(json!({"enabled": n.enabled})).into_response()
 }
 
 #[derive(Deserialize)]
