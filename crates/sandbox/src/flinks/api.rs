@@ -446,6 +446,9 @@ fn accounts_body(
         })
         .collect();
     body["Accounts"] = Value::Array(accounts);
+    if l.data.username == super::loose::USERNAME {
+        super::loose::loosen(&mut body);
+    }
     body
 }
 

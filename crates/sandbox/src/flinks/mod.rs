@@ -4,6 +4,7 @@
 mod api;
 mod capital;
 mod errors;
+mod loose;
 mod refresh;
 mod widget;
 
