@@ -283,7 +283,7 @@ async fn a_snapshot_is_written_then_an_unchanged_one_writes_nothing() {
 
     let c = connections::get(&w.store, id).unwrap();
     assert!(c.last_success_at.is_some());
-    assert!(!c.is_stale(time::now()));
+    assert!(!c.is_stale(time::now(), crate::sync::Freshness::default()));
     assert_eq!(c.institution_name.as_deref(), Some("Test Bank"));
     // Full IBANs are never stored.
     assert_eq!(
@@ -447,7 +447,7 @@ async fn failures_are_classified_and_transient_ones_never_ask_the_client() {
     assert_eq!(c.action_by, Actor::Nobody);
     assert!(c.next_retry_at.is_some_and(|t| t > time::now()));
     assert!(
-        c.is_stale(time::now()),
+        c.is_stale(time::now(), crate::sync::Freshness::default()),
         "a failed last attempt makes it stale"
     );
     assert!(c.last_success_at.unwrap() < c.last_attempt_at.unwrap());
@@ -660,7 +660,11 @@ async fn a_missing_keychain_entry_is_the_advisors_to_fix_and_says_so() {
     assert_eq!(c.action_by, Actor::Advisor);
     assert!(c.provider_message.as_deref().unwrap().contains("keychain"));
     assert!(c.last_attempt_at.is_some());
-    let view = serde_json::to_value(c.clone().view(time::now())).unwrap();
+    let view = serde_json::to_value(
+        c.clone()
+            .view(time::now(), crate::sync::Freshness::default()),
+    )
+    .unwrap();
     assert_eq!(view["stale"], true);
     assert!(
         view.get("secret_ref").is_none(),
