@@ -56,8 +56,8 @@ pub struct ConnectionView {
     #[serde(flatten)]
     pub connection: Connection,
     pub stale: bool,
-    /// Flinks data that has not moved for the frozen period: needs the client present to
-    /// refresh (see [`super::freshness`]).
+    /// Flinks data that has not moved for the frozen period (`flinks.frozen_after_days`):
+    /// needs the client present to refresh.
     pub frozen: bool,
 }
 
