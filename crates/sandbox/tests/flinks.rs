@@ -465,6 +465,19 @@ async fn a_live_authorize_moves_the_data_a_cached_one_does_not() {
     assert!(after["Login"]["LastRefresh"].as_str() > before["Login"]["LastRefresh"].as_str());
 }
 
+#[tokio::test]
+async fn backdating_makes_a_cached_authorize_return_older_data() {
+    let env = start();
+    let login = book_entry(&env, |b| b.provider == "flinks").await;
+    let before = fetch(&env, &login.token).await;
+    env.sb.control().backdate_flinks(10).await.unwrap();
+    let after = fetch(&env, &login.token).await;
+    let day = |v: &Value| v["Login"]["LastRefresh"].as_str().unwrap()[..10].to_string();
+    let was = chrono::NaiveDate::parse_from_str(&day(&before), "%Y-%m-%d").unwrap();
+    let now = chrono::NaiveDate::parse_from_str(&day(&after), "%Y-%m-%d").unwrap();
+    assert_eq!((was - now).num_days(), 10);
+}
+
 /// `AuthorizeAsync` with a fresh authorize token.
 async fn authorize_async(env: &Env, body: Value) -> (u16, Value) {
     let token = env.flinks_authorize_token().await;

@@ -94,6 +94,14 @@ impl SandboxControl {
             .map(drop)
     }
 
+    /// As if every Flinks client last connected `days` earlier (frozen data, and the reconnect
+    /// window counted from then).
+    pub async fn backdate_flinks(&self, days: i64) -> Result<(), ControlError> {
+        self.post("/_sandbox/flinks/backdate", json!({ "days": days }))
+            .await
+            .map(drop)
+    }
+
     /// Returns the sca_token / reset_token issued (None for `Ready`).
     pub async fn force(
         &self,
