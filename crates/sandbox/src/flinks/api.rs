@@ -88,6 +88,39 @@ pub async fn generate_authorize_token(
     Ok(Json(json!({"HttpStatusCode": 200, "Token": token})).into_response())
 }
 
+/// The `flinks-auth-key` header of Authorize / AuthorizeAsync: a valid authorize token, used up.
+pub fn take_authorize_token(
+    world: &mut World,
+    headers: &HeaderMap,
+    now: DateTime<Utc>,
+) -> Result<(), FlinksError> {
+    let token = header(headers, "flinks-auth-key").unwrap_or("");
+    if consume_authorize_token(world, token, now) {
+        Ok(())
+    } else {
+        Err(FlinksError::unauthorized(
+            "The authorize token is missing, expired or already used",
+        ))
+    }
+}
+
+/// The refusal a scenario login meets at the bank, if any.
+pub fn scenario_refusal(scenario: Option<Scenario>) -> Option<FlinksError> {
+    match scenario? {
+        Scenario::Disabled => Some(FlinksError::new(
+            401,
+            "DISABLED_LOGIN",
+            "This login is disabled at the institution",
+        )),
+        Scenario::ServiceUnavailable => Some(FlinksError::new(
+            401,
+            "RETRY_LATER",
+            "The institution is unavailable, retry later",
+        )),
+        _ => None,
+    }
+}
+
 /// Consumes a single-use authorize token (Authorize header or the widget's parameter).
 pub fn consume_authorize_token(world: &mut World, token: &str, now: DateTime<Utc>) -> bool {
     matches!(world.authorize_tokens.remove(token), Some(exp) if exp > now)
@@ -106,22 +139,8 @@ pub fn login_with(
     if password != capital::PASSWORD {
         return Err(FlinksError::invalid_login());
     }
-    match scenario {
-        Scenario::Disabled => {
-            return Err(FlinksError::new(
-                401,
-                "DISABLED_LOGIN",
-                "This login is disabled at the institution",
-            ))
-        }
-        Scenario::ServiceUnavailable => {
-            return Err(FlinksError::new(
-                401,
-                "RETRY_LATER",
-                "The institution is unavailable, retry later",
-            ))
-        }
-        _ => {}
+    if let Some(refusal) = scenario_refusal(Some(scenario)) {
+        return Err(refusal);
     }
     if let Some(l) = world.flinks.iter().find(|l| l.data.username == username) {
         let id = l.data.login_id.clone();
@@ -294,12 +313,7 @@ pub async fn authorize(
     check_customer(&customer)?;
     let now = app.clock.now();
     let mut world = app.world();
-    let token = header(&headers, "flinks-auth-key").unwrap_or("");
-    if !consume_authorize_token(&mut world, token, now) {
-        return Err(FlinksError::unauthorized(
-            "The authorize token is missing, expired or already used",
-        ));
-    }
+    take_authorize_token(&mut world, &headers, now)?;
     let obj = body_object(&body)?;
     // MFA answer on an existing request.
     if let (Some(rid), Some(resp)) = (
@@ -337,22 +351,8 @@ pub async fn authorize(
         return Err(FlinksError::invalid_login());
     };
     let username = login.data.username.clone();
-    match capital::scenario(&username) {
-        Some(Scenario::Disabled) => {
-            return Err(FlinksError::new(
-                401,
-                "DISABLED_LOGIN",
-                "This login is disabled at the institution",
-            ))
-        }
-        Some(Scenario::ServiceUnavailable) => {
-            return Err(FlinksError::new(
-                401,
-                "RETRY_LATER",
-                "The institution is unavailable, retry later",
-            ))
-        }
-        _ => {}
+    if let Some(refusal) = scenario_refusal(capital::scenario(&username)) {
+        return Err(refusal);
     }
     let cached = match obj.get("MostRecentCached") {
         None | Some(Value::Null) => false,

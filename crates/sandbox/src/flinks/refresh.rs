@@ -14,9 +14,8 @@ use chrono::Duration;
 use serde_json::{json, Value};
 
 use super::api::{
-    authorized_body, body_object, challenge_body, check_api_key, check_customer,
-    consume_authorize_token, header, live_request, new_request, pending_body,
-    within_reconnect_window,
+    authorized_body, body_object, challenge_body, check_api_key, check_customer, live_request,
+    new_request, pending_body, scenario_refusal, take_authorize_token, within_reconnect_window,
 };
 use super::capital::{self, Scenario};
 use super::errors::FlinksError;
@@ -39,12 +38,7 @@ pub async fn authorize_async(
     check_customer(&customer)?;
     let now = app.clock.now();
     let mut world = app.world();
-    let token = header(&headers, "flinks-auth-key").unwrap_or("");
-    if !consume_authorize_token(&mut world, token, now) {
-        return Err(FlinksError::unauthorized(
-            "The authorize token is missing, expired or already used",
-        ));
-    }
+    take_authorize_token(&mut world, &headers, now)?;
     let obj = body_object(&body)?;
     if let Some(rid) = obj.get("RequestId").and_then(Value::as_str) {
         return poll(&mut world, rid, now);
@@ -102,29 +96,16 @@ fn poll(
         .find(|l| l.data.login_id == login_id)
         .map(|l| l.data.username.clone())
         .unwrap_or_default();
-    match capital::scenario(&username) {
-        Some(Scenario::Disabled) => {
-            return Err(FlinksError::new(
-                401,
-                "DISABLED_LOGIN",
-                "This login is disabled at the institution",
-            ))
+    let scenario = capital::scenario(&username);
+    if let Some(refusal) = scenario_refusal(scenario) {
+        return Err(refusal);
+    }
+    if scenario == Some(Scenario::Mfa) {
+        let prompt = capital::prompt(world.counter);
+        if let Some(r) = world.requests.get_mut(rid) {
+            r.challenge = Some(prompt);
         }
-        Some(Scenario::ServiceUnavailable) => {
-            return Err(FlinksError::new(
-                401,
-                "RETRY_LATER",
-                "The institution is unavailable, retry later",
-            ))
-        }
-        Some(Scenario::Mfa) => {
-            let prompt = capital::prompt(world.counter);
-            if let Some(r) = world.requests.get_mut(rid) {
-                r.challenge = Some(prompt);
-            }
-            return Ok(mfa(rid, prompt));
-        }
-        _ => {}
+        return Ok(mfa(rid, prompt));
     }
     if let Some(r) = world.requests.get_mut(rid) {
         r.authorized = true;
