@@ -292,10 +292,19 @@ fn flinks_refresh_with_the_client_present_mfa_and_the_reconnect_window() {
     assert!(s.find("[data-testid=connection-frozen]").is_err());
     screenshot(s, "flinks-refreshed");
 
-    // Five weeks without the client: past the reconnect window, Connect's credential step.
-    let_the_data_freeze(s, &base, client, id, 35);
+    // Five weeks without the client: past the reconnect window even the cached read asks
+    // the client (a 203), and the repair is Connect's credential step, not the challenge.
+    control(&base, "flinks/backdate", json!({ "days": 35 }));
+    invoke(
+        s,
+        "sync_now",
+        json!({ "scope": { "kind": "connection", "id": id } }),
+    );
+    wait_connection(s, client, "the client must act", |c| {
+        c["status"] == "mfa_required" && c["action_by"] == "client"
+    });
     go(s, &format!("#/client/{client}"));
-    click(s, "[data-testid=refresh-live]");
+    click(s, "[data-testid=reauthorize]");
     w.to_link_window();
     s.wait_for_css("#username", ACTION)
         .unwrap_or_else(|e| app.fail("flinks-refresh", &format!("credential step: {e}")));

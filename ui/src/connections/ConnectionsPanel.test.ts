@@ -204,6 +204,7 @@ describe('ConnectionsPanel', () => {
     vi.mocked(api.startReauthorize).mockResolvedValueOnce({ kind: 'already_healthy', connection_id: 1, status: 'ready' });
     render(ConnectionsPanel, { clientId: 7 });
     expect(await screen.findByTestId('connection-frozen')).toHaveTextContent('Needs the client present to refresh');
+    expect(screen.getByTestId('connection-status')).toHaveTextContent('Working, but the data is not moving');
     expect(screen.queryByTestId('sync-connection')).toBeNull();
     await userEvent.click(screen.getByTestId('refresh-live'));
     expect(api.startReauthorize).toHaveBeenCalledWith(1);

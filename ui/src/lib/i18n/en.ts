@@ -85,6 +85,7 @@ export const en = {
   'conn.status.retry_later': 'Temporary problem: will try again',
   'conn.status.needs_advisor': 'Needs your attention (settings or keys)',
   'conn.status.removed': 'Removed at the provider',
+  'conn.frozenStatus': 'Working, but the data is not moving',
   'conn.frozen': "Needs the client present to refresh: this bank's data has not moved since the client last connected",
   'conn.stale': 'Data may be out of date',
   'conn.providerSays': 'The provider says:',

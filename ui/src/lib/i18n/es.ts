@@ -86,6 +86,7 @@ export const es: Catalogue = {
   'conn.status.retry_later': 'Problema temporal: se volverá a intentar',
   'conn.status.needs_advisor': 'Requiere su atención (ajustes o claves)',
   'conn.status.removed': 'Eliminada en el proveedor',
+  'conn.frozenStatus': 'Funciona, pero los datos no se mueven',
   'conn.frozen': 'Necesita al cliente presente para actualizar: los datos de este banco no se han movido desde su última conexión',
   'conn.stale': 'Los datos pueden estar desactualizados',
   'conn.providerSays': 'El proveedor indica:',

@@ -87,6 +87,7 @@ export const fr: Catalogue = {
   'conn.status.retry_later': 'Problème temporaire : nouvel essai prévu',
   'conn.status.needs_advisor': 'Demande votre attention (paramètres ou clés)',
   'conn.status.removed': 'Supprimée chez le fournisseur',
+  'conn.frozenStatus': 'Fonctionne, mais les données ne bougent pas',
   'conn.frozen': "Nécessite la présence du client pour actualiser : les données de cette banque n'ont pas bougé depuis sa dernière connexion",
   'conn.stale': 'Les données peuvent être périmées',
   'conn.providerSays': 'Le fournisseur indique :',
