@@ -41,6 +41,9 @@ pub const FLINKS_UNAUTHORIZED_REQUEST_CODE: &str = "UNAUTHORIZED";
 /// `UnsupportedChallengeMethod`).
 pub const PASSWORD_DELAYED: &str = "DELAYED";
 pub const PASSWORD_SCA_UNSUPPORTED: &str = "SCA_UNSUPPORTED";
+/// And `LOOSE_ANSWERS`: a credential whose answers come in the looser shapes of real ones
+/// (`flanks/loose.rs`).
+pub const PASSWORD_LOOSE_ANSWERS: &str = "LOOSE_ANSWERS";
 
 /// Flinks `AuthorizeAsync` past the ~4-week reconnect window: the docs say only that any
 /// answer other than 200 / 203 / 202 means Connect's credential step; we answer 401

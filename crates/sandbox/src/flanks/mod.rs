@@ -7,6 +7,7 @@ mod connect;
 mod errors;
 pub(crate) mod lifecycle;
 mod link_page;
+mod loose;
 mod session_page;
 mod testbank;
 
