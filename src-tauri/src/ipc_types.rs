@@ -363,7 +363,8 @@ fn absent_values_are_null_and_optional_inputs_may_be_left_out() {
 
     // A connection's keychain reference never crosses IPC, and is not declared either.
     assert!(!declared::<ConnectionView>().contains("secret_ref"));
-    assert!(declared::<ConnectionView>().contains("{ stale: boolean, id: number,"));
+    assert!(declared::<ConnectionView>().contains("{ stale: boolean, "));
+    assert!(declared::<ConnectionView>().contains("frozen: boolean, id: number,"));
 }
 
 #[test]

@@ -281,7 +281,7 @@ fn snapshot(rng: &mut Rng, key: &str, owner: &str, currency: &str, txns: usize) 
         cards: vec![],
         parts: SnapshotParts::all(),
         data_as_of: None,
-        skipped: 0,
+        ..Default::default()
     }
 }
 

@@ -9,6 +9,7 @@ mod export_cmd;
 mod households_cmd;
 mod output;
 mod progress;
+mod provider_cmd;
 mod rates_refresh;
 mod reattach_cmd;
 mod report_cmd;
@@ -60,6 +61,10 @@ enum Command {
     /// Manage households (groups of clients).
     #[command(subcommand)]
     Households(households_cmd::HouseholdsCommand),
+    /// Support tools for provider answers: `provider decode` runs a saved answer through the
+    /// sync's own decoder and normaliser.
+    #[command(subcommand)]
+    Provider(provider_cmd::ProviderCommand),
     /// Write the review report PDF of a client, a household, or the whole book.
     Report(report_cmd::ReportArgs),
     /// Connections found again in the keychain after a restore: list them, or attach one to
@@ -107,6 +112,7 @@ fn main() -> ExitCode {
         Command::Doctor => doctor_cmd::run(&ctx),
         Command::Export(args) => export_cmd::run(&ctx, args),
         Command::Households(cmd) => households_cmd::run(&ctx, cmd),
+        Command::Provider(cmd) => return provider_cmd::run(&ctx, cmd),
         Command::Report(args) => report_cmd::run(&ctx, args),
         Command::Reattach(args) => reattach_cmd::run(&ctx, args),
         Command::Restore(args) => restore_cmd::run(&ctx, args),

@@ -108,7 +108,7 @@ fn seed(data_dir: &Path) -> (i64, i64, i64) {
             cards: vec![],
             parts: SnapshotParts::all(),
             data_as_of: None,
-            skipped: 0,
+            ..Default::default()
         };
         let new = NewConnection {
             client_id: id,

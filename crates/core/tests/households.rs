@@ -131,7 +131,7 @@ fn snap(accounts: Vec<Account>, holdings: Vec<Holding>, txns: Vec<Transaction>) 
         cards: vec![],
         parts: SnapshotParts::all(),
         data_as_of: None,
-        skipped: 0,
+        ..Default::default()
     }
 }
 

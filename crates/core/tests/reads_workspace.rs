@@ -82,7 +82,7 @@ fn snapshot(accounts: Vec<Account>, holdings: Vec<Holding>, txns: Vec<Transactio
         cards: vec![],
         parts: SnapshotParts::all(),
         data_as_of: None,
-        skipped: 0,
+        ..Default::default()
     }
 }
 
@@ -670,4 +670,67 @@ fn export_paths_are_validated_and_never_overwritten() {
     std::fs::write(&s1, "x").unwrap();
     let s2 = export::suggest_export_path(dir.path(), "Ana Ruiz / holdings").unwrap();
     assert!(s2.ends_with("exports/ana-ruiz-holdings-2.csv"), "{s2}");
+}
+
+/// A Flinks connection whose daily cached read succeeds but whose data has not moved for the
+/// frozen period (a setting, 7 days by default) is queued for the client and never fresh.
+#[test]
+fn frozen_flinks_data_is_queued_for_the_client_and_never_shown_as_fresh() {
+    use advisor_desk_core::settings;
+    use advisor_desk_core::sync::freshness::FROZEN_AFTER_DAYS_SETTING;
+
+    let mut b = Book::new();
+    let ana = b.client("Ana Ruiz");
+    let s = snapshot(
+        vec![account(
+            "c",
+            "CA-1",
+            AccountKind::Current,
+            100_000,
+            "CAD",
+            &[],
+        )],
+        vec![],
+        vec![],
+    );
+    let id = b.connection(
+        ana,
+        "Flinks Capital",
+        &s,
+        "ready",
+        "nobody",
+        Some(now()),
+        Some(now()),
+    );
+    // Synced an hour ago (a cached Authorize), data as of the last live connection 9 days ago.
+    b.store
+        .write(|tx| {
+            tx.execute(
+                "UPDATE connections SET provider = 'flinks', flow = 'flinks_connect',
+                     data_as_of = ?2 WHERE id = ?1",
+                rusqlite::params![id, time::to_db(now() - Duration::days(9))],
+            )?;
+            Ok(())
+        })
+        .unwrap();
+
+    let q = health_queue(&b.store, now()).unwrap();
+    assert_eq!(q.client.len(), 1, "{q:?}");
+    let item = &q.client[0];
+    assert_eq!(
+        (item.health, item.group),
+        (Health::NeedsClient, Group::Client)
+    );
+    assert!(item.connection.frozen && item.connection.stale);
+    assert_eq!(item.days_stale, Some(9), "the data's age, not the sync's");
+    let overview = client_overview(&b.store, ana, now()).unwrap();
+    assert!(overview.stale && overview.connections[0].frozen);
+    let book = book_summary(&b.store, now()).unwrap();
+    assert!(book.clients[0].stale);
+
+    // The advisor allows ten days: not frozen yet.
+    settings::set(&b.store, FROZEN_AFTER_DAYS_SETTING, "10").unwrap();
+    let q = health_queue(&b.store, now()).unwrap();
+    assert!(q.client.is_empty() && q.wait.is_empty(), "{q:?}");
+    assert!(!client_overview(&b.store, ana, now()).unwrap().stale);
 }

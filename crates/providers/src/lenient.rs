@@ -3,41 +3,35 @@
 
 use std::str::FromStr;
 
+use advisor_desk_core::domain::{DecodeNotes, Oddity};
 use advisor_desk_core::money::{Currency, Money};
 use chrono::{NaiveDate, NaiveDateTime, TimeZone, Utc};
 use rust_decimal::Decimal;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-/// Records decoded from a JSON array, and how many were skipped.
-#[derive(Debug)]
-pub struct Decoded<T> {
-    pub items: Vec<T>,
-    pub skipped: u32,
-}
-
-/// Decodes each element on its own: a bad element is skipped (and counted), never fatal.
-/// Anything that is not an array counts as no records.
-pub fn decode_records<T: DeserializeOwned>(value: Value, what: &str) -> Decoded<T> {
+/// Decodes each element of a JSON array on its own: a bad element is skipped and noted with
+/// its reason, never fatal. Anything that is not an array counts as no records.
+pub fn decode_records<T: DeserializeOwned>(
+    value: Value,
+    what: &str,
+    notes: &mut DecodeNotes,
+) -> Vec<T> {
     let Value::Array(elements) = value else {
-        return Decoded {
-            items: Vec::new(),
-            skipped: 0,
-        };
+        return Vec::new();
     };
     let mut items = Vec::with_capacity(elements.len());
-    let mut skipped = 0;
     for e in elements {
         match serde_json::from_value::<T>(e) {
             Ok(v) => items.push(v),
             Err(err) => {
                 // Only the error's category and position: serde's text can quote a value.
                 tracing::warn!(what, kind = ?err.classify(), column = err.column(), "skipped a record that could not be read");
-                skipped += 1;
+                notes.skip(what, "unreadable record");
             }
         }
     }
-    Decoded { items, skipped }
+    items
 }
 
 /// A number given as a JSON number or a string ("1234.56", "1.234,56", "-12,5").
@@ -81,6 +75,59 @@ pub fn money(amount: &Option<Value>, currency: Option<&str>) -> Option<Money> {
 pub fn date(v: Option<&str>) -> Option<NaiveDate> {
     let s = v?.trim();
     NaiveDate::parse_from_str(s.get(..10)?, "%Y-%m-%d").ok()
+}
+
+/// Years before this or after the next mean "never" (`0001-01-01`, `1900-01-01`,
+/// `9999-12-31`): real answers use such sentinels where the reference shows null.
+const FIRST_REAL_YEAR: i32 = 1901;
+const LAST_REAL_YEAR: i32 = 9000;
+
+fn is_sentinel(d: NaiveDate) -> bool {
+    use chrono::Datelike;
+    !(FIRST_REAL_YEAR..LAST_REAL_YEAR).contains(&d.year())
+}
+
+/// [`date`], noting what was odd: a sentinel is no date, a time on a date field is kept off.
+pub fn date_noting(v: Option<&str>, notes: &mut DecodeNotes) -> Option<NaiveDate> {
+    let d = date(v)?;
+    if is_sentinel(d) {
+        notes.odd(Oddity::SentinelDate);
+        return None;
+    }
+    if v.is_some_and(|s| s.trim().len() > 10) {
+        notes.odd(Oddity::ExtraPrecision);
+    }
+    Some(d)
+}
+
+/// [`utc_datetime`], a sentinel ("never") read as no time and noted.
+pub fn utc_datetime_noting(
+    v: Option<&str>,
+    notes: &mut DecodeNotes,
+) -> Option<chrono::DateTime<Utc>> {
+    let t = utc_datetime(v)?;
+    if is_sentinel(t.date_naive()) {
+        notes.odd(Oddity::SentinelDate);
+        return None;
+    }
+    Some(t)
+}
+
+/// A field documented as an object: the object, or `None` when absent. Plain text (or a
+/// number) where the object belongs is noted and given back in `text` for the caller to use
+/// as the object's main value.
+pub fn object_or_text(
+    v: Option<&Value>,
+    notes: &mut DecodeNotes,
+) -> (Option<serde_json::Map<String, Value>>, Option<String>) {
+    match v {
+        Some(Value::Object(m)) => (Some(m.clone()), None),
+        Some(other @ (Value::String(_) | Value::Number(_))) => {
+            notes.odd(Oddity::ObjectAsText);
+            (None, text(&Some(other.clone())))
+        }
+        _ => (None, None),
+    }
 }
 
 /// Flinks `LastRefresh`: UTC without an offset, up to 7 fraction digits.
@@ -140,11 +187,50 @@ mod tests {
             #[allow(dead_code)]
             id: String,
         }
-        let d: Decoded<R> =
-            decode_records(json!([{"id": "a"}, {"id": 5}, {"id": "c", "x": 1}]), "r");
-        assert_eq!((d.items.len(), d.skipped), (2, 1));
-        let d: Decoded<R> = decode_records(json!({"not": "an array"}), "r");
-        assert_eq!((d.items.len(), d.skipped), (0, 0));
+        let mut n = DecodeNotes::default();
+        let d: Vec<R> = decode_records(
+            json!([{"id": "a"}, {"id": 5}, {"id": "c", "x": 1}]),
+            "r",
+            &mut n,
+        );
+        assert_eq!((d.len(), n.skipped_total()), (2, 1));
+        assert_eq!(n.skipped["r: unreadable record"], 1);
+        let d: Vec<R> = decode_records(json!({"not": "an array"}), "r", &mut n);
+        assert_eq!((d.len(), n.skipped_total()), (0, 1));
+    }
+
+    #[test]
+    fn sentinels_are_no_date_and_extra_precision_is_noted() {
+        let mut n = DecodeNotes::default();
+        assert_eq!(date_noting(Some("0001-01-01T00:00:00"), &mut n), None);
+        assert_eq!(date_noting(Some("9999-12-31"), &mut n), None);
+        assert_eq!(
+            date_noting(Some("2026-03-01T10:00:00"), &mut n),
+            NaiveDate::from_ymd_opt(2026, 3, 1)
+        );
+        assert_eq!(
+            date_noting(Some("2026-03-02"), &mut n),
+            NaiveDate::from_ymd_opt(2026, 3, 2)
+        );
+        assert_eq!(
+            utc_datetime_noting(Some("0001-01-01T00:00:00"), &mut n),
+            None
+        );
+        assert_eq!(n.oddities[&Oddity::SentinelDate], 3);
+        assert_eq!(n.oddities[&Oddity::ExtraPrecision], 1);
+    }
+
+    #[test]
+    fn an_object_sent_as_text_is_noted_and_kept() {
+        let mut n = DecodeNotes::default();
+        let v = json!({"o": {"Name": "A"}, "t": "Jane Roe", "x": null});
+        assert!(object_or_text(v.get("o"), &mut n).0.is_some());
+        assert_eq!(
+            object_or_text(v.get("t"), &mut n).1.as_deref(),
+            Some("Jane Roe")
+        );
+        assert_eq!(object_or_text(v.get("x"), &mut n), (None, None));
+        assert_eq!(n.oddities_total(), 1);
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! core's [`ProviderGateway`](advisor_desk_core::sync::ProviderGateway) for the sync engine.
 
 pub mod config;
+pub mod decode;
 pub mod demo;
 pub mod flanks;
 pub mod flinks;

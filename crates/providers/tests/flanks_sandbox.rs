@@ -433,3 +433,51 @@ async fn an_errored_product_is_left_out_and_a_long_rate_limit_sets_the_next_try(
     );
     assert_eq!(c.provider_code.as_deref(), Some("rate_limited"));
 }
+
+/// TestBank's looser-answers credential, synced end to end: every account, transaction and
+/// holding the bank sent is kept, and each oddity is counted in the sync run.
+#[tokio::test]
+async fn looser_answers_are_kept_and_their_oddities_counted_in_the_sync_run() {
+    let w = world().await;
+    let pairs = link_login(&w.sandbox.base_url(), "LOOSE_ANSWERS", "c=2").await;
+    let code = Secret::new(pairs.iter().find(|(k, _)| k == "code").unwrap().1.clone());
+    let ExchangeOutcome::Exchanged {
+        credentials_token, ..
+    } = w.flanks.exchange_code(&code).await.unwrap()
+    else {
+        panic!("not delayed")
+    };
+    let id = w.connect(Provider::Flanks, credentials_token.expose());
+    let o = w.engine(fast_sync()).sync_one(id, &|_| {}).await;
+    let SyncResult::Synced { stats } = &o.result else {
+        panic!("{o:?}")
+    };
+    assert_eq!(stats.skipped, 0, "{stats:?}");
+    assert!(stats.odd >= 4, "{stats:?}");
+    assert_eq!(
+        w.count(&format!(
+            "SELECT rows_odd FROM sync_runs WHERE connection_id = {id} AND outcome = 'ok'"
+        )),
+        stats.odd as i64
+    );
+    let raw = |e| {
+        let w = &w;
+        let token = credentials_token.clone();
+        async move {
+            let v = w.flanks.aggregation(&token, e, None).await.unwrap();
+            v.as_array().map_or(0, Vec::len) as i64
+        }
+    };
+    let accounts =
+        raw(AggregationEndpoint::Account).await + raw(AggregationEndpoint::Portfolio).await;
+    let count = |table: &str| {
+        w.count(&format!(
+            "SELECT count(*) FROM {table} WHERE connection_id = {id}"
+        ))
+    };
+    assert_eq!(count("accounts"), accounts);
+    assert_eq!(
+        count("transactions"),
+        raw(AggregationEndpoint::AccountTransaction).await
+    );
+}

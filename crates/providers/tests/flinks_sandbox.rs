@@ -283,3 +283,63 @@ async fn delete_card_removes_the_login() {
         .unwrap_err();
     assert_eq!(err.provider_code.as_deref(), Some("INVALID_LOGIN"));
 }
+
+/// The sandbox's looser-answers login, synced end to end: every account and transaction the
+/// bank sent kept, each oddity counted in the sync run.
+#[tokio::test]
+async fn looser_answers_are_kept_and_their_oddities_counted_in_the_sync_run() {
+    let w = world().await;
+    let login = login_of(&w, "test_loose_answers").await;
+    let id = w.connect(Provider::Flinks, login.expose());
+    let o = w.engine(fast_sync()).sync_one(id, &|_| {}).await;
+    let SyncResult::Synced { stats } = &o.result else {
+        panic!("{o:?}")
+    };
+    assert_eq!(stats.skipped, 0, "{stats:?}");
+    assert!(
+        stats.odd >= 4,
+        "text holder and balance, no classification, …: {stats:?}"
+    );
+    let recorded = w.count(&format!(
+        "SELECT rows_odd FROM sync_runs WHERE connection_id = {id} AND outcome = 'ok'"
+    ));
+    assert_eq!(recorded, stats.odd as i64);
+
+    // What the bank sent, read raw: every account and transaction is in the book.
+    let AuthorizeOutcome::Authorized { request_id, .. } = w
+        .flinks
+        .authorize(&login, AuthorizeMode::Cached, None, None)
+        .await
+        .unwrap()
+    else {
+        panic!("cached authorize")
+    };
+    let raw = w.flinks.accounts_detail(&request_id).await.unwrap();
+    let raw_accounts = raw["Accounts"].as_array().unwrap();
+    assert!(
+        raw_accounts[0]["Holder"].is_string(),
+        "the looser shape was sent"
+    );
+    assert!(raw_accounts[1].get("Category").is_none());
+    let raw_transactions: usize = raw_accounts
+        .iter()
+        .map(|a| a["Transactions"].as_array().map_or(0, Vec::len))
+        .sum();
+    let stored = |table: &str| {
+        w.count(&format!(
+            "SELECT count(*) FROM {table} WHERE account_id IN \
+             (SELECT id FROM accounts WHERE connection_id = {id})"
+        ))
+    };
+    assert_eq!(
+        w.count(&format!(
+            "SELECT count(*) FROM accounts WHERE connection_id = {id}"
+        )),
+        raw_accounts.len() as i64
+    );
+    assert_eq!(stored("transactions"), raw_transactions as i64);
+    assert!(
+        stored("account_owners") > 0,
+        "a holder sent as text is still an owner"
+    );
+}

@@ -375,6 +375,64 @@ async fn flinks_mfa_reauthorization_opens_connect_with_the_request_id() {
     assert_eq!(token_of(&d, conn), token);
 }
 
+/// "Update now" on a working Flinks connection is a live refresh with the client present:
+/// without MFA it refreshes at once and the data moves; past the reconnect window Connect
+/// opens at the credential step for the institution and the same login brings it back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn flinks_update_now_refreshes_live_or_falls_back_to_the_credential_step() {
+    let d = desk();
+    let eve = d.client("Eve");
+    let start = d
+        .links
+        .start_connect(eve, LinkFlow::FlinksConnect)
+        .await
+        .unwrap();
+    let redirect = d.web.flinks_connect(&start.url, "greatday_nomfa").await;
+    let (conn, _) = connected(
+        &d.links
+            .handle_callback(redirect.as_bytes(), Some(start.session_id), WINDOW)
+            .await
+            .unwrap(),
+    );
+    let as_of = |d: &Desk| connections::get(&d.store, conn).unwrap().data_as_of;
+    let before = as_of(&d);
+    d.control.advance_clock(3 * 86_400).await.unwrap();
+    // No MFA at this bank: refreshed live, then synced; the data is newer.
+    match d.links.start_reauthorize(conn).await.unwrap() {
+        ReauthStart::AlreadyHealthy { .. } => {}
+        other => panic!("{other:?}"),
+    }
+    let after = as_of(&d);
+    assert!(after > before, "{before:?} → {after:?}");
+
+    // Four weeks and more without a live connection: the credential step.
+    d.control.advance_clock(30 * 86_400).await.unwrap();
+    let link = match d.links.start_reauthorize(conn).await.unwrap() {
+        ReauthStart::Started { link } => link,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(link.purpose, LinkPurpose::Reset);
+    assert!(
+        link.url.contains("/Credential/FlinksCapital?"),
+        "{}",
+        link.url
+    );
+    let redirect = d.web.flinks_connect(&link.url, "greatday_nomfa").await;
+    let o = d
+        .links
+        .handle_callback(redirect.as_bytes(), Some(link.session_id), WINDOW)
+        .await
+        .unwrap();
+    assert!(
+        matches!(o, LinkOutcome::Reauthorized { connection_id, .. } if connection_id == conn),
+        "{o:?}"
+    );
+    assert!(
+        as_of(&d) > after,
+        "the new login's live connection moved the data"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn delayed_codes_wait_in_the_session_and_connect_or_expire_after_72_hours() {
     let d = desk();

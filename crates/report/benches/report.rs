@@ -105,7 +105,7 @@ fn snapshot(tag: &str, accounts: usize, transactions: usize, holdings: usize) ->
         cards: vec![],
         parts: SnapshotParts::all(),
         data_as_of: None,
-        skipped: 0,
+        ..Default::default()
     }
 }
 

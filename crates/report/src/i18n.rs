@@ -219,6 +219,10 @@ impl Lang {
             "pension" => self.pick("Pension", "Pensiones", "Retraite"),
             "crypto" => self.pick("Crypto-assets", "Criptoactivos", "Crypto-actifs"),
             "derivative" => self.pick("Derivatives", "Derivados", "Dérivés"),
+            "bank_product" => {
+                self.pick("Bank products", "Productos bancarios", "Produits bancaires")
+            }
+            "alternative" => self.pick("Alternatives", "Alternativos", "Alternatifs"),
             "mixed" => self.pick("Mixed", "Mixtos", "Mixtes"),
             "other" => self.pick("Other", "Otros", "Autres"),
             _ => return class.replace('_', " "),

@@ -95,7 +95,7 @@ fn snapshot(accounts: Vec<Account>, holdings: Vec<Holding>) -> Snapshot {
         cards: vec![],
         parts: SnapshotParts::all(),
         data_as_of: None,
-        skipped: 0,
+        ..Default::default()
     }
 }
 

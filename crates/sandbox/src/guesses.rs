@@ -44,3 +44,26 @@ pub const FLINKS_UNAUTHORIZED_REQUEST_CODE: &str = "UNAUTHORIZED";
 /// `UnsupportedChallengeMethod`).
 pub const PASSWORD_DELAYED: &str = "DELAYED";
 pub const PASSWORD_SCA_UNSUPPORTED: &str = "SCA_UNSUPPORTED";
+/// And `LOOSE_ANSWERS`: a credential whose answers come in the looser shapes of real ones
+/// (`flanks/loose.rs`).
+pub const PASSWORD_LOOSE_ANSWERS: &str = "LOOSE_ANSWERS";
+
+/// Flinks `AuthorizeAsync` past the ~4-week reconnect window: the docs say only that any
+/// answer other than 200 / 203 / 202 means Connect's credential step; we answer 401
+/// `SESSION_EXPIRED` (a FlinksCode client libraries know).
+pub const FLINKS_RECONNECT_EXPIRED_STATUS: u16 = 401;
+pub const FLINKS_RECONNECT_EXPIRED_CODE: &str = "SESSION_EXPIRED";
+
+/// Flinks `GetNightlyRefreshStatus`: documented as listing ineligible loginIds with the
+/// reason, shape not given; we answer `{HttpStatusCode, LoginIds: [{LoginId, Reason}]}` (GET,
+/// x-api-key) with this reason while nightly refresh is off.
+pub const FLINKS_NIGHTLY_INELIGIBLE_REASON: &str =
+    "Nightly refresh is not supported for this institution: the end user must be present";
+
+/// Flinks: a cached Authorize answers 203 (seen in a real capture) — here for an MFA login
+/// whose last live connection is older than the reconnect window.
+pub const FLINKS_CACHED_MFA_AFTER_WINDOW: bool = true;
+
+/// Flinks Connect's credential step path for one institution (`…/Credential/{InstitutionId}`,
+/// from the mid-session reconnect article), under the widget's base.
+pub const FLINKS_CREDENTIAL_STEP: &str = "/flinks-connect/v2/Credential/{institution}";

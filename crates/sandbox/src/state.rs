@@ -125,7 +125,31 @@ pub enum SessionNext {
 #[derive(Debug, Clone)]
 pub struct FlinksLoginState {
     pub data: FlinksLogin,
+    /// When the data last moved (a live connection, or a nightly refresh where it works).
     pub last_refresh: DateTime<Utc>,
+    /// The last live connection: a reconnect with `requestId` works within four weeks of it.
+    pub last_connected: DateTime<Utc>,
+    /// `IsScheduledRefresh`, set with `SetScheduledRefresh`; on by default.
+    pub scheduled_refresh: bool,
+}
+
+impl FlinksLoginState {
+    /// New movements up to `now`'s day; the data has moved.
+    pub fn refresh_data(&mut self, now: DateTime<Utc>) {
+        for a in &mut self.data.accounts {
+            book::extend_account(a, now.date_naive());
+        }
+        self.last_refresh = now;
+    }
+
+    pub fn new(data: FlinksLogin, at: DateTime<Utc>) -> Self {
+        FlinksLoginState {
+            data,
+            last_refresh: at,
+            last_connected: at,
+            scheduled_refresh: true,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -149,6 +173,12 @@ pub struct FlinksRequest {
     /// The MFA prompt still to be answered.
     pub challenge: Option<&'static str>,
     pub job: Option<Job>,
+    /// A live connection (not `MostRecentCached`): authorising it refreshes the data.
+    pub live: bool,
+    /// The last time the RequestId was used: it lapses after 8 minutes idle while waiting.
+    pub last_used: DateTime<Utc>,
+    /// `AuthorizeAsync`: when the bank has been reached and the poll can answer.
+    pub async_ready_at: Option<DateTime<Utc>>,
 }
 
 pub struct World {
@@ -164,6 +194,9 @@ pub struct World {
     pub deleted_logins: HashMap<String, u64>,
     pub authorize_tokens: HashMap<String, DateTime<Utc>>,
     pub requests: HashMap<String, FlinksRequest>,
+    /// Flinks nightly refresh, off by default as it now is for most institutions; the
+    /// control plane turns it on (`/_sandbox/flinks/nightly`) for Flinks Capital.
+    pub flinks_nightly: bool,
     pub counter: u64,
     /// Every secret handed out, in order (`GET /_sandbox/secrets`): short-lived ones leave
     /// the maps above once used or expired.
@@ -234,10 +267,7 @@ impl World {
         let flinks = book
             .flinks
             .into_iter()
-            .map(|data| FlinksLoginState {
-                data,
-                last_refresh: refreshed,
-            })
+            .map(|data| FlinksLoginState::new(data, refreshed))
             .collect();
         World {
             rng: Rng::derive(config.seed, "world", 0),
@@ -260,6 +290,7 @@ impl World {
             deleted_logins: HashMap::new(),
             authorize_tokens: HashMap::new(),
             requests: HashMap::new(),
+            flinks_nightly: false,
             counter: 0,
             issued: Vec::new(),
             grants: HashMap::new(),
@@ -308,11 +339,10 @@ impl World {
             c.last_update = now;
             n += 1;
         }
-        for l in &mut self.flinks {
-            for a in &mut l.data.accounts {
-                book::extend_account(a, today);
+        if self.flinks_nightly {
+            for l in self.flinks.iter_mut().filter(|l| l.scheduled_refresh) {
+                l.refresh_data(now);
             }
-            l.last_refresh = now;
         }
         n
     }

@@ -378,19 +378,66 @@ async fn flinks_errors_and_scenario_users() {
 }
 
 #[tokio::test]
-async fn daily_refresh_adds_flinks_movements_with_consistent_balances() {
+async fn nightly_refresh_is_off_unless_switched_on_and_only_for_scheduled_logins() {
     let env = start();
     let login = book_entry(&env, |b| b.provider == "flinks").await;
     let before = fetch(&env, &login.token).await;
     env.sb.control().advance_clock(20 * 86_400).await.unwrap();
     env.sb.control().refresh().await.unwrap();
-    let after = fetch(&env, &login.token).await;
-    let newest = |v: &Value| {
-        v["Accounts"][0]["Transactions"][0]["Date"]
-            .as_str()
+    let frozen = fetch(&env, &login.token).await;
+    assert_eq!(newest(&frozen), newest(&before), "nightly refresh is off");
+    assert_eq!(
+        frozen["Login"]["LastRefresh"],
+        before["Login"]["LastRefresh"]
+    );
+    assert_eq!(frozen["Login"]["IsScheduledRefresh"], true);
+
+    // Every scheduled login is listed as not eligible, with the reason.
+    let (s, v) = data_get(&env, "GetNightlyRefreshStatus").await;
+    assert_eq!(s, 200, "{v}");
+    let listed = |v: &Value, id: &str| {
+        v["LoginIds"]
+            .as_array()
             .unwrap()
-            .to_string()
+            .iter()
+            .any(|e| e["LoginId"] == id && e["Reason"].is_string())
     };
+    assert!(listed(&v, &login.token), "{v}");
+
+    // Turned off for this login: no longer listed.
+    let (s, _) = with_api_key(
+        &env,
+        Method::PATCH,
+        "SetScheduledRefresh",
+        Some(&json!({"loginId": login.token, "isActivated": false})),
+    )
+    .await;
+    assert_eq!(s, 200);
+    let (_, v) = data_get(&env, "GetNightlyRefreshStatus").await;
+    assert!(!listed(&v, &login.token));
+    let (s, v) = with_api_key(
+        &env,
+        Method::PATCH,
+        "SetScheduledRefresh",
+        Some(&json!({"loginId": login.token})),
+    )
+    .await;
+    assert_eq!(
+        (s, v["FlinksCode"].as_str()),
+        (400, Some("INVALID_REQUEST"))
+    );
+
+    // The control plane turns nightly refresh on: scheduled logins move, others stay.
+    with_api_key(
+        &env,
+        Method::PATCH,
+        "SetScheduledRefresh",
+        Some(&json!({"loginId": login.token, "isActivated": true})),
+    )
+    .await;
+    env.sb.control().set_flinks_nightly(true).await.unwrap();
+    env.sb.control().refresh().await.unwrap();
+    let after = fetch(&env, &login.token).await;
     assert!(
         newest(&after) > newest(&before),
         "{} vs {}",
@@ -399,6 +446,186 @@ async fn daily_refresh_adds_flinks_movements_with_consistent_balances() {
     );
     let acc = &after["Accounts"][0];
     assert_eq!(acc["Balance"]["Current"], acc["Transactions"][0]["Balance"]);
+    let (_, v) = data_get(&env, "GetNightlyRefreshStatus").await;
+    assert_eq!(v["LoginIds"], json!([]));
+}
+
+#[tokio::test]
+async fn a_live_authorize_moves_the_data_a_cached_one_does_not() {
+    let env = start();
+    let login = book_entry(&env, |b| b.provider == "flinks").await;
+    let before = fetch(&env, &login.token).await;
+    env.sb.control().advance_clock(10 * 86_400).await.unwrap();
+    let (s, v) = env
+        .flinks_authorize(json!({"LoginId": login.token, "MostRecentCached": false}))
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let after = fetch(&env, &login.token).await;
+    assert!(newest(&after) > newest(&before));
+    assert!(after["Login"]["LastRefresh"].as_str() > before["Login"]["LastRefresh"].as_str());
+}
+
+#[tokio::test]
+async fn backdating_makes_a_cached_authorize_return_older_data() {
+    let env = start();
+    let login = book_entry(&env, |b| b.provider == "flinks").await;
+    let before = fetch(&env, &login.token).await;
+    env.sb.control().backdate_flinks(10).await.unwrap();
+    let after = fetch(&env, &login.token).await;
+    let day = |v: &Value| v["Login"]["LastRefresh"].as_str().unwrap()[..10].to_string();
+    let was = chrono::NaiveDate::parse_from_str(&day(&before), "%Y-%m-%d").unwrap();
+    let now = chrono::NaiveDate::parse_from_str(&day(&after), "%Y-%m-%d").unwrap();
+    assert_eq!((was - now).num_days(), 10);
+}
+
+/// `AuthorizeAsync` with a fresh authorize token.
+async fn authorize_async(env: &Env, body: Value) -> (u16, Value) {
+    let token = env.flinks_authorize_token().await;
+    let r = env
+        .http
+        .post(env.flinks_api("AuthorizeAsync"))
+        .header("flinks-auth-key", token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    split(r).await
+}
+
+/// Starts a mid-session reconnect and polls it once the bank has been reached.
+async fn reconnect(env: &Env, login_id: &str) -> (u16, Value) {
+    let (s, v) = authorize_async(
+        env,
+        json!({"LoginId": login_id, "MostRecentCached": false, "Save": true}),
+    )
+    .await;
+    assert_eq!(
+        (s, v["FlinksCode"].as_str()),
+        (202, Some("OPERATION_PENDING")),
+        "{v}"
+    );
+    let rid = v["RequestId"].as_str().unwrap().to_string();
+    let (s, v) = authorize_async(env, json!({"RequestId": rid})).await;
+    assert_eq!(s, 202, "still reaching the bank: {v}");
+    env.sb.control().advance_clock(3).await.unwrap();
+    authorize_async(env, json!({"RequestId": rid})).await
+}
+
+#[tokio::test]
+async fn authorize_async_202_then_200_with_newer_data() {
+    let env = start();
+    let login = book_entry(&env, |b| b.provider == "flinks").await;
+    let before = fetch(&env, &login.token).await;
+    env.sb.control().advance_clock(5 * 86_400).await.unwrap();
+    let (s, v) = reconnect(&env, &login.token).await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["Login"]["Id"], login.token.as_str());
+    let after = fetch(&env, &login.token).await;
+    assert!(newest(&after) > newest(&before));
+    let (s, v) = authorize_async(&env, json!({"LoginId": "no-such-login"})).await;
+    assert_eq!((s, v["FlinksCode"].as_str()), (401, Some("INVALID_LOGIN")));
+}
+
+#[tokio::test]
+async fn authorize_async_203_is_answered_in_connect_with_only_the_challenge() {
+    let env = start();
+    let login_id = connect_greatday(&env, "https://app.example/x").await;
+    env.sb.control().advance_clock(3 * 86_400).await.unwrap();
+    let (s, v) = reconnect(&env, &login_id).await;
+    assert_eq!(s, 203, "{v}");
+    let rid = v["RequestId"].as_str().unwrap().to_string();
+    let prompt = v["SecurityChallenges"][0]["Prompt"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (s, page, _) = env
+        .get_html(&format!(
+            "/flinks-connect/v2/?requestId={rid}&redirectUrl=https://app.example/r"
+        ))
+        .await;
+    assert_eq!(s, 200);
+    assert!(page.contains(&prompt) && page.contains("COMPONENT_LOAD_MFA"));
+    assert!(
+        !page.contains("id=\"username\""),
+        "no credential step: {page}"
+    );
+    let (_, page, _) = answer_mfa(&env, &page, &rid, &prompt).await;
+    assert!(page.contains(&format!("loginId={login_id}")), "{page}");
+    // The poll now answers 200: the connection was live.
+    let (s, v) = authorize_async(&env, json!({"RequestId": rid})).await;
+    assert_eq!(s, 200, "{v}");
+}
+
+#[tokio::test]
+async fn a_request_id_lapses_after_eight_idle_minutes() {
+    let env = start();
+    let login_id = connect_greatday(&env, "https://app.example/x").await;
+    let (s, v) = env
+        .flinks_authorize(json!({"LoginId": login_id, "MostRecentCached": false}))
+        .await;
+    assert_eq!(s, 203);
+    let rid = v["RequestId"].as_str().unwrap().to_string();
+    env.sb.control().advance_clock(7 * 60).await.unwrap();
+    let (s, _, _) = env
+        .get_html(&format!("/flinks-connect/v2/?requestId={rid}"))
+        .await;
+    assert_eq!(s, 200, "seven minutes is not idle enough");
+    env.sb.control().advance_clock(8 * 60 + 1).await.unwrap();
+    let (s, page, _) = env
+        .get_html(&format!("/flinks-connect/v2/?requestId={rid}"))
+        .await;
+    assert_eq!(s, 400);
+    assert!(page.contains("SESSION_NONEXISTENT"));
+}
+
+#[tokio::test]
+async fn past_the_reconnect_window_connect_asks_for_credentials_again() {
+    let env = start();
+    let login_id = connect_greatday(&env, "https://app.example/x").await;
+    env.sb.control().advance_clock(29 * 86_400).await.unwrap();
+    // A cached Authorize can answer 203 too.
+    let (s, v) = env
+        .flinks_authorize(json!({"LoginId": login_id, "MostRecentCached": true}))
+        .await;
+    assert_eq!(s, 203, "{v}");
+    let rid = v["RequestId"].as_str().unwrap().to_string();
+    // Connect with that requestId: the credential step, not the challenge.
+    let (s, page, _) = env
+        .get_html(&format!("/flinks-connect/v2/?requestId={rid}"))
+        .await;
+    assert_eq!(s, 200);
+    assert!(page.contains("COMPONENT_LOAD_CREDENTIAL"), "{page}");
+    // AuthorizeAsync: any answer other than 200 / 203 / 202.
+    let (s, v) = reconnect(&env, &login_id).await;
+    assert_eq!(
+        (s, v["FlinksCode"].as_str()),
+        (401, Some("SESSION_EXPIRED")),
+        "{v}"
+    );
+    // Connect's credential step for the institution; logging in again connects it.
+    let (s, page, _) = env
+        .get_html("/flinks-connect/v2/Credential/14?demo=true&redirectUrl=https://app.example/r")
+        .await;
+    assert_eq!(s, 200);
+    let (_, page, _) = env.widget_login(&page, "Greatday", "Everyday").await;
+    let prompt = hidden(&page, "prompt");
+    let (_, page, _) = answer_mfa(&env, &page, &hidden(&page, "request_id"), &prompt).await;
+    assert!(
+        page.contains(&format!("loginId={login_id}")),
+        "same loginId: {page}"
+    );
+    let (s, _) = reconnect(&env, &login_id).await;
+    assert_eq!(
+        s, 203,
+        "within the window again: MFA, not the credential step"
+    );
+}
+
+fn newest(v: &Value) -> String {
+    v["Accounts"][0]["Transactions"][0]["Date"]
+        .as_str()
+        .unwrap()
+        .to_string()
 }
 
 /// The seeded book's first login that matches.

@@ -6,7 +6,7 @@ use advisor_desk_core::links::{
     CallbackSource, ClientDeletion, LinkFlow, LinkOutcome, LinkStart, PendingLink, ReauthStart,
     Removal,
 };
-use advisor_desk_core::sync::ConnectionView;
+use advisor_desk_core::sync::{ConnectionView, Freshness};
 use advisor_desk_core::time;
 use serde::Serialize;
 use tauri::{AppHandle, State};
@@ -33,9 +33,10 @@ pub fn list_connections_in(
     let store = state.store()?;
     clients::get(store, client_id)?;
     let now = time::now();
+    let fresh = Freshness::of(store)?;
     Ok(connections::list(store, Some(client_id))?
         .into_iter()
-        .map(|c| c.view(now))
+        .map(|c| c.view(now, fresh))
         .collect())
 }
 

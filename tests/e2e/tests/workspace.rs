@@ -98,7 +98,7 @@ fn snapshot(
         cards: vec![],
         parts: SnapshotParts::all(),
         data_as_of: None,
-        skipped: 0,
+        ..Default::default()
     }
 }
 

@@ -306,7 +306,7 @@ fn snapshot(accounts: Vec<Account>, holdings: Vec<Holding>, txns: Vec<Transactio
         cards: vec![],
         parts: SnapshotParts::all(),
         data_as_of: None,
-        skipped: 0,
+        ..Default::default()
     }
 }
 

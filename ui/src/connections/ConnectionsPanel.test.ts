@@ -197,6 +197,21 @@ describe('ConnectionsPanel', () => {
     expect(await screen.findByText('Working')).toBeInTheDocument();
   });
 
+  it('updates a Flinks connection live with the client present, and says when its data is frozen', async () => {
+    const flinks = { provider: 'flinks' as const, flow: 'flinks_connect', stale: true, frozen: true };
+    list.mockResolvedValueOnce([conn(1, 'ready', flinks)]);
+    list.mockResolvedValueOnce([conn(1, 'ready', { provider: 'flinks', flow: 'flinks_connect' })]);
+    vi.mocked(api.startReauthorize).mockResolvedValueOnce({ kind: 'already_healthy', connection_id: 1, status: 'ready' });
+    render(ConnectionsPanel, { clientId: 7 });
+    expect(await screen.findByTestId('connection-frozen')).toHaveTextContent('Needs the client present to refresh');
+    expect(screen.getByTestId('connection-status')).toHaveTextContent('Working, but the data is not moving');
+    expect(screen.queryByTestId('sync-connection')).toBeNull();
+    await userEvent.click(screen.getByTestId('refresh-live'));
+    expect(api.startReauthorize).toHaveBeenCalledWith(1);
+    expect(await screen.findByText('Updated live at the bank: the data is current.')).toBeInTheDocument();
+    expect(screen.queryByTestId('connection-frozen')).toBeNull();
+  });
+
   it('ignores results for other clients', async () => {
     list.mockResolvedValue([]);
     render(ConnectionsPanel, { clientId: 7 });

@@ -86,14 +86,16 @@ export class ConnectionFlows {
     this.notice = { tone: 'info', text: t('conn.window.open') };
   }
 
-  reauthorize = async (c: Connection) => {
+  /** Reauthorize, or with `live` a Flinks refresh with the client present: either way the
+   * bank may want the client in the link window. */
+  reauthorize = async (c: Connection, { live = false }: { live?: boolean } = {}) => {
     this.notice = null;
     const r = await this.#act(c.id, () => api.startReauthorize(c.id));
     if (!r) return;
     if (r.kind === 'opened') {
       this.#opened(r.session_id);
     } else if (r.kind === 'already_healthy') {
-      this.notice = { tone: 'ok', text: t('conn.outcome.alreadyHealthy') };
+      this.notice = { tone: 'ok', text: t(live ? 'conn.outcome.refreshedLive' : 'conn.outcome.alreadyHealthy') };
       await this.load();
     } else {
       this.notice = { tone: 'info', text: t('conn.outcome.stillWorking') };

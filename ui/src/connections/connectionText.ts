@@ -19,7 +19,7 @@ export function institution(c: Connection): string {
   return c.institution_name ?? c.institution_id ?? t(`conn.provider.${c.provider}`);
 }
 
-export type Fix = 'reauthorize' | 'retry' | 'settings' | 'sync' | null;
+export type Fix = 'reauthorize' | 'refresh_live' | 'retry' | 'settings' | 'sync' | null;
 
 /** The one action that fixes a connection in this state (`settings` only where it can open). */
 export function fixFor(c: Connection, canOpenSettings: boolean): Fix {
@@ -34,7 +34,9 @@ export function fixFor(c: Connection, canOpenSettings: boolean): Fix {
     case 'needs_advisor':
       return canOpenSettings ? 'settings' : 'retry';
     case 'ready':
-      return 'sync';
+      // Flinks no longer refreshes most banks by itself: "Update now" is a live refresh with
+      // the client present (it may ask the client a security question).
+      return c.provider === 'flinks' ? 'refresh_live' : 'sync';
     default:
       return null;
   }

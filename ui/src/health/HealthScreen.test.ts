@@ -90,6 +90,22 @@ describe('Health queue', () => {
     expect(container.querySelector('script')).toBeNull();
   });
 
+  it('says a frozen Flinks connection needs the client present, never that it works', async () => {
+    const frozen = queueItem({
+      id: 7,
+      client: 'Hugo',
+      group: 'client',
+      health: 'needs_client',
+      days_stale: 9,
+      connection: connection({ id: 7, client_id: 7, provider: 'flinks', status: 'ready', stale: true, frozen: true }),
+    });
+    healthQueue.mockResolvedValueOnce({ generated_at: NOW, outages: [], client: [frozen], wait: [], advisor: [] });
+    render(HealthScreen);
+    const item = await screen.findByTestId('queue-item');
+    expect(within(item).getByTestId('queue-frozen')).toHaveTextContent('Needs the client present to refresh');
+    expect(item).not.toHaveTextContent('Working');
+  });
+
   it('has an empty state when everything is healthy', async () => {
     healthQueue.mockResolvedValueOnce({ generated_at: NOW, outages: [], client: [], wait: [], advisor: [] });
     render(HealthScreen);

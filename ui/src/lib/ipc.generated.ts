@@ -181,7 +181,12 @@ export type Actor = "client" | "nobody" | "advisor";
 /**
  * A connection as the UI shows it: the stored row plus what is derived from it.
  */
-export type ConnectionView = { stale: boolean, id: number, client_id: number, provider: Provider, flow: string, institution_id: string | null, institution_name: string | null, status: ConnectionStatus, action_by: Actor, provider_code: string | null, provider_message: string | null, last_attempt_at: string | null, last_success_at: string | null, data_as_of: string | null, next_retry_at: string | null, consecutive_failures: number, created_at: string, };
+export type ConnectionView = { stale: boolean, 
+/**
+ * Flinks data that has not moved for the frozen period (`flinks.frozen_after_days`):
+ * needs the client present to refresh.
+ */
+frozen: boolean, id: number, client_id: number, provider: Provider, flow: string, institution_id: string | null, institution_name: string | null, status: ConnectionStatus, action_by: Actor, provider_code: string | null, provider_message: string | null, last_attempt_at: string | null, last_success_at: string | null, data_as_of: string | null, next_retry_at: string | null, consecutive_failures: number, created_at: string, };
 
 /**
  * Which provider flow a link session uses.
@@ -300,7 +305,11 @@ export type WriteStats = { inserted: number, updated: number, unchanged: number,
 /**
  * Rows kept but marked missing (accounts, transactions) or removed (positions).
  */
-retired: number, skipped: number, };
+retired: number, skipped: number, 
+/**
+ * Odd fields worked around in records that were kept (providers.md's looser answers).
+ */
+odd: number, };
 
 export type SyncResult = { "result": "synced", stats: WriteStats, } | { "result": "failed", failure: ProviderFailure, } | { "result": "error", error: IpcError, } | { "result": "cancelled" };
 

@@ -78,7 +78,7 @@ describe('ActivityCenter', () => {
             provider: 'flanks',
             status: 'ready',
             result: 'synced',
-            stats: { inserted: 3, updated: 0, unchanged: 0, retired: 0, skipped: 0 },
+            stats: { inserted: 3, updated: 0, unchanged: 0, retired: 0, skipped: 0, odd: 0 },
           },
         ],
       }),

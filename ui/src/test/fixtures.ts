@@ -44,6 +44,7 @@ export function connection(overrides: Partial<ConnectionView> = {}): ConnectionV
     consecutive_failures: 0,
     created_at: '2026-01-01T10:00:00.000Z',
     stale: false,
+    frozen: false,
     ...overrides,
   };
 }

@@ -12,6 +12,10 @@ pub enum AssetClass {
     Pension,
     Crypto,
     Derivative,
+    /// Bank products: deposits, certificates of deposit (Flanks `BP`, `CD`).
+    BankProduct,
+    /// Alternative and emerging products: private equity, real assets (Flanks `AEP`, `PE`, `RA`).
+    Alternative,
     Mixed,
     Other,
 }
@@ -26,6 +30,8 @@ impl AssetClass {
             AssetClass::Pension => "pension",
             AssetClass::Crypto => "crypto",
             AssetClass::Derivative => "derivative",
+            AssetClass::BankProduct => "bank_product",
+            AssetClass::Alternative => "alternative",
             AssetClass::Mixed => "mixed",
             AssetClass::Other => "other",
         }
@@ -40,27 +46,39 @@ impl AssetClass {
             "pension" => AssetClass::Pension,
             "crypto" => AssetClass::Crypto,
             "derivative" => AssetClass::Derivative,
+            "bank_product" => AssetClass::BankProduct,
+            "alternative" => AssetClass::Alternative,
             "mixed" => AssetClass::Mixed,
             "other" => AssetClass::Other,
             _ => return None,
         })
     }
 
-    /// Flanks portfolio and investment type codes (providers.md: M, UM, F, S, CFD, PP, FI, C,
-    /// ETF, L, O, DV, BP, AEP, MIX for portfolios; F, VI, PP, FI, C, ETF, CFD, L, O, DV, BP, AEP
-    /// for investments). Unknown codes are `Other`, never an error.
-    pub fn from_flanks_type(code: &str) -> AssetClass {
-        match code.trim().to_ascii_uppercase().as_str() {
-            // Equities: securities account (M: "mercado"), shares (VI), sub-markets.
-            "M" | "UM" | "VI" | "S" => AssetClass::Equity,
+    /// Flanks portfolio and investment type codes, per the provider's "Data types" table.
+    /// `M` / `UM` (managed / unmanaged portfolios) can hold any kind of asset, so they are
+    /// `Mixed`, not equities; `S` holds variable income (`VI`). Unknown codes are `None`: the
+    /// caller files them as `Other` and counts the oddity, never a guessed class.
+    pub fn from_flanks_code(code: &str) -> Option<AssetClass> {
+        Some(match code.trim().to_ascii_uppercase().as_str() {
+            "VI" | "S" => AssetClass::Equity,
             "F" | "ETF" => AssetClass::Fund,
-            "PP" | "AEP" | "BP" => AssetClass::Pension,
+            "PP" => AssetClass::Pension,
             "FI" => AssetClass::FixedIncome,
             "C" => AssetClass::Crypto,
-            "CFD" | "DV" => AssetClass::Derivative,
+            // CFDs, derivatives, and the derivative subtypes: forex option, option, futures,
+            // warrants, commodities, forex forwards.
+            "CFD" | "DV" | "FOP" | "OP" | "FT" | "W" | "COM" | "FF" => AssetClass::Derivative,
+            "BP" | "CD" => AssetClass::BankProduct,
+            "AEP" | "PE" | "RA" => AssetClass::Alternative,
             "L" => AssetClass::Cash,
-            "MIX" => AssetClass::Mixed,
-            _ => AssetClass::Other,
-        }
+            "M" | "UM" | "MIX" => AssetClass::Mixed,
+            "O" => AssetClass::Other,
+            _ => return None,
+        })
+    }
+
+    /// [`from_flanks_code`](Self::from_flanks_code), an unknown code filed as `Other`.
+    pub fn from_flanks_type(code: &str) -> AssetClass {
+        Self::from_flanks_code(code).unwrap_or(AssetClass::Other)
     }
 }

@@ -5,6 +5,7 @@ pub mod asset_class;
 pub mod dedupe;
 pub mod failure;
 pub mod model;
+pub mod oddities;
 pub mod scrub;
 pub mod status;
 
@@ -14,4 +15,5 @@ pub use model::{
     Account, AccountKind, Card, Holding, Institution, Liability, LiabilityKind, Provider, Snapshot,
     SnapshotParts, Transaction,
 };
+pub use oddities::{DecodeNotes, Oddity};
 pub use status::{ConnectionStatus, RemoteState, RemoteStatus};

@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::AssetClass;
+use super::{AssetClass, DecodeNotes};
 use crate::money::Money;
 use crate::time::Timestamp;
 
@@ -180,8 +180,16 @@ pub struct Snapshot {
     pub parts: SnapshotParts,
     /// The provider's own "data as of" time, when it says.
     pub data_as_of: Option<Timestamp>,
-    /// Records that could not be decoded or normalised and were skipped.
-    pub skipped: u32,
+    /// Records that could not be decoded or normalised and were skipped (with why), and the
+    /// odd fields worked around in the records that were kept.
+    pub notes: DecodeNotes,
+}
+
+impl Snapshot {
+    /// How many records were dropped.
+    pub fn skipped(&self) -> u32 {
+        self.notes.skipped_total()
+    }
 }
 
 /// Masks an IBAN or account number to its last four characters: `••••1234`.

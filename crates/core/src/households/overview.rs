@@ -72,6 +72,7 @@ pub fn household_overview(
     household_id: i64,
     now: Timestamp,
 ) -> Result<HouseholdOverview> {
+    let fresh = crate::sync::Freshness::of(store)?;
     let household = crate::households::get(store, household_id)?;
     let member_ids = store.read(|c| queries::member_ids(c, household_id))?;
     let mut connections: Vec<Connection> = Vec::new();
@@ -86,7 +87,7 @@ pub fn household_overview(
             net_worth: totals(&own_positions),
             connection_count: own.len() as u32,
             health: worst_health(&own),
-            stale: own.iter().any(|c| c.is_stale(now)),
+            stale: own.iter().any(|c| c.is_stale(now, fresh)),
         });
         connections.extend(own);
     }
@@ -98,7 +99,7 @@ pub fn household_overview(
             .map(|c| institution_label(c))
             .unwrap_or_default()
     };
-    let stale = |id: i64| by_id.get(&id).is_none_or(|c| c.is_stale(now));
+    let stale = |id: i64| by_id.get(&id).is_none_or(|c| c.is_stale(now, fresh));
     let as_of = |own: Option<String>, id: i64| {
         own.or_else(|| by_id.get(&id).and_then(|c| data_as_of(c)).map(time::to_db))
     };
@@ -155,8 +156,11 @@ pub fn household_overview(
         } else {
             connections.iter().filter_map(data_as_of).min()
         },
-        stale: connections.iter().any(|c| c.is_stale(now)),
-        connections: connections.into_iter().map(|c| c.view(now)).collect(),
+        stale: connections.iter().any(|c| c.is_stale(now, fresh)),
+        connections: connections
+            .into_iter()
+            .map(|c| c.view(now, fresh))
+            .collect(),
         transaction_count: count,
     })
 }

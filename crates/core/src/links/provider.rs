@@ -17,7 +17,8 @@ pub struct LinkRequest<'a> {
     pub state: &'a str,
     /// Opaque reference to the link session (`extra` / `external_id`), see [`session_ref`].
     pub session_ref: &'a str,
-    /// Flanks reauthorization: the bank and its `sca_token` / `reset_token`.
+    /// Flanks reauthorization: the bank and its `sca_token` / `reset_token`; Flinks credential
+    /// step: the institution.
     pub bank: Option<&'a str>,
     pub reauth_token: Option<&'a Secret>,
     /// Flinks MFA reauthorization: the `RequestId` of the 203.
@@ -74,6 +75,10 @@ pub enum ReauthNeed {
     Mfa {
         request_id: String,
     },
+    /// Flinks past the reconnect window (about four weeks after the last live connection):
+    /// Connect's credential step for the connection's institution, where the client logs in
+    /// again (the same bank login gives back the same loginId).
+    Credentials,
 }
 
 /// A Connect v2 session as the provider reports it.

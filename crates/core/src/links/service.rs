@@ -220,7 +220,9 @@ impl LinkService {
     }
 
     /// Reauthorize a connection: Pending SCA → SCA link, Blocked → reset link (both keep
-    /// the credentials_token), Flinks 203 → Connect with `requestId`.
+    /// the credentials_token), Flinks 203 → Connect with `requestId`, Flinks past the
+    /// reconnect window → Connect's credential step for the institution. For a working
+    /// Flinks connection this is "Update now": a live refresh with the client present.
     pub async fn start_reauthorize(&self, connection_id: i64) -> LinkResult<ReauthStart> {
         let conn = connections::get(&self.store, connection_id)?;
         let token = self.connection_token(connection_id)?;
@@ -258,6 +260,13 @@ impl LinkService {
                 None,
                 None,
                 Some(request_id),
+            ),
+            ReauthNeed::Credentials => (
+                LinkPurpose::Reset,
+                LinkFlow::FlinksConnect,
+                conn.institution_id.clone(),
+                None,
+                None,
             ),
         };
         let link = self

@@ -153,6 +153,7 @@ pub struct BookSummary {
 
 /// Every active client, in name order.
 pub fn book_summary(store: &Store, now: Timestamp) -> Result<BookSummary> {
+    let fresh = crate::sync::Freshness::of(store)?;
     let clients = clients::list(store, false)?;
     let connections = connections::list(store, None)?;
     let positions = store.read(|db| positions(db, None))?;
@@ -188,7 +189,7 @@ pub fn book_summary(store: &Store, now: Timestamp) -> Result<BookSummary> {
                 failing: count(Health::Failing),
                 data_as_of: oldest,
                 data_age_days: oldest.map(|t| (now - t).num_days().max(0)),
-                stale: cs.iter().any(|c| c.is_stale(now)),
+                stale: cs.iter().any(|c| c.is_stale(now, fresh)),
             }
         })
         .collect();

@@ -112,6 +112,7 @@ pub fn institution_label(c: &Connection) -> String {
 }
 
 pub fn client_overview(store: &Store, client_id: i64, now: Timestamp) -> Result<ClientOverview> {
+    let fresh = crate::sync::Freshness::of(store)?;
     let client = clients::get(store, client_id)?;
     let connections = connections::list(store, Some(client_id))?;
     let by_id: BTreeMap<i64, &Connection> = connections.iter().map(|c| (c.id, c)).collect();
@@ -121,7 +122,7 @@ pub fn client_overview(store: &Store, client_id: i64, now: Timestamp) -> Result<
             .map(|c| institution_label(c))
             .unwrap_or_default()
     };
-    let stale = |id: i64| by_id.get(&id).is_none_or(|c| c.is_stale(now));
+    let stale = |id: i64| by_id.get(&id).is_none_or(|c| c.is_stale(now, fresh));
     // A row without its own date is as old as its connection's data.
     let as_of = |own: Option<String>, id: i64| {
         own.or_else(|| by_id.get(&id).and_then(|c| data_as_of(c)).map(time::to_db))
@@ -195,8 +196,11 @@ pub fn client_overview(store: &Store, client_id: i64, now: Timestamp) -> Result<
         by_institution,
         accounts,
         holdings,
-        stale: connections.iter().any(|c| c.is_stale(now)),
-        connections: connections.into_iter().map(|c| c.view(now)).collect(),
+        stale: connections.iter().any(|c| c.is_stale(now, fresh)),
+        connections: connections
+            .into_iter()
+            .map(|c| c.view(now, fresh))
+            .collect(),
         data_as_of,
         transaction_count: count,
     })

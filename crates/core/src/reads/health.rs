@@ -14,7 +14,7 @@ use crate::domain::ConnectionStatus;
 use crate::error::Result;
 use crate::store::Store;
 use crate::sync::connections;
-use crate::sync::{Connection, ConnectionView};
+use crate::sync::{Connection, ConnectionView, Freshness};
 use crate::time::Timestamp;
 
 /// This many distinct clients failing at one institution within [`OUTAGE_WINDOW`] make a
@@ -82,12 +82,22 @@ pub fn score(value_at_risk: &[CurrencyTotal], days_stale: Option<i64>) -> f64 {
     (1.0 + largest) * (1.0 + days)
 }
 
-fn needs_someone(c: &Connection, now: Timestamp) -> bool {
-    connection_health(c) != Health::Good || c.is_stale(now)
+fn needs_someone(c: &Connection, now: Timestamp, f: Freshness) -> bool {
+    connection_health(c) != Health::Good || c.is_stale(now, f)
 }
 
-fn group_of(c: &Connection) -> Group {
-    match connection_health(c) {
+/// As the book shows it, except that frozen Flinks data needs the client: only a refresh with
+/// the client present moves it.
+fn queue_health(c: &Connection, now: Timestamp, f: Freshness) -> Health {
+    if c.is_frozen(now, f) {
+        Health::NeedsClient
+    } else {
+        connection_health(c)
+    }
+}
+
+fn group_of(health: Health) -> Group {
+    match health {
         Health::NeedsClient => Group::Client,
         // The advisor must fix it, or a transient failure keeps repeating: someone should
         // look rather than wait.
@@ -110,6 +120,7 @@ pub fn health_queue(store: &Store, now: Timestamp) -> Result<HealthQueue> {
         .map(|c| (c.id, c.name))
         .collect();
     let connections = connections::list(store, None)?;
+    let fresh = Freshness::of(store)?;
     let pos = store.read(|db| positions(db, None))?;
     let mut at_risk: BTreeMap<i64, Vec<&super::book::Position>> = BTreeMap::new();
     for p in &pos {
@@ -118,19 +129,20 @@ pub fn health_queue(store: &Store, now: Timestamp) -> Result<HealthQueue> {
 
     let mut items: Vec<QueueItem> = connections
         .into_iter()
-        .filter(|c| names.contains_key(&c.client_id) && needs_someone(c, now))
+        .filter(|c| names.contains_key(&c.client_id) && needs_someone(c, now, fresh))
         .map(|c| {
             let value = super::book::totals(at_risk.remove(&c.id).unwrap_or_default());
             let days = data_as_of(&c).map(|t| (now - t).num_days().max(0));
+            let health = queue_health(&c, now, fresh);
             QueueItem {
                 client_name: names.get(&c.client_id).cloned().unwrap_or_default(),
                 institution: institution_label(&c),
-                health: connection_health(&c),
-                group: group_of(&c),
+                health,
+                group: group_of(health),
                 score: score(&value, days),
                 value_at_risk: value,
                 days_stale: days,
-                connection: c.view(now),
+                connection: c.view(now, fresh),
             }
         })
         .collect();

@@ -4,6 +4,7 @@
 
 use serde::Serialize;
 
+use super::freshness::Freshness;
 use crate::credentials::{self, NewConnectionRow, RowAudit};
 use crate::domain::{Actor, ConnectionStatus, Provider};
 use crate::error::{CoreError, Result};
@@ -55,23 +56,17 @@ pub struct ConnectionView {
     #[serde(flatten)]
     pub connection: Connection,
     pub stale: bool,
+    /// Flinks data that has not moved for the frozen period (`flinks.frozen_after_days`):
+    /// needs the client present to refresh.
+    pub frozen: bool,
 }
 
 impl Connection {
-    pub fn view(self, now: Timestamp) -> ConnectionView {
-        let stale = self.is_stale(now);
+    pub fn view(self, now: Timestamp, f: Freshness) -> ConnectionView {
         ConnectionView {
+            stale: self.is_stale(now, f),
+            frozen: self.is_frozen(now, f),
             connection: self,
-            stale,
-        }
-    }
-
-    /// Derived, never stored: stale when it never succeeded, when its last success is old, or
-    /// when the last attempt failed after it.
-    pub fn is_stale(&self, now: Timestamp) -> bool {
-        match self.last_success_at {
-            None => true,
-            Some(ok) => now - ok > STALE_AFTER || self.last_attempt_at.is_some_and(|at| at > ok),
         }
     }
 
@@ -190,7 +185,7 @@ mod tests {
         let token = Secret::new("ct-very-secret-token");
         let c = add(&store, &new, &token, &secrets, "test").unwrap();
         assert_eq!(c.status, ConnectionStatus::Pending);
-        assert!(c.is_stale(time::now()));
+        assert!(c.is_stale(time::now(), Freshness::default()));
         assert_eq!(
             secrets.get(&c.secret_key().unwrap()).unwrap(),
             Some(token.clone())

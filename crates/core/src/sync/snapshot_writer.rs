@@ -33,6 +33,8 @@ pub struct WriteStats {
     /// Rows kept but marked missing (accounts, transactions) or removed (positions).
     pub retired: u64,
     pub skipped: u64,
+    /// Odd fields worked around in records that were kept (providers.md's looser answers).
+    pub odd: u64,
 }
 
 impl WriteStats {
@@ -46,6 +48,7 @@ impl WriteStats {
         self.unchanged += o.unchanged;
         self.retired += o.retired;
         self.skipped += o.skipped;
+        self.odd += o.odd;
     }
 }
 
@@ -61,7 +64,8 @@ pub fn write_snapshot(
     let now_s = time::to_db(now);
     let as_of = snap.data_as_of.map(time::to_db);
     let mut stats = WriteStats {
-        skipped: u64::from(snap.skipped),
+        skipped: u64::from(snap.skipped()),
+        odd: u64::from(snap.notes.oddities_total()),
         ..Default::default()
     };
     let (accounts, s) = write_accounts(db, connection_id, snap, as_of.as_deref())?;

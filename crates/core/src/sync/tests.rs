@@ -165,7 +165,7 @@ fn sample_snapshot() -> Snapshot {
         }],
         parts: SnapshotParts::all(),
         data_as_of: None,
-        skipped: 0,
+        ..Default::default()
     }
 }
 
@@ -283,12 +283,29 @@ async fn a_snapshot_is_written_then_an_unchanged_one_writes_nothing() {
 
     let c = connections::get(&w.store, id).unwrap();
     assert!(c.last_success_at.is_some());
-    assert!(!c.is_stale(time::now()));
+    assert!(!c.is_stale(time::now(), crate::sync::Freshness::default()));
     assert_eq!(c.institution_name.as_deref(), Some("Test Bank"));
     // Full IBANs are never stored.
     assert_eq!(
         w.count("SELECT count(*) FROM accounts WHERE number_masked LIKE '%2100%'"),
         0
+    );
+}
+
+#[tokio::test]
+async fn skipped_records_and_odd_fields_are_counted_in_the_sync_run() {
+    let w = world(FakeGateway::default());
+    let id = w.connect("tok-odd");
+    let mut snap = sample_snapshot();
+    snap.notes.skip("account", "no id");
+    snap.notes.odd(crate::domain::Oddity::SentinelDate);
+    snap.notes.odd(crate::domain::Oddity::ObjectAsText);
+    w.set_data("tok-odd", Ok(snap));
+    let s = stats(&sync(&w.engine(fast()), id).await);
+    assert_eq!((s.skipped, s.odd), (1, 2));
+    assert_eq!(
+        w.count("SELECT rows_skipped * 10 + rows_odd FROM sync_runs WHERE outcome = 'ok'"),
+        12
     );
 }
 
@@ -430,7 +447,7 @@ async fn failures_are_classified_and_transient_ones_never_ask_the_client() {
     assert_eq!(c.action_by, Actor::Nobody);
     assert!(c.next_retry_at.is_some_and(|t| t > time::now()));
     assert!(
-        c.is_stale(time::now()),
+        c.is_stale(time::now(), crate::sync::Freshness::default()),
         "a failed last attempt makes it stale"
     );
     assert!(c.last_success_at.unwrap() < c.last_attempt_at.unwrap());
@@ -652,7 +669,11 @@ async fn a_missing_keychain_entry_is_the_advisors_to_fix_and_says_so() {
     assert_eq!(c.action_by, Actor::Advisor);
     assert!(c.provider_message.as_deref().unwrap().contains("keychain"));
     assert!(c.last_attempt_at.is_some());
-    let view = serde_json::to_value(c.clone().view(time::now())).unwrap();
+    let view = serde_json::to_value(
+        c.clone()
+            .view(time::now(), crate::sync::Freshness::default()),
+    )
+    .unwrap();
     assert_eq!(view["stale"], true);
     assert!(
         view.get("secret_ref").is_none(),

@@ -340,18 +340,27 @@ pub fn credential_status(resp: &RawResponse) -> Result<CredentialStatus, Provide
     let v = success_json(CREDENTIALS_STATUS, resp)?;
     let w: StatusWire = serde_json::from_value(v)
         .map_err(|_| bad(CREDENTIALS_STATUS, "unexpected status shape"))?;
-    let last_update = lenient::epoch(&w.last_update_timestamp).or_else(|| {
-        let day = lenient::date(w.last_update.as_deref())?;
-        let time = w
-            .time
-            .as_deref()
-            .and_then(|t| chrono::NaiveTime::parse_from_str(t.trim(), "%H:%M").ok())
-            .unwrap_or_default();
-        Some(chrono::DateTime::from_naive_utc_and_offset(
-            day.and_time(time),
-            chrono::Utc,
-        ))
-    });
+    // The timestamp when present; else a full ISO `last_update` keeps its time; else the
+    // documented day plus `time`.
+    let last_update = lenient::epoch(&w.last_update_timestamp)
+        .or_else(|| {
+            w.last_update
+                .as_deref()
+                .filter(|s| s.trim().len() > 10)
+                .and_then(|s| lenient::utc_datetime(Some(s)))
+        })
+        .or_else(|| {
+            let day = lenient::date(w.last_update.as_deref())?;
+            let time = w
+                .time
+                .as_deref()
+                .and_then(|t| chrono::NaiveTime::parse_from_str(t.trim(), "%H:%M").ok())
+                .unwrap_or_default();
+            Some(chrono::DateTime::from_naive_utc_and_offset(
+                day.and_time(time),
+                chrono::Utc,
+            ))
+        });
     let errored_products = w
         .errored
         .as_ref()

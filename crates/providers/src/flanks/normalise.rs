@@ -1,8 +1,8 @@
 //! Flanks JSON → the core domain model.
 
 use advisor_desk_core::domain::{
-    Account, AccountKind, AssetClass, Card, Holding, Institution, Liability, LiabilityKind,
-    Snapshot, SnapshotParts, Transaction,
+    Account, AccountKind, AssetClass, Card, DecodeNotes, Holding, Institution, Liability,
+    LiabilityKind, Oddity, Snapshot, SnapshotParts, Transaction,
 };
 use serde_json::Value;
 
@@ -36,16 +36,35 @@ fn owners(v: &Option<Vec<Value>>) -> Vec<String> {
         .collect()
 }
 
-fn account_kind(t: Option<&str>) -> AccountKind {
+/// Flanks account types (`cashAccount`, `safekeepingAccount`, `nostroAccount`,
+/// `vostroAccount`, `other`); the account endpoint lists bank accounts, so no type is a cash
+/// account. An unknown type is `Other`, noted.
+fn account_kind(t: Option<&str>, notes: &mut DecodeNotes) -> AccountKind {
     match t.map(str::to_ascii_lowercase).as_deref() {
         Some("cashaccount") | Some("cash_account") | Some("current") | None => AccountKind::Current,
+        // Correspondent accounts between banks: current accounts held for another bank.
+        Some("nostroaccount") | Some("vostroaccount") => AccountKind::Current,
         Some("savings") => AccountKind::Savings,
         Some("safekeepingaccount") => AccountKind::Portfolio,
-        _ => AccountKind::Other,
+        Some("other") => AccountKind::Other,
+        Some(_) => {
+            notes.odd(Oddity::UnknownCode);
+            AccountKind::Other
+        }
     }
 }
 
+/// A product or investment type code per the data-types table; an unknown one is `Other`,
+/// noted, never a guessed class.
+fn asset_class(code: &str, notes: &mut DecodeNotes) -> AssetClass {
+    AssetClass::from_flanks_code(code).unwrap_or_else(|| {
+        notes.odd(Oddity::UnknownCode);
+        AssetClass::Other
+    })
+}
+
 pub fn normalise(raw: FlanksRaw) -> Snapshot {
+    let mut notes = DecodeNotes::default();
     let mut snap = Snapshot {
         institution: Institution {
             id: raw.bank.clone(),
@@ -65,14 +84,12 @@ pub fn normalise(raw: FlanksRaw) -> Snapshot {
     let mut iban_to_id = std::collections::HashMap::new();
 
     if let Some(v) = raw.accounts {
-        let d = decode_records::<AccountWire>(v, "flanks account");
-        snap.skipped += d.skipped;
-        for a in d.items {
+        for a in decode_records::<AccountWire>(v, "flanks account", &mut notes) {
             let (Some(id), Some(balance)) = (
                 lenient::text(&a._id),
                 lenient::money(&a.balance, a.currency.as_deref()),
             ) else {
-                snap.skipped += 1;
+                notes.skip("flanks account", "no _id or readable balance");
                 continue;
             };
             if let Some(iban) = &a.iban {
@@ -85,7 +102,7 @@ pub fn normalise(raw: FlanksRaw) -> Snapshot {
                 .unwrap_or_else(|| "Account".into());
             snap.accounts.push(Account {
                 provider_id: id,
-                kind: account_kind(a.r#type.as_deref()),
+                kind: account_kind(a.r#type.as_deref(), &mut notes),
                 name,
                 identifier: a.iban.clone(),
                 balance,
@@ -98,17 +115,21 @@ pub fn normalise(raw: FlanksRaw) -> Snapshot {
 
     let mut portfolio_class = std::collections::HashMap::new();
     if let Some(v) = raw.portfolios {
-        let d = decode_records::<PortfolioWire>(v, "flanks portfolio");
-        snap.skipped += d.skipped;
-        for p in d.items {
+        for p in decode_records::<PortfolioWire>(v, "flanks portfolio", &mut notes) {
             let (Some(id), Some(balance)) = (
                 lenient::text(&p._id),
                 lenient::money(&p.balance, p.currency.as_deref()),
             ) else {
-                snap.skipped += 1;
+                notes.skip("flanks portfolio", "no _id or readable balance");
                 continue;
             };
-            let class = AssetClass::from_flanks_type(p.r#type.as_deref().unwrap_or(""));
+            let class = match p.r#type.as_deref() {
+                Some(code) => asset_class(code, &mut notes),
+                None => {
+                    notes.odd(Oddity::MissingClassification);
+                    AssetClass::Other
+                }
+            };
             portfolio_class.insert(id.clone(), class);
             snap.accounts.push(Account {
                 provider_id: id,
@@ -124,21 +145,19 @@ pub fn normalise(raw: FlanksRaw) -> Snapshot {
     }
 
     if let Some(v) = raw.investments {
-        let d = decode_records::<InvestmentWire>(v, "flanks investment");
-        snap.skipped += d.skipped;
-        for i in d.items {
+        for i in decode_records::<InvestmentWire>(v, "flanks investment", &mut notes) {
             let (Some(id), Some(value)) = (
                 lenient::text(&i._id),
                 lenient::money(&i.balance, i.currency.as_deref()),
             ) else {
-                snap.skipped += 1;
+                notes.skip("flanks investment", "no _id or readable balance");
                 continue;
             };
             let portfolio = lenient::text(&i.portfolio_id);
             let class = i
                 .r#type
                 .as_deref()
-                .map(AssetClass::from_flanks_type)
+                .map(|code| asset_class(code, &mut notes))
                 .or_else(|| {
                     portfolio
                         .as_ref()
@@ -158,24 +177,22 @@ pub fn normalise(raw: FlanksRaw) -> Snapshot {
     }
 
     if let Some(v) = raw.transactions {
-        let d = decode_records::<AccountTxnWire>(v, "flanks transaction");
-        snap.skipped += d.skipped;
-        for t in d.items {
+        for t in decode_records::<AccountTxnWire>(v, "flanks transaction", &mut notes) {
             let account_ref = lenient::text(&t.account_id).map(|a| {
                 iban_to_id
                     .get(&a.replace(' ', "").to_ascii_uppercase())
                     .cloned()
                     .unwrap_or(a)
             });
-            let date = lenient::date(t.operation_date.as_deref())
-                .or_else(|| lenient::date(t.value_date.as_deref()));
+            let value_date = lenient::date_noting(t.value_date.as_deref(), &mut notes);
+            let date = lenient::date_noting(t.operation_date.as_deref(), &mut notes).or(value_date);
             let (Some(id), Some(account_ref), Some(date), Some(amount)) = (
                 lenient::text(&t._id),
                 account_ref,
                 date,
                 lenient::money(&t.amount, t.currency.as_deref()),
             ) else {
-                snap.skipped += 1;
+                notes.skip("flanks transaction", "no _id, account, date or amount");
                 continue;
             };
             let counterparty = t.transfer.as_ref().and_then(|tr| {
@@ -194,7 +211,7 @@ pub fn normalise(raw: FlanksRaw) -> Snapshot {
                 provider_id: id,
                 account_ref,
                 booking_date: date,
-                value_date: lenient::date(t.value_date.as_deref()),
+                value_date,
                 amount,
                 balance_after: lenient::money(&t.balance, t.currency.as_deref()),
                 description: t
@@ -209,13 +226,11 @@ pub fn normalise(raw: FlanksRaw) -> Snapshot {
     }
 
     if let Some(v) = raw.liabilities {
-        let d = decode_records::<LiabilityWire>(v, "flanks liability");
-        snap.skipped += d.skipped;
-        for l in d.items {
+        for l in decode_records::<LiabilityWire>(v, "flanks liability", &mut notes) {
             let amount = lenient::money(&l.outstanding, l.currency.as_deref())
                 .or_else(|| lenient::money(&l.balance, l.currency.as_deref()));
             let (Some(id), Some(mut amount)) = (lenient::text(&l._id), amount) else {
-                snap.skipped += 1;
+                notes.skip("flanks liability", "no _id or readable amount");
                 continue;
             };
             // Outstanding debt is positive, whichever sign the provider used.
@@ -239,11 +254,9 @@ pub fn normalise(raw: FlanksRaw) -> Snapshot {
     }
 
     if let Some(v) = raw.cards {
-        let d = decode_records::<CardWire>(v, "flanks card");
-        snap.skipped += d.skipped;
-        for c in d.items {
+        for c in decode_records::<CardWire>(v, "flanks card", &mut notes) {
             let Some(id) = lenient::text(&c.card_id).or_else(|| lenient::text(&c._id)) else {
-                snap.skipped += 1;
+                notes.skip("flanks card", "no card_id or _id");
                 continue;
             };
             snap.cards.push(Card {
@@ -258,6 +271,7 @@ pub fn normalise(raw: FlanksRaw) -> Snapshot {
             });
         }
     }
+    snap.notes = notes;
     snap
 }
 
@@ -323,7 +337,11 @@ mod tests {
         assert_eq!(s.accounts[0].balance.minor, 152_345);
         assert_eq!(s.accounts[0].owners, vec!["ANA RUIZ", "LUIS GIL"]);
         assert_eq!(s.accounts[1].kind, AccountKind::Portfolio);
-        assert_eq!(s.accounts[1].asset_class, Some(AssetClass::Equity));
+        assert_eq!(
+            s.accounts[1].asset_class,
+            Some(AssetClass::Mixed),
+            "M can hold any asset"
+        );
         assert_eq!(s.transactions.len(), 2);
         assert_eq!(s.transactions[0].amount.minor, -1250);
         assert_eq!(s.transactions[0].counterparty.as_deref(), Some("CAFE SL"));
@@ -333,7 +351,7 @@ mod tests {
         assert_eq!(s.holdings.len(), 2);
         assert_eq!(
             s.holdings[0].asset_class,
-            AssetClass::Equity,
+            AssetClass::Mixed,
             "from its portfolio"
         );
         assert_eq!(
@@ -344,7 +362,7 @@ mod tests {
         assert_eq!(s.holdings[0].units.unwrap().to_string(), "12.345");
         assert_eq!(s.liabilities[0].outstanding.minor, 15_000_000);
         assert_eq!(s.cards[0].pan_masked.as_deref(), Some("4111********1111"));
-        assert_eq!(s.skipped, 2);
+        assert_eq!(s.skipped(), 2);
         assert_eq!(s.parts, SnapshotParts::all());
     }
 }

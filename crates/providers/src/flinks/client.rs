@@ -118,8 +118,44 @@ impl FlinksClient {
         .await
     }
 
+    /// A live refresh with the client present (Flinks' mid-session reconnect):
+    /// `AuthorizeAsync {LoginId, MostRecentCached:false, Save:true}` → 202, polled with its
+    /// RequestId every `async_poll_interval` until 200 / 203 or `async_deadline` (then
+    /// `Pending`). Any other answer is returned as the failure it is.
+    pub async fn reconnect(&self, login_id: &Secret) -> Result<AuthorizeOutcome, ProviderFailure> {
+        let started = tokio::time::Instant::now();
+        let mut outcome = self
+            .send_authorize_to(
+                answers::AUTHORIZE_ASYNC,
+                "AuthorizeAsync",
+                json!({"LoginId": login_id.expose(), "MostRecentCached": false, "Save": true}),
+            )
+            .await?;
+        while let AuthorizeOutcome::Pending { request_id } = &outcome {
+            if started.elapsed() + self.poll_interval > self.deadline {
+                break;
+            }
+            tokio::time::sleep(self.poll_interval).await;
+            let body = json!({ "RequestId": request_id });
+            outcome = self
+                .send_authorize_to(answers::AUTHORIZE_ASYNC, "AuthorizeAsync", body)
+                .await?;
+        }
+        Ok(outcome)
+    }
+
     async fn send_authorize(&self, body: Value) -> Result<AuthorizeOutcome, ProviderFailure> {
-        let endpoint = answers::AUTHORIZE;
+        self.send_authorize_to(answers::AUTHORIZE, "Authorize", body)
+            .await
+    }
+
+    /// `Authorize` or `AuthorizeAsync`: each try with a fresh single-use authorize token.
+    async fn send_authorize_to(
+        &self,
+        endpoint: &'static str,
+        name: &str,
+        body: Value,
+    ) -> Result<AuthorizeOutcome, ProviderFailure> {
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -127,7 +163,7 @@ impl FlinksClient {
             let token = self.generate_authorize_token().await?;
             // The authorize token is single-use: the transport never resends it (a lost answer
             // may have consumed it); each try here takes a fresh token instead.
-            let call = Call::new(endpoint, Method::POST, self.url("Authorize"))
+            let call = Call::new(endpoint, Method::POST, self.url(name))
                 .secret_header("flinks-auth-key", token.expose())
                 .json(body.clone())
                 .once_only();
@@ -152,7 +188,11 @@ impl FlinksClient {
                 f.kind = FailureKind::ProviderUnavailable;
                 return Err(f);
             }
-            return answers::authorize(&resp);
+            return if endpoint == answers::AUTHORIZE_ASYNC {
+                answers::authorize_async(&resp)
+            } else {
+                answers::authorize(&resp)
+            };
         }
     }
 

@@ -44,10 +44,16 @@ impl ProviderGateway for FlinksGateway {
             .await?
         {
             AuthorizeOutcome::Authorized { request_id, .. } => request_id,
+            // A cached Authorize can answer 203 too (seen from a real test instance).
             AuthorizeOutcome::MfaRequired { .. } => {
                 return Err(ProviderFailure::new(FailureKind::MfaRequired)
                     .with_endpoint("/BankingServices/Authorize")
                     .with_status(203))
+            }
+            AuthorizeOutcome::Pending { .. } => {
+                return Err(ProviderFailure::new(FailureKind::Pending)
+                    .with_endpoint("/BankingServices/Authorize")
+                    .with_status(202))
             }
         };
         let detail = self.client.accounts_detail(&request_id).await?;

@@ -5,26 +5,12 @@ use serde_json::Value;
 
 type Raw = Option<Value>;
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct BalanceWire {
-    pub available: Raw,
-    pub current: Raw,
-    pub limit: Raw,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct HolderWire {
-    pub name: Option<String>,
-}
-
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct TransactionWire {
     pub id: Raw,
-    pub date: Option<String>,
-    pub description: Option<String>,
+    pub date: Raw,
+    pub description: Raw,
     pub debit: Raw,
     pub credit: Raw,
     pub balance: Raw,
@@ -34,16 +20,18 @@ pub struct TransactionWire {
 #[serde(rename_all = "PascalCase")]
 pub struct AccountWire {
     pub id: Raw,
-    pub title: Option<String>,
-    pub account_number: Option<String>,
-    pub last_four_digits: Option<String>,
-    pub transit_number: Option<String>,
-    pub institution_number: Option<String>,
-    pub category: Option<String>,
-    pub r#type: Option<String>,
-    pub currency: Option<String>,
-    pub balance: Option<BalanceWire>,
-    pub holder: Option<HolderWire>,
+    pub title: Raw,
+    pub account_number: Raw,
+    pub last_four_digits: Raw,
+    pub transit_number: Raw,
+    pub institution_number: Raw,
+    pub category: Raw,
+    pub r#type: Raw,
+    pub currency: Raw,
+    /// `{Available, Current, Limit}`, or in looser answers a plain amount: read raw.
+    pub balance: Raw,
+    /// `{Name, Address, …}`, or in looser answers the name as plain text: read raw.
+    pub holder: Raw,
     /// Kept raw: each transaction is decoded on its own, so one odd one is skipped alone.
     pub transactions: Option<Vec<Value>>,
 }
@@ -51,5 +39,5 @@ pub struct AccountWire {
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct LoginWire {
-    pub last_refresh: Option<String>,
+    pub last_refresh: Raw,
 }

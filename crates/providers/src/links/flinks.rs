@@ -6,13 +6,23 @@ use std::sync::Arc;
 
 use advisor_desk_core::domain::{FailureKind, Provider, ProviderFailure};
 use advisor_desk_core::links::{
-    DeleteResult, LinkFlow, LinkProviderApi, LinkRequest, LinkTarget, ReauthNeed,
+    DeleteResult, LinkFlow, LinkProviderApi, LinkPurpose, LinkRequest, LinkTarget, ReauthNeed,
 };
 use advisor_desk_core::secrets::Secret;
 use async_trait::async_trait;
 
 use super::pages::LinkPages;
 use crate::flinks::{AuthorizeMode, AuthorizeOutcome};
+
+/// A refusal of the reconnect that a new login in Connect fixes: the session Flinks keeps has
+/// expired (past the reconnect window) or the bank no longer accepts the saved login.
+/// Transient failures and our own configuration are not: those are reported as they are.
+fn needs_new_login(f: &ProviderFailure) -> bool {
+    matches!(
+        f.provider_code.as_deref(),
+        Some("SESSION_EXPIRED" | "SESSION_NONEXISTENT" | "INVALID_LOGIN")
+    )
+}
 use crate::FlinksClient;
 
 pub struct FlinksLinks {
@@ -41,6 +51,11 @@ impl LinkProviderApi for FlinksLinks {
             ProviderFailure::new(FailureKind::Configuration)
                 .with_message(format!("bad Flinks Connect URL: {e}"))
         })?;
+        // Past the reconnect window: Connect's credential step for the institution.
+        if let (LinkPurpose::Reset, Some(institution)) = (req.purpose, req.bank) {
+            let base = url.path().trim_end_matches('/').to_string();
+            url.set_path(&format!("{base}/Credential/{institution}"));
+        }
         {
             let mut q = url.query_pairs_mut();
             if self.pages.flinks_demo {
@@ -63,15 +78,28 @@ impl LinkProviderApi for FlinksLinks {
         })
     }
 
-    /// A live Authorize: 200 means nothing to do, 203 that the client must answer MFA.
+    /// A live refresh with the client present: `AuthorizeAsync` (the mid-session reconnect),
+    /// or a live Authorize where Flinks has not activated it. 200: refreshed, nothing to do;
+    /// 203: the client answers the challenge in Connect (`requestId`); a refusal that only a
+    /// new login fixes (the reconnect window has passed): Connect's credential step.
     async fn reauth_need(&self, token: &Secret) -> Result<ReauthNeed, ProviderFailure> {
-        match self
-            .client
-            .authorize(token, AuthorizeMode::Live, None, None)
-            .await?
-        {
-            AuthorizeOutcome::Authorized { .. } => Ok(ReauthNeed::Healthy),
-            AuthorizeOutcome::MfaRequired { request_id, .. } => Ok(ReauthNeed::Mfa { request_id }),
+        let outcome = match self.client.reconnect(token).await {
+            // Not activated for this customer: the documented live Authorize does the same.
+            Err(f) if matches!(f.http_status, Some(404 | 405)) => {
+                self.client
+                    .authorize(token, AuthorizeMode::Live, None, None)
+                    .await
+            }
+            other => other,
+        };
+        match outcome {
+            Ok(AuthorizeOutcome::Authorized { .. }) => Ok(ReauthNeed::Healthy),
+            Ok(AuthorizeOutcome::MfaRequired { request_id, .. }) => {
+                Ok(ReauthNeed::Mfa { request_id })
+            }
+            Ok(AuthorizeOutcome::Pending { .. }) => Ok(ReauthNeed::Pending),
+            Err(f) if needs_new_login(&f) => Ok(ReauthNeed::Credentials),
+            Err(f) => Err(f),
         }
     }
 

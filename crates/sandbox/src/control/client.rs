@@ -86,6 +86,22 @@ impl SandboxControl {
         Ok(v["refreshed"].as_u64().unwrap_or(0))
     }
 
+    /// Turns Flinks' nightly refresh on or off (off by default, as it now is for most
+    /// institutions).
+    pub async fn set_flinks_nightly(&self, enabled: bool) -> Result<(), ControlError> {
+        self.post("/_sandbox/flinks/nightly", json!({ "enabled": enabled }))
+            .await
+            .map(drop)
+    }
+
+    /// As if every Flinks client last connected `days` earlier (frozen data, and the reconnect
+    /// window counted from then).
+    pub async fn backdate_flinks(&self, days: i64) -> Result<(), ControlError> {
+        self.post("/_sandbox/flinks/backdate", json!({ "days": days }))
+            .await
+            .map(drop)
+    }
+
     /// Returns the sca_token / reset_token issued (None for `Ready`).
     pub async fn force(
         &self,

@@ -25,6 +25,8 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/_sandbox/clock/advance", post(advance))
         .route("/_sandbox/refresh", post(refresh))
         .route("/_sandbox/credentials/force", post(force))
+        .route("/_sandbox/flinks/nightly", post(flinks_nightly))
+        .route("/_sandbox/flinks/backdate", post(flinks_backdate))
         .route("/_sandbox/codes/release", post(release))
         .route("/_sandbox/flinks/redirect-event", post(redirect_event))
         .route(
@@ -90,6 +92,45 @@ async fn refresh(State(app): State<Arc<AppState>>) -> Response {
     let now = app.clock.now();
     let n = app.world().refresh(now);
     Json(json!({"refreshed": n})).into_response()
+}
+
+#[derive(Deserialize)]
+struct Nightly {
+    enabled: bool,
+}
+
+/// Flinks nightly refresh: off by default; on for the few institutions where it still works.
+async fn flinks_nightly(State(app): State<Arc<AppState>>, body: Bytes) -> Response {
+    let n: Nightly = match parse(&body) {
+        Ok(n) => n,
+        Err(r) => return *r,
+    };
+    app.world().flinks_nightly = n.enabled;
+    Json(json!({"enabled": n.enabled})).into_response()
+}
+
+#[derive(Deserialize)]
+struct Backdate {
+    days: i64,
+}
+
+/// As if every Flinks client last connected `days` earlier: their data (and the reconnect
+/// window) dates from then, so a cached Authorize returns frozen data.
+async fn flinks_backdate(State(app): State<Arc<AppState>>, body: Bytes) -> Response {
+    let b: Backdate = match parse(&body) {
+        Ok(b) => b,
+        Err(r) => return *r,
+    };
+    if !(0..=3650).contains(&b.days) {
+        return bad("days must be between 0 and 3650");
+    }
+    let back = chrono::Duration::days(b.days);
+    let mut world = app.world();
+    for l in &mut world.flinks {
+        l.last_refresh -= back;
+        l.last_connected -= back;
+    }
+    Json(json!({"backdated": world.flinks.len()})).into_response()
 }
 
 #[derive(Deserialize)]

@@ -7,6 +7,7 @@ mod connect;
 mod errors;
 pub(crate) mod lifecycle;
 mod link_page;
+mod loose;
 mod psd2;
 mod session_page;
 mod testbank;

@@ -30,6 +30,8 @@ pub fn scenario(username: &str) -> Option<Scenario> {
         "test_service_unavailable" => Some(Scenario::ServiceUnavailable),
         "test_dispatched" => Some(Scenario::Dispatched),
         "test_pending" => Some(Scenario::Pending),
+        // Looser answers (`loose.rs`): behaves as a login without MFA.
+        super::loose::USERNAME => Some(Scenario::NoMfa),
         u if u.starts_with("sbx_client_") => Some(Scenario::NoMfa),
         _ => None,
     }

@@ -4,12 +4,14 @@
 mod api;
 mod capital;
 mod errors;
+mod loose;
 mod oauth;
+mod refresh;
 mod widget;
 
 use std::sync::Arc;
 
-use axum::routing::{delete, get, post};
+use axum::routing::{delete, get, patch, post};
 use axum::Router;
 
 use crate::state::AppState;
@@ -22,6 +24,18 @@ pub fn router() -> Router<Arc<AppState>> {
             post(api::generate_authorize_token),
         )
         .route(&format!("{base}/Authorize"), post(api::authorize))
+        .route(
+            &format!("{base}/AuthorizeAsync"),
+            post(refresh::authorize_async),
+        )
+        .route(
+            &format!("{base}/GetNightlyRefreshStatus"),
+            get(refresh::nightly_refresh_status),
+        )
+        .route(
+            &format!("{base}/SetScheduledRefresh"),
+            patch(refresh::set_scheduled_refresh),
+        )
         .route(
             &format!("{base}/GetAccountsDetail"),
             post(api::accounts_detail),
@@ -44,6 +58,10 @@ pub fn router() -> Router<Arc<AppState>> {
         )
         .route("/flinks-connect/v2/", get(widget::show))
         .route("/flinks-connect/v2", get(widget::show))
+        .route(
+            crate::guesses::FLINKS_CREDENTIAL_STEP,
+            get(widget::credential_step),
+        )
         .route("/flinks-connect/v2/login", post(widget::login))
         .route("/flinks-connect/v2/mfa", post(widget::mfa))
         .route("/flinks-connect/v2/oauth/return", get(oauth::returned))

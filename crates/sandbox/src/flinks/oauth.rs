@@ -224,7 +224,7 @@ pub async fn complete(State(app): State<Arc<AppState>>, Query(q): Query<BankAnsw
     );
     match login {
         Ok((login_id, _)) => {
-            let (request_id, _) = new_request(&mut world, &login_id, now, false);
+            let (request_id, _) = new_request(&mut world, &login_id, now, false, true);
             let form = world.redirect_event;
             drop(world);
             let p = LinkParams::parse(&grant.payload);

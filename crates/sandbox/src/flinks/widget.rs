@@ -4,15 +4,19 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Form, RawQuery, State};
+use axum::extract::{Form, Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::api::{answer_challenge, consume_authorize_token, login_with, new_request};
+use super::api::{
+    answer_challenge, consume_authorize_token, live_request, login_with, new_request,
+    within_reconnect_window,
+};
 use super::capital::{self, Scenario};
 use super::oauth;
+use crate::guesses::FLINKS_CAPITAL_ID;
 use crate::html::{self, esc, js_string, FLINKS};
 use crate::query::{append_query, redirect, LinkParams, LoginForm};
 use crate::state::{AppState, RedirectEvent, RedirectEventForm};
@@ -272,9 +276,17 @@ pub async fn show(State(app): State<Arc<AppState>>, RawQuery(raw): RawQuery) -> 
     let p = LinkParams::parse(raw.as_deref().unwrap_or(""));
     let now = app.clock.now();
     if let Some(rid) = p.get("requestId") {
-        let world = app.world();
-        return match world.requests.get(rid).and_then(|r| r.challenge) {
-            Some(prompt) => mfa_page(&p, rid, prompt, None),
+        // Only the pending challenge is asked; a lapsed RequestId (8 minutes idle) or one past
+        // the reconnect window sends the client to the credential step for the institution.
+        let mut world = app.world();
+        let pending = live_request(&mut world, rid, now)
+            .ok()
+            .and_then(|r| r.challenge.map(|c| (c, r.login_id.clone())));
+        return match pending {
+            Some((prompt, login)) if within_reconnect_window(&world, &login, now) => {
+                mfa_page(&p, rid, prompt, None)
+            }
+            Some(_) => credentials(&p, true, None),
             None => expired(
                 "SESSION_NONEXISTENT",
                 "This reconnection request has expired or needs no answer.",
@@ -319,6 +331,18 @@ pub async fn show(State(app): State<Arc<AppState>>, RawQuery(raw): RawQuery) -> 
     institution_list(&p)
 }
 
+/// Connect's credential step for one institution (`…/Credential/{InstitutionId}`), where a
+/// client whose reconnect window has passed logs in again.
+pub async fn credential_step(Path(institution): Path<String>, RawQuery(raw): RawQuery) -> Response {
+    let p = LinkParams::parse(raw.as_deref().unwrap_or(""));
+    let known = institution == capital::INSTITUTION || institution == FLINKS_CAPITAL_ID.to_string();
+    if known {
+        credentials(&p, true, None)
+    } else {
+        institution_list(&p)
+    }
+}
+
 pub async fn login(State(app): State<Arc<AppState>>, Form(f): Form<LoginForm>) -> Response {
     let p = LinkParams::parse(&f.q);
     let now = app.clock.now();
@@ -336,7 +360,7 @@ pub async fn login(State(app): State<Arc<AppState>>, Form(f): Form<LoginForm>) -
         }
         Ok((login_id, scenario)) => {
             let (rid, challenge) =
-                new_request(&mut world, &login_id, now, scenario == Scenario::Mfa);
+                new_request(&mut world, &login_id, now, scenario == Scenario::Mfa, true);
             match challenge {
                 Some(prompt) => mfa_page(&p, &rid, prompt, None),
                 None => success(

@@ -75,8 +75,8 @@ pub mod write {
         match run.result {
             Ok(stats) => tx.execute(
                 "INSERT INTO sync_runs (connection_id, trigger, started_at, finished_at, outcome,
-                     rows_inserted, rows_updated, rows_unchanged, rows_skipped)
-                 VALUES (?1, ?2, ?3, ?4, 'ok', ?5, ?6, ?7, ?8)",
+                     rows_inserted, rows_updated, rows_unchanged, rows_skipped, rows_odd)
+                 VALUES (?1, ?2, ?3, ?4, 'ok', ?5, ?6, ?7, ?8, ?9)",
                 params![
                     run.connection_id,
                     run.trigger,
@@ -85,7 +85,8 @@ pub mod write {
                     stats.inserted as i64,
                     (stats.updated + stats.retired) as i64,
                     stats.unchanged as i64,
-                    stats.skipped as i64
+                    stats.skipped as i64,
+                    stats.odd as i64
                 ],
             )?,
             Err(kind) => tx.execute(

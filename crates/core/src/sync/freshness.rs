@@ -1,0 +1,110 @@
+//! When a connection's data may be shown as fresh. Flinks no longer refreshes most banks at
+//! night: a cached Authorize returns data that stopped moving at the client's last live
+//! connection, so a Flinks connection whose data (its provider date, `LastRefresh`) is older
+//! than `flinks.frozen_after_days` (default 7) is "frozen": never shown as fresh, and queued
+//! for the client to be present for a refresh.
+
+use crate::domain::{ConnectionStatus, Provider};
+use crate::error::Result;
+use crate::settings;
+use crate::store::Store;
+use crate::time::Timestamp;
+
+use super::connections::{Connection, STALE_AFTER};
+
+pub const FROZEN_AFTER_DAYS_SETTING: &str = "flinks.frozen_after_days";
+pub const DEFAULT_FROZEN_AFTER_DAYS: i64 = 7;
+
+/// The book's freshness rules, read once per read model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Freshness {
+    pub frozen_after: chrono::Duration,
+}
+
+impl Default for Freshness {
+    fn default() -> Self {
+        Freshness {
+            frozen_after: chrono::Duration::days(DEFAULT_FROZEN_AFTER_DAYS),
+        }
+    }
+}
+
+impl Freshness {
+    /// From the settings; a missing or unreadable value (not a whole number of days ≥ 1) is
+    /// the default.
+    pub fn of(store: &Store) -> Result<Freshness> {
+        let days = settings::get(store, FROZEN_AFTER_DAYS_SETTING)?
+            .and_then(|v| v.trim().parse::<i64>().ok())
+            .filter(|d| (1..=3650).contains(d))
+            .unwrap_or(DEFAULT_FROZEN_AFTER_DAYS);
+        Ok(Freshness {
+            frozen_after: chrono::Duration::days(days),
+        })
+    }
+}
+
+impl Connection {
+    /// Derived, never stored: stale when it never succeeded, when its last success is old,
+    /// when the last attempt failed after it, or when its data is frozen.
+    pub fn is_stale(&self, now: Timestamp, f: Freshness) -> bool {
+        let by_sync = match self.last_success_at {
+            None => true,
+            Some(ok) => now - ok > STALE_AFTER || self.last_attempt_at.is_some_and(|at| at > ok),
+        };
+        by_sync || self.is_frozen(now, f)
+    }
+
+    /// A working Flinks connection whose data has not moved for `frozen_after`: the daily
+    /// cached read succeeds, but only a refresh with the client present brings newer data.
+    pub fn is_frozen(&self, now: Timestamp, f: Freshness) -> bool {
+        self.provider == Provider::Flinks
+            && self.status == ConnectionStatus::Ready
+            && self.data_as_of.is_some_and(|t| now - t > f.frozen_after)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Actor;
+
+    fn ready_connection(provider: Provider, now: Timestamp) -> Connection {
+        Connection {
+            id: 1,
+            client_id: 1,
+            provider,
+            flow: "flinks_connect".into(),
+            institution_id: None,
+            institution_name: None,
+            status: ConnectionStatus::Ready,
+            action_by: Actor::Nobody,
+            provider_code: None,
+            provider_message: None,
+            last_attempt_at: Some(now),
+            last_success_at: Some(now),
+            data_as_of: None,
+            next_retry_at: None,
+            consecutive_failures: 0,
+            secret_ref: String::new(),
+            created_at: now,
+        }
+    }
+
+    #[test]
+    fn a_flinks_connection_is_frozen_once_its_data_stops_moving() {
+        let now = crate::time::now();
+        let f = Freshness::default();
+        let mut c = ready_connection(Provider::Flinks, now);
+        c.data_as_of = Some(now - chrono::Duration::days(6));
+        assert!(!c.is_frozen(now, f) && !c.is_stale(now, f));
+        c.data_as_of = Some(now - chrono::Duration::days(8));
+        assert!(c.is_frozen(now, f), "synced today, data 8 days old");
+        assert!(c.is_stale(now, f), "frozen is never fresh");
+        let longer = Freshness {
+            frozen_after: chrono::Duration::days(10),
+        };
+        assert!(!c.is_frozen(now, longer));
+        c.provider = Provider::Flanks;
+        assert!(!c.is_frozen(now, f), "Flanks refreshes daily by itself");
+    }
+}
