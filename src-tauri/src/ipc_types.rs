@@ -29,6 +29,7 @@ use advisor_desk_core::reads::client::{
     AccountView, ClientOverview, HistoryPoint, HoldingView, Slice, TransactionLine,
     TransactionPage, TransactionQuery,
 };
+use advisor_desk_core::reads::consent::{ConsentForecast, ConsentKind, ConsentPeriod};
 use advisor_desk_core::reads::export::{ExportKind, ExportResult};
 use advisor_desk_core::reads::health::{Group, HealthQueue, Outage, QueueItem};
 use advisor_desk_core::settings::{KeyStatus, ProviderEnvironment, ProviderSettings, UiLocale};
@@ -106,6 +107,9 @@ fn declarations() -> Vec<Declaration> {
         declaration::<TransactionLine>(),
         declaration::<TransactionPage>(),
         declaration::<Group>(),
+        declaration::<ConsentKind>(),
+        declaration::<ConsentPeriod>(),
+        declaration::<ConsentForecast>(),
         declaration::<QueueItem>(),
         declaration::<Outage>(),
         declaration::<HealthQueue>(),
@@ -349,7 +353,7 @@ fn absent_values_are_null_and_optional_inputs_may_be_left_out() {
     assert_eq!(client.email, None);
     assert!(declared::<NewClient>().contains(
         "{ kind?: ClientKind | null, name: string, email?: string | null, \
-         phone?: string | null, notes?: string | null, }"
+         phone?: string | null, notes?: string | null, language?: UiLocale | null, }"
     ));
     let query: TransactionQuery =
         serde_json::from_value(json!({"offset": 0, "limit": 10})).unwrap();

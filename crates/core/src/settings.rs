@@ -84,7 +84,7 @@ impl UiLocale {
         }
     }
 
-    fn parse(s: &str) -> Option<UiLocale> {
+    pub fn parse(s: &str) -> Option<UiLocale> {
         [UiLocale::En, UiLocale::Es, UiLocale::Fr]
             .into_iter()
             .find(|l| l.as_str() == s)

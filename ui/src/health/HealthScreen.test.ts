@@ -47,6 +47,8 @@ const queue: HealthQueue = {
     queueItem({ id: 4, client: 'Fede', value_at_risk: [eur(100), eur(500, 'CAD')], days_stale: 10 }),
     queueItem({ id: 5, client: 'Gil', days_stale: null, connection: connection({ id: 5, client_id: 5, status: 'pending', last_success_at: null }) }),
   ],
+  due_soon: [],
+  consent_period: 'days90',
 };
 
 describe('Health queue', () => {
@@ -91,7 +93,7 @@ describe('Health queue', () => {
   });
 
   it('has an empty state when everything is healthy', async () => {
-    healthQueue.mockResolvedValueOnce({ generated_at: NOW, outages: [], client: [], wait: [], advisor: [] });
+    healthQueue.mockResolvedValueOnce({ generated_at: NOW, outages: [], client: [], wait: [], advisor: [], due_soon: [], consent_period: 'days90' });
     render(HealthScreen);
     expect(await screen.findByTestId('queue-empty')).toHaveTextContent('Every connection is healthy');
   });

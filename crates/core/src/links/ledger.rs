@@ -29,6 +29,9 @@ pub mod step {
     pub const DONE: &str = "done";
 }
 
+/// The outcome of a link session whose client completed a reauthorization.
+pub const REAUTHORIZED: &str = "reauthorized";
+
 // The token's keychain names live with the rest of a credential.
 pub use crate::credentials::{legacy_secret_ref_for, secret_ref_for};
 
@@ -123,6 +126,12 @@ fn finish_in(
             "link session {} is not open",
             session.id
         )));
+    }
+    // A reauthorization the client completed renews the bank's consent (the forecast's start).
+    if let (REAUTHORIZED, Some(connection_id)) = (ending.outcome, session.connection_id) {
+        if session.purpose.needs_connection() {
+            connections::write::record_consent_renewed(tx, connection_id, now)?;
+        }
     }
     append(
         tx,

@@ -13,6 +13,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0005_link_exchange.sql"),
     include_str!("../../migrations/0006_households.sql"),
     include_str!("../../migrations/0007_reference_rates.sql"),
+    include_str!("../../migrations/0008_client_reach_and_consent.sql"),
 ];
 
 pub const LATEST_VERSION: i64 = MIGRATIONS.len() as i64;
