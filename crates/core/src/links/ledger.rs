@@ -276,6 +276,28 @@ pub fn finish_session_at_step(
     store.write(|tx| finish_in(tx, session, ending, actor, now))
 }
 
+/// A renewal that needed no link (a Flinks live connection answered without MFA), audited.
+pub fn record_consent_renewed(
+    store: &Store,
+    connection: &crate::sync::Connection,
+    actor: &str,
+    now: Timestamp,
+) -> Result<()> {
+    store.write(|tx| {
+        connections::write::record_consent_renewed(tx, connection.id, now)?;
+        append(
+            tx,
+            &NewAuditEntry {
+                actor,
+                client_id: Some(connection.client_id),
+                connection_id: Some(connection.id),
+                action: "connection.consent_renewed",
+                detail: connection.provider.as_str(),
+            },
+        )
+    })
+}
+
 /// Completed sessions whose code entry may still be in the keychain.
 pub fn sessions_to_clean(store: &Store) -> Result<Vec<i64>> {
     store.read(link_sessions::read::mapped_not_cleaned)

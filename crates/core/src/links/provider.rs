@@ -146,6 +146,13 @@ pub trait LinkProviderApi: Send + Sync {
     /// Whether the credential needs the client (Flanks status; Flinks live Authorize).
     async fn reauth_need(&self, token: &Secret) -> Result<ReauthNeed, ProviderFailure>;
 
+    /// "Renew now" with the client present: what renews the consent before the bank asks
+    /// (Flanks: an SCA token asked for with `force: "sca"`; Flinks: a live Authorize, as
+    /// [`reauth_need`](Self::reauth_need)).
+    async fn renew_consent(&self, token: &Secret) -> Result<ReauthNeed, ProviderFailure> {
+        self.reauth_need(token).await
+    }
+
     /// Connect v2: looks a session up by id.
     async fn connect_session(
         &self,
