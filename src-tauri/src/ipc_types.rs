@@ -21,6 +21,7 @@ use advisor_desk_core::links::{
     CallbackSource, ClientDeletion, DuplicateCandidate, LinkFlow, LinkOutcome, LinkPurpose,
     LinkStart, PendingLink, PendingState, Removal, Wording,
 };
+use advisor_desk_core::links::{ClientMessage, MessageLink, NotSent, SentLinks};
 use advisor_desk_core::rates::{
     AppliedRate, BaseTotal, ConvertedAmount, LeftOut, LeftOutReason, RateSource,
 };
@@ -106,6 +107,10 @@ fn declarations() -> Vec<Declaration> {
         declaration::<TransactionQuery>(),
         declaration::<TransactionLine>(),
         declaration::<TransactionPage>(),
+        declaration::<MessageLink>(),
+        declaration::<ClientMessage>(),
+        declaration::<NotSent>(),
+        declaration::<SentLinks>(),
         declaration::<Group>(),
         declaration::<ConsentKind>(),
         declaration::<ConsentPeriod>(),

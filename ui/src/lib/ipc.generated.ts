@@ -148,6 +148,34 @@ export type TransactionPage = {
  */
 total: number, offset: number, rows: Array<TransactionLine>, };
 
+/**
+ * One bank's link in a message.
+ */
+export type MessageLink = { connection_id: number, institution: string, purpose: LinkPurpose, url: string, expires_at: string, };
+
+/**
+ * A ready message for one client.
+ */
+export type ClientMessage = { client_id: number, client_name: string, email: string | null, language: UiLocale, links: Array<MessageLink>, subject: string, body: string, 
+/**
+ * `mailto:` with the address, subject and body; `None` without an e-mail address.
+ */
+mailto: string | null, };
+
+/**
+ * A connection no link was made for, and why.
+ */
+export type NotSent = { connection_id: number, client_name: string, institution: string, 
+/**
+ * `already_healthy` (it was re-synced), `provider_still_working`, or an error code.
+ */
+code: string, message: string, };
+
+/**
+ * What a (batch) send produced: one ready message per client, and what was left out.
+ */
+export type SentLinks = { messages: Array<ClientMessage>, not_sent: Array<NotSent>, };
+
 export type QueueGroup = "client" | "wait" | "advisor";
 
 /**
