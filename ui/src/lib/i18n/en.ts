@@ -37,6 +37,7 @@ export const en = {
   'form.namePlaceholder': 'e.g. Beatriz Ruiz',
   'form.kind': 'Type',
   'form.email': 'E-mail',
+  'form.language': 'Language of messages to the client',
   'form.phone': 'Phone',
   'form.notes': 'Notes',
   'form.optional': 'optional',

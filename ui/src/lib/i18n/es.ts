@@ -37,6 +37,7 @@ export const es: Catalogue = {
   'form.namePlaceholder': 'p. ej. Beatriz Ruiz',
   'form.kind': 'Tipo',
   'form.email': 'Correo electrónico',
+  'form.language': 'Idioma de los mensajes al cliente',
   'form.phone': 'Teléfono',
   'form.notes': 'Notas',
   'form.optional': 'opcional',

@@ -38,6 +38,7 @@ export const fr: Catalogue = {
   'form.namePlaceholder': 'p. ex. Beatriz Ruiz',
   'form.kind': 'Type',
   'form.email': 'Courriel',
+  'form.language': 'Langue des messages au client',
   'form.phone': 'Téléphone',
   'form.notes': 'Notes',
   'form.optional': 'facultatif',
