@@ -7,52 +7,12 @@ mod link_support;
 
 use advisor_desk_core::clients::{self, Language};
 use advisor_desk_core::domain::ConnectionStatus;
-use advisor_desk_core::links::{
-    CallbackSource, LinkFlow, LinkOutcome, LinkPurpose, ReauthStart, SentLinks,
-};
-use advisor_desk_core::secrets::SecretStore;
+use advisor_desk_core::links::{CallbackSource, LinkOutcome, LinkPurpose, ReauthStart, SentLinks};
 use advisor_desk_core::sync::connections;
 use advisor_desk_core::time;
 use advisor_desk_sandbox::ForcedState;
 use chrono::Duration;
 use link_support::*;
-
-fn token_of(d: &Desk, connection_id: i64) -> String {
-    let c = connections::get(&d.store, connection_id).unwrap();
-    d.secrets
-        .get(&c.secret_key().unwrap())
-        .unwrap()
-        .expect("token in the keychain")
-        .expose()
-        .to_string()
-}
-
-/// A Flanks login connected through the embedded window (the client present).
-async fn connect_flanks(d: &Desk, client: i64, user: &str) -> i64 {
-    let start = d
-        .links
-        .start_connect(client, LinkFlow::FlanksLink)
-        .await
-        .unwrap();
-    let (s, body, loc) = d
-        .web
-        .flanks_link(&start.url, user, "SCA_SMS", Some("1234"))
-        .await;
-    assert_eq!(s, 302, "{body}");
-    match d
-        .links
-        .handle_callback(
-            loc.unwrap().as_bytes(),
-            Some(start.session_id),
-            CallbackSource::EmbeddedWindow,
-        )
-        .await
-        .unwrap()
-    {
-        LinkOutcome::Connected { connection_id, .. } => connection_id,
-        other => panic!("{other:?}"),
-    }
-}
 
 fn no_secret_in(d: &Desk, sent: &SentLinks, connection_ids: &[i64]) {
     let all = serde_json::to_string(sent).unwrap();
