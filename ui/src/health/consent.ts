@@ -1,7 +1,7 @@
 // The consent forecast in words: when the bank will probably ask for SCA again (Flanks), or
 // how long ago the client was last present (Flinks). The core computes the dates and counts.
 import { formatDay } from '../lib/components/format';
-import { getLocale, t, tn } from '../lib/i18n/i18n.svelte';
+import { t, tn } from '../lib/i18n/i18n.svelte';
 import type { ConsentForecast } from '../lib/types';
 
 export function consentText(f: ConsentForecast): string {
@@ -12,11 +12,4 @@ export function consentText(f: ConsentForecast): string {
   if (f.days_left > 0) return tn('queue.consent.in', f.days_left, { date });
   if (f.days_left === 0) return t('queue.consent.today');
   return t('queue.consent.overdue', { date });
-}
-
-/** A link's expiry: date and time in the advisor's language and time zone. */
-export function formatDateTime(iso: string): string {
-  const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) return iso;
-  return new Intl.DateTimeFormat(getLocale(), { dateStyle: 'medium', timeStyle: 'short' }).format(date);
 }
