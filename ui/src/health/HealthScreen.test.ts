@@ -13,6 +13,7 @@ vi.mock(import('../lib/api'), async (original) =>
     sendReauthorizationLinks: vi.fn(),
     renewConsent: vi.fn(),
     openMail: vi.fn(),
+    setConsentPeriod: vi.fn(),
   }),
 );
 
@@ -20,6 +21,7 @@ const healthQueue = vi.mocked(api.healthQueue);
 const sendLinks = vi.mocked(api.sendReauthorizationLinks);
 const renewConsent = vi.mocked(api.renewConsent);
 const openMail = vi.mocked(api.openMail);
+const setConsentPeriod = vi.mocked(api.setConsentPeriod);
 
 const outageItems = [1, 2, 3].map((i) =>
   queueItem({ id: 10 + i, client: `Outage client ${i}`, institution: 'Banco Caído' }),
@@ -222,6 +224,19 @@ describe('Health queue', () => {
       await userEvent.click(within(due).getByRole('button', { name: 'Renew now' }));
       expect(renewConsent).toHaveBeenCalledWith(7);
       expect(await screen.findByTestId('queue-notice')).toHaveTextContent('window that opened');
+    });
+
+    it('switches the SCA period to 180 days and reloads the forecast', async () => {
+      healthQueue.mockResolvedValueOnce(bookQueue);
+      healthQueue.mockResolvedValueOnce({ ...bookQueue, due_soon: [], consent_period: 'days180' });
+      setConsentPeriod.mockResolvedValueOnce('days180');
+      render(HealthScreen);
+      const period = await screen.findByTestId('queue-period');
+      expect(period).toHaveValue('90');
+      await userEvent.selectOptions(period, '180');
+      expect(setConsentPeriod).toHaveBeenCalledWith('180');
+      await vi.waitFor(() => expect(screen.queryByTestId('queue-group-due-soon')).toBeNull());
+      expect(screen.getByTestId('queue-period')).toHaveValue('180');
     });
 
     it('shows the due-soon group even when nothing else needs anyone, in Spanish too', async () => {

@@ -23,6 +23,7 @@ import type {
   Reauthorized,
   Removal,
   SentLinks,
+  ConsentPeriod,
   SyncFinished,
   SyncProgress,
   SyncScope,
@@ -133,6 +134,9 @@ export const api = {
   /** "Renew now" with the client present: the bank's check in the link window. */
   renewConsent: (connectionId: number): Promise<Reauthorized> =>
     call<Reauthorized>('renew_consent', { connectionId }),
+  /** How often the advisor's banks ask for SCA again (the consent forecast). */
+  setConsentPeriod: (days: '90' | '180'): Promise<ConsentPeriod> =>
+    call<ConsentPeriod>('set_consent_period', { days }),
   /** Opens a message the core composed (its `mailto`) in the mail client. */
   openMail: (mailto: string): Promise<void> => call<void>('open_mail', { mailto }),
   setClientContact: (clientId: number, email: string | null, language: 'en' | 'es' | 'fr'): Promise<Client> =>

@@ -371,6 +371,9 @@ export const en = {
   'sent.notSent': "No link for {client} at {institution}: {message}",
   'sent.close': "Close",
   'sent.error': "The links could not be made",
+  'queue.period': "Banks ask for SCA every",
+  'queue.period.90': '90 days',
+  'queue.period.180': '180 days (exemption applied)',
   'queue.rankNote':
     'Ranked by the value the connection holds and the days since its data was current. Values in different currencies are compared, never added.',
   'export.holdings': 'Export holdings (CSV)',

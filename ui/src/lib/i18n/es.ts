@@ -372,6 +372,9 @@ export const es: Catalogue = {
   'sent.notSent': "Sin enlace para {client} en {institution}: {message}",
   'sent.close': "Cerrar",
   'sent.error': "No se pudieron crear los enlaces",
+  'queue.period': "Los bancos piden SCA cada",
+  'queue.period.90': '90 días',
+  'queue.period.180': '180 días (con exención)',
   'queue.rankNote':
     'Ordenadas por el valor que contiene la conexión y los días desde que sus datos estaban al día. Los valores en divisas distintas se comparan, nunca se suman.',
   'export.holdings': 'Exportar posiciones (CSV)',

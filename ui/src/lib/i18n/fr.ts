@@ -373,6 +373,9 @@ export const fr: Catalogue = {
   'sent.notSent': "Pas de lien pour {client} chez {institution} : {message}",
   'sent.close': "Fermer",
   'sent.error': "Les liens n’ont pas pu être créés",
+  'queue.period': "Les banques demandent l’authentification forte tous les",
+  'queue.period.90': '90 jours',
+  'queue.period.180': '180 jours (exemption appliquée)',
   'queue.rankNote':
     'Classées selon la valeur détenue par la connexion et le nombre de jours depuis que ses données étaient à jour. Les valeurs en devises différentes sont comparées, jamais additionnées.',
   'export.holdings': 'Exporter les positions (CSV)',
