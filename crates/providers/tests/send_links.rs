@@ -176,3 +176,66 @@ async fn a_batch_is_refused_when_empty_or_too_large_and_an_unknown_connection_is
     let e = d.links.send_reauthorization_links(&[99]).await.unwrap_err();
     assert_eq!(e.code(), "not_found");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn renew_now_on_flinks_is_a_live_connection_with_mfa_through_connect_when_asked() {
+    use advisor_desk_core::links::LinkFlow;
+    let d = desk();
+    let dan = d.client("Dan");
+    let mut logins = Vec::new();
+    for user in ["Greatday", "greatday_nomfa"] {
+        let start = d
+            .links
+            .start_connect(dan, LinkFlow::FlinksConnect)
+            .await
+            .unwrap();
+        let redirect = d.web.flinks_connect(&start.url, user).await;
+        let o = d
+            .links
+            .handle_callback(
+                redirect.as_bytes(),
+                Some(start.session_id),
+                CallbackSource::EmbeddedWindow,
+            )
+            .await
+            .unwrap();
+        logins.push(connected(&o).0);
+    }
+    let (mfa, no_mfa) = (logins[0], logins[1]);
+
+    // The bank asks its question: Connect opens on it, and answering renews.
+    let link = match d.links.renew_consent(mfa).await.unwrap() {
+        ReauthStart::Started { link } => link,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(link.purpose, LinkPurpose::Mfa);
+    let redirect = d.web.flinks_connect(&link.url, "Greatday").await;
+    let o = d
+        .links
+        .handle_callback(
+            redirect.as_bytes(),
+            Some(link.session_id),
+            CallbackSource::EmbeddedWindow,
+        )
+        .await
+        .unwrap();
+    assert!(matches!(o, LinkOutcome::Reauthorized { .. }), "{o:?}");
+    assert!(connections::get(&d.store, mfa)
+        .unwrap()
+        .consent_renewed_at
+        .is_some());
+
+    // No question asked: the live Authorize itself was the live connection.
+    assert!(matches!(
+        d.links.renew_consent(no_mfa).await.unwrap(),
+        ReauthStart::AlreadyHealthy { .. }
+    ));
+    assert!(connections::get(&d.store, no_mfa)
+        .unwrap()
+        .consent_renewed_at
+        .is_some());
+    let audit = d.store.audit_log(50).unwrap();
+    assert!(audit
+        .iter()
+        .any(|e| e.action == "connection.consent_renewed" && e.connection_id == Some(no_mfa)));
+}

@@ -254,8 +254,9 @@ impl LinkService {
         .map_err(LinkError::Provider)?;
         let (purpose, flow, bank, reauth, request_id) = match need {
             ReauthNeed::Healthy => {
-                if why == Reauth::Renew {
-                    // Flinks: the live connection itself was the renewal.
+                // Flinks answered a live Authorize: a live connection, whatever asked for it.
+                // (A healthy Flanks status is only a check; Renew there always asks for SCA.)
+                if conn.provider == Provider::Flinks {
                     ledger::record_consent_renewed(&self.store, &conn, ACTOR, time::now())?;
                 }
                 let status = self.sync_now(connection_id).await?;
