@@ -239,3 +239,43 @@ async fn renew_now_on_flinks_is_a_live_connection_with_mfa_through_connect_when_
         .iter()
         .any(|e| e.action == "connection.consent_renewed" && e.connection_id == Some(no_mfa)));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flinks_reconnect_link_finished_elsewhere_is_found_when_the_logins_data_moves() {
+    use advisor_desk_core::links::LinkFlow;
+    let d = desk();
+    let dan = d.client("Dan");
+    let start = d
+        .links
+        .start_connect(dan, LinkFlow::FlinksConnect)
+        .await
+        .unwrap();
+    let redirect = d.web.flinks_connect(&start.url, "Greatday").await;
+    let o = d
+        .links
+        .handle_callback(
+            redirect.as_bytes(),
+            Some(start.session_id),
+            CallbackSource::EmbeddedWindow,
+        )
+        .await
+        .unwrap();
+    let conn = connected(&o).0;
+    let sent = d.links.send_reauthorization_links(&[conn]).await.unwrap();
+    let link = &sent.messages[0].links[0];
+    assert_eq!(link.purpose, LinkPurpose::Mfa);
+    no_secret_in(&d, &sent, &[conn]);
+    // Nothing happened yet: the poller finds nothing and the link stays open.
+    assert!(d.links.poll_open_sessions().await.unwrap().is_empty());
+    // The client answers the bank's question on their own computer; the redirect is lost.
+    let _lost = d.web.flinks_connect(&link.url, "Greatday").await;
+    let changes = d.links.poll_open_sessions().await.unwrap();
+    assert!(
+        matches!(changes.as_slice(), [LinkOutcome::Reauthorized { connection_id, .. }] if *connection_id == conn),
+        "{changes:?}"
+    );
+    assert!(connections::get(&d.store, conn)
+        .unwrap()
+        .consent_renewed_at
+        .is_some());
+}

@@ -153,6 +153,15 @@ pub trait LinkProviderApi: Send + Sync {
         self.reauth_need(token).await
     }
 
+    /// Flinks: when the login's data last moved (`Login.LastRefresh` of a cached Authorize),
+    /// how a reconnection the client finished elsewhere is found; `None` where unknown.
+    async fn last_live_refresh(
+        &self,
+        _token: &Secret,
+    ) -> Result<Option<chrono::DateTime<chrono::Utc>>, ProviderFailure> {
+        Ok(None)
+    }
+
     /// Connect v2: looks a session up by id.
     async fn connect_session(
         &self,

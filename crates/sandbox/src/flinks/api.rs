@@ -224,7 +224,12 @@ pub fn answer_challenge(
     if capital::answer_for(prompt).is_some_and(|a| a.eq_ignore_ascii_case(answer.trim())) {
         req.challenge = None;
         req.authorized = true;
-        Ok(req.login_id.clone())
+        let login_id = req.login_id.clone();
+        // A live connection the client completed: the login's data moves (providers.md).
+        if let Some(l) = world.login_mut(&login_id) {
+            l.last_refresh = now;
+        }
+        Ok(login_id)
     } else {
         Err(FlinksError::new(
             401,
