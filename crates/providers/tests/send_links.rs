@@ -179,29 +179,10 @@ async fn a_batch_is_refused_when_empty_or_too_large_and_an_unknown_connection_is
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn renew_now_on_flinks_is_a_live_connection_with_mfa_through_connect_when_asked() {
-    use advisor_desk_core::links::LinkFlow;
     let d = desk();
     let dan = d.client("Dan");
-    let mut logins = Vec::new();
-    for user in ["Greatday", "greatday_nomfa"] {
-        let start = d
-            .links
-            .start_connect(dan, LinkFlow::FlinksConnect)
-            .await
-            .unwrap();
-        let redirect = d.web.flinks_connect(&start.url, user).await;
-        let o = d
-            .links
-            .handle_callback(
-                redirect.as_bytes(),
-                Some(start.session_id),
-                CallbackSource::EmbeddedWindow,
-            )
-            .await
-            .unwrap();
-        logins.push(connected(&o).0);
-    }
-    let (mfa, no_mfa) = (logins[0], logins[1]);
+    let mfa = connect_flinks(&d, dan, "Greatday").await;
+    let no_mfa = connect_flinks(&d, dan, "greatday_nomfa").await;
 
     // The bank asks its question: Connect opens on it, and answering renews.
     let link = match d.links.renew_consent(mfa).await.unwrap() {
@@ -242,25 +223,9 @@ async fn renew_now_on_flinks_is_a_live_connection_with_mfa_through_connect_when_
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_flinks_reconnect_link_finished_elsewhere_is_found_when_the_logins_data_moves() {
-    use advisor_desk_core::links::LinkFlow;
     let d = desk();
     let dan = d.client("Dan");
-    let start = d
-        .links
-        .start_connect(dan, LinkFlow::FlinksConnect)
-        .await
-        .unwrap();
-    let redirect = d.web.flinks_connect(&start.url, "Greatday").await;
-    let o = d
-        .links
-        .handle_callback(
-            redirect.as_bytes(),
-            Some(start.session_id),
-            CallbackSource::EmbeddedWindow,
-        )
-        .await
-        .unwrap();
-    let conn = connected(&o).0;
+    let conn = connect_flinks(&d, dan, "Greatday").await;
     let sent = d.links.send_reauthorization_links(&[conn]).await.unwrap();
     let link = &sent.messages[0].links[0];
     assert_eq!(link.purpose, LinkPurpose::Mfa);

@@ -431,3 +431,23 @@ pub async fn connect_flanks(d: &Desk, client: i64, user: &str) -> i64 {
         .unwrap();
     connected(&o).0
 }
+
+/// Connects a Flinks Capital login (`user`) for a client through the embedded window.
+pub async fn connect_flinks(d: &Desk, client: i64, user: &str) -> i64 {
+    let start = d
+        .links
+        .start_connect(client, LinkFlow::FlinksConnect)
+        .await
+        .unwrap();
+    let redirect = d.web.flinks_connect(&start.url, user).await;
+    let o = d
+        .links
+        .handle_callback(
+            redirect.as_bytes(),
+            Some(start.session_id),
+            CallbackSource::EmbeddedWindow,
+        )
+        .await
+        .unwrap();
+    connected(&o).0
+}
