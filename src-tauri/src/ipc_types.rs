@@ -21,6 +21,7 @@ use advisor_desk_core::links::{
     CallbackSource, ClientDeletion, DuplicateCandidate, LinkFlow, LinkOutcome, LinkPurpose,
     LinkStart, PendingLink, PendingState, Removal, Wording,
 };
+use advisor_desk_core::links::{ClientMessage, MessageLink, NotSent, SentLinks};
 use advisor_desk_core::rates::{
     AppliedRate, BaseTotal, ConvertedAmount, LeftOut, LeftOutReason, RateSource,
 };
@@ -29,6 +30,7 @@ use advisor_desk_core::reads::client::{
     AccountView, ClientOverview, HistoryPoint, HoldingView, Slice, TransactionLine,
     TransactionPage, TransactionQuery,
 };
+use advisor_desk_core::reads::consent::{ConsentForecast, ConsentKind, ConsentPeriod};
 use advisor_desk_core::reads::export::{ExportKind, ExportResult};
 use advisor_desk_core::reads::health::{Group, HealthQueue, Outage, QueueItem};
 use advisor_desk_core::settings::{KeyStatus, ProviderEnvironment, ProviderSettings, UiLocale};
@@ -105,7 +107,14 @@ fn declarations() -> Vec<Declaration> {
         declaration::<TransactionQuery>(),
         declaration::<TransactionLine>(),
         declaration::<TransactionPage>(),
+        declaration::<MessageLink>(),
+        declaration::<ClientMessage>(),
+        declaration::<NotSent>(),
+        declaration::<SentLinks>(),
         declaration::<Group>(),
+        declaration::<ConsentKind>(),
+        declaration::<ConsentPeriod>(),
+        declaration::<ConsentForecast>(),
         declaration::<QueueItem>(),
         declaration::<Outage>(),
         declaration::<HealthQueue>(),
@@ -349,7 +358,7 @@ fn absent_values_are_null_and_optional_inputs_may_be_left_out() {
     assert_eq!(client.email, None);
     assert!(declared::<NewClient>().contains(
         "{ kind?: ClientKind | null, name: string, email?: string | null, \
-         phone?: string | null, notes?: string | null, }"
+         phone?: string | null, notes?: string | null, language?: UiLocale | null, }"
     ));
     let query: TransactionQuery =
         serde_json::from_value(json!({"offset": 0, "limit": 10})).unwrap();

@@ -54,6 +54,8 @@ pub fn run() -> Result<(), tauri::Error> {
         // First: a second instance must hand over before anything else starts.
         .plugin(single_instance)
         .plugin(tauri_plugin_deep_link::init())
+        // Opens the mail client for a message to a client (`open_mail`, from Rust only).
+        .plugin(tauri_plugin_opener::init())
         // Nothing unless ADVISOR_DESK_STARTUP_PROBE is set (the start-up benchmark).
         .plugin(probe::plugin())
         .manage(AppState::open(&data_dir))
@@ -77,6 +79,11 @@ pub fn run() -> Result<(), tauri::Error> {
             commands::start_connect,
             commands::start_reauthorize,
             commands::send_link,
+            commands::send_reauthorization_links,
+            commands::renew_consent,
+            commands::open_mail,
+            commands::set_client_contact,
+            commands::set_consent_period,
             commands::map_existing_credential,
             commands::remove_connection,
             commands::delete_client,

@@ -39,6 +39,8 @@ describe('App', () => {
       client: [],
       wait: [],
       advisor: [],
+      due_soon: [],
+      consent_period: 'days90',
     });
     render(App);
     await screen.findByTestId('book-empty');
@@ -96,6 +98,8 @@ describe('App', () => {
       client: [],
       wait: [],
       advisor: [],
+      due_soon: [],
+      consent_period: 'days90',
     });
     location.hash = '#/health';
     render(App);

@@ -1,10 +1,10 @@
-//! `clients add|list|show|archive`.
+//! `clients add|list|show|contact|archive`.
 
 use std::process::ExitCode;
 
 use clap::{Subcommand, ValueEnum};
 
-use advisor_desk_core::clients::{Client, ClientKind, NewClient};
+use advisor_desk_core::clients::{Client, ClientKind, Language, NewClient};
 use advisor_desk_core::CoreError;
 
 use crate::{output, Context};
@@ -28,6 +28,9 @@ pub enum ClientsCommand {
         phone: Option<String>,
         #[arg(long)]
         notes: Option<String>,
+        /// Language of the messages sent to the client.
+        #[arg(long, value_enum, default_value = "en")]
+        language: LanguageArg,
     },
     /// List clients (archived ones with --archived).
     List {
@@ -36,6 +39,15 @@ pub enum ClientsCommand {
     },
     /// Show one client.
     Show { id: i64 },
+    /// Set how a client is reached: e-mail address and the language of messages to them.
+    Contact {
+        id: i64,
+        /// The e-mail address; an empty value removes it.
+        #[arg(long)]
+        email: Option<String>,
+        #[arg(long, value_enum)]
+        language: LanguageArg,
+    },
     /// Archive a client: hidden from the book, data kept.
     Archive { id: i64 },
 }
@@ -44,6 +56,23 @@ pub enum ClientsCommand {
 pub enum KindArg {
     Person,
     Household,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum LanguageArg {
+    En,
+    Es,
+    Fr,
+}
+
+impl From<LanguageArg> for Language {
+    fn from(l: LanguageArg) -> Self {
+        match l {
+            LanguageArg::En => Language::En,
+            LanguageArg::Es => Language::Es,
+            LanguageArg::Fr => Language::Fr,
+        }
+    }
 }
 
 impl From<KindArg> for ClientKind {
@@ -64,6 +93,7 @@ pub fn run(ctx: &Context, cmd: ClientsCommand) -> Result<ExitCode, CoreError> {
             email,
             phone,
             notes,
+            language,
         } => {
             let input = NewClient {
                 kind: Some(kind.into()),
@@ -71,6 +101,7 @@ pub fn run(ctx: &Context, cmd: ClientsCommand) -> Result<ExitCode, CoreError> {
                 email,
                 phone,
                 notes,
+                language: Some(language.into()),
             };
             let client = clients::add(&store, &input, ACTOR)?;
             if ctx.json {
@@ -91,6 +122,18 @@ pub fn run(ctx: &Context, cmd: ClientsCommand) -> Result<ExitCode, CoreError> {
         }
         ClientsCommand::Show { id } => {
             let client = clients::get(&store, id)?;
+            if ctx.json {
+                output::json(&client);
+            } else {
+                print_client(&client);
+            }
+        }
+        ClientsCommand::Contact {
+            id,
+            email,
+            language,
+        } => {
+            let client = clients::set_contact(&store, id, &email, language.into(), ACTOR)?;
             if ctx.json {
                 output::json(&client);
             } else {
@@ -138,6 +181,7 @@ fn print_client(c: &Client) {
     println!("  name:     {}", c.name);
     println!("  kind:     {}", c.kind.as_str());
     println!("  e-mail:   {}", c.email.as_deref().unwrap_or("—"));
+    println!("  language: {}", c.language.as_str());
     println!("  phone:    {}", c.phone.as_deref().unwrap_or("—"));
     println!("  archived: {}", if c.archived { "yes" } else { "no" });
     println!("  added:    {}", c.created_at);

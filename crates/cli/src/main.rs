@@ -6,7 +6,9 @@ mod clients_cmd;
 mod doctor_cmd;
 mod exit;
 mod export_cmd;
+mod health_cmd;
 mod households_cmd;
+mod links_cmd;
 mod output;
 mod progress;
 mod provider_cmd;
@@ -58,6 +60,13 @@ enum Command {
     /// Export CSV like the app's Export screen: the book, or a client's or household's
     /// holdings or transactions.
     Export(export_cmd::ExportArgs),
+    /// The health queue: each connection that needs someone, its state, who must act and the
+    /// consent forecast (when the bank will probably ask for SCA again); then the healthy
+    /// ones whose SCA is due within 14 days.
+    Health,
+    /// Reauthorization links for clients who are not in the room.
+    #[command(subcommand)]
+    Links(links_cmd::LinksCommand),
     /// Manage households (groups of clients).
     #[command(subcommand)]
     Households(households_cmd::HouseholdsCommand),
@@ -111,8 +120,10 @@ fn main() -> ExitCode {
         Command::Clients(cmd) => clients_cmd::run(&ctx, cmd),
         Command::Doctor => doctor_cmd::run(&ctx),
         Command::Export(args) => export_cmd::run(&ctx, args),
+        Command::Health => health_cmd::run(&ctx),
         Command::Households(cmd) => households_cmd::run(&ctx, cmd),
         Command::Provider(cmd) => return provider_cmd::run(&ctx, cmd),
+        Command::Links(cmd) => links_cmd::run(&ctx, cmd),
         Command::Report(args) => report_cmd::run(&ctx, args),
         Command::Reattach(args) => reattach_cmd::run(&ctx, args),
         Command::Restore(args) => restore_cmd::run(&ctx, args),

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{CoreError, Result};
+pub use crate::settings::UiLocale as Language;
 use crate::store::queries::clients;
 use crate::store::{audit, Store};
 use crate::time;
@@ -49,6 +50,10 @@ pub struct NewClient {
     #[serde(default)]
     #[cfg_attr(feature = "ipc-types", ts(optional = nullable))]
     pub notes: Option<String>,
+    // The language of messages sent to the client; English when not given.
+    #[serde(default)]
+    #[cfg_attr(feature = "ipc-types", ts(optional = nullable))]
+    pub language: Option<Language>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -60,6 +65,8 @@ pub struct Client {
     pub email: Option<String>,
     pub phone: Option<String>,
     pub notes: String,
+    /// The language of messages sent to the client (links to reauthorize…).
+    pub language: Language,
     pub archived: bool,
     pub created_at: String,
     pub updated_at: String,
@@ -75,6 +82,7 @@ struct ValidClient {
     email: Option<String>,
     phone: Option<String>,
     notes: String,
+    language: Language,
 }
 
 fn validate(input: &NewClient) -> Result<ValidClient> {
@@ -92,18 +100,7 @@ fn validate(input: &NewClient) -> Result<ValidClient> {
             "a client's name cannot contain control characters",
         ));
     }
-    let email = non_empty(&input.email);
-    if let Some(e) = &email {
-        let plausible = e.len() <= 254
-            && !e.chars().any(char::is_whitespace)
-            && e.split_once('@')
-                .is_some_and(|(l, d)| !l.is_empty() && d.contains('.'));
-        if !plausible {
-            return Err(CoreError::invalid(format!(
-                "\"{e}\" is not an e-mail address"
-            )));
-        }
-    }
+    let email = valid_email(&input.email)?;
     let phone = non_empty(&input.phone);
     if let Some(p) = &phone {
         let plausible = p.len() <= 40
@@ -126,7 +123,25 @@ fn validate(input: &NewClient) -> Result<ValidClient> {
         email,
         phone,
         notes,
+        language: input.language.unwrap_or(Language::En),
     })
+}
+
+/// A trimmed e-mail address that looks deliverable, or `None` when left empty.
+fn valid_email(input: &Option<String>) -> Result<Option<String>> {
+    let email = non_empty(input);
+    if let Some(e) = &email {
+        let plausible = e.len() <= 254
+            && !e.chars().any(char::is_whitespace)
+            && e.split_once('@')
+                .is_some_and(|(l, d)| !l.is_empty() && d.contains('.'));
+        if !plausible {
+            return Err(CoreError::invalid(format!(
+                "\"{e}\" is not an e-mail address"
+            )));
+        }
+    }
+    Ok(email)
 }
 
 fn non_empty(v: &Option<String>) -> Option<String> {
@@ -162,6 +177,7 @@ pub fn add(store: &Store, input: &NewClient, actor: &str) -> Result<Client> {
         email: v.email.as_deref(),
         phone: v.phone.as_deref(),
         notes: &v.notes,
+        language: v.language,
     };
     let id = store.write(|tx| {
         let id = clients::write::insert(tx, &row, time::now())?;
@@ -184,6 +200,34 @@ pub fn get(store: &Store, id: i64) -> Result<Client> {
     store
         .read(|c| clients::read::by_id(c, id))?
         .ok_or_else(|| CoreError::not_found("client", id))
+}
+
+/// Sets how a client is reached: the e-mail address (empty removes it) and the language of
+/// messages sent to them. Audited.
+pub fn set_contact(
+    store: &Store,
+    id: i64,
+    email: &Option<String>,
+    language: Language,
+    actor: &str,
+) -> Result<Client> {
+    let email = valid_email(email)?;
+    store.write(|tx| {
+        if !clients::write::set_contact(tx, id, email.as_deref(), language, time::now())? {
+            return Err(CoreError::not_found("client", id));
+        }
+        audit::append(
+            tx,
+            &audit::NewAuditEntry {
+                actor,
+                client_id: Some(id),
+                connection_id: None,
+                action: "client.contact_changed",
+                detail: language.as_str(),
+            },
+        )
+    })?;
+    get(store, id)
 }
 
 /// Clients sorted by name; archived ones only when asked.

@@ -61,6 +61,9 @@ pub fn provider_environment(store: &Store) -> Result<ProviderEnvironment> {
         .unwrap_or(ProviderEnvironment::Sandbox))
 }
 
+/// The advisor's name: signs reports and messages sent to clients.
+pub const ADVISOR_NAME_SETTING: &str = "advisor.name";
+
 /// Setting key of the interface language the advisor chose. Kept in the database (not only
 /// in webview storage) so it follows the data folder and is written before the call returns.
 pub const UI_LOCALE_SETTING: &str = "ui.locale";
@@ -84,7 +87,7 @@ impl UiLocale {
         }
     }
 
-    fn parse(s: &str) -> Option<UiLocale> {
+    pub fn parse(s: &str) -> Option<UiLocale> {
         [UiLocale::En, UiLocale::Es, UiLocale::Fr]
             .into_iter()
             .find(|l| l.as_str() == s)

@@ -734,3 +734,79 @@ fn frozen_flinks_data_is_queued_for_the_client_and_never_shown_as_fresh() {
     assert!(q.client.is_empty() && q.wait.is_empty(), "{q:?}");
     assert!(!client_overview(&b.store, ana, now()).unwrap().stale);
 }
+
+/// Moves a connection's creation (the consent forecast's start when never renewed).
+fn created(b: &Book, id: i64, at: Timestamp) {
+    b.store
+        .write(|tx| {
+            tx.execute(
+                "UPDATE connections SET created_at = ?2 WHERE id = ?1",
+                rusqlite::params![id, time::to_db(at)],
+            )?;
+            Ok(())
+        })
+        .unwrap();
+}
+
+#[test]
+fn health_queue_lists_healthy_connections_whose_sca_is_due_within_fourteen_days() {
+    use advisor_desk_core::links::sessions::{self, NewLinkSession};
+    use advisor_desk_core::links::{ledger, LinkFlow, LinkPurpose};
+    use advisor_desk_core::reads::consent::set_consent_period;
+
+    let mut b = Book::new();
+    let fresh = Some(now() - Duration::hours(1));
+    let s = snapshot(
+        vec![account("a", "ES-A", AccountKind::Current, 100, "EUR", &[])],
+        vec![],
+        vec![],
+    );
+    let ana = b.client("Ana");
+    let soon = b.connection(ana, "Banco Uno", &s, "ready", "nobody", fresh, fresh);
+    created(&b, soon, now() - Duration::days(80));
+    let luis = b.client("Luis");
+    let later = b.connection(luis, "Banco Dos", &s, "ready", "nobody", fresh, fresh);
+    created(&b, later, now() - Duration::days(30));
+    let eva = b.client("Eva");
+    let renewed = b.connection(eva, "Banco Tres", &s, "ready", "nobody", fresh, fresh);
+    created(&b, renewed, now() - Duration::days(85));
+
+    // Eva's client completed an SCA reauthorization 5 days ago: her forecast starts again.
+    let started = sessions::start(
+        &b.store,
+        &NewLinkSession {
+            client_id: eva,
+            connection_id: Some(renewed),
+            flow: LinkFlow::FlanksLink,
+            purpose: LinkPurpose::Sca,
+            ttl: Duration::hours(24),
+        },
+        "test",
+        now() - Duration::days(5),
+    )
+    .unwrap();
+    ledger::finish_session_at_step(
+        &b.store,
+        &started.session,
+        ledger::REAUTHORIZED,
+        None,
+        None,
+        "test",
+        now() - Duration::days(5),
+    )
+    .unwrap();
+    let eva_conn = connections::get(&b.store, renewed).unwrap();
+    assert_eq!(eva_conn.consent_renewed_at, Some(now() - Duration::days(5)));
+
+    let q = health_queue(&b.store, now()).unwrap();
+    let due: Vec<_> = q.due_soon.iter().map(|i| i.client_name.as_str()).collect();
+    assert_eq!(due, ["Ana"]);
+    assert_eq!(q.due_soon[0].consent.days_left, Some(10));
+    assert!(q.client.is_empty() && q.wait.is_empty() && q.advisor.is_empty());
+
+    // Banks applying the 180-day exemption: nothing is due yet.
+    set_consent_period(&b.store, "180").unwrap();
+    let q = health_queue(&b.store, now()).unwrap();
+    assert!(q.due_soon.is_empty());
+    assert_eq!(q.consent_period.days(), 180);
+}

@@ -17,49 +17,8 @@ use link_support::*;
 const WINDOW: CallbackSource = CallbackSource::EmbeddedWindow;
 const OS: CallbackSource = CallbackSource::DeepLink;
 
-fn connected(o: &LinkOutcome) -> (i64, ConnectionStatus) {
-    match o {
-        LinkOutcome::Connected {
-            connection_id,
-            status,
-            ..
-        } => (*connection_id, *status),
-        other => panic!("expected connected, got {other:?}"),
-    }
-}
-
-fn token_of(d: &Desk, connection_id: i64) -> String {
-    let c = connections::get(&d.store, connection_id).unwrap();
-    d.secrets
-        .get(&c.secret_key().unwrap())
-        .unwrap()
-        .expect("token in the keychain")
-        .expose()
-        .to_string()
-}
-
 fn outcome_of(d: &Desk, session_id: i64) -> Option<String> {
     sessions::get(&d.store, session_id).unwrap().outcome
-}
-
-/// Connects a Flanks legacy login for a client through the embedded window.
-async fn connect_flanks(d: &Desk, client: i64, user: &str) -> i64 {
-    let start = d
-        .links
-        .start_connect(client, LinkFlow::FlanksLink)
-        .await
-        .unwrap();
-    let (s, body, loc) = d
-        .web
-        .flanks_link(&start.url, user, "SCA_SMS", Some("1234"))
-        .await;
-    assert_eq!(s, 302, "{body}");
-    let o = d
-        .links
-        .handle_callback(loc.unwrap().as_bytes(), Some(start.session_id), WINDOW)
-        .await
-        .unwrap();
-    connected(&o).0
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

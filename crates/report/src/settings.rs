@@ -1,12 +1,12 @@
 //! The settings a report reads: who prepared it (the advisor's name and firm), the paper size
 //! and the language. Non-secret, in the settings table like the other preferences.
 
+pub use advisor_desk_core::settings::ADVISOR_NAME_SETTING;
 use advisor_desk_core::settings::UI_LOCALE_SETTING;
 use advisor_desk_core::{CoreError, Store};
 
 use crate::i18n::Lang;
 
-pub const ADVISOR_NAME_SETTING: &str = "advisor.name";
 pub const ADVISOR_FIRM_SETTING: &str = "advisor.firm";
 /// `a4` (the default) or `letter`.
 pub const PAPER_SETTING: &str = "report.paper";

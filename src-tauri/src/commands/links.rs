@@ -4,10 +4,11 @@
 use advisor_desk_core::domain::ConnectionStatus;
 use advisor_desk_core::links::{
     CallbackSource, ClientDeletion, LinkFlow, LinkOutcome, LinkStart, PendingLink, ReauthStart,
-    Removal,
+    Removal, SentLinks,
 };
 use advisor_desk_core::sync::{ConnectionView, Freshness};
 use advisor_desk_core::time;
+use advisor_desk_core::CoreError;
 use serde::Serialize;
 use tauri::{AppHandle, State};
 
@@ -102,6 +103,26 @@ pub enum Reauthorized {
     },
 }
 
+/// The link window for a started reauthorization, or what the core found instead.
+fn opened(app: &AppHandle, start: ReauthStart) -> Result<Reauthorized, CommandError> {
+    Ok(match start {
+        ReauthStart::Started { link } => Reauthorized::Opened {
+            window: links::open_link_window(app, link.session_id, &link.url, "Advisor Desk")?,
+            session_id: link.session_id,
+        },
+        ReauthStart::AlreadyHealthy {
+            connection_id,
+            status,
+        } => Reauthorized::AlreadyHealthy {
+            connection_id,
+            status,
+        },
+        ReauthStart::ProviderStillWorking { connection_id } => {
+            Reauthorized::ProviderStillWorking { connection_id }
+        }
+    })
+}
+
 #[tauri::command]
 pub async fn start_reauthorize(
     app: AppHandle,
@@ -109,28 +130,57 @@ pub async fn start_reauthorize(
     connection_id: Id,
 ) -> Result<Reauthorized, CommandError> {
     let service = state.link_service()?;
-    Ok(
-        match service
-            .start_reauthorize(connection_id.0)
-            .await
-            .map_err(link_error)?
-        {
-            ReauthStart::Started { link } => Reauthorized::Opened {
-                window: links::open_link_window(&app, link.session_id, &link.url, "Advisor Desk")?,
-                session_id: link.session_id,
-            },
-            ReauthStart::AlreadyHealthy {
-                connection_id,
-                status,
-            } => Reauthorized::AlreadyHealthy {
-                connection_id,
-                status,
-            },
-            ReauthStart::ProviderStillWorking { connection_id } => {
-                Reauthorized::ProviderStillWorking { connection_id }
-            }
-        },
-    )
+    let start = service
+        .start_reauthorize(connection_id.0)
+        .await
+        .map_err(link_error)?;
+    opened(&app, start)
+}
+
+/// "Renew now", with the client present: a fresh SCA (Flanks) or live connection (Flinks)
+/// before the bank asks, in the link window.
+#[tauri::command]
+pub async fn renew_consent(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    connection_id: Id,
+) -> Result<Reauthorized, CommandError> {
+    let service = state.link_service()?;
+    let start = service
+        .renew_consent(connection_id.0)
+        .await
+        .map_err(link_error)?;
+    opened(&app, start)
+}
+
+/// "Send link" on connections that need their client: one ready message per client.
+#[tauri::command]
+pub async fn send_reauthorization_links(
+    state: State<'_, AppState>,
+    connection_ids: Arg<Vec<i64>>,
+) -> Result<SentLinks, CommandError> {
+    state
+        .link_service()?
+        .send_reauthorization_links(&connection_ids.0)
+        .await
+        .map_err(link_error)
+}
+
+/// Opens a message the core composed in the advisor's mail client. Only `mailto:` URLs: this
+/// is not a way to open anything else.
+#[tauri::command]
+pub async fn open_mail(app: AppHandle, mailto: Arg<String>) -> Result<(), CommandError> {
+    use tauri_plugin_opener::OpenerExt;
+    let url = mailto.0;
+    let plausible = url.starts_with("mailto:")
+        && url.len() <= 32 * 1024
+        && !url.chars().any(|c| c.is_control() || c.is_whitespace());
+    if !plausible {
+        return Err(CoreError::invalid("not a mail message from Advisor Desk").into());
+    }
+    app.opener()
+        .open_url(url, None::<&str>)
+        .map_err(|e| CoreError::invalid(format!("the mail client could not be opened: {e}")).into())
 }
 
 /// "Send link": the URL for the advisor to copy or e-mail; the poller finds the result.

@@ -23,7 +23,7 @@ use advisor_desk_core::settings::{ProviderEnvironment, UiLocale};
 use serde::Serialize;
 use tauri::State;
 
-use self::args::Arg;
+use self::args::{Arg, Id, OptionalArg};
 use crate::error::CommandError;
 use crate::state::AppState;
 use advisor_desk_core::clients;
@@ -92,6 +92,35 @@ pub async fn set_ui_locale(
 #[tauri::command]
 pub async fn list_clients(state: State<'_, AppState>) -> Result<Vec<Client>, CommandError> {
     list_clients_in(&state)
+}
+
+/// The client's e-mail address and the language of messages sent to them.
+#[tauri::command]
+pub async fn set_client_contact(
+    state: State<'_, AppState>,
+    client_id: Id,
+    email: OptionalArg<String>,
+    language: Arg<UiLocale>,
+) -> Result<Client, CommandError> {
+    Ok(clients::set_contact(
+        state.store()?,
+        client_id.0,
+        &email.0,
+        language.0,
+        ACTOR,
+    )?)
+}
+
+/// How often the advisor's banks ask for SCA again: "90" or "180" days.
+#[tauri::command]
+pub async fn set_consent_period(
+    state: State<'_, AppState>,
+    days: Arg<String>,
+) -> Result<advisor_desk_core::reads::ConsentPeriod, CommandError> {
+    Ok(advisor_desk_core::reads::consent::set_consent_period(
+        state.store()?,
+        &days.0,
+    )?)
 }
 
 #[tauri::command]

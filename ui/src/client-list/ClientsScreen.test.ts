@@ -82,6 +82,7 @@ describe('Clients screen', () => {
     await user.click(screen.getByLabelText('Household'));
     await user.type(screen.getByLabelText(/E-mail/), 'beatriz@example.es');
     await user.type(screen.getByLabelText(/Notes/), 'Met in Madrid');
+    await user.selectOptions(screen.getByLabelText('Language of messages to the client'), 'Español');
     await user.click(screen.getByTestId('add-client-submit'));
 
     expect(addClient).toHaveBeenCalledWith({
@@ -90,6 +91,7 @@ describe('Clients screen', () => {
       email: 'beatriz@example.es',
       phone: null,
       notes: 'Met in Madrid',
+      language: 'es',
     });
     expect(await screen.findByTestId('add-client-success')).toHaveTextContent(
       'Beatriz Ruiz was added.',
@@ -180,6 +182,8 @@ describe('Clients screen', () => {
     expect(screen.getByLabelText('Household')).toBeChecked();
     await user.tab();
     expect(screen.getByLabelText(/E-mail/)).toHaveFocus();
+    await user.tab();
+    expect(screen.getByLabelText('Language of messages to the client')).toHaveFocus();
     await user.tab();
     expect(screen.getByLabelText(/Phone/)).toHaveFocus();
     await user.tab();

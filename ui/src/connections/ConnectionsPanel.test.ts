@@ -11,7 +11,7 @@ vi.mock(import('../lib/api'), async (original) =>
   (await import('../test/mockApi')).mockCommands(original, [
     'listConnections', 'startConnect', 'startReauthorize', 'sendLink', 'mapExistingCredential',
     'removeConnection', 'syncNow', 'onLinkEvent', 'onSyncFinished', 'linkInboxReady',
-    'pendingLinks',
+    'pendingLinks', 'sendReauthorizationLinks',
   ]),
 );
 
@@ -168,6 +168,35 @@ describe('ConnectionsPanel', () => {
     expect(screen.getByTestId('connection-last-success')).toHaveTextContent('never');
     expect(screen.getByTestId('connection-last-attempt')).toHaveTextContent('2026');
     expect(screen.getByTestId('connection-stale')).toBeInTheDocument();
+  });
+
+  it('sends a reauthorization link beside Reauthorize, with the message in the client’s language', async () => {
+    list.mockResolvedValueOnce([conn(1, 'blocked')]);
+    vi.mocked(api.sendReauthorizationLinks).mockResolvedValueOnce({
+      messages: [
+        {
+          client_id: 7,
+          client_name: 'Luc Tremblay',
+          email: 'luc@example.ca',
+          language: 'fr',
+          links: [{ connection_id: 1, institution: 'TestBank', purpose: 'reset', url: 'https://x/link?token=r', expires_at: '2026-11-21T09:30:00Z' }],
+          subject: 'Veuillez reconnecter votre banque: TestBank',
+          body: 'Bonjour Luc Tremblay,\n',
+          mailto: 'mailto:luc@example.ca?subject=Veuillez&body=Bonjour',
+        },
+      ],
+      not_sent: [],
+    });
+    render(ConnectionsPanel, { clientId: 7 });
+    const [card] = await screen.findAllByTestId('connection-card');
+    expect(within(card!).getByTestId('reauthorize')).toBeInTheDocument();
+    await userEvent.click(within(card!).getByTestId('send-reauthorization-link'));
+    expect(api.sendReauthorizationLinks).toHaveBeenCalledWith([1]);
+    const message = await screen.findByTestId('sent-message');
+    expect(within(message).getByTestId('sent-subject')).toHaveValue('Veuillez reconnecter votre banque: TestBank');
+    expect(within(message).getByTestId('sent-expiry')).toHaveTextContent('TestBank: the link works once, until Nov 21, 2026');
+    await userEvent.click(screen.getByRole('button', { name: 'Close' }));
+    expect(screen.queryByTestId('sent-message')).toBeNull();
   });
 
   it('reauthorizes: opens the link window, then shows the result that arrives as an event', async () => {

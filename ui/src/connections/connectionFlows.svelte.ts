@@ -6,7 +6,15 @@
 import { ApiError, api, toApiError } from '../lib/api';
 import { listenToLinkResults, stopListening } from '../lib/linkResults';
 import { t } from '../lib/i18n/i18n.svelte';
-import type { Connection, LinkEvent, LinkFlow, LinkOutcome, LinkStart, PendingLink } from '../lib/types';
+import type {
+  Connection,
+  LinkEvent,
+  LinkFlow,
+  LinkOutcome,
+  LinkStart,
+  PendingLink,
+  SentLinks,
+} from '../lib/types';
 import { statusText, when } from './connectionText';
 
 export const FLOWS: LinkFlow[] = ['flanks_link', 'flanks_connect_v2', 'flinks_connect'];
@@ -33,6 +41,8 @@ export class ConnectionFlows {
   /** The flow "Connect account" and "Send link" start. */
   flow = $state<LinkFlow>('flanks_link');
   sent = $state<LinkStart | null>(null);
+  /** The message "Send link" made for a connection that needs the client. */
+  sentMessages = $state.raw<SentLinks | null>(null);
   copied = $state(false);
   notice = $state<Notice | null>(null);
   duplicate = $state<DuplicateOutcome | null>(null);
@@ -85,6 +95,14 @@ export class ConnectionFlows {
     this.#windowOpen = true;
     this.notice = { tone: 'info', text: t('conn.window.open') };
   }
+
+  /** "Send link" beside Reauthorize: the link for the client to open elsewhere, with a ready
+   * message in the client's language; the poller finds the completion. */
+  sendReauthorizationLink = async (c: Connection) => {
+    this.notice = null;
+    const r = await this.#act(c.id, () => api.sendReauthorizationLinks([c.id]));
+    if (r) this.sentMessages = r;
+  };
 
   /** Reauthorize, or with `live` a Flinks refresh with the client present: either way the
    * bank may want the client in the link window. */

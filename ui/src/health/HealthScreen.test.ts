@@ -8,10 +8,20 @@ import { NOW, connection, eur, queueItem } from '../test/fixtures';
 import HealthScreen from './HealthScreen.svelte';
 
 vi.mock(import('../lib/api'), async (original) =>
-  (await import('../test/mockApi')).onlyCommands(original, { healthQueue: vi.fn() }),
+  (await import('../test/mockApi')).onlyCommands(original, {
+    healthQueue: vi.fn(),
+    sendReauthorizationLinks: vi.fn(),
+    renewConsent: vi.fn(),
+    openMail: vi.fn(),
+    setConsentPeriod: vi.fn(),
+  }),
 );
 
 const healthQueue = vi.mocked(api.healthQueue);
+const sendLinks = vi.mocked(api.sendReauthorizationLinks);
+const renewConsent = vi.mocked(api.renewConsent);
+const openMail = vi.mocked(api.openMail);
+const setConsentPeriod = vi.mocked(api.setConsentPeriod);
 
 const outageItems = [1, 2, 3].map((i) =>
   queueItem({ id: 10 + i, client: `Outage client ${i}`, institution: 'Banco Caído' }),
@@ -47,6 +57,8 @@ const queue: HealthQueue = {
     queueItem({ id: 4, client: 'Fede', value_at_risk: [eur(100), eur(500, 'CAD')], days_stale: 10 }),
     queueItem({ id: 5, client: 'Gil', days_stale: null, connection: connection({ id: 5, client_id: 5, status: 'pending', last_success_at: null }) }),
   ],
+  due_soon: [],
+  consent_period: 'days90',
 };
 
 describe('Health queue', () => {
@@ -99,7 +111,7 @@ describe('Health queue', () => {
       days_stale: 9,
       connection: connection({ id: 7, client_id: 7, provider: 'flinks', status: 'ready', stale: true, frozen: true }),
     });
-    healthQueue.mockResolvedValueOnce({ generated_at: NOW, outages: [], client: [frozen], wait: [], advisor: [] });
+    healthQueue.mockResolvedValueOnce({ generated_at: NOW, outages: [], client: [frozen], wait: [], advisor: [], due_soon: [], consent_period: 'days90' });
     render(HealthScreen);
     const item = await screen.findByTestId('queue-item');
     expect(within(item).getByTestId('queue-frozen')).toHaveTextContent('Needs the client present to refresh');
@@ -107,7 +119,7 @@ describe('Health queue', () => {
   });
 
   it('has an empty state when everything is healthy', async () => {
-    healthQueue.mockResolvedValueOnce({ generated_at: NOW, outages: [], client: [], wait: [], advisor: [] });
+    healthQueue.mockResolvedValueOnce({ generated_at: NOW, outages: [], client: [], wait: [], advisor: [], due_soon: [], consent_period: 'days90' });
     render(HealthScreen);
     expect(await screen.findByTestId('queue-empty')).toHaveTextContent('Every connection is healthy');
   });
@@ -132,5 +144,125 @@ describe('Health queue', () => {
     await setLocale('fr');
     render(HealthScreen);
     expect(await screen.findByTestId('outage')).toHaveTextContent('Panne probable chez Banco Caído');
+  });
+
+  describe('links sent to clients and consent', () => {
+    const blocked = queueItem({
+      id: 6,
+      client: 'Luc Tremblay',
+      group: 'client',
+      health: 'needs_client',
+      connection: connection({ id: 6, client_id: 6, status: 'blocked', action_by: 'client', stale: true }),
+    });
+    const dueSoon = queueItem({
+      id: 7,
+      client: 'Eva Mar',
+      group: 'wait',
+      health: 'good',
+      connection: connection({ id: 7, client_id: 7 }),
+    });
+    const bookQueue: HealthQueue = { ...queue, client: [...queue.client, blocked], due_soon: [dueSoon] };
+    const expires = '2026-03-21T12:00:00.000Z';
+    const sent = {
+      messages: [
+        {
+          client_id: 1,
+          client_name: 'Ana Ruiz',
+          email: 'ana@example.com',
+          language: 'es' as const,
+          links: [{ connection_id: 1, institution: 'Banco Uno', purpose: 'sca' as const, url: 'https://x/link?token=a', expires_at: expires }],
+          subject: 'Vuelva a conectar su banco: Banco Uno',
+          body: 'Hola Ana Ruiz,\n\nhttps://x/link?token=a\n',
+          mailto: 'mailto:ana@example.com?subject=Vuelva&body=Hola',
+        },
+        {
+          client_id: 6,
+          client_name: 'Luc Tremblay',
+          email: null,
+          language: 'fr' as const,
+          links: [{ connection_id: 6, institution: 'Banco Uno', purpose: 'reset' as const, url: 'https://x/link?token=b', expires_at: expires }],
+          subject: 'Veuillez reconnecter votre banque: Banco Uno',
+          body: 'Bonjour Luc Tremblay,\n',
+          mailto: null,
+        },
+      ],
+      not_sent: [],
+    };
+
+    beforeEach(() => {
+      sendLinks.mockReset();
+      renewConsent.mockReset();
+      openMail.mockReset();
+    });
+
+    it('sends one batch for the selected connections and shows one message per client', async () => {
+      healthQueue.mockResolvedValueOnce(bookQueue);
+      sendLinks.mockResolvedValueOnce(sent);
+      openMail.mockResolvedValueOnce(undefined);
+      render(HealthScreen);
+      const group = await screen.findByTestId('queue-group-client');
+      const sendSelected = within(group).getByTestId('queue-send-selected');
+      expect(sendSelected).toBeDisabled();
+      await userEvent.click(within(group).getByRole('checkbox', { name: 'Select Ana Ruiz at Banco Uno' }));
+      await userEvent.click(within(group).getByRole('checkbox', { name: 'Select Luc Tremblay at Banco Uno' }));
+      expect(sendSelected).toHaveTextContent('Send links to the selected (2)');
+      await userEvent.click(sendSelected);
+      expect(sendLinks).toHaveBeenCalledWith([1, 6]);
+      const messages = await screen.findAllByTestId('sent-message');
+      expect(messages).toHaveLength(2);
+      expect(within(messages[0]!).getByTestId('sent-subject')).toHaveValue('Vuelva a conectar su banco: Banco Uno');
+      expect(within(messages[0]!).getByTestId('sent-body')).toHaveValue('Hola Ana Ruiz,\n\nhttps://x/link?token=a\n');
+      expect(within(messages[0]!).getByTestId('sent-expiry')).toHaveTextContent('Banco Uno: the link works once, until Mar 21, 2026');
+      expect(within(messages[1]!).getByTestId('sent-no-email')).toHaveTextContent('no e-mail address');
+      await userEvent.click(within(messages[0]!).getByTestId('sent-open-mail'));
+      expect(openMail).toHaveBeenCalledWith('mailto:ana@example.com?subject=Vuelva&body=Hola');
+      // The selection was sent: nothing stays selected.
+      expect(sendSelected).toBeDisabled();
+    });
+
+    it('sends one connection’s link from its row', async () => {
+      healthQueue.mockResolvedValueOnce(bookQueue);
+      sendLinks.mockResolvedValueOnce({ messages: [sent.messages[1]!], not_sent: [] });
+      render(HealthScreen);
+      const group = await screen.findByTestId('queue-group-client');
+      await userEvent.click(within(group).getAllByTestId('queue-send-link')[1]!);
+      expect(sendLinks).toHaveBeenCalledWith([6]);
+      expect(await screen.findByTestId('sent-message')).toHaveTextContent('To Luc Tremblay');
+    });
+
+    it('lists connections due within 14 days with their forecast and renews one', async () => {
+      healthQueue.mockResolvedValueOnce(bookQueue);
+      renewConsent.mockResolvedValueOnce({ kind: 'opened', session_id: 9, window: 'link-9' });
+      render(HealthScreen);
+      const due = await screen.findByTestId('queue-group-due-soon');
+      expect(due).toHaveTextContent('Bank consent due within 14 days');
+      expect(within(due).getByTestId('queue-consent')).toHaveTextContent('Next SCA in 12 days (Apr 1, 2026)');
+      await userEvent.click(within(due).getByRole('button', { name: 'Renew now' }));
+      expect(renewConsent).toHaveBeenCalledWith(7);
+      expect(await screen.findByTestId('queue-notice')).toHaveTextContent('window that opened');
+    });
+
+    it('switches the SCA period to 180 days and reloads the forecast', async () => {
+      healthQueue.mockResolvedValueOnce(bookQueue);
+      healthQueue.mockResolvedValueOnce({ ...bookQueue, due_soon: [], consent_period: 'days180' });
+      setConsentPeriod.mockResolvedValueOnce('days180');
+      render(HealthScreen);
+      const period = await screen.findByTestId('queue-period');
+      expect(period).toHaveValue('90');
+      await userEvent.selectOptions(period, '180');
+      expect(setConsentPeriod).toHaveBeenCalledWith('180');
+      await vi.waitFor(() => expect(screen.queryByTestId('queue-group-due-soon')).toBeNull());
+      expect(screen.getByTestId('queue-period')).toHaveValue('180');
+    });
+
+    it('shows the due-soon group even when nothing else needs anyone, in Spanish too', async () => {
+      healthQueue.mockResolvedValue({ ...bookQueue, outages: [], client: [], advisor: [], wait: [] });
+      await setLocale('es');
+      render(HealthScreen);
+      const due = await screen.findByTestId('queue-group-due-soon');
+      expect(due).toHaveTextContent('Consentimiento del banco en menos de 14 días');
+      expect(within(due).getByRole('button', { name: 'Renovar ahora' })).toBeInTheDocument();
+      expect(screen.queryByTestId('queue-empty')).toBeNull();
+    });
   });
 });

@@ -22,6 +22,8 @@ import type {
   ProviderSettings,
   Reauthorized,
   Removal,
+  SentLinks,
+  ConsentPeriod,
   SyncFinished,
   SyncProgress,
   SyncScope,
@@ -143,6 +145,19 @@ export const api = {
     call<Reauthorized>('start_reauthorize', { connectionId }),
   sendLink: (clientId: number, flow: LinkFlow): Promise<LinkStart> =>
     call<LinkStart>('send_link', { clientId, flow }),
+  /** "Send link" on connections that need their client: one ready message per client. */
+  sendReauthorizationLinks: (connectionIds: number[]): Promise<SentLinks> =>
+    call<SentLinks>('send_reauthorization_links', { connectionIds }),
+  /** "Renew now" with the client present: the bank's check in the link window. */
+  renewConsent: (connectionId: number): Promise<Reauthorized> =>
+    call<Reauthorized>('renew_consent', { connectionId }),
+  /** How often the advisor's banks ask for SCA again (the consent forecast). */
+  setConsentPeriod: (days: '90' | '180'): Promise<ConsentPeriod> =>
+    call<ConsentPeriod>('set_consent_period', { days }),
+  /** Opens a message the core composed (its `mailto`) in the mail client. */
+  openMail: (mailto: string): Promise<void> => call<void>('open_mail', { mailto }),
+  setClientContact: (clientId: number, email: string | null, language: 'en' | 'es' | 'fr'): Promise<Client> =>
+    call<Client>('set_client_contact', { clientId, email, language }),
   mapExistingCredential: (sessionId: number, credentialRef: string): Promise<LinkOutcome> =>
     call<LinkOutcome>('map_existing_credential', { sessionId, credentialRef }),
   removeConnection: (connectionId: number): Promise<Removal> =>

@@ -35,12 +35,16 @@ export type UiLocale = "en" | "es" | "fr";
 
 export type ClientKind = "person" | "household";
 
-export type Client = { id: number, kind: ClientKind, name: string, email: string | null, phone: string | null, notes: string, archived: boolean, created_at: string, updated_at: string, };
+export type Client = { id: number, kind: ClientKind, name: string, email: string | null, phone: string | null, notes: string, 
+/**
+ * The language of messages sent to the client (links to reauthorize…).
+ */
+language: UiLocale, archived: boolean, created_at: string, updated_at: string, };
 
 /**
  * What the advisor types when adding a client.
  */
-export type NewClient = { kind?: ClientKind | null, name: string, email?: string | null, phone?: string | null, notes?: string | null, };
+export type NewClient = { kind?: ClientKind | null, name: string, email?: string | null, phone?: string | null, notes?: string | null, language?: UiLocale | null, };
 
 /**
  * What the advisor needs to know about one connection, or a whole client (the worst of its
@@ -144,7 +148,67 @@ export type TransactionPage = {
  */
 total: number, offset: number, rows: Array<TransactionLine>, };
 
+/**
+ * One bank's link in a message.
+ */
+export type MessageLink = { connection_id: number, institution: string, purpose: LinkPurpose, url: string, expires_at: string, };
+
+/**
+ * A ready message for one client.
+ */
+export type ClientMessage = { client_id: number, client_name: string, email: string | null, language: UiLocale, links: Array<MessageLink>, subject: string, body: string, 
+/**
+ * `mailto:` with the address, subject and body; `None` without an e-mail address.
+ */
+mailto: string | null, };
+
+/**
+ * A connection no link was made for, and why.
+ */
+export type NotSent = { connection_id: number, client_name: string, institution: string, 
+/**
+ * `already_healthy` (it was re-synced), `provider_still_working`, or an error code.
+ */
+code: string, message: string, };
+
+/**
+ * What a (batch) send produced: one ready message per client, and what was left out.
+ */
+export type SentLinks = { messages: Array<ClientMessage>, not_sent: Array<NotSent>, };
+
 export type QueueGroup = "client" | "wait" | "advisor";
+
+/**
+ * What the forecast measures for the connection's provider.
+ */
+export type ConsentKind = "sca" | "live_connection";
+
+/**
+ * How often banks ask for SCA again.
+ */
+export type ConsentPeriod = "days90" | "days180";
+
+export type ConsentForecast = { kind: ConsentKind, 
+/**
+ * The client's last SCA (Flanks) or live connection (Flinks).
+ */
+last_renewed_at: string, 
+/**
+ * Whole calendar days since then.
+ */
+days_since: number, 
+/**
+ * Flanks: when the bank will probably ask again; `None` for Flinks.
+ */
+next_sca_at: string | null, 
+/**
+ * Flanks: calendar days until then (0 = today, negative = overdue).
+ */
+days_left: number | null, 
+/**
+ * Flanks: due within [`DUE_SOON_DAYS`] (or overdue).
+ */
+due_soon: boolean, };
 
 export type QueueItem = { connection: ConnectionView, client_name: string, institution: string, health: Health, group: QueueGroup, 
 /**
@@ -159,11 +223,26 @@ days_stale: number | null,
 /**
  * The ranking key (higher first): see [`score`].
  */
-score: number, };
+score: number, 
+/**
+ * When the bank will probably ask for SCA again (Flanks) or how long ago the client was
+ * last present (Flinks); days counted in UTC.
+ */
+consent: ConsentForecast, };
 
 export type Outage = { institution: string, institution_id: string | null, client_count: number, connection_count: number, since: string | null, value_at_risk: Array<CurrencyTotal>, items: Array<QueueItem>, };
 
-export type HealthQueue = { generated_at: string, outages: Array<Outage>, client: Array<QueueItem>, wait: Array<QueueItem>, advisor: Array<QueueItem>, };
+export type HealthQueue = { generated_at: string, outages: Array<Outage>, client: Array<QueueItem>, wait: Array<QueueItem>, advisor: Array<QueueItem>, 
+/**
+ * Healthy Flanks connections whose next SCA is due within
+ * [`DUE_SOON_DAYS`](super::consent::DUE_SOON_DAYS) (or overdue): "Renew now" with the
+ * client present keeps them from going down. Soonest first.
+ */
+due_soon: Array<QueueItem>, 
+/**
+ * The SCA period the forecast assumed (the `consent.sca_period_days` setting).
+ */
+consent_period: ConsentPeriod, };
 
 /**
  * What to export.
@@ -186,7 +265,12 @@ export type ConnectionView = { stale: boolean,
  * Flinks data that has not moved for the frozen period (`flinks.frozen_after_days`):
  * needs the client present to refresh.
  */
-frozen: boolean, id: number, client_id: number, provider: Provider, flow: string, institution_id: string | null, institution_name: string | null, status: ConnectionStatus, action_by: Actor, provider_code: string | null, provider_message: string | null, last_attempt_at: string | null, last_success_at: string | null, data_as_of: string | null, next_retry_at: string | null, consecutive_failures: number, created_at: string, };
+frozen: boolean, id: number, client_id: number, provider: Provider, flow: string, institution_id: string | null, institution_name: string | null, status: ConnectionStatus, action_by: Actor, provider_code: string | null, provider_message: string | null, last_attempt_at: string | null, last_success_at: string | null, data_as_of: string | null, next_retry_at: string | null, consecutive_failures: number, created_at: string, 
+/**
+ * When the client last completed SCA or a live connection after its creation (see
+ * `reads::consent`); `None`: not since the connection was created.
+ */
+consent_renewed_at: string | null, };
 
 /**
  * Which provider flow a link session uses.

@@ -18,6 +18,7 @@ export function client(overrides: Partial<Client> & Pick<Client, 'id' | 'name'>)
     email: null,
     phone: null,
     notes: '',
+    language: 'en',
     archived: false,
     created_at: '2026-03-05T10:00:00.000Z',
     updated_at: '2026-03-05T10:00:00.000Z',
@@ -43,6 +44,7 @@ export function connection(overrides: Partial<ConnectionView> = {}): ConnectionV
     next_retry_at: null,
     consecutive_failures: 0,
     created_at: '2026-01-01T10:00:00.000Z',
+    consent_renewed_at: null,
     stale: false,
     frozen: false,
     ...overrides,
@@ -193,6 +195,14 @@ export function queueItem(overrides: Partial<QueueItem> & { id: number; client: 
     value_at_risk: [eur(100_000)],
     days_stale: 2,
     score: 1,
+    consent: {
+      kind: 'sca',
+      last_renewed_at: '2026-01-01T10:00:00.000Z',
+      days_since: 78,
+      next_sca_at: '2026-04-01T10:00:00.000Z',
+      days_left: 12,
+      due_soon: true,
+    },
     ...rest,
   };
 }

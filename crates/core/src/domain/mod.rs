@@ -4,6 +4,7 @@
 pub mod asset_class;
 pub mod dedupe;
 pub mod failure;
+pub mod holders;
 pub mod model;
 pub mod oddities;
 pub mod scrub;

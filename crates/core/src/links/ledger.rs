@@ -29,6 +29,9 @@ pub mod step {
     pub const DONE: &str = "done";
 }
 
+/// The outcome of a link session whose client completed a reauthorization.
+pub const REAUTHORIZED: &str = "reauthorized";
+
 // The token's keychain names live with the rest of a credential.
 pub use crate::credentials::{legacy_secret_ref_for, secret_ref_for};
 
@@ -123,6 +126,12 @@ fn finish_in(
             "link session {} is not open",
             session.id
         )));
+    }
+    // A reauthorization the client completed renews the bank's consent (the forecast's start).
+    if let (REAUTHORIZED, Some(connection_id)) = (ending.outcome, session.connection_id) {
+        if session.purpose.needs_connection() {
+            connections::write::record_consent_renewed(tx, connection_id, now)?;
+        }
     }
     append(
         tx,
@@ -265,6 +274,28 @@ pub fn finish_session_at_step(
         step,
     };
     store.write(|tx| finish_in(tx, session, ending, actor, now))
+}
+
+/// A renewal that needed no link (a Flinks live connection answered without MFA), audited.
+pub fn record_consent_renewed(
+    store: &Store,
+    connection: &crate::sync::Connection,
+    actor: &str,
+    now: Timestamp,
+) -> Result<()> {
+    store.write(|tx| {
+        connections::write::record_consent_renewed(tx, connection.id, now)?;
+        append(
+            tx,
+            &NewAuditEntry {
+                actor,
+                client_id: Some(connection.client_id),
+                connection_id: Some(connection.id),
+                action: "connection.consent_renewed",
+                detail: connection.provider.as_str(),
+            },
+        )
+    })
 }
 
 /// Completed sessions whose code entry may still be in the keychain.

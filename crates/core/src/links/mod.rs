@@ -12,6 +12,8 @@
 //! | `recovery.rs` | start-up resume, reconciliation with the providers, the poller |
 //! | `client_deletion.rs` | deleting a client: provider → keychain → rows, resumable |
 //! | `flight.rs` | one worker per session in the process |
+//! | `send.rs` | links sent to clients (one message per client), "Renew now" |
+//! | `message.rs` | the message to the client in their language, and its `mailto:` |
 //!
 //! A connection's credential itself (hash, keychain name, row insert) is
 //! [`crate::credentials`].
@@ -23,8 +25,10 @@ mod flight;
 /// Moved to [`crate::credentials::upgrade`]; the old path still works.
 pub use crate::credentials::upgrade as keychain_upgrade;
 pub mod ledger;
+pub mod message;
 pub mod provider;
 mod recovery;
+mod send;
 pub mod service;
 pub mod sessions;
 pub mod state;
@@ -37,10 +41,12 @@ use crate::domain::Provider;
 
 pub use callback::{parse_callback, Callback, CallbackRejection, CallbackResult, CALLBACK_URL};
 pub use client_deletion::ClientDeletion;
+pub use message::{ClientMessage, MessageLink};
 pub use provider::{
     session_ref, CodeExchange, ConnectSessionState, DeleteResult, LinkProviderApi, LinkRequest,
     LinkTarget, PendingCode, ReauthNeed, RemoteCredential,
 };
+pub use send::{NotSent, SentLinks, MAX_BATCH};
 pub use service::LinkService;
 pub use sessions::{
     CallbackSource, ClaimError, ClaimedCallback, LinkSession, NewLinkSession, StartedLinkSession,

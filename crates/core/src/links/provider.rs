@@ -151,6 +151,22 @@ pub trait LinkProviderApi: Send + Sync {
     /// Whether the credential needs the client (Flanks status; Flinks live Authorize).
     async fn reauth_need(&self, token: &Secret) -> Result<ReauthNeed, ProviderFailure>;
 
+    /// "Renew now" with the client present: what renews the consent before the bank asks
+    /// (Flanks: an SCA token asked for with `force: "sca"`; Flinks: a live Authorize, as
+    /// [`reauth_need`](Self::reauth_need)).
+    async fn renew_consent(&self, token: &Secret) -> Result<ReauthNeed, ProviderFailure> {
+        self.reauth_need(token).await
+    }
+
+    /// Flinks: when the login's data last moved (`Login.LastRefresh` of a cached Authorize),
+    /// how a reconnection the client finished elsewhere is found; `None` where unknown.
+    async fn last_live_refresh(
+        &self,
+        _token: &Secret,
+    ) -> Result<Option<chrono::DateTime<chrono::Utc>>, ProviderFailure> {
+        Ok(None)
+    }
+
     /// Connect v2: looks a session up by id.
     async fn connect_session(
         &self,

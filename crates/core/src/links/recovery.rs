@@ -294,22 +294,10 @@ impl LinkService {
                     // Reauthorized elsewhere and the code already used: the status says so.
                     let token = self.connection_token(conn)?;
                     if let Ok(ReauthNeed::Healthy) = api.reauth_need(&token).await {
-                        ledger::finish_session_at_step(
-                            &self.store,
-                            s,
-                            "reauthorized",
-                            Some("found by polling"),
-                            None,
-                            SYSTEM,
-                            now,
-                        )?;
-                        let status = self.sync_now(conn).await?;
-                        return Ok(Some(LinkOutcome::Reauthorized {
-                            session_id: s.id,
-                            client_id: s.client_id,
-                            connection_id: conn,
-                            status,
-                        }));
+                        return self
+                            .finish_found_reauthorization(s, conn, now)
+                            .await
+                            .map(Some);
                     }
                 }
                 Ok(None)
@@ -331,9 +319,51 @@ impl LinkService {
                     _ => Ok(None),
                 }
             }
-            // Flinks has no way to list a login that never reached us: the link expires.
-            LinkFlow::FlinksConnect => Ok(None),
+            // A reconnection finished elsewhere: the login's data moved after the link was made.
+            LinkFlow::FlinksConnect => match (s.connection_id, s.purpose) {
+                (Some(conn), LinkPurpose::Mfa) => {
+                    let token = self.connection_token(conn)?;
+                    let moved = match api.last_live_refresh(&token).await {
+                        Ok(Some(at)) => time::from_db(&s.created_at).is_some_and(|c| at > c),
+                        _ => false,
+                    };
+                    if !moved {
+                        return Ok(None);
+                    }
+                    self.finish_found_reauthorization(s, conn, now)
+                        .await
+                        .map(Some)
+                }
+                // No way to list a new login that never reached us: the link expires.
+                _ => Ok(None),
+            },
         }
+    }
+
+    /// A reauthorization the client finished elsewhere, found by polling: the session ends
+    /// `reauthorized` (renewing the consent) and the connection is re-synced.
+    async fn finish_found_reauthorization(
+        &self,
+        s: &LinkSession,
+        connection_id: i64,
+        now: Timestamp,
+    ) -> LinkResult<LinkOutcome> {
+        ledger::finish_session_at_step(
+            &self.store,
+            s,
+            ledger::REAUTHORIZED,
+            Some("found by polling"),
+            None,
+            SYSTEM,
+            now,
+        )?;
+        let status = self.sync_now(connection_id).await?;
+        Ok(LinkOutcome::Reauthorized {
+            session_id: s.id,
+            client_id: s.client_id,
+            connection_id,
+            status,
+        })
     }
 
     /// The poller claims like any callback: once, only for an open, unexpired session.

@@ -85,6 +85,16 @@ impl StartRequest<'_> {
     }
 }
 
+/// Why a connection's link is started.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Reauth {
+    /// What the provider says the connection needs (nothing when healthy).
+    AsNeeded,
+    /// "Renew now": a fresh SCA (Flanks `force: "sca"`) or live connection (Flinks) with the
+    /// client present, before the bank asks.
+    Renew,
+}
+
 fn refused(r: &CallbackRejection) -> LinkOutcome {
     LinkOutcome::Refused {
         reason: r.code().to_string(),
@@ -224,13 +234,33 @@ impl LinkService {
     /// reconnect window → Connect's credential step for the institution. For a working
     /// Flinks connection this is "Update now": a live refresh with the client present.
     pub async fn start_reauthorize(&self, connection_id: i64) -> LinkResult<ReauthStart> {
+        let ttl = self.options.window_ttl;
+        self.reauthorize(connection_id, ttl, Reauth::AsNeeded).await
+    }
+
+    /// Starts the link a connection needs (or, with [`Reauth::Renew`], a fresh SCA / live
+    /// connection even when healthy), valid for `ttl`.
+    pub(super) async fn reauthorize(
+        &self,
+        connection_id: i64,
+        ttl: Duration,
+        why: Reauth,
+    ) -> LinkResult<ReauthStart> {
         let conn = connections::get(&self.store, connection_id)?;
         let token = self.connection_token(connection_id)?;
         let api = self.api(conn.provider)?;
-        let need = api.reauth_need(&token).await.map_err(LinkError::Provider)?;
-        let ttl = self.options.window_ttl;
+        let need = match why {
+            Reauth::AsNeeded => api.reauth_need(&token).await,
+            Reauth::Renew => api.renew_consent(&token).await,
+        }
+        .map_err(LinkError::Provider)?;
         let (purpose, flow, bank, reauth, request_id) = match need {
             ReauthNeed::Healthy => {
+                // Flinks answered a live Authorize: a live connection, whatever asked for it.
+                // (A healthy Flanks status is only a check; Renew there always asks for SCA.)
+                if conn.provider == Provider::Flinks {
+                    ledger::record_consent_renewed(&self.store, &conn, ACTOR, time::now())?;
+                }
                 let status = self.sync_now(connection_id).await?;
                 return Ok(ReauthStart::AlreadyHealthy {
                     connection_id,

@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use super::book::{connection_health, data_as_of, positions, CurrencyTotal, Health};
 use super::client::institution_label;
+use super::consent::{consent_period, forecast, ConsentForecast, ConsentPeriod};
 use crate::clients;
 use crate::domain::ConnectionStatus;
 use crate::error::Result;
@@ -46,6 +47,9 @@ pub struct QueueItem {
     pub days_stale: Option<i64>,
     /// The ranking key (higher first): see [`score`].
     pub score: f64,
+    /// When the bank will probably ask for SCA again (Flanks) or how long ago the client was
+    /// last present (Flinks); days counted in UTC.
+    pub consent: ConsentForecast,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -68,6 +72,12 @@ pub struct HealthQueue {
     pub client: Vec<QueueItem>,
     pub wait: Vec<QueueItem>,
     pub advisor: Vec<QueueItem>,
+    /// Healthy Flanks connections whose next SCA is due within
+    /// [`DUE_SOON_DAYS`](super::consent::DUE_SOON_DAYS) (or overdue): "Renew now" with the
+    /// client present keeps them from going down. Soonest first.
+    pub due_soon: Vec<QueueItem>,
+    /// The SCA period the forecast assumed (the `consent.sca_period_days` setting).
+    pub consent_period: ConsentPeriod,
 }
 
 /// Ranking: the largest single-currency value at risk in major units, weighted by staleness
@@ -127,23 +137,40 @@ pub fn health_queue(store: &Store, now: Timestamp) -> Result<HealthQueue> {
         at_risk.entry(p.connection_id).or_default().push(p);
     }
 
-    let mut items: Vec<QueueItem> = connections
+    let period = consent_period(store)?;
+    let item = |c: Connection, value: Vec<CurrencyTotal>| {
+        let days = data_as_of(&c).map(|t| (now - t).num_days().max(0));
+        let health = queue_health(&c, now, fresh);
+        QueueItem {
+            client_name: names.get(&c.client_id).cloned().unwrap_or_default(),
+            institution: institution_label(&c),
+            health,
+            group: group_of(health),
+            score: score(&value, days),
+            value_at_risk: value,
+            days_stale: days,
+            consent: forecast(&c, period, now, &chrono::Utc),
+            connection: c.view(now, fresh),
+        }
+    };
+    let (needing, healthy): (Vec<Connection>, Vec<Connection>) = connections
         .into_iter()
-        .filter(|c| names.contains_key(&c.client_id) && needs_someone(c, now, fresh))
+        .filter(|c| names.contains_key(&c.client_id))
+        .partition(|c| needs_someone(c, now, fresh));
+    let mut due_soon: Vec<QueueItem> = healthy
+        .into_iter()
+        .filter(|c| forecast(c, period, now, &chrono::Utc).due_soon)
         .map(|c| {
             let value = super::book::totals(at_risk.remove(&c.id).unwrap_or_default());
-            let days = data_as_of(&c).map(|t| (now - t).num_days().max(0));
-            let health = queue_health(&c, now, fresh);
-            QueueItem {
-                client_name: names.get(&c.client_id).cloned().unwrap_or_default(),
-                institution: institution_label(&c),
-                health,
-                group: group_of(health),
-                score: score(&value, days),
-                value_at_risk: value,
-                days_stale: days,
-                connection: c.view(now, fresh),
-            }
+            item(c, value)
+        })
+        .collect();
+    due_soon.sort_by_key(|it| (it.consent.next_sca_at, it.connection.connection.id));
+    let mut items: Vec<QueueItem> = needing
+        .into_iter()
+        .map(|c| {
+            let value = super::book::totals(at_risk.remove(&c.id).unwrap_or_default());
+            item(c, value)
         })
         .collect();
     items.sort_by(|a, b| {
@@ -221,6 +248,8 @@ pub fn health_queue(store: &Store, now: Timestamp) -> Result<HealthQueue> {
         client: Vec::new(),
         wait: Vec::new(),
         advisor: Vec::new(),
+        due_soon,
+        consent_period: period,
     };
     for (i, it) in items.into_iter().enumerate() {
         if in_outage.contains(&i) {

@@ -9,6 +9,7 @@ pub use transactions::{newest_transactions, search_transactions, TransactionRow}
 
 pub mod book;
 pub mod client;
+pub mod consent;
 pub mod export;
 pub mod health;
 
@@ -16,4 +17,5 @@ pub use book::{book_summary, BookRow, BookSummary, CurrencyTotal, Health};
 pub use client::{
     client_overview, transactions_page, ClientOverview, TransactionPage, TransactionQuery,
 };
+pub use consent::{consent_period, forecast, ConsentForecast, ConsentKind, ConsentPeriod};
 pub use health::{health_queue, HealthQueue};

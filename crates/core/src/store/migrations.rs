@@ -13,6 +13,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0005_link_exchange.sql"),
     include_str!("../../migrations/0006_households.sql"),
     include_str!("../../migrations/0007_reference_rates.sql"),
+    include_str!("../../migrations/0008_client_reach_and_consent.sql"),
     include_str!("../../migrations/0010_sync_run_oddities.sql"),
 ];
 

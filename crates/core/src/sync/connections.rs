@@ -47,6 +47,9 @@ pub struct Connection {
     #[serde(skip)]
     pub secret_ref: String,
     pub created_at: Timestamp,
+    /// When the client last completed SCA or a live connection after its creation (see
+    /// `reads::consent`); `None`: not since the connection was created.
+    pub consent_renewed_at: Option<Timestamp>,
 }
 
 /// A connection as the UI shows it: the stored row plus what is derived from it.

@@ -87,6 +87,7 @@ mod tests {
             consecutive_failures: 0,
             secret_ref: String::new(),
             created_at: now,
+            consent_renewed_at: None,
         }
     }
 

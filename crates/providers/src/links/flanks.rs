@@ -205,6 +205,22 @@ impl LinkProviderApi for FlanksLinks {
         })
     }
 
+    /// Proactive SCA (providers.md): an `sca_token` asked for before the bank asks, so the
+    /// client renews consent while present. A credential already needing the client gets
+    /// what it needs instead.
+    async fn renew_consent(&self, token: &Secret) -> Result<ReauthNeed, ProviderFailure> {
+        match self.reauth_need(token).await? {
+            ReauthNeed::Healthy => {
+                let bank = self.client.credential_status(token).await?.bank;
+                Ok(ReauthNeed::Sca {
+                    token: self.client.force(token, ForceKind::Sca).await?,
+                    bank,
+                })
+            }
+            other => Ok(other),
+        }
+    }
+
     async fn connect_session(
         &self,
         session_id: &str,

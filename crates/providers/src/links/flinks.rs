@@ -103,6 +103,22 @@ impl LinkProviderApi for FlinksLinks {
         }
     }
 
+    async fn last_live_refresh(
+        &self,
+        token: &Secret,
+    ) -> Result<Option<chrono::DateTime<chrono::Utc>>, ProviderFailure> {
+        // Cached: never sends the client a challenge (it may still answer 203: then unknown).
+        match self
+            .client
+            .authorize(token, AuthorizeMode::Cached, None, None)
+            .await?
+        {
+            AuthorizeOutcome::Authorized { last_refresh, .. } => Ok(last_refresh),
+            // 203 / 202: the answer does not say when the data last moved.
+            AuthorizeOutcome::MfaRequired { .. } | AuthorizeOutcome::Pending { .. } => Ok(None),
+        }
+    }
+
     async fn delete_credential(&self, token: &Secret) -> Result<DeleteResult, ProviderFailure> {
         match self.client.delete_card(token).await {
             Ok(()) => Ok(DeleteResult::Deleted),

@@ -8,8 +8,10 @@ use std::time::Duration;
 
 use advisor_desk_core::clients;
 use advisor_desk_core::clients::NewClient;
-use advisor_desk_core::links::LinkService;
+use advisor_desk_core::domain::ConnectionStatus;
+use advisor_desk_core::links::{CallbackSource, LinkFlow, LinkOutcome, LinkService};
 use advisor_desk_core::secrets::{MemorySecretStore, SecretStore};
+use advisor_desk_core::sync::connections;
 use advisor_desk_core::sync::{CallBuffer, ProviderGateway, SyncEngine, SyncOptions};
 use advisor_desk_core::Store;
 use advisor_desk_providers::links::{link_providers, LinkPages};
@@ -394,4 +396,71 @@ pub fn query_param(url: &str, key: &str) -> Option<String> {
         .query_pairs()
         .find(|(k, _)| k == key)
         .map(|(_, v)| v.into_owned())
+}
+
+// ----- shared steps of the link-flow tests ------------------------------------------------
+
+pub fn connected(o: &LinkOutcome) -> (i64, ConnectionStatus) {
+    match o {
+        LinkOutcome::Connected {
+            connection_id,
+            status,
+            ..
+        } => (*connection_id, *status),
+        other => panic!("expected connected, got {other:?}"),
+    }
+}
+
+pub fn token_of(d: &Desk, connection_id: i64) -> String {
+    let c = connections::get(&d.store, connection_id).unwrap();
+    d.secrets
+        .get(&c.secret_key().unwrap())
+        .unwrap()
+        .expect("token in the keychain")
+        .expose()
+        .to_string()
+}
+
+/// Connects a Flanks legacy login for a client through the embedded window.
+pub async fn connect_flanks(d: &Desk, client: i64, user: &str) -> i64 {
+    let start = d
+        .links
+        .start_connect(client, LinkFlow::FlanksLink)
+        .await
+        .unwrap();
+    let (s, body, loc) = d
+        .web
+        .flanks_link(&start.url, user, "SCA_SMS", Some("1234"))
+        .await;
+    assert_eq!(s, 302, "{body}");
+    let o = d
+        .links
+        .handle_callback(
+            loc.unwrap().as_bytes(),
+            Some(start.session_id),
+            CallbackSource::EmbeddedWindow,
+        )
+        .await
+        .unwrap();
+    connected(&o).0
+}
+
+/// Connects a Flinks Capital login (`user`) for a client through the embedded window.
+pub async fn connect_flinks(d: &Desk, client: i64, user: &str) -> i64 {
+    let start = d
+        .links
+        .start_connect(client, LinkFlow::FlinksConnect)
+        .await
+        .unwrap();
+    let redirect = d.web.flinks_connect(&start.url, user).await;
+    let o = d
+        .links
+        .handle_callback(
+            redirect.as_bytes(),
+            Some(start.session_id),
+            CallbackSource::EmbeddedWindow,
+        )
+        .await
+        .unwrap();
+    connected(&o).0
 }

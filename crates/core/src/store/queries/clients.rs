@@ -2,9 +2,10 @@
 
 use rusqlite::Row;
 
-use crate::clients::{Client, ClientKind};
+use crate::clients::{Client, ClientKind, Language};
 
-const COLUMNS: &str = "id, kind, name, email, phone, notes, archived, created_at, updated_at";
+const COLUMNS: &str =
+    "id, kind, name, email, phone, notes, archived, created_at, updated_at, language";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Client> {
     let kind: String = r.get(1)?;
@@ -18,6 +19,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Client> {
         archived: r.get(6)?,
         created_at: r.get(7)?,
         updated_at: r.get(8)?,
+        language: Language::parse(&r.get::<_, String>(9)?).unwrap_or(Language::En),
     })
 }
 
@@ -64,7 +66,7 @@ pub mod write {
     use rusqlite::params;
 
     use super::super::Tx;
-    use crate::clients::ClientKind;
+    use crate::clients::{ClientKind, Language};
     use crate::error::Result;
     use crate::time::{self, Timestamp};
 
@@ -75,22 +77,40 @@ pub mod write {
         pub email: Option<&'a str>,
         pub phone: Option<&'a str>,
         pub notes: &'a str,
+        pub language: Language,
     }
 
     pub fn insert(tx: &Tx<'_>, row: &ClientRow<'_>, now: Timestamp) -> Result<i64> {
         tx.execute(
-            "INSERT INTO clients (kind, name, email, phone, notes, archived, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, ?6)",
+            "INSERT INTO clients (kind, name, email, phone, notes, archived, created_at, updated_at,
+                 language)
+             VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, ?6, ?7)",
             params![
                 row.kind.as_str(),
                 row.name,
                 row.email,
                 row.phone,
                 row.notes,
-                time::to_db(now)
+                time::to_db(now),
+                row.language.as_str()
             ],
         )?;
         Ok(tx.last_insert_rowid())
+    }
+
+    /// The client's e-mail address and message language; false for an unknown client.
+    pub fn set_contact(
+        tx: &Tx<'_>,
+        id: i64,
+        email: Option<&str>,
+        language: Language,
+        now: Timestamp,
+    ) -> Result<bool> {
+        let changed = tx.execute(
+            "UPDATE clients SET email = ?2, language = ?3, updated_at = ?4 WHERE id = ?1",
+            params![id, email, language.as_str(), time::to_db(now)],
+        )?;
+        Ok(changed == 1)
     }
 
     /// Archives a client not archived yet; false when nothing changed.

@@ -9,7 +9,7 @@ use crate::sync::connections::Connection;
 
 const COLUMNS: &str = "id, client_id, provider, flow, institution_id, institution_name, status, \
      action_by, provider_code, provider_message, last_attempt_at, last_success_at, data_as_of, \
-     next_retry_at, consecutive_failures, secret_ref, created_at";
+     next_retry_at, consecutive_failures, secret_ref, created_at, consent_renewed_at";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Connection> {
     let provider: String = r.get(2)?;
@@ -37,6 +37,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Connection> {
         consecutive_failures: r.get(14)?,
         secret_ref: r.get(15)?,
         created_at: timestamp_at(r, 16)?.unwrap_or_default(),
+        consent_renewed_at: timestamp_at(r, 17)?,
     })
 }
 
@@ -166,6 +167,15 @@ pub mod write {
         tx.execute(
             "UPDATE connections SET secret_ref = ?3 WHERE id = ?1 AND secret_ref = ?2",
             params![id, old, new],
+        )?;
+        Ok(())
+    }
+
+    /// The client was present and completed SCA (or a live connection) for this connection.
+    pub fn record_consent_renewed(tx: &Tx<'_>, id: i64, now: Timestamp) -> Result<()> {
+        tx.execute(
+            "UPDATE connections SET consent_renewed_at = ?2, updated_at = ?2 WHERE id = ?1",
+            params![id, time::to_db(now)],
         )?;
         Ok(())
     }
