@@ -368,3 +368,98 @@ fn household_exports_use_the_client_columns_and_list_joint_payments_once() {
     let book = household_csv(&b.store, ExportKind::Book, h, now()).unwrap_err();
     assert_eq!(book.code(), advisor_desk_core::ErrorCode::InvalidInput);
 }
+
+#[test]
+fn the_household_transactions_table_lists_every_member_and_a_joint_account_once() {
+    use advisor_desk_core::households::household_transactions;
+    use advisor_desk_core::reads::TransactionQuery;
+    let (mut b, h, _, pedro, _) = ruiz();
+    b.connect(
+        pedro,
+        "Banco Tres",
+        snap(
+            vec![current("z", "ES44 4444", 10_000, "Pedro Ruiz")],
+            vec![],
+            vec![payment("z1", "z", 5, -500)],
+        ),
+        Duration::hours(1),
+    );
+    let query = |search: Option<&str>, offset, limit| TransactionQuery {
+        search: search.map(str::to_string),
+        offset,
+        limit,
+        ..Default::default()
+    };
+    let all = household_transactions(&b.store, h, &query(None, 0, 50)).unwrap();
+    let lines: Vec<_> = all
+        .rows
+        .iter()
+        .map(|t| {
+            (
+                t.booking_date.as_str(),
+                t.account_name.as_str(),
+                t.amount_minor,
+            )
+        })
+        .collect();
+    // The joint account's two payments once (Ana's fresher copy), Pedro's own payment.
+    assert_eq!(
+        lines,
+        [
+            ("2026-03-10", "Account j", -10_000),
+            ("2026-03-05", "Account z", -500),
+            ("2026-03-02", "Account j", 250_000),
+        ]
+    );
+    assert_eq!(all.total, 3);
+
+    let second = household_transactions(&b.store, h, &query(None, 1, 1)).unwrap();
+    assert_eq!((second.total, second.offset), (3, 1));
+    assert_eq!(second.rows, all.rows[1..2]);
+    let found = household_transactions(&b.store, h, &query(Some("payment 5"), 0, 50)).unwrap();
+    assert_eq!(found.total, 1);
+    assert_eq!(found.rows[0].account_name, "Account z");
+
+    assert_eq!(
+        household_transactions(&b.store, 4242, &query(None, 0, 50))
+            .unwrap_err()
+            .code(),
+        advisor_desk_core::ErrorCode::NotFound
+    );
+    assert_eq!(
+        household_transactions(&b.store, h, &query(None, 0, 0))
+            .unwrap_err()
+            .code(),
+        advisor_desk_core::ErrorCode::InvalidInput
+    );
+}
+
+#[test]
+fn the_base_total_reads_the_same_positions_as_the_pages() {
+    use advisor_desk_core::rates::{base_total, Subject};
+    let (b, h, ana, pedro, _) = ruiz();
+    let household = base_total(&b.store, Subject::Household(h), now()).unwrap();
+    assert_eq!(
+        (
+            household.base.as_str(),
+            household.total_minor,
+            household.partial
+        ),
+        ("EUR", 500_000 + 750_000 + 200_000, false)
+    );
+    assert_eq!(
+        household.total_minor,
+        net(&household_overview(&b.store, h, now()).unwrap().net_worth)
+    );
+    for client in [ana, pedro] {
+        let total = base_total(&b.store, Subject::Client(client), now()).unwrap();
+        let page = client_overview(&b.store, client, now()).unwrap();
+        assert_eq!(total.total_minor, net(&page.net_worth));
+    }
+    assert_eq!(
+        base_total(&b.store, Subject::Household(4242), now())
+            .unwrap_err()
+            .code(),
+        advisor_desk_core::ErrorCode::NotFound
+    );
+}

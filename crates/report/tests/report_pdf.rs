@@ -11,7 +11,7 @@ use advisor_desk_core::domain::{
 };
 use advisor_desk_core::households::household_overview;
 use advisor_desk_core::money::{Currency, Money};
-use advisor_desk_core::rates::{ecb, queries};
+use advisor_desk_core::rates::{ecb, record_fetched, RateSource};
 use advisor_desk_core::reads::client_overview;
 use advisor_desk_core::secrets::{MemorySecretStore, Secret};
 use advisor_desk_core::sync::{write_snapshot, NewConnection};
@@ -194,9 +194,7 @@ fn fixture() -> Fixture {
     advisor_desk_core::settings::set(&store, ADVISOR_NAME_SETTING, "Marta Gil").unwrap();
     advisor_desk_core::settings::set(&store, ADVISOR_FIRM_SETTING, "Gil Patrimonios").unwrap();
     let rates = ecb::parse(ECB_DAILY).unwrap();
-    store
-        .write(|tx| queries::save_rates(tx, &rates, now()))
-        .unwrap();
+    record_fetched(&store, RateSource::Ecb, &rates, now()).unwrap();
     Fixture {
         dir,
         store,

@@ -6,8 +6,7 @@ use advisor_desk_core::households::{
     self, BookByHousehold, Household, HouseholdOverview, HouseholdWithMembers,
 };
 use advisor_desk_core::money::Currency;
-use advisor_desk_core::rates::{self, convert_totals, BaseTotal};
-use advisor_desk_core::reads::client_overview;
+use advisor_desk_core::rates::{self, BaseTotal, Subject};
 use advisor_desk_core::{time, CoreError, IpcError};
 use advisor_desk_providers::rates::{RateFeeds, RefreshOutcome};
 use advisor_desk_report::settings::{load_profile, save_profile, ReportProfile};
@@ -38,12 +37,6 @@ fn subject(client_id: Option<i64>, household_id: Option<i64>) -> Result<Subject,
         (None, Some(h)) => Ok(Subject::Household(h)),
         _ => Err(CoreError::invalid("name a client or a household").into()),
     }
-}
-
-#[derive(Debug, Clone, Copy)]
-pub enum Subject {
-    Client(i64),
-    Household(i64),
 }
 
 pub fn households_in(state: &AppState) -> Result<Vec<HouseholdWithMembers>, CommandError> {
@@ -124,15 +117,7 @@ pub fn set_report_profile_in(
 
 /// The net worth of a client or a household as one total in the base currency.
 pub fn base_total_in(state: &AppState, who: Subject) -> Result<BaseTotal, CommandError> {
-    let store = state.store()?;
-    let now = time::now();
-    let net = match who {
-        Subject::Client(c) => client_overview(store, c, now)?.net_worth,
-        Subject::Household(h) => households::household_overview(store, h, now)?.net_worth,
-    };
-    let amounts: Vec<(String, i64)> = net.into_iter().map(|t| (t.currency, t.net_minor)).collect();
-    let base = rates::base_currency(store)?;
-    Ok(store.read(|c| convert_totals(c, base, &amounts, now.date_naive()))?)
+    Ok(rates::base_total(state.store()?, who, time::now())?)
 }
 
 #[derive(Debug, Clone, Serialize)]

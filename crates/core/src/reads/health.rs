@@ -12,6 +12,7 @@ use super::client::institution_label;
 use crate::clients;
 use crate::domain::ConnectionStatus;
 use crate::error::Result;
+use crate::store::queries::positions::Scope;
 use crate::store::Store;
 use crate::sync::connections;
 use crate::sync::{Connection, ConnectionView};
@@ -110,7 +111,7 @@ pub fn health_queue(store: &Store, now: Timestamp) -> Result<HealthQueue> {
         .map(|c| (c.id, c.name))
         .collect();
     let connections = connections::list(store, None)?;
-    let pos = store.read(|db| positions(db, None))?;
+    let pos = store.read(|db| positions(db, Scope::EachClient))?;
     let mut at_risk: BTreeMap<i64, Vec<&super::book::Position>> = BTreeMap::new();
     for p in &pos {
         at_risk.entry(p.connection_id).or_default().push(p);
