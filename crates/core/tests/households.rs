@@ -463,3 +463,66 @@ fn the_base_total_reads_the_same_positions_as_the_pages() {
         advisor_desk_core::ErrorCode::NotFound
     );
 }
+
+#[test]
+fn the_monthly_tallies_behind_history_and_counts_follow_every_change() {
+    let (mut b, ..) = ruiz();
+    let tallies = |s: &Store| {
+        s.read(|c| {
+            let rows = |sql: &str| -> rusqlite::Result<Vec<(i64, String, String, i64, i64)>> {
+                c.prepare(sql)?
+                    .query_map([], |r| {
+                        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+                    })?
+                    .collect()
+            };
+            Ok((
+                rows(
+                    "SELECT account_id, month, currency, row_count, active_minor
+                      FROM transaction_months ORDER BY 1, 2, 3",
+                )?,
+                rows(
+                    "SELECT account_id, substr(booking_date, 1, 7), currency, count(*),
+                             sum(CASE WHEN presence = 'active' THEN amount_minor ELSE 0 END)
+                      FROM transactions GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
+                )?,
+            ))
+        })
+        .unwrap()
+    };
+    let eva = b.person("Eva");
+    let account = || vec![current("k", "ES55 5555", 1_000, "Eva")];
+    let conn = b.connect(
+        eva,
+        "Banco Cinco",
+        snap(
+            account(),
+            vec![],
+            vec![payment("k1", "k", 3, 100), payment("k2", "k", 4, -40)],
+        ),
+        Duration::hours(1),
+    );
+    let (kept, fresh) = tallies(&b.store);
+    assert_eq!(kept, fresh);
+    // The next sync changes one amount, brings one from February and drops the other
+    // (kept as missing: it leaves the sums but not the count).
+    let mut february = payment("k3", "k", 1, 5);
+    february.booking_date = NaiveDate::from_ymd_opt(2026, 2, 27).unwrap();
+    let next = snap(account(), vec![], vec![payment("k1", "k", 3, 70), february]);
+    b.store
+        .write(|tx| write_snapshot(tx, conn, &next, now()).map(|_| ()))
+        .unwrap();
+    let (kept, fresh) = tallies(&b.store);
+    assert_eq!(kept, fresh);
+    let page = client_overview(&b.store, eva, now()).unwrap();
+    assert_eq!(page.transaction_count, 3);
+    advisor_desk_core::sync::connections::delete(&b.store, conn, &b.secrets, "test").unwrap();
+    let (kept, fresh) = tallies(&b.store);
+    assert_eq!(kept, fresh);
+    assert_eq!(
+        client_overview(&b.store, eva, now())
+            .unwrap()
+            .transaction_count,
+        0
+    );
+}

@@ -11,14 +11,15 @@
 use serde::Serialize;
 
 use super::Household;
-use crate::error::Result;
+use crate::clients::Client;
+use crate::error::{CoreError, Result};
 use crate::reads::book::{positions, totals, CurrencyTotal, Health};
 use crate::reads::client::{
     set_page, set_transactions_page, worst_health, AccountView, HistoryPoint, HoldingView, Slice,
     TransactionPage, TransactionQuery, HISTORY_METHOD,
 };
 use crate::store::queries::positions::Scope;
-use crate::store::queries::{households, Clients};
+use crate::store::queries::{clients, connections, households, Clients};
 use crate::store::Store;
 use crate::sync::{Connection, ConnectionView};
 use crate::time::Timestamp;
@@ -72,24 +73,40 @@ pub fn household_overview(
     household_id: i64,
     now: Timestamp,
 ) -> Result<HouseholdOverview> {
-    let household = crate::households::get(store, household_id)?;
-    let member_ids = store.read(|c| households::read::member_ids(c, household_id))?;
-    let mut connections: Vec<Connection> = Vec::new();
-    let mut members = Vec::with_capacity(member_ids.len());
-    for id in &member_ids {
-        let client = crate::clients::get(store, *id)?;
-        let own = crate::sync::connections::list(store, Some(*id))?;
-        let own_positions = store.read(|db| positions(db, Scope::Together(Clients(&[*id]))))?;
-        members.push(MemberSummary {
-            client_id: client.id,
-            name: client.name,
-            net_worth: totals(&own_positions),
-            connection_count: own.len() as u32,
-            health: worst_health(&own),
-            stale: own.iter().any(|c| c.is_stale(now)),
-        });
-        connections.extend(own);
-    }
+    // One read for the household, its members, their connections and each member's own
+    // positions: a household's page costs a fixed number of queries, whatever its size.
+    let (household, member_ids, clients, connections, own_positions) = store.read(|db| {
+        let household = households::read::household(db, household_id)?
+            .ok_or_else(|| CoreError::not_found("household", household_id))?;
+        let ids = households::read::member_ids(db, household_id)?;
+        let clients = ids
+            .iter()
+            .map(|id| {
+                clients::read::by_id(db, *id)?.ok_or_else(|| CoreError::not_found("client", *id))
+            })
+            .collect::<Result<Vec<Client>>>()?;
+        let set = Clients(&ids);
+        let connections = connections::read::of_clients(db, set)?;
+        let own = positions(db, Scope::EachOf(set))?;
+        Ok((household, ids, clients, connections, own))
+    })?;
+    let members = clients
+        .into_iter()
+        .map(|client| {
+            let own: Vec<&Connection> = connections
+                .iter()
+                .filter(|c| c.client_id == client.id)
+                .collect();
+            MemberSummary {
+                client_id: client.id,
+                net_worth: totals(own_positions.iter().filter(|p| p.client_id == client.id)),
+                connection_count: own.len() as u32,
+                health: worst_health(own.iter().copied()),
+                stale: own.iter().any(|c| c.is_stale(now)),
+                name: client.name,
+            }
+        })
+        .collect();
     let p = set_page(store, &member_ids, connections, now)?;
     Ok(HouseholdOverview {
         household,

@@ -240,9 +240,9 @@ pub(crate) fn set_page(
 }
 
 /// The worst health among connections ([`Health::None`] without any).
-pub(crate) fn worst_health(connections: &[Connection]) -> Health {
+pub(crate) fn worst_health<'a>(connections: impl IntoIterator<Item = &'a Connection>) -> Health {
     connections
-        .iter()
+        .into_iter()
         .map(connection_health)
         .max()
         .unwrap_or(Health::None)

@@ -13,6 +13,8 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0005_link_exchange.sql"),
     include_str!("../../migrations/0006_households.sql"),
     include_str!("../../migrations/0007_reference_rates.sql"),
+    // 0008–0012 are reserved for other branches of this session.
+    include_str!("../../migrations/0013_transaction_months.sql"),
 ];
 
 pub const LATEST_VERSION: i64 = MIGRATIONS.len() as i64;

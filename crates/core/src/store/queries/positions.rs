@@ -12,11 +12,15 @@ pub enum Scope<'a> {
     /// These clients as one (a client's page, a household's): one copy of each account
     /// across the whole set.
     Together(super::Clients<'a>),
+    /// These clients, each on its own (a household's members beside its total).
+    EachOf(super::Clients<'a>),
 }
 
 pub mod read {
     use super::super::Db;
     use super::Scope;
+
+    const IN_SET: &str = "WHERE client_id IN (SELECT value FROM json_each(?1))";
     use crate::error::Result;
     use crate::reads::book::Position;
     use crate::reads::AllocationSlice;
@@ -28,19 +32,16 @@ pub mod read {
     /// `debt`.
     pub fn deduplicated(db: &Db, scope: Scope<'_>) -> Result<Vec<Position>> {
         // `grp` is what de-duplication partitions by: each client, or the whole set.
-        let conns = match scope {
-            Scope::EachClient => {
-                "conns AS (
-                SELECT id, client_id, client_id AS grp,
-                       coalesce(data_as_of, last_success_at) AS fresh
-                FROM connections)"
-            }
-            Scope::Together(_) => {
-                "conns AS (
-                SELECT id, client_id, 0 AS grp, coalesce(data_as_of, last_success_at) AS fresh
-                FROM connections WHERE client_id IN (SELECT value FROM json_each(?1)))"
-            }
+        let (grp, only) = match scope {
+            Scope::EachClient => ("client_id", ""),
+            Scope::Together(_) => ("0", IN_SET),
+            Scope::EachOf(_) => ("client_id", IN_SET),
         };
+        let conns = format!(
+            "conns AS (
+                SELECT id, client_id, {grp} AS grp, coalesce(data_as_of, last_success_at) AS fresh
+                FROM connections {only})"
+        );
         let mut stmt = db.prepare_cached(&format!(
             "WITH {conns},
              ca AS (
@@ -69,9 +70,8 @@ pub mod read {
                         WHEN 'savings' THEN 'cash' WHEN 'credit_card' THEN 'debt'
                         WHEN 'loan' THEN 'debt' ELSE 'other' END),
                     currency, balance_minor
-                 FROM ca WHERE rn = 1 AND NOT EXISTS (
-                     SELECT 1 FROM held WHERE held.grp = ca.grp
-                                          AND held.dedupe_key = ca.dedupe_key)
+                 FROM ca WHERE rn = 1
+                   AND (ca.grp, ca.dedupe_key) NOT IN (SELECT grp, dedupe_key FROM held)
              UNION ALL
              SELECT client_id, connection_id, 1, asset_class, currency, value_minor
                  FROM ch WHERE rn = 1
@@ -92,7 +92,7 @@ pub mod read {
         };
         let rows = match scope {
             Scope::EachClient => stmt.query_map([], row)?,
-            Scope::Together(set) => stmt.query_map([set.param()], row)?,
+            Scope::Together(set) | Scope::EachOf(set) => stmt.query_map([set.param()], row)?,
         }
         .collect::<rusqlite::Result<_>>()?;
         Ok(rows)

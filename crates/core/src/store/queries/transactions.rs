@@ -101,11 +101,12 @@ pub mod read {
         Ok(rows)
     }
 
-    /// How many transactions the set's de-duplicated accounts hold.
+    /// How many transactions the set's de-duplicated accounts hold (from the per-month
+    /// tallies the schema's triggers keep, so a long history costs nothing here).
     pub fn count(db: &Db, set: Clients<'_>) -> Result<i64> {
         Ok(db.query_row(
             &format!(
-                "SELECT count(*) FROM transactions t WHERE {}",
+                "SELECT coalesce(sum(t.row_count), 0) FROM transaction_months t WHERE {}",
                 set_accounts()
             ),
             [set.param()],
@@ -113,18 +114,18 @@ pub mod read {
         )?)
     }
 
-    /// Sum of active transaction amounts per (currency, `YYYY-MM`) booked on or after
-    /// `since` (an ISO date) on the set's de-duplicated accounts that count as cash (not
-    /// those valued through holdings).
+    /// Sum of active transaction amounts per (currency, `YYYY-MM`) from the month of
+    /// `since` (an ISO date) on, over the set's de-duplicated accounts that count as cash
+    /// (not those valued through holdings); read from the per-month tallies.
     pub fn monthly_flows(
         db: &Db,
         set: Clients<'_>,
         since: &str,
     ) -> Result<BTreeMap<(String, String), i64>> {
         let mut stmt = db.prepare_cached(&format!(
-            "SELECT t.currency, substr(t.booking_date, 1, 7), sum(t.amount_minor)
-             FROM transactions t
-             WHERE {} AND t.booking_date >= ?2 AND t.presence = 'active'
+            "SELECT t.currency, t.month, sum(t.active_minor)
+             FROM transaction_months t
+             WHERE {} AND t.month >= substr(?2, 1, 7)
                AND t.account_id NOT IN (SELECT account_id FROM holdings WHERE account_id IS NOT NULL)
              GROUP BY 1, 2",
             set_accounts()
