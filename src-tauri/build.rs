@@ -43,6 +43,7 @@ fn main() {
         "move_household_member",
         "delete_household",
         "household_overview",
+        "household_transactions",
         "book_by_household",
         "set_base_currency",
         "base_total",

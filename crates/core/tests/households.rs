@@ -469,7 +469,8 @@ fn the_monthly_tallies_behind_history_and_counts_follow_every_change() {
     let (mut b, ..) = ruiz();
     let tallies = |s: &Store| {
         s.read(|c| {
-            let rows = |sql: &str| -> rusqlite::Result<Vec<(i64, String, String, i64, i64)>> {
+            type Tally = (i64, String, String, i64, i64);
+            let rows = |sql: &str| -> rusqlite::Result<Vec<Tally>> {
                 c.prepare(sql)?
                     .query_map([], |r| {
                         Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))

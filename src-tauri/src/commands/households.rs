@@ -7,6 +7,7 @@ use advisor_desk_core::households::{
 };
 use advisor_desk_core::money::Currency;
 use advisor_desk_core::rates::{self, BaseTotal, Subject};
+use advisor_desk_core::reads::{TransactionPage, TransactionQuery};
 use advisor_desk_core::{time, CoreError, IpcError};
 use advisor_desk_providers::rates::{RateFeeds, RefreshOutcome};
 use advisor_desk_report::settings::{load_profile, save_profile, ReportProfile};
@@ -93,6 +94,18 @@ pub fn household_overview_in(
         state.store()?,
         household,
         time::now(),
+    )?)
+}
+
+pub fn household_transactions_in(
+    state: &AppState,
+    household: i64,
+    query: &TransactionQuery,
+) -> Result<TransactionPage, CommandError> {
+    Ok(households::household_transactions(
+        state.store()?,
+        household,
+        query,
     )?)
 }
 
@@ -210,6 +223,15 @@ pub async fn household_overview(
 }
 
 #[tauri::command]
+pub async fn household_transactions(
+    state: State<'_, AppState>,
+    household_id: Id,
+    query: Arg<TransactionQuery>,
+) -> Result<TransactionPage, CommandError> {
+    household_transactions_in(&state, household_id.0, &query.0)
+}
+
+#[tauri::command]
 pub async fn book_by_household(
     state: State<'_, AppState>,
 ) -> Result<BookByHousehold, CommandError> {
@@ -307,6 +329,18 @@ mod tests {
             .unwrap()
             .net_worth
             .is_empty());
+        let query: TransactionQuery =
+            serde_json::from_value(serde_json::json!({"search": "rent", "offset": 0, "limit": 50}))
+                .unwrap();
+        let page = household_transactions_in(&state, h.id, &query).unwrap();
+        assert_eq!((page.total, page.rows.len()), (0, 0));
+        assert_eq!(
+            household_transactions_in(&state, h.id + 1, &query)
+                .unwrap_err()
+                .0
+                .code,
+            "not_found"
+        );
         assert_eq!(set_base_currency_in(&state, "cad").unwrap().as_str(), "CAD");
         let profile: ReportProfile = serde_json::from_value(serde_json::json!({
             "advisor_name": "Marta Gil", "firm": null, "paper": "letter", "base_currency": "CAD"
