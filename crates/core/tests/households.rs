@@ -2,17 +2,14 @@
 //! snapshot writer: a joint account reached by two members counted once, members moving
 //! between households, an empty household, and the book by household.
 
-use advisor_desk_core::clients::NewClient;
-use advisor_desk_core::domain::{
-    Account, AccountKind, AssetClass, Holding, Institution, Provider, Snapshot, SnapshotParts,
-    Transaction,
-};
+use advisor_desk_core::domain::{Account, AccountKind, AssetClass, Holding, Snapshot, Transaction};
 use advisor_desk_core::households::{book_by_household, household_overview};
-use advisor_desk_core::money::{Currency, Money};
+use advisor_desk_core::money::Money;
 use advisor_desk_core::reads::{client_overview, CurrencyTotal, Health};
-use advisor_desk_core::secrets::{MemorySecretStore, Secret};
-use advisor_desk_core::sync::{write_snapshot, NewConnection};
-use advisor_desk_core::time::{self, Timestamp};
+use advisor_desk_core::secrets::MemorySecretStore;
+use advisor_desk_core::sync::write_snapshot;
+use advisor_desk_core::test_fixtures as fixtures;
+use advisor_desk_core::time::Timestamp;
 use advisor_desk_core::Store;
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
 
@@ -21,10 +18,7 @@ fn now() -> Timestamp {
 }
 
 fn eur(minor: i64) -> Money {
-    Money {
-        minor,
-        currency: Currency::parse("EUR").unwrap(),
-    }
+    fixtures::money(minor, "EUR")
 }
 
 const JOINT: &str = "ES11 1111 1111 1111 1111 1111";
@@ -76,63 +70,27 @@ impl Book {
     }
 
     fn person(&self, name: &str) -> i64 {
-        let c = NewClient {
-            name: name.into(),
-            ..Default::default()
-        };
-        advisor_desk_core::clients::add(&self.store, &c, "test")
-            .unwrap()
-            .id
+        fixtures::person(&self.store, name)
     }
 
     /// A ready connection of `client_id` whose data is `age` old.
     fn connect(&mut self, client_id: i64, bank: &str, snap: Snapshot, age: Duration) -> i64 {
         self.tokens += 1;
-        let new = NewConnection {
-            client_id,
-            provider: Provider::Flanks,
-            flow: "flanks_link".into(),
-            institution_id: None,
-            institution_name: Some(bank.into()),
-        };
-        let token = Secret::new(format!("household-token-{}", self.tokens));
-        let id = advisor_desk_core::sync::connections::add(
+        let token = format!("household-token-{}", self.tokens);
+        fixtures::ready_connection(
             &self.store,
-            &new,
-            &token,
             &self.secrets,
-            "test",
+            client_id,
+            bank,
+            &token,
+            &snap,
+            now() - age,
         )
-        .unwrap()
-        .id;
-        let at = now() - age;
-        self.store
-            .write(|tx| {
-                write_snapshot(tx, id, &snap, at)?;
-                tx.execute(
-                    "UPDATE connections SET status = 'ready', last_success_at = ?2,
-                         last_attempt_at = ?2, data_as_of = ?2 WHERE id = ?1",
-                    rusqlite::params![id, time::to_db(at)],
-                )?;
-                Ok(())
-            })
-            .unwrap();
-        id
     }
 }
 
 fn snap(accounts: Vec<Account>, holdings: Vec<Holding>, txns: Vec<Transaction>) -> Snapshot {
-    Snapshot {
-        institution: Institution::default(),
-        accounts,
-        holdings,
-        transactions: txns,
-        liabilities: vec![],
-        cards: vec![],
-        parts: SnapshotParts::all(),
-        data_as_of: None,
-        skipped: 0,
-    }
+    fixtures::snapshot(accounts, holdings, txns)
 }
 
 fn net(totals: &[CurrencyTotal]) -> i64 {
