@@ -48,6 +48,7 @@ fn main() {
         "move_household_member",
         "delete_household",
         "household_overview",
+        "household_transactions",
         "book_by_household",
         "set_base_currency",
         "base_total",

@@ -112,6 +112,7 @@ pub fn run() -> Result<(), tauri::Error> {
             commands::households::move_household_member,
             commands::households::delete_household,
             commands::households::household_overview,
+            commands::households::household_transactions,
             commands::households::book_by_household,
             commands::households::set_base_currency,
             commands::households::base_total,

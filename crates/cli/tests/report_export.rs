@@ -5,14 +5,10 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-use advisor_desk_core::clients::NewClient;
-use advisor_desk_core::domain::{
-    Account, AccountKind, AssetClass, Holding, Institution, Provider, Snapshot, SnapshotParts,
-    Transaction,
-};
+use advisor_desk_core::domain::{Account, AccountKind, AssetClass, Holding, Transaction};
 use advisor_desk_core::money::{Currency, Money};
-use advisor_desk_core::secrets::{MemorySecretStore, Secret};
-use advisor_desk_core::sync::{write_snapshot, NewConnection};
+use advisor_desk_core::secrets::MemorySecretStore;
+use advisor_desk_core::test_fixtures as fixtures;
 use advisor_desk_core::{paths, time, Store};
 
 fn cli(data_dir: &Path, cwd: &Path, args: &[&str]) -> Output {
@@ -34,10 +30,7 @@ fn ok(o: &Output) -> String {
 }
 
 fn eur(minor: i64) -> Money {
-    Money {
-        minor,
-        currency: Currency::parse("EUR").unwrap(),
-    }
+    fixtures::money(minor, "EUR")
 }
 
 /// Two clients sharing a joint account (each through their own login), one with a fund and
@@ -47,13 +40,7 @@ fn seed(data_dir: &Path) -> (i64, i64, i64) {
     let secrets = MemorySecretStore::new();
     let mut ids = vec![];
     for (n, name) in ["Ana Ruiz", "Luis Ruiz"].iter().enumerate() {
-        let client = NewClient {
-            name: name.to_string(),
-            ..Default::default()
-        };
-        let id = advisor_desk_core::clients::add(&store, &client, "test")
-            .unwrap()
-            .id;
+        let id = fixtures::person(&store, name);
         let mut accounts = vec![Account {
             provider_id: format!("j{n}"),
             kind: AccountKind::Current,
@@ -99,45 +86,17 @@ fn seed(data_dir: &Path) -> (i64, i64, i64) {
             category: None,
             counterparty: None,
         }];
-        let snap = Snapshot {
-            institution: Institution::default(),
-            accounts,
-            holdings,
-            transactions: txns,
-            liabilities: vec![],
-            cards: vec![],
-            parts: SnapshotParts::all(),
-            data_as_of: None,
-            ..Default::default()
-        };
-        let new = NewConnection {
-            client_id: id,
-            provider: Provider::Flanks,
-            flow: "flanks_link".into(),
-            institution_id: None,
-            institution_name: Some("Banco Uno".into()),
-        };
-        let conn = advisor_desk_core::sync::connections::add(
+        let snap = fixtures::snapshot(accounts, holdings, txns);
+        let token = format!("cli-token-{n}");
+        fixtures::ready_connection(
             &store,
-            &new,
-            &Secret::new(format!("cli-token-{n}")),
             &secrets,
-            "test",
-        )
-        .unwrap()
-        .id;
-        let at = time::now();
-        store
-            .write(|tx| {
-                write_snapshot(tx, conn, &snap, at)?;
-                tx.execute(
-                    "UPDATE connections SET status = 'ready', last_success_at = ?2,
-                         last_attempt_at = ?2, data_as_of = ?2 WHERE id = ?1",
-                    rusqlite::params![conn, time::to_db(at)],
-                )?;
-                Ok(())
-            })
-            .unwrap();
+            id,
+            "Banco Uno",
+            &token,
+            &snap,
+            time::now(),
+        );
         ids.push(id);
     }
     let h = advisor_desk_core::households::create(&store, "Familia Ruiz", "test")

@@ -21,6 +21,8 @@ pub mod secrets;
 pub mod settings;
 pub mod store;
 pub mod sync;
+#[cfg(any(test, feature = "test-fixtures"))]
+pub mod test_fixtures;
 #[cfg(test)]
 mod test_support;
 pub mod time;

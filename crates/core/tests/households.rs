@@ -2,17 +2,14 @@
 //! snapshot writer: a joint account reached by two members counted once, members moving
 //! between households, an empty household, and the book by household.
 
-use advisor_desk_core::clients::NewClient;
-use advisor_desk_core::domain::{
-    Account, AccountKind, AssetClass, Holding, Institution, Provider, Snapshot, SnapshotParts,
-    Transaction,
-};
+use advisor_desk_core::domain::{Account, AccountKind, AssetClass, Holding, Snapshot, Transaction};
 use advisor_desk_core::households::{book_by_household, household_overview};
-use advisor_desk_core::money::{Currency, Money};
+use advisor_desk_core::money::Money;
 use advisor_desk_core::reads::{client_overview, CurrencyTotal, Health};
-use advisor_desk_core::secrets::{MemorySecretStore, Secret};
-use advisor_desk_core::sync::{write_snapshot, NewConnection};
-use advisor_desk_core::time::{self, Timestamp};
+use advisor_desk_core::secrets::MemorySecretStore;
+use advisor_desk_core::sync::write_snapshot;
+use advisor_desk_core::test_fixtures as fixtures;
+use advisor_desk_core::time::Timestamp;
 use advisor_desk_core::Store;
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
 
@@ -21,10 +18,7 @@ fn now() -> Timestamp {
 }
 
 fn eur(minor: i64) -> Money {
-    Money {
-        minor,
-        currency: Currency::parse("EUR").unwrap(),
-    }
+    fixtures::money(minor, "EUR")
 }
 
 const JOINT: &str = "ES11 1111 1111 1111 1111 1111";
@@ -76,63 +70,27 @@ impl Book {
     }
 
     fn person(&self, name: &str) -> i64 {
-        let c = NewClient {
-            name: name.into(),
-            ..Default::default()
-        };
-        advisor_desk_core::clients::add(&self.store, &c, "test")
-            .unwrap()
-            .id
+        fixtures::person(&self.store, name)
     }
 
     /// A ready connection of `client_id` whose data is `age` old.
     fn connect(&mut self, client_id: i64, bank: &str, snap: Snapshot, age: Duration) -> i64 {
         self.tokens += 1;
-        let new = NewConnection {
-            client_id,
-            provider: Provider::Flanks,
-            flow: "flanks_link".into(),
-            institution_id: None,
-            institution_name: Some(bank.into()),
-        };
-        let token = Secret::new(format!("household-token-{}", self.tokens));
-        let id = advisor_desk_core::sync::connections::add(
+        let token = format!("household-token-{}", self.tokens);
+        fixtures::ready_connection(
             &self.store,
-            &new,
-            &token,
             &self.secrets,
-            "test",
+            client_id,
+            bank,
+            &token,
+            &snap,
+            now() - age,
         )
-        .unwrap()
-        .id;
-        let at = now() - age;
-        self.store
-            .write(|tx| {
-                write_snapshot(tx, id, &snap, at)?;
-                tx.execute(
-                    "UPDATE connections SET status = 'ready', last_success_at = ?2,
-                         last_attempt_at = ?2, data_as_of = ?2 WHERE id = ?1",
-                    rusqlite::params![id, time::to_db(at)],
-                )?;
-                Ok(())
-            })
-            .unwrap();
-        id
     }
 }
 
 fn snap(accounts: Vec<Account>, holdings: Vec<Holding>, txns: Vec<Transaction>) -> Snapshot {
-    Snapshot {
-        institution: Institution::default(),
-        accounts,
-        holdings,
-        transactions: txns,
-        liabilities: vec![],
-        cards: vec![],
-        parts: SnapshotParts::all(),
-        data_as_of: None,
-        ..Default::default()
-    }
+    fixtures::snapshot(accounts, holdings, txns)
 }
 
 fn net(totals: &[CurrencyTotal]) -> i64 {
@@ -367,4 +325,163 @@ fn household_exports_use_the_client_columns_and_list_joint_payments_once() {
     assert!(again.to_string().contains("already exists"), "{again}");
     let book = household_csv(&b.store, ExportKind::Book, h, now()).unwrap_err();
     assert_eq!(book.code(), advisor_desk_core::ErrorCode::InvalidInput);
+}
+
+#[test]
+fn the_household_transactions_table_lists_every_member_and_a_joint_account_once() {
+    use advisor_desk_core::households::household_transactions;
+    use advisor_desk_core::reads::TransactionQuery;
+    let (mut b, h, _, pedro, _) = ruiz();
+    b.connect(
+        pedro,
+        "Banco Tres",
+        snap(
+            vec![current("z", "ES44 4444", 10_000, "Pedro Ruiz")],
+            vec![],
+            vec![payment("z1", "z", 5, -500)],
+        ),
+        Duration::hours(1),
+    );
+    let query = |search: Option<&str>, offset, limit| TransactionQuery {
+        search: search.map(str::to_string),
+        offset,
+        limit,
+        ..Default::default()
+    };
+    let all = household_transactions(&b.store, h, &query(None, 0, 50)).unwrap();
+    let lines: Vec<_> = all
+        .rows
+        .iter()
+        .map(|t| {
+            (
+                t.booking_date.as_str(),
+                t.account_name.as_str(),
+                t.amount_minor,
+            )
+        })
+        .collect();
+    // The joint account's two payments once (Ana's fresher copy), Pedro's own payment.
+    assert_eq!(
+        lines,
+        [
+            ("2026-03-10", "Account j", -10_000),
+            ("2026-03-05", "Account z", -500),
+            ("2026-03-02", "Account j", 250_000),
+        ]
+    );
+    assert_eq!(all.total, 3);
+
+    let second = household_transactions(&b.store, h, &query(None, 1, 1)).unwrap();
+    assert_eq!((second.total, second.offset), (3, 1));
+    assert_eq!(second.rows, all.rows[1..2]);
+    let found = household_transactions(&b.store, h, &query(Some("payment 5"), 0, 50)).unwrap();
+    assert_eq!(found.total, 1);
+    assert_eq!(found.rows[0].account_name, "Account z");
+
+    assert_eq!(
+        household_transactions(&b.store, 4242, &query(None, 0, 50))
+            .unwrap_err()
+            .code(),
+        advisor_desk_core::ErrorCode::NotFound
+    );
+    assert_eq!(
+        household_transactions(&b.store, h, &query(None, 0, 0))
+            .unwrap_err()
+            .code(),
+        advisor_desk_core::ErrorCode::InvalidInput
+    );
+}
+
+#[test]
+fn the_base_total_reads_the_same_positions_as_the_pages() {
+    use advisor_desk_core::rates::{base_total, Subject};
+    let (b, h, ana, pedro, _) = ruiz();
+    let household = base_total(&b.store, Subject::Household(h), now()).unwrap();
+    assert_eq!(
+        (
+            household.base.as_str(),
+            household.total_minor,
+            household.partial
+        ),
+        ("EUR", 500_000 + 750_000 + 200_000, false)
+    );
+    assert_eq!(
+        household.total_minor,
+        net(&household_overview(&b.store, h, now()).unwrap().net_worth)
+    );
+    for client in [ana, pedro] {
+        let total = base_total(&b.store, Subject::Client(client), now()).unwrap();
+        let page = client_overview(&b.store, client, now()).unwrap();
+        assert_eq!(total.total_minor, net(&page.net_worth));
+    }
+    assert_eq!(
+        base_total(&b.store, Subject::Household(4242), now())
+            .unwrap_err()
+            .code(),
+        advisor_desk_core::ErrorCode::NotFound
+    );
+}
+
+#[test]
+fn the_monthly_tallies_behind_history_and_counts_follow_every_change() {
+    let (mut b, ..) = ruiz();
+    let tallies = |s: &Store| {
+        s.read(|c| {
+            type Tally = (i64, String, String, i64, i64);
+            let rows = |sql: &str| -> rusqlite::Result<Vec<Tally>> {
+                c.prepare(sql)?
+                    .query_map([], |r| {
+                        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+                    })?
+                    .collect()
+            };
+            Ok((
+                rows(
+                    "SELECT account_id, month, currency, row_count, active_minor
+                      FROM transaction_months ORDER BY 1, 2, 3",
+                )?,
+                rows(
+                    "SELECT account_id, substr(booking_date, 1, 7), currency, count(*),
+                             sum(CASE WHEN presence = 'active' THEN amount_minor ELSE 0 END)
+                      FROM transactions GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
+                )?,
+            ))
+        })
+        .unwrap()
+    };
+    let eva = b.person("Eva");
+    let account = || vec![current("k", "ES55 5555", 1_000, "Eva")];
+    let conn = b.connect(
+        eva,
+        "Banco Cinco",
+        snap(
+            account(),
+            vec![],
+            vec![payment("k1", "k", 3, 100), payment("k2", "k", 4, -40)],
+        ),
+        Duration::hours(1),
+    );
+    let (kept, fresh) = tallies(&b.store);
+    assert_eq!(kept, fresh);
+    // The next sync changes one amount, brings one from February and drops the other
+    // (kept as missing: it leaves the sums but not the count).
+    let mut february = payment("k3", "k", 1, 5);
+    february.booking_date = NaiveDate::from_ymd_opt(2026, 2, 27).unwrap();
+    let next = snap(account(), vec![], vec![payment("k1", "k", 3, 70), february]);
+    b.store
+        .write(|tx| write_snapshot(tx, conn, &next, now()).map(|_| ()))
+        .unwrap();
+    let (kept, fresh) = tallies(&b.store);
+    assert_eq!(kept, fresh);
+    let page = client_overview(&b.store, eva, now()).unwrap();
+    assert_eq!(page.transaction_count, 3);
+    advisor_desk_core::sync::connections::delete(&b.store, conn, &b.secrets, "test").unwrap();
+    let (kept, fresh) = tallies(&b.store);
+    assert_eq!(kept, fresh);
+    assert_eq!(
+        client_overview(&b.store, eva, now())
+            .unwrap()
+            .transaction_count,
+        0
+    );
 }

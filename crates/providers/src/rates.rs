@@ -9,7 +9,7 @@
 
 use std::time::Duration;
 
-use advisor_desk_core::rates::{self, boc, ecb, queries, RateSource};
+use advisor_desk_core::rates::{self, boc, ecb, RateSource};
 use advisor_desk_core::time::Timestamp;
 use advisor_desk_core::{CoreError, Store};
 use serde::Serialize;
@@ -98,7 +98,7 @@ impl RateFeeds {
         source: RateSource,
         now: Timestamp,
     ) -> Result<RefreshOutcome, CoreError> {
-        if let Some(last) = store.read(|c| queries::last_fetch(c, source))? {
+        if let Some(last) = rates::last_fetch(store, source)? {
             let fresh = last.last_success_at.is_some_and(|t| now - t < FETCH_EVERY);
             let failed_recently = last.last_success_at != Some(last.last_attempt_at)
                 && now - last.last_attempt_at < RETRY_FAILED_AFTER;
@@ -108,11 +108,7 @@ impl RateFeeds {
         }
         match self.download(source).await {
             Ok(parsed) => {
-                let n = store.write(|tx| {
-                    let n = queries::save_rates(tx, &parsed, now)?;
-                    queries::record_fetch(tx, source, now, true, &format!("fetched {n} rates"))?;
-                    Ok(n)
-                })?;
+                let n = rates::record_fetched(store, source, &parsed, now)?;
                 tracing::info!(
                     source = source.as_str(),
                     rates = n,
@@ -121,7 +117,7 @@ impl RateFeeds {
                 Ok(RefreshOutcome::Fetched { rates: n })
             }
             Err(reason) => {
-                store.write(|tx| queries::record_fetch(tx, source, now, false, &reason))?;
+                rates::record_failed_fetch(store, source, now, &reason)?;
                 tracing::warn!(source = source.as_str(), %reason, "reference rates not fetched");
                 Ok(RefreshOutcome::Failed { reason })
             }

@@ -4,7 +4,7 @@
 //! converted from the cache with the rate date shown.
 
 use advisor_desk_core::money::Currency;
-use advisor_desk_core::rates::{convert_totals, queries, RateSource};
+use advisor_desk_core::rates::{self, convert_totals, RateSource};
 use advisor_desk_core::Store;
 use advisor_desk_providers::rates::{RateFeeds, RefreshOutcome};
 use advisor_desk_sandbox::Sandbox;
@@ -34,7 +34,7 @@ async fn both_feeds_are_fetched_once_a_day_from_the_sandbox_and_converted_with_t
         last_working -= Duration::days(1);
     }
     for source in [RateSource::Ecb, RateSource::BankOfCanada] {
-        let newest = store.read(|c| queries::newest_date(c, source)).unwrap();
+        let newest = rates::newest_rate_date(&store, source).unwrap();
         assert_eq!(newest, Some(last_working), "{source:?}");
     }
 
@@ -90,10 +90,7 @@ async fn a_failed_fetch_is_recorded_retried_an_hour_later_and_keeps_the_cache() 
         panic!("{outcome:?}")
     };
     assert!(reason.contains("ECB"), "{reason}");
-    let record = store
-        .read(|c| queries::last_fetch(c, RateSource::Ecb))
-        .unwrap()
-        .unwrap();
+    let record = rates::last_fetch(&store, RateSource::Ecb).unwrap().unwrap();
     assert_eq!(record.last_success_at, None);
     assert_eq!(
         feeds

@@ -23,7 +23,7 @@ use advisor_desk_core::secrets::{MemorySecretStore, Secret};
 use advisor_desk_core::sync::{write_snapshot, NewConnection};
 use advisor_desk_core::Store;
 use advisor_desk_report::{client_pdf, Lang, ReportSettings};
-use chrono::{NaiveDate, Utc};
+use chrono::Utc;
 
 fn scale(n: usize) -> usize {
     let s: f64 = std::env::var("BENCH_SCALE")
@@ -41,7 +41,8 @@ fn eur(minor: i64) -> Money {
 }
 
 /// A snapshot with `accounts` accounts (the first one joint: same number for every member),
-/// `transactions` spread over two years and `holdings` funds in a portfolio.
+/// `transactions` spread over the 540 days up to today (so the page's 12-month history has
+/// as many to read as a synced client's would) and `holdings` funds in a portfolio.
 fn snapshot(tag: &str, accounts: usize, transactions: usize, holdings: usize) -> Snapshot {
     let mut accts: Vec<Account> = (0..accounts)
         .map(|a| Account {
@@ -69,7 +70,7 @@ fn snapshot(tag: &str, accounts: usize, transactions: usize, holdings: usize) ->
         asset_class: None,
         owners: vec![tag.to_string()],
     });
-    let start = NaiveDate::from_ymd_opt(2024, 6, 1).unwrap();
+    let start = Utc::now().date_naive() - chrono::Duration::days(539);
     Snapshot {
         institution: Institution::default(),
         accounts: accts,

@@ -67,13 +67,6 @@ pub struct Report {
     pub stale: bool,
 }
 
-fn nets(totals: &[CurrencyTotal]) -> Vec<(String, i64)> {
-    totals
-        .iter()
-        .map(|t| (t.currency.clone(), t.net_minor))
-        .collect()
-}
-
 /// Slices (per currency) summed per key in the base currency.
 fn chart(
     store: &Store,
@@ -137,7 +130,7 @@ fn assemble(
     let base = rates::base_currency(store)?;
     let lang = settings.lang;
     Ok(Report {
-        base_total: store.read(|db| convert_totals(db, base, &nets(&p.net_worth), on))?,
+        base_total: rates::base_total_of(store, &p.net_worth, now)?,
         by_class: chart(store, base, &p.by_class, on, |k| lang.asset_class(k))?,
         by_currency: chart(store, base, &p.by_currency, on, str::to_string)?,
         by_institution: chart(store, base, &p.by_institution, on, str::to_string)?,

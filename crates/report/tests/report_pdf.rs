@@ -5,17 +5,14 @@
 use std::path::Path;
 use std::process::Command;
 
-use advisor_desk_core::clients::NewClient;
-use advisor_desk_core::domain::{
-    Account, AccountKind, AssetClass, Holding, Institution, Provider, Snapshot, SnapshotParts,
-};
+use advisor_desk_core::domain::{Account, AccountKind, AssetClass, Holding, Snapshot};
 use advisor_desk_core::households::household_overview;
-use advisor_desk_core::money::{Currency, Money};
-use advisor_desk_core::rates::{ecb, queries};
+use advisor_desk_core::money::Money;
+use advisor_desk_core::rates::{ecb, record_fetched, RateSource};
 use advisor_desk_core::reads::client_overview;
-use advisor_desk_core::secrets::{MemorySecretStore, Secret};
-use advisor_desk_core::sync::{write_snapshot, NewConnection};
-use advisor_desk_core::time::{self, Timestamp};
+use advisor_desk_core::secrets::MemorySecretStore;
+use advisor_desk_core::test_fixtures::{self as fixtures, money};
+use advisor_desk_core::time::Timestamp;
 use advisor_desk_core::Store;
 use advisor_desk_report::settings::{ADVISOR_FIRM_SETTING, ADVISOR_NAME_SETTING, PAPER_SETTING};
 use advisor_desk_report::{client_pdf, household_pdf, model, write_new_file, Lang, ReportSettings};
@@ -25,13 +22,6 @@ const ECB_DAILY: &str = include_str!("../../core/src/rates/fixtures/eurofxref-da
 
 fn now() -> Timestamp {
     Utc.with_ymd_and_hms(2026, 3, 20, 12, 0, 0).unwrap()
-}
-
-fn money(minor: i64, cur: &str) -> Money {
-    Money {
-        minor,
-        currency: Currency::parse(cur).unwrap(),
-    }
 }
 
 fn account(id: &str, number: &str, kind: AccountKind, m: Money, owners: &[&str]) -> Account {
@@ -55,48 +45,13 @@ struct Fixture {
 }
 
 fn connect(store: &Store, secrets: &MemorySecretStore, client_id: i64, n: u32, snap: Snapshot) {
-    let new = NewConnection {
-        client_id,
-        provider: Provider::Flanks,
-        flow: "flanks_link".into(),
-        institution_id: None,
-        institution_name: Some(format!("Banco {n}")),
-    };
-    let id = advisor_desk_core::sync::connections::add(
-        store,
-        &new,
-        &Secret::new(format!("report-token-{n}")),
-        secrets,
-        "test",
-    )
-    .unwrap()
-    .id;
     let at = now() - chrono::Duration::hours(i64::from(n));
-    store
-        .write(|tx| {
-            write_snapshot(tx, id, &snap, at)?;
-            tx.execute(
-                "UPDATE connections SET status = 'ready', last_success_at = ?2,
-                     last_attempt_at = ?2, data_as_of = ?2 WHERE id = ?1",
-                rusqlite::params![id, time::to_db(at)],
-            )?;
-            Ok(())
-        })
-        .unwrap();
+    let (bank, token) = (format!("Banco {n}"), format!("report-token-{n}"));
+    fixtures::ready_connection(store, secrets, client_id, &bank, &token, &snap, at);
 }
 
 fn snapshot(accounts: Vec<Account>, holdings: Vec<Holding>) -> Snapshot {
-    Snapshot {
-        institution: Institution::default(),
-        accounts,
-        holdings,
-        transactions: vec![],
-        liabilities: vec![],
-        cards: vec![],
-        parts: SnapshotParts::all(),
-        data_as_of: None,
-        ..Default::default()
-    }
+    fixtures::snapshot(accounts, holdings, vec![])
 }
 
 /// Ana: a joint EUR account (with Pedro), a EUR portfolio with two funds, a CAD account.
@@ -105,15 +60,7 @@ fn fixture() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("db.sqlite3")).unwrap();
     let secrets = MemorySecretStore::new();
-    let add = |name: &str| {
-        let c = NewClient {
-            name: name.into(),
-            ..Default::default()
-        };
-        advisor_desk_core::clients::add(&store, &c, "test")
-            .unwrap()
-            .id
-    };
+    let add = |name: &str| fixtures::person(&store, name);
     let ana = add("Ana Ruiz");
     let pedro = add("Pedro Ruiz");
     let joint = "ES11 1111";
@@ -194,9 +141,7 @@ fn fixture() -> Fixture {
     advisor_desk_core::settings::set(&store, ADVISOR_NAME_SETTING, "Marta Gil").unwrap();
     advisor_desk_core::settings::set(&store, ADVISOR_FIRM_SETTING, "Gil Patrimonios").unwrap();
     let rates = ecb::parse(ECB_DAILY).unwrap();
-    store
-        .write(|tx| queries::save_rates(tx, &rates, now()))
-        .unwrap();
+    record_fetched(&store, RateSource::Ecb, &rates, now()).unwrap();
     Fixture {
         dir,
         store,

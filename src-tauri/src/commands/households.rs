@@ -6,8 +6,8 @@ use advisor_desk_core::households::{
     self, BookByHousehold, Household, HouseholdOverview, HouseholdWithMembers,
 };
 use advisor_desk_core::money::Currency;
-use advisor_desk_core::rates::{self, convert_totals, BaseTotal};
-use advisor_desk_core::reads::client_overview;
+use advisor_desk_core::rates::{self, BaseTotal, Subject};
+use advisor_desk_core::reads::{TransactionPage, TransactionQuery};
 use advisor_desk_core::{time, CoreError, IpcError};
 use advisor_desk_providers::rates::{RateFeeds, RefreshOutcome};
 use advisor_desk_report::settings::{load_profile, save_profile, ReportProfile};
@@ -38,12 +38,6 @@ fn subject(client_id: Option<i64>, household_id: Option<i64>) -> Result<Subject,
         (None, Some(h)) => Ok(Subject::Household(h)),
         _ => Err(CoreError::invalid("name a client or a household").into()),
     }
-}
-
-#[derive(Debug, Clone, Copy)]
-pub enum Subject {
-    Client(i64),
-    Household(i64),
 }
 
 pub fn households_in(state: &AppState) -> Result<Vec<HouseholdWithMembers>, CommandError> {
@@ -103,6 +97,18 @@ pub fn household_overview_in(
     )?)
 }
 
+pub fn household_transactions_in(
+    state: &AppState,
+    household: i64,
+    query: &TransactionQuery,
+) -> Result<TransactionPage, CommandError> {
+    Ok(households::household_transactions(
+        state.store()?,
+        household,
+        query,
+    )?)
+}
+
 pub fn book_by_household_in(state: &AppState) -> Result<BookByHousehold, CommandError> {
     Ok(households::book_by_household(state.store()?, time::now())?)
 }
@@ -124,15 +130,7 @@ pub fn set_report_profile_in(
 
 /// The net worth of a client or a household as one total in the base currency.
 pub fn base_total_in(state: &AppState, who: Subject) -> Result<BaseTotal, CommandError> {
-    let store = state.store()?;
-    let now = time::now();
-    let net = match who {
-        Subject::Client(c) => client_overview(store, c, now)?.net_worth,
-        Subject::Household(h) => households::household_overview(store, h, now)?.net_worth,
-    };
-    let amounts: Vec<(String, i64)> = net.into_iter().map(|t| (t.currency, t.net_minor)).collect();
-    let base = rates::base_currency(store)?;
-    Ok(store.read(|c| convert_totals(c, base, &amounts, now.date_naive()))?)
+    Ok(rates::base_total(state.store()?, who, time::now())?)
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -222,6 +220,15 @@ pub async fn household_overview(
     household_id: Id,
 ) -> Result<HouseholdOverview, CommandError> {
     household_overview_in(&state, household_id.0)
+}
+
+#[tauri::command]
+pub async fn household_transactions(
+    state: State<'_, AppState>,
+    household_id: Id,
+    query: Arg<TransactionQuery>,
+) -> Result<TransactionPage, CommandError> {
+    household_transactions_in(&state, household_id.0, &query.0)
 }
 
 #[tauri::command]
@@ -322,6 +329,18 @@ mod tests {
             .unwrap()
             .net_worth
             .is_empty());
+        let query: TransactionQuery =
+            serde_json::from_value(serde_json::json!({"search": "rent", "offset": 0, "limit": 50}))
+                .unwrap();
+        let page = household_transactions_in(&state, h.id, &query).unwrap();
+        assert_eq!((page.total, page.rows.len()), (0, 0));
+        assert_eq!(
+            household_transactions_in(&state, h.id + 1, &query)
+                .unwrap_err()
+                .0
+                .code,
+            "not_found"
+        );
         assert_eq!(set_base_currency_in(&state, "cad").unwrap().as_str(), "CAD");
         let profile: ReportProfile = serde_json::from_value(serde_json::json!({
             "advisor_name": "Marta Gil", "firm": null, "paper": "letter", "base_currency": "CAD"

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApiError, api, type Api } from '../lib/api';
 import { setLocale } from '../lib/i18n/i18n.svelte';
 import type { HouseholdOverview, HouseholdWithMembers } from '../lib/types';
-import { NOW, account, client, connection, eur, holding } from '../test/fixtures';
+import { NOW, account, client, connection, eur, holding, txLine } from '../test/fixtures';
 import HouseholdScreen from './HouseholdScreen.svelte';
 import HouseholdsScreen from './HouseholdsScreen.svelte';
 
@@ -19,6 +19,8 @@ vi.mock(import('../lib/api'), async (original) => ({
     removeHouseholdMember: vi.fn(),
     moveHouseholdMember: vi.fn(),
     householdOverview: vi.fn(),
+    householdTransactions: vi.fn(() => new Promise(() => {})),
+    clientTransactions: vi.fn(),
     baseTotal: vi.fn(() => new Promise(() => {})),
     saveReport: vi.fn(),
     onSyncFinished: vi.fn(() => Promise.resolve(() => {})),
@@ -207,5 +209,24 @@ describe('Household page', () => {
     const head = screen.getByTestId('household-title').closest('header')!;
     expect(within(head).getByTestId('health-badge')).toHaveTextContent('Needs client action');
     expect(within(head).getByTestId('as-of')).toHaveTextContent('As of Mar 20, 2026');
+  });
+
+  it('lists the members’ transactions from the household’s own query, searchable like a client’s', async () => {
+    const householdTransactions = vi.mocked(api.householdTransactions);
+    householdTransactions.mockReset();
+    householdTransactions.mockImplementation(async (_id, q) => {
+      const rows = [txLine(0), txLine(1)].filter((r) => !q.search || r.description.includes(q.search));
+      return { total: rows.length, offset: q.offset, rows };
+    });
+    vi.mocked(api.householdOverview).mockResolvedValueOnce(overview);
+    render(HouseholdScreen, { props: { householdId: 7 } });
+    await waitFor(() => expect(screen.getAllByTestId('tx-row')).toHaveLength(2));
+    expect(householdTransactions).toHaveBeenCalledWith(7, expect.objectContaining({ offset: 0, search: null }));
+    expect(api.clientTransactions).not.toHaveBeenCalled();
+    expect(screen.getByTestId('tx-total')).toHaveTextContent('2 transactions');
+
+    await userEvent.type(screen.getByTestId('tx-search'), 'Row 1');
+    await waitFor(() => expect(screen.getAllByTestId('tx-row')).toHaveLength(1));
+    expect(householdTransactions).toHaveBeenLastCalledWith(7, expect.objectContaining({ search: 'Row 1' }));
   });
 });

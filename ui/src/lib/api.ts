@@ -125,6 +125,8 @@ export const api = {
   bookByHousehold: (): Promise<BookByHousehold> => call<BookByHousehold>('book_by_household'),
   householdOverview: (householdId: number): Promise<HouseholdOverview> =>
     call<HouseholdOverview>('household_overview', { householdId }),
+  householdTransactions: (householdId: number, query: TransactionQuery): Promise<TransactionPage> =>
+    call<TransactionPage>('household_transactions', { householdId, query }),
   /** One of `clientId` and `householdId`. Fetches due reference rates first. */
   baseTotal: async (clientId: number | null, householdId: number | null): Promise<BaseTotal> => {
     await refreshRates();

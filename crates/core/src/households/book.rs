@@ -6,9 +6,11 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::{queries, Household};
+use super::Household;
 use crate::error::Result;
-use crate::reads::book::{book_summary, totals, BookRow, CurrencyTotal, Health};
+use crate::reads::book::{book_summary, positions, totals, BookRow, CurrencyTotal, Health};
+use crate::store::queries::positions::Scope;
+use crate::store::queries::{households, Clients};
 use crate::store::Store;
 use crate::time::Timestamp;
 
@@ -36,8 +38,12 @@ pub struct BookByHousehold {
 
 pub fn book_by_household(store: &Store, now: Timestamp) -> Result<BookByHousehold> {
     let book = book_summary(store, now)?;
-    let (households, memberships) =
-        store.read(|c| Ok((queries::households(c)?, queries::memberships(c)?)))?;
+    let (households, memberships) = store.read(|c| {
+        Ok((
+            households::read::households(c)?,
+            households::read::memberships(c)?,
+        ))
+    })?;
     let mut members: BTreeMap<i64, Vec<BookRow>> = BTreeMap::new();
     let mut people = Vec::new();
     for row in book.clients {
@@ -48,8 +54,13 @@ pub fn book_by_household(store: &Store, now: Timestamp) -> Result<BookByHousehol
     }
     let mut rows = Vec::with_capacity(households.len());
     for household in households {
-        let pos = store.read(|c| queries::positions(c, household.id))?;
         let m = members.remove(&household.id).unwrap_or_default();
+        let ids: Vec<i64> = memberships
+            .iter()
+            .filter(|(_, h)| **h == household.id)
+            .map(|(c, _)| *c)
+            .collect();
+        let pos = store.read(|db| positions(db, Scope::Together(Clients(&ids))))?;
         // A member with connections but no date has one that never synced.
         let never = m
             .iter()

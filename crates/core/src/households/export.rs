@@ -1,11 +1,13 @@
 //! A household's CSV exports, with the same columns and the same writer as a client's
 //! (`reads::export`): its holdings and its transactions, each joint account's once.
 
-use super::{overview::household_overview, queries};
+use super::overview::household_overview;
 use crate::error::{CoreError, Result};
 use crate::reads::export::{
-    holdings_table, validate_export_path, write_export, ExportKind, ExportResult, TransactionsCsv,
+    holdings_table, transactions_table, validate_export_path, write_export, ExportKind,
+    ExportResult,
 };
+use crate::store::queries::households;
 use crate::store::Store;
 use crate::time::Timestamp;
 
@@ -22,9 +24,8 @@ pub fn household_csv(
         )),
         ExportKind::Transactions => {
             crate::households::get(store, household_id)?;
-            let mut csv = TransactionsCsv::default();
-            store.read(|c| queries::each_transaction(c, household_id, |t| csv.push(&t)))?;
-            Ok(csv.finish())
+            let members = store.read(|c| households::read::member_ids(c, household_id))?;
+            transactions_table(store, &members)
         }
         ExportKind::Book => Err(CoreError::invalid(
             "the book export covers every client; it is not for one household",

@@ -10,18 +10,20 @@
 pub mod book;
 pub mod export;
 pub mod overview;
-pub mod queries;
 
 use serde::Serialize;
 
 use crate::clients::{Client, ClientKind, MAX_NAME_LEN};
 use crate::error::{CoreError, Result};
 use crate::store::audit::{self, NewAuditEntry};
+use crate::store::queries::households::{read, write};
 use crate::store::Store;
 use crate::time;
 
 pub use book::{book_by_household, BookByHousehold, HouseholdBookRow};
-pub use overview::{household_overview, HouseholdAccount, HouseholdOverview, MemberSummary};
+pub use overview::{
+    household_overview, household_transactions, HouseholdAccount, HouseholdOverview, MemberSummary,
+};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ipc-types", derive(ts_rs::TS))]
@@ -78,7 +80,7 @@ pub fn create(store: &Store, name: &str, actor: &str) -> Result<Household> {
     let name = valid_name(name)?;
     let now = time::to_db(time::now());
     let id = store.write(|tx| {
-        let id = queries::insert_household(tx, &name, &now)?;
+        let id = write::insert_household(tx, &name, &now)?;
         audit::append(
             tx,
             &entry(actor, None, "household.created", &format!("household {id}")),
@@ -92,7 +94,7 @@ pub fn rename(store: &Store, id: i64, name: &str, actor: &str) -> Result<Househo
     let name = valid_name(name)?;
     let now = time::to_db(time::now());
     store.write(|tx| {
-        if !queries::rename_household(tx, id, &name, &now)? {
+        if !write::rename_household(tx, id, &name, &now)? {
             return Err(CoreError::not_found("household", id));
         }
         audit::append(
@@ -106,9 +108,9 @@ pub fn rename(store: &Store, id: i64, name: &str, actor: &str) -> Result<Househo
 /// Deletes a household. Its members stay clients; each one's leaving is audited.
 pub fn delete(store: &Store, id: i64, actor: &str) -> Result<()> {
     store.write(|tx| {
-        let members = queries::member_ids(tx, id)?;
+        let members = read::member_ids(tx, id)?;
         for client_id in members {
-            queries::delete_member(tx, client_id)?;
+            write::delete_member(tx, client_id)?;
             audit::append(
                 tx,
                 &entry(
@@ -119,7 +121,7 @@ pub fn delete(store: &Store, id: i64, actor: &str) -> Result<()> {
                 ),
             )?;
         }
-        if !queries::delete_household(tx, id)? {
+        if !write::delete_household(tx, id)? {
             return Err(CoreError::not_found("household", id));
         }
         audit::append(
@@ -131,16 +133,16 @@ pub fn delete(store: &Store, id: i64, actor: &str) -> Result<()> {
 
 pub fn get(store: &Store, id: i64) -> Result<Household> {
     store
-        .read(|c| queries::household(c, id))?
+        .read(|c| read::household(c, id))?
         .ok_or_else(|| CoreError::not_found("household", id))
 }
 
 /// Every household with its members, in name order.
 pub fn list(store: &Store) -> Result<Vec<HouseholdWithMembers>> {
     let groups = store.read(|c| {
-        queries::households(c)?
+        read::households(c)?
             .into_iter()
-            .map(|h| Ok((queries::member_ids(c, h.id)?, h)))
+            .map(|h| Ok((read::member_ids(c, h.id)?, h)))
             .collect::<Result<Vec<_>>>()
     })?;
     let clients = crate::clients::list(store, true)?;
@@ -160,7 +162,7 @@ pub fn list(store: &Store) -> Result<Vec<HouseholdWithMembers>> {
 
 /// The household a client belongs to, if any.
 pub fn of_client(store: &Store, client_id: i64) -> Result<Option<Household>> {
-    match store.read(|c| queries::household_of(c, client_id))? {
+    match store.read(|c| read::household_of(c, client_id))? {
         Some(id) => Ok(Some(get(store, id)?)),
         None => Ok(None),
     }
@@ -172,10 +174,10 @@ pub fn add_member(store: &Store, household_id: i64, client_id: i64, actor: &str)
     let client = member_candidate(store, client_id)?;
     let now = time::to_db(time::now());
     store.write(|tx| {
-        if queries::household(tx, household_id)?.is_none() {
+        if read::household(tx, household_id)?.is_none() {
             return Err(CoreError::not_found("household", household_id));
         }
-        if let Some(current) = queries::household_of(tx, client_id)? {
+        if let Some(current) = read::household_of(tx, client_id)? {
             return Err(CoreError::invalid(if current == household_id {
                 format!("{} is already a member of this household", client.name)
             } else {
@@ -185,8 +187,8 @@ pub fn add_member(store: &Store, household_id: i64, client_id: i64, actor: &str)
                 )
             }));
         }
-        queries::insert_member(tx, household_id, client_id, &now)?;
-        queries::touch_household(tx, household_id, &now)?;
+        write::insert_member(tx, household_id, client_id, &now)?;
+        write::touch_household(tx, household_id, &now)?;
         audit::append(
             tx,
             &entry(
@@ -202,11 +204,11 @@ pub fn add_member(store: &Store, household_id: i64, client_id: i64, actor: &str)
 pub fn remove_member(store: &Store, household_id: i64, client_id: i64, actor: &str) -> Result<()> {
     let now = time::to_db(time::now());
     store.write(|tx| {
-        if queries::household_of(tx, client_id)? != Some(household_id) {
+        if read::household_of(tx, client_id)? != Some(household_id) {
             return Err(CoreError::not_found("household member", client_id));
         }
-        queries::delete_member(tx, client_id)?;
-        queries::touch_household(tx, household_id, &now)?;
+        write::delete_member(tx, client_id)?;
+        write::touch_household(tx, household_id, &now)?;
         audit::append(
             tx,
             &entry(
@@ -225,10 +227,10 @@ pub fn move_member(store: &Store, client_id: i64, to_household_id: i64, actor: &
     let client = member_candidate(store, client_id)?;
     let now = time::to_db(time::now());
     store.write(|tx| {
-        if queries::household(tx, to_household_id)?.is_none() {
+        if read::household(tx, to_household_id)?.is_none() {
             return Err(CoreError::not_found("household", to_household_id));
         }
-        let from = queries::household_of(tx, client_id)?.ok_or_else(|| {
+        let from = read::household_of(tx, client_id)?.ok_or_else(|| {
             CoreError::invalid(format!(
                 "{} belongs to no household; add them instead",
                 client.name
@@ -237,9 +239,9 @@ pub fn move_member(store: &Store, client_id: i64, to_household_id: i64, actor: &
         if from == to_household_id {
             return Ok(());
         }
-        queries::move_member(tx, client_id, to_household_id, &now)?;
-        queries::touch_household(tx, from, &now)?;
-        queries::touch_household(tx, to_household_id, &now)?;
+        write::move_member(tx, client_id, to_household_id, &now)?;
+        write::touch_household(tx, from, &now)?;
+        write::touch_household(tx, to_household_id, &now)?;
         audit::append(
             tx,
             &entry(

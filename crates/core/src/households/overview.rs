@@ -8,20 +8,21 @@
 //! account appears under each member who reaches it: the members' figures do not add up to
 //! the total, and are not meant to.
 
-use std::collections::BTreeMap;
-
 use serde::Serialize;
 
-use super::{queries, Household};
-use crate::error::Result;
-use crate::reads::book::{connection_health, data_as_of, positions, totals, CurrencyTotal, Health};
+use super::Household;
+use crate::clients::Client;
+use crate::error::{CoreError, Result};
+use crate::reads::book::{positions, totals, CurrencyTotal, Health};
 use crate::reads::client::{
-    history, institution_label, slices, AccountView, HistoryPoint, HoldingView, Slice,
-    HISTORY_METHOD,
+    set_page, set_transactions_page, worst_health, AccountView, HistoryPoint, HoldingView, Slice,
+    TransactionPage, TransactionQuery, HISTORY_METHOD,
 };
+use crate::store::queries::positions::Scope;
+use crate::store::queries::{clients, connections, households, Clients};
 use crate::store::Store;
 use crate::sync::{Connection, ConnectionView};
-use crate::time::{self, Timestamp};
+use crate::time::Timestamp;
 
 /// One member's own figures, as on their client page.
 #[derive(Debug, Clone, Serialize)]
@@ -73,121 +74,76 @@ pub fn household_overview(
     now: Timestamp,
 ) -> Result<HouseholdOverview> {
     let fresh = crate::sync::Freshness::of(store)?;
-    let household = crate::households::get(store, household_id)?;
-    let member_ids = store.read(|c| queries::member_ids(c, household_id))?;
-    let mut connections: Vec<Connection> = Vec::new();
-    let mut members = Vec::with_capacity(member_ids.len());
-    for id in &member_ids {
-        let client = crate::clients::get(store, *id)?;
-        let own = crate::sync::connections::list(store, Some(*id))?;
-        let own_positions = store.read(|db| positions(db, Some(*id)))?;
-        members.push(MemberSummary {
-            client_id: client.id,
-            name: client.name,
-            net_worth: totals(&own_positions),
-            connection_count: own.len() as u32,
-            health: worst_health(&own),
-            stale: own.iter().any(|c| c.is_stale(now, fresh)),
-        });
-        connections.extend(own);
-    }
-
-    let by_id: BTreeMap<i64, &Connection> = connections.iter().map(|c| (c.id, c)).collect();
-    let label = |id: i64| {
-        by_id
-            .get(&id)
-            .map(|c| institution_label(c))
-            .unwrap_or_default()
-    };
-    let stale = |id: i64| by_id.get(&id).is_none_or(|c| c.is_stale(now, fresh));
-    let as_of = |own: Option<String>, id: i64| {
-        own.or_else(|| by_id.get(&id).and_then(|c| data_as_of(c)).map(time::to_db))
-    };
-
-    let (pos, accounts, holdings, monthly, count) = store.read(|db| {
-        Ok((
-            queries::positions(db, household_id)?,
-            queries::accounts(db, household_id)?,
-            queries::holdings(db, household_id)?,
-            queries::monthly_flows(db, household_id)?,
-            queries::transaction_count(db, household_id)?,
-        ))
+    // One read for the household, its members, their connections and each member's own
+    // positions: a household's page costs a fixed number of queries, whatever its size.
+    let (household, member_ids, clients, connections, own_positions) = store.read(|db| {
+        let household = households::read::household(db, household_id)?
+            .ok_or_else(|| CoreError::not_found("household", household_id))?;
+        let ids = households::read::member_ids(db, household_id)?;
+        let clients = ids
+            .iter()
+            .map(|id| {
+                clients::read::by_id(db, *id)?.ok_or_else(|| CoreError::not_found("client", *id))
+            })
+            .collect::<Result<Vec<Client>>>()?;
+        let set = Clients(&ids);
+        let connections = connections::read::of_clients(db, set)?;
+        let own = positions(db, Scope::EachOf(set))?;
+        Ok((household, ids, clients, connections, own))
     })?;
-    let net_worth = totals(&pos);
-    let history = history(&net_worth, &monthly, now.date_naive());
-    let accounts = accounts
+    let members = clients
         .into_iter()
-        .map(|row| {
-            let mut a = row.account;
-            a.institution = label(a.connection_id);
-            a.as_of = as_of(a.as_of.take(), a.connection_id);
-            a.stale = stale(a.connection_id);
-            HouseholdAccount {
-                account: a,
-                member_ids: row.member_ids,
+        .map(|client| {
+            let own: Vec<&Connection> = connections
+                .iter()
+                .filter(|c| c.client_id == client.id)
+                .collect();
+            MemberSummary {
+                client_id: client.id,
+                net_worth: totals(own_positions.iter().filter(|p| p.client_id == client.id)),
+                connection_count: own.len() as u32,
+                health: worst_health(own.iter().copied()),
+                stale: own.iter().any(|c| c.is_stale(now, fresh)),
+                name: client.name,
             }
         })
         .collect();
-    let holdings = with_weights(holdings)
-        .into_iter()
-        .map(|(conn, mut h)| {
-            h.stale = stale(conn);
-            h.as_of = as_of(h.as_of.take(), conn);
-            h
-        })
-        .collect();
-
-    let never = connections.iter().any(|c| data_as_of(c).is_none());
+    let p = set_page(store, &member_ids, connections, now, fresh)?;
     Ok(HouseholdOverview {
         household,
         generated_at: now,
         members,
-        health: worst_health(&connections),
-        by_class: slices(&pos, |p| p.class.clone()),
-        by_currency: slices(&pos, |p| p.currency.clone()),
-        by_institution: slices(&pos, |p| label(p.connection_id)),
-        net_worth,
+        health: p.health,
+        net_worth: p.net_worth,
         history_method: HISTORY_METHOD,
-        history,
-        accounts,
-        holdings,
-        data_as_of: if never {
-            None
-        } else {
-            connections.iter().filter_map(data_as_of).min()
-        },
-        stale: connections.iter().any(|c| c.is_stale(now, fresh)),
-        connections: connections
+        history: p.history,
+        by_class: p.by_class,
+        by_currency: p.by_currency,
+        by_institution: p.by_institution,
+        accounts: p
+            .accounts
             .into_iter()
-            .map(|c| c.view(now, fresh))
+            .map(|row| HouseholdAccount {
+                account: row.account,
+                member_ids: row.reached_by,
+            })
             .collect(),
-        transaction_count: count,
+        holdings: p.holdings,
+        connections: p.connections,
+        data_as_of: p.data_as_of,
+        stale: p.stale,
+        transaction_count: p.transaction_count,
     })
 }
 
-fn worst_health(connections: &[Connection]) -> Health {
-    connections
-        .iter()
-        .map(connection_health)
-        .max()
-        .unwrap_or(Health::None)
-}
-
-/// Each holding's share of the household's holdings in its currency, in basis points.
-fn with_weights(holdings: Vec<(i64, HoldingView)>) -> Vec<(i64, HoldingView)> {
-    let mut per_currency: BTreeMap<String, i64> = BTreeMap::new();
-    for (_, h) in &holdings {
-        *per_currency.entry(h.currency.clone()).or_default() += h.value_minor;
-    }
-    holdings
-        .into_iter()
-        .map(|(conn, mut h)| {
-            let total = per_currency.get(&h.currency).copied().unwrap_or(0);
-            if total > 0 {
-                h.weight_bp = ((i128::from(h.value_minor) * 10_000 + i128::from(total) / 2)
-                    / i128::from(total)) as i64;
-            }
-            (conn, h)
-        })
-        .collect()
+/// A window of the household's transactions (every member's, a joint account's once),
+/// newest first, with the same filters as a client's.
+pub fn household_transactions(
+    store: &Store,
+    household_id: i64,
+    q: &TransactionQuery,
+) -> Result<TransactionPage> {
+    crate::households::get(store, household_id)?;
+    let member_ids = store.read(|c| households::read::member_ids(c, household_id))?;
+    set_transactions_page(store, &member_ids, q)
 }

@@ -97,7 +97,14 @@ fn a_client_belongs_to_at_most_one_household() {
 
     // The schema itself refuses a second membership, whatever the code above does.
     let err = s
-        .write(|tx| queries::insert_member(tx, b.id, ana, "2026-01-01T00:00:00.000Z"))
+        .write(|tx| {
+            crate::store::queries::households::write::insert_member(
+                tx,
+                b.id,
+                ana,
+                "2026-01-01T00:00:00.000Z",
+            )
+        })
         .unwrap_err();
     assert!(err.to_string().contains("UNIQUE"), "{err}");
     assert_eq!(
@@ -125,7 +132,14 @@ fn household_clients_archived_clients_and_unknown_ids_are_refused() {
     assert!(err.to_string().contains("recorded as a household"), "{err}");
     // The schema's trigger refuses it too.
     let err = s
-        .write(|tx| queries::insert_member(tx, h.id, family, "2026-01-01T00:00:00.000Z"))
+        .write(|tx| {
+            crate::store::queries::households::write::insert_member(
+                tx,
+                h.id,
+                family,
+                "2026-01-01T00:00:00.000Z",
+            )
+        })
         .unwrap_err();
     assert!(
         err.to_string().contains("cannot be a household member"),

@@ -6,9 +6,10 @@ use rusqlite::Connection;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use super::{queries, RateSource, MAX_RATE_AGE_DAYS};
+use super::{RateSource, MAX_RATE_AGE_DAYS};
 use crate::error::Result;
 use crate::money::{Currency, Money};
+use crate::store::queries::rates::read as queries;
 
 /// The rate a figure was converted with.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

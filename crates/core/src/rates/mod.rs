@@ -4,8 +4,8 @@
 //! euro) and the Bank of Canada's Valet daily exchange rates (Canadian dollars per unit of a
 //! currency). A CAD base uses the Bank of Canada; every other base uses the ECB, crossing
 //! through the euro (USD base: EUR → USD straight, GBP → EUR → USD). Rates are cached in
-//! SQLite with their publication date (`queries.rs`); the fetch itself is HTTP and lives in
-//! `advisor_desk_providers::rates`.
+//! SQLite with their publication date (`store/queries/rates.rs`); the fetch itself is HTTP and
+//! lives in `advisor_desk_providers::rates`.
 //!
 //! Conversion never guesses: a currency with no rate, or whose latest rate is older than
 //! [`MAX_RATE_AGE_DAYS`] before the valuation date, is left out of the total, and the total
@@ -15,7 +15,7 @@
 pub mod boc;
 pub mod convert;
 pub mod ecb;
-pub mod queries;
+mod total;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -24,11 +24,14 @@ use serde::{Deserialize, Serialize};
 use crate::error::{CoreError, Result};
 use crate::money::Currency;
 use crate::store::audit::NewAuditEntry;
+use crate::store::queries::{rates as queries, settings as setting_rows};
 use crate::store::Store;
+use crate::time::Timestamp;
 
 pub use convert::{
     convert_totals, AppliedRate, BaseTotal, ConvertedAmount, LeftOut, LeftOutReason,
 };
+pub use total::{base_total, base_total_of, Subject};
 
 /// Setting key of the advisor's base currency (an ISO 4217 code). Unset means EUR.
 pub const BASE_CURRENCY_SETTING: &str = "money.base_currency";
@@ -166,11 +169,7 @@ pub fn set_base_currency(store: &Store, code: &str, actor: &str) -> Result<Curre
         ))
     })?;
     store.write(|tx| {
-        tx.execute(
-            "INSERT INTO settings (key, value) VALUES (?1, ?2)
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            [BASE_CURRENCY_SETTING, &currency.to_string()],
-        )?;
+        setting_rows::write::set(tx, BASE_CURRENCY_SETTING, &currency.to_string())?;
         crate::store::audit::append(
             tx,
             &NewAuditEntry {
@@ -183,6 +182,47 @@ pub fn set_base_currency(store: &Store, code: &str, actor: &str) -> Result<Curre
         )
     })?;
     Ok(currency)
+}
+
+/// The last fetch of one feed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FetchRecord {
+    pub last_attempt_at: Timestamp,
+    pub last_success_at: Option<Timestamp>,
+    pub last_outcome: String,
+}
+
+pub fn last_fetch(store: &Store, source: RateSource) -> Result<Option<FetchRecord>> {
+    store.read(|c| queries::read::last_fetch(c, source))
+}
+
+/// Caches a feed's rates and records the successful fetch, together. Returns how many.
+pub fn record_fetched(
+    store: &Store,
+    source: RateSource,
+    rates: &[ReferenceRate],
+    now: Timestamp,
+) -> Result<usize> {
+    store.write(|tx| {
+        let n = queries::write::save_rates(tx, rates, now)?;
+        queries::write::record_fetch(tx, source, now, true, &format!("fetched {n} rates"))?;
+        Ok(n)
+    })
+}
+
+/// Records a failed fetch; the cached rates stay as they were.
+pub fn record_failed_fetch(
+    store: &Store,
+    source: RateSource,
+    now: Timestamp,
+    reason: &str,
+) -> Result<()> {
+    store.write(|tx| queries::write::record_fetch(tx, source, now, false, reason))
+}
+
+/// The newest publication date cached for a source.
+pub fn newest_rate_date(store: &Store, source: RateSource) -> Result<Option<NaiveDate>> {
+    store.read(|c| queries::read::newest_date(c, source))
 }
 
 #[cfg(test)]

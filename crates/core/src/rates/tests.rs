@@ -27,7 +27,7 @@ fn cached() -> Store {
     all.extend(ecb::parse(ECB_DAILY).unwrap());
     all.extend(boc::parse(VALET_DAILY).unwrap());
     let at = crate::time::now();
-    s.write(|tx| queries::save_rates(tx, &all, at)).unwrap();
+    record_fetched(&s, RateSource::Ecb, &all, at).unwrap();
     s
 }
 
@@ -225,8 +225,7 @@ fn a_stale_rate_is_not_used_but_a_recent_one_from_an_earlier_day_is() {
 fn rates_are_cached_once_per_day_and_source() {
     let s = cached();
     let again = ecb::parse(ECB_DAILY).unwrap();
-    s.write(|tx| queries::save_rates(tx, &again, crate::time::now()))
-        .unwrap();
+    record_fetched(&s, RateSource::Ecb, &again, crate::time::now()).unwrap();
     let n: i64 = s
         .read(|c| {
             Ok(c.query_row(
@@ -239,8 +238,7 @@ fn rates_are_cached_once_per_day_and_source() {
     // 90-day file: USD, CAD × 3 days; daily adds JPY, GBP, CHF, MXN on the 19th.
     assert_eq!(n, 10);
     assert_eq!(
-        s.read(|c| queries::newest_date(c, RateSource::Ecb))
-            .unwrap(),
+        newest_rate_date(&s, RateSource::Ecb).unwrap(),
         Some(day(19))
     );
 }

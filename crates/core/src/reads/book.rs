@@ -15,6 +15,7 @@ use crate::clients;
 use crate::clients::ClientKind;
 use crate::domain::{Actor, ConnectionStatus};
 use crate::error::Result;
+use crate::store::queries::positions::Scope;
 use crate::store::queries::{self, Db};
 use crate::store::Store;
 use crate::sync::connections;
@@ -89,10 +90,10 @@ pub struct Position {
     pub value_minor: i64,
 }
 
-/// De-duplicated positions of one client (`Some`) or of every client (`None`).
+/// De-duplicated positions of every client on its own, or of a set of clients as one.
 /// Accounts whose holdings are known are counted through their holdings, never both.
-pub fn positions(db: &Db, client_id: Option<i64>) -> Result<Vec<Position>> {
-    queries::positions::read::deduplicated(db, client_id)
+pub fn positions(db: &Db, scope: Scope<'_>) -> Result<Vec<Position>> {
+    queries::positions::read::deduplicated(db, scope)
 }
 
 /// One currency's totals. Amounts in different currencies are different rows.
@@ -156,7 +157,7 @@ pub fn book_summary(store: &Store, now: Timestamp) -> Result<BookSummary> {
     let fresh = crate::sync::Freshness::of(store)?;
     let clients = clients::list(store, false)?;
     let connections = connections::list(store, None)?;
-    let positions = store.read(|db| positions(db, None))?;
+    let positions = store.read(|db| positions(db, Scope::EachClient))?;
     let mut by_client: BTreeMap<i64, Vec<&Position>> = BTreeMap::new();
     for p in &positions {
         by_client.entry(p.client_id).or_default().push(p);

@@ -13,11 +13,13 @@ use super::book::{
 use crate::clients;
 use crate::clients::Client;
 use crate::error::{CoreError, Result};
-use crate::store::queries::client_overview;
+use crate::store::queries::client_overview::{self, read::AccountRow};
+use crate::store::queries::positions::Scope;
 use crate::store::queries::transactions::{self, PageFilter};
+use crate::store::queries::Clients;
 use crate::store::Store;
 use crate::sync::connections;
-use crate::sync::{Connection, ConnectionView};
+use crate::sync::{Connection, ConnectionView, Freshness};
 use crate::time::{self, Timestamp};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -112,9 +114,54 @@ pub fn institution_label(c: &Connection) -> String {
 }
 
 pub fn client_overview(store: &Store, client_id: i64, now: Timestamp) -> Result<ClientOverview> {
-    let fresh = crate::sync::Freshness::of(store)?;
+    let fresh = Freshness::of(store)?;
     let client = clients::get(store, client_id)?;
     let connections = connections::list(store, Some(client_id))?;
+    let p = set_page(store, &[client_id], connections, now, fresh)?;
+    Ok(ClientOverview {
+        client,
+        generated_at: now,
+        health: p.health,
+        net_worth: p.net_worth,
+        history_method: HISTORY_METHOD,
+        history: p.history,
+        by_class: p.by_class,
+        by_currency: p.by_currency,
+        by_institution: p.by_institution,
+        accounts: p.accounts.into_iter().map(|row| row.account).collect(),
+        holdings: p.holdings,
+        connections: p.connections,
+        data_as_of: p.data_as_of,
+        stale: p.stale,
+        transaction_count: p.transaction_count,
+    })
+}
+
+/// What a client's page and a household's page share: the data of a set of clients read as
+/// one (each account once across the set), from `connections`, the set's connections.
+pub(crate) struct SetPage {
+    pub health: Health,
+    pub net_worth: Vec<CurrencyTotal>,
+    pub history: Vec<HistoryPoint>,
+    pub by_class: Vec<Slice>,
+    pub by_currency: Vec<Slice>,
+    pub by_institution: Vec<Slice>,
+    pub accounts: Vec<AccountRow>,
+    pub holdings: Vec<HoldingView>,
+    pub connections: Vec<ConnectionView>,
+    /// The oldest data among the connections (None if one never synced).
+    pub data_as_of: Option<Timestamp>,
+    pub stale: bool,
+    pub transaction_count: i64,
+}
+
+pub(crate) fn set_page(
+    store: &Store,
+    clients: &[i64],
+    connections: Vec<Connection>,
+    now: Timestamp,
+    fresh: Freshness,
+) -> Result<SetPage> {
     let by_id: BTreeMap<i64, &Connection> = connections.iter().map(|c| (c.id, c)).collect();
     let label = |id: i64| {
         by_id
@@ -128,29 +175,28 @@ pub fn client_overview(store: &Store, client_id: i64, now: Timestamp) -> Result<
         own.or_else(|| by_id.get(&id).and_then(|c| data_as_of(c)).map(time::to_db))
     };
 
+    let set = Clients(clients);
+    let today = now.date_naive();
     let (pos, accounts, holdings, monthly, count) = store.read(|db| {
         Ok((
-            positions(db, Some(client_id))?,
-            client_overview::read::accounts(db, client_id)?,
-            client_overview::read::holdings(db, client_id)?,
-            transactions::read::monthly_flows(db, client_id)?,
-            transactions::read::count(db, client_id)?,
+            positions(db, Scope::Together(set))?,
+            client_overview::read::accounts(db, set)?,
+            client_overview::read::holdings(db, set)?,
+            transactions::read::monthly_flows(db, set, &history_since(today))?,
+            transactions::read::count(db, set)?,
         ))
     })?;
 
     let net_worth = totals(&pos);
-    let by_class = slices(&pos, |p| p.class.clone());
-    let by_currency = slices(&pos, |p| p.currency.clone());
-    let by_institution = slices(&pos, |p| label(p.connection_id));
-    let history = history(&net_worth, &monthly, now.date_naive());
-
+    let history = history(&net_worth, &monthly, today);
     let accounts = accounts
         .into_iter()
-        .map(|mut a| {
+        .map(|mut row| {
+            let a = &mut row.account;
             a.institution = label(a.connection_id);
             a.as_of = as_of(a.as_of.take(), a.connection_id);
             a.stale = stale(a.connection_id);
-            a
+            row
         })
         .collect();
     let held_totals: BTreeMap<String, i64> =
@@ -175,35 +221,47 @@ pub fn client_overview(store: &Store, client_id: i64, now: Timestamp) -> Result<
         .collect();
 
     let never = connections.iter().any(|c| data_as_of(c).is_none());
-    let data_as_of = if never {
-        None
-    } else {
-        connections.iter().filter_map(data_as_of).min()
-    };
-    Ok(ClientOverview {
-        client,
-        generated_at: now,
-        health: connections
-            .iter()
-            .map(connection_health)
-            .max()
-            .unwrap_or(Health::None),
+    Ok(SetPage {
+        health: worst_health(&connections),
+        by_class: slices(&pos, |p| p.class.clone()),
+        by_currency: slices(&pos, |p| p.currency.clone()),
+        by_institution: slices(&pos, |p| label(p.connection_id)),
         net_worth,
-        history_method: HISTORY_METHOD,
         history,
-        by_class,
-        by_currency,
-        by_institution,
         accounts,
         holdings,
+        data_as_of: if never {
+            None
+        } else {
+            connections.iter().filter_map(data_as_of).min()
+        },
         stale: connections.iter().any(|c| c.is_stale(now, fresh)),
         connections: connections
             .into_iter()
             .map(|c| c.view(now, fresh))
             .collect(),
-        data_as_of,
         transaction_count: count,
     })
+}
+
+/// The worst health among connections ([`Health::None`] without any).
+pub(crate) fn worst_health<'a>(connections: impl IntoIterator<Item = &'a Connection>) -> Health {
+    connections
+        .into_iter()
+        .map(connection_health)
+        .max()
+        .unwrap_or(Health::None)
+}
+
+/// The first day of the oldest month [`history`] reads flows for: older transactions
+/// cannot change the figures it returns, so they are not read.
+fn history_since(today: NaiveDate) -> String {
+    let this_month = NaiveDate::from_ymd_opt(today.year(), today.month(), 1).unwrap_or(today);
+    this_month
+        .checked_sub_months(chrono::Months::new(HISTORY_MONTHS - 1))
+        .unwrap_or(this_month)
+        .format("%Y-%m-%d")
+        .to_string()
 }
 
 /// Assets only (debt is not an allocation), per currency, largest first.
@@ -340,6 +398,16 @@ pub fn transactions_page(
     client_id: i64,
     q: &TransactionQuery,
 ) -> Result<TransactionPage> {
+    clients::get(store, client_id)?;
+    set_transactions_page(store, &[client_id], q)
+}
+
+/// A window of the transactions of a set of clients read as one (each account once).
+pub(crate) fn set_transactions_page(
+    store: &Store,
+    clients: &[i64],
+    q: &TransactionQuery,
+) -> Result<TransactionPage> {
     if q.limit == 0 || q.limit > MAX_PAGE {
         return Err(CoreError::invalid(format!(
             "a page holds 1 to {MAX_PAGE} rows"
@@ -358,7 +426,6 @@ pub fn transactions_page(
             "at most {MAX_ACCOUNT_FILTER} accounts can be chosen"
         )));
     }
-    clients::get(store, client_id)?;
     let from = valid_date(&q.from)?;
     let to = valid_date(&q.to)?;
     let filter = PageFilter {
@@ -367,8 +434,8 @@ pub fn transactions_page(
         to,
         account_ids: &q.account_ids,
     };
-    let (total, rows) =
-        store.read(|db| transactions::read::page(db, client_id, &filter, q.limit, q.offset))?;
+    let (total, rows) = store
+        .read(|db| transactions::read::page(db, Clients(clients), &filter, q.limit, q.offset))?;
     Ok(TransactionPage {
         total,
         offset: q.offset,

@@ -18,12 +18,11 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use super::book::book_summary;
-use super::client::{
-    client_overview, transactions_page, HoldingView, TransactionLine, TransactionQuery, MAX_PAGE,
-};
+use super::client::{client_overview, HoldingView, TransactionLine};
 use crate::clients;
 use crate::error::{CoreError, Result};
 use crate::money::Currency;
+use crate::store::queries::{transactions, Clients};
 use crate::store::Store;
 use crate::time::Timestamp;
 
@@ -166,26 +165,14 @@ impl TransactionsCsv {
 
 pub fn transactions_csv(store: &Store, client_id: i64) -> Result<(String, u64)> {
     clients::get(store, client_id)?;
+    transactions_table(store, &[client_id])
+}
+
+/// The transactions CSV of a set of clients read as one (a client's, a household's), each
+/// account's lines once, streamed from the store.
+pub fn transactions_table(store: &Store, clients: &[i64]) -> Result<(String, u64)> {
     let mut csv = TransactionsCsv::default();
-    let mut offset = 0;
-    loop {
-        let page = transactions_page(
-            store,
-            client_id,
-            &TransactionQuery {
-                offset,
-                limit: MAX_PAGE,
-                ..Default::default()
-            },
-        )?;
-        for t in &page.rows {
-            csv.push(t);
-        }
-        if page.rows.len() < MAX_PAGE as usize {
-            break;
-        }
-        offset += MAX_PAGE;
-    }
+    store.read(|db| transactions::read::each(db, Clients(clients), |t| csv.push(&t)))?;
     Ok(csv.finish())
 }
 

@@ -457,8 +457,8 @@ export const en = {
   'reportSettings.save': 'Save',
   'reportSettings.saved': 'Saved.',
   'reportSettings.error': 'The report settings could not be loaded',
-  'household.transactions.one': '{count} transaction across the members’ accounts (each joint account’s once); export them from the command line.',
-  'household.transactions.other': '{count} transactions across the members’ accounts (each joint account’s once); export them from the command line.',
+  'household.transactions.one': '{count} transaction across the members’ accounts (each joint account’s once).',
+  'household.transactions.other': '{count} transactions across the members’ accounts (each joint account’s once).',
 } as const;
 
 export type MessageKey = keyof typeof en;

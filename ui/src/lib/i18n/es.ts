@@ -458,6 +458,6 @@ export const es: Catalogue = {
   'reportSettings.save': 'Guardar',
   'reportSettings.saved': 'Guardado.',
   'reportSettings.error': 'No se pudieron cargar los ajustes del informe',
-  'household.transactions.one': '{count} movimiento en las cuentas de los miembros (los de cada cuenta conjunta, una vez); expórtelos desde la línea de órdenes.',
-  'household.transactions.other': '{count} movimientos en las cuentas de los miembros (los de cada cuenta conjunta, una vez); expórtelos desde la línea de órdenes.',
+  'household.transactions.one': '{count} movimiento en las cuentas de los miembros (los de cada cuenta conjunta, una vez).',
+  'household.transactions.other': '{count} movimientos en las cuentas de los miembros (los de cada cuenta conjunta, una vez).',
 };

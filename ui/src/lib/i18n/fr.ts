@@ -459,6 +459,6 @@ export const fr: Catalogue = {
   'reportSettings.save': 'Enregistrer',
   'reportSettings.saved': 'Enregistré.',
   'reportSettings.error': 'Les réglages du rapport n’ont pas pu être chargés',
-  'household.transactions.one': '{count} opération sur les comptes des membres (celles de chaque compte joint, une fois) ; exportez-les en ligne de commande.',
-  'household.transactions.other': '{count} opérations sur les comptes des membres (celles de chaque compte joint, une fois) ; exportez-les en ligne de commande.',
+  'household.transactions.one': '{count} opération sur les comptes des membres (celles de chaque compte joint, une fois).',
+  'household.transactions.other': '{count} opérations sur les comptes des membres (celles de chaque compte joint, une fois).',
 };

@@ -44,7 +44,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Connection> {
 pub mod read {
     use rusqlite::OptionalExtension;
 
-    use super::super::Db;
+    use super::super::{Clients, Db};
     use super::{from_row, COLUMNS};
     use crate::error::Result;
     use crate::sync::connections::Connection;
@@ -66,6 +66,18 @@ pub mod read {
         ))?;
         let rows = stmt
             .query_map([client_id], from_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// The connections of a set of clients (a household's members), in id order.
+    pub fn of_clients(db: &Db, set: Clients<'_>) -> Result<Vec<Connection>> {
+        let mut stmt = db.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM connections
+             WHERE client_id IN (SELECT value FROM json_each(?1)) ORDER BY id"
+        ))?;
+        let rows = stmt
+            .query_map([set.param()], from_row)?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
     }

@@ -26,8 +26,10 @@ pub mod call_log;
 pub mod client_overview;
 pub mod clients;
 pub mod connections;
+pub mod households;
 pub mod link_sessions;
 pub mod positions;
+pub mod rates;
 pub mod settings;
 pub mod snapshot_rows;
 pub mod transactions;
@@ -38,6 +40,27 @@ pub type Db = rusqlite::Connection;
 pub type Tx<'a> = rusqlite::Transaction<'a>;
 
 use crate::time::{self, Timestamp};
+
+/// A set of clients whose data is read as one, de-duplicated across the whole set by
+/// `dedupe_key`: a client's page is a set of one, a household's page its members (so a joint
+/// account two members reach is counted once). Bound as one JSON array parameter and read
+/// back with `json_each`, so a statement's text is the same whatever the set.
+#[derive(Debug, Clone, Copy)]
+pub struct Clients<'a>(pub &'a [i64]);
+
+impl Clients<'_> {
+    /// The set as the JSON array the statements bind.
+    fn param(self) -> String {
+        let ids: Vec<String> = self.0.iter().map(i64::to_string).collect();
+        format!("[{}]", ids.join(","))
+    }
+}
+
+/// The connections of the set bound as `?1`, with the date that picks a row's freshest
+/// copy (a row without its own date is as old as its connection's data).
+const SET_CONNECTIONS: &str = "conns AS (
+        SELECT id, client_id, coalesce(data_as_of, last_success_at) AS fresh
+        FROM connections WHERE client_id IN (SELECT value FROM json_each(?1)))";
 
 /// A nullable timestamp column.
 pub(crate) fn timestamp_at(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Option<Timestamp>> {

@@ -1,71 +1,100 @@
-//! A client's positions (accounts, holdings, liabilities) as the read models count them:
-//! de-duplicated across a client's connections for the book and the overview, per
-//! connection for the portfolio's net worth and allocation. Reads only.
+//! Positions (accounts, holdings, liabilities) as the read models count them: de-duplicated
+//! for the book (each client on its own) and for a set of clients read as one (a client's
+//! page, a household's), per connection for the portfolio's net worth and allocation. Reads
+//! only.
+
+/// Whose positions a read covers, and across what they are de-duplicated.
+#[derive(Debug, Clone, Copy)]
+pub enum Scope<'a> {
+    /// Every client, each on its own (the book): a client counts an account it reaches
+    /// once, and two clients who share an account each count it.
+    EachClient,
+    /// These clients as one (a client's page, a household's): one copy of each account
+    /// across the whole set.
+    Together(super::Clients<'a>),
+    /// These clients, each on its own (a household's members beside its total).
+    EachOf(super::Clients<'a>),
+}
 
 pub mod read {
     use super::super::Db;
+    use super::Scope;
+
+    const IN_SET: &str = "WHERE client_id IN (SELECT value FROM json_each(?1))";
     use crate::error::Result;
     use crate::reads::book::Position;
     use crate::reads::AllocationSlice;
 
-    /// De-duplicated positions of one client (`Some`) or of every client (`None`): one row
-    /// per `dedupe_key` within a client, the copy with the freshest data (its `as_of`, else
-    /// its connection's). Accounts whose holdings are known are counted through their
-    /// holdings, never both; debt is negative with class `debt`.
-    pub fn deduplicated(db: &Db, client_id: Option<i64>) -> Result<Vec<Position>> {
-        let mut stmt = db.prepare_cached(
-            "WITH ca AS (
-                 SELECT a.id, a.connection_id, a.dedupe_key, a.kind, a.asset_class, a.currency,
-                        a.balance_minor, c.client_id,
-                        row_number() OVER (PARTITION BY c.client_id, a.dedupe_key
-                                           ORDER BY coalesce(a.as_of, c.data_as_of, c.last_success_at) DESC, a.id) AS rn
-                 FROM accounts a JOIN connections c ON c.id = a.connection_id
-                 WHERE a.presence = 'active' AND (?1 IS NULL OR c.client_id = ?1)),
+    /// De-duplicated positions: one row per `dedupe_key` within each group of the scope,
+    /// the copy with the freshest data (its `as_of`, else its connection's); `client_id` is
+    /// the client whose connection supplied the counted copy. Accounts whose holdings are
+    /// known are counted through their holdings, never both; debt is negative with class
+    /// `debt`.
+    pub fn deduplicated(db: &Db, scope: Scope<'_>) -> Result<Vec<Position>> {
+        // `grp` is what de-duplication partitions by: each client, or the whole set.
+        let (grp, only) = match scope {
+            Scope::EachClient => ("client_id", ""),
+            Scope::Together(_) => ("0", IN_SET),
+            Scope::EachOf(_) => ("client_id", IN_SET),
+        };
+        let conns = format!(
+            "conns AS (
+                SELECT id, client_id, {grp} AS grp, coalesce(data_as_of, last_success_at) AS fresh
+                FROM connections {only})"
+        );
+        let mut stmt = db.prepare_cached(&format!(
+            "WITH {conns},
+             ca AS (
+                 SELECT a.connection_id, a.dedupe_key, a.kind, a.asset_class, a.currency,
+                        a.balance_minor, c.client_id, c.grp,
+                        row_number() OVER (PARTITION BY c.grp, a.dedupe_key
+                                           ORDER BY coalesce(a.as_of, c.fresh) DESC, a.id) AS rn
+                 FROM accounts a JOIN conns c ON c.id = a.connection_id
+                 WHERE a.presence = 'active'),
              held AS (
-                 SELECT DISTINCT c.client_id, a.dedupe_key
+                 SELECT DISTINCT c.grp, a.dedupe_key
                  FROM holdings h JOIN accounts a ON a.id = h.account_id
-                                 JOIN connections c ON c.id = h.connection_id
-                 WHERE ?1 IS NULL OR c.client_id = ?1),
+                                 JOIN conns c ON c.id = h.connection_id),
              ch AS (
                  SELECT h.connection_id, h.asset_class, h.currency, h.value_minor, c.client_id,
-                        row_number() OVER (PARTITION BY c.client_id, h.dedupe_key
-                                           ORDER BY coalesce(h.as_of, c.data_as_of, c.last_success_at) DESC, h.id) AS rn
-                 FROM holdings h JOIN connections c ON c.id = h.connection_id
-                 WHERE ?1 IS NULL OR c.client_id = ?1),
+                        row_number() OVER (PARTITION BY c.grp, h.dedupe_key
+                                           ORDER BY coalesce(h.as_of, c.fresh) DESC, h.id) AS rn
+                 FROM holdings h JOIN conns c ON c.id = h.connection_id),
              cl AS (
                  SELECT l.connection_id, l.currency, l.balance_minor, c.client_id,
-                        row_number() OVER (PARTITION BY c.client_id, l.dedupe_key
-                                           ORDER BY coalesce(l.as_of, c.data_as_of, c.last_success_at) DESC, l.id) AS rn
-                 FROM liabilities l JOIN connections c ON c.id = l.connection_id
-                 WHERE ?1 IS NULL OR c.client_id = ?1)
+                        row_number() OVER (PARTITION BY c.grp, l.dedupe_key
+                                           ORDER BY coalesce(l.as_of, c.fresh) DESC, l.id) AS rn
+                 FROM liabilities l JOIN conns c ON c.id = l.connection_id)
              SELECT client_id, connection_id, 0,
                     coalesce(asset_class, CASE kind WHEN 'current' THEN 'cash'
                         WHEN 'savings' THEN 'cash' WHEN 'credit_card' THEN 'debt'
                         WHEN 'loan' THEN 'debt' ELSE 'other' END),
                     currency, balance_minor
-                 FROM ca WHERE rn = 1 AND NOT EXISTS (
-                     SELECT 1 FROM held WHERE held.client_id = ca.client_id
-                                          AND held.dedupe_key = ca.dedupe_key)
+                 FROM ca WHERE rn = 1
+                   AND (ca.grp, ca.dedupe_key) NOT IN (SELECT grp, dedupe_key FROM held)
              UNION ALL
              SELECT client_id, connection_id, 1, asset_class, currency, value_minor
                  FROM ch WHERE rn = 1
              UNION ALL
              SELECT client_id, connection_id, 2, 'debt', currency, -balance_minor
-                 FROM cl WHERE rn = 1",
-        )?;
-        let rows = stmt
-            .query_map([client_id], |r| {
-                let source: i64 = r.get(2)?;
-                Ok(Position {
-                    client_id: r.get(0)?,
-                    connection_id: r.get(1)?,
-                    source: ["account", "holding", "liability"][source as usize],
-                    class: r.get(3)?,
-                    currency: r.get(4)?,
-                    value_minor: r.get(5)?,
-                })
-            })?
-            .collect::<rusqlite::Result<_>>()?;
+                 FROM cl WHERE rn = 1"
+        ))?;
+        let row = |r: &rusqlite::Row<'_>| {
+            let source: i64 = r.get(2)?;
+            Ok(Position {
+                client_id: r.get(0)?,
+                connection_id: r.get(1)?,
+                source: ["account", "holding", "liability"][source as usize],
+                class: r.get(3)?,
+                currency: r.get(4)?,
+                value_minor: r.get(5)?,
+            })
+        };
+        let rows = match scope {
+            Scope::EachClient => stmt.query_map([], row)?,
+            Scope::Together(set) | Scope::EachOf(set) => stmt.query_map([set.param()], row)?,
+        }
+        .collect::<rusqlite::Result<_>>()?;
         Ok(rows)
     }
 

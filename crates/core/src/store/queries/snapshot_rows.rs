@@ -108,7 +108,7 @@ pub mod read {
 }
 
 pub mod write {
-    use rusqlite::params;
+    use rusqlite::{params, params_from_iter, ToSql};
 
     use super::super::Db;
     use super::PositionTable;
@@ -215,6 +215,37 @@ pub mod write {
         pub hash: i64,
     }
 
+    /// Writes one position row by its key: inserted, or updated in place (same id) when the
+    /// connection already has a row with that dedupe key. `columns` name the table's own
+    /// columns, `values` their values in the same order.
+    fn upsert_position(
+        db: &Db,
+        table: PositionTable,
+        k: &PositionKey<'_>,
+        columns: &[&str],
+        values: &[&dyn ToSql],
+    ) -> Result<()> {
+        let placeholders: Vec<String> = (4..4 + columns.len()).map(|i| format!("?{i}")).collect();
+        let updates: Vec<String> = columns
+            .iter()
+            .chain(&["row_hash"])
+            .map(|c| format!("{c} = excluded.{c}"))
+            .collect();
+        let sql = format!(
+            "INSERT INTO {} (connection_id, dedupe_key, row_hash, {})
+             VALUES (?1, ?2, ?3, {})
+             ON CONFLICT (connection_id, dedupe_key) DO UPDATE SET {}",
+            table.name(),
+            columns.join(", "),
+            placeholders.join(", "),
+            updates.join(", ")
+        );
+        let key: [&dyn ToSql; 3] = [&k.connection_id, &k.dedupe_key, &k.hash];
+        db.prepare_cached(&sql)?
+            .execute(params_from_iter(key.iter().chain(values)))?;
+        Ok(())
+    }
+
     pub fn upsert_holding(
         db: &Db,
         k: &PositionKey<'_>,
@@ -223,32 +254,33 @@ pub mod write {
         units: Option<&str>,
         as_of: Option<&str>,
     ) -> Result<()> {
-        db.prepare_cached(
-            "INSERT INTO holdings (connection_id, account_id, provider_id, dedupe_key, name,
-                 isin, asset_class, units, value_minor, currency, as_of, row_hash)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
-             ON CONFLICT (connection_id, dedupe_key) DO UPDATE SET
-                 account_id = excluded.account_id, provider_id = excluded.provider_id,
-                 name = excluded.name, isin = excluded.isin,
-                 asset_class = excluded.asset_class, units = excluded.units,
-                 value_minor = excluded.value_minor, currency = excluded.currency,
-                 as_of = excluded.as_of, row_hash = excluded.row_hash",
-        )?
-        .execute(params![
-            k.connection_id,
-            account_id,
-            h.provider_id,
-            k.dedupe_key,
-            h.name,
-            h.isin,
-            h.asset_class.as_str(),
-            units,
-            h.value.minor,
-            h.value.currency.as_str(),
-            as_of,
-            k.hash
-        ])?;
-        Ok(())
+        upsert_position(
+            db,
+            PositionTable::Holdings,
+            k,
+            &[
+                "account_id",
+                "provider_id",
+                "name",
+                "isin",
+                "asset_class",
+                "units",
+                "value_minor",
+                "currency",
+                "as_of",
+            ],
+            &[
+                &account_id,
+                &h.provider_id,
+                &h.name,
+                &h.isin,
+                &h.asset_class.as_str(),
+                &units,
+                &h.value.minor,
+                &h.value.currency.as_str(),
+                &as_of,
+            ],
+        )
     }
 
     pub fn upsert_liability(
@@ -257,53 +289,51 @@ pub mod write {
         l: &Liability,
         as_of: Option<&str>,
     ) -> Result<()> {
-        db.prepare_cached(
-            "INSERT INTO liabilities (connection_id, provider_id, dedupe_key, kind, name,
-                 currency, balance_minor, as_of, row_hash)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-             ON CONFLICT (connection_id, dedupe_key) DO UPDATE SET
-                 provider_id = excluded.provider_id, kind = excluded.kind,
-                 name = excluded.name, currency = excluded.currency,
-                 balance_minor = excluded.balance_minor, as_of = excluded.as_of,
-                 row_hash = excluded.row_hash",
-        )?
-        .execute(params![
-            k.connection_id,
-            l.provider_id,
-            k.dedupe_key,
-            l.kind.as_str(),
-            l.name,
-            l.outstanding.currency.as_str(),
-            l.outstanding.minor,
-            as_of,
-            k.hash
-        ])?;
-        Ok(())
+        upsert_position(
+            db,
+            PositionTable::Liabilities,
+            k,
+            &[
+                "provider_id",
+                "kind",
+                "name",
+                "currency",
+                "balance_minor",
+                "as_of",
+            ],
+            &[
+                &l.provider_id,
+                &l.kind.as_str(),
+                &l.name,
+                &l.outstanding.currency.as_str(),
+                &l.outstanding.minor,
+                &as_of,
+            ],
+        )
     }
 
     pub fn upsert_card(db: &Db, k: &PositionKey<'_>, c: &Card, as_of: Option<&str>) -> Result<()> {
-        db.prepare_cached(
-            "INSERT INTO cards (connection_id, provider_id, dedupe_key, name, pan_masked,
-                 currency, balance_minor, as_of, row_hash)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-             ON CONFLICT (connection_id, dedupe_key) DO UPDATE SET
-                 provider_id = excluded.provider_id, name = excluded.name,
-                 pan_masked = excluded.pan_masked, currency = excluded.currency,
-                 balance_minor = excluded.balance_minor, as_of = excluded.as_of,
-                 row_hash = excluded.row_hash",
-        )?
-        .execute(params![
-            k.connection_id,
-            c.provider_id,
-            k.dedupe_key,
-            c.name,
-            c.pan_masked,
-            c.balance.map(|b| b.currency.as_str().to_string()),
-            c.balance.map(|b| b.minor),
-            as_of,
-            k.hash
-        ])?;
-        Ok(())
+        upsert_position(
+            db,
+            PositionTable::Cards,
+            k,
+            &[
+                "provider_id",
+                "name",
+                "pan_masked",
+                "currency",
+                "balance_minor",
+                "as_of",
+            ],
+            &[
+                &c.provider_id,
+                &c.name,
+                &c.pan_masked,
+                &c.balance.as_ref().map(|b| b.currency.as_str()),
+                &c.balance.map(|b| b.minor),
+                &as_of,
+            ],
+        )
     }
 
     pub fn delete_position(db: &Db, table: PositionTable, id: i64) -> Result<()> {

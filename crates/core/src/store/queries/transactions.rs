@@ -1,17 +1,25 @@
-//! A client's transactions as the read models show them: newest, full-text search (FTS5),
-//! the filtered window of the transactions table, the count and the monthly flows behind
-//! the overview's history. Reads only (the snapshot writer's statements are
+//! Transactions as the read models show them: a client's newest and full-text search
+//! (FTS5), and for a set of clients read as one (a client's page, a household's) the
+//! filtered window of the transactions table, every line for an export, the count and the
+//! monthly flows behind the page's history. Reads only (the snapshot writer's statements are
 //! [`super::snapshot_rows`]).
 
-/// The de-duplicated accounts of a client: one per `dedupe_key`, the copy with the freshest
-/// data `as_of`, so a joint account's transactions are listed once. `?1` is the client.
-const CLIENT_ACCOUNTS: &str = "t.account_id IN (
-        SELECT id FROM (
-            SELECT a.id, row_number() OVER (PARTITION BY a.dedupe_key
-                                            ORDER BY coalesce(a.as_of, c.data_as_of, c.last_success_at) DESC, a.id) AS rn
-            FROM accounts a JOIN connections c ON c.id = a.connection_id
-            WHERE c.client_id = ?1)
-        WHERE rn = 1)";
+use super::SET_CONNECTIONS;
+
+/// The de-duplicated accounts of the set bound as `?1`: one per `dedupe_key` across the
+/// whole set, the copy with the freshest data, so a joint account's transactions are listed
+/// once however many of the set's connections reach it.
+fn set_accounts() -> String {
+    format!(
+        "t.account_id IN (
+            WITH {SET_CONNECTIONS}
+            SELECT id FROM (
+                SELECT a.id, row_number() OVER (PARTITION BY a.dedupe_key
+                                                ORDER BY coalesce(a.as_of, c.fresh) DESC, a.id) AS rn
+                FROM accounts a JOIN conns c ON c.id = a.connection_id)
+            WHERE rn = 1)"
+    )
+}
 
 /// The FTS5 query for a person's search text: each word must appear (prefix match). Words
 /// are quoted, so operators typed by a person are searched as words, never parsed. `None`
@@ -42,8 +50,8 @@ pub mod read {
 
     use rusqlite::{params_from_iter, types::Value, Row};
 
-    use super::super::Db;
-    use super::{fts_match, PageFilter, CLIENT_ACCOUNTS};
+    use super::super::{Clients, Db};
+    use super::{fts_match, set_accounts, PageFilter};
     use crate::error::Result;
     use crate::reads::client::TransactionLine;
     use crate::reads::TransactionRow;
@@ -93,44 +101,73 @@ pub mod read {
         Ok(rows)
     }
 
-    /// How many transactions the client's de-duplicated accounts hold.
-    pub fn count(db: &Db, client_id: i64) -> Result<i64> {
+    /// How many transactions the set's de-duplicated accounts hold (from the per-month
+    /// tallies the schema's triggers keep, so a long history costs nothing here).
+    pub fn count(db: &Db, set: Clients<'_>) -> Result<i64> {
         Ok(db.query_row(
-            &format!("SELECT count(*) FROM transactions t WHERE {CLIENT_ACCOUNTS}"),
-            [client_id],
+            &format!(
+                "SELECT coalesce(sum(t.row_count), 0) FROM transaction_months t WHERE {}",
+                set_accounts()
+            ),
+            [set.param()],
             |r| r.get(0),
         )?)
     }
 
-    /// Sum of active transaction amounts per (currency, `YYYY-MM`) over the de-duplicated
-    /// accounts that count as cash (not those valued through holdings).
-    pub fn monthly_flows(db: &Db, client_id: i64) -> Result<BTreeMap<(String, String), i64>> {
+    /// Sum of active transaction amounts per (currency, `YYYY-MM`) from the month of
+    /// `since` (an ISO date) on, over the set's de-duplicated accounts that count as cash
+    /// (not those valued through holdings); read from the per-month tallies.
+    pub fn monthly_flows(
+        db: &Db,
+        set: Clients<'_>,
+        since: &str,
+    ) -> Result<BTreeMap<(String, String), i64>> {
         let mut stmt = db.prepare_cached(&format!(
-            "SELECT t.currency, substr(t.booking_date, 1, 7), sum(t.amount_minor)
-             FROM transactions t
-             WHERE {CLIENT_ACCOUNTS} AND t.presence = 'active'
+            "SELECT t.currency, t.month, sum(t.active_minor)
+             FROM transaction_months t
+             WHERE {} AND t.month >= substr(?2, 1, 7)
                AND t.account_id NOT IN (SELECT account_id FROM holdings WHERE account_id IS NOT NULL)
-             GROUP BY 1, 2"
+             GROUP BY 1, 2",
+            set_accounts()
         ))?;
         let mut out = BTreeMap::new();
-        let mut rows = stmt.query([client_id])?;
+        let mut rows = stmt.query(rusqlite::params![set.param(), since])?;
         while let Some(r) = rows.next()? {
             out.insert((r.get(0)?, r.get(1)?), r.get(2)?);
         }
         Ok(out)
     }
 
-    /// One window of the client's transactions (de-duplicated accounts), newest first, and
+    const LINE_COLUMNS: &str = "t.id, t.account_id, a.name, t.booking_date, t.amount_minor, \
+         t.currency, t.balance_minor, t.description, t.category, t.counterparty, t.presence";
+
+    fn line_from_row(r: &Row<'_>) -> rusqlite::Result<TransactionLine> {
+        Ok(TransactionLine {
+            id: r.get(0)?,
+            account_id: r.get(1)?,
+            account_name: r.get(2)?,
+            booking_date: r.get(3)?,
+            amount_minor: r.get(4)?,
+            currency: r.get(5)?,
+            balance_minor: r.get(6)?,
+            description: r.get(7)?,
+            category: r.get(8)?,
+            counterparty: r.get(9)?,
+            presence: r.get(10)?,
+        })
+    }
+
+    /// One window of the set's transactions (de-duplicated accounts), newest first, and
     /// how many rows match the filters in all.
     pub fn page(
         db: &Db,
-        client_id: i64,
+        set: Clients<'_>,
         f: &PageFilter<'_>,
         limit: u32,
         offset: u32,
     ) -> Result<(i64, Vec<TransactionLine>)> {
-        let mut filter = CLIENT_ACCOUNTS.to_string();
-        let mut args: Vec<Value> = vec![Value::Integer(client_id)];
+        let mut filter = set_accounts();
+        let mut args: Vec<Value> = vec![Value::Text(set.param())];
         if let Some(m) = f.search.and_then(fts_match) {
             args.push(Value::Text(m));
             filter.push_str(&format!(
@@ -156,29 +193,31 @@ pub mod read {
             |r| r.get(0),
         )?;
         let mut stmt = db.prepare(&format!(
-            "SELECT t.id, t.account_id, a.name, t.booking_date, t.amount_minor, t.currency,
-                    t.balance_minor, t.description, t.category, t.counterparty, t.presence
+            "SELECT {LINE_COLUMNS}
              FROM transactions t JOIN accounts a ON a.id = t.account_id
              WHERE {filter}
              ORDER BY t.booking_date DESC, t.id DESC LIMIT {limit} OFFSET {offset}"
         ))?;
         let rows = stmt
-            .query_map(params_from_iter(args.iter()), |r| {
-                Ok(TransactionLine {
-                    id: r.get(0)?,
-                    account_id: r.get(1)?,
-                    account_name: r.get(2)?,
-                    booking_date: r.get(3)?,
-                    amount_minor: r.get(4)?,
-                    currency: r.get(5)?,
-                    balance_minor: r.get(6)?,
-                    description: r.get(7)?,
-                    category: r.get(8)?,
-                    counterparty: r.get(9)?,
-                    presence: r.get(10)?,
-                })
-            })?
+            .query_map(params_from_iter(args.iter()), line_from_row)?
             .collect::<rusqlite::Result<_>>()?;
         Ok((total, rows))
+    }
+
+    /// Every transaction of the set's de-duplicated accounts, newest first, handed to
+    /// `each` one at a time so a large book is never held in memory twice (exports).
+    pub fn each(db: &Db, set: Clients<'_>, mut each: impl FnMut(TransactionLine)) -> Result<()> {
+        let mut stmt = db.prepare_cached(&format!(
+            "SELECT {LINE_COLUMNS}
+             FROM transactions t JOIN accounts a ON a.id = t.account_id
+             WHERE {}
+             ORDER BY t.booking_date DESC, t.id DESC",
+            set_accounts()
+        ))?;
+        let mut rows = stmt.query([set.param()])?;
+        while let Some(r) = rows.next()? {
+            each(line_from_row(r)?);
+        }
+        Ok(())
     }
 }
