@@ -20,6 +20,7 @@ use crate::time;
 
 /// A credential found again: what the set-aside file said about it (no secret).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ipc-types", derive(ts_rs::TS))]
 pub struct FoundConnection {
     pub provider: Provider,
     pub flow: String,
