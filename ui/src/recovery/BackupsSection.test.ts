@@ -45,7 +45,7 @@ describe('BackupsSection', () => {
     expect(screen.getAllByTestId('backup-row')[0]).toHaveTextContent('On demand');
 
     // Restore asks first, and says what happens to what came after.
-    await fireEvent.click(screen.getAllByTestId('backup-restore')[2]);
+    await fireEvent.click(screen.getAllByTestId('backup-restore').at(-1)!);
     expect(api.restoreBackup).not.toHaveBeenCalled();
     expect(screen.getByTestId('backup-restore-confirm')).toHaveTextContent('/data/backups');
     await fireEvent.click(screen.getByTestId('backup-restore-yes'));
