@@ -11,6 +11,9 @@ use std::any::TypeId;
 use std::collections::HashSet;
 use std::path::PathBuf;
 
+use advisor_desk_core::book::{
+    FoundConnection, HealthState, RestoreOutcome, Restored, StoreHealth,
+};
 use advisor_desk_core::clients::{Client, ClientKind, NewClient};
 use advisor_desk_core::domain::{Actor, ConnectionStatus, FailureKind, Provider, ProviderFailure};
 use advisor_desk_core::households::{
@@ -34,6 +37,7 @@ use advisor_desk_core::reads::consent::{ConsentForecast, ConsentKind, ConsentPer
 use advisor_desk_core::reads::export::{ExportKind, ExportResult};
 use advisor_desk_core::reads::health::{Group, HealthQueue, Outage, QueueItem};
 use advisor_desk_core::settings::{KeyStatus, ProviderEnvironment, ProviderSettings, UiLocale};
+use advisor_desk_core::store::{BackupFile, BackupKind, BackupSummary, TakenBackup};
 use advisor_desk_core::sync::{
     ConnectionOutcome, ConnectionView, SyncProgress, SyncResult, SyncScope, SyncStep, SyncSummary,
     WriteStats,
@@ -173,6 +177,16 @@ fn declarations() -> Vec<Declaration> {
         declaration::<Paper>(),
         declaration::<ReportProfile>(),
         declaration::<SavedReport>(),
+        // Backups, the database's health and restores.
+        declaration::<BackupKind>(),
+        declaration::<BackupFile>(),
+        declaration::<BackupSummary>(),
+        declaration::<TakenBackup>(),
+        declaration::<HealthState>(),
+        declaration::<StoreHealth>(),
+        declaration::<FoundConnection>(),
+        declaration::<Restored>(),
+        declaration::<RestoreOutcome>(),
     ]
 }
 

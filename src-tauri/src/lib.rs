@@ -25,6 +25,10 @@ use tauri_plugin_deep_link::DeepLinkExt;
 pub use error::CommandError;
 pub use state::AppState;
 
+/// When the whole file's check starts if the window has not asked for it by then (it asks
+/// once the book is painted, so the check does not compete with the first screen).
+const HEALTH_CHECK_AT_THE_LATEST: Duration = Duration::from_secs(5);
+
 /// How often the app looks for link results that never reached it (sent links, delayed codes).
 const LINK_POLL_EVERY: Duration = Duration::from_secs(60);
 
@@ -71,6 +75,10 @@ pub fn run() -> Result<(), tauri::Error> {
             commands::list_backups,
             commands::take_backup,
             commands::restore_latest_backup,
+            commands::restore_backup,
+            commands::store_health,
+            commands::last_restore,
+            commands::reattach_found_connection,
             commands::restart_app,
             commands::list_clients,
             commands::add_client,
@@ -194,6 +202,12 @@ fn start(app: &AppHandle) {
                 }
             }
         }
+    });
+
+    let handle = app.clone();
+    std::thread::spawn(move || {
+        std::thread::sleep(HEALTH_CHECK_AT_THE_LATEST);
+        commands::start_health_check(&handle);
     });
 
     sync::spawn_daily_refresh(

@@ -3,13 +3,23 @@
 //! link results. Opening can fail (a database written by a newer version, an unreadable
 //! folder); the window still opens and every command answers with that error, so the advisor
 //! sees the reason instead of a window that never appears.
+//!
+//! Durability at start: a restore staged in Settings → Backups (or on the recovery screen) is
+//! applied before the store opens; the store is opened checking only the book's tables
+//! (`CheckScope::BookTables`) so the window is not held by a large file, and
+//! [`AppState::check_health`] checks the whole file right after. Damage found then is treated
+//! as damage found at open: every command that needs the store refuses with
+//! `database_damaged` and the window shows the recovery screen.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
+use advisor_desk_core::book::{self, RestoreOutcome, StoreHealth};
 use advisor_desk_core::links::{LinkProviderApi, LinkService};
 use advisor_desk_core::secrets::{KeyringStore, MemorySecretStore, Secret, SecretStore};
 use advisor_desk_core::settings::{provider_environment, ProviderEnvironment};
+use advisor_desk_core::store::{integrity, CheckScope};
 use advisor_desk_core::sync::{
     CallBuffer, CallLog, CancelToken, ProviderGateway, SyncEngine, SyncOptions,
 };
@@ -45,6 +55,12 @@ pub struct Providers {
 
 pub struct AppState {
     store: Result<Arc<Store>, IpcError>,
+    /// Set when the check after start found the open database damaged.
+    damaged_later: OnceLock<IpcError>,
+    health: Mutex<StoreHealth>,
+    health_check_started: AtomicBool,
+    /// What the restore applied at this start did, if one was staged.
+    last_restore: Option<RestoreOutcome>,
     data_dir: PathBuf,
     secrets: Arc<dyn SecretStore>,
     calls: Arc<CallBuffer>,
@@ -70,22 +86,27 @@ impl AppState {
     /// Opens (creating and migrating if needed) the database in `data_dir`; secrets go to
     /// the OS keychain.
     pub fn open(data_dir: &Path) -> AppState {
-        let store = Store::open(&paths::database_path(data_dir))
+        AppState::open_with_secrets(data_dir, Arc::new(KeyringStore::from_env()))
+    }
+
+    /// [`AppState::open`] with the given keychain (command tests on real files): applies a
+    /// staged restore, then opens the store checking the book's tables.
+    pub fn open_with_secrets(data_dir: &Path, secrets: Arc<dyn SecretStore>) -> AppState {
+        let db = paths::database_path(data_dir);
+        let last_restore = book::apply_pending_restore(&db, secrets.as_ref());
+        if let Some(error) = last_restore.as_ref().and_then(|o| o.error.as_ref()) {
+            eprintln!("advisor-desk: the staged restore failed: {}", error.message);
+        }
+        let store = Store::open_checking(&db, CheckScope::BookTables)
             .map(Arc::new)
             .map_err(IpcError::from);
         if let Err(e) = &store {
             // The message names a path and a reason, never a secret.
             eprintln!("advisor-desk: the database did not open: {}", e.message);
         }
-        AppState::new(store, data_dir, Arc::new(KeyringStore::from_env()))
-    }
-
-    /// [`AppState::open`] with the given keychain (command tests on real files).
-    pub fn open_with_secrets(data_dir: &Path, secrets: Arc<dyn SecretStore>) -> AppState {
-        let store = Store::open(&paths::database_path(data_dir))
-            .map(Arc::new)
-            .map_err(IpcError::from);
-        AppState::new(store, data_dir, secrets)
+        let mut state = AppState::new(store, data_dir, secrets);
+        state.last_restore = last_restore;
+        state
     }
 
     /// A store without a data folder and an in-memory keychain (command tests).
@@ -108,6 +129,10 @@ impl AppState {
     ) -> AppState {
         AppState {
             store,
+            damaged_later: OnceLock::new(),
+            health: Mutex::new(StoreHealth::checking(&paths::database_path(data_dir))),
+            health_check_started: AtomicBool::new(false),
+            last_restore: None,
             data_dir: data_dir.to_path_buf(),
             secrets,
             calls: Arc::new(CallBuffer::new()),
@@ -119,6 +144,9 @@ impl AppState {
     }
 
     pub fn store(&self) -> Result<&Store, CommandError> {
+        if let Some(e) = self.damaged_later.get() {
+            return Err(CommandError(e.clone()));
+        }
         self.store
             .as_ref()
             .map(|s| &**s)
@@ -126,7 +154,59 @@ impl AppState {
     }
 
     pub fn store_arc(&self) -> Result<Arc<Store>, CommandError> {
+        self.store()?;
         self.store.clone().map_err(CommandError)
+    }
+
+    /// The database's health as last checked.
+    pub fn health(&self) -> StoreHealth {
+        self.health
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// True the first time only: the caller then runs [`AppState::check_health`].
+    pub fn claim_health_check(&self) -> bool {
+        !self.health_check_started.swap(true, Ordering::SeqCst)
+    }
+
+    /// Checks what the open left for later — the whole file's `quick_check` beside the open
+    /// store — or, when the store was refused, looks for the backup to offer. Slow on a large
+    /// book: run it off the UI thread, once.
+    pub fn check_health(&self) -> StoreHealth {
+        let health = match &self.store {
+            Ok(store) => match store.path() {
+                Some(db) => self.check_open_file(db),
+                None => StoreHealth::ok(&paths::database_path(&self.data_dir)),
+            },
+            Err(e) => StoreHealth::refused(&paths::database_path(&self.data_dir), e),
+        };
+        *self.health.lock().unwrap_or_else(|p| p.into_inner()) = health.clone();
+        health
+    }
+
+    fn check_open_file(&self, db: &Path) -> StoreHealth {
+        let problem = match integrity::quick_check_file(db) {
+            Ok(found) if found.is_empty() => return StoreHealth::ok(db),
+            Ok(found) => found.join("; "),
+            Err(e) if e.code() == advisor_desk_core::ErrorCode::DatabaseDamaged => e.to_string(),
+            // Not damage (the file could not be read for another reason): the open store
+            // stays in use, and the reason is shown.
+            Err(e) => return StoreHealth::refused(db, &IpcError::from(&e)),
+        };
+        eprintln!("advisor-desk: the check after start found the database damaged: {problem}");
+        let refusal = CoreError::DatabaseDamaged {
+            path: db.display().to_string(),
+            problem: problem.clone(),
+        };
+        let _ = self.damaged_later.set(IpcError::from(&refusal));
+        StoreHealth::damaged(db, problem)
+    }
+
+    /// What the restore applied at this start did, if one was staged.
+    pub fn last_restore(&self) -> Option<&RestoreOutcome> {
+        self.last_restore.as_ref()
     }
 
     pub fn secrets(&self) -> &dyn SecretStore {

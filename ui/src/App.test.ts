@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import App from './App.svelte';
 import { ApiError, api } from './lib/api';
 import { getLocale, setLocale } from './lib/i18n/i18n.svelte';
+import type { StoreHealth } from './lib/types';
 
 vi.mock(import('./lib/api'), async (original) =>
   (await import('./test/mockApi')).onlyCommands(original, {
@@ -19,6 +20,10 @@ vi.mock(import('./lib/api'), async (original) =>
     onLinkEvent: vi.fn(async () => () => {}),
     linkInboxReady: vi.fn(async () => []),
     cancelSync: vi.fn(),
+    // The database's health and a restore applied at this start.
+    lastRestore: vi.fn(async () => null),
+    storeHealth: vi.fn(),
+    onStoreHealth: vi.fn(async () => () => {}),
   }),
 );
 
@@ -107,4 +112,38 @@ describe('App', () => {
     expect(screen.getByTestId('nav-health')).toHaveAttribute('aria-current', 'page');
   });
 
+  it('replaces every screen by the recovery screen when the check finds the database damaged', async () => {
+    let announce: (h: StoreHealth) => void = () => {};
+    vi.mocked(api.onStoreHealth).mockImplementationOnce(async (f) => {
+      announce = f;
+      return () => {};
+    });
+    vi.mocked(api.storeHealth).mockResolvedValueOnce(health('checking'));
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    try {
+      render(App);
+      await screen.findByTestId('book-empty');
+      // The check is asked for once the book is painted, not before.
+      expect(api.storeHealth).not.toHaveBeenCalled();
+      await vi.advanceTimersByTimeAsync(1000);
+      expect(api.storeHealth).toHaveBeenCalledTimes(1);
+      expect(screen.queryByTestId('recovery-screen')).toBeNull();
+      announce(health('damaged'));
+      expect(await screen.findByTestId('recovery-screen')).toBeInTheDocument();
+      expect(screen.getByTestId('recovery-problem')).toHaveTextContent('page 12: btreeInitPage() returns error code 11');
+      expect(screen.queryByTestId('book-empty')).toBeNull();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
 });
+
+function health(state: StoreHealth['state']): StoreHealth {
+  return {
+    state,
+    problem: state === 'damaged' ? 'page 12: btreeInitPage() returns error code 11' : null,
+    database: '/data/advisor-desk.sqlite3',
+    set_aside_dir: '/data/backups',
+    newest_backup: null,
+  };
+}

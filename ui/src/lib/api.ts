@@ -39,6 +39,13 @@ import type {
   TransactionQuery,
 } from './types';
 import type {
+  BackupFile,
+  BackupSummary,
+  RestoreOutcome,
+  StoreHealth,
+  TakenBackup,
+} from './types';
+import type {
   BaseTotal,
   BookByHousehold,
   Household,
@@ -192,7 +199,22 @@ export const api = {
     call<ProbeResult>('test_provider_connection', { provider }),
   loadDemoBook: (): Promise<DemoBook> => call<DemoBook>('load_demo_book'),
 
+  // Backups and recovery. A restore is staged, then applied when the app restarts.
+  /** The first call starts the check of the whole database; its verdict comes as an event. */
+  storeHealth: (): Promise<StoreHealth> => call<StoreHealth>('store_health'),
+  listBackups: (): Promise<BackupSummary[]> => call<BackupSummary[]>('list_backups'),
+  takeBackup: (): Promise<TakenBackup> => call<TakenBackup>('take_backup'),
+  restoreLatestBackup: (): Promise<BackupFile> => call<BackupFile>('restore_latest_backup'),
+  restoreBackup: (path: string): Promise<BackupFile> => call<BackupFile>('restore_backup', { path }),
+  /** What the restore applied at this start did, if one was staged. */
+  lastRestore: (): Promise<RestoreOutcome | null> => call<RestoreOutcome | null>('last_restore'),
+  reattachFoundConnection: (tokenHash: string, clientId: number): Promise<number> =>
+    call<number>('reattach_found_connection', { tokenHash, clientId }),
+  restartApp: (): Promise<void> => call<void>('restart_app'),
+
   // Events from the app (main window only).
+  onStoreHealth: (f: (h: StoreHealth) => void): Promise<UnlistenFn> =>
+    listen<StoreHealth>('store-health', (e) => f(e.payload)),
   onSyncProgress: (f: (p: SyncProgress) => void): Promise<UnlistenFn> =>
     listen<SyncProgress>('sync://progress', (e) => f(e.payload)),
   onSyncFinished: (f: (s: SyncFinished) => void): Promise<UnlistenFn> =>

@@ -531,3 +531,88 @@ export type Paper = "a4" | "letter";
 export type ReportProfile = { advisor_name: string | null, firm: string | null, paper: Paper, base_currency: string, };
 
 export type SavedReport = { path: string, bytes: number, };
+
+export type BackupKind = "daily" | "on_demand" | "before_deletion" | "before_restore" | "before_migration";
+
+/**
+ * One backup file, as its name describes it.
+ */
+export type BackupFile = { path: string, kind: BackupKind, taken_at: string, };
+
+/**
+ * A backup as the advisor chooses among them: when, what kind, and what it holds.
+ */
+export type BackupSummary = { bytes: number, 
+/**
+ * `None` when the file cannot be read as a database.
+ */
+rows: { [key in string]?: number } | null, path: string, kind: BackupKind, taken_at: string, };
+
+/**
+ * A backup just written and checked.
+ */
+export type TakenBackup = { file: BackupFile, rows: { [key in string]?: number }, };
+
+export type HealthState = "checking" | "ok" | "damaged" | "unavailable";
+
+export type StoreHealth = { state: HealthState, 
+/**
+ * What the check found, in SQLite's words (damaged or unavailable only).
+ */
+problem: string | null, 
+/**
+ * The database file.
+ */
+database: string, 
+/**
+ * Where a restore keeps the file it replaces (never deleted).
+ */
+set_aside_dir: string, 
+/**
+ * The newest backup that passes the full check (damaged only).
+ */
+newest_backup: BackupSummary | null, };
+
+/**
+ * A credential found again: what the set-aside file said about it (no secret).
+ */
+export type FoundConnection = { provider: Provider, flow: string, institution_id: string | null, institution_name: string | null, 
+/**
+ * The client it belonged to in the set-aside file (that client may not exist now).
+ */
+former_client_id: number, former_client_name: string | null, token_hash: string, };
+
+/**
+ * What a restore did.
+ */
+export type Restored = { from: string, 
+/**
+ * Where the database that was replaced now is (`None` when there was none).
+ */
+set_aside: string | null, 
+/**
+ * The before-restore backup of the replaced database (`None` when it did not open).
+ */
+backup_before: string | null, 
+/**
+ * The rows of the restored book, equal to the backup's.
+ */
+rows: { [key in string]?: number }, found_since_backup: Array<FoundConnection>, 
+/**
+ * Why the keychain could not be searched (the restore itself is done; search again
+ * once the keychain is unlocked).
+ */
+found_since_backup_error: IpcError | null, };
+
+/**
+ * What the restore applied at start did (or why it did not).
+ */
+export type RestoreOutcome = { 
+/**
+ * The backup's file name.
+ */
+backup: string, restored: Restored | null, 
+/**
+ * Why nothing was restored (the book is as it was).
+ */
+error: IpcError | null, };

@@ -10,8 +10,9 @@ vi.mock(import('../lib/api'), async (original) => {
     'appInfo', 'providerSettings', 'setProviderEnvironment', 'setProviderKey',
     'removeProviderKey', 'setProviderBaseUrl', 'testProviderConnection', 'loadDemoBook',
   ]);
-  // Settings → Report has its own tests (report/ReportSettings.test.ts).
-  return { ...mocked, api: { ...mocked.api, reportProfile: vi.fn(() => new Promise<never>(() => {})) } };
+  // Settings → Report and Settings → Backups have their own tests.
+  const never = () => new Promise<never>(() => {});
+  return { ...mocked, api: { ...mocked.api, reportProfile: vi.fn(never), listBackups: vi.fn(never) } };
 });
 
 const info = (over: Partial<AppInfo> = {}): AppInfo => ({

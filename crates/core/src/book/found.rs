@@ -20,6 +20,7 @@ use crate::time;
 
 /// A credential found again: what the set-aside file said about it (no secret).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ipc-types", derive(ts_rs::TS))]
 pub struct FoundConnection {
     pub provider: Provider,
     pub flow: String,
@@ -29,6 +30,10 @@ pub struct FoundConnection {
     pub former_client_id: i64,
     pub former_client_name: Option<String>,
     pub token_hash: String,
+    /// The keychain name the kept file gave it (a name, not a secret). It differs from this
+    /// book's when the backup predates the book's installation id.
+    #[serde(skip)]
+    pub secret_ref: String,
 }
 
 /// The connections of the files kept beside the database at `db` (newest first) that `book`
@@ -104,6 +109,7 @@ fn found_in(file: &Path, book: &Store, secrets: &dyn SecretStore) -> Result<Vec<
             former_client_id: row.client_id,
             former_client_name,
             token_hash: hash,
+            secret_ref: row.secret_ref,
         });
     }
     Ok(found)
@@ -119,11 +125,15 @@ pub fn reattach_found(
     actor: &str,
 ) -> Result<i64> {
     crate::clients::get(store, client_id)?;
+    let token = secrets
+        .get(&SecretKey::new(found.secret_ref.as_str())?)?
+        .ok_or_else(|| {
+            CoreError::not_found("keychain entry of credential", &found.token_hash[..12])
+        })?;
     if credentials::saved_token(store, secrets, &found.token_hash)?.is_none() {
-        return Err(CoreError::not_found(
-            "keychain entry of credential",
-            &found.token_hash[..12],
-        ));
+        // Kept under another installation's name (a backup older than the book's id): this
+        // book's name gets its own entry; the old one stays with the file that names it.
+        credentials::put_token(store, secrets, &token)?;
     }
     let installation = store.installation_id()?;
     let row = NewConnectionRow {

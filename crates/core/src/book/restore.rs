@@ -22,7 +22,8 @@ use crate::store::{
 };
 
 /// What a restore did.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ipc-types", derive(ts_rs::TS))]
 pub struct Restored {
     pub from: PathBuf,
     /// Where the database that was replaced now is (`None` when there was none).

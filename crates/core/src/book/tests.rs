@@ -231,3 +231,104 @@ fn a_damaged_or_newer_backup_is_refused_and_the_database_is_untouched() {
     assert_eq!(std::fs::read(&db).unwrap(), before, "nothing changed");
     assert!(!PathBuf::from(format!("{}.restoring", db.display())).exists());
 }
+
+#[test]
+fn a_staged_restore_is_applied_at_the_next_start_and_reported_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_in(&dir);
+    let secrets = MemorySecretStore::new();
+    let (backup, hash) = book_backed_up_then_changed(&db, &secrets);
+    assert!(
+        apply_pending_restore(&db, &secrets).is_none(),
+        "nothing staged"
+    );
+
+    // Staged while the book is open: nothing changes until the next start.
+    let store = Store::open(&db).unwrap();
+    let staged = stage_restore(&db, &backup).unwrap();
+    assert_eq!(staged.kind, BackupKind::OnDemand);
+    assert!(restore_pending(&db));
+    assert_eq!(crate::clients::list(&store, true).unwrap().len(), 3);
+    drop(store);
+
+    let outcome = apply_pending_restore(&db, &secrets).expect("applied");
+    assert!(outcome.error.is_none(), "{:?}", outcome.error);
+    assert_eq!(
+        outcome.backup,
+        backup.file_name().unwrap().to_str().unwrap()
+    );
+    let restored = outcome.restored.unwrap();
+    assert_eq!(restored.rows["clients"], 2);
+    assert_eq!(content_hash(&db), hash);
+    assert!(
+        restored.backup_before.is_some(),
+        "the healthy book backed up first"
+    );
+    assert!(restored.set_aside.unwrap().exists());
+    assert_eq!(
+        restored.found_since_backup.len(),
+        1,
+        "Eva's connection listed"
+    );
+    assert!(!restore_pending(&db), "the marker is gone");
+    assert!(
+        apply_pending_restore(&db, &secrets).is_none(),
+        "applied once"
+    );
+}
+
+#[test]
+fn only_a_listed_backup_can_be_staged_and_a_bad_marker_restores_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_in(&dir);
+    let secrets = MemorySecretStore::new();
+    let (backup, _) = book_backed_up_then_changed(&db, &secrets);
+    drop(Store::open(&db).unwrap());
+
+    let elsewhere = dir
+        .path()
+        .join("backup-20260101T000000.000Z-on-demand.sqlite3");
+    std::fs::copy(&backup, &elsewhere).unwrap();
+    assert_eq!(
+        stage_restore(&db, &elsewhere).unwrap_err().code(),
+        ErrorCode::NotFound
+    );
+    assert!(!restore_pending(&db));
+
+    let before = std::fs::read(&db).unwrap();
+    let marker = db.with_file_name(pending::PENDING_RESTORE_FILE);
+    std::fs::write(&marker, br#"{"backup": "../../etc/passwd"}"#).unwrap();
+    let outcome = apply_pending_restore(&db, &secrets).unwrap();
+    assert_eq!(outcome.error.unwrap().code, "not_found");
+    std::fs::write(&marker, b"not json").unwrap();
+    let outcome = apply_pending_restore(&db, &secrets).unwrap();
+    assert_eq!(outcome.error.unwrap().code, "invalid_input");
+    assert_eq!(std::fs::read(&db).unwrap(), before, "nothing changed");
+
+    stage_restore(&db, &backup).unwrap();
+    cancel_pending_restore(&db).unwrap();
+    assert!(apply_pending_restore(&db, &secrets).is_none(), "cancelled");
+}
+
+#[test]
+fn a_damaged_book_names_its_problem_and_the_newest_sound_backup() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_in(&dir);
+    let secrets = MemorySecretStore::new();
+    let (backup, _) = book_backed_up_then_changed(&db, &secrets);
+    let health = StoreHealth::damaged(&db, "page 7 is malformed".into());
+    assert_eq!(health.state, HealthState::Damaged);
+    assert_eq!(health.problem.as_deref(), Some("page 7 is malformed"));
+    assert_eq!(health.set_aside_dir, crate::store::backup_dir(&db));
+    let newest = health.newest_backup.unwrap();
+    assert_eq!(newest.file.path, backup);
+    assert_eq!(newest.rows.unwrap()["clients"], 2);
+
+    let refused = crate::error::IpcError {
+        code: "schema_too_new".into(),
+        message: "newer".into(),
+    };
+    let health = StoreHealth::refused(&db, &refused);
+    assert_eq!(health.state, HealthState::Unavailable);
+    assert!(health.newest_backup.is_none());
+}

@@ -29,6 +29,7 @@ pub const EVENT_BACKUPS_KEPT: usize = 5;
 const STAMP: &str = "%Y%m%dT%H%M%S%.3fZ";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ipc-types", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum BackupKind {
     Daily,
@@ -75,6 +76,7 @@ impl BackupKind {
 
 /// One backup file, as its name describes it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ipc-types", derive(ts_rs::TS))]
 pub struct BackupFile {
     pub path: PathBuf,
     pub kind: BackupKind,
@@ -83,6 +85,7 @@ pub struct BackupFile {
 
 /// A backup just written and checked.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ipc-types", derive(ts_rs::TS))]
 pub struct TakenBackup {
     pub file: BackupFile,
     pub rows: RowCounts,
@@ -106,6 +109,7 @@ pub fn backup_files(db: &Path) -> Result<Vec<BackupFile>> {
 
 /// A backup as the advisor chooses among them: when, what kind, and what it holds.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ipc-types", derive(ts_rs::TS))]
 pub struct BackupSummary {
     #[serde(flatten)]
     pub file: BackupFile,

@@ -77,13 +77,20 @@ fn garble_page(path: &Path, page: u64) {
     overwrite(path, (page - 1) * size, &junk);
 }
 
-/// Opens the damaged file and checks the refusal: the right code, the problem named, the
-/// file unchanged, no backup taken.
+/// Opens the damaged file and checks the refusal — by the CLI's check of the whole file and by
+/// the app's check of the book's tables: the right code, the problem named, the file
+/// unchanged, no backup taken.
 fn assert_refused(path: &Path, what: &str) -> String {
+    let message = assert_refused_checking(path, CheckScope::default(), what);
+    assert_refused_checking(path, CheckScope::BookTables, what);
+    message
+}
+
+fn assert_refused_checking(path: &Path, scope: CheckScope, what: &str) -> String {
     let before = std::fs::read(path).unwrap();
-    let err = Store::open(path)
+    let err = Store::open_checking(path, scope)
         .err()
-        .unwrap_or_else(|| panic!("{what}: a damaged file must be refused"));
+        .unwrap_or_else(|| panic!("{what} ({scope:?}): a damaged file must be refused"));
     assert_eq!(err.code(), ErrorCode::DatabaseDamaged, "{what}: {err}");
     let message = err.to_string();
     assert!(message.contains("is damaged"), "{what}: {message}");
@@ -222,6 +229,66 @@ fn the_check_at_open_stops_at_its_budget_and_the_book_is_used() {
     );
     drop(conn);
     Store::open_with_check_budget(&path, Duration::ZERO).expect("a stopped check still opens");
+}
+
+/// `rows` transactions written straight into the table (the test needs their pages, not a
+/// sync), checkpointed into the file.
+fn cached_transactions(path: &Path, rows: usize) {
+    let conn = Connection::open(path).unwrap();
+    // No connection or account rows behind them: only their pages matter here.
+    conn.pragma_update(None, "foreign_keys", "OFF").unwrap();
+    let tx = conn.unchecked_transaction().unwrap();
+    for i in 0..rows {
+        tx.execute(
+            "INSERT INTO transactions (connection_id, account_id, provider_id, dedupe_key,
+                 booking_date, amount_minor, currency, description, first_seen_at, last_seen_at)
+             VALUES (1, 1, ?1, ?1, '2026-01-01', -1250, 'EUR', 'Groceries at the corner shop',
+                 '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
+            [format!("tx-{i:06}")],
+        )
+        .unwrap();
+    }
+    tx.commit().unwrap();
+    drop(conn);
+    checkpoint(path);
+}
+
+#[test]
+fn damage_in_cached_data_only_is_left_to_the_check_after_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = db_in(&dir);
+    book_of(&path, 50);
+    cached_transactions(&path, 2_000);
+    garble_page(&path, page_of(&path, "transactions", "leaf"));
+
+    // The app's check at open passes (the book's tables are sound)…
+    let store = Store::open_checking(&path, CheckScope::BookTables).expect("book tables sound");
+    assert_eq!(crate::clients::list(&store, true).unwrap().len(), 50);
+    // …and its check of the whole file, beside the open store, finds the damage.
+    let problems = integrity::quick_check_file(&path).unwrap();
+    assert!(
+        !problems.is_empty(),
+        "the whole-file check finds the damaged page"
+    );
+    drop(store);
+    // The CLI's check at open (the whole file) refuses it outright.
+    let err = Store::open(&path)
+        .err()
+        .expect("refused by the whole-file check");
+    assert_eq!(err.code(), ErrorCode::DatabaseDamaged);
+}
+
+#[test]
+fn a_sound_file_passes_the_check_after_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = db_in(&dir);
+    book_of(&path, 50);
+    cached_transactions(&path, 2_000);
+    let _store = Store::open_checking(&path, CheckScope::BookTables).unwrap();
+    assert_eq!(
+        integrity::quick_check_file(&path).unwrap(),
+        Vec::<String>::new()
+    );
 }
 
 #[test]

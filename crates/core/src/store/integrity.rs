@@ -3,6 +3,13 @@
 //! writes to the file, and refuses a damaged one with `database_damaged`. `doctor` runs the
 //! full `integrity_check`, which also compares every index with its table.
 //!
+//! How much is checked at open is the caller's choice ([`CheckScope`]). The CLI checks the
+//! whole file: it is not latency sensitive. The app checks at open only what the book cannot
+//! lose — the header, the schema and the tables that map clients to credentials
+//! ([`BOOK_TABLES`], each with its indexes) — so its window is not held by the cached provider
+//! data, which is most of a large file; it checks the whole file right after it starts
+//! ([`quick_check_file`]) and treats damage found then exactly as damage found at open.
+//!
 //! The check at open is bounded in time: on a book large enough that `quick_check` would take
 //! longer than [`OPEN_CHECK_BUDGET`], it stops there and the file is used (what was read so
 //! far was sound; the header, the schema and the first pages of every b-tree were checked),
@@ -30,6 +37,39 @@ const PROBLEMS_SHOWN: usize = 5;
 /// The first 16 bytes of every SQLite database file.
 const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
 
+/// The tables the book cannot lose: who each client is, which credential belongs to which
+/// client, unfinished links, households, settings and the audit trail. Everything else is
+/// provider data a sync fetches again (accounts, holdings, transactions and their search
+/// index, liabilities, cards, rates) or the provider call log.
+pub const BOOK_TABLES: &[&str] = &[
+    "sqlite_schema",
+    "clients",
+    "connections",
+    "link_sessions",
+    "settings",
+    "households",
+    "household_members",
+    "audit_log",
+];
+
+/// What `Store::open` checks before it uses an existing file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckScope {
+    /// `quick_check` of the whole file, stopping after `budget`.
+    WholeFile { budget: Duration },
+    /// `quick_check` of [`BOOK_TABLES`] only; the caller checks the rest later
+    /// ([`quick_check_file`]).
+    BookTables,
+}
+
+impl Default for CheckScope {
+    fn default() -> Self {
+        CheckScope::WholeFile {
+            budget: OPEN_CHECK_BUDGET,
+        }
+    }
+}
+
 /// What the quick check at open found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OpenCheck {
@@ -43,6 +83,32 @@ pub enum OpenCheck {
 pub(crate) fn hold_checkpoints(conn: &Connection, hold: bool) -> rusqlite::Result<()> {
     conn.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, hold)?;
     Ok(())
+}
+
+/// The check of `scope` on `conn`; a damaged file is `DatabaseDamaged`.
+pub(crate) fn check_scope_at_open(
+    conn: &Connection,
+    path: &Path,
+    scope: CheckScope,
+) -> Result<OpenCheck> {
+    match scope {
+        CheckScope::WholeFile { budget } => check_at_open(conn, path, budget),
+        CheckScope::BookTables => check_book_tables(conn, path).map(|()| OpenCheck::Sound),
+    }
+}
+
+/// `PRAGMA quick_check(<table>)` of each of [`BOOK_TABLES`] (the table and its indexes).
+fn check_book_tables(conn: &Connection, path: &Path) -> Result<()> {
+    let mut found = Vec::new();
+    for table in BOOK_TABLES {
+        let pragma = format!("quick_check({table})");
+        found.extend(problems(conn, &pragma).map_err(|e| classify_open_error(path, e))?);
+    }
+    if found.is_empty() {
+        Ok(())
+    } else {
+        Err(damaged(path, found.join("; ")))
+    }
 }
 
 /// `PRAGMA quick_check` on `conn`, bounded by `budget`; a damaged file is `DatabaseDamaged`.
@@ -69,12 +135,23 @@ pub(crate) fn check_at_open(conn: &Connection, path: &Path, budget: Duration) ->
 /// The full `PRAGMA integrity_check` of the file at `path` on a read-only connection of its
 /// own, so it also works on a file `Store::open` refused. Empty when sound.
 pub fn full_check(path: &Path) -> Result<Vec<String>> {
+    check_file(path, "integrity_check")
+}
+
+/// The whole file's `PRAGMA quick_check` on a read-only connection of its own, without a time
+/// budget: the app's check of everything [`CheckScope::BookTables`] left out, run beside the
+/// open store (WAL: it reads one snapshot and blocks no writer). Empty when sound.
+pub fn quick_check_file(path: &Path) -> Result<Vec<String>> {
+    check_file(path, "quick_check")
+}
+
+fn check_file(path: &Path, pragma: &str) -> Result<Vec<String>> {
     let conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
     .map_err(|e| classify_open_error(path, e))?;
-    match problems(&conn, "integrity_check") {
+    match problems(&conn, pragma) {
         Ok(found) => Ok(found),
         // The check itself could not read the file: that is its finding.
         Err(e) if is_damage(path, &e) => Ok(vec![e.to_string()]),

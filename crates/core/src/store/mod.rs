@@ -38,6 +38,7 @@ pub use backups::{
 pub use file_modes::{create_private_file, tighten_data_folder};
 pub(crate) use installation::fresh_installation_id;
 pub use installation::INSTALLATION_SETTING;
+pub use integrity::CheckScope;
 pub use migrations::{LATEST_VERSION, MIGRATIONS};
 
 use crate::error::{CoreError, Result};
@@ -55,11 +56,22 @@ impl Store {
     /// Opens (creating if needed) the database file, refuses a newer schema or a damaged
     /// file (`integrity::check_at_open`), backs up and migrates an older one.
     pub fn open(path: &Path) -> Result<Store> {
-        Store::open_with_check_budget(path, integrity::OPEN_CHECK_BUDGET)
+        Store::open_checking(path, CheckScope::default())
     }
 
     /// [`Store::open`] with the time the check at open may take.
     pub fn open_with_check_budget(path: &Path, check_budget: Duration) -> Result<Store> {
+        Store::open_checking(
+            path,
+            CheckScope::WholeFile {
+                budget: check_budget,
+            },
+        )
+    }
+
+    /// [`Store::open`] checking `scope` at open (the app checks the book's tables at open and
+    /// the whole file right after, see `integrity`).
+    pub fn open_checking(path: &Path, scope: CheckScope) -> Result<Store> {
         if let Some(dir) = path.parent() {
             create_private_dir(dir)?;
         }
@@ -84,7 +96,7 @@ impl Store {
             });
         }
         if existed {
-            integrity::check_at_open(&conn, path, check_budget)?;
+            integrity::check_scope_at_open(&conn, path, scope)?;
         }
         integrity::hold_checkpoints(&conn, false).map_err(|e| open_error(path, e))?;
         configure(&conn).map_err(|e| open_error(path, e))?;
