@@ -50,6 +50,7 @@ use ts_rs::TS;
 
 use crate::commands::households::SavedReport;
 use crate::commands::{AppInfo, OpenedLink, Reauthorized};
+use crate::link_popups::LinkWindowNotice;
 use crate::links::LinkEvent;
 use crate::sync::SyncFinished;
 
@@ -141,6 +142,7 @@ fn declarations() -> Vec<Declaration> {
         declaration::<LinkOutcome>(),
         declaration::<CallbackSource>(),
         declaration::<LinkEvent>(),
+        declaration::<LinkWindowNotice>(),
         declaration::<Removal>(),
         declaration::<ClientDeletion>(),
         // Sync.

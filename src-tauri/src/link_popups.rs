@@ -18,8 +18,9 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use serde::Serialize;
 use tauri::webview::{NewWindowFeatures, NewWindowResponse};
-use tauri::{AppHandle, Runtime, Url, WebviewUrl, WebviewWindow};
+use tauri::{AppHandle, Emitter, Runtime, Url, WebviewUrl, WebviewWindow};
 
 use crate::links::{is_callback, LinkFlowWindow, LINK_WINDOW_PREFIX};
 
@@ -61,6 +62,40 @@ pub fn belongs_to_flow(label: &str, session_id: i64) -> bool {
 
 static NEXT_CHILD: AtomicU64 = AtomicU64::new(1);
 
+/// Event the main window receives when a link page's window or link could not be opened.
+pub const WINDOW_NOTICE_EVENT: &str = "link://window-notice";
+
+/// A new window or a page for reading that the app could not open: the advisor is told,
+/// never left with a click that did nothing. `page` is the address without its query or
+/// fragment (they may carry a one-use code).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct LinkWindowNotice {
+    pub session_id: i64,
+    /// `browser_failed` (the system browser did not start), `window_failed` (a child link
+    /// window could not be built) or `refused` (a scheme the flow never opens).
+    #[cfg_attr(test, ts(type = "'browser_failed' | 'window_failed' | 'refused'"))]
+    pub kind: &'static str,
+    pub page: String,
+}
+
+impl LinkWindowNotice {
+    pub fn new(session_id: i64, kind: &'static str, url: &Url) -> Self {
+        let mut page = url.clone();
+        page.set_query(None);
+        page.set_fragment(None);
+        LinkWindowNotice {
+            session_id,
+            kind,
+            page: page.to_string(),
+        }
+    }
+}
+
+fn tell_advisor<R: Runtime>(app: &AppHandle<R>, notice: LinkWindowNotice) {
+    let _ = app.emit_to("main", WINDOW_NOTICE_EVENT, notice);
+}
+
 /// The `on_new_window` handler of every window of a link flow.
 pub fn new_window_handler<R: Runtime>(
     app: AppHandle<R>,
@@ -71,6 +106,10 @@ pub fn new_window_handler<R: Runtime>(
             Ok(window) => NewWindowResponse::Create { window },
             Err(e) => {
                 eprintln!("advisor-desk: a link page's new window could not open: {e}");
+                tell_advisor(
+                    &app,
+                    LinkWindowNotice::new(flow.session_id, "window_failed", &url),
+                );
                 NewWindowResponse::Deny
             }
         },
@@ -79,13 +118,17 @@ pub fn new_window_handler<R: Runtime>(
             NewWindowResponse::Deny
         }
         NewWindow::System => {
-            open_in_system_browser(&url);
+            open_in_system_browser(&app, flow.session_id, &url);
             NewWindowResponse::Deny
         }
         NewWindow::Refused => {
             eprintln!(
                 "advisor-desk: a link page asked for a {} window; refused",
                 url.scheme()
+            );
+            tell_advisor(
+                &app,
+                LinkWindowNotice::new(flow.session_id, "refused", &url),
             );
             NewWindowResponse::Deny
         }
@@ -142,10 +185,15 @@ pub fn reading_link(target: &Url) -> Option<Url> {
     matches!(page.scheme(), "http" | "https").then_some(page)
 }
 
-/// Hands `url` to the desktop's browser (or mail/phone handler). Never blocks the caller.
-pub fn open_in_system_browser(url: &Url) {
+/// Hands `url` to the desktop's browser (or mail/phone handler). Never blocks the caller;
+/// when no browser starts, the advisor is told which page it was.
+pub fn open_in_system_browser<R: Runtime>(app: &AppHandle<R>, session_id: i64, url: &Url) {
     if let Err(e) = open::that_detached(url.as_str()) {
         eprintln!("advisor-desk: the system browser could not open a link page's link: {e}");
+        tell_advisor(
+            app,
+            LinkWindowNotice::new(session_id, "browser_failed", url),
+        );
     }
 }
 
@@ -192,6 +240,19 @@ mod tests {
         ] {
             assert_eq!(classify(&url(u)), want, "{u}");
         }
+    }
+
+    #[test]
+    fn a_notice_names_the_page_without_its_query_or_fragment() {
+        let n = LinkWindowNotice::new(
+            4,
+            "browser_failed",
+            &url("https://help.bank.example/faq?code=one-use-secret#top"),
+        );
+        assert_eq!(n.page, "https://help.bank.example/faq");
+        assert_eq!((n.session_id, n.kind), (4, "browser_failed"));
+        let json = serde_json::to_string(&n).unwrap();
+        assert!(!json.contains("one-use-secret"), "{json}");
     }
 
     #[test]

@@ -338,7 +338,7 @@ fn navigation_guard<R: Runtime>(
             return true;
         }
         if let Some(page) = link_popups::reading_link(target) {
-            link_popups::open_in_system_browser(&page);
+            link_popups::open_in_system_browser(&app, flow.session_id, &page);
         } else if let Some(code) = provider_event(target) {
             report_event(&app, flow.session_id, code);
         } else if let Some(callback) = redirect_event_callback(target, flow.redirect_url.as_deref())

@@ -20,6 +20,7 @@ vi.mock(import('../lib/api'), async (original) =>
     saveReport: vi.fn(),
     listConnections: vi.fn(() => Promise.resolve([])),
     onLinkEvent: vi.fn(() => Promise.resolve(() => {})),
+    onLinkWindowNotice: vi.fn(() => Promise.resolve(() => {})),
     onSyncProgress: vi.fn(() => Promise.resolve(() => {})),
     onSyncFinished: vi.fn(() => Promise.resolve(() => {})),
   }),

@@ -10,7 +10,7 @@ import ConnectionsPanel from './ConnectionsPanel.svelte';
 vi.mock(import('../lib/api'), async (original) =>
   (await import('../test/mockApi')).mockCommands(original, [
     'listConnections', 'startConnect', 'startReauthorize', 'sendLink', 'mapExistingCredential',
-    'removeConnection', 'syncNow', 'onLinkEvent', 'onSyncFinished', 'linkInboxReady',
+    'removeConnection', 'syncNow', 'onLinkEvent', 'onSyncFinished', 'linkInboxReady', 'onLinkWindowNotice',
     'pendingLinks', 'sendReauthorizationLinks',
   ]),
 );
@@ -46,6 +46,7 @@ describe('ConnectionsPanel', () => {
       return () => {};
     });
     vi.mocked(api.onSyncFinished).mockResolvedValue(() => {});
+    vi.mocked(api.onLinkWindowNotice).mockResolvedValue(() => {});
     vi.mocked(api.linkInboxReady).mockResolvedValue([]);
     vi.mocked(api.pendingLinks).mockResolvedValue([]);
   });

@@ -9,6 +9,7 @@ import { t } from '../lib/i18n/i18n.svelte';
 import type {
   Connection,
   LinkEvent,
+  LinkWindowNotice,
   LinkFlow,
   LinkOutcome,
   LinkStart,
@@ -224,9 +225,17 @@ export class ConnectionFlows {
     }
   };
 
+  /** A page of one of this panel's flows asked for a window or a link the app could not open:
+   * say which, and what to do, rather than leave a click that did nothing. */
+  #onWindowNotice = (n: LinkWindowNotice) => {
+    if (!this.#mySessions.has(n.session_id)) return;
+    this.notice = { tone: 'error', text: t(`conn.window.${n.kind}`, { page: n.page }) };
+  };
+
   /** Listens to link results and finished syncs of this client; returns the way to stop. */
   listen(): () => void {
     const unlisten = [
+      api.onLinkWindowNotice(this.#onWindowNotice),
       // Results that arrived before (e.g. a deep link at start-up) are handed over once, to
       // whichever listener asks first (this panel or the ActivityCenter).
       listenToLinkResults(this.#onLinkEvent),

@@ -1,16 +1,17 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { api } from '../lib/api';
-import type { LinkEvent } from '../lib/types';
+import type { LinkEvent, LinkWindowNotice } from '../lib/types';
 import { ConnectionFlows } from './connectionFlows.svelte';
 
 vi.mock(import('../lib/api'), async (original) =>
   (await import('../test/mockApi')).mockCommands(original, [
     'listConnections', 'pendingLinks', 'startConnect', 'onLinkEvent', 'onSyncFinished',
-    'linkInboxReady',
+    'linkInboxReady', 'onLinkWindowNotice',
   ]),
 );
 
 let deliver: (e: LinkEvent) => void = () => {};
+let notify: (n: LinkWindowNotice) => void = () => {};
 
 describe('connection flows', () => {
   beforeEach(() => {
@@ -23,6 +24,27 @@ describe('connection flows', () => {
     });
     vi.mocked(api.onSyncFinished).mockResolvedValue(() => {});
     vi.mocked(api.linkInboxReady).mockResolvedValue([]);
+    vi.mocked(api.onLinkWindowNotice).mockImplementation(async (f) => {
+      notify = f;
+      return () => {};
+    });
+  });
+
+  it('says when a page of its own flow asked for a window or link that could not open', async () => {
+    const flows = new ConnectionFlows(() => 7);
+    const stop = flows.listen();
+    await vi.waitFor(() => expect(api.onLinkWindowNotice).toHaveBeenCalled());
+    const notice: LinkWindowNotice = { session_id: 5, kind: 'browser_failed', page: 'https://bank.example/help' };
+    notify(notice);
+    expect(flows.notice).toBeNull(); // not this panel's flow yet
+
+    vi.mocked(api.startConnect).mockResolvedValueOnce({ session_id: 5, window: 'link-5' });
+    await flows.connect();
+    notify(notice);
+    expect(flows.notice?.tone).toBe('error');
+    expect(flows.notice?.text).toContain('https://bank.example/help');
+    expect(flows.notice?.text).toContain('no web browser started');
+    stop();
   });
 
   it('takes a link error only while a window it opened is open', async () => {

@@ -10,6 +10,7 @@ import type {
   DemoBook,
   ErrorCode,
   LinkEvent,
+  LinkWindowNotice,
   LinkFlow,
   LinkOutcome,
   LinkStart,
@@ -221,6 +222,9 @@ export const api = {
     listen<SyncFinished>('sync://finished', (e) => f(e.payload)),
   onLinkEvent: (f: (e: LinkEvent) => void): Promise<UnlistenFn> =>
     listen<LinkEvent>('link://outcome', (e) => f(e.payload)),
+  /** A link page's window or link the app could not open (the advisor is told which). */
+  onLinkWindowNotice: (f: (n: LinkWindowNotice) => void): Promise<UnlistenFn> =>
+    listen<LinkWindowNotice>('link://window-notice', (e) => f(e.payload)),
 };
 
 export type Api = typeof api;

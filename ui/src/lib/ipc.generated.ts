@@ -341,6 +341,18 @@ export type LinkEvent = {
  */
 source: CallbackSource, outcome: LinkOutcome | null, error: IpcError | null, };
 
+/**
+ * A new window or a page for reading that the app could not open: the advisor is told,
+ * never left with a click that did nothing. `page` is the address without its query or
+ * fragment (they may carry a one-use code).
+ */
+export type LinkWindowNotice = { session_id: number, 
+/**
+ * `browser_failed` (the system browser did not start), `window_failed` (a child link
+ * window could not be built) or `refused` (a scheme the flow never opens).
+ */
+kind: 'browser_failed' | 'window_failed' | 'refused', page: string, };
+
 export type Removal = { connection_id: number, 
 /**
  * False when the provider no longer knew the credential (or no token was left).
