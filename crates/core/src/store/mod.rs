@@ -29,6 +29,7 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 
 pub mod audit;
+pub mod audit_throttle;
 pub mod queries;
 pub use audit::{AuditEntry, NewAuditEntry};
 pub use backup::{backup_dir, list_backups, BACKUPS_KEPT};
@@ -49,6 +50,8 @@ pub struct Store {
     writer: Mutex<Connection>,
     reader: Option<Mutex<Connection>>,
     installation: installation::InstallationCell,
+    /// Counts floods of one kind of audit entry instead of writing each (`audit_throttle`).
+    audit_throttle: audit_throttle::AuditThrottle,
 }
 
 impl Store {
@@ -104,6 +107,7 @@ impl Store {
             writer: Mutex::new(conn),
             reader: Some(Mutex::new(reader)),
             installation: Default::default(),
+            audit_throttle: Default::default(),
         })
     }
 
@@ -117,6 +121,7 @@ impl Store {
             writer: Mutex::new(conn),
             reader: None,
             installation: Default::default(),
+            audit_throttle: Default::default(),
         })
     }
 
