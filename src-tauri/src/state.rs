@@ -11,7 +11,7 @@ use advisor_desk_core::links::{LinkProviderApi, LinkService};
 use advisor_desk_core::secrets::{KeyringStore, MemorySecretStore, Secret, SecretStore};
 use advisor_desk_core::settings::{provider_environment, ProviderEnvironment};
 use advisor_desk_core::sync::{
-    CallBuffer, CallLog, CancelToken, ProviderGateway, SyncEngine, SyncOptions,
+    CallBuffer, CallLog, CancelToken, ProviderGateway, SyncEngine, SyncOptions, SyncSummary,
 };
 use advisor_desk_core::{paths, CoreError, IpcError, Store};
 use advisor_desk_providers::demo::{self, SandboxKeys};
@@ -20,6 +20,7 @@ use advisor_desk_providers::{
     FlanksClient, FlanksConfig, FlanksGateway, FlinksClient, FlinksConfig, FlinksGateway,
 };
 use advisor_desk_sandbox::{Sandbox, SandboxConfig, SandboxHandle};
+use tokio::sync::watch;
 
 use crate::error::CommandError;
 use crate::links::LinkInbox;
@@ -48,8 +49,8 @@ pub struct AppState {
     calls: Arc<CallBuffer>,
     providers: RwLock<Option<Providers>>,
     sandbox: Mutex<Option<SandboxHandle>>,
-    /// The sync in progress, if any (one at a time).
-    sync: Mutex<Option<CancelToken>>,
+    /// The sync in progress, if any (one at a time; a second request joins it).
+    sync: Mutex<Option<RunningSync>>,
     pub links: LinkInbox,
 }
 
@@ -258,31 +259,52 @@ impl AppState {
         ))
     }
 
-    /// Claims the single sync slot; `None` when a sync is already running.
-    pub fn begin_sync(&self) -> Option<CancelToken> {
+    /// Claims the single sync slot, or hands back the running sync to join.
+    pub fn begin_sync(&self) -> SyncSlot {
         let mut slot = self.sync.lock().unwrap_or_else(|p| p.into_inner());
-        if slot.is_some() {
-            return None;
+        if let Some(running) = slot.as_ref() {
+            return SyncSlot::Running(running.finished.subscribe());
         }
-        let token = CancelToken::new();
-        *slot = Some(token.clone());
-        Some(token)
+        let cancel = CancelToken::new();
+        let (finished, _) = watch::channel(None);
+        *slot = Some(RunningSync {
+            cancel: cancel.clone(),
+            finished,
+        });
+        SyncSlot::Started(cancel)
     }
 
-    pub fn end_sync(&self) {
-        *self.sync.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    /// Frees the slot and tells those who joined how the sync ended.
+    pub fn end_sync(&self, summary: &SyncSummary) {
+        if let Some(running) = self.sync.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            running.finished.send_replace(Some(summary.clone()));
+        }
     }
 
     /// Cancels the running sync; false when none runs.
     pub fn cancel_sync(&self) -> bool {
         match self.sync.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
-            Some(t) => {
-                t.cancel();
+            Some(running) => {
+                running.cancel.cancel();
                 true
             }
             None => false,
         }
     }
+}
+
+/// The sync in progress: its cancel flag and where its end is announced.
+struct RunningSync {
+    cancel: CancelToken,
+    finished: watch::Sender<Option<SyncSummary>>,
+}
+
+/// What [`AppState::begin_sync`] hands out.
+pub enum SyncSlot {
+    /// This caller runs the sync (and ends it with [`AppState::end_sync`]).
+    Started(CancelToken),
+    /// A sync already runs: wait for its summary instead of starting a second one.
+    Running(watch::Receiver<Option<SyncSummary>>),
 }
 
 type Built = (Vec<Arc<dyn ProviderGateway>>, Vec<Arc<dyn LinkProviderApi>>);

@@ -5,28 +5,32 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use advisor_desk_core::sync::{SyncProgress, SyncSummary};
+use advisor_desk_core::sync::{run_report, RunReport, SyncProgress, SyncSummary};
 use advisor_desk_core::{time, CoreError};
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager};
 
 use crate::error::CommandError;
-use crate::state::AppState;
+use crate::state::{AppState, SyncSlot};
 use advisor_desk_core::sync::schedule;
 
 pub const PROGRESS_EVENT: &str = "sync://progress";
 pub const FINISHED_EVENT: &str = "sync://finished";
 
-/// The end of a sync, for the main window (its toast).
+/// The end of a sync, for the main window: the counts and what needs whom.
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(test, derive(ts_rs::TS))]
 pub struct SyncFinished {
     pub trigger: String,
     #[serde(flatten)]
     pub summary: SyncSummary,
+    /// Who must act on what, by client and institution (None when the store could not be
+    /// read after the sync).
+    pub report: Option<RunReport>,
 }
 
-/// Runs one sync of `ids` (one at a time app-wide), with progress events to the main window.
+/// Runs one sync of `ids`, with progress events to the main window. One at a time app-wide:
+/// a request while a sync runs joins it and gets its summary.
 pub async fn run_sync(
     app: &AppHandle,
     ids: Vec<i64>,
@@ -34,26 +38,56 @@ pub async fn run_sync(
 ) -> Result<SyncSummary, CommandError> {
     let state = app.state::<AppState>();
     let engine = state.engine(trigger)?;
-    let Some(cancel) = state.begin_sync() else {
-        return Err(
-            CoreError::invalid("a sync is already running; wait for it or cancel it").into(),
-        );
+    let cancel = match state.begin_sync() {
+        SyncSlot::Started(cancel) => cancel,
+        SyncSlot::Running(mut finished) => {
+            let summary = finished
+                .wait_for(Option::is_some)
+                .await
+                .map(|s| s.clone().unwrap_or_default())
+                .map_err(|_| CoreError::invalid("the running sync ended without a summary"))?;
+            return Ok(summary);
+        }
     };
     let progress_app = app.clone();
     let progress = Arc::new(move |p: SyncProgress| {
         let _ = progress_app.emit_to("main", PROGRESS_EVENT, p);
     });
     let summary = engine.sync_many(ids, progress, cancel).await;
-    state.end_sync();
+    state.end_sync(&summary);
+    let report = state
+        .store()
+        .ok()
+        .and_then(|store| run_report(store, &summary).ok());
+    // Told when something breaks: only an update the advisor did not start themself.
+    if trigger == "schedule" {
+        if let (Some(report), Ok(store)) = (&report, state.store()) {
+            crate::notify::alert_if_news(app, store, report);
+        }
+    }
     let _ = app.emit_to(
         "main",
         FINISHED_EVENT,
         SyncFinished {
             trigger: trigger.into(),
             summary: summary.clone(),
+            report,
         },
     );
     Ok(summary)
+}
+
+/// Environment: seconds from start to the first daily-refresh check (default 120, so the
+/// refresh never competes with the window's start; end-to-end tests shorten it).
+pub const FIRST_REFRESH_ENV: &str = "ADVISOR_DESK_FIRST_REFRESH_SECS";
+
+/// When the daily loop first looks (see [`FIRST_REFRESH_ENV`]).
+pub fn first_refresh_check() -> Duration {
+    let secs = std::env::var(FIRST_REFRESH_ENV)
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .unwrap_or(120);
+    Duration::from_secs(secs)
 }
 
 /// Checks every `every` whether the daily refresh is due and runs it with the same engine.

@@ -14,7 +14,9 @@ pub struct NewAuditEntry<'a> {
     pub detail: &'a str,
 }
 
+/// An audit entry as the advisor reads it (details are codes and counts, never a secret).
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ipc-types", derive(ts_rs::TS))]
 pub struct AuditEntry {
     pub id: i64,
     pub at: String,
