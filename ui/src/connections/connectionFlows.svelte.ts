@@ -6,10 +6,17 @@
 import { ApiError, api, toApiError } from '../lib/api';
 import { listenToLinkResults, stopListening } from '../lib/linkResults';
 import { t } from '../lib/i18n/i18n.svelte';
-import type { Connection, LinkEvent, LinkFlow, LinkOutcome, LinkStart, PendingLink } from '../lib/types';
+import type {
+  Connection,
+  FlanksIntegration,
+  LinkEvent,
+  LinkFlow,
+  LinkOutcome,
+  LinkStart,
+  PendingLink,
+} from '../lib/types';
 import { statusText, when } from './connectionText';
-
-export const FLOWS: LinkFlow[] = ['flanks_link', 'flanks_connect_v2', 'flinks_connect'];
+import { flowFor, type Region } from './region';
 
 export interface Notice {
   tone: 'ok' | 'info' | 'error';
@@ -30,8 +37,10 @@ export class ConnectionFlows {
   busy = $state<Busy | null>(null);
   /** The connection whose removal waits for the advisor's confirmation. */
   confirmRemove = $state<number | null>(null);
-  /** The flow "Connect account" and "Send link" start. */
-  flow = $state<LinkFlow>('flanks_link');
+  /** Where the bank is: "Connect account" and "Send link" start the flow for it. */
+  region = $state<Region>('europe');
+  /** The Flanks integration set in Settings (Link until it is read). */
+  integration = $state<FlanksIntegration>('link');
   sent = $state<LinkStart | null>(null);
   copied = $state(false);
   notice = $state<Notice | null>(null);
@@ -47,6 +56,21 @@ export class ConnectionFlows {
   constructor(clientId: () => number) {
     this.#clientId = clientId;
   }
+
+  /** The flow "Connect account" and "Send link" start. */
+  get flow(): LinkFlow {
+    return flowFor(this.region, this.integration);
+  }
+
+  /** Reads the Flanks integration from Settings; if it cannot be read, Link stays. */
+  loadIntegration = async () => {
+    try {
+      this.integration = (await api.providerSettings()).flanks_integration;
+    } catch {
+      // The keychain may be locked: connecting a bank in Canada still works, and the
+      // Flanks default is what the app used before the setting existed.
+    }
+  };
 
   load = async () => {
     const clientId = this.#clientId();

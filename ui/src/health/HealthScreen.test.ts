@@ -8,7 +8,10 @@ import { NOW, connection, eur, queueItem } from '../test/fixtures';
 import HealthScreen from './HealthScreen.svelte';
 
 vi.mock(import('../lib/api'), async (original) =>
-  (await import('../test/mockApi')).onlyCommands(original, { healthQueue: vi.fn() }),
+  (await import('../test/mockApi')).onlyCommands(original, {
+    healthQueue: vi.fn(),
+    onSyncFinished: vi.fn(async () => () => {}),
+  }),
 );
 
 const healthQueue = vi.mocked(api.healthQueue);

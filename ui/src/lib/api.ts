@@ -4,11 +4,13 @@ import { invoke } from '@tauri-apps/api/core';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import type {
   AppInfo,
+  AuditEntry,
   Client,
   ClientDeletion,
   Connection,
   DemoBook,
   ErrorCode,
+  FlanksIntegration,
   LinkEvent,
   LinkFlow,
   LinkOutcome,
@@ -157,6 +159,13 @@ export const api = {
   testProviderConnection: (provider: Provider): Promise<ProbeResult> =>
     call<ProbeResult>('test_provider_connection', { provider }),
   loadDemoBook: (): Promise<DemoBook> => call<DemoBook>('load_demo_book'),
+  /** Which Flanks integration "a bank in Spain or Europe" uses. */
+  setFlanksIntegration: (integration: FlanksIntegration): Promise<ProviderSettings> =>
+    call<ProviderSettings>('set_flanks_integration', { integration }),
+  startAtLogin: (): Promise<boolean> => call<boolean>('start_at_login'),
+  setStartAtLogin: (enabled: boolean): Promise<boolean> => call<boolean>('set_start_at_login', { enabled }),
+  /** The newest audit entries (refused links and counted floods among them). */
+  auditLog: (): Promise<AuditEntry[]> => call<AuditEntry[]>('audit_log'),
 
   // Events from the app (main window only).
   onSyncProgress: (f: (p: SyncProgress) => void): Promise<UnlistenFn> =>
@@ -165,6 +174,9 @@ export const api = {
     listen<SyncFinished>('sync://finished', (e) => f(e.payload)),
   onLinkEvent: (f: (e: LinkEvent) => void): Promise<UnlistenFn> =>
     listen<LinkEvent>('link://outcome', (e) => f(e.payload)),
+  /** The advisor clicked a desktop notification: the route it opens (e.g. `health`). */
+  onOpenRoute: (f: (route: string) => void): Promise<UnlistenFn> =>
+    listen<string>('app://open-route', (e) => f(e.payload)),
 };
 
 export type Api = typeof api;
