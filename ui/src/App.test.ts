@@ -17,6 +17,7 @@ vi.mock(import('./lib/api'), async (original) =>
     onSyncProgress: vi.fn(async () => () => {}),
     onSyncFinished: vi.fn(async () => () => {}),
     onLinkEvent: vi.fn(async () => () => {}),
+    onOpenRoute: vi.fn(async () => () => {}),
     linkInboxReady: vi.fn(async () => []),
     cancelSync: vi.fn(),
   }),
