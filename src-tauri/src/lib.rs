@@ -205,7 +205,7 @@ fn start(app: &AppHandle) {
     sync::spawn_daily_refresh(
         app.clone(),
         sync::first_refresh_check(),
-        Duration::from_secs(15 * 60),
+        sync::refresh_check_every(),
     );
 }
 

@@ -81,12 +81,24 @@ pub async fn run_sync(
 /// refresh never competes with the window's start; end-to-end tests shorten it).
 pub const FIRST_REFRESH_ENV: &str = "ADVISOR_DESK_FIRST_REFRESH_SECS";
 
+/// Environment: seconds between the daily loop's checks (default 900; tests shorten it).
+pub const REFRESH_EVERY_ENV: &str = "ADVISOR_DESK_REFRESH_EVERY_SECS";
+
 /// When the daily loop first looks (see [`FIRST_REFRESH_ENV`]).
 pub fn first_refresh_check() -> Duration {
-    let secs = std::env::var(FIRST_REFRESH_ENV)
+    seconds_from_env(FIRST_REFRESH_ENV, 120)
+}
+
+/// How often the daily loop looks (see [`REFRESH_EVERY_ENV`]).
+pub fn refresh_check_every() -> Duration {
+    seconds_from_env(REFRESH_EVERY_ENV, 15 * 60)
+}
+
+fn seconds_from_env(name: &str, default: u64) -> Duration {
+    let secs = std::env::var(name)
         .ok()
         .and_then(|v| v.trim().parse::<u64>().ok())
-        .unwrap_or(120);
+        .unwrap_or(default);
     Duration::from_secs(secs)
 }
 
