@@ -53,6 +53,20 @@ fn doc_shot(s: &Session, name: &str) {
     s.screenshot(&dir.join(format!("app-{name}.png"))).unwrap();
 }
 
+/// Settings → "Connections and start-up", scrolled into view and shot as `app-{name}.png`.
+fn shoot_connection_settings(app: &RunningApp, name: &str) {
+    let s = &app.session;
+    s.execute("location.hash = '#/settings'", vec![]).unwrap();
+    s.wait_for_css("[data-testid=connection-settings]", ACTION)
+        .unwrap_or_else(|e| app.fail(NAME, &format!("{name}: {e}")));
+    s.execute(
+        "document.querySelector('[data-testid=connection-settings]').scrollIntoView()",
+        vec![],
+    )
+    .unwrap();
+    doc_shot(s, name);
+}
+
 /// The test notification server (support/notification_server.py) on this session bus.
 struct NotificationServer {
     child: Child,
@@ -296,9 +310,11 @@ fn update_all_notification_and_a_flood_of_forged_links() {
     let sender = {
         let name = name.clone();
         std::thread::spawn(move || {
+            let started = Instant::now();
             for i in 0..FORGED {
                 deliver(&name, &forged(i));
             }
+            started.elapsed()
         })
     };
     // The window answers during the flood: a screen opens and shows its content quickly.
@@ -316,8 +332,12 @@ fn update_all_notification_and_a_flood_of_forged_links() {
             .unwrap_or_else(|e| app.fail(NAME, &format!("{route} during the flood: {e}")));
         slowest = slowest.max(started.elapsed());
     }
-    sender.join().unwrap();
-    eprintln!("slowest screen during the flood: {slowest:?}");
+    let flood = sender.join().unwrap();
+    eprintln!(
+        "{FORGED} links delivered in {flood:?}; slowest screen during the flood: {slowest:?}"
+    );
+    // The throttle's windows are 60 s: a slow machine may spread the flood over more than one.
+    let windows = flood.as_secs() as usize / 60 + 1;
     assert!(
         slowest < Duration::from_secs(2),
         "the window answered within 2 s during the flood: {slowest:?}"
@@ -333,8 +353,8 @@ fn update_all_notification_and_a_flood_of_forged_links() {
     let (after_total, refused, _) = audit_counts(&home);
     let added = after_total - before_total;
     assert!(
-        refused <= 10 && added <= 12,
-        "{added} audit rows for {FORGED} forged links ({refused} refusals kept whole)"
+        refused <= 10 * windows && added <= 11 * windows + 1,
+        "{added} audit rows for {FORGED} forged links ({refused} kept whole, {windows} windows)"
     );
     doc_shot(s, "refused-notice");
 
@@ -343,34 +363,25 @@ fn update_all_notification_and_a_flood_of_forged_links() {
     s.wait_for_css("[data-testid=audit-row]", ACTION)
         .unwrap_or_else(|e| app.fail(NAME, &format!("audit log screen: {e}")));
     doc_shot(s, "audit-log");
-    // Once the counting window has closed, its count is written (the app's minute timer).
+    // Once a counting window has closed, its count is written (the app's minute timer): in
+    // the end every forged link is in the log, whole or counted.
+    let accounted = || {
+        let counted: usize = audit_log(&home.database())
+            .iter()
+            .filter(|(_, a, _)| a == "audit.counted")
+            .map(|(_, _, d)| d.split(' ').next().unwrap().parse::<usize>().unwrap())
+            .sum();
+        counted + audit_counts(&home).1
+    };
     wait_until(
         &app,
-        "the counted refusals' entry",
-        Duration::from_secs(150),
-        || audit_counts(&home).2 >= 1,
-    );
-    let counted: usize = audit_log(&home.database())
-        .iter()
-        .filter(|(_, a, _)| a == "audit.counted")
-        .map(|(_, _, d)| d.split(' ').next().unwrap().parse::<usize>().unwrap())
-        .sum();
-    assert_eq!(
-        counted + audit_counts(&home).1,
-        FORGED,
-        "every forged link is accounted for"
+        "every refusal accounted for",
+        Duration::from_secs(200),
+        || accounted() == FORGED,
     );
 
     // Settings: the Flanks integration and start at login.
-    s.execute("location.hash = '#/settings'", vec![]).unwrap();
-    s.wait_for_css("[data-testid=connection-settings]", ACTION)
-        .unwrap_or_else(|e| app.fail(NAME, &format!("settings: {e}")));
-    s.execute(
-        "document.querySelector('[data-testid=connection-settings]').scrollIntoView()",
-        vec![],
-    )
-    .unwrap();
-    doc_shot(s, "settings-connections");
+    shoot_connection_settings(&app, "settings-connections");
 
     // Spanish: the same screens.
     invoke(s, "set_ui_locale", json!({ "locale": "es" }));
@@ -403,14 +414,6 @@ fn update_all_notification_and_a_flood_of_forged_links() {
     })
     .unwrap_or_else(|e| app.fail(NAME, &format!("Spanish notice: {e}")));
     doc_shot(s, "refused-notice-es");
-    s.execute("location.hash = '#/settings'", vec![]).unwrap();
-    s.wait_for_css("[data-testid=connection-settings]", ACTION)
-        .unwrap_or_else(|e| app.fail(NAME, &format!("Spanish settings: {e}")));
-    s.execute(
-        "document.querySelector('[data-testid=connection-settings]').scrollIntoView()",
-        vec![],
-    )
-    .unwrap();
-    doc_shot(s, "settings-connections-es");
+    shoot_connection_settings(&app, "settings-connections-es");
     app.quit();
 }
