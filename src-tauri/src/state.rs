@@ -259,15 +259,22 @@ impl AppState {
         ))
     }
 
-    /// Claims the single sync slot, or hands back the running sync to join.
-    pub fn begin_sync(&self) -> SyncSlot {
+    /// Claims the single sync slot for `ids`; when a sync already runs, hands back its end to
+    /// join (it covers every one of `ids`) or to wait for before trying again.
+    pub fn begin_sync(&self, ids: &[i64]) -> SyncSlot {
         let mut slot = self.sync.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(running) = slot.as_ref() {
-            return SyncSlot::Running(running.finished.subscribe());
+            let end = running.finished.subscribe();
+            return if ids.iter().all(|id| running.ids.contains(id)) {
+                SyncSlot::Covered(end)
+            } else {
+                SyncSlot::Busy(end)
+            };
         }
         let cancel = CancelToken::new();
         let (finished, _) = watch::channel(None);
         *slot = Some(RunningSync {
+            ids: ids.iter().copied().collect(),
             cancel: cancel.clone(),
             finished,
         });
@@ -293,8 +300,9 @@ impl AppState {
     }
 }
 
-/// The sync in progress: its cancel flag and where its end is announced.
+/// The sync in progress: what it covers, its cancel flag and where its end is announced.
 struct RunningSync {
+    ids: std::collections::HashSet<i64>,
     cancel: CancelToken,
     finished: watch::Sender<Option<SyncSummary>>,
 }
@@ -303,8 +311,10 @@ struct RunningSync {
 pub enum SyncSlot {
     /// This caller runs the sync (and ends it with [`AppState::end_sync`]).
     Started(CancelToken),
-    /// A sync already runs: wait for its summary instead of starting a second one.
-    Running(watch::Receiver<Option<SyncSummary>>),
+    /// A sync already runs and covers every connection asked for: its summary answers.
+    Covered(watch::Receiver<Option<SyncSummary>>),
+    /// A sync already runs without covering them all: wait for its end, then ask again.
+    Busy(watch::Receiver<Option<SyncSummary>>),
 }
 
 type Built = (Vec<Arc<dyn ProviderGateway>>, Vec<Arc<dyn LinkProviderApi>>);

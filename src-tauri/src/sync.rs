@@ -30,7 +30,8 @@ pub struct SyncFinished {
 }
 
 /// Runs one sync of `ids`, with progress events to the main window. One at a time app-wide:
-/// a request while a sync runs joins it and gets its summary.
+/// a request while a sync runs joins it and gets its summary when that sync covers all its
+/// connections (a second click on "Update all"), else runs once that sync has ended.
 pub async fn run_sync(
     app: &AppHandle,
     ids: Vec<i64>,
@@ -38,15 +39,14 @@ pub async fn run_sync(
 ) -> Result<SyncSummary, CommandError> {
     let state = app.state::<AppState>();
     let engine = state.engine(trigger)?;
-    let cancel = match state.begin_sync() {
-        SyncSlot::Started(cancel) => cancel,
-        SyncSlot::Running(mut finished) => {
-            let summary = finished
-                .wait_for(Option::is_some)
-                .await
-                .map(|s| s.clone().unwrap_or_default())
-                .map_err(|_| CoreError::invalid("the running sync ended without a summary"))?;
-            return Ok(summary);
+    let cancel = loop {
+        match state.begin_sync(&ids) {
+            SyncSlot::Started(cancel) => break cancel,
+            SyncSlot::Covered(end) => return end_of(end).await,
+            // Never lose a request: what the running sync does not cover runs after it.
+            SyncSlot::Busy(end) => {
+                end_of(end).await?;
+            }
         }
     };
     let progress_app = app.clone();
@@ -74,6 +74,18 @@ pub async fn run_sync(
             report,
         },
     );
+    Ok(summary)
+}
+
+/// The summary the running sync ends with.
+async fn end_of(
+    mut end: tokio::sync::watch::Receiver<Option<SyncSummary>>,
+) -> Result<SyncSummary, CommandError> {
+    let summary = end
+        .wait_for(Option::is_some)
+        .await
+        .map(|s| s.clone().unwrap_or_default())
+        .map_err(|_| CoreError::invalid("the running sync ended without a summary"))?;
     Ok(summary)
 }
 

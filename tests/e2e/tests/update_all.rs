@@ -207,10 +207,26 @@ fn update_all_notification_and_a_flood_of_forged_links() {
         .read_json()
         .unwrap();
     let book = book.as_array().unwrap().clone();
-    wait_until(&app, "the demo book's first sync", SYNCED, || {
+    let mut last = Vec::new();
+    let deadline = Instant::now() + SYNCED;
+    loop {
         let all = advisor_desk_e2e::inspect::all_connections(s);
-        all.len() == book.len() && all.iter().all(|c| c["status"] == "ready")
-    });
+        if all.len() == book.len() && all.iter().all(|c| c["status"] == "ready") {
+            break;
+        }
+        let states: Vec<String> = all
+            .iter()
+            .map(|c| format!("{} {} {}", c["id"], c["status"], c["provider_code"]))
+            .collect();
+        if states != last {
+            eprintln!("connections: {states:?}");
+            last = states;
+        }
+        if Instant::now() > deadline {
+            app.fail(NAME, "timed out: the demo book's first sync");
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
     let total = book.len();
 
     // Update all, slowed down so the bar can be seen moving: each provider call takes 400 ms.
