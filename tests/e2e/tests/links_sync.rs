@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use advisor_desk_e2e::inspect::{all_connections, invoke, keychain_lookup, INVOKE};
+use advisor_desk_e2e::inspect::{all_connections, invoke, keychain_lookup};
 use advisor_desk_e2e::{AppHome, RunningApp, ACTION};
 use serde_json::{json, Value};
 
