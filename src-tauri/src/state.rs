@@ -344,6 +344,33 @@ mod tests {
     use advisor_desk_core::secrets::SecretKey;
     use advisor_desk_core::settings::set_provider_environment;
 
+    #[test]
+    fn a_sync_request_joins_the_running_sync_only_when_it_is_covered() {
+        let state = AppState::from_store(Store::open_in_memory().unwrap());
+        let SyncSlot::Started(cancel) = state.begin_sync(&[1, 2, 3]) else {
+            panic!("the first request runs");
+        };
+        let SyncSlot::Covered(joined) = state.begin_sync(&[3, 1]) else {
+            panic!("a request the running sync covers joins it");
+        };
+        let SyncSlot::Busy(waiting) = state.begin_sync(&[1, 4]) else {
+            panic!("a request for another connection waits");
+        };
+        assert!(state.cancel_sync());
+        assert!(cancel.is_cancelled());
+        let summary = SyncSummary {
+            total: 3,
+            cancelled: 3,
+            ..Default::default()
+        };
+        state.end_sync(&summary);
+        for end in [joined, waiting] {
+            assert_eq!(end.borrow().as_ref().map(|s| s.cancelled), Some(3));
+        }
+        assert!(!state.cancel_sync(), "nothing runs any more");
+        assert!(matches!(state.begin_sync(&[4]), SyncSlot::Started(_)));
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn sandbox_mode_starts_the_sandbox_and_writes_its_address() {
         let dir = tempfile::tempdir().unwrap();
