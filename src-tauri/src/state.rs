@@ -261,11 +261,13 @@ impl AppState {
 
     /// Claims the single sync slot for `ids`; when a sync already runs, hands back its end to
     /// join (it covers every one of `ids`) or to wait for before trying again.
-    pub fn begin_sync(&self, ids: &[i64]) -> SyncSlot {
+    /// `by_advisor`: the advisor asked (a click); a sync they join then ends as theirs.
+    pub fn begin_sync(&self, ids: &[i64], by_advisor: bool) -> SyncSlot {
         let mut slot = self.sync.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(running) = slot.as_ref() {
+        if let Some(running) = slot.as_mut() {
             let end = running.finished.subscribe();
             return if ids.iter().all(|id| running.ids.contains(id)) {
+                running.joined_by_advisor |= by_advisor;
                 SyncSlot::Covered(end)
             } else {
                 SyncSlot::Busy(end)
@@ -275,16 +277,22 @@ impl AppState {
         let (finished, _) = watch::channel(None);
         *slot = Some(RunningSync {
             ids: ids.iter().copied().collect(),
+            joined_by_advisor: false,
             cancel: cancel.clone(),
             finished,
         });
         SyncSlot::Started(cancel)
     }
 
-    /// Frees the slot and tells those who joined how the sync ended.
-    pub fn end_sync(&self, summary: &SyncSummary) {
-        if let Some(running) = self.sync.lock().unwrap_or_else(|p| p.into_inner()).take() {
-            running.finished.send_replace(Some(summary.clone()));
+    /// Frees the slot and tells those who joined how the sync ended; true when the advisor
+    /// joined it (its end is then shown as the end of their "Update all").
+    pub fn end_sync(&self, summary: &SyncSummary) -> bool {
+        match self.sync.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            Some(running) => {
+                running.finished.send_replace(Some(summary.clone()));
+                running.joined_by_advisor
+            }
+            None => false,
         }
     }
 
@@ -303,6 +311,8 @@ impl AppState {
 /// The sync in progress: what it covers, its cancel flag and where its end is announced.
 struct RunningSync {
     ids: std::collections::HashSet<i64>,
+    /// The advisor's own request joined it (a click during the daily refresh).
+    joined_by_advisor: bool,
     cancel: CancelToken,
     finished: watch::Sender<Option<SyncSummary>>,
 }
@@ -347,13 +357,13 @@ mod tests {
     #[test]
     fn a_sync_request_joins_the_running_sync_only_when_it_is_covered() {
         let state = AppState::from_store(Store::open_in_memory().unwrap());
-        let SyncSlot::Started(cancel) = state.begin_sync(&[1, 2, 3]) else {
+        let SyncSlot::Started(cancel) = state.begin_sync(&[1, 2, 3], false) else {
             panic!("the first request runs");
         };
-        let SyncSlot::Covered(joined) = state.begin_sync(&[3, 1]) else {
+        let SyncSlot::Covered(joined) = state.begin_sync(&[3, 1], true) else {
             panic!("a request the running sync covers joins it");
         };
-        let SyncSlot::Busy(waiting) = state.begin_sync(&[1, 4]) else {
+        let SyncSlot::Busy(waiting) = state.begin_sync(&[1, 4], true) else {
             panic!("a request for another connection waits");
         };
         assert!(state.cancel_sync());
@@ -363,12 +373,15 @@ mod tests {
             cancelled: 3,
             ..Default::default()
         };
-        state.end_sync(&summary);
+        assert!(state.end_sync(&summary), "the advisor joined it");
         for end in [joined, waiting] {
             assert_eq!(end.borrow().as_ref().map(|s| s.cancelled), Some(3));
         }
         assert!(!state.cancel_sync(), "nothing runs any more");
-        assert!(matches!(state.begin_sync(&[4]), SyncSlot::Started(_)));
+        assert!(matches!(
+            state.begin_sync(&[4], false),
+            SyncSlot::Started(_)
+        ));
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -16,6 +16,8 @@ use advisor_desk_core::sync::schedule;
 
 pub const PROGRESS_EVENT: &str = "sync://progress";
 pub const FINISHED_EVENT: &str = "sync://finished";
+/// The trigger of a sync the advisor asked for (a click).
+pub const MANUAL: &str = "manual";
 
 /// The end of a sync, for the main window: the counts and what needs whom.
 #[derive(Debug, Clone, Serialize)]
@@ -40,7 +42,7 @@ pub async fn run_sync(
     let state = app.state::<AppState>();
     let engine = state.engine(trigger)?;
     let cancel = loop {
-        match state.begin_sync(&ids) {
+        match state.begin_sync(&ids, trigger == MANUAL) {
             SyncSlot::Started(cancel) => break cancel,
             SyncSlot::Covered(end) => return end_of(end).await,
             // Never lose a request: what the running sync does not cover runs after it.
@@ -54,7 +56,13 @@ pub async fn run_sync(
         let _ = progress_app.emit_to("main", PROGRESS_EVENT, p);
     });
     let summary = engine.sync_many(ids, progress, cancel).await;
-    state.end_sync(&summary);
+    // A scheduled refresh the advisor's "Update all" joined ends as theirs: the summary in the
+    // window instead of a desktop notification.
+    let trigger = if state.end_sync(&summary) {
+        MANUAL
+    } else {
+        trigger
+    };
     let report = state
         .store()
         .ok()
