@@ -36,11 +36,13 @@ use advisor_desk_core::reads::client::{
 use advisor_desk_core::reads::consent::{ConsentForecast, ConsentKind, ConsentPeriod};
 use advisor_desk_core::reads::export::{ExportKind, ExportResult};
 use advisor_desk_core::reads::health::{Group, HealthQueue, Outage, QueueItem};
-use advisor_desk_core::settings::{KeyStatus, ProviderEnvironment, ProviderSettings, UiLocale};
-use advisor_desk_core::store::{BackupFile, BackupKind, BackupSummary, TakenBackup};
+use advisor_desk_core::settings::{
+    FlanksIntegration, KeyStatus, ProviderEnvironment, ProviderSettings, UiLocale,
+};
+use advisor_desk_core::store::{AuditEntry, BackupFile, BackupKind, BackupSummary, TakenBackup};
 use advisor_desk_core::sync::{
-    ConnectionOutcome, ConnectionView, SyncProgress, SyncResult, SyncScope, SyncStep, SyncSummary,
-    WriteStats,
+    ConnectionOutcome, ConnectionView, NeedsAction, RunReport, SyncProgress, SyncResult, SyncScope,
+    SyncStep, SyncSummary, WriteStats,
 };
 use advisor_desk_core::{ErrorCode, IpcError};
 use advisor_desk_providers::demo::{DemoBook, ProbeResult};
@@ -155,10 +157,14 @@ fn declarations() -> Vec<Declaration> {
         declaration::<SyncResult>(),
         declaration::<ConnectionOutcome>(),
         declaration::<SyncSummary>(),
+        declaration::<NeedsAction>(),
+        declaration::<RunReport>(),
         declaration::<SyncFinished>(),
         // Settings.
         declaration::<ProviderEnvironment>(),
         declaration::<KeyStatus>(),
+        declaration::<FlanksIntegration>(),
+        declaration::<AuditEntry>(),
         declaration::<ProviderSettings>(),
         declaration::<ProbeResult>(),
         declaration::<DemoBook>(),
@@ -299,6 +305,7 @@ fn flattened_tagged_enums_serialise_as_the_declared_unions() {
         done: 1,
         total: 2,
         connection_id: 7,
+        institution: "Banco X".into(),
         step: SyncStep::Finished {
             status: ConnectionStatus::PendingSca,
             ok: false,
@@ -306,11 +313,11 @@ fn flattened_tagged_enums_serialise_as_the_declared_unions() {
     };
     assert_eq!(
         serde_json::to_value(progress).unwrap(),
-        json!({"done": 1, "total": 2, "connection_id": 7,
+        json!({"done": 1, "total": 2, "connection_id": 7, "institution": "Banco X",
                "step": "finished", "status": "pending_sca", "ok": false})
     );
     assert!(declared::<SyncProgress>().contains(
-        "{ done: number, total: number, connection_id: number, } & (\
+        "institution: string, } & (\
          { \"step\": \"checking_status\" } |"
     ));
     assert!(declared::<SyncProgress>()
@@ -322,6 +329,7 @@ fn flattened_tagged_enums_serialise_as_the_declared_unions() {
         client_id: 3,
         provider: Provider::Flanks,
         status: ConnectionStatus::PendingSca,
+        previous_status: ConnectionStatus::Ready,
         result: SyncResult::Failed {
             failure: ProviderFailure {
                 kind: FailureKind::ScaRequired,
@@ -336,7 +344,7 @@ fn flattened_tagged_enums_serialise_as_the_declared_unions() {
     assert_eq!(
         serde_json::to_value(&outcome).unwrap(),
         json!({"connection_id": 7, "client_id": 3, "provider": "flanks", "status": "pending_sca",
-               "result": "failed", "failure": {"kind": "sca_required",
+               "previous_status": "ready", "result": "failed", "failure": {"kind": "sca_required",
                "provider_code": "SCA_REQUIRED", "provider_message": null, "http_status": 200,
                "endpoint": null, "retry_at": "2026-01-02T03:04:05Z"}})
     );

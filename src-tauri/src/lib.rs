@@ -9,6 +9,7 @@ pub mod error;
 mod ipc_types;
 mod link_popups;
 pub mod links;
+mod notify;
 pub mod probe;
 pub mod state;
 pub mod sync;
@@ -60,6 +61,9 @@ pub fn run() -> Result<(), tauri::Error> {
         .plugin(tauri_plugin_deep_link::init())
         // Opens the mail client for a message to a client (`open_mail`, from Rust only).
         .plugin(tauri_plugin_opener::init())
+        .plugin(tauri_plugin_notification::init())
+        // Opt-in: nothing is registered until the advisor turns "Start at login" on.
+        .plugin(tauri_plugin_autostart::Builder::new().build())
         // Nothing unless ADVISOR_DESK_STARTUP_PROBE is set (the start-up benchmark).
         .plugin(probe::plugin())
         .manage(AppState::open(&data_dir))
@@ -67,6 +71,7 @@ pub fn run() -> Result<(), tauri::Error> {
             if let Some(main) = app.get_webview_window("main") {
                 webview_settings::apply(&main);
             }
+            notify::open_health_queue_on_click(app.handle());
             start(app.handle());
             Ok(())
         })
@@ -104,6 +109,10 @@ pub fn run() -> Result<(), tauri::Error> {
             commands::set_provider_key,
             commands::remove_provider_key,
             commands::set_provider_base_url,
+            commands::set_flanks_integration,
+            commands::start_at_login,
+            commands::set_start_at_login,
+            commands::audit_log,
             commands::test_provider_connection,
             commands::load_demo_book,
             commands::pending_links,
@@ -190,6 +199,12 @@ fn start(app: &AppHandle) {
         }
         loop {
             tokio::time::sleep(LINK_POLL_EVERY).await;
+            // Refusals only counted during a flood are written once their window closed.
+            if let Ok(store) = state.store() {
+                if let Err(e) = store.flush_audit_counts(advisor_desk_core::time::now(), false) {
+                    eprintln!("advisor-desk: audit counts: {e}");
+                }
+            }
             let Ok(service) = state.link_service() else {
                 continue;
             };
@@ -212,8 +227,8 @@ fn start(app: &AppHandle) {
 
     sync::spawn_daily_refresh(
         app.clone(),
-        Duration::from_secs(120),
-        Duration::from_secs(15 * 60),
+        sync::first_refresh_check(),
+        sync::refresh_check_every(),
     );
 }
 

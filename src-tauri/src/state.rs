@@ -21,7 +21,7 @@ use advisor_desk_core::secrets::{KeyringStore, MemorySecretStore, Secret, Secret
 use advisor_desk_core::settings::{provider_environment, ProviderEnvironment};
 use advisor_desk_core::store::{integrity, CheckScope};
 use advisor_desk_core::sync::{
-    CallBuffer, CallLog, CancelToken, ProviderGateway, SyncEngine, SyncOptions,
+    CallBuffer, CallLog, CancelToken, ProviderGateway, SyncEngine, SyncOptions, SyncSummary,
 };
 use advisor_desk_core::{paths, CoreError, IpcError, Store};
 use advisor_desk_providers::demo::{self, SandboxKeys};
@@ -32,6 +32,7 @@ use advisor_desk_providers::{
     FlanksClient, FlanksConfig, FlanksGateway, FlinksClient, FlinksConfig, FlinksGateway,
 };
 use advisor_desk_sandbox::{Sandbox, SandboxConfig, SandboxHandle};
+use tokio::sync::watch;
 
 use crate::error::CommandError;
 use crate::links::LinkInbox;
@@ -66,8 +67,8 @@ pub struct AppState {
     calls: Arc<CallBuffer>,
     providers: RwLock<Option<Providers>>,
     sandbox: Mutex<Option<SandboxHandle>>,
-    /// The sync in progress, if any (one at a time).
-    sync: Mutex<Option<CancelToken>>,
+    /// The sync in progress, if any (one at a time; a second request joins it).
+    sync: Mutex<Option<RunningSync>>,
     pub links: LinkInbox,
 }
 
@@ -341,31 +342,72 @@ impl AppState {
         ))
     }
 
-    /// Claims the single sync slot; `None` when a sync is already running.
-    pub fn begin_sync(&self) -> Option<CancelToken> {
+    /// Claims the single sync slot for `ids`; when a sync already runs, hands back its end to
+    /// join (it covers every one of `ids`) or to wait for before trying again.
+    /// `by_advisor`: the advisor asked (a click); a sync they join then ends as theirs.
+    pub fn begin_sync(&self, ids: &[i64], by_advisor: bool) -> SyncSlot {
         let mut slot = self.sync.lock().unwrap_or_else(|p| p.into_inner());
-        if slot.is_some() {
-            return None;
+        if let Some(running) = slot.as_mut() {
+            let end = running.finished.subscribe();
+            return if ids.iter().all(|id| running.ids.contains(id)) {
+                running.joined_by_advisor |= by_advisor;
+                SyncSlot::Covered(end)
+            } else {
+                SyncSlot::Busy(end)
+            };
         }
-        let token = CancelToken::new();
-        *slot = Some(token.clone());
-        Some(token)
+        let cancel = CancelToken::new();
+        let (finished, _) = watch::channel(None);
+        *slot = Some(RunningSync {
+            ids: ids.iter().copied().collect(),
+            joined_by_advisor: false,
+            cancel: cancel.clone(),
+            finished,
+        });
+        SyncSlot::Started(cancel)
     }
 
-    pub fn end_sync(&self) {
-        *self.sync.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    /// Frees the slot and tells those who joined how the sync ended; true when the advisor
+    /// joined it (its end is then shown as the end of their "Update all").
+    pub fn end_sync(&self, summary: &SyncSummary) -> bool {
+        match self.sync.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            Some(running) => {
+                running.finished.send_replace(Some(summary.clone()));
+                running.joined_by_advisor
+            }
+            None => false,
+        }
     }
 
     /// Cancels the running sync; false when none runs.
     pub fn cancel_sync(&self) -> bool {
         match self.sync.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
-            Some(t) => {
-                t.cancel();
+            Some(running) => {
+                running.cancel.cancel();
                 true
             }
             None => false,
         }
     }
+}
+
+/// The sync in progress: what it covers, its cancel flag and where its end is announced.
+struct RunningSync {
+    ids: std::collections::HashSet<i64>,
+    /// The advisor's own request joined it (a click during the daily refresh).
+    joined_by_advisor: bool,
+    cancel: CancelToken,
+    finished: watch::Sender<Option<SyncSummary>>,
+}
+
+/// What [`AppState::begin_sync`] hands out.
+pub enum SyncSlot {
+    /// This caller runs the sync (and ends it with [`AppState::end_sync`]).
+    Started(CancelToken),
+    /// A sync already runs and covers every connection asked for: its summary answers.
+    Covered(watch::Receiver<Option<SyncSummary>>),
+    /// A sync already runs without covering them all: wait for its end, then ask again.
+    Busy(watch::Receiver<Option<SyncSummary>>),
 }
 
 type Built = (Vec<Arc<dyn ProviderGateway>>, Vec<Arc<dyn LinkProviderApi>>);
@@ -394,6 +436,36 @@ mod tests {
     use super::*;
     use advisor_desk_core::secrets::SecretKey;
     use advisor_desk_core::settings::set_provider_environment;
+
+    #[test]
+    fn a_sync_request_joins_the_running_sync_only_when_it_is_covered() {
+        let state = AppState::from_store(Store::open_in_memory().unwrap());
+        let SyncSlot::Started(cancel) = state.begin_sync(&[1, 2, 3], false) else {
+            panic!("the first request runs");
+        };
+        let SyncSlot::Covered(joined) = state.begin_sync(&[3, 1], true) else {
+            panic!("a request the running sync covers joins it");
+        };
+        let SyncSlot::Busy(waiting) = state.begin_sync(&[1, 4], true) else {
+            panic!("a request for another connection waits");
+        };
+        assert!(state.cancel_sync());
+        assert!(cancel.is_cancelled());
+        let summary = SyncSummary {
+            total: 3,
+            cancelled: 3,
+            ..Default::default()
+        };
+        assert!(state.end_sync(&summary), "the advisor joined it");
+        for end in [joined, waiting] {
+            assert_eq!(end.borrow().as_ref().map(|s| s.cancelled), Some(3));
+        }
+        assert!(!state.cancel_sync(), "nothing runs any more");
+        assert!(matches!(
+            state.begin_sync(&[4], false),
+            SyncSlot::Started(_)
+        ));
+    }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn sandbox_mode_starts_the_sandbox_and_writes_its_address() {

@@ -5,28 +5,35 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use advisor_desk_core::sync::{SyncProgress, SyncSummary};
+use advisor_desk_core::sync::{run_report, RunReport, SyncProgress, SyncSummary};
 use advisor_desk_core::{time, CoreError};
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager};
 
 use crate::error::CommandError;
-use crate::state::AppState;
+use crate::state::{AppState, SyncSlot};
 use advisor_desk_core::sync::schedule;
 
 pub const PROGRESS_EVENT: &str = "sync://progress";
 pub const FINISHED_EVENT: &str = "sync://finished";
+/// The trigger of a sync the advisor asked for (a click).
+pub const MANUAL: &str = "manual";
 
-/// The end of a sync, for the main window (its toast).
+/// The end of a sync, for the main window: the counts and what needs whom.
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(test, derive(ts_rs::TS))]
 pub struct SyncFinished {
     pub trigger: String,
     #[serde(flatten)]
     pub summary: SyncSummary,
+    /// Who must act on what, by client and institution (None when the store could not be
+    /// read after the sync).
+    pub report: Option<RunReport>,
 }
 
-/// Runs one sync of `ids` (one at a time app-wide), with progress events to the main window.
+/// Runs one sync of `ids`, with progress events to the main window. One at a time app-wide:
+/// a request while a sync runs joins it and gets its summary when that sync covers all its
+/// connections (a second click on "Update all"), else runs once that sync has ended.
 pub async fn run_sync(
     app: &AppHandle,
     ids: Vec<i64>,
@@ -34,26 +41,85 @@ pub async fn run_sync(
 ) -> Result<SyncSummary, CommandError> {
     let state = app.state::<AppState>();
     let engine = state.engine(trigger)?;
-    let Some(cancel) = state.begin_sync() else {
-        return Err(
-            CoreError::invalid("a sync is already running; wait for it or cancel it").into(),
-        );
+    let cancel = loop {
+        match state.begin_sync(&ids, trigger == MANUAL) {
+            SyncSlot::Started(cancel) => break cancel,
+            SyncSlot::Covered(end) => return end_of(end).await,
+            // Never lose a request: what the running sync does not cover runs after it.
+            SyncSlot::Busy(end) => {
+                end_of(end).await?;
+            }
+        }
     };
     let progress_app = app.clone();
     let progress = Arc::new(move |p: SyncProgress| {
         let _ = progress_app.emit_to("main", PROGRESS_EVENT, p);
     });
     let summary = engine.sync_many(ids, progress, cancel).await;
-    state.end_sync();
+    // A scheduled refresh the advisor's "Update all" joined ends as theirs: the summary in the
+    // window instead of a desktop notification.
+    let trigger = if state.end_sync(&summary) {
+        MANUAL
+    } else {
+        trigger
+    };
+    let report = state
+        .store()
+        .ok()
+        .and_then(|store| run_report(store, &summary).ok());
+    // Told when something breaks: only an update the advisor did not start themself.
+    if trigger == "schedule" {
+        if let (Some(report), Ok(store)) = (&report, state.store()) {
+            crate::notify::alert_if_news(app, store, report);
+        }
+    }
     let _ = app.emit_to(
         "main",
         FINISHED_EVENT,
         SyncFinished {
             trigger: trigger.into(),
             summary: summary.clone(),
+            report,
         },
     );
     Ok(summary)
+}
+
+/// The summary the running sync ends with.
+async fn end_of(
+    mut end: tokio::sync::watch::Receiver<Option<SyncSummary>>,
+) -> Result<SyncSummary, CommandError> {
+    let summary = end
+        .wait_for(Option::is_some)
+        .await
+        .map(|s| s.clone().unwrap_or_default())
+        .map_err(|_| CoreError::invalid("the running sync ended without a summary"))?;
+    Ok(summary)
+}
+
+/// Environment: seconds from start to the first daily-refresh check (default 120, so the
+/// refresh never competes with the window's start; end-to-end tests shorten it).
+pub const FIRST_REFRESH_ENV: &str = "ADVISOR_DESK_FIRST_REFRESH_SECS";
+
+/// Environment: seconds between the daily loop's checks (default 900; tests shorten it).
+pub const REFRESH_EVERY_ENV: &str = "ADVISOR_DESK_REFRESH_EVERY_SECS";
+
+/// When the daily loop first looks (see [`FIRST_REFRESH_ENV`]).
+pub fn first_refresh_check() -> Duration {
+    seconds_from_env(FIRST_REFRESH_ENV, 120)
+}
+
+/// How often the daily loop looks (see [`REFRESH_EVERY_ENV`]).
+pub fn refresh_check_every() -> Duration {
+    seconds_from_env(REFRESH_EVERY_ENV, 15 * 60)
+}
+
+fn seconds_from_env(name: &str, default: u64) -> Duration {
+    let secs = std::env::var(name)
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .unwrap_or(default);
+    Duration::from_secs(secs)
 }
 
 /// Checks every `every` whether the daily refresh is due and runs it with the same engine.

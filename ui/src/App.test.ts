@@ -18,6 +18,7 @@ vi.mock(import('./lib/api'), async (original) =>
     onSyncProgress: vi.fn(async () => () => {}),
     onSyncFinished: vi.fn(async () => () => {}),
     onLinkEvent: vi.fn(async () => () => {}),
+    onOpenRoute: vi.fn(async () => () => {}),
     linkInboxReady: vi.fn(async () => []),
     cancelSync: vi.fn(),
     // The database's health and a restore applied at this start.

@@ -8,4 +8,9 @@ describe('routes', () => {
     expect(parseRoute('#/household/x')).toEqual({ name: 'book' });
     expect(parseRoute('#/client/3')).toEqual({ name: 'client', id: 3 });
   });
+
+  it('reads the audit log screen', () => {
+    expect(parseRoute('#/audit')).toEqual({ name: 'audit' });
+    expect(parseRoute('#/audit/x')).toEqual({ name: 'book' });
+  });
 });

@@ -3,6 +3,7 @@
 //   #/health      the health queue       #/clients      add and list clients
 //   #/settings    provider environment, API keys, base URLs
 //   #/households  households and their members   #/household/<id>  one household
+//   #/audit       the audit log (refused links, counted floods, settings changes)
 // Anything else is the book.
 
 export type Route =
@@ -11,6 +12,7 @@ export type Route =
   | { name: 'health' }
   | { name: 'clients' }
   | { name: 'settings' }
+  | { name: 'audit' }
   | { name: 'households' }
   | { name: 'household'; id: number };
 
@@ -21,6 +23,7 @@ export function parseRoute(hash: string): Route {
   if (path === '/health') return { name: 'health' };
   if (path === '/clients') return { name: 'clients' };
   if (path === '/settings') return { name: 'settings' };
+  if (path === '/audit') return { name: 'audit' };
   if (path === '/households') return { name: 'households' };
   const household = /^\/household\/(\d+)$/.exec(path);
   if (household) return { name: 'household', id: Number(household[1]) };

@@ -121,6 +121,64 @@ pub fn set_provider_environment(
     })
 }
 
+/// Setting: which Flanks integration new connections to a bank in Spain or Europe use. The
+/// advisor picks a region when connecting ("a bank in Spain or Europe", "a bank in Canada");
+/// the integration is chosen once, here.
+pub const FLANKS_INTEGRATION_SETTING: &str = "provider.flanks.integration";
+
+/// The two Flanks integrations (providers.md): the legacy Link page and Connect v2.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "ipc-types", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum FlanksIntegration {
+    #[default]
+    Link,
+    ConnectV2,
+}
+
+impl FlanksIntegration {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FlanksIntegration::Link => "link",
+            FlanksIntegration::ConnectV2 => "connect_v2",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Self> {
+        [FlanksIntegration::Link, FlanksIntegration::ConnectV2]
+            .into_iter()
+            .find(|i| i.as_str() == s)
+    }
+}
+
+/// The saved integration; nothing (or a value this version does not know) is Link.
+pub fn flanks_integration(store: &Store) -> Result<FlanksIntegration> {
+    Ok(get(store, FLANKS_INTEGRATION_SETTING)?
+        .as_deref()
+        .and_then(FlanksIntegration::parse)
+        .unwrap_or_default())
+}
+
+pub fn set_flanks_integration(
+    store: &Store,
+    integration: FlanksIntegration,
+    actor: &str,
+) -> Result<()> {
+    store.write(|tx| {
+        queries::settings::write::set(tx, FLANKS_INTEGRATION_SETTING, integration.as_str())?;
+        crate::store::audit::append(
+            tx,
+            &NewAuditEntry {
+                actor,
+                client_id: None,
+                connection_id: None,
+                action: "settings.flanks_integration",
+                detail: integration.as_str(),
+            },
+        )
+    })
+}
+
 /// Every API key field the real services need, per provider (the names
 /// `advisor_desk_providers::config` reads from the keychain).
 pub const KEY_FIELDS: &[(&str, &str)] = &[
@@ -157,6 +215,7 @@ pub struct ProviderSettings {
     pub keys: Vec<KeyStatus>,
     pub flanks_base_url: Option<String>,
     pub flinks_base_url: Option<String>,
+    pub flanks_integration: FlanksIntegration,
 }
 
 /// What the Settings screen shows. A locked or missing keychain is the typed error.
@@ -177,6 +236,7 @@ pub fn provider_settings(store: &Store, secrets: &dyn SecretStore) -> Result<Pro
         keys,
         flanks_base_url: get(store, FLANKS_BASE_URL_SETTING)?,
         flinks_base_url: get(store, FLINKS_BASE_URL_SETTING)?,
+        flanks_integration: flanks_integration(store)?,
     })
 }
 
@@ -276,6 +336,26 @@ mod tests {
         assert_eq!(ui_locale(&store).unwrap(), None);
     }
     use crate::secrets::MemorySecretStore;
+
+    #[test]
+    fn the_flanks_integration_defaults_to_link_is_audited_and_shown() {
+        let store = Store::open_in_memory().unwrap();
+        assert_eq!(flanks_integration(&store).unwrap(), FlanksIntegration::Link);
+        set_flanks_integration(&store, FlanksIntegration::ConnectV2, "advisor").unwrap();
+        assert_eq!(
+            flanks_integration(&store).unwrap(),
+            FlanksIntegration::ConnectV2
+        );
+        let entry = &store.audit_log(1).unwrap()[0];
+        assert_eq!(
+            (entry.action.as_str(), entry.detail.as_str()),
+            ("settings.flanks_integration", "connect_v2")
+        );
+        let shown = provider_settings(&store, &MemorySecretStore::new()).unwrap();
+        assert_eq!(shown.flanks_integration, FlanksIntegration::ConnectV2);
+        set(&store, FLANKS_INTEGRATION_SETTING, "v3").unwrap();
+        assert_eq!(flanks_integration(&store).unwrap(), FlanksIntegration::Link);
+    }
 
     #[test]
     fn the_environment_defaults_to_the_sandbox_and_unknown_values_too() {

@@ -4,13 +4,15 @@
 use std::sync::Arc;
 
 use advisor_desk_core::secrets::Secret;
-use advisor_desk_core::settings::{self, ProviderEnvironment, ProviderSettings};
+use advisor_desk_core::settings::{self, FlanksIntegration, ProviderEnvironment, ProviderSettings};
+use advisor_desk_core::store::AuditEntry;
 use advisor_desk_core::sync::CallLog;
 use advisor_desk_core::CoreError;
 use advisor_desk_providers::demo::{self, DemoBook, ProbeResult};
 use advisor_desk_providers::{FlanksConfig, FlinksConfig};
 use serde::Deserialize;
 use tauri::{AppHandle, State};
+use tauri_plugin_autostart::ManagerExt;
 
 use super::args::{Arg, OptionalArg};
 use crate::error::CommandError;
@@ -163,4 +165,50 @@ pub async fn load_demo_book(
         }
     });
     Ok(book)
+}
+
+/// Which Flanks integration "a bank in Spain or Europe" uses from now on.
+#[tauri::command]
+pub async fn set_flanks_integration(
+    state: State<'_, AppState>,
+    integration: Arg<FlanksIntegration>,
+) -> Result<ProviderSettings, CommandError> {
+    settings::set_flanks_integration(state.store()?, integration.0, ACTOR)?;
+    provider_settings_in(&state)
+}
+
+/// Whether the app starts when the advisor logs in (the OS's own autostart entry, so the
+/// morning update has run before the window is opened).
+#[tauri::command]
+pub async fn start_at_login(app: AppHandle) -> Result<bool, CommandError> {
+    app.autolaunch().is_enabled().map_err(autostart_error)
+}
+
+/// Turns starting at login on or off (opt-in: off until the advisor asks).
+#[tauri::command]
+pub async fn set_start_at_login(app: AppHandle, enabled: Arg<bool>) -> Result<bool, CommandError> {
+    let launcher = app.autolaunch();
+    if enabled.0 {
+        launcher.enable()
+    } else {
+        launcher.disable()
+    }
+    .map_err(autostart_error)?;
+    launcher.is_enabled().map_err(autostart_error)
+}
+
+fn autostart_error(e: tauri_plugin_autostart::Error) -> CommandError {
+    CoreError::invalid(format!(
+        "the start-at-login entry could not be changed: {e}"
+    ))
+    .into()
+}
+
+/// Entries the audit log screen shows, newest first.
+const AUDIT_SHOWN: u32 = 200;
+
+/// The newest audit entries (refused links, counted floods, settings changes…).
+#[tauri::command]
+pub async fn audit_log(state: State<'_, AppState>) -> Result<Vec<AuditEntry>, CommandError> {
+    Ok(state.store()?.audit_log(AUDIT_SHOWN)?)
 }

@@ -16,7 +16,7 @@ pub async fn sync_now(
     scope: Arg<SyncScope>,
 ) -> Result<SyncSummary, CommandError> {
     let ids = schedule::scope_ids(state.store()?, scope.0)?;
-    run_sync(&app, ids, "manual").await
+    run_sync(&app, ids, crate::sync::MANUAL).await
 }
 
 /// Cancels the running sync (connections already synced keep their data).

@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use advisor_desk_e2e::inspect::{all_connections, invoke, keychain_lookup, INVOKE};
+use advisor_desk_e2e::inspect::{all_connections, invoke, keychain_lookup};
 use advisor_desk_e2e::{AppHome, RunningApp, ACTION};
 use serde_json::{json, Value};
 
@@ -65,19 +65,24 @@ fn sync_all_reports_progress_and_can_be_cancelled() {
             .unwrap()
             != json!(0)
     });
-    // A second sync while one runs is refused with a reason.
-    let second = s
-        .execute_async(
-            INVOKE,
-            vec![json!("sync_now"), json!({ "scope": { "kind": "all" } })],
-        )
-        .unwrap();
-    assert_eq!(second["err"]["code"], "invalid_input", "{second}");
+    // A second request while one runs joins it: it answers with the same run's summary.
+    s.execute(
+        "window.__second = null;
+         window.__TAURI_INTERNALS__.invoke('sync_now', { scope: { kind: 'all' } })
+           .then((ok) => (window.__second = { ok }), (err) => (window.__second = { err }));",
+        vec![],
+    )
+    .unwrap();
     assert_eq!(invoke(s, "cancel_sync", json!({})), json!(true));
     wait_until("the cancelled sync to return", SYNCED, || {
-        s.execute("return window.__sync", vec![]).unwrap() != Value::Null
+        s.execute("return window.__sync && window.__second", vec![])
+            .unwrap()
+            != Value::Null
     });
     let summary = s.execute("return window.__sync", vec![]).unwrap()["ok"].clone();
+    let joined = s.execute("return window.__second", vec![]).unwrap()["ok"].clone();
+    assert_eq!(joined["total"], summary["total"], "{joined}");
+    assert_eq!(joined["cancelled"], summary["cancelled"], "{joined}");
     assert_eq!(summary["total"].as_u64(), Some(n as u64), "{summary}");
     assert!(summary["cancelled"].as_u64().unwrap() >= 1, "{summary}");
     let progress = s.execute("return window.__progress", vec![]).unwrap();

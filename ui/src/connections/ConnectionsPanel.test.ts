@@ -11,7 +11,7 @@ vi.mock(import('../lib/api'), async (original) =>
   (await import('../test/mockApi')).mockCommands(original, [
     'listConnections', 'startConnect', 'startReauthorize', 'sendLink', 'mapExistingCredential',
     'removeConnection', 'syncNow', 'onLinkEvent', 'onSyncFinished', 'linkInboxReady', 'onLinkWindowNotice',
-    'pendingLinks', 'sendReauthorizationLinks',
+    'pendingLinks', 'sendReauthorizationLinks', 'providerSettings',
   ]),
 );
 
@@ -268,7 +268,7 @@ describe('ConnectionsPanel', () => {
     });
     render(ConnectionsPanel, { clientId: 7 });
     await screen.findByTestId('connections-empty');
-    await user.selectOptions(screen.getByTestId('connect-flow'), 'flinks_connect');
+    await user.selectOptions(screen.getByTestId('connect-region'), 'canada');
     await user.click(screen.getByTestId('connect-here'));
     expect(api.startConnect).toHaveBeenCalledWith(7, 'flinks_connect');
     linkListener({

@@ -8,6 +8,7 @@ import { listenToLinkResults, stopListening } from '../lib/linkResults';
 import { t } from '../lib/i18n/i18n.svelte';
 import type {
   Connection,
+  FlanksIntegration,
   LinkEvent,
   LinkWindowNotice,
   LinkFlow,
@@ -17,8 +18,7 @@ import type {
   SentLinks,
 } from '../lib/types';
 import { statusText, when } from './connectionText';
-
-export const FLOWS: LinkFlow[] = ['flanks_link', 'flanks_connect_v2', 'flinks_connect'];
+import { flowFor, type Region } from './region';
 
 export interface Notice {
   tone: 'ok' | 'info' | 'error';
@@ -39,8 +39,10 @@ export class ConnectionFlows {
   busy = $state<Busy | null>(null);
   /** The connection whose removal waits for the advisor's confirmation. */
   confirmRemove = $state<number | null>(null);
-  /** The flow "Connect account" and "Send link" start. */
-  flow = $state<LinkFlow>('flanks_link');
+  /** Where the bank is: "Connect account" and "Send link" start the flow for it. */
+  region = $state<Region>('europe');
+  /** The Flanks integration set in Settings (Link until it is read). */
+  integration = $state<FlanksIntegration>('link');
   sent = $state<LinkStart | null>(null);
   /** The message "Send link" made for a connection that needs the client. */
   sentMessages = $state.raw<SentLinks | null>(null);
@@ -58,6 +60,21 @@ export class ConnectionFlows {
   constructor(clientId: () => number) {
     this.#clientId = clientId;
   }
+
+  /** The flow "Connect account" and "Send link" start. */
+  get flow(): LinkFlow {
+    return flowFor(this.region, this.integration);
+  }
+
+  /** Reads the Flanks integration from Settings; if it cannot be read, Link stays. */
+  loadIntegration = async () => {
+    try {
+      this.integration = (await api.providerSettings()).flanks_integration;
+    } catch {
+      // The keychain may be locked: connecting a bank in Canada still works, and the
+      // Flanks default is what the app used before the setting existed.
+    }
+  };
 
   load = async () => {
     const clientId = this.#clientId();

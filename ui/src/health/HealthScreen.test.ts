@@ -14,6 +14,7 @@ vi.mock(import('../lib/api'), async (original) =>
     renewConsent: vi.fn(),
     openMail: vi.fn(),
     setConsentPeriod: vi.fn(),
+    onSyncFinished: vi.fn(async () => () => {}),
   }),
 );
 

@@ -4,11 +4,13 @@ import { invoke } from '@tauri-apps/api/core';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import type {
   AppInfo,
+  AuditEntry,
   Client,
   ClientDeletion,
   Connection,
   DemoBook,
   ErrorCode,
+  FlanksIntegration,
   LinkEvent,
   LinkWindowNotice,
   LinkFlow,
@@ -199,6 +201,13 @@ export const api = {
   testProviderConnection: (provider: Provider): Promise<ProbeResult> =>
     call<ProbeResult>('test_provider_connection', { provider }),
   loadDemoBook: (): Promise<DemoBook> => call<DemoBook>('load_demo_book'),
+  /** Which Flanks integration "a bank in Spain or Europe" uses. */
+  setFlanksIntegration: (integration: FlanksIntegration): Promise<ProviderSettings> =>
+    call<ProviderSettings>('set_flanks_integration', { integration }),
+  startAtLogin: (): Promise<boolean> => call<boolean>('start_at_login'),
+  setStartAtLogin: (enabled: boolean): Promise<boolean> => call<boolean>('set_start_at_login', { enabled }),
+  /** The newest audit entries (refused links and counted floods among them). */
+  auditLog: (): Promise<AuditEntry[]> => call<AuditEntry[]>('audit_log'),
 
   // Backups and recovery. A restore is staged, then applied when the app restarts.
   /** The first call starts the check of the whole database; its verdict comes as an event. */
@@ -225,6 +234,9 @@ export const api = {
   /** A link page's window or link the app could not open (the advisor is told which). */
   onLinkWindowNotice: (f: (n: LinkWindowNotice) => void): Promise<UnlistenFn> =>
     listen<LinkWindowNotice>('link://window-notice', (e) => f(e.payload)),
+  /** The advisor clicked a desktop notification: the route it opens (e.g. `health`). */
+  onOpenRoute: (f: (route: string) => void): Promise<UnlistenFn> =>
+    listen<string>('app://open-route', (e) => f(e.payload)),
 };
 
 export type Api = typeof api;

@@ -383,7 +383,12 @@ export type SyncScope = { "kind": "connection", "id": number } | { "kind": "clie
 
 export type SyncStep = { "step": "checking_status" } | { "step": "waiting_for_provider" } | { "step": "fetching" } | { "step": "saving" } | { "step": "finished", status: ConnectionStatus, ok: boolean, } | { "step": "cancelled" };
 
-export type SyncProgress = { done: number, total: number, connection_id: number, } & ({ "step": "checking_status" } | { "step": "waiting_for_provider" } | { "step": "fetching" } | { "step": "saving" } | { "step": "finished", status: ConnectionStatus, ok: boolean, } | { "step": "cancelled" });
+export type SyncProgress = { done: number, total: number, connection_id: number, 
+/**
+ * The institution of the connection this step is about (its name, else its id, else
+ * the provider), for the progress bar.
+ */
+institution: string, } & ({ "step": "checking_status" } | { "step": "waiting_for_provider" } | { "step": "fetching" } | { "step": "saving" } | { "step": "finished", status: ConnectionStatus, ok: boolean, } | { "step": "cancelled" });
 
 export type FailureKind = "sca_required" | "blocked" | "mfa_required" | "invalid_login" | "pending" | "delayed" | "rate_limited" | "provider_unavailable" | "bank_unavailable" | "timeout" | "network" | "bad_response" | "unauthorized" | "configuration" | "removed";
 
@@ -409,14 +414,42 @@ odd: number, };
 
 export type SyncResult = { "result": "synced", stats: WriteStats, } | { "result": "failed", failure: ProviderFailure, } | { "result": "error", error: IpcError, } | { "result": "cancelled" };
 
-export type ConnectionOutcome = { connection_id: number, client_id: number, provider: Provider, status: ConnectionStatus, } & ({ "result": "synced", stats: WriteStats, } | { "result": "failed", failure: ProviderFailure, } | { "result": "error", error: IpcError, } | { "result": "cancelled" });
+export type ConnectionOutcome = { connection_id: number, client_id: number, provider: Provider, status: ConnectionStatus, 
+/**
+ * The state before this sync: what "newly needs someone" compares against.
+ */
+previous_status: ConnectionStatus, } & ({ "result": "synced", stats: WriteStats, } | { "result": "failed", failure: ProviderFailure, } | { "result": "error", error: IpcError, } | { "result": "cancelled" });
 
 export type SyncSummary = { total: number, synced: number, failed: number, cancelled: number, rows_written: number, elapsed_ms: number, outcomes: Array<ConnectionOutcome>, };
 
 /**
- * The end of a sync, for the main window (its toast).
+ * One connection that needs someone after the update.
  */
-export type SyncFinished = { trigger: string, total: number, synced: number, failed: number, cancelled: number, rows_written: number, elapsed_ms: number, outcomes: Array<ConnectionOutcome>, };
+export type NeedsAction = { connection_id: number, client_id: number, client_name: string, institution: string, status: ConnectionStatus, 
+/**
+ * It did not need anyone before this update.
+ */
+newly: boolean, };
+
+/**
+ * What an update ended with.
+ */
+export type RunReport = { total: number, updated: number, 
+/**
+ * Failed for a reason nobody has to act on yet (the provider is busy, a timeout):
+ * retried later by itself.
+ */
+retrying: number, cancelled: number, needs_client: Array<NeedsAction>, needs_advisor: Array<NeedsAction>, };
+
+/**
+ * The end of a sync, for the main window: the counts and what needs whom.
+ */
+export type SyncFinished = { trigger: string, 
+/**
+ * Who must act on what, by client and institution (None when the store could not be
+ * read after the sync).
+ */
+report: RunReport | null, total: number, synced: number, failed: number, cancelled: number, rows_written: number, elapsed_ms: number, outcomes: Array<ConnectionOutcome>, };
 
 export type ProviderEnvironment = "sandbox" | "production";
 
@@ -425,7 +458,17 @@ export type ProviderEnvironment = "sandbox" | "production";
  */
 export type KeyStatus = { provider: string, field: string, set: boolean, };
 
-export type ProviderSettings = { environment: ProviderEnvironment, keys: Array<KeyStatus>, flanks_base_url: string | null, flinks_base_url: string | null, };
+/**
+ * The two Flanks integrations (providers.md): the legacy Link page and Connect v2.
+ */
+export type FlanksIntegration = "link" | "connect_v2";
+
+/**
+ * An audit entry as the advisor reads it (details are codes and counts, never a secret).
+ */
+export type AuditEntry = { id: number, at: string, actor: string, client_id: number | null, connection_id: number | null, action: string, detail: string, };
+
+export type ProviderSettings = { environment: ProviderEnvironment, keys: Array<KeyStatus>, flanks_base_url: string | null, flinks_base_url: string | null, flanks_integration: FlanksIntegration, };
 
 /**
  * The classified result of "test connection".

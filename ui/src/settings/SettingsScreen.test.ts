@@ -9,6 +9,7 @@ vi.mock(import('../lib/api'), async (original) => {
   const mocked = await (await import('../test/mockApi')).mockCommands(original, [
     'appInfo', 'providerSettings', 'setProviderEnvironment', 'setProviderKey',
     'removeProviderKey', 'setProviderBaseUrl', 'testProviderConnection', 'loadDemoBook',
+    'setFlanksIntegration', 'startAtLogin', 'setStartAtLogin',
   ]);
   // Settings → Report and Settings → Backups have their own tests.
   const never = () => new Promise<never>(() => {});
@@ -36,6 +37,7 @@ function settings(over: Partial<ProviderSettings> = {}): ProviderSettings {
     ],
     flanks_base_url: null,
     flinks_base_url: null,
+    flanks_integration: 'link',
     ...over,
   };
 }
@@ -45,6 +47,27 @@ describe('SettingsScreen', () => {
     vi.clearAllMocks();
     vi.mocked(api.appInfo).mockResolvedValue(info());
     vi.mocked(api.providerSettings).mockResolvedValue(settings());
+    vi.mocked(api.startAtLogin).mockResolvedValue(false);
+  });
+
+  it('sets the Flanks integration once, and start at login only when asked', async () => {
+    const user = userEvent.setup();
+    vi.mocked(api.setFlanksIntegration).mockResolvedValueOnce(settings({ flanks_integration: 'connect_v2' }));
+    vi.mocked(api.setStartAtLogin).mockResolvedValueOnce(true);
+    render(SettingsScreen);
+    const card = await screen.findByTestId('connection-settings');
+    expect(within(card).getByTestId('flanks-integration-link')).toBeChecked();
+    const login = within(card).getByTestId('start-at-login');
+    await vi.waitFor(() => expect(login).not.toBeDisabled());
+    expect(login).not.toBeChecked();
+    expect(api.setStartAtLogin).not.toHaveBeenCalled();
+    await user.click(within(card).getByTestId('flanks-integration-connect_v2'));
+    expect(api.setFlanksIntegration).toHaveBeenCalledWith('connect_v2');
+    await vi.waitFor(() => expect(within(card).getByTestId('flanks-integration-connect_v2')).toBeChecked());
+    await user.click(login);
+    expect(api.setStartAtLogin).toHaveBeenCalledWith(true);
+    await vi.waitFor(() => expect(login).toBeChecked());
+    expect(within(card).getByTestId('open-audit')).toHaveAttribute('href', '#/audit');
   });
 
   it('shows the sandbox as chosen, its address, and which keys are set (never their values)', async () => {

@@ -233,6 +233,9 @@ pub fn claim_callback(
     }
 }
 
+/// The audit action of a refused callback.
+pub const REFUSED_ACTION: &str = "link.callback.refused";
+
 /// Records a refused callback: the reason and where it came from, never the URL.
 pub fn audit_refused_callback(
     store: &Store,
@@ -244,14 +247,18 @@ pub fn audit_refused_callback(
         Some(n) => format!("{} ({n} bytes)", rejection.code()),
         None => rejection.code().to_string(),
     };
+    // A flood of forged links must not flood the log: beyond a few per kind and minute they
+    // are counted (`store::audit_throttle`).
+    let kind = format!("{REFUSED_ACTION} {}/{}", source.as_str(), rejection.code());
+    let entry = NewAuditEntry {
+        actor: source.as_str(),
+        client_id: None,
+        connection_id: None,
+        action: REFUSED_ACTION,
+        detail: &detail,
+    };
     store
-        .audit(&NewAuditEntry {
-            actor: source.as_str(),
-            client_id: None,
-            connection_id: None,
-            action: "link.callback.refused",
-            detail: &detail,
-        })
+        .audit_throttled(&kind, &entry, time::now())
         .map_err(ClaimError::Store)
 }
 

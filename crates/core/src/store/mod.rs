@@ -29,6 +29,7 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 
 pub mod audit;
+pub mod audit_throttle;
 pub mod queries;
 pub use audit::{AuditEntry, NewAuditEntry};
 pub use backup::{backup_dir, list_backups, BACKUPS_KEPT};
@@ -50,6 +51,8 @@ pub struct Store {
     writer: Mutex<Connection>,
     reader: Option<Mutex<Connection>>,
     installation: installation::InstallationCell,
+    /// Counts floods of one kind of audit entry instead of writing each (`audit_throttle`).
+    audit_throttle: audit_throttle::AuditThrottle,
 }
 
 impl Store {
@@ -116,6 +119,7 @@ impl Store {
             writer: Mutex::new(conn),
             reader: Some(Mutex::new(reader)),
             installation: Default::default(),
+            audit_throttle: Default::default(),
         })
     }
 
@@ -129,6 +133,7 @@ impl Store {
             writer: Mutex::new(conn),
             reader: None,
             installation: Default::default(),
+            audit_throttle: Default::default(),
         })
     }
 

@@ -75,6 +75,8 @@ pub struct ConnectionOutcome {
     pub client_id: i64,
     pub provider: Provider,
     pub status: ConnectionStatus,
+    /// The state before this sync: what "newly needs someone" compares against.
+    pub previous_status: ConnectionStatus,
     #[serde(flatten)]
     pub result: SyncResult,
 }
@@ -160,16 +162,19 @@ impl SyncEngine {
         let started = Instant::now();
         let total = ids.len();
         let done = Arc::new(AtomicUsize::new(0));
+        let mut labels = self.institution_labels().await;
         let mut set = tokio::task::JoinSet::new();
         for (index, id) in ids.into_iter().enumerate() {
             let engine = self.clone();
             let (progress, cancel, done) = (progress.clone(), cancel.clone(), done.clone());
+            let institution = labels.remove(&id).unwrap_or_default();
             set.spawn(async move {
                 let report = |step| {
                     progress(SyncProgress {
                         done: done.load(Ordering::SeqCst),
                         total,
                         connection_id: id,
+                        institution: institution.clone(),
                         step,
                     })
                 };
@@ -219,6 +224,19 @@ impl SyncEngine {
         summary
     }
 
+    /// Every connection's institution as the progress bar names it (empty when the store
+    /// cannot be read: the bar then shows the count alone).
+    async fn institution_labels(&self) -> HashMap<i64, String> {
+        self.blocking(|s| super::connections::list(&s.store, None))
+            .await
+            .map(|list| {
+                list.iter()
+                    .map(|c| (c.id, crate::reads::client::institution_label(c)))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     fn cancelled_outcome(&self, id: i64) -> ConnectionOutcome {
         let (client_id, provider, status) = match super::connections::get(&self.store, id) {
             Ok(c) => (c.client_id, c.provider, c.status),
@@ -229,6 +247,7 @@ impl SyncEngine {
             client_id,
             provider,
             status,
+            previous_status: status,
             result: SyncResult::Cancelled,
         }
     }
@@ -246,10 +265,12 @@ impl SyncEngine {
                     client_id: 0,
                     provider: Provider::Flanks,
                     status: ConnectionStatus::Pending,
+                    previous_status: ConnectionStatus::Pending,
                     result: SyncResult::Error { error: e.into() },
                 }
             }
         };
+        let previous_status = conn.status;
         let (started, fetched) = {
             let _slot = self.fetch_slots.acquire().await;
             // The attempt starts when its fetch slot is granted (for `sync_runs`).
@@ -293,6 +314,7 @@ impl SyncEngine {
                 client_id,
                 provider,
                 status,
+                previous_status,
                 result,
             },
             Err(e) => ConnectionOutcome {
@@ -302,6 +324,7 @@ impl SyncEngine {
                 status: super::connections::get(&self.store, id)
                     .map(|c| c.status)
                     .unwrap_or(ConnectionStatus::Pending),
+                previous_status,
                 result: SyncResult::Error { error: e.into() },
             },
         }

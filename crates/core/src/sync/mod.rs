@@ -2,6 +2,7 @@
 //! syncs of many connections with progress and cancellation. Provider specifics stay behind
 //! [`ProviderGateway`], implemented by the `advisor-desk-providers` crate.
 
+pub mod alert;
 pub mod call_log;
 pub mod cancel;
 pub mod connections;
@@ -9,9 +10,11 @@ pub mod engine;
 pub mod freshness;
 pub mod gateway;
 pub mod progress;
+pub mod run_report;
 pub mod schedule;
 pub mod snapshot_writer;
 
+pub use alert::{alert_for, Alert};
 pub use call_log::{CallBuffer, CallLog, ProviderCall};
 pub use cancel::CancelToken;
 pub use connections::{Connection, ConnectionView, NewConnection};
@@ -19,6 +22,7 @@ pub use engine::{ConnectionOutcome, SyncEngine, SyncOptions, SyncResult, SyncSum
 pub use freshness::Freshness;
 pub use gateway::ProviderGateway;
 pub use progress::{SyncProgress, SyncStep};
+pub use run_report::{run_report, NeedsAction, RunReport};
 pub use schedule::{SyncScope, LAST_SCHEDULED_SETTING};
 pub use snapshot_writer::{write_snapshot, WriteStats};
 

@@ -20,12 +20,15 @@ pub enum SyncStep {
     Cancelled,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ipc-types", derive(ts_rs::TS))]
 pub struct SyncProgress {
     pub done: usize,
     pub total: usize,
     pub connection_id: i64,
+    /// The institution of the connection this step is about (its name, else its id, else
+    /// the provider), for the progress bar.
+    pub institution: String,
     #[serde(flatten)]
     pub step: SyncStep,
 }

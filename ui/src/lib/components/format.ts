@@ -74,6 +74,19 @@ export function formatDay(iso: string | null | undefined): string {
 
 const dateCache = new Map<string, Intl.DateTimeFormat>();
 
+/** A moment (date and time to the second) in the current language, e.g. an audit entry's. */
+export function formatDateTime(iso: string): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  const key = `${getLocale()}|time`;
+  let f = dateCache.get(key);
+  if (!f) {
+    f = new Intl.DateTimeFormat(getLocale(), { dateStyle: 'medium', timeStyle: 'medium' });
+    dateCache.set(key, f);
+  }
+  return f.format(date);
+}
+
 /** `3 days ago`, `hace 3 días`, `il y a 3 jours`. */
 export function formatAge(days: number): string {
   return new Intl.RelativeTimeFormat(getLocale(), { numeric: 'auto' }).format(-days, 'day');
