@@ -23,6 +23,8 @@ fn main() {
         "open_mail",
         "set_client_contact",
         "set_consent_period",
+        "flinks_frozen_after_days",
+        "set_flinks_frozen_after_days",
         "map_existing_credential",
         "remove_connection",
         "delete_client",

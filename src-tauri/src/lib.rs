@@ -97,6 +97,8 @@ pub fn run() -> Result<(), tauri::Error> {
             commands::open_mail,
             commands::set_client_contact,
             commands::set_consent_period,
+            commands::flinks_frozen_after_days,
+            commands::set_flinks_frozen_after_days,
             commands::map_existing_credential,
             commands::remove_connection,
             commands::delete_client,

@@ -123,6 +123,23 @@ pub async fn set_consent_period(
     )?)
 }
 
+/// After how many days unmoving Flinks data counts as frozen (needs the client present).
+#[tauri::command]
+pub async fn flinks_frozen_after_days(state: State<'_, AppState>) -> Result<i64, CommandError> {
+    Ok(advisor_desk_core::sync::Freshness::of(state.store()?)?.frozen_after_days())
+}
+
+#[tauri::command]
+pub async fn set_flinks_frozen_after_days(
+    state: State<'_, AppState>,
+    days: Arg<i64>,
+) -> Result<i64, CommandError> {
+    Ok(
+        advisor_desk_core::sync::Freshness::set_frozen_after_days(state.store()?, days.0)?
+            .frozen_after_days(),
+    )
+}
+
 #[tauri::command]
 pub async fn add_client(
     state: State<'_, AppState>,

@@ -205,6 +205,10 @@ export const api = {
   setFlanksIntegration: (integration: FlanksIntegration): Promise<ProviderSettings> =>
     call<ProviderSettings>('set_flanks_integration', { integration }),
   startAtLogin: (): Promise<boolean> => call<boolean>('start_at_login'),
+  /** Days after which unmoving Flinks data counts as frozen (needs the client present). */
+  flinksFrozenAfterDays: (): Promise<number> => call<number>('flinks_frozen_after_days'),
+  setFlinksFrozenAfterDays: (days: number): Promise<number> =>
+    call<number>('set_flinks_frozen_after_days', { days }),
   setStartAtLogin: (enabled: boolean): Promise<boolean> => call<boolean>('set_start_at_login', { enabled }),
   /** The newest audit entries (refused links and counted floods among them). */
   auditLog: (): Promise<AuditEntry[]> => call<AuditEntry[]>('audit_log'),

@@ -1,4 +1,4 @@
-import { render, screen, within } from '@testing-library/svelte';
+import { fireEvent, render, screen, within } from '@testing-library/svelte';
 import userEvent from '@testing-library/user-event';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApiError, api } from '../lib/api';
@@ -9,7 +9,8 @@ vi.mock(import('../lib/api'), async (original) => {
   const mocked = await (await import('../test/mockApi')).mockCommands(original, [
     'appInfo', 'providerSettings', 'setProviderEnvironment', 'setProviderKey',
     'removeProviderKey', 'setProviderBaseUrl', 'testProviderConnection', 'loadDemoBook',
-    'setFlanksIntegration', 'startAtLogin', 'setStartAtLogin',
+    'setFlanksIntegration', 'startAtLogin', 'setStartAtLogin', 'flinksFrozenAfterDays',
+    'setFlinksFrozenAfterDays',
   ]);
   // Settings → Report and Settings → Backups have their own tests.
   const never = () => new Promise<never>(() => {});
@@ -48,6 +49,24 @@ describe('SettingsScreen', () => {
     vi.mocked(api.appInfo).mockResolvedValue(info());
     vi.mocked(api.providerSettings).mockResolvedValue(settings());
     vi.mocked(api.startAtLogin).mockResolvedValue(false);
+    vi.mocked(api.flinksFrozenAfterDays).mockResolvedValue(7);
+  });
+
+  it('sets after how many days unmoving Flinks data needs the client, and says when it is refused', async () => {
+    vi.mocked(api.setFlinksFrozenAfterDays).mockResolvedValueOnce(14);
+    render(SettingsScreen);
+    const card = await screen.findByTestId('connection-settings');
+    const days = within(card).getByTestId('flinks-frozen-days') as HTMLInputElement;
+    await vi.waitFor(() => expect(days.value).toBe('7'));
+    await fireEvent.change(days, { target: { value: '14' } });
+    expect(api.setFlinksFrozenAfterDays).toHaveBeenCalledWith(14);
+    expect(await within(card).findByTestId('flinks-frozen-saved')).toBeInTheDocument();
+
+    vi.mocked(api.setFlinksFrozenAfterDays).mockRejectedValueOnce(
+      new ApiError('invalid_input', 'Flinks data counts as frozen after 1 to 3650 days'),
+    );
+    await fireEvent.change(days, { target: { value: '0' } });
+    expect(await within(card).findByTestId('flinks-frozen-error')).toHaveTextContent('1 to 3650 days');
   });
 
   it('sets the Flanks integration once, and start at login only when asked', async () => {

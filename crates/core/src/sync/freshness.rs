@@ -5,7 +5,7 @@
 //! for the client to be present for a refresh.
 
 use crate::domain::{ConnectionStatus, Provider};
-use crate::error::Result;
+use crate::error::{CoreError, Result};
 use crate::settings;
 use crate::store::Store;
 use crate::time::Timestamp;
@@ -29,17 +29,36 @@ impl Default for Freshness {
     }
 }
 
+/// The frozen period the advisor may choose, in days.
+pub const FROZEN_AFTER_DAYS_RANGE: std::ops::RangeInclusive<i64> = 1..=3650;
+
 impl Freshness {
-    /// From the settings; a missing or unreadable value (not a whole number of days ≥ 1) is
-    /// the default.
+    /// From the settings; a missing or unreadable value (not a whole number of days in
+    /// [`FROZEN_AFTER_DAYS_RANGE`]) is the default.
     pub fn of(store: &Store) -> Result<Freshness> {
         let days = settings::get(store, FROZEN_AFTER_DAYS_SETTING)?
             .and_then(|v| v.trim().parse::<i64>().ok())
-            .filter(|d| (1..=3650).contains(d))
+            .filter(|d| FROZEN_AFTER_DAYS_RANGE.contains(d))
             .unwrap_or(DEFAULT_FROZEN_AFTER_DAYS);
         Ok(Freshness {
             frozen_after: chrono::Duration::days(days),
         })
+    }
+
+    /// Whole days after which unmoving Flinks data counts as frozen.
+    pub fn frozen_after_days(self) -> i64 {
+        self.frozen_after.num_days()
+    }
+
+    /// The advisor's choice (Settings → Connections); anything outside the range is refused.
+    pub fn set_frozen_after_days(store: &Store, days: i64) -> Result<Freshness> {
+        if !FROZEN_AFTER_DAYS_RANGE.contains(&days) {
+            return Err(CoreError::invalid(
+                "Flinks data counts as frozen after 1 to 3650 days",
+            ));
+        }
+        settings::set(store, FROZEN_AFTER_DAYS_SETTING, &days.to_string())?;
+        Freshness::of(store)
     }
 }
 
@@ -89,6 +108,20 @@ mod tests {
             created_at: now,
             consent_renewed_at: None,
         }
+    }
+
+    #[test]
+    fn the_frozen_period_is_the_advisors_choice_within_its_range() {
+        let store = Store::open_in_memory().unwrap();
+        assert_eq!(Freshness::of(&store).unwrap().frozen_after_days(), 7);
+        let f = Freshness::set_frozen_after_days(&store, 14).unwrap();
+        assert_eq!(f.frozen_after_days(), 14);
+        assert_eq!(Freshness::of(&store).unwrap(), f);
+        for refused in [0, -3, 3651] {
+            let e = Freshness::set_frozen_after_days(&store, refused).unwrap_err();
+            assert_eq!(e.code(), crate::error::ErrorCode::InvalidInput, "{refused}");
+        }
+        assert_eq!(Freshness::of(&store).unwrap().frozen_after_days(), 14);
     }
 
     #[test]
