@@ -228,13 +228,22 @@ describe('ConnectionsPanel', () => {
   });
 
   it('updates a Flinks connection live with the client present, and says when its data is frozen', async () => {
-    const flinks = { provider: 'flinks' as const, flow: 'flinks_connect', stale: true, frozen: true };
+    const flinks = {
+      provider: 'flinks' as const,
+      flow: 'flinks_connect',
+      stale: true,
+      frozen: true,
+      data_as_of: '2026-11-20T10:00:00Z',
+    };
     list.mockResolvedValueOnce([conn(1, 'ready', flinks)]);
     list.mockResolvedValueOnce([conn(1, 'ready', { provider: 'flinks', flow: 'flinks_connect' })]);
     vi.mocked(api.startReauthorize).mockResolvedValueOnce({ kind: 'already_healthy', connection_id: 1, status: 'ready' });
     render(ConnectionsPanel, { clientId: 7 });
     expect(await screen.findByTestId('connection-frozen')).toHaveTextContent('Needs the client present to refresh');
     expect(screen.getByTestId('connection-status')).toHaveTextContent('Working, but the data is not moving');
+    // Its age is the client's last live connection, shown beside the (recent) last update.
+    expect(screen.getByText("Data as of (client's last live connection)")).toBeInTheDocument();
+    expect(screen.getByTestId('connection-data-as-of')).toHaveTextContent('Nov 20, 2026');
     expect(screen.queryByTestId('sync-connection')).toBeNull();
     await userEvent.click(screen.getByTestId('refresh-live'));
     expect(api.startReauthorize).toHaveBeenCalledWith(1);

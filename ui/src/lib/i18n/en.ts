@@ -92,6 +92,8 @@ export const en = {
   'conn.frozen': "Needs the client present to refresh: this bank's data has not moved since the client last connected",
   'conn.stale': 'Data may be out of date',
   'conn.providerSays': 'The provider says:',
+  'conn.dataAsOf': "Data as of",
+  'conn.dataAsOfLive': "Data as of (client's last live connection)",
   'conn.lastSuccess': 'Last successful update',
   'conn.lastAttempt': 'Last attempt',
   'conn.nextRetry': 'Next try',

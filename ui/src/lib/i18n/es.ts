@@ -93,6 +93,8 @@ export const es: Catalogue = {
   'conn.frozen': 'Necesita al cliente presente para actualizar: los datos de este banco no se han movido desde su última conexión',
   'conn.stale': 'Los datos pueden estar desactualizados',
   'conn.providerSays': 'El proveedor indica:',
+  'conn.dataAsOf': "Datos a fecha de",
+  'conn.dataAsOfLive': "Datos a fecha de (última conexión en vivo del cliente)",
   'conn.lastSuccess': 'Última actualización correcta',
   'conn.lastAttempt': 'Último intento',
   'conn.nextRetry': 'Próximo intento',

@@ -94,6 +94,8 @@ export const fr: Catalogue = {
   'conn.frozen': "Nécessite la présence du client pour actualiser : les données de cette banque n'ont pas bougé depuis sa dernière connexion",
   'conn.stale': 'Les données peuvent être périmées',
   'conn.providerSays': 'Le fournisseur indique :',
+  'conn.dataAsOf': "Données au",
+  'conn.dataAsOfLive': "Données au (dernière connexion en direct du client)",
   'conn.lastSuccess': 'Dernière mise à jour réussie',
   'conn.lastAttempt': 'Dernière tentative',
   'conn.nextRetry': 'Prochain essai',
