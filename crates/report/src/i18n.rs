@@ -1,6 +1,7 @@
 //! The report's words in English, Spanish and French, and how each language writes numbers
 //! and dates. Amounts always carry their ISO currency code, so no symbol is ambiguous.
 
+use advisor_desk_core::time::{MONTHS_EN, MONTHS_ES, MONTHS_FR};
 use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 
@@ -94,9 +95,9 @@ impl Lang {
     pub fn date(self, d: NaiveDate) -> String {
         let m = d.month0() as usize;
         match self {
-            Lang::En => format!("{} {}, {}", EN_MONTHS[m], d.day(), d.year()),
-            Lang::Es => format!("{} de {} de {}", d.day(), ES_MONTHS[m], d.year()),
-            Lang::Fr => format!("{} {} {}", d.day(), FR_MONTHS[m], d.year()),
+            Lang::En => format!("{} {}, {}", MONTHS_EN[m], d.day(), d.year()),
+            Lang::Es => format!("{} de {} de {}", d.day(), MONTHS_ES[m], d.year()),
+            Lang::Fr => format!("{} {} {}", d.day(), MONTHS_FR[m], d.year()),
         }
     }
 
@@ -282,49 +283,6 @@ pub enum Text {
     Of,
     Stale,
 }
-
-const EN_MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-const ES_MONTHS: [&str; 12] = [
-    "enero",
-    "febrero",
-    "marzo",
-    "abril",
-    "mayo",
-    "junio",
-    "julio",
-    "agosto",
-    "septiembre",
-    "octubre",
-    "noviembre",
-    "diciembre",
-];
-const FR_MONTHS: [&str; 12] = [
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-];
 
 #[cfg(test)]
 mod tests {
