@@ -307,7 +307,7 @@ fn a_blocked_bank_popup_is_reported_to_the_advisor_with_the_next_step() {
     // From the client's connections panel, as the advisor does it.
     s.execute(&format!("location.hash = '#/client/{client}'"), vec![])
         .unwrap();
-    click(s, "[data-testid=connect-flow] option[value=flinks_connect]");
+    click(s, "[data-testid=connect-region] option[value=canada]");
     click(s, "[data-testid=connect-here]");
     switch_to_new(s, std::slice::from_ref(&main));
     if s.wait_for_css("#consent-accept", ACTION).is_ok() {
