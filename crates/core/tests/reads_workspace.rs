@@ -4,8 +4,8 @@
 use advisor_desk_core::clients;
 use advisor_desk_core::clients::NewClient;
 use advisor_desk_core::domain::{
-    Account, AccountKind, AssetClass, Holding, Institution, Liability, LiabilityKind, Provider,
-    Snapshot, SnapshotParts, Transaction,
+    Account, AccountKind, AssetClass, Holding, Liability, LiabilityKind, Provider, Snapshot,
+    Transaction,
 };
 use advisor_desk_core::money::{Currency, Money};
 use advisor_desk_core::reads::export;
@@ -16,6 +16,7 @@ use advisor_desk_core::reads::{
 use advisor_desk_core::secrets::{MemorySecretStore, Secret};
 use advisor_desk_core::sync::connections;
 use advisor_desk_core::sync::{write_snapshot, NewConnection};
+use advisor_desk_core::test_fixtures::snapshot;
 use advisor_desk_core::time::{self, Timestamp};
 use advisor_desk_core::Store;
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
@@ -69,20 +70,6 @@ fn txn(
         description: desc.into(),
         category: None,
         counterparty: None,
-    }
-}
-
-fn snapshot(accounts: Vec<Account>, holdings: Vec<Holding>, txns: Vec<Transaction>) -> Snapshot {
-    Snapshot {
-        institution: Institution::default(),
-        accounts,
-        holdings,
-        transactions: txns,
-        liabilities: vec![],
-        cards: vec![],
-        parts: SnapshotParts::all(),
-        data_as_of: None,
-        ..Default::default()
     }
 }
 

@@ -5,14 +5,14 @@
 //!
 //! `workspace_bench_50k_transactions` is the measurement recorded in BENCHMARKS.md.
 
+use advisor_desk_core::test_fixtures::snapshot;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use advisor_desk_core::clients;
 use advisor_desk_core::clients::NewClient;
 use advisor_desk_core::domain::{
-    Account, AccountKind, AssetClass, Holding, Institution, Provider, Snapshot, SnapshotParts,
-    Transaction,
+    Account, AccountKind, AssetClass, Holding, Provider, Snapshot, Transaction,
 };
 use advisor_desk_core::money::{Currency, Money};
 use advisor_desk_core::secrets::{MemorySecretStore, Secret};
@@ -81,24 +81,6 @@ fn txn(
         description: desc,
         category: None,
         counterparty: None,
-    }
-}
-
-fn snapshot(
-    accounts: Vec<Account>,
-    holdings: Vec<Holding>,
-    transactions: Vec<Transaction>,
-) -> Snapshot {
-    Snapshot {
-        institution: Institution::default(),
-        accounts,
-        holdings,
-        transactions,
-        liabilities: vec![],
-        cards: vec![],
-        parts: SnapshotParts::all(),
-        data_as_of: None,
-        ..Default::default()
     }
 }
 

@@ -4,14 +4,14 @@
 //! on disk, then Spanish. And dark mode: started with a dark desktop theme, the app's colours
 //! follow the OS (screenshots of every main screen in docs/screenshots/).
 
+use advisor_desk_core::test_fixtures::snapshot;
 use std::path::Path;
 use std::time::Duration;
 
 use advisor_desk_core::clients;
 use advisor_desk_core::clients::NewClient;
 use advisor_desk_core::domain::{
-    Account, AccountKind, AssetClass, Holding, Institution, Provider, Snapshot, SnapshotParts,
-    Transaction,
+    Account, AccountKind, AssetClass, Holding, Provider, Snapshot, Transaction,
 };
 use advisor_desk_core::money::{Currency, Money};
 use advisor_desk_core::secrets::{MemorySecretStore, Secret};
@@ -293,20 +293,6 @@ fn account(id: &str, kind: AccountKind, minor: i64, cur: &str, owners: &[&str]) 
         available: None,
         asset_class: None,
         owners: owners.iter().map(|o| o.to_string()).collect(),
-    }
-}
-
-fn snapshot(accounts: Vec<Account>, holdings: Vec<Holding>, txns: Vec<Transaction>) -> Snapshot {
-    Snapshot {
-        institution: Institution::default(),
-        accounts,
-        holdings,
-        transactions: txns,
-        liabilities: vec![],
-        cards: vec![],
-        parts: SnapshotParts::all(),
-        data_as_of: None,
-        ..Default::default()
     }
 }
 
