@@ -19,7 +19,7 @@ use advisor_desk_core::book::{self, RestoreOutcome, StoreHealth};
 use advisor_desk_core::links::{LinkProviderApi, LinkService};
 use advisor_desk_core::secrets::{KeyringStore, MemorySecretStore, Secret, SecretStore};
 use advisor_desk_core::settings::{provider_environment, ProviderEnvironment};
-use advisor_desk_core::store::{integrity, CheckScope};
+use advisor_desk_core::store::CheckScope;
 use advisor_desk_core::sync::{
     CallBuffer, CallLog, CancelToken, ProviderGateway, SyncEngine, SyncOptions, SyncSummary,
 };
@@ -188,21 +188,12 @@ impl AppState {
     }
 
     fn check_open_file(&self, db: &Path) -> StoreHealth {
-        let problem = match integrity::quick_check_file(db) {
-            Ok(found) if found.is_empty() => return StoreHealth::ok(db),
-            Ok(found) => found.join("; "),
-            Err(e) if e.code() == advisor_desk_core::ErrorCode::DatabaseDamaged => e.to_string(),
-            // Not damage (the file could not be read for another reason): the open store
-            // stays in use, and the reason is shown.
-            Err(e) => return StoreHealth::refused(db, &IpcError::from(&e)),
-        };
-        eprintln!("advisor-desk: the check after start found the database damaged: {problem}");
-        let refusal = CoreError::DatabaseDamaged {
-            path: db.display().to_string(),
-            problem: problem.clone(),
-        };
-        let _ = self.damaged_later.set(IpcError::from(&refusal));
-        StoreHealth::damaged(db, problem)
+        let (health, damage) = StoreHealth::of_open_file(db);
+        if let Some(refusal) = damage {
+            eprintln!("advisor-desk: the check after start found the database damaged: {refusal}");
+            let _ = self.damaged_later.set(IpcError::from(&refusal));
+        }
+        health
     }
 
     /// What the restore applied at this start did, if one was staged.

@@ -7,8 +7,8 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::restore::latest_backup;
-use crate::error::{ErrorCode, IpcError};
-use crate::store::{backup_dir, backup_summaries, BackupSummary};
+use crate::error::{CoreError, ErrorCode, IpcError};
+use crate::store::{backup_dir, backup_summaries, integrity, BackupSummary};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ipc-types", derive(ts_rs::TS))]
@@ -68,6 +68,24 @@ impl StoreHealth {
                 .find(|b| b.file.path == path)
         });
         health
+    }
+
+    /// The whole file's `quick_check` of a database the app already has open (it was opened
+    /// checking only the book's tables). Damage comes back with the refusal every later use
+    /// of the store must answer; a file that cannot be read for another reason is reported,
+    /// and the open store stays in use.
+    pub fn of_open_file(db: &Path) -> (StoreHealth, Option<CoreError>) {
+        let problem = match integrity::quick_check_file(db) {
+            Ok(found) if found.is_empty() => return (StoreHealth::ok(db), None),
+            Ok(found) => found.join("; "),
+            Err(e) if e.code() == ErrorCode::DatabaseDamaged => e.to_string(),
+            Err(e) => return (StoreHealth::refused(db, &IpcError::from(&e)), None),
+        };
+        let refusal = CoreError::DatabaseDamaged {
+            path: db.display().to_string(),
+            problem: problem.clone(),
+        };
+        (StoreHealth::damaged(db, problem), Some(refusal))
     }
 
     /// The health of a database `Store::open` refused with `e`.
