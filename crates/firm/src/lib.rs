@@ -2,6 +2,9 @@
 //!
 //! - [`pool`]: the connection pool (sfackler's synchronous `postgres` client over tokio-postgres,
 //!   pooled by r2d2) with TLS through rustls — `sslmode=require` and a firm's own CA.
+//! - [`migrations`]: the firm schema (tables mirroring the solo book's, the firm's own, roles and
+//!   row-level security), versioned together with the SQLite schema.
+//! - [`members`]: adding and removing the firm's members (one database role each).
 //! - [`test_server`] (feature `test-server`): a throw-away PostgreSQL cluster that a test starts
 //!   itself on a loopback port in a temporary folder.
 //!
@@ -9,6 +12,8 @@
 //! the same blocking threads, so one domain layer reads from either engine (ARCHITECTURE.md).
 
 pub mod error;
+pub mod members;
+pub mod migrations;
 pub mod pool;
 #[cfg(feature = "test-server")]
 pub mod test_server;

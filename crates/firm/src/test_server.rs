@@ -52,21 +52,30 @@ pub struct TestServer {
     as_postgres_user: bool,
 }
 
-/// A database of its own for one test, on a shared or private server.
+/// A database of its own for one test, on a shared or private server, owned by a role of its own
+/// (`<name>_owner`, LOGIN CREATEROLE, not a superuser) as a firm's IT would set one up: the owner
+/// runs the migrations and is the firm's first admin.
 pub struct TestDatabase {
     pub name: String,
-    /// The superuser's URL for this database (setup only: superusers bypass row-level security).
-    pub superuser_url: String,
     pub port: u16,
+    /// The superuser's URL for this database (setup and inspection only: a superuser bypasses
+    /// row-level security).
+    pub superuser_url: String,
+    pub owner_role: String,
+    pub owner_password: String,
 }
 
 impl TestDatabase {
-    /// The URL for another role on this database.
+    /// The URL for `role` on this database, over plain TCP on loopback.
     pub fn url_for(&self, role: &str, password: &str) -> String {
         format!(
             "host=127.0.0.1 port={} dbname={} user={role} password={password} sslmode=disable",
             self.port, self.name
         )
+    }
+
+    pub fn owner_url(&self) -> String {
+        self.url_for(&self.owner_role, &self.owner_password)
     }
 }
 
@@ -149,20 +158,30 @@ impl TestServer {
         )
     }
 
-    /// A new, empty database with a unique name (`t<pid>_<n>`), for one test.
+    /// A new, empty database with a unique name (`t<pid>_<n>`) and its owner role, for one test.
     pub fn create_database(&self) -> Result<TestDatabase, TestServerError> {
         let n = DATABASE_COUNTER.fetch_add(1, Ordering::Relaxed);
         let name = format!("t{}_{n}", std::process::id());
+        let owner_role = format!("{name}_owner");
+        let owner_password = random_password();
         let mut client =
             postgres::Client::connect(&self.superuser_url("postgres"), postgres::NoTls)
                 .map_err(|e| command_error("connect as superuser", e))?;
+        // Two statements: CREATE DATABASE refuses to run inside a (batch's implicit) transaction.
         client
-            .batch_execute(&format!("CREATE DATABASE {name}"))
-            .map_err(|e| command_error("CREATE DATABASE", e))?;
+            .batch_execute(&format!(
+                "CREATE ROLE {owner_role} LOGIN CREATEROLE PASSWORD '{owner_password}'"
+            ))
+            .map_err(|e| command_error("CREATE ROLE", crate::error::database_detail(&e)))?;
+        client
+            .batch_execute(&format!("CREATE DATABASE {name} OWNER {owner_role}"))
+            .map_err(|e| command_error("CREATE DATABASE", crate::error::database_detail(&e)))?;
         Ok(TestDatabase {
             superuser_url: self.superuser_url(&name),
             name,
             port: self.port,
+            owner_role,
+            owner_password,
         })
     }
 
@@ -379,9 +398,11 @@ fn append(path: &Path, text: &str) -> Result<(), TestServerError> {
 
 /// A password for a throw-away server: unique enough, not a secret worth a CSPRNG.
 fn random_password() -> String {
+    static CALLS: AtomicU32 = AtomicU32::new(0);
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos())
         .unwrap_or_default();
-    format!("pw{:x}{:x}", nanos, std::process::id())
+    let call = CALLS.fetch_add(1, Ordering::Relaxed);
+    format!("pw{nanos:x}{:x}{call}", std::process::id())
 }
