@@ -62,6 +62,21 @@ CREATE FUNCTION firm_household_has_members(household bigint) RETURNS boolean
     LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_catalog AS
     $$ SELECT EXISTS (SELECT 1 FROM household_members WHERE household_id = household) $$;
 
+-- Whether `member_role` may put a client into a household: one they are setting up, or one with a
+-- member they serve. As the owner, because asking it through the households policy would recurse
+-- through household_members.
+CREATE FUNCTION firm_household_open_to(household bigint, member_role text) RETURNS boolean
+    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_catalog AS $$
+    SELECT EXISTS (
+        SELECT 1 FROM households h
+        WHERE h.id = household
+          AND ((h.created_by = member_role
+                AND NOT EXISTS (SELECT 1 FROM household_members m WHERE m.household_id = h.id))
+               OR EXISTS (SELECT 1 FROM household_members m
+                          JOIN client_assignments a ON a.client_id = m.client_id
+                          WHERE m.household_id = h.id AND a.advisor_role = member_role)))
+$$;
+
 -- An advisor's new client is assigned to them in the same statement.
 CREATE FUNCTION clients_assign_creator() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_catalog AS $$
@@ -120,7 +135,8 @@ BEGIN
     PERFORM firm_protect('client_assignments', 'advisor_role = current_user', by_client,
                          'SELECT, INSERT');
     PERFORM firm_protect('households', new_household, new_household, crud);
-    PERFORM firm_protect('household_members', by_client, by_client, crud);
+    PERFORM firm_protect('household_members', by_client,
+        'firm_sees_client(client_id) AND firm_household_open_to(household_id, current_user)', crud);
     PERFORM firm_protect('connections', by_client, by_client, crud);
     PERFORM firm_protect('link_sessions', by_client, by_client, crud);
     PERFORM firm_protect('accounts', by_connection, by_connection, crud);
@@ -200,7 +216,8 @@ BEGIN
     EXECUTE format('REVOKE ALL ON FUNCTION create_advisor(text, text, text, text), remove_advisor(text) FROM PUBLIC');
     EXECUTE format('GRANT EXECUTE ON FUNCTION create_advisor(text, text, text, text), remove_advisor(text) TO %I',
                    firm_group('admin'));
-    EXECUTE format('REVOKE ALL ON FUNCTION firm_client_is_assigned(bigint), firm_household_has_members(bigint), clients_assign_creator() FROM PUBLIC');
-    EXECUTE format('GRANT EXECUTE ON FUNCTION firm_client_is_assigned(bigint), firm_household_has_members(bigint) TO %I, %I, %I',
+    EXECUTE format('REVOKE ALL ON FUNCTION firm_client_is_assigned(bigint), firm_household_has_members(bigint), firm_household_open_to(bigint, text), clients_assign_creator() FROM PUBLIC');
+    EXECUTE format('GRANT EXECUTE ON FUNCTION firm_client_is_assigned(bigint), firm_household_has_members(bigint),
+                        firm_household_open_to(bigint, text) TO %I, %I, %I',
                    firm_group('admin'), firm_group('compliance'), firm_group('advisor'));
 END $$;

@@ -12,6 +12,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use r2d2::ManageConnection;
 use r2d2_postgres::PostgresConnectionManager;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::CertificateDer;
@@ -78,9 +79,12 @@ impl FirmDbConfig {
         config.connect_timeout(self.connect_timeout);
         let tls = MakeRustlsConnect::new(self.tls_config()?);
         let manager = PostgresConnectionManager::new(config, tls);
+        // One connection of our own first: r2d2 keeps only the text of a failed attempt, and
+        // that loses the cause ("error performing TLS handshake", not which certificate).
+        manager.connect().map_err(FirmDbError::from_connect)?;
         let pool = r2d2::Pool::builder()
             .max_size(self.pool_size)
-            .min_idle(Some(1))
+            .min_idle(Some(0))
             .connection_timeout(self.connect_timeout)
             .build(manager)?;
         Ok(pool)

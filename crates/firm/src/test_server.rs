@@ -150,11 +150,14 @@ impl TestServer {
         &self.password
     }
 
-    /// The superuser's URL for `database`.
+    /// The superuser's URL for `database`, over the server's Unix socket (so it works even when
+    /// TCP connections must use TLS).
     pub fn superuser_url(&self, database: &str) -> String {
         format!(
-            "host=127.0.0.1 port={} dbname={database} user={SUPERUSER} password={} sslmode=disable",
-            self.port, self.password
+            "host={} port={} dbname={database} user={SUPERUSER} password={}",
+            self.root.display(),
+            self.port,
+            self.password
         )
     }
 
