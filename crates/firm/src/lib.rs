@@ -5,6 +5,8 @@
 //! - [`migrations`]: the firm schema (tables mirroring the solo book's, the firm's own, roles and
 //!   row-level security), versioned together with the SQLite schema.
 //! - [`members`]: adding and removing the firm's members (one database role each).
+//! - [`queries`]: the firm store's statements, in the core's `store::queries` shape, returning
+//!   the core's domain types.
 //! - [`test_server`] (feature `test-server`): a throw-away PostgreSQL cluster that a test starts
 //!   itself on a loopback port in a temporary folder.
 //!
@@ -15,6 +17,7 @@ pub mod error;
 pub mod members;
 pub mod migrations;
 pub mod pool;
+pub mod queries;
 #[cfg(feature = "test-server")]
 pub mod test_server;
 

@@ -5,7 +5,7 @@ mod common;
 use advisor_desk_firm::migrations::{self, LATEST_VERSION, MIGRATIONS};
 use advisor_desk_firm::test_server::TestServer;
 use advisor_desk_firm::FirmDbError;
-use common::FirmBook;
+use common::{count, FirmBook};
 use postgres::{Client, NoTls};
 
 #[test]
@@ -52,10 +52,11 @@ fn desktops_migrating_at_once_apply_each_migration_once() {
         assert_eq!(desktop.join().unwrap(), LATEST_VERSION);
     }
     let mut owner = Client::connect(&url, NoTls).unwrap();
-    let applied: i64 = owner
-        .query_one("SELECT count(*) FROM firm_schema_migrations", &[])
-        .unwrap()
-        .get(0);
+    let applied = count(
+        &mut owner,
+        "SELECT count(*) FROM firm_schema_migrations",
+        &[],
+    );
     assert_eq!(applied, MIGRATIONS.len() as i64);
 }
 
@@ -121,10 +122,7 @@ fn the_audit_log_is_append_only_even_for_the_owner() {
             "{statement}: {error}"
         );
     }
-    let kept: i64 = owner
-        .query_one("SELECT count(*) FROM audit_log", &[])
-        .unwrap()
-        .get(0);
+    let kept = count(&mut owner, "SELECT count(*) FROM audit_log", &[]);
     assert_eq!(kept, 1);
 }
 
@@ -160,10 +158,7 @@ fn transaction_months_follow_every_change_of_transactions() {
     assert_eq!(months, vec![("2026-01".to_string(), 3, 107)]);
 
     owner.execute("DELETE FROM transactions", &[]).unwrap();
-    let left: i64 = owner
-        .query_one("SELECT count(*) FROM transaction_months", &[])
-        .unwrap()
-        .get(0);
+    let left = count(&mut owner, "SELECT count(*) FROM transaction_months", &[]);
     assert_eq!(left, 0, "an emptied month disappears");
 }
 

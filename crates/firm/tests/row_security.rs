@@ -7,7 +7,7 @@ mod common;
 use std::collections::BTreeSet;
 
 use advisor_desk_firm::members::{create_member, remove_member, MemberKind};
-use common::{sqlstate, FirmBook, Member};
+use common::{count, sqlstate, FirmBook, Member};
 use postgres::Client;
 
 const INSUFFICIENT_PRIVILEGE: &str = "42501";
@@ -395,10 +395,11 @@ fn an_advisors_new_client_is_theirs_alone() {
     assert_eq!(assigned, firm.alice.role);
 
     let mut bob = firm.book.connect_as(&firm.bob);
-    let seen: i64 = bob
-        .query_one("SELECT count(*) FROM clients WHERE id = $1", &[&id])
-        .unwrap()
-        .get(0);
+    let seen = count(
+        &mut bob,
+        "SELECT count(*) FROM clients WHERE id = $1",
+        &[&id],
+    );
     assert_eq!(seen, 0);
     // Nor can Bob create a client in Alice's name.
     assert_eq!(
@@ -415,8 +416,6 @@ fn a_shared_client_and_everything_under_it_is_seen_by_both_advisors() {
     let firm = firm_with_two_advisors();
     let mut alice = firm.book.connect_as(&firm.alice);
     let mut bob = firm.book.connect_as(&firm.bob);
-    let count =
-        |client: &mut Client, sql: &str| -> i64 { client.query_one(sql, &[]).unwrap().get(0) };
 
     // Alice cannot give herself Bob's client.
     assert_eq!(
@@ -429,7 +428,8 @@ fn a_shared_client_and_everything_under_it_is_seen_by_both_advisors() {
     assert_eq!(
         count(
             &mut bob,
-            "SELECT count(*) FROM transactions WHERE connection_id = 1"
+            "SELECT count(*) FROM transactions WHERE connection_id = 1",
+            &[]
         ),
         0
     );
@@ -440,24 +440,26 @@ fn a_shared_client_and_everything_under_it_is_seen_by_both_advisors() {
             &[&firm.bob.role],
         )
         .unwrap();
-    assert_eq!(count(&mut bob, "SELECT count(*) FROM clients"), 2);
+    assert_eq!(count(&mut bob, "SELECT count(*) FROM clients", &[]), 2);
     assert_eq!(
         count(
             &mut bob,
-            "SELECT count(*) FROM transactions WHERE connection_id = 1"
+            "SELECT count(*) FROM transactions WHERE connection_id = 1",
+            &[]
         ),
         1
     );
     assert_eq!(
         count(
             &mut bob,
-            "SELECT count(*) FROM sealed_secrets WHERE connection_id = 1"
+            "SELECT count(*) FROM sealed_secrets WHERE connection_id = 1",
+            &[]
         ),
         1
     );
-    assert_eq!(count(&mut bob, "SELECT count(*) FROM households"), 2);
+    assert_eq!(count(&mut bob, "SELECT count(*) FROM households", &[]), 2);
     // Still only his own client's rows are Bob's to share onwards, and Alice still sees only hers.
-    assert_eq!(count(&mut alice, "SELECT count(*) FROM clients"), 1);
+    assert_eq!(count(&mut alice, "SELECT count(*) FROM clients", &[]), 1);
 }
 
 #[test]
@@ -490,36 +492,30 @@ fn only_the_admin_adds_and_removes_members_and_never_with_a_clear_password() {
     );
 
     // The admin sees and writes the whole book.
-    let clients: i64 = dave
-        .query_one("SELECT count(*) FROM clients", &[])
-        .unwrap()
-        .get(0);
+    let clients = count(&mut dave, "SELECT count(*) FROM clients", &[]);
     assert_eq!(clients, 2);
     dave.execute("UPDATE clients SET notes = 'checked' WHERE id = 2", &[])
         .unwrap();
 
     remove_member(&mut dave, &firm.bob.role).unwrap();
     let mut superuser = firm.book.superuser();
-    let role_left: i64 = superuser
-        .query_one(
-            "SELECT count(*) FROM pg_roles WHERE rolname = $1",
-            &[&firm.bob.role],
-        )
-        .unwrap()
-        .get(0);
+    let role_left = count(
+        &mut superuser,
+        "SELECT count(*) FROM pg_roles WHERE rolname = $1",
+        &[&firm.bob.role],
+    );
     assert_eq!(role_left, 0, "the database role is dropped");
-    let assignments: i64 = superuser
-        .query_one(
-            "SELECT count(*) FROM client_assignments WHERE advisor_role = $1",
-            &[&firm.bob.role],
-        )
-        .unwrap()
-        .get(0);
+    let assignments = count(
+        &mut superuser,
+        "SELECT count(*) FROM client_assignments WHERE advisor_role = $1",
+        &[&firm.bob.role],
+    );
     assert_eq!(assignments, 0);
-    let kept: i64 = superuser
-        .query_one("SELECT count(*) FROM clients WHERE id = 2", &[])
-        .unwrap()
-        .get(0);
+    let kept = count(
+        &mut superuser,
+        "SELECT count(*) FROM clients WHERE id = 2",
+        &[],
+    );
     assert_eq!(kept, 1, "the client stays in the firm's book");
     assert!(
         postgres::Client::connect(

@@ -51,6 +51,15 @@ impl FirmBook {
     }
 }
 
+/// The one number a `SELECT count(*) …` answers.
+pub fn count(
+    client: &mut Client,
+    sql: &str,
+    params: &[&(dyn postgres::types::ToSql + Sync)],
+) -> i64 {
+    client.query_one(sql, params).unwrap().get(0)
+}
+
 /// The SQLSTATE of a failed statement ("42501": insufficient privilege, which is also what a
 /// row-level security violation reports).
 pub fn sqlstate(result: Result<u64, postgres::Error>) -> String {
