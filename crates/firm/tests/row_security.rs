@@ -497,7 +497,17 @@ fn only_the_admin_adds_and_removes_members_and_never_with_a_clear_password() {
     dave.execute("UPDATE clients SET notes = 'checked' WHERE id = 2", &[])
         .unwrap();
 
+    let mut bobs_open_session = firm.book.connect_as(&firm.bob);
     remove_member(&mut dave, &firm.bob.role).unwrap();
+    // A session opened before the removal reads nothing any more: its role and group
+    // membership are gone (the server answers "invalid role OID").
+    if let Ok(row) = bobs_open_session.query_one("SELECT count(*) FROM clients", &[]) {
+        assert_eq!(
+            row.get::<_, i64>(0),
+            0,
+            "a removed member's open session reads clients"
+        );
+    }
     let mut superuser = firm.book.superuser();
     let role_left = count(
         &mut superuser,
