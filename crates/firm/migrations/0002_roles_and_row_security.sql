@@ -15,6 +15,10 @@ DO $$
 DECLARE
     kind text;
 BEGIN
+    -- Role names stop at 63 bytes: a longer one would be cut and could meet another firm's.
+    IF octet_length(firm_group('compliance')) > 63 THEN
+        RAISE EXCEPTION 'the firm database''s name is too long for its role names (at most 52 bytes)';
+    END IF;
     FOREACH kind IN ARRAY ARRAY['admin', 'compliance', 'advisor'] LOOP
         IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = firm_group(kind)) THEN
             EXECUTE format('CREATE ROLE %I NOLOGIN', firm_group(kind));

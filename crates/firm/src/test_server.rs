@@ -79,6 +79,10 @@ impl TestDatabase {
     }
 }
 
+const FOLDER_PREFIX: &str = "advisor-desk-pg-";
+/// The test process that started the server, so a later one can tell an abandoned server.
+const OWNER_PID_FILE: &str = "test-process.pid";
+
 static SHARED: OnceLock<TestServer> = OnceLock::new();
 static DATABASE_COUNTER: AtomicU32 = AtomicU32::new(0);
 
@@ -114,10 +118,10 @@ impl TestServer {
     fn start_with(tls: Option<ServerTls>) -> Result<TestServer, TestServerError> {
         let bindir = find_bindir().ok_or(TestServerError::BinariesMissing)?;
         let as_postgres_user = unsafe { libc::geteuid() } == 0;
-        let folder = tempfile::Builder::new()
-            .prefix("advisor-desk-pg-")
-            .tempdir()?;
+        remove_abandoned_servers(&bindir, as_postgres_user);
+        let folder = tempfile::Builder::new().prefix(FOLDER_PREFIX).tempdir()?;
         let root = folder.path().to_path_buf();
+        fs::write(root.join(OWNER_PID_FILE), std::process::id().to_string())?;
         let password = random_password();
         let mut server = TestServer {
             folder: Some(folder),
@@ -139,6 +143,11 @@ impl TestServer {
             }
         }
         Err(last_error.expect("at least one attempt"))
+    }
+
+    /// The server's temporary folder (its cluster, socket and log).
+    pub fn folder_path(&self) -> &Path {
+        &self.root
     }
 
     pub fn port(&self) -> u16 {
@@ -337,6 +346,47 @@ impl Drop for TestServer {
         // TempDir's own drop removes the folder.
         self.folder.take();
     }
+}
+
+/// Servers whose test process died without stopping them (killed by a timeout, aborted): stopped
+/// and removed before a new one starts, so they never pile up. A folder without the process id
+/// file is being set up by a live process and is left alone.
+fn remove_abandoned_servers(bindir: &Path, as_postgres_user: bool) {
+    let Ok(entries) = fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let root = entry.path();
+        let is_ours = entry
+            .file_name()
+            .to_str()
+            .is_some_and(|name| name.starts_with(FOLDER_PREFIX));
+        let owner: Option<i32> = fs::read_to_string(root.join(OWNER_PID_FILE))
+            .ok()
+            .and_then(|pid| pid.trim().parse().ok());
+        let Some(owner) = owner.filter(|_| is_ours) else {
+            continue;
+        };
+        if process_is_alive(owner) {
+            continue;
+        }
+        let abandoned = TestServer {
+            folder: None,
+            root: root.clone(),
+            bindir: bindir.to_path_buf(),
+            port: 0,
+            password: String::new(),
+            as_postgres_user,
+        };
+        drop(abandoned); // stops it
+        let _ = fs::remove_dir_all(&root);
+    }
+}
+
+fn process_is_alive(pid: i32) -> bool {
+    // SAFETY: signal 0 only checks that the process exists (EPERM: it does, not ours).
+    let found = unsafe { libc::kill(pid, 0) } == 0;
+    found || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
 }
 
 fn command_error(what: &str, error: impl std::fmt::Display) -> TestServerError {

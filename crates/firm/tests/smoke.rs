@@ -47,3 +47,20 @@ fn a_restarted_server_is_reachable_again_on_the_same_port_through_the_same_pool(
         .get(0);
     assert_eq!(n, 7, "the data survives the restart");
 }
+
+#[test]
+fn a_server_abandoned_by_a_dead_test_process_is_removed_by_the_next_start() {
+    let abandoned = TestServer::start().unwrap();
+    let root = abandoned.folder_path().to_path_buf();
+    let database = abandoned.create_database().unwrap();
+    // As if its test process had been killed: a dead process id, and no drop.
+    std::fs::write(root.join("test-process.pid"), "2147483646").unwrap();
+    std::mem::forget(abandoned);
+
+    let _next = TestServer::start().unwrap();
+    assert!(!root.exists(), "the abandoned server's folder is removed");
+    let gone = FirmDbConfig::new(&database.superuser_url)
+        .with_connect_timeout(Duration::from_millis(500))
+        .open_pool();
+    assert!(gone.is_err(), "the abandoned server is stopped");
+}
