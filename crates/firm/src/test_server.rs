@@ -9,9 +9,10 @@
 //! folder is handed to that user.
 //!
 //! Cost: one cluster is about 1.5 s in `/dev/shm` (initdb without fsync; about 4 s on this
-//! machine's disk); a database in it, with its owner role, a fraction of a second. So tests share one server per test binary ([`TestServer::shared`]) and each
-//! takes its own database ([`TestServer::create_database`]); a test that restarts the server
-//! starts its own ([`TestServer::start`]).
+//! machine's disk); a database in it, with its owner role, a fraction of a second. So tests share
+//! one server per test binary ([`TestServer::shared`]) and each takes its own database
+//! ([`TestServer::create_database`]); a test that restarts the server starts its own
+//! ([`TestServer::start`]).
 
 use std::fs;
 use std::net::TcpListener;
