@@ -2,6 +2,8 @@
 //!
 //! - [`pool`]: the connection pool (sfackler's synchronous `postgres` client over tokio-postgres,
 //!   pooled by r2d2) with TLS through rustls — `sslmode=require` and a firm's own CA.
+//! - [`store`]: `FirmStore`, the pool checked for the schema version, with `read` and `write` (one
+//!   transaction) like the core's `Store`.
 //! - [`migrations`]: the firm schema (tables mirroring the solo book's, the firm's own, roles and
 //!   row-level security), versioned together with the SQLite schema.
 //! - [`members`]: adding and removing the firm's members (one database role each).
@@ -18,8 +20,10 @@ pub mod members;
 pub mod migrations;
 pub mod pool;
 pub mod queries;
+pub mod store;
 #[cfg(feature = "test-server")]
 pub mod test_server;
 
 pub use error::FirmDbError;
 pub use pool::{FirmDbConfig, FirmPool};
+pub use store::FirmStore;

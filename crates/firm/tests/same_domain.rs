@@ -9,6 +9,8 @@ use advisor_desk_core::store::queries::clients::write::ClientRow;
 use advisor_desk_core::Store;
 use advisor_desk_firm::members::MemberKind;
 use advisor_desk_firm::queries::clients as firm_clients;
+use advisor_desk_firm::test_server::TestServer;
+use advisor_desk_firm::{migrations, FirmDbConfig, FirmDbError, FirmStore};
 use chrono::{TimeZone, Utc};
 use common::FirmBook;
 
@@ -127,5 +129,51 @@ fn an_advisors_list_is_their_clients_only() {
     assert_eq!(
         firm_clients::read::archived(&mut as_alice, anas).unwrap(),
         Some(false)
+    );
+}
+
+#[test]
+fn the_firm_store_refuses_an_unmigrated_database_and_writes_all_or_nothing() {
+    let database = TestServer::shared().create_database().unwrap();
+    let config = || FirmDbConfig::new(database.owner_url()).with_pool_size(2);
+    let refused = FirmStore::connect(&config()).err();
+    assert!(
+        matches!(
+            refused,
+            Some(FirmDbError::SchemaNotMigrated { found: 0, .. })
+        ),
+        "{refused:?}"
+    );
+
+    migrations::migrate(
+        &mut postgres::Client::connect(&database.owner_url(), postgres::NoTls).unwrap(),
+    )
+    .unwrap();
+    let store = FirmStore::connect(&config()).unwrap();
+    let [ana, tremblays, _] = <[ClientRow<'static>; 3]>::try_from(rows()).ok().unwrap();
+    let failed = store.write(|tx| {
+        firm_clients::write::insert(tx, &ana, Utc::now())?;
+        // The second fails (an empty name breaks the schema's check): nothing is kept.
+        let nameless = ClientRow {
+            name: " ",
+            ..tremblays
+        };
+        firm_clients::write::insert(tx, &nameless, Utc::now())
+    });
+    assert!(failed.is_err());
+    assert!(store
+        .read(|db| firm_clients::read::list(db, true))
+        .unwrap()
+        .is_empty());
+
+    store
+        .write(|tx| firm_clients::write::insert(tx, &ana, Utc::now()))
+        .unwrap();
+    assert_eq!(
+        store
+            .read(|db| firm_clients::read::list(db, true))
+            .unwrap()
+            .len(),
+        1
     );
 }
