@@ -142,10 +142,17 @@ BEGIN
     PERFORM firm_protect('household_members', by_client,
         'firm_sees_client(client_id) AND firm_household_open_to(household_id, current_user)', crud);
     PERFORM firm_protect('connections', by_client, by_client, crud);
-    PERFORM firm_protect('link_sessions', by_client, by_client, crud);
+    -- A row naming two parents (a session's client and connection, a holding's connection and
+    -- account) may be written only when the writer serves both: no pointing into another's data.
+    PERFORM firm_protect('link_sessions', by_client,
+        'firm_sees_client(client_id) AND (connection_id IS NULL OR firm_sees_connection(connection_id))',
+        crud);
     PERFORM firm_protect('accounts', by_connection, by_connection, crud);
-    PERFORM firm_protect('holdings', by_connection, by_connection, crud);
-    PERFORM firm_protect('transactions', by_connection, by_connection, crud);
+    PERFORM firm_protect('holdings', by_connection,
+        'firm_sees_connection(connection_id) AND (account_id IS NULL OR firm_sees_account(account_id))',
+        crud);
+    PERFORM firm_protect('transactions', by_connection,
+        'firm_sees_connection(connection_id) AND firm_sees_account(account_id)', crud);
     PERFORM firm_protect('liabilities', by_connection, by_connection, crud);
     PERFORM firm_protect('cards', by_connection, by_connection, crud);
     PERFORM firm_protect('account_owners', by_account, by_account, crud);

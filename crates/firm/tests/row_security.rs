@@ -357,6 +357,9 @@ fn an_advisor_cannot_move_their_rows_to_another_advisors_client() {
         "UPDATE audit_log SET client_id = 2 WHERE client_id = 1",
         "UPDATE household_members SET client_id = 2 WHERE client_id = 1",
         "UPDATE household_members SET household_id = 2 WHERE client_id = 1",
+        "UPDATE link_sessions SET connection_id = 2 WHERE client_id = 1",
+        "UPDATE holdings SET account_id = 2 WHERE connection_id = 1",
+        "UPDATE transactions SET account_id = 2 WHERE connection_id = 1",
         "UPDATE account_owners SET account_id = 2 WHERE account_id = 1",
     ] {
         let result = alice.execute(statement, &[]);
