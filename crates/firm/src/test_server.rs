@@ -119,6 +119,7 @@ impl TestServer {
 
     fn start_with(tls: Option<ServerTls>) -> Result<TestServer, TestServerError> {
         let bindir = find_bindir().ok_or(TestServerError::BinariesMissing)?;
+        // SAFETY: geteuid has no preconditions and cannot fail.
         let as_postgres_user = unsafe { libc::geteuid() } == 0;
         remove_abandoned_servers(&bindir, as_postgres_user);
         let folder = tempfile::Builder::new()
