@@ -10,7 +10,7 @@
 //! - [`queries`]: the firm store's statements, in the core's `store::queries` shape, returning
 //!   the core's domain types.
 //! - [`test_server`] (feature `test-server`): a throw-away PostgreSQL cluster that a test starts
-//!   itself on a loopback port in a temporary folder.
+//!   itself on a loopback port in a temporary folder; [`test_firm`] a migrated firm with members.
 //!
 //! The core's domain code is synchronous (rusqlite); the firm store is called the same way, from
 //! the same blocking threads, so one domain layer reads from either engine (ARCHITECTURE.md).
@@ -21,6 +21,8 @@ pub mod migrations;
 pub mod pool;
 pub mod queries;
 pub mod store;
+#[cfg(feature = "test-server")]
+pub mod test_firm;
 #[cfg(feature = "test-server")]
 pub mod test_server;
 

@@ -3,9 +3,10 @@
 mod common;
 
 use advisor_desk_firm::migrations::{self, LATEST_VERSION, MIGRATIONS};
+use advisor_desk_firm::test_firm::TestFirm;
 use advisor_desk_firm::test_server::TestServer;
 use advisor_desk_firm::FirmDbError;
-use common::{count, FirmBook};
+use common::count;
 use postgres::{Client, NoTls};
 
 #[test]
@@ -62,7 +63,7 @@ fn desktops_migrating_at_once_apply_each_migration_once() {
 
 #[test]
 fn a_newer_schema_is_refused() {
-    let book = FirmBook::migrated();
+    let book = TestFirm::migrated();
     let mut owner = book.owner();
     let newer = LATEST_VERSION + 1;
     owner
@@ -99,7 +100,7 @@ fn every_migration_mirrors_a_sqlite_version_in_order() {
 
 #[test]
 fn the_audit_log_is_append_only_even_for_the_owner() {
-    let book = FirmBook::migrated();
+    let book = TestFirm::migrated();
     let mut owner = book.owner();
     owner
         .execute(
@@ -128,7 +129,7 @@ fn the_audit_log_is_append_only_even_for_the_owner() {
 
 #[test]
 fn transaction_months_follow_every_change_of_transactions() {
-    let book = FirmBook::migrated();
+    let book = TestFirm::migrated();
     let mut owner = book.owner();
     owner
         .batch_execute(
@@ -164,7 +165,7 @@ fn transaction_months_follow_every_change_of_transactions() {
 
 #[test]
 fn a_household_client_cannot_be_a_household_member() {
-    let book = FirmBook::migrated();
+    let book = TestFirm::migrated();
     let mut owner = book.owner();
     owner
         .batch_execute(

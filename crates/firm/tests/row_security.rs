@@ -7,7 +7,8 @@ mod common;
 use std::collections::BTreeSet;
 
 use advisor_desk_firm::members::{create_member, remove_member, MemberKind};
-use common::{count, sqlstate, FirmBook, Member};
+use advisor_desk_firm::test_firm::{TestFirm, TestMember};
+use common::{count, sqlstate};
 use postgres::Client;
 
 const INSUFFICIENT_PRIVILEGE: &str = "42501";
@@ -97,14 +98,14 @@ fn give_firm_rows(owner: &mut Client) {
 }
 
 struct Firm {
-    book: FirmBook,
-    alice: Member,
-    bob: Member,
-    compliance: Member,
+    book: TestFirm,
+    alice: TestMember,
+    bob: TestMember,
+    compliance: TestMember,
 }
 
 fn firm_with_two_advisors() -> Firm {
-    let book = FirmBook::migrated();
+    let book = TestFirm::migrated();
     let alice = book.add_member("alice", MemberKind::Advisor);
     let bob = book.add_member("bob", MemberKind::Advisor);
     let compliance = book.add_member("carol", MemberKind::Compliance);

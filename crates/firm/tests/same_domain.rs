@@ -1,18 +1,16 @@
 //! The firm store returns the core's domain types: the same clients written to the solo book
 //! (SQLite, the core's own queries) and to the firm database read back identical.
 
-mod common;
-
 use advisor_desk_core::clients::{ClientKind, Language};
 use advisor_desk_core::store::queries::clients as sqlite_clients;
 use advisor_desk_core::store::queries::clients::write::ClientRow;
 use advisor_desk_core::Store;
 use advisor_desk_firm::members::MemberKind;
 use advisor_desk_firm::queries::clients as firm_clients;
+use advisor_desk_firm::test_firm::TestFirm;
 use advisor_desk_firm::test_server::TestServer;
 use advisor_desk_firm::{migrations, FirmDbConfig, FirmDbError, FirmStore};
 use chrono::{TimeZone, Utc};
-use common::FirmBook;
 
 fn rows() -> Vec<ClientRow<'static>> {
     vec![
@@ -50,7 +48,7 @@ fn clients_read_back_identical_from_sqlite_and_postgresql() {
     let later = now + chrono::Duration::days(2);
 
     let solo = Store::open_in_memory().unwrap();
-    let book = FirmBook::migrated();
+    let book = TestFirm::migrated();
     let mut firm = book.owner();
     for row in rows() {
         let solo_id = solo
@@ -96,7 +94,7 @@ fn clients_read_back_identical_from_sqlite_and_postgresql() {
 
 #[test]
 fn an_advisors_list_is_their_clients_only() {
-    let book = FirmBook::migrated();
+    let book = TestFirm::migrated();
     let alice = book.add_member("alice", MemberKind::Advisor);
     let bob = book.add_member("bob", MemberKind::Advisor);
     let now = Utc::now();
