@@ -1,0 +1,41 @@
+//! `FirmStore`: the firm database as the desktop holds it — the pool, checked to carry the schema
+//! this build knows — with the same two entry points as the core's `Store`: `read` lends a
+//! connection, `write` runs the closure in one transaction that commits only if it returns Ok.
+
+use postgres::{Client, Transaction};
+
+use crate::{migrations, FirmDbConfig, FirmDbError, FirmPool};
+
+pub struct FirmStore {
+    pool: FirmPool,
+}
+
+impl FirmStore {
+    /// Connects and refuses a database whose schema is newer than this build or not migrated
+    /// yet (migrating is the owner's job: `migrations::migrate`).
+    pub fn connect(config: &FirmDbConfig) -> Result<FirmStore, FirmDbError> {
+        let pool = config.open_pool()?;
+        migrations::check_version(&mut *pool.get()?)?;
+        Ok(FirmStore { pool })
+    }
+
+    pub fn read<T>(
+        &self,
+        f: impl FnOnce(&mut Client) -> Result<T, FirmDbError>,
+    ) -> Result<T, FirmDbError> {
+        let mut client = self.pool.get()?;
+        f(&mut client)
+    }
+
+    /// One transaction: committed when `f` returns Ok, rolled back (by drop) when it fails.
+    pub fn write<T>(
+        &self,
+        f: impl FnOnce(&mut Transaction<'_>) -> Result<T, FirmDbError>,
+    ) -> Result<T, FirmDbError> {
+        let mut client = self.pool.get()?;
+        let mut tx = client.transaction()?;
+        let out = f(&mut tx)?;
+        tx.commit()?;
+        Ok(out)
+    }
+}

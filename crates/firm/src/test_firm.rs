@@ -1,0 +1,59 @@
+//! A firm for tests (feature `test-server`): a fresh database on the binary's shared
+//! [`TestServer`], migrated by its owner (the firm's first admin), and members added on demand.
+//! Test-only, so failures panic with what failed.
+
+use postgres::{Client, NoTls};
+
+use crate::members::{create_member, MemberKind};
+use crate::migrations;
+use crate::test_server::{TestDatabase, TestServer};
+
+pub struct TestFirm {
+    pub database: TestDatabase,
+}
+
+/// A member of the test firm: their role (unique on the server) and password.
+pub struct TestMember {
+    pub role: String,
+    pub password: String,
+}
+
+impl TestFirm {
+    /// A fresh database on the shared server, migrated by its owner.
+    pub fn migrated() -> TestFirm {
+        Self::migrated_on(TestServer::shared())
+    }
+
+    /// A fresh database on `server`, migrated by its owner.
+    pub fn migrated_on(server: &TestServer) -> TestFirm {
+        let database = server.create_database().expect("create a test database");
+        let mut owner = Client::connect(&database.owner_url(), NoTls).expect("connect as owner");
+        migrations::migrate(&mut owner).expect("migrate the firm schema");
+        TestFirm { database }
+    }
+
+    pub fn owner(&self) -> Client {
+        Client::connect(&self.database.owner_url(), NoTls).expect("connect as owner")
+    }
+
+    /// Bypasses row-level security: for inspecting what is really stored.
+    pub fn superuser(&self) -> Client {
+        Client::connect(&self.database.superuser_url, NoTls).expect("connect as superuser")
+    }
+
+    /// Adds a member (created by the owner) whose role is `<database>_<short>`.
+    pub fn add_member(&self, short: &str, kind: MemberKind) -> TestMember {
+        let role = format!("{}_{short}", self.database.name);
+        let password = format!("pw-{short}-{}", self.database.name);
+        create_member(&mut self.owner(), &role, &password, short, kind).expect("add a member");
+        TestMember { role, password }
+    }
+
+    pub fn url_for(&self, member: &TestMember) -> String {
+        self.database.url_for(&member.role, &member.password)
+    }
+
+    pub fn connect_as(&self, member: &TestMember) -> Client {
+        Client::connect(&self.url_for(member), NoTls).expect("connect as a member")
+    }
+}
