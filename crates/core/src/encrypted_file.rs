@@ -20,6 +20,12 @@ use crate::store::create_private_file;
 pub const MIN_PASSPHRASE_CHARS: usize = 12;
 /// No line of a genuine file is longer (the secrets are short).
 const MAX_LINE: u64 = 1 << 20;
+/// The largest scrypt work factor (log2 N) a file may ask for. age's own bound is a timing of
+/// this computer taken at each read, plus 4; on a busy computer that timing can drop far
+/// enough to refuse a genuine file (seen: 12 against a file's 20). A fixed ceiling instead:
+/// above what age's one-second calibration writes on today's fast computers (20 here), and
+/// at most 4 GiB of scrypt memory for a forged file.
+pub const MAX_WORK_FACTOR: u8 = 22;
 
 /// Why a file was not written or not read. Holds no secret.
 #[derive(Debug, thiserror::Error)]
@@ -112,7 +118,8 @@ impl EncryptedReader {
         if !decryptor.is_scrypt() {
             return Err(FileError::damaged("not a passphrase-protected file"));
         }
-        let identity = age::scrypt::Identity::new(passphrase);
+        let mut identity = age::scrypt::Identity::new(passphrase);
+        identity.set_max_work_factor(MAX_WORK_FACTOR);
         let reader = decryptor
             .decrypt(std::iter::once(&identity as &dyn age::Identity))
             .map_err(refusal)?;
@@ -161,8 +168,9 @@ fn refusal(e: age::DecryptError) -> FileError {
         age::DecryptError::DecryptionFailed
         | age::DecryptError::NoMatchingKeys
         | age::DecryptError::KeyDecryptionFailed => FileError::WrongPassphrase,
-        age::DecryptError::ExcessiveWork { required, target } => FileError::Damaged(format!(
-            "its key derivation asks for work factor {required}, far above this computer's {target}"
+        age::DecryptError::ExcessiveWork { required, .. } => FileError::Damaged(format!(
+            "its key derivation asks for work factor {required}, above the {MAX_WORK_FACTOR} \
+             this app accepts"
         )),
         other => FileError::Damaged(other.to_string()),
     }
@@ -171,4 +179,65 @@ fn refusal(e: age::DecryptError) -> FileError {
 /// A read error inside the age stream: a chunk that does not authenticate or a cut file.
 fn stream_error(e: std::io::Error) -> FileError {
     FileError::Damaged(e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PASSPHRASE: &str = "a passphrase for the test";
+
+    fn written(dir: &Path) -> PathBuf {
+        let path = dir.join("file.age");
+        let passphrase = new_passphrase(PASSPHRASE).unwrap();
+        write_new(&path, passphrase, "test-magic", |w| writeln!(w, "body")).unwrap();
+        path
+    }
+
+    #[test]
+    fn a_file_round_trips_and_is_refused_when_it_exists_or_is_another_kind() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = written(dir.path());
+        let pass = || SecretString::from(PASSPHRASE.to_owned());
+        let mut reader = EncryptedReader::open(&path, pass(), "test-magic").unwrap();
+        assert_eq!(reader.line().unwrap().as_str(), "body");
+        reader.finish("the body").unwrap();
+
+        let again = write_new(&path, new_passphrase(PASSPHRASE).unwrap(), "x", |_| Ok(()));
+        assert!(matches!(again, Err(FileError::Exists(_))));
+        let other = EncryptedReader::open(&path, pass(), "other-magic")
+            .err()
+            .unwrap();
+        assert!(matches!(other, FileError::Damaged(_)), "{other}");
+        assert!(matches!(
+            new_passphrase("short"),
+            Err(FileError::PassphraseTooShort)
+        ));
+    }
+
+    /// A forged header asking for more work than the ceiling is refused before any key
+    /// derivation runs (it would take 8 GiB and many seconds).
+    #[test]
+    fn a_file_asking_for_excessive_work_is_refused_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = written(dir.path());
+        let bytes = std::fs::read(&path).unwrap();
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let stanza = text.find("-> scrypt ").unwrap();
+        let end = stanza + text[stanza..].find('\n').unwrap();
+        let factor_at = text[..end].rfind(' ').unwrap() + 1;
+        let mut forged = bytes[..factor_at].to_vec();
+        forged.extend_from_slice(b"23");
+        forged.extend_from_slice(&bytes[end..]);
+        let file = dir.path().join("forged.age");
+        std::fs::write(&file, forged).unwrap();
+
+        let started = std::time::Instant::now();
+        let pass = SecretString::from(PASSPHRASE.to_owned());
+        let err = EncryptedReader::open(&file, pass, "test-magic")
+            .err()
+            .unwrap();
+        assert!(err.to_string().contains("work factor 23"), "{err}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    }
 }
