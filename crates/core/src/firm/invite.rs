@@ -60,8 +60,8 @@ pub struct Invite {
 }
 
 /// What accepting an invite leaves outside the keychain: everything needed to connect,
-/// and no secret.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// and no secret (it may be kept in the local settings).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FirmSettings {
     pub firm: FirmId,
     pub firm_name: String,
@@ -69,6 +69,13 @@ pub struct FirmSettings {
     pub role: String,
     /// The versions of the firm keys now in the keychain, oldest first.
     pub key_versions: Vec<u32>,
+}
+
+impl FirmSettings {
+    /// The newest key version, the one new secrets are sealed under.
+    pub fn current_key_version(&self) -> Option<u32> {
+        self.key_versions.last().copied()
+    }
 }
 
 #[derive(Debug, Serialize, Deserialize)]

@@ -75,6 +75,7 @@ fn an_invite_round_trips_and_accepting_it_files_its_secrets_in_the_keychain() {
     assert_eq!(settings.database, sent.database);
     assert_eq!(settings.role, "advisor_ana");
     assert_eq!(settings.key_versions, vec![1, 2]);
+    assert_eq!(settings.current_key_version(), Some(2));
     assert_eq!(keychain.len(), 3, "two keys and the role password");
     let firm = &sent.firm;
     assert_eq!(
