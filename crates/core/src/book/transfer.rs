@@ -1,7 +1,7 @@
 //! Moving the book to a new computer: one file holding a consistent copy of the database and
 //! every secret it refers to (the provider API keys, each connection's credentials token or
-//! loginId), encrypted with age's passphrase mode (scrypt key derivation, ChaCha20-Poly1305
-//! stream; the `age` crate). No cryptography is written here.
+//! loginId), in the app's passphrase-protected file format (`crate::encrypted_file`: age's
+//! passphrase mode, the firm invite's format too). No cryptography is written here.
 //!
 //! Inside the age stream: the line `advisor-desk-book`, a manifest line (JSON, no secret:
 //! format, schema version, database length and SHA-256, row counts), one JSON line per secret,
@@ -11,8 +11,7 @@
 //! computer's keychain under a new installation id's names, and only then does the staged
 //! database take its place. Any refusal leaves the data folder and the keychain as they were.
 
-use std::fs::File;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use age::secrecy::SecretString;
@@ -23,6 +22,9 @@ use zeroize::Zeroizing;
 
 use super::restore::set_aside;
 use crate::credentials::{secret_ref_for, token_hash};
+use crate::encrypted_file::{
+    new_passphrase, write_json_line, write_new, EncryptedReader, FileError,
+};
 use crate::error::{CoreError, Result};
 use crate::secrets::{Secret, SecretKey, SecretStore};
 use crate::settings::KEY_FIELDS;
@@ -35,11 +37,7 @@ use crate::store::{
 
 /// The layout this version writes and the newest it reads.
 pub const FORMAT_VERSION: u32 = 1;
-/// Shorter passphrases are refused: the file may travel by mail or USB stick.
-pub const MIN_PASSPHRASE_CHARS: usize = 12;
 const MAGIC: &str = "advisor-desk-book";
-/// No header line of a genuine file is longer (the secrets are short).
-const MAX_LINE: u64 = 1 << 20;
 
 #[derive(Debug, Serialize, Deserialize)]
 struct Manifest {
@@ -89,13 +87,18 @@ pub struct Imported {
     pub set_aside: Option<PathBuf>,
 }
 
-fn passphrase_of(passphrase: &str) -> Result<SecretString> {
-    if passphrase.chars().count() < MIN_PASSPHRASE_CHARS {
-        return Err(CoreError::invalid(format!(
-            "choose a passphrase of at least {MIN_PASSPHRASE_CHARS} characters"
-        )));
+/// The book's words for the shared file format's refusals.
+impl From<FileError> for CoreError {
+    fn from(e: FileError) -> Self {
+        match e {
+            FileError::PassphraseTooShort | FileError::Exists(_) => {
+                CoreError::invalid(e.to_string())
+            }
+            FileError::WrongPassphrase => CoreError::WrongPassphrase,
+            FileError::Damaged(problem) => CoreError::BookFileDamaged { problem },
+            FileError::Io(e) => CoreError::from(e),
+        }
     }
-    Ok(SecretString::from(passphrase.to_owned()))
 }
 
 /// Writes the book of `store` and its secrets to `out` (which must not exist), encrypted
@@ -106,7 +109,7 @@ pub fn export_book(
     out: &Path,
     passphrase: &str,
 ) -> Result<Exported> {
-    let passphrase = passphrase_of(passphrase)?;
+    let passphrase = new_passphrase(passphrase)?;
     let db = store
         .path()
         .ok_or_else(|| CoreError::invalid("this store has no file to export"))?;
@@ -162,19 +165,13 @@ fn write_file(
         secrets: lines.len(),
     };
 
-    let partial = PathBuf::from(format!("{}.partial", out.display()));
-    if out.exists() {
-        return Err(CoreError::invalid(format!(
-            "{} already exists; choose a new file name",
-            out.display()
-        )));
-    }
-    let written = encrypt_to(&partial, passphrase, &manifest, &lines, &database)
-        .and_then(|()| Ok(std::fs::rename(&partial, out)?));
-    if written.is_err() {
-        let _ = std::fs::remove_file(&partial);
-    }
-    written?;
+    write_new(out, passphrase, MAGIC, |writer| {
+        write_json_line(writer, &manifest)?;
+        for line in &lines {
+            write_json_line(writer, line)?;
+        }
+        writer.write_all(&database)
+    })?;
     Ok(Exported {
         path: out.to_path_buf(),
         rows,
@@ -190,31 +187,6 @@ fn secret_line(kind: &str, name: &str, value: &Secret) -> SecretLine {
         name: name.to_string(),
         value: value.expose().to_string(),
     }
-}
-
-fn encrypt_to(
-    path: &Path,
-    passphrase: SecretString,
-    manifest: &Manifest,
-    lines: &[SecretLine],
-    database: &[u8],
-) -> Result<()> {
-    let file = create_private_file(path)?;
-    let mut writer = age::Encryptor::with_user_passphrase(passphrase)
-        .wrap_output(std::io::BufWriter::new(file))?;
-    writeln!(writer, "{MAGIC}")?;
-    serde_json::to_writer(&mut writer, manifest).map_err(std::io::Error::other)?;
-    writeln!(writer)?;
-    for line in lines {
-        // Straight into the encrypting writer: no plaintext buffer of the secrets.
-        serde_json::to_writer(&mut writer, line).map_err(std::io::Error::other)?;
-        writeln!(writer)?;
-    }
-    writer.write_all(database)?;
-    let mut inner = writer.finish()?;
-    inner.flush()?;
-    inner.into_inner().map_err(|e| e.into_error())?.sync_all()?;
-    Ok(())
 }
 
 /// Imports the book file `from` into the data folder of the database at `db`, which must
@@ -268,22 +240,8 @@ fn read_file(
     passphrase: SecretString,
     staging: &Path,
 ) -> Result<(Manifest, Vec<SecretLine>)> {
-    let file = File::open(from)?;
-    let decryptor = age::Decryptor::new(BufReader::new(file)).map_err(refusal)?;
-    if !decryptor.is_scrypt() {
-        return Err(damaged("not a passphrase-protected book file"));
-    }
-    let identity = age::scrypt::Identity::new(passphrase);
-    let reader = decryptor
-        .decrypt(std::iter::once(&identity as &dyn age::Identity))
-        .map_err(refusal)?;
-    let mut reader = BufReader::new(reader);
-
-    let magic = read_line(&mut reader)?;
-    if magic.as_str() != MAGIC {
-        return Err(damaged("not an Advisor Desk book"));
-    }
-    let manifest: Manifest = serde_json::from_str(&read_line(&mut reader)?)
+    let mut reader = EncryptedReader::open(from, passphrase, MAGIC)?;
+    let manifest: Manifest = serde_json::from_str(&reader.line()?)
         .map_err(|e| damaged(&format!("unreadable manifest: {e}")))?;
     if manifest.format > FORMAT_VERSION {
         return Err(CoreError::BookFileTooNew {
@@ -299,7 +257,7 @@ fn read_file(
     }
     let mut lines = Vec::with_capacity(manifest.secrets);
     for _ in 0..manifest.secrets {
-        let line = read_line(&mut reader)?;
+        let line = reader.line()?;
         let secret: SecretLine =
             serde_json::from_str(&line).map_err(|_| damaged("unreadable secret entry"))?;
         lines.push(secret);
@@ -311,7 +269,7 @@ fn read_file(
     let mut buf = vec![0u8; 64 * 1024];
     while remaining > 0 {
         let want = remaining.min(buf.len() as u64) as usize;
-        let n = reader.read(&mut buf[..want]).map_err(stream_error)?;
+        let n = reader.read(&mut buf[..want])?;
         if n == 0 {
             return Err(damaged("the database ends early"));
         }
@@ -319,12 +277,7 @@ fn read_file(
         out.write_all(&buf[..n])?;
         remaining -= n as u64;
     }
-    // Reading to the end is what makes age check the last chunk: a cut file fails here.
-    let mut rest = Vec::new();
-    reader.read_to_end(&mut rest).map_err(stream_error)?;
-    if !rest.is_empty() {
-        return Err(damaged("unexpected data after the database"));
-    }
+    reader.finish("the database")?;
     out.sync_all()?;
     drop(out);
     if hex::encode(hasher.finalize()) != manifest.database_sha256 {
@@ -340,19 +293,6 @@ fn read_file(
         ));
     }
     Ok((manifest, lines))
-}
-
-fn read_line(reader: &mut impl BufRead) -> Result<Zeroizing<String>> {
-    let mut line = Zeroizing::new(String::new());
-    reader
-        .take(MAX_LINE)
-        .read_line(&mut line)
-        .map_err(stream_error)?;
-    if !line.ends_with('\n') {
-        return Err(damaged("the file ends early"));
-    }
-    line.pop();
-    Ok(line)
 }
 
 /// Gives the staged database a new installation id and its connections this id's keychain
@@ -454,22 +394,4 @@ fn damaged(problem: &str) -> CoreError {
     CoreError::BookFileDamaged {
         problem: problem.to_string(),
     }
-}
-
-/// age's refusals: a passphrase that does not open the file, or a file that is not one.
-fn refusal(e: age::DecryptError) -> CoreError {
-    match e {
-        age::DecryptError::DecryptionFailed
-        | age::DecryptError::NoMatchingKeys
-        | age::DecryptError::KeyDecryptionFailed => CoreError::WrongPassphrase,
-        age::DecryptError::ExcessiveWork { required, target } => damaged(&format!(
-            "its key derivation asks for work factor {required}, far above this computer's {target}"
-        )),
-        other => damaged(&other.to_string()),
-    }
-}
-
-/// A read error inside the age stream: a chunk that does not authenticate or a cut file.
-fn stream_error(e: std::io::Error) -> CoreError {
-    damaged(&e.to_string())
 }

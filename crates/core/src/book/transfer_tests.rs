@@ -3,12 +3,11 @@
 //! names, none is in the file in clear, and every refusal leaves nothing behind.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::transfer::*;
 use crate::domain::Provider;
 use crate::error::ErrorCode;
-use crate::secrets::{MemorySecretStore, Secret, SecretError, SecretKey, SecretStore};
+use crate::secrets::{MemorySecretStore, Secret, SecretKey, SecretStore};
 use crate::store::verified_copy::row_counts;
 use crate::store::Store;
 use crate::sync::connections::NewConnection;
@@ -329,44 +328,14 @@ fn a_folder_that_already_holds_a_book_is_refused() {
     assert!(to.keychain.is_empty());
 }
 
-/// A keychain that refuses after `allowed` writes.
-struct FailingAfter {
-    inner: MemorySecretStore,
-    allowed: AtomicUsize,
-}
-
-impl SecretStore for FailingAfter {
-    fn put(&self, key: &SecretKey, value: &Secret) -> Result<(), SecretError> {
-        if self
-            .allowed
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-            .is_err()
-        {
-            return Err(SecretError::Locked);
-        }
-        self.inner.put(key, value)
-    }
-    fn get(&self, key: &SecretKey) -> Result<Option<Secret>, SecretError> {
-        self.inner.get(key)
-    }
-    fn delete(&self, key: &SecretKey) -> Result<bool, SecretError> {
-        self.inner.delete(key)
-    }
-    fn check(&self) -> Result<(), SecretError> {
-        Ok(())
-    }
-}
-
 #[test]
 fn a_keychain_failure_halfway_takes_back_what_was_written() {
     let from = book();
     let out = from.db.parent().unwrap().join("book.adbook");
     export(&from, &out);
     let to = empty_folder();
-    let keychain = FailingAfter {
-        inner: MemorySecretStore::new(),
-        allowed: AtomicUsize::new(3),
-    };
+    // Three entries go in, the fourth write fails.
+    let keychain = test_support::FailingPut::new(4);
     let err = import_book(&to.db, &keychain, &out, PASSPHRASE).unwrap_err();
     assert_eq!(err.code(), ErrorCode::KeychainLocked);
     assert!(

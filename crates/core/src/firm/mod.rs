@@ -1,0 +1,33 @@
+//! A firm's shared book: the cryptography that keeps its secrets secret, whatever database
+//! engine stores them (the PostgreSQL side is `crates/firm`).
+//!
+//! - `key.rs`: the firm key (256 random bits, versioned), kept in each advisor's keychain;
+//! - `seal.rs`: a secret sealed for one row and column (XChaCha20-Poly1305, associated data
+//!   binding it to its place) and its stored form;
+//! - `rotate.rs`: every sealed secret re-sealed under a new key, all or nothing;
+//! - `invite.rs`: the passphrase-protected invite file an administrator gives an advisor;
+//! - `keychain.rs`: the names of the firm's keychain entries;
+//! - `error.rs`: the typed refusals, none holding a secret.
+
+mod error;
+mod id;
+mod invite;
+mod key;
+pub mod keychain;
+mod rotate;
+mod seal;
+
+pub use error::FirmError;
+pub use id::FirmId;
+pub use invite::{
+    accept_invite, read_invite, write_invite, DatabaseSettings, FirmSettings, Invite, SslMode,
+    INVITE_FORMAT,
+};
+pub use key::{FirmKey, KEY_BYTES};
+pub use rotate::rotate;
+pub use seal::{open, seal, SealedSecret, SecretBinding, MAX_SECRET_BYTES, SEALED_FORMAT};
+
+#[cfg(test)]
+mod invite_tests;
+#[cfg(test)]
+mod seal_tests;
