@@ -7,14 +7,11 @@ use std::collections::BTreeMap;
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
-use super::book::{
-    connection_health, data_as_of, positions, totals, CurrencyTotal, Health, Position,
-};
+use super::book::{connection_health, data_as_of, totals, CurrencyTotal, Health, Position};
+use super::copies::{Counted, SetCopies};
 use crate::clients;
 use crate::clients::Client;
 use crate::error::{CoreError, Result};
-use crate::store::queries::client_overview::{self, read::AccountRow};
-use crate::store::queries::positions::Scope;
 use crate::store::queries::transactions::{self, PageFilter};
 use crate::store::queries::Clients;
 use crate::store::Store;
@@ -153,6 +150,17 @@ pub(crate) struct SetPage {
     pub data_as_of: Option<Timestamp>,
     pub stale: bool,
     pub transaction_count: i64,
+    /// The rows every figure above was derived from (a household's page derives its
+    /// members' own figures from them too).
+    pub copies: SetCopies,
+}
+
+/// One account of a set's page, with the clients of the set who reach it.
+pub(crate) struct AccountRow {
+    pub account: AccountView,
+    /// Clients of the set whose connections reach the account, in id order (two or more
+    /// for a joint account of a household).
+    pub reached_by: Vec<i64>,
 }
 
 pub(crate) fn set_page(
@@ -175,48 +183,72 @@ pub(crate) fn set_page(
         own.or_else(|| by_id.get(&id).and_then(|c| data_as_of(c)).map(time::to_db))
     };
 
-    let set = Clients(clients);
     let today = now.date_naive();
-    let (pos, accounts, holdings, monthly, count) = store.read(|db| {
-        Ok((
-            positions(db, Scope::Together(set))?,
-            client_overview::read::accounts(db, set)?,
-            client_overview::read::holdings(db, set)?,
-            transactions::read::monthly_flows(db, set, &history_since(today))?,
-            transactions::read::count(db, set)?,
-        ))
+    let (copies, monthly, count) = store.read(|db| {
+        let copies = SetCopies::read(db, Clients(clients))?;
+        let monthly = transactions::read::monthly_flows_of(
+            db,
+            &copies.transaction_accounts(true),
+            &history_since(today),
+        )?;
+        let count = transactions::read::count_of(db, &copies.transaction_accounts(false))?;
+        Ok((copies, monthly, count))
     })?;
 
+    let pos = copies.positions(Counted::Together);
     let net_worth = totals(&pos);
     let history = history(&net_worth, &monthly, today);
-    let accounts = accounts
+    let accounts = copies
+        .listed_accounts()
         .into_iter()
-        .map(|mut row| {
-            let a = &mut row.account;
-            a.institution = label(a.connection_id);
-            a.as_of = as_of(a.as_of.take(), a.connection_id);
-            a.stale = stale(a.connection_id);
-            row
+        .map(|listed| {
+            let a = listed.copy;
+            AccountRow {
+                account: AccountView {
+                    id: a.id,
+                    connection_id: a.connection_id,
+                    institution: label(a.connection_id),
+                    kind: a.kind.clone(),
+                    name: a.name.clone(),
+                    number_masked: a.number_masked.clone(),
+                    currency: a.currency.clone(),
+                    balance_minor: a.balance_minor,
+                    as_of: as_of(a.as_of.clone(), a.connection_id),
+                    owners: listed.owners.into_iter().map(str::to_string).collect(),
+                    copies: listed.copies,
+                    stale: stale(a.connection_id),
+                },
+                reached_by: listed.reached_by.into_iter().collect(),
+            }
         })
         .collect();
-    let held_totals: BTreeMap<String, i64> =
-        holdings.iter().fold(BTreeMap::new(), |mut m, (_, h)| {
-            *m.entry(h.currency.clone()).or_default() += h.value_minor;
-            m
-        });
+    let holdings = copies.listed_holdings();
+    let held_totals: BTreeMap<&str, i64> = holdings.iter().fold(BTreeMap::new(), |mut m, h| {
+        *m.entry(h.currency.as_str()).or_default() += h.value_minor;
+        m
+    });
     let holdings = holdings
-        .into_iter()
-        .map(|(conn, mut h)| {
-            let total = held_totals.get(&h.currency).copied().unwrap_or(0);
-            h.weight_bp = if total > 0 {
-                ((i128::from(h.value_minor) * 10_000 + i128::from(total) / 2) / i128::from(total))
-                    as i64
-            } else {
-                0
-            };
-            h.stale = stale(conn);
-            h.as_of = as_of(h.as_of.take(), conn);
-            h
+        .iter()
+        .map(|h| {
+            let total = held_totals.get(h.currency.as_str()).copied().unwrap_or(0);
+            HoldingView {
+                id: h.id,
+                account_id: h.account_id,
+                name: h.name.clone(),
+                isin: h.isin.clone(),
+                asset_class: h.asset_class.clone(),
+                units: h.units.clone(),
+                value_minor: h.value_minor,
+                currency: h.currency.clone(),
+                weight_bp: if total > 0 {
+                    ((i128::from(h.value_minor) * 10_000 + i128::from(total) / 2)
+                        / i128::from(total)) as i64
+                } else {
+                    0
+                },
+                as_of: as_of(h.as_of.clone(), h.connection_id),
+                stale: stale(h.connection_id),
+            }
         })
         .collect();
 
@@ -241,6 +273,7 @@ pub(crate) fn set_page(
             .map(|c| c.view(now, fresh))
             .collect(),
         transaction_count: count,
+        copies,
     })
 }
 

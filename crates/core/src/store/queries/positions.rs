@@ -12,8 +12,6 @@ pub enum Scope<'a> {
     /// These clients as one (a client's page, a household's): one copy of each account
     /// across the whole set.
     Together(super::Clients<'a>),
-    /// These clients, each on its own (a household's members beside its total).
-    EachOf(super::Clients<'a>),
 }
 
 pub mod read {
@@ -35,7 +33,6 @@ pub mod read {
         let (grp, only) = match scope {
             Scope::EachClient => ("client_id", ""),
             Scope::Together(_) => ("0", IN_SET),
-            Scope::EachOf(_) => ("client_id", IN_SET),
         };
         let conns = format!(
             "conns AS (
@@ -92,7 +89,7 @@ pub mod read {
         };
         let rows = match scope {
             Scope::EachClient => stmt.query_map([], row)?,
-            Scope::Together(set) | Scope::EachOf(set) => stmt.query_map([set.param()], row)?,
+            Scope::Together(set) => stmt.query_map([set.param()], row)?,
         }
         .collect::<rusqlite::Result<_>>()?;
         Ok(rows)
