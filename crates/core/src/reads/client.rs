@@ -2,7 +2,7 @@
 //! currency, institution), accounts with their owners, holdings with weights, and a paged,
 //! filterable transactions query for a virtualised table.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
@@ -155,6 +155,14 @@ pub(crate) struct SetPage {
     pub copies: SetCopies,
 }
 
+/// What a page's rows show of their connection.
+struct RowFacts {
+    institution: String,
+    stale: bool,
+    /// The connection's data date, for rows without their own.
+    data_as_of: Option<String>,
+}
+
 /// One account of a set's page, with the clients of the set who reach it.
 pub(crate) struct AccountRow {
     pub account: AccountView,
@@ -170,17 +178,24 @@ pub(crate) fn set_page(
     now: Timestamp,
     fresh: Freshness,
 ) -> Result<SetPage> {
-    let by_id: BTreeMap<i64, &Connection> = connections.iter().map(|c| (c.id, c)).collect();
-    let label = |id: i64| {
-        by_id
-            .get(&id)
-            .map(|c| institution_label(c))
-            .unwrap_or_default()
-    };
-    let stale = |id: i64| by_id.get(&id).is_none_or(|c| c.is_stale(now, fresh));
+    // What each row shows of its connection, worked out once per connection, not per row.
+    let facts: HashMap<i64, RowFacts> = connections
+        .iter()
+        .map(|c| {
+            let facts = RowFacts {
+                institution: institution_label(c),
+                stale: c.is_stale(now, fresh),
+                data_as_of: data_as_of(c).map(time::to_db),
+            };
+            (c.id, facts)
+        })
+        .collect();
+    let label = |id: i64| facts.get(&id).map_or("", |f| f.institution.as_str());
+    let stale = |id: i64| facts.get(&id).is_none_or(|f| f.stale);
     // A row without its own date is as old as its connection's data.
-    let as_of = |own: Option<String>, id: i64| {
-        own.or_else(|| by_id.get(&id).and_then(|c| data_as_of(c)).map(time::to_db))
+    let as_of = |own: &Option<String>, id: i64| {
+        own.clone()
+            .or_else(|| facts.get(&id).and_then(|f| f.data_as_of.clone()))
     };
 
     let today = now.date_naive();
@@ -207,13 +222,13 @@ pub(crate) fn set_page(
                 account: AccountView {
                     id: a.id,
                     connection_id: a.connection_id,
-                    institution: label(a.connection_id),
+                    institution: label(a.connection_id).to_string(),
                     kind: a.kind.clone(),
                     name: a.name.clone(),
                     number_masked: a.number_masked.clone(),
                     currency: a.currency.clone(),
                     balance_minor: a.balance_minor,
-                    as_of: as_of(a.as_of.clone(), a.connection_id),
+                    as_of: as_of(&a.as_of, a.connection_id),
                     owners: listed.owners.into_iter().map(str::to_string).collect(),
                     copies: listed.copies,
                     stale: stale(a.connection_id),
@@ -246,7 +261,7 @@ pub(crate) fn set_page(
                 } else {
                     0
                 },
-                as_of: as_of(h.as_of.clone(), h.connection_id),
+                as_of: as_of(&h.as_of, h.connection_id),
                 stale: stale(h.connection_id),
             }
         })
@@ -255,8 +270,8 @@ pub(crate) fn set_page(
     let never = connections.iter().any(|c| data_as_of(c).is_none());
     Ok(SetPage {
         health: worst_health(&connections),
-        by_class: slices(&pos, |p| p.class.clone()),
-        by_currency: slices(&pos, |p| p.currency.clone()),
+        by_class: slices(&pos, |p| &p.class),
+        by_currency: slices(&pos, |p| &p.currency),
         by_institution: slices(&pos, |p| label(p.connection_id)),
         net_worth,
         history,
@@ -298,19 +313,19 @@ fn history_since(today: NaiveDate) -> String {
 }
 
 /// Assets only (debt is not an allocation), per currency, largest first.
-pub(crate) fn slices(pos: &[Position], key: impl Fn(&Position) -> String) -> Vec<Slice> {
-    let mut m: BTreeMap<(String, String), i64> = BTreeMap::new();
+pub(crate) fn slices<'a>(pos: &'a [Position], key: impl Fn(&'a Position) -> &'a str) -> Vec<Slice> {
+    let mut m: BTreeMap<(&str, &str), i64> = BTreeMap::new();
     for p in pos
         .iter()
         .filter(|p| p.class != "debt" && p.value_minor > 0)
     {
-        *m.entry((p.currency.clone(), key(p))).or_default() += p.value_minor;
+        *m.entry((p.currency.as_str(), key(p))).or_default() += p.value_minor;
     }
     let mut out: Vec<Slice> = m
         .into_iter()
         .map(|((currency, key), value_minor)| Slice {
-            currency,
-            key,
+            currency: currency.to_string(),
+            key: key.to_string(),
             value_minor,
         })
         .collect();
