@@ -220,6 +220,74 @@ fn a_joint_account_reached_by_two_members_is_counted_once() {
 }
 
 #[test]
+fn each_members_figures_are_their_own_client_page() {
+    use advisor_desk_core::domain::{Liability, LiabilityKind};
+    use advisor_desk_core::reads::book_summary;
+    let (mut b, h, ana, pedro, _) = ruiz();
+    // Pedro: a dollar account and a loan at a third bank; Ana reaches Pedro's savings
+    // through a newer login of her own (a joint account between two members, a different
+    // balance on each copy), and one of her connections is older than the page's limit.
+    let mut usd = current("d", "US01 0001", 30_000, "Pedro Ruiz");
+    usd.balance = fixtures::money(30_000, "USD");
+    let mut loans = snap(vec![usd], vec![], vec![]);
+    loans.liabilities = vec![Liability {
+        provider_id: "l1".into(),
+        kind: LiabilityKind::Loan,
+        name: "Mortgage".into(),
+        outstanding: eur(120_000),
+    }];
+    b.connect(pedro, "Banco Tres", loans, Duration::hours(2));
+    b.connect(
+        ana,
+        "Banco Cuatro",
+        snap(
+            vec![current("s2", "ES33 3333", 210_000, "Ana Ruiz")],
+            vec![],
+            vec![payment("v1", "s2", 4, 1_000)],
+        ),
+        Duration::days(60),
+    );
+
+    let o = household_overview(&b.store, h, now()).unwrap();
+    let book = book_summary(&b.store, now()).unwrap();
+    assert_eq!(o.members.len(), 2);
+    for m in &o.members {
+        let page = client_overview(&b.store, m.client_id, now()).unwrap();
+        assert_eq!(m.name, page.client.name);
+        assert_eq!(m.net_worth, page.net_worth, "{}", m.name);
+        assert_eq!(m.connection_count as usize, page.connections.len());
+        assert_eq!((m.health, m.stale), (page.health, page.stale), "{}", m.name);
+        // The book (each client on its own) counts the same.
+        let row = book.clients.iter().find(|r| r.client_id == m.client_id);
+        assert_eq!(row.unwrap().totals, page.net_worth, "{}", m.name);
+    }
+    let pedros = &o.members.iter().find(|m| m.client_id == pedro).unwrap();
+    assert_eq!(
+        pedros.net_worth,
+        [
+            CurrencyTotal {
+                currency: "EUR".into(),
+                assets_minor: 499_000 + 200_000,
+                liabilities_minor: 120_000,
+                net_minor: 499_000 + 200_000 - 120_000,
+            },
+            CurrencyTotal {
+                currency: "USD".into(),
+                assets_minor: 30_000,
+                liabilities_minor: 0,
+                net_minor: 30_000,
+            },
+        ]
+    );
+    // The savings account under both members, but once in the total (Pedro's fresher copy).
+    let anas = &o.members.iter().find(|m| m.client_id == ana).unwrap();
+    assert_eq!(net(&anas.net_worth), 500_000 + 750_000 + 210_000);
+    let eur_total = o.net_worth.iter().find(|t| t.currency == "EUR").unwrap();
+    assert_eq!(eur_total.net_minor, 500_000 + 750_000 + 200_000 - 120_000);
+    assert!(anas.stale && !pedros.stale && o.stale);
+}
+
+#[test]
 fn a_member_moving_takes_their_connections_with_them() {
     let (b, h, ana, pedro, luis) = ruiz();
     let other = advisor_desk_core::households::create(&b.store, "Gómez", "test")

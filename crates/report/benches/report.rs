@@ -198,7 +198,7 @@ fn main() {
     );
     println!("household of 4 members, {total} transactions (median of 15)");
     println!(
-        "  largest member's page data (baseline): {:.1} ms; household page data: {:.1} ms; ratio {:.2} (target <= 2)",
+        "  largest member's page data (baseline): {:.3} ms; household page data: {:.3} ms; ratio {:.2} (target <= 2)",
         ms(member),
         ms(whole),
         whole.as_secs_f64() / member.as_secs_f64()

@@ -8,9 +8,8 @@ use serde::Serialize;
 
 use super::Household;
 use crate::error::Result;
-use crate::reads::book::{book_summary, positions, totals, BookRow, CurrencyTotal, Health};
-use crate::store::queries::positions::Scope;
-use crate::store::queries::{households, Clients};
+use crate::reads::book::{book_summary, set_positions, totals, BookRow, CurrencyTotal, Health};
+use crate::store::queries::households;
 use crate::store::Store;
 use crate::time::Timestamp;
 
@@ -60,7 +59,7 @@ pub fn book_by_household(store: &Store, now: Timestamp) -> Result<BookByHousehol
             .filter(|(_, h)| **h == household.id)
             .map(|(c, _)| *c)
             .collect();
-        let pos = store.read(|db| positions(db, Scope::Together(Clients(&ids))))?;
+        let pos = store.read(|db| set_positions(db, &ids))?;
         // A member with connections but no date has one that never synced.
         let never = m
             .iter()

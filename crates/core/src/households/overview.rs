@@ -13,12 +13,12 @@ use serde::Serialize;
 use super::Household;
 use crate::clients::Client;
 use crate::error::{CoreError, Result};
-use crate::reads::book::{positions, totals, CurrencyTotal, Health};
+use crate::reads::book::{totals, CurrencyTotal, Health};
 use crate::reads::client::{
     set_page, set_transactions_page, worst_health, AccountView, HistoryPoint, HoldingView, Slice,
     TransactionPage, TransactionQuery, HISTORY_METHOD,
 };
-use crate::store::queries::positions::Scope;
+use crate::reads::copies::Counted;
 use crate::store::queries::{clients, connections, households, Clients};
 use crate::store::Store;
 use crate::sync::{Connection, ConnectionView};
@@ -74,9 +74,10 @@ pub fn household_overview(
     now: Timestamp,
 ) -> Result<HouseholdOverview> {
     let fresh = crate::sync::Freshness::of(store)?;
-    // One read for the household, its members, their connections and each member's own
-    // positions: a household's page costs a fixed number of queries, whatever its size.
-    let (household, member_ids, clients, connections, own_positions) = store.read(|db| {
+    // One read for the household, its members and their connections; the page's rows are
+    // read once by `set_page`, and each member's own figures derived from the same rows: a
+    // household's page costs a fixed number of queries, whatever its size.
+    let (household, member_ids, clients, connections) = store.read(|db| {
         let household = households::read::household(db, household_id)?
             .ok_or_else(|| CoreError::not_found("household", household_id))?;
         let ids = households::read::member_ids(db, household_id)?;
@@ -86,12 +87,10 @@ pub fn household_overview(
                 clients::read::by_id(db, *id)?.ok_or_else(|| CoreError::not_found("client", *id))
             })
             .collect::<Result<Vec<Client>>>()?;
-        let set = Clients(&ids);
-        let connections = connections::read::of_clients(db, set)?;
-        let own = positions(db, Scope::EachOf(set))?;
-        Ok((household, ids, clients, connections, own))
+        let connections = connections::read::of_clients(db, Clients(&ids))?;
+        Ok((household, ids, clients, connections))
     })?;
-    let members = clients
+    let mut members: Vec<MemberSummary> = clients
         .into_iter()
         .map(|client| {
             let own: Vec<&Connection> = connections
@@ -100,7 +99,7 @@ pub fn household_overview(
                 .collect();
             MemberSummary {
                 client_id: client.id,
-                net_worth: totals(own_positions.iter().filter(|p| p.client_id == client.id)),
+                net_worth: Vec::new(),
                 connection_count: own.len() as u32,
                 health: worst_health(own.iter().copied()),
                 stale: own.iter().any(|c| c.is_stale(now, fresh)),
@@ -109,6 +108,12 @@ pub fn household_overview(
         })
         .collect();
     let p = set_page(store, &member_ids, connections, now, fresh)?;
+    // Each member's own net worth, from the rows the page read (the members' connections are
+    // the page's): a joint account counts for every member who reaches it.
+    let own_positions = p.copies.positions(Counted::EachClient);
+    for m in &mut members {
+        m.net_worth = totals(own_positions.iter().filter(|p| p.client_id == m.client_id));
+    }
     Ok(HouseholdOverview {
         household,
         generated_at: now,

@@ -4,9 +4,8 @@
 
 use super::{base_currency, convert_totals, BaseTotal};
 use crate::error::Result;
-use crate::reads::book::{positions, totals, CurrencyTotal};
-use crate::store::queries::positions::Scope;
-use crate::store::queries::{households, Clients};
+use crate::reads::book::{set_positions, totals, CurrencyTotal};
+use crate::store::queries::households;
 use crate::store::Store;
 use crate::time::Timestamp;
 
@@ -36,7 +35,7 @@ impl Subject {
 /// The subject's net worth as one total in the base currency, valued on `now`'s date.
 pub fn base_total(store: &Store, who: Subject, now: Timestamp) -> Result<BaseTotal> {
     let clients = who.clients(store)?;
-    let pos = store.read(|db| positions(db, Scope::Together(Clients(&clients))))?;
+    let pos = store.read(|db| set_positions(db, &clients))?;
     base_total_of(store, &totals(&pos), now)
 }
 

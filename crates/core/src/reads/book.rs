@@ -11,11 +11,11 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use super::copies::{Counted, SetCopies};
 use crate::clients;
 use crate::clients::ClientKind;
 use crate::domain::{Actor, ConnectionStatus};
 use crate::error::Result;
-use crate::store::queries::positions::Scope;
 use crate::store::queries::{self, Db};
 use crate::store::Store;
 use crate::sync::connections;
@@ -90,10 +90,16 @@ pub struct Position {
     pub value_minor: i64,
 }
 
-/// De-duplicated positions of every client on its own, or of a set of clients as one.
-/// Accounts whose holdings are known are counted through their holdings, never both.
-pub fn positions(db: &Db, scope: Scope<'_>) -> Result<Vec<Position>> {
-    queries::positions::read::deduplicated(db, scope)
+/// De-duplicated positions of every client on its own. Accounts whose holdings are known
+/// are counted through their holdings, never both.
+pub fn positions(db: &Db) -> Result<Vec<Position>> {
+    queries::positions::read::each_client(db)
+}
+
+/// De-duplicated positions of a set of clients read as one (one copy of each account across
+/// the set), as a client's or a household's page counts them.
+pub fn set_positions(db: &Db, clients: &[i64]) -> Result<Vec<Position>> {
+    Ok(SetCopies::read(db, queries::Clients(clients))?.positions(Counted::Together))
 }
 
 /// One currency's totals. Amounts in different currencies are different rows.
@@ -157,7 +163,7 @@ pub fn book_summary(store: &Store, now: Timestamp) -> Result<BookSummary> {
     let fresh = crate::sync::Freshness::of(store)?;
     let clients = clients::list(store, false)?;
     let connections = connections::list(store, None)?;
-    let positions = store.read(|db| positions(db, Scope::EachClient))?;
+    let positions = store.read(positions)?;
     let mut by_client: BTreeMap<i64, Vec<&Position>> = BTreeMap::new();
     for p in &positions {
         by_client.entry(p.client_id).or_default().push(p);

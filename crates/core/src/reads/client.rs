@@ -2,19 +2,16 @@
 //! currency, institution), accounts with their owners, holdings with weights, and a paged,
 //! filterable transactions query for a virtualised table.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
-use super::book::{
-    connection_health, data_as_of, positions, totals, CurrencyTotal, Health, Position,
-};
+use super::book::{connection_health, data_as_of, totals, CurrencyTotal, Health, Position};
+use super::copies::{Counted, SetCopies};
 use crate::clients;
 use crate::clients::Client;
 use crate::error::{CoreError, Result};
-use crate::store::queries::client_overview::{self, read::AccountRow};
-use crate::store::queries::positions::Scope;
 use crate::store::queries::transactions::{self, PageFilter};
 use crate::store::queries::Clients;
 use crate::store::Store;
@@ -153,6 +150,25 @@ pub(crate) struct SetPage {
     pub data_as_of: Option<Timestamp>,
     pub stale: bool,
     pub transaction_count: i64,
+    /// The rows every figure above was derived from (a household's page derives its
+    /// members' own figures from them too).
+    pub copies: SetCopies,
+}
+
+/// What a page's rows show of their connection.
+struct RowFacts {
+    institution: String,
+    stale: bool,
+    /// The connection's data date, for rows without their own.
+    data_as_of: Option<String>,
+}
+
+/// One account of a set's page, with the clients of the set who reach it.
+pub(crate) struct AccountRow {
+    pub account: AccountView,
+    /// Clients of the set whose connections reach the account, in id order (two or more
+    /// for a joint account of a household).
+    pub reached_by: Vec<i64>,
 }
 
 pub(crate) fn set_page(
@@ -162,69 +178,100 @@ pub(crate) fn set_page(
     now: Timestamp,
     fresh: Freshness,
 ) -> Result<SetPage> {
-    let by_id: BTreeMap<i64, &Connection> = connections.iter().map(|c| (c.id, c)).collect();
-    let label = |id: i64| {
-        by_id
-            .get(&id)
-            .map(|c| institution_label(c))
-            .unwrap_or_default()
-    };
-    let stale = |id: i64| by_id.get(&id).is_none_or(|c| c.is_stale(now, fresh));
-    // A row without its own date is as old as its connection's data.
-    let as_of = |own: Option<String>, id: i64| {
-        own.or_else(|| by_id.get(&id).and_then(|c| data_as_of(c)).map(time::to_db))
-    };
-
-    let set = Clients(clients);
-    let today = now.date_naive();
-    let (pos, accounts, holdings, monthly, count) = store.read(|db| {
-        Ok((
-            positions(db, Scope::Together(set))?,
-            client_overview::read::accounts(db, set)?,
-            client_overview::read::holdings(db, set)?,
-            transactions::read::monthly_flows(db, set, &history_since(today))?,
-            transactions::read::count(db, set)?,
-        ))
-    })?;
-
-    let net_worth = totals(&pos);
-    let history = history(&net_worth, &monthly, today);
-    let accounts = accounts
-        .into_iter()
-        .map(|mut row| {
-            let a = &mut row.account;
-            a.institution = label(a.connection_id);
-            a.as_of = as_of(a.as_of.take(), a.connection_id);
-            a.stale = stale(a.connection_id);
-            row
+    // What each row shows of its connection, worked out once per connection, not per row.
+    let facts: HashMap<i64, RowFacts> = connections
+        .iter()
+        .map(|c| {
+            let facts = RowFacts {
+                institution: institution_label(c),
+                stale: c.is_stale(now, fresh),
+                data_as_of: data_as_of(c).map(time::to_db),
+            };
+            (c.id, facts)
         })
         .collect();
-    let held_totals: BTreeMap<String, i64> =
-        holdings.iter().fold(BTreeMap::new(), |mut m, (_, h)| {
-            *m.entry(h.currency.clone()).or_default() += h.value_minor;
-            m
-        });
-    let holdings = holdings
+    let label = |id: i64| facts.get(&id).map_or("", |f| f.institution.as_str());
+    let stale = |id: i64| facts.get(&id).is_none_or(|f| f.stale);
+    // A row without its own date is as old as its connection's data.
+    let as_of = |own: &Option<String>, id: i64| {
+        own.clone()
+            .or_else(|| facts.get(&id).and_then(|f| f.data_as_of.clone()))
+    };
+
+    let today = now.date_naive();
+    let (copies, monthly, count) = store.read(|db| {
+        let copies = SetCopies::read(db, Clients(clients))?;
+        let monthly = transactions::read::monthly_flows_of(
+            db,
+            &copies.transaction_accounts(true),
+            &history_since(today),
+        )?;
+        let count = transactions::read::count_of(db, &copies.transaction_accounts(false))?;
+        Ok((copies, monthly, count))
+    })?;
+
+    let pos = copies.positions(Counted::Together);
+    let net_worth = totals(&pos);
+    let history = history(&net_worth, &monthly, today);
+    let accounts = copies
+        .listed_accounts()
         .into_iter()
-        .map(|(conn, mut h)| {
-            let total = held_totals.get(&h.currency).copied().unwrap_or(0);
-            h.weight_bp = if total > 0 {
-                ((i128::from(h.value_minor) * 10_000 + i128::from(total) / 2) / i128::from(total))
-                    as i64
-            } else {
-                0
-            };
-            h.stale = stale(conn);
-            h.as_of = as_of(h.as_of.take(), conn);
-            h
+        .map(|listed| {
+            let a = listed.copy;
+            AccountRow {
+                account: AccountView {
+                    id: a.id,
+                    connection_id: a.connection_id,
+                    institution: label(a.connection_id).to_string(),
+                    kind: a.kind.clone(),
+                    name: a.name.clone(),
+                    number_masked: a.number_masked.clone(),
+                    currency: a.currency.clone(),
+                    balance_minor: a.balance_minor,
+                    as_of: as_of(&a.as_of, a.connection_id),
+                    owners: listed.owners.into_iter().map(str::to_string).collect(),
+                    copies: listed.copies,
+                    stale: stale(a.connection_id),
+                },
+                reached_by: listed.reached_by.into_iter().collect(),
+            }
+        })
+        .collect();
+    let holdings = copies.listed_holdings();
+    let held_totals: BTreeMap<&str, i64> = holdings.iter().fold(BTreeMap::new(), |mut m, h| {
+        *m.entry(h.currency.as_str()).or_default() += h.value_minor;
+        m
+    });
+    let holdings = holdings
+        .iter()
+        .map(|h| {
+            let total = held_totals.get(h.currency.as_str()).copied().unwrap_or(0);
+            HoldingView {
+                id: h.id,
+                account_id: h.account_id,
+                name: h.name.clone(),
+                isin: h.isin.clone(),
+                asset_class: h.asset_class.clone(),
+                units: h.units.clone(),
+                value_minor: h.value_minor,
+                currency: h.currency.clone(),
+                weight_bp: if total > 0 {
+                    ((i128::from(h.value_minor) * 10_000 + i128::from(total) / 2)
+                        / i128::from(total)) as i64
+                } else {
+                    0
+                },
+                as_of: as_of(&h.as_of, h.connection_id),
+                stale: stale(h.connection_id),
+            }
         })
         .collect();
 
     let never = connections.iter().any(|c| data_as_of(c).is_none());
     Ok(SetPage {
         health: worst_health(&connections),
-        by_class: slices(&pos, |p| p.class.clone()),
-        by_currency: slices(&pos, |p| p.currency.clone()),
+        by_class: slices(&pos, |p| &p.class),
+        by_currency: slices(&pos, |p| &p.currency),
         by_institution: slices(&pos, |p| label(p.connection_id)),
         net_worth,
         history,
@@ -241,6 +288,7 @@ pub(crate) fn set_page(
             .map(|c| c.view(now, fresh))
             .collect(),
         transaction_count: count,
+        copies,
     })
 }
 
@@ -265,19 +313,19 @@ fn history_since(today: NaiveDate) -> String {
 }
 
 /// Assets only (debt is not an allocation), per currency, largest first.
-pub(crate) fn slices(pos: &[Position], key: impl Fn(&Position) -> String) -> Vec<Slice> {
-    let mut m: BTreeMap<(String, String), i64> = BTreeMap::new();
+pub(crate) fn slices<'a>(pos: &'a [Position], key: impl Fn(&'a Position) -> &'a str) -> Vec<Slice> {
+    let mut m: BTreeMap<(&str, &str), i64> = BTreeMap::new();
     for p in pos
         .iter()
         .filter(|p| p.class != "debt" && p.value_minor > 0)
     {
-        *m.entry((p.currency.clone(), key(p))).or_default() += p.value_minor;
+        *m.entry((p.currency.as_str(), key(p))).or_default() += p.value_minor;
     }
     let mut out: Vec<Slice> = m
         .into_iter()
         .map(|((currency, key), value_minor)| Slice {
-            currency,
-            key,
+            currency: currency.to_string(),
+            key: key.to_string(),
             value_minor,
         })
         .collect();

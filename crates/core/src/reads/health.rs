@@ -13,7 +13,6 @@ use super::consent::{consent_period, forecast, ConsentForecast, ConsentPeriod};
 use crate::clients;
 use crate::domain::ConnectionStatus;
 use crate::error::Result;
-use crate::store::queries::positions::Scope;
 use crate::store::Store;
 use crate::sync::connections;
 use crate::sync::{Connection, ConnectionView, Freshness};
@@ -132,7 +131,7 @@ pub fn health_queue(store: &Store, now: Timestamp) -> Result<HealthQueue> {
         .collect();
     let connections = connections::list(store, None)?;
     let fresh = Freshness::of(store)?;
-    let pos = store.read(|db| positions(db, Scope::EachClient))?;
+    let pos = store.read(positions)?;
     let mut at_risk: BTreeMap<i64, Vec<&super::book::Position>> = BTreeMap::new();
     for p in &pos {
         at_risk.entry(p.connection_id).or_default().push(p);

@@ -10,6 +10,7 @@ pub use transactions::{newest_transactions, search_transactions, TransactionRow}
 pub mod book;
 pub mod client;
 pub mod consent;
+pub(crate) mod copies;
 pub mod export;
 pub mod health;
 

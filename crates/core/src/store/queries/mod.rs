@@ -23,13 +23,13 @@
 
 pub mod audit;
 pub mod call_log;
-pub mod client_overview;
 pub mod clients;
 pub mod connections;
 pub mod households;
 pub mod link_sessions;
 pub mod positions;
 pub mod rates;
+pub mod set_copies;
 pub mod settings;
 pub mod snapshot_rows;
 pub mod transactions;
@@ -51,9 +51,14 @@ pub struct Clients<'a>(pub &'a [i64]);
 impl Clients<'_> {
     /// The set as the JSON array the statements bind.
     fn param(self) -> String {
-        let ids: Vec<String> = self.0.iter().map(i64::to_string).collect();
-        format!("[{}]", ids.join(","))
+        json_ids(self.0)
     }
+}
+
+/// Ids as the JSON array a statement binds and reads back with `json_each`.
+fn json_ids(ids: &[i64]) -> String {
+    let ids: Vec<String> = ids.iter().map(i64::to_string).collect();
+    format!("[{}]", ids.join(","))
 }
 
 /// The connections of the set bound as `?1`, with the date that picks a row's freshest

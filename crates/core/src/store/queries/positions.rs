@@ -1,49 +1,27 @@
 //! Positions (accounts, holdings, liabilities) as the read models count them: de-duplicated
-//! for the book (each client on its own) and for a set of clients read as one (a client's
-//! page, a household's), per connection for the portfolio's net worth and allocation. Reads
-//! only.
-
-/// Whose positions a read covers, and across what they are de-duplicated.
-#[derive(Debug, Clone, Copy)]
-pub enum Scope<'a> {
-    /// Every client, each on its own (the book): a client counts an account it reaches
-    /// once, and two clients who share an account each count it.
-    EachClient,
-    /// These clients as one (a client's page, a household's): one copy of each account
-    /// across the whole set.
-    Together(super::Clients<'a>),
-    /// These clients, each on its own (a household's members beside its total).
-    EachOf(super::Clients<'a>),
-}
+//! for the book (each client on its own), per connection for the portfolio's net worth and
+//! allocation. Reads only. A set of clients read as one (a client's page, a household's)
+//! de-duplicates its stored copies in Rust by the same rule ([`crate::reads::copies`]); the
+//! households tests check the two agree.
 
 pub mod read {
     use super::super::Db;
-    use super::Scope;
-
-    const IN_SET: &str = "WHERE client_id IN (SELECT value FROM json_each(?1))";
     use crate::error::Result;
     use crate::reads::book::Position;
     use crate::reads::AllocationSlice;
 
-    /// De-duplicated positions: one row per `dedupe_key` within each group of the scope,
-    /// the copy with the freshest data (its `as_of`, else its connection's); `client_id` is
+    /// De-duplicated positions of every client, each on its own (a client counts an account
+    /// it reaches once; two clients who share an account each count it): one row per client
+    /// and `dedupe_key`, the copy with the freshest data (its `as_of`, else its connection's); `client_id` is
     /// the client whose connection supplied the counted copy. Accounts whose holdings are
     /// known are counted through their holdings, never both; debt is negative with class
     /// `debt`.
-    pub fn deduplicated(db: &Db, scope: Scope<'_>) -> Result<Vec<Position>> {
-        // `grp` is what de-duplication partitions by: each client, or the whole set.
-        let (grp, only) = match scope {
-            Scope::EachClient => ("client_id", ""),
-            Scope::Together(_) => ("0", IN_SET),
-            Scope::EachOf(_) => ("client_id", IN_SET),
-        };
-        let conns = format!(
-            "conns AS (
-                SELECT id, client_id, {grp} AS grp, coalesce(data_as_of, last_success_at) AS fresh
-                FROM connections {only})"
-        );
-        let mut stmt = db.prepare_cached(&format!(
-            "WITH {conns},
+    pub fn each_client(db: &Db) -> Result<Vec<Position>> {
+        let mut stmt = db.prepare_cached(
+            "WITH conns AS (
+                 SELECT id, client_id, client_id AS grp,
+                        coalesce(data_as_of, last_success_at) AS fresh
+                 FROM connections),
              ca AS (
                  SELECT a.connection_id, a.dedupe_key, a.kind, a.asset_class, a.currency,
                         a.balance_minor, c.client_id, c.grp,
@@ -77,8 +55,8 @@ pub mod read {
                  FROM ch WHERE rn = 1
              UNION ALL
              SELECT client_id, connection_id, 2, 'debt', currency, -balance_minor
-                 FROM cl WHERE rn = 1"
-        ))?;
+                 FROM cl WHERE rn = 1",
+        )?;
         let row = |r: &rusqlite::Row<'_>| {
             let source: i64 = r.get(2)?;
             Ok(Position {
@@ -90,11 +68,7 @@ pub mod read {
                 value_minor: r.get(5)?,
             })
         };
-        let rows = match scope {
-            Scope::EachClient => stmt.query_map([], row)?,
-            Scope::Together(set) | Scope::EachOf(set) => stmt.query_map([set.param()], row)?,
-        }
-        .collect::<rusqlite::Result<_>>()?;
+        let rows = stmt.query_map([], row)?.collect::<rusqlite::Result<_>>()?;
         Ok(rows)
     }
 

@@ -50,7 +50,7 @@ pub mod read {
 
     use rusqlite::{params_from_iter, types::Value, Row};
 
-    use super::super::{Clients, Db};
+    use super::super::{json_ids, Clients, Db};
     use super::{fts_match, set_accounts, PageFilter};
     use crate::error::Result;
     use crate::reads::client::TransactionLine;
@@ -101,41 +101,43 @@ pub mod read {
         Ok(rows)
     }
 
-    /// How many transactions the set's de-duplicated accounts hold (from the per-month
-    /// tallies the schema's triggers keep, so a long history costs nothing here).
-    pub fn count(db: &Db, set: Clients<'_>) -> Result<i64> {
-        Ok(db.query_row(
-            &format!(
-                "SELECT coalesce(sum(t.row_count), 0) FROM transaction_months t WHERE {}",
-                set_accounts()
-            ),
-            [set.param()],
-            |r| r.get(0),
-        )?)
+    /// How many transactions these accounts hold (from the per-month tallies the schema's
+    /// triggers keep, so a long history costs nothing here).
+    pub fn count_of(db: &Db, accounts: &[i64]) -> Result<i64> {
+        let mut stmt = db.prepare_cached(
+            "SELECT coalesce(sum(row_count), 0) FROM transaction_months
+             WHERE account_id IN (SELECT value FROM json_each(?1))",
+        )?;
+        Ok(stmt.query_row([json_ids(accounts)], |r| r.get(0))?)
     }
 
-    /// Sum of active transaction amounts per (currency, `YYYY-MM`) from the month of
-    /// `since` (an ISO date) on, over the set's de-duplicated accounts that count as cash
-    /// (not those valued through holdings); read from the per-month tallies.
-    pub fn monthly_flows(
+    /// Sum of these accounts' active transaction amounts per (currency, `YYYY-MM`) from the
+    /// month of `since` (an ISO date) on, read from the per-month tallies.
+    pub fn monthly_flows_of(
         db: &Db,
-        set: Clients<'_>,
+        accounts: &[i64],
         since: &str,
     ) -> Result<BTreeMap<(String, String), i64>> {
-        let mut stmt = db.prepare_cached(&format!(
-            "SELECT t.currency, t.month, sum(t.active_minor)
-             FROM transaction_months t
-             WHERE {} AND t.month >= substr(?2, 1, 7)
-               AND t.account_id NOT IN (SELECT account_id FROM holdings WHERE account_id IS NOT NULL)
-             GROUP BY 1, 2",
-            set_accounts()
-        ))?;
-        let mut out = BTreeMap::new();
-        let mut rows = stmt.query(rusqlite::params![set.param(), since])?;
+        let mut stmt = db.prepare_cached(
+            "SELECT currency, month, active_minor FROM transaction_months
+             WHERE account_id IN (SELECT value FROM json_each(?1)) AND month >= substr(?2, 1, 7)",
+        )?;
+        // A few currencies × 12 months: a short list summed in place, no key allocated per row.
+        let mut sums: Vec<((String, String), i64)> = Vec::new();
+        let mut rows = stmt.query(rusqlite::params![json_ids(accounts), since])?;
         while let Some(r) = rows.next()? {
-            out.insert((r.get(0)?, r.get(1)?), r.get(2)?);
+            let text = |i| r.get_ref(i)?.as_str().map_err(rusqlite::Error::from);
+            let (currency, month) = (text(0)?, text(1)?);
+            let amount: i64 = r.get(2)?;
+            match sums
+                .iter_mut()
+                .find(|((c, m), _)| c == currency && m == month)
+            {
+                Some((_, sum)) => *sum += amount,
+                None => sums.push(((currency.to_string(), month.to_string()), amount)),
+            }
         }
-        Ok(out)
+        Ok(sums.into_iter().collect())
     }
 
     const LINE_COLUMNS: &str = "t.id, t.account_id, a.name, t.booking_date, t.amount_minor, \
