@@ -6,6 +6,8 @@
 //! through database outages, never fetched again; and a completion after a lost lease is refused
 //! by the database (fencing), so another desktop's result is never overwritten.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -87,6 +89,7 @@ pub fn run_round<R: Refresher>(
         config,
         report: RoundReport::default(),
     };
+    let heartbeat = Heartbeat::start(pool.clone(), config.lease);
     loop {
         let mut batch = worker.with_retry(|client| {
             claims::claim(
@@ -99,6 +102,7 @@ pub fn run_round<R: Refresher>(
         })?;
         if batch.is_empty() {
             if worker.round_is_over(round_id)? {
+                heartbeat.stop();
                 return Ok(worker.report);
             }
             // The rest is leased by others: wait for their completions or their expiry.
@@ -107,12 +111,81 @@ pub fn run_round<R: Refresher>(
         }
         while !batch.is_empty() {
             batch = worker.renew(&batch)?;
+            // Renewed in the background while the fetches run, as long as this desktop lives.
+            heartbeat.keep(&batch);
             let Some(lease) = batch.first().cloned() else {
                 break;
             };
             batch.remove(0);
             worker.refresh_one(&lease, refresher)?;
         }
+        heartbeat.keep(&[]);
+    }
+}
+
+/// Renews the leases a desktop holds every third of their duration, on its own thread and
+/// pooled connection, so a fetch longer than a lease (a slow provider) does not lose it; the
+/// leases of a desktop that dies stop being renewed and expire.
+struct Heartbeat {
+    held: Arc<Mutex<Vec<Lease>>>,
+    stop: Arc<AtomicBool>,
+    thread: Option<thread::JoinHandle<()>>,
+}
+
+impl Heartbeat {
+    fn start(pool: FirmPool, lease: Duration) -> Heartbeat {
+        let held: Arc<Mutex<Vec<Lease>>> = Arc::default();
+        let stop = Arc::new(AtomicBool::new(false));
+        let (beat_held, beat_stop) = (held.clone(), stop.clone());
+        let thread = thread::spawn(move || {
+            let tick = Duration::from_millis(50);
+            let mut last = Instant::now();
+            while !beat_stop.load(Ordering::Relaxed) {
+                thread::sleep(tick);
+                if last.elapsed() < lease / 3 {
+                    continue;
+                }
+                last = Instant::now();
+                let leases = beat_held.lock().unwrap_or_else(|e| e.into_inner()).clone();
+                if leases.is_empty() {
+                    continue;
+                }
+                let renewed = pool
+                    .get()
+                    .map_err(RefreshError::from)
+                    .and_then(|mut client| claims::renew(&mut client, &leases, lease));
+                // A failure here is met again (and retried) by the worker's own renewal.
+                if let Err(error) = renewed {
+                    tracing::warn!(%error, "lease heartbeat failed");
+                }
+            }
+        });
+        Heartbeat {
+            held,
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    fn keep(&self, leases: &[Lease]) {
+        *self.held.lock().unwrap_or_else(|e| e.into_inner()) = leases.to_vec();
+    }
+
+    fn stop(mut self) {
+        self.stop_and_join();
+    }
+
+    fn stop_and_join(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for Heartbeat {
+    fn drop(&mut self) {
+        self.stop_and_join();
     }
 }
 
