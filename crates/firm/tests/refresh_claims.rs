@@ -22,13 +22,13 @@ fn firm_database() -> FirmPool {
     schema::install(&mut client).unwrap();
     // A stand-in for the snapshot the real writer will store, to see it commit or not.
     client
-        .batch_execute("create table snapshots (connection_id text primary key, desktop text)")
+        .batch_execute("create table snapshots (connection_id bigint primary key, desktop text)")
         .unwrap();
     pool
 }
 
-fn ids(n: usize) -> Vec<String> {
-    (1..=n).map(|i| format!("{i:03}")).collect()
+fn ids(n: i64) -> Vec<i64> {
+    (1..=n).collect()
 }
 
 fn refreshed() -> Outcome {
@@ -40,7 +40,7 @@ fn refreshed() -> Outcome {
 
 fn write_snapshot(
     desktop: &'static str,
-    connection_id: String,
+    connection_id: i64,
 ) -> impl FnOnce(&mut postgres::Transaction<'_>) -> Result<(), RefreshError> {
     move |tx| {
         tx.execute(
@@ -83,7 +83,7 @@ fn desktops_claiming_at_once_get_disjoint_connections_and_the_last_completion_cl
         .flat_map(|t| t.join().unwrap())
         .collect();
     assert_eq!(all.len(), 30, "every due connection claimed once");
-    all.sort_by(|x, y| x.connection_id.cmp(&y.connection_id));
+    all.sort_by_key(|l| l.connection_id);
     all.dedup_by(|x, y| x.connection_id == y.connection_id);
     assert_eq!(all.len(), 30, "no connection claimed twice");
 
@@ -100,7 +100,7 @@ fn desktops_claiming_at_once_get_disjoint_connections_and_the_last_completion_cl
             lease,
             "a",
             &refreshed(),
-            write_snapshot("a", lease.connection_id.clone()),
+            write_snapshot("a", lease.connection_id),
         )
         .unwrap();
         assert_eq!(done, Completion::Recorded(()), "completion {i}");
@@ -133,9 +133,7 @@ fn a_second_desktop_starting_a_round_joins_the_open_one_and_a_new_round_follows_
         "the connections are due again in the new round"
     );
     // Lease generations keep growing across rounds: an old claim can never match a new one.
-    assert!(claimed
-        .iter()
-        .all(|l| l.token >= 2 || l.connection_id == "003"));
+    assert!(claimed.iter().all(|l| l.token >= 2 || l.connection_id == 3));
 }
 
 #[test]
@@ -147,7 +145,7 @@ fn a_round_with_nothing_due_is_finished_at_once_and_duplicates_are_due_once() {
         .round_id();
     assert!(claims::progress(&mut client, empty).unwrap().finished);
 
-    let twice = vec!["x".to_string(), "x".to_string(), "y".to_string()];
+    let twice = vec![7, 7, 8];
     let round = claims::start_round(&mut client, "a", &twice)
         .unwrap()
         .round_id();
@@ -188,10 +186,10 @@ fn an_expired_lease_is_taken_by_another_desktop_and_the_first_desktops_completio
         &lost,
         "a",
         &refreshed(),
-        write_snapshot("a", lost.connection_id.clone()),
+        write_snapshot("a", lost.connection_id),
     );
     assert!(
-        matches!(refused, Err(RefreshError::LeaseLost { ref connection_id, .. }) if *connection_id == lost.connection_id),
+        matches!(refused, Err(RefreshError::LeaseLost { connection_id, .. }) if connection_id == lost.connection_id),
         "{refused:?}"
     );
     assert_eq!(
@@ -205,7 +203,7 @@ fn an_expired_lease_is_taken_by_another_desktop_and_the_first_desktops_completio
         &taken,
         "b",
         &refreshed(),
-        write_snapshot("b", taken.connection_id.clone()),
+        write_snapshot("b", taken.connection_id),
     )
     .unwrap();
     let row = client
@@ -251,7 +249,7 @@ fn completing_the_same_claim_again_writes_nothing_twice() {
     let lease = claims::claim(&mut client, round, "a", 1, LONG)
         .unwrap()
         .remove(0);
-    let write = || write_snapshot("a", lease.connection_id.clone());
+    let write = || write_snapshot("a", lease.connection_id);
     assert_eq!(
         claims::complete(&mut client, &lease, "a", &refreshed(), write()).unwrap(),
         Completion::Recorded(())
@@ -275,9 +273,9 @@ fn a_failed_snapshot_write_records_no_outcome_and_leaves_the_lease_to_complete_l
         .unwrap()
         .remove(0);
     let failed = claims::complete(&mut client, &lease, "a", &refreshed(), |tx| {
-        tx.execute("insert into snapshots values ('001', 'a')", &[])?;
+        tx.execute("insert into snapshots values (1, 'a')", &[])?;
         Err::<(), _>(RefreshError::SnapshotWrite {
-            connection_id: "001".into(),
+            connection_id: 1,
             message: "a record did not fit".into(),
         })
     });
@@ -306,8 +304,11 @@ fn a_failed_snapshot_write_records_no_outcome_and_leaves_the_lease_to_complete_l
 fn bad_input_is_refused_with_a_clear_error() {
     let pool = firm_database();
     let mut client = pool.get().unwrap();
-    let empty_id = claims::start_round(&mut client, "a", &["".to_string()]);
-    assert!(matches!(empty_id, Err(RefreshError::EmptyConnectionId)));
+    let not_an_id = claims::start_round(&mut client, "a", &[3, 0]);
+    assert!(matches!(
+        not_an_id,
+        Err(RefreshError::InvalidConnectionId(0))
+    ));
     assert_eq!(
         claims::open_round(&mut client).unwrap(),
         None,
@@ -328,5 +329,5 @@ fn bad_input_is_refused_with_a_clear_error() {
         claims::progress(&mut client, round + 100),
         Err(RefreshError::UnknownRound(_))
     ));
-    assert!(!RefreshError::EmptyConnectionId.is_transient());
+    assert!(!RefreshError::InvalidConnectionId(0).is_transient());
 }

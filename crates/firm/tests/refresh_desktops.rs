@@ -66,7 +66,7 @@ struct Firm {
     round: i64,
     logs: tempfile::TempDir,
     /// Connection id → provider name.
-    providers: BTreeMap<String, String>,
+    providers: BTreeMap<i64, String>,
 }
 
 impl Firm {
@@ -94,7 +94,7 @@ impl Firm {
             .unwrap();
         let mut client = pool.get().unwrap();
         install_tables(&mut client);
-        let due: Vec<String> = providers.keys().cloned().collect();
+        let due: Vec<i64> = providers.keys().copied().collect();
         let round = claims::start_round(&mut client, "parent", &due)
             .unwrap()
             .round_id();
@@ -136,7 +136,7 @@ impl Firm {
     }
 
     /// Outcomes recorded so far, by desktop.
-    fn outcomes_by(&self, desktop: &str) -> BTreeSet<String> {
+    fn outcomes_by(&self, desktop: &str) -> BTreeSet<i64> {
         self.pool
             .get()
             .unwrap()
@@ -164,7 +164,7 @@ impl Firm {
         let progress = claims::progress(&mut self.pool.get().unwrap(), self.round).unwrap();
         assert!(progress.finished, "{progress:?}");
         assert_eq!(progress.completed, CONNECTIONS as i64);
-        let outcomes: Vec<String> = self
+        let outcomes: Vec<i64> = self
             .pool
             .get()
             .unwrap()
@@ -176,7 +176,7 @@ impl Firm {
             .iter()
             .map(|r| r.get(0))
             .collect();
-        let unique: BTreeSet<&String> = outcomes.iter().collect();
+        let unique: BTreeSet<&i64> = outcomes.iter().collect();
         assert_eq!(
             outcomes.len(),
             CONNECTIONS,
@@ -212,11 +212,11 @@ impl Firm {
         (CONNECTIONS as u64 - flinks, flinks)
     }
 
-    fn fetched_by(&self, desktop: &str) -> Vec<String> {
+    fn fetched_by(&self, desktop: &str) -> Vec<i64> {
         std::fs::read_to_string(self.fetch_log(desktop))
             .unwrap_or_default()
             .lines()
-            .map(str::to_string)
+            .map(|id| id.parse().unwrap())
             .collect()
     }
 }
@@ -309,17 +309,17 @@ fn a_desktop_killed_mid_round_loses_its_leases_and_the_others_finish_the_round()
     let fetched_by_c = firm.fetched_by("c");
     // c fetches one connection at a time: at most its last one was fetched and not recorded,
     // and only that one may have been fetched twice (by c, then by its new holder).
-    let unrecorded: Vec<&String> = fetched_by_c
+    let unrecorded: Vec<&i64> = fetched_by_c
         .iter()
         .filter(|id| !recorded_by_c.contains(*id))
         .collect();
     assert!(unrecorded.len() <= 1, "{unrecorded:?}");
-    let mut everyone: Vec<String> = ["a", "b", "c"]
+    let mut everyone: Vec<i64> = ["a", "b", "c"]
         .iter()
         .flat_map(|d| firm.fetched_by(d))
         .collect();
     everyone.sort();
-    let fetched_twice: Vec<&String> = everyone
+    let fetched_twice: Vec<&i64> = everyone
         .windows(2)
         .filter(|w| w[0] == w[1])
         .map(|w| &w[0])

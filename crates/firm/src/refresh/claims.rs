@@ -29,7 +29,7 @@ impl RoundStart {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Lease {
     pub round_id: i64,
-    pub connection_id: String,
+    pub connection_id: i64,
     /// The connection's lease generation at this claim: the fencing token.
     pub token: i64,
     pub expires_at: SystemTime,
@@ -83,12 +83,12 @@ pub struct RoundProgress {
 pub fn start_round(
     client: &mut Client,
     desktop: &str,
-    due: &[String],
+    due: &[i64],
 ) -> Result<RoundStart, RefreshError> {
-    if due.iter().any(|id| id.is_empty()) {
-        return Err(RefreshError::EmptyConnectionId);
+    if let Some(&bad) = due.iter().find(|&&id| id <= 0) {
+        return Err(RefreshError::InvalidConnectionId(bad));
     }
-    let mut due: Vec<&str> = due.iter().map(String::as_str).collect();
+    let mut due = due.to_vec();
     due.sort_unstable();
     due.dedup();
     // A round that closes between our insert and our look-up is gone; try again.
@@ -96,7 +96,7 @@ pub fn start_round(
         let mut tx = client.transaction()?;
         let started = tx.query_opt(
             "insert into refresh_rounds (started_by, due, finished_at)
-             values ($1, $2, case when cardinality($2::text[]) = 0 then now() end)
+             values ($1, $2, case when cardinality($2::bigint[]) = 0 then now() end)
              on conflict do nothing
              returning id",
             &[&desktop, &due],
@@ -105,7 +105,7 @@ pub fn start_round(
             let round_id: i64 = row.get(0);
             tx.execute(
                 "insert into refresh_leases (connection_id, round_id)
-                 select unnest($2::text[]), $1
+                 select unnest($2::bigint[]), $1
                  on conflict (connection_id) do update
                  set round_id = excluded.round_id, holder = null, expires_at = null,
                      completed_at = null",
@@ -181,12 +181,12 @@ pub fn renew(
     lease: Duration,
 ) -> Result<Vec<Lease>, RefreshError> {
     let seconds = lease_seconds(lease)?;
-    let ids: Vec<&str> = leases.iter().map(|l| l.connection_id.as_str()).collect();
+    let ids: Vec<i64> = leases.iter().map(|l| l.connection_id).collect();
     let tokens: Vec<i64> = leases.iter().map(|l| l.token).collect();
     let rows = client.query(
         "update refresh_leases l
          set expires_at = now() + make_interval(secs => $3)
-         from unnest($1::text[], $2::bigint[]) as held (connection_id, token)
+         from unnest($1::bigint[], $2::bigint[]) as held (connection_id, token)
          where l.connection_id = held.connection_id and l.token = held.token
            and l.completed_at is null
          returning l.connection_id, l.expires_at",
@@ -195,7 +195,7 @@ pub fn renew(
     let renewed = rows
         .iter()
         .filter_map(|row| {
-            let id: String = row.get(0);
+            let id: i64 = row.get(0);
             let held = leases.iter().find(|l| l.connection_id == id)?;
             Some(Lease {
                 expires_at: row.get(1),
@@ -235,7 +235,7 @@ pub fn complete<T>(
             Some(_) => Ok(Completion::AlreadyRecorded),
             None => Err(RefreshError::LeaseLost {
                 round_id: lease.round_id,
-                connection_id: lease.connection_id.clone(),
+                connection_id: lease.connection_id,
             }),
         };
     }

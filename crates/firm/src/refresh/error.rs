@@ -7,22 +7,16 @@ pub enum RefreshError {
     #[error(
         "the lease on connection {connection_id} in round {round_id} was lost to another desktop"
     )]
-    LeaseLost {
-        round_id: i64,
-        connection_id: String,
-    },
-    #[error("a connection id must not be empty")]
-    EmptyConnectionId,
+    LeaseLost { round_id: i64, connection_id: i64 },
+    #[error("{0} is not a connection id (they are positive)")]
+    InvalidConnectionId(i64),
     #[error("a lease must last between 1 second and 1 hour, not {0:?}")]
     InvalidLeaseDuration(std::time::Duration),
     #[error("refresh round {0} does not exist")]
     UnknownRound(i64),
     /// The caller's snapshot write failed; the outcome was not recorded either.
     #[error("writing the snapshot of connection {connection_id} failed: {message}")]
-    SnapshotWrite {
-        connection_id: String,
-        message: String,
-    },
+    SnapshotWrite { connection_id: i64, message: String },
     #[error("firm database error: {0}")]
     Database(#[from] postgres::Error),
     #[error("cannot reach the firm database: {0}")]

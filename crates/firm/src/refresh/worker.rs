@@ -25,17 +25,17 @@ pub trait Refresher {
 
     /// Calls the provider for `connection_id`: the one fetch of that connection this round.
     /// A provider failure is a result too (recorded as a failed outcome), not an error here.
-    fn fetch(&mut self, connection_id: &str) -> Self::Fetched;
+    fn fetch(&mut self, connection_id: i64) -> Self::Fetched;
 
     /// The outcome row for what was fetched (non-secret facts only).
-    fn outcome(&self, connection_id: &str, fetched: &Self::Fetched) -> Outcome;
+    fn outcome(&self, connection_id: i64, fetched: &Self::Fetched) -> Outcome;
 
     /// Writes what was fetched inside the completing transaction. May run more than once when
     /// the database fails before the commit is confirmed; only one run is ever committed.
     fn write(
         &mut self,
         tx: &mut Transaction<'_>,
-        connection_id: &str,
+        connection_id: i64,
         fetched: &Self::Fetched,
     ) -> Result<(), RefreshError>;
 }
@@ -248,12 +248,12 @@ impl Worker<'_> {
         lease: &Lease,
         refresher: &mut R,
     ) -> Result<(), RefreshError> {
-        let fetched = refresher.fetch(&lease.connection_id);
-        let outcome = refresher.outcome(&lease.connection_id, &fetched);
+        let fetched = refresher.fetch(lease.connection_id);
+        let outcome = refresher.outcome(lease.connection_id, &fetched);
         let desktop = self.config.desktop.clone();
         let completion = self.with_retry(|client| {
             claims::complete(client, lease, &desktop, &outcome, |tx| {
-                refresher.write(tx, &lease.connection_id, &fetched)
+                refresher.write(tx, lease.connection_id, &fetched)
             })
         });
         match completion {

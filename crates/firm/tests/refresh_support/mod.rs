@@ -40,11 +40,8 @@ pub fn sandbox_config(credentials: usize) -> SandboxConfig {
 
 /// The book's connection ids for the sandbox's seeded logins, in the book's order (every
 /// desktop derives the same ones). The tokens stay in memory: they stand for the keychain.
-pub fn connections(book: &[BookEntry]) -> Vec<(String, &BookEntry)> {
-    book.iter()
-        .enumerate()
-        .map(|(i, entry)| (format!("conn-{i:03}"), entry))
-        .collect()
+pub fn connections(book: &[BookEntry]) -> Vec<(i64, &BookEntry)> {
+    (1..).zip(book).collect()
 }
 
 /// The refresh tables and a stand-in for the snapshot the real writer will store; `writes`
@@ -54,7 +51,7 @@ pub fn install_tables(client: &mut postgres::Client) {
     client
         .batch_execute(
             "create table if not exists snapshots (
-                 connection_id text primary key,
+                 connection_id bigint primary key,
                  accounts int not null,
                  holdings int not null,
                  transactions int not null,
@@ -83,7 +80,7 @@ pub struct SandboxRefresher {
     runtime: tokio::runtime::Runtime,
     flanks: FlanksGateway,
     flinks: FlinksGateway,
-    tokens: HashMap<String, (Provider, Secret)>,
+    tokens: HashMap<i64, (Provider, Secret)>,
     fetch_log: Option<File>,
     pause_after_fetch: Duration,
 }
@@ -166,11 +163,11 @@ impl SandboxRefresher {
 impl Refresher for SandboxRefresher {
     type Fetched = Fetched;
 
-    fn fetch(&mut self, connection_id: &str) -> Fetched {
+    fn fetch(&mut self, connection_id: i64) -> Fetched {
         if let Some(log) = &mut self.fetch_log {
             writeln!(log, "{connection_id}").unwrap();
         }
-        let (provider, token) = self.tokens[connection_id].clone();
+        let (provider, token) = self.tokens[&connection_id].clone();
         let gateway = self.gateway(provider);
         // As the sync engine does, less its polling of a pending credential: one status call.
         let fetched = self.runtime.block_on(async {
@@ -188,7 +185,7 @@ impl Refresher for SandboxRefresher {
         (provider, fetched)
     }
 
-    fn outcome(&self, _connection_id: &str, (provider, fetched): &Fetched) -> Outcome {
+    fn outcome(&self, _connection_id: i64, (provider, fetched): &Fetched) -> Outcome {
         match fetched {
             Ok(snapshot) => Outcome {
                 kind: OutcomeKind::Refreshed,
@@ -209,7 +206,7 @@ impl Refresher for SandboxRefresher {
     fn write(
         &mut self,
         tx: &mut postgres::Transaction<'_>,
-        connection_id: &str,
+        connection_id: i64,
         (_, fetched): &Fetched,
     ) -> Result<(), RefreshError> {
         let Ok(snapshot) = fetched else {
