@@ -13,22 +13,14 @@ use std::time::{Duration, Instant};
 use advisor_desk_firm::refresh::{claims, worker, WorkerConfig};
 use advisor_desk_firm::test_server::TestServer;
 use advisor_desk_firm::FirmDbConfig;
-use advisor_desk_sandbox::{FaultKind, FaultRule, Sandbox};
+use advisor_desk_sandbox::{FaultKind, FaultRule};
 use refresh_support::*;
 
 const CONNECTIONS: usize = 200;
 const LATENCY_MS: u64 = 10;
 
 fn main() {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let sandbox = {
-        let _inside = runtime.enter();
-        Sandbox::start(sandbox_config(CONNECTIONS)).unwrap()
-    };
+    let (runtime, sandbox) = start_sandbox(CONNECTIONS);
     let control = sandbox.control();
     let mut latency = FaultRule::new("*", FaultKind::Latency);
     latency.latency_ms = Some(LATENCY_MS);

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use advisor_desk_firm::refresh::{claims, worker, WorkerConfig};
 use advisor_desk_firm::test_server::{TestDatabase, TestServer};
 use advisor_desk_firm::{FirmDbConfig, FirmPool};
-use advisor_desk_sandbox::{Sandbox, SandboxControl, SandboxHandle};
+use advisor_desk_sandbox::{SandboxControl, SandboxHandle};
 use refresh_support::*;
 
 const CONNECTIONS: usize = 200;
@@ -71,15 +71,7 @@ struct Firm {
 
 impl Firm {
     fn new(server: &TestServer) -> Firm {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        let sandbox = {
-            let _inside = runtime.enter();
-            Sandbox::start(sandbox_config(CONNECTIONS)).unwrap()
-        };
+        let (runtime, sandbox) = start_sandbox(CONNECTIONS);
         let control = sandbox.control();
         let book = runtime.block_on(control.book()).unwrap();
         assert_eq!(book.len(), CONNECTIONS, "the sandbox seeded the book");

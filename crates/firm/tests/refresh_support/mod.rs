@@ -19,8 +19,8 @@ use advisor_desk_providers::{
     HttpPolicy,
 };
 use advisor_desk_sandbox::{
-    BookEntry, SandboxConfig, SandboxControl, FLANKS_CLIENT_ID, FLANKS_CLIENT_SECRET,
-    FLINKS_API_KEY, FLINKS_CUSTOMER_ID, FLINKS_SECRET_KEY,
+    BookEntry, Sandbox, SandboxConfig, SandboxControl, SandboxHandle, FLANKS_CLIENT_ID,
+    FLANKS_CLIENT_SECRET, FLINKS_API_KEY, FLINKS_CUSTOMER_ID, FLINKS_SECRET_KEY,
 };
 use serde_json::json;
 
@@ -36,6 +36,20 @@ pub fn sandbox_config(credentials: usize) -> SandboxConfig {
         flinks_processing_delay: Duration::from_millis(100),
         ..SandboxConfig::default()
     }
+}
+
+/// The sandbox on a runtime of its own (the desktops are plain threads or processes).
+pub fn start_sandbox(credentials: usize) -> (tokio::runtime::Runtime, SandboxHandle) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let sandbox = {
+        let _inside = runtime.enter();
+        Sandbox::start(sandbox_config(credentials)).unwrap()
+    };
+    (runtime, sandbox)
 }
 
 /// The book's connection ids for the sandbox's seeded logins, in the book's order (every
