@@ -47,7 +47,8 @@ fn listen(database: &TestDatabase) -> (Listener, Receiver<LiveEvent>) {
         move |event| {
             let _ = events.send(event);
         },
-    );
+    )
+    .unwrap();
     assert_eq!(next(&received), LiveEvent::Listening);
     (listener, received)
 }

@@ -67,6 +67,8 @@ struct Firm {
     logs: tempfile::TempDir,
     /// Connection id → provider name.
     providers: BTreeMap<i64, String>,
+    /// The logins' credentials tokens / loginIds: they must never reach the database.
+    secrets: Vec<String>,
 }
 
 impl Firm {
@@ -79,6 +81,7 @@ impl Firm {
             .into_iter()
             .map(|(id, entry)| (id, entry.provider.clone()))
             .collect();
+        let secrets = book.iter().map(|entry| entry.token.clone()).collect();
         let database = server.create_database().unwrap();
         let pool = FirmDbConfig::new(&database.superuser_url)
             .with_pool_size(2)
@@ -100,6 +103,7 @@ impl Firm {
             round,
             logs: tempfile::tempdir().unwrap(),
             providers,
+            secrets,
         }
     }
 
@@ -192,6 +196,32 @@ impl Firm {
             refreshed > CONNECTIONS as i64 / 2,
             "mostly refreshed: {refreshed}"
         );
+        self.assert_no_secret_in_the_database();
+    }
+
+    /// Every row the refresh wrote, as text, holds no credentials token or loginId.
+    fn assert_no_secret_in_the_database(&self) {
+        let dump: String = self
+            .pool
+            .get()
+            .unwrap()
+            .query_one(
+                "select concat_ws(' ',
+                     (select string_agg(r::text, ' ') from refresh_rounds r),
+                     (select string_agg(l::text, ' ') from refresh_leases l),
+                     (select string_agg(o::text, ' ') from refresh_outcomes o),
+                     (select string_agg(s::text, ' ') from snapshots s))",
+                &[],
+            )
+            .unwrap()
+            .get(0);
+        assert!(dump.contains("refreshed"), "the dump holds the outcomes");
+        for secret in &self.secrets {
+            assert!(
+                !dump.contains(secret.as_str()),
+                "a token reached the database"
+            );
+        }
     }
 
     /// The sandbox's count of fetches per provider (Flanks, Flinks).

@@ -42,8 +42,9 @@ pub struct Listener {
 
 impl Listener {
     /// Starts listening. `connect` opens a new connection (the same address and TLS as the
-    /// pool's, outside it); it is called again after every loss.
-    pub fn start<C, E>(config: ListenerConfig, connect: C, on_event: E) -> Listener
+    /// pool's, outside it); it is called again after every loss. Fails only when the thread
+    /// cannot be started.
+    pub fn start<C, E>(config: ListenerConfig, connect: C, on_event: E) -> std::io::Result<Listener>
     where
         C: FnMut() -> Result<Client, postgres::Error> + Send + 'static,
         E: FnMut(LiveEvent) + Send + 'static,
@@ -57,12 +58,11 @@ impl Listener {
         };
         let thread = thread::Builder::new()
             .name("firm-live-listener".into())
-            .spawn(move || run.run())
-            .expect("spawn the live listener thread");
-        Listener {
+            .spawn(move || run.run())?;
+        Ok(Listener {
             stop,
             thread: Some(thread),
-        }
+        })
     }
 
     /// Stops listening and waits for the thread (at most about one tick).

@@ -77,7 +77,8 @@ pub struct RoundReport {
     pub retries: usize,
 }
 
-/// Works on `round_id` until it is finished.
+/// Works on `round_id` until it is finished. The pool needs two connections: one for the
+/// worker, one for the lease heartbeat.
 pub fn run_round<R: Refresher>(
     pool: &FirmPool,
     config: &WorkerConfig,
