@@ -275,8 +275,10 @@ pub fn close_if_complete(client: &mut Client, round_id: i64) -> Result<bool, Ref
 fn close_if_complete_in(tx: &mut Transaction<'_>, round_id: i64) -> Result<bool, RefreshError> {
     // Completions of one round take this lock in turn, and each statement after it sees the
     // others' commits: two desktops finishing the last two connections cannot both miss the end.
+    // NO KEY UPDATE, not UPDATE: the outcome's foreign key already holds KEY SHARE on this row,
+    // which FOR UPDATE would wait on — two completions waiting on each other (a deadlock).
     tx.query_opt(
-        "select 1 from refresh_rounds where id = $1 for update",
+        "select 1 from refresh_rounds where id = $1 for no key update",
         &[&round_id],
     )?
     .ok_or(RefreshError::UnknownRound(round_id))?;
