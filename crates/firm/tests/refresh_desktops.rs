@@ -373,15 +373,11 @@ fn a_database_restart_mid_round_is_ridden_out_and_each_connection_is_fetched_onc
     eprintln!("restarted the server with {before} of {CONNECTIONS} outcomes recorded");
     assert!(before < CONNECTIONS as i64, "restarted mid-round");
 
-    let reports: Vec<String> = desktops
-        .iter()
-        .zip(children)
-        .map(|(d, child)| finish(d, child))
-        .collect();
-    assert!(
-        reports.iter().any(|r| !r.ends_with("retries=0")),
-        "a desktop met the restart: {reports:?}"
-    );
+    // The pools reconnect on checkout (a broken connection is replaced, waiting for the
+    // server); a statement cut mid-flight is retried by the worker (tests/refresh_worker.rs).
+    for (desktop, child) in desktops.iter().zip(children) {
+        finish(desktop, child);
+    }
     firm.assert_round_complete_once();
     assert_eq!(
         firm.sandbox_fetches(),
