@@ -229,6 +229,11 @@ impl Firm {
         fetches(&provider_calls(&self.runtime, &self.control))
     }
 
+    /// The sandbox saw each connection fetched exactly once (Flanks, Flinks).
+    fn assert_each_fetched_once(&self) {
+        assert_eq!(self.sandbox_fetches(), self.due_fetches());
+    }
+
     fn due_fetches(&self) -> (u64, u64) {
         let flinks = self.providers.values().filter(|p| *p == "flinks").count() as u64;
         (CONNECTIONS as u64 - flinks, flinks)
@@ -270,21 +275,20 @@ fn finish(desktop: &str, child: Child) -> String {
     report
 }
 
+fn finish_all(desktops: &[&str], children: Vec<Child>) {
+    for (desktop, child) in desktops.iter().zip(children) {
+        finish(desktop, child);
+    }
+}
+
 #[test]
 fn three_desktops_fetch_each_of_200_connections_once_per_round() {
     let firm = Firm::new(TestServer::shared());
     let desktops = ["a", "b", "c"];
     let children: Vec<_> = desktops.iter().map(|d| firm.spawn(d, 30, 0)).collect();
-    for (desktop, child) in desktops.iter().zip(children) {
-        finish(desktop, child);
-    }
-
+    finish_all(&desktops, children);
     firm.assert_round_complete_once();
-    assert_eq!(
-        firm.sandbox_fetches(),
-        firm.due_fetches(),
-        "each connection fetched exactly once (Flanks, Flinks)"
-    );
+    firm.assert_each_fetched_once();
     for desktop in desktops {
         let fetched = firm.fetched_by(desktop);
         assert!(!fetched.is_empty(), "desktop {desktop} took part");
@@ -375,13 +379,7 @@ fn a_database_restart_mid_round_is_ridden_out_and_each_connection_is_fetched_onc
 
     // The pools reconnect on checkout (a broken connection is replaced, waiting for the
     // server); a statement cut mid-flight is retried by the worker (tests/refresh_worker.rs).
-    for (desktop, child) in desktops.iter().zip(children) {
-        finish(desktop, child);
-    }
+    finish_all(&desktops, children);
     firm.assert_round_complete_once();
-    assert_eq!(
-        firm.sandbox_fetches(),
-        firm.due_fetches(),
-        "each connection fetched exactly once through the restart (Flanks, Flinks)"
-    );
+    firm.assert_each_fetched_once();
 }
