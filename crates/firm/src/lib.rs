@@ -11,15 +11,19 @@
 //!   the core's domain types.
 //! - [`test_server`] (feature `test-server`): a throw-away PostgreSQL cluster that a test starts
 //!   itself on a loopback port in a temporary folder; [`test_firm`] a migrated firm with members.
+//! - [`refresh`]: one refresh per connection across the firm (rounds, leases, fencing).
+//! - [`live`]: changes made on one desktop reach the others (`LISTEN`/`NOTIFY`).
 //!
 //! The core's domain code is synchronous (rusqlite); the firm store is called the same way, from
 //! the same blocking threads, so one domain layer reads from either engine (ARCHITECTURE.md).
 
 pub mod error;
+pub mod live;
 pub mod members;
 pub mod migrations;
 pub mod pool;
 pub mod queries;
+pub mod refresh;
 pub mod store;
 #[cfg(feature = "test-server")]
 pub mod test_firm;

@@ -1,0 +1,24 @@
+//! One refresh per connection across the firm: however many desktops are open, each due
+//! connection is fetched from its provider once per round.
+//!
+//! - [`schema`]: the tables (rounds, leases, outcomes), installed by the caller; migration 0005.
+//! - [`claims`]: start or join a round, claim due connections with a lease, renew, complete with
+//!   fencing.
+//! - [`worker`]: a desktop's loop over one round (claim, fetch, complete), retrying through a lost
+//!   or restarted database.
+//!
+//! Why `FOR UPDATE SKIP LOCKED` on lease rows rather than advisory locks: the lease must outlive
+//! the transaction that takes it (a fetch takes seconds and must not hold a transaction or a
+//! pooled connection open) and must expire by itself when its desktop dies, which a row with an
+//! expiry does and a session-scoped advisory lock does not (it dies with the connection, so a
+//! dropped connection during a fetch would free a connection still being fetched). SKIP LOCKED
+//! only makes the claim itself contention-free: desktops claiming at once take different rows.
+
+pub mod claims;
+mod error;
+pub mod schema;
+pub mod worker;
+
+pub use claims::{Completion, Lease, Outcome, OutcomeKind, RoundProgress, RoundStart};
+pub use error::RefreshError;
+pub use worker::{Refresher, RoundReport, WorkerConfig};
