@@ -20,44 +20,17 @@ use std::process::Command;
 
 use advisor_desk_core::firm::keychain::key_entry;
 use advisor_desk_core::secrets::SecretStore;
-use advisor_desk_firm::secrets::{remove_advisor_and_rotate, SecretPlace};
+use advisor_desk_firm::secrets::remove_advisor_and_rotate;
 use advisor_desk_firm::test_server::TestServer;
 use secret_scan::{Hit, Report, Scanner, Secret};
-use secrets_common::Firm;
+use secrets_common::{firm_with_secrets, SECRETS};
 
-const SECRETS: [(SecretPlace, &str); 4] = [
-    (
-        SecretPlace::ProviderKey {
-            provider: "flanks",
-            field: "client_secret",
-        },
-        "flanks-client-secret-audit-71c0e93b5a2d",
-    ),
-    (
-        SecretPlace::ProviderKey {
-            provider: "flinks",
-            field: "api_key",
-        },
-        "flinks-api-key-audit-0d84f2a6c19e",
-    ),
-    (
-        SecretPlace::Credentials { connection_id: 1 },
-        "a7c3e1f0-5b2d-4e8a-9c61-3f0b2d7e4a95",
-    ),
-    (
-        SecretPlace::Credentials { connection_id: 2 },
-        "sbx-cred-audit-f3a9b0c2d7e61548",
-    ),
-];
 const CANARY: &str = "canary-in-clear-4b1e9d07a3c2";
 
 #[test]
 fn the_firm_database_and_its_dumps_hold_no_secret_in_clear() {
     let server = TestServer::shared();
-    let firm = Firm::new();
-    for (place, secret) in SECRETS {
-        firm.admin_puts(place, secret);
-    }
+    let firm = firm_with_secrets();
     remove_advisor_and_rotate(&firm.admin, &firm.admin_keychain, &firm.bob.role).unwrap();
     // A plain setting, in clear on purpose: what a leak would look like.
     firm.book

@@ -10,41 +10,8 @@ use advisor_desk_core::firm::{keychain::key_entry, FirmKey};
 use advisor_desk_core::secrets::{
     KeyringStore, MemorySecretStore, Secret, SecretError, SecretKey, SecretStore,
 };
-use advisor_desk_firm::secrets::{self, remove_advisor_and_rotate, Rotation, SecretPlace};
-use secrets_common::{code, copy_key, Firm};
-
-const SECRETS: [(SecretPlace, &str); 4] = [
-    (
-        SecretPlace::ProviderKey {
-            provider: "flanks",
-            field: "client_secret",
-        },
-        "flanks-client-secret-3c9e11d0a7f2",
-    ),
-    (
-        SecretPlace::ProviderKey {
-            provider: "flinks",
-            field: "api_key",
-        },
-        "flinks-api-key-6a0f2b8e94d1",
-    ),
-    (
-        SecretPlace::Credentials { connection_id: 1 },
-        "flinks-login-alice-2e7d90b15c44",
-    ),
-    (
-        SecretPlace::Credentials { connection_id: 2 },
-        "flinks-login-bob-d41f8a6c2073",
-    ),
-];
-
-fn firm_with_secrets() -> Firm {
-    let firm = Firm::new();
-    for (place, secret) in SECRETS {
-        firm.admin_puts(place, secret);
-    }
-    firm
-}
+use advisor_desk_firm::secrets::{self, remove_advisor_and_rotate, Rotation};
+use secrets_common::{code, copy_key, firm_with_secrets, Firm, SECRETS};
 
 fn open_all(firm: &Firm, keychain: &dyn SecretStore) -> Vec<Result<String, &'static str>> {
     SECRETS
@@ -79,7 +46,7 @@ fn assert_rotated(firm: &Firm, keychain: &dyn SecretStore) {
     assert_eq!(after.key_version, "2");
     assert_eq!(
         after.members,
-        [firm.alice.role.clone()],
+        std::slice::from_ref(&firm.alice.role),
         "Bob's role is gone"
     );
     assert_eq!(after.rows.len(), before.rows.len());

@@ -6,9 +6,44 @@
 use advisor_desk_core::firm::{keychain::key_entry, FirmId, FirmKey};
 use advisor_desk_core::secrets::{MemorySecretStore, Secret, SecretStore};
 use advisor_desk_firm::members::MemberKind;
-use advisor_desk_firm::secrets::{self, FirmSecretsError};
+use advisor_desk_firm::secrets::{self, FirmSecretsError, SecretPlace};
 use advisor_desk_firm::test_firm::{TestFirm, TestMember};
 use advisor_desk_firm::{FirmDbConfig, FirmStore};
+
+/// Two provider keys and each advisor's connection's credentials (one a UUID-shaped loginId).
+pub const SECRETS: [(SecretPlace, &str); 4] = [
+    (
+        SecretPlace::ProviderKey {
+            provider: "flanks",
+            field: "client_secret",
+        },
+        "flanks-client-secret-3c9e11d0a7f2",
+    ),
+    (
+        SecretPlace::ProviderKey {
+            provider: "flinks",
+            field: "api_key",
+        },
+        "flinks-api-key-6a0f2b8e94d1",
+    ),
+    (
+        SecretPlace::Credentials { connection_id: 1 },
+        "a7c3e1f0-5b2d-4e8a-9c61-3f0b2d7e4a95",
+    ),
+    (
+        SecretPlace::Credentials { connection_id: 2 },
+        "flinks-login-bob-d41f8a6c2073",
+    ),
+];
+
+/// The firm with [`SECRETS`] sealed under its first key by the admin.
+pub fn firm_with_secrets() -> Firm {
+    let firm = Firm::new();
+    for (place, secret) in SECRETS {
+        firm.admin_puts(place, secret);
+    }
+    firm
+}
 
 pub struct Firm {
     pub book: TestFirm,
