@@ -49,6 +49,12 @@ fn assert_rotated(firm: &Firm, keychain: &dyn SecretStore) {
         std::slice::from_ref(&firm.alice.role),
         "Bob's role is gone"
     );
+    assert_eq!(
+        after.removals,
+        [format!(
+            "{bob_role} removed; firm key rotated from version 1 to 2, 4 secrets re-sealed"
+        )]
+    );
     assert_eq!(after.rows.len(), before.rows.len());
     for (old, new) in before.rows.iter().zip(&after.rows) {
         assert_eq!(

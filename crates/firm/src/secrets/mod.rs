@@ -16,7 +16,7 @@ mod sealed;
 mod settings;
 
 pub use error::FirmSecretsError;
-pub use rotation::{remove_advisor_and_rotate, Rotation};
+pub use rotation::{remove_advisor_and_rotate, Rotation, AUDIT_ACTION};
 pub use sealed::{open, put, read, SecretPlace};
 pub use settings::{
     current_key_version, firm_id, set_up_firm, FIRM_ID_SETTING, KEY_VERSION_SETTING,

@@ -2,7 +2,7 @@
 //! stores from then on. In ONE transaction: the current version locked, the next key made,
 //! every sealed secret opened with the old key and sealed under the new one (the core's
 //! `firm::rotate`, all or nothing) and written back, the new version recorded, the advisor's
-//! role dropped; the new key is filed in the administrator's keychain last, just before the
+//! role dropped, the audit log told; the new key is filed in the administrator's keychain last, just before the
 //! commit. A failure anywhere rolls all of it back, so the old key and every row stay as they
 //! were (and a new key already filed is taken out of the keychain again).
 //!
@@ -18,6 +18,9 @@ use super::sealed::{all_for_update, replace};
 use super::settings::{firm_id, lock_key_version, record_key_version};
 use crate::members::remove_member;
 use crate::FirmStore;
+
+/// The audit log's action for a member removed with the key's rotation.
+pub const AUDIT_ACTION: &str = "firm.advisor_removed";
 
 /// What a rotation did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,6 +54,18 @@ pub fn remove_advisor_and_rotate(
         }
         record_key_version(tx, new.version())?;
         remove_member(tx, role)?;
+        tx.execute(
+            "INSERT INTO audit_log (at, actor, action, detail) VALUES (now(), 'admin', $1, $2)",
+            &[
+                &AUDIT_ACTION,
+                &format!(
+                    "{role} removed; firm key rotated from version {old_version} to {}, {} \
+                     secrets re-sealed",
+                    new.version(),
+                    resealed.len()
+                ),
+            ],
+        )?;
         new.save(keychain, &firm)?;
         filed = Some((firm.clone(), new.version()));
         Ok(Rotation {

@@ -124,7 +124,7 @@ impl Firm {
     }
 
     /// Every sealed row as stored (bypassing row security): table, row, column, key version,
-    /// bytes — and the recorded key version and the firm's members.
+    /// bytes — and the recorded key version, the firm's members and the audited removals.
     pub fn snapshot(&self) -> Snapshot {
         let mut su = self.book.superuser();
         let rows = su
@@ -154,10 +154,20 @@ impl Firm {
             .iter()
             .map(|r| r.get(0))
             .collect();
+        let removals = su
+            .query(
+                "SELECT detail FROM audit_log WHERE action = $1 ORDER BY id",
+                &[&secrets::AUDIT_ACTION],
+            )
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
         Snapshot {
             rows,
             key_version,
             members,
+            removals,
         }
     }
 }
@@ -167,6 +177,8 @@ pub struct Snapshot {
     pub rows: Vec<(String, String, String, i32, Vec<u8>)>,
     pub key_version: String,
     pub members: Vec<String>,
+    /// The audit log's entries of members removed (with the key's rotation).
+    pub removals: Vec<String>,
 }
 
 pub fn config(url: String) -> FirmDbConfig {
