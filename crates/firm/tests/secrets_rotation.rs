@@ -11,6 +11,7 @@ use advisor_desk_core::secrets::{
     KeyringStore, MemorySecretStore, Secret, SecretError, SecretKey, SecretStore,
 };
 use advisor_desk_firm::secrets::{self, remove_advisor_and_rotate, Rotation};
+use advisor_desk_firm::FirmStore;
 use secrets_common::{code, copy_key, firm_with_secrets, Firm, SECRETS};
 
 fn open_all(firm: &Firm, keychain: &dyn SecretStore) -> Vec<Result<String, &'static str>> {
@@ -126,13 +127,23 @@ fn assert_nothing_changed(
     failure: &'static str,
     role: &str,
 ) {
+    assert_nothing_changed_as(firm, &firm.admin, keychain, failure, role);
+}
+
+fn assert_nothing_changed_as(
+    firm: &Firm,
+    by: &FirmStore,
+    keychain: &dyn SecretStore,
+    failure: &'static str,
+    role: &str,
+) {
     let before = firm.snapshot();
-    let refused = remove_advisor_and_rotate(&firm.admin, keychain, role);
+    let refused = remove_advisor_and_rotate(by, keychain, role);
     assert_eq!(code(refused), failure);
     assert_eq!(
         firm.snapshot(),
         before,
-        "rows, key version and members unchanged"
+        "rows, key version, members and audit log unchanged"
     );
     assert!(
         matches!(FirmKey::load(keychain, &firm.id, 2), Err(e) if e.code() == "firm_key_missing"),
@@ -213,4 +224,13 @@ fn without_the_current_key_in_the_keychain_nothing_is_rotated() {
         "firm_key_missing",
         &firm.bob.role,
     );
+}
+
+#[test]
+fn an_advisor_cannot_remove_another_or_rotate_the_key() {
+    let firm = firm_with_secrets();
+    // Alice holds the firm key (her invite) but is no admin: the database refuses her.
+    let alice = firm.store_for(&firm.alice);
+    let keychain = firm.advisor_keychain(1);
+    assert_nothing_changed_as(&firm, &alice, &keychain, "firm_database", &firm.bob.role);
 }

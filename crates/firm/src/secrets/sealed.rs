@@ -107,16 +107,8 @@ pub fn read(
     client: &mut impl GenericClient,
     place: SecretPlace<'_>,
 ) -> Result<SealedSecret, FirmSecretsError> {
-    let firm = firm_id(client)?;
-    let binding = place.binding(&firm)?;
-    let row = client
-        .query_opt(
-            "SELECT key_version, sealed FROM sealed_secrets
-              WHERE bound_table = $1 AND bound_row = $2 AND bound_column = $3",
-            &[&binding.table(), &binding.row(), &binding.column()],
-        )?
-        .ok_or_else(|| FirmSecretsError::NotStored(binding.to_string()))?;
-    checked(&binding, row.get(0), row.get(1))
+    let binding = place.binding(&firm_id(client)?)?;
+    read_at(client, &binding)
 }
 
 /// The secret stored for `place`, opened with the firm key of its version from `keychain`.
@@ -126,9 +118,24 @@ pub fn open(
     place: SecretPlace<'_>,
 ) -> Result<Secret, FirmSecretsError> {
     let firm = firm_id(client)?;
-    let sealed = read(client, place)?;
+    let binding = place.binding(&firm)?;
+    let sealed = read_at(client, &binding)?;
     let key = FirmKey::load(keychain, &firm, sealed.key_version())?;
-    Ok(firm::open(&key, &sealed, &place.binding(&firm)?)?)
+    Ok(firm::open(&key, &sealed, &binding)?)
+}
+
+fn read_at(
+    client: &mut impl GenericClient,
+    binding: &SecretBinding,
+) -> Result<SealedSecret, FirmSecretsError> {
+    let row = client
+        .query_opt(
+            "SELECT key_version, sealed FROM sealed_secrets
+              WHERE bound_table = $1 AND bound_row = $2 AND bound_column = $3",
+            &[&binding.table(), &binding.row(), &binding.column()],
+        )?
+        .ok_or_else(|| FirmSecretsError::NotStored(binding.to_string()))?;
+    checked(binding, row.get(0), row.get(1))
 }
 
 /// Every sealed secret the caller sees, each with the binding it was sealed for, locked until
