@@ -6,13 +6,17 @@
 
 mod secrets_common;
 
-use advisor_desk_core::firm::{keychain::key_entry, FirmKey};
+use advisor_desk_core::firm::{
+    accept_key_update, keychain::key_entry, read_key_update, write_key_update, FirmKey, KeyUpdate,
+};
 use advisor_desk_core::secrets::{
     KeyringStore, MemorySecretStore, Secret, SecretError, SecretKey, SecretStore,
 };
 use advisor_desk_firm::secrets::{self, remove_advisor_and_rotate, Rotation};
 use advisor_desk_firm::FirmStore;
 use secrets_common::{code, copy_key, firm_with_secrets, Firm, SECRETS};
+
+const PASSPHRASE: &str = "a passphrase agreed with Alice";
 
 fn open_all(firm: &Firm, keychain: &dyn SecretStore) -> Vec<Result<String, &'static str>> {
     SECRETS
@@ -233,4 +237,45 @@ fn an_advisor_cannot_remove_another_or_rotate_the_key() {
     let alice = firm.store_for(&firm.alice);
     let keychain = firm.advisor_keychain(1);
     assert_nothing_changed_as(&firm, &alice, &keychain, "firm_database", &firm.bob.role);
+}
+
+#[test]
+fn the_remaining_advisors_get_the_new_key_in_a_key_update_file() {
+    let firm = firm_with_secrets();
+    let alices = firm.advisor_keychain(1);
+    remove_advisor_and_rotate(&firm.admin, &firm.admin_keychain, &firm.bob.role).unwrap();
+    let alice = firm.store_for(&firm.alice);
+    let alice_opens = |keychain: &MemorySecretStore| {
+        SECRETS[1..3]
+            .iter()
+            .map(|(place, _)| {
+                alice
+                    .write_as(|tx| secrets::open(tx, keychain, *place))
+                    .map(|s| s.expose().to_string())
+                    .map_err(|e| e.code())
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        alice_opens(&alices),
+        [Err("firm_key_missing"), Err("firm_key_missing")]
+    );
+
+    // The admin writes the new key for Alice; she reads it with the passphrase they agreed.
+    let folder = tempfile::tempdir().unwrap();
+    let path = folder.path().join("alice.firm-key");
+    let update = KeyUpdate {
+        firm: firm.id.clone(),
+        keys: vec![FirmKey::load(&firm.admin_keychain, &firm.id, 2).unwrap()],
+    };
+    write_key_update(&path, &update, PASSPHRASE).unwrap();
+    let wrong = read_key_update(&path, "not the passphrase at all").unwrap_err();
+    assert_eq!(wrong.code(), "wrong_passphrase");
+    let read = read_key_update(&path, PASSPHRASE).unwrap();
+    assert_eq!(accept_key_update(&alices, read).unwrap(), [2]);
+    let expected: Vec<_> = SECRETS[1..3]
+        .iter()
+        .map(|(_, s)| Ok(s.to_string()))
+        .collect();
+    assert_eq!(alice_opens(&alices), expected);
 }

@@ -79,9 +79,9 @@ impl FirmSettings {
 }
 
 #[derive(Debug, Serialize, Deserialize)]
-struct Header {
-    format: u32,
-    app_version: String,
+pub(super) struct Header {
+    pub(super) format: u32,
+    pub(super) app_version: String,
 }
 
 /// The invite as the file carries it; its secrets are wiped when it is dropped.
@@ -96,9 +96,22 @@ struct InviteLine {
 }
 
 #[derive(Serialize, Deserialize)]
-struct KeyLine {
+pub(super) struct KeyLine {
     version: u32,
     key: String,
+}
+
+impl KeyLine {
+    pub(super) fn of(key: &FirmKey) -> KeyLine {
+        KeyLine {
+            version: key.version(),
+            key: key.to_text().expose().to_string(),
+        }
+    }
+
+    pub(super) fn key(&self) -> Result<FirmKey, FirmError> {
+        FirmKey::from_text(self.version, &Secret::new(self.key.as_str()))
+    }
 }
 
 impl Drop for InviteLine {
@@ -156,14 +169,7 @@ impl Invite {
             database: self.database.clone(),
             role: self.role.clone(),
             password: self.password.expose().to_string(),
-            keys: self
-                .keys
-                .iter()
-                .map(|key| KeyLine {
-                    version: key.version(),
-                    key: key.to_text().expose().to_string(),
-                })
-                .collect(),
+            keys: self.keys.iter().map(KeyLine::of).collect(),
         }
     }
 
@@ -171,7 +177,7 @@ impl Invite {
         let keys = line
             .keys
             .iter()
-            .map(|k| FirmKey::from_text(k.version, &Secret::new(k.key.as_str())))
+            .map(KeyLine::key)
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Invite {
             firm: line.firm.clone(),
@@ -195,7 +201,7 @@ fn is_role_name(role: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }
 
-fn has_repeated_versions(keys: &[FirmKey]) -> bool {
+pub(super) fn has_repeated_versions(keys: &[FirmKey]) -> bool {
     let mut versions: Vec<u32> = keys.iter().map(FirmKey::version).collect();
     versions.sort_unstable();
     versions.windows(2).any(|pair| pair[0] == pair[1])

@@ -6,9 +6,9 @@
 //! commit. A failure anywhere rolls all of it back, so the old key and every row stay as they
 //! were (and a new key already filed is taken out of the keychain again).
 //!
-//! The remaining advisors need the new key: the administrator gives each a new invite file
-//! (`advisor_desk_core::firm::write_invite`) carrying it. That is not done here: an invite also
-//! carries the advisor's role password, which lives in the advisor's keychain, not the admin's.
+//! The remaining advisors need the new key: the administrator gives each a key update file
+//! (`advisor_desk_core::firm::write_key_update`, the invite's passphrase-protected format
+//! carrying only firm keys), which the advisor accepts into their keychain.
 
 use advisor_desk_core::firm::{self, keychain::key_entry, FirmId, FirmKey};
 use advisor_desk_core::secrets::SecretStore;

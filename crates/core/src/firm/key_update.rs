@@ -1,0 +1,125 @@
+//! The key update file: after a rotation (an advisor removed), the administrator gives each
+//! remaining advisor the new firm key in a passphrase-protected file, in the invite's format
+//! (`crate::encrypted_file`, age's passphrase mode). Unlike an invite it carries no database or
+//! role password: the advisor already has those, and the administrator does not (each
+//! advisor's role password is only in that advisor's keychain).
+//!
+//! Inside the age stream: the line `advisor-desk-firm-key`, a header line (format, app version),
+//! one JSON line with the firm id and the keys, nothing after it.
+
+use std::path::Path;
+
+use age::secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+
+use super::invite::{has_repeated_versions, Header, KeyLine};
+use super::keychain::{key_entry, put_all};
+use super::{FirmError, FirmId, FirmKey};
+use crate::encrypted_file::{new_passphrase, write_json_line, write_new, EncryptedReader};
+use crate::secrets::SecretStore;
+
+/// The layout this version writes and the newest it reads.
+pub const KEY_UPDATE_FORMAT: u32 = 1;
+const MAGIC: &str = "advisor-desk-firm-key";
+
+/// The firm keys a key update carries. `Debug` shows the versions only (the keys' own).
+#[derive(Debug)]
+pub struct KeyUpdate {
+    pub firm: FirmId,
+    pub keys: Vec<FirmKey>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct KeyUpdateLine {
+    firm: FirmId,
+    keys: Vec<KeyLine>,
+}
+
+impl KeyUpdate {
+    fn check(&self) -> Result<(), FirmError> {
+        if self.keys.is_empty() {
+            return Err(FirmError::invalid(
+                "a key update carries at least one firm key",
+            ));
+        }
+        if has_repeated_versions(&self.keys) {
+            return Err(FirmError::invalid(
+                "a key update carries each firm key version once",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Writes `update` to `path` (which must not exist), encrypted with `passphrase`.
+pub fn write_key_update(
+    path: &Path,
+    update: &KeyUpdate,
+    passphrase: &str,
+) -> Result<(), FirmError> {
+    update.check()?;
+    let passphrase = new_passphrase(passphrase)?;
+    let header = Header {
+        format: KEY_UPDATE_FORMAT,
+        app_version: env!("CARGO_PKG_VERSION").to_string(),
+    };
+    let line = KeyUpdateLine {
+        firm: update.firm.clone(),
+        keys: update.keys.iter().map(KeyLine::of).collect(),
+    };
+    write_new(path, passphrase, MAGIC, |writer| {
+        write_json_line(writer, &header)?;
+        write_json_line(writer, &line)
+    })?;
+    Ok(())
+}
+
+/// Reads and checks the key update at `path`; each problem a typed refusal (the invite's).
+pub fn read_key_update(path: &Path, passphrase: &str) -> Result<KeyUpdate, FirmError> {
+    let passphrase = SecretString::from(passphrase.to_owned());
+    let mut reader = EncryptedReader::open(path, passphrase, MAGIC)?;
+    let header: Header = serde_json::from_str(&reader.line()?)
+        .map_err(|_| FirmError::InviteDamaged("unreadable header".into()))?;
+    if header.format > KEY_UPDATE_FORMAT {
+        return Err(FirmError::InviteTooNew {
+            found: header.format,
+            supported: KEY_UPDATE_FORMAT,
+        });
+    }
+    // The error of a bad line never quotes it: it holds the keys.
+    let line: KeyUpdateLine = serde_json::from_str(&reader.line()?)
+        .map_err(|_| FirmError::InviteDamaged("unreadable key update".into()))?;
+    reader.finish("the key update")?;
+    let keys = line
+        .keys
+        .iter()
+        .map(KeyLine::key)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|_| FirmError::InviteDamaged("a firm key is not a key".into()))?;
+    let update = KeyUpdate {
+        firm: line.firm.clone(),
+        keys,
+    };
+    update
+        .check()
+        .map_err(|e| FirmError::InviteDamaged(e.to_string()))?;
+    Ok(update)
+}
+
+/// Files the update's keys in `store` (`firm/<firm>/key/<version>`), all or none; returns
+/// their versions, oldest first.
+pub fn accept_key_update(
+    store: &dyn SecretStore,
+    update: KeyUpdate,
+) -> Result<Vec<u32>, FirmError> {
+    update.check()?;
+    let entries = update
+        .keys
+        .iter()
+        .map(|key| Ok((key_entry(&update.firm, key.version())?, key.to_text())))
+        .collect::<Result<Vec<_>, FirmError>>()?;
+    put_all(store, &entries)?;
+    let mut versions: Vec<u32> = update.keys.iter().map(FirmKey::version).collect();
+    versions.sort_unstable();
+    Ok(versions)
+}
