@@ -123,3 +123,68 @@ pub fn accept_key_update(
     versions.sort_unstable();
     Ok(versions)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::firm::{write_invite, DatabaseSettings, Invite, SslMode};
+    use crate::secrets::{MemorySecretStore, Secret};
+
+    const PASSPHRASE: &str = "a passphrase for the new key";
+
+    fn firm() -> FirmId {
+        FirmId::new("acme").unwrap()
+    }
+
+    #[test]
+    fn a_key_update_without_keys_or_with_a_version_twice_is_not_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("k");
+        let key = FirmKey::generate(2).unwrap();
+        let twice = KeyUpdate {
+            firm: firm(),
+            keys: vec![FirmKey::generate(2).unwrap(), key],
+        };
+        let empty = KeyUpdate {
+            firm: firm(),
+            keys: vec![],
+        };
+        for update in [empty, twice] {
+            let refused = write_key_update(&path, &update, PASSPHRASE).unwrap_err();
+            assert_eq!(refused.code(), "invalid_input");
+            assert!(!path.exists());
+        }
+    }
+
+    #[test]
+    fn an_invite_is_not_read_as_a_key_update_and_the_keychain_is_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ana.invite");
+        let invite = Invite {
+            firm: firm(),
+            firm_name: "Acme".into(),
+            database: DatabaseSettings {
+                host: "db.acme.example".into(),
+                port: 5432,
+                dbname: "firm".into(),
+                sslmode: SslMode::Require,
+                ca_certificate_pem: None,
+            },
+            role: "advisor_ana".into(),
+            password: Secret::new("pg-role-password-1"),
+            keys: vec![FirmKey::generate(1).unwrap()],
+        };
+        write_invite(&path, &invite, PASSPHRASE).unwrap();
+        let refused = read_key_update(&path, PASSPHRASE).unwrap_err();
+        assert_eq!(refused.code(), "invite_file_damaged", "{refused}");
+
+        let store = MemorySecretStore::new();
+        let update = KeyUpdate {
+            firm: firm(),
+            keys: vec![FirmKey::generate(3).unwrap()],
+        };
+        assert_eq!(accept_key_update(&store, update).unwrap(), [3]);
+        assert!(FirmKey::load(&store, &firm(), 3).is_ok());
+        assert!(FirmKey::load(&store, &firm(), 1).is_err());
+    }
+}
