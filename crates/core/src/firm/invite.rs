@@ -10,13 +10,12 @@
 
 use std::path::Path;
 
-use age::secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroize;
 
+use super::file::{read_line, write_line};
 use super::keychain::{key_entry, password_entry, put_all};
 use super::{FirmError, FirmId, FirmKey};
-use crate::encrypted_file::{new_passphrase, write_json_line, write_new, EncryptedReader};
 use crate::secrets::{Secret, SecretStore};
 
 /// The layout this version writes and the newest it reads.
@@ -76,12 +75,6 @@ impl FirmSettings {
     pub fn current_key_version(&self) -> Option<u32> {
         self.key_versions.last().copied()
     }
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-pub(super) struct Header {
-    pub(super) format: u32,
-    pub(super) app_version: String,
 }
 
 /// The invite as the file carries it; its secrets are wiped when it is dropped.
@@ -210,36 +203,13 @@ pub(super) fn has_repeated_versions(keys: &[FirmKey]) -> bool {
 /// Writes `invite` to `path` (which must not exist), encrypted with `passphrase`.
 pub fn write_invite(path: &Path, invite: &Invite, passphrase: &str) -> Result<(), FirmError> {
     invite.check()?;
-    let passphrase = new_passphrase(passphrase)?;
-    let header = Header {
-        format: INVITE_FORMAT,
-        app_version: env!("CARGO_PKG_VERSION").to_string(),
-    };
-    let line = invite.to_line();
-    write_new(path, passphrase, MAGIC, |writer| {
-        write_json_line(writer, &header)?;
-        write_json_line(writer, &line)
-    })?;
-    Ok(())
+    write_line(path, passphrase, MAGIC, INVITE_FORMAT, &invite.to_line())
 }
 
 /// Reads and checks the invite at `path`. A wrong passphrase, a cut or changed file, a file
 /// of a newer format: each a typed refusal.
 pub fn read_invite(path: &Path, passphrase: &str) -> Result<Invite, FirmError> {
-    let passphrase = SecretString::from(passphrase.to_owned());
-    let mut reader = EncryptedReader::open(path, passphrase, MAGIC)?;
-    let header: Header = serde_json::from_str(&reader.line()?)
-        .map_err(|_| FirmError::InviteDamaged("unreadable header".into()))?;
-    if header.format > INVITE_FORMAT {
-        return Err(FirmError::InviteTooNew {
-            found: header.format,
-            supported: INVITE_FORMAT,
-        });
-    }
-    // The error of a bad line never quotes it: it holds the password and the keys.
-    let line: InviteLine = serde_json::from_str(&reader.line()?)
-        .map_err(|_| FirmError::InviteDamaged("unreadable invite".into()))?;
-    reader.finish("the invite")?;
+    let line: InviteLine = read_line(path, passphrase, MAGIC, INVITE_FORMAT, "invite")?;
     let invite = Invite::from_line(&line)
         .map_err(|_| FirmError::InviteDamaged("a firm key is not a key".into()))?;
     invite

@@ -9,13 +9,12 @@
 
 use std::path::Path;
 
-use age::secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
-use super::invite::{has_repeated_versions, Header, KeyLine};
+use super::file::{read_line, write_line};
+use super::invite::{has_repeated_versions, KeyLine};
 use super::keychain::{key_entry, put_all};
 use super::{FirmError, FirmId, FirmKey};
-use crate::encrypted_file::{new_passphrase, write_json_line, write_new, EncryptedReader};
 use crate::secrets::SecretStore;
 
 /// The layout this version writes and the newest it reads.
@@ -58,38 +57,16 @@ pub fn write_key_update(
     passphrase: &str,
 ) -> Result<(), FirmError> {
     update.check()?;
-    let passphrase = new_passphrase(passphrase)?;
-    let header = Header {
-        format: KEY_UPDATE_FORMAT,
-        app_version: env!("CARGO_PKG_VERSION").to_string(),
-    };
     let line = KeyUpdateLine {
         firm: update.firm.clone(),
         keys: update.keys.iter().map(KeyLine::of).collect(),
     };
-    write_new(path, passphrase, MAGIC, |writer| {
-        write_json_line(writer, &header)?;
-        write_json_line(writer, &line)
-    })?;
-    Ok(())
+    write_line(path, passphrase, MAGIC, KEY_UPDATE_FORMAT, &line)
 }
 
 /// Reads and checks the key update at `path`; each problem a typed refusal (the invite's).
 pub fn read_key_update(path: &Path, passphrase: &str) -> Result<KeyUpdate, FirmError> {
-    let passphrase = SecretString::from(passphrase.to_owned());
-    let mut reader = EncryptedReader::open(path, passphrase, MAGIC)?;
-    let header: Header = serde_json::from_str(&reader.line()?)
-        .map_err(|_| FirmError::InviteDamaged("unreadable header".into()))?;
-    if header.format > KEY_UPDATE_FORMAT {
-        return Err(FirmError::InviteTooNew {
-            found: header.format,
-            supported: KEY_UPDATE_FORMAT,
-        });
-    }
-    // The error of a bad line never quotes it: it holds the keys.
-    let line: KeyUpdateLine = serde_json::from_str(&reader.line()?)
-        .map_err(|_| FirmError::InviteDamaged("unreadable key update".into()))?;
-    reader.finish("the key update")?;
+    let line: KeyUpdateLine = read_line(path, passphrase, MAGIC, KEY_UPDATE_FORMAT, "key update")?;
     let keys = line
         .keys
         .iter()

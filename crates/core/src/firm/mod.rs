@@ -6,11 +6,13 @@
 //!   binding it to its place) and its stored form;
 //! - `rotate.rs`: every sealed secret re-sealed under a new key, all or nothing;
 //! - `invite.rs`: the passphrase-protected invite file an administrator gives an advisor;
+//! - `file.rs`: the layout the invite and the key update files share;
 //! - `key_update.rs`: the same kind of file carrying only the new key after a rotation;
 //! - `keychain.rs`: the names of the firm's keychain entries;
 //! - `error.rs`: the typed refusals, none holding a secret.
 
 mod error;
+mod file;
 mod id;
 mod invite;
 mod key;
