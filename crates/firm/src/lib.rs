@@ -7,6 +7,8 @@
 //! - [`migrations`]: the firm schema (tables mirroring the solo book's, the firm's own, roles and
 //!   row-level security), versioned together with the SQLite schema.
 //! - [`members`]: adding and removing the firm's members (one database role each).
+//! - [`secrets`]: the firm's secrets sealed under the firm key in `sealed_secrets`, and removing
+//!   an advisor with the firm key's rotation, in one transaction.
 //! - [`queries`]: the firm store's statements, in the core's `store::queries` shape, returning
 //!   the core's domain types.
 //! - [`test_server`] (feature `test-server`): a throw-away PostgreSQL cluster that a test starts
@@ -24,6 +26,7 @@ pub mod migrations;
 pub mod pool;
 pub mod queries;
 pub mod refresh;
+pub mod secrets;
 pub mod store;
 #[cfg(feature = "test-server")]
 pub mod test_firm;

@@ -32,10 +32,19 @@ impl FirmStore {
         &self,
         f: impl FnOnce(&mut Transaction<'_>) -> Result<T, FirmDbError>,
     ) -> Result<T, FirmDbError> {
-        let mut client = self.pool.get()?;
-        let mut tx = client.transaction()?;
+        self.write_as(f)
+    }
+
+    /// [`FirmStore::write`] for a caller with its own error type (one that carries the
+    /// database's), such as the sealed secrets' `FirmSecretsError`.
+    pub fn write_as<T, E: From<FirmDbError>>(
+        &self,
+        f: impl FnOnce(&mut Transaction<'_>) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let mut client = self.pool.get().map_err(FirmDbError::from)?;
+        let mut tx = client.transaction().map_err(FirmDbError::from)?;
         let out = f(&mut tx)?;
-        tx.commit()?;
+        tx.commit().map_err(FirmDbError::from)?;
         Ok(out)
     }
 }

@@ -164,6 +164,11 @@ impl TestServer {
         &self.password
     }
 
+    /// The folder of the server's binaries (`pg_dump` for a test that dumps a database).
+    pub fn bindir(&self) -> &Path {
+        &self.bindir
+    }
+
     /// The superuser's URL for `database`, over the server's Unix socket (so it works even when
     /// TCP connections must use TLS).
     pub fn superuser_url(&self, database: &str) -> String {

@@ -10,13 +10,12 @@
 
 use std::path::Path;
 
-use age::secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroize;
 
+use super::file::{read_line, write_line};
 use super::keychain::{key_entry, password_entry, put_all};
 use super::{FirmError, FirmId, FirmKey};
-use crate::encrypted_file::{new_passphrase, write_json_line, write_new, EncryptedReader};
 use crate::secrets::{Secret, SecretStore};
 
 /// The layout this version writes and the newest it reads.
@@ -78,12 +77,6 @@ impl FirmSettings {
     }
 }
 
-#[derive(Debug, Serialize, Deserialize)]
-struct Header {
-    format: u32,
-    app_version: String,
-}
-
 /// The invite as the file carries it; its secrets are wiped when it is dropped.
 #[derive(Serialize, Deserialize)]
 struct InviteLine {
@@ -96,9 +89,22 @@ struct InviteLine {
 }
 
 #[derive(Serialize, Deserialize)]
-struct KeyLine {
+pub(super) struct KeyLine {
     version: u32,
     key: String,
+}
+
+impl KeyLine {
+    pub(super) fn of(key: &FirmKey) -> KeyLine {
+        KeyLine {
+            version: key.version(),
+            key: key.to_text().expose().to_string(),
+        }
+    }
+
+    pub(super) fn key(&self) -> Result<FirmKey, FirmError> {
+        FirmKey::from_text(self.version, &Secret::new(self.key.as_str()))
+    }
 }
 
 impl Drop for InviteLine {
@@ -156,14 +162,7 @@ impl Invite {
             database: self.database.clone(),
             role: self.role.clone(),
             password: self.password.expose().to_string(),
-            keys: self
-                .keys
-                .iter()
-                .map(|key| KeyLine {
-                    version: key.version(),
-                    key: key.to_text().expose().to_string(),
-                })
-                .collect(),
+            keys: self.keys.iter().map(KeyLine::of).collect(),
         }
     }
 
@@ -171,7 +170,7 @@ impl Invite {
         let keys = line
             .keys
             .iter()
-            .map(|k| FirmKey::from_text(k.version, &Secret::new(k.key.as_str())))
+            .map(KeyLine::key)
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Invite {
             firm: line.firm.clone(),
@@ -195,7 +194,7 @@ fn is_role_name(role: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }
 
-fn has_repeated_versions(keys: &[FirmKey]) -> bool {
+pub(super) fn has_repeated_versions(keys: &[FirmKey]) -> bool {
     let mut versions: Vec<u32> = keys.iter().map(FirmKey::version).collect();
     versions.sort_unstable();
     versions.windows(2).any(|pair| pair[0] == pair[1])
@@ -204,36 +203,13 @@ fn has_repeated_versions(keys: &[FirmKey]) -> bool {
 /// Writes `invite` to `path` (which must not exist), encrypted with `passphrase`.
 pub fn write_invite(path: &Path, invite: &Invite, passphrase: &str) -> Result<(), FirmError> {
     invite.check()?;
-    let passphrase = new_passphrase(passphrase)?;
-    let header = Header {
-        format: INVITE_FORMAT,
-        app_version: env!("CARGO_PKG_VERSION").to_string(),
-    };
-    let line = invite.to_line();
-    write_new(path, passphrase, MAGIC, |writer| {
-        write_json_line(writer, &header)?;
-        write_json_line(writer, &line)
-    })?;
-    Ok(())
+    write_line(path, passphrase, MAGIC, INVITE_FORMAT, &invite.to_line())
 }
 
 /// Reads and checks the invite at `path`. A wrong passphrase, a cut or changed file, a file
 /// of a newer format: each a typed refusal.
 pub fn read_invite(path: &Path, passphrase: &str) -> Result<Invite, FirmError> {
-    let passphrase = SecretString::from(passphrase.to_owned());
-    let mut reader = EncryptedReader::open(path, passphrase, MAGIC)?;
-    let header: Header = serde_json::from_str(&reader.line()?)
-        .map_err(|_| FirmError::InviteDamaged("unreadable header".into()))?;
-    if header.format > INVITE_FORMAT {
-        return Err(FirmError::InviteTooNew {
-            found: header.format,
-            supported: INVITE_FORMAT,
-        });
-    }
-    // The error of a bad line never quotes it: it holds the password and the keys.
-    let line: InviteLine = serde_json::from_str(&reader.line()?)
-        .map_err(|_| FirmError::InviteDamaged("unreadable invite".into()))?;
-    reader.finish("the invite")?;
+    let line: InviteLine = read_line(path, passphrase, MAGIC, INVITE_FORMAT, "invite")?;
     let invite = Invite::from_line(&line)
         .map_err(|_| FirmError::InviteDamaged("a firm key is not a key".into()))?;
     invite

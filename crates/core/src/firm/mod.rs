@@ -6,13 +6,17 @@
 //!   binding it to its place) and its stored form;
 //! - `rotate.rs`: every sealed secret re-sealed under a new key, all or nothing;
 //! - `invite.rs`: the passphrase-protected invite file an administrator gives an advisor;
+//! - `file.rs`: the layout the invite and the key update files share;
+//! - `key_update.rs`: the same kind of file carrying only the new key after a rotation;
 //! - `keychain.rs`: the names of the firm's keychain entries;
 //! - `error.rs`: the typed refusals, none holding a secret.
 
 mod error;
+mod file;
 mod id;
 mod invite;
 mod key;
+mod key_update;
 pub mod keychain;
 mod rotate;
 mod seal;
@@ -24,6 +28,9 @@ pub use invite::{
     INVITE_FORMAT,
 };
 pub use key::{FirmKey, KEY_BYTES};
+pub use key_update::{
+    accept_key_update, read_key_update, write_key_update, KeyUpdate, KEY_UPDATE_FORMAT,
+};
 pub use rotate::rotate;
 pub use seal::{open, seal, SealedSecret, SecretBinding, MAX_SECRET_BYTES, SEALED_FORMAT};
 
