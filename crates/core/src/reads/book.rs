@@ -13,6 +13,7 @@ use serde::Serialize;
 
 use crate::clients;
 use crate::clients::ClientKind;
+use crate::domain::holders::HolderCheckState;
 use crate::domain::{Actor, ConnectionStatus};
 use crate::error::Result;
 use crate::store::queries::positions::Scope;
@@ -44,6 +45,10 @@ pub enum Health {
 pub const FAILING_AFTER_FAILURES: u32 = 3;
 
 pub fn connection_health(c: &Connection) -> Health {
+    // Data held back until the advisor confirms the holder: the advisor must act.
+    if c.holder_check == HolderCheckState::Pending {
+        return Health::Failing;
+    }
     match c.status {
         ConnectionStatus::Ready => Health::Good,
         ConnectionStatus::RetryLater if c.consecutive_failures >= FAILING_AFTER_FAILURES => {

@@ -40,7 +40,7 @@ pub mod read {
         let conns = format!(
             "conns AS (
                 SELECT id, client_id, {grp} AS grp, coalesce(data_as_of, last_success_at) AS fresh
-                FROM connections {only})"
+                FROM book_connections {only})"
         );
         let mut stmt = db.prepare_cached(&format!(
             "WITH {conns},
@@ -104,7 +104,7 @@ pub mod read {
     /// Liabilities: the liabilities table's outstanding amounts.
     pub fn currency_parts(db: &Db, client_id: i64) -> Result<Vec<(String, i64, i64)>> {
         let mut stmt = db.prepare_cached(
-            "WITH conns AS (SELECT id FROM connections WHERE client_id = ?1),
+            "WITH conns AS (SELECT id FROM book_connections WHERE client_id = ?1),
                   held AS (SELECT DISTINCT account_id FROM holdings
                            WHERE connection_id IN conns AND account_id IS NOT NULL)
              SELECT currency, sum(balance_minor), 0 FROM accounts
@@ -128,7 +128,7 @@ pub mod read {
     /// asset class.
     pub fn allocation(db: &Db, client_id: i64) -> Result<Vec<AllocationSlice>> {
         let mut stmt = db.prepare_cached(
-            "WITH conns AS (SELECT id FROM connections WHERE client_id = ?1),
+            "WITH conns AS (SELECT id FROM book_connections WHERE client_id = ?1),
                   held AS (SELECT DISTINCT account_id FROM holdings
                            WHERE connection_id IN conns AND account_id IS NOT NULL),
                   parts AS (
