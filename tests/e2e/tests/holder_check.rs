@@ -7,7 +7,7 @@
 
 use std::time::{Duration, Instant};
 
-use advisor_desk_e2e::inspect::{audit_log, connections, invoke, sandbox_url};
+use advisor_desk_e2e::inspect::{audit_log, connections, invoke, sandbox_book, sandbox_url};
 use advisor_desk_e2e::ui::{click, doc_shot, js, park_pointer, switch_language, wait_js};
 use advisor_desk_e2e::{AppHome, RunningApp, ACTION};
 use advisor_desk_testkit::webdriver::Session;
@@ -83,14 +83,7 @@ fn show_prompt(app: &RunningApp) {
 }
 
 fn sandbox_usernames(base: &str) -> Vec<String> {
-    let v: Value = ureq::get(&format!("{base}/_sandbox/book"))
-        .call()
-        .expect("sandbox book")
-        .body_mut()
-        .read_json()
-        .unwrap();
-    v.as_array()
-        .unwrap()
+    sandbox_book(base)
         .iter()
         .filter_map(|e| e["username"].as_str().map(str::to_string))
         .collect()

@@ -40,6 +40,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Connection> {
         secret_ref: r.get(15)?,
         created_at: timestamp_at(r, 16)?.unwrap_or_default(),
         consent_renewed_at: timestamp_at(r, 17)?,
+        // A state this build does not know holds the data back rather than showing it.
         holder_check: HolderCheckState::parse(&r.get::<_, String>(18)?)
             .unwrap_or(HolderCheckState::Pending),
         holder_names: r
