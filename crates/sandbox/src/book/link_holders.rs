@@ -1,7 +1,8 @@
 //! Whom a login created through a link page names as its account holders. The sandbox cannot
-//! know whose login the advisor connects, so such a login names no holder (as a bank that does
-//! not say: the app's holder check has nothing to compare, and the login joins the client's
-//! book at once), except the test users made for that check, which name someone who is in no
+//! know whose login the advisor connects, so such a login's accounts name no owner (as a bank
+//! that does not say: the app's holder check, which reads the accounts' owners, has nothing to
+//! compare, and the login joins the client's book at once; `auth` and `holder` still answer
+//! with the generated person), except the test users made for that check, which name someone who is in no
 //! advisor's book. Seeded logins keep their holders (the demo book's clients are named after
 //! them).
 
