@@ -27,6 +27,8 @@ fn main() {
         "set_flinks_frozen_after_days",
         "map_existing_credential",
         "remove_connection",
+        "confirm_holder",
+        "reject_holder",
         "delete_client",
         "link_inbox_ready",
         "poll_links",

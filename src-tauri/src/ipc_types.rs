@@ -15,6 +15,7 @@ use advisor_desk_core::book::{
     FoundConnection, HealthState, RestoreOutcome, Restored, StoreHealth,
 };
 use advisor_desk_core::clients::{Client, ClientKind, NewClient};
+use advisor_desk_core::domain::holders::HolderCheckState;
 use advisor_desk_core::domain::{Actor, ConnectionStatus, FailureKind, Provider, ProviderFailure};
 use advisor_desk_core::households::{
     BookByHousehold, Household, HouseholdAccount, HouseholdBookRow, HouseholdOverview,
@@ -131,6 +132,7 @@ fn declarations() -> Vec<Declaration> {
         declaration::<Provider>(),
         declaration::<ConnectionStatus>(),
         declaration::<Actor>(),
+        declaration::<HolderCheckState>(),
         declaration::<ConnectionView>(),
         declaration::<LinkFlow>(),
         declaration::<LinkPurpose>(),

@@ -101,6 +101,8 @@ pub fn run() -> Result<(), tauri::Error> {
             commands::set_flinks_frozen_after_days,
             commands::map_existing_credential,
             commands::remove_connection,
+            commands::confirm_holder,
+            commands::reject_holder,
             commands::delete_client,
             commands::link_inbox_ready,
             commands::poll_links,

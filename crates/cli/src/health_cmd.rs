@@ -1,10 +1,12 @@
 //! `health`: the health queue as the app shows it — probable outages, then the connections
 //! by who must act, then those whose bank will probably ask for SCA within 14 days — with
-//! each connection's state and consent forecast. For scheduled jobs: `--json` prints the
+//! each connection's state and consent forecast; a new login whose holders are someone else
+//! shows as `confirm_holder`, with the names the bank returned. For scheduled jobs: `--json` prints the
 //! queue as the app receives it.
 
 use std::process::ExitCode;
 
+use advisor_desk_core::domain::holders::HolderCheckState;
 use advisor_desk_core::reads::consent::ConsentKind;
 use advisor_desk_core::reads::health::QueueItem;
 use advisor_desk_core::reads::health_queue;
@@ -65,16 +67,37 @@ fn section(title: &str, items: &[QueueItem]) {
     );
     for it in items {
         let c = &it.connection.connection;
+        let held = c.holder_check == HolderCheckState::Pending;
         println!(
             "{:>6}  {:<client_w$}  {:<bank_w$}  {:<14}  {:<8}  {}",
             c.id,
             it.client_name,
             it.institution,
-            c.status.as_str(),
-            c.action_by.as_str(),
+            if held {
+                "confirm_holder"
+            } else {
+                c.status.as_str()
+            },
+            if held {
+                "advisor"
+            } else {
+                c.action_by.as_str()
+            },
             consent_words(it)
         );
+        if held {
+            println!("        {}", holder_words(&c.holder_names, &it.client_name));
+        }
     }
+}
+
+/// The holder question in words: whom the bank names, for which client, and what holds.
+fn holder_words(holders: &[String], client: &str) -> String {
+    format!(
+        "Confirm the account holder: the bank names {} for {client}; its data is held back \
+         until the advisor confirms in the app (or answers \"Not this client\")",
+        holders.join(", ")
+    )
 }
 
 fn width<'a>(values: impl Iterator<Item = &'a str>, min: usize) -> usize {

@@ -150,6 +150,56 @@ fn health_prints_who_must_act_and_the_consent_forecast_as_text_and_json() {
 }
 
 #[test]
+fn health_shows_a_login_waiting_for_the_holder_check_for_a_scheduled_job() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&paths::database_path(dir.path())).unwrap();
+    let held = connection(
+        &store,
+        "Ana Ruiz García",
+        "Banco Uno",
+        Provider::Flanks,
+        "ready",
+        "nobody",
+        1,
+    );
+    // As the first sync leaves a login whose holder shares no name with the client.
+    store
+        .write(|tx| {
+            tx.execute(
+                "UPDATE connections SET holder_check = 'pending',
+                     holder_names = 'MARTA GIL NAVARRO' WHERE id = ?1",
+                [held],
+            )?;
+            Ok(())
+        })
+        .unwrap();
+    drop(store);
+
+    let text = ok(&cli(dir.path(), &["health"]));
+    assert!(text.contains("The advisor must act (1)"), "{text}");
+    let row = text
+        .lines()
+        .find(|l| l.contains("Ana Ruiz García"))
+        .unwrap();
+    assert!(
+        row.contains("confirm_holder") && row.contains("advisor"),
+        "{row}"
+    );
+    assert!(
+        text.contains(
+            "Confirm the account holder: the bank names MARTA GIL NAVARRO for Ana Ruiz García"
+        ),
+        "{text}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&ok(&cli(dir.path(), &["health", "--json"]))).unwrap();
+    let c = &json["advisor"][0]["connection"];
+    assert_eq!(c["id"], held);
+    assert_eq!(c["holder_check"], "pending");
+    assert_eq!(c["holder_names"][0], "MARTA GIL NAVARRO");
+}
+
+#[test]
 fn links_send_refuses_an_unknown_connection_before_asking_the_keychain() {
     let dir = tempfile::tempdir().unwrap();
     drop(Store::open(&paths::database_path(dir.path())).unwrap());

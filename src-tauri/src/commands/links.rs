@@ -17,7 +17,7 @@ use crate::error::CommandError;
 use crate::links::{self, link_error, LinkEvent};
 use crate::state::AppState;
 use advisor_desk_core::clients;
-use advisor_desk_core::sync::connections;
+use advisor_desk_core::sync::{connections, holder_check};
 
 /// A link session opened in the embedded window.
 #[derive(Debug, Clone, Serialize)]
@@ -220,6 +220,30 @@ pub async fn remove_connection(
     state
         .link_service()?
         .remove_connection(connection_id.0)
+        .await
+        .map_err(link_error)
+}
+
+/// "Confirm the account holder": the held connection's data joins the client's book.
+#[tauri::command]
+pub async fn confirm_holder(
+    state: State<'_, AppState>,
+    connection_id: Id,
+) -> Result<ConnectionView, CommandError> {
+    let store = state.store()?;
+    let confirmed = holder_check::confirm(store, connection_id.0, "advisor")?;
+    Ok(confirmed.view(time::now(), Freshness::of(store)?))
+}
+
+/// "Not this client": the held connection is removed as `remove_connection` removes one.
+#[tauri::command]
+pub async fn reject_holder(
+    state: State<'_, AppState>,
+    connection_id: Id,
+) -> Result<Removal, CommandError> {
+    state
+        .link_service()?
+        .reject_holder(connection_id.0)
         .await
         .map_err(link_error)
 }

@@ -81,6 +81,18 @@ pub fn sandbox_url(home: &AppHome) -> String {
     }
 }
 
+/// The embedded sandbox's book (`/_sandbox/book`): every credential it holds, with its
+/// username, token and holders.
+pub fn sandbox_book(base: &str) -> Vec<Value> {
+    let v: Value = ureq::get(&format!("{base}/_sandbox/book"))
+        .call()
+        .expect("sandbox book")
+        .body_mut()
+        .read_json()
+        .unwrap();
+    v.as_array().unwrap().clone()
+}
+
 /// `gio open URL` as a browser or mail client would, with the app home's XDG folders (where
 /// the app registered its handler) and so to the instance already running on that home.
 pub fn gio_open(home: &AppHome, url: &str) {

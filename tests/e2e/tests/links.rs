@@ -9,7 +9,9 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use advisor_desk_e2e::inspect::{audit_log, connections, gio_open, invoke, sandbox_url};
+use advisor_desk_e2e::inspect::{
+    audit_log, connections, gio_open, invoke, sandbox_book, sandbox_url,
+};
 use advisor_desk_e2e::pages::{click, click_and_leave, fill};
 use advisor_desk_e2e::{artifacts_dir, AppHome, RunningApp, ACTION};
 use advisor_desk_testkit::webdriver::Session;
@@ -90,16 +92,6 @@ impl Windows<'_> {
         }
         self.switch(main);
     }
-}
-
-fn sandbox_book(base: &str) -> Vec<Value> {
-    let v: Value = ureq::get(&format!("{base}/_sandbox/book"))
-        .call()
-        .expect("sandbox book")
-        .body_mut()
-        .read_json()
-        .unwrap();
-    v.as_array().unwrap().clone()
 }
 
 fn add_client(s: &Session, name: &str) -> i64 {

@@ -11,7 +11,7 @@ vi.mock(import('../lib/api'), async (original) =>
   (await import('../test/mockApi')).mockCommands(original, [
     'listConnections', 'startConnect', 'startReauthorize', 'sendLink', 'mapExistingCredential',
     'removeConnection', 'syncNow', 'onLinkEvent', 'onSyncFinished', 'linkInboxReady', 'onLinkWindowNotice',
-    'pendingLinks', 'sendReauthorizationLinks', 'providerSettings',
+    'pendingLinks', 'sendReauthorizationLinks', 'providerSettings', 'confirmHolder', 'rejectHolder',
   ]),
 );
 
@@ -380,5 +380,79 @@ describe('ConnectionsPanel', () => {
     render(ConnectionsPanel, { clientId: 7 });
     expect(await screen.findByTestId('reauthorize')).toHaveTextContent('Reautorizar');
     expect(cards()).toHaveLength(1);
+  });
+});
+
+describe('ConnectionsPanel: confirm the account holder', () => {
+  const held = () =>
+    conn(4, 'ready', { holder_check: 'pending', holder_names: ['MARTA GIL NAVARRO', '<b>Jordi</b>'] });
+
+  beforeEach(() => {
+    vi.clearAllMocks();
+    list.mockReset();
+    vi.mocked(api.onLinkEvent).mockResolvedValue(() => {});
+    vi.mocked(api.onSyncFinished).mockResolvedValue(() => {});
+    vi.mocked(api.onLinkWindowNotice).mockResolvedValue(() => {});
+    vi.mocked(api.linkInboxReady).mockResolvedValue([]);
+    vi.mocked(api.pendingLinks).mockResolvedValue([]);
+  });
+
+  it('asks instead of offering the usual actions, holder names beside the client name, as text', async () => {
+    list.mockResolvedValue([held(), conn(5, 'ready')]);
+    render(ConnectionsPanel, { clientId: 7, clientName: 'Ana Ruiz García' });
+    const prompt = await screen.findByTestId('holder-prompt');
+    const card = cards().find((c) => c.dataset.connectionId === '4')!;
+    expect(within(card).getByTestId('connection-status')).toHaveTextContent('Waiting for you to confirm the account holder');
+    expect(within(prompt).getByText('Confirm the account holder')).toBeInTheDocument();
+    expect(within(prompt).getByTestId('holder-names')).toHaveTextContent('MARTA GIL NAVARRO, <b>Jordi</b>');
+    expect(prompt.querySelector('b')).toBeNull();
+    expect(within(prompt).getByTestId('holder-client')).toHaveTextContent('Ana Ruiz García');
+    expect(within(card).queryByTestId('remove')).toBeNull();
+    expect(within(card).queryByTestId('sync-connection')).toBeNull();
+    // The other card is as it always was.
+    const other = cards().find((c) => c.dataset.connectionId === '5')!;
+    expect(within(other).queryByTestId('holder-prompt')).toBeNull();
+    expect(within(other).getByTestId('remove')).toBeInTheDocument();
+  });
+
+  it('Confirm joins the data: the list and the page read again', async () => {
+    list.mockResolvedValueOnce([held()]).mockResolvedValueOnce([conn(4, 'ready', { holder_check: 'confirmed' })]);
+    vi.mocked(api.confirmHolder).mockResolvedValueOnce(conn(4, 'ready', { holder_check: 'confirmed' }));
+    const onDataChanged = vi.fn();
+    render(ConnectionsPanel, { clientId: 7, clientName: 'Ana Ruiz', onDataChanged });
+    await userEvent.click(await screen.findByTestId('holder-confirm'));
+    expect(api.confirmHolder).toHaveBeenCalledWith(4);
+    expect(api.rejectHolder).not.toHaveBeenCalled();
+    expect(await screen.findByText("Confirmed: the connection's data is now in the client's book.")).toBeInTheDocument();
+    expect(screen.queryByTestId('holder-prompt')).toBeNull();
+    expect(onDataChanged).toHaveBeenCalledTimes(1);
+  });
+
+  it('Not this client removes it; a refusal is shown and nothing is lost', async () => {
+    list.mockResolvedValue([held()]);
+    vi.mocked(api.rejectHolder).mockRejectedValueOnce(new ApiError('invalid_input', 'the provider is down'));
+    const onDataChanged = vi.fn();
+    render(ConnectionsPanel, { clientId: 7, clientName: 'Ana Ruiz', onDataChanged });
+    await userEvent.click(await screen.findByTestId('holder-reject'));
+    expect(api.rejectHolder).toHaveBeenCalledWith(4);
+    expect(await screen.findByTestId('connection-action-error')).toHaveTextContent('the provider is down');
+    expect(screen.getByTestId('holder-prompt')).toBeInTheDocument();
+
+    list.mockResolvedValue([]);
+    vi.mocked(api.rejectHolder).mockResolvedValueOnce({ connection_id: 4, deleted_at_provider: true });
+    await userEvent.click(screen.getByTestId('holder-reject'));
+    expect(await screen.findByText("The connection was removed: it was not this client's.")).toBeInTheDocument();
+    expect(cards()).toHaveLength(0);
+    expect(onDataChanged).not.toHaveBeenCalled();
+  });
+
+  it('asks in Spanish', async () => {
+    await setLocale('es');
+    list.mockResolvedValue([held()]);
+    render(ConnectionsPanel, { clientId: 7, clientName: 'Ana Ruiz' });
+    const prompt = await screen.findByTestId('holder-prompt');
+    expect(within(prompt).getByText('Confirma el titular de la cuenta')).toBeInTheDocument();
+    expect(within(prompt).getByTestId('holder-reject')).toHaveTextContent('No es este cliente');
+    await setLocale('en');
   });
 });

@@ -56,9 +56,13 @@ export class ConnectionFlows {
   #mySessions = new Set<number>();
   #windowOpen = false;
 
+  /** Called when the client's figures changed (a held connection's data joined the book). */
+  #onDataChanged: () => void;
+
   /** `clientId` is read when needed (the panel's prop). */
-  constructor(clientId: () => number) {
+  constructor(clientId: () => number, onDataChanged: () => void = () => {}) {
     this.#clientId = clientId;
+    this.#onDataChanged = onDataChanged;
   }
 
   /** The flow "Connect account" and "Send link" start. */
@@ -143,6 +147,28 @@ export class ConnectionFlows {
     this.notice = null;
     await this.#act(c.id, () => api.syncNow({ kind: 'connection', id: c.id }));
     await this.load();
+  };
+
+  /** "Confirm the account holder": the connection's data joins the book, so the page that
+   * shows it reloads. */
+  confirmHolder = async (c: Connection) => {
+    this.notice = null;
+    const r = await this.#act(c.id, () => api.confirmHolder(c.id));
+    if (r) {
+      this.notice = { tone: 'ok', text: t('holder.confirmed') };
+      await this.load();
+      this.#onDataChanged();
+    }
+  };
+
+  /** "Not this client": removed at the provider and here, as a removal is. */
+  rejectHolder = async (c: Connection) => {
+    this.notice = null;
+    const r = await this.#act(c.id, () => api.rejectHolder(c.id));
+    if (r) {
+      this.notice = { tone: 'ok', text: t('holder.rejected') };
+      await this.load();
+    }
   };
 
   remove = async (c: Connection) => {

@@ -14,6 +14,8 @@ vi.mock(import('../lib/api'), async (original) =>
     renewConsent: vi.fn(),
     openMail: vi.fn(),
     setConsentPeriod: vi.fn(),
+    confirmHolder: vi.fn(),
+    rejectHolder: vi.fn(),
     onSyncFinished: vi.fn(async () => () => {}),
   }),
 );
@@ -117,6 +119,39 @@ describe('Health queue', () => {
     const item = await screen.findByTestId('queue-item');
     expect(within(item).getByTestId('queue-frozen')).toHaveTextContent('Needs the client present to refresh');
     expect(item).not.toHaveTextContent('Working');
+  });
+
+  it('asks the advisor to confirm a login whose holder is someone else, and answers from the row', async () => {
+    const held = queueItem({
+      id: 9,
+      client: 'Ana Ruiz',
+      group: 'advisor',
+      health: 'failing',
+      value_at_risk: [],
+      connection: connection({ id: 9, client_id: 4, holder_check: 'pending', holder_names: ['MARTA GIL NAVARRO'] }),
+    });
+    const only = (advisor: typeof held[]): HealthQueue => ({
+      generated_at: NOW, outages: [], client: [], wait: [], advisor, due_soon: [], consent_period: 'days90',
+    });
+    healthQueue.mockResolvedValueOnce(only([held])).mockResolvedValueOnce(only([]));
+    vi.mocked(api.confirmHolder).mockResolvedValueOnce(held.connection);
+    render(HealthScreen);
+    const item = await screen.findByTestId('queue-item');
+    expect(item).toHaveTextContent('Waiting for you to confirm the account holder');
+    const prompt = within(item).getByTestId('holder-prompt');
+    expect(within(prompt).getByTestId('holder-names')).toHaveTextContent('MARTA GIL NAVARRO');
+    expect(within(prompt).getByTestId('holder-client')).toHaveTextContent('Ana Ruiz');
+    await userEvent.click(within(prompt).getByTestId('holder-confirm'));
+    expect(api.confirmHolder).toHaveBeenCalledWith(9);
+    expect(await screen.findByTestId('queue-notice')).toHaveTextContent("Confirmed: the connection's data is now in the client's book.");
+    expect(screen.queryByTestId('holder-prompt')).toBeNull();
+
+    healthQueue.mockResolvedValueOnce(only([held])).mockResolvedValueOnce(only([]));
+    vi.mocked(api.rejectHolder).mockResolvedValueOnce({ connection_id: 9, deleted_at_provider: true });
+    await userEvent.click(screen.getByTestId('queue-refresh'));
+    await userEvent.click(await screen.findByTestId('holder-reject'));
+    expect(api.rejectHolder).toHaveBeenCalledWith(9);
+    expect(await screen.findByTestId('queue-notice')).toHaveTextContent("The connection was removed: it was not this client's.");
   });
 
   it('has an empty state when everything is healthy', async () => {

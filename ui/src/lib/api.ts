@@ -174,6 +174,12 @@ export const api = {
     call<LinkOutcome>('map_existing_credential', { sessionId, credentialRef }),
   removeConnection: (connectionId: number): Promise<Removal> =>
     call<Removal>('remove_connection', { connectionId }),
+  /** "Confirm the account holder": a held connection's data joins the client's book. */
+  confirmHolder: (connectionId: number): Promise<Connection> =>
+    call<Connection>('confirm_holder', { connectionId }),
+  /** "Not this client": the held connection is removed at the provider and here. */
+  rejectHolder: (connectionId: number): Promise<Removal> =>
+    call<Removal>('reject_holder', { connectionId }),
   /** Deletes a client for good (provider credentials, keychain entries, data). After a
    * `deletion_stopped` error the advisor may retry with `localIfProviderFails`. */
   deleteClient: (clientId: number, localIfProviderFails = false): Promise<ClientDeletion> =>

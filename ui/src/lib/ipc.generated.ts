@@ -258,6 +258,12 @@ export type ConnectionStatus = "pending" | "ready" | "pending_sca" | "blocked" |
 export type Actor = "client" | "nobody" | "advisor";
 
 /**
+ * Where a connection stands with the holder check (`connections.holder_check`). Only
+ * `Pending` holds its data back; every other state is in the book.
+ */
+export type HolderCheckState = "unchecked" | "pending" | "matched" | "no_holders" | "confirmed" | "before_check";
+
+/**
  * A connection as the UI shows it: the stored row plus what is derived from it.
  */
 export type ConnectionView = { stale: boolean, 
@@ -270,7 +276,16 @@ frozen: boolean, id: number, client_id: number, provider: Provider, flow: string
  * When the client last completed SCA or a live connection after its creation (see
  * `reads::consent`); `None`: not since the connection was created.
  */
-consent_renewed_at: string | null, };
+consent_renewed_at: string | null, 
+/**
+ * The holder check ("is it the right person?"): `Pending` holds the data back until the
+ * advisor confirms (see `sync::holder_check`).
+ */
+holder_check: HolderCheckState, 
+/**
+ * The holder names the bank returned, as the check compared them (empty before it).
+ */
+holder_names: Array<string>, };
 
 /**
  * Which provider flow a link session uses.

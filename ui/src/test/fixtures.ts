@@ -45,6 +45,8 @@ export function connection(overrides: Partial<ConnectionView> = {}): ConnectionV
     consecutive_failures: 0,
     created_at: '2026-01-01T10:00:00.000Z',
     consent_renewed_at: null,
+    holder_check: 'matched',
+    holder_names: [],
     stale: false,
     frozen: false,
     ...overrides,

@@ -18,6 +18,8 @@
 
 use std::collections::BTreeSet;
 
+use serde::Serialize;
+
 use unicode_normalization::UnicodeNormalization;
 
 const PARTICLES: &[&str] = &[
@@ -65,6 +67,63 @@ pub fn same_person(a: &str, b: &str) -> bool {
                     .any(|l| !whole.contains(&l) && l.starts_with(w.as_str()))
         }),
         _ => true,
+    }
+}
+
+/// Where a connection stands with the holder check (`connections.holder_check`). Only
+/// `Pending` holds its data back; every other state is in the book.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ipc-types", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum HolderCheckState {
+    /// No data yet: the first snapshot runs the check.
+    Unchecked,
+    /// No holder shares a name with the client: held back until the advisor answers.
+    Pending,
+    /// A holder is the client or a member of the client's household.
+    Matched,
+    /// The bank named no holder: nothing to compare, so nothing is asked (asking about every
+    /// such login would teach the advisor to click through the question).
+    NoHolders,
+    /// The advisor confirmed a login whose holders differed.
+    Confirmed,
+    /// In the book before the check existed: never asked.
+    BeforeCheck,
+}
+
+impl HolderCheckState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HolderCheckState::Unchecked => "unchecked",
+            HolderCheckState::Pending => "pending",
+            HolderCheckState::Matched => "matched",
+            HolderCheckState::NoHolders => "no_holders",
+            HolderCheckState::Confirmed => "confirmed",
+            HolderCheckState::BeforeCheck => "before_check",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "unchecked" => HolderCheckState::Unchecked,
+            "pending" => HolderCheckState::Pending,
+            "matched" => HolderCheckState::Matched,
+            "no_holders" => HolderCheckState::NoHolders,
+            "confirmed" => HolderCheckState::Confirmed,
+            "before_check" => HolderCheckState::BeforeCheck,
+            _ => return None,
+        })
+    }
+}
+
+impl HolderCheck {
+    /// The state a connection takes from this result.
+    pub fn state(&self) -> HolderCheckState {
+        match self {
+            HolderCheck::Matches => HolderCheckState::Matched,
+            HolderCheck::NoHolders => HolderCheckState::NoHolders,
+            HolderCheck::NoSharedName { .. } => HolderCheckState::Pending,
+        }
     }
 }
 

@@ -14,6 +14,7 @@
 //! resume_and_reconcile()                         -> RecoveryReport   (once at start-up)
 //! poll_open_sessions()                           -> Vec<LinkOutcome> (every few minutes)
 //! remove_connection(connection_id)               -> Removal          (after the UI asked to confirm)
+//! reject_holder(connection_id)                   -> Removal          ("Not this client": the holder check)
 //! ```
 //!
 //! Every outcome is `Serialize` and carries no secret (the `url` of a `LinkStart` carries the
@@ -42,6 +43,7 @@ use crate::domain::{ConnectionStatus, Provider};
 use crate::secrets::{Secret, SecretStore};
 use crate::store::Store;
 use crate::sync::connections;
+use crate::sync::holder_check;
 use crate::sync::SyncEngine;
 use crate::time;
 
@@ -635,6 +637,23 @@ impl LinkService {
     /// keychain entry, then the row (with an audit entry). A provider outage leaves
     /// everything in place.
     pub async fn remove_connection(&self, connection_id: i64) -> LinkResult<Removal> {
+        self.remove(connection_id, "").await
+    }
+
+    /// "Not this client": a connection held by the holder check belongs to someone else, so
+    /// it is removed exactly as [`Self::remove_connection`] removes one, the audit entry
+    /// saying why. Refused unless the connection is waiting for this answer.
+    pub async fn reject_holder(&self, connection_id: i64) -> LinkResult<Removal> {
+        holder_check::require_pending(&self.store, connection_id)?;
+        self.remove(
+            connection_id,
+            "; not this client (the account holder check)",
+        )
+        .await
+    }
+
+    /// The removal: provider, keychain, row; `why` ends the audit entry's detail.
+    async fn remove(&self, connection_id: i64, why: &str) -> LinkResult<Removal> {
         let conn = connections::get(&self.store, connection_id)?;
         let token = credentials::token_of(self.secrets.as_ref(), &conn)?;
         let deleted_at_provider = match &token {
@@ -650,9 +669,12 @@ impl LinkService {
         };
         credentials::delete_entry(self.secrets.as_ref(), &conn.secret_ref)?;
         let detail = if deleted_at_provider {
-            format!("{}: deleted at the provider", conn.provider.as_str())
+            format!("{}: deleted at the provider{why}", conn.provider.as_str())
         } else {
-            format!("{}: the provider no longer had it", conn.provider.as_str())
+            format!(
+                "{}: the provider no longer had it{why}",
+                conn.provider.as_str()
+            )
         };
         ledger::remove_connection_row(&self.store, connection_id, &detail, ACTOR)?;
         Ok(Removal {
@@ -698,6 +720,7 @@ mod tests {
         send(s.start_connect_at_bank(1, LinkFlow::FlanksLink, "testbank"));
         send(s.send_link(1, LinkFlow::FlinksConnect));
         send(s.start_reauthorize(1));
+        send(s.reject_holder(1));
         send(s.handle_callback(b"", None, CallbackSource::DeepLink));
         send(s.report_provider_event(1, "X"));
         send(s.map_existing_credential(1, "x"));

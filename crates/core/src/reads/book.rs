@@ -14,6 +14,7 @@ use serde::Serialize;
 use super::copies::{Counted, SetCopies};
 use crate::clients;
 use crate::clients::ClientKind;
+use crate::domain::holders::HolderCheckState;
 use crate::domain::{Actor, ConnectionStatus};
 use crate::error::Result;
 use crate::store::queries::{self, Db};
@@ -44,6 +45,10 @@ pub enum Health {
 pub const FAILING_AFTER_FAILURES: u32 = 3;
 
 pub fn connection_health(c: &Connection) -> Health {
+    // Data held back until the advisor confirms the holder: the advisor must act.
+    if c.holder_check == HolderCheckState::Pending {
+        return Health::Failing;
+    }
     match c.status {
         ConnectionStatus::Ready => Health::Good,
         ConnectionStatus::RetryLater if c.consecutive_failures >= FAILING_AFTER_FAILURES => {

@@ -167,6 +167,8 @@ mod tests {
             secret_ref: String::new(),
             created_at: at(created),
             consent_renewed_at: renewed.map(at),
+            holder_check: crate::domain::holders::HolderCheckState::Matched,
+            holder_names: vec![],
         }
     }
 

@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use super::freshness::Freshness;
 use crate::credentials::{self, NewConnectionRow, RowAudit};
+use crate::domain::holders::HolderCheckState;
 use crate::domain::{Actor, ConnectionStatus, Provider};
 use crate::error::{CoreError, Result};
 use crate::secrets::{Secret, SecretKey, SecretStore};
@@ -50,6 +51,11 @@ pub struct Connection {
     /// When the client last completed SCA or a live connection after its creation (see
     /// `reads::consent`); `None`: not since the connection was created.
     pub consent_renewed_at: Option<Timestamp>,
+    /// The holder check ("is it the right person?"): `Pending` holds the data back until the
+    /// advisor confirms (see `sync::holder_check`).
+    pub holder_check: HolderCheckState,
+    /// The holder names the bank returned, as the check compared them (empty before it).
+    pub holder_names: Vec<String>,
 }
 
 /// A connection as the UI shows it: the stored row plus what is derived from it.

@@ -14,6 +14,7 @@ use super::call_log::CallBuffer;
 use super::cancel::CancelToken;
 use super::connections::Connection;
 use super::gateway::ProviderGateway;
+use super::holder_check::check_first_snapshot;
 use super::progress::{ProgressSink, SyncProgress, SyncStep};
 use super::snapshot_writer::{write_snapshot, WriteStats};
 use crate::credentials;
@@ -398,6 +399,8 @@ impl SyncEngine {
         self.store.write(|tx| {
             self.calls.flush_into(tx)?;
             let stats = write_snapshot(tx, conn.id, snapshot, now)?;
+            // A new connection's first data: held back when its holders are someone else.
+            check_first_snapshot(tx, conn, snapshot, "sync")?;
             connections::write::record_success(
                 tx,
                 conn.id,

@@ -107,6 +107,8 @@ mod tests {
             secret_ref: String::new(),
             created_at: now,
             consent_renewed_at: None,
+            holder_check: crate::domain::holders::HolderCheckState::Matched,
+            holder_names: vec![],
         }
     }
 

@@ -9,6 +9,7 @@ pub mod connections;
 pub mod engine;
 pub mod freshness;
 pub mod gateway;
+pub mod holder_check;
 pub mod progress;
 pub mod run_report;
 pub mod schedule;

@@ -2,6 +2,7 @@
 //! from `(seed, size, anchor date)`. Types serialise to exactly the provider shapes.
 
 mod canada;
+pub mod link_holders;
 pub mod money;
 mod spain;
 mod spain_model;

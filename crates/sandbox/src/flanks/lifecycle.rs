@@ -58,7 +58,8 @@ pub fn complete(
         username: attempt.username.clone(),
         external_id,
     };
-    let data = book::generate_flanks_credential(seed, 0, world.today, Some((identity, person)));
+    let mut data = book::generate_flanks_credential(seed, 0, world.today, Some((identity, person)));
+    book::link_holders::name_flanks_holders(&mut data);
     let delay = Duration::from_std(pending_delay).unwrap_or(Duration::seconds(5));
     world.creds.push(Cred {
         data,

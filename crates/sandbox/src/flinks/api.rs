@@ -146,6 +146,7 @@ pub fn login_with(
         return Ok((id, scenario));
     }
     let mut data = book::generate_for_username(seed, username, world.today);
+    book::link_holders::name_flinks_holder(&mut data, username == super::loose::USERNAME);
     if let Some(gen) = world.deleted_logins.get(username) {
         let mut rng = crate::rng::Rng::derive(seed, "relink", *gen);
         data.login_id = book::login_id(&mut rng);

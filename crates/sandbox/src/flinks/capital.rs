@@ -32,6 +32,8 @@ pub fn scenario(username: &str) -> Option<Scenario> {
         "test_pending" => Some(Scenario::Pending),
         // Looser answers (`loose.rs`): behaves as a login without MFA.
         super::loose::USERNAME => Some(Scenario::NoMfa),
+        // Names a holder who is nobody in the book (`book::link_holders`): no MFA.
+        crate::book::link_holders::FLINKS_OTHER_HOLDER_USER => Some(Scenario::NoMfa),
         u if u.starts_with("sbx_client_") => Some(Scenario::NoMfa),
         _ => None,
     }

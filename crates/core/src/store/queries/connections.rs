@@ -4,12 +4,14 @@
 use rusqlite::Row;
 
 use super::timestamp_at;
+use crate::domain::holders::HolderCheckState;
 use crate::domain::{Actor, ConnectionStatus, Provider};
 use crate::sync::connections::Connection;
 
 const COLUMNS: &str = "id, client_id, provider, flow, institution_id, institution_name, status, \
      action_by, provider_code, provider_message, last_attempt_at, last_success_at, data_as_of, \
-     next_retry_at, consecutive_failures, secret_ref, created_at, consent_renewed_at";
+     next_retry_at, consecutive_failures, secret_ref, created_at, consent_renewed_at, holder_check, \
+     holder_names";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Connection> {
     let provider: String = r.get(2)?;
@@ -38,6 +40,13 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Connection> {
         secret_ref: r.get(15)?,
         created_at: timestamp_at(r, 16)?.unwrap_or_default(),
         consent_renewed_at: timestamp_at(r, 17)?,
+        // A state this build does not know holds the data back rather than showing it.
+        holder_check: HolderCheckState::parse(&r.get::<_, String>(18)?)
+            .unwrap_or(HolderCheckState::Pending),
+        holder_names: r
+            .get::<_, Option<String>>(19)?
+            .map(|s| s.split('\u{1f}').map(str::to_string).collect())
+            .unwrap_or_default(),
     })
 }
 
@@ -140,6 +149,7 @@ pub mod write {
 
     use super::super::Tx;
     use crate::credentials::NewConnectionRow;
+    use crate::domain::holders::HolderCheckState;
     use crate::domain::{ConnectionStatus, ProviderFailure};
     use crate::error::Result;
     use crate::time::{self, Timestamp};
@@ -172,6 +182,23 @@ pub mod write {
     /// Deletes the row (its cached data goes with it by foreign key); the number deleted.
     pub fn delete(tx: &Tx<'_>, id: i64) -> Result<usize> {
         Ok(tx.execute("DELETE FROM connections WHERE id = ?1", [id])?)
+    }
+
+    /// The holder check's result for the row, and the holder names it compared; the number
+    /// of rows changed (0 when the row is not in state `from`, so a decision is taken once).
+    pub fn set_holder_check(
+        tx: &Tx<'_>,
+        id: i64,
+        from: HolderCheckState,
+        to: HolderCheckState,
+        holder_names: &[String],
+    ) -> Result<usize> {
+        let names = (!holder_names.is_empty()).then(|| holder_names.join("\u{1f}"));
+        Ok(tx.execute(
+            "UPDATE connections SET holder_check = ?3, holder_names = coalesce(?4, holder_names)
+             WHERE id = ?1 AND holder_check = ?2",
+            params![id, from.as_str(), to.as_str(), names],
+        )?)
     }
 
     /// Points the row at another keychain name, if it still names `old`.

@@ -65,7 +65,7 @@ fn json_ids(ids: &[i64]) -> String {
 /// copy (a row without its own date is as old as its connection's data).
 const SET_CONNECTIONS: &str = "conns AS (
         SELECT id, client_id, coalesce(data_as_of, last_success_at) AS fresh
-        FROM connections WHERE client_id IN (SELECT value FROM json_each(?1)))";
+        FROM book_connections WHERE client_id IN (SELECT value FROM json_each(?1)))";
 
 /// A nullable timestamp column.
 pub(crate) fn timestamp_at(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Option<Timestamp>> {

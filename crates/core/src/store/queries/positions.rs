@@ -21,7 +21,7 @@ pub mod read {
             "WITH conns AS (
                  SELECT id, client_id, client_id AS grp,
                         coalesce(data_as_of, last_success_at) AS fresh
-                 FROM connections),
+                 FROM book_connections),
              ca AS (
                  SELECT a.connection_id, a.dedupe_key, a.kind, a.asset_class, a.currency,
                         a.balance_minor, c.client_id, c.grp,
@@ -78,7 +78,7 @@ pub mod read {
     /// Liabilities: the liabilities table's outstanding amounts.
     pub fn currency_parts(db: &Db, client_id: i64) -> Result<Vec<(String, i64, i64)>> {
         let mut stmt = db.prepare_cached(
-            "WITH conns AS (SELECT id FROM connections WHERE client_id = ?1),
+            "WITH conns AS (SELECT id FROM book_connections WHERE client_id = ?1),
                   held AS (SELECT DISTINCT account_id FROM holdings
                            WHERE connection_id IN conns AND account_id IS NOT NULL)
              SELECT currency, sum(balance_minor), 0 FROM accounts
@@ -102,7 +102,7 @@ pub mod read {
     /// asset class.
     pub fn allocation(db: &Db, client_id: i64) -> Result<Vec<AllocationSlice>> {
         let mut stmt = db.prepare_cached(
-            "WITH conns AS (SELECT id FROM connections WHERE client_id = ?1),
+            "WITH conns AS (SELECT id FROM book_connections WHERE client_id = ?1),
                   held AS (SELECT DISTINCT account_id FROM holdings
                            WHERE connection_id IN conns AND account_id IS NOT NULL),
                   parts AS (

@@ -71,7 +71,7 @@ pub mod read {
                     x.presence = 'active', {FRESHNESS},
                     (SELECT group_concat(o.owner_name, char(31)) FROM account_owners o
                      WHERE o.account_id = x.id)
-             FROM connections c JOIN accounts x ON x.connection_id = c.id
+             FROM book_connections c JOIN accounts x ON x.connection_id = c.id
              WHERE {OF_SET}"
         ))?;
         let rows = stmt
@@ -105,7 +105,7 @@ pub mod read {
             "SELECT x.id, x.connection_id, c.client_id, x.account_id, x.dedupe_key, x.name,
                     x.isin, x.asset_class, x.units, x.value_minor, x.currency, x.as_of,
                     {FRESHNESS}
-             FROM connections c JOIN holdings x ON x.connection_id = c.id
+             FROM book_connections c JOIN holdings x ON x.connection_id = c.id
              WHERE {OF_SET}"
         ))?;
         let rows = stmt
@@ -134,7 +134,7 @@ pub mod read {
         let mut stmt = db.prepare_cached(&format!(
             "SELECT x.id, x.connection_id, c.client_id, x.dedupe_key, x.currency,
                     x.balance_minor, {FRESHNESS}
-             FROM connections c JOIN liabilities x ON x.connection_id = c.id
+             FROM book_connections c JOIN liabilities x ON x.connection_id = c.id
              WHERE {OF_SET}"
         ))?;
         let rows = stmt

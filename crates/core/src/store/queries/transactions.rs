@@ -78,7 +78,7 @@ pub mod read {
     pub fn newest(db: &Db, client_id: i64, limit: u32) -> Result<Vec<TransactionRow>> {
         let mut stmt = db.prepare_cached(&format!(
             "SELECT {COLUMNS} FROM transactions t
-             WHERE t.connection_id IN (SELECT id FROM connections WHERE client_id = ?1)
+             WHERE t.connection_id IN (SELECT id FROM book_connections WHERE client_id = ?1)
              ORDER BY t.booking_date DESC, t.id DESC LIMIT ?2"
         ))?;
         let rows = stmt
@@ -92,7 +92,7 @@ pub mod read {
         let mut stmt = db.prepare_cached(&format!(
             "SELECT {COLUMNS} FROM transactions_fts f JOIN transactions t ON t.id = f.rowid
              WHERE transactions_fts MATCH ?2
-               AND t.connection_id IN (SELECT id FROM connections WHERE client_id = ?1)
+               AND t.connection_id IN (SELECT id FROM book_connections WHERE client_id = ?1)
              ORDER BY t.booking_date DESC, t.id DESC LIMIT ?3"
         ))?;
         let rows = stmt
