@@ -1,5 +1,5 @@
 // Words for a backup: its kind and what it holds (client and connection counts).
-import { t, type MessageKey } from '../lib/i18n/i18n.svelte';
+import { t, tn, type MessageKey } from '../lib/i18n/i18n.svelte';
 import type { BackupKind } from '../lib/types';
 
 export type RowCounts = { [table in string]?: number };
@@ -8,10 +8,13 @@ export function kindLabel(kind: BackupKind): string {
   return t(`backups.kind.${kind}` as MessageKey);
 }
 
-/** "12 clients · 30 connections", or that the file cannot be read. */
+/** "12 clients · 1 connection", or that the file cannot be read. */
 export function holds(rows: RowCounts | null): string {
   if (!rows) return t('backups.unreadable');
-  return t('backups.holds', { clients: rows.clients ?? 0, connections: rows.connections ?? 0 });
+  return t('backups.holds', {
+    clients: tn('backups.clients', rows.clients ?? 0),
+    connections: tn('backups.connections', rows.connections ?? 0),
+  });
 }
 
 /** A backup's time in the current language: the date and the time of day. */
