@@ -1,5 +1,5 @@
 // Words for a backup: its kind and what it holds (client and connection counts).
-import { t, tn, type MessageKey } from '../lib/i18n/i18n.svelte';
+import { getLocale, t, tn, type MessageKey } from '../lib/i18n/i18n.svelte';
 import type { BackupKind } from '../lib/types';
 
 export type RowCounts = { [table in string]?: number };
@@ -21,7 +21,8 @@ export function holds(rows: RowCounts | null): string {
 export function takenAt(iso: string): string {
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return iso;
-  return new Intl.DateTimeFormat(document.documentElement.lang || undefined, {
+  // The interface's language (reactive: the date follows a switch of language).
+  return new Intl.DateTimeFormat(getLocale(), {
     dateStyle: 'medium',
     timeStyle: 'short',
   }).format(date);
