@@ -71,11 +71,17 @@ fn go(app: &RunningApp, hash: &str) {
     js(&app.session, &format!("location.hash = '{hash}'; return 1"));
 }
 
-/// Shows the element `css` at the top of the window (for a screenshot of it).
+/// Scrolls the screen (not the window: the side bar stays) so the element `css` is at its
+/// top, for a screenshot of it.
 fn scroll_to(app: &RunningApp, css: &str) {
     js(
         &app.session,
-        &format!("document.querySelector('{css}').scrollIntoView({{block: 'start'}}); return 1"),
+        &format!(
+            "const main = document.querySelector('main');
+             const el = document.querySelector('{css}');
+             main.scrollTop += el.getBoundingClientRect().top - main.getBoundingClientRect().top - 16;
+             return 1"
+        ),
     );
 }
 
