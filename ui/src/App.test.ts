@@ -137,6 +137,25 @@ describe('App', () => {
       vi.useRealTimers();
     }
   });
+
+  it('asks again while the check runs, so a verdict announced before it listened is not lost', async () => {
+    vi.mocked(api.onStoreHealth).mockImplementationOnce(async () => () => {});
+    vi.mocked(api.storeHealth)
+      .mockResolvedValueOnce(health('checking'))
+      .mockResolvedValueOnce(health('damaged'));
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    try {
+      render(App);
+      await screen.findByTestId('book-empty');
+      await vi.advanceTimersByTimeAsync(1000);
+      expect(screen.queryByTestId('recovery-screen')).toBeNull();
+      await vi.advanceTimersByTimeAsync(2500);
+      expect(api.storeHealth).toHaveBeenCalledTimes(2);
+      expect(await screen.findByTestId('recovery-screen')).toBeInTheDocument();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
 });
 
 function health(state: StoreHealth['state']): StoreHealth {

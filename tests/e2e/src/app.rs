@@ -146,6 +146,20 @@ pub struct RunningApp {
     _driver: DriverProcess,
     /// The app's database: while a process holds it open, the app is still running.
     database: PathBuf,
+    /// The app process a restart left running outside the driver (see
+    /// [`across_restart`](Self::across_restart)): the driver does not own it, so `quit`
+    /// ends it.
+    restarted: Option<RestartedProcess>,
+}
+
+/// An app process a restart started outside the driver: ended (SIGTERM, by its id) when
+/// dropped, so a failing test does not leave it running.
+struct RestartedProcess(String);
+
+impl Drop for RestartedProcess {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("kill").arg(&self.0).status();
+    }
 }
 
 impl RunningApp {
@@ -225,12 +239,94 @@ impl RunningApp {
             session,
             _driver: driver,
             database: home.database(),
+            restarted: None,
         };
         running
             .session
             .wait_for_css(first_css, STARTUP)
             .unwrap_or_else(|e| running.fail(log_name, &format!("first screen: {e}")));
         running
+    }
+
+    /// Follows the app across a restart it does itself (`restart_app`: the process starts a
+    /// copy of itself and exits) caused by `trigger`. The WebDriver session loses its window
+    /// with the old process; the new one inherits the address of the inspector server
+    /// WebKitWebDriver gave the first (`WEBKIT_INSPECTOR_SERVER`), so a new session on the same
+    /// driver attaches to it (`targetAddress`) instead of launching another app. Waits for
+    /// `first_css` in the restarted window.
+    pub fn across_restart(
+        self,
+        log_name: &str,
+        first_css: &str,
+        trigger: impl FnOnce(&RunningApp),
+    ) -> RunningApp {
+        let data_dir = self.data_dir();
+        let before: Vec<String> = app_processes(&data_dir)
+            .into_iter()
+            .map(|(pid, _)| pid)
+            .collect();
+        let inspector = before
+            .iter()
+            .find_map(|pid| environment_of(pid, "WEBKIT_INSPECTOR_SERVER"))
+            .unwrap_or_else(|| {
+                self.fail(log_name, "the app has no inspector server to reattach to")
+            });
+        trigger(&self);
+
+        let deadline = std::time::Instant::now() + STARTUP;
+        let restarted = loop {
+            let old_gone = !before.iter().any(|p| alive(p));
+            let fresh = app_processes(&data_dir)
+                .into_iter()
+                .map(|(pid, _)| pid)
+                .find(|pid| !before.contains(pid) && alive(pid));
+            if let (true, Some(pid)) = (old_gone, fresh) {
+                break RestartedProcess(pid);
+            }
+            if std::time::Instant::now() > deadline {
+                panic!("the app did not restart (old gone: {old_gone})");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        };
+        let RunningApp {
+            session,
+            _driver,
+            database,
+            restarted: _,
+        } = self;
+        // Its window is gone with the old process; the driver may already have ended it.
+        let _ = session.delete();
+        let session = loop {
+            let attached = Session::new(
+                _driver.url(),
+                json!({ "webkitgtk:browserOptions": { "targetAddress": inspector } }),
+            );
+            match attached {
+                Ok(session) => break session,
+                Err(e) if std::time::Instant::now() > deadline => {
+                    panic!("could not attach to the restarted app at {inspector}: {e}");
+                }
+                Err(_) => std::thread::sleep(Duration::from_millis(250)),
+            }
+        };
+        let running = RunningApp {
+            session,
+            _driver,
+            database,
+            restarted: Some(restarted),
+        };
+        running
+            .session
+            .wait_for_css(first_css, STARTUP)
+            .unwrap_or_else(|e| running.fail(log_name, &format!("after the restart: {e}")));
+        running
+    }
+
+    fn data_dir(&self) -> PathBuf {
+        self.database
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default()
     }
 
     /// `http://127.0.0.1:PORT` of the driver (for W3C calls the testkit client lacks).
@@ -250,20 +346,22 @@ impl RunningApp {
     /// find the old instance still alive: single-instance would hand the new start's arguments
     /// to it and exit, and the restart would time out.
     pub fn quit(self) {
+        // The app's own processes, found while they are alive (an exiting process no longer
+        // shows its executable or environment, but can still hold its D-Bus name).
+        let pids: Vec<String> = app_processes(&self.data_dir())
+            .into_iter()
+            .map(|(pid, _)| pid)
+            .collect();
         let RunningApp {
             session,
             _driver,
             database,
+            restarted,
         } = self;
-        // The app's own processes, found while they are alive (an exiting process no longer
-        // shows its executable or environment, but can still hold its D-Bus name).
-        let data_dir = database.parent().map(Path::to_path_buf).unwrap_or_default();
-        let pids: Vec<String> = app_processes(&data_dir)
-            .into_iter()
-            .map(|(pid, _)| pid)
-            .collect();
         session.delete().expect("end the WebDriver session");
         drop(_driver);
+        // A restarted app is not the driver's: ended here.
+        drop(restarted);
         // A restart must not find the old instance: single-instance would hand the restart to
         // it while it is still on D-Bus. Wait until each of its processes is gone (or only a
         // zombie, which holds nothing) and nothing holds the database. Usually under a second.
@@ -290,6 +388,16 @@ impl RunningApp {
             );
         }
     }
+}
+
+/// The value of `name` in the environment process `pid` started with.
+fn environment_of(pid: &str, name: &str) -> Option<String> {
+    let environ = std::fs::read(format!("/proc/{pid}/environ")).ok()?;
+    let prefix = format!("{name}=");
+    environ
+        .split(|b| *b == 0)
+        .find_map(|kv| kv.strip_prefix(prefix.as_bytes()))
+        .map(|v| String::from_utf8_lossy(v).into_owned())
 }
 
 /// Whether process `pid` still exists and is not a zombie.

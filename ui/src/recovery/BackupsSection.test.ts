@@ -40,7 +40,7 @@ describe('BackupsSection', () => {
     expect(screen.getAllByTestId('backup-row')[0]).toHaveTextContent('10 clients · 20 connections');
 
     await fireEvent.click(screen.getByTestId('backup-now'));
-    expect(await screen.findByTestId('backup-taken')).toHaveTextContent('11 clients, 22 connections');
+    expect(await screen.findByTestId('backup-taken')).toHaveTextContent('Backup taken: 11 clients · 22 connections.');
     expect(await screen.findAllByTestId('backup-row')).toHaveLength(3);
     expect(screen.getAllByTestId('backup-row')[0]).toHaveTextContent('On demand');
 

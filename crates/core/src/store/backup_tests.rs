@@ -264,28 +264,112 @@ fn backups_taken_while_the_book_is_written_are_each_one_consistent_snapshot() {
     }
 }
 
-#[test]
-fn a_partial_copy_a_crash_left_is_removed_before_the_next_backup_but_a_fresh_one_is_kept() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = book(&dir, 2);
-    let backups = dir.path().join("data").join("backups");
-    std::fs::create_dir_all(&backups).unwrap();
-    let stale = backups.join("backup-20260301T080000.000Z-daily.sqlite3.partial");
-    let fresh = backups.join("backup-20260302T080000.000Z-daily.sqlite3.partial");
-    std::fs::write(&stale, b"half a copy").unwrap();
-    std::fs::write(&fresh, b"another process is writing this").unwrap();
-    let an_hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(2 * 3600);
-    std::fs::File::options()
-        .write(true)
-        .open(&stale)
+/// The names in the backups folder of `store` that belong to a partial copy.
+fn partial_files(store: &Store) -> Vec<String> {
+    let dir = backup_dir(store.path().unwrap());
+    let mut names: Vec<String> = std::fs::read_dir(dir)
         .unwrap()
-        .set_modified(an_hour_ago)
-        .unwrap();
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".partial"))
+        .collect();
+    names.sort();
+    names
+}
 
+#[test]
+fn partials_without_a_writer_are_removed_at_the_next_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = book(&dir, 2).path().unwrap().to_path_buf();
+    let backups = backup_dir(&db);
+    std::fs::create_dir_all(&backups).unwrap();
+    // A build before locks left a partial and its journal; a writer died between renaming its
+    // copy and removing its lock file.
+    let unlocked = backups.join("backup-20260301T080000.000Z-daily.sqlite3.partial");
+    std::fs::write(&unlocked, b"half a copy").unwrap();
+    std::fs::write(format!("{}-journal", unlocked.display()), b"j").unwrap();
+    let orphan_lock = backups.join("backup-20260302T080000.000Z-daily.sqlite3.partial.lock");
+    std::fs::write(&orphan_lock, b"").unwrap();
+    let kept = backups.join("notes.txt");
+    std::fs::write(&kept, b"not ours").unwrap();
+
+    let store = Store::open(&db).unwrap();
+    assert_eq!(partial_files(&store), Vec::<String>::new());
+    assert!(kept.exists(), "only partials are removed");
     store.take_backup(BackupKind::OnDemand).unwrap();
-    assert!(!stale.exists());
-    assert!(fresh.exists());
-    let summaries = backup_summaries(store.path().unwrap()).unwrap();
+    let summaries = backup_summaries(&db).unwrap();
     assert_eq!(summaries.len(), 1);
     assert_eq!(summaries[0].rows.as_ref().unwrap()["clients"], 2);
+}
+
+/// Env var naming the database the child of the next test backs up.
+const WRITER_DB: &str = "ADVISOR_DESK_PARTIAL_WRITER_DB";
+/// What the child prints once its partial copy is written and locked (libtest may print the
+/// test's name before it on the same line).
+const WRITING: &str = "partial-writer: writing";
+
+/// Child process of the next test: a backup that stops in its check, with the partial written
+/// and locked, and waits there to be killed. Does nothing when run on its own.
+#[test]
+#[ignore = "child process of partials_are_removed_once_their_writer_is_killed"]
+fn partial_writer_child() {
+    let Some(db) = std::env::var_os(WRITER_DB) else {
+        return;
+    };
+    let store = Store::open(std::path::Path::new(&db)).unwrap();
+    let source = store.separate_reader().unwrap().unwrap();
+    let dir = backup_dir(store.path().unwrap());
+    std::fs::create_dir_all(&dir).unwrap();
+    let target = dir.join("backup-20260301T080000.000Z-on-demand.sqlite3");
+    let failed = verified_copy::write_checked(&source, &target, &|_copy| {
+        println!("{WRITING}");
+        loop {
+            std::thread::sleep(std::time::Duration::from_secs(3600));
+        }
+    });
+    panic!("the backup ended before its check: {failed:?}");
+}
+
+#[test]
+fn partials_are_removed_once_their_writer_is_killed() {
+    use std::io::BufRead;
+
+    let dir = tempfile::tempdir().unwrap();
+    let db = book(&dir, 3).path().unwrap().to_path_buf();
+    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "store::backup_tests::partial_writer_child",
+            "--exact",
+            "--ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(WRITER_DB, &db)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let ready = stdout
+        .lines()
+        .map_while(|l| l.ok())
+        .any(|l| l.contains(WRITING));
+    assert!(ready, "the child did not reach its check");
+
+    // Its writer is alive: the next open and a backup of our own leave it alone.
+    let store = Store::open(&db).unwrap();
+    let live = partial_files(&store);
+    assert!(
+        live.iter().any(|n| n.ends_with(".partial")) && live.iter().any(|n| n.ends_with(".lock")),
+        "{live:?}"
+    );
+    store.take_backup(BackupKind::OnDemand).unwrap();
+    assert_eq!(partial_files(&store), live);
+    drop(store);
+
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let store = Store::open(&db).unwrap();
+    assert_eq!(partial_files(&store), Vec::<String>::new());
+    let listed = backup_summaries(&db).unwrap();
+    assert_eq!(listed.len(), 1, "only our own backup: {listed:?}");
+    assert_eq!(listed[0].rows.as_ref().unwrap()["clients"], 3);
 }

@@ -175,7 +175,7 @@ impl Store {
         };
         let dir = backup_dir(db);
         create_private_dir(&dir)?;
-        remove_stale_partials(&dir, at);
+        super::partial::remove_abandoned(&dir);
         let path = dir.join(format!(
             "backup-{}-{}.sqlite3",
             at.format(STAMP),
@@ -201,23 +201,6 @@ impl Store {
             },
             rows,
         }))
-    }
-}
-
-/// A `.partial` copy older than an hour is what a crash (or a killed process) left during a
-/// backup: never a backup, removed before the next one.
-fn remove_stale_partials(dir: &Path, now: DateTime<Utc>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for path in entries.filter_map(|e| e.ok().map(|e| e.path())) {
-        let partial = path.extension().is_some_and(|e| e == "partial");
-        let old = std::fs::metadata(&path)
-            .and_then(|m| m.modified())
-            .is_ok_and(|t| DateTime::<Utc>::from(t) < now - chrono::Duration::hours(1));
-        if partial && old {
-            let _ = std::fs::remove_file(&path);
-        }
     }
 }
 

@@ -18,6 +18,7 @@ mod file_modes;
 mod installation;
 pub mod integrity;
 mod migrations;
+mod partial;
 #[cfg(test)]
 mod tests;
 pub mod verified_copy;
@@ -80,6 +81,8 @@ impl Store {
         }
         // Files an older build created readable by others are tightened before use.
         tighten_data_folder(path)?;
+        // A backup a killed process was writing is never a backup: gone before anything else.
+        partial::remove_abandoned(&backup_dir(path));
         let existed = path.exists();
         let mut conn = Connection::open(path).map_err(|e| CoreError::DatabaseOpen {
             path: path.display().to_string(),

@@ -1,18 +1,20 @@
 //! One online backup, written so that a file under a backup's name is always a whole,
 //! checked copy: SQLite's backup API copies a consistent snapshot into `<name>.partial`
-//! (created private from its first byte), the copy is switched to a single file (rollback
-//! journal) and checked — `integrity_check` and the row count of every table against the
-//! source's at the same snapshot — and only then renamed into place. On any failure the
-//! partial file is removed.
+//! (created private from its first byte and locked while written, `partial.rs`), the copy is
+//! switched to a single file (rollback journal) and checked — `integrity_check` and the row
+//! count of every table against the source's at the same snapshot — and only then renamed
+//! into place. On any failure the partial file is removed; one a killed process left is
+//! removed at the next open.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use rusqlite::backup::{Backup, StepResult};
 use rusqlite::Connection;
 
-use super::file_modes::{create_private_file, restrict_file_mode};
+use super::file_modes::restrict_file_mode;
 use super::integrity;
+use super::partial::Partial;
 use crate::error::{CoreError, Result};
 
 /// Rows per table, by table name: what a backup holds and what its check compares.
@@ -31,18 +33,18 @@ pub(crate) fn write_checked(
     target: &Path,
     check: &dyn Fn(&Connection) -> Result<RowCounts>,
 ) -> Result<RowCounts> {
-    let partial = PathBuf::from(format!("{}.partial", target.display()));
-    let outcome = copy_and_check(source, &partial, check).and_then(|counts| {
-        std::fs::rename(&partial, target)?;
-        restrict_file_mode(target)?;
-        Ok(counts)
-    });
-    if outcome.is_err() {
-        // What is left of a failed copy is never taken for a backup.
-        let _ = std::fs::remove_file(&partial);
-        let _ = std::fs::remove_file(format!("{}-journal", partial.display()));
+    let partial = Partial::claim(target)?;
+    match copy_and_check(source, partial.path(), check) {
+        Ok(counts) => {
+            partial.finish(target)?;
+            restrict_file_mode(target)?;
+            Ok(counts)
+        }
+        Err(e) => {
+            partial.discard();
+            Err(e)
+        }
     }
-    outcome
 }
 
 /// The copy into `partial`, then `check` on it. The source is held at one snapshot (a read
@@ -52,7 +54,6 @@ fn copy_and_check(
     partial: &Path,
     check: &dyn Fn(&Connection) -> Result<RowCounts>,
 ) -> Result<RowCounts> {
-    drop(create_private_file(partial)?);
     let mut copy = Connection::open(partial)?;
     // The counts are read first: that read starts the snapshot, and the backup step then
     // copies inside the same read transaction (it opens its own only when none is open, and
