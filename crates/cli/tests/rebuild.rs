@@ -48,30 +48,33 @@ fn hidden(html: &str, name: &str) -> String {
         .replace("&quot;", "\"")
 }
 
+/// A Flanks API call's JSON answer.
+async fn post(http: &reqwest::Client, url: &str, bearer: Option<&str>, body: Value) -> Value {
+    let mut request = http.post(url).json(&body);
+    if let Some(b) = bearer {
+        request = request.bearer_auth(b);
+    }
+    request.send().await.unwrap().json().await.unwrap()
+}
+
 /// Makes a credential in the sandbox through a Flanks link carrying `external_id`, as the
 /// lost desk's links did.
 async fn connect(http: &reqwest::Client, base: &str, external_id: Option<&str>, login: &str) {
-    let token: Value = http
-        .post(format!("{base}/v0/token"))
-        .json(&serde_json::json!({"client_id": FLANKS_CLIENT_ID,
-            "client_secret": FLANKS_CLIENT_SECRET, "grant_type": "client_credentials"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let bearer = token["access_token"].as_str().unwrap().to_string();
-    let link: Value = http
-        .post(format!("{base}/v0/links/create-link"))
-        .bearer_auth(&bearer)
-        .json(&serde_json::json!({"redirect_uri": "advisordesk://link/callback"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let token = post(
+        http,
+        &format!("{base}/v0/token"),
+        None,
+        serde_json::json!({"client_id": FLANKS_CLIENT_ID,
+            "client_secret": FLANKS_CLIENT_SECRET, "grant_type": "client_credentials"}),
+    )
+    .await;
+    let link = post(
+        http,
+        &format!("{base}/v0/links/create-link"),
+        token["access_token"].as_str(),
+        serde_json::json!({"redirect_uri": "advisordesk://link/callback"}),
+    )
+    .await;
     let mut url = reqwest::Url::parse(&format!("{base}/link")).unwrap();
     url.query_pairs_mut()
         .append_pair("token", link["data"]["token"].as_str().unwrap())

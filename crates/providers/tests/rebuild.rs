@@ -10,11 +10,11 @@ mod link_support;
 use std::sync::Arc;
 
 use advisor_desk_core::book::rebuild::{
-    self, AttachTo, Proposal, ProviderCredential, RebuildError, Unmatched,
+    self, AttachTo, Proposal, ProviderCredential, Reattached, RebuildError, Unmatched,
 };
 use advisor_desk_core::clients;
 use advisor_desk_core::domain::{ConnectionStatus, FailureKind};
-use advisor_desk_core::links::{CallbackSource, LinkFlow, LinkOutcome, LinkProviderApi};
+use advisor_desk_core::links::LinkProviderApi;
 use advisor_desk_core::reads::export::{book_csv, holdings_csv};
 use advisor_desk_core::secrets::{MemorySecretStore, SecretStore};
 use advisor_desk_core::sync::connections;
@@ -40,7 +40,6 @@ fn config() -> SandboxConfig {
 
 /// Connects every login of [`LOGINS`] through a Flanks link, synced; returns the link token.
 async fn connect_all(d: &Desk) -> String {
-    let mut link_token = String::new();
     for (name, login) in LOGINS {
         let client = match clients::list(&d.store, false)
             .unwrap()
@@ -50,35 +49,13 @@ async fn connect_all(d: &Desk) -> String {
             Some(c) => c.id,
             None => d.client(name),
         };
-        let start = d
-            .links
-            .start_connect(client, LinkFlow::FlanksLink)
-            .await
-            .unwrap();
-        link_token = query_param(&start.url, "token").unwrap();
-        let (s, _, loc) = d.web.flanks_link(&start.url, login, "pass", None).await;
-        assert_eq!(s, 302);
-        let o = d
-            .links
-            .handle_callback(
-                loc.unwrap().as_bytes(),
-                Some(start.session_id),
-                CallbackSource::EmbeddedWindow,
-            )
-            .await
-            .unwrap();
-        assert!(
-            matches!(
-                o,
-                LinkOutcome::Connected {
-                    status: ConnectionStatus::Ready,
-                    ..
-                }
-            ),
-            "{o:?}"
+        let id = connect_flanks(d, client, login).await;
+        assert_eq!(
+            connections::get(&d.store, id).unwrap().status,
+            ConnectionStatus::Ready
         );
     }
-    link_token
+    d.flanks.list_links().await.unwrap().remove(0).token
 }
 
 /// A second installation with only the API keys: an empty book in its own SQLite file and its
@@ -110,6 +87,30 @@ fn empty_desk(base: &str) -> EmptyDesk {
 impl EmptyDesk {
     async fn list(&self) -> Result<Vec<ProviderCredential>, RebuildError> {
         rebuild::list_missing(&self.store, Some(self.flanks.as_ref())).await
+    }
+
+    async fn attach(&self, hash: &str, to: AttachTo) -> Result<Reattached, RebuildError> {
+        rebuild::reattach(
+            &self.store,
+            self.secrets.as_ref(),
+            Some(self.flanks.as_ref()),
+            hash,
+            &to,
+            "test",
+        )
+        .await
+    }
+
+    async fn attach_matched(&self, create_clients: bool) -> Vec<Reattached> {
+        rebuild::reattach_matched(
+            &self.store,
+            self.secrets.as_ref(),
+            Some(self.flanks.as_ref()),
+            create_clients,
+            "test",
+        )
+        .await
+        .unwrap()
     }
 
     async fn sync(&self, connection_id: i64) -> ConnectionStatus {
@@ -187,27 +188,11 @@ async fn an_empty_book_is_rebuilt_from_the_provider_equal_to_the_lost_one() {
     );
 
     // Without the advisor's consent to create clients, nothing is attached.
-    let none = rebuild::reattach_matched(
-        &e.store,
-        e.secrets.as_ref(),
-        Some(e.flanks.as_ref()),
-        false,
-        "test",
-    )
-    .await
-    .unwrap();
+    let none = e.attach_matched(false).await;
     assert!(none.is_empty());
     assert!(clients::list(&e.store, false).unwrap().is_empty());
 
-    let done = rebuild::reattach_matched(
-        &e.store,
-        e.secrets.as_ref(),
-        Some(e.flanks.as_ref()),
-        true,
-        "test",
-    )
-    .await
-    .unwrap();
+    let done = e.attach_matched(true).await;
     assert_eq!(done.len(), LOGINS.len());
     // Ana's second credential went to the Ana created for her first, not to a second Ana.
     assert_eq!(done.iter().filter(|r| r.created_client).count(), 3);
@@ -227,28 +212,16 @@ async fn an_empty_book_is_rebuilt_from_the_provider_equal_to_the_lost_one() {
         .into_iter()
         .find(|c| c.name == "Luc Tremblay")
         .unwrap();
-    let r = rebuild::reattach(
-        &e.store,
-        e.secrets.as_ref(),
-        Some(e.flanks.as_ref()),
-        &left[0].token_hash,
-        &AttachTo::Client { client_id: luc.id },
-        "test",
-    )
-    .await
-    .unwrap();
+    let r = e
+        .attach(&left[0].token_hash, AttachTo::Client { client_id: luc.id })
+        .await
+        .unwrap();
     assert!(!r.created_client);
     assert!(e.list().await.unwrap().is_empty());
     // Twice is refused, nothing changes.
-    let again = rebuild::reattach(
-        &e.store,
-        e.secrets.as_ref(),
-        Some(e.flanks.as_ref()),
-        &left[0].token_hash,
-        &AttachTo::Client { client_id: luc.id },
-        "test",
-    )
-    .await;
+    let again = e
+        .attach(&left[0].token_hash, AttachTo::Client { client_id: luc.id })
+        .await;
     assert!(
         matches!(again, Err(RebuildError::AlreadyInBook(_))),
         "{again:?}"
@@ -339,17 +312,14 @@ async fn refused_keys_and_malformed_answers_are_clear_refusals_that_change_nothi
             Err(RebuildError::Provider(f)) => assert_eq!(f.kind, kind),
             other => panic!("{other:?}"),
         }
-        let r = rebuild::reattach(
-            &e.store,
-            e.secrets.as_ref(),
-            Some(e.flanks.as_ref()),
-            &hash,
-            &AttachTo::NewClient {
-                name: "Ana Ruiz García".into(),
-            },
-            "test",
-        )
-        .await;
+        let r = e
+            .attach(
+                &hash,
+                AttachTo::NewClient {
+                    name: "Ana Ruiz García".into(),
+                },
+            )
+            .await;
         let err = r.unwrap_err();
         assert!(err.code().starts_with("provider_"), "{}", err.code());
         assert!(
@@ -366,15 +336,9 @@ async fn refused_keys_and_malformed_answers_are_clear_refusals_that_change_nothi
     let r = rebuild::list_missing(&e.store, None).await;
     assert_eq!(r.unwrap_err().code(), "not_configured");
     // A credential the provider does not list is refused by name.
-    let r = rebuild::reattach(
-        &e.store,
-        e.secrets.as_ref(),
-        Some(e.flanks.as_ref()),
-        "00ff00ff00ff00ff",
-        &AttachTo::NewClient { name: "X".into() },
-        "test",
-    )
-    .await;
+    let r = e
+        .attach("00ff00ff00ff00ff", AttachTo::NewClient { name: "X".into() })
+        .await;
     assert!(matches!(r, Err(RebuildError::NotListed(_))), "{r:?}");
     assert!(clients::list(&e.store, false).unwrap().is_empty());
 }
