@@ -103,3 +103,66 @@ pub async fn rebuild_attach_matched(
 ) -> Result<Vec<Reattached>, CommandError> {
     rebuild_attach_matched_in(&state, create_clients.0).await
 }
+
+#[cfg(test)]
+mod tests {
+    use advisor_desk_core::book::rebuild::{Proposal, Unmatched};
+    use advisor_desk_core::secrets::MemorySecretStore;
+    use advisor_desk_core::settings::{set_provider_environment, ProviderEnvironment};
+    use advisor_desk_core::sync::connections;
+    use advisor_desk_core::Store;
+
+    use super::*;
+
+    fn state(dir: &std::path::Path) -> AppState {
+        AppState::with_secrets(
+            Store::open_in_memory().unwrap(),
+            dir,
+            Arc::new(MemorySecretStore::new()),
+        )
+    }
+
+    /// The embedded sandbox's seeded credentials were made by no link of this app: listed as
+    /// naming nobody; one attached to a new client is synced before the answer.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn lists_the_sandbox_credentials_and_attaches_one_synced() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = state(dir.path());
+        let listed = rebuild_list_in(&state).await.unwrap();
+        assert!(!listed.is_empty());
+        assert!(listed.iter().all(|c| c.proposal
+            == Proposal::Unmatched {
+                reason: Unmatched::NoReference
+            }));
+        let to = AttachTo::NewClient {
+            name: "Ana Ruiz".into(),
+        };
+        let done = rebuild_attach_in(&state, &listed[0].token_hash, &to)
+            .await
+            .unwrap();
+        assert_eq!(done.len(), 1);
+        assert!(done[0].created_client);
+        let c = connections::get(state.store().unwrap(), done[0].connection_id).unwrap();
+        assert!(c.last_attempt_at.is_some(), "synced before the answer");
+        assert_eq!(
+            rebuild_list_in(&state).await.unwrap().len(),
+            listed.len() - 1
+        );
+        // Nothing matched in this book: "all matched" attaches nothing.
+        assert!(rebuild_attach_matched_in(&state, true)
+            .await
+            .unwrap()
+            .is_empty());
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn without_flanks_keys_it_says_so() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = state(dir.path());
+        set_provider_environment(state.store().unwrap(), ProviderEnvironment::Production, "t")
+            .unwrap();
+        let e = rebuild_list_in(&state).await.unwrap_err();
+        assert_eq!(e.0.code, "not_configured");
+        assert!(e.0.message.contains("Settings"), "{}", e.0.message);
+    }
+}
