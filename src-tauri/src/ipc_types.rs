@@ -11,6 +11,9 @@ use std::any::TypeId;
 use std::collections::HashSet;
 use std::path::PathBuf;
 
+use advisor_desk_core::book::rebuild::{
+    AttachTo, Proposal, ProviderCredential, Reattached, Unmatched,
+};
 use advisor_desk_core::book::{
     FoundConnection, HealthState, RestoreOutcome, Restored, StoreHealth,
 };
@@ -197,6 +200,12 @@ fn declarations() -> Vec<Declaration> {
         declaration::<FoundConnection>(),
         declaration::<Restored>(),
         declaration::<RestoreOutcome>(),
+        // Rebuilding the book from the provider.
+        declaration::<ProviderCredential>(),
+        declaration::<Proposal>(),
+        declaration::<Unmatched>(),
+        declaration::<AttachTo>(),
+        declaration::<Reattached>(),
     ]
 }
 

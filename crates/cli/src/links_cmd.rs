@@ -10,13 +10,9 @@ use clap::Subcommand;
 
 use advisor_desk_core::links::{LinkError, LinkService, SentLinks};
 use advisor_desk_core::secrets::{KeyringStore, SecretStore};
-use advisor_desk_core::sync::ProviderGateway;
-use advisor_desk_core::sync::{CallBuffer, SyncEngine, SyncOptions};
 use advisor_desk_core::CoreError;
-use advisor_desk_providers::links::{configured_clients, link_providers, LinkPages};
-use advisor_desk_providers::{FlanksGateway, FlinksGateway};
 
-use crate::{exit, output, Context};
+use crate::{exit, output, wiring, Context};
 
 #[derive(Subcommand)]
 pub enum LinksCommand {
@@ -44,33 +40,9 @@ fn send(ctx: &Context, connections: &[i64]) -> Result<ExitCode, CoreError> {
         advisor_desk_core::sync::connections::get(&store, *id)?;
     }
     let secrets: Arc<dyn SecretStore> = Arc::new(KeyringStore::from_env());
-    let calls = Arc::new(CallBuffer::new());
-    // One client per provider for the links and the re-sync (one token cache, one limiter).
-    let clients = configured_clients(&store, secrets.as_ref(), calls.clone())?;
-    let mut gateways: Vec<Arc<dyn ProviderGateway>> = Vec::new();
-    if let Some(c) = &clients.flanks {
-        gateways.push(Arc::new(FlanksGateway::new(c.clone())));
-    }
-    if let Some(c) = &clients.flinks {
-        gateways.push(Arc::new(FlinksGateway::new(c.clone())));
-    }
-    let pages = LinkPages::from_settings(&store)?;
-    let providers = link_providers(clients.flanks, clients.flinks, &pages);
-    let engine = SyncEngine::new(
-        store.clone(),
-        secrets.clone(),
-        gateways,
-        calls,
-        SyncOptions {
-            trigger: "cli".into(),
-            ..SyncOptions::default()
-        },
-    );
-    let service = LinkService::new(store, secrets, providers, Some(engine));
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(CoreError::Io)?;
+    let wired = wiring::wire(store.clone(), secrets.clone())?;
+    let service = LinkService::new(store, secrets, wired.providers, Some(wired.engine));
+    let runtime = wiring::runtime()?;
     let sent = runtime
         .block_on(service.send_reauthorization_links(connections))
         .map_err(core_error)?;

@@ -14,10 +14,12 @@ mod progress;
 mod provider_cmd;
 mod rates_refresh;
 mod reattach_cmd;
+mod rebuild_cmd;
 mod report_cmd;
 mod restore_cmd;
 mod sandbox_cmd;
 mod sync_cmd;
+mod wiring;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -79,6 +81,10 @@ enum Command {
     /// Connections found again in the keychain after a restore: list them, or attach one to
     /// a client.
     Reattach(reattach_cmd::ReattachArgs),
+    /// Rebuild the book from the provider when everything else is gone: list the Flanks
+    /// credentials the book lacks with the client each one's link named, and attach them
+    /// (then synced). Flinks logins cannot be listed: only a book export keeps them.
+    Rebuild(rebuild_cmd::RebuildArgs),
     /// Restore the book from a backup (--latest or a file); the current database is kept aside.
     Restore(restore_cmd::RestoreArgs),
     /// Run the provider sandbox (Flanks + Flinks imitation) on this machine.
@@ -126,6 +132,7 @@ fn main() -> ExitCode {
         Command::Links(cmd) => links_cmd::run(&ctx, cmd),
         Command::Report(args) => report_cmd::run(&ctx, args),
         Command::Reattach(args) => reattach_cmd::run(&ctx, args),
+        Command::Rebuild(args) => rebuild_cmd::run(&ctx, args),
         Command::Restore(args) => restore_cmd::run(&ctx, args),
         Command::Sandbox(cmd) => return sandbox_cmd::run(cmd),
         Command::Sync { which, options } => sync_cmd::run(&ctx, which, options),

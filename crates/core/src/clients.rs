@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{CoreError, Result};
 pub use crate::settings::UiLocale as Language;
-use crate::store::queries::clients;
+use crate::store::queries::{clients, Tx};
 use crate::store::{audit, Store};
 use crate::time;
 
@@ -170,6 +170,13 @@ pub fn sort_key(name: &str) -> String {
 /// Adds a client and its audit entry in one transaction. `actor` says who asked
 /// (`advisor` in the app, `cli` from the command line).
 pub fn add(store: &Store, input: &NewClient, actor: &str) -> Result<Client> {
+    let id = store.write(|tx| add_in(tx, input, actor))?;
+    get(store, id)
+}
+
+/// [`add`] inside the caller's transaction, for a client created together with something
+/// else that must commit with it (the rebuild's first connection of a client).
+pub(crate) fn add_in(tx: &Tx<'_>, input: &NewClient, actor: &str) -> Result<i64> {
     let v = validate(input)?;
     let row = clients::write::ClientRow {
         kind: v.kind,
@@ -179,21 +186,18 @@ pub fn add(store: &Store, input: &NewClient, actor: &str) -> Result<Client> {
         notes: &v.notes,
         language: v.language,
     };
-    let id = store.write(|tx| {
-        let id = clients::write::insert(tx, &row, time::now())?;
-        audit::append(
-            tx,
-            &audit::NewAuditEntry {
-                actor,
-                client_id: Some(id),
-                connection_id: None,
-                action: "client.added",
-                detail: "",
-            },
-        )?;
-        Ok(id)
-    })?;
-    get(store, id)
+    let id = clients::write::insert(tx, &row, time::now())?;
+    audit::append(
+        tx,
+        &audit::NewAuditEntry {
+            actor,
+            client_id: Some(id),
+            connection_id: None,
+            action: "client.added",
+            detail: "",
+        },
+    )?;
+    Ok(id)
 }
 
 pub fn get(store: &Store, id: i64) -> Result<Client> {

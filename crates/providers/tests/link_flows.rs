@@ -35,7 +35,7 @@ async fn flanks_legacy_link_connects_once_and_refuses_replays() {
     assert_eq!(installation.len(), 16);
     assert_eq!(
         query_param(&start.url, "external_id").as_deref(),
-        Some(format!("ads-{installation}-{}", start.session_id).as_str())
+        Some(format!("ads-{installation}-{}-c{ana}-Ana", start.session_id).as_str())
     );
     assert_eq!(query_param(&start.url, "rollback").as_deref(), Some("true"));
     let state = query_param(&start.url, "state").unwrap();

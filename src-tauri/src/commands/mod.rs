@@ -8,11 +8,13 @@ pub mod workspace;
 
 pub mod backups;
 pub mod links;
+pub mod rebuild;
 pub mod settings;
 pub mod sync;
 
 pub use backups::*;
 pub use links::*;
+pub use rebuild::*;
 pub use settings::*;
 pub use sync::*;
 

@@ -3,6 +3,9 @@
 import { invoke } from '@tauri-apps/api/core';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import type {
+  AttachTo,
+  ProviderCredential,
+  Reattached,
   AppInfo,
   AuditEntry,
   Client,
@@ -231,6 +234,14 @@ export const api = {
   reattachFoundConnection: (tokenHash: string, clientId: number): Promise<number> =>
     call<number>('reattach_found_connection', { tokenHash, clientId }),
   restartApp: (): Promise<void> => call<void>('restart_app'),
+  /** Flanks credentials the book lacks, each with the client its link named (never a token). */
+  rebuildList: (): Promise<ProviderCredential[]> => call<ProviderCredential[]>('rebuild_list'),
+  /** Attaches one listed credential (by its token's hash) to a client, or to a new one; synced. */
+  rebuildAttach: (tokenHash: string, to: AttachTo): Promise<Reattached[]> =>
+    call<Reattached[]>('rebuild_attach', { tokenHash, to }),
+  /** Every matched credential; with `createClients` also the clients the book lacks. Synced. */
+  rebuildAttachMatched: (createClients: boolean): Promise<Reattached[]> =>
+    call<Reattached[]>('rebuild_attach_matched', { createClients }),
 
   // Events from the app (main window only).
   onStoreHealth: (f: (h: StoreHealth) => void): Promise<UnlistenFn> =>

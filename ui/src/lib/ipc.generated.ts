@@ -686,3 +686,37 @@ backup: string, restored: Restored | null,
  * Why nothing was restored (the book is as it was).
  */
 error: IpcError | null, };
+
+/**
+ * A credential the provider holds and the book lacks, with the client its link named.
+ */
+export type ProviderCredential = { provider: Provider, 
+/**
+ * How it is named everywhere (never the token itself).
+ */
+token_hash: string, 
+/**
+ * The bank, as the provider names it.
+ */
+bank: string | null, 
+/**
+ * The client the link named: its id in the book that made it, and its name.
+ */
+named_client_id: number | null, named_client_name: string | null, proposal: Proposal, };
+
+/**
+ * Who the credential goes to unless the advisor says otherwise.
+ */
+export type Proposal = { "kind": "by_id", client_id: number, client_name: string, } | { "kind": "by_name", client_id: number, client_name: string, } | { "kind": "new_client", name: string, } | { "kind": "unmatched", reason: Unmatched, };
+
+export type Unmatched = "no_reference" | "several_clients";
+
+/**
+ * Where the advisor attaches a credential.
+ */
+export type AttachTo = { "kind": "client", client_id: number, } | { "kind": "new_client", name: string, };
+
+/**
+ * A credential attached again.
+ */
+export type Reattached = { token_hash: string, connection_id: number, client_id: number, created_client: boolean, };

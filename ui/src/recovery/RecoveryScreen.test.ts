@@ -49,6 +49,7 @@ describe('RecoveryScreen', () => {
   it('says so when no sound backup exists, and shows a failed restore without restarting', async () => {
     const { unmount } = render(RecoveryScreen, { health: damaged({ newest_backup: null }) });
     expect(screen.getByTestId('recovery-no-backup')).toHaveTextContent('No sound backup');
+    expect(screen.getByTestId('recovery-rebuild')).toHaveTextContent('Rebuild from the provider');
     expect(screen.queryByTestId('recovery-restore')).toBeNull();
     unmount();
 

@@ -1,12 +1,13 @@
 //! The advisor's whole book as one thing: restoring it from a backup (`restore`), finding
 //! again the connections a restore would otherwise forget (`found`), a restore staged while the
 //! book is open and applied at the next start (`pending`), the database's health for the
-//! recovery screen (`health`), and moving it to a new
-//! computer as one encrypted file (`transfer`).
+//! recovery screen (`health`), moving it to a new computer as one encrypted file
+//! (`transfer`), and rebuilding it from the provider when everything else is gone (`rebuild`).
 
 pub mod found;
 pub mod health;
 pub mod pending;
+pub mod rebuild;
 pub mod restore;
 #[cfg(test)]
 mod tests;

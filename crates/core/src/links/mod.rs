@@ -10,6 +10,7 @@
 //! | `exchange.rs` | the exchange after the claim, a state machine over the ledger's steps |
 //! | `ledger.rs` | the write-ahead ledger: step names, code entries, each step's write |
 //! | `recovery.rs` | start-up resume, reconciliation with the providers, the poller |
+//! | `reference.rs` | the references put in provider links (session, client) and read back |
 //! | `client_deletion.rs` | deleting a client: provider → keychain → rows, resumable |
 //! | `flight.rs` | one worker per session in the process |
 //! | `send.rs` | links sent to clients (one message per client), "Renew now" |
@@ -28,6 +29,7 @@ pub mod ledger;
 pub mod message;
 pub mod provider;
 mod recovery;
+pub mod reference;
 mod send;
 pub mod service;
 pub mod sessions;
@@ -43,9 +45,10 @@ pub use callback::{parse_callback, Callback, CallbackRejection, CallbackResult, 
 pub use client_deletion::ClientDeletion;
 pub use message::{ClientMessage, MessageLink};
 pub use provider::{
-    session_ref, CodeExchange, ConnectSessionState, DeleteResult, LinkProviderApi, LinkRequest,
-    LinkTarget, PendingCode, ReauthNeed, RemoteCredential,
+    CodeExchange, ConnectSessionState, DeleteResult, LinkProviderApi, LinkRequest, LinkTarget,
+    PendingCode, ReauthNeed, RemoteCredential,
 };
+pub use reference::{client_link_ref, parse_link_ref, session_ref, ClientReference, LinkReference};
 pub use send::{NotSent, SentLinks, MAX_BATCH};
 pub use service::LinkService;
 pub use sessions::{

@@ -15,8 +15,11 @@ pub struct LinkRequest<'a> {
     pub purpose: LinkPurpose,
     /// The one-time state (only its hash is stored).
     pub state: &'a str,
-    /// Opaque reference to the link session (`extra` / `external_id`), see [`session_ref`].
+    /// Opaque reference to the link session (Flinks `tag`), see [`super::reference::session_ref`].
     pub session_ref: &'a str,
+    /// The session's reference naming its client too (Flanks `external_id` and the `client_ref`
+    /// extra), see [`super::reference::client_link_ref`].
+    pub client_ref: &'a str,
     /// Flanks reauthorization: the bank and its `sca_token` / `reset_token`; Flinks credential
     /// step: the institution.
     pub bank: Option<&'a str>,
@@ -101,26 +104,6 @@ pub enum DeleteResult {
     AlreadyGone,
 }
 
-/// The opaque reference put in provider links (`external_id`, `client_ref`, Flinks `tag`)
-/// and read back by reconciliation: this installation's id and the link session's id. It
-/// names a session, not a client, so a credential is only ever re-attached to a session the
-/// advisor started and that is still waiting for it; a reused or forged link cannot attach
-/// anything to a client. The installation part keeps two desks sharing one provider account
-/// apart.
-pub fn session_ref(installation: &str, session_id: i64) -> String {
-    format!("ads-{installation}-{session_id}")
-}
-
-/// The session id of a reference made by this installation; `None` for anything else.
-pub fn parse_session_ref(s: &str, installation: &str) -> Option<i64> {
-    s.strip_prefix("ads-")?
-        .strip_prefix(installation)?
-        .strip_prefix('-')?
-        .parse()
-        .ok()
-        .filter(|id: &i64| *id > 0)
-}
-
 fn unsupported(what: &str) -> ProviderFailure {
     ProviderFailure::new(FailureKind::Configuration)
         .with_message(format!("{what} is not supported by this provider"))
@@ -177,33 +160,4 @@ pub trait LinkProviderApi: Send + Sync {
 
     /// Deletes the credential at the provider (Flanks DELETE, Flinks DeleteCard).
     async fn delete_credential(&self, token: &Secret) -> Result<DeleteResult, ProviderFailure>;
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn session_refs_round_trip_and_refuse_anything_else() {
-        let me = "0123456789abcdef";
-        assert_eq!(parse_session_ref(&session_ref(me, 42), me), Some(42));
-        assert_eq!(
-            parse_session_ref(&session_ref("fedcba9876543210", 42), me),
-            None
-        );
-        for bad in [
-            "",
-            "ads-",
-            "ads-0123456789abcdef-0",
-            "ads-0123456789abcdef--1",
-            "ads-0123456789abcdef-x",
-            "ads-0123456789abcdef",
-            "42",
-            "ads-42",
-            "adc-0123456789abcdef-1",
-            "ads-0123456789abcdef-1 ",
-        ] {
-            assert_eq!(parse_session_ref(bad, me), None, "{bad}");
-        }
-    }
 }

@@ -33,7 +33,8 @@ use chrono::Duration;
 
 use super::callback::{parse_callback, Callback, CallbackRejection};
 use super::ledger::{self, step, NewMapping};
-use super::provider::{session_ref, DeleteResult, LinkProviderApi, LinkRequest, ReauthNeed};
+use super::provider::{DeleteResult, LinkProviderApi, LinkRequest, ReauthNeed};
+use super::reference::{client_link_ref, session_ref};
 use super::sessions::{self, CallbackSource, ClaimError, LinkSession, NewLinkSession};
 use super::wording::for_code;
 use super::{CallbackResult, LinkFlow, LinkPurpose};
@@ -342,13 +343,17 @@ impl LinkService {
             now,
         )?;
         let session_id = started.session.id;
-        let sref = session_ref(&self.store.installation_id()?, session_id);
+        let installation = self.store.installation_id()?;
+        let sref = session_ref(&installation, session_id);
+        let client_name = crate::clients::get(&self.store, client_id)?.name;
+        let cref = client_link_ref(&installation, session_id, client_id, &client_name);
         let target = api
             .link_url(&LinkRequest {
                 flow,
                 purpose,
                 state: &started.state,
                 session_ref: &sref,
+                client_ref: &cref,
                 bank,
                 reauth_token,
                 request_id,

@@ -81,8 +81,10 @@ impl FlanksLinks {
             // Every error comes back as a redirect (with these extra parameters) instead of
             // an error screen, so the flow always ends in the app.
             q.append_pair("rollback", "true");
-            q.append_pair("external_id", req.session_ref);
-            q.append_pair("client_ref", req.session_ref);
+            // The client it is for, kept by Flanks with the credential and the code: what
+            // rebuilds a lost book (`core::links::reference`).
+            q.append_pair("external_id", req.client_ref);
+            q.append_pair("client_ref", req.client_ref);
             q.append_pair("state", req.state);
         }
         Ok(url.to_string())
