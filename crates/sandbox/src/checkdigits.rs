@@ -98,7 +98,7 @@ pub fn isin_is_valid(isin: &str) -> bool {
         return false;
     }
     match expand_alnum(isin) {
-        Some(d) if isin.as_bytes()[11].is_ascii_digit() => luhn_sum(&d, false) % 10 == 0,
+        Some(d) if isin.as_bytes()[11].is_ascii_digit() => luhn_sum(&d, false).is_multiple_of(10),
         _ => false,
     }
 }

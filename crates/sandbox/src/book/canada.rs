@@ -413,7 +413,7 @@ fn account_history(
                         &mut balance,
                     );
                 }
-                if dom == 28 && day.month() % 3 == 0 {
+                if dom == 28 && day.month().is_multiple_of(3) {
                     push(
                         &mut out,
                         day,

@@ -21,7 +21,7 @@ pub fn connector_id(b: &Bank) -> String {
 
 /// [guess] which connectors are PSD2 and which screen-scraped ("e-banking").
 pub(super) fn connector_type(b: &Bank) -> &'static str {
-    if b.id == "testbank" || b.id.len() % 2 == 0 {
+    if b.id == "testbank" || b.id.len().is_multiple_of(2) {
         "e-banking"
     } else {
         "psd2"
