@@ -36,6 +36,7 @@ use advisor_desk_core::reads::client::{
 use advisor_desk_core::reads::consent::{ConsentForecast, ConsentKind, ConsentPeriod};
 use advisor_desk_core::reads::export::{ExportKind, ExportResult};
 use advisor_desk_core::reads::health::{Group, HealthQueue, Outage, QueueItem};
+use advisor_desk_core::reads::outlook::SentLink;
 use advisor_desk_core::settings::{
     FlanksIntegration, KeyStatus, ProviderEnvironment, ProviderSettings, UiLocale,
 };
@@ -122,6 +123,7 @@ fn declarations() -> Vec<Declaration> {
         declaration::<ConsentKind>(),
         declaration::<ConsentPeriod>(),
         declaration::<ConsentForecast>(),
+        declaration::<SentLink>(),
         declaration::<QueueItem>(),
         declaration::<Outage>(),
         declaration::<HealthQueue>(),

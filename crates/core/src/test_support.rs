@@ -3,7 +3,7 @@
 use crate::clients;
 use crate::clients::NewClient;
 use crate::links::sessions;
-use crate::links::{LinkFlow, LinkPurpose, NewLinkSession, StartedLinkSession};
+use crate::links::{Delivery, LinkFlow, LinkPurpose, NewLinkSession, StartedLinkSession};
 use crate::store::Store;
 use crate::time::Timestamp;
 
@@ -36,6 +36,7 @@ pub(crate) fn start_session(
             flow,
             purpose: LinkPurpose::New,
             ttl: chrono::Duration::minutes(30),
+            delivery: Delivery::Window,
         },
         "advisor",
         now,

@@ -6,13 +6,13 @@
 //! D-Bus hand-over), which leave one coalesced notice, a bounded audit log and a window that
 //! still answers. Screenshots (en, es) of the new screens go to docs/screenshots/.
 
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use advisor_desk_e2e::inspect::{audit_log, invoke, sandbox_url};
-use advisor_desk_e2e::{artifacts_dir, AppHome, RunningApp, ACTION};
+use advisor_desk_e2e::notifications::NotificationServer;
+use advisor_desk_e2e::{AppHome, RunningApp, ACTION};
 use advisor_desk_testkit::webdriver::Session;
 use serde_json::{json, Value};
 
@@ -65,53 +65,6 @@ fn shoot_connection_settings(app: &RunningApp, name: &str) {
     )
     .unwrap();
     doc_shot(s, name);
-}
-
-/// The test notification server (support/notification_server.py) on this session bus.
-struct NotificationServer {
-    child: Child,
-    out: PathBuf,
-}
-
-impl NotificationServer {
-    fn start() -> NotificationServer {
-        let out = artifacts_dir().join(format!("{NAME}-notifications.jsonl"));
-        let _ = std::fs::remove_file(&out);
-        let script =
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("support/notification_server.py");
-        let mut child = Command::new("/usr/bin/python3")
-            .arg(&script)
-            .arg(&out)
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("start the test notification server (python3-dbus, python3-gi)");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        assert_eq!(
-            line.trim(),
-            "ready",
-            "the notification server owns its name"
-        );
-        NotificationServer { child, out }
-    }
-
-    /// Every notification received so far.
-    fn received(&self) -> Vec<Value> {
-        std::fs::read_to_string(&self.out)
-            .unwrap_or_default()
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect()
-    }
-}
-
-impl Drop for NotificationServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// The running app's single-instance D-Bus name (`app.advisordesk.desktop.d….SingleInstance`).
@@ -184,7 +137,7 @@ fn audit_counts(home: &AppHome) -> (usize, usize, usize) {
 #[test]
 #[ignore = "needs the built app; run by ./dev test"]
 fn update_all_notification_and_a_flood_of_forged_links() {
-    let server = NotificationServer::start();
+    let server = NotificationServer::start(NAME);
     let home = AppHome::new();
     let app = RunningApp::start_with_env(
         &home,

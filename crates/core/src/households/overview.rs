@@ -73,7 +73,8 @@ pub fn household_overview(
     household_id: i64,
     now: Timestamp,
 ) -> Result<HouseholdOverview> {
-    let fresh = crate::sync::Freshness::of(store)?;
+    let outlook = crate::reads::Outlook::of(store, now)?;
+    let fresh = outlook.fresh;
     // One read for the household, its members, their connections and each member's own
     // positions: a household's page costs a fixed number of queries, whatever its size.
     let (household, member_ids, clients, connections, own_positions) = store.read(|db| {
@@ -108,7 +109,7 @@ pub fn household_overview(
             }
         })
         .collect();
-    let p = set_page(store, &member_ids, connections, now, fresh)?;
+    let p = set_page(store, &member_ids, connections, &outlook)?;
     Ok(HouseholdOverview {
         household,
         generated_at: now,

@@ -49,7 +49,8 @@ pub use provider::{
 pub use send::{NotSent, SentLinks, MAX_BATCH};
 pub use service::LinkService;
 pub use sessions::{
-    CallbackSource, ClaimError, ClaimedCallback, LinkSession, NewLinkSession, StartedLinkSession,
+    CallbackSource, ClaimError, ClaimedCallback, Delivery, LinkSession, NewLinkSession,
+    StartedLinkSession,
 };
 pub use types::{
     DuplicateCandidate, ExchangeBoundary, ExchangeObserver, LinkError, LinkOptions, LinkOutcome,

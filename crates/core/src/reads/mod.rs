@@ -12,6 +12,7 @@ pub mod client;
 pub mod consent;
 pub mod export;
 pub mod health;
+pub mod outlook;
 
 pub use book::{book_summary, BookRow, BookSummary, CurrencyTotal, Health};
 pub use client::{
@@ -19,3 +20,4 @@ pub use client::{
 };
 pub use consent::{consent_period, forecast, ConsentForecast, ConsentKind, ConsentPeriod};
 pub use health::{health_queue, HealthQueue};
+pub use outlook::{Outlook, SentLink};

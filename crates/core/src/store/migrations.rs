@@ -16,6 +16,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0008_client_reach_and_consent.sql"),
     include_str!("../../migrations/0010_sync_run_oddities.sql"),
     include_str!("../../migrations/0013_transaction_months.sql"),
+    include_str!("../../migrations/0015_sent_links.sql"),
 ];
 
 pub const LATEST_VERSION: i64 = MIGRATIONS.len() as i64;
