@@ -7,6 +7,7 @@
 //! ```
 
 pub mod app;
+pub mod demo;
 pub mod inspect;
 pub mod install;
 pub mod ipc_recorder;

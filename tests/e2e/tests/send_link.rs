@@ -10,9 +10,10 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use advisor_desk_e2e::inspect::{connections, invoke, sandbox_url};
+use advisor_desk_e2e::demo::{app_with_synced_demo_book, make_scheduled_update_due};
+use advisor_desk_e2e::inspect::{connections, invoke};
 use advisor_desk_e2e::notifications::NotificationServer;
-use advisor_desk_e2e::ui::{click, doc_shot, js, park_pointer, wait_js};
+use advisor_desk_e2e::ui::{self, click, doc_shot, js, park_pointer, wait_js};
 use advisor_desk_e2e::{artifacts_dir, AppHome, RunningApp, ACTION};
 use advisor_desk_testkit::webdriver::{DriverProcess, Session};
 use serde_json::{json, Value};
@@ -63,7 +64,12 @@ fn pick_flanks(s: &Session, book: &[Value], count: usize) -> Vec<Picked> {
             client_id,
             client_name: name,
             connection_id: conns[0]["id"].as_i64().unwrap(),
-            bank: e["bank"].as_str().unwrap().to_string(),
+            // As the app names the bank (its messages and cards).
+            bank: conns[0]["institution_name"]
+                .as_str()
+                .or(conns[0]["institution_id"].as_str())
+                .unwrap()
+                .to_string(),
             token: e["token"].as_str().unwrap().to_string(),
         });
         if picked.len() == count {
@@ -80,14 +86,9 @@ fn connection(s: &Session, p: &Picked) -> Value {
         .expect("the connection is listed")
 }
 
-fn wait_until(app: &RunningApp, what: &str, timeout: Duration, mut f: impl FnMut() -> bool) {
-    let deadline = Instant::now() + timeout;
-    while !f() {
-        if Instant::now() > deadline {
-            app.fail(NAME, &format!("timed out: {what}"));
-        }
-        std::thread::sleep(Duration::from_millis(500));
-    }
+/// Polls `f` until it holds (see [`ui::wait_until`]).
+fn wait_until(app: &RunningApp, what: &str, timeout: Duration, f: impl FnMut() -> bool) {
+    ui::wait_until(app, NAME, what, timeout, f);
 }
 
 /// Writes to the app's database beside the running app (WAL; it waits for the app's writer).
@@ -117,10 +118,11 @@ fn sent_messages(app: &RunningApp, expected: usize) -> Vec<Value> {
 
 /// The one link a message's body carries, on the sandbox at `base`.
 fn link_in(body: &str, base: &str) -> String {
-    let links: Vec<&str> = body
+    let mut links: Vec<&str> = body
         .split_whitespace()
         .filter(|w| w.starts_with(base))
         .collect();
+    links.dedup();
     assert_eq!(links.len(), 1, "one link in the message: {body}");
     links[0].to_string()
 }
@@ -154,7 +156,7 @@ fn open_health_queue(app: &RunningApp, pending: &[&Picked], due: &Picked) {
 }
 
 /// Selects both rows, sends one batch, and checks one message per client in each client's
-/// language, each listing that client's bank with its link. Returns the messages.
+/// language, each listing that client's bank with its link; shot as `shot`.
 fn batch_send(app: &RunningApp, base: &str, es: &Picked, fr: &Picked, shot: &str) {
     for p in [es, fr] {
         click(
@@ -280,31 +282,8 @@ fn answer_sca_elsewhere(link: &str) {
 fn a_sent_link_completed_elsewhere_renew_now_a_batch_send_and_the_notification_click() {
     let server = NotificationServer::start(NAME);
     let home = AppHome::new();
-    let app = RunningApp::start_with_env(
-        &home,
-        NAME,
-        "[data-testid=demo-book-offer]",
-        &[
-            ("ADVISOR_DESK_FIRST_REFRESH_SECS", "2"),
-            ("ADVISOR_DESK_REFRESH_EVERY_SECS", "2"),
-        ],
-    );
+    let (app, base, book) = app_with_synced_demo_book(&home, NAME, SYNCED);
     let s = &app.session;
-    let base = sandbox_url(&home);
-
-    // The demo book, synced once.
-    click(&app, NAME, "[data-testid=load-demo-book]");
-    let book: Value = ureq::get(&format!("{base}/_sandbox/book"))
-        .call()
-        .unwrap()
-        .body_mut()
-        .read_json()
-        .unwrap();
-    let book = book.as_array().unwrap().clone();
-    wait_until(&app, "the demo book's first sync", SYNCED, || {
-        let all = advisor_desk_e2e::inspect::all_connections(s);
-        all.len() == book.len() && all.iter().all(|c| c["status"] == "ready")
-    });
     let picked = pick_flanks(s, &book, 3);
     let (es, fr, due) = (&picked[0], &picked[1], &picked[2]);
     invoke(
@@ -321,7 +300,7 @@ fn a_sent_link_completed_elsewhere_renew_now_a_batch_send_and_the_notification_c
     db_write(
         &home,
         &format!(
-            "UPDATE connections SET consent_renewed_at = strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now', '-{RENEWED_DAYS_AGO} days') WHERE id = {}",
+            "UPDATE connections SET consent_renewed_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-{RENEWED_DAYS_AGO} days') WHERE id = {}",
             due.connection_id
         ),
     );
@@ -332,10 +311,7 @@ fn a_sent_link_completed_elsewhere_renew_now_a_batch_send_and_the_notification_c
             .send_json(json!({ "credentials_token": p.token, "state": "pending_sca" }))
             .unwrap();
     }
-    db_write(
-        &home,
-        "UPDATE settings SET value = '2000-01-01T00:00:00+00:00' WHERE key = 'sync.last_scheduled_at'",
-    );
+    make_scheduled_update_due(&home.database());
     wait_until(&app, "the notification", SYNCED, || {
         !server.received().is_empty()
     });

@@ -10,8 +10,10 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use advisor_desk_e2e::inspect::{audit_log, invoke, sandbox_url};
+use advisor_desk_e2e::demo::{app_with_synced_demo_book, make_scheduled_update_due};
+use advisor_desk_e2e::inspect::{audit_log, invoke};
 use advisor_desk_e2e::notifications::NotificationServer;
+use advisor_desk_e2e::ui;
 use advisor_desk_e2e::{AppHome, RunningApp, ACTION};
 use advisor_desk_testkit::webdriver::Session;
 use serde_json::{json, Value};
@@ -26,14 +28,9 @@ fn js(s: &Session, script: &str) -> Value {
     s.execute(script, vec![]).unwrap()
 }
 
-fn wait_until(app: &RunningApp, what: &str, timeout: Duration, mut f: impl FnMut() -> bool) {
-    let deadline = Instant::now() + timeout;
-    while !f() {
-        if Instant::now() > deadline {
-            app.fail(NAME, &format!("timed out: {what}"));
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
+/// Polls `f` until it holds (see [`ui::wait_until`]).
+fn wait_until(app: &RunningApp, what: &str, timeout: Duration, f: impl FnMut() -> bool) {
+    ui::wait_until(app, NAME, what, timeout, f);
 }
 
 fn click(app: &RunningApp, css: &str) {
@@ -139,47 +136,8 @@ fn audit_counts(home: &AppHome) -> (usize, usize, usize) {
 fn update_all_notification_and_a_flood_of_forged_links() {
     let server = NotificationServer::start(NAME);
     let home = AppHome::new();
-    let app = RunningApp::start_with_env(
-        &home,
-        NAME,
-        "[data-testid=demo-book-offer]",
-        &[
-            ("ADVISOR_DESK_FIRST_REFRESH_SECS", "2"),
-            ("ADVISOR_DESK_REFRESH_EVERY_SECS", "2"),
-        ],
-    );
+    let (app, base, book) = app_with_synced_demo_book(&home, NAME, SYNCED);
     let s = &app.session;
-    let base = sandbox_url(&home);
-
-    // The demo book, synced once.
-    click(&app, "[data-testid=load-demo-book]");
-    let book: Value = ureq::get(&format!("{base}/_sandbox/book"))
-        .call()
-        .unwrap()
-        .body_mut()
-        .read_json()
-        .unwrap();
-    let book = book.as_array().unwrap().clone();
-    let mut last = Vec::new();
-    let deadline = Instant::now() + SYNCED;
-    loop {
-        let all = advisor_desk_e2e::inspect::all_connections(s);
-        if all.len() == book.len() && all.iter().all(|c| c["status"] == "ready") {
-            break;
-        }
-        let states: Vec<String> = all
-            .iter()
-            .map(|c| format!("{} {} {}", c["id"], c["status"], c["provider_code"]))
-            .collect();
-        if states != last {
-            eprintln!("connections: {states:?}");
-            last = states;
-        }
-        if Instant::now() > deadline {
-            app.fail(NAME, "timed out: the demo book's first sync");
-        }
-        std::thread::sleep(Duration::from_millis(500));
-    }
     let total = book.len();
 
     // Update all, slowed down so the bar can be seen moving: each provider call takes 400 ms.
@@ -244,16 +202,7 @@ fn update_all_notification_and_a_flood_of_forged_links() {
     ureq::post(&format!("{base}/_sandbox/credentials/force"))
         .send_json(json!({ "credentials_token": broken["token"], "state": "pending_sca" }))
         .unwrap();
-    {
-        // The daily refresh ran this morning (at start): make it due again.
-        let db = rusqlite::Connection::open(home.database()).unwrap();
-        db.busy_timeout(Duration::from_secs(5)).unwrap();
-        db.execute(
-            "UPDATE settings SET value = '2000-01-01T00:00:00+00:00' WHERE key = 'sync.last_scheduled_at'",
-            [],
-        )
-        .unwrap();
-    }
+    make_scheduled_update_due(&home.database());
     wait_until(&app, "the notification", SYNCED, || {
         !server.received().is_empty()
     });
