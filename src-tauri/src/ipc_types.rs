@@ -399,7 +399,9 @@ fn absent_values_are_null_and_optional_inputs_may_be_left_out() {
     // A connection's keychain reference never crosses IPC, and is not declared either.
     assert!(!declared::<ConnectionView>().contains("secret_ref"));
     assert!(declared::<ConnectionView>().contains("{ stale: boolean, "));
-    assert!(declared::<ConnectionView>().contains("frozen: boolean, id: number,"));
+    // The derived fields, then the flattened row; a connection without a sent link says null.
+    assert!(declared::<ConnectionView>().contains("consent: ConsentForecast, "));
+    assert!(declared::<ConnectionView>().contains("sent_link: SentLink | null, id: number,"));
 }
 
 #[test]

@@ -264,7 +264,8 @@ export type ConnectionStatus = "pending" | "ready" | "pending_sca" | "blocked" |
 export type Actor = "client" | "nobody" | "advisor";
 
 /**
- * A connection as the UI shows it: the stored row plus what is derived from it.
+ * A connection as the UI shows it: the stored row plus what is derived from it. Built by
+ * [`crate::reads::outlook::Outlook`], which reads the book's rules once per read model.
  */
 export type ConnectionView = { stale: boolean, 
 /**
