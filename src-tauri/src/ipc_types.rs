@@ -40,6 +40,7 @@ use advisor_desk_core::reads::client::{
 use advisor_desk_core::reads::consent::{ConsentForecast, ConsentKind, ConsentPeriod};
 use advisor_desk_core::reads::export::{ExportKind, ExportResult};
 use advisor_desk_core::reads::health::{Group, HealthQueue, Outage, QueueItem};
+use advisor_desk_core::reads::outlook::SentLink;
 use advisor_desk_core::settings::{
     FlanksIntegration, KeyStatus, ProviderEnvironment, ProviderSettings, UiLocale,
 };
@@ -126,6 +127,7 @@ fn declarations() -> Vec<Declaration> {
         declaration::<ConsentKind>(),
         declaration::<ConsentPeriod>(),
         declaration::<ConsentForecast>(),
+        declaration::<SentLink>(),
         declaration::<QueueItem>(),
         declaration::<Outage>(),
         declaration::<HealthQueue>(),
@@ -408,7 +410,9 @@ fn absent_values_are_null_and_optional_inputs_may_be_left_out() {
     // A connection's keychain reference never crosses IPC, and is not declared either.
     assert!(!declared::<ConnectionView>().contains("secret_ref"));
     assert!(declared::<ConnectionView>().contains("{ stale: boolean, "));
-    assert!(declared::<ConnectionView>().contains("frozen: boolean, id: number,"));
+    // The derived fields, then the flattened row; a connection without a sent link says null.
+    assert!(declared::<ConnectionView>().contains("consent: ConsentForecast, "));
+    assert!(declared::<ConnectionView>().contains("sent_link: SentLink | null, id: number,"));
 }
 
 #[test]

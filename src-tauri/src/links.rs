@@ -444,7 +444,7 @@ mod tests {
 
     use super::*;
     use advisor_desk_core::clients::NewClient;
-    use advisor_desk_core::links::{LinkFlow, LinkPurpose, NewLinkSession};
+    use advisor_desk_core::links::{Delivery, LinkFlow, LinkPurpose, NewLinkSession};
     use advisor_desk_core::secrets::MemorySecretStore;
     use advisor_desk_core::Store;
 
@@ -500,6 +500,7 @@ mod tests {
                 flow: LinkFlow::FlinksConnect,
                 purpose: LinkPurpose::New,
                 ttl: chrono::Duration::minutes(30),
+                delivery: Delivery::Window,
             },
             "advisor",
             advisor_desk_core::time::now(),

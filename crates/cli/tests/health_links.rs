@@ -139,9 +139,9 @@ fn health_prints_who_must_act_and_the_consent_forecast_as_text_and_json() {
         serde_json::from_str(&ok(&cli(dir.path(), &["health", "--json"]))).unwrap();
     assert_eq!(json["client"][0]["connection"]["id"], sca);
     assert_eq!(json["client"][0]["connection"]["action_by"], "client");
-    assert_eq!(json["client"][0]["consent"]["days_left"], -5);
+    assert_eq!(json["client"][0]["connection"]["consent"]["days_left"], -5);
     assert_eq!(json["due_soon"][0]["connection"]["id"], due);
-    assert_eq!(json["due_soon"][0]["consent"]["kind"], "sca");
+    assert_eq!(json["due_soon"][0]["connection"]["consent"]["kind"], "sca");
     assert_eq!(json["consent_period"], "days90");
     assert!(
         !json.to_string().contains("token-of-"),

@@ -3,7 +3,7 @@
 use crate::clients;
 use crate::clients::NewClient;
 use crate::links::sessions;
-use crate::links::{LinkFlow, LinkPurpose, NewLinkSession, StartedLinkSession};
+use crate::links::{Delivery, LinkFlow, LinkPurpose, NewLinkSession, StartedLinkSession};
 use crate::secrets::{MemorySecretStore, Secret, SecretError, SecretKey, SecretStore};
 use crate::store::Store;
 use crate::time::Timestamp;
@@ -37,6 +37,7 @@ pub(crate) fn start_session(
             flow,
             purpose: LinkPurpose::New,
             ttl: chrono::Duration::minutes(30),
+            delivery: Delivery::Window,
         },
         "advisor",
         now,

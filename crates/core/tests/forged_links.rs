@@ -4,7 +4,9 @@
 use advisor_desk_core::clients;
 use advisor_desk_core::clients::NewClient;
 use advisor_desk_core::links::sessions;
-use advisor_desk_core::links::{CallbackSource, ClaimError, LinkFlow, LinkPurpose, NewLinkSession};
+use advisor_desk_core::links::{
+    CallbackSource, ClaimError, Delivery, LinkFlow, LinkPurpose, NewLinkSession,
+};
 use advisor_desk_core::{time, Store};
 use chrono::Duration;
 
@@ -81,6 +83,7 @@ fn forged_replayed_and_malformed_callbacks_are_all_refused_and_audited() {
                 flow,
                 purpose: LinkPurpose::New,
                 ttl,
+                delivery: Delivery::Window,
             },
             "advisor",
             now,

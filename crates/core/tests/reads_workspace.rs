@@ -737,7 +737,7 @@ fn created(b: &Book, id: i64, at: Timestamp) {
 
 #[test]
 fn health_queue_lists_healthy_connections_whose_sca_is_due_within_fourteen_days() {
-    use advisor_desk_core::links::sessions::{self, NewLinkSession};
+    use advisor_desk_core::links::sessions::{self, Delivery, NewLinkSession};
     use advisor_desk_core::links::{ledger, LinkFlow, LinkPurpose};
     use advisor_desk_core::reads::consent::set_consent_period;
 
@@ -767,6 +767,7 @@ fn health_queue_lists_healthy_connections_whose_sca_is_due_within_fourteen_days(
             flow: LinkFlow::FlanksLink,
             purpose: LinkPurpose::Sca,
             ttl: Duration::hours(24),
+            delivery: Delivery::Sent,
         },
         "test",
         now() - Duration::days(5),
@@ -788,7 +789,7 @@ fn health_queue_lists_healthy_connections_whose_sca_is_due_within_fourteen_days(
     let q = health_queue(&b.store, now()).unwrap();
     let due: Vec<_> = q.due_soon.iter().map(|i| i.client_name.as_str()).collect();
     assert_eq!(due, ["Ana"]);
-    assert_eq!(q.due_soon[0].consent.days_left, Some(10));
+    assert_eq!(q.due_soon[0].connection.consent.days_left, Some(10));
     assert!(q.client.is_empty() && q.wait.is_empty() && q.advisor.is_empty());
 
     // Banks applying the 180-day exemption: nothing is due yet.

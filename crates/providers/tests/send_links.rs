@@ -8,6 +8,7 @@ mod link_support;
 use advisor_desk_core::clients::{self, Language};
 use advisor_desk_core::domain::ConnectionStatus;
 use advisor_desk_core::links::{CallbackSource, LinkOutcome, LinkPurpose, ReauthStart, SentLinks};
+use advisor_desk_core::reads::{health_queue, Outlook};
 use advisor_desk_core::sync::connections;
 use advisor_desk_core::time;
 use advisor_desk_sandbox::ForcedState;
@@ -243,4 +244,102 @@ async fn a_flinks_reconnect_link_finished_elsewhere_is_found_when_the_logins_dat
         .unwrap()
         .consent_renewed_at
         .is_some());
+}
+
+/// The connection as the client page and the health queue show it.
+fn view_of(d: &Desk, id: i64, now: time::Timestamp) -> advisor_desk_core::sync::ConnectionView {
+    let outlook = Outlook::of(&d.store, now).unwrap();
+    outlook.view(connections::get(&d.store, id).unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_sent_link_is_offered_again_and_a_new_link_replaces_it() {
+    let d = desk();
+    let ana = d.client("Ana");
+    let conn = connect_flanks(&d, ana, "ana").await;
+    d.control
+        .force(&token_of(&d, conn), ForcedState::PendingSca)
+        .await
+        .unwrap();
+    engine(&d.base, d.store.clone(), d.secrets.clone())
+        .sync_one(conn, &|_| {})
+        .await;
+    assert_eq!(
+        connections::get(&d.store, conn).unwrap().status,
+        ConnectionStatus::PendingSca
+    );
+    assert_eq!(view_of(&d, conn, time::now()).sent_link, None);
+
+    let first = d.links.send_reauthorization_links(&[conn]).await.unwrap();
+    let first_link = first.messages[0].links[0].clone();
+    // Waiting for the client, on the card and in the health queue alike.
+    let waiting = view_of(&d, conn, time::now()).sent_link.unwrap();
+    assert!(!waiting.expired);
+    assert_eq!(waiting.expires_at, first_link.expires_at);
+    let queue = health_queue(&d.store, time::now()).unwrap();
+    assert_eq!(queue.client[0].connection.sent_link, Some(waiting.clone()));
+
+    // Nobody opens it. Past its lifetime it is shown expired even before the poller ends it…
+    let later = time::now() + Duration::hours(25);
+    let overdue = view_of(&d, conn, later).sent_link.unwrap();
+    assert!(overdue.expired);
+    assert_eq!(overdue.session_id, waiting.session_id);
+    // …and once the poller ended it.
+    let ended = d.links.poll_at(later).await.unwrap();
+    assert!(
+        matches!(ended.as_slice(), [LinkOutcome::Expired { .. }]),
+        "{ended:?}"
+    );
+    let expired = view_of(&d, conn, time::now()).sent_link.unwrap();
+    assert!(expired.expired, "{expired:?}");
+    let queue = health_queue(&d.store, time::now()).unwrap();
+    assert_eq!(queue.client[0].connection.sent_link, Some(expired.clone()));
+
+    // "Send again": a new link session with a new one-time state and a fresh 24 h.
+    let again = d.links.send_reauthorization_links(&[conn]).await.unwrap();
+    let again_link = &again.messages[0].links[0];
+    assert_ne!(again_link.url, first_link.url);
+    assert_ne!(
+        query_param(&again_link.url, "sca_token"),
+        None,
+        "{}",
+        again_link.url
+    );
+    let resent = view_of(&d, conn, time::now()).sent_link.unwrap();
+    assert!(!resent.expired);
+    assert_ne!(resent.session_id, expired.session_id);
+    assert!(resent.expires_at > expired.expires_at);
+
+    // The old session stays refused: its callback is not claimed, whatever carries it.
+    let old = advisor_desk_core::links::sessions::get(&d.store, expired.session_id).unwrap();
+    assert_eq!(old.outcome.as_deref(), Some("expired"));
+    let old_state = query_param(&first_link.url, "state").expect("the link carries its state");
+    let forged = format!("advisordesk://link/callback?code=old-code&state={old_state}");
+    let refused = d
+        .links
+        .handle_callback(forged.as_bytes(), None, CallbackSource::DeepLink)
+        .await;
+    // Its state is known, but the session ended: refused as a replay, never claimed.
+    assert!(
+        matches!(&refused, Ok(LinkOutcome::Refused { reason, .. }) if reason == "replayed"),
+        "{refused:?}"
+    );
+
+    // The client answers the new link elsewhere; the poller finds it and the link is gone.
+    let (s, _, _) = d.web.flanks_sca_link(&again_link.url, "4321").await;
+    assert_eq!(s, 302);
+    let found = d.links.poll_open_sessions().await.unwrap();
+    assert!(
+        matches!(
+            found.as_slice(),
+            [LinkOutcome::Reauthorized {
+                status: ConnectionStatus::Ready,
+                ..
+            }]
+        ),
+        "{found:?}"
+    );
+    let healthy = view_of(&d, conn, time::now());
+    assert_eq!(healthy.sent_link, None);
+    assert_eq!(healthy.consent.days_since, 0);
 }

@@ -6,7 +6,8 @@ use advisor_desk_core::links::{
     CallbackSource, ClientDeletion, LinkFlow, LinkOutcome, LinkStart, PendingLink, ReauthStart,
     Removal, SentLinks,
 };
-use advisor_desk_core::sync::{ConnectionView, Freshness};
+use advisor_desk_core::reads::Outlook;
+use advisor_desk_core::sync::ConnectionView;
 use advisor_desk_core::time;
 use advisor_desk_core::CoreError;
 use serde::Serialize;
@@ -33,11 +34,10 @@ pub fn list_connections_in(
 ) -> Result<Vec<ConnectionView>, CommandError> {
     let store = state.store()?;
     clients::get(store, client_id)?;
-    let now = time::now();
-    let fresh = Freshness::of(store)?;
+    let outlook = Outlook::of(store, time::now())?;
     Ok(connections::list(store, Some(client_id))?
         .into_iter()
-        .map(|c| c.view(now, fresh))
+        .map(|c| outlook.view(c))
         .collect())
 }
 
@@ -232,7 +232,7 @@ pub async fn confirm_holder(
 ) -> Result<ConnectionView, CommandError> {
     let store = state.store()?;
     let confirmed = holder_check::confirm(store, connection_id.0, "advisor")?;
-    Ok(confirmed.view(time::now(), Freshness::of(store)?))
+    Ok(Outlook::of(store, time::now())?.view(confirmed))
 }
 
 /// "Not this client": the held connection is removed as `remove_connection` removes one.

@@ -7,9 +7,11 @@
 //! ```
 
 pub mod app;
+pub mod demo;
 pub mod inspect;
 pub mod install;
 pub mod ipc_recorder;
+pub mod notifications;
 pub mod pages;
 pub mod secret_scan;
 pub mod ui;

@@ -55,6 +55,23 @@ pub fn wait_js(app: &RunningApp, name: &str, what: &str, script: &str, timeout: 
     }
 }
 
+/// Polls `f` until it holds; past `timeout` the test fails saying `what`.
+pub fn wait_until(
+    app: &RunningApp,
+    name: &str,
+    what: &str,
+    timeout: Duration,
+    mut f: impl FnMut() -> bool,
+) {
+    let deadline = Instant::now() + timeout;
+    while !f() {
+        if Instant::now() > deadline {
+            app.fail(name, &format!("timed out: {what}"));
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 /// Moves the mouse to the window's top-left corner, so no link under it shows its hover
 /// underline in a screenshot. Best effort: a driver without pointer actions leaves it be.
 pub fn park_pointer(app: &RunningApp) {

@@ -1,7 +1,12 @@
 #!/usr/bin/python3
 """A test notification server: owns org.freedesktop.Notifications on the session bus (the
 Desktop Notifications Specification) and writes every notification it receives to OUT as one
-JSON line {app_name, summary, body, actions}. Prints "ready" once the name is owned.
+JSON line {id, app_name, summary, body, actions}. Prints "ready" once the name is owned.
+
+A test plays the person clicking a notification through this server's own test interface:
+`org.advisordesk.TestNotifications.Invoke(id, action)` emits the specification's
+`ActionInvoked(id, action)` signal, as a desktop's server does on a click ("default" for a
+click on the notification itself).
 
     /usr/bin/python3 notification_server.py OUT
 """
@@ -14,6 +19,7 @@ from dbus.mainloop.glib import DBusGMainLoop
 from gi.repository import GLib
 
 NAME = "org.freedesktop.Notifications"
+TEST = "org.advisordesk.TestNotifications"
 PATH = "/org/freedesktop/Notifications"
 
 
@@ -27,6 +33,7 @@ class Server(dbus.service.Object):
     def Notify(self, app_name, replaces_id, icon, summary, body, actions, hints, timeout):
         with open(self.out, "a", encoding="utf-8") as f:
             f.write(json.dumps({
+                "id": self.next_id,
                 "app_name": str(app_name),
                 "summary": str(summary),
                 "body": str(body),
@@ -50,6 +57,14 @@ class Server(dbus.service.Object):
     @dbus.service.signal(NAME, signature="uu")
     def NotificationClosed(self, notification_id, reason):
         pass
+
+    @dbus.service.signal(NAME, signature="us")
+    def ActionInvoked(self, notification_id, action_key):
+        pass
+
+    @dbus.service.method(TEST, in_signature="us", out_signature="")
+    def Invoke(self, notification_id, action_key):
+        self.ActionInvoked(notification_id, action_key)
 
 
 def main():

@@ -4,6 +4,7 @@
 
 use std::time::{Duration, Instant};
 
+use advisor_desk_e2e::demo::sandbox_book;
 use advisor_desk_e2e::inspect::invoke;
 use advisor_desk_e2e::pages::{click, click_and_leave, doc_screenshot as screenshot};
 use advisor_desk_e2e::{AppHome, RunningApp, ACTION};
@@ -90,13 +91,7 @@ fn demo_book_then_reauthorize_from_the_connections_panel() {
         .unwrap_or_else(|e| app.fail("links-screens", &format!("demo loaded: {e}")));
     let clients = invoke(s, "list_clients", json!({}));
     let clients = clients.as_array().unwrap();
-    let book: Value = ureq::get(&format!("{base}/_sandbox/book"))
-        .call()
-        .unwrap()
-        .body_mut()
-        .read_json()
-        .unwrap();
-    let book = book.as_array().unwrap();
+    let book = sandbox_book(&base);
     // One client per holder name (the joint credential's two holders included).
     let mut holders: Vec<&str> = book
         .iter()

@@ -6,13 +6,15 @@
 //! D-Bus hand-over), which leave one coalesced notice, a bounded audit log and a window that
 //! still answers. Screenshots (en, es) of the new screens go to docs/screenshots/.
 
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-use advisor_desk_e2e::inspect::{audit_log, invoke, sandbox_url};
-use advisor_desk_e2e::{artifacts_dir, AppHome, RunningApp, ACTION};
+use advisor_desk_e2e::demo::{app_with_synced_demo_book, make_scheduled_update_due};
+use advisor_desk_e2e::inspect::{audit_log, invoke};
+use advisor_desk_e2e::notifications::NotificationServer;
+use advisor_desk_e2e::ui;
+use advisor_desk_e2e::{AppHome, RunningApp, ACTION};
 use advisor_desk_testkit::webdriver::Session;
 use serde_json::{json, Value};
 
@@ -26,14 +28,9 @@ fn js(s: &Session, script: &str) -> Value {
     s.execute(script, vec![]).unwrap()
 }
 
-fn wait_until(app: &RunningApp, what: &str, timeout: Duration, mut f: impl FnMut() -> bool) {
-    let deadline = Instant::now() + timeout;
-    while !f() {
-        if Instant::now() > deadline {
-            app.fail(NAME, &format!("timed out: {what}"));
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
+/// Polls `f` until it holds (see [`ui::wait_until`]).
+fn wait_until(app: &RunningApp, what: &str, timeout: Duration, f: impl FnMut() -> bool) {
+    ui::wait_until(app, NAME, what, timeout, f);
 }
 
 fn click(app: &RunningApp, css: &str) {
@@ -65,53 +62,6 @@ fn shoot_connection_settings(app: &RunningApp, name: &str) {
     )
     .unwrap();
     doc_shot(s, name);
-}
-
-/// The test notification server (support/notification_server.py) on this session bus.
-struct NotificationServer {
-    child: Child,
-    out: PathBuf,
-}
-
-impl NotificationServer {
-    fn start() -> NotificationServer {
-        let out = artifacts_dir().join(format!("{NAME}-notifications.jsonl"));
-        let _ = std::fs::remove_file(&out);
-        let script =
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("support/notification_server.py");
-        let mut child = Command::new("/usr/bin/python3")
-            .arg(&script)
-            .arg(&out)
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("start the test notification server (python3-dbus, python3-gi)");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        assert_eq!(
-            line.trim(),
-            "ready",
-            "the notification server owns its name"
-        );
-        NotificationServer { child, out }
-    }
-
-    /// Every notification received so far.
-    fn received(&self) -> Vec<Value> {
-        std::fs::read_to_string(&self.out)
-            .unwrap_or_default()
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect()
-    }
-}
-
-impl Drop for NotificationServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// The running app's single-instance D-Bus name (`app.advisordesk.desktop.d….SingleInstance`).
@@ -184,49 +134,10 @@ fn audit_counts(home: &AppHome) -> (usize, usize, usize) {
 #[test]
 #[ignore = "needs the built app; run by ./dev test"]
 fn update_all_notification_and_a_flood_of_forged_links() {
-    let server = NotificationServer::start();
+    let server = NotificationServer::start(NAME);
     let home = AppHome::new();
-    let app = RunningApp::start_with_env(
-        &home,
-        NAME,
-        "[data-testid=demo-book-offer]",
-        &[
-            ("ADVISOR_DESK_FIRST_REFRESH_SECS", "2"),
-            ("ADVISOR_DESK_REFRESH_EVERY_SECS", "2"),
-        ],
-    );
+    let (app, base, book) = app_with_synced_demo_book(&home, NAME, SYNCED);
     let s = &app.session;
-    let base = sandbox_url(&home);
-
-    // The demo book, synced once.
-    click(&app, "[data-testid=load-demo-book]");
-    let book: Value = ureq::get(&format!("{base}/_sandbox/book"))
-        .call()
-        .unwrap()
-        .body_mut()
-        .read_json()
-        .unwrap();
-    let book = book.as_array().unwrap().clone();
-    let mut last = Vec::new();
-    let deadline = Instant::now() + SYNCED;
-    loop {
-        let all = advisor_desk_e2e::inspect::all_connections(s);
-        if all.len() == book.len() && all.iter().all(|c| c["status"] == "ready") {
-            break;
-        }
-        let states: Vec<String> = all
-            .iter()
-            .map(|c| format!("{} {} {}", c["id"], c["status"], c["provider_code"]))
-            .collect();
-        if states != last {
-            eprintln!("connections: {states:?}");
-            last = states;
-        }
-        if Instant::now() > deadline {
-            app.fail(NAME, "timed out: the demo book's first sync");
-        }
-        std::thread::sleep(Duration::from_millis(500));
-    }
     let total = book.len();
 
     // Update all, slowed down so the bar can be seen moving: each provider call takes 400 ms.
@@ -291,16 +202,7 @@ fn update_all_notification_and_a_flood_of_forged_links() {
     ureq::post(&format!("{base}/_sandbox/credentials/force"))
         .send_json(json!({ "credentials_token": broken["token"], "state": "pending_sca" }))
         .unwrap();
-    {
-        // The daily refresh ran this morning (at start): make it due again.
-        let db = rusqlite::Connection::open(home.database()).unwrap();
-        db.busy_timeout(Duration::from_secs(5)).unwrap();
-        db.execute(
-            "UPDATE settings SET value = '2000-01-01T00:00:00+00:00' WHERE key = 'sync.last_scheduled_at'",
-            [],
-        )
-        .unwrap();
-    }
+    make_scheduled_update_due(&home.database());
     wait_until(&app, "the notification", SYNCED, || {
         !server.received().is_empty()
     });

@@ -173,6 +173,12 @@ describe('ConnectionsPanel', () => {
 
   it('sends a reauthorization link beside Reauthorize, with the message in the client’s language', async () => {
     list.mockResolvedValueOnce([conn(1, 'blocked')]);
+    // After sending, the list is read again: the card now shows the link as sent.
+    list.mockResolvedValueOnce([
+      conn(1, 'blocked', {
+        sent_link: { session_id: 4, sent_at: '2026-11-20T09:30:00Z', expires_at: '2026-11-21T09:30:00Z', expired: false },
+      }),
+    ]);
     vi.mocked(api.sendReauthorizationLinks).mockResolvedValueOnce({
       messages: [
         {
@@ -196,8 +202,72 @@ describe('ConnectionsPanel', () => {
     const message = await screen.findByTestId('sent-message');
     expect(within(message).getByTestId('sent-subject')).toHaveValue('Veuillez reconnecter votre banque: TestBank');
     expect(within(message).getByTestId('sent-expiry')).toHaveTextContent('TestBank: the link works once, until Nov 21, 2026');
+    expect(await screen.findByTestId('connection-sent-link')).toHaveTextContent('Link sent · works once, until Nov 21, 2026');
+    expect(list).toHaveBeenCalledTimes(2);
     await userEvent.click(screen.getByRole('button', { name: 'Close' }));
     expect(screen.queryByTestId('sent-message')).toBeNull();
+  });
+
+  it('offers an expired sent link again: "Send again" makes a new link', async () => {
+    const expired = { session_id: 4, sent_at: '2026-11-19T09:30:00Z', expires_at: '2026-11-20T09:30:00Z', expired: true };
+    const resent = { session_id: 5, sent_at: '2026-11-21T09:30:00Z', expires_at: '2026-11-22T09:30:00Z', expired: false };
+    list.mockResolvedValueOnce([conn(1, 'pending_sca', { sent_link: expired })]);
+    list.mockResolvedValueOnce([conn(1, 'pending_sca', { sent_link: resent })]);
+    vi.mocked(api.sendReauthorizationLinks).mockResolvedValueOnce({
+      messages: [
+        {
+          client_id: 7,
+          client_name: 'Ana Ruiz',
+          email: null,
+          language: 'en',
+          links: [{ connection_id: 1, institution: 'TestBank', purpose: 'sca', url: 'https://x/link?state=new', expires_at: resent.expires_at }],
+          subject: 'Please reconnect your bank: TestBank',
+          body: 'Hello Ana Ruiz,\n',
+          mailto: null,
+        },
+      ],
+      not_sent: [],
+    });
+    render(ConnectionsPanel, { clientId: 7 });
+    const line = await screen.findByTestId('connection-sent-link');
+    expect(line).toHaveTextContent('Link expired');
+    expect(line).toHaveClass('overdue');
+    const again = screen.getByTestId('send-reauthorization-link');
+    expect(again).toHaveTextContent('Send again');
+    await userEvent.click(again);
+    expect(api.sendReauthorizationLinks).toHaveBeenCalledWith([1]);
+    const message = await screen.findByTestId('sent-message');
+    expect(within(message).getByTestId('sent-expiry')).toHaveTextContent('TestBank: the link works once, until Nov 22, 2026');
+    await vi.waitFor(() =>
+      expect(screen.getByTestId('connection-sent-link')).toHaveTextContent('Link sent · works once, until Nov 22, 2026'),
+    );
+    expect(screen.getByTestId('send-reauthorization-link')).toHaveTextContent('Send link');
+  });
+
+  it('shows the core’s consent forecast on each card: SCA due, overdue in the warning colour, Flinks’ last live connection', async () => {
+    list.mockResolvedValueOnce([
+      conn(1, 'ready', {
+        consent: { kind: 'sca', last_renewed_at: '2026-09-01T09:00:00Z', days_since: 80, next_sca_at: '2026-11-30T09:00:00Z', days_left: 23, due_soon: false },
+      }),
+      conn(2, 'ready', {
+        consent: { kind: 'sca', last_renewed_at: '2026-08-01T09:00:00Z', days_since: 111, next_sca_at: '2026-10-30T09:00:00Z', days_left: -21, due_soon: true },
+      }),
+      conn(3, 'ready', {
+        provider: 'flinks',
+        flow: 'flinks_connect',
+        consent: { kind: 'live_connection', last_renewed_at: '2026-11-16T09:00:00Z', days_since: 4, next_sca_at: null, days_left: null, due_soon: false },
+      }),
+    ]);
+    render(ConnectionsPanel, { clientId: 7 });
+    await screen.findAllByTestId('connection-card');
+    const [due, overdue, live] = screen.getAllByTestId('connection-consent');
+    expect(due).toHaveTextContent('Next SCA in 23 days (Nov 30, 2026)');
+    expect(due).not.toHaveClass('overdue');
+    expect(overdue).toHaveTextContent('SCA probably overdue since Oct 30, 2026');
+    expect(overdue).toHaveClass('overdue');
+    expect(live).toHaveTextContent('Last live connection 4 days ago');
+    // No link was sent for any of them.
+    expect(screen.queryByTestId('connection-sent-link')).toBeNull();
   });
 
   it('reauthorizes: opens the link window, then shows the result that arrives as an event', async () => {
@@ -380,6 +450,7 @@ describe('ConnectionsPanel', () => {
     render(ConnectionsPanel, { clientId: 7 });
     expect(await screen.findByTestId('reauthorize')).toHaveTextContent('Reautorizar');
     expect(cards()).toHaveLength(1);
+    expect(screen.getByTestId('connection-consent')).toHaveTextContent('Próxima SCA en 12 días');
   });
 });
 

@@ -123,7 +123,10 @@ export class ConnectionFlows {
   sendReauthorizationLink = async (c: Connection) => {
     this.notice = null;
     const r = await this.#act(c.id, () => api.sendReauthorizationLinks([c.id]));
-    if (r) this.sentMessages = r;
+    if (!r) return;
+    this.sentMessages = r;
+    // The card then shows the link as sent (or, once it expires, offers it again).
+    await this.load();
   };
 
   /** Reauthorize, or with `live` a Flinks refresh with the client present: either way the

@@ -232,7 +232,7 @@ describe('Health queue', () => {
     });
 
     it('sends one batch for the selected connections and shows one message per client', async () => {
-      healthQueue.mockResolvedValueOnce(bookQueue);
+      healthQueue.mockResolvedValue(bookQueue);
       sendLinks.mockResolvedValueOnce(sent);
       openMail.mockResolvedValueOnce(undefined);
       render(HealthScreen);
@@ -256,8 +256,30 @@ describe('Health queue', () => {
       expect(sendSelected).toBeDisabled();
     });
 
+    it('shows a sent link on its row and offers an expired one again', async () => {
+      const expired = { session_id: 3, sent_at: '2026-03-18T12:00:00.000Z', expires_at: '2026-03-19T12:00:00.000Z', expired: true };
+      const waiting = { session_id: 4, sent_at: '2026-03-20T12:00:00.000Z', expires_at: expires, expired: false };
+      const withLink = (sent_link: typeof expired) => ({ ...blocked, connection: { ...blocked.connection, sent_link } });
+      healthQueue.mockResolvedValueOnce({ ...bookQueue, client: [withLink(expired)] });
+      healthQueue.mockResolvedValueOnce({ ...bookQueue, client: [withLink(waiting)] });
+      sendLinks.mockResolvedValueOnce({ messages: [sent.messages[1]!], not_sent: [] });
+      render(HealthScreen);
+      const group = await screen.findByTestId('queue-group-client');
+      const line = within(group).getByTestId('queue-sent-link');
+      expect(line).toHaveTextContent('Link expired');
+      expect(line).toHaveClass('overdue');
+      await userEvent.click(within(group).getByRole('button', { name: 'Send again' }));
+      expect(sendLinks).toHaveBeenCalledWith([6]);
+      expect(await screen.findByTestId('sent-message')).toHaveTextContent('To Luc Tremblay');
+      // The queue is read again: the row now shows the new link, waiting.
+      await vi.waitFor(() =>
+        expect(screen.getByTestId('queue-sent-link')).toHaveTextContent('Link sent · works once, until Mar 21, 2026'),
+      );
+      expect(screen.getByTestId('queue-send-link')).toHaveTextContent('Send link');
+    });
+
     it('sends one connection’s link from its row', async () => {
-      healthQueue.mockResolvedValueOnce(bookQueue);
+      healthQueue.mockResolvedValue(bookQueue);
       sendLinks.mockResolvedValueOnce({ messages: [sent.messages[1]!], not_sent: [] });
       render(HealthScreen);
       const group = await screen.findByTestId('queue-group-client');

@@ -210,6 +210,17 @@ days_left: number | null,
  */
 due_soon: boolean, };
 
+/**
+ * A link sent to the client for a connection ("Send link"), as long as the connection still
+ * needs them.
+ */
+export type SentLink = { session_id: number, sent_at: string, expires_at: string, 
+/**
+ * Its lifetime passed unused: "Link expired — Send again". Sending again makes a new link
+ * session; this one stays refused under the one-time rules.
+ */
+expired: boolean, };
+
 export type QueueItem = { connection: ConnectionView, client_name: string, institution: string, health: Health, group: QueueGroup, 
 /**
  * The connection's own positions per currency (not de-duplicated against the client's
@@ -223,12 +234,7 @@ days_stale: number | null,
 /**
  * The ranking key (higher first): see [`score`].
  */
-score: number, 
-/**
- * When the bank will probably ask for SCA again (Flanks) or how long ago the client was
- * last present (Flinks); days counted in UTC.
- */
-consent: ConsentForecast, };
+score: number, };
 
 export type Outage = { institution: string, institution_id: string | null, client_count: number, connection_count: number, since: string | null, value_at_risk: Array<CurrencyTotal>, items: Array<QueueItem>, };
 
@@ -264,14 +270,24 @@ export type Actor = "client" | "nobody" | "advisor";
 export type HolderCheckState = "unchecked" | "pending" | "matched" | "no_holders" | "confirmed" | "before_check";
 
 /**
- * A connection as the UI shows it: the stored row plus what is derived from it.
+ * A connection as the UI shows it: the stored row plus what is derived from it. Built by
+ * [`crate::reads::outlook::Outlook`], which reads the book's rules once per read model.
  */
 export type ConnectionView = { stale: boolean, 
 /**
  * Flinks data that has not moved for the frozen period (`flinks.frozen_after_days`):
  * needs the client present to refresh.
  */
-frozen: boolean, id: number, client_id: number, provider: Provider, flow: string, institution_id: string | null, institution_name: string | null, status: ConnectionStatus, action_by: Actor, provider_code: string | null, provider_message: string | null, last_attempt_at: string | null, last_success_at: string | null, data_as_of: string | null, next_retry_at: string | null, consecutive_failures: number, created_at: string, 
+frozen: boolean, 
+/**
+ * When the bank will probably ask for SCA again (Flanks) or how long ago the client was
+ * last present (Flinks); days counted in UTC.
+ */
+consent: ConsentForecast, 
+/**
+ * The newest link sent to the client for this connection, while it still needs them.
+ */
+sent_link: SentLink | null, id: number, client_id: number, provider: Provider, flow: string, institution_id: string | null, institution_name: string | null, status: ConnectionStatus, action_by: Actor, provider_code: string | null, provider_message: string | null, last_attempt_at: string | null, last_success_at: string | null, data_as_of: string | null, next_retry_at: string | null, consecutive_failures: number, created_at: string, 
 /**
  * When the client last completed SCA or a live connection after its creation (see
  * `reads::consent`); `None`: not since the connection was created.

@@ -49,6 +49,15 @@ export function connection(overrides: Partial<ConnectionView> = {}): ConnectionV
     holder_names: [],
     stale: false,
     frozen: false,
+    consent: {
+      kind: 'sca',
+      last_renewed_at: '2026-01-01T10:00:00.000Z',
+      days_since: 78,
+      next_sca_at: '2026-04-01T10:00:00.000Z',
+      days_left: 12,
+      due_soon: true,
+    },
+    sent_link: null,
     ...overrides,
   };
 }
@@ -197,14 +206,6 @@ export function queueItem(overrides: Partial<QueueItem> & { id: number; client: 
     value_at_risk: [eur(100_000)],
     days_stale: 2,
     score: 1,
-    consent: {
-      kind: 'sca',
-      last_renewed_at: '2026-01-01T10:00:00.000Z',
-      days_since: 78,
-      next_sca_at: '2026-04-01T10:00:00.000Z',
-      days_left: 12,
-      due_soon: true,
-    },
     ...rest,
   };
 }

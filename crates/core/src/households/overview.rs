@@ -73,7 +73,8 @@ pub fn household_overview(
     household_id: i64,
     now: Timestamp,
 ) -> Result<HouseholdOverview> {
-    let fresh = crate::sync::Freshness::of(store)?;
+    let outlook = crate::reads::Outlook::of(store, now)?;
+    let fresh = outlook.fresh;
     // One read for the household, its members and their connections; the page's rows are
     // read once by `set_page`, and each member's own figures derived from the same rows: a
     // household's page costs a fixed number of queries, whatever its size.
@@ -107,7 +108,7 @@ pub fn household_overview(
             }
         })
         .collect();
-    let p = set_page(store, &member_ids, connections, now, fresh)?;
+    let p = set_page(store, &member_ids, connections, &outlook)?;
     // Each member's own net worth, from the rows the page read (the members' connections are
     // the page's): a joint account counts for every member who reaches it.
     let own_positions = p.copies.positions(Counted::EachClient);

@@ -52,7 +52,8 @@ pub use reference::{client_link_ref, parse_link_ref, session_ref, ClientReferenc
 pub use send::{NotSent, SentLinks, MAX_BATCH};
 pub use service::LinkService;
 pub use sessions::{
-    CallbackSource, ClaimError, ClaimedCallback, LinkSession, NewLinkSession, StartedLinkSession,
+    CallbackSource, ClaimError, ClaimedCallback, Delivery, LinkSession, NewLinkSession,
+    StartedLinkSession,
 };
 pub use types::{
     DuplicateCandidate, ExchangeBoundary, ExchangeObserver, LinkError, LinkOptions, LinkOutcome,

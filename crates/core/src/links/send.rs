@@ -13,6 +13,7 @@ use serde::Serialize;
 
 use super::message::{compose, ClientMessage, MessageLink, Recipient};
 use super::service::{LinkService, Reauth};
+use super::sessions::Delivery;
 use super::types::{LinkError, LinkResult, LinkStart, ReauthStart};
 use crate::clients;
 use crate::reads::client::institution_label;
@@ -48,8 +49,8 @@ impl LinkService {
     /// bank's consent before it lapses (Flanks SCA asked for with `force: "sca"`; Flinks a
     /// live connection, MFA through Connect when the bank asks).
     pub async fn renew_consent(&self, connection_id: i64) -> LinkResult<ReauthStart> {
-        let ttl = self.options.window_ttl;
-        self.reauthorize(connection_id, ttl, Reauth::Renew).await
+        self.reauthorize(connection_id, Delivery::Window, Reauth::Renew)
+            .await
     }
 
     /// "Send link" for each connection: the link it needs with the sent-link lifetime, and one
@@ -81,8 +82,7 @@ impl LinkService {
                 code: code.to_string(),
                 message,
             };
-            let ttl = self.options.send_link_ttl;
-            match self.reauthorize(id, ttl, Reauth::AsNeeded).await {
+            match self.reauthorize(id, Delivery::Sent, Reauth::AsNeeded).await {
                 Ok(ReauthStart::Started { link }) => {
                     by_client
                         .entry(conn.client_id)

@@ -29,13 +29,11 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use chrono::Duration;
-
 use super::callback::{parse_callback, Callback, CallbackRejection};
 use super::ledger::{self, step, NewMapping};
 use super::provider::{DeleteResult, LinkProviderApi, LinkRequest, ReauthNeed};
 use super::reference::{client_link_ref, session_ref};
-use super::sessions::{self, CallbackSource, ClaimError, LinkSession, NewLinkSession};
+use super::sessions::{self, CallbackSource, ClaimError, Delivery, LinkSession, NewLinkSession};
 use super::wording::for_code;
 use super::{CallbackResult, LinkFlow, LinkPurpose};
 use crate::clients;
@@ -62,8 +60,8 @@ struct StartRequest<'a> {
     connection_id: Option<i64>,
     flow: LinkFlow,
     purpose: LinkPurpose,
-    /// How long the link stays valid.
-    ttl: Duration,
+    /// Opened in the app's window or sent to the client: decides how long the link stays valid.
+    delivery: Delivery,
     /// A bank chosen in the app (Flanks skips its bank list).
     bank: Option<&'a str>,
     /// The provider's SCA or reset token of a reauthorization.
@@ -74,13 +72,13 @@ struct StartRequest<'a> {
 
 impl StartRequest<'_> {
     /// A new connection for a client.
-    fn new_connection(client_id: i64, flow: LinkFlow, ttl: Duration) -> Self {
+    fn new_connection(client_id: i64, flow: LinkFlow, delivery: Delivery) -> Self {
         StartRequest {
             client_id,
             connection_id: None,
             flow,
             purpose: LinkPurpose::New,
-            ttl,
+            delivery,
             bank: None,
             reauth_token: None,
             request_id: None,
@@ -195,9 +193,12 @@ impl LinkService {
 
     /// "Connect account" with the client present: a link for the embedded window.
     pub async fn start_connect(&self, client_id: i64, flow: LinkFlow) -> LinkResult<LinkStart> {
-        let ttl = self.options.window_ttl;
-        self.start(StartRequest::new_connection(client_id, flow, ttl))
-            .await
+        self.start(StartRequest::new_connection(
+            client_id,
+            flow,
+            Delivery::Window,
+        ))
+        .await
     }
 
     /// "Connect account" at a bank chosen in the app (Flanks: skips the provider's bank list;
@@ -216,10 +217,9 @@ impl LinkService {
         {
             return Err(LinkError::Invalid("not a bank id".into()));
         }
-        let ttl = self.options.window_ttl;
         self.start(StartRequest {
             bank: Some(bank),
-            ..StartRequest::new_connection(client_id, flow, ttl)
+            ..StartRequest::new_connection(client_id, flow, Delivery::Window)
         })
         .await
     }
@@ -227,9 +227,12 @@ impl LinkService {
     /// "Send link": the same kind of URL with a longer expiry, for the client to open
     /// elsewhere. Completion is found by [`poll_open_sessions`](Self::poll_open_sessions).
     pub async fn send_link(&self, client_id: i64, flow: LinkFlow) -> LinkResult<LinkStart> {
-        let ttl = self.options.send_link_ttl;
-        self.start(StartRequest::new_connection(client_id, flow, ttl))
-            .await
+        self.start(StartRequest::new_connection(
+            client_id,
+            flow,
+            Delivery::Sent,
+        ))
+        .await
     }
 
     /// Reauthorize a connection: Pending SCA → SCA link, Blocked → reset link (both keep
@@ -237,16 +240,16 @@ impl LinkService {
     /// reconnect window → Connect's credential step for the institution. For a working
     /// Flinks connection this is "Update now": a live refresh with the client present.
     pub async fn start_reauthorize(&self, connection_id: i64) -> LinkResult<ReauthStart> {
-        let ttl = self.options.window_ttl;
-        self.reauthorize(connection_id, ttl, Reauth::AsNeeded).await
+        self.reauthorize(connection_id, Delivery::Window, Reauth::AsNeeded)
+            .await
     }
 
     /// Starts the link a connection needs (or, with [`Reauth::Renew`], a fresh SCA / live
-    /// connection even when healthy), valid for `ttl`.
+    /// connection even when healthy), opened in the window or sent.
     pub(super) async fn reauthorize(
         &self,
         connection_id: i64,
-        ttl: Duration,
+        delivery: Delivery,
         why: Reauth,
     ) -> LinkResult<ReauthStart> {
         let conn = connections::get(&self.store, connection_id)?;
@@ -308,7 +311,7 @@ impl LinkService {
                 connection_id: Some(connection_id),
                 flow,
                 purpose,
-                ttl,
+                delivery,
                 bank: bank.as_deref(),
                 reauth_token: reauth.as_ref(),
                 request_id: request_id.as_deref(),
@@ -323,7 +326,7 @@ impl LinkService {
             connection_id,
             flow,
             purpose,
-            ttl,
+            delivery,
             bank,
             reauth_token,
             request_id,
@@ -337,7 +340,8 @@ impl LinkService {
                 connection_id,
                 flow,
                 purpose,
-                ttl,
+                ttl: self.options.ttl(delivery),
+                delivery,
             },
             ACTOR,
             now,

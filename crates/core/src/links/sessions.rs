@@ -23,6 +23,33 @@ pub struct NewLinkSession {
     pub flow: LinkFlow,
     pub purpose: LinkPurpose,
     pub ttl: Duration,
+    pub delivery: Delivery,
+}
+
+/// Where the link is opened: in the app's own window with the client present, or sent to the
+/// client, who opens it elsewhere.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Delivery {
+    Window,
+    Sent,
+}
+
+impl Delivery {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Delivery::Window => "window",
+            Delivery::Sent => "sent",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "window" => Some(Delivery::Window),
+            "sent" => Some(Delivery::Sent),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -47,6 +74,7 @@ pub struct LinkSession {
     pub next_check_at: Option<String>,
     pub check_attempts: u32,
     pub institution: Option<String>,
+    pub delivery: Delivery,
 }
 
 impl LinkSession {
@@ -147,6 +175,11 @@ pub fn get(store: &Store, id: i64) -> Result<LinkSession> {
 /// Sessions still waiting for a result (including delayed codes past their link expiry).
 pub fn list_open(store: &Store) -> Result<Vec<LinkSession>> {
     store.read(link_sessions::read::open)
+}
+
+/// Per connection, its newest session when that one was sent to the client.
+pub fn newest_sent_per_connection(store: &Store) -> Result<Vec<LinkSession>> {
+    store.read(link_sessions::read::newest_sent_per_connection)
 }
 
 /// The one entry point for a callback URL from anywhere: parse, then claim. Every refusal
@@ -430,6 +463,7 @@ mod tests {
             flow: LinkFlow::FlanksLink,
             purpose,
             ttl: Duration::minutes(10),
+            delivery: Delivery::Window,
         };
         let e = super::start(&store, &new(None, LinkPurpose::Sca), "a", now)
             .err()

@@ -7,6 +7,7 @@
 use chrono::Duration;
 use serde::Serialize;
 
+use super::sessions::Delivery;
 use super::wording::Wording;
 use super::{LinkFlow, LinkPurpose};
 use crate::domain::{ConnectionStatus, ProviderFailure};
@@ -52,6 +53,16 @@ pub struct LinkOptions {
     /// First wait before a delayed code is tried again; doubles up to `max_check`.
     pub first_check: Duration,
     pub max_check: Duration,
+}
+
+impl LinkOptions {
+    /// How long a link stays valid where it is opened.
+    pub fn ttl(&self, delivery: Delivery) -> Duration {
+        match delivery {
+            Delivery::Window => self.window_ttl,
+            Delivery::Sent => self.send_link_ttl,
+        }
+    }
 }
 
 impl Default for LinkOptions {

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::book::{connection_health, data_as_of, totals, CurrencyTotal, Health, Position};
 use super::copies::{Counted, SetCopies};
+use super::outlook::Outlook;
 use crate::clients;
 use crate::clients::Client;
 use crate::error::{CoreError, Result};
@@ -16,7 +17,7 @@ use crate::store::queries::transactions::{self, PageFilter};
 use crate::store::queries::Clients;
 use crate::store::Store;
 use crate::sync::connections;
-use crate::sync::{Connection, ConnectionView, Freshness};
+use crate::sync::{Connection, ConnectionView};
 use crate::time::{self, Timestamp};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -111,10 +112,10 @@ pub fn institution_label(c: &Connection) -> String {
 }
 
 pub fn client_overview(store: &Store, client_id: i64, now: Timestamp) -> Result<ClientOverview> {
-    let fresh = Freshness::of(store)?;
+    let outlook = Outlook::of(store, now)?;
     let client = clients::get(store, client_id)?;
     let connections = connections::list(store, Some(client_id))?;
-    let p = set_page(store, &[client_id], connections, now, fresh)?;
+    let p = set_page(store, &[client_id], connections, &outlook)?;
     Ok(ClientOverview {
         client,
         generated_at: now,
@@ -175,9 +176,9 @@ pub(crate) fn set_page(
     store: &Store,
     clients: &[i64],
     connections: Vec<Connection>,
-    now: Timestamp,
-    fresh: Freshness,
+    outlook: &Outlook,
 ) -> Result<SetPage> {
+    let (now, fresh) = (outlook.now, outlook.fresh);
     // What each row shows of its connection, worked out once per connection, not per row.
     let facts: HashMap<i64, RowFacts> = connections
         .iter()
@@ -283,10 +284,7 @@ pub(crate) fn set_page(
             connections.iter().filter_map(data_as_of).min()
         },
         stale: connections.iter().any(|c| c.is_stale(now, fresh)),
-        connections: connections
-            .into_iter()
-            .map(|c| c.view(now, fresh))
-            .collect(),
+        connections: connections.into_iter().map(|c| outlook.view(c)).collect(),
         transaction_count: count,
         copies,
     })

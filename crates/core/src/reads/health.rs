@@ -9,7 +9,8 @@ use serde::Serialize;
 
 use super::book::{connection_health, data_as_of, positions, CurrencyTotal, Health};
 use super::client::institution_label;
-use super::consent::{consent_period, forecast, ConsentForecast, ConsentPeriod};
+use super::consent::ConsentPeriod;
+use super::outlook::Outlook;
 use crate::clients;
 use crate::domain::ConnectionStatus;
 use crate::error::Result;
@@ -47,9 +48,6 @@ pub struct QueueItem {
     pub days_stale: Option<i64>,
     /// The ranking key (higher first): see [`score`].
     pub score: f64,
-    /// When the bank will probably ask for SCA again (Flanks) or how long ago the client was
-    /// last present (Flinks); days counted in UTC.
-    pub consent: ConsentForecast,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -130,14 +128,15 @@ pub fn health_queue(store: &Store, now: Timestamp) -> Result<HealthQueue> {
         .map(|c| (c.id, c.name))
         .collect();
     let connections = connections::list(store, None)?;
-    let fresh = Freshness::of(store)?;
+    let outlook = Outlook::of(store, now)?;
+    let fresh = outlook.fresh;
     let pos = store.read(positions)?;
     let mut at_risk: BTreeMap<i64, Vec<&super::book::Position>> = BTreeMap::new();
     for p in &pos {
         at_risk.entry(p.connection_id).or_default().push(p);
     }
 
-    let period = consent_period(store)?;
+    let period = outlook.period;
     let item = |c: Connection, value: Vec<CurrencyTotal>| {
         let days = data_as_of(&c).map(|t| (now - t).num_days().max(0));
         let health = queue_health(&c, now, fresh);
@@ -149,8 +148,7 @@ pub fn health_queue(store: &Store, now: Timestamp) -> Result<HealthQueue> {
             score: score(&value, days),
             value_at_risk: value,
             days_stale: days,
-            consent: forecast(&c, period, now, &chrono::Utc),
-            connection: c.view(now, fresh),
+            connection: outlook.view(c),
         }
     };
     let (needing, healthy): (Vec<Connection>, Vec<Connection>) = connections
@@ -159,13 +157,18 @@ pub fn health_queue(store: &Store, now: Timestamp) -> Result<HealthQueue> {
         .partition(|c| needs_someone(c, now, fresh));
     let mut due_soon: Vec<QueueItem> = healthy
         .into_iter()
-        .filter(|c| forecast(c, period, now, &chrono::Utc).due_soon)
         .map(|c| {
             let value = super::book::totals(at_risk.remove(&c.id).unwrap_or_default());
             item(c, value)
         })
+        .filter(|it| it.connection.consent.due_soon)
         .collect();
-    due_soon.sort_by_key(|it| (it.consent.next_sca_at, it.connection.connection.id));
+    due_soon.sort_by_key(|it| {
+        (
+            it.connection.consent.next_sca_at,
+            it.connection.connection.id,
+        )
+    });
     let mut items: Vec<QueueItem> = needing
         .into_iter()
         .map(|c| {

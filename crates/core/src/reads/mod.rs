@@ -13,6 +13,7 @@ pub mod consent;
 pub(crate) mod copies;
 pub mod export;
 pub mod health;
+pub mod outlook;
 
 pub use book::{book_summary, BookRow, BookSummary, CurrencyTotal, Health};
 pub use client::{
@@ -20,3 +21,4 @@ pub use client::{
 };
 pub use consent::{consent_period, forecast, ConsentForecast, ConsentKind, ConsentPeriod};
 pub use health::{health_queue, HealthQueue};
+pub use outlook::{Outlook, SentLink};

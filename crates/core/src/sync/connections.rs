@@ -4,11 +4,12 @@
 
 use serde::Serialize;
 
-use super::freshness::Freshness;
 use crate::credentials::{self, NewConnectionRow, RowAudit};
 use crate::domain::holders::HolderCheckState;
 use crate::domain::{Actor, ConnectionStatus, Provider};
 use crate::error::{CoreError, Result};
+use crate::reads::consent::ConsentForecast;
+use crate::reads::outlook::SentLink;
 use crate::secrets::{Secret, SecretKey, SecretStore};
 use crate::store::queries::connections;
 use crate::store::{audit, Store};
@@ -58,7 +59,8 @@ pub struct Connection {
     pub holder_names: Vec<String>,
 }
 
-/// A connection as the UI shows it: the stored row plus what is derived from it.
+/// A connection as the UI shows it: the stored row plus what is derived from it. Built by
+/// [`crate::reads::outlook::Outlook`], which reads the book's rules once per read model.
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "ipc-types", derive(ts_rs::TS))]
 pub struct ConnectionView {
@@ -68,17 +70,14 @@ pub struct ConnectionView {
     /// Flinks data that has not moved for the frozen period (`flinks.frozen_after_days`):
     /// needs the client present to refresh.
     pub frozen: bool,
+    /// When the bank will probably ask for SCA again (Flanks) or how long ago the client was
+    /// last present (Flinks); days counted in UTC.
+    pub consent: ConsentForecast,
+    /// The newest link sent to the client for this connection, while it still needs them.
+    pub sent_link: Option<SentLink>,
 }
 
 impl Connection {
-    pub fn view(self, now: Timestamp, f: Freshness) -> ConnectionView {
-        ConnectionView {
-            stale: self.is_stale(now, f),
-            frozen: self.is_frozen(now, f),
-            connection: self,
-        }
-    }
-
     pub fn secret_key(&self) -> Result<SecretKey> {
         Ok(SecretKey::new(self.secret_ref.clone())?)
     }
@@ -174,6 +173,7 @@ pub fn delete(store: &Store, id: i64, secrets: &dyn SecretStore, actor: &str) ->
 mod tests {
     use super::*;
     use crate::secrets::MemorySecretStore;
+    use crate::sync::Freshness;
 
     fn client(store: &Store) -> i64 {
         crate::test_support::client(store, "Ana")

@@ -669,11 +669,8 @@ async fn a_missing_keychain_entry_is_the_advisors_to_fix_and_says_so() {
     assert_eq!(c.action_by, Actor::Advisor);
     assert!(c.provider_message.as_deref().unwrap().contains("keychain"));
     assert!(c.last_attempt_at.is_some());
-    let view = serde_json::to_value(
-        c.clone()
-            .view(time::now(), crate::sync::Freshness::default()),
-    )
-    .unwrap();
+    let outlook = crate::reads::Outlook::of(&w.store, time::now()).unwrap();
+    let view = serde_json::to_value(outlook.view(c.clone())).unwrap();
     assert_eq!(view["stale"], true);
     assert!(
         view.get("secret_ref").is_none(),

@@ -4,15 +4,17 @@
 
 use rusqlite::Row;
 
+use crate::links::sessions::Delivery;
 use crate::links::{LinkFlow, LinkPurpose, LinkSession};
 
 const COLUMNS: &str = "id, client_id, connection_id, flow, purpose, provider_session_id, \
      created_at, expires_at, completed_at, outcome, outcome_detail, exchange_step, token_hash, \
-     next_check_at, check_attempts, institution";
+     next_check_at, check_attempts, institution, delivery";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<LinkSession> {
     let flow: String = r.get(3)?;
     let purpose: String = r.get(4)?;
+    let delivery: String = r.get(16)?;
     let bad = |i: usize, what: &str| {
         rusqlite::Error::FromSqlConversionFailure(
             i,
@@ -37,6 +39,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<LinkSession> {
         next_check_at: r.get(13)?,
         check_attempts: r.get(14)?,
         institution: r.get(15)?,
+        delivery: Delivery::parse(&delivery).ok_or_else(|| bad(16, "delivery"))?,
     })
 }
 
@@ -92,6 +95,22 @@ pub mod read {
     pub fn open(db: &Db) -> Result<Vec<LinkSession>> {
         let mut stmt = db.prepare(&format!(
             "SELECT {COLUMNS} FROM link_sessions WHERE completed_at IS NULL ORDER BY id"
+        ))?;
+        let rows = stmt
+            .query_map([], from_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// Per connection, its newest session when that one was sent to the client (a later
+    /// window reauthorization supersedes a sent link), in connection order.
+    pub fn newest_sent_per_connection(db: &Db) -> Result<Vec<LinkSession>> {
+        let mut stmt = db.prepare(&format!(
+            "SELECT {COLUMNS} FROM link_sessions s
+             WHERE s.delivery = 'sent' AND s.connection_id IS NOT NULL
+               AND s.id = (SELECT max(t.id) FROM link_sessions t
+                           WHERE t.connection_id = s.connection_id)
+             ORDER BY s.connection_id"
         ))?;
         let rows = stmt
             .query_map([], from_row)?
@@ -166,8 +185,8 @@ pub mod write {
     ) -> Result<i64> {
         tx.execute(
             "INSERT INTO link_sessions (state_hash, client_id, connection_id, provider, flow,
-                 purpose, created_at, expires_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                 purpose, created_at, expires_at, delivery)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             params![
                 state_hash,
                 new.client_id,
@@ -177,6 +196,7 @@ pub mod write {
                 new.purpose.as_str(),
                 time::to_db(now),
                 time::to_db(now + new.ttl),
+                new.delivery.as_str(),
             ],
         )?;
         Ok(tx.last_insert_rowid())

@@ -1,0 +1,95 @@
+//! A connection as every read model shows it ([`ConnectionView`]): the stored row, whether its
+//! data is stale or frozen, its consent forecast, and the newest link sent to its client. The
+//! book's rules (freshness, the SCA period) and the sent links are read once per read model, so
+//! the client page, the health queue and the connections panel show the same computation.
+
+use std::collections::BTreeMap;
+
+use chrono::Utc;
+use serde::Serialize;
+
+use super::book::{connection_health, Health};
+use super::consent::{consent_period, forecast, ConsentPeriod};
+use crate::error::Result;
+use crate::links::sessions::{self, LinkSession};
+use crate::store::Store;
+use crate::sync::{Connection, ConnectionView, Freshness};
+use crate::time::{self, Timestamp};
+
+/// A link sent to the client for a connection ("Send link"), as long as the connection still
+/// needs them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ipc-types", derive(ts_rs::TS))]
+pub struct SentLink {
+    pub session_id: i64,
+    pub sent_at: Timestamp,
+    pub expires_at: Timestamp,
+    /// Its lifetime passed unused: "Link expired — Send again". Sending again makes a new link
+    /// session; this one stays refused under the one-time rules.
+    pub expired: bool,
+}
+
+impl SentLink {
+    /// Waiting (open, unexpired) or expired (ended `expired`, or past its expiry and not yet
+    /// ended by the poller); `None` once it ended any other way.
+    fn of(s: &LinkSession, now: Timestamp) -> Option<SentLink> {
+        let sent_at = time::from_db(&s.created_at)?;
+        let expires_at = time::from_db(&s.expires_at)?;
+        let expired = match s.outcome.as_deref() {
+            None => expires_at <= now,
+            Some("expired") => true,
+            Some(_) => return None,
+        };
+        Some(SentLink {
+            session_id: s.id,
+            sent_at,
+            expires_at,
+            expired,
+        })
+    }
+}
+
+/// What a connection's view is derived from, read once.
+#[derive(Debug, Clone)]
+pub struct Outlook {
+    pub now: Timestamp,
+    pub fresh: Freshness,
+    pub period: ConsentPeriod,
+    sent: BTreeMap<i64, SentLink>,
+}
+
+impl Outlook {
+    pub fn of(store: &Store, now: Timestamp) -> Result<Outlook> {
+        let sent = sessions::newest_sent_per_connection(store)?
+            .iter()
+            .filter_map(|s| Some((s.connection_id?, SentLink::of(s, now)?)))
+            .collect();
+        Ok(Outlook {
+            now,
+            fresh: Freshness::of(store)?,
+            period: consent_period(store)?,
+            sent,
+        })
+    }
+
+    /// Whether only the client can move this connection: the bank asks for them, or (Flinks)
+    /// the data stays frozen until they are present.
+    pub fn needs_client(&self, c: &Connection) -> bool {
+        c.is_frozen(self.now, self.fresh) || connection_health(c) == Health::NeedsClient
+    }
+
+    pub fn view(&self, c: Connection) -> ConnectionView {
+        let sent_link = if self.needs_client(&c) {
+            self.sent.get(&c.id).cloned()
+        } else {
+            None
+        };
+        ConnectionView {
+            stale: c.is_stale(self.now, self.fresh),
+            frozen: c.is_frozen(self.now, self.fresh),
+            consent: forecast(&c, self.period, self.now, &Utc),
+            sent_link,
+            connection: c,
+        }
+    }
+}
