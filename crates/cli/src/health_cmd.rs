@@ -111,7 +111,9 @@ fn width<'a>(values: impl Iterator<Item = &'a str>, min: usize) -> usize {
 /// The forecast in words: "next SCA in 10 days (2026-04-01)", "last live connection 30 days
 /// ago".
 pub fn consent_words(it: &QueueItem) -> String {
-    let f = &it.connection.consent;
+    let Some(f) = &it.connection.consent else {
+        return "the bank is asking for SCA now".to_string();
+    };
     match (f.kind, f.days_left, f.next_sca_at) {
         (ConsentKind::Sca, Some(days), Some(at)) => {
             let date = at.format("%Y-%m-%d");

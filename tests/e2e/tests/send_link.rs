@@ -372,21 +372,19 @@ fn a_sent_link_completed_elsewhere_renew_now_a_batch_send_and_the_notification_c
         assert_eq!(row, json!("false"), "the row shows its link as sent");
     }
 
-    // (a) "Send link" on the card (English shots of the dialog and of the card's forecast).
+    // (a) "Send link" on the card (English shots of the dialog and of the card with its link).
     send_from_card(&app, &base, es, "send-link");
+    // No "next SCA in N days" while the bank is asking for it now.
     let card_forecast = js(
         s,
         &format!(
-            "return document.querySelector(\"{} [data-testid=connection-consent]\").textContent.trim()",
+            "return document.querySelector(\"{} [data-testid=connection-consent]\")?.textContent ?? null",
             card(es)
         ),
     );
-    assert!(
-        card_forecast.as_str().unwrap().starts_with("Next SCA in"),
-        "the card's forecast: {card_forecast}"
-    );
+    assert_eq!(card_forecast, json!(null), "a Pending SCA card shows no forecast");
     click(&app, NAME, "[data-testid=sent-close]");
-    doc_shot(s, "connection-forecast");
+    doc_shot(s, "connection-sent-link");
 
     // The same screens in Spanish.
     invoke(s, "set_ui_locale", json!({ "locale": "es" }));
@@ -401,7 +399,7 @@ fn a_sent_link_completed_elsewhere_renew_now_a_batch_send_and_the_notification_c
     batch_send(&app, &base, es, fr, "batch-send-es");
     let link = send_from_card(&app, &base, es, "send-link-es");
     click(&app, NAME, "[data-testid=sent-close]");
-    doc_shot(s, "connection-forecast-es");
+    doc_shot(s, "connection-sent-link-es");
 
     // (a) The client opens the newest link in their own browser and answers the SCA there.
     let before = connection(s, es);
@@ -431,6 +429,22 @@ fn a_sent_link_completed_elsewhere_renew_now_a_batch_send_and_the_notification_c
         ),
         SYNCED,
     );
+    // Healthy again: the forecast starts from this SCA (the Spanish shot of a card's forecast).
+    let card_forecast = js(
+        s,
+        &format!(
+            "return document.querySelector(\"{} [data-testid=connection-consent]\")?.textContent.trim() ?? null",
+            card(es)
+        ),
+    );
+    assert!(
+        card_forecast
+            .as_str()
+            .is_some_and(|t| t.starts_with("Próxima SCA en 90 días")),
+        "the card's forecast: {card_forecast}"
+    );
+    park_pointer(&app);
+    doc_shot(s, "connection-forecast-es");
 
     // (b) "Renew now" on the healthy connection due within 14 days: the SCA in the link window.
     let renewed_before = connection(s, due)["consent_renewed_at"].clone();
@@ -475,6 +489,25 @@ fn a_sent_link_completed_elsewhere_renew_now_a_batch_send_and_the_notification_c
             .all(|it| it["connection"]["id"].as_i64() != Some(due.connection_id)),
         "no longer due soon: {queue}"
     );
+
+    // The English shot of a card's forecast: the repaired connection, healthy.
+    invoke(s, "set_ui_locale", json!({ "locale": "en" }));
+    js(
+        s,
+        &format!("location.hash = '#/client/{}'; location.reload(); return 1", es.client_id),
+    );
+    wait_js(
+        &app,
+        NAME,
+        "the card's forecast in English",
+        &format!(
+            "return document.querySelector(\"{} [data-testid=connection-consent]\")?.textContent.trim().startsWith('Next SCA in 90 days') === true",
+            card(es)
+        ),
+        SYNCED,
+    );
+    park_pointer(&app);
+    doc_shot(s, "connection-forecast");
     app.quit();
 }
 

@@ -257,10 +257,14 @@ describe('ConnectionsPanel', () => {
         flow: 'flinks_connect',
         consent: { kind: 'live_connection', last_renewed_at: '2026-11-16T09:00:00Z', days_since: 4, next_sca_at: null, days_left: null, due_soon: false },
       }),
+      // The bank is asking now: the core sends no forecast, and the card shows none.
+      conn(4, 'pending_sca', { consent: null }),
     ]);
     render(ConnectionsPanel, { clientId: 7 });
     await screen.findAllByTestId('connection-card');
-    const [due, overdue, live] = screen.getAllByTestId('connection-consent');
+    expect(cards()).toHaveLength(4);
+    const [due, overdue, live, ...more] = screen.getAllByTestId('connection-consent');
+    expect(more).toHaveLength(0);
     expect(due).toHaveTextContent('Next SCA in 23 days (Nov 30, 2026)');
     expect(due).not.toHaveClass('overdue');
     expect(overdue).toHaveTextContent('SCA probably overdue since Oct 30, 2026');

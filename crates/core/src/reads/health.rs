@@ -161,11 +161,11 @@ pub fn health_queue(store: &Store, now: Timestamp) -> Result<HealthQueue> {
             let value = super::book::totals(at_risk.remove(&c.id).unwrap_or_default());
             item(c, value)
         })
-        .filter(|it| it.connection.consent.due_soon)
+        .filter(|it| it.connection.consent.as_ref().is_some_and(|f| f.due_soon))
         .collect();
     due_soon.sort_by_key(|it| {
         (
-            it.connection.consent.next_sca_at,
+            it.connection.consent.as_ref().and_then(|f| f.next_sca_at),
             it.connection.connection.id,
         )
     });

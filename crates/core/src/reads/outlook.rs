@@ -9,7 +9,7 @@ use chrono::Utc;
 use serde::Serialize;
 
 use super::book::{connection_health, Health};
-use super::consent::{consent_period, forecast, ConsentPeriod};
+use super::consent::{consent_period, forecast, ConsentForecast, ConsentPeriod};
 use crate::error::Result;
 use crate::links::sessions::{self, LinkSession};
 use crate::store::Store;
@@ -78,6 +78,14 @@ impl Outlook {
         c.is_frozen(self.now, self.fresh) || connection_health(c) == Health::NeedsClient
     }
 
+    /// The connection's consent forecast, except a Flanks one while the bank is asking already;
+    /// a Flinks connection keeps its "last live connection N days ago", which stays true.
+    fn forecast(&self, c: &Connection) -> Option<ConsentForecast> {
+        let f = forecast(c, self.period, self.now, &Utc);
+        let asking_now = f.next_sca_at.is_some() && connection_health(c) == Health::NeedsClient;
+        (!asking_now).then_some(f)
+    }
+
     pub fn view(&self, c: Connection) -> ConnectionView {
         let sent_link = if self.needs_client(&c) {
             self.sent.get(&c.id).cloned()
@@ -87,7 +95,7 @@ impl Outlook {
         ConnectionView {
             stale: c.is_stale(self.now, self.fresh),
             frozen: c.is_frozen(self.now, self.fresh),
-            consent: forecast(&c, self.period, self.now, &Utc),
+            consent: self.forecast(&c),
             sent_link,
             connection: c,
         }
