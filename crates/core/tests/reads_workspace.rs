@@ -789,7 +789,10 @@ fn health_queue_lists_healthy_connections_whose_sca_is_due_within_fourteen_days(
     let q = health_queue(&b.store, now()).unwrap();
     let due: Vec<_> = q.due_soon.iter().map(|i| i.client_name.as_str()).collect();
     assert_eq!(due, ["Ana"]);
-    assert_eq!(q.due_soon[0].connection.consent.as_ref().unwrap().days_left, Some(10));
+    assert_eq!(
+        q.due_soon[0].connection.consent.as_ref().unwrap().days_left,
+        Some(10)
+    );
     assert!(q.client.is_empty() && q.wait.is_empty() && q.advisor.is_empty());
 
     // Banks applying the 180-day exemption: nothing is due yet.

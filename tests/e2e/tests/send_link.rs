@@ -382,7 +382,11 @@ fn a_sent_link_completed_elsewhere_renew_now_a_batch_send_and_the_notification_c
             card(es)
         ),
     );
-    assert_eq!(card_forecast, json!(null), "a Pending SCA card shows no forecast");
+    assert_eq!(
+        card_forecast,
+        json!(null),
+        "a Pending SCA card shows no forecast"
+    );
     click(&app, NAME, "[data-testid=sent-close]");
     doc_shot(s, "connection-sent-link");
 
@@ -494,7 +498,10 @@ fn a_sent_link_completed_elsewhere_renew_now_a_batch_send_and_the_notification_c
     invoke(s, "set_ui_locale", json!({ "locale": "en" }));
     js(
         s,
-        &format!("location.hash = '#/client/{}'; location.reload(); return 1", es.client_id),
+        &format!(
+            "location.hash = '#/client/{}'; location.reload(); return 1",
+            es.client_id
+        ),
     );
     wait_js(
         &app,

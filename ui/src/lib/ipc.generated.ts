@@ -281,9 +281,10 @@ export type ConnectionView = { stale: boolean,
 frozen: boolean, 
 /**
  * When the bank will probably ask for SCA again (Flanks) or how long ago the client was
- * last present (Flinks); days counted in UTC.
+ * last present (Flinks); days counted in UTC. `None` while the bank is asking already
+ * (Pending SCA, a reset): a date to come beside "the bank is asking now" would contradict it.
  */
-consent: ConsentForecast, 
+consent: ConsentForecast | null, 
 /**
  * The newest link sent to the client for this connection, while it still needs them.
  */

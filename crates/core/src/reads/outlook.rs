@@ -78,12 +78,15 @@ impl Outlook {
         c.is_frozen(self.now, self.fresh) || connection_health(c) == Health::NeedsClient
     }
 
-    /// The connection's consent forecast, except a Flanks one while the bank is asking already;
-    /// a Flinks connection keeps its "last live connection N days ago", which stays true.
+    /// The connection's consent forecast, except a date still to come while the bank is asking
+    /// already (it asked early): "next SCA in 90 days" beside "the bank asks the client to
+    /// confirm" would contradict it. "Overdue since …" stays (it says when the consent lapsed),
+    /// and so does a Flinks connection's "last live connection N days ago".
     fn forecast(&self, c: &Connection) -> Option<ConsentForecast> {
         let f = forecast(c, self.period, self.now, &Utc);
-        let asking_now = f.next_sca_at.is_some() && connection_health(c) == Health::NeedsClient;
-        (!asking_now).then_some(f)
+        let asked_early =
+            f.days_left.is_some_and(|d| d > 0) && connection_health(c) == Health::NeedsClient;
+        (!asked_early).then_some(f)
     }
 
     pub fn view(&self, c: Connection) -> ConnectionView {

@@ -71,8 +71,8 @@ pub struct ConnectionView {
     /// needs the client present to refresh.
     pub frozen: bool,
     /// When the bank will probably ask for SCA again (Flanks) or how long ago the client was
-    /// last present (Flinks); days counted in UTC. `None` while the bank is asking already
-    /// (Pending SCA, a reset): a date to come beside "the bank is asking now" would contradict it.
+    /// last present (Flinks); days counted in UTC. `None` when the bank is asking already before
+    /// the forecast date (a date to come beside "the bank is asking now" would contradict it).
     pub consent: Option<ConsentForecast>,
     /// The newest link sent to the client for this connection, while it still needs them.
     pub sent_link: Option<SentLink>,

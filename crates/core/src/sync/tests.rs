@@ -464,14 +464,21 @@ async fn failures_are_classified_and_transient_ones_never_ask_the_client() {
             .view(connections::get(&w.store, id).unwrap())
             .consent
     };
-    assert!(forecast_of(id).is_some(), "a working Flanks connection has its forecast");
+    assert!(
+        forecast_of(id).is_some(),
+        "a working Flanks connection has its forecast"
+    );
     let o = sync(&engine, id).await;
     assert_eq!(o.status, ConnectionStatus::PendingSca);
     assert_eq!(
         connections::get(&w.store, id).unwrap().action_by,
         Actor::Client
     );
-    assert_eq!(forecast_of(id), None, "no 'next SCA in N days' while the bank asks now");
+    assert_eq!(
+        forecast_of(id),
+        None,
+        "no 'next SCA in N days' while the bank asks now"
+    );
 
     // A timeout while Pending SCA keeps it Pending SCA (unconfirmed, still the client's).
     w.set_data("tok-f", Err(ProviderFailure::new(FailureKind::Timeout)));
