@@ -513,6 +513,13 @@ fn a_sent_link_completed_elsewhere_renew_now_a_batch_send_and_the_notification_c
         ),
         SYNCED,
     );
+    js(
+        s,
+        &format!(
+            "document.querySelector(\"{}\").scrollIntoView({{ block: 'center' }}); return 1",
+            card(es)
+        ),
+    );
     park_pointer(&app);
     doc_shot(s, "connection-forecast");
     app.quit();
