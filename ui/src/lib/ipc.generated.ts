@@ -281,8 +281,8 @@ export type ConnectionView = { stale: boolean,
 frozen: boolean, 
 /**
  * When the bank will probably ask for SCA again (Flanks) or how long ago the client was
- * last present (Flinks); days counted in UTC. `None` while the bank is asking already
- * (Pending SCA, a reset): a date to come beside "the bank is asking now" would contradict it.
+ * last present (Flinks); days counted in UTC. `None` when the bank is asking already before
+ * the forecast date (a date to come beside "the bank is asking now" would contradict it).
  */
 consent: ConsentForecast | null, 
 /**
