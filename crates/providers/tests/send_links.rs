@@ -343,3 +343,63 @@ async fn an_expired_sent_link_is_offered_again_and_a_new_link_replaces_it() {
     assert_eq!(healthy.sent_link, None);
     assert_eq!(healthy.consent.as_ref().unwrap().days_since, 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_link_sent_twice_ends_once_and_the_older_one_is_superseded() {
+    let d = desk();
+    let ana = d.client("Ana");
+    let conn = connect_flanks(&d, ana, "ana").await;
+    d.control
+        .force(&token_of(&d, conn), ForcedState::PendingSca)
+        .await
+        .unwrap();
+    engine(&d.base, d.store.clone(), d.secrets.clone())
+        .sync_one(conn, &|_| {})
+        .await;
+    // The advisor sends the link, then sends it again before the client opened the first.
+    let first = d.links.send_reauthorization_links(&[conn]).await.unwrap();
+    let second = d.links.send_reauthorization_links(&[conn]).await.unwrap();
+    // The two sessions were made one after the other: the newest and the one before it.
+    let newest = view_of(&d, conn, time::now()).sent_link.unwrap().session_id;
+    assert_ne!(
+        first.messages[0].links[0].url,
+        second.messages[0].links[0].url
+    );
+
+    // The client answers the newer one; both sessions see the credential move, but the
+    // advisor hears about it once.
+    let (s, _, _) = d
+        .web
+        .flanks_sca_link(&second.messages[0].links[0].url, "4321")
+        .await;
+    assert_eq!(s, 302);
+    let found = d.links.poll_open_sessions().await.unwrap();
+    assert!(
+        matches!(
+            found.as_slice(),
+            [LinkOutcome::Reauthorized {
+                status: ConnectionStatus::Ready,
+                ..
+            }]
+        ),
+        "{found:?}"
+    );
+    let open = advisor_desk_core::links::sessions::list_open(&d.store).unwrap();
+    assert!(open.is_empty(), "{open:?}");
+    let endings: Vec<Option<String>> = [newest - 1, newest]
+        .iter()
+        .map(|id| {
+            advisor_desk_core::links::sessions::get(&d.store, *id)
+                .unwrap()
+                .outcome
+        })
+        .collect();
+    assert!(
+        endings.contains(&Some("superseded".into()))
+            && endings.contains(&Some("reauthorized".into())),
+        "{endings:?}"
+    );
+    assert_eq!(view_of(&d, conn, time::now()).sent_link, None);
+    // Nothing left for a later pass either.
+    assert!(d.links.poll_open_sessions().await.unwrap().is_empty());
+}

@@ -31,6 +31,8 @@ pub mod step {
 
 /// The outcome of a link session whose client completed a reauthorization.
 pub const REAUTHORIZED: &str = "reauthorized";
+/// A session ended because another link for its connection was completed first.
+pub const SUPERSEDED: &str = "superseded";
 
 // The token's keychain names live with the rest of a credential.
 pub use crate::credentials::{legacy_secret_ref_for, secret_ref_for};
@@ -127,10 +129,26 @@ fn finish_in(
             session.id
         )));
     }
-    // A reauthorization the client completed renews the bank's consent (the forecast's start).
+    // A reauthorization the client completed renews the bank's consent (the forecast's start),
+    // and the other links sent for the same connection have nothing left to do.
     if let (REAUTHORIZED, Some(connection_id)) = (ending.outcome, session.connection_id) {
         if session.purpose.needs_connection() {
             connections::write::record_consent_renewed(tx, connection_id, now)?;
+            for superseded in
+                link_sessions::write::supersede_unclaimed(tx, connection_id, session.id, now)?
+            {
+                append(
+                    tx,
+                    &NewAuditEntry {
+                        actor,
+                        client_id: Some(session.client_id),
+                        connection_id: Some(connection_id),
+                        action: "link.finished",
+                        detail: SUPERSEDED,
+                    },
+                )?;
+                tracing::debug!(session = superseded, "link session superseded");
+            }
         }
     }
     append(

@@ -210,6 +210,11 @@ impl LinkService {
             let Some(_flight) = self.begin_flight(s.id) else {
                 continue;
             };
+            // Read again: a session completed earlier in this pass may have superseded it.
+            let s = sessions::get(&self.store, s.id)?;
+            if s.completed_at.is_some() {
+                continue;
+            }
             let due = s
                 .next_check_at
                 .as_deref()

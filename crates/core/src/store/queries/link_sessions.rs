@@ -283,6 +283,30 @@ pub mod write {
         Ok(changed == 1)
     }
 
+    /// Ends the connection's other open sessions that nobody has claimed (no exchange
+    /// started) as `superseded`, once one of its links has been completed: the client may
+    /// have been sent several, and only one result is news. Returns their ids.
+    pub fn supersede_unclaimed(
+        tx: &Tx<'_>,
+        connection_id: i64,
+        completed: i64,
+        now: Timestamp,
+    ) -> Result<Vec<i64>> {
+        let mut stmt = tx.prepare(
+            "UPDATE link_sessions SET completed_at = ?3, outcome = 'superseded',
+                 outcome_detail = 'another link for this connection was completed'
+             WHERE connection_id = ?1 AND id <> ?2 AND completed_at IS NULL
+               AND exchange_step IS NULL
+             RETURNING id",
+        )?;
+        let ids = stmt
+            .query_map(params![connection_id, completed, time::to_db(now)], |r| {
+                r.get(0)
+            })?
+            .collect::<rusqlite::Result<Vec<i64>>>()?;
+        Ok(ids)
+    }
+
     /// `mapped` → `done`: the code entry is gone too.
     pub fn mark_cleaned(tx: &Tx<'_>, id: i64) -> Result<()> {
         tx.execute(
