@@ -314,3 +314,34 @@ fn every_table_is_watched_or_said_not_to_be_and_a_later_table_is_watched_through
         |id| change("client_notes", id, Operation::Insert),
     );
 }
+
+#[test]
+fn changes_older_than_a_day_are_pruned_every_thousandth_change() {
+    let firm = TestFirm::migrated();
+    let mut owner = firm.owner();
+    owner
+        .batch_execute(
+            "insert into live_changes (table_name, row_id, op, at)
+                 values ('clients', '1', 'update', now() - interval '2 days'),
+                        ('clients', '2', 'update', now() - interval '1 hour');
+             alter table live_changes alter column seq restart with 999;
+             insert into refresh_rounds (started_by) values ('owner');",
+        )
+        .unwrap();
+    let left = |owner: &mut postgres::Client| -> Vec<String> {
+        owner
+            .query(
+                "select row_id from live_changes where table_name = 'clients'",
+                &[],
+            )
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect()
+    };
+    assert_eq!(left(&mut owner), ["1", "2"], "change 999 prunes nothing");
+    owner
+        .batch_execute("update refresh_rounds set finished_at = now()")
+        .unwrap();
+    assert_eq!(left(&mut owner), ["2"], "change 1000 pruned the old one");
+}
