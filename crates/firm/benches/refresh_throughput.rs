@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 use advisor_desk_firm::refresh::{
     claims, worker, Outcome, OutcomeKind, RefreshError, Refresher, WorkerConfig,
 };
+use advisor_desk_firm::test_firm::TestFirm;
 use advisor_desk_firm::test_server::TestServer;
 use advisor_desk_firm::FirmDbConfig;
 use advisor_desk_sandbox::{FaultKind, FaultRule};
@@ -59,9 +60,9 @@ fn round<R: Refresher>(
     desktops: usize,
     refresher: impl Fn() -> R + Sync,
 ) -> Duration {
-    let database = server.create_database().unwrap();
+    let database = TestFirm::migrated_on(server).database;
     let mut client = postgres::Client::connect(&database.superuser_url, postgres::NoTls).unwrap();
-    install_tables(&mut client);
+    install_tables(&mut client, due.iter().copied().max().unwrap_or(0));
     let round = claims::start_round(&mut client, "bench", due)
         .unwrap()
         .round_id();

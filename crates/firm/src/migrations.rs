@@ -30,6 +30,19 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "roles_and_row_security",
         sql: include_str!("../migrations/0002_roles_and_row_security.sql"),
     },
+    // The firm's own tables (no SQLite counterpart): the firm schema still mirrors version 10.
+    Migration {
+        version: 3,
+        sqlite_version: 10,
+        name: "refresh_rounds",
+        sql: include_str!("../migrations/0003_refresh_rounds.sql"),
+    },
+    Migration {
+        version: 4,
+        sqlite_version: 10,
+        name: "live_changes",
+        sql: include_str!("../migrations/0004_live_changes.sql"),
+    },
 ];
 
 pub const LATEST_VERSION: i32 = MIGRATIONS.len() as i32;

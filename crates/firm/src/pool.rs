@@ -69,16 +69,7 @@ impl FirmDbConfig {
     /// Opens the pool and one connection, so a wrong address, password or certificate is reported
     /// now rather than at the first query.
     pub fn open_pool(&self) -> Result<FirmPool, FirmDbError> {
-        let mut config: postgres::Config = self
-            .url
-            .parse()
-            .map_err(|e: postgres::Error| FirmDbError::InvalidUrl(e.to_string()))?;
-        if let Some(password) = &self.password {
-            config.password(password);
-        }
-        config.connect_timeout(self.connect_timeout);
-        let tls = MakeRustlsConnect::new(self.tls_config()?);
-        let manager = PostgresConnectionManager::new(config, tls);
+        let manager = PostgresConnectionManager::new(self.postgres_config()?, self.tls()?);
         // One connection of our own first: r2d2 keeps only the text of a failed attempt, and
         // that loses the cause ("error performing TLS handshake", not which certificate).
         manager.connect().map_err(FirmDbError::from_connect)?;
@@ -88,6 +79,31 @@ impl FirmDbConfig {
             .connection_timeout(self.connect_timeout)
             .build(manager)?;
         Ok(pool)
+    }
+
+    /// One connection outside the pool, to the same address with the same TLS and password: for
+    /// the live listener, whose `LISTEN` belongs to its session (a pooled connection would be
+    /// handed to other queries).
+    pub fn connect_one(&self) -> Result<postgres::Client, FirmDbError> {
+        self.postgres_config()?
+            .connect(self.tls()?)
+            .map_err(FirmDbError::from_connect)
+    }
+
+    fn postgres_config(&self) -> Result<postgres::Config, FirmDbError> {
+        let mut config: postgres::Config = self
+            .url
+            .parse()
+            .map_err(|e: postgres::Error| FirmDbError::InvalidUrl(e.to_string()))?;
+        if let Some(password) = &self.password {
+            config.password(password);
+        }
+        config.connect_timeout(self.connect_timeout);
+        Ok(config)
+    }
+
+    fn tls(&self) -> Result<MakeRustlsConnect, FirmDbError> {
+        Ok(MakeRustlsConnect::new(self.tls_config()?))
     }
 
     fn tls_config(&self) -> Result<rustls::ClientConfig, FirmDbError> {

@@ -2,7 +2,7 @@
 //! [`TestServer`], migrated by its owner (the firm's first admin), and members added on demand.
 //! Test-only, so failures panic with what failed.
 
-use postgres::{Client, NoTls};
+use postgres::{Client, GenericClient, NoTls};
 
 use crate::members::{create_member, MemberKind};
 use crate::migrations;
@@ -56,4 +56,35 @@ impl TestFirm {
     pub fn connect_as(&self, member: &TestMember) -> Client {
         Client::connect(&self.url_for(member), NoTls).expect("connect as a member")
     }
+}
+
+/// Connections 1..=`count` of one new client, with stand-in values, for tests of what hangs from
+/// connections (refresh rounds, live changes); returns the client's id. Run as the owner or the
+/// superuser (the client is assigned to no advisor).
+pub fn seed_connections(client: &mut impl GenericClient, count: i64) -> i64 {
+    let owner: i64 = client
+        .query_one(
+            "insert into clients (kind, name, created_at, updated_at)
+             values ('person', 'Seeded client', now(), now()) returning id",
+            &[],
+        )
+        .expect("seed a client")
+        .get(0);
+    client
+        .execute(
+            "insert into connections
+                 (id, client_id, provider, flow, token_hash, created_at, updated_at)
+             select n, $1, 'flanks', 'flanks_link', 'seeded-' || n, now(), now()
+             from generate_series(1::bigint, $2) as n",
+            &[&owner, &count],
+        )
+        .expect("seed connections");
+    // Explicit ids: move the identity past them, as a book moving in does.
+    client
+        .execute(
+            "select setval(pg_get_serial_sequence('connections', 'id'), greatest($1::bigint, 1))",
+            &[&count],
+        )
+        .expect("move the identity");
+    owner
 }

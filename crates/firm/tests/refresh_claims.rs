@@ -4,22 +4,24 @@ use std::thread;
 use std::time::Duration;
 
 use advisor_desk_firm::refresh::claims::{self, Completion, Outcome, OutcomeKind, RoundStart};
-use advisor_desk_firm::refresh::{schema, RefreshError};
-use advisor_desk_firm::test_server::TestServer;
+use advisor_desk_firm::refresh::RefreshError;
+use advisor_desk_firm::test_firm::{seed_connections, TestFirm};
 use advisor_desk_firm::{FirmDbConfig, FirmPool};
 use serde_json::json;
 
 const LONG: Duration = Duration::from_secs(60);
 const SHORT: Duration = Duration::from_secs(1);
 
+/// A migrated firm with connections 1..=50, as its owner (the first admin: row-level security
+/// holds it, and it sees every connection).
 fn firm_database() -> FirmPool {
-    let database = TestServer::shared().create_database().unwrap();
-    let pool = FirmDbConfig::new(&database.superuser_url)
+    let database = TestFirm::migrated().database;
+    let pool = FirmDbConfig::new(database.owner_url())
         .with_pool_size(4)
         .open_pool()
         .unwrap();
     let mut client = pool.get().unwrap();
-    schema::install(&mut client).unwrap();
+    seed_connections(&mut *client, 50);
     // A stand-in for the snapshot the real writer will store, to see it commit or not.
     client
         .batch_execute("create table snapshots (connection_id bigint primary key, desktop text)")

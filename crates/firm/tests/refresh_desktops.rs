@@ -13,6 +13,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use advisor_desk_firm::refresh::{claims, worker, WorkerConfig};
+use advisor_desk_firm::test_firm::TestFirm;
 use advisor_desk_firm::test_server::{TestDatabase, TestServer};
 use advisor_desk_firm::{FirmDbConfig, FirmPool};
 use advisor_desk_sandbox::{SandboxControl, SandboxHandle};
@@ -82,13 +83,13 @@ impl Firm {
             .map(|(id, entry)| (id, entry.provider.clone()))
             .collect();
         let secrets = book.iter().map(|entry| entry.token.clone()).collect();
-        let database = server.create_database().unwrap();
+        let database = TestFirm::migrated_on(server).database;
         let pool = FirmDbConfig::new(&database.superuser_url)
             .with_pool_size(2)
             .open_pool()
             .unwrap();
         let mut client = pool.get().unwrap();
-        install_tables(&mut client);
+        install_tables(&mut client, CONNECTIONS as i64);
         let due: Vec<i64> = providers.keys().copied().collect();
         let round = claims::start_round(&mut client, "parent", &due)
             .unwrap()

@@ -6,8 +6,9 @@ use std::thread;
 use std::time::Duration;
 
 use advisor_desk_firm::refresh::{
-    claims, schema, worker, Outcome, OutcomeKind, RefreshError, Refresher, WorkerConfig,
+    claims, worker, Outcome, OutcomeKind, RefreshError, Refresher, WorkerConfig,
 };
+use advisor_desk_firm::test_firm::{seed_connections, TestFirm};
 use advisor_desk_firm::test_server::TestServer;
 use advisor_desk_firm::FirmDbConfig;
 use serde_json::json;
@@ -58,7 +59,7 @@ impl Refresher for StopsTheServer {
 #[test]
 fn a_completion_while_the_server_is_down_is_retried_and_recorded_once() {
     let server = Arc::new(TestServer::start().unwrap());
-    let database = server.create_database().unwrap();
+    let database = TestFirm::migrated_on(&server).database;
     let pool = FirmDbConfig::new(&database.superuser_url)
         .with_pool_size(2)
         // Shorter than the outage: the pool gives up and the worker must retry.
@@ -66,7 +67,7 @@ fn a_completion_while_the_server_is_down_is_retried_and_recorded_once() {
         .open_pool()
         .unwrap();
     let mut client = pool.get().unwrap();
-    schema::install(&mut client).unwrap();
+    seed_connections(&mut *client, 10);
     client
         .batch_execute("create table snapshots (connection_id bigint primary key)")
         .unwrap();
@@ -108,14 +109,14 @@ fn a_completion_while_the_server_is_down_is_retried_and_recorded_once() {
 #[test]
 fn a_database_that_stays_away_past_the_limit_ends_the_round_with_an_unreachable_error() {
     let server = TestServer::start().unwrap();
-    let database = server.create_database().unwrap();
+    let database = TestFirm::migrated_on(&server).database;
     let pool = FirmDbConfig::new(&database.superuser_url)
         .with_pool_size(2)
         .with_connect_timeout(Duration::from_millis(300))
         .open_pool()
         .unwrap();
     let mut client = pool.get().unwrap();
-    schema::install(&mut client).unwrap();
+    seed_connections(&mut *client, 1);
     let round = claims::start_round(&mut client, "a", &[1])
         .unwrap()
         .round_id();

@@ -33,15 +33,24 @@ fn whose_row(table: &str) -> Option<String> {
         "sync_runs" => format!("coalesce({BY_CONNECTION}, t.run_by)"),
         "provider_calls" => format!("coalesce({BY_CONNECTION}, t.called_by)"),
         "audit_log" => format!("coalesce({BY_CLIENT}, {BY_CONNECTION}, t.actor_role)"),
+        "refresh_leases" | "refresh_outcomes" => BY_CONNECTION.into(),
+        // A change is seen by the roles it names when it was written (and every member when
+        // firm-wide); the fixture shares no client, so at most one advisor is named.
+        "live_changes" => "CASE WHEN t.firm_wide THEN NULL ELSE coalesce(
+            (SELECT a.role_name FROM advisors a WHERE a.role_name = ANY (t.seen_by)
+             AND NOT a.is_admin AND NOT a.is_compliance ORDER BY 1 LIMIT 1), '(staff only)') END"
+            .into(),
         "advisors" | "firm_settings" | "firm_schema_migrations" | "reference_rates"
-        | "rate_fetches" => "NULL::text".into(),
+        | "rate_fetches" | "refresh_rounds" => "NULL::text".into(),
         _ => return None,
     };
     Some(expression)
 }
 
-/// Tables an advisor may write even when the row is not about a client (shared reference data).
-const ADVISOR_WRITABLE_FIRM_TABLES: &[&str] = &["reference_rates", "rate_fetches"];
+/// Tables an advisor may write even when the row is not about a client (shared reference data,
+/// and refresh rounds, which every desktop opens).
+const ADVISOR_WRITABLE_FIRM_TABLES: &[&str] =
+    &["reference_rates", "rate_fetches", "refresh_rounds"];
 
 /// One client per advisor (`n` = 1 for Alice, 2 for Bob) with a row in every table that hangs
 /// from clients, plus the rows an advisor owns without a client; written by the owner (admin).
@@ -70,6 +79,11 @@ fn give_a_client(owner: &mut Client, n: i64, role: &str) {
              INSERT INTO cards (connection_id, provider_id, dedupe_key, name) VALUES ({n}, 'c', 'c', 'Card');
              INSERT INTO sync_runs (connection_id, run_by, trigger, started_at)
                  VALUES ({n}, '{role}', 'manual', now()), (NULL, '{role}', 'round', now());
+             INSERT INTO refresh_rounds (started_by) VALUES ('desktop') ON CONFLICT DO NOTHING;
+             INSERT INTO refresh_leases (connection_id, round_id, token, holder, expires_at)
+                 SELECT {n}, id, 1, 'desktop', now() FROM refresh_rounds WHERE finished_at IS NULL;
+             INSERT INTO refresh_outcomes (round_id, connection_id, desktop, lease_token, outcome)
+                 SELECT id, {n}, 'desktop', 1, 'refreshed' FROM refresh_rounds WHERE finished_at IS NULL;
              INSERT INTO provider_calls (connection_id, called_by, at, provider, endpoint, duration_ms, outcome)
                  VALUES ({n}, '{role}', now(), 'flanks', '/portfolios', 1, 'ok'),
                         (NULL, '{role}', now(), 'flanks', '/token', 1, 'ok');

@@ -76,6 +76,19 @@ fn the_firm_ca_is_trusted_and_nothing_else_is() {
         .unwrap()
         .get(0);
     assert!(encrypted, "the session runs over TLS");
+    // The listener's single connection: the same address, TLS and password as the pool's.
+    let mut single = config("require")
+        .with_ca_certificate_pem(pki.ca_pem.as_bytes())
+        .connect_one()
+        .unwrap();
+    let encrypted: bool = single
+        .query_one(
+            "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert!(encrypted, "the single connection runs over TLS");
 
     // Another CA (an impostor's server certificate) is refused…
     let other = firm_pki("Some other CA");
@@ -83,6 +96,13 @@ fn the_firm_ca_is_trusted_and_nothing_else_is() {
         .with_ca_certificate_pem(other.ca_pem.as_bytes())
         .open_pool();
     let refused = refusal(refused);
+    assert!(matches!(refused, FirmDbError::Unreachable(_)), "{refused}");
+    assert!(refused.to_string().contains("certificate"), "{refused}");
+    let refused = config("require")
+        .with_ca_certificate_pem(other.ca_pem.as_bytes())
+        .connect_one()
+        .err()
+        .expect("a connection to an impostor is refused");
     assert!(matches!(refused, FirmDbError::Unreachable(_)), "{refused}");
     assert!(refused.to_string().contains("certificate"), "{refused}");
     // …and so is the firm's private CA when only the public web roots are trusted.

@@ -1,22 +1,30 @@
 //! What a listening desktop is told, and how a notice's payload is read.
 
-use serde::Deserialize;
-
 /// What was done to the row.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Operation {
     Insert,
     Update,
     Delete,
 }
 
-/// One changed row: its table and id, nothing of its contents.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+impl Operation {
+    /// The schema's name for it (`live_changes.op`).
+    pub fn parse(op: &str) -> Option<Operation> {
+        match op {
+            "insert" => Some(Operation::Insert),
+            "update" => Some(Operation::Update),
+            "delete" => Some(Operation::Delete),
+            _ => None,
+        }
+    }
+}
+
+/// One changed row the desktop's role may see: its table and id, nothing of its contents.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Change {
     pub table: String,
     pub id: String,
-    #[serde(rename = "op")]
     pub operation: Operation,
 }
 
@@ -45,14 +53,15 @@ pub enum LiveEvent {
 #[error("a change notice could not be read: {0}")]
 pub struct UnreadableNotice(String);
 
-/// Reads one notice's payload: `{"table": …, "id": …, "op": "insert" | "update" | "delete"}`.
-pub fn decode(payload: &str) -> Result<Change, UnreadableNotice> {
-    let change: Change =
-        serde_json::from_str(payload).map_err(|e| UnreadableNotice(e.to_string()))?;
-    if change.table.is_empty() || change.id.is_empty() {
-        return Err(UnreadableNotice("an empty table or id".into()));
+/// Reads one notice's payload: the sequence number of its `live_changes` row, nothing else.
+pub fn decode(payload: &str) -> Result<i64, UnreadableNotice> {
+    match payload.parse::<i64>() {
+        Ok(seq) if seq > 0 => Ok(seq),
+        _ => Err(UnreadableNotice(format!(
+            "not a change number: {:?}",
+            payload.chars().take(40).collect::<String>()
+        ))),
     }
-    Ok(change)
 }
 
 #[cfg(test)]
@@ -60,27 +69,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_notice_names_table_id_and_operation() {
-        let change = decode(r#"{"table":"clients","id":"42","op":"update"}"#).unwrap();
-        assert_eq!(
-            change,
-            Change {
-                table: "clients".into(),
-                id: "42".into(),
-                operation: Operation::Update
-            }
-        );
+    fn a_notice_is_a_change_number() {
+        assert_eq!(decode("42").unwrap(), 42);
     }
 
     #[test]
-    fn a_notice_without_an_id_or_with_an_unknown_operation_is_unreadable() {
-        for payload in [
-            r#"{"table":"clients","id":null,"op":"insert"}"#,
-            r#"{"table":"clients","id":"","op":"insert"}"#,
-            r#"{"table":"clients","id":"1","op":"truncate"}"#,
-            "not json",
-        ] {
+    fn a_notice_that_is_not_a_positive_number_is_unreadable() {
+        for payload in ["", "0", "-3", "4.5", r#"{"table":"clients","id":"1"}"#] {
             assert!(decode(payload).is_err(), "{payload}");
         }
+    }
+
+    #[test]
+    fn operations_are_read_from_the_schemas_names() {
+        assert_eq!(Operation::parse("update"), Some(Operation::Update));
+        assert_eq!(Operation::parse("truncate"), None);
     }
 }

@@ -1,5 +1,11 @@
 //! The listening thread: its own database connection (a pooled one would be handed to other
 //! queries and lose the LISTEN), reconnecting after a loss and then asking for a resync.
+//!
+//! A notice carries only the number of a `live_changes` row (migration 0004); the listener reads
+//! the rows named by the notices pending at once, on its own connection and so through its
+//! role's row-level security: a change the desktop may not see is not read, and no event names
+//! it. What a desktop then does with a change is re-read the named row through the same
+//! policies (a row no longer visible, such as a client unshared from it, reads as nothing).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -7,10 +13,11 @@ use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use postgres::fallible_iterator::FallibleIterator;
-use postgres::Client;
+use postgres::{Client, Notification};
 
-use super::event::{decode, LiveEvent, ResyncReason};
+use super::event::{decode, Change, LiveEvent, Operation, ResyncReason};
 use super::CHANNEL;
+use crate::{FirmDbConfig, FirmDbError};
 
 #[derive(Debug, Clone)]
 pub struct ListenerConfig {
@@ -41,12 +48,24 @@ pub struct Listener {
 }
 
 impl Listener {
-    /// Starts listening. `connect` opens a new connection (the same address and TLS as the
-    /// pool's, outside it); it is called again after every loss. Fails only when the thread
-    /// cannot be started.
+    /// Starts listening on the firm database `database` describes, through one connection of
+    /// its own with the pool's address, TLS and password (`FirmDbConfig::connect_one`).
+    pub fn for_firm<E>(
+        config: ListenerConfig,
+        database: FirmDbConfig,
+        on_event: E,
+    ) -> std::io::Result<Listener>
+    where
+        E: FnMut(LiveEvent) + Send + 'static,
+    {
+        Self::start(config, move || database.connect_one(), on_event)
+    }
+
+    /// Starts listening. `connect` opens a new connection; it is called again after every loss.
+    /// Fails only when the thread cannot be started.
     pub fn start<C, E>(config: ListenerConfig, connect: C, on_event: E) -> std::io::Result<Listener>
     where
-        C: FnMut() -> Result<Client, postgres::Error> + Send + 'static,
+        C: FnMut() -> Result<Client, FirmDbError> + Send + 'static,
         E: FnMut(LiveEvent) + Send + 'static,
     {
         let stop = Arc::new(AtomicBool::new(false));
@@ -84,7 +103,7 @@ impl Drop for Listener {
     }
 }
 
-type Connect = Box<dyn FnMut() -> Result<Client, postgres::Error> + Send>;
+type Connect = Box<dyn FnMut() -> Result<Client, FirmDbError> + Send>;
 type OnEvent = Box<dyn FnMut(LiveEvent) + Send>;
 
 struct Run {
@@ -134,7 +153,7 @@ impl Run {
         self.stop.load(Ordering::Relaxed)
     }
 
-    fn connect_and_listen(&mut self) -> Result<Client, postgres::Error> {
+    fn connect_and_listen(&mut self) -> Result<Client, FirmDbError> {
         let mut client = (self.connect)()?;
         client.batch_execute(&format!("LISTEN {CHANNEL}"))?;
         Ok(client)
@@ -151,13 +170,9 @@ impl Run {
             let next = client.notifications().timeout_iter(self.config.tick).next();
             match next {
                 Ok(Some(notice)) if notice.channel() == CHANNEL => {
-                    (self.on_event)(match decode(notice.payload()) {
-                        Ok(change) => LiveEvent::Change(change),
-                        Err(error) => {
-                            tracing::warn!(%error, "unreadable change notice; resync");
-                            LiveEvent::ResyncNeeded(ResyncReason::UnreadableNotice)
-                        }
-                    });
+                    if let Err(lost) = self.deliver(client, notice) {
+                        return Some(lost);
+                    }
                 }
                 Ok(Some(_)) => {}
                 Err(error) => return Some(error.to_string()),
@@ -177,6 +192,37 @@ impl Run {
         }
     }
 
+    /// Reads and hands over the changes named by `first` and every notice already received
+    /// with it (one read for them all). Fails with why the connection was lost.
+    fn deliver(&mut self, client: &mut Client, first: Notification) -> Result<(), String> {
+        let pending: Vec<Notification> = client
+            .notifications()
+            .iter()
+            .collect()
+            .map_err(|error| error.to_string())?;
+        let mut numbers = Vec::new();
+        let mut unreadable = false;
+        for notice in std::iter::once(first).chain(pending) {
+            if notice.channel() != CHANNEL {
+                continue;
+            }
+            match decode(notice.payload()) {
+                Ok(number) => numbers.push(number),
+                Err(error) => {
+                    tracing::warn!(%error, "unreadable change notice; resync");
+                    unreadable = true;
+                }
+            }
+        }
+        for change in read_changes(client, &numbers)? {
+            (self.on_event)(LiveEvent::Change(change));
+        }
+        if unreadable {
+            (self.on_event)(LiveEvent::ResyncNeeded(ResyncReason::UnreadableNotice));
+        }
+        Ok(())
+    }
+
     /// Sleeps `pause`, waking early when stopped.
     fn sleep(&self, pause: Duration) {
         let until = Instant::now() + pause;
@@ -184,4 +230,28 @@ impl Run {
             thread::sleep(self.config.tick.min(until - Instant::now()));
         }
     }
+}
+
+/// The changes numbered `numbers` that this connection's role may see, in order. A failure is
+/// the connection's (returned as why it was lost: the reconnection asks for a resync).
+fn read_changes(client: &mut Client, numbers: &[i64]) -> Result<Vec<Change>, String> {
+    if numbers.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = client
+        .query(
+            "SELECT table_name, row_id, op FROM live_changes WHERE seq = ANY ($1) ORDER BY seq",
+            &[&numbers],
+        )
+        .map_err(|error| error.to_string())?;
+    Ok(rows
+        .iter()
+        .filter_map(|row| {
+            Some(Change {
+                table: row.get(0),
+                id: row.get(1),
+                operation: Operation::parse(row.get(2))?,
+            })
+        })
+        .collect())
 }

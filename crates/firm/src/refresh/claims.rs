@@ -79,7 +79,9 @@ pub struct RoundProgress {
 }
 
 /// Opens a round over `due` (connection ids; duplicates ignored), or joins the round already
-/// open: at most one round is open at a time, so desktops starting one at once share it.
+/// open and adds `due` to it: at most one round is open at a time, so desktops starting one at
+/// once share it. Under row-level security a desktop names only connections its role sees
+/// (another's are refused: `42501`), so each desktop brings its own and an admin's brings all.
 pub fn start_round(
     client: &mut Client,
     desktop: &str,
@@ -95,33 +97,34 @@ pub fn start_round(
     for _ in 0..3 {
         let mut tx = client.transaction()?;
         let started = tx.query_opt(
-            "insert into refresh_rounds (started_by, due, finished_at)
-             values ($1, $2, case when cardinality($2::bigint[]) = 0 then now() end)
+            "insert into refresh_rounds (started_by, finished_at)
+             values ($1, case when cardinality($2::bigint[]) = 0 then now() end)
              on conflict do nothing
              returning id",
             &[&desktop, &due],
         )?;
-        if let Some(row) = started {
-            let round_id: i64 = row.get(0);
-            tx.execute(
-                "insert into refresh_leases (connection_id, round_id)
-                 select unnest($2::bigint[]), $1
-                 on conflict (connection_id) do update
-                 set round_id = excluded.round_id, holder = null, expires_at = null,
-                     completed_at = null",
-                &[&round_id, &due],
-            )?;
-            tx.commit()?;
-            return Ok(RoundStart::Started(round_id));
-        }
-        let open = tx.query_opt(
-            "select id from refresh_rounds where finished_at is null",
-            &[],
+        let round = match started {
+            Some(row) => RoundStart::Started(row.get(0)),
+            None => match tx.query_opt(
+                "select id from refresh_rounds where finished_at is null",
+                &[],
+            )? {
+                Some(row) => RoundStart::Joined(row.get(0)),
+                None => continue,
+            },
+        };
+        // Due in this round: a connection already in it keeps its lease and state.
+        tx.execute(
+            "insert into refresh_leases (connection_id, round_id)
+             select unnest($2::bigint[]), $1
+             on conflict (connection_id) do update
+             set round_id = excluded.round_id, holder = null, expires_at = null,
+                 completed_at = null
+             where refresh_leases.round_id <> excluded.round_id",
+            &[&round.round_id(), &due],
         )?;
         tx.commit()?;
-        if let Some(row) = open {
-            return Ok(RoundStart::Joined(row.get(0)));
-        }
+        return Ok(round);
     }
     Err(RefreshError::Unreachable(
         "refresh rounds kept opening and closing under us".into(),
@@ -273,30 +276,22 @@ pub fn close_if_complete(client: &mut Client, round_id: i64) -> Result<bool, Ref
 }
 
 fn close_if_complete_in(tx: &mut Transaction<'_>, round_id: i64) -> Result<bool, RefreshError> {
-    // Completions of one round take this lock in turn, and each statement after it sees the
-    // others' commits: two desktops finishing the last two connections cannot both miss the end.
-    // NO KEY UPDATE, not UPDATE: the outcome's foreign key already holds KEY SHARE on this row,
-    // which FOR UPDATE would wait on — two completions waiting on each other (a deadlock).
-    tx.query_opt(
-        "select 1 from refresh_rounds where id = $1 for no key update",
-        &[&round_id],
-    )?
-    .ok_or(RefreshError::UnknownRound(round_id))?;
-    let closed = tx.execute(
-        "update refresh_rounds set finished_at = now()
-         where id = $1 and finished_at is null
-           and not exists (select 1 from refresh_leases
-                           where round_id = $1 and completed_at is null)",
-        &[&round_id],
-    )?;
-    Ok(closed == 1)
+    // As the schema's owner (migration 0003): the round is complete only when every lease of
+    // it is, including those this desktop's role may not see; it takes the round's lock.
+    let closed: Option<bool> = tx
+        .query_one("select firm_close_refresh_round($1)", &[&round_id])?
+        .get(0);
+    closed.ok_or(RefreshError::UnknownRound(round_id))
 }
 
-/// Due, completed and leased counts of a round, and whether it is finished.
+/// Due, completed and leased counts of a round as far as the caller's role sees it (an
+/// advisor's desktop counts its clients' connections), and whether it is finished.
 pub fn progress(client: &mut Client, round_id: i64) -> Result<RoundProgress, RefreshError> {
     let row = client
         .query_opt(
-            "select cardinality(r.due)::bigint,
+            "select (select count(*) from refresh_outcomes o where o.round_id = r.id)
+                      + (select count(*) from refresh_leases l
+                         where l.round_id = r.id and l.completed_at is null),
                     (select count(*) from refresh_outcomes o where o.round_id = r.id),
                     (select count(*) from refresh_leases l
                      where l.round_id = r.id and l.completed_at is null

@@ -1,7 +1,7 @@
 //! One refresh per connection across the firm: however many desktops are open, each due
 //! connection is fetched from its provider once per round.
 //!
-//! - [`schema`]: the tables (rounds, leases, outcomes), installed by the caller; migration 0005.
+//! The tables (rounds, leases, outcomes) and their row-level security are migration 0003.
 //! - [`claims`]: start or join a round, claim due connections with a lease, renew, complete with
 //!   fencing.
 //! - [`worker`]: a desktop's loop over one round (claim, fetch, complete), retrying through a lost
@@ -16,7 +16,6 @@
 
 pub mod claims;
 mod error;
-pub mod schema;
 pub mod worker;
 
 pub use claims::{Completion, Lease, Outcome, OutcomeKind, RoundProgress, RoundStart};

@@ -13,7 +13,8 @@ use std::time::Duration;
 use advisor_desk_core::domain::{Provider, ProviderFailure, RemoteState, Snapshot};
 use advisor_desk_core::secrets::Secret;
 use advisor_desk_core::sync::{CallBuffer, ProviderGateway};
-use advisor_desk_firm::refresh::{schema, Outcome, OutcomeKind, RefreshError, Refresher};
+use advisor_desk_firm::refresh::{Outcome, OutcomeKind, RefreshError, Refresher};
+use advisor_desk_firm::test_firm::seed_connections;
 use advisor_desk_providers::{
     FlanksClient, FlanksConfig, FlanksGateway, FlinksClient, FlinksConfig, FlinksGateway,
     HttpPolicy,
@@ -58,10 +59,10 @@ pub fn connections(book: &[BookEntry]) -> Vec<(i64, &BookEntry)> {
     (1..).zip(book).collect()
 }
 
-/// The refresh tables and a stand-in for the snapshot the real writer will store; `writes`
-/// counts the committed writes per connection.
-pub fn install_tables(client: &mut postgres::Client) {
-    schema::install(client).unwrap();
+/// On a migrated firm database: connections 1..=`connections` and a stand-in for the snapshot
+/// the real writer will store; `writes` counts the committed writes per connection.
+pub fn install_tables(client: &mut postgres::Client, connections: i64) {
+    seed_connections(client, connections);
     client
         .batch_execute(
             "create table if not exists snapshots (
