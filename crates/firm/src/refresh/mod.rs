@@ -20,5 +20,6 @@ pub mod schema;
 pub mod worker;
 
 pub use claims::{Completion, Lease, Outcome, OutcomeKind, RoundProgress, RoundStart};
+pub(crate) use error::is_transient_database_error;
 pub use error::RefreshError;
 pub use worker::{Refresher, RoundReport, WorkerConfig};
