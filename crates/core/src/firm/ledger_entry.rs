@@ -39,7 +39,10 @@ pub(crate) fn encode(link: &PendingLink) -> Secret {
         client_id: link.client_id,
         provider: link.provider,
         institution: link.institution.clone(),
-        obtained_at: time::to_db(link.obtained_at),
+        // Every digit of the time, so an entry reads back exactly as it was kept.
+        obtained_at: link
+            .obtained_at
+            .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
     };
     // Serialising plain numbers and strings cannot fail.
     let facts = serde_json::to_string(&facts).unwrap_or_default();
