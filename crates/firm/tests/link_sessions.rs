@@ -2,15 +2,19 @@
 //! open, unexpired session the member may see, and every refusal is audited with its code;
 //! the mapping writes one connection and its sealed credentials however often the same result
 //! is applied. The firm key sits in an in-memory keychain here (the keychain is not what these
-//! tests are about; `link_ledger.rs` uses the real one).
+//! tests are about, except that a locked one loses nothing; `link_ledger.rs` uses the real
+//! one).
 
 mod links_common;
 
 use advisor_desk_core::credentials::token_hash;
+use advisor_desk_core::firm::PendingLinks;
 use advisor_desk_core::links::{parse_callback, CallbackSource};
 use advisor_desk_core::secrets::MemorySecretStore;
 use advisor_desk_core::time;
-use advisor_desk_firm::links::{map_link_result, sessions, FirmLinkError, Mapped};
+use advisor_desk_firm::links::{
+    apply_pending, deliver, map_link_result, sessions, Delivery, FirmLinkError, Mapped,
+};
 use advisor_desk_firm::secrets::{self, SecretPlace};
 use advisor_desk_firm::test_server::TestServer;
 use links_common::*;
@@ -254,4 +258,47 @@ fn the_same_result_applied_twice_or_for_another_session_makes_one_connection() {
         .filter(|(action, _)| action == "connection.added")
         .count();
     assert_eq!(added, 1);
+}
+
+#[test]
+fn a_locked_keychain_hands_the_result_back_rather_than_dropping_it() {
+    let keychain = MemorySecretStore::new();
+    let firm = LinkFirm::new(TestServer::shared(), &keychain);
+    let started = firm.start_link();
+    let session = firm
+        .claim(&firm.store, &started.state, "code-locked")
+        .unwrap();
+    let result = result_of(&session, "sbx-cred-kept-by-the-caller");
+
+    // The firm key cannot be read and the result cannot be kept: a typed error holding it.
+    keychain.set_locked(true);
+    let refused = deliver(&firm.store, &keychain, &firm.id, result.clone(), "alice").unwrap_err();
+    assert_eq!(refused.code(), "link_result_not_kept");
+    assert!(!refused.to_string().contains("sbx-cred"), "{refused}");
+    let FirmLinkError::NotKept {
+        link,
+        keychain: why,
+        ..
+    } = refused
+    else {
+        unreachable!()
+    };
+    assert_eq!(why.code(), "keychain_locked");
+    assert_eq!(*link, result);
+    let listed = apply_pending(&firm.store, &keychain, &firm.id, "alice").unwrap_err();
+    assert_eq!(listed.code(), "keychain_locked");
+    assert_eq!(firm.connections_with(&token_hash(&result.token)), (0, 0));
+
+    // Unlocked, the handed-back result is delivered and leaves nothing in the ledger.
+    keychain.set_locked(false);
+    let delivered = deliver(&firm.store, &keychain, &firm.id, *link, "alice").unwrap();
+    assert!(
+        matches!(delivered, Delivery::Mapped(Mapped::Created { .. })),
+        "{delivered:?}"
+    );
+    assert_eq!(firm.connections_with(&token_hash(&result.token)), (1, 1));
+    assert!(PendingLinks::new(&keychain, &firm.id)
+        .list()
+        .unwrap()
+        .is_empty());
 }
