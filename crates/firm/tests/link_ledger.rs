@@ -23,19 +23,18 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use advisor_desk_core::credentials::token_hash;
+use advisor_desk_core::firm::keychain::key_entry;
 use advisor_desk_core::firm::PendingLinks;
+use advisor_desk_core::links::LinkSession;
 use advisor_desk_core::secrets::{KeyringStore, Secret, SecretStore};
 use advisor_desk_core::sync::CallBuffer;
 use advisor_desk_firm::links::{apply_pending, deliver, Delivery, Mapped};
-use advisor_desk_firm::secrets::{self, SecretPlace};
 use advisor_desk_firm::test_server::TestServer;
 use advisor_desk_providers::flanks::ExchangeOutcome;
 use advisor_desk_providers::{FlanksClient, FlanksConfig};
 use advisor_desk_sandbox::{FLANKS_CLIENT_ID, FLANKS_CLIENT_SECRET};
 use links_common::*;
 use refresh_support::start_sandbox;
-
-const NEEDS_KEYCHAIN: &str = "needs a Secret Service";
 
 fn keychain(test: &str) -> KeyringStore {
     KeyringStore::new(format!(
@@ -106,18 +105,29 @@ fn hidden(html: &str, name: &str) -> String {
     html[start..end].replace("&amp;", "&")
 }
 
-#[test]
-#[ignore = "needs a Secret Service: KEYRING_HERMETIC=1 scripts/with-keyring.sh cargo test ... -- --include-ignored"]
-fn a_result_obtained_while_the_server_is_down_waits_in_the_keychain_and_is_applied_once() {
-    let _ = NEEDS_KEYCHAIN;
-    let server = TestServer::start().unwrap();
-    let keychain = keychain("down");
-    let firm = LinkFirm::new(&server, &keychain);
+/// Alice starts a link, the client completes it at the sandbox, the redirect is claimed and
+/// the code exchanged: the session (at step `claimed`), the code and the token.
+fn claimed_and_exchanged(firm: &LinkFirm) -> (LinkSession, String, Secret) {
     let (runtime, sandbox) = start_sandbox(1);
     let started = firm.start_link();
     let (code, token) = runtime.block_on(code_and_token(&sandbox.base_url()));
     assert!(token.expose().starts_with("sbx-cred-"));
     let session = firm.claim(&firm.store, &started.state, &code).unwrap();
+    (session, code, token)
+}
+
+/// The tests' keychain services are their own; the firm key is taken out at the end.
+fn forget_firm_key(keychain: &dyn SecretStore, firm: &LinkFirm) {
+    keychain.delete(&key_entry(&firm.id, 1).unwrap()).unwrap();
+}
+
+#[test]
+#[ignore = "needs a Secret Service: KEYRING_HERMETIC=1 scripts/with-keyring.sh cargo test ... -- --include-ignored"]
+fn a_result_obtained_while_the_server_is_down_waits_in_the_keychain_and_is_applied_once() {
+    let server = TestServer::start().unwrap();
+    let keychain = keychain("down");
+    let firm = LinkFirm::new(&server, &keychain);
+    let (session, code, token) = claimed_and_exchanged(&firm);
 
     // The server goes away between the exchange and the mapping.
     server.stop().unwrap();
@@ -153,18 +163,7 @@ fn a_result_obtained_while_the_server_is_down_waits_in_the_keychain_and_is_appli
     let again = apply_pending(&firm.store, &keychain, &firm.id, "alice").unwrap();
     assert!(again.mapped.is_empty());
     assert_eq!(firm.connections_with(&token_hash(&token)), (1, 1));
-    let opened = firm
-        .store
-        .read(|db| {
-            Ok(secrets::open(
-                db,
-                &keychain,
-                SecretPlace::Credentials { connection_id },
-            ))
-        })
-        .unwrap()
-        .unwrap();
-    assert_eq!(opened, token);
+    assert_eq!(firm.open_credentials(&keychain, connection_id), token);
 
     // The same result delivered again (a replayed exchange): harmless, still one connection.
     let replayed = deliver(&firm.store, &keychain, &firm.id, result, "alice").unwrap();
@@ -182,9 +181,7 @@ fn a_result_obtained_while_the_server_is_down_waits_in_the_keychain_and_is_appli
         &firm,
         &[("token", token.expose()), ("code", &code)],
     );
-    keychain
-        .delete(&advisor_desk_core::firm::keychain::key_entry(&firm.id, 1).unwrap())
-        .unwrap();
+    forget_firm_key(&keychain, &firm);
 }
 
 #[test]
@@ -193,10 +190,7 @@ fn a_server_restarted_in_the_middle_of_the_mapping_is_retried_into_one_connectio
     let server = TestServer::start().unwrap();
     let keychain = keychain("restart");
     let firm = LinkFirm::new(&server, &keychain);
-    let (runtime, sandbox) = start_sandbox(1);
-    let started = firm.start_link();
-    let (code, token) = runtime.block_on(code_and_token(&sandbox.base_url()));
-    let session = firm.claim(&firm.store, &started.state, &code).unwrap();
+    let (session, _code, token) = claimed_and_exchanged(&firm);
     let result = result_of(&session, token.expose());
 
     // A rotation-like lock on the sealed secrets holds the mapping after it inserted the
@@ -229,15 +223,8 @@ fn a_server_restarted_in_the_middle_of_the_mapping_is_retried_into_one_connectio
     let applied = apply_pending(&firm.store, &keychain, &firm.id, "alice").unwrap();
     assert!(applied.mapped.is_empty());
     assert_eq!(firm.connections_with(&token_hash(&token)), (1, 1));
-    let added = firm
-        .audit()
-        .iter()
-        .filter(|(action, _)| action == "connection.added")
-        .count();
-    assert_eq!(added, 1);
-    keychain
-        .delete(&advisor_desk_core::firm::keychain::key_entry(&firm.id, 1).unwrap())
-        .unwrap();
+    assert_eq!(firm.audited("connection.added"), 1);
+    forget_firm_key(&keychain, &firm);
 }
 
 /// Waits until a session is waiting for a lock on `sealed_secrets` (the mapping's sealed

@@ -15,7 +15,6 @@ use advisor_desk_core::time;
 use advisor_desk_firm::links::{
     apply_pending, deliver, map_link_result, sessions, Delivery, FirmLinkError, Mapped,
 };
-use advisor_desk_firm::secrets::{self, SecretPlace};
 use advisor_desk_firm::test_server::TestServer;
 use links_common::*;
 
@@ -128,12 +127,7 @@ fn a_callback_is_claimed_once_and_replayed_or_forged_ones_are_refused_and_audite
             "replayed"
         ]
     );
-    let accepted = firm
-        .audit()
-        .iter()
-        .filter(|(action, _)| action == "link.callback.accepted")
-        .count();
-    assert_eq!(accepted, 2);
+    assert_eq!(firm.audited("link.callback.accepted"), 2);
     // Neither the state nor a code is in the database.
     let mut su = firm.book.superuser();
     let stored: String = su
@@ -179,18 +173,10 @@ fn the_same_result_applied_twice_or_for_another_session_makes_one_connection() {
     assert_eq!(firm.connections_with(&token_hash(&result.token)), (1, 1));
 
     // The connection's credentials open to the token, as Alice sees them.
-    let opened = firm
-        .store
-        .read(|db| {
-            Ok(secrets::open(
-                db,
-                &keychain,
-                SecretPlace::Credentials { connection_id },
-            ))
-        })
-        .unwrap()
-        .unwrap();
-    assert_eq!(opened.expose(), token);
+    assert_eq!(
+        firm.open_credentials(&keychain, connection_id).expose(),
+        token
+    );
     let session = firm
         .store
         .read(|db| {
@@ -252,12 +238,7 @@ fn the_same_result_applied_twice_or_for_another_session_makes_one_connection() {
     assert_eq!(late.code(), "link_session_ended");
     assert_eq!(firm.connections_with(&token_hash(&misfiled.token)), (0, 0));
 
-    let added = firm
-        .audit()
-        .iter()
-        .filter(|(action, _)| action == "connection.added")
-        .count();
-    assert_eq!(added, 1);
+    assert_eq!(firm.audited("connection.added"), 1);
 }
 
 #[test]

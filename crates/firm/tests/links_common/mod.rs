@@ -105,6 +105,20 @@ impl LinkFirm {
         (row.get(0), row.get(1))
     }
 
+    /// A connection's credentials as Alice opens them, with the firm key from `keychain`.
+    pub fn open_credentials(&self, keychain: &dyn SecretStore, connection_id: i64) -> Secret {
+        let place = secrets::SecretPlace::Credentials { connection_id };
+        self.store
+            .read(|db| Ok(secrets::open(db, keychain, place)))
+            .unwrap()
+            .unwrap()
+    }
+
+    /// How many audit entries have `action`.
+    pub fn audited(&self, action: &str) -> usize {
+        self.audit().iter().filter(|(a, _)| a == action).count()
+    }
+
     /// The audit actions (and details) of the firm, oldest first.
     pub fn audit(&self) -> Vec<(String, String)> {
         self.book
