@@ -15,11 +15,14 @@
 //!   itself on a loopback port in a temporary folder; [`test_firm`] a migrated firm with members.
 //! - [`refresh`]: one refresh per connection across the firm (rounds, leases, fencing).
 //! - [`live`]: changes made on one desktop reach the others (`LISTEN`/`NOTIFY`).
+//! - [`links`]: link sessions on the firm database, and link results kept in the keychain while
+//!   it is unreachable.
 //!
 //! The core's domain code is synchronous (rusqlite); the firm store is called the same way, from
 //! the same blocking threads, so one domain layer reads from either engine (ARCHITECTURE.md).
 
 pub mod error;
+pub mod links;
 pub mod live;
 pub mod members;
 pub mod migrations;

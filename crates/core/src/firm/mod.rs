@@ -9,6 +9,8 @@
 //! - `file.rs`: the layout the invite and the key update files share;
 //! - `key_update.rs`: the same kind of file carrying only the new key after a rotation;
 //! - `keychain.rs`: the names of the firm's keychain entries;
+//! - `ledger.rs`: link results waiting for an unreachable firm database, kept in the keychain
+//!   (`ledger_entry.rs`: how one is written into its entry);
 //! - `error.rs`: the typed refusals, none holding a secret.
 
 mod error;
@@ -18,6 +20,8 @@ mod invite;
 mod key;
 mod key_update;
 pub mod keychain;
+pub mod ledger;
+mod ledger_entry;
 mod rotate;
 mod seal;
 
@@ -31,6 +35,7 @@ pub use key::{FirmKey, KEY_BYTES};
 pub use key_update::{
     accept_key_update, read_key_update, write_key_update, KeyUpdate, KEY_UPDATE_FORMAT,
 };
+pub use ledger::{LedgerError, PendingLink, PendingLinks};
 pub use rotate::rotate;
 pub use seal::{open, seal, SealedSecret, SecretBinding, MAX_SECRET_BYTES, SEALED_FORMAT};
 

@@ -41,7 +41,7 @@ impl RefreshError {
     }
 }
 
-fn is_transient_database_error(error: &postgres::Error) -> bool {
+pub(crate) fn is_transient_database_error(error: &postgres::Error) -> bool {
     if error.is_closed() {
         return true;
     }

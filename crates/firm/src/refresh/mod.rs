@@ -19,5 +19,6 @@ mod error;
 pub mod worker;
 
 pub use claims::{Completion, Lease, Outcome, OutcomeKind, RoundProgress, RoundStart};
+pub(crate) use error::is_transient_database_error;
 pub use error::RefreshError;
 pub use worker::{Refresher, RoundReport, WorkerConfig};
