@@ -13,7 +13,7 @@ use advisor_desk_core::links::{parse_callback, CallbackSource};
 use advisor_desk_core::secrets::MemorySecretStore;
 use advisor_desk_core::time;
 use advisor_desk_firm::links::{
-    apply_pending, deliver, map_link_result, sessions, Delivery, FirmLinkError, Mapped,
+    apply_pending, deliver, map_link_result, sessions, Delivered, FirmLinkError, Mapped,
 };
 use advisor_desk_firm::test_server::TestServer;
 use links_common::*;
@@ -274,7 +274,7 @@ fn a_locked_keychain_hands_the_result_back_rather_than_dropping_it() {
     keychain.set_locked(false);
     let delivered = deliver(&firm.store, &keychain, &firm.id, *link, "alice").unwrap();
     assert!(
-        matches!(delivered, Delivery::Mapped(Mapped::Created { .. })),
+        matches!(delivered, Delivered::Mapped(Mapped::Created { .. })),
         "{delivered:?}"
     );
     assert_eq!(firm.connections_with(&token_hash(&result.token)), (1, 1));
