@@ -28,7 +28,7 @@ use advisor_desk_core::firm::PendingLinks;
 use advisor_desk_core::links::LinkSession;
 use advisor_desk_core::secrets::{KeyringStore, Secret, SecretStore};
 use advisor_desk_core::sync::CallBuffer;
-use advisor_desk_firm::links::{apply_pending, deliver, Delivery, Mapped};
+use advisor_desk_firm::links::{apply_pending, deliver, Delivered, Mapped};
 use advisor_desk_firm::test_server::TestServer;
 use advisor_desk_providers::flanks::ExchangeOutcome;
 use advisor_desk_providers::{FlanksClient, FlanksConfig};
@@ -134,7 +134,7 @@ fn a_result_obtained_while_the_server_is_down_waits_in_the_keychain_and_is_appli
     let result = result_of(&session, token.expose());
     let delivered = deliver(&firm.store, &keychain, &firm.id, result.clone(), "alice").unwrap();
     assert!(
-        matches!(delivered, Delivery::Waiting { .. }),
+        matches!(delivered, Delivered::Waiting { .. }),
         "{delivered:?}"
     );
     // In the real keychain, under its own name, and nowhere else.
@@ -169,7 +169,7 @@ fn a_result_obtained_while_the_server_is_down_waits_in_the_keychain_and_is_appli
     let replayed = deliver(&firm.store, &keychain, &firm.id, result, "alice").unwrap();
     assert_eq!(
         replayed,
-        Delivery::Mapped(Mapped::AlreadyMapped {
+        Delivered::Mapped(Mapped::AlreadyMapped {
             connection_id: Some(connection_id)
         })
     );
@@ -210,7 +210,7 @@ fn a_server_restarted_in_the_middle_of_the_mapping_is_retried_into_one_connectio
     .unwrap();
     drop(holder);
     assert!(
-        matches!(delivered, Delivery::Waiting { .. }),
+        matches!(delivered, Delivered::Waiting { .. }),
         "{delivered:?}"
     );
     assert_eq!(firm.connections_with(&token_hash(&token)), (0, 0));

@@ -13,7 +13,7 @@ use advisor_desk_core::links::{parse_callback, CallbackSource};
 use advisor_desk_core::secrets::MemorySecretStore;
 use advisor_desk_core::time;
 use advisor_desk_firm::links::{
-    apply_pending, deliver, map_link_result, sessions, Delivery, FirmLinkError, Mapped,
+    apply_pending, deliver, map_link_result, sessions, Delivered, FirmLinkError, Mapped,
 };
 use advisor_desk_firm::test_server::TestServer;
 use links_common::*;
@@ -274,7 +274,7 @@ fn a_locked_keychain_hands_the_result_back_rather_than_dropping_it() {
     keychain.set_locked(false);
     let delivered = deliver(&firm.store, &keychain, &firm.id, *link, "alice").unwrap();
     assert!(
-        matches!(delivered, Delivery::Mapped(Mapped::Created { .. })),
+        matches!(delivered, Delivered::Mapped(Mapped::Created { .. })),
         "{delivered:?}"
     );
     assert_eq!(firm.connections_with(&token_hash(&result.token)), (1, 1));
@@ -282,4 +282,39 @@ fn a_locked_keychain_hands_the_result_back_rather_than_dropping_it() {
         .list()
         .unwrap()
         .is_empty());
+}
+
+#[test]
+fn a_kept_result_its_session_no_longer_takes_is_reported_and_stays_kept() {
+    let keychain = MemorySecretStore::new();
+    let firm = LinkFirm::new(TestServer::shared(), &keychain);
+    let ended = firm.start_link();
+    firm.claim(&firm.store, &ended.state, "code-ended").unwrap();
+    let waiting = firm.start_link();
+    firm.claim(&firm.store, &waiting.state, "code-waiting")
+        .unwrap();
+    let ledger = PendingLinks::new(&keychain, &firm.id);
+    let late = result_of(&ended.session, "sbx-cred-late");
+    let on_time = result_of(&waiting.session, "sbx-cred-on-time");
+    ledger.keep(&late).unwrap();
+    ledger.keep(&on_time).unwrap();
+    // The advisor closed the first window before its result could be mapped.
+    sessions::finish(
+        &firm.store,
+        ended.session.id,
+        "closed_by_user",
+        None,
+        "alice",
+        time::now(),
+    )
+    .unwrap();
+
+    let applied = apply_pending(&firm.store, &keychain, &firm.id, "alice").unwrap();
+    assert_eq!(applied.refused, [(ended.session.id, "link_session_ended")]);
+    assert!(
+        matches!(applied.mapped[..], [(id, Mapped::Created { .. })] if id == waiting.session.id),
+        "{applied:?}"
+    );
+    assert_eq!(ledger.list().unwrap(), vec![late]);
+    assert_eq!(firm.connections_with(&token_hash(&on_time.token)), (1, 1));
 }

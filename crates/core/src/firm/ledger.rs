@@ -70,7 +70,8 @@ impl From<&LedgerError> for IpcError {
     }
 }
 
-/// The index is read, changed and written back: one change at a time in this process.
+/// The index is read, changed and written back: one change at a time in this process (the app
+/// runs once per user — its single-instance plugin — so no other process shares the index).
 static INDEX_TURN: Mutex<()> = Mutex::new(());
 
 /// The pending link results of one firm in one keychain.

@@ -62,6 +62,8 @@ impl FirmLinkError {
     /// The stable machine code the UI and scripts switch on.
     pub fn code(&self) -> &'static str {
         match self {
+            // Whether it came through a sealed secret's statement or another.
+            _ if self.is_unreachable() => "firm_unreachable",
             FirmLinkError::Refused(rejection) => rejection.code(),
             FirmLinkError::Invalid(_) | FirmLinkError::ResultMismatch(_) => "invalid_input",
             FirmLinkError::SessionNotFound(_) => "not_found",
@@ -69,7 +71,6 @@ impl FirmLinkError {
             FirmLinkError::NotAtStep { .. } => "link_step_moved",
             FirmLinkError::Stored(_) => "firm_database",
             FirmLinkError::Secrets(e) => e.code(),
-            FirmLinkError::Database(_) if self.is_unreachable() => "firm_unreachable",
             FirmLinkError::Database(_) => "firm_database",
             FirmLinkError::Ledger(e) => e.code(),
             FirmLinkError::NotKept { .. } => "link_result_not_kept",

@@ -3,7 +3,9 @@
 //! `mapped` with the token's hash, and the audit entries. Applying the same result again is
 //! harmless: the session, once completed with that token's hash, answers `AlreadyMapped`; a
 //! token that is already a connection ends the session `duplicate` (the connection's
-//! `token_hash` is unique), as in the solo book.
+//! `token_hash` is unique), as in the solo book. The session's expiry is not checked here: it
+//! bounds the callback (the claim), and a result obtained in time may reach a database that
+//! was down for longer.
 
 use advisor_desk_core::credentials::token_hash;
 use advisor_desk_core::firm::{FirmKey, PendingLink};

@@ -19,4 +19,4 @@ pub mod statements;
 
 pub use error::FirmLinkError;
 pub use mapping::{map_in, map_link_result, Mapped};
-pub use pending::{apply_pending, deliver, Applied, Delivery};
+pub use pending::{apply_pending, deliver, Applied, Delivered};

@@ -15,7 +15,7 @@ use crate::FirmStore;
 
 /// What became of a delivered result.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Delivery {
+pub enum Delivered {
     /// In the firm database (and out of the ledger).
     Mapped(Mapped),
     /// The firm database could not be reached: the result waits in the keychain ledger.
@@ -33,7 +33,7 @@ pub fn deliver(
     firm: &FirmId,
     link: PendingLink,
     actor: &str,
-) -> Result<Delivery, FirmLinkError> {
+) -> Result<Delivered, FirmLinkError> {
     let ledger = PendingLinks::new(keychain, firm);
     let kept = ledger.keep(&link);
     match (
@@ -44,9 +44,9 @@ pub fn deliver(
             if kept.is_ok() {
                 forget(&ledger, link.session_id);
             }
-            Ok(Delivery::Mapped(mapped))
+            Ok(Delivered::Mapped(mapped))
         }
-        (Err(e), Ok(())) if e.is_unreachable() => Ok(Delivery::Waiting {
+        (Err(e), Ok(())) if e.is_unreachable() => Ok(Delivered::Waiting {
             reason: e.to_string(),
         }),
         (Err(e), Ok(())) => Err(e),
