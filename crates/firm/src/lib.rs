@@ -13,6 +13,8 @@
 //!   the core's domain types.
 //! - [`copy_in`]: every row of a solo book copied into the firm database in one transaction
 //!   (ids kept, no secrets).
+//! - [`move_in`]: a solo book moved into the firm database, all or nothing: its rows (through
+//!   `copy_in`), its secrets sealed under the firm key, counts verified, the solo book marked.
 //! - [`test_server`] (feature `test-server`): a throw-away PostgreSQL cluster that a test starts
 //!   itself on a loopback port in a temporary folder; [`test_firm`] a migrated firm with members.
 //! - [`refresh`]: one refresh per connection across the firm (rounds, leases, fencing).
@@ -26,6 +28,7 @@ pub mod error;
 pub mod live;
 pub mod members;
 pub mod migrations;
+pub mod move_in;
 pub mod pool;
 pub mod queries;
 pub mod refresh;
