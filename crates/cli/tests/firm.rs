@@ -5,19 +5,16 @@
 //! written) — and the refusals with their exit codes. Run inside `scripts/with-keyring.sh`
 //! (`KEYRING_HERMETIC=1`) with `--include-ignored`.
 
+mod solo_book;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use advisor_desk_core::clients::NewClient;
-use advisor_desk_core::domain::Provider;
-use advisor_desk_core::secrets::{KeyringStore, Secret, SecretKey, SecretStore};
-use advisor_desk_core::sync::connections::NewConnection;
-use advisor_desk_core::Store;
+use advisor_desk_core::secrets::KeyringStore;
 use advisor_desk_firm::test_server::{TestDatabase, TestServer};
 use serde_json::Value;
 
 const PASSPHRASE: &str = "a long passphrase for the invite";
-const TOKENS: [&str; 2] = ["ct-firm-move-in-3e9a1c77d2", "loginid-firm-move-in-b81f0e"];
 
 /// One desktop: a data folder and a keychain namespace of its own.
 struct Desktop {
@@ -78,10 +75,6 @@ impl Desktop {
         KeyringStore::new(self.service.clone())
     }
 
-    fn store(&self) -> Store {
-        Store::open(&self.dir.path().join("advisor-desk.sqlite3")).unwrap()
-    }
-
     fn file(&self, name: &str, content: &str) -> PathBuf {
         let path = self.dir.path().join(name);
         std::fs::write(&path, format!("{content}\n")).unwrap();
@@ -98,47 +91,6 @@ fn owner_address(db: &TestDatabase) -> String {
         "postgresql://{}@127.0.0.1:{}/{}?sslmode=disable",
         db.owner_role, db.port, db.name
     )
-}
-
-/// A solo book with one client, two connections (their tokens in the keychain) and a Flanks key.
-fn solo_book(desktop: &Desktop) {
-    let store = desktop.store();
-    let keychain = desktop.keychain();
-    let client = advisor_desk_core::clients::add(
-        &store,
-        &NewClient {
-            name: "Ana Ruiz".into(),
-            ..Default::default()
-        },
-        "t",
-    )
-    .unwrap()
-    .id;
-    for (token, provider, flow) in [
-        (TOKENS[0], Provider::Flanks, "flanks_link"),
-        (TOKENS[1], Provider::Flinks, "flinks_connect"),
-    ] {
-        advisor_desk_core::sync::connections::add(
-            &store,
-            &NewConnection {
-                client_id: client,
-                provider,
-                flow: flow.into(),
-                institution_id: None,
-                institution_name: None,
-            },
-            &Secret::new(token),
-            &keychain,
-            "t",
-        )
-        .unwrap();
-    }
-    keychain
-        .put(
-            &SecretKey::provider_key("flanks", "client_secret"),
-            &Secret::new("flanks-secret-cli-firm-77aa"),
-        )
-        .unwrap();
 }
 
 fn path(p: &Path) -> &str {
@@ -233,7 +185,7 @@ fn a_firm_is_created_an_advisor_joins_moves_in_and_is_removed() {
     assert_eq!(joined["database"]["member_kind"], "advisor");
 
     // Ana moves her solo book in: counts, credentials sealed; a second time is refused.
-    solo_book(&ana);
+    solo_book::book_in(ana.dir.path(), &ana.keychain());
     let out = ana.cli(&["firm", "move-in"]);
     assert!(out.status.success(), "move-in: {}", text(&out.stderr));
     let stdout = text(&out.stdout);
