@@ -5,12 +5,11 @@
 //! files or a pg_dump, the solo book kept and marked; a second move-in and a keychain entry
 //! missing half-way refused with the firm database left exactly as it was.
 
+mod dump_scan;
 #[allow(dead_code)] // the e2e suite's scanner; this test uses part of it
 #[path = "../../../tests/e2e/src/secret_scan.rs"]
 mod secret_scan;
 
-use std::path::Path;
-use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -38,6 +37,7 @@ use advisor_desk_sandbox::{
     Sandbox, SandboxConfig, FLANKS_CLIENT_ID, FLANKS_CLIENT_SECRET, FLINKS_API_KEY,
     FLINKS_CUSTOMER_ID, FLINKS_SECRET_KEY,
 };
+use dump_scan::{assert_only_the_canary, pg_dump};
 
 const FLANKS_KEY: &str = "flanks-client-secret-moving-9d3e7a51c0";
 const CANARY: &str = "canary-in-clear-move-in-6f2b8d41e9";
@@ -404,48 +404,14 @@ fn no_secret_in_clear(firm: &Firm, solo: &Solo) {
     let scanner = secret_scan::Scanner::new(needles);
 
     firm.book.superuser().batch_execute("CHECKPOINT").unwrap();
-    only_the_canary(
+    assert_only_the_canary(
         &scanner.scan_tree(server.folder_path()),
         "the server's folder",
     );
     let dumps = tempfile::tempdir().unwrap();
     let dump = dumps.path().join("firm.sql");
-    pg_dump(server, &firm.book.database.superuser_url, &dump);
-    only_the_canary(&scanner.scan_file(&dump).unwrap(), "pg_dump");
-}
-
-fn only_the_canary(report: &secret_scan::Report, what: &str) {
-    let (canary, leaks): (Vec<_>, Vec<_>) =
-        report.hits.iter().partition(|hit| hit.label == "canary");
-    assert!(
-        leaks.is_empty(),
-        "{what}: secrets in clear: {}",
-        leaks
-            .iter()
-            .map(|h| h.to_string())
-            .collect::<Vec<_>>()
-            .join("; ")
-    );
-    assert!(
-        !canary.is_empty(),
-        "{what}: the canary was not found, so the scan proves nothing"
-    );
-}
-
-fn pg_dump(server: &TestServer, url: &str, out: &Path) {
-    let output = Command::new(server.bindir().join("pg_dump"))
-        .arg("--dbname")
-        .arg(url)
-        .arg("--format=plain")
-        .arg("--file")
-        .arg(out)
-        .output()
-        .expect("run pg_dump");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    pg_dump(server, &firm.book.database.superuser_url, "plain", &dump);
+    assert_only_the_canary(&scanner.scan_file(&dump).unwrap(), "pg_dump");
 }
 
 #[test]
