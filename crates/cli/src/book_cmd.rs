@@ -2,7 +2,6 @@
 //! passphrase-encrypted file. The passphrase is read from the terminal (typed twice for an
 //! export) or, when stdin is not a terminal, from its first line — never from an argument.
 
-use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -75,20 +74,5 @@ pub fn run(ctx: &Context, cmd: BookCommand) -> Result<ExitCode, CoreError> {
 }
 
 fn passphrase(confirm: bool) -> Result<Zeroizing<String>, CoreError> {
-    if !std::io::stdin().is_terminal() {
-        let mut line = Zeroizing::new(String::new());
-        std::io::stdin().lock().read_line(&mut line)?;
-        let trimmed = Zeroizing::new(line.trim_end_matches(['\r', '\n']).to_string());
-        return Ok(trimmed);
-    }
-    let first = Zeroizing::new(rpassword::prompt_password("Passphrase: ")?);
-    if confirm {
-        let again = Zeroizing::new(rpassword::prompt_password("Passphrase again: ")?);
-        if *again != *first {
-            return Err(CoreError::invalid(
-                "the two passphrases differ; nothing was written",
-            ));
-        }
-    }
-    Ok(first)
+    crate::prompt::secret_line(None, "Passphrase", confirm)
 }

@@ -13,9 +13,17 @@ pub const KEYCHAIN: u8 = 6;
 pub const UNHEALTHY: u8 = 7;
 /// The database is damaged: it was not used; restore a backup.
 pub const DAMAGED: u8 = 8;
+/// The firm's database cannot be reached, or refused the sign-in.
+pub const FIRM_UNREACHABLE: u8 = 9;
+/// Refused because it was done already or would collide (a book moved in twice).
+pub const CONFLICT: u8 = 10;
 
 pub fn for_error(code: ErrorCode) -> ExitCode {
-    ExitCode::from(match code {
+    ExitCode::from(code_for(code))
+}
+
+pub fn code_for(code: ErrorCode) -> u8 {
+    match code {
         ErrorCode::NotFound => NOT_FOUND,
         ErrorCode::InvalidInput
         | ErrorCode::WrongPassphrase
@@ -27,5 +35,5 @@ pub fn for_error(code: ErrorCode) -> ExitCode {
         }
         ErrorCode::DatabaseDamaged => DAMAGED,
         ErrorCode::Io | ErrorCode::DiskFull => FAILURE,
-    })
+    }
 }

@@ -6,11 +6,13 @@ mod clients_cmd;
 mod doctor_cmd;
 mod exit;
 mod export_cmd;
+mod firm_cmd;
 mod health_cmd;
 mod households_cmd;
 mod links_cmd;
 mod output;
 mod progress;
+mod prompt;
 mod provider_cmd;
 mod rates_refresh;
 mod reattach_cmd;
@@ -62,6 +64,10 @@ enum Command {
     /// Export CSV like the app's Export screen: the book, or a client's or household's
     /// holdings or transactions.
     Export(export_cmd::ExportArgs),
+    /// A firm's shared book on PostgreSQL: create the firm, invite and remove members, join,
+    /// status, and move this data folder's solo book in.
+    #[command(subcommand)]
+    Firm(firm_cmd::FirmCommand),
     /// The health queue: each connection that needs someone, its state, who must act and the
     /// consent forecast (when the bank will probably ask for SCA again); then the healthy
     /// ones whose SCA is due within 14 days.
@@ -126,6 +132,7 @@ fn main() -> ExitCode {
         Command::Clients(cmd) => clients_cmd::run(&ctx, cmd),
         Command::Doctor => doctor_cmd::run(&ctx),
         Command::Export(args) => export_cmd::run(&ctx, args),
+        Command::Firm(cmd) => return firm_cmd::run(&ctx, cmd),
         Command::Health => health_cmd::run(&ctx),
         Command::Households(cmd) => households_cmd::run(&ctx, cmd),
         Command::Provider(cmd) => return provider_cmd::run(&ctx, cmd),

@@ -3,19 +3,19 @@
 //! passphrase on stdin), and `restore` → `reattach` of a connection made since the backup.
 //! Run inside `scripts/with-keyring.sh` (`KEYRING_HERMETIC=1`), with `--include-ignored`.
 
+mod solo_book;
+
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-use advisor_desk_core::clients::NewClient;
 use advisor_desk_core::domain::Provider;
 use advisor_desk_core::secrets::{KeyringStore, Secret, SecretKey, SecretStore};
 use advisor_desk_core::sync::connections::NewConnection;
 use advisor_desk_core::Store;
+use solo_book::{book_in, KEY, TOKENS};
 
 const PASSPHRASE: &str = "a long passphrase for the move";
-const TOKENS: [&str; 2] = ["ct-real-keychain-5d2e9f0a11", "loginid-real-keychain-77c1"];
-const KEY: (&str, &str, &str) = ("flanks", "client_secret", "flanks-secret-real-Kq93");
 
 fn cli(data_dir: &Path, service: &str, stdin: &str, args: &[&str]) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_advisor-desk-cli"))
@@ -34,42 +34,6 @@ fn cli(data_dir: &Path, service: &str, stdin: &str, args: &[&str]) -> Output {
         .write_all(format!("{stdin}\n").as_bytes())
         .unwrap();
     child.wait_with_output().unwrap()
-}
-
-fn book_in(data_dir: &Path, keychain: &KeyringStore) {
-    let store = Store::open(&data_dir.join("advisor-desk.sqlite3")).unwrap();
-    let client = advisor_desk_core::clients::add(
-        &store,
-        &NewClient {
-            name: "Ana Ruiz".into(),
-            ..Default::default()
-        },
-        "t",
-    )
-    .unwrap()
-    .id;
-    for (token, provider, flow) in [
-        (TOKENS[0], Provider::Flanks, "flanks_link"),
-        (TOKENS[1], Provider::Flinks, "flinks_connect"),
-    ] {
-        advisor_desk_core::sync::connections::add(
-            &store,
-            &NewConnection {
-                client_id: client,
-                provider,
-                flow: flow.into(),
-                institution_id: None,
-                institution_name: None,
-            },
-            &Secret::new(token),
-            keychain,
-            "t",
-        )
-        .unwrap();
-    }
-    keychain
-        .put(&SecretKey::provider_key(KEY.0, KEY.1), &Secret::new(KEY.2))
-        .unwrap();
 }
 
 /// Every entry the book's connections name, and the provider key, in `keychain`.

@@ -10,19 +10,18 @@
 //! is a plain module needing only `std` and `serde_json`, so sharing it does not pull in the
 //! e2e crate (its webview driver, its SQLite).
 
+mod dump_scan;
 #[allow(dead_code)] // the e2e suite's scanner; this test uses part of it
 #[path = "../../../tests/e2e/src/secret_scan.rs"]
 mod secret_scan;
 mod secrets_common;
 
-use std::path::Path;
-use std::process::Command;
-
 use advisor_desk_core::firm::keychain::key_entry;
 use advisor_desk_core::secrets::SecretStore;
 use advisor_desk_firm::secrets::remove_advisor_and_rotate;
 use advisor_desk_firm::test_server::TestServer;
-use secret_scan::{Hit, Report, Scanner, Secret};
+use dump_scan::{assert_only_the_canary, pg_dump};
+use secret_scan::{Report, Scanner, Secret};
 use secrets_common::{firm_with_secrets, SECRETS};
 
 const CANARY: &str = "canary-in-clear-4b1e9d07a3c2";
@@ -89,30 +88,6 @@ fn the_firm_database_and_its_dumps_hold_no_secret_in_clear() {
     );
 }
 
-fn assert_only_the_canary(report: &Report, what: &str) {
-    assert!(
-        report.bytes > 0 && !report.files.is_empty(),
-        "{what}: nothing scanned"
-    );
-    let (canary, leaks): (Vec<&Hit>, Vec<&Hit>) =
-        report.hits.iter().partition(|hit| hit.label == "canary");
-    assert!(
-        leaks.is_empty(),
-        "{what}: secrets in clear:\n{}",
-        leaks
-            .iter()
-            .map(|h| h.to_string())
-            .collect::<Vec<_>>()
-            .join("\n")
-    );
-    assert!(
-        !canary.is_empty(),
-        "{what}: the canary written in clear was not found, so the scan proves nothing ({} files, {} bytes)",
-        report.files.len(),
-        report.bytes
-    );
-}
-
 /// The firm keys' 32 raw bytes, which the text scanner cannot look for.
 fn assert_no_raw_key(report: &Report, keys: &[(String, Vec<u8>)]) {
     for file in &report.files {
@@ -127,23 +102,6 @@ fn assert_no_raw_key(report: &Report, keys: &[(String, Vec<u8>)]) {
             );
         }
     }
-}
-
-fn pg_dump(server: &TestServer, superuser_url: &str, format: &str, out: &Path) {
-    let output = Command::new(server.bindir().join("pg_dump"))
-        .arg("--dbname")
-        .arg(superuser_url)
-        .arg(format!("--format={format}"))
-        .arg("--compress=0")
-        .arg("--file")
-        .arg(out)
-        .output()
-        .expect("run pg_dump");
-    assert!(
-        output.status.success(),
-        "pg_dump failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
 }
 
 fn hex(bytes: &[u8]) -> String {
