@@ -8,6 +8,8 @@
 //!    memory after the first 100 and after all 500 (it must not grow with the count).
 //!
 //! `BENCH_SCALE=0.05` shrinks every size, for a quick check that the bench still runs.
+//! `BENCH_ONLY=household` runs the first part only, and `BENCH_RUNS=N` takes its medians of
+//! N runs instead of 15 (for a profiler: `BENCH_RUNS=20000 perf record …`).
 
 use std::time::{Duration, Instant};
 
@@ -191,18 +193,28 @@ fn main() {
         }
     }
     let now = Utc::now();
-    let member = median(|| drop(client_overview(&store, largest, now).unwrap()), 15);
+    let runs: usize = std::env::var("BENCH_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(15);
+    let member = median(
+        || drop(client_overview(&store, largest, now).unwrap()),
+        runs,
+    );
     let whole = median(
         || drop(household_overview(&store, household, now).unwrap()),
-        15,
+        runs,
     );
-    println!("household of 4 members, {total} transactions (median of 15)");
+    println!("household of 4 members, {total} transactions (median of {runs})");
     println!(
         "  largest member's page data (baseline): {:.3} ms; household page data: {:.3} ms; ratio {:.2} (target <= 2)",
         ms(member),
         ms(whole),
         whole.as_secs_f64() / member.as_secs_f64()
     );
+    if std::env::var("BENCH_ONLY").is_ok_and(|v| v == "household") {
+        return;
+    }
 
     // 2. One client, 50k transactions, 200 holdings: the whole report.
     let store = Store::open(&dir.path().join("report.sqlite3")).unwrap();

@@ -7,18 +7,46 @@
 //! the set's positions counted as one, each member's own positions beside them, the accounts
 //! and holdings it lists, and which accounts' transactions it counts.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::borrow::Cow;
+use std::collections::btree_map::Entry;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::book::Position;
 use crate::error::Result;
 use crate::store::queries::set_copies::{self, AccountCopy, HoldingCopy, LiabilityCopy};
 use crate::store::queries::{Clients, Db};
 
-/// Everything a set's page counts, as stored.
+/// Everything a set's page counts, as stored, with the de-duplication rule applied to the
+/// whole set once: a page's total, its listed accounts and holdings and its transactions all
+/// read the same counted copies, so the rule runs once per page, not once per figure.
 pub(crate) struct SetCopies {
     pub accounts: Vec<AccountCopy>,
     pub holdings: Vec<HoldingCopy>,
     pub liabilities: Vec<LiabilityCopy>,
+    /// Each copy's `dedupe_key` as a small number (copies of one account share it), so the
+    /// rule compares numbers, not key texts.
+    keys: Keys,
+    /// For each holding, the index in `accounts` of the account it is held in.
+    held_in: Vec<Option<usize>>,
+    /// The copies counted across the whole set ([`Counted::Together`]), as indices.
+    together: Chosen,
+}
+
+struct Keys {
+    accounts: Vec<u32>,
+    holdings: Vec<u32>,
+    liabilities: Vec<u32>,
+}
+
+/// Indices of the counted copies, in the order first seen.
+#[derive(Clone)]
+struct Chosen {
+    /// Among active accounts (positions, listed accounts).
+    active_accounts: Vec<usize>,
+    /// Among accounts of any presence (whose transactions count).
+    any_accounts: Vec<usize>,
+    holdings: Vec<usize>,
+    liabilities: Vec<usize>,
 }
 
 /// What de-duplication partitions by: the whole set as one (a page's total), or each client
@@ -68,21 +96,39 @@ copy_of!(AccountCopy);
 copy_of!(HoldingCopy);
 copy_of!(LiabilityCopy);
 
-/// The counted copy of each `dedupe_key` within each group, in the order first seen.
-fn counted<'a, T: StoredCopy>(copies: impl IntoIterator<Item = &'a T>, by: Counted) -> Vec<&'a T> {
-    let mut best: HashMap<(i64, &str), usize> = HashMap::new();
-    let mut out: Vec<&T> = Vec::new();
-    for c in copies {
-        match best.entry((by.group(c.client_id()), c.dedupe_key())) {
-            std::collections::hash_map::Entry::Occupied(e) => {
+/// Numbers the copies' `dedupe_key`s: equal keys get equal numbers.
+fn key_numbers<T: StoredCopy>(copies: &[T]) -> Vec<u32> {
+    let mut seen: HashMap<&str, u32> = HashMap::with_capacity(copies.len());
+    copies
+        .iter()
+        .map(|c| {
+            let next = seen.len() as u32;
+            *seen.entry(c.dedupe_key()).or_insert(next)
+        })
+        .collect()
+}
+
+/// The counted copy (its index) of each key within each group among the copies `take`
+/// keeps, in the order first seen.
+fn counted<T: StoredCopy>(
+    copies: &[T],
+    keys: &[u32],
+    take: impl Fn(&T) -> bool,
+    by: Counted,
+) -> Vec<usize> {
+    let mut slot: BTreeMap<(i64, u32), usize> = BTreeMap::new();
+    let mut out: Vec<usize> = Vec::new();
+    for (i, c) in copies.iter().enumerate().filter(|(_, c)| take(c)) {
+        match slot.entry((by.group(c.client_id()), keys[i])) {
+            Entry::Occupied(e) => {
                 let kept = &mut out[*e.get()];
-                if fresher(c, kept) {
-                    *kept = c;
+                if fresher(c, &copies[*kept]) {
+                    *kept = i;
                 }
             }
-            std::collections::hash_map::Entry::Vacant(e) => {
+            Entry::Vacant(e) => {
                 e.insert(out.len());
-                out.push(c);
+                out.push(i);
             }
         }
     }
@@ -109,15 +155,60 @@ fn account_class(a: &AccountCopy) -> String {
 
 impl SetCopies {
     pub fn read(db: &Db, set: Clients<'_>) -> Result<SetCopies> {
-        Ok(SetCopies {
-            accounts: set_copies::read::accounts(db, set)?,
-            holdings: set_copies::read::holdings(db, set)?,
-            liabilities: set_copies::read::liabilities(db, set)?,
-        })
+        Ok(SetCopies::of(
+            set_copies::read::accounts(db, set)?,
+            set_copies::read::holdings(db, set)?,
+            set_copies::read::liabilities(db, set)?,
+        ))
     }
 
-    fn active_accounts(&self) -> impl Iterator<Item = &AccountCopy> {
-        self.accounts.iter().filter(|a| a.active)
+    fn of(
+        accounts: Vec<AccountCopy>,
+        holdings: Vec<HoldingCopy>,
+        liabilities: Vec<LiabilityCopy>,
+    ) -> SetCopies {
+        let keys = Keys {
+            accounts: key_numbers(&accounts),
+            holdings: key_numbers(&holdings),
+            liabilities: key_numbers(&liabilities),
+        };
+        let index_of: HashMap<i64, usize> = accounts
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (a.id, i))
+            .collect();
+        let held_in = holdings
+            .iter()
+            .map(|h| index_of.get(&h.account_id?).copied())
+            .collect();
+        let by = Counted::Together;
+        let together = Chosen {
+            active_accounts: counted(&accounts, &keys.accounts, |a| a.active, by),
+            any_accounts: counted(&accounts, &keys.accounts, |_| true, by),
+            holdings: counted(&holdings, &keys.holdings, |_| true, by),
+            liabilities: counted(&liabilities, &keys.liabilities, |_| true, by),
+        };
+        SetCopies {
+            accounts,
+            holdings,
+            liabilities,
+            keys,
+            held_in,
+            together,
+        }
+    }
+
+    /// The counted copies of each kind (accounts among active copies), as indices.
+    fn chosen(&self, by: Counted) -> Cow<'_, Chosen> {
+        match by {
+            Counted::Together => Cow::Borrowed(&self.together),
+            Counted::EachClient => Cow::Owned(Chosen {
+                active_accounts: counted(&self.accounts, &self.keys.accounts, |a| a.active, by),
+                any_accounts: Vec::new(),
+                holdings: counted(&self.holdings, &self.keys.holdings, |_| true, by),
+                liabilities: counted(&self.liabilities, &self.keys.liabilities, |_| true, by),
+            }),
+        }
     }
 
     /// Positions, one per `dedupe_key` within each group: active accounts (debt accounts
@@ -125,71 +216,77 @@ impl SetCopies {
     /// count instead; holdings; liabilities as negative debt. `client_id` is the client
     /// whose connection supplied the counted copy.
     pub fn positions(&self, by: Counted) -> Vec<Position> {
-        let key_of: HashMap<i64, &str> = self
-            .accounts
-            .iter()
-            .map(|a| (a.id, a.dedupe_key.as_str()))
-            .collect();
         // Accounts (in any copy, any presence) whose holdings are known, per group.
-        let held: HashSet<(i64, &str)> = self
+        let held: BTreeSet<(i64, u32)> = self
             .holdings
             .iter()
-            .filter_map(|h| {
-                let key = key_of.get(&h.account_id?)?;
-                Some((by.group(h.client_id), *key))
-            })
+            .zip(&self.held_in)
+            .filter_map(|(h, at)| Some((by.group(h.client_id), self.keys.accounts[(*at)?])))
             .collect();
-        let accounts = counted(self.active_accounts(), by)
-            .into_iter()
-            .filter(|a| !held.contains(&(by.group(a.client_id), a.dedupe_key.as_str())))
-            .map(|a| Position {
-                client_id: a.client_id,
-                connection_id: a.connection_id,
-                source: "account",
-                class: account_class(a),
-                currency: a.currency.clone(),
-                value_minor: a.balance_minor,
+        let chosen = self.chosen(by);
+        let accounts = chosen
+            .active_accounts
+            .iter()
+            .filter(|&&i| {
+                let a = &self.accounts[i];
+                !held.contains(&(by.group(a.client_id), self.keys.accounts[i]))
+            })
+            .map(|&i| {
+                let a = &self.accounts[i];
+                Position {
+                    client_id: a.client_id,
+                    connection_id: a.connection_id,
+                    source: "account",
+                    class: account_class(a),
+                    currency: a.currency.clone(),
+                    value_minor: a.balance_minor,
+                }
             });
-        let holdings = counted(&self.holdings, by).into_iter().map(|h| Position {
-            client_id: h.client_id,
-            connection_id: h.connection_id,
-            source: "holding",
-            class: h.asset_class.clone(),
-            currency: h.currency.clone(),
-            value_minor: h.value_minor,
+        let holdings = chosen.holdings.iter().map(|&i| {
+            let h = &self.holdings[i];
+            Position {
+                client_id: h.client_id,
+                connection_id: h.connection_id,
+                source: "holding",
+                class: h.asset_class.clone(),
+                currency: h.currency.clone(),
+                value_minor: h.value_minor,
+            }
         });
-        let liabilities = counted(&self.liabilities, by)
-            .into_iter()
-            .map(|l| Position {
+        let liabilities = chosen.liabilities.iter().map(|&i| {
+            let l = &self.liabilities[i];
+            Position {
                 client_id: l.client_id,
                 connection_id: l.connection_id,
                 source: "liability",
                 class: "debt".to_string(),
                 currency: l.currency.clone(),
                 value_minor: -l.balance_minor,
-            });
+            }
+        });
         accounts.chain(holdings).chain(liabilities).collect()
     }
 
     /// The accounts a page lists: one per `dedupe_key` across the set (active copies only),
     /// ordered by currency, largest balance first.
     pub fn listed_accounts(&self) -> Vec<ListedAccount<'_>> {
-        let mut by_key: HashMap<&str, ListedAccount<'_>> = HashMap::new();
-        for a in counted(self.active_accounts(), Counted::Together) {
-            by_key.insert(
-                &a.dedupe_key,
-                ListedAccount {
-                    copy: a,
-                    copies: 0,
-                    owners: BTreeSet::new(),
-                    reached_by: BTreeSet::new(),
-                },
-            );
+        // Where each key's listed account is in `out`.
+        let mut at: HashMap<u32, usize> = HashMap::new();
+        let mut out: Vec<ListedAccount<'_>> = Vec::new();
+        for &i in &self.together.active_accounts {
+            at.insert(self.keys.accounts[i], out.len());
+            out.push(ListedAccount {
+                copy: &self.accounts[i],
+                copies: 0,
+                owners: BTreeSet::new(),
+                reached_by: BTreeSet::new(),
+            });
         }
         // Owners are named on any copy, even one the provider no longer returns; copies
         // and the clients who reach the account count active copies only.
-        for a in &self.accounts {
-            if let Some(listed) = by_key.get_mut(a.dedupe_key.as_str()) {
+        for (a, key) in self.accounts.iter().zip(&self.keys.accounts) {
+            if let Some(&j) = at.get(key) {
+                let listed = &mut out[j];
                 listed.owners.extend(a.owners.iter().map(String::as_str));
                 if a.active {
                     listed.copies += 1;
@@ -197,7 +294,6 @@ impl SetCopies {
                 }
             }
         }
-        let mut out: Vec<ListedAccount<'_>> = by_key.into_values().collect();
         out.sort_by(|x, y| {
             (
                 x.copy.currency.as_str(),
@@ -216,7 +312,12 @@ impl SetCopies {
     /// The holdings a page lists: one per `dedupe_key` across the set, ordered by currency,
     /// largest value first.
     pub fn listed_holdings(&self) -> Vec<&HoldingCopy> {
-        let mut out = counted(&self.holdings, Counted::Together);
+        let mut out: Vec<&HoldingCopy> = self
+            .together
+            .holdings
+            .iter()
+            .map(|&i| &self.holdings[i])
+            .collect();
         out.sort_by(|x, y| {
             (x.currency.as_str(), std::cmp::Reverse(x.value_minor), x.id).cmp(&(
                 y.currency.as_str(),
@@ -232,11 +333,15 @@ impl SetCopies {
     /// so a joint account's transactions count once. `cash` keeps only those not valued
     /// through holdings (their flows move the net worth).
     pub fn transaction_accounts(&self, cash: bool) -> Vec<i64> {
-        let held: HashSet<i64> = self.holdings.iter().filter_map(|h| h.account_id).collect();
-        counted(&self.accounts, Counted::Together)
-            .into_iter()
-            .filter(|a| !cash || !held.contains(&a.id))
-            .map(|a| a.id)
+        let mut has_holdings = vec![false; self.accounts.len()];
+        for &i in self.held_in.iter().flatten() {
+            has_holdings[i] = true;
+        }
+        self.together
+            .any_accounts
+            .iter()
+            .filter(|&&i| !cash || !has_holdings[i])
+            .map(|&i| self.accounts[i].id)
             .collect()
     }
 }

@@ -32,12 +32,10 @@ pub mod read {
     use crate::error::Result;
 
     pub fn by_id(db: &Db, id: i64) -> Result<Option<Client>> {
+        // Cached: a household's page reads each member this way.
         Ok(db
-            .query_row(
-                &format!("SELECT {COLUMNS} FROM clients WHERE id = ?1"),
-                [id],
-                from_row,
-            )
+            .prepare_cached(&format!("SELECT {COLUMNS} FROM clients WHERE id = ?1"))?
+            .query_row([id], from_row)
             .optional()?)
     }
 

@@ -24,11 +24,8 @@ pub mod read {
 
     pub fn household(db: &Db, id: i64) -> Result<Option<Household>> {
         Ok(db
-            .query_row(
-                &format!("SELECT {COLUMNS} FROM households WHERE id = ?1"),
-                [id],
-                from_row,
-            )
+            .prepare_cached(&format!("SELECT {COLUMNS} FROM households WHERE id = ?1"))?
+            .query_row([id], from_row)
             .optional()?)
     }
 

@@ -105,7 +105,8 @@ pub mod read {
     /// Per connection, its newest session when that one was sent to the client (a later
     /// window reauthorization supersedes a sent link), in connection order.
     pub fn newest_sent_per_connection(db: &Db) -> Result<Vec<LinkSession>> {
-        let mut stmt = db.prepare(&format!(
+        // Cached: every page's connections read it.
+        let mut stmt = db.prepare_cached(&format!(
             "SELECT {COLUMNS} FROM link_sessions s
              WHERE s.delivery = 'sent' AND s.connection_id IS NOT NULL
                AND s.id = (SELECT max(t.id) FROM link_sessions t

@@ -60,44 +60,56 @@ pub struct LiabilityCopy {
 }
 
 pub mod read {
+    use std::collections::HashMap;
+
     use super::super::{Clients, Db};
     use super::{AccountCopy, HoldingCopy, LiabilityCopy, FRESHNESS, OF_SET};
     use crate::error::Result;
 
     pub fn accounts(db: &Db, set: Clients<'_>) -> Result<Vec<AccountCopy>> {
+        // One row per (account, owner): a join, not a subquery per account, which cost about
+        // as much as the account's own row.
         let mut stmt = db.prepare_cached(&format!(
             "SELECT x.id, x.connection_id, c.client_id, x.dedupe_key, x.kind, x.name,
                     x.number_masked, x.currency, x.balance_minor, x.asset_class, x.as_of,
-                    x.presence = 'active', {FRESHNESS},
-                    (SELECT group_concat(o.owner_name, char(31)) FROM account_owners o
-                     WHERE o.account_id = x.id)
+                    x.presence = 'active', {FRESHNESS}, o.owner_name
              FROM book_connections c JOIN accounts x ON x.connection_id = c.id
+                  LEFT JOIN account_owners o ON o.account_id = x.id
              WHERE {OF_SET}"
         ))?;
-        let rows = stmt
-            .query_map([set.param()], |r| {
-                let owners: Option<String> = r.get(13)?;
-                Ok(AccountCopy {
-                    id: r.get(0)?,
-                    connection_id: r.get(1)?,
-                    client_id: r.get(2)?,
-                    dedupe_key: r.get(3)?,
-                    kind: r.get(4)?,
-                    name: r.get(5)?,
-                    number_masked: r.get(6)?,
-                    currency: r.get(7)?,
-                    balance_minor: r.get(8)?,
-                    asset_class: r.get(9)?,
-                    as_of: r.get(10)?,
-                    active: r.get(11)?,
-                    freshness: r.get(12)?,
-                    owners: owners
-                        .map(|s| s.split('\u{1f}').map(str::to_string).collect())
-                        .unwrap_or_default(),
-                })
-            })?
-            .collect::<rusqlite::Result<_>>()?;
-        Ok(rows)
+        let mut out: Vec<AccountCopy> = Vec::new();
+        // Where each account is in `out` (its owners' rows need not be adjacent).
+        let mut at: HashMap<i64, usize> = HashMap::new();
+        let mut rows = stmt.query([set.param()])?;
+        while let Some(r) = rows.next()? {
+            let id: i64 = r.get(0)?;
+            let owner: Option<String> = r.get(13)?;
+            let i = match at.get(&id) {
+                Some(&i) => i,
+                None => {
+                    at.insert(id, out.len());
+                    out.push(AccountCopy {
+                        id,
+                        connection_id: r.get(1)?,
+                        client_id: r.get(2)?,
+                        dedupe_key: r.get(3)?,
+                        kind: r.get(4)?,
+                        name: r.get(5)?,
+                        number_masked: r.get(6)?,
+                        currency: r.get(7)?,
+                        balance_minor: r.get(8)?,
+                        asset_class: r.get(9)?,
+                        as_of: r.get(10)?,
+                        active: r.get(11)?,
+                        freshness: r.get(12)?,
+                        owners: Vec::new(),
+                    });
+                    out.len() - 1
+                }
+            };
+            out[i].owners.extend(owner);
+        }
+        Ok(out)
     }
 
     pub fn holdings(db: &Db, set: Clients<'_>) -> Result<Vec<HoldingCopy>> {

@@ -8,10 +8,10 @@ pub mod read {
     use crate::error::Result;
 
     pub fn value(db: &Db, key: &str) -> Result<Option<String>> {
+        // Cached: every page reads the book's rules (freshness, the SCA period) this way.
         Ok(db
-            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
-                r.get(0)
-            })
+            .prepare_cached("SELECT value FROM settings WHERE key = ?1")?
+            .query_row([key], |r| r.get(0))
             .optional()?)
     }
 }
