@@ -11,6 +11,8 @@
 //!   an advisor with the firm key's rotation, in one transaction.
 //! - [`queries`]: the firm store's statements, in the core's `store::queries` shape, returning
 //!   the core's domain types.
+//! - [`copy_in`]: every row of a solo book copied into the firm database in one transaction
+//!   (ids kept, no secrets).
 //! - [`test_server`] (feature `test-server`): a throw-away PostgreSQL cluster that a test starts
 //!   itself on a loopback port in a temporary folder; [`test_firm`] a migrated firm with members.
 //! - [`refresh`]: one refresh per connection across the firm (rounds, leases, fencing).
@@ -19,6 +21,7 @@
 //! The core's domain code is synchronous (rusqlite); the firm store is called the same way, from
 //! the same blocking threads, so one domain layer reads from either engine (ARCHITECTURE.md).
 
+pub mod copy_in;
 pub mod error;
 pub mod live;
 pub mod members;

@@ -86,13 +86,15 @@ fn a_newer_schema_is_refused() {
 
 #[test]
 fn every_migration_mirrors_a_sqlite_version_in_order() {
-    let mut previous = 0;
-    for (index, migration) in MIGRATIONS.iter().enumerate() {
-        assert_eq!(
-            migration.version as usize,
-            index + 1,
-            "versions are 1, 2, 3…"
+    let (mut previous, mut previous_version) = (0, 0);
+    for migration in MIGRATIONS {
+        // Numbers are reserved per branch, so a branch may lack some until they are merged.
+        assert!(
+            migration.version > previous_version,
+            "versions increase: {}",
+            migration.name
         );
+        previous_version = migration.version;
         assert!(migration.sqlite_version >= previous, "{}", migration.name);
         previous = migration.sqlite_version;
     }
