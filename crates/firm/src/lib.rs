@@ -13,6 +13,8 @@
 //!   the core's domain types.
 //! - [`copy_in`]: every row of a solo book copied into the firm database in one transaction
 //!   (ids kept, no secrets).
+//! - [`reads`]: the core's read models (book, client and household pages, transactions pages,
+//!   health queue) on the firm database, through the core's `BookReads`.
 //! - [`test_server`] (feature `test-server`): a throw-away PostgreSQL cluster that a test starts
 //!   itself on a loopback port in a temporary folder; [`test_firm`] a migrated firm with members.
 //! - [`refresh`]: one refresh per connection across the firm (rounds, leases, fencing).
@@ -28,6 +30,7 @@ pub mod members;
 pub mod migrations;
 pub mod pool;
 pub mod queries;
+pub mod reads;
 pub mod refresh;
 pub mod secrets;
 pub mod store;

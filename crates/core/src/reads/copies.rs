@@ -11,8 +11,9 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 use super::book::Position;
 use crate::error::Result;
-use crate::store::queries::set_copies::{self, AccountCopy, HoldingCopy, LiabilityCopy};
-use crate::store::queries::{Clients, Db};
+use crate::store::book_reads::BookReads;
+use crate::store::queries::set_copies::{AccountCopy, HoldingCopy, LiabilityCopy};
+use crate::store::queries::Clients;
 
 /// Everything a set's page counts, as stored.
 pub(crate) struct SetCopies {
@@ -108,11 +109,11 @@ fn account_class(a: &AccountCopy) -> String {
 }
 
 impl SetCopies {
-    pub fn read(db: &Db, set: Clients<'_>) -> Result<SetCopies> {
+    pub fn read(reads: &impl BookReads, set: Clients<'_>) -> Result<SetCopies> {
         Ok(SetCopies {
-            accounts: set_copies::read::accounts(db, set)?,
-            holdings: set_copies::read::holdings(db, set)?,
-            liabilities: set_copies::read::liabilities(db, set)?,
+            accounts: reads.account_copies(set)?,
+            holdings: reads.holding_copies(set)?,
+            liabilities: reads.liability_copies(set)?,
         })
     }
 
