@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{CoreError, Result};
 pub use crate::settings::UiLocale as Language;
+use crate::store::book_reads::BookReads;
 use crate::store::queries::{clients, Tx};
 use crate::store::{audit, Store};
 use crate::time;
@@ -201,8 +202,13 @@ pub(crate) fn add_in(tx: &Tx<'_>, input: &NewClient, actor: &str) -> Result<i64>
 }
 
 pub fn get(store: &Store, id: i64) -> Result<Client> {
-    store
-        .read(|c| clients::read::by_id(c, id))?
+    store.read(|db| get_from(db, id))
+}
+
+/// [`get`] from either engine's reader.
+pub fn get_from(reads: &impl BookReads, id: i64) -> Result<Client> {
+    reads
+        .client(id)?
         .ok_or_else(|| CoreError::not_found("client", id))
 }
 
@@ -236,7 +242,12 @@ pub fn set_contact(
 
 /// Clients sorted by name; archived ones only when asked.
 pub fn list(store: &Store, include_archived: bool) -> Result<Vec<Client>> {
-    let mut rows = store.read(|c| clients::read::list(c, include_archived))?;
+    store.read(|db| list_from(db, include_archived))
+}
+
+/// [`list`] from either engine's reader.
+pub fn list_from(reads: &impl BookReads, include_archived: bool) -> Result<Vec<Client>> {
+    let mut rows = reads.clients(include_archived)?;
     // SQLite's NOCASE folds ASCII only; "Álvarez" belongs before "Beatriz".
     rows.sort_by_cached_key(|c| (sort_key(&c.name), c.id));
     Ok(rows)

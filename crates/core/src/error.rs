@@ -108,6 +108,12 @@ pub enum CoreError {
 
     #[error(transparent)]
     Secret(#[from] SecretError),
+
+    /// The firm's PostgreSQL database failed a read (firm mode, through
+    /// `store::book_reads::BookReads`): its message as text, because the core does not depend
+    /// on the firm's driver. The firm store's messages never carry a password.
+    #[error("firm database error: {0}")]
+    FirmDatabase(String),
 }
 
 impl CoreError {
@@ -116,7 +122,9 @@ impl CoreError {
             CoreError::NotFound { .. } => ErrorCode::NotFound,
             CoreError::InvalidInput(_) => ErrorCode::InvalidInput,
             CoreError::SchemaTooNew { .. } => ErrorCode::SchemaTooNew,
-            CoreError::Database(_) | CoreError::DatabaseOpen { .. } => ErrorCode::Database,
+            CoreError::Database(_)
+            | CoreError::DatabaseOpen { .. }
+            | CoreError::FirmDatabase(_) => ErrorCode::Database,
             CoreError::DatabaseDamaged { .. } => ErrorCode::DatabaseDamaged,
             CoreError::BackupUnverified { .. } => ErrorCode::BackupFailed,
             CoreError::WrongPassphrase => ErrorCode::WrongPassphrase,

@@ -16,6 +16,9 @@ pub enum FirmDbError {
     SchemaNotMigrated { found: i32, latest: i32 },
     #[error("firm schema migration {version} failed: {detail}")]
     Migration { version: i32, detail: String },
+    /// A stored value this build cannot read (a flow, a purpose, a date it does not know).
+    #[error("the firm database holds a value this version cannot read: {0}")]
+    UnknownValue(String),
     #[error("firm database error: {}", database_detail(.0))]
     Database(#[from] postgres::Error),
 }

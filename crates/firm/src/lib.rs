@@ -15,6 +15,8 @@
 //!   (ids kept, no secrets).
 //! - [`move_in`]: a solo book moved into the firm database, all or nothing: its rows (through
 //!   `copy_in`), its secrets sealed under the firm key, counts verified, the solo book marked.
+//! - [`reads`]: the core's read models (book, client and household pages, transactions pages,
+//!   health queue) on the firm database, through the core's `BookReads`.
 //! - [`test_server`] (feature `test-server`): a throw-away PostgreSQL cluster that a test starts
 //!   itself on a loopback port in a temporary folder; [`test_firm`] a migrated firm with members.
 //! - [`refresh`]: one refresh per connection across the firm (rounds, leases, fencing).
@@ -34,6 +36,7 @@ pub mod migrations;
 pub mod move_in;
 pub mod pool;
 pub mod queries;
+pub mod reads;
 pub mod refresh;
 pub mod secrets;
 pub mod store;

@@ -19,7 +19,8 @@ use crate::reads::client::{
     TransactionPage, TransactionQuery, HISTORY_METHOD,
 };
 use crate::reads::copies::Counted;
-use crate::store::queries::{clients, connections, households, Clients};
+use crate::store::book_reads::BookReads;
+use crate::store::queries::Clients;
 use crate::store::Store;
 use crate::sync::{Connection, ConnectionView};
 use crate::time::Timestamp;
@@ -73,24 +74,33 @@ pub fn household_overview(
     household_id: i64,
     now: Timestamp,
 ) -> Result<HouseholdOverview> {
-    let outlook = crate::reads::Outlook::of(store, now)?;
+    store.read(|db| household_overview_from(db, household_id, now))
+}
+
+/// [`household_overview`] from either engine's reader.
+pub fn household_overview_from(
+    reads: &impl BookReads,
+    household_id: i64,
+    now: Timestamp,
+) -> Result<HouseholdOverview> {
+    let outlook = crate::reads::Outlook::read_from(reads, now)?;
     let fresh = outlook.fresh;
     // One read for the household, its members and their connections; the page's rows are
     // read once by `set_page`, and each member's own figures derived from the same rows: a
     // household's page costs a fixed number of queries, whatever its size.
-    let (household, member_ids, clients, connections) = store.read(|db| {
-        let household = households::read::household(db, household_id)?
-            .ok_or_else(|| CoreError::not_found("household", household_id))?;
-        let ids = households::read::member_ids(db, household_id)?;
-        let clients = ids
-            .iter()
-            .map(|id| {
-                clients::read::by_id(db, *id)?.ok_or_else(|| CoreError::not_found("client", *id))
-            })
-            .collect::<Result<Vec<Client>>>()?;
-        let connections = connections::read::of_clients(db, Clients(&ids))?;
-        Ok((household, ids, clients, connections))
-    })?;
+    let household = reads
+        .household(household_id)?
+        .ok_or_else(|| CoreError::not_found("household", household_id))?;
+    let member_ids = reads.household_member_ids(household_id)?;
+    let clients = member_ids
+        .iter()
+        .map(|id| {
+            reads
+                .client(*id)?
+                .ok_or_else(|| CoreError::not_found("client", *id))
+        })
+        .collect::<Result<Vec<Client>>>()?;
+    let connections = reads.connections_of(Clients(&member_ids))?;
     let mut members: Vec<MemberSummary> = clients
         .into_iter()
         .map(|client| {
@@ -108,7 +118,7 @@ pub fn household_overview(
             }
         })
         .collect();
-    let p = set_page(store, &member_ids, connections, &outlook)?;
+    let p = set_page(reads, &member_ids, connections, &outlook)?;
     // Each member's own net worth, from the rows the page read (the members' connections are
     // the page's): a joint account counts for every member who reaches it.
     let own_positions = p.copies.positions(Counted::EachClient);
@@ -149,7 +159,18 @@ pub fn household_transactions(
     household_id: i64,
     q: &TransactionQuery,
 ) -> Result<TransactionPage> {
-    crate::households::get(store, household_id)?;
-    let member_ids = store.read(|c| households::read::member_ids(c, household_id))?;
-    set_transactions_page(store, &member_ids, q)
+    store.read(|db| household_transactions_from(db, household_id, q))
+}
+
+/// [`household_transactions`] from either engine's reader.
+pub fn household_transactions_from(
+    reads: &impl BookReads,
+    household_id: i64,
+    q: &TransactionQuery,
+) -> Result<TransactionPage> {
+    reads
+        .household(household_id)?
+        .ok_or_else(|| CoreError::not_found("household", household_id))?;
+    let member_ids = reads.household_member_ids(household_id)?;
+    set_transactions_page(reads, &member_ids, q)
 }

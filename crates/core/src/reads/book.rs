@@ -17,9 +17,9 @@ use crate::clients::ClientKind;
 use crate::domain::holders::HolderCheckState;
 use crate::domain::{Actor, ConnectionStatus};
 use crate::error::Result;
+use crate::store::book_reads::BookReads;
 use crate::store::queries::{self, Db};
 use crate::store::Store;
-use crate::sync::connections;
 use crate::sync::Connection;
 use crate::time::Timestamp;
 
@@ -103,8 +103,8 @@ pub fn positions(db: &Db) -> Result<Vec<Position>> {
 
 /// De-duplicated positions of a set of clients read as one (one copy of each account across
 /// the set), as a client's or a household's page counts them.
-pub fn set_positions(db: &Db, clients: &[i64]) -> Result<Vec<Position>> {
-    Ok(SetCopies::read(db, queries::Clients(clients))?.positions(Counted::Together))
+pub fn set_positions(reads: &impl BookReads, clients: &[i64]) -> Result<Vec<Position>> {
+    Ok(SetCopies::read(reads, queries::Clients(clients))?.positions(Counted::Together))
 }
 
 /// One currency's totals. Amounts in different currencies are different rows.
@@ -165,10 +165,15 @@ pub struct BookSummary {
 
 /// Every active client, in name order.
 pub fn book_summary(store: &Store, now: Timestamp) -> Result<BookSummary> {
-    let fresh = crate::sync::Freshness::of(store)?;
-    let clients = clients::list(store, false)?;
-    let connections = connections::list(store, None)?;
-    let positions = store.read(positions)?;
+    store.read(|db| book_summary_from(db, now))
+}
+
+/// [`book_summary`] from either engine's reader.
+pub fn book_summary_from(reads: &impl BookReads, now: Timestamp) -> Result<BookSummary> {
+    let fresh = crate::sync::Freshness::read_from(reads)?;
+    let clients = clients::list_from(reads, false)?;
+    let connections = reads.connections(None)?;
+    let positions = reads.positions_of_each_client()?;
     let mut by_client: BTreeMap<i64, Vec<&Position>> = BTreeMap::new();
     for p in &positions {
         by_client.entry(p.client_id).or_default().push(p);

@@ -13,10 +13,10 @@ use super::outlook::Outlook;
 use crate::clients;
 use crate::clients::Client;
 use crate::error::{CoreError, Result};
-use crate::store::queries::transactions::{self, PageFilter};
+use crate::store::book_reads::BookReads;
+use crate::store::queries::transactions::PageFilter;
 use crate::store::queries::Clients;
 use crate::store::Store;
-use crate::sync::connections;
 use crate::sync::{Connection, ConnectionView};
 use crate::time::{self, Timestamp};
 
@@ -112,10 +112,19 @@ pub fn institution_label(c: &Connection) -> String {
 }
 
 pub fn client_overview(store: &Store, client_id: i64, now: Timestamp) -> Result<ClientOverview> {
-    let outlook = Outlook::of(store, now)?;
-    let client = clients::get(store, client_id)?;
-    let connections = connections::list(store, Some(client_id))?;
-    let p = set_page(store, &[client_id], connections, &outlook)?;
+    store.read(|db| client_overview_from(db, client_id, now))
+}
+
+/// [`client_overview`] from either engine's reader.
+pub fn client_overview_from(
+    reads: &impl BookReads,
+    client_id: i64,
+    now: Timestamp,
+) -> Result<ClientOverview> {
+    let outlook = Outlook::read_from(reads, now)?;
+    let client = clients::get_from(reads, client_id)?;
+    let connections = reads.connections(Some(client_id))?;
+    let p = set_page(reads, &[client_id], connections, &outlook)?;
     Ok(ClientOverview {
         client,
         generated_at: now,
@@ -173,7 +182,7 @@ pub(crate) struct AccountRow {
 }
 
 pub(crate) fn set_page(
-    store: &Store,
+    reads: &impl BookReads,
     clients: &[i64],
     connections: Vec<Connection>,
     outlook: &Outlook,
@@ -200,16 +209,9 @@ pub(crate) fn set_page(
     };
 
     let today = now.date_naive();
-    let (copies, monthly, count) = store.read(|db| {
-        let copies = SetCopies::read(db, Clients(clients))?;
-        let monthly = transactions::read::monthly_flows_of(
-            db,
-            &copies.transaction_accounts(true),
-            &history_since(today),
-        )?;
-        let count = transactions::read::count_of(db, &copies.transaction_accounts(false))?;
-        Ok((copies, monthly, count))
-    })?;
+    let copies = SetCopies::read(reads, Clients(clients))?;
+    let monthly = reads.monthly_flows(&copies.transaction_accounts(true), &history_since(today))?;
+    let count = reads.transaction_count(&copies.transaction_accounts(false))?;
 
     let pos = copies.positions(Counted::Together);
     let net_worth = totals(&pos);
@@ -444,13 +446,22 @@ pub fn transactions_page(
     client_id: i64,
     q: &TransactionQuery,
 ) -> Result<TransactionPage> {
-    clients::get(store, client_id)?;
-    set_transactions_page(store, &[client_id], q)
+    store.read(|db| transactions_page_from(db, client_id, q))
+}
+
+/// [`transactions_page`] from either engine's reader.
+pub fn transactions_page_from(
+    reads: &impl BookReads,
+    client_id: i64,
+    q: &TransactionQuery,
+) -> Result<TransactionPage> {
+    clients::get_from(reads, client_id)?;
+    set_transactions_page(reads, &[client_id], q)
 }
 
 /// A window of the transactions of a set of clients read as one (each account once).
 pub(crate) fn set_transactions_page(
-    store: &Store,
+    reads: &impl BookReads,
     clients: &[i64],
     q: &TransactionQuery,
 ) -> Result<TransactionPage> {
@@ -480,8 +491,7 @@ pub(crate) fn set_transactions_page(
         to,
         account_ids: &q.account_ids,
     };
-    let (total, rows) = store
-        .read(|db| transactions::read::page(db, Clients(clients), &filter, q.limit, q.offset))?;
+    let (total, rows) = reads.transactions_page(Clients(clients), &filter, q.limit, q.offset)?;
     Ok(TransactionPage {
         total,
         offset: q.offset,

@@ -14,6 +14,7 @@ use serde::Serialize;
 use crate::domain::Provider;
 use crate::error::{CoreError, Result};
 use crate::settings;
+use crate::store::book_reads::BookReads;
 use crate::store::Store;
 use crate::sync::Connection;
 use crate::time::Timestamp;
@@ -55,7 +56,13 @@ impl ConsentPeriod {
 
 /// The saved period; 90 days when unset or unreadable (the cautious reading).
 pub fn consent_period(store: &Store) -> Result<ConsentPeriod> {
-    Ok(settings::get(store, CONSENT_PERIOD_SETTING)?
+    store.read(consent_period_from)
+}
+
+/// [`consent_period`] from either engine's reader.
+pub fn consent_period_from(reads: &impl BookReads) -> Result<ConsentPeriod> {
+    Ok(reads
+        .setting(CONSENT_PERIOD_SETTING)?
         .as_deref()
         .and_then(ConsentPeriod::parse)
         .unwrap_or_default())

@@ -13,8 +13,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::book::Position;
 use crate::error::Result;
-use crate::store::queries::set_copies::{self, AccountCopy, HoldingCopy, LiabilityCopy};
-use crate::store::queries::{Clients, Db};
+use crate::store::book_reads::BookReads;
+use crate::store::queries::set_copies::{AccountCopy, HoldingCopy, LiabilityCopy};
+use crate::store::queries::Clients;
 
 /// Everything a set's page counts, as stored, with the de-duplication rule applied to the
 /// whole set once: a page's total, its listed accounts and holdings and its transactions all
@@ -154,11 +155,11 @@ fn account_class(a: &AccountCopy) -> String {
 }
 
 impl SetCopies {
-    pub fn read(db: &Db, set: Clients<'_>) -> Result<SetCopies> {
+    pub fn read(reads: &impl BookReads, set: Clients<'_>) -> Result<SetCopies> {
         Ok(SetCopies::of(
-            set_copies::read::accounts(db, set)?,
-            set_copies::read::holdings(db, set)?,
-            set_copies::read::liabilities(db, set)?,
+            reads.account_copies(set)?,
+            reads.holding_copies(set)?,
+            reads.liability_copies(set)?,
         ))
     }
 

@@ -7,15 +7,15 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use super::book::{connection_health, data_as_of, positions, CurrencyTotal, Health};
+use super::book::{connection_health, data_as_of, CurrencyTotal, Health};
 use super::client::institution_label;
 use super::consent::ConsentPeriod;
 use super::outlook::Outlook;
 use crate::clients;
 use crate::domain::ConnectionStatus;
 use crate::error::Result;
+use crate::store::book_reads::BookReads;
 use crate::store::Store;
-use crate::sync::connections;
 use crate::sync::{Connection, ConnectionView, Freshness};
 use crate::time::Timestamp;
 
@@ -123,14 +123,19 @@ fn is_failure(c: &Connection) -> bool {
 }
 
 pub fn health_queue(store: &Store, now: Timestamp) -> Result<HealthQueue> {
-    let names: BTreeMap<i64, String> = clients::list(store, false)?
+    store.read(|db| health_queue_from(db, now))
+}
+
+/// [`health_queue`] from either engine's reader.
+pub fn health_queue_from(reads: &impl BookReads, now: Timestamp) -> Result<HealthQueue> {
+    let names: BTreeMap<i64, String> = clients::list_from(reads, false)?
         .into_iter()
         .map(|c| (c.id, c.name))
         .collect();
-    let connections = connections::list(store, None)?;
-    let outlook = Outlook::of(store, now)?;
+    let connections = reads.connections(None)?;
+    let outlook = Outlook::read_from(reads, now)?;
     let fresh = outlook.fresh;
-    let pos = store.read(positions)?;
+    let pos = reads.positions_of_each_client()?;
     let mut at_risk: BTreeMap<i64, Vec<&super::book::Position>> = BTreeMap::new();
     for p in &pos {
         at_risk.entry(p.connection_id).or_default().push(p);

@@ -9,9 +9,10 @@ use chrono::Utc;
 use serde::Serialize;
 
 use super::book::{connection_health, Health};
-use super::consent::{consent_period, forecast, ConsentForecast, ConsentPeriod};
+use super::consent::{consent_period_from, forecast, ConsentForecast, ConsentPeriod};
 use crate::error::Result;
-use crate::links::sessions::{self, LinkSession};
+use crate::links::sessions::LinkSession;
+use crate::store::book_reads::BookReads;
 use crate::store::Store;
 use crate::sync::{Connection, ConnectionView, Freshness};
 use crate::time::{self, Timestamp};
@@ -60,14 +61,20 @@ pub struct Outlook {
 
 impl Outlook {
     pub fn of(store: &Store, now: Timestamp) -> Result<Outlook> {
-        let sent = sessions::newest_sent_per_connection(store)?
+        store.read(|db| Self::read_from(db, now))
+    }
+
+    /// [`Outlook::of`] from either engine's reader.
+    pub fn read_from(reads: &impl BookReads, now: Timestamp) -> Result<Outlook> {
+        let sent = reads
+            .newest_sent_links()?
             .iter()
             .filter_map(|s| Some((s.connection_id?, SentLink::of(s, now)?)))
             .collect();
         Ok(Outlook {
             now,
-            fresh: Freshness::of(store)?,
-            period: consent_period(store)?,
+            fresh: Freshness::read_from(reads)?,
+            period: consent_period_from(reads)?,
             sent,
         })
     }

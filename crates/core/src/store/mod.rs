@@ -31,6 +31,7 @@ use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 
 pub mod audit;
 pub mod audit_throttle;
+pub mod book_reads;
 pub mod queries;
 pub use audit::{AuditEntry, NewAuditEntry};
 pub use backup::{backup_dir, list_backups, BACKUPS_KEPT};

@@ -7,6 +7,7 @@
 use crate::domain::{ConnectionStatus, Provider};
 use crate::error::{CoreError, Result};
 use crate::settings;
+use crate::store::book_reads::BookReads;
 use crate::store::Store;
 use crate::time::Timestamp;
 
@@ -36,7 +37,13 @@ impl Freshness {
     /// From the settings; a missing or unreadable value (not a whole number of days in
     /// [`FROZEN_AFTER_DAYS_RANGE`]) is the default.
     pub fn of(store: &Store) -> Result<Freshness> {
-        let days = settings::get(store, FROZEN_AFTER_DAYS_SETTING)?
+        store.read(Self::read_from)
+    }
+
+    /// [`Freshness::of`] from either engine's reader.
+    pub fn read_from(reads: &impl BookReads) -> Result<Freshness> {
+        let days = reads
+            .setting(FROZEN_AFTER_DAYS_SETTING)?
             .and_then(|v| v.trim().parse::<i64>().ok())
             .filter(|d| FROZEN_AFTER_DAYS_RANGE.contains(d))
             .unwrap_or(DEFAULT_FROZEN_AFTER_DAYS);

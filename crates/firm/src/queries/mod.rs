@@ -1,7 +1,14 @@
 //! The firm store's statements, in the shape of the core's `store::queries`: one module per
 //! table, `read` (any client or transaction) and `write` (the caller's transaction), rows returned
-//! as the core's own domain types. The domain code above the core's queries is meant to run on
-//! either engine through this seam (ARCHITECTURE.md, crates/firm); row-level security filters
-//! every statement to what the signed-in member may see.
+//! as the core's own domain types. The read models run on either engine through the core's
+//! `store::book_reads::BookReads`, which [`crate::reads::FirmReads`] implements with these;
+//! row-level security filters every statement to what the signed-in member may see.
 
 pub mod clients;
+pub mod connections;
+pub mod households;
+pub mod link_sessions;
+pub mod positions;
+pub mod set_copies;
+pub mod settings;
+pub mod transactions;

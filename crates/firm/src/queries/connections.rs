@@ -1,0 +1,83 @@
+//! The `connections` table's reads, as the core's `store::queries::connections::read`. The firm
+//! row has no keychain reference (its credentials are a `sealed_secrets` row), so a connection
+//! read here has an empty `secret_ref` (never serialized, never shown).
+
+use advisor_desk_core::domain::holders::HolderCheckState;
+use advisor_desk_core::domain::{Actor, ConnectionStatus, Provider};
+use advisor_desk_core::sync::Connection;
+use advisor_desk_core::time::Timestamp;
+use postgres::Row;
+
+const COLUMNS: &str = "id, client_id, provider, flow, institution_id, institution_name, status, \
+     action_by, provider_code, provider_message, last_attempt_at, last_success_at, data_as_of, \
+     next_retry_at, consecutive_failures, created_at, consent_renewed_at, holder_check, \
+     holder_names";
+
+fn from_row(r: &Row) -> Connection {
+    Connection {
+        id: r.get(0),
+        client_id: r.get(1),
+        provider: Provider::parse(r.get(2)).unwrap_or(Provider::Flanks),
+        flow: r.get(3),
+        institution_id: r.get(4),
+        institution_name: r.get(5),
+        status: ConnectionStatus::parse(r.get(6)).unwrap_or(ConnectionStatus::Pending),
+        action_by: match r.get::<_, &str>(7) {
+            "client" => Actor::Client,
+            "advisor" => Actor::Advisor,
+            _ => Actor::Nobody,
+        },
+        provider_code: r.get(8),
+        provider_message: r.get(9),
+        last_attempt_at: r.get(10),
+        last_success_at: r.get(11),
+        data_as_of: r.get(12),
+        next_retry_at: r.get(13),
+        // The schema writes only counts from 0 up.
+        consecutive_failures: u32::try_from(r.get::<_, i32>(14)).unwrap_or_default(),
+        secret_ref: String::new(),
+        created_at: r.get::<_, Timestamp>(15),
+        consent_renewed_at: r.get(16),
+        // A state this build does not know holds the data back rather than showing it.
+        holder_check: HolderCheckState::parse(r.get(17)).unwrap_or(HolderCheckState::Pending),
+        holder_names: r
+            .get::<_, Option<String>>(18)
+            .map(|s| s.split('\u{1f}').map(str::to_string).collect())
+            .unwrap_or_default(),
+    }
+}
+
+pub mod read {
+    use advisor_desk_core::sync::Connection;
+    use postgres::GenericClient;
+
+    use super::{from_row, COLUMNS};
+    use crate::FirmDbError;
+
+    /// All connections the member may see, or one client's, in id order.
+    pub fn list(
+        db: &mut impl GenericClient,
+        client_id: Option<i64>,
+    ) -> Result<Vec<Connection>, FirmDbError> {
+        let rows = db.query(
+            &format!(
+                "SELECT {COLUMNS} FROM connections
+                 WHERE $1::bigint IS NULL OR client_id = $1 ORDER BY id"
+            ),
+            &[&client_id],
+        )?;
+        Ok(rows.iter().map(from_row).collect())
+    }
+
+    /// The connections of a set of clients (a household's members), in id order.
+    pub fn of_clients(
+        db: &mut impl GenericClient,
+        clients: &[i64],
+    ) -> Result<Vec<Connection>, FirmDbError> {
+        let rows = db.query(
+            &format!("SELECT {COLUMNS} FROM connections WHERE client_id = ANY($1) ORDER BY id"),
+            &[&clients],
+        )?;
+        Ok(rows.iter().map(from_row).collect())
+    }
+}
