@@ -32,6 +32,7 @@ use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 pub mod audit;
 pub mod audit_throttle;
 pub mod queries;
+pub mod snapshot_store;
 pub use audit::{AuditEntry, NewAuditEntry};
 pub use backup::{backup_dir, list_backups, BACKUPS_KEPT};
 pub use backups::{
