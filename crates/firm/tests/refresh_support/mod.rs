@@ -1,7 +1,12 @@
-//! Shared by the refresh tests and the refresh benchmark: a desktop's [`Refresher`] that fetches
-//! each claimed connection from the real sandbox over HTTP, through the providers crate's
-//! gateways (what the core's sync engine calls), and writes a stand-in snapshot row.
+//! Shared by the refresh tests and the refresh benchmark: the sandbox, its call counts, and a
+//! firm book whose desktops refresh through the production refresher ([`firm_book`]: the
+//! providers' real clients, sealed credentials, the core's snapshot writer). The benchmark's
+//! [`SandboxRefresher`] fetches the same way but writes only a stand-in row, to time the
+//! coordination rather than the writes.
 #![allow(dead_code)]
+
+mod firm_book;
+pub use firm_book::*;
 
 use std::collections::{BTreeMap, HashMap};
 use std::fs::{File, OpenOptions};
