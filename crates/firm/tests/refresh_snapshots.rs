@@ -8,15 +8,12 @@
 mod refresh_support;
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use advisor_desk_core::clients::{self, NewClient};
 use advisor_desk_core::domain::{Provider, Snapshot};
 use advisor_desk_core::secrets::{KeyringStore, Secret};
 use advisor_desk_core::store::snapshot_store::SnapshotStore;
-use advisor_desk_core::sync::{
-    self, fetch_snapshot, write_snapshot, NewConnection, StatusPolling, WriteStats,
-};
+use advisor_desk_core::sync::{self, fetch_snapshot, write_snapshot, NewConnection, WriteStats};
 use advisor_desk_core::time::{self, Timestamp};
 use advisor_desk_core::Store;
 use advisor_desk_firm::snapshot::PgSnapshotRows;
@@ -323,11 +320,6 @@ fn sandbox_snapshot() -> Snapshot {
         .find(|g| g.provider() == Provider::Flanks)
         .unwrap()
         .clone();
-    let polling = StatusPolling {
-        initial: Duration::from_millis(50),
-        max: Duration::from_millis(200),
-        deadline: Duration::from_secs(10),
-    };
     let quiet = |_| {};
     let snapshot = book
         .iter()
@@ -335,7 +327,12 @@ fn sandbox_snapshot() -> Snapshot {
         .map(|entry| {
             let token = Secret::new(entry.token.clone());
             runtime
-                .block_on(fetch_snapshot(flanks.as_ref(), &token, polling, &quiet))
+                .block_on(fetch_snapshot(
+                    flanks.as_ref(),
+                    &token,
+                    quick_polling(),
+                    &quiet,
+                ))
                 .unwrap()
         })
         .find(|s| !s.accounts.is_empty() && !s.holdings.is_empty() && !s.transactions.is_empty())

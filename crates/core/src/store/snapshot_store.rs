@@ -167,6 +167,14 @@ pub trait SnapshotStore {
     /// Kept but marked missing (not returned inside the provider's date window).
     fn mark_transaction_missing(&self, id: i64) -> Result<(), Self::Error>;
 
+    /// Called by the writer after its last statement of a snapshot. An implementation may
+    /// defer statements until then (the firm's batches new transactions into one insert: a
+    /// round trip per row to a server is what makes a first snapshot slow); nothing it
+    /// deferred may depend on the order.
+    fn finish(&self) -> Result<(), Self::Error> {
+        Ok(())
+    }
+
     // --- the connection, after its sync
     /// A successful sync: ready, no one must act, failures reset, `data_as_of` moved when the
     /// provider gave one, the institution's name kept when already known.

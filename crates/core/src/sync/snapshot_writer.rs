@@ -102,6 +102,7 @@ pub fn write_snapshot<S: SnapshotStore + ?Sized>(
     if snap.parts.cards {
         stats.add(write_cards(db, connection_id, snap, as_of.as_deref())?);
     }
+    db.finish()?;
     Ok(stats)
 }
 

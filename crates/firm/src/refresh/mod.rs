@@ -18,6 +18,7 @@
 
 pub mod claims;
 mod error;
+mod keychain_cache;
 pub mod provider_refresher;
 pub mod schema;
 pub mod worker;

@@ -23,6 +23,7 @@ use postgres::Transaction;
 use serde_json::json;
 
 use super::claims::{Outcome, OutcomeKind};
+use super::keychain_cache::KeychainCache;
 use super::worker::Refresher;
 use super::RefreshError;
 use crate::secrets::{self, FirmSecretsError, SecretPlace};
@@ -40,13 +41,14 @@ pub enum Fetched {
     /// failure the advisor must act on, like the solo engine.
     Answered {
         provider: Provider,
-        result: Result<Snapshot, ProviderFailure>,
+        /// Boxed: a snapshot is large, the other answers small.
+        result: Result<Box<Snapshot>, ProviderFailure>,
     },
 }
 
 pub struct ProviderRefresher {
     pool: FirmPool,
-    keychain: Arc<dyn SecretStore>,
+    keychain: KeychainCache,
     gateways: HashMap<Provider, Arc<dyn ProviderGateway>>,
     polling: StatusPolling,
     /// How long the reads before a fetch wait out an unreachable database.
@@ -63,7 +65,7 @@ impl ProviderRefresher {
     ) -> std::io::Result<ProviderRefresher> {
         Ok(ProviderRefresher {
             pool,
-            keychain,
+            keychain: KeychainCache::new(keychain),
             gateways: gateways.into_iter().map(|g| (g.provider(), g)).collect(),
             polling: StatusPolling {
                 initial: Duration::from_secs(2),
@@ -113,7 +115,7 @@ impl ProviderRefresher {
             return Ok(Credentials::Gone);
         };
         let place = SecretPlace::Credentials { connection_id };
-        match secrets::open(&mut *client, self.keychain.as_ref(), place) {
+        match secrets::open(&mut *client, &self.keychain, place) {
             Ok(token) => Ok(Credentials::Opened(state.provider, token)),
             Err(FirmSecretsError::Database(FirmDbError::Database(e))) => {
                 Err(RefreshError::Database(e))
@@ -179,35 +181,14 @@ impl Refresher for ProviderRefresher {
             self.polling,
             &quiet,
         ));
-        Fetched::Answered { provider, result }
+        Fetched::Answered {
+            provider,
+            result: result.map(Box::new),
+        }
     }
 
     fn outcome(&self, _connection_id: i64, fetched: &Fetched) -> Outcome {
-        match fetched {
-            Fetched::NotFetched => Outcome {
-                kind: OutcomeKind::Failed,
-                detail: json!({"failure": "not_fetched"}),
-            },
-            Fetched::Answered {
-                provider,
-                result: Ok(snapshot),
-            } => Outcome {
-                kind: OutcomeKind::Refreshed,
-                detail: json!({
-                    "provider": provider.as_str(),
-                    "accounts": snapshot.accounts.len(),
-                    "holdings": snapshot.holdings.len(),
-                    "transactions": snapshot.transactions.len(),
-                }),
-            },
-            Fetched::Answered {
-                provider,
-                result: Err(failure),
-            } => Outcome {
-                kind: OutcomeKind::Failed,
-                detail: json!({"provider": provider.as_str(), "failure": failure.kind.as_str()}),
-            },
-        }
+        outcome_of(fetched)
     }
 
     fn write(
@@ -250,5 +231,34 @@ impl Refresher for ProviderRefresher {
                 .map_err(as_refresh)
             }
         }
+    }
+}
+
+/// The outcome row of a fetch: non-secret facts only (the provider, counts, a failure's kind).
+pub fn outcome_of(fetched: &Fetched) -> Outcome {
+    match fetched {
+        Fetched::NotFetched => Outcome {
+            kind: OutcomeKind::Failed,
+            detail: json!({"failure": "not_fetched"}),
+        },
+        Fetched::Answered {
+            provider,
+            result: Ok(snapshot),
+        } => Outcome {
+            kind: OutcomeKind::Refreshed,
+            detail: json!({
+                "provider": provider.as_str(),
+                "accounts": snapshot.accounts.len(),
+                "holdings": snapshot.holdings.len(),
+                "transactions": snapshot.transactions.len(),
+            }),
+        },
+        Fetched::Answered {
+            provider,
+            result: Err(failure),
+        } => Outcome {
+            kind: OutcomeKind::Failed,
+            detail: json!({"provider": provider.as_str(), "failure": failure.kind.as_str()}),
+        },
     }
 }

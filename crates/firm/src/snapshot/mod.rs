@@ -9,6 +9,7 @@
 
 pub mod connection;
 mod error;
+mod new_transactions;
 pub mod rows;
 
 pub use connection::{connection_state, ConnectionState};

@@ -15,8 +15,9 @@ use advisor_desk_core::store::snapshot_store::{
 use advisor_desk_core::time::{self, Timestamp};
 use chrono::NaiveDate;
 use postgres::types::ToSql;
-use postgres::{Row, Transaction};
+use postgres::{Row, Statement, Transaction};
 
+use super::new_transactions::{NewTransactions, TxnValues};
 use super::SnapshotRowsError;
 
 type Result<T> = std::result::Result<T, SnapshotRowsError>;
@@ -27,21 +28,41 @@ type Param<'p> = &'p (dyn ToSql + Sync);
 /// borrowed for one statement at a time.
 pub struct PgSnapshotRows<'t, 'c> {
     tx: RefCell<&'t mut Transaction<'c>>,
+    /// Each statement prepared once per snapshot: a new connection's first write inserts
+    /// hundreds of rows with the same few statements.
+    statements: RefCell<HashMap<String, Statement>>,
+    /// New transactions, inserted together by `finish` (which the core's writer calls last).
+    new_transactions: RefCell<NewTransactions>,
 }
 
 impl<'t, 'c> PgSnapshotRows<'t, 'c> {
     pub fn new(tx: &'t mut Transaction<'c>) -> Self {
         PgSnapshotRows {
             tx: RefCell::new(tx),
+            statements: RefCell::default(),
+            new_transactions: RefCell::default(),
         }
     }
 
+    fn statement(&self, sql: &str) -> Result<Statement> {
+        if let Some(prepared) = self.statements.borrow().get(sql) {
+            return Ok(prepared.clone());
+        }
+        let prepared = self.tx.borrow_mut().prepare(sql)?;
+        self.statements
+            .borrow_mut()
+            .insert(sql.to_string(), prepared.clone());
+        Ok(prepared)
+    }
+
     fn execute(&self, sql: &str, params: &[Param<'_>]) -> Result<u64> {
-        Ok(self.tx.borrow_mut().execute(sql, params)?)
+        let statement = self.statement(sql)?;
+        Ok(self.tx.borrow_mut().execute(&statement, params)?)
     }
 
     fn query(&self, sql: &str, params: &[Param<'_>]) -> Result<Vec<Row>> {
-        Ok(self.tx.borrow_mut().query(sql, params)?)
+        let statement = self.statement(sql)?;
+        Ok(self.tx.borrow_mut().query(&statement, params)?)
     }
 
     /// Writes one position row by its key, inserted or updated in place (same id). `columns`
@@ -93,13 +114,6 @@ fn date(what: &'static str, text: &str) -> Result<NaiveDate> {
         what,
         value: text.to_string(),
     })
-}
-
-/// A transaction's columns as the firm database types them.
-struct TxnValues {
-    booking_date: NaiveDate,
-    value_date: Option<NaiveDate>,
-    now: Timestamp,
 }
 
 impl TxnValues {
@@ -366,30 +380,11 @@ impl SnapshotStore for PgSnapshotRows<'_, '_> {
         account_id: i64,
         t: &TxnRow<'_>,
     ) -> Result<()> {
-        let v = TxnValues::of(t)?;
-        self.execute(
-            "INSERT INTO transactions (connection_id, account_id, provider_id, dedupe_key,
-                 booking_date, value_date, amount_minor, currency, balance_minor,
-                 description, category, counterparty, presence, first_seen_at,
-                 last_seen_at, row_hash)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'active', $13, $13, $14)",
-            &[
-                &connection_id,
-                &account_id,
-                &t.provider_id,
-                &t.dedupe_key,
-                &v.booking_date,
-                &v.value_date,
-                &t.amount_minor,
-                &t.currency,
-                &t.balance_minor,
-                &t.description,
-                &t.category,
-                &t.counterparty,
-                &v.now,
-                &t.hash,
-            ],
-        )?;
+        let values = TxnValues::of(t)?;
+        // Inserted with the others at `finish`: nothing the writer does before then reads it.
+        self.new_transactions
+            .borrow_mut()
+            .push(connection_id, account_id, t, values);
         Ok(())
     }
 
@@ -426,6 +421,11 @@ impl SnapshotStore for PgSnapshotRows<'_, '_> {
             &[&id],
         )?;
         Ok(())
+    }
+
+    fn finish(&self) -> Result<()> {
+        let mut new = self.new_transactions.borrow_mut();
+        Ok(new.insert(&mut self.tx.borrow_mut())?)
     }
 
     fn record_success(

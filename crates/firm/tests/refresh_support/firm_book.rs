@@ -12,10 +12,8 @@ use std::time::Duration;
 
 use advisor_desk_core::firm::{FirmId, FirmKey};
 use advisor_desk_core::secrets::{KeyringStore, Secret, SecretStore};
-use advisor_desk_core::sync::{CallBuffer, ProviderGateway, StatusPolling};
-use advisor_desk_firm::refresh::{
-    schema, Fetched, Outcome, ProviderRefresher, RefreshError, Refresher,
-};
+use advisor_desk_core::sync::{CallBuffer, ProviderGateway};
+use advisor_desk_firm::refresh::{schema, Outcome, ProviderRefresher, RefreshError, Refresher};
 use advisor_desk_firm::secrets::{self, SecretPlace};
 use advisor_desk_firm::FirmPool;
 use advisor_desk_providers::{
@@ -27,7 +25,7 @@ use advisor_desk_sandbox::{
     FLINKS_SECRET_KEY,
 };
 
-use super::connections;
+use super::{connections, quick_polling};
 
 /// The keychain every desktop of a test firm opens (the Secret Service of the test's session,
 /// `scripts/with-keyring.sh`), one service name per firm database.
@@ -58,15 +56,15 @@ pub fn seed_firm(
         };
         tx.execute(
             "INSERT INTO clients (id, kind, name, created_at, updated_at)
-                 VALUES ($1, 'person', 'Client ' || $1::text, now(), now())",
-            &[&id],
+                 VALUES ($1, 'person', $2, now(), now())",
+            &[&id, &format!("Client {id}")],
         )
         .unwrap();
         tx.execute(
             "INSERT INTO connections (id, client_id, provider, flow, status, token_hash,
                  created_at, updated_at)
-                 VALUES ($1, $1, $2, $3, 'ready', 'hash-' || $1::text, now(), now())",
-            &[&id, &entry.provider, &flow],
+                 VALUES ($1, $1, $2, $3, 'ready', $4, now(), now())",
+            &[&id, &entry.provider, &flow, &format!("hash-{id}")],
         )
         .unwrap();
         let place = SecretPlace::Credentials { connection_id: id };
@@ -141,11 +139,7 @@ pub fn desktop_refresher(
 ) -> ProviderRefresher {
     ProviderRefresher::new(pool.clone(), keychain, sandbox_gateways(sandbox_url))
         .unwrap()
-        .with_status_polling(StatusPolling {
-            initial: Duration::from_millis(50),
-            max: Duration::from_millis(200),
-            deadline: Duration::from_secs(10),
-        })
+        .with_status_polling(quick_polling())
         .with_patience(Duration::from_secs(60))
 }
 
@@ -194,9 +188,4 @@ impl<R: Refresher> Refresher for Watched<R> {
     ) -> Result<(), RefreshError> {
         self.inner.write(tx, connection_id, fetched)
     }
-}
-
-/// Whether a production fetch reached the provider (the outcome of one that did not says so).
-pub fn reached_provider(fetched: &Fetched) -> bool {
-    matches!(fetched, Fetched::Answered { .. })
 }
