@@ -36,6 +36,40 @@ impl PositionTable {
             PositionTable::Cards => "cards",
         }
     }
+
+    /// The table's own columns, after `connection_id`, `dedupe_key` and `row_hash`, in the
+    /// order each engine's upsert binds their values.
+    pub fn columns(self) -> &'static [&'static str] {
+        match self {
+            PositionTable::Holdings => &[
+                "account_id",
+                "provider_id",
+                "name",
+                "isin",
+                "asset_class",
+                "units",
+                "value_minor",
+                "currency",
+                "as_of",
+            ],
+            PositionTable::Liabilities => &[
+                "provider_id",
+                "kind",
+                "name",
+                "currency",
+                "balance_minor",
+                "as_of",
+            ],
+            PositionTable::Cards => &[
+                "provider_id",
+                "name",
+                "pan_masked",
+                "currency",
+                "balance_minor",
+                "as_of",
+            ],
+        }
+    }
 }
 
 /// An account row as the writer compares it.

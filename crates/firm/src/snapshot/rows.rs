@@ -65,15 +65,17 @@ impl<'t, 'c> PgSnapshotRows<'t, 'c> {
         Ok(self.tx.borrow_mut().query(&statement, params)?)
     }
 
-    /// Writes one position row by its key, inserted or updated in place (same id). `columns`
-    /// name the table's own columns, `values` their values in the same order.
+    /// Writes one position row by its key, inserted or updated in place (same id). `values`
+    /// are the table's own columns' (`PositionTable::columns`), in that order.
     fn upsert_position(
         &self,
         table: PositionTable,
         k: &PositionKey<'_>,
-        columns: &[&str],
         values: &[Param<'_>],
     ) -> Result<()> {
+        let columns = table.columns();
+        // One value per column, in `PositionTable::columns`' order.
+        debug_assert_eq!(columns.len(), values.len());
         let placeholders: Vec<String> = (4..4 + columns.len()).map(|i| format!("${i}")).collect();
         let updates: Vec<String> = columns
             .iter()
@@ -291,17 +293,6 @@ impl SnapshotStore for PgSnapshotRows<'_, '_> {
             PositionTable::Holdings,
             k,
             &[
-                "account_id",
-                "provider_id",
-                "name",
-                "isin",
-                "asset_class",
-                "units",
-                "value_minor",
-                "currency",
-                "as_of",
-            ],
-            &[
                 &account_id,
                 &h.provider_id,
                 &h.name,
@@ -326,14 +317,6 @@ impl SnapshotStore for PgSnapshotRows<'_, '_> {
             PositionTable::Liabilities,
             k,
             &[
-                "provider_id",
-                "kind",
-                "name",
-                "currency",
-                "balance_minor",
-                "as_of",
-            ],
-            &[
                 &l.provider_id,
                 &l.kind.as_str(),
                 &l.name,
@@ -349,14 +332,6 @@ impl SnapshotStore for PgSnapshotRows<'_, '_> {
         self.upsert_position(
             PositionTable::Cards,
             k,
-            &[
-                "provider_id",
-                "name",
-                "pan_masked",
-                "currency",
-                "balance_minor",
-                "as_of",
-            ],
             &[
                 &c.provider_id,
                 &c.name,

@@ -159,15 +159,17 @@ pub mod write {
     }
 
     /// Writes one position row by its key: inserted, or updated in place (same id) when the
-    /// connection already has a row with that dedupe key. `columns` name the table's own
-    /// columns, `values` their values in the same order.
+    /// connection already has a row with that dedupe key. `values` are the table's own
+    /// columns' (`PositionTable::columns`), in that order.
     fn upsert_position(
         db: &Db,
         table: PositionTable,
         k: &PositionKey<'_>,
-        columns: &[&str],
         values: &[&dyn ToSql],
     ) -> Result<()> {
+        let columns = table.columns();
+        // One value per column, in `PositionTable::columns`' order.
+        debug_assert_eq!(columns.len(), values.len());
         let placeholders: Vec<String> = (4..4 + columns.len()).map(|i| format!("?{i}")).collect();
         let updates: Vec<String> = columns
             .iter()
@@ -202,17 +204,6 @@ pub mod write {
             PositionTable::Holdings,
             k,
             &[
-                "account_id",
-                "provider_id",
-                "name",
-                "isin",
-                "asset_class",
-                "units",
-                "value_minor",
-                "currency",
-                "as_of",
-            ],
-            &[
                 &account_id,
                 &h.provider_id,
                 &h.name,
@@ -237,14 +228,6 @@ pub mod write {
             PositionTable::Liabilities,
             k,
             &[
-                "provider_id",
-                "kind",
-                "name",
-                "currency",
-                "balance_minor",
-                "as_of",
-            ],
-            &[
                 &l.provider_id,
                 &l.kind.as_str(),
                 &l.name,
@@ -260,14 +243,6 @@ pub mod write {
             db,
             PositionTable::Cards,
             k,
-            &[
-                "provider_id",
-                "name",
-                "pan_masked",
-                "currency",
-                "balance_minor",
-                "as_of",
-            ],
             &[
                 &c.provider_id,
                 &c.name,
