@@ -23,6 +23,7 @@
 //! - [`live`]: changes made on one desktop reach the others (`LISTEN`/`NOTIFY`).
 //! - [`links`]: link sessions on the firm database, and link results kept in the keychain while
 //!   it is unreachable.
+//! - [`snapshot`]: the core's snapshot writer's statements for a PostgreSQL transaction.
 //!
 //! The core's domain code is synchronous (rusqlite); the firm store is called the same way, from
 //! the same blocking threads, so one domain layer reads from either engine (ARCHITECTURE.md).
@@ -39,6 +40,7 @@ pub mod queries;
 pub mod reads;
 pub mod refresh;
 pub mod secrets;
+pub mod snapshot;
 pub mod store;
 #[cfg(feature = "test-server")]
 pub mod test_firm;

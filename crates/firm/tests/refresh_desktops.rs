@@ -1,8 +1,10 @@
 //! 200 sandbox connections refreshed by three desktops at once — three OS processes (this test
 //! binary run again as `desktop_process`), each with its own pool — against a real PostgreSQL
-//! server and the real sandbox over HTTP. Each connection is fetched once per round (the
-//! sandbox's call counts) with one outcome row; then with one desktop killed -9 mid-round, and
-//! with the database restarted mid-round.
+//! server and the real sandbox over HTTP, through the production refresher: credentials opened
+//! from `sealed_secrets` with the firm key in the keychain, snapshots written by the core's own
+//! writer into the firm's tables. Each connection is fetched once per round (the sandbox's call
+//! counts), with one outcome row and one committed write; then with one desktop killed -9
+//! mid-round, and with the database restarted mid-round (in the middle of syncs).
 
 mod refresh_support;
 
@@ -12,6 +14,7 @@ use std::process::{Child, Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use advisor_desk_core::firm::FirmId;
 use advisor_desk_firm::refresh::{claims, worker, WorkerConfig};
 use advisor_desk_firm::test_firm::TestFirm;
 use advisor_desk_firm::test_server::{TestDatabase, TestServer};
@@ -20,8 +23,9 @@ use advisor_desk_sandbox::{SandboxControl, SandboxHandle};
 use refresh_support::*;
 
 const CONNECTIONS: usize = 200;
-/// How long a desktop process may take for its part of a round.
-const ROUND_DEADLINE: Duration = Duration::from_secs(180);
+/// How long a desktop process may take for its part of a round: a guard against a hang, not a
+/// measure (a round takes well under a minute on an idle machine, minutes on a loaded one).
+const ROUND_DEADLINE: Duration = Duration::from_secs(600);
 
 /// One desktop: runs when the parent test starts this binary with the `FIRMSYNC_*` variables,
 /// does nothing otherwise (it is only an entry point, hence ignored in ordinary runs).
@@ -32,16 +36,18 @@ fn desktop_process() {
         return;
     };
     let var = |name: &str| std::env::var(name).unwrap_or_else(|_| panic!("{name} is set"));
+    // The worker, its lease heartbeat, and the refresher's reads before a fetch.
     let pool = FirmDbConfig::new(var("FIRMSYNC_DB_URL"))
-        .with_pool_size(2)
+        .with_pool_size(3)
         .with_connect_timeout(Duration::from_secs(10))
         .open_pool()
         .unwrap();
-    let mut refresher = SandboxRefresher::new(&var("FIRMSYNC_SANDBOX_URL"))
-        .with_fetch_log(Path::new(&var("FIRMSYNC_FETCH_LOG")))
-        .with_pause_after_fetch(Duration::from_millis(
-            var("FIRMSYNC_PAUSE_MS").parse().unwrap(),
-        ));
+    let keychain = firm_keychain(&var("FIRMSYNC_KEYCHAIN"));
+    let mut refresher = Watched::new(
+        desktop_refresher(&pool, keychain, &var("FIRMSYNC_SANDBOX_URL")),
+        Path::new(&var("FIRMSYNC_FETCH_LOG")),
+        Duration::from_millis(var("FIRMSYNC_PAUSE_MS").parse().unwrap()),
+    );
     let config = WorkerConfig {
         batch: 4,
         lease: Duration::from_secs(var("FIRMSYNC_LEASE_S").parse().unwrap()),
@@ -63,6 +69,8 @@ struct Firm {
     sandbox: SandboxHandle,
     control: SandboxControl,
     database: TestDatabase,
+    /// The keychain service the desktops open (the firm key is filed there).
+    keychain: String,
     pool: FirmPool,
     round: i64,
     logs: tempfile::TempDir,
@@ -84,12 +92,19 @@ impl Firm {
             .collect();
         let secrets = book.iter().map(|entry| entry.token.clone()).collect();
         let database = TestFirm::migrated_on(server).database;
+        let keychain = format!("advisor-desk-test-{}", database.name);
+        let firm = FirmId::new(format!("firm-{}", database.name)).unwrap();
+        let mut owner = postgres::Client::connect(&database.owner_url(), postgres::NoTls).unwrap();
+        let seeded = seed_firm(&mut owner, &firm, firm_keychain(&keychain).as_ref(), &book);
+        assert_eq!(seeded, providers);
+        count_connection_writes(&mut owner);
+        drop(owner);
+        // The parent inspects as the superuser: everything, whatever the policies.
         let pool = FirmDbConfig::new(&database.superuser_url)
             .with_pool_size(2)
             .open_pool()
             .unwrap();
         let mut client = pool.get().unwrap();
-        install_tables(&mut client, CONNECTIONS as i64);
         let due: Vec<i64> = providers.keys().copied().collect();
         let round = claims::start_round(&mut client, "parent", &due)
             .unwrap()
@@ -100,6 +115,7 @@ impl Firm {
             sandbox,
             control,
             database,
+            keychain,
             pool,
             round,
             logs: tempfile::tempdir().unwrap(),
@@ -116,7 +132,9 @@ impl Firm {
         Command::new(std::env::current_exe().unwrap())
             .args(["desktop_process", "--exact", "--ignored", "--nocapture"])
             .env("FIRMSYNC_DESKTOP", desktop)
-            .env("FIRMSYNC_DB_URL", &self.database.superuser_url)
+            // The firm's administrator (row-level security applies; they see every row).
+            .env("FIRMSYNC_DB_URL", self.database.owner_url())
+            .env("FIRMSYNC_KEYCHAIN", &self.keychain)
             .env("FIRMSYNC_SANDBOX_URL", self.sandbox.base_url())
             .env("FIRMSYNC_FETCH_LOG", self.fetch_log(desktop))
             .env("FIRMSYNC_LEASE_S", lease_s.to_string())
@@ -155,8 +173,8 @@ impl Firm {
         }
     }
 
-    /// Every due connection has exactly one outcome and at most one committed snapshot write,
-    /// and the round is closed.
+    /// Every due connection has exactly one outcome and exactly one committed write, each
+    /// refreshed one holds its snapshot's rows once, and the round is closed.
     fn assert_round_complete_once(&self) {
         let progress = claims::progress(&mut self.pool.get().unwrap(), self.round).unwrap();
         assert!(progress.finished, "{progress:?}");
@@ -182,22 +200,59 @@ impl Firm {
         assert_eq!(unique.len(), CONNECTIONS);
         assert!(unique.iter().all(|id| self.providers.contains_key(*id)));
         assert_eq!(
-            self.query_i64("select count(*) from snapshots where writes <> 1"),
-            0,
-            "no snapshot written twice"
+            self.query_i64("select count(*) from connection_writes where writes = 1"),
+            CONNECTIONS as i64,
+            "every connection's result committed once"
         );
         let refreshed =
             self.query_i64("select count(*) from refresh_outcomes where outcome = 'refreshed'");
         assert_eq!(
-            self.query_i64("select count(*) from snapshots"),
+            self.query_i64(
+                "select count(*) from refresh_outcomes o join connections c on c.id = o.connection_id
+                 where o.outcome = 'refreshed' and c.status = 'ready'
+                   and c.consecutive_failures = 0 and c.last_success_at is not null"
+            ),
             refreshed,
-            "a snapshot for every refreshed outcome"
+            "every refreshed connection recorded as the solo sync records it"
         );
+        self.assert_rows_written_once();
         assert!(
             refreshed > CONNECTIONS as i64 / 2,
             "mostly refreshed: {refreshed}"
         );
         self.assert_no_secret_in_the_database();
+    }
+
+    /// Each refreshed connection holds exactly the rows its one snapshot had (the outcome counts
+    /// them), none twice.
+    fn assert_rows_written_once(&self) {
+        for (table, part) in [
+            ("accounts", "accounts"),
+            ("holdings", "holdings"),
+            ("transactions", "transactions"),
+        ] {
+            let mismatched = self.query_i64(&format!(
+                "select count(*) from refresh_outcomes o where o.outcome = 'refreshed'
+                   and (o.detail ->> '{part}')::bigint
+                       <> (select count(*) from {table} t where t.connection_id = o.connection_id)"
+            ));
+            assert_eq!(
+                mismatched, 0,
+                "{table}: rows of a snapshot missing or doubled"
+            );
+            assert!(
+                self.query_i64(&format!("select count(*) from {table}")) > 0,
+                "{table} written"
+            );
+        }
+        assert_eq!(
+            self.query_i64(
+                "select count(*) from (select 1 from transactions
+                 group by account_id, provider_id having count(*) > 1) d"
+            ),
+            0,
+            "no transaction stored twice"
+        );
     }
 
     /// Every row the refresh wrote, as text, holds no credentials token or loginId.
@@ -211,7 +266,10 @@ impl Firm {
                      (select string_agg(r::text, ' ') from refresh_rounds r),
                      (select string_agg(l::text, ' ') from refresh_leases l),
                      (select string_agg(o::text, ' ') from refresh_outcomes o),
-                     (select string_agg(s::text, ' ') from snapshots s))",
+                     (select string_agg(c::text, ' ') from connections c),
+                     (select string_agg(a::text, ' ') from accounts a),
+                     (select string_agg(h::text, ' ') from holdings h),
+                     (select string_agg(t::text, ' ') from transactions t))",
                 &[],
             )
             .unwrap()

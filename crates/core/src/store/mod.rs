@@ -33,6 +33,7 @@ pub mod audit;
 pub mod audit_throttle;
 pub mod book_reads;
 pub mod queries;
+pub mod snapshot_store;
 pub use audit::{AuditEntry, NewAuditEntry};
 pub use backup::{backup_dir, list_backups, BACKUPS_KEPT};
 pub use backups::{

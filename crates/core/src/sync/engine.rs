@@ -13,14 +13,13 @@ use serde::Serialize;
 use super::call_log::CallBuffer;
 use super::cancel::CancelToken;
 use super::connections::Connection;
+use super::fetch::{fetch_snapshot, StatusPolling};
 use super::gateway::ProviderGateway;
 use super::holder_check::check_first_snapshot;
 use super::progress::{ProgressSink, SyncProgress, SyncStep};
 use super::snapshot_writer::{write_snapshot, WriteStats};
 use crate::credentials;
-use crate::domain::{
-    ConnectionStatus, FailureKind, Provider, ProviderFailure, RemoteState, Snapshot,
-};
+use crate::domain::{ConnectionStatus, FailureKind, Provider, ProviderFailure, Snapshot};
 use crate::error::{CoreError, IpcError, Result};
 use crate::secrets::{Secret, SecretStore};
 use crate::store::Store;
@@ -350,42 +349,12 @@ impl SyncEngine {
                     "the connection's token is missing from the keychain: connect it again",
                 )
             })?;
-        report(SyncStep::CheckingStatus);
-        let deadline = Instant::now() + self.options.status_deadline;
-        let mut wait = self.options.status_poll_initial;
-        let status = loop {
-            let status = match gateway.status(&token).await {
-                Ok(s) => s,
-                Err(f) => return Ok(Err(f.scrub_secret(token.expose()))),
-            };
-            match status.state {
-                RemoteState::Ready => break status,
-                RemoteState::PendingSca => {
-                    return Ok(Err(ProviderFailure::new(FailureKind::ScaRequired)))
-                }
-                RemoteState::Blocked => return Ok(Err(ProviderFailure::new(FailureKind::Blocked))),
-                RemoteState::Pending => {
-                    if Instant::now() + wait > deadline {
-                        return Ok(Err(ProviderFailure::new(FailureKind::Pending)));
-                    }
-                    report(SyncStep::WaitingForProvider);
-                    tokio::time::sleep(wait).await;
-                    wait = (wait * 2).min(self.options.status_poll_max);
-                }
-            }
+        let polling = StatusPolling {
+            initial: self.options.status_poll_initial,
+            max: self.options.status_poll_max,
+            deadline: self.options.status_deadline,
         };
-        report(SyncStep::Fetching);
-        let fetched = gateway.snapshot(&token, &status).await;
-        Ok(fetched
-            .map_err(|f| f.scrub_secret(token.expose()))
-            .map(|mut snap| {
-                if snap.data_as_of.is_none() {
-                    snap.data_as_of = status.data_as_of;
-                }
-                // Some providers put the credential in their ids: it must not reach SQLite.
-                snap.scrub_secret(token.expose());
-                snap
-            }))
+        Ok(fetch_snapshot(gateway.as_ref(), &token, polling, report).await)
     }
 
     fn record_success(
@@ -430,12 +399,11 @@ impl SyncEngine {
         trigger: &str,
     ) -> Result<(ProviderFailure, ConnectionStatus)> {
         let now = time::now();
-        let status = conn.status.after_failure(failure.kind);
-        let failures = conn.consecutive_failures.saturating_add(1);
-        let mut failure = failure.clone();
-        if failure.kind.is_transient() && failure.retry_at.is_none() {
-            failure.retry_at = Some(now + retry_backoff(failure.kind, failures));
-        }
+        let FailureRecord {
+            status,
+            failures,
+            failure,
+        } = FailureRecord::after(conn.status, conn.consecutive_failures, failure, now);
         self.store.write(|tx| {
             self.calls.flush_into(tx)?;
             connections::write::record_failure(tx, conn.id, status, &failure, failures, now)?;
@@ -463,6 +431,37 @@ impl SyncEngine {
         tokio::task::spawn_blocking(move || f(&engine))
             .await
             .map_err(|e| CoreError::invalid(format!("a background task failed: {e}")))?
+    }
+}
+
+/// What a failed sync records on its connection (the solo engine's and a firm's refresh).
+#[derive(Debug, Clone)]
+pub struct FailureRecord {
+    /// The status the failure leads to from the connection's status before it.
+    pub status: ConnectionStatus,
+    /// Consecutive failures, this one included.
+    pub failures: u32,
+    /// The failure, with when to try again when it is transient and the provider gave no date.
+    pub failure: ProviderFailure,
+}
+
+impl FailureRecord {
+    pub fn after(
+        status: ConnectionStatus,
+        consecutive_failures: u32,
+        failure: &ProviderFailure,
+        now: Timestamp,
+    ) -> FailureRecord {
+        let failures = consecutive_failures.saturating_add(1);
+        let mut failure = failure.clone();
+        if failure.kind.is_transient() && failure.retry_at.is_none() {
+            failure.retry_at = Some(now + retry_backoff(failure.kind, failures));
+        }
+        FailureRecord {
+            status: status.after_failure(failure.kind),
+            failures,
+            failure,
+        }
     }
 }
 

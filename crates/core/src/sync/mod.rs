@@ -7,6 +7,7 @@ pub mod call_log;
 pub mod cancel;
 pub mod connections;
 pub mod engine;
+pub mod fetch;
 pub mod freshness;
 pub mod gateway;
 pub mod holder_check;
@@ -19,7 +20,10 @@ pub use alert::{alert_for, Alert};
 pub use call_log::{CallBuffer, CallLog, ProviderCall};
 pub use cancel::CancelToken;
 pub use connections::{Connection, ConnectionView, NewConnection};
-pub use engine::{ConnectionOutcome, SyncEngine, SyncOptions, SyncResult, SyncSummary};
+pub use engine::{
+    ConnectionOutcome, FailureRecord, SyncEngine, SyncOptions, SyncResult, SyncSummary,
+};
+pub use fetch::{fetch_snapshot, StatusPolling};
 pub use freshness::Freshness;
 pub use gateway::ProviderGateway;
 pub use progress::{SyncProgress, SyncStep};

@@ -10,18 +10,20 @@
 //!   for that account: older ones simply aged out of the window);
 //! - holdings, liabilities and cards are point-in-time positions: absent ones are removed;
 //! - a part that was not fetched (see [`SnapshotParts`]) leaves its rows untouched.
+//!
+//! The writer names no SQL: it speaks to [`SnapshotStore`], which the solo book's SQLite
+//! transaction implements (`store/snapshot_store.rs`) and a firm's PostgreSQL transaction too
+//! (`crates/firm/src/snapshot/`), so both engines keep one set of rules.
 
 use std::collections::{HashMap, HashSet};
 
-use rusqlite::Connection as Db;
 use serde::Serialize;
 
 use crate::domain::dedupe::{self, RowHasher};
 use crate::domain::model::{mask_identifier, Card, Holding, Liability, Snapshot, Transaction};
-use crate::error::Result;
-use crate::store::queries::snapshot_rows::read::StoredTxn;
-use crate::store::queries::snapshot_rows::write::PositionKey;
-use crate::store::queries::snapshot_rows::{self, PositionTable};
+use crate::store::snapshot_store::{
+    AccountRow, PositionKey, PositionTable, SnapshotStore, StoredTxn, TxnRow,
+};
 use crate::time::{self, Timestamp};
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -55,12 +57,13 @@ impl WriteStats {
 /// Account provider id → (row id, dedupe key), for the rows other tables point at.
 type AccountMap = HashMap<String, (i64, String)>;
 
-pub fn write_snapshot(
-    db: &Db,
+/// Writes `snap` for `connection_id` through `db`, an open transaction of either engine.
+pub fn write_snapshot<S: SnapshotStore + ?Sized>(
+    db: &S,
     connection_id: i64,
     snap: &Snapshot,
     now: Timestamp,
-) -> Result<WriteStats> {
+) -> Result<WriteStats, S::Error> {
     let now_s = time::to_db(now);
     let as_of = snap.data_as_of.map(time::to_db);
     let mut stats = WriteStats {
@@ -99,20 +102,21 @@ pub fn write_snapshot(
     if snap.parts.cards {
         stats.add(write_cards(db, connection_id, snap, as_of.as_deref())?);
     }
+    db.finish()?;
     Ok(stats)
 }
 
-fn write_accounts(
-    db: &Db,
+fn write_accounts<S: SnapshotStore + ?Sized>(
+    db: &S,
     connection_id: i64,
     snap: &Snapshot,
     as_of: Option<&str>,
-) -> Result<(AccountMap, WriteStats)> {
+) -> Result<(AccountMap, WriteStats), S::Error> {
     let mut stats = WriteStats::default();
     // Existing rows: dedupe key → (id, hash, presence); provider id → (id, key).
     let mut existing: HashMap<String, (i64, i64, String)> = HashMap::new();
     let mut map: AccountMap = HashMap::new();
-    for r in snapshot_rows::read::accounts(db, connection_id)? {
+    for r in db.accounts(connection_id)? {
         map.insert(r.provider_id, (r.id, r.dedupe_key.clone()));
         existing.insert(r.dedupe_key, (r.id, r.hash, r.presence));
     }
@@ -137,7 +141,7 @@ fn write_accounts(
             .opt(a.asset_class.map(|c| c.as_str()))
             .str(&owners)
             .finish();
-        let row = snapshot_rows::write::AccountRow {
+        let row = AccountRow {
             provider_id: &a.provider_id,
             kind: a.kind.as_str(),
             name: &a.name,
@@ -155,14 +159,14 @@ fn write_accounts(
                 *id
             }
             Some((id, _, _)) => {
-                snapshot_rows::write::update_account(db, *id, &row)?;
-                snapshot_rows::write::replace_owners(db, *id, &a.owners)?;
+                db.update_account(*id, &row)?;
+                db.replace_owners(*id, &a.owners)?;
                 stats.updated += 1;
                 *id
             }
             None => {
-                let id = snapshot_rows::write::insert_account(db, connection_id, &key, &row)?;
-                snapshot_rows::write::add_owners(db, id, &a.owners)?;
+                let id = db.insert_account(connection_id, &key, &row)?;
+                db.add_owners(id, &a.owners)?;
                 stats.inserted += 1;
                 id
             }
@@ -172,7 +176,7 @@ fn write_accounts(
     // Only a complete account list can say that an account is gone.
     for (key, (id, _, presence)) in existing.iter().filter(|_| snap.parts.accounts) {
         if !claimed.contains(key) && presence == "active" {
-            snapshot_rows::write::mark_account_missing(db, *id)?;
+            db.mark_account_missing(*id)?;
             stats.retired += 1;
         }
     }
@@ -190,13 +194,13 @@ fn with_occurrence(seen: &mut HashMap<String, u32>, key: String) -> String {
     }
 }
 
-fn write_holdings(
-    db: &Db,
+fn write_holdings<S: SnapshotStore + ?Sized>(
+    db: &S,
     connection_id: i64,
     snap: &Snapshot,
     accounts: &AccountMap,
     as_of: Option<&str>,
-) -> Result<WriteStats> {
+) -> Result<WriteStats, S::Error> {
     let account_of = |h: &Holding| h.account_ref.as_ref().and_then(|r| accounts.get(r));
     let units_of = |h: &Holding| h.units.map(|u| u.normalize().to_string());
     let keyed = |h: &Holding| {
@@ -216,18 +220,18 @@ fn write_holdings(
     };
     let upsert = |k: &PositionKey<'_>, h: &Holding| {
         let account_id = account_of(h).map(|(id, _)| *id);
-        snapshot_rows::write::upsert_holding(db, k, h, account_id, units_of(h).as_deref(), as_of)
+        db.upsert_holding(k, h, account_id, units_of(h).as_deref(), as_of)
     };
     let table = PositionTable::Holdings;
     write_positions(db, table, connection_id, &snap.holdings, keyed, upsert)
 }
 
-fn write_liabilities(
-    db: &Db,
+fn write_liabilities<S: SnapshotStore + ?Sized>(
+    db: &S,
     connection_id: i64,
     snap: &Snapshot,
     as_of: Option<&str>,
-) -> Result<WriteStats> {
+) -> Result<WriteStats, S::Error> {
     let keyed = |l: &Liability| {
         let hash = RowHasher::default()
             .str(&l.provider_id)
@@ -238,19 +242,17 @@ fn write_liabilities(
             .finish();
         (dedupe::liability_key(l), hash)
     };
-    let upsert = |k: &PositionKey<'_>, l: &Liability| {
-        snapshot_rows::write::upsert_liability(db, k, l, as_of)
-    };
+    let upsert = |k: &PositionKey<'_>, l: &Liability| db.upsert_liability(k, l, as_of);
     let table = PositionTable::Liabilities;
     write_positions(db, table, connection_id, &snap.liabilities, keyed, upsert)
 }
 
-fn write_cards(
-    db: &Db,
+fn write_cards<S: SnapshotStore + ?Sized>(
+    db: &S,
     connection_id: i64,
     snap: &Snapshot,
     as_of: Option<&str>,
-) -> Result<WriteStats> {
+) -> Result<WriteStats, S::Error> {
     let keyed = |c: &Card| {
         let hash = RowHasher::default()
             .str(&c.provider_id)
@@ -261,7 +263,7 @@ fn write_cards(
             .finish();
         (dedupe::card_key(c), hash)
     };
-    let upsert = |k: &PositionKey<'_>, c: &Card| snapshot_rows::write::upsert_card(db, k, c, as_of);
+    let upsert = |k: &PositionKey<'_>, c: &Card| db.upsert_card(k, c, as_of);
     let table = PositionTable::Cards;
     write_positions(db, table, connection_id, &snap.cards, keyed, upsert)
 }
@@ -269,16 +271,16 @@ fn write_cards(
 /// A point-in-time position table (holdings, liabilities, cards), one shared piece: every
 /// row keyed (numbered by occurrence) and hashed, written only when its hash changed, and
 /// the rows the answer no longer holds removed.
-fn write_positions<T>(
-    db: &Db,
+fn write_positions<S: SnapshotStore + ?Sized, T>(
+    db: &S,
     table: PositionTable,
     connection_id: i64,
     items: &[T],
     keyed: impl Fn(&T) -> (String, i64),
-    upsert: impl Fn(&PositionKey<'_>, &T) -> Result<()>,
-) -> Result<WriteStats> {
+    upsert: impl Fn(&PositionKey<'_>, &T) -> Result<(), S::Error>,
+) -> Result<WriteStats, S::Error> {
     let mut stats = WriteStats::default();
-    let existing = snapshot_rows::read::positions(db, table, connection_id)?;
+    let existing = db.positions(table, connection_id)?;
     let mut seen = HashMap::new();
     let mut claimed = HashSet::new();
     for item in items {
@@ -304,20 +306,20 @@ fn write_positions<T>(
     }
     for (key, (id, _)) in &existing {
         if !claimed.contains(key) {
-            snapshot_rows::write::delete_position(db, table, *id)?;
+            db.delete_position(table, *id)?;
             stats.retired += 1;
         }
     }
     Ok(stats)
 }
 
-fn write_transactions(
-    db: &Db,
+fn write_transactions<S: SnapshotStore + ?Sized>(
+    db: &S,
     connection_id: i64,
     txns: &[Transaction],
     accounts: &AccountMap,
     now: &str,
-) -> Result<WriteStats> {
+) -> Result<WriteStats, S::Error> {
     let mut stats = WriteStats::default();
     // Group incoming by account; unknown accounts are skipped and counted.
     let mut by_account: HashMap<i64, Vec<&Transaction>> = HashMap::new();
@@ -329,7 +331,7 @@ fn write_transactions(
     }
     // Existing rows of the connection, by account.
     let mut stored: HashMap<i64, Vec<StoredTxn>> = HashMap::new();
-    for row in snapshot_rows::read::transactions(db, connection_id)? {
+    for row in db.transactions(connection_id)? {
         stored.entry(row.account_id).or_default().push(row);
     }
     let empty = Vec::new();
@@ -342,14 +344,14 @@ fn write_transactions(
     Ok(stats)
 }
 
-fn write_account_transactions(
-    db: &Db,
+fn write_account_transactions<S: SnapshotStore + ?Sized>(
+    db: &S,
     connection_id: i64,
     account_id: i64,
     incoming: &mut [&Transaction],
     rows: &[StoredTxn],
     now: &str,
-) -> Result<WriteStats> {
+) -> Result<WriteStats, S::Error> {
     let mut stats = WriteStats::default();
     let by_pid: HashMap<&str, usize> = rows
         .iter()
@@ -419,7 +421,7 @@ fn write_account_transactions(
                 keys_in_use.remove(&row.dedupe_key);
                 keys_in_use.insert(key.clone());
                 let new = txn_row(t, &key, &booking, now, hash);
-                snapshot_rows::write::update_transaction(db, row.id, &new)?;
+                db.update_transaction(row.id, &new)?;
                 stats.updated += 1;
             }
             None => {
@@ -432,7 +434,7 @@ fn write_account_transactions(
                 let hash = transaction_hash(t, &key);
                 keys_in_use.insert(key.clone());
                 let new = txn_row(t, &key, &booking, now, hash);
-                snapshot_rows::write::insert_transaction(db, connection_id, account_id, &new)?;
+                db.insert_transaction(connection_id, account_id, &new)?;
                 stats.inserted += 1;
             }
         }
@@ -442,7 +444,7 @@ fn write_account_transactions(
     if let Some(window) = window_start {
         for (i, row) in rows.iter().enumerate() {
             if !claimed[i] && row.active && row.booking_date >= window {
-                snapshot_rows::write::mark_transaction_missing(db, row.id)?;
+                db.mark_transaction_missing(row.id)?;
                 stats.retired += 1;
             }
         }
@@ -457,8 +459,8 @@ fn txn_row<'a>(
     booking: &'a str,
     now: &'a str,
     hash: i64,
-) -> snapshot_rows::write::TxnRow<'a> {
-    snapshot_rows::write::TxnRow {
+) -> TxnRow<'a> {
+    TxnRow {
         provider_id: &t.provider_id,
         dedupe_key: key,
         booking_date: booking,

@@ -6,6 +6,8 @@
 //!   fencing.
 //! - [`worker`]: a desktop's loop over one round (claim, fetch, complete), retrying through a lost
 //!   or restarted database.
+//! - [`provider_refresher`]: the production `Refresher` — the core's gateways fetch, the core's
+//!   snapshot writer writes into the firm database (`crate::snapshot`).
 //!
 //! Why `FOR UPDATE SKIP LOCKED` on lease rows rather than advisory locks: the lease must outlive
 //! the transaction that takes it (a fetch takes seconds and must not hold a transaction or a
@@ -16,9 +18,12 @@
 
 pub mod claims;
 mod error;
+mod keychain_cache;
+pub mod provider_refresher;
 pub mod worker;
 
 pub use claims::{Completion, Lease, Outcome, OutcomeKind, RoundProgress, RoundStart};
 pub(crate) use error::is_transient_database_error;
 pub use error::RefreshError;
+pub use provider_refresher::{Fetched, ProviderRefresher};
 pub use worker::{Refresher, RoundReport, WorkerConfig};

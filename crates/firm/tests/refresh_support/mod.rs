@@ -1,29 +1,24 @@
-//! Shared by the refresh tests and the refresh benchmark: a desktop's [`Refresher`] that fetches
-//! each claimed connection from the real sandbox over HTTP, through the providers crate's
-//! gateways (what the core's sync engine calls), and writes a stand-in snapshot row.
+//! Shared by the refresh tests and the refresh benchmark: the sandbox, its call counts, and a
+//! firm book whose desktops refresh through the production refresher ([`firm_book`]: the
+//! providers' real clients, sealed credentials, the core's snapshot writer). The benchmark's
+//! [`SandboxRefresher`] fetches the same way but writes only a stand-in row, to time the
+//! coordination rather than the writes.
 #![allow(dead_code)]
 
+mod firm_book;
+pub use firm_book::*;
+
 use std::collections::{BTreeMap, HashMap};
-use std::fs::{File, OpenOptions};
-use std::io::Write;
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use advisor_desk_core::domain::{Provider, ProviderFailure, RemoteState, Snapshot};
+use advisor_desk_core::domain::Provider;
 use advisor_desk_core::secrets::Secret;
-use advisor_desk_core::sync::{CallBuffer, ProviderGateway};
-use advisor_desk_firm::refresh::{Outcome, OutcomeKind, RefreshError, Refresher};
+use advisor_desk_core::sync::{fetch_snapshot, ProviderGateway, StatusPolling};
+use advisor_desk_firm::refresh::provider_refresher::outcome_of;
+use advisor_desk_firm::refresh::{Fetched, Outcome, RefreshError, Refresher};
 use advisor_desk_firm::test_firm::seed_connections;
-use advisor_desk_providers::{
-    FlanksClient, FlanksConfig, FlanksGateway, FlinksClient, FlinksConfig, FlinksGateway,
-    HttpPolicy,
-};
-use advisor_desk_sandbox::{
-    BookEntry, Sandbox, SandboxConfig, SandboxControl, SandboxHandle, FLANKS_CLIENT_ID,
-    FLANKS_CLIENT_SECRET, FLINKS_API_KEY, FLINKS_CUSTOMER_ID, FLINKS_SECRET_KEY,
-};
-use serde_json::json;
+use advisor_desk_sandbox::{BookEntry, Sandbox, SandboxConfig, SandboxControl, SandboxHandle};
 
 /// The endpoint each provider's fetch calls exactly once, first: counted by the sandbox.
 pub const FLANKS_FIRST_CALL: &str = "POST /v0/bank/credentials/status";
@@ -60,7 +55,8 @@ pub fn connections(book: &[BookEntry]) -> Vec<(i64, &BookEntry)> {
 }
 
 /// On a migrated firm database: connections 1..=`connections` and a stand-in for the snapshot
-/// the real writer will store; `writes` counts the committed writes per connection.
+/// the real writer stores (for the bench's toy refresher); `writes` counts the committed writes
+/// per connection.
 pub fn install_tables(client: &mut postgres::Client, connections: i64) {
     seed_connections(client, connections);
     client
@@ -89,15 +85,13 @@ pub fn fetches(calls: &BTreeMap<String, u64>) -> (u64, u64) {
     (count(FLANKS_FIRST_CALL), count(FLINKS_FIRST_CALL))
 }
 
-pub type Fetched = (Provider, Result<Snapshot, ProviderFailure>);
-
+/// The benchmark's desktop: the production fetch (the providers' real clients, the core's
+/// `fetch_snapshot`) with the tokens taken straight from the sandbox's book, and a stand-in
+/// row for the write, so the benchmark times the coordination rather than the writer.
 pub struct SandboxRefresher {
     runtime: tokio::runtime::Runtime,
-    flanks: FlanksGateway,
-    flinks: FlinksGateway,
+    gateways: HashMap<Provider, Arc<dyn ProviderGateway>>,
     tokens: HashMap<i64, (Provider, Secret)>,
-    fetch_log: Option<File>,
-    pause_after_fetch: Duration,
 }
 
 impl SandboxRefresher {
@@ -106,72 +100,33 @@ impl SandboxRefresher {
             .enable_all()
             .build()
             .unwrap();
-        let policy = HttpPolicy {
-            max_concurrency: 4,
-            max_per_second: 0,
-            ..HttpPolicy::default()
-        };
-        let calls = Arc::new(CallBuffer::new());
-        let mut flanks = FlanksConfig::new(
-            Secret::new(FLANKS_CLIENT_ID),
-            Secret::new(FLANKS_CLIENT_SECRET),
-        )
-        .with_base_url(sandbox_url);
-        flanks.http = policy.clone();
-        let mut flinks = FlinksConfig::new(
-            FLINKS_CUSTOMER_ID,
-            Secret::new(FLINKS_SECRET_KEY),
-            Secret::new(FLINKS_API_KEY),
-        )
-        .with_base_url(sandbox_url);
-        flinks.async_poll_interval = Duration::from_millis(50);
-        flinks.http = policy;
         let book = runtime
             .block_on(SandboxControl::new(sandbox_url).book())
             .unwrap();
         let tokens = connections(&book)
             .into_iter()
             .map(|(id, entry)| {
-                let provider = match entry.provider.as_str() {
-                    "flinks" => Provider::Flinks,
-                    _ => Provider::Flanks,
-                };
+                let provider = Provider::parse(&entry.provider).unwrap();
                 (id, (provider, Secret::new(entry.token.clone())))
             })
             .collect();
         SandboxRefresher {
-            flanks: FlanksGateway::new(Arc::new(FlanksClient::new(flanks, calls.clone()).unwrap())),
-            flinks: FlinksGateway::new(Arc::new(FlinksClient::new(flinks, calls).unwrap())),
+            gateways: sandbox_gateways(sandbox_url)
+                .into_iter()
+                .map(|g| (g.provider(), g))
+                .collect(),
             runtime,
             tokens,
-            fetch_log: None,
-            pause_after_fetch: Duration::ZERO,
         }
     }
+}
 
-    /// Appends each connection id to `path` just before its fetch (survives a kill -9).
-    pub fn with_fetch_log(mut self, path: &Path) -> Self {
-        self.fetch_log = Some(
-            OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(path)
-                .unwrap(),
-        );
-        self
-    }
-
-    /// A slower desktop: waits this long between a fetch and its completion.
-    pub fn with_pause_after_fetch(mut self, pause: Duration) -> Self {
-        self.pause_after_fetch = pause;
-        self
-    }
-
-    fn gateway(&self, provider: Provider) -> &dyn ProviderGateway {
-        match provider {
-            Provider::Flanks => &self.flanks,
-            Provider::Flinks => &self.flinks,
-        }
+/// A pending credential polled quickly (the sandbox's are ready within a second).
+pub fn quick_polling() -> StatusPolling {
+    StatusPolling {
+        initial: Duration::from_millis(50),
+        max: Duration::from_millis(200),
+        deadline: Duration::from_secs(10),
     }
 }
 
@@ -179,52 +134,33 @@ impl Refresher for SandboxRefresher {
     type Fetched = Fetched;
 
     fn fetch(&mut self, connection_id: i64) -> Fetched {
-        if let Some(log) = &mut self.fetch_log {
-            writeln!(log, "{connection_id}").unwrap();
+        let (provider, token) = &self.tokens[&connection_id];
+        let gateway = self.gateways[provider].as_ref();
+        let quiet = |_| {};
+        let result = self
+            .runtime
+            .block_on(fetch_snapshot(gateway, token, quick_polling(), &quiet));
+        Fetched::Answered {
+            provider: *provider,
+            result: result.map(Box::new),
         }
-        let (provider, token) = self.tokens[&connection_id].clone();
-        let gateway = self.gateway(provider);
-        // As the sync engine does, less its polling of a pending credential: one status call.
-        let fetched = self.runtime.block_on(async {
-            let status = gateway.status(&token).await?;
-            if status.state != RemoteState::Ready {
-                return Err(ProviderFailure::new(match status.state {
-                    RemoteState::PendingSca => advisor_desk_core::domain::FailureKind::ScaRequired,
-                    RemoteState::Blocked => advisor_desk_core::domain::FailureKind::Blocked,
-                    _ => advisor_desk_core::domain::FailureKind::Pending,
-                }));
-            }
-            gateway.snapshot(&token, &status).await
-        });
-        std::thread::sleep(self.pause_after_fetch);
-        (provider, fetched)
     }
 
-    fn outcome(&self, _connection_id: i64, (provider, fetched): &Fetched) -> Outcome {
-        match fetched {
-            Ok(snapshot) => Outcome {
-                kind: OutcomeKind::Refreshed,
-                detail: json!({
-                    "provider": provider.as_str(),
-                    "accounts": snapshot.accounts.len(),
-                    "holdings": snapshot.holdings.len(),
-                    "transactions": snapshot.transactions.len(),
-                }),
-            },
-            Err(failure) => Outcome {
-                kind: OutcomeKind::Failed,
-                detail: json!({"provider": provider.as_str(), "failure": failure.kind.as_str()}),
-            },
-        }
+    fn outcome(&self, _connection_id: i64, fetched: &Fetched) -> Outcome {
+        outcome_of(fetched)
     }
 
     fn write(
         &mut self,
         tx: &mut postgres::Transaction<'_>,
         connection_id: i64,
-        (_, fetched): &Fetched,
+        fetched: &Fetched,
     ) -> Result<(), RefreshError> {
-        let Ok(snapshot) = fetched else {
+        let Fetched::Answered {
+            result: Ok(snapshot),
+            ..
+        } = fetched
+        else {
             return Ok(());
         };
         let count = |n: usize| i32::try_from(n).unwrap_or(i32::MAX);

@@ -2,41 +2,16 @@
 //! `liabilities`, `cards` and `transactions`. Only the snapshot writer
 //! (`sync/snapshot_writer.rs`) writes them: it decides what changed (dedupe keys, row
 //! hashes, presence); these functions only say it in SQL. Its writes take any connection
-//! (`&Db`), since the writer runs inside the transaction its caller opened.
-
-/// A point-in-time position table: rows absent from an answer are removed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PositionTable {
-    Holdings,
-    Liabilities,
-    Cards,
-}
-
-impl PositionTable {
-    fn name(self) -> &'static str {
-        match self {
-            PositionTable::Holdings => "holdings",
-            PositionTable::Liabilities => "liabilities",
-            PositionTable::Cards => "cards",
-        }
-    }
-}
+//! (`&Db`), since the writer runs inside the transaction its caller opened. The row types
+//! are the engine-neutral ones of `store/snapshot_store.rs`, whose SQLite implementation
+//! calls these functions.
 
 pub mod read {
     use std::collections::HashMap;
 
     use super::super::Db;
-    use super::PositionTable;
     use crate::error::Result;
-
-    /// An account row as the writer compares it.
-    pub struct StoredAccount {
-        pub id: i64,
-        pub dedupe_key: String,
-        pub hash: i64,
-        pub presence: String,
-        pub provider_id: String,
-    }
+    use crate::store::snapshot_store::{PositionTable, StoredAccount, StoredTxn};
 
     pub fn accounts(db: &Db, connection_id: i64) -> Result<Vec<StoredAccount>> {
         let mut stmt = db.prepare_cached(
@@ -73,17 +48,6 @@ pub mod read {
         Ok(rows)
     }
 
-    /// A transaction row as the writer compares it.
-    pub struct StoredTxn {
-        pub id: i64,
-        pub account_id: i64,
-        pub dedupe_key: String,
-        pub provider_id: String,
-        pub hash: i64,
-        pub active: bool,
-        pub booking_date: String,
-    }
-
     pub fn transactions(db: &Db, connection_id: i64) -> Result<Vec<StoredTxn>> {
         let mut stmt = db.prepare_cached(
             "SELECT id, account_id, dedupe_key, provider_id, row_hash, presence, booking_date
@@ -111,23 +75,9 @@ pub mod write {
     use rusqlite::{params, params_from_iter, ToSql};
 
     use super::super::Db;
-    use super::PositionTable;
     use crate::domain::model::{Card, Holding, Liability};
     use crate::error::Result;
-
-    /// An account's columns as the writer computed them.
-    pub struct AccountRow<'a> {
-        pub provider_id: &'a str,
-        pub kind: &'a str,
-        pub name: &'a str,
-        pub number_masked: Option<&'a str>,
-        pub currency: &'a str,
-        pub balance_minor: i64,
-        pub available_minor: Option<i64>,
-        pub asset_class: Option<&'a str>,
-        pub as_of: Option<&'a str>,
-        pub hash: i64,
-    }
+    use crate::store::snapshot_store::{AccountRow, PositionKey, PositionTable, TxnRow};
 
     /// Rewrites a changed (or returning) account; it is active again.
     pub fn update_account(db: &Db, id: i64, a: &AccountRow<'_>) -> Result<()> {
@@ -208,23 +158,18 @@ pub mod write {
         add_owners(db, account_id, owners)
     }
 
-    /// The identity of a position row being written.
-    pub struct PositionKey<'a> {
-        pub connection_id: i64,
-        pub dedupe_key: &'a str,
-        pub hash: i64,
-    }
-
     /// Writes one position row by its key: inserted, or updated in place (same id) when the
-    /// connection already has a row with that dedupe key. `columns` name the table's own
-    /// columns, `values` their values in the same order.
+    /// connection already has a row with that dedupe key. `values` are the table's own
+    /// columns' (`PositionTable::columns`), in that order.
     fn upsert_position(
         db: &Db,
         table: PositionTable,
         k: &PositionKey<'_>,
-        columns: &[&str],
         values: &[&dyn ToSql],
     ) -> Result<()> {
+        let columns = table.columns();
+        // One value per column, in `PositionTable::columns`' order.
+        debug_assert_eq!(columns.len(), values.len());
         let placeholders: Vec<String> = (4..4 + columns.len()).map(|i| format!("?{i}")).collect();
         let updates: Vec<String> = columns
             .iter()
@@ -259,17 +204,6 @@ pub mod write {
             PositionTable::Holdings,
             k,
             &[
-                "account_id",
-                "provider_id",
-                "name",
-                "isin",
-                "asset_class",
-                "units",
-                "value_minor",
-                "currency",
-                "as_of",
-            ],
-            &[
                 &account_id,
                 &h.provider_id,
                 &h.name,
@@ -294,14 +228,6 @@ pub mod write {
             PositionTable::Liabilities,
             k,
             &[
-                "provider_id",
-                "kind",
-                "name",
-                "currency",
-                "balance_minor",
-                "as_of",
-            ],
-            &[
                 &l.provider_id,
                 &l.kind.as_str(),
                 &l.name,
@@ -318,14 +244,6 @@ pub mod write {
             PositionTable::Cards,
             k,
             &[
-                "provider_id",
-                "name",
-                "pan_masked",
-                "currency",
-                "balance_minor",
-                "as_of",
-            ],
-            &[
                 &c.provider_id,
                 &c.name,
                 &c.pan_masked,
@@ -340,23 +258,6 @@ pub mod write {
         db.prepare_cached(&format!("DELETE FROM {} WHERE id = ?1", table.name()))?
             .execute([id])?;
         Ok(())
-    }
-
-    /// A transaction's columns as the writer computed them.
-    pub struct TxnRow<'a> {
-        pub provider_id: &'a str,
-        pub dedupe_key: &'a str,
-        pub booking_date: &'a str,
-        pub value_date: Option<String>,
-        pub amount_minor: i64,
-        pub currency: &'a str,
-        pub balance_minor: Option<i64>,
-        pub description: &'a str,
-        pub category: Option<&'a str>,
-        pub counterparty: Option<&'a str>,
-        /// Last seen (and, for a new row, first seen).
-        pub now: &'a str,
-        pub hash: i64,
     }
 
     /// Rewrites a matched transaction; it is active again.

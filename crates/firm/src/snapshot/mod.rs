@@ -1,0 +1,17 @@
+//! A connection's snapshot written into the firm database by the core's own snapshot writer
+//! (`advisor_desk_core::sync::write_snapshot`): [`PgSnapshotRows`] implements the core's
+//! engine-neutral `SnapshotStore` over a `postgres::Transaction`, so the rules — dedupe keys,
+//! unchanged rows untouched, reissued ids updated, vanished rows `missing`, positions replaced,
+//! parts not fetched left alone — are the solo book's, not a copy of them.
+//!
+//! - [`rows`]: the statements, in the caller's transaction (the refresh's completing one).
+//! - [`connection`]: what the refresh reads of a connection before recording its result.
+
+pub mod connection;
+mod error;
+mod new_transactions;
+pub mod rows;
+
+pub use connection::{connection_state, ConnectionState};
+pub use error::SnapshotRowsError;
+pub use rows::PgSnapshotRows;
