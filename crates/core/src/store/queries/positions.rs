@@ -49,7 +49,10 @@ pub mod read {
                         WHEN 'loan' THEN 'debt' ELSE 'other' END),
                     currency, balance_minor
                  FROM ca WHERE rn = 1
-                   AND (ca.grp, ca.dedupe_key) NOT IN (SELECT grp, dedupe_key FROM held)
+                   -- NOT EXISTS, not a row-value NOT IN: SQLite checks the latter against
+                   -- the whole set for every account (4 s on a 5,000-client book).
+                   AND NOT EXISTS (SELECT 1 FROM held
+                                   WHERE held.grp = ca.grp AND held.dedupe_key = ca.dedupe_key)
              UNION ALL
              SELECT client_id, connection_id, 1, asset_class, currency, value_minor
                  FROM ch WHERE rn = 1
