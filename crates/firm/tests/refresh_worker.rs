@@ -112,7 +112,8 @@ fn a_database_that_stays_away_past_the_limit_ends_the_round_with_an_unreachable_
     let database = TestFirm::migrated_on(&server).database;
     let pool = FirmDbConfig::new(&database.superuser_url)
         .with_pool_size(2)
-        .with_connect_timeout(Duration::from_millis(300))
+        // Long enough for a loaded machine's first checkout; a stopped server refuses at once.
+        .with_connect_timeout(Duration::from_secs(5))
         .open_pool()
         .unwrap();
     let mut client = pool.get().unwrap();
