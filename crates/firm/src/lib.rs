@@ -15,6 +15,7 @@
 //!   itself on a loopback port in a temporary folder; [`test_firm`] a migrated firm with members.
 //! - [`refresh`]: one refresh per connection across the firm (rounds, leases, fencing).
 //! - [`live`]: changes made on one desktop reach the others (`LISTEN`/`NOTIFY`).
+//! - [`session`]: firm mode as the app runs it — reachability, reconnection, live changes.
 //!
 //! The core's domain code is synchronous (rusqlite); the firm store is called the same way, from
 //! the same blocking threads, so one domain layer reads from either engine (ARCHITECTURE.md).
@@ -27,6 +28,7 @@ pub mod pool;
 pub mod queries;
 pub mod refresh;
 pub mod secrets;
+pub mod session;
 pub mod store;
 #[cfg(feature = "test-server")]
 pub mod test_firm;
