@@ -71,6 +71,10 @@ fn main() {
         "refresh_rates",
         "report_profile",
         "set_report_profile",
+        "firm_mode",
+        "join_firm",
+        "leave_firm",
+        "firm_try_again",
     ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
         .expect("tauri-build failed (see the message above)");

@@ -55,6 +55,7 @@ use advisor_desk_report::{Paper, ReportProfile};
 use serde_json::json;
 use ts_rs::TS;
 
+use crate::commands::firm::{FirmChange, FirmModeView, FirmStatusView, FirmView};
 use crate::commands::households::SavedReport;
 use crate::commands::{AppInfo, OpenedLink, Reauthorized};
 use crate::link_popups::LinkWindowNotice;
@@ -103,6 +104,11 @@ fn declarations() -> Vec<Declaration> {
         declaration::<IpcError>(),
         declaration::<AppInfo>(),
         declaration::<UiLocale>(),
+        // Firm mode: Settings → Firm, the unreachable banner, live changes.
+        declaration::<FirmStatusView>(),
+        declaration::<FirmView>(),
+        declaration::<FirmModeView>(),
+        declaration::<FirmChange>(),
         // The advisor's book and workspace reads.
         declaration::<ClientKind>(),
         declaration::<Client>(),

@@ -5,6 +5,7 @@
 
 pub mod commands;
 pub mod error;
+mod firm;
 #[cfg(test)]
 mod ipc_types;
 mod link_popups;
@@ -144,6 +145,10 @@ pub fn run() -> Result<(), tauri::Error> {
             commands::households::refresh_rates,
             commands::households::report_profile,
             commands::households::set_report_profile,
+            commands::firm::firm_mode,
+            commands::firm::join_firm,
+            commands::firm::leave_firm,
+            commands::firm::firm_try_again,
             probe::startup_probe,
         ])
         .run(tauri::generate_context!())
@@ -225,6 +230,11 @@ fn start(app: &AppHandle) {
             }
         }
     });
+
+    // Firm mode chosen by an earlier run: its session starts on threads of its own.
+    if let Err(e) = commands::firm::resume_firm_mode(&state, firm::emitter(app)) {
+        eprintln!("advisor-desk: firm mode did not start: {}", e.message);
+    }
 
     let handle = app.clone();
     std::thread::spawn(move || {

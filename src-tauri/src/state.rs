@@ -35,6 +35,7 @@ use advisor_desk_sandbox::{Sandbox, SandboxConfig, SandboxHandle};
 use tokio::sync::watch;
 
 use crate::error::CommandError;
+use crate::firm::FirmMode;
 use crate::links::LinkInbox;
 
 /// File in the data folder naming the embedded sandbox's address while it runs (sandbox mode
@@ -70,6 +71,8 @@ pub struct AppState {
     /// The sync in progress, if any (one at a time; a second request joins it).
     sync: Mutex<Option<RunningSync>>,
     pub links: LinkInbox,
+    /// Firm mode: solo, or the session with the firm's database.
+    pub firm: FirmMode,
 }
 
 pub fn sandbox_keys() -> SandboxKeys {
@@ -141,6 +144,7 @@ impl AppState {
             sandbox: Mutex::new(None),
             sync: Mutex::new(None),
             links: LinkInbox::default(),
+            firm: FirmMode::default(),
         }
     }
 

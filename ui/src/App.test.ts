@@ -25,6 +25,10 @@ vi.mock(import('./lib/api'), async (original) =>
     lastRestore: vi.fn(async () => null),
     storeHealth: vi.fn(),
     onStoreHealth: vi.fn(async () => () => {}),
+    // Firm mode: the unreachable banner and the book's live reloads.
+    firmMode: vi.fn(async () => ({ firm: null })),
+    onFirmStatus: vi.fn(async () => () => {}),
+    onFirmChanged: vi.fn(async () => () => {}),
   }),
 );
 

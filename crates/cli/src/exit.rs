@@ -34,6 +34,12 @@ pub fn code_for(code: ErrorCode) -> u8 {
             KEYCHAIN
         }
         ErrorCode::DatabaseDamaged => DAMAGED,
+        ErrorCode::FirmUnreachable | ErrorCode::FirmSignInRefused => FIRM_UNREACHABLE,
+        ErrorCode::FirmSchemaTooNew
+        | ErrorCode::FirmSchemaNotMigrated
+        | ErrorCode::FirmDatabase => DATABASE,
+        ErrorCode::FirmSettingsInvalid => INVALID_INPUT,
+        ErrorCode::FirmNotJoined => NOT_FOUND,
         ErrorCode::Io | ErrorCode::DiskFull => FAILURE,
     }
 }

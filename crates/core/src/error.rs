@@ -25,6 +25,20 @@ pub enum ErrorCode {
     KeychainUnavailable,
     KeychainLocked,
     Keychain,
+    /// Firm mode (crates/firm): the firm's PostgreSQL server cannot be reached.
+    FirmUnreachable,
+    /// The firm database refused this advisor's role or password.
+    FirmSignInRefused,
+    /// The firm database's schema is newer than this build knows.
+    FirmSchemaTooNew,
+    /// The firm database's schema is older: its administrator must migrate it.
+    FirmSchemaNotMigrated,
+    /// The saved firm settings (address, CA certificate) cannot be used.
+    FirmSettingsInvalid,
+    /// Any other refusal of the firm database.
+    FirmDatabase,
+    /// A firm command while this desktop is in solo mode.
+    FirmNotJoined,
 }
 
 impl ErrorCode {
@@ -44,6 +58,13 @@ impl ErrorCode {
             ErrorCode::KeychainUnavailable => "keychain_unavailable",
             ErrorCode::KeychainLocked => "keychain_locked",
             ErrorCode::Keychain => "keychain",
+            ErrorCode::FirmUnreachable => "firm_unreachable",
+            ErrorCode::FirmSignInRefused => "firm_sign_in_refused",
+            ErrorCode::FirmSchemaTooNew => "firm_schema_too_new",
+            ErrorCode::FirmSchemaNotMigrated => "firm_schema_not_migrated",
+            ErrorCode::FirmSettingsInvalid => "firm_settings_invalid",
+            ErrorCode::FirmDatabase => "firm_database",
+            ErrorCode::FirmNotJoined => "firm_not_joined",
         }
     }
 }

@@ -24,6 +24,7 @@
 //! - [`links`]: link sessions on the firm database, and link results kept in the keychain while
 //!   it is unreachable.
 //! - [`snapshot`]: the core's snapshot writer's statements for a PostgreSQL transaction.
+//! - [`session`]: firm mode as the app runs it — reachability, reconnection, live changes.
 //!
 //! The core's domain code is synchronous (rusqlite); the firm store is called the same way, from
 //! the same blocking threads, so one domain layer reads from either engine (ARCHITECTURE.md).
@@ -40,6 +41,7 @@ pub mod queries;
 pub mod reads;
 pub mod refresh;
 pub mod secrets;
+pub mod session;
 pub mod snapshot;
 pub mod store;
 #[cfg(feature = "test-server")]

@@ -3,6 +3,7 @@
 //! unpack Tauri's state. Commands are `async` so SQLite work stays off the UI thread.
 
 pub mod args;
+pub mod firm;
 pub mod households;
 pub mod workspace;
 

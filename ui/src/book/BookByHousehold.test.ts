@@ -16,6 +16,7 @@ vi.mock(import('../lib/api'), async (original) =>
     exportCsv: vi.fn(),
     appInfo: vi.fn(),
     onSyncFinished: vi.fn(async () => () => {}),
+    onFirmChanged: vi.fn(async () => () => {}),
   }),
 );
 

@@ -17,6 +17,7 @@ vi.mock(import('../lib/api'), async (original) =>
     appInfo: vi.fn(),
     loadDemoBook: vi.fn(),
     onSyncFinished: vi.fn(async () => () => {}),
+    onFirmChanged: vi.fn(async () => () => {}),
   }),
 );
 
@@ -139,6 +140,18 @@ describe('Book screen', { timeout: 20_000 }, () => {
     render(BookScreen);
     await screen.findByTestId('book-empty');
     finished();
+    await screen.findAllByTestId('book-row');
+    expect(bookSummary).toHaveBeenCalledTimes(2);
+  });
+
+  it('reloads when another desktop changed the firm database', async () => {
+    let changed: () => void = () => {};
+    vi.mocked(api.onFirmChanged).mockImplementationOnce(async (f) => ((changed = f as () => void), () => {}));
+    bookSummary.mockResolvedValueOnce({ generated_at: NOW, clients: [] });
+    bookSummary.mockResolvedValueOnce(book);
+    render(BookScreen);
+    await screen.findByTestId('book-empty');
+    changed();
     await screen.findAllByTestId('book-row');
     expect(bookSummary).toHaveBeenCalledTimes(2);
   });

@@ -44,6 +44,7 @@ import type {
   TransactionPage,
   TransactionQuery,
 } from './types';
+import type { FirmChange, FirmModeView, FirmStatusView } from './types';
 import type {
   BackupFile,
   BackupSummary,
@@ -234,6 +235,15 @@ export const api = {
   reattachFoundConnection: (tokenHash: string, clientId: number): Promise<number> =>
     call<number>('reattach_found_connection', { tokenHash, clientId }),
   restartApp: (): Promise<void> => call<void>('restart_app'),
+  /** Solo (`firm: null`) or the firm this desktop is in, with the database's status. */
+  firmMode: (): Promise<FirmModeView> => call<FirmModeView>('firm_mode'),
+  /** Joins the firm of an invite file (its secrets go to the keychain, never to the page). */
+  joinFirm: (invitePath: string, passphrase: string): Promise<FirmModeView> =>
+    call<FirmModeView>('join_firm', { invitePath, passphrase }),
+  /** Back to solo mode; the solo book is untouched. */
+  leaveFirm: (): Promise<FirmModeView> => call<FirmModeView>('leave_firm'),
+  /** Tries to reach the firm database now rather than at the next attempt. */
+  firmTryAgain: (): Promise<void> => call<void>('firm_try_again'),
   /** Flanks credentials the book lacks, each with the client its link named (never a token). */
   rebuildList: (): Promise<ProviderCredential[]> => call<ProviderCredential[]>('rebuild_list'),
   /** Attaches one listed credential (by its token's hash) to a client, or to a new one; synced. */
@@ -246,6 +256,11 @@ export const api = {
   // Events from the app (main window only).
   onStoreHealth: (f: (h: StoreHealth) => void): Promise<UnlistenFn> =>
     listen<StoreHealth>('store-health', (e) => f(e.payload)),
+  onFirmStatus: (f: (s: FirmStatusView) => void): Promise<UnlistenFn> =>
+    listen<FirmStatusView>('firm://status', (e) => f(e.payload)),
+  /** Something changed on the firm database (a table, or `null`: re-read everything). */
+  onFirmChanged: (f: (c: FirmChange) => void): Promise<UnlistenFn> =>
+    listen<FirmChange>('firm://changed', (e) => f(e.payload)),
   onSyncProgress: (f: (p: SyncProgress) => void): Promise<UnlistenFn> =>
     listen<SyncProgress>('sync://progress', (e) => f(e.payload)),
   onSyncFinished: (f: (s: SyncFinished) => void): Promise<UnlistenFn> =>

@@ -6,7 +6,7 @@
 /**
  * Stable codes that the UI and the CLI's `--json` output switch on.
  */
-export type ErrorCode = "not_found" | "invalid_input" | "schema_too_new" | "database" | "database_damaged" | "backup_failed" | "wrong_passphrase" | "book_file_damaged" | "book_file_too_new" | "io" | "disk_full" | "keychain_unavailable" | "keychain_locked" | "keychain";
+export type ErrorCode = "not_found" | "invalid_input" | "schema_too_new" | "database" | "database_damaged" | "backup_failed" | "wrong_passphrase" | "book_file_damaged" | "book_file_too_new" | "io" | "disk_full" | "keychain_unavailable" | "keychain_locked" | "keychain" | "firm_unreachable" | "firm_sign_in_refused" | "firm_schema_too_new" | "firm_schema_not_migrated" | "firm_settings_invalid" | "firm_database" | "firm_not_joined";
 
 /**
  * The shape every error takes when it crosses IPC or is printed as JSON.
@@ -32,6 +32,38 @@ demo_book_offered: boolean, };
  * The interface languages. Anything else is refused when the IPC arguments are decoded.
  */
 export type UiLocale = "en" | "es" | "fr";
+
+/**
+ * Whether the firm database answers, as the window shows it.
+ */
+export type FirmStatusView = { "state": "connecting" } | { "state": "connected", since: string, schema_version: number, } | { "state": "unreachable", since: string, code: string, message: string, } | { "state": "not_started", code: string, message: string, } | { "state": "solo" };
+
+/**
+ * The firm this desktop is in: what Settings → Firm shows. No secret.
+ */
+export type FirmView = { firm_name: string, 
+/**
+ * The advisor's database role.
+ */
+role: string, 
+/**
+ * `host:port/dbname`.
+ */
+server: string, 
+/**
+ * libpq's `sslmode` as the invite set it (`disable`, `require`, …).
+ */
+tls: string, status: FirmStatusView, };
+
+/**
+ * Solo (`firm: null`) or the firm.
+ */
+export type FirmModeView = { firm: FirmView | null, };
+
+/**
+ * A change on the firm database: the table, or `null` when anything may have changed.
+ */
+export type FirmChange = { table: string | null, };
 
 export type ClientKind = "person" | "household";
 

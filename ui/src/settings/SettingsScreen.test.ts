@@ -12,9 +12,9 @@ vi.mock(import('../lib/api'), async (original) => {
     'setFlanksIntegration', 'startAtLogin', 'setStartAtLogin', 'flinksFrozenAfterDays',
     'setFlinksFrozenAfterDays',
   ]);
-  // Settings → Report and Settings → Backups have their own tests.
+  // Settings → Report, Backups and Firm have their own tests.
   const never = () => new Promise<never>(() => {});
-  return { ...mocked, api: { ...mocked.api, reportProfile: vi.fn(never), listBackups: vi.fn(never) } };
+  return { ...mocked, api: { ...mocked.api, reportProfile: vi.fn(never), listBackups: vi.fn(never), firmMode: vi.fn(never), onFirmStatus: vi.fn(() => Promise.resolve(() => {})) } };
 });
 
 const info = (over: Partial<AppInfo> = {}): AppInfo => ({

@@ -75,19 +75,10 @@ impl From<FirmError> for Failure {
 
 impl From<FirmDbError> for Failure {
     fn from(e: FirmDbError) -> Failure {
-        let (code, exit) = match &e {
-            FirmDbError::InvalidUrl(_) | FirmDbError::InvalidCaCertificate(_) => {
-                ("invalid_input", exit::INVALID_INPUT)
-            }
-            FirmDbError::Unreachable(_) => ("firm_unreachable", exit::FIRM_UNREACHABLE),
-            FirmDbError::SignInRefused(_) => ("firm_sign_in_refused", exit::FIRM_UNREACHABLE),
-            FirmDbError::NewerSchema { .. } => ("schema_too_new", exit::DATABASE),
-            FirmDbError::SchemaNotMigrated { .. } => ("firm_schema_not_migrated", exit::DATABASE),
-            FirmDbError::Migration { .. } | FirmDbError::Database(_) => {
-                ("firm_database", exit::DATABASE)
-            }
-        };
-        Failure::new(code, e.to_string(), exit)
+        // The same codes as the app's (`FirmDbError::code`), the message without credentials.
+        let code = e.code();
+        let message = advisor_desk_core::IpcError::from(&e).message;
+        Failure::new(code.as_str(), message, exit::code_for(code))
     }
 }
 

@@ -120,6 +120,14 @@ export function formatNumber(value: number): string {
   return new Intl.NumberFormat(current).format(value);
 }
 
+/** The time of day (hours and minutes) of an RFC 3339 timestamp, in the local time zone. */
+export function formatTime(iso: string): string {
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity -- a local value, not state
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  return new Intl.DateTimeFormat(current, { timeStyle: 'short' }).format(date);
+}
+
 /** A calendar date from an RFC 3339 timestamp, in the current language's style. */
 export function formatDate(iso: string): string {
   // eslint-disable-next-line svelte/prefer-svelte-reactivity -- a local value, not state

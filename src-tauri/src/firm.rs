@@ -1,0 +1,141 @@
+//! Firm mode in the shell: the running `FirmSession` (or why it could not start) and its
+//! events to the window. The session's logic is in `advisor_desk_firm::session`.
+
+use std::sync::Mutex;
+
+use advisor_desk_core::firm::FirmSettings;
+use advisor_desk_core::secrets::SecretStore;
+use advisor_desk_core::IpcError;
+use advisor_desk_firm::session::{FirmSession, SessionEvent, SessionOptions};
+use tauri::{AppHandle, Emitter};
+
+use crate::commands::firm::{FirmChange, FirmStatusView};
+
+/// Reachability changed: a `FirmStatusView`.
+pub const FIRM_STATUS_EVENT: &str = "firm://status";
+/// Something changed on the firm database (or may have, after an outage): a `FirmChange`.
+pub const FIRM_CHANGED_EVENT: &str = "firm://changed";
+
+/// What the desktop runs: solo (nothing), a session, or saved settings that did not start.
+#[derive(Default)]
+pub struct FirmMode {
+    running: Mutex<Running>,
+}
+
+#[derive(Default)]
+enum Running {
+    #[default]
+    Solo,
+    Session(FirmSession),
+    Failed {
+        settings: FirmSettings,
+        error: IpcError,
+    },
+}
+
+/// What Settings → Firm and the banner are given.
+pub enum FirmModeNow {
+    Solo,
+    Firm {
+        settings: FirmSettings,
+        status: FirmStatusView,
+    },
+}
+
+impl FirmMode {
+    /// Starts (or restarts) firm mode with `settings`. A failure is kept for the window to show
+    /// and returned.
+    pub fn start(
+        &self,
+        settings: FirmSettings,
+        secrets: &dyn SecretStore,
+        on_event: impl Fn(SessionEvent) + Send + Sync + 'static,
+    ) -> Result<(), IpcError> {
+        self.stop();
+        let started = FirmSession::open(
+            settings.clone(),
+            secrets,
+            SessionOptions::default(),
+            on_event,
+        );
+        let mut running = lock(&self.running);
+        match started {
+            Ok(session) => {
+                *running = Running::Session(session);
+                Ok(())
+            }
+            Err(e) => {
+                let error = IpcError::from(&e);
+                *running = Running::Failed {
+                    settings,
+                    error: error.clone(),
+                };
+                Err(error)
+            }
+        }
+    }
+
+    /// Back to solo; the session's threads are stopped and joined.
+    pub fn stop(&self) {
+        let previous = std::mem::take(&mut *lock(&self.running));
+        if let Running::Session(session) = previous {
+            session.close();
+        }
+    }
+
+    pub fn is_firm(&self) -> bool {
+        !matches!(*lock(&self.running), Running::Solo)
+    }
+
+    pub fn now(&self) -> FirmModeNow {
+        match &*lock(&self.running) {
+            Running::Solo => FirmModeNow::Solo,
+            Running::Session(session) => FirmModeNow::Firm {
+                settings: session.settings().clone(),
+                status: FirmStatusView::from(&session.status()),
+            },
+            Running::Failed { settings, error } => FirmModeNow::Firm {
+                settings: settings.clone(),
+                status: FirmStatusView::NotStarted {
+                    code: error.code.clone(),
+                    message: error.message.clone(),
+                },
+            },
+        }
+    }
+
+    /// Asks the session to probe now (the banner's "Try again").
+    pub fn probe_now(&self) {
+        if let Running::Session(session) = &*lock(&self.running) {
+            session.probe_now();
+        }
+    }
+}
+
+/// The session's events as the window's.
+pub fn emitter(app: &AppHandle) -> impl Fn(SessionEvent) + Send + Sync + 'static {
+    let app = app.clone();
+    move |event| {
+        let _ = match event {
+            SessionEvent::Status(status) => {
+                app.emit_to("main", FIRM_STATUS_EVENT, FirmStatusView::from(&status))
+            }
+            SessionEvent::Changed(change) => app.emit_to(
+                "main",
+                FIRM_CHANGED_EVENT,
+                FirmChange {
+                    table: Some(change.table),
+                },
+            ),
+            SessionEvent::ResyncNeeded => {
+                app.emit_to("main", FIRM_CHANGED_EVENT, FirmChange { table: None })
+            }
+        };
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
