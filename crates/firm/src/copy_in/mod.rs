@@ -44,8 +44,8 @@ pub const TABLES: &[&str] = &[
 /// What stays behind on purpose, and why:
 /// - `transaction_months` is kept by the firm's trigger as the transactions are copied;
 /// - `account_transaction_totals` (SQLite's 0016, the per-account count behind the solo
-///   pages' transaction count) is derived from the transactions and has no firm table: no firm
-///   read counts transactions yet, and its `transaction_months` hold the same count;
+///   pages' transaction count) is derived from the transactions and has no firm table: the
+///   firm's reads count from its `transaction_months`, which hold the same count;
 /// - `settings` belong to the desktop (its installation id, provider environment, last
 ///   scheduled refresh), not to the firm.
 pub const LEFT_BEHIND_TABLES: &[&str] = &[
