@@ -503,6 +503,16 @@ fn the_monthly_tallies_behind_history_and_counts_follow_every_change() {
                     })?
                     .collect()
             };
+            let pairs = |sql: &str| -> rusqlite::Result<Vec<(i64, i64)>> {
+                c.prepare(sql)?
+                    .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                    .collect()
+            };
+            // The per-account totals (0016) beside the month tallies, against a COUNT(*).
+            assert_eq!(
+                pairs("SELECT account_id, row_count FROM account_transaction_totals ORDER BY 1")?,
+                pairs("SELECT account_id, count(*) FROM transactions GROUP BY 1 ORDER BY 1")?,
+            );
             Ok((
                 rows(
                     "SELECT account_id, month, currency, row_count, active_minor

@@ -289,3 +289,68 @@ fn the_installation_id_is_created_once_and_survives_a_reopen() {
         .unwrap();
     assert_ne!(first, second, "each data folder has its own");
 }
+
+#[test]
+fn the_per_account_totals_are_filled_from_the_transactions_already_there() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = db_in(&dir);
+    file_at_version(&path, LATEST_VERSION - 1);
+    let conn = Connection::open(&path).unwrap();
+    conn.execute_batch(
+        "INSERT INTO connections (client_id, provider, flow, secret_ref, token_hash, created_at,
+             updated_at)
+         VALUES (1, 'flanks', 'flanks_link', 'ref', 'hash', 'x', 'x');
+         INSERT INTO accounts (connection_id, provider_id, dedupe_key, kind, name, currency,
+             balance_minor)
+         VALUES (1, 'a', 'a', 'current', 'A', 'EUR', 0), (1, 'b', 'b', 'current', 'B', 'EUR', 0),
+                (1, 'c', 'c', 'current', 'C', 'EUR', 0);",
+    )
+    .unwrap();
+    // Three in account 1 over two months (one missing: counted all the same), one in 2.
+    for (i, (account, date, presence)) in [
+        (1, "2026-01-05", "active"),
+        (1, "2026-02-05", "missing"),
+        (1, "2026-02-06", "active"),
+        (2, "2026-02-07", "active"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        conn.execute(
+            "INSERT INTO transactions (connection_id, account_id, provider_id, dedupe_key,
+                 booking_date, amount_minor, currency, presence, first_seen_at, last_seen_at)
+             VALUES (1, ?1, ?2, ?2, ?3, 100, 'EUR', ?4, 'x', 'x')",
+            rusqlite::params![account, format!("t{i}"), date, presence],
+        )
+        .unwrap();
+    }
+    drop(conn);
+
+    let store = Store::open(&path).unwrap();
+    let totals = || {
+        store
+            .read(|c| {
+                let mut stmt = c.prepare(
+                    "SELECT account_id, row_count FROM account_transaction_totals ORDER BY 1",
+                )?;
+                let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+                Ok(rows.collect::<rusqlite::Result<Vec<(i64, i64)>>>()?)
+            })
+            .unwrap()
+    };
+    // Account 3 has none: no row, which the count reads as zero.
+    assert_eq!(totals(), [(1, 3), (2, 1)]);
+
+    // A transaction moved to another account, and the last one of account 2 deleted.
+    store
+        .write(|tx| {
+            tx.execute_batch(
+                "UPDATE transactions SET account_id = 3 WHERE provider_id = 't0';
+                 UPDATE transactions SET amount_minor = 7 WHERE provider_id = 't1';
+                 DELETE FROM transactions WHERE provider_id = 't3';",
+            )?;
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(totals(), [(1, 2), (3, 1)]);
+}

@@ -43,9 +43,16 @@ pub const TABLES: &[&str] = &[
 
 /// What stays behind on purpose, and why:
 /// - `transaction_months` is kept by the firm's trigger as the transactions are copied;
+/// - `account_transaction_totals` (SQLite's 0016, the per-account count behind the solo
+///   pages' transaction count) is derived from the transactions and has no firm table: the
+///   firm's reads count from its `transaction_months`, which hold the same count;
 /// - `settings` belong to the desktop (its installation id, provider environment, last
 ///   scheduled refresh), not to the firm.
-pub const LEFT_BEHIND_TABLES: &[&str] = &["transaction_months", "settings"];
+pub const LEFT_BEHIND_TABLES: &[&str] = &[
+    "transaction_months",
+    "account_transaction_totals",
+    "settings",
+];
 
 /// Solo columns that have no place in the firm database on purpose.
 const LEFT_BEHIND_COLUMNS: &[(&str, &str)] = &[

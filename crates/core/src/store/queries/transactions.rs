@@ -101,11 +101,11 @@ pub mod read {
         Ok(rows)
     }
 
-    /// How many transactions these accounts hold (from the per-month tallies the schema's
-    /// triggers keep, so a long history costs nothing here).
+    /// How many transactions these accounts hold (from the per-account totals the schema's
+    /// triggers keep: one row an account, however long its history).
     pub fn count_of(db: &Db, accounts: &[i64]) -> Result<i64> {
         let mut stmt = db.prepare_cached(
-            "SELECT coalesce(sum(row_count), 0) FROM transaction_months
+            "SELECT coalesce(sum(row_count), 0) FROM account_transaction_totals
              WHERE account_id IN (SELECT value FROM json_each(?1))",
         )?;
         Ok(stmt.query_row([json_ids(accounts)], |r| r.get(0))?)
