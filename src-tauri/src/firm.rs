@@ -37,7 +37,8 @@ enum Running {
 pub enum FirmModeNow {
     Solo,
     Firm {
-        settings: FirmSettings,
+        // Boxed: the settings are large beside `Solo`, and the value is handed around.
+        settings: Box<FirmSettings>,
         status: FirmStatusView,
     },
 }
@@ -91,11 +92,11 @@ impl FirmMode {
         match &*lock(&self.running) {
             Running::Solo => FirmModeNow::Solo,
             Running::Session(session) => FirmModeNow::Firm {
-                settings: session.settings().clone(),
+                settings: Box::new(session.settings().clone()),
                 status: FirmStatusView::from(&session.status()),
             },
             Running::Failed { settings, error } => FirmModeNow::Firm {
-                settings: settings.clone(),
+                settings: Box::new(settings.clone()),
                 status: FirmStatusView::NotStarted {
                     code: error.code.clone(),
                     message: error.message.clone(),

@@ -94,21 +94,24 @@ pub struct FirmChange {
 fn view(now: FirmModeNow) -> FirmModeView {
     match now {
         FirmModeNow::Solo => FirmModeView { firm: None },
-        FirmModeNow::Firm { settings, status } => FirmModeView {
-            firm: Some(FirmView {
-                server: format!(
-                    "{}:{}/{}",
-                    settings.database.host, settings.database.port, settings.database.dbname
-                ),
-                tls: serde_json::to_value(settings.database.sslmode)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_string))
-                    .unwrap_or_default(),
-                firm_name: settings.firm_name,
-                role: settings.role,
-                status,
-            }),
-        },
+        FirmModeNow::Firm { settings, status } => {
+            let settings = *settings;
+            FirmModeView {
+                firm: Some(FirmView {
+                    server: format!(
+                        "{}:{}/{}",
+                        settings.database.host, settings.database.port, settings.database.dbname
+                    ),
+                    tls: serde_json::to_value(settings.database.sslmode)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_string))
+                        .unwrap_or_default(),
+                    firm_name: settings.firm_name,
+                    role: settings.role,
+                    status,
+                }),
+            }
+        }
     }
 }
 
@@ -146,7 +149,7 @@ pub fn join_firm_in(
 /// The solo book is not touched.
 pub fn leave_firm_in(state: &AppState) -> Result<FirmModeView, CommandError> {
     let settings = match state.firm.now() {
-        FirmModeNow::Firm { settings, .. } => Some(settings),
+        FirmModeNow::Firm { settings, .. } => Some(*settings),
         FirmModeNow::Solo => saved::load(state.data_dir()).ok().flatten(),
     };
     state.firm.stop();
