@@ -202,7 +202,11 @@ pub async fn join_firm(
     invite_path: Arg<String>,
     passphrase: Arg<String>,
 ) -> Result<FirmModeView, CommandError> {
-    join_firm_in(&state, &invite_path.0, &passphrase.0, emitter(&app))
+    // The firm crate's client is synchronous: it runs (and drops) its own small runtime, which
+    // tokio refuses on an async worker unless the worker is lent out for blocking first.
+    tokio::task::block_in_place(|| {
+        join_firm_in(&state, &invite_path.0, &passphrase.0, emitter(&app))
+    })
 }
 
 #[tauri::command]
@@ -210,7 +214,8 @@ pub async fn leave_firm(
     app: AppHandle,
     state: State<'_, AppState>,
 ) -> Result<FirmModeView, CommandError> {
-    let left = leave_firm_in(&state)?;
+    // Stopping the session drops its connections: blocking work (see `join_firm`).
+    let left = tokio::task::block_in_place(|| leave_firm_in(&state))?;
     // The banner, if it showed an outage, goes with the firm.
     let _ = app.emit_to("main", FIRM_STATUS_EVENT, FirmStatusView::Solo);
     Ok(left)

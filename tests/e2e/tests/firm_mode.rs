@@ -133,7 +133,7 @@ fn joining_a_firm_shows_it_and_a_stopped_server_shows_the_banner_until_it_is_bac
         .unwrap();
     assert!(
         banner.contains("The firm's database cannot be reached since")
-            && banner.contains("changes are kept and sent when it is back"),
+            && banner.contains("firm mode picks up again by itself as soon as it answers"),
         "{banner}"
     );
     show_firm_section(&app);

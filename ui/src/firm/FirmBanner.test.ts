@@ -47,7 +47,7 @@ describe('FirmBanner', () => {
     render(FirmBanner);
     const banner = await screen.findByTestId('firm-banner');
     expect(banner).toHaveTextContent(
-      /The firm's database cannot be reached since .+ — showing what was last loaded; changes are kept and sent when it is back\./,
+      /The firm's database cannot be reached since .+ — firm mode picks up again by itself as soon as it answers\./,
     );
     await userEvent.click(screen.getByRole('button', { name: 'Try again' }));
     expect(api.firmTryAgain).toHaveBeenCalled();

@@ -223,7 +223,7 @@ export const en = {
   'firm.leave.confirm': "Leave firm mode? This desktop goes back to its own book, which is untouched. The firm's password and keys are removed from this computer's keychain; you can join again with your invite file.",
   'firm.leave.yes': "Leave firm mode",
   'firm.leave.no': "Stay in the firm",
-  'firm.banner': "The firm's database cannot be reached since {time} — showing what was last loaded; changes are kept and sent when it is back.",
+  'firm.banner': "The firm's database cannot be reached since {time} — firm mode picks up again by itself as soon as it answers.",
   'firm.banner.retry': "Try again",
   'settings.title': 'Settings',
   'settings.subtitle': 'Where client data comes from, and the keys to reach it.',

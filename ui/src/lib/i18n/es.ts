@@ -224,7 +224,7 @@ export const es: Catalogue = {
   'firm.leave.confirm': "¿Salir del modo firma? Este escritorio vuelve a su propia cartera, que queda intacta. La contraseña y las claves de la firma se eliminan del llavero de este ordenador; puede volver a unirse con su archivo de invitación.",
   'firm.leave.yes': "Salir del modo firma",
   'firm.leave.no': "Seguir en la firma",
-  'firm.banner': "No se puede acceder a la base de datos de la firma desde las {time}: se muestra lo último que se cargó; los cambios se guardan y se envían cuando vuelva.",
+  'firm.banner': "No se puede acceder a la base de datos de la firma desde las {time}: el modo firma se reanuda solo en cuanto responda.",
   'firm.banner.retry': "Reintentar",
   'settings.title': 'Ajustes',
   'settings.subtitle': 'De dónde vienen los datos de los clientes y las claves para obtenerlos.',

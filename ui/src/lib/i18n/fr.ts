@@ -225,7 +225,7 @@ export const fr: Catalogue = {
   'firm.leave.confirm': "Quitter le mode cabinet ? Ce poste revient à son propre portefeuille, qui reste intact. Le mot de passe et les clés du cabinet sont retirés du trousseau de cet ordinateur ; vous pourrez rejoindre à nouveau avec votre fichier d'invitation.",
   'firm.leave.yes': "Quitter le mode cabinet",
   'firm.leave.no': "Rester dans le cabinet",
-  'firm.banner': "La base de données du cabinet est injoignable depuis {time} — affichage de ce qui a été chargé en dernier ; les modifications sont conservées et envoyées à son retour.",
+  'firm.banner': "La base de données du cabinet est injoignable depuis {time} — le mode cabinet reprend de lui-même dès qu'elle répond.",
   'firm.banner.retry': "Réessayer",
   'settings.title': 'Paramètres',
   'settings.subtitle': 'D’où viennent les données des clients, et les clés pour y accéder.',
