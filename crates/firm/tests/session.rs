@@ -128,19 +128,33 @@ fn a_session_hears_changes_and_follows_the_server_down_and_back() {
     ));
     assert!(session.store().is_some());
 
-    // Another desktop (here the owner) adds a client: the callback hears it.
-    firm.owner()
-        .execute(
+    // Another desktop (here the owner) adds a client and assigns it to Ana: her callback hears
+    // it (a change reaches only the advisors serving its client, so the assignment is needed).
+    let mut owner = firm.owner();
+    let mut tx = owner.transaction().unwrap();
+    let client: i64 = tx
+        .query_one(
             "INSERT INTO clients (kind, name, created_at, updated_at) \
-             VALUES ('person', 'Lucía Gómez', now(), now())",
+             VALUES ('person', 'Lucía Gómez', now(), now()) RETURNING id",
             &[],
         )
-        .unwrap();
+        .unwrap()
+        .get(0);
+    tx.execute(
+        "INSERT INTO client_assignments (client_id, advisor_role) VALUES ($1, $2)",
+        &[&client, &ana.role],
+    )
+    .unwrap();
+    tx.commit().unwrap();
+    drop(owner);
     let (change, _) = wait_for(&events, WITHIN, |e| matches!(e, SessionEvent::Changed(_)));
     let SessionEvent::Changed(change) = change else {
         unreachable!()
     };
-    assert_eq!(change.table, "clients");
+    assert!(
+        ["clients", "client_assignments"].contains(&change.table.as_str()),
+        "{change:?}"
+    );
 
     server.stop().unwrap();
     let (_, took) = wait_for(&events, WITHIN, is_unreachable);
@@ -178,10 +192,7 @@ fn a_session_hears_changes_and_follows_the_server_down_and_back() {
         .unwrap()
         .read(|c| Ok(c.query_one("SELECT count(*) FROM clients", &[])?.get(0)))
         .unwrap();
-    assert_eq!(
-        count, 0,
-        "the owner's client is not assigned to Ana (row-level security)"
-    );
+    assert_eq!(count, 1, "the client assigned to Ana, and only it");
 
     session.close();
     forget(&secrets, &settings);
