@@ -252,18 +252,24 @@ fn view_of(d: &Desk, id: i64, now: time::Timestamp) -> advisor_desk_core::sync::
     outlook.view(connections::get(&d.store, id).unwrap())
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_expired_sent_link_is_offered_again_and_a_new_link_replaces_it() {
-    let d = desk();
-    let ana = d.client("Ana");
-    let conn = connect_flanks(&d, ana, "ana").await;
+/// A Flanks connection of `client` whose bank now asks for SCA, synced so the book knows.
+async fn pending_sca_connection(d: &Desk, client: i64) -> i64 {
+    let conn = connect_flanks(d, client, "ana").await;
     d.control
-        .force(&token_of(&d, conn), ForcedState::PendingSca)
+        .force(&token_of(d, conn), ForcedState::PendingSca)
         .await
         .unwrap();
     engine(&d.base, d.store.clone(), d.secrets.clone())
         .sync_one(conn, &|_| {})
         .await;
+    conn
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_sent_link_is_offered_again_and_a_new_link_replaces_it() {
+    let d = desk();
+    let ana = d.client("Ana");
+    let conn = pending_sca_connection(&d, ana).await;
     assert_eq!(
         connections::get(&d.store, conn).unwrap().status,
         ConnectionStatus::PendingSca
@@ -348,14 +354,7 @@ async fn an_expired_sent_link_is_offered_again_and_a_new_link_replaces_it() {
 async fn a_link_sent_twice_ends_once_and_the_older_one_is_superseded() {
     let d = desk();
     let ana = d.client("Ana");
-    let conn = connect_flanks(&d, ana, "ana").await;
-    d.control
-        .force(&token_of(&d, conn), ForcedState::PendingSca)
-        .await
-        .unwrap();
-    engine(&d.base, d.store.clone(), d.secrets.clone())
-        .sync_one(conn, &|_| {})
-        .await;
+    let conn = pending_sca_connection(&d, ana).await;
     // The advisor sends the link, then sends it again before the client opened the first.
     let first = d.links.send_reauthorization_links(&[conn]).await.unwrap();
     let second = d.links.send_reauthorization_links(&[conn]).await.unwrap();

@@ -3,9 +3,10 @@
 //! firm database.
 
 use advisor_desk_core::firm::keychain::password_entry;
-use advisor_desk_core::firm::{FirmSettings, SslMode};
+use advisor_desk_core::firm::FirmSettings;
 use advisor_desk_core::secrets::{Secret, SecretStore};
 use advisor_desk_core::{settings, Store};
+use advisor_desk_firm::session::member_config;
 use advisor_desk_firm::{FirmDbConfig, FirmStore};
 
 use super::failure::Failure;
@@ -63,22 +64,7 @@ pub fn save(solo: &Store, firm: &FirmSettings) -> Result<(), Failure> {
 
 /// The pool's configuration: the address from the settings, the password handed in apart.
 pub fn db_config(firm: &FirmSettings, password: &Secret) -> FirmDbConfig {
-    let db = &firm.database;
-    let address = format!(
-        "host={} port={} dbname={} user={} sslmode={} application_name=advisor-desk-cli",
-        quoted(&db.host),
-        db.port,
-        quoted(&db.dbname),
-        quoted(&firm.role),
-        libpq_sslmode(db.sslmode),
-    );
-    let config = FirmDbConfig::new(address)
-        .with_password(password.expose())
-        .with_pool_size(2);
-    match &db.ca_certificate_pem {
-        Some(pem) => config.with_ca_certificate_pem(pem.as_bytes()),
-        None => config,
-    }
+    member_config(firm, password, "advisor-desk-cli").with_pool_size(2)
 }
 
 /// The role password this desktop keeps for the firm.
@@ -99,19 +85,4 @@ pub fn password(keychain: &dyn SecretStore, firm: &FirmSettings) -> Result<Secre
 pub fn connect(keychain: &dyn SecretStore, firm: &FirmSettings) -> Result<FirmStore, Failure> {
     let password = password(keychain, firm)?;
     Ok(FirmStore::connect(&db_config(firm, &password))?)
-}
-
-/// A key=value connection string value, quoted so spaces and quotes stay inside it.
-fn quoted(value: &str) -> String {
-    format!("'{}'", value.replace('\\', "\\\\").replace('\'', "\\'"))
-}
-
-/// The driver knows disable / prefer / require; the pool's TLS always verifies the
-/// certificate, so verify-ca and verify-full are `require` here.
-fn libpq_sslmode(mode: SslMode) -> &'static str {
-    match mode {
-        SslMode::Disable => "disable",
-        SslMode::Prefer => "prefer",
-        SslMode::Require | SslMode::VerifyCa | SslMode::VerifyFull => "require",
-    }
 }

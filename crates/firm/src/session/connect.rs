@@ -24,29 +24,11 @@ impl Address {
         }
     }
 
-    /// The key=value connection string, without the password (handed in apart).
-    fn connection_string(&self) -> String {
-        let db = &self.settings.database;
-        format!(
-            "host={} port={} dbname={} user={} sslmode={} application_name=advisor-desk",
-            quoted(&db.host),
-            db.port,
-            quoted(&db.dbname),
-            quoted(&self.settings.role),
-            libpq_sslmode(db.sslmode),
-        )
-    }
-
     /// The pool's configuration.
     pub(super) fn pool_config(&self) -> FirmDbConfig {
-        let config = FirmDbConfig::new(self.connection_string())
-            .with_password(self.password.expose())
+        member_config(&self.settings, &self.password, APPLICATION)
             .with_pool_size(4)
-            .with_connect_timeout(self.connect_timeout);
-        match &self.settings.database.ca_certificate_pem {
-            Some(pem) => config.with_ca_certificate_pem(pem.as_bytes()),
-            None => config,
-        }
+            .with_connect_timeout(self.connect_timeout)
     }
 
     /// One connection outside the pool, for the listener (a pooled one would be handed to other
@@ -57,11 +39,44 @@ impl Address {
 
     /// A connection string this session can parse; refused early with the settings' fault.
     pub(super) fn check(&self) -> Result<(), FirmDbError> {
-        self.connection_string()
+        connection_string(&self.settings, APPLICATION)
             .parse::<postgres::Config>()
             .map(|_| ())
             .map_err(|e| FirmDbError::InvalidUrl(e.to_string()))
     }
+}
+
+/// The name the app's connections give the server (`application_name`).
+const APPLICATION: &str = "advisor-desk";
+
+/// A member's connection to the firm database from its saved settings, the password handed in
+/// apart; `application` names the program in the server's views. The app's session and the
+/// command line both connect through this.
+pub fn member_config(
+    settings: &FirmSettings,
+    password: &Secret,
+    application: &str,
+) -> FirmDbConfig {
+    let config = FirmDbConfig::new(connection_string(settings, application))
+        .with_password(password.expose());
+    match &settings.database.ca_certificate_pem {
+        Some(pem) => config.with_ca_certificate_pem(pem.as_bytes()),
+        None => config,
+    }
+}
+
+/// The key=value connection string, without the password (handed in apart).
+fn connection_string(settings: &FirmSettings, application: &str) -> String {
+    let db = &settings.database;
+    format!(
+        "host={} port={} dbname={} user={} sslmode={} application_name={}",
+        quoted(&db.host),
+        db.port,
+        quoted(&db.dbname),
+        quoted(&settings.role),
+        libpq_sslmode(db.sslmode),
+        quoted(application),
+    )
 }
 
 /// rustls verifies the certificate and the host name in every TLS mode, so `verify-ca` and
@@ -107,7 +122,7 @@ mod tests {
             Secret::new("s3cret"),
             Duration::from_secs(3),
         );
-        let text = address.connection_string();
+        let text = connection_string(&address.settings, APPLICATION);
         assert!(!text.contains("s3cret"), "{text}");
         let parsed: postgres::Config = text.parse().unwrap();
         assert_eq!(parsed.get_dbname(), Some("book o'neil \\ x"));

@@ -29,6 +29,7 @@ use advisor_desk_core::IpcError;
 use crate::live::{Change, Listener, ListenerConfig, LiveEvent};
 use crate::{migrations, FirmDbError, FirmStore};
 
+pub use connect::member_config;
 use connect::Address;
 pub use error::{without_credentials, SessionError};
 pub use status::FirmStatus;
