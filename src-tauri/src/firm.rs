@@ -1,15 +1,18 @@
 //! Firm mode in the shell: the running `FirmSession` (or why it could not start) and its
 //! events to the window. The session's logic is in `advisor_desk_firm::session`.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use advisor_desk_core::firm::FirmSettings;
 use advisor_desk_core::secrets::SecretStore;
 use advisor_desk_core::IpcError;
-use advisor_desk_firm::session::{FirmSession, SessionEvent, SessionOptions};
+use advisor_desk_firm::session::{FirmSession, FirmStatus, SessionEvent, SessionOptions};
+use advisor_desk_firm::store::FirmStore;
 use tauri::{AppHandle, Emitter};
 
+use crate::book::firm_unreachable;
 use crate::commands::firm::{FirmChange, FirmStatusView};
+use crate::error::CommandError;
 
 /// Reachability changed: a `FirmStatusView`.
 pub const FIRM_STATUS_EVENT: &str = "firm://status";
@@ -102,6 +105,22 @@ impl FirmMode {
                     message: error.message.clone(),
                 },
             },
+        }
+    }
+
+    /// The firm store while in firm mode and connected at least once; `Ok(None)` in solo mode.
+    /// A session that never connected, or did not start, is refused with its reason.
+    pub fn store(&self) -> Result<Option<Arc<FirmStore>>, CommandError> {
+        match &*lock(&self.running) {
+            Running::Solo => Ok(None),
+            Running::Session(session) => match session.store() {
+                Some(store) => Ok(Some(store)),
+                None => Err(match session.status() {
+                    FirmStatus::Unreachable { error, .. } => firm_unreachable(&error.message),
+                    _ => firm_unreachable("still connecting"),
+                }),
+            },
+            Running::Failed { error, .. } => Err(CommandError(error.clone())),
         }
     }
 

@@ -3,6 +3,7 @@
 //! `advisor-desk-core` (and the provider side in `advisor-desk-providers`), so everything here
 //! is wiring: plugins, windows, events and timers.
 
+pub mod book;
 pub mod commands;
 pub mod error;
 mod firm;

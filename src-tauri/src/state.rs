@@ -34,6 +34,7 @@ use advisor_desk_providers::{
 use advisor_desk_sandbox::{Sandbox, SandboxConfig, SandboxHandle};
 use tokio::sync::watch;
 
+use crate::book::Book;
 use crate::error::CommandError;
 use crate::firm::FirmMode;
 use crate::links::LinkInbox;
@@ -156,6 +157,14 @@ impl AppState {
             .as_ref()
             .map(|s| &**s)
             .map_err(|e| CommandError(e.clone()))
+    }
+
+    /// The book the window shows: the firm's while in firm mode, else the solo store.
+    pub fn book(&self) -> Result<Book<'_>, CommandError> {
+        match self.firm.store()? {
+            Some(firm) => Ok(Book::Firm(firm)),
+            None => Ok(Book::Solo(self.store()?)),
+        }
     }
 
     pub fn store_arc(&self) -> Result<Arc<Store>, CommandError> {

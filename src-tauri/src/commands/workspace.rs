@@ -10,21 +10,22 @@ use tauri::State;
 
 use super::args::{Arg, Id, OptionalId};
 use crate::error::CommandError;
+use crate::read_book;
 use crate::state::AppState;
 
 pub fn book_summary_in(state: &AppState) -> Result<BookSummary, CommandError> {
-    Ok(reads::book_summary(state.store()?, time::now())?)
+    let now = time::now();
+    Ok(read_book!(state, |r| reads::book_summary_from(r, now))?)
 }
 
 pub fn client_overview_in(
     state: &AppState,
     client_id: i64,
 ) -> Result<ClientOverview, CommandError> {
-    Ok(reads::client_overview(
-        state.store()?,
-        client_id,
-        time::now(),
-    )?)
+    let now = time::now();
+    Ok(read_book!(state, |r| reads::client_overview_from(
+        r, client_id, now
+    ))?)
 }
 
 pub fn client_transactions_in(
@@ -32,11 +33,14 @@ pub fn client_transactions_in(
     client_id: i64,
     query: &TransactionQuery,
 ) -> Result<TransactionPage, CommandError> {
-    Ok(reads::transactions_page(state.store()?, client_id, query)?)
+    Ok(read_book!(state, |r| reads::transactions_page_from(
+        r, client_id, query
+    ))?)
 }
 
 pub fn health_queue_in(state: &AppState) -> Result<HealthQueue, CommandError> {
-    Ok(reads::health_queue(state.store()?, time::now())?)
+    let now = time::now();
+    Ok(read_book!(state, |r| reads::health_queue_from(r, now))?)
 }
 
 pub fn suggest_export_path_in(

@@ -15,10 +15,11 @@ pub mod export;
 pub mod health;
 pub mod outlook;
 
-pub use book::{book_summary, BookRow, BookSummary, CurrencyTotal, Health};
+pub use book::{book_summary, book_summary_from, BookRow, BookSummary, CurrencyTotal, Health};
 pub use client::{
-    client_overview, transactions_page, ClientOverview, TransactionPage, TransactionQuery,
+    client_overview, client_overview_from, transactions_page, transactions_page_from,
+    ClientOverview, TransactionPage, TransactionQuery,
 };
 pub use consent::{consent_period, forecast, ConsentForecast, ConsentKind, ConsentPeriod};
-pub use health::{health_queue, HealthQueue};
+pub use health::{health_queue, health_queue_from, HealthQueue};
 pub use outlook::{Outlook, SentLink};
