@@ -8,6 +8,8 @@
 
 pub mod app;
 pub mod demo;
+pub mod desktop;
+pub mod firm;
 pub mod inspect;
 pub mod install;
 pub mod ipc_recorder;
