@@ -4,10 +4,8 @@
 //! firm, its role, server and schema; the server stopped → the plain banner; started again →
 //! the banner gone and the status connected. Screenshots in English and Spanish.
 
-use std::time::Duration;
-
-use advisor_desk_core::firm::{write_invite, DatabaseSettings, FirmId, FirmKey, Invite, SslMode};
-use advisor_desk_core::secrets::Secret;
+use advisor_desk_core::firm::FirmKey;
+use advisor_desk_e2e::firm::{self, write_member_invite, NOTICED, PASSPHRASE};
 use advisor_desk_e2e::ui::{click, doc_shot, js, park_pointer, switch_language, wait_js};
 use advisor_desk_e2e::{AppHome, RunningApp, ACTION};
 use advisor_desk_firm::members::MemberKind;
@@ -15,21 +13,9 @@ use advisor_desk_firm::test_firm::TestFirm;
 use advisor_desk_firm::test_server::TestServer;
 
 const NAME: &str = "firm-mode";
-const PASSPHRASE: &str = "a passphrase the administrator said aloud";
-/// The session notices a stopped server within a few seconds; the window then shows it.
-const NOTICED: Duration = Duration::from_secs(20);
 
 fn status_is(app: &RunningApp, state: &str, what: &str) {
-    wait_js(
-        app,
-        NAME,
-        what,
-        &format!(
-            "const s = document.querySelector('[data-testid=firm-status]'); \
-             return s && s.dataset.state === '{state}'"
-        ),
-        NOTICED,
-    );
+    firm::status_is(app, NAME, state, what);
 }
 
 fn banner_shown(app: &RunningApp, shown: bool) {
@@ -49,12 +35,7 @@ fn banner_shown(app: &RunningApp, shown: bool) {
 }
 
 fn type_into(app: &RunningApp, css: &str, text: &str) {
-    let s = &app.session;
-    let field = s
-        .wait_for_css(css, ACTION)
-        .unwrap_or_else(|e| app.fail(NAME, &format!("{css}: {e}")));
-    s.send_keys(&field, text)
-        .unwrap_or_else(|e| app.fail(NAME, &format!("typing into {css}: {e}")));
+    firm::type_into(app, NAME, css, text);
 }
 
 fn show_firm_section(app: &RunningApp) {
@@ -75,22 +56,7 @@ fn joining_a_firm_shows_it_and_a_stopped_server_shows_the_banner_until_it_is_bac
 
     let home = AppHome::new();
     let invite_path = home.data_dir().with_file_name("ana.invite");
-    let invite = Invite {
-        firm: FirmId::new(format!("firm_{}", firm.database.name)).unwrap(),
-        firm_name: "Ruiz & Partners".into(),
-        database: DatabaseSettings {
-            host: "127.0.0.1".into(),
-            port: firm.database.port,
-            dbname: firm.database.name.clone(),
-            sslmode: SslMode::Disable,
-            ca_certificate_pem: None,
-        },
-        role: ana.role.clone(),
-        password: Secret::new(ana.password.as_str()),
-        keys: vec![FirmKey::generate(1).unwrap()],
-    };
-    std::fs::create_dir_all(invite_path.parent().unwrap()).unwrap();
-    write_invite(&invite_path, &invite, PASSPHRASE).unwrap();
+    write_member_invite(&firm, &ana, FirmKey::generate(1).unwrap(), &invite_path);
 
     let app = RunningApp::start_until(&home, NAME, "[data-testid=sandbox-badge]");
     let s = &app.session;
