@@ -12,7 +12,7 @@
 //! window's "Add client": the windows do not add clients in firm mode yet.
 
 use std::collections::BTreeSet;
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use advisor_desk_core::clients::{ClientKind, Language};
@@ -206,21 +206,57 @@ fn shot(desktop: &Desktop, name: &str) {
     eprintln!("screenshot: {}", path.display());
 }
 
+/// Ana's and Ben's desktops on a fresh firm whose owner has assigned "Shared" to both and
+/// "Only Ana's" to Ana only, each book page showing what it should; the test's turn is held
+/// while they run.
+struct TwoAdvisors {
+    // The desktops are declared first: they close before their firm's database goes.
+    ana: Desktop,
+    ben: Desktop,
+    shared: i64,
+    only_ana: i64,
+    admin: AdminKey,
+    firm: TestFirm,
+    /// Bound by name where taken apart (`_turn`, not `..`), so the turn lasts the whole test.
+    _turn: MutexGuard<'static, ()>,
+}
+
+impl TwoAdvisors {
+    fn open(test: &str) -> TwoAdvisors {
+        let turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+        let firm = TestFirm::migrated();
+        let admin = AdminKey::generate(&firm);
+        let ana = Desktop::joined(&firm, &admin, test, "ana", MemberKind::Advisor);
+        let ben = Desktop::joined(&firm, &admin, test, "ben", MemberKind::Advisor);
+        let mut owner = firm.owner();
+        let shared = add_client(&mut owner, "Shared", &[&ana.member, &ben.member]);
+        let only_ana = add_client(&mut owner, "Only Ana's", &[&ana.member]);
+        book_shows(&ana, &["Only Ana's", "Shared"]);
+        book_shows(&ben, &["Shared"]);
+        TwoAdvisors {
+            ana,
+            ben,
+            shared,
+            only_ana,
+            admin,
+            firm,
+            _turn: turn,
+        }
+    }
+}
+
 #[test]
 #[ignore = "needs the built app; run by ./dev test"]
 fn two_desktops_see_their_shared_client_not_each_others_and_a_new_one_live() {
-    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
-    let firm = TestFirm::migrated();
-    let admin = AdminKey::generate(&firm);
-    let test = "firm-desktops-two";
-    let ana = Desktop::joined(&firm, &admin, test, "ana", MemberKind::Advisor);
-    let ben = Desktop::joined(&firm, &admin, test, "ben", MemberKind::Advisor);
-
-    let mut owner = firm.owner();
-    let shared = add_client(&mut owner, "Shared", &[&ana.member, &ben.member]);
-    let only_ana = add_client(&mut owner, "Only Ana's", &[&ana.member]);
-    book_shows(&ana, &["Only Ana's", "Shared"]);
-    book_shows(&ben, &["Shared"]);
+    let TwoAdvisors {
+        ana,
+        ben,
+        shared,
+        only_ana,
+        firm,
+        _turn,
+        ..
+    } = TwoAdvisors::open("firm-desktops-two");
 
     // By its id: Ben cannot open Ana's client; both open the one they share.
     client_page_refused(&ben, only_ana, "Only Ana's");
@@ -233,7 +269,7 @@ fn two_desktops_see_their_shared_client_not_each_others_and_a_new_one_live() {
     mark(&[&ana, &ben]);
     let committed = {
         add_client(
-            &mut owner,
+            &mut firm.owner(),
             "Nuevo para los dos",
             &[&ana.member, &ben.member],
         );
@@ -253,20 +289,22 @@ fn two_desktops_see_their_shared_client_not_each_others_and_a_new_one_live() {
 #[test]
 #[ignore = "needs the built app; run by ./dev test"]
 fn three_desktops_see_one_change_and_carry_on_when_one_quits() {
-    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
-    let firm = TestFirm::migrated();
-    let admin = AdminKey::generate(&firm);
-    let test = "firm-desktops-three";
-    let ana = Desktop::joined(&firm, &admin, test, "ana", MemberKind::Advisor);
-    let ben = Desktop::joined(&firm, &admin, test, "ben", MemberKind::Advisor);
-    // The compliance officer reads the whole book.
-    let cleo = Desktop::joined(&firm, &admin, test, "cleo", MemberKind::Compliance);
-
-    let mut owner = firm.owner();
-    add_client(&mut owner, "Shared", &[&ana.member, &ben.member]);
-    add_client(&mut owner, "Only Ana's", &[&ana.member]);
-    book_shows(&ana, &["Only Ana's", "Shared"]);
-    book_shows(&ben, &["Shared"]);
+    let TwoAdvisors {
+        ana,
+        ben,
+        admin,
+        firm,
+        _turn,
+        ..
+    } = TwoAdvisors::open("firm-desktops-three");
+    // The third desktop: the compliance officer's, who reads the whole book.
+    let cleo = Desktop::joined(
+        &firm,
+        &admin,
+        "firm-desktops-three",
+        "cleo",
+        MemberKind::Compliance,
+    );
     book_shows(&cleo, &["Only Ana's", "Shared"]);
 
     // Ana adds a client she shares with Ben (through her own role): Ben and Cleo see it.
