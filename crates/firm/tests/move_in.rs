@@ -313,21 +313,7 @@ fn a_synced_solo_book_moves_in_whole_with_its_secrets_sealed() {
     // Each secret opens, as the admin and as Ana (her clients now), to the keychain's value.
     let ana = FirmStore::connect(&FirmDbConfig::new(firm.book.url_for(&firm.ana))).unwrap();
     for store in [&firm.admin, &ana] {
-        for (connection_id, token) in &solo.tokens {
-            let opened = store
-                .read(|c| {
-                    Ok(secrets::open(
-                        c,
-                        &solo.keychain,
-                        SecretPlace::Credentials {
-                            connection_id: *connection_id,
-                        },
-                    ))
-                })
-                .unwrap()
-                .unwrap();
-            assert_eq!(opened.expose(), token);
-        }
+        assert_secrets_open(store, &solo, &report);
     }
     let key = firm
         .admin
@@ -375,6 +361,25 @@ fn a_synced_solo_book_moves_in_whole_with_its_secrets_sealed() {
 
     // Nothing in clear: the server's files and a pg_dump of the firm database.
     no_secret_in_clear(&firm, &solo);
+}
+
+/// Each connection's credentials open, read from `store` by the connection's firm id, to the
+/// solo keychain's value.
+fn assert_secrets_open(store: &FirmStore, solo: &Solo, report: &MoveInReport) {
+    for (solo_id, token) in &solo.tokens {
+        let connection_id = report.ids.firm_id("connections", *solo_id).unwrap();
+        let opened = store
+            .read(|c| {
+                Ok(secrets::open(
+                    c,
+                    &solo.keychain,
+                    SecretPlace::Credentials { connection_id },
+                ))
+            })
+            .unwrap()
+            .unwrap();
+        assert_eq!(opened.expose(), token, "connection {solo_id}");
+    }
 }
 
 /// The secrets audit (tests/secrets_audit.rs's scanner) after the move: the tokens, the
@@ -450,28 +455,20 @@ fn a_second_move_in_is_refused_and_changes_nothing() {
     assert_eq!(again.code(), "book_already_moved", "{again}");
     assert!(again.to_string().contains("Gil Patrimonios"));
 
-    // Another book whose ids the firm already holds.
-    let other_dir = tempfile::tempdir().unwrap();
-    let other = Store::open(&other_dir.path().join("advisor-desk.sqlite3")).unwrap();
-    clients::add(
-        &other,
-        &NewClient {
-            name: "Pere Vidal".into(),
-            ..Default::default()
-        },
-        "advisor",
-    )
-    .unwrap();
-    let taken = move_in(
-        &other,
-        &solo.keychain,
-        &firm.admin,
-        &firm.plan(),
-        &mut |_| {},
-    )
-    .unwrap_err();
-    assert_eq!(taken.code(), "firm_ids_taken", "{taken}");
-    assert!(moved_to(&other).unwrap().is_none());
+    // The same book with its mark lost (or a copy of its folder): the firm knows it.
+    solo.store
+        .write(|tx| {
+            tx.execute(
+                "DELETE FROM settings WHERE key = ?1",
+                [advisor_desk_firm::move_in::MOVED_TO_SETTING],
+            )?;
+            Ok(())
+        })
+        .unwrap();
+    let unmarked = moved(&solo, &firm).unwrap_err();
+    assert_eq!(unmarked.code(), "book_already_moved", "{unmarked}");
+    assert!(unmarked.to_string().contains("installation"), "{unmarked}");
+    assert!(moved_to(&solo.store).unwrap().is_none());
 
     // A member the firm does not have.
     let third_dir = tempfile::tempdir().unwrap();
