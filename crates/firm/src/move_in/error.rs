@@ -26,9 +26,11 @@ pub enum MoveInError {
     AlreadyInFirm { installation: String },
 
     /// The firm database already holds a row this book would bring under a unique key other
-    /// than its id (ids are the firm's own). Nothing was written.
+    /// than its id (ids are the firm's own): most often a connection to the same bank login,
+    /// moved in with another advisor's book. Nothing was written.
     #[error(
-        "the firm database already holds {table} rows this book would bring ({which}); \
+        "the firm database already holds {table} rows this book would bring ({which}) — \
+         for connections, the same bank login is already in the firm with another book; \
          nothing was written"
     )]
     RowsTaken { table: String, which: String },

@@ -249,15 +249,22 @@ fn claim_the_book(tx: &mut Transaction<'_>, installation: &str) -> Result<(), Mo
     }
 }
 
-/// A unique violation in the copy is a row the firm already holds (a link session's state
-/// hash, say: renumbered rows cannot meet on their ids).
+/// A unique violation in the copy is a row the firm already holds under a key other than an
+/// id (renumbered rows cannot meet on their ids): a connection's token hash — the same bank
+/// login, moved in with another book — or a link session's state hash.
 fn rows_taken_or_copy(error: CopyInError) -> MoveInError {
     if let CopyInError::Firm(FirmDbError::Database(db)) = &error {
         if let Some(db) = db.as_db_error() {
             if *db.code() == postgres::error::SqlState::UNIQUE_VIOLATION {
+                // Row security may keep the detail (the other row's values) from the caller:
+                // the constraint's name says which key it is.
                 return MoveInError::RowsTaken {
                     table: db.table().unwrap_or("a table").to_string(),
-                    which: db.detail().unwrap_or("a key").to_string(),
+                    which: db
+                        .detail()
+                        .or(db.constraint())
+                        .unwrap_or("a key")
+                        .to_string(),
                 };
             }
         }
