@@ -246,7 +246,14 @@ fn a_firm_is_created_an_advisor_joins_moves_in_and_is_removed() {
     // The administrator's own solo book moves in beside Ana's (both number their client 1):
     // renumbered, its credentials sealed under the current key, its provider key and its
     // freshness setting becoming the firm's (Ana's move could only list them).
-    solo_book::book_in(admin.dir.path(), &admin.keychain());
+    solo_book::book_with_logins(
+        admin.dir.path(),
+        &admin.keychain(),
+        [
+            "ct-admin-keychain-3b8e61f2a9",
+            "loginid-admin-keychain-90d4",
+        ],
+    );
     {
         let store =
             advisor_desk_core::Store::open(&admin.dir.path().join("advisor-desk.sqlite3")).unwrap();
