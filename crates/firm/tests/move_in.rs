@@ -815,7 +815,7 @@ fn book_with_settings(frozen_after_days: i64, sca_days: &str) -> (tempfile::Temp
 #[test]
 #[ignore = "needs the Secret Service: KEYRING_HERMETIC=1 scripts/with-keyring.sh cargo test -p advisor-desk-firm --test move_in -- --include-ignored"]
 fn the_first_book_s_settings_become_the_firm_s_and_a_later_book_s_are_listed() {
-    let keychain = KeyringStore::new(&service("settings"));
+    let keychain = KeyringStore::new(service("settings"));
     let firm = firm_for(&keychain);
     let setting = |key: &str| -> Option<String> {
         firm.book
