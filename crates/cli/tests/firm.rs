@@ -242,6 +242,51 @@ fn a_firm_is_created_an_advisor_joins_moves_in_and_is_removed() {
         path(&passphrase),
     ]);
     assert_eq!(accepted["key_versions"], serde_json::json!([1, 2]));
+
+    // The administrator's own solo book moves in beside Ana's (both number their client 1):
+    // renumbered, its credentials sealed under the current key, its provider key and its
+    // freshness setting becoming the firm's (Ana's move could only list them).
+    solo_book::book_with_logins(
+        admin.dir.path(),
+        &admin.keychain(),
+        [
+            "ct-admin-keychain-3b8e61f2a9",
+            "loginid-admin-keychain-90d4",
+        ],
+    );
+    {
+        let store =
+            advisor_desk_core::Store::open(&admin.dir.path().join("advisor-desk.sqlite3")).unwrap();
+        advisor_desk_core::sync::freshness::Freshness::set_frozen_after_days(&store, 14).unwrap();
+    }
+    let out = admin.cli(&["firm", "move-in"]);
+    assert!(out.status.success(), "move-in: {}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("Provider keys now the firm's: flanks/client_secret"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("Book settings now the firm's: flinks.frozen_after_days = 14"),
+        "{stdout}"
+    );
+    let row = su
+        .query_one(
+            "SELECT (SELECT count(DISTINCT id) FROM clients),
+                    (SELECT count(*) FROM sealed_secrets WHERE connection_id IS NOT NULL),
+                    (SELECT value FROM firm_settings WHERE key = 'flinks.frozen_after_days'),
+                    has_sequence_privilege(firm_group('advisor'),
+                                           pg_get_serial_sequence('clients', 'id'), 'UPDATE')",
+            &[],
+        )
+        .unwrap();
+    assert_eq!(row.get::<_, i64>(0), 2);
+    assert_eq!(row.get::<_, i64>(1), 4);
+    assert_eq!(row.get::<_, String>(2), "14");
+    assert!(
+        !row.get::<_, bool>(3),
+        "advisors draw ids but never move an identity (firm migration 0006)"
+    );
 }
 
 #[test]

@@ -100,6 +100,48 @@ fn every_migration_mirrors_a_sqlite_version_in_order() {
     }
 }
 
+/// What the advisors' group may do with the identity behind `clients.id`.
+fn advisor_sequence_rights(owner: &mut Client) -> (bool, bool) {
+    let row = owner
+        .query_one(
+            "SELECT has_sequence_privilege(firm_group('advisor'), pg_get_serial_sequence('clients', 'id'), 'USAGE'),
+                    has_sequence_privilege(firm_group('advisor'), pg_get_serial_sequence('clients', 'id'), 'UPDATE')",
+            &[],
+        )
+        .unwrap();
+    (row.get(0), row.get(1))
+}
+
+#[test]
+fn moving_books_in_is_set_up_by_the_schema_the_same_for_every_firm() {
+    // A firm made by the migrations alone (as TestFirm and the app make one): advisors draw
+    // ids but never move an identity, and the firm records the books moved in.
+    let fresh = TestFirm::migrated();
+    let mut owner = fresh.owner();
+    assert_eq!(advisor_sequence_rights(&mut owner), (true, false));
+    assert_eq!(
+        count(&mut owner, "SELECT count(*) FROM moved_books", &[]),
+        0
+    );
+
+    // A firm `firm create` made before 0006 had granted UPDATE on every sequence by hand:
+    // migrating takes it back, so both firms end alike.
+    let database = TestServer::shared().create_database().unwrap();
+    let mut owner = Client::connect(&database.owner_url(), NoTls).unwrap();
+    migrations::migrate_to(&mut owner, 5).unwrap();
+    owner
+        .batch_execute(
+            "DO $$ BEGIN
+                 EXECUTE format('GRANT UPDATE ON ALL SEQUENCES IN SCHEMA public TO %I',
+                                firm_group('advisor'));
+             END $$",
+        )
+        .unwrap();
+    assert_eq!(advisor_sequence_rights(&mut owner), (true, true));
+    assert_eq!(migrations::migrate(&mut owner).unwrap(), LATEST_VERSION);
+    assert_eq!(advisor_sequence_rights(&mut owner), (true, false));
+}
+
 #[test]
 fn the_audit_log_is_append_only_even_for_the_owner() {
     let book = TestFirm::migrated();

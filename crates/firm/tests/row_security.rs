@@ -34,6 +34,8 @@ fn whose_row(table: &str) -> Option<String> {
         "provider_calls" => format!("coalesce({BY_CONNECTION}, t.called_by)"),
         "audit_log" => format!("coalesce({BY_CLIENT}, {BY_CONNECTION}, t.actor_role)"),
         "refresh_leases" | "refresh_outcomes" => BY_CONNECTION.into(),
+        // A book moved in is its mover's record (staff see every one).
+        "moved_books" => "t.moved_by".into(),
         // A change is seen by the roles it names when it was written (and every member when
         // firm-wide); the fixture shares no client, so at most one advisor is named.
         "live_changes" => "CASE WHEN t.firm_wide THEN NULL ELSE coalesce(
@@ -93,7 +95,8 @@ fn give_a_client(owner: &mut Client, n: i64, role: &str) {
              INSERT INTO audit_log (at, actor, actor_role, client_id, connection_id, action)
                  VALUES (now(), 'a', '{role}', {n}, NULL, 'client created'),
                         (now(), 'a', '{role}', NULL, {n}, 'connection repaired'),
-                        (now(), 'a', '{role}', NULL, NULL, 'signed in');"
+                        (now(), 'a', '{role}', NULL, NULL, 'signed in');
+             INSERT INTO moved_books (installation_id, moved_by) VALUES ('book-{n}', '{role}');"
         ))
         .unwrap();
 }

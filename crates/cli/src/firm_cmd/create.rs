@@ -1,5 +1,6 @@
 //! `firm create`: the administrator makes the firm. On the firm's PostgreSQL database (whose
-//! owner role signs in here): the schema migrated, the firm's id and first key version
+//! owner role signs in here): the schema migrated (which also sets up moving books in, firm
+//! migration 0006: nothing here is done by hand), the firm's id and first key version
 //! recorded, its name, and the administrator as its first member; in this computer's keychain:
 //! the firm key and the role password; in this data folder: the firm's settings. A failure
 //! leaves neither the database's firm rows nor the keychain entries behind.
@@ -22,9 +23,6 @@ use crate::exit;
 
 /// The firm-wide setting holding the firm's name (every member reads it).
 pub const FIRM_NAME_SETTING: &str = "firm_name";
-
-/// Where the firm's own audit ids start (one below the first).
-const FIRM_AUDIT_IDS_FROM: i64 = 999_999_999_999;
 
 #[derive(Args)]
 pub struct CreateArgs {
@@ -100,21 +98,6 @@ pub fn run(
         tx.execute(
             "INSERT INTO advisors (role_name, display_name, is_admin) VALUES (current_user, $1, true)",
             &[&admin_name],
-        )?;
-        // An advisor moving their solo book in keeps its ids and then moves each identity
-        // past them (copy_in's setval), which needs UPDATE on the sequences; the schema
-        // grants advisors USAGE only. (To become part of a firm migration.)
-        tx.batch_execute(
-            "DO $$ BEGIN
-                 EXECUTE format('GRANT UPDATE ON ALL SEQUENCES IN SCHEMA public TO %I',
-                                firm_group('advisor'));
-             END $$",
-        )?;
-        // The firm's own entries start far above any solo book's ids: a book moving in keeps
-        // its audit log's ids (copy_in), which would otherwise meet these.
-        tx.execute(
-            "SELECT setval(pg_get_serial_sequence('audit_log', 'id'), $1)",
-            &[&FIRM_AUDIT_IDS_FROM],
         )?;
         tx.execute(
             "INSERT INTO audit_log (at, actor, action, detail) VALUES (now(), 'admin', 'firm.created', $1)",

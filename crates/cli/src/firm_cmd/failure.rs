@@ -112,7 +112,7 @@ impl From<MoveInError> for Failure {
             MoveInError::Secrets(secrets) => secrets.into(),
             other => {
                 let exit = match other.code() {
-                    "book_already_moved" | "firm_ids_taken" => exit::CONFLICT,
+                    "book_already_moved" | "firm_rows_taken" => exit::CONFLICT,
                     "not_found" => exit::NOT_FOUND,
                     "credentials_missing" => exit::KEYCHAIN,
                     _ => exit::DATABASE,

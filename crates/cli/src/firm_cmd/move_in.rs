@@ -7,7 +7,7 @@ use clap::Args;
 use advisor_desk_core::firm::FirmSettings;
 use advisor_desk_core::secrets::SecretStore;
 use advisor_desk_core::Store;
-use advisor_desk_firm::move_in::{move_in, MoveInPlan, MoveInReport, MoveInStep};
+use advisor_desk_firm::move_in::{move_in, CarriedOver, MoveInPlan, MoveInReport, MoveInStep};
 use advisor_desk_firm::FirmStore;
 
 use super::failure::Failure;
@@ -58,15 +58,31 @@ pub fn print(report: &MoveInReport, firm: &str) {
         "{} connection credentials sealed under the firm key; clients assigned to {}.",
         report.credentials_sealed, report.assigned_to
     );
-    let keys = &report.provider_keys;
-    if !keys.carried.is_empty() {
-        println!("Provider keys now the firm's: {}", keys.carried.join(", "));
+    for (table, rows) in &report.already_in_firm {
+        if *rows > 0 {
+            println!("  {table:<18} {rows} already in the firm, kept as the firm had them");
+        }
     }
-    if !keys.needs_the_administrator.is_empty() {
+    print_carried("Provider keys", &report.provider_keys);
+    print_carried("Book settings", &report.book_settings);
+    println!("This computer's solo book is kept, unchanged, and marked as moved.");
+}
+
+/// Which firm-wide values of the book became the firm's, and which were left out and why.
+fn print_carried(what: &str, carried: &CarriedOver) {
+    if !carried.carried.is_empty() {
+        println!("{what} now the firm's: {}", carried.carried.join(", "));
+    }
+    if !carried.firm_has_its_own.is_empty() {
         println!(
-            "Provider keys left out (only the firm's administrator sets them): {}",
-            keys.needs_the_administrator.join(", ")
+            "{what} left out (the firm has its own): {}",
+            carried.firm_has_its_own.join(", ")
         );
     }
-    println!("This computer's solo book is kept, unchanged, and marked as moved.");
+    if !carried.needs_the_administrator.is_empty() {
+        println!(
+            "{what} left out (only the firm's administrator sets them): {}",
+            carried.needs_the_administrator.join(", ")
+        );
+    }
 }

@@ -14,6 +14,11 @@ pub const TOKENS: [&str; 2] = ["ct-real-keychain-5d2e9f0a11", "loginid-real-keyc
 pub const KEY: (&str, &str, &str) = ("flanks", "client_secret", "flanks-secret-real-Kq93");
 
 pub fn book_in(data_dir: &Path, keychain: &KeyringStore) {
+    book_with_logins(data_dir, keychain, TOKENS);
+}
+
+/// [`book_in`] with other logins (a second advisor's book: a firm holds each login once).
+pub fn book_with_logins(data_dir: &Path, keychain: &KeyringStore, tokens: [&str; 2]) {
     let store = Store::open(&data_dir.join("advisor-desk.sqlite3")).unwrap();
     let client = advisor_desk_core::clients::add(
         &store,
@@ -26,8 +31,8 @@ pub fn book_in(data_dir: &Path, keychain: &KeyringStore) {
     .unwrap()
     .id;
     for (token, provider, flow) in [
-        (TOKENS[0], Provider::Flanks, "flanks_link"),
-        (TOKENS[1], Provider::Flinks, "flinks_connect"),
+        (tokens[0], Provider::Flanks, "flanks_link"),
+        (tokens[1], Provider::Flinks, "flinks_connect"),
     ] {
         advisor_desk_core::sync::connections::add(
             &store,

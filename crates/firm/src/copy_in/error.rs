@@ -26,6 +26,21 @@ pub enum CopyInError {
         problem: &'static str,
     },
 
+    #[error(
+        "the solo book's {table}.{column} holds ids the copy does not know how to renumber: \
+         copied as they are, they would point at another book's rows"
+    )]
+    UnmappedId { table: &'static str, column: String },
+
+    #[error(
+        "row {row} of the solo book's {table} points in {column} at a row the book does not have"
+    )]
+    Dangling {
+        table: &'static str,
+        column: String,
+        row: u64,
+    },
+
     #[error("reading the solo book: {0}")]
     Solo(#[from] rusqlite::Error),
 
@@ -47,6 +62,8 @@ impl CopyInError {
             CopyInError::NoPlaceFor { .. } => "copy_in_no_place_for_column",
             CopyInError::UnknownType { .. } => "copy_in_unknown_type",
             CopyInError::BadValue { .. } => "copy_in_bad_value",
+            CopyInError::UnmappedId { .. } => "copy_in_unmapped_id",
+            CopyInError::Dangling { .. } => "copy_in_dangling_reference",
             CopyInError::Solo(_) => "copy_in_solo_book",
             CopyInError::Firm(_) => "copy_in_firm_database",
         }

@@ -1,6 +1,7 @@
 //! Counts verified per table: what arrived in the firm database (its count after the copy
-//! minus its count before, in the same transaction) must equal the solo book's count, else
-//! the move-in fails and its transaction rolls back.
+//! minus its count before, in the same transaction) must equal the solo book's count — less,
+//! for the shared reference data, the rows the firm already held — else the move-in fails and
+//! its transaction rolls back.
 
 use std::collections::BTreeMap;
 
@@ -37,13 +38,16 @@ pub(super) fn solo_counts(solo: &Connection) -> Result<TableCounts, MoveInError>
     Ok(counts)
 }
 
-/// Refuses the first table whose arrivals differ from the solo book's rows.
+/// Refuses the first table whose arrivals differ from the solo book's rows (less those the
+/// firm already held).
 pub(super) fn verify(
     solo: &TableCounts,
+    already_held: &TableCounts,
     before: &TableCounts,
     after: &TableCounts,
 ) -> Result<(), MoveInError> {
-    for (table, &expected) in solo {
+    for (table, &rows) in solo {
+        let expected = rows - already_held.get(table).copied().unwrap_or(0);
         let arrived =
             after.get(table).copied().unwrap_or(0) - before.get(table).copied().unwrap_or(0);
         if arrived != expected {
@@ -69,14 +73,17 @@ mod tests {
     fn arrivals_are_the_difference_and_must_equal_the_solo_rows() {
         let solo = counts(&[("clients", 3), ("connections", 2)]);
         let before = counts(&[("clients", 10), ("connections", 0)]);
+        let none = TableCounts::new();
         verify(
             &solo,
+            &none,
             &before,
             &counts(&[("clients", 13), ("connections", 2)]),
         )
         .unwrap();
         let short = verify(
             &solo,
+            &none,
             &before,
             &counts(&[("clients", 12), ("connections", 2)]),
         )
@@ -85,5 +92,15 @@ mod tests {
         assert!(short
             .to_string()
             .contains("clients: the solo book has 3 rows but 2"));
+    }
+
+    #[test]
+    fn rows_the_firm_already_held_are_not_expected_to_arrive() {
+        let solo = counts(&[("reference_rates", 10)]);
+        let held = counts(&[("reference_rates", 4)]);
+        let before = counts(&[("reference_rates", 20)]);
+        verify(&solo, &held, &before, &counts(&[("reference_rates", 26)])).unwrap();
+        let wrong = verify(&solo, &held, &before, &counts(&[("reference_rates", 30)]));
+        assert!(wrong.is_err());
     }
 }

@@ -17,13 +17,23 @@ pub enum MoveInError {
     )]
     AlreadyMoved { firm_name: String, moved_at: String },
 
-    /// The firm database already holds rows with the ids this book would bring (a second
-    /// move-in of the same book, or another book). Nothing was written.
+    /// The firm already took this book (its `moved_books` names the book's installation id)
+    /// although the book carries no mark: the mark was lost, or this is a copy of the folder.
     #[error(
-        "the firm database already holds {table} rows this book would bring ({which}): this \
-         book, or another with the same ids, was moved in already; nothing was written"
+        "the firm already holds this book (installation {installation}): it was moved in \
+         before; nothing was written"
     )]
-    IdsTaken { table: String, which: String },
+    AlreadyInFirm { installation: String },
+
+    /// The firm database already holds a row this book would bring under a unique key other
+    /// than its id (ids are the firm's own): most often a connection to the same bank login,
+    /// moved in with another advisor's book. Nothing was written.
+    #[error(
+        "the firm database already holds {table} rows this book would bring ({which}) — \
+         for connections, the same bank login is already in the firm with another book; \
+         nothing was written"
+    )]
+    RowsTaken { table: String, which: String },
 
     /// The advisor the moved clients are to be assigned to is not a member of the firm.
     #[error("'{0}' is not a member of the firm; nothing was written")]
@@ -59,7 +69,8 @@ impl MoveInError {
     pub fn code(&self) -> &'static str {
         match self {
             MoveInError::AlreadyMoved { .. } => "book_already_moved",
-            MoveInError::IdsTaken { .. } => "firm_ids_taken",
+            MoveInError::AlreadyInFirm { .. } => "book_already_moved",
+            MoveInError::RowsTaken { .. } => "firm_rows_taken",
             MoveInError::UnknownAdvisor(_) => "not_found",
             MoveInError::CredentialsMissing { .. } => "credentials_missing",
             MoveInError::CountMismatch { .. } => "move_in_count_mismatch",

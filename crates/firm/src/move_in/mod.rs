@@ -1,16 +1,24 @@
 //! Moving a solo book into the firm database, all or nothing: in ONE firm transaction the
-//! book's rows are copied (`copy_in`, ids preserved, no secret), every moved client is
-//! assigned to the moving advisor, each connection's credentials token / loginId is read from
-//! the solo keychain and sealed under the firm key into `sealed_secrets`, the provider API keys
-//! too when the firm has none (`secrets.rs`), the count of every table is verified (`counts.rs`)
-//! and one `book.moved_in` entry joins the audit log that came along. Any failure — a keychain
-//! entry missing, ids the firm already holds, a count that differs — rolls all of it back.
+//! book is claimed (`moved_books`, by its installation id: a book moves in once), its rows are
+//! copied under fresh firm ids (`copy_in::copy_book_renumbered`, every reference and the audit
+//! log's numbers mapped, no secret), every moved client is assigned to the moving advisor, each
+//! connection's credentials token / loginId is read from the solo keychain and sealed under the
+//! firm key into `sealed_secrets` bound to the connection's NEW id, the provider API keys and
+//! the book's settings too when the firm has none (`secrets.rs`, `book_settings.rs`), the count
+//! of every table is verified (`counts.rs`) and one `book.moved_in` entry joins the audit log
+//! that came along. Any failure — a keychain entry missing, a count that differs — rolls all of
+//! it back.
+//!
+//! One rule for ids: every book is renumbered, the first as the tenth, so several advisors'
+//! books (each numbered from 1) move into one firm and none depends on which came first.
 //!
 //! The solo book is held still meanwhile (its writer's transaction is open from the first read
 //! to the end) and, once the firm has committed, marked moved (`marker.rs`) — never deleted.
 //! Should marking fail after the firm committed, the firm keeps the book and a second move-in
-//! is refused by the ids it already holds.
+//! is refused by the firm's `moved_books`.
 
+mod book_settings;
+mod carried;
 mod counts;
 mod error;
 mod marker;
@@ -23,12 +31,14 @@ use advisor_desk_core::Store;
 use postgres::Transaction;
 use serde::Serialize;
 
+pub use book_settings::{BookSettings, BOOK_SETTINGS};
+pub use carried::CarriedOver;
 pub use counts::TableCounts;
 pub use error::MoveInError;
 pub use marker::{moved_to, MovedTo, MOVED_OUT_ACTION, MOVED_TO_SETTING};
 pub use secrets::ProviderKeys;
 
-use crate::copy_in::{self, CopyInError};
+use crate::copy_in::{self, CopyInError, IdMap};
 use crate::secrets::{current_key_version, firm_id};
 use crate::{FirmDbError, FirmStore};
 
@@ -58,10 +68,18 @@ pub struct MoveInReport {
     pub firm_id: String,
     /// Rows per table: the solo book's, verified equal to what the firm received.
     pub rows: TableCounts,
+    /// Rows of the firm's shared reference data (exchange rates) the firm already held, so
+    /// not copied again.
+    pub already_in_firm: TableCounts,
     pub credentials_sealed: usize,
     pub provider_keys: ProviderKeys,
+    /// The book's rules (freshness, SCA consent period) and whether they became the firm's.
+    pub book_settings: BookSettings,
     pub assigned_to: String,
     pub moved_at: String,
+    /// Each moved row's firm id, by its solo id (not reported: a book has thousands).
+    #[serde(skip)]
+    pub ids: IdMap,
 }
 
 /// Moves `solo` into the firm database `firm` (see the module comment). `keychain` holds the
@@ -116,34 +134,46 @@ fn move_rows_and_secrets(
     let key = FirmKey::load(keychain, &firm, current_key_version(tx)?)
         .map_err(crate::secrets::FirmSecretsError::from)?;
     require_member(tx, plan.advisor_role)?;
+    claim_the_book(tx, installation)?;
     let solo_connections = connections::read::list(solo, None)?;
-    let client_ids = solo_ids(solo, "clients")?;
-    refuse_taken_ids(tx, "clients", &client_ids)?;
-    refuse_taken_ids(
-        tx,
-        "connections",
-        &solo_connections.iter().map(|c| c.id).collect::<Vec<_>>(),
-    )?;
 
     progress(MoveInStep::CopyingRows);
     let solo_rows = counts::solo_counts(solo)?;
     let before = counts::firm_counts(tx)?;
-    copy_in::copy_book(solo, tx).map_err(ids_taken_or_copy)?;
+    let copied = copy_in::copy_book_renumbered(solo, tx).map_err(rows_taken_or_copy)?;
+    let client_ids = copied.ids.firm_ids("clients");
     assign(tx, plan.advisor_role, &client_ids)?;
 
     let total = solo_connections.len();
     progress(MoveInStep::SealingCredentials { done: 0, total });
-    secrets::seal_credentials(tx, keychain, &key, &solo_connections, &mut |done| {
-        progress(MoveInStep::SealingCredentials { done, total })
-    })?;
+    secrets::seal_credentials(
+        tx,
+        keychain,
+        &key,
+        &solo_connections,
+        &copied.ids,
+        &mut |done| progress(MoveInStep::SealingCredentials { done, total }),
+    )?;
     let provider_keys = secrets::carry_provider_keys(tx, keychain, &key)?;
+    let book_settings = book_settings::carry_book_settings(solo, tx)?;
 
     progress(MoveInStep::VerifyingCounts);
-    counts::verify(&solo_rows, &before, &counts::firm_counts(tx)?)?;
+    let already_in_firm: TableCounts = copied
+        .already_held
+        .iter()
+        .map(|(table, n)| (table.to_string(), *n as i64))
+        .collect();
+    counts::verify(
+        &solo_rows,
+        &already_in_firm,
+        &before,
+        &counts::firm_counts(tx)?,
+    )?;
+    let firm_connections = copied.ids.firm_ids("connections");
     let sealed: i64 = tx
         .query_one(
             "SELECT count(*) FROM sealed_secrets WHERE connection_id = ANY($1)",
-            &[&solo_connections.iter().map(|c| c.id).collect::<Vec<_>>()],
+            &[&firm_connections],
         )?
         .get(0);
     if sealed != total as i64 {
@@ -157,10 +187,13 @@ fn move_rows_and_secrets(
     let report = MoveInReport {
         firm_id: firm.to_string(),
         rows: solo_rows,
+        already_in_firm,
         credentials_sealed: total,
         provider_keys,
+        book_settings,
         assigned_to: plan.advisor_role.to_string(),
         moved_at: advisor_desk_core::time::to_db(advisor_desk_core::time::now()),
+        ids: copied.ids,
     };
     tx.execute(
         "INSERT INTO audit_log (at, actor, action, detail) VALUES (now(), 'advisor', $1, $2)",
@@ -196,42 +229,42 @@ fn require_member(tx: &mut Transaction<'_>, role: &str) -> Result<(), MoveInErro
     }
 }
 
-fn solo_ids(solo: &rusqlite::Connection, table: &str) -> Result<Vec<i64>, MoveInError> {
-    let read = || -> rusqlite::Result<Vec<i64>> {
-        let mut statement = solo.prepare(&format!("SELECT id FROM {table} ORDER BY id"))?;
-        let ids = statement.query_map([], |r| r.get(0))?;
-        ids.collect()
-    };
-    read().map_err(|e| MoveInError::Solo(e.into()))
-}
-
-/// The clear refusal of a second move-in, before anything is written (as far as the caller's
-/// row-level security lets them see; a row they cannot see still conflicts in the copy, and
-/// [`ids_taken_or_copy`] names it).
-fn refuse_taken_ids(tx: &mut Transaction<'_>, table: &str, ids: &[i64]) -> Result<(), MoveInError> {
-    let taken: Option<i64> = tx
-        .query_one(
-            &format!("SELECT min(id) FROM {table} WHERE id = ANY($1)"),
-            &[&ids],
+/// Records this book (by its installation id) as moved into the firm, before anything is
+/// copied: a book the firm already took — its own mark lost, or a copy of its folder — is
+/// refused here, whoever moved it (the key is unique even across rows the caller cannot see).
+fn claim_the_book(tx: &mut Transaction<'_>, installation: &str) -> Result<(), MoveInError> {
+    let claimed = tx
+        .query_opt(
+            "INSERT INTO moved_books (installation_id) VALUES ($1)
+             ON CONFLICT (installation_id) DO NOTHING RETURNING 1",
+            &[&installation],
         )?
-        .get(0);
-    match taken {
-        Some(id) => Err(MoveInError::IdsTaken {
-            table: table.to_string(),
-            which: format!("id {id}"),
-        }),
-        None => Ok(()),
+        .is_some();
+    if claimed {
+        Ok(())
+    } else {
+        Err(MoveInError::AlreadyInFirm {
+            installation: installation.to_string(),
+        })
     }
 }
 
-/// A unique violation in the copy is a row the firm already holds.
-fn ids_taken_or_copy(error: CopyInError) -> MoveInError {
+/// A unique violation in the copy is a row the firm already holds under a key other than an
+/// id (renumbered rows cannot meet on their ids): a connection's token hash — the same bank
+/// login, moved in with another book — or a link session's state hash.
+fn rows_taken_or_copy(error: CopyInError) -> MoveInError {
     if let CopyInError::Firm(FirmDbError::Database(db)) = &error {
         if let Some(db) = db.as_db_error() {
             if *db.code() == postgres::error::SqlState::UNIQUE_VIOLATION {
-                return MoveInError::IdsTaken {
+                // Row security may keep the detail (the other row's values) from the caller:
+                // the constraint's name says which key it is.
+                return MoveInError::RowsTaken {
                     table: db.table().unwrap_or("a table").to_string(),
-                    which: db.detail().unwrap_or("a key").to_string(),
+                    which: db
+                        .detail()
+                        .or(db.constraint())
+                        .unwrap_or("a key")
+                        .to_string(),
                 };
             }
         }

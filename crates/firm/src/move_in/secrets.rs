@@ -9,26 +9,23 @@ use advisor_desk_core::settings::KEY_FIELDS;
 use advisor_desk_core::sync::connections::Connection;
 use postgres::Transaction;
 
+use super::carried::{CarriedOver, Verdict};
 use super::error::MoveInError;
+use crate::copy_in::IdMap;
 use crate::secrets::{self, FirmSecretsError, SecretPlace};
 
 /// What happened to the solo keychain's provider API keys.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
-pub struct ProviderKeys {
-    /// Sealed into the firm's settings (the firm had none for that field).
-    pub carried: Vec<String>,
-    /// Left out because the firm already has its own value.
-    pub firm_has_its_own: Vec<String>,
-    /// Left out because only the firm's administrator may set the firm's keys.
-    pub needs_the_administrator: Vec<String>,
-}
+pub type ProviderKeys = CarriedOver;
 
-/// Seals every connection's credentials, read by the keychain name its solo row holds.
+/// Seals every connection's credentials, read by the keychain name its solo row holds, bound to
+/// the connection's firm row (the sealing's associated data names the row: sealed under the
+/// solo id, it would not open from the firm's).
 pub(super) fn seal_credentials(
     tx: &mut Transaction<'_>,
     keychain: &dyn SecretStore,
     key: &FirmKey,
     connections: &[Connection],
+    ids: &IdMap,
     progress: &mut dyn FnMut(usize),
 ) -> Result<(), MoveInError> {
     for (done, connection) in connections.iter().enumerate() {
@@ -42,9 +39,14 @@ pub(super) fn seal_credentials(
             .map_err(|e| MoveInError::Solo(e.into()))?
             .filter(|t| !t.is_empty())
             .ok_or_else(missing)?;
-        let place = SecretPlace::Credentials {
-            connection_id: connection.id,
-        };
+        let connection_id = ids.firm_id("connections", connection.id).ok_or_else(|| {
+            MoveInError::CountMismatch {
+                table: "connections".into(),
+                solo: connections.len() as i64,
+                firm: ids.firm_ids("connections").len() as i64,
+            }
+        })?;
+        let place = SecretPlace::Credentials { connection_id };
         secrets::put(tx, key, place, &token)?;
         progress(done + 1);
     }
@@ -68,17 +70,17 @@ pub(super) fn carry_provider_keys(
         else {
             continue;
         };
-        let name = format!("{provider}/{field}");
         let place = SecretPlace::ProviderKey { provider, field };
-        match secrets::read(tx, place) {
-            Ok(_) => outcome.firm_has_its_own.push(name),
-            Err(FirmSecretsError::NotStored(_)) if is_admin => {
-                secrets::put(tx, key, place, &value)?;
-                outcome.carried.push(name);
-            }
-            Err(FirmSecretsError::NotStored(_)) => outcome.needs_the_administrator.push(name),
+        let firm_has_one = match secrets::read(tx, place) {
+            Ok(_) => true,
+            Err(FirmSecretsError::NotStored(_)) => false,
             Err(other) => return Err(other.into()),
+        };
+        let verdict = Verdict::of(firm_has_one, is_admin);
+        if let Verdict::Carry = verdict {
+            secrets::put(tx, key, place, &value)?;
         }
+        outcome.note(&verdict, format!("{provider}/{field}"));
     }
     Ok(outcome)
 }
