@@ -123,19 +123,30 @@ pub mod read {
              WHERE account_id IN (SELECT value FROM json_each(?1)) AND month >= substr(?2, 1, 7)",
         )?;
         // A few currencies × 12 months: a short list summed in place, no key allocated per row.
+        // The rows come account by account, month by month, so the entry after the one the
+        // last row hit is nearly always this row's: it is tried first.
         let mut sums: Vec<((String, String), i64)> = Vec::new();
+        let mut next = 0;
         let mut rows = stmt.query(rusqlite::params![json_ids(accounts), since])?;
         while let Some(r) = rows.next()? {
             let text = |i| r.get_ref(i)?.as_str().map_err(rusqlite::Error::from);
             let (currency, month) = (text(0)?, text(1)?);
             let amount: i64 = r.get(2)?;
-            match sums
-                .iter_mut()
-                .find(|((c, m), _)| c == currency && m == month)
-            {
-                Some((_, sum)) => *sum += amount,
-                None => sums.push(((currency.to_string(), month.to_string()), amount)),
-            }
+            let is_row = |((c, m), _): &((String, String), i64)| c == currency && m == month;
+            let hit = match sums.get(next) {
+                Some(guess) if is_row(guess) => Some(next),
+                _ => sums.iter().position(is_row),
+            };
+            next = match hit {
+                Some(i) => {
+                    sums[i].1 += amount;
+                    i + 1
+                }
+                None => {
+                    sums.push(((currency.to_string(), month.to_string()), amount));
+                    sums.len()
+                }
+            };
         }
         Ok(sums.into_iter().collect())
     }
