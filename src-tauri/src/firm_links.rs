@@ -116,15 +116,18 @@ pub fn apply_kept_results<R: Runtime>(app: &AppHandle<R>) {
             return;
         };
         // Which client each kept result is for (the pass reports sessions only).
-        let clients: HashMap<i64, i64> = PendingLinks::new(state.secrets(), &firm.firm)
-            .list()
-            .unwrap_or_default()
-            .into_iter()
-            .map(|link| (link.session_id, link.client_id))
-            .collect();
-        if clients.is_empty() {
-            return;
-        }
+        let clients: HashMap<i64, i64> = match PendingLinks::new(state.secrets(), &firm.firm).list()
+        {
+            Ok(kept) if kept.is_empty() => return,
+            Ok(kept) => kept
+                .into_iter()
+                .map(|link| (link.session_id, link.client_id))
+                .collect(),
+            Err(e) => {
+                let error = CommandError(IpcError::from(&e));
+                return publish(&app, LinkEvent::new(CallbackSource::Poller, Err(error)));
+            }
+        };
         match apply_pending(&firm.store, state.secrets(), &firm.firm, &firm.actor) {
             Ok(applied) => {
                 for (session_id, mapped) in applied.mapped {

@@ -58,34 +58,10 @@ fn sandbox_providers(base: &str) -> Vec<Arc<dyn LinkProviderApi>> {
     link_providers(Some(flanks), None, &LinkPages::at_base(base))
 }
 
-/// The client at the sandbox's Flanks link page: the bank, the login form, and the final
-/// 302 to the app's callback, whose URL is returned.
+/// The client completes Alice's link at the sandbox's Flanks page: the callback URL.
 async fn client_completes(base: &str, start: &LinkStart) -> String {
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
     assert!(start.url.starts_with(&format!("{base}/link?token=")));
-    let page = http
-        .get(format!("{}&bank=testbank", start.url))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let answer = http
-        .post(format!("{base}/link/login"))
-        .form(&[
-            ("q", hidden(&page, "q").as_str()),
-            ("username", "ana"),
-            ("password", "pass-1234"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(answer.status().as_u16(), 302);
-    let location = answer.headers()["location"].to_str().unwrap().to_string();
+    let location = flanks_link_redirect(base, &format!("{}&bank=testbank", start.url)).await;
     assert!(
         location.starts_with("advisordesk://link/callback?code="),
         "{location}"
@@ -93,26 +69,47 @@ async fn client_completes(base: &str, start: &LinkStart) -> String {
     location
 }
 
-fn hidden(html: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = html.find(&marker).expect("the hidden field") + marker.len();
-    let end = html[start..].find('"').unwrap() + start;
-    html[start..end].replace("&amp;", "&")
+/// Alice's desktop: her keychain, the firm, and the sandbox on a runtime of its own.
+struct Desktop {
+    keychain: KeyringStore,
+    firm: LinkFirm,
+    runtime: tokio::runtime::Runtime,
+    _sandbox: advisor_desk_sandbox::SandboxHandle,
+    base: String,
 }
 
-fn flow<'a>(
-    firm: &'a LinkFirm,
-    keychain: &'a dyn SecretStore,
-    providers: &'a [Arc<dyn LinkProviderApi>],
-    runtime: &'a tokio::runtime::Handle,
-) -> FirmLinkFlow<'a> {
-    FirmLinkFlow {
-        store: &firm.store,
-        keychain,
-        firm: &firm.id,
-        actor: "alice",
-        providers,
-        runtime,
+impl Desktop {
+    fn new(test: &str, server: &TestServer) -> Desktop {
+        let keychain = keychain(test);
+        let firm = LinkFirm::new(server, &keychain);
+        let (runtime, sandbox) = start_sandbox(1);
+        Desktop {
+            base: sandbox.base_url(),
+            keychain,
+            firm,
+            runtime,
+            _sandbox: sandbox,
+        }
+    }
+
+    fn flow<'a>(&'a self, providers: &'a [Arc<dyn LinkProviderApi>]) -> FirmLinkFlow<'a> {
+        FirmLinkFlow {
+            store: &self.firm.store,
+            keychain: &self.keychain,
+            firm: &self.firm.id,
+            actor: "alice",
+            providers,
+            runtime: self.runtime.handle(),
+        }
+    }
+
+    /// Alice connects her client: the session, and the callback the client's bank sends.
+    fn connect(&self, flow: &FirmLinkFlow<'_>) -> (LinkStart, String) {
+        let start = flow
+            .start_connect(ALICES_CLIENT, LinkFlow::FlanksLink)
+            .unwrap();
+        let callback = self.runtime.block_on(client_completes(&self.base, &start));
+        (start, callback)
     }
 }
 
@@ -123,23 +120,18 @@ fn forget_firm_key(keychain: &dyn SecretStore, firm: &LinkFirm) {
 #[test]
 #[ignore = "needs a Secret Service: KEYRING_HERMETIC=1 scripts/with-keyring.sh cargo test ... -- --include-ignored"]
 fn connecting_a_firm_client_maps_the_connection_with_its_credentials_sealed() {
-    let keychain = keychain("connect");
-    let firm = LinkFirm::new(TestServer::shared(), &keychain);
-    let (runtime, sandbox) = start_sandbox(1);
-    let base = sandbox.base_url();
-    let providers = sandbox_providers(&base);
-    let flow = flow(&firm, &keychain, &providers, runtime.handle());
+    let desktop = Desktop::new("connect", TestServer::shared());
+    let (firm, keychain) = (&desktop.firm, &desktop.keychain);
+    let providers = sandbox_providers(&desktop.base);
+    let flow = desktop.flow(&providers);
 
-    let start = flow
-        .start_connect(ALICES_CLIENT, LinkFlow::FlanksLink)
-        .unwrap();
+    let (start, callback) = desktop.connect(&flow);
     // The link names the firm's session and client (form-encoded), never anything secret.
     let external_id = format!(
         "ads-{}-{}-c{ALICES_CLIENT}-Client+1",
         firm.id, start.session_id
     );
     assert!(start.url.contains(&external_id), "{}", start.url);
-    let callback = runtime.block_on(client_completes(&base, &start));
 
     let outcome = flow
         .handle_callback(callback.as_bytes(), Some(start.session_id), WINDOW)
@@ -170,11 +162,11 @@ fn connecting_a_firm_client_maps_the_connection_with_its_credentials_sealed() {
         (row.get(0), row.get(1))
     };
     assert_eq!((owner, provider.as_str()), (ALICES_CLIENT, "flanks"));
-    let token = firm.open_credentials(&keychain, connection_id);
+    let token = firm.open_credentials(keychain, connection_id);
     assert!(token.expose().starts_with("sbx-cred-"));
     assert_eq!(firm.connections_with(&token_hash(&token)), (1, 1));
     // Nothing waits in the keychain once the firm database took it.
-    assert!(PendingLinks::new(&keychain, &firm.id)
+    assert!(PendingLinks::new(keychain, &firm.id)
         .list()
         .unwrap()
         .is_empty());
@@ -198,7 +190,7 @@ fn connecting_a_firm_client_maps_the_connection_with_its_credentials_sealed() {
         .start_connect(ALICES_CLIENT, LinkFlow::FlanksLink)
         .unwrap_err();
     assert_eq!(refused.code(), "invalid_input");
-    forget_firm_key(&keychain, &firm);
+    forget_firm_key(keychain, firm);
 }
 
 /// The sandbox's Flanks link provider, with the firm database's server stopped right after
@@ -241,21 +233,16 @@ impl LinkProviderApi for ServerStopsAfterExchange {
 #[ignore = "needs a Secret Service: KEYRING_HERMETIC=1 scripts/with-keyring.sh cargo test ... -- --include-ignored"]
 fn a_result_exchanged_while_the_server_goes_away_is_kept_then_applied_once() {
     let server = Arc::new(TestServer::start().unwrap());
-    let keychain = keychain("down");
-    let firm = LinkFirm::new(&server, &keychain);
-    let (runtime, sandbox) = start_sandbox(1);
-    let base = sandbox.base_url();
-    let flanks = sandbox_providers(&base).remove(0);
+    let desktop = Desktop::new("down", &server);
+    let (firm, keychain) = (&desktop.firm, &desktop.keychain);
+    let flanks = sandbox_providers(&desktop.base).remove(0);
     let providers: Vec<Arc<dyn LinkProviderApi>> = vec![Arc::new(ServerStopsAfterExchange {
         inner: flanks,
         server: server.clone(),
     })];
-    let flow = flow(&firm, &keychain, &providers, runtime.handle());
+    let flow = desktop.flow(&providers);
 
-    let start = flow
-        .start_connect(ALICES_CLIENT, LinkFlow::FlanksLink)
-        .unwrap();
-    let callback = runtime.block_on(client_completes(&base, &start));
+    let (start, callback) = desktop.connect(&flow);
     let outcome = flow
         .handle_callback(callback.as_bytes(), Some(start.session_id), WINDOW)
         .unwrap();
@@ -270,7 +257,7 @@ fn a_result_exchanged_while_the_server_goes_away_is_kept_then_applied_once() {
     let json = serde_json::to_string(&outcome).unwrap();
     assert!(json.contains("\"outcome\":\"kept_for_firm\""), "{json}");
     // The token is in the real keychain, and only there.
-    let ledger = PendingLinks::new(&keychain, &firm.id);
+    let ledger = PendingLinks::new(keychain, &firm.id);
     let kept = ledger.list().unwrap();
     assert_eq!(kept.len(), 1);
     assert_eq!(kept[0].session_id, start.session_id);
@@ -280,17 +267,17 @@ fn a_result_exchanged_while_the_server_goes_away_is_kept_then_applied_once() {
 
     // Back: the app's reconnect applies it, once; a second reconnect finds nothing to do.
     server.start_again().unwrap();
-    let applied = wait_applied(&firm, &keychain);
+    let applied = wait_applied(firm, keychain);
     assert!(
         matches!(applied.mapped[..], [(id, Mapped::Created { .. })] if id == start.session_id),
         "{applied:?}"
     );
-    let again = apply_pending(&firm.store, &keychain, &firm.id, "alice").unwrap();
+    let again = apply_pending(&firm.store, keychain, &firm.id, "alice").unwrap();
     assert!(again.mapped.is_empty() && again.waiting.is_empty() && again.refused.is_empty());
     assert_eq!(firm.connections_with(&token_hash(&token)), (1, 1));
     assert_eq!(firm.audited("connection.added"), 1);
     assert!(ledger.list().unwrap().is_empty());
-    forget_firm_key(&keychain, &firm);
+    forget_firm_key(keychain, firm);
 }
 
 /// The first pass after a restart may still meet the pool's dead connections; the app's
@@ -309,12 +296,10 @@ fn wait_applied(firm: &LinkFirm, keychain: &dyn SecretStore) -> advisor_desk_fir
 #[test]
 #[ignore = "needs a Secret Service: KEYRING_HERMETIC=1 scripts/with-keyring.sh cargo test ... -- --include-ignored"]
 fn replayed_forged_and_malformed_callbacks_are_refused_with_the_solo_codes() {
-    let keychain = keychain("refused");
-    let firm = LinkFirm::new(TestServer::shared(), &keychain);
-    let (runtime, sandbox) = start_sandbox(1);
-    let base = sandbox.base_url();
-    let providers = sandbox_providers(&base);
-    let flow = flow(&firm, &keychain, &providers, runtime.handle());
+    let desktop = Desktop::new("refused", TestServer::shared());
+    let (firm, keychain) = (&desktop.firm, &desktop.keychain);
+    let providers = sandbox_providers(&desktop.base);
+    let flow = desktop.flow(&providers);
     let reason = |o: LinkOutcome| match o {
         LinkOutcome::Refused { reason, message } => {
             assert!(!message.contains("code="), "{message}");
@@ -323,10 +308,7 @@ fn replayed_forged_and_malformed_callbacks_are_refused_with_the_solo_codes() {
         other => panic!("{other:?}"),
     };
 
-    let start = flow
-        .start_connect(ALICES_CLIENT, LinkFlow::FlanksLink)
-        .unwrap();
-    let callback = runtime.block_on(client_completes(&base, &start));
+    let (start, callback) = desktop.connect(&flow);
     // From the OS, a state-less code names no session.
     let from_os = flow
         .handle_callback(callback.as_bytes(), None, CallbackSource::DeepLink)
@@ -389,23 +371,18 @@ fn replayed_forged_and_malformed_callbacks_are_refused_with_the_solo_codes() {
     );
     // One connection, however many deliveries.
     assert_eq!(firm.audited("connection.added"), 1);
-    forget_firm_key(&keychain, &firm);
+    forget_firm_key(keychain, firm);
 }
 
 #[test]
 #[ignore = "needs a Secret Service: KEYRING_HERMETIC=1 scripts/with-keyring.sh cargo test ... -- --include-ignored"]
 fn a_window_closed_before_the_result_ends_the_session_and_its_late_redirect_is_replayed() {
-    let keychain = keychain("closed");
-    let firm = LinkFirm::new(TestServer::shared(), &keychain);
-    let (runtime, sandbox) = start_sandbox(1);
-    let base = sandbox.base_url();
-    let providers = sandbox_providers(&base);
-    let flow = flow(&firm, &keychain, &providers, runtime.handle());
+    let desktop = Desktop::new("closed", TestServer::shared());
+    let (firm, keychain) = (&desktop.firm, &desktop.keychain);
+    let providers = sandbox_providers(&desktop.base);
+    let flow = desktop.flow(&providers);
 
-    let start = flow
-        .start_connect(ALICES_CLIENT, LinkFlow::FlanksLink)
-        .unwrap();
-    let callback = runtime.block_on(client_completes(&base, &start));
+    let (start, callback) = desktop.connect(&flow);
     let closed = flow.window_closed(start.session_id).unwrap();
     assert!(
         matches!(closed, Some(LinkOutcome::Closed { session_id }) if session_id == start.session_id)
@@ -420,5 +397,5 @@ fn a_window_closed_before_the_result_ends_the_session_and_its_late_redirect_is_r
         .unwrap()
         .is_none());
     assert_eq!(firm.audited("connection.added"), 0);
-    forget_firm_key(&keychain, &firm);
+    forget_firm_key(keychain, firm);
 }
