@@ -136,6 +136,10 @@ impl FirmMode {
 pub fn emitter(app: &AppHandle) -> impl Fn(SessionEvent) + Send + Sync + 'static {
     let app = app.clone();
     move |event| {
+        // Connected (at start or after an outage): link results kept meanwhile join the book.
+        if matches!(&event, SessionEvent::Status(status) if status.is_connected()) {
+            crate::firm_links::apply_kept_results(&app);
+        }
         let _ = match event {
             SessionEvent::Status(status) => {
                 app.emit_to("main", FIRM_STATUS_EVENT, FirmStatusView::from(&status))

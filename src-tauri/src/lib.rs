@@ -7,6 +7,7 @@ pub mod book;
 pub mod commands;
 pub mod error;
 mod firm;
+mod firm_links;
 #[cfg(test)]
 mod ipc_types;
 mod link_popups;

@@ -1,7 +1,8 @@
 //! Wiring of the link flows: the embedded link window, OS deep links, and the inbox that
 //! holds results until the UI is ready. Every callback URL — caught in the link window's
 //! navigation or delivered by the OS — reaches the same core handler; nothing here decides
-//! whether a URL is genuine.
+//! whether a URL is genuine. In firm mode the same URL goes to the firm's handler
+//! (`firm_links`): claimed on the firm database, the result delivered to the firm's book.
 
 use std::collections::HashSet;
 use std::sync::Mutex;
@@ -12,6 +13,7 @@ use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager, Runtime, WebviewUrl, WebviewWindowBuilder};
 
 use crate::error::CommandError;
+use crate::firm_links::{self, FirmLinks};
 use crate::link_popups;
 use crate::state::AppState;
 
@@ -135,13 +137,19 @@ pub fn deliver<R: Runtime>(
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
         let state = app.state::<AppState>();
-        let result = match state.link_service() {
-            Ok(service) => {
-                handle_callback_in(&service, raw.as_bytes(), window_session, source).await
+        let result = match FirmLinks::of(&state) {
+            // Firm mode: claimed on the firm, the result delivered to the firm's book.
+            Ok(Some(firm)) => {
+                firm_links::handle_callback(&app, firm, raw, window_session, source).await
             }
+            Ok(None) => match state.link_service() {
+                Ok(service) => {
+                    handle_callback_in(&service, raw.as_bytes(), window_session, source).await
+                }
+                Err(e) => Err(e),
+            },
             Err(e) => Err(e),
         };
-        drop(raw);
         publish(&app, LinkEvent::new(source, result));
     });
 }
@@ -258,11 +266,20 @@ fn report_event<R: Runtime>(app: &AppHandle<R>, session_id: i64, code: String) {
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
         let state = app.state::<AppState>();
-        let result = match state.link_service() {
-            Ok(service) => service
-                .report_provider_event(session_id, &code)
+        let result = match FirmLinks::of(&state) {
+            Ok(Some(firm)) => {
+                firm.run(&app, move |flow| {
+                    flow.report_provider_event(session_id, &code)
+                })
                 .await
-                .map_err(link_error),
+            }
+            Ok(None) => match state.link_service() {
+                Ok(service) => service
+                    .report_provider_event(session_id, &code)
+                    .await
+                    .map_err(link_error),
+                Err(e) => Err(e),
+            },
             Err(e) => Err(e),
         };
         match result {
@@ -423,9 +440,28 @@ pub fn open_link_window(
 /// The advisor (or the client) closed the link window before the provider answered.
 fn window_closed_by_user(app: &AppHandle, session_id: i64) {
     let state = app.state::<AppState>();
-    let result = state
-        .link_service()
-        .and_then(|s| s.window_closed(session_id).map_err(link_error));
+    let result = match FirmLinks::of(&state) {
+        Ok(Some(firm)) => return firm_window_closed(app, firm, session_id),
+        Ok(None) => state
+            .link_service()
+            .and_then(|s| s.window_closed(session_id).map_err(link_error)),
+        Err(e) => Err(e),
+    };
+    publish_closed(app, result);
+}
+
+/// The same in firm mode, off the UI thread (the firm store is blocking).
+fn firm_window_closed(app: &AppHandle, firm: FirmLinks, session_id: i64) {
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let result = firm
+            .run(&app, move |flow| flow.window_closed(session_id))
+            .await;
+        publish_closed(&app, result);
+    });
+}
+
+fn publish_closed(app: &AppHandle, result: Result<Option<LinkOutcome>, CommandError>) {
     match result {
         Ok(Some(outcome)) => publish(
             app,

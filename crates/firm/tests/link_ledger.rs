@@ -57,31 +57,11 @@ async fn code_and_token(base: &str) -> (String, Secret) {
         .create_link(advisor_desk_core::links::CALLBACK_URL, Some("firm"))
         .await
         .unwrap();
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let page = http
-        .get(format!("{base}/link?token={}&bank=testbank", link.token))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let q = hidden(&page, "q");
-    let answer = http
-        .post(format!("{base}/link/login"))
-        .form(&[
-            ("q", q.as_str()),
-            ("username", "ana"),
-            ("password", "pass-1234"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(answer.status().as_u16(), 302);
-    let location = answer.headers()["location"].to_str().unwrap().to_string();
+    let location = flanks_link_redirect(
+        base,
+        &format!("{base}/link?token={}&bank=testbank", link.token),
+    )
+    .await;
     let code = location
         .split_once("code=")
         .map(|(_, rest)| rest.split('&').next().unwrap().to_string())
@@ -96,13 +76,6 @@ async fn code_and_token(base: &str) -> (String, Secret) {
         } => (code, credentials_token),
         ExchangeOutcome::Delayed => panic!("the sandbox delayed the code"),
     }
-}
-
-fn hidden(html: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = html.find(&marker).expect("the hidden field") + marker.len();
-    let end = html[start..].find('"').unwrap() + start;
-    html[start..end].replace("&amp;", "&")
 }
 
 /// Alice starts a link, the client completes it at the sandbox, the redirect is claimed and

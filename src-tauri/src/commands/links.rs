@@ -1,5 +1,7 @@
 //! Connecting and reauthorizing: one-line commands over the core's `LinkService`. The link
-//! window is opened here (it needs the app handle); everything else is the core's.
+//! window is opened here (it needs the app handle); everything else is the core's. In firm
+//! mode "Connect account" runs on the firm's book (`firm_links`); what firm links cannot do
+//! yet is refused with `firm_not_available` ([`solo_links`]), never done on the solo book.
 
 use advisor_desk_core::domain::ConnectionStatus;
 use advisor_desk_core::links::{
@@ -14,11 +16,15 @@ use serde::Serialize;
 use tauri::{AppHandle, State};
 
 use super::args::{Arg, Id};
+use crate::book::firm_not_available;
 use crate::error::CommandError;
+use crate::firm_links::FirmLinks;
 use crate::links::{self, link_error, LinkEvent};
+use crate::read_book;
 use crate::state::AppState;
-use advisor_desk_core::clients;
-use advisor_desk_core::sync::{connections, holder_check};
+use advisor_desk_core::links::LinkService;
+use advisor_desk_core::store::book_reads::BookReads;
+use advisor_desk_core::sync::holder_check;
 
 /// A link session opened in the embedded window.
 #[derive(Debug, Clone, Serialize)]
@@ -28,17 +34,37 @@ pub struct OpenedLink {
     pub window: String,
 }
 
+/// The client's connections, from the book the window shows (the firm's in firm mode).
 pub fn list_connections_in(
     state: &AppState,
     client_id: i64,
 ) -> Result<Vec<ConnectionView>, CommandError> {
-    let store = state.store()?;
-    clients::get(store, client_id)?;
-    let outlook = Outlook::of(store, time::now())?;
-    Ok(connections::list(store, Some(client_id))?
+    let now = time::now();
+    Ok(read_book!(state, |r| connection_views(r, client_id, now))?)
+}
+
+fn connection_views(
+    reads: &impl BookReads,
+    client_id: i64,
+    now: time::Timestamp,
+) -> Result<Vec<ConnectionView>, CoreError> {
+    reads
+        .client(client_id)?
+        .ok_or_else(|| CoreError::not_found("client", client_id))?;
+    let outlook = Outlook::read_from(reads, now)?;
+    Ok(reads
+        .connections(Some(client_id))?
         .into_iter()
         .map(|c| outlook.view(c))
         .collect())
+}
+
+/// The solo link service, or the refusal of a link action firm mode does not serve yet.
+fn solo_links(state: &AppState, what: &str) -> Result<LinkService, CommandError> {
+    if state.firm.is_firm() {
+        return Err(firm_not_available(what));
+    }
+    state.link_service()
 }
 
 #[tauri::command]
@@ -56,6 +82,10 @@ pub async fn pending_links(
     state: State<'_, AppState>,
     client_id: Id,
 ) -> Result<Vec<PendingLink>, CommandError> {
+    // A firm session's progress is its outcome event; the solo sessions are not this book's.
+    if state.firm.is_firm() {
+        return Ok(Vec::new());
+    }
     Ok(state
         .link_service()?
         .pending_links()
@@ -73,11 +103,18 @@ pub async fn start_connect(
     client_id: Id,
     flow: Arg<LinkFlow>,
 ) -> Result<OpenedLink, CommandError> {
-    let service = state.link_service()?;
-    let start = service
-        .start_connect(client_id.0, flow.0)
-        .await
-        .map_err(link_error)?;
+    let start = match FirmLinks::of(&state)? {
+        Some(firm) => {
+            let (client_id, flow) = (client_id.0, flow.0);
+            firm.run(&app, move |f| f.start_connect(client_id, flow))
+                .await?
+        }
+        None => state
+            .link_service()?
+            .start_connect(client_id.0, flow.0)
+            .await
+            .map_err(link_error)?,
+    };
     let window = links::open_link_window(&app, start.session_id, &start.url, "Advisor Desk")?;
     Ok(OpenedLink {
         session_id: start.session_id,
@@ -129,7 +166,7 @@ pub async fn start_reauthorize(
     state: State<'_, AppState>,
     connection_id: Id,
 ) -> Result<Reauthorized, CommandError> {
-    let service = state.link_service()?;
+    let service = solo_links(&state, "Reauthorizing a connection")?;
     let start = service
         .start_reauthorize(connection_id.0)
         .await
@@ -145,7 +182,7 @@ pub async fn renew_consent(
     state: State<'_, AppState>,
     connection_id: Id,
 ) -> Result<Reauthorized, CommandError> {
-    let service = state.link_service()?;
+    let service = solo_links(&state, "Renewing a consent")?;
     let start = service
         .renew_consent(connection_id.0)
         .await
@@ -159,8 +196,7 @@ pub async fn send_reauthorization_links(
     state: State<'_, AppState>,
     connection_ids: Arg<Vec<i64>>,
 ) -> Result<SentLinks, CommandError> {
-    state
-        .link_service()?
+    solo_links(&state, "Sending links to clients")?
         .send_reauthorization_links(&connection_ids.0)
         .await
         .map_err(link_error)
@@ -190,8 +226,7 @@ pub async fn send_link(
     client_id: Id,
     flow: Arg<LinkFlow>,
 ) -> Result<LinkStart, CommandError> {
-    state
-        .link_service()?
+    solo_links(&state, "Sending a link to a client")?
         .send_link(client_id.0, flow.0)
         .await
         .map_err(link_error)
@@ -204,8 +239,7 @@ pub async fn map_existing_credential(
     session_id: Id,
     credential_ref: Arg<String>,
 ) -> Result<LinkOutcome, CommandError> {
-    state
-        .link_service()?
+    solo_links(&state, "Mapping an existing credential")?
         .map_existing_credential(session_id.0, &credential_ref.0)
         .await
         .map_err(link_error)
@@ -217,8 +251,7 @@ pub async fn remove_connection(
     state: State<'_, AppState>,
     connection_id: Id,
 ) -> Result<Removal, CommandError> {
-    state
-        .link_service()?
+    solo_links(&state, "Removing a connection")?
         .remove_connection(connection_id.0)
         .await
         .map_err(link_error)
@@ -230,7 +263,8 @@ pub async fn confirm_holder(
     state: State<'_, AppState>,
     connection_id: Id,
 ) -> Result<ConnectionView, CommandError> {
-    let store = state.store()?;
+    let book = state.book()?;
+    let store = book.solo_only("Confirming the account holder")?;
     let confirmed = holder_check::confirm(store, connection_id.0, "advisor")?;
     Ok(Outlook::of(store, time::now())?.view(confirmed))
 }
@@ -241,8 +275,7 @@ pub async fn reject_holder(
     state: State<'_, AppState>,
     connection_id: Id,
 ) -> Result<Removal, CommandError> {
-    state
-        .link_service()?
+    solo_links(&state, "Rejecting the account holder")?
         .reject_holder(connection_id.0)
         .await
         .map_err(link_error)
@@ -257,8 +290,7 @@ pub async fn delete_client(
     client_id: Id,
     local_if_provider_fails: Arg<bool>,
 ) -> Result<ClientDeletion, CommandError> {
-    state
-        .link_service()?
+    solo_links(&state, "Deleting a client")?
         .delete_client(client_id.0, local_if_provider_fails.0)
         .await
         .map_err(link_error)
@@ -274,6 +306,10 @@ pub async fn link_inbox_ready(state: State<'_, AppState>) -> Result<Vec<LinkEven
 /// Looks for results that never reached this machine (sent links, delayed codes).
 #[tauri::command]
 pub async fn poll_links(app: AppHandle, state: State<'_, AppState>) -> Result<usize, CommandError> {
+    // Firm links are opened in this window only (no sent links yet): nothing to poll.
+    if state.firm.is_firm() {
+        return Ok(0);
+    }
     let outcomes = state
         .link_service()?
         .poll_open_sessions()

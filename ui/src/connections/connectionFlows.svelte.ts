@@ -242,6 +242,9 @@ export class ConnectionFlows {
       case 'in_progress':
         this.notice = { tone: 'info', text: t('conn.outcome.in_progress') };
         break;
+      case 'kept_for_firm':
+        this.notice = { tone: 'info', text: t('conn.outcome.kept_for_firm') };
+        break;
       case 'closed':
         this.notice = { tone: 'info', text: t('conn.outcome.closed') };
         break;

@@ -85,4 +85,20 @@ describe('connection flows', () => {
     expect(flows.notice?.text).toContain('closed');
     stop();
   });
+
+  it('says plainly when a firm link result waits for the firm database', async () => {
+    const flows = new ConnectionFlows(() => 7);
+    const stop = flows.listen();
+    await vi.waitFor(() => expect(api.linkInboxReady).toHaveBeenCalled());
+    deliver({
+      source: 'embedded_window',
+      error: null,
+      outcome: { outcome: 'kept_for_firm', session_id: 9, client_id: 7 },
+    });
+    expect(flows.notice?.tone).toBe('info');
+    expect(flows.notice?.text).toBe(
+      'Connected — it will appear in the firm’s book when the firm database is back.',
+    );
+    stop();
+  });
 });

@@ -388,7 +388,7 @@ export type LinkOutcome = { "outcome": "connected", session_id: number, client_i
 /**
  * The connection's status after its first sync.
  */
-status: ConnectionStatus, } | { "outcome": "reauthorized", session_id: number, client_id: number, connection_id: number, status: ConnectionStatus, } | { "outcome": "waiting", session_id: number, next_check_at: string, } | { "outcome": "in_progress", session_id: number, } | { "outcome": "provider_error", session_id: number, code: string, message: string, next_step: string, } | { "outcome": "duplicate", session_id: number, candidates: Array<DuplicateCandidate>, message: string, next_step: string, } | { "outcome": "closed", session_id: number, } | { "outcome": "expired", session_id: number, message: string, next_step: string, } | { "outcome": "refused", reason: string, message: string, };
+status: ConnectionStatus, } | { "outcome": "reauthorized", session_id: number, client_id: number, connection_id: number, status: ConnectionStatus, } | { "outcome": "waiting", session_id: number, next_check_at: string, } | { "outcome": "in_progress", session_id: number, } | { "outcome": "provider_error", session_id: number, code: string, message: string, next_step: string, } | { "outcome": "duplicate", session_id: number, candidates: Array<DuplicateCandidate>, message: string, next_step: string, } | { "outcome": "closed", session_id: number, } | { "outcome": "kept_for_firm", session_id: number, client_id: number, } | { "outcome": "expired", session_id: number, message: string, next_step: string, } | { "outcome": "refused", reason: string, message: string, };
 
 /**
  * Where a callback came from, for the audit log.

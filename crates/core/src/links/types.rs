@@ -200,6 +200,12 @@ pub enum LinkOutcome {
     Closed {
         session_id: i64,
     },
+    /// Firm mode: the client connected, but the firm database could not be reached; the
+    /// result is kept in this desktop's keychain and joins the firm's book once it is back.
+    KeptForFirm {
+        session_id: i64,
+        client_id: i64,
+    },
     Expired {
         session_id: i64,
         #[serde(flatten)]

@@ -1,6 +1,7 @@
 //! The firm link sessions' refusals. None holds a secret: a session is named by its id, a
 //! refused callback by its code, never its URL.
 
+use advisor_desk_core::domain::ProviderFailure;
 use advisor_desk_core::firm::{LedgerError, PendingLink};
 use advisor_desk_core::links::CallbackRejection;
 
@@ -16,6 +17,13 @@ pub enum FirmLinkError {
 
     #[error("{0}")]
     Invalid(String),
+
+    /// The provider refused or failed a step of the flow (the link, the code's exchange).
+    #[error("{0}")]
+    Provider(ProviderFailure),
+
+    #[error("{0} is not configured for connecting accounts")]
+    NotConfigured(&'static str),
 
     #[error("link session {0} does not exist or is not one of your clients'")]
     SessionNotFound(i64),
@@ -66,6 +74,9 @@ impl FirmLinkError {
             _ if self.is_unreachable() => "firm_unreachable",
             FirmLinkError::Refused(rejection) => rejection.code(),
             FirmLinkError::Invalid(_) | FirmLinkError::ResultMismatch(_) => "invalid_input",
+            // The app names the kind (`provider_<kind>`, as the solo flow) from the failure.
+            FirmLinkError::Provider(_) => "provider_failure",
+            FirmLinkError::NotConfigured(_) => "not_configured",
             FirmLinkError::SessionNotFound(_) => "not_found",
             FirmLinkError::SessionEnded { .. } => "link_session_ended",
             FirmLinkError::NotAtStep { .. } => "link_step_moved",

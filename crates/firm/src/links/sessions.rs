@@ -156,7 +156,7 @@ fn claim_in(
 }
 
 /// A refused callback's entry: the reason and where it came from, never the URL.
-fn audit_refused(
+pub(crate) fn audit_refused(
     tx: &mut Transaction<'_>,
     rejection: &CallbackRejection,
     source: CallbackSource,

@@ -158,6 +158,19 @@ pub mod write {
         Ok(changed == 1)
     }
 
+    /// The provider's own session id (Flanks Connect v2), recorded once the link exists.
+    pub fn set_provider_session(
+        tx: &mut Transaction<'_>,
+        id: i64,
+        provider_session_id: &str,
+    ) -> Result<(), FirmLinkError> {
+        tx.execute(
+            "UPDATE link_sessions SET provider_session_id = $2 WHERE id = $1",
+            &[&id, &provider_session_id],
+        )?;
+        Ok(())
+    }
+
     /// How a session ends.
     pub struct Ending<'a> {
         pub outcome: &'a str,

@@ -160,3 +160,32 @@ pub fn result_of(session: &LinkSession, token: &str) -> PendingLink {
         obtained_at: time::now(),
     }
 }
+
+/// The client at the sandbox's Flanks link page `url` (its bank chosen): the login form
+/// filled in, and the final 302 to the app, whose Location is returned.
+pub async fn flanks_link_redirect(base: &str, url: &str) -> String {
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let page = http.get(url).send().await.unwrap().text().await.unwrap();
+    let answer = http
+        .post(format!("{base}/link/login"))
+        .form(&[
+            ("q", hidden(&page, "q").as_str()),
+            ("username", "ana"),
+            ("password", "pass-1234"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status().as_u16(), 302);
+    answer.headers()["location"].to_str().unwrap().to_string()
+}
+
+fn hidden(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html.find(&marker).expect("the hidden field") + marker.len();
+    let end = html[start..].find('"').unwrap() + start;
+    html[start..end].replace("&amp;", "&")
+}

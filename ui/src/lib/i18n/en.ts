@@ -139,6 +139,7 @@ export const en = {
   'conn.outcome.connected': 'Connected. {status}',
   'conn.outcome.reauthorized': 'Reauthorized and updated. {status}',
   'conn.outcome.waiting': 'Waiting for provider checks. The app keeps checking until {time}.',
+  'conn.outcome.kept_for_firm': 'Connected — it will appear in the firm’s book when the firm database is back.',
   'conn.outcome.in_progress': 'The client has not finished yet; the app keeps checking.',
   'conn.outcome.closed': 'The window was closed before the bank answered. Start again when the client is ready.',
   'conn.outcome.refused': 'A link was refused: {message}',

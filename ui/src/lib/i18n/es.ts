@@ -140,6 +140,7 @@ export const es: Catalogue = {
   'conn.outcome.connected': 'Conectada. {status}',
   'conn.outcome.reauthorized': 'Reautorizada y actualizada. {status}',
   'conn.outcome.waiting': 'Esperando las comprobaciones del proveedor. La aplicación seguirá comprobando hasta {time}.',
+  'conn.outcome.kept_for_firm': 'Conectada: aparecerá en la cartera de la firma cuando vuelva su base de datos.',
   'conn.outcome.in_progress': 'El cliente aún no ha terminado; la aplicación sigue comprobando.',
   'conn.outcome.closed': 'La ventana se cerró antes de que el banco respondiera. Vuelva a empezar cuando el cliente esté listo.',
   'conn.outcome.refused': 'Se rechazó un enlace: {message}',

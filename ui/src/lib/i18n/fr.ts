@@ -141,6 +141,7 @@ export const fr: Catalogue = {
   'conn.outcome.connected': 'Connectée. {status}',
   'conn.outcome.reauthorized': 'Réautorisée et mise à jour. {status}',
   'conn.outcome.waiting': 'En attente des vérifications du fournisseur. L’application vérifie jusqu’au {time}.',
+  'conn.outcome.kept_for_firm': 'Connectée — elle apparaîtra dans le portefeuille du cabinet quand sa base de données sera de retour.',
   'conn.outcome.in_progress': 'Le client n’a pas encore terminé ; l’application continue de vérifier.',
   'conn.outcome.closed': 'La fenêtre a été fermée avant la réponse de la banque. Recommencez quand le client est prêt.',
   'conn.outcome.refused': 'Un lien a été refusé : {message}',
