@@ -322,3 +322,65 @@ fn a_cancelled_update_gives_its_leases_back_and_the_next_click_finishes_the_roun
         "the next update fetched only what was left"
     );
 }
+
+/// The solo book's holder check, run by the firm's refresh on each new connection's first
+/// snapshot: a client named as the login's holder joins at once, a client the holders do not
+/// name is held back (`pending`, the names kept, audited) and left out of the book's reads.
+#[test]
+fn a_first_snapshot_whose_holders_name_another_person_is_held_back() {
+    let firm = Firm::new();
+    let book = firm.runtime.block_on(firm.control.book()).unwrap();
+    let mut owner = firm.firm.owner();
+    for (id, entry) in connections(&book) {
+        let name = match (id % 2, entry.holders.first()) {
+            (1, Some(holder)) => holder.clone(),
+            _ => format!("Nobody Known {id}"),
+        };
+        owner
+            .execute("UPDATE clients SET name = $2 WHERE id = $1", &[&id, &name])
+            .unwrap();
+    }
+    let pool = firm.pool(&firm.firm.database.owner_url());
+    firm.update_all(&pool, "desktop-a", &CancelToken::new());
+
+    let mut db = firm.firm.superuser();
+    let (mut matched, mut held) = (0, 0);
+    for (id, entry) in connections(&book) {
+        let row = db
+            .query_one(
+                "SELECT c.holder_check, c.holder_names, o.outcome,
+                        (SELECT count(*) FROM audit_log a WHERE a.connection_id = c.id
+                           AND a.action = 'connection.holder_check_pending'),
+                        (SELECT count(*) FROM book_connections b WHERE b.id = c.id)
+                   FROM connections c JOIN refresh_outcomes o ON o.connection_id = c.id
+                  WHERE c.id = $1",
+                &[&id],
+            )
+            .unwrap();
+        let (state, names, outcome): (String, Option<String>, String) =
+            (row.get(0), row.get(1), row.get(2));
+        let (audited, in_book): (i64, i64) = (row.get(3), row.get(4));
+        let expected = match (outcome.as_str(), entry.holders.is_empty(), id % 2) {
+            ("failed", _, _) => "unchecked",
+            (_, true, _) => "no_holders",
+            (_, false, 1) => "matched",
+            _ => "pending",
+        };
+        assert_eq!(state, expected, "connection {id}: {entry:?}");
+        if state == "pending" {
+            held += 1;
+            let kept = names.unwrap_or_default();
+            for holder in &entry.holders {
+                assert!(kept.split('\u{1f}').any(|n| n == holder), "{holder} kept");
+            }
+            assert_eq!((audited, in_book), (1, 0), "held back and audited");
+        } else {
+            matched += usize::from(state == "matched");
+            assert_eq!((audited, in_book), (0, 1));
+        }
+    }
+    assert!(
+        matched > 0 && held > 0,
+        "both cases met: {matched} matched, {held} held"
+    );
+}

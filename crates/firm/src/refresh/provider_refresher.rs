@@ -2,7 +2,8 @@
 //! the core's sync gateway (`ProviderGateway`, implemented by `advisor-desk-providers`), its
 //! credentials opened from `sealed_secrets` with the firm key in this advisor's keychain, and the
 //! result written by the core's own snapshot writer into the lease's completing transaction,
-//! with the connection's status, failures and data date recorded as the solo sync records them.
+//! with the core's holder check on a new connection's first snapshot and the connection's
+//! status, failures and data date recorded as the solo sync records them.
 //!
 //! Generic over the gateway trait rather than naming the providers crate, as the core's engine
 //! is: the app hands in the gateways of its chosen environment (the sandbox by default).
@@ -15,6 +16,7 @@ use std::time::{Duration, Instant};
 use advisor_desk_core::domain::{FailureKind, Provider, ProviderFailure, Snapshot};
 use advisor_desk_core::secrets::{Secret, SecretStore};
 use advisor_desk_core::store::snapshot_store::SnapshotStore;
+use advisor_desk_core::sync::holder_check::check_first_snapshot;
 use advisor_desk_core::sync::{
     fetch_snapshot, write_snapshot, CancelToken, FailureRecord, ProviderGateway, StatusPolling,
 };
@@ -263,6 +265,9 @@ impl Refresher for ProviderRefresher {
         match result {
             Ok(snapshot) => {
                 write_snapshot(&rows, connection_id, snapshot, now).map_err(as_refresh)?;
+                // A new connection's first data: held back when its holders are someone else.
+                check_first_snapshot(&rows, connection_id, state.client_id, snapshot, "sync")
+                    .map_err(as_refresh)?;
                 rows.record_success(
                     connection_id,
                     now,
