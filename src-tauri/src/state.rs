@@ -218,6 +218,16 @@ impl AppState {
         self.secrets.as_ref()
     }
 
+    /// The keychain, to hand to work that outlives a borrow (the firm refresh's thread).
+    pub fn secrets_arc(&self) -> Arc<dyn SecretStore> {
+        self.secrets.clone()
+    }
+
+    /// The buffer this desktop's provider clients record their calls into.
+    pub fn calls(&self) -> &Arc<CallBuffer> {
+        &self.calls
+    }
+
     pub fn data_dir(&self) -> &Path {
         &self.data_dir
     }

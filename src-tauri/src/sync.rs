@@ -1,12 +1,19 @@
 //! Sync wiring: runs the core's engine for a connection, a client or the whole book, sends
 //! progress to the main window, and refreshes every due connection once a day (what a scope
 //! covers and when the refresh is due are decided in `advisor_desk_core::sync::schedule`).
+//! In firm mode the same calls take part in the firm's refresh round instead
+//! (`advisor_desk_firm::refresh::app_round`), with the same events and report.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use advisor_desk_core::sync::{run_report, RunReport, SyncProgress, SyncSummary};
-use advisor_desk_core::{time, CoreError};
+use advisor_desk_core::sync::progress::ProgressSink;
+use advisor_desk_core::sync::{
+    run_report, CancelToken, RunReport, SyncEngine, SyncProgress, SyncScope, SyncSummary,
+};
+use advisor_desk_core::{time, CoreError, IpcError};
+use advisor_desk_firm::refresh::{app_round, ProviderRefresher, WorkerConfig};
+use advisor_desk_firm::FirmStore;
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager};
 
@@ -40,7 +47,12 @@ pub async fn run_sync(
     trigger: &str,
 ) -> Result<SyncSummary, CommandError> {
     let state = app.state::<AppState>();
-    let engine = state.engine(trigger)?;
+    // The firm's book while in firm mode (its round), else the solo engine.
+    let firm = state.firm.store()?;
+    let updater = match &firm {
+        Some(firm) => Updater::Firm(firm.clone()),
+        None => Updater::Solo(state.engine(trigger)?),
+    };
     let cancel = loop {
         match state.begin_sync(&ids, trigger == MANUAL) {
             SyncSlot::Started(cancel) => break cancel,
@@ -55,7 +67,12 @@ pub async fn run_sync(
     let progress = Arc::new(move |p: SyncProgress| {
         let _ = progress_app.emit_to("main", PROGRESS_EVENT, p);
     });
-    let summary = engine.sync_many(ids, progress, cancel).await;
+    let run = match updater {
+        Updater::Firm(firm) => refresh_firm(app, firm, ids, progress, cancel).await,
+        Updater::Solo(engine) => Ok(engine.sync_many(ids, progress, cancel).await),
+    };
+    // The slot is freed whatever happened; a failed firm round ends with nothing done.
+    let summary = run.clone().unwrap_or_default();
     // A scheduled refresh the advisor's "Update all" joined ends as theirs: the summary in the
     // window instead of a desktop notification.
     let trigger = if state.end_sync(&summary) {
@@ -63,10 +80,15 @@ pub async fn run_sync(
     } else {
         trigger
     };
-    let report = state
-        .store()
-        .ok()
-        .and_then(|store| run_report(store, &summary).ok());
+    let report = match &firm {
+        Some(firm) => {
+            tokio::task::block_in_place(|| firm.read(|db| app_round::run_report(db, &summary)).ok())
+        }
+        None => state
+            .store()
+            .ok()
+            .and_then(|store| run_report(store, &summary).ok()),
+    };
     // Told when something breaks: only an update the advisor did not start themself.
     if trigger == "schedule" {
         if let (Some(report), Ok(store)) = (&report, state.store()) {
@@ -82,7 +104,66 @@ pub async fn run_sync(
             report,
         },
     );
-    Ok(summary)
+    run
+}
+
+/// What runs an update: the solo book's engine, or this desktop's part in the firm's round.
+enum Updater {
+    Solo(SyncEngine),
+    Firm(Arc<FirmStore>),
+}
+
+/// This desktop's part in the firm's refresh round, on a blocking thread (the firm's client
+/// and the worker are synchronous): the gateways of the chosen environment drive the fetches on
+/// the app's runtime; the provider calls then go to this desktop's call log, as a solo sync's.
+async fn refresh_firm(
+    app: &AppHandle,
+    firm: Arc<FirmStore>,
+    ids: Vec<i64>,
+    progress: ProgressSink,
+    cancel: CancelToken,
+) -> Result<SyncSummary, CommandError> {
+    let state = app.state::<AppState>();
+    let gateways = state.providers()?.gateways;
+    let keychain = state.secrets_arc();
+    let calls = state.calls().clone();
+    let solo = state.store_arc().ok();
+    // Who holds a lease: this data folder's installation id (no secret).
+    let desktop = solo
+        .as_ref()
+        .and_then(|s| s.installation_id().ok())
+        .unwrap_or_else(|| "desktop".into());
+    let runtime = tokio::runtime::Handle::current();
+    tokio::task::spawn_blocking(move || {
+        let pool = firm.pool();
+        let mut refresher = ProviderRefresher::new(pool.clone(), keychain, gateways)
+            .map_err(|e| CoreError::invalid(format!("the firm refresh did not start: {e}")))?
+            .on_runtime(runtime)
+            .with_cancel(cancel.clone());
+        let config = WorkerConfig::new(desktop);
+        let summary =
+            app_round::refresh_in_round(pool, &config, &ids, &mut refresher, progress, &cancel);
+        if let Some(store) = solo {
+            if let Err(e) = calls.flush(&store) {
+                eprintln!("advisor-desk: provider call log: {e}");
+            }
+        }
+        summary.map_err(|e| CommandError(IpcError::from(&e)))
+    })
+    .await
+    .map_err(|e| CoreError::invalid(format!("the firm refresh stopped: {e}")))?
+}
+
+/// The connections a scope covers on the book in use: the firm's (as this member sees them)
+/// in firm mode, else the solo book's.
+pub fn scope_ids(state: &AppState, scope: SyncScope) -> Result<Vec<i64>, CommandError> {
+    match state.firm.store()? {
+        Some(firm) => tokio::task::block_in_place(|| {
+            firm.read(|db| app_round::scope_ids(db, scope))
+                .map_err(|e| CommandError(IpcError::from(&e)))
+        }),
+        None => Ok(schedule::scope_ids(state.store()?, scope)?),
+    }
 }
 
 /// The summary the running sync ends with.
@@ -135,9 +216,13 @@ pub fn spawn_daily_refresh(app: AppHandle, first_check: Duration, every: Duratio
             }
             let due_today = state.store().map(|s| schedule::daily_refresh_due(s, now));
             if matches!(due_today, Ok(Ok(true))) {
-                let due = state
-                    .engine("schedule")
-                    .and_then(|e| e.due_connections(now).map_err(CommandError::from));
+                let due = if state.firm.is_firm() {
+                    scope_ids(&state, SyncScope::All)
+                } else {
+                    state
+                        .engine("schedule")
+                        .and_then(|e| e.due_connections(now).map_err(CommandError::from))
+                };
                 if let Ok(ids) = due {
                     if let Ok(store) = state.store() {
                         let _ = schedule::mark_daily_refresh(store, now);

@@ -19,6 +19,12 @@ impl FirmStore {
         Ok(FirmStore { pool })
     }
 
+    /// The pool itself, for work that manages its own connections (the refresh worker holds
+    /// one for its loop and one for its lease heartbeat).
+    pub fn pool(&self) -> &FirmPool {
+        &self.pool
+    }
+
     pub fn read<T>(
         &self,
         f: impl FnOnce(&mut Client) -> Result<T, FirmDbError>,

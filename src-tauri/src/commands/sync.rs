@@ -7,7 +7,6 @@ use super::args::Arg;
 use crate::error::CommandError;
 use crate::state::AppState;
 use crate::sync::run_sync;
-use advisor_desk_core::sync::schedule;
 
 #[tauri::command]
 pub async fn sync_now(
@@ -15,7 +14,7 @@ pub async fn sync_now(
     state: State<'_, AppState>,
     scope: Arg<SyncScope>,
 ) -> Result<SyncSummary, CommandError> {
-    let ids = schedule::scope_ids(state.store()?, scope.0)?;
+    let ids = crate::sync::scope_ids(&state, scope.0)?;
     run_sync(&app, ids, crate::sync::MANUAL).await
 }
 

@@ -58,6 +58,32 @@ pub enum FailureKind {
 }
 
 impl FailureKind {
+    pub const ALL: [FailureKind; 15] = {
+        use FailureKind::*;
+        [
+            ScaRequired,
+            Blocked,
+            MfaRequired,
+            InvalidLogin,
+            Pending,
+            Delayed,
+            RateLimited,
+            ProviderUnavailable,
+            BankUnavailable,
+            Timeout,
+            Network,
+            BadResponse,
+            Unauthorized,
+            Configuration,
+            Removed,
+        ]
+    };
+
+    /// The kind [`as_str`](Self::as_str) named (a firm refresh's outcome row stores it).
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
     pub fn actor(self) -> Actor {
         use FailureKind::*;
         match self {

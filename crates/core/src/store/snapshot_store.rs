@@ -10,13 +10,19 @@
 //!
 //! The SQLite implementation is on `rusqlite::Transaction` and delegates to
 //! `store/queries/snapshot_rows.rs` and `store/queries/connections.rs`.
+//!
+//! [`HolderCheckStore`] is its sibling for the holder check (`sync/holder_check.rs`) that runs
+//! on a new connection's first snapshot in the same transaction: the check's state, the names
+//! to compare with, the state's change and its audit entry.
 
 use std::collections::HashMap;
 
+use crate::domain::holders::HolderCheckState;
 use crate::domain::model::{Card, Holding, Liability};
 use crate::domain::{ConnectionStatus, ProviderFailure};
 use crate::error::CoreError;
-use crate::store::queries::{connections, snapshot_rows};
+use crate::store::audit::NewAuditEntry;
+use crate::store::queries::{audit, connections, snapshot_rows};
 use crate::time::Timestamp;
 
 /// A point-in-time position table: rows absent from an answer are removed.
@@ -351,5 +357,56 @@ impl SnapshotStore for rusqlite::Transaction<'_> {
             consecutive_failures,
             now,
         )
+    }
+}
+
+/// What the holder check reads and writes, inside the transaction that writes the snapshot, so
+/// a held connection's data is never readable before the decision.
+pub trait HolderCheckStore {
+    type Error;
+
+    /// The connection's holder-check state; an error when it is gone.
+    fn holder_check(&self, connection_id: i64) -> Result<HolderCheckState, Self::Error>;
+    /// The names a login's holders are compared with: the client's, then each other member of
+    /// the client's household.
+    fn names_to_compare(&self, client_id: i64) -> Result<Vec<String>, Self::Error>;
+    /// Moves the state from `from` to `to` (nothing when it is no longer `from`), keeping the
+    /// holder names given (none: the stored ones stay); the rows changed.
+    fn set_holder_check(
+        &self,
+        connection_id: i64,
+        from: HolderCheckState,
+        to: HolderCheckState,
+        holder_names: &[String],
+    ) -> Result<usize, Self::Error>;
+    fn audit(&self, entry: &NewAuditEntry<'_>) -> Result<(), Self::Error>;
+}
+
+/// The solo book's holder check: `store/queries/`, in the caller's write transaction.
+impl HolderCheckStore for rusqlite::Transaction<'_> {
+    type Error = CoreError;
+
+    fn holder_check(&self, connection_id: i64) -> Result<HolderCheckState, CoreError> {
+        Ok(connections::read::by_id(self, connection_id)?
+            .ok_or_else(|| CoreError::not_found("connection", connection_id))?
+            .holder_check)
+    }
+
+    fn names_to_compare(&self, client_id: i64) -> Result<Vec<String>, CoreError> {
+        crate::sync::holder_check::names_to_compare(self, client_id)
+    }
+
+    fn set_holder_check(
+        &self,
+        connection_id: i64,
+        from: HolderCheckState,
+        to: HolderCheckState,
+        holder_names: &[String],
+    ) -> Result<usize, CoreError> {
+        connections::write::set_holder_check(self, connection_id, from, to, holder_names)
+    }
+
+    fn audit(&self, entry: &NewAuditEntry<'_>) -> Result<(), CoreError> {
+        audit::write::append(self, entry)
     }
 }

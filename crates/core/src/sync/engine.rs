@@ -369,7 +369,7 @@ impl SyncEngine {
             self.calls.flush_into(tx)?;
             let stats = write_snapshot(tx, conn.id, snapshot, now)?;
             // A new connection's first data: held back when its holders are someone else.
-            check_first_snapshot(tx, conn, snapshot, "sync")?;
+            check_first_snapshot(tx, conn.id, conn.client_id, snapshot, "sync")?;
             connections::write::record_success(
                 tx,
                 conn.id,

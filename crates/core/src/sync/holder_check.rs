@@ -12,7 +12,8 @@
 use crate::domain::holders::{check_holders, HolderCheck, HolderCheckState};
 use crate::domain::Snapshot;
 use crate::error::{CoreError, Result};
-use crate::store::queries::{clients, connections, households, Db, Tx};
+use crate::store::queries::{clients, connections, households, Db};
+use crate::store::snapshot_store::HolderCheckStore;
 use crate::store::{audit, NewAuditEntry, Store};
 use crate::sync::connections::Connection;
 
@@ -45,42 +46,36 @@ fn holders_of(snapshot: &Snapshot) -> Vec<String> {
         .collect()
 }
 
-/// Runs the check on a connection's first snapshot, inside the transaction that writes it,
-/// so the data is never readable before the decision. Does nothing for a connection already
+/// Runs the check on a connection's first snapshot, inside the transaction that writes it
+/// (either engine's: the solo book's SQLite transaction, a firm refresh's PostgreSQL one), so
+/// the data is never readable before the decision. Does nothing for a connection already
 /// checked. Returns the connection's state afterwards.
-pub fn check_first_snapshot(
-    tx: &Tx<'_>,
-    conn: &Connection,
+pub fn check_first_snapshot<S: HolderCheckStore + ?Sized>(
+    db: &S,
+    connection_id: i64,
+    client_id: i64,
     snapshot: &Snapshot,
     actor: &str,
-) -> Result<HolderCheckState> {
-    let current = connections::read::by_id(tx, conn.id)?
-        .ok_or_else(|| CoreError::not_found("connection", conn.id))?
-        .holder_check;
+) -> std::result::Result<HolderCheckState, S::Error> {
+    let current = db.holder_check(connection_id)?;
     if current != HolderCheckState::Unchecked {
         return Ok(current);
     }
-    let check = check_holders(
-        &holders_of(snapshot),
-        &names_to_compare(tx, conn.client_id)?,
-    );
+    let check = check_holders(&holders_of(snapshot), &db.names_to_compare(client_id)?);
     let state = check.state();
     let names = match &check {
         HolderCheck::NoSharedName { holders } => holders.clone(),
         _ => Vec::new(),
     };
-    connections::write::set_holder_check(tx, conn.id, current, state, &names)?;
+    db.set_holder_check(connection_id, current, state, &names)?;
     if state == HolderCheckState::Pending {
-        audit::append(
-            tx,
-            &NewAuditEntry {
-                actor,
-                client_id: Some(conn.client_id),
-                connection_id: Some(conn.id),
-                action: "connection.holder_check_pending",
-                detail: "no account holder shares a name with the client: data held back",
-            },
-        )?;
+        db.audit(&NewAuditEntry {
+            actor,
+            client_id: Some(client_id),
+            connection_id: Some(connection_id),
+            action: "connection.holder_check_pending",
+            detail: "no account holder shares a name with the client: data held back",
+        })?;
     }
     Ok(state)
 }

@@ -209,6 +209,22 @@ pub fn renew(
     Ok(renewed)
 }
 
+/// Gives back leases still held (same token, not completed) without completing them: the
+/// connections stay due in the round and may be claimed at once by any desktop.
+pub fn release(client: &mut Client, leases: &[Lease]) -> Result<(), RefreshError> {
+    let ids: Vec<i64> = leases.iter().map(|l| l.connection_id).collect();
+    let tokens: Vec<i64> = leases.iter().map(|l| l.token).collect();
+    client.execute(
+        "update refresh_leases l
+         set holder = null, expires_at = null
+         from unnest($1::bigint[], $2::bigint[]) as held (connection_id, token)
+         where l.connection_id = held.connection_id and l.token = held.token
+           and l.completed_at is null",
+        &[&ids, &tokens],
+    )?;
+    Ok(())
+}
+
 /// Completes a claim: checks the lease is still this claim's (fencing), runs `write` (the
 /// connection's snapshot) in the same transaction, records the outcome, marks the connection
 /// done for the round, and closes the round when it was the last one. A lease taken by another

@@ -21,6 +21,9 @@ pub enum RefreshError {
     Database(#[from] postgres::Error),
     #[error("cannot reach the firm database: {0}")]
     Unreachable(String),
+    /// A read around the round (the connections, the clients) failed.
+    #[error(transparent)]
+    Firm(#[from] crate::FirmDbError),
 }
 
 impl From<r2d2::Error> for RefreshError {
@@ -36,6 +39,10 @@ impl RefreshError {
         match self {
             RefreshError::Unreachable(_) => true,
             RefreshError::Database(error) => is_transient_database_error(error),
+            RefreshError::Firm(crate::FirmDbError::Unreachable(_)) => true,
+            RefreshError::Firm(crate::FirmDbError::Database(error)) => {
+                is_transient_database_error(error)
+            }
             _ => false,
         }
     }
@@ -56,5 +63,22 @@ pub(crate) fn is_transient_database_error(error: &postgres::Error) -> bool {
         // No SQLSTATE: transient only when the failure was I/O (the connection dropped
         // mid-answer), not when it was ours (a parameter or a column of the wrong type).
         None => std::error::Error::source(error).is_some_and(|s| s.is::<std::io::Error>()),
+    }
+}
+
+impl From<&RefreshError> for advisor_desk_core::IpcError {
+    /// As the window shows it: an unreachable server is `firm_unreachable` (the banner's
+    /// words), anything else `firm_database`; the message names no secret.
+    fn from(e: &RefreshError) -> Self {
+        use advisor_desk_core::ErrorCode;
+        let code = match e {
+            RefreshError::Firm(firm) => firm.code(),
+            e if e.is_transient() => ErrorCode::FirmUnreachable,
+            _ => ErrorCode::FirmDatabase,
+        };
+        advisor_desk_core::IpcError {
+            code: code.as_str().to_string(),
+            message: crate::session::without_credentials(&e.to_string()),
+        }
     }
 }

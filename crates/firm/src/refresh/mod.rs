@@ -6,6 +6,8 @@
 //!   fencing.
 //! - [`worker`]: a desktop's loop over one round (claim, fetch, complete), retrying through a lost
 //!   or restarted database.
+//! - [`app_round`]: "Update all" in firm mode — this desktop's part in the round, with the solo
+//!   sync's progress events, summary and report.
 //! - [`provider_refresher`]: the production `Refresher` — the core's gateways fetch, the core's
 //!   snapshot writer writes into the firm database (`crate::snapshot`).
 //!
@@ -16,6 +18,7 @@
 //! dropped connection during a fetch would free a connection still being fetched). SKIP LOCKED
 //! only makes the claim itself contention-free: desktops claiming at once take different rows.
 
+pub mod app_round;
 pub mod claims;
 mod error;
 mod keychain_cache;
@@ -26,4 +29,4 @@ pub use claims::{Completion, Lease, Outcome, OutcomeKind, RoundProgress, RoundSt
 pub(crate) use error::is_transient_database_error;
 pub use error::RefreshError;
 pub use provider_refresher::{Fetched, ProviderRefresher};
-pub use worker::{Refresher, RoundReport, WorkerConfig};
+pub use worker::{run_round, run_round_until, Refresher, RoundReport, WorkerConfig};

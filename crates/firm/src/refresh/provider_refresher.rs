@@ -2,7 +2,8 @@
 //! the core's sync gateway (`ProviderGateway`, implemented by `advisor-desk-providers`), its
 //! credentials opened from `sealed_secrets` with the firm key in this advisor's keychain, and the
 //! result written by the core's own snapshot writer into the lease's completing transaction,
-//! with the connection's status, failures and data date recorded as the solo sync records them.
+//! with the core's holder check on a new connection's first snapshot and the connection's
+//! status, failures and data date recorded as the solo sync records them.
 //!
 //! Generic over the gateway trait rather than naming the providers crate, as the core's engine
 //! is: the app hands in the gateways of its chosen environment (the sandbox by default).
@@ -15,8 +16,9 @@ use std::time::{Duration, Instant};
 use advisor_desk_core::domain::{FailureKind, Provider, ProviderFailure, Snapshot};
 use advisor_desk_core::secrets::{Secret, SecretStore};
 use advisor_desk_core::store::snapshot_store::SnapshotStore;
+use advisor_desk_core::sync::holder_check::check_first_snapshot;
 use advisor_desk_core::sync::{
-    fetch_snapshot, write_snapshot, FailureRecord, ProviderGateway, StatusPolling,
+    fetch_snapshot, write_snapshot, CancelToken, FailureRecord, ProviderGateway, StatusPolling,
 };
 use advisor_desk_core::time;
 use postgres::Transaction;
@@ -44,6 +46,9 @@ pub enum Fetched {
         /// Boxed: a snapshot is large, the other answers small.
         result: Result<Box<Snapshot>, ProviderFailure>,
     },
+    /// The run was cancelled while the provider was being asked: nothing is recorded, the
+    /// lease is given back (`Refresher::abandoned`).
+    Cancelled,
 }
 
 pub struct ProviderRefresher {
@@ -53,7 +58,26 @@ pub struct ProviderRefresher {
     polling: StatusPolling,
     /// How long the reads before a fetch wait out an unreachable database.
     patience: Duration,
-    runtime: tokio::runtime::Runtime,
+    runtime: Runtime,
+    /// Set by the app's round: a cancelled run stops the fetch in flight.
+    cancel: Option<CancelToken>,
+}
+
+/// Where the async gateways run: a runtime of the refresher's own (a desktop process, a test
+/// thread), or the app's, whose runtime already drives the same HTTP clients for its other
+/// work (a client's pooled connections belong to the runtime that opened them).
+enum Runtime {
+    Own(tokio::runtime::Runtime),
+    Shared(tokio::runtime::Handle),
+}
+
+impl Runtime {
+    fn block_on<F: std::future::Future>(&self, future: F) -> F::Output {
+        match self {
+            Runtime::Own(runtime) => runtime.block_on(future),
+            Runtime::Shared(handle) => handle.block_on(future),
+        }
+    }
 }
 
 impl ProviderRefresher {
@@ -74,10 +98,27 @@ impl ProviderRefresher {
             },
             patience: Duration::from_secs(120),
             // The gateways are async; a desktop's worker is a plain thread.
-            runtime: tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()?,
+            runtime: Runtime::Own(
+                tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()?,
+            ),
+            cancel: None,
         })
+    }
+
+    /// Drives the gateways on `handle` (the app's runtime) instead of a runtime of its own.
+    /// The refresher must then be used from a thread outside that runtime's async tasks (a
+    /// blocking thread), as `Handle::block_on` requires.
+    pub fn on_runtime(mut self, handle: tokio::runtime::Handle) -> Self {
+        self.runtime = Runtime::Shared(handle);
+        self
+    }
+
+    /// A fetch in flight ends as [`Fetched::Cancelled`] once `cancel` is cancelled.
+    pub fn with_cancel(mut self, cancel: CancelToken) -> Self {
+        self.cancel = Some(cancel);
+        self
     }
 
     pub fn with_status_polling(mut self, polling: StatusPolling) -> Self {
@@ -175,12 +216,22 @@ impl Refresher for ProviderRefresher {
             };
         };
         let quiet = |_| {};
-        let result = self.runtime.block_on(fetch_snapshot(
-            gateway.as_ref(),
-            &token,
-            self.polling,
-            &quiet,
-        ));
+        let fetch = fetch_snapshot(gateway.as_ref(), &token, self.polling, &quiet);
+        let result = match self.cancel.clone() {
+            None => self.runtime.block_on(fetch),
+            Some(cancel) => {
+                let answered = self.runtime.block_on(async {
+                    tokio::select! {
+                        result = fetch => Some(result),
+                        _ = cancel.cancelled() => None,
+                    }
+                });
+                match answered {
+                    Some(result) => result,
+                    None => return Fetched::Cancelled,
+                }
+            }
+        };
         Fetched::Answered {
             provider,
             result: result.map(Box::new),
@@ -189,6 +240,10 @@ impl Refresher for ProviderRefresher {
 
     fn outcome(&self, _connection_id: i64, fetched: &Fetched) -> Outcome {
         outcome_of(fetched)
+    }
+
+    fn abandoned(&self, fetched: &Fetched) -> bool {
+        matches!(fetched, Fetched::Cancelled)
     }
 
     fn write(
@@ -210,6 +265,9 @@ impl Refresher for ProviderRefresher {
         match result {
             Ok(snapshot) => {
                 write_snapshot(&rows, connection_id, snapshot, now).map_err(as_refresh)?;
+                // A new connection's first data: held back when its holders are someone else.
+                check_first_snapshot(&rows, connection_id, state.client_id, snapshot, "sync")
+                    .map_err(as_refresh)?;
                 rows.record_success(
                     connection_id,
                     now,
@@ -240,6 +298,11 @@ pub fn outcome_of(fetched: &Fetched) -> Outcome {
         Fetched::NotFetched => Outcome {
             kind: OutcomeKind::Failed,
             detail: json!({"failure": "not_fetched"}),
+        },
+        // Never recorded (the worker gives the lease back); named for completeness.
+        Fetched::Cancelled => Outcome {
+            kind: OutcomeKind::Failed,
+            detail: json!({"failure": "cancelled"}),
         },
         Fetched::Answered {
             provider,

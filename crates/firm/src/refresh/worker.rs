@@ -38,6 +38,15 @@ pub trait Refresher {
         connection_id: i64,
         fetched: &Self::Fetched,
     ) -> Result<(), RefreshError>;
+
+    /// The fetch was stopped before the provider answered (the run was cancelled): nothing is
+    /// recorded and the lease is given back, so the connection stays due in the round.
+    fn abandoned(&self, _fetched: &Self::Fetched) -> bool {
+        false
+    }
+
+    /// Called once the connection's completion is committed (or found already committed).
+    fn recorded(&mut self, _connection_id: i64, _fetched: &Self::Fetched) {}
 }
 
 #[derive(Debug, Clone)]
@@ -75,6 +84,9 @@ pub struct RoundReport {
     pub lost: usize,
     /// Database operations repeated after a transient failure.
     pub retries: usize,
+    /// The desktop stopped before the round's end (cancelled): its unfetched leases were given
+    /// back for another desktop, or the next round, to take.
+    pub stopped: bool,
 }
 
 /// Works on `round_id` until it is finished. The pool needs two connections: one for the
@@ -85,6 +97,19 @@ pub fn run_round<R: Refresher>(
     round_id: i64,
     refresher: &mut R,
 ) -> Result<RoundReport, RefreshError> {
+    run_round_until(pool, config, round_id, refresher, &|| false)
+}
+
+/// [`run_round`] that also ends when `stop` says so (the advisor cancelled): checked before
+/// each claim and each fetch; the leases not yet fetched are given back at once rather than
+/// left to expire, so another desktop may take them.
+pub fn run_round_until<R: Refresher>(
+    pool: &FirmPool,
+    config: &WorkerConfig,
+    round_id: i64,
+    refresher: &mut R,
+    stop: &dyn Fn() -> bool,
+) -> Result<RoundReport, RefreshError> {
     let mut worker = Worker {
         pool,
         config,
@@ -92,6 +117,11 @@ pub fn run_round<R: Refresher>(
     };
     let heartbeat = Heartbeat::start(pool.clone(), config.lease);
     loop {
+        if stop() {
+            heartbeat.stop();
+            worker.report.stopped = true;
+            return Ok(worker.report);
+        }
         let mut batch = worker.with_retry(|client| {
             claims::claim(
                 client,
@@ -114,6 +144,12 @@ pub fn run_round<R: Refresher>(
             batch = worker.renew(&batch)?;
             // Renewed in the background while the fetches run, as long as this desktop lives.
             heartbeat.keep(&batch);
+            if stop() {
+                worker.release(&batch)?;
+                heartbeat.stop();
+                worker.report.stopped = true;
+                return Ok(worker.report);
+            }
             let Some(lease) = batch.first().cloned() else {
                 break;
             };
@@ -244,12 +280,23 @@ impl Worker<'_> {
             .collect())
     }
 
+    /// Gives back leases this desktop will not fetch.
+    fn release(&mut self, leases: &[Lease]) -> Result<(), RefreshError> {
+        if leases.is_empty() {
+            return Ok(());
+        }
+        self.with_retry(|client| claims::release(client, leases))
+    }
+
     fn refresh_one<R: Refresher>(
         &mut self,
         lease: &Lease,
         refresher: &mut R,
     ) -> Result<(), RefreshError> {
         let fetched = refresher.fetch(lease.connection_id);
+        if refresher.abandoned(&fetched) {
+            return self.release(std::slice::from_ref(lease));
+        }
         let outcome = refresher.outcome(lease.connection_id, &fetched);
         let desktop = self.config.desktop.clone();
         let completion = self.with_retry(|client| {
@@ -260,6 +307,7 @@ impl Worker<'_> {
         match completion {
             Ok(Completion::Recorded(())) | Ok(Completion::AlreadyRecorded) => {
                 self.report.completed += 1;
+                refresher.recorded(lease.connection_id, &fetched);
                 Ok(())
             }
             Err(RefreshError::LeaseLost { connection_id, .. }) => {

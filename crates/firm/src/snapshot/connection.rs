@@ -1,6 +1,7 @@
 //! What the refresh must know of a connection to record its result as the solo sync does: its
-//! provider (which gateway fetches it), its status (a failure's next status depends on it) and
-//! its consecutive failures (the retry backoff grows with them).
+//! client (whose names the holder check compares), its provider (which gateway fetches it), its
+//! status (a failure's next status depends on it) and its consecutive failures (the retry
+//! backoff grows with them).
 
 use advisor_desk_core::domain::{ConnectionStatus, Provider};
 use postgres::GenericClient;
@@ -9,6 +10,7 @@ use super::SnapshotRowsError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ConnectionState {
+    pub client_id: i64,
     pub provider: Provider,
     pub status: ConnectionStatus,
     pub consecutive_failures: u32,
@@ -20,7 +22,7 @@ pub fn connection_state(
     connection_id: i64,
 ) -> Result<Option<ConnectionState>, SnapshotRowsError> {
     let Some(row) = db.query_opt(
-        "SELECT provider, status, consecutive_failures FROM connections WHERE id = $1",
+        "SELECT provider, status, consecutive_failures, client_id FROM connections WHERE id = $1",
         &[&connection_id],
     )?
     else {
@@ -35,6 +37,7 @@ pub fn connection_state(
     let status: &str = row.get(1);
     let failures: i32 = row.get(2);
     Ok(Some(ConnectionState {
+        client_id: row.get(3),
         provider: Provider::parse(provider).ok_or_else(|| unknown("provider", provider))?,
         status: ConnectionStatus::parse(status).ok_or_else(|| unknown("status", status))?,
         // Only ever written from a u32; a negative value (by hand) counts as none.

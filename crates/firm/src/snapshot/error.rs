@@ -9,6 +9,9 @@ pub enum SnapshotRowsError {
     /// A date or time the writer computed that the firm database's types cannot hold.
     #[error("the snapshot's {what} {value:?} is not a valid date or time")]
     BadValue { what: &'static str, value: String },
+    /// The connection is no longer there (deleted, or no longer the member's).
+    #[error("connection {0} is not in the book")]
+    ConnectionGone(i64),
     /// A stored value the core's types cannot hold (a status this version does not know).
     #[error("connection {connection_id} holds an unknown {what} {value:?}")]
     UnknownStored {

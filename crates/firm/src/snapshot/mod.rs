@@ -6,9 +6,12 @@
 //!
 //! - [`rows`]: the statements, in the caller's transaction (the refresh's completing one).
 //! - [`connection`]: what the refresh reads of a connection before recording its result.
+//! - [`holder_check`]: the core's `HolderCheckStore` on the same transaction, so the firm's
+//!   refresh runs the solo book's holder check on a new connection's first snapshot.
 
 pub mod connection;
 mod error;
+mod holder_check;
 mod new_transactions;
 pub mod rows;
 

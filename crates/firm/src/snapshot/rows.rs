@@ -55,12 +55,12 @@ impl<'t, 'c> PgSnapshotRows<'t, 'c> {
         Ok(prepared)
     }
 
-    fn execute(&self, sql: &str, params: &[Param<'_>]) -> Result<u64> {
+    pub(super) fn execute(&self, sql: &str, params: &[Param<'_>]) -> Result<u64> {
         let statement = self.statement(sql)?;
         Ok(self.tx.borrow_mut().execute(&statement, params)?)
     }
 
-    fn query(&self, sql: &str, params: &[Param<'_>]) -> Result<Vec<Row>> {
+    pub(super) fn query(&self, sql: &str, params: &[Param<'_>]) -> Result<Vec<Row>> {
         let statement = self.statement(sql)?;
         Ok(self.tx.borrow_mut().query(&statement, params)?)
     }
