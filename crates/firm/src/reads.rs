@@ -53,9 +53,14 @@ impl<'a> FirmReads<'a> {
     }
 }
 
-/// The core's error for a failed firm read (its message; never a password).
+/// The core's error for a failed firm read (its message; never a password): `FirmUnreachable`
+/// when the server is gone (the app then shows what it last loaded), else `FirmDatabase`.
 pub fn to_core(e: FirmDbError) -> CoreError {
-    CoreError::FirmDatabase(e.to_string())
+    if e.is_unreachable() {
+        CoreError::FirmUnreachable(e.to_string())
+    } else {
+        CoreError::FirmDatabase(e.to_string())
+    }
 }
 
 impl FirmStore {

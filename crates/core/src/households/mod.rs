@@ -43,7 +43,8 @@ pub struct HouseholdWithMembers {
     pub members: Vec<Client>,
 }
 
-fn valid_name(name: &str) -> Result<String> {
+/// A household's name as stored: trimmed, not empty, bounded, no control characters.
+pub fn valid_name(name: &str) -> Result<String> {
     let name = name.trim();
     if name.is_empty() {
         return Err(CoreError::invalid("a household needs a name"));
@@ -257,6 +258,12 @@ pub fn move_member(store: &Store, client_id: i64, to_household_id: i64, actor: &
 /// A client that may join a household: it exists, is not archived and is a person.
 fn member_candidate(store: &Store, client_id: i64) -> Result<Client> {
     let client = crate::clients::get(store, client_id)?;
+    may_join(&client)?;
+    Ok(client)
+}
+
+/// Whether `client` may join a household: not archived, and a person (on either engine).
+pub fn may_join(client: &Client) -> Result<()> {
     if client.archived {
         return Err(CoreError::invalid(format!(
             "{} is archived and cannot join a household",
@@ -269,7 +276,7 @@ fn member_candidate(store: &Store, client_id: i64) -> Result<Client> {
             client.name
         )));
     }
-    Ok(client)
+    Ok(())
 }
 
 #[cfg(test)]
