@@ -9,6 +9,7 @@ pub mod error;
 mod firm;
 #[cfg(test)]
 mod ipc_types;
+mod last_loaded;
 mod link_popups;
 pub mod links;
 mod notify;

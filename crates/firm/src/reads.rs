@@ -94,6 +94,12 @@ impl BookReads for FirmReads<'_> {
     fn household_member_ids(&self, household_id: i64) -> Result<Vec<i64>> {
         self.with(|tx| households::read::member_ids(tx, household_id))
     }
+    fn households(&self) -> Result<Vec<Household>> {
+        self.with(households::read::households)
+    }
+    fn household_memberships(&self) -> Result<BTreeMap<i64, i64>> {
+        self.with(households::read::memberships)
+    }
     fn setting(&self, key: &str) -> Result<Option<String>> {
         self.with(|tx| settings::read::value(tx, key))
     }

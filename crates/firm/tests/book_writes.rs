@@ -82,7 +82,7 @@ fn an_advisor_adds_a_client_that_is_theirs_and_sets_its_contact() {
         .iter()
         .map(|r| r.get(0))
         .collect();
-    assert_eq!(assigned, [ana.role.clone()]);
+    assert_eq!(assigned, [ana.role.as_str()]);
 
     // Bad input is refused as the solo book refuses it, and nothing is written.
     let bad = clients::add(

@@ -27,11 +27,13 @@ pub enum FirmStatusView {
         since: String,
         schema_version: i32,
     },
-    /// Unreachable since the first failure of this outage; the latest reason (no secret).
+    /// Unreachable since the first failure of this outage; the latest reason (no secret);
+    /// `last_loaded` (RFC 3339): when the pages the window keeps showing were last loaded.
     Unreachable {
         since: String,
         code: String,
         message: String,
+        last_loaded: Option<String>,
     },
     /// Firm mode is chosen but could not start (its password is not in the keychain, its saved
     /// settings cannot be used).
@@ -58,6 +60,7 @@ impl From<&FirmStatus> for FirmStatusView {
                 since: since.to_rfc3339(),
                 code: error.code.clone(),
                 message: error.message.clone(),
+                last_loaded: None,
             },
         }
     }

@@ -16,6 +16,7 @@ use serde::Serialize;
 use crate::clients::{Client, ClientKind, MAX_NAME_LEN};
 use crate::error::{CoreError, Result};
 use crate::store::audit::{self, NewAuditEntry};
+use crate::store::book_reads::BookReads;
 use crate::store::queries::households::{read, write};
 use crate::store::Store;
 use crate::time;
@@ -140,13 +141,17 @@ pub fn get(store: &Store, id: i64) -> Result<Household> {
 
 /// Every household with its members, in name order.
 pub fn list(store: &Store) -> Result<Vec<HouseholdWithMembers>> {
-    let groups = store.read(|c| {
-        read::households(c)?
-            .into_iter()
-            .map(|h| Ok((read::member_ids(c, h.id)?, h)))
-            .collect::<Result<Vec<_>>>()
-    })?;
-    let clients = crate::clients::list(store, true)?;
+    store.read(list_from)
+}
+
+/// [`list`] from either engine's reader.
+pub fn list_from(reads: &impl BookReads) -> Result<Vec<HouseholdWithMembers>> {
+    let groups = reads
+        .households()?
+        .into_iter()
+        .map(|h| Ok((reads.household_member_ids(h.id)?, h)))
+        .collect::<Result<Vec<_>>>()?;
+    let clients = crate::clients::list_from(reads, true)?;
     let mut out: Vec<HouseholdWithMembers> = groups
         .into_iter()
         .map(|(ids, household)| HouseholdWithMembers {
