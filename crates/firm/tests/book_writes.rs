@@ -222,6 +222,36 @@ fn households_keep_the_solo_books_rules_and_every_change_is_audited() {
         (members(ruiz.id), members(gil.id)),
         (vec![luis], vec![marta])
     );
+    // The households page and the book by household read them back (the core's read models).
+    let listed = as_ana
+        .reading(|r| advisor_desk_core::households::list_from(r))
+        .unwrap();
+    let named: Vec<(&str, Vec<&str>)> = listed
+        .iter()
+        .map(|h| {
+            let members = h.members.iter().map(|c| c.name.as_str()).collect();
+            (h.household.name.as_str(), members)
+        })
+        .collect();
+    assert_eq!(named, [("Gil", vec!["Marta"]), ("Ruiz", vec!["Luis"])]);
+    let book = as_ana
+        .reading(|r| {
+            advisor_desk_core::households::book::book_by_household_from(
+                r,
+                advisor_desk_core::time::now(),
+            )
+        })
+        .unwrap();
+    assert_eq!(book.households.len(), 2);
+    let people: Vec<i64> = book.people.iter().map(|p| p.client_id).collect();
+    assert_eq!(people, [family], "the household client is in none");
+    assert!(
+        as_bo
+            .reading(|r| advisor_desk_core::households::list_from(r))
+            .unwrap()
+            .is_empty(),
+        "Bo sees none of Ana's households"
+    );
     assert_eq!(
         code(households::remove_member(
             &as_ana, ruiz.id, marta, "advisor"
