@@ -31,17 +31,7 @@ pub fn delete(store: &FirmStore, id: i64, actor: &str) -> Result<(), CoreError> 
     write(store, |tx| {
         household(tx, id)?;
         for client_id in households::read::member_ids(tx, id)? {
-            tx.execute(
-                "DELETE FROM household_members WHERE client_id = $1",
-                &[&client_id],
-            )?;
-            audit::append(
-                tx,
-                actor,
-                Some(client_id),
-                "household.member_removed",
-                &detail(id),
-            )?;
+            leave(tx, client_id, id, actor)?;
         }
         if tx.execute("DELETE FROM households WHERE id = $1", &[&id])? != 1 {
             return Err(CoreError::not_found("household", id).into());
@@ -95,18 +85,8 @@ pub fn remove_member(
         if household_of(tx, client_id)? != Some(household_id) {
             return Err(CoreError::not_found("household member", client_id).into());
         }
-        tx.execute(
-            "DELETE FROM household_members WHERE client_id = $1",
-            &[&client_id],
-        )?;
-        touch(tx, household_id)?;
-        audit::append(
-            tx,
-            actor,
-            Some(client_id),
-            "household.member_removed",
-            &detail(household_id),
-        )
+        leave(tx, client_id, household_id, actor)?;
+        touch(tx, household_id)
     })
 }
 
@@ -141,6 +121,26 @@ pub fn move_member(
             &format!("household {from} -> household {to_household_id}"),
         )
     })
+}
+
+/// The client leaves its household, audited.
+fn leave(
+    tx: &mut Transaction<'_>,
+    client_id: i64,
+    household_id: i64,
+    actor: &str,
+) -> WriteResult<()> {
+    tx.execute(
+        "DELETE FROM household_members WHERE client_id = $1",
+        &[&client_id],
+    )?;
+    audit::append(
+        tx,
+        actor,
+        Some(client_id),
+        "household.member_removed",
+        &detail(household_id),
+    )
 }
 
 fn detail(household_id: i64) -> String {
