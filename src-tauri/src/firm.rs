@@ -8,21 +8,24 @@ use advisor_desk_core::secrets::SecretStore;
 use advisor_desk_core::IpcError;
 use advisor_desk_firm::session::{FirmSession, FirmStatus, SessionEvent, SessionOptions};
 use advisor_desk_firm::store::FirmStore;
-use tauri::{AppHandle, Emitter};
+use tauri::{AppHandle, Emitter, Manager};
 
 use crate::book::firm_unreachable;
 use crate::commands::firm::{FirmChange, FirmStatusView};
 use crate::error::CommandError;
+use crate::last_loaded::LastLoaded;
 
 /// Reachability changed: a `FirmStatusView`.
 pub const FIRM_STATUS_EVENT: &str = "firm://status";
 /// Something changed on the firm database (or may have, after an outage): a `FirmChange`.
 pub const FIRM_CHANGED_EVENT: &str = "firm://changed";
 
-/// What the desktop runs: solo (nothing), a session, or saved settings that did not start.
+/// What the desktop runs: solo (nothing), a session, or saved settings that did not start; and
+/// what its pages last loaded from the firm, shown while the server is gone.
 #[derive(Default)]
 pub struct FirmMode {
     running: Mutex<Running>,
+    pub last_loaded: LastLoaded,
 }
 
 #[derive(Default)]
@@ -56,6 +59,7 @@ impl FirmMode {
         on_event: impl Fn(SessionEvent) + Send + Sync + 'static,
     ) -> Result<(), IpcError> {
         self.stop();
+        self.last_loaded.clear();
         let started = FirmSession::open(
             settings.clone(),
             secrets,
@@ -85,6 +89,8 @@ impl FirmMode {
         if let Running::Session(session) = previous {
             session.close();
         }
+        // Another firm's pages, or none, from now on.
+        self.last_loaded.clear();
     }
 
     pub fn is_firm(&self) -> bool {
@@ -96,7 +102,7 @@ impl FirmMode {
             Running::Solo => FirmModeNow::Solo,
             Running::Session(session) => FirmModeNow::Firm {
                 settings: Box::new(session.settings().clone()),
-                status: FirmStatusView::from(&session.status()),
+                status: self.status_view(&session.status()),
             },
             Running::Failed { settings, error } => FirmModeNow::Firm {
                 settings: Box::new(settings.clone()),
@@ -124,6 +130,16 @@ impl FirmMode {
         }
     }
 
+    /// The status as the window shows it: while unreachable, with when the pages it shows were
+    /// last loaded.
+    pub fn status_view(&self, status: &FirmStatus) -> FirmStatusView {
+        let mut view = FirmStatusView::from(status);
+        if let FirmStatusView::Unreachable { last_loaded, .. } = &mut view {
+            *last_loaded = self.last_loaded.newest().map(|at| at.to_rfc3339());
+        }
+        view
+    }
+
     /// Asks the session to probe now (the banner's "Try again").
     pub fn probe_now(&self) {
         if let Running::Session(session) = &*lock(&self.running) {
@@ -142,7 +158,11 @@ pub fn emitter(app: &AppHandle) -> impl Fn(SessionEvent) + Send + Sync + 'static
         }
         let _ = match event {
             SessionEvent::Status(status) => {
-                app.emit_to("main", FIRM_STATUS_EVENT, FirmStatusView::from(&status))
+                let view = match app.try_state::<crate::state::AppState>() {
+                    Some(state) => state.firm.status_view(&status),
+                    None => FirmStatusView::from(&status),
+                };
+                app.emit_to("main", FIRM_STATUS_EVENT, view)
             }
             SessionEvent::Changed(change) => app.emit_to(
                 "main",

@@ -10,6 +10,7 @@ mod firm;
 mod firm_links;
 #[cfg(test)]
 mod ipc_types;
+mod last_loaded;
 mod link_popups;
 pub mod links;
 mod notify;

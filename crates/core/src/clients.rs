@@ -76,8 +76,8 @@ pub struct Client {
 pub const MAX_NAME_LEN: usize = 200;
 pub const MAX_NOTES_LEN: usize = 10_000;
 
-/// A validated client, ready to insert.
-struct ValidClient {
+/// A validated client, ready to insert (on either engine: [`ValidClient::row`]).
+pub struct ValidClient {
     kind: ClientKind,
     name: String,
     email: Option<String>,
@@ -86,7 +86,22 @@ struct ValidClient {
     language: Language,
 }
 
-fn validate(input: &NewClient) -> Result<ValidClient> {
+impl ValidClient {
+    /// The row both engines' `clients` insert takes.
+    pub fn row(&self) -> clients::write::ClientRow<'_> {
+        clients::write::ClientRow {
+            kind: self.kind,
+            name: &self.name,
+            email: self.email.as_deref(),
+            phone: self.phone.as_deref(),
+            notes: &self.notes,
+            language: self.language,
+        }
+    }
+}
+
+/// The book's rules for a new client: a name, a plausible e-mail and phone, bounded notes.
+pub fn validate(input: &NewClient) -> Result<ValidClient> {
     let name = input.name.trim();
     if name.is_empty() {
         return Err(CoreError::invalid("a client needs a name"));
@@ -129,7 +144,7 @@ fn validate(input: &NewClient) -> Result<ValidClient> {
 }
 
 /// A trimmed e-mail address that looks deliverable, or `None` when left empty.
-fn valid_email(input: &Option<String>) -> Result<Option<String>> {
+pub fn valid_email(input: &Option<String>) -> Result<Option<String>> {
     let email = non_empty(input);
     if let Some(e) = &email {
         let plausible = e.len() <= 254
@@ -179,15 +194,7 @@ pub fn add(store: &Store, input: &NewClient, actor: &str) -> Result<Client> {
 /// else that must commit with it (the rebuild's first connection of a client).
 pub(crate) fn add_in(tx: &Tx<'_>, input: &NewClient, actor: &str) -> Result<i64> {
     let v = validate(input)?;
-    let row = clients::write::ClientRow {
-        kind: v.kind,
-        name: &v.name,
-        email: v.email.as_deref(),
-        phone: v.phone.as_deref(),
-        notes: &v.notes,
-        language: v.language,
-    };
-    let id = clients::write::insert(tx, &row, time::now())?;
+    let id = clients::write::insert(tx, &v.row(), time::now())?;
     audit::append(
         tx,
         &audit::NewAuditEntry {

@@ -135,6 +135,11 @@ pub enum CoreError {
     /// on the firm's driver. The firm store's messages never carry a password.
     #[error("firm database error: {0}")]
     FirmDatabase(String),
+
+    /// The firm's database cannot be reached (stopped, restarted, the network gone): the same
+    /// read may succeed later, and the app shows what it last loaded meanwhile.
+    #[error("{0}")]
+    FirmUnreachable(String),
 }
 
 impl CoreError {
@@ -146,6 +151,7 @@ impl CoreError {
             CoreError::Database(_)
             | CoreError::DatabaseOpen { .. }
             | CoreError::FirmDatabase(_) => ErrorCode::Database,
+            CoreError::FirmUnreachable(_) => ErrorCode::FirmUnreachable,
             CoreError::DatabaseDamaged { .. } => ErrorCode::DatabaseDamaged,
             CoreError::BackupUnverified { .. } => ErrorCode::BackupFailed,
             CoreError::WrongPassphrase => ErrorCode::WrongPassphrase,

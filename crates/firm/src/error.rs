@@ -30,6 +30,16 @@ impl From<r2d2::Error> for FirmDbError {
 }
 
 impl FirmDbError {
+    /// The firm database could not be reached, restarted or cut the connection: the same work
+    /// may succeed later. Everything else is final.
+    pub fn is_unreachable(&self) -> bool {
+        match self {
+            FirmDbError::Unreachable(_) => true,
+            FirmDbError::Database(e) => crate::refresh::is_transient_database_error(e),
+            _ => false,
+        }
+    }
+
     /// A failed connection attempt, with its whole chain of causes (a TLS handshake failure says
     /// which certificate check failed only in its source).
     pub(crate) fn from_connect(error: postgres::Error) -> Self {

@@ -15,6 +15,8 @@
 //!   (ids kept, no secrets).
 //! - [`move_in`]: a solo book moved into the firm database, all or nothing: its rows (through
 //!   `copy_in`), its secrets sealed under the firm key, counts verified, the solo book marked.
+//! - [`book_writes`]: the book's writes in firm mode (clients added and their contact set,
+//!   households and their members), each one audited transaction under the solo book's rules.
 //! - [`reads`]: the core's read models (book, client and household pages, transactions pages,
 //!   health queue) on the firm database, through the core's `BookReads`.
 //! - [`test_server`] (feature `test-server`): a throw-away PostgreSQL cluster that a test starts
@@ -29,6 +31,7 @@
 //! The core's domain code is synchronous (rusqlite); the firm store is called the same way, from
 //! the same blocking threads, so one domain layer reads from either engine (ARCHITECTURE.md).
 
+pub mod book_writes;
 pub mod copy_in;
 pub mod error;
 pub mod links;

@@ -53,9 +53,14 @@ impl<'a> FirmReads<'a> {
     }
 }
 
-/// The core's error for a failed firm read (its message; never a password).
+/// The core's error for a failed firm read (its message; never a password): `FirmUnreachable`
+/// when the server is gone (the app then shows what it last loaded), else `FirmDatabase`.
 pub fn to_core(e: FirmDbError) -> CoreError {
-    CoreError::FirmDatabase(e.to_string())
+    if e.is_unreachable() {
+        CoreError::FirmUnreachable(e.to_string())
+    } else {
+        CoreError::FirmDatabase(e.to_string())
+    }
 }
 
 impl FirmStore {
@@ -88,6 +93,12 @@ impl BookReads for FirmReads<'_> {
     }
     fn household_member_ids(&self, household_id: i64) -> Result<Vec<i64>> {
         self.with(|tx| households::read::member_ids(tx, household_id))
+    }
+    fn households(&self) -> Result<Vec<Household>> {
+        self.with(households::read::households)
+    }
+    fn household_memberships(&self) -> Result<BTreeMap<i64, i64>> {
+        self.with(households::read::memberships)
     }
     fn setting(&self, key: &str) -> Result<Option<String>> {
         self.with(|tx| settings::read::value(tx, key))

@@ -27,11 +27,13 @@ pub enum FirmStatusView {
         since: String,
         schema_version: i32,
     },
-    /// Unreachable since the first failure of this outage; the latest reason (no secret).
+    /// Unreachable since the first failure of this outage; the latest reason (no secret);
+    /// `last_loaded` (RFC 3339): when the pages the window keeps showing were last loaded.
     Unreachable {
         since: String,
         code: String,
         message: String,
+        last_loaded: Option<String>,
     },
     /// Firm mode is chosen but could not start (its password is not in the keychain, its saved
     /// settings cannot be used).
@@ -58,6 +60,7 @@ impl From<&FirmStatus> for FirmStatusView {
                 since: since.to_rfc3339(),
                 code: error.code.clone(),
                 message: error.message.clone(),
+                last_loaded: None,
             },
         }
     }
@@ -300,7 +303,46 @@ mod tests {
         let again = join_firm_in(&app, path.to_str().unwrap(), "the right passphrase", |_| {});
         assert_eq!(again.unwrap_err().0.code, "invalid_input");
 
+        // The firm's book, not the solo one: with the server gone and nothing loaded yet, a page
+        // is firm_unreachable; what a page last loaded is given again; a write is refused
+        // plainly and the solo book is not written.
+        let unreachable = crate::commands::list_clients_in(&app).unwrap_err();
+        assert_eq!(unreachable.0.code, "firm_unreachable");
+        let shown = advisor_desk_core::clients::Client {
+            id: 7,
+            kind: advisor_desk_core::clients::ClientKind::Person,
+            name: "Lucía".into(),
+            email: None,
+            phone: None,
+            notes: String::new(),
+            language: advisor_desk_core::clients::Language::Es,
+            archived: false,
+            created_at: "2026-12-05T09:00:00Z".into(),
+            updated_at: "2026-12-05T09:00:00Z".into(),
+        };
+        app.firm
+            .last_loaded
+            .keep("list_clients".into(), &vec![shown.clone()]);
+        assert_eq!(crate::commands::list_clients_in(&app).unwrap(), [shown]);
+        let new = advisor_desk_core::clients::NewClient {
+            name: "Marta".into(),
+            ..Default::default()
+        };
+        let refused = crate::commands::add_client_in(&app, &new).unwrap_err();
+        assert_eq!(refused.0.code, "firm_unreachable");
+        assert!(
+            refused.0.message.contains("nothing was changed"),
+            "{}",
+            refused.0.message
+        );
+        let solo = advisor_desk_core::clients::list(app.store().unwrap(), true).unwrap();
+        assert!(solo.is_empty(), "never the solo book");
+
         let left = leave_firm_in(&app).unwrap();
+        assert!(
+            app.firm.last_loaded.newest().is_none(),
+            "forgotten on leaving"
+        );
         assert_eq!(left, FirmModeView { firm: None });
         assert!(saved::load(folder.path()).unwrap().is_none());
         let password = keychain::password_entry(&FirmId::new("ruiz").unwrap()).unwrap();

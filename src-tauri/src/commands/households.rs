@@ -1,5 +1,7 @@
 //! Households, the base-currency total, reference rates and the review report. Each command
-//! is one line over `advisor-desk-core` / `advisor-desk-report`.
+//! is one line over `advisor-desk-core` / `advisor-desk-report`. In firm mode the households
+//! and their pages are the firm's (`crate::book`); rates, totals and reports are not served
+//! there yet and say so.
 
 use super::args::{Arg, Id, OptionalId};
 use advisor_desk_core::households::{
@@ -18,8 +20,11 @@ use serde::Serialize;
 use tauri::State;
 
 use super::ACTOR;
+use crate::book::{page, write_book};
 use crate::error::CommandError;
+use crate::read_book;
 use crate::state::AppState;
+use advisor_desk_firm::book_writes::households as firm_households;
 
 fn report_error(e: ReportError) -> CommandError {
     match e {
@@ -41,11 +46,19 @@ fn subject(client_id: Option<i64>, household_id: Option<i64>) -> Result<Subject,
 }
 
 pub fn households_in(state: &AppState) -> Result<Vec<HouseholdWithMembers>, CommandError> {
-    Ok(households::list(state.store()?)?)
+    page(
+        state,
+        || "list_households".into(),
+        || Ok(read_book!(state, |r| households::list_from(r))?),
+    )
 }
 
 pub fn create_household_in(state: &AppState, name: &str) -> Result<Household, CommandError> {
-    Ok(households::create(state.store()?, name, ACTOR)?)
+    write_book(
+        state,
+        |store| households::create(store, name, ACTOR),
+        |firm| firm_households::create(firm, name, ACTOR),
+    )
 }
 
 pub fn add_household_member_in(
@@ -53,12 +66,11 @@ pub fn add_household_member_in(
     household: i64,
     client: i64,
 ) -> Result<(), CommandError> {
-    Ok(households::add_member(
-        state.store()?,
-        household,
-        client,
-        ACTOR,
-    )?)
+    write_book(
+        state,
+        |store| households::add_member(store, household, client, ACTOR),
+        |firm| firm_households::add_member(firm, household, client, ACTOR),
+    )
 }
 
 pub fn remove_household_member_in(
@@ -66,12 +78,11 @@ pub fn remove_household_member_in(
     household: i64,
     client: i64,
 ) -> Result<(), CommandError> {
-    Ok(households::remove_member(
-        state.store()?,
-        household,
-        client,
-        ACTOR,
-    )?)
+    write_book(
+        state,
+        |store| households::remove_member(store, household, client, ACTOR),
+        |firm| firm_households::remove_member(firm, household, client, ACTOR),
+    )
 }
 
 pub fn move_household_member_in(
@@ -79,22 +90,35 @@ pub fn move_household_member_in(
     client: i64,
     to: i64,
 ) -> Result<(), CommandError> {
-    Ok(households::move_member(state.store()?, client, to, ACTOR)?)
+    write_book(
+        state,
+        |store| households::move_member(store, client, to, ACTOR),
+        |firm| firm_households::move_member(firm, client, to, ACTOR),
+    )
 }
 
 pub fn delete_household_in(state: &AppState, household: i64) -> Result<(), CommandError> {
-    Ok(households::delete(state.store()?, household, ACTOR)?)
+    write_book(
+        state,
+        |store| households::delete(store, household, ACTOR),
+        |firm| firm_households::delete(firm, household, ACTOR),
+    )
 }
 
 pub fn household_overview_in(
     state: &AppState,
     household: i64,
 ) -> Result<HouseholdOverview, CommandError> {
-    Ok(households::household_overview(
-        state.store()?,
-        household,
-        time::now(),
-    )?)
+    let now = time::now();
+    page(
+        state,
+        || format!("household_overview/{household}"),
+        || {
+            Ok(read_book!(state, |r| {
+                households::overview::household_overview_from(r, household, now)
+            })?)
+        },
+    )
 }
 
 pub fn household_transactions_in(
@@ -102,35 +126,54 @@ pub fn household_transactions_in(
     household: i64,
     query: &TransactionQuery,
 ) -> Result<TransactionPage, CommandError> {
-    Ok(households::household_transactions(
-        state.store()?,
-        household,
-        query,
-    )?)
+    page(
+        state,
+        || format!("household_transactions/{household}/{query:?}"),
+        || {
+            Ok(read_book!(state, |r| {
+                households::overview::household_transactions_from(r, household, query)
+            })?)
+        },
+    )
 }
 
 pub fn book_by_household_in(state: &AppState) -> Result<BookByHousehold, CommandError> {
-    Ok(households::book_by_household(state.store()?, time::now())?)
+    let now = time::now();
+    page(
+        state,
+        || "book_by_household".into(),
+        || {
+            Ok(read_book!(state, |r| {
+                households::book::book_by_household_from(r, now)
+            })?)
+        },
+    )
 }
 
 pub fn set_base_currency_in(state: &AppState, code: &str) -> Result<Currency, CommandError> {
-    Ok(rates::set_base_currency(state.store()?, code, ACTOR)?)
+    let store = state.book()?.solo_only("Changing the base currency")?;
+    Ok(rates::set_base_currency(store, code, ACTOR)?)
 }
 
 pub fn report_profile_in(state: &AppState) -> Result<ReportProfile, CommandError> {
-    Ok(load_profile(state.store()?)?)
+    Ok(load_profile(state.book()?.solo_only("The review report")?)?)
 }
 
 pub fn set_report_profile_in(
     state: &AppState,
     profile: &ReportProfile,
 ) -> Result<ReportProfile, CommandError> {
-    Ok(save_profile(state.store()?, profile, ACTOR)?)
+    Ok(save_profile(
+        state.book()?.solo_only("The review report")?,
+        profile,
+        ACTOR,
+    )?)
 }
 
 /// The net worth of a client or a household as one total in the base currency.
 pub fn base_total_in(state: &AppState, who: Subject) -> Result<BaseTotal, CommandError> {
-    Ok(rates::base_total(state.store()?, who, time::now())?)
+    let store = state.book()?.solo_only("The total in the base currency")?;
+    Ok(rates::base_total(store, who, time::now())?)
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -142,7 +185,8 @@ pub struct SavedReport {
 
 /// Renders the report in the interface language and saves it in the data folder's exports.
 pub fn save_report_in(state: &AppState, who: Subject) -> Result<SavedReport, CommandError> {
-    let store = state.store()?;
+    let book = state.book()?;
+    let store = book.solo_only("The review report")?;
     let settings = ReportSettings::load(store, None)?;
     let now = time::now();
     let (bytes, name) = match who {
@@ -286,6 +330,7 @@ pub async fn refresh_rates_in(state: &AppState) -> Result<Vec<RefreshOutcome>, C
         Some(url) => RateFeeds::sandbox(&url)?,
         None => RateFeeds::production()?,
     };
+    state.book()?.solo_only("Fetching the reference rates")?;
     let store = state.store_arc()?;
     Ok(feeds
         .refresh_due(&store, time::now())

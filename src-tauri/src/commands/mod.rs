@@ -1,6 +1,11 @@
 //! Tauri commands: each is a one-liner over `advisor-desk-core`. The `*_in` functions hold
 //! that line so tests can call it without a window; the `#[tauri::command]` wrappers only
 //! unpack Tauri's state. Commands are `async` so SQLite work stays off the UI thread.
+//!
+//! In firm mode every command of the book reads or writes the firm's (`crate::book`): pages
+//! through `read_book!` (kept for when the server is gone, `book::page`), writes through
+//! `book::write_book`, and the rest refuse with `firm_not_available`. The window's own
+//! preferences (its language, app info) stay on this desktop in either mode.
 
 pub mod args;
 pub mod firm;
@@ -27,9 +32,12 @@ use serde::Serialize;
 use tauri::State;
 
 use self::args::{Arg, Id, OptionalArg};
+use crate::book::{page, write_book};
 use crate::error::CommandError;
+use crate::read_book;
 use crate::state::AppState;
 use advisor_desk_core::clients;
+use advisor_desk_firm::book_writes;
 
 /// Who the audit log names for changes made in the window.
 const ACTOR: &str = "advisor";
@@ -59,7 +67,9 @@ pub fn app_info_in(state: &AppState) -> Result<AppInfo, CommandError> {
         // A value this version does not know (a newer app wrote it) falls back to the OS.
         ui_locale: advisor_desk_core::settings::ui_locale(store)?,
         sandbox_url: state.current_providers().and_then(|p| p.sandbox_url),
+        // Never in firm mode: the demo book fills the solo book, not the firm's.
         demo_book_offered: environment == ProviderEnvironment::Sandbox
+            && !state.firm.is_firm()
             && advisor_desk_providers::demo::demo_book_offered(store)?,
     })
 }
@@ -72,11 +82,32 @@ pub fn set_ui_locale_in(state: &AppState, locale: UiLocale) -> Result<(), Comman
 }
 
 pub fn list_clients_in(state: &AppState) -> Result<Vec<Client>, CommandError> {
-    Ok(clients::list(state.store()?, false)?)
+    page(
+        state,
+        || "list_clients".into(),
+        || Ok(read_book!(state, |r| clients::list_from(r, false))?),
+    )
 }
 
 pub fn add_client_in(state: &AppState, client: &NewClient) -> Result<Client, CommandError> {
-    Ok(clients::add(state.store()?, client, ACTOR)?)
+    write_book(
+        state,
+        |store| clients::add(store, client, ACTOR),
+        |firm| book_writes::clients::add(firm, client, ACTOR),
+    )
+}
+
+pub fn set_client_contact_in(
+    state: &AppState,
+    client_id: i64,
+    email: &Option<String>,
+    language: UiLocale,
+) -> Result<Client, CommandError> {
+    write_book(
+        state,
+        |store| clients::set_contact(store, client_id, email, language, ACTOR),
+        |firm| book_writes::clients::set_contact(firm, client_id, email, language, ACTOR),
+    )
 }
 
 #[tauri::command]
@@ -105,13 +136,7 @@ pub async fn set_client_contact(
     email: OptionalArg<String>,
     language: Arg<UiLocale>,
 ) -> Result<Client, CommandError> {
-    Ok(clients::set_contact(
-        state.store()?,
-        client_id.0,
-        &email.0,
-        language.0,
-        ACTOR,
-    )?)
+    set_client_contact_in(&state, client_id.0, &email.0, language.0)
 }
 
 /// How often the advisor's banks ask for SCA again: "90" or "180" days.
@@ -120,16 +145,17 @@ pub async fn set_consent_period(
     state: State<'_, AppState>,
     days: Arg<String>,
 ) -> Result<advisor_desk_core::reads::ConsentPeriod, CommandError> {
+    let store = state.book()?.solo_only("Changing the SCA period")?;
     Ok(advisor_desk_core::reads::consent::set_consent_period(
-        state.store()?,
-        &days.0,
+        store, &days.0,
     )?)
 }
 
 /// After how many days unmoving Flinks data counts as frozen (needs the client present).
 #[tauri::command]
 pub async fn flinks_frozen_after_days(state: State<'_, AppState>) -> Result<i64, CommandError> {
-    Ok(advisor_desk_core::sync::Freshness::of(state.store()?)?.frozen_after_days())
+    let freshness = read_book!(state, |r| advisor_desk_core::sync::Freshness::read_from(r))?;
+    Ok(freshness.frozen_after_days())
 }
 
 #[tauri::command]
@@ -137,8 +163,11 @@ pub async fn set_flinks_frozen_after_days(
     state: State<'_, AppState>,
     days: Arg<i64>,
 ) -> Result<i64, CommandError> {
+    let store = state
+        .book()?
+        .solo_only("Changing when Flinks data counts as frozen")?;
     Ok(
-        advisor_desk_core::sync::Freshness::set_frozen_after_days(state.store()?, days.0)?
+        advisor_desk_core::sync::Freshness::set_frozen_after_days(store, days.0)?
             .frozen_after_days(),
     )
 }

@@ -37,10 +37,14 @@ impl ProviderName {
 }
 
 pub fn provider_settings_in(state: &AppState) -> Result<ProviderSettings, CommandError> {
-    Ok(settings::provider_settings(
-        state.store()?,
-        state.secrets(),
-    )?)
+    let store = state.book()?.solo_only("The provider settings")?;
+    Ok(settings::provider_settings(store, state.secrets())?)
+}
+
+/// The solo book for a provider setting: in firm mode those are the firm's (its administrator
+/// sets them), not this desktop's.
+fn solo(state: &AppState) -> Result<&advisor_desk_core::Store, CommandError> {
+    state.book()?.solo_only("Changing the provider settings")
 }
 
 #[tauri::command]
@@ -56,7 +60,7 @@ pub async fn set_provider_environment(
     state: State<'_, AppState>,
     environment: Arg<ProviderEnvironment>,
 ) -> Result<ProviderSettings, CommandError> {
-    settings::set_provider_environment(state.store()?, environment.0, ACTOR)?;
+    settings::set_provider_environment(solo(&state)?, environment.0, ACTOR)?;
     state.configure_providers()?;
     provider_settings_in(&state)
 }
@@ -71,7 +75,7 @@ pub async fn set_provider_key(
 ) -> Result<ProviderSettings, CommandError> {
     let value = Secret::new(value.0);
     settings::set_provider_key(
-        state.store()?,
+        solo(&state)?,
         state.secrets(),
         provider.0.as_str(),
         &field.0,
@@ -90,7 +94,7 @@ pub async fn remove_provider_key(
     field: Arg<String>,
 ) -> Result<ProviderSettings, CommandError> {
     settings::remove_provider_key(
-        state.store()?,
+        solo(&state)?,
         state.secrets(),
         provider.0.as_str(),
         &field.0,
@@ -106,7 +110,7 @@ pub async fn set_provider_base_url(
     provider: Arg<ProviderName>,
     url: OptionalArg<String>,
 ) -> Result<ProviderSettings, CommandError> {
-    settings::set_base_url(state.store()?, provider.0.as_str(), url.0.as_deref(), ACTOR)?;
+    settings::set_base_url(solo(&state)?, provider.0.as_str(), url.0.as_deref(), ACTOR)?;
     state.configure_providers()?;
     provider_settings_in(&state)
 }
@@ -120,7 +124,7 @@ pub async fn test_provider_connection(
     let Arg(provider) = provider;
     let providers = state.providers()?;
     let log: Arc<dyn CallLog> = Arc::new(advisor_desk_core::sync::CallBuffer::new());
-    let store = state.store()?;
+    let store = solo(&state)?;
     if let Some(url) = &providers.sandbox_url {
         let (flanks, flinks) = demo::sandbox_configs(url, &crate::state::sandbox_keys());
         return Ok(match provider {
@@ -156,7 +160,8 @@ pub async fn load_demo_book(
     let Some(url) = providers.sandbox_url else {
         return Err(CoreError::invalid("the demo book exists only in sandbox mode").into());
     };
-    let book = demo::load_demo_book(state.store()?, state.secrets(), &url, ACTOR).await?;
+    let store = state.book()?.solo_only("The demo book")?;
+    let book = demo::load_demo_book(store, state.secrets(), &url, ACTOR).await?;
     let ids = book.connection_ids.clone();
     // The first sync runs in the background with progress events; the book shows at once.
     tauri::async_runtime::spawn(async move {
@@ -173,7 +178,7 @@ pub async fn set_flanks_integration(
     state: State<'_, AppState>,
     integration: Arg<FlanksIntegration>,
 ) -> Result<ProviderSettings, CommandError> {
-    settings::set_flanks_integration(state.store()?, integration.0, ACTOR)?;
+    settings::set_flanks_integration(solo(&state)?, integration.0, ACTOR)?;
     provider_settings_in(&state)
 }
 
@@ -210,5 +215,8 @@ const AUDIT_SHOWN: u32 = 200;
 /// The newest audit entries (refused links, counted floods, settings changes…).
 #[tauri::command]
 pub async fn audit_log(state: State<'_, AppState>) -> Result<Vec<AuditEntry>, CommandError> {
-    Ok(state.store()?.audit_log(AUDIT_SHOWN)?)
+    Ok(state
+        .book()?
+        .solo_only("The audit log")?
+        .audit_log(AUDIT_SHOWN)?)
 }

@@ -1,5 +1,6 @@
 //! The advisor's workspace: book, client page, transactions windows, health queue, CSV
-//! export. Each command is one line over `advisor_desk_core::reads`.
+//! export. Each command is one line over `advisor_desk_core::reads`, on the book in use; each
+//! page kept in firm mode for when the server is gone (`book::page`).
 
 use advisor_desk_core::reads::export::{self, ExportKind, ExportResult};
 use advisor_desk_core::reads::{
@@ -9,13 +10,18 @@ use advisor_desk_core::time;
 use tauri::State;
 
 use super::args::{Arg, Id, OptionalId};
+use crate::book::page;
 use crate::error::CommandError;
 use crate::read_book;
 use crate::state::AppState;
 
 pub fn book_summary_in(state: &AppState) -> Result<BookSummary, CommandError> {
     let now = time::now();
-    Ok(read_book!(state, |r| reads::book_summary_from(r, now))?)
+    page(
+        state,
+        || "book_summary".into(),
+        || Ok(read_book!(state, |r| reads::book_summary_from(r, now))?),
+    )
 }
 
 pub fn client_overview_in(
@@ -23,9 +29,15 @@ pub fn client_overview_in(
     client_id: i64,
 ) -> Result<ClientOverview, CommandError> {
     let now = time::now();
-    Ok(read_book!(state, |r| reads::client_overview_from(
-        r, client_id, now
-    ))?)
+    page(
+        state,
+        || format!("client_overview/{client_id}"),
+        || {
+            Ok(read_book!(state, |r| reads::client_overview_from(
+                r, client_id, now
+            ))?)
+        },
+    )
 }
 
 pub fn client_transactions_in(
@@ -33,14 +45,24 @@ pub fn client_transactions_in(
     client_id: i64,
     query: &TransactionQuery,
 ) -> Result<TransactionPage, CommandError> {
-    Ok(read_book!(state, |r| reads::transactions_page_from(
-        r, client_id, query
-    ))?)
+    page(
+        state,
+        || format!("client_transactions/{client_id}/{query:?}"),
+        || {
+            Ok(read_book!(state, |r| reads::transactions_page_from(
+                r, client_id, query
+            ))?)
+        },
+    )
 }
 
 pub fn health_queue_in(state: &AppState) -> Result<HealthQueue, CommandError> {
     let now = time::now();
-    Ok(read_book!(state, |r| reads::health_queue_from(r, now))?)
+    page(
+        state,
+        || "health_queue".into(),
+        || Ok(read_book!(state, |r| reads::health_queue_from(r, now))?),
+    )
 }
 
 pub fn suggest_export_path_in(
@@ -49,7 +71,7 @@ pub fn suggest_export_path_in(
     client_id: Option<i64>,
 ) -> Result<String, CommandError> {
     Ok(export::suggest_path(
-        state.store()?,
+        state.book()?.solo_only("Exporting to CSV")?,
         kind,
         client_id,
         time::now(),
@@ -63,7 +85,7 @@ pub fn export_csv_in(
     path: &str,
 ) -> Result<ExportResult, CommandError> {
     Ok(export::export_csv(
-        state.store()?,
+        state.book()?.solo_only("Exporting to CSV")?,
         kind,
         client_id,
         path,

@@ -1,8 +1,10 @@
 //! Firm mode in the real window, against a real PostgreSQL server the test starts itself: the
 //! administrator's invite (written with the core's own invite code for a member of a migrated
 //! firm), joined through Settings → Firm with its file and passphrase; the status shows the
-//! firm, its role, server and schema; the server stopped → the plain banner; started again →
-//! the banner gone and the status connected. Screenshots in English and Spanish.
+//! firm, its role, server and schema; the book page shows the FIRM's client (seeded by the owner,
+//! assigned to the member), not the solo book's; the server stopped → the plain banner saying
+//! what was last loaded, the same client still shown, adding a client refused plainly; started
+//! again → the banner gone and the status connected. Screenshots in English and Spanish.
 
 use advisor_desk_core::firm::FirmKey;
 use advisor_desk_e2e::firm::{self, write_member_invite, NOTICED, PASSPHRASE};
@@ -38,6 +40,40 @@ fn type_into(app: &RunningApp, css: &str, text: &str) {
     firm::type_into(app, NAME, css, text);
 }
 
+/// The firm's client, written by the owner and assigned to the member (what an administrator
+/// does when a client is handed to an advisor).
+fn seed_firm_client(firm: &TestFirm, role: &str, name: &str) {
+    let mut owner = firm.owner();
+    let id: i64 = owner
+        .query_one(
+            "INSERT INTO clients (kind, name, created_at, updated_at) VALUES ('person', $1, now(), now())
+             RETURNING id",
+            &[&name],
+        )
+        .unwrap()
+        .get(0);
+    owner
+        .execute(
+            "INSERT INTO client_assignments (client_id, advisor_role) VALUES ($1, $2)",
+            &[&id, &role],
+        )
+        .unwrap();
+}
+
+fn book_shows(app: &RunningApp, name: &str) {
+    app.session.execute("location.hash = '#/'", vec![]).unwrap();
+    wait_js(
+        app,
+        NAME,
+        &format!("{name} on the book page"),
+        &format!(
+            "return [...document.querySelectorAll('[data-testid=book-name]')] \
+               .some(e => e.textContent.includes('{name}'))"
+        ),
+        NOTICED,
+    );
+}
+
 fn show_firm_section(app: &RunningApp) {
     js(
         &app.session,
@@ -57,6 +93,9 @@ fn joining_a_firm_shows_it_and_a_stopped_server_shows_the_banner_until_it_is_bac
     let home = AppHome::new();
     let invite_path = home.data_dir().with_file_name("ana.invite");
     write_member_invite(&firm, &ana, FirmKey::generate(1).unwrap(), &invite_path);
+
+    const FIRM_CLIENT: &str = "Lucía Firm-Client";
+    seed_firm_client(&firm, &ana.role, FIRM_CLIENT);
 
     let app = RunningApp::start_until(&home, NAME, "[data-testid=sandbox-badge]");
     let s = &app.session;
@@ -90,9 +129,34 @@ fn joining_a_firm_shows_it_and_a_stopped_server_shows_the_banner_until_it_is_bac
     show_firm_section(&app);
     let joined_en = doc_shot(s, "firm-mode-en");
 
-    // The server goes away: the banner says so, and the status says since when.
+    // The book page is the firm's: its client, loaded from PostgreSQL.
+    book_shows(&app, FIRM_CLIENT);
+
+    // The server goes away: the banner says so, since when, and what the window keeps showing.
     server.stop().unwrap();
     banner_shown(&app, true);
+    let last_loaded = s
+        .wait_for_css("[data-testid=firm-last-loaded]", NOTICED)
+        .unwrap_or_else(|e| app.fail(NAME, &format!("what was last loaded: {e}")));
+    assert!(
+        s.text(&last_loaded)
+            .unwrap()
+            .starts_with("Showing what was last loaded at"),
+        "the banner says what the pages show"
+    );
+    // The book page, opened again, is what was last loaded (read-only), not an error.
+    s.execute("location.hash = '#/health'", vec![]).unwrap();
+    book_shows(&app, FIRM_CLIENT);
+    let book_down_en = doc_shot(s, "firm-book-offline-en");
+    // A write is refused with a plain sentence; nothing is lost.
+    s.execute("location.hash = '#/clients'", vec![]).unwrap();
+    type_into(&app, "[data-testid=client-name-input]", "Nuevo Cliente");
+    click(&app, NAME, "[data-testid=add-client-submit]");
+    s.wait_for_text("[data-testid=add-client-error]", NOTICED, |t| {
+        t.contains("The firm database cannot be reached, so nothing was changed")
+    })
+    .unwrap_or_else(|e| app.fail(NAME, &format!("the refused write: {e}")));
+    s.execute("location.hash = '#/settings'", vec![]).unwrap();
     status_is(&app, "unreachable", "the status unreachable");
     let banner = s
         .text(&s.find("[data-testid=firm-banner]").unwrap())
@@ -111,6 +175,13 @@ fn joining_a_firm_shows_it_and_a_stopped_server_shows_the_banner_until_it_is_bac
     .unwrap_or_else(|e| app.fail(NAME, &format!("the banner in Spanish: {e}")));
     show_firm_section(&app);
     let down_es = doc_shot(s, "firm-unreachable-es");
+    book_shows(&app, FIRM_CLIENT);
+    s.wait_for_text("[data-testid=firm-last-loaded]", ACTION, |t| {
+        t.contains("Se muestra lo último cargado")
+    })
+    .unwrap_or_else(|e| app.fail(NAME, &format!("what was last loaded, in Spanish: {e}")));
+    let book_down_es = doc_shot(s, "firm-book-offline-es");
+    s.execute("location.hash = '#/settings'", vec![]).unwrap();
 
     // Back: the banner goes, the status is connected again.
     server.start_again().unwrap();
@@ -132,10 +203,12 @@ fn joining_a_firm_shows_it_and_a_stopped_server_shows_the_banner_until_it_is_bac
     assert!(!home.data_dir().join("firm-mode.json").exists());
 
     eprintln!(
-        "screenshots: {} {} {} {}",
+        "screenshots: {} {} {} {} {} {}",
         joined_en.display(),
         down_en.display(),
+        book_down_en.display(),
         down_es.display(),
+        book_down_es.display(),
         joined_es.display()
     );
     app.quit();

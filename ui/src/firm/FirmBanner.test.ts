@@ -19,6 +19,7 @@ const UNREACHABLE: FirmStatusView = {
   since: '2026-03-20T14:02:00Z',
   code: 'firm_unreachable',
   message: 'connection refused',
+  last_loaded: null,
 };
 
 function firm(status: FirmStatusView) {
@@ -58,6 +59,25 @@ describe('FirmBanner', () => {
     // Leaving firm mode during an outage takes the banner away too.
     push({ state: 'solo' });
     await waitFor(() => expect(screen.queryByTestId('firm-banner')).toBeNull());
+  });
+
+  it('says when the pages it keeps showing were last loaded', async () => {
+    vi.mocked(api.firmMode).mockResolvedValue(
+      firm({ ...UNREACHABLE, last_loaded: '2026-03-20T13:58:00Z' }),
+    );
+    render(FirmBanner);
+    const shown = await screen.findByTestId('firm-last-loaded');
+    expect(shown).toHaveTextContent(
+      /^Showing what was last loaded at .+; changes wait until it answers\.$/,
+    );
+    expect(screen.getByTestId('firm-banner')).toHaveTextContent(/cannot be reached since/);
+  });
+
+  it('says nothing of a last load when nothing was loaded', async () => {
+    vi.mocked(api.firmMode).mockResolvedValue(firm(UNREACHABLE));
+    render(FirmBanner);
+    await screen.findByTestId('firm-banner');
+    expect(screen.queryByTestId('firm-last-loaded')).toBeNull();
   });
 
   it('speaks French', async () => {

@@ -85,6 +85,7 @@ describe('FirmSection', () => {
       since: '2026-03-20T14:05:00Z',
       code: 'firm_unreachable',
       message: 'connection refused',
+      last_loaded: null,
     });
     await waitFor(() => expect(status).toHaveTextContent(/Cannot be reached since .*connection refused/));
     expect(status).toHaveAttribute('data-state', 'unreachable');

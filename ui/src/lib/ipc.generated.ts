@@ -36,7 +36,7 @@ export type UiLocale = "en" | "es" | "fr";
 /**
  * Whether the firm database answers, as the window shows it.
  */
-export type FirmStatusView = { "state": "connecting" } | { "state": "connected", since: string, schema_version: number, } | { "state": "unreachable", since: string, code: string, message: string, } | { "state": "not_started", code: string, message: string, } | { "state": "solo" };
+export type FirmStatusView = { "state": "connecting" } | { "state": "connected", since: string, schema_version: number, } | { "state": "unreachable", since: string, code: string, message: string, last_loaded: string | null, } | { "state": "not_started", code: string, message: string, } | { "state": "solo" };
 
 /**
  * The firm this desktop is in: what Settings → Firm shows. No secret.

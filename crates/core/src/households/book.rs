@@ -8,8 +8,10 @@ use serde::Serialize;
 
 use super::Household;
 use crate::error::Result;
-use crate::reads::book::{book_summary, set_positions, totals, BookRow, CurrencyTotal, Health};
-use crate::store::queries::households;
+use crate::reads::book::{
+    book_summary_from, set_positions, totals, BookRow, CurrencyTotal, Health,
+};
+use crate::store::book_reads::BookReads;
 use crate::store::Store;
 use crate::time::Timestamp;
 
@@ -36,13 +38,13 @@ pub struct BookByHousehold {
 }
 
 pub fn book_by_household(store: &Store, now: Timestamp) -> Result<BookByHousehold> {
-    let book = book_summary(store, now)?;
-    let (households, memberships) = store.read(|c| {
-        Ok((
-            households::read::households(c)?,
-            households::read::memberships(c)?,
-        ))
-    })?;
+    store.read(|db| book_by_household_from(db, now))
+}
+
+/// [`book_by_household`] from either engine's reader.
+pub fn book_by_household_from(reads: &impl BookReads, now: Timestamp) -> Result<BookByHousehold> {
+    let book = book_summary_from(reads, now)?;
+    let (households, memberships) = (reads.households()?, reads.household_memberships()?);
     let mut members: BTreeMap<i64, Vec<BookRow>> = BTreeMap::new();
     let mut people = Vec::new();
     for row in book.clients {
@@ -59,7 +61,7 @@ pub fn book_by_household(store: &Store, now: Timestamp) -> Result<BookByHousehol
             .filter(|(_, h)| **h == household.id)
             .map(|(c, _)| *c)
             .collect();
-        let pos = store.read(|db| set_positions(db, &ids))?;
+        let pos = set_positions(reads, &ids)?;
         // A member with connections but no date has one that never synced.
         let never = m
             .iter()

@@ -16,6 +16,7 @@ use serde::Serialize;
 use crate::clients::{Client, ClientKind, MAX_NAME_LEN};
 use crate::error::{CoreError, Result};
 use crate::store::audit::{self, NewAuditEntry};
+use crate::store::book_reads::BookReads;
 use crate::store::queries::households::{read, write};
 use crate::store::Store;
 use crate::time;
@@ -43,7 +44,8 @@ pub struct HouseholdWithMembers {
     pub members: Vec<Client>,
 }
 
-fn valid_name(name: &str) -> Result<String> {
+/// A household's name as stored: trimmed, not empty, bounded, no control characters.
+pub fn valid_name(name: &str) -> Result<String> {
     let name = name.trim();
     if name.is_empty() {
         return Err(CoreError::invalid("a household needs a name"));
@@ -139,13 +141,17 @@ pub fn get(store: &Store, id: i64) -> Result<Household> {
 
 /// Every household with its members, in name order.
 pub fn list(store: &Store) -> Result<Vec<HouseholdWithMembers>> {
-    let groups = store.read(|c| {
-        read::households(c)?
-            .into_iter()
-            .map(|h| Ok((read::member_ids(c, h.id)?, h)))
-            .collect::<Result<Vec<_>>>()
-    })?;
-    let clients = crate::clients::list(store, true)?;
+    store.read(list_from)
+}
+
+/// [`list`] from either engine's reader.
+pub fn list_from(reads: &impl BookReads) -> Result<Vec<HouseholdWithMembers>> {
+    let groups = reads
+        .households()?
+        .into_iter()
+        .map(|h| Ok((reads.household_member_ids(h.id)?, h)))
+        .collect::<Result<Vec<_>>>()?;
+    let clients = crate::clients::list_from(reads, true)?;
     let mut out: Vec<HouseholdWithMembers> = groups
         .into_iter()
         .map(|(ids, household)| HouseholdWithMembers {
@@ -257,6 +263,12 @@ pub fn move_member(store: &Store, client_id: i64, to_household_id: i64, actor: &
 /// A client that may join a household: it exists, is not archived and is a person.
 fn member_candidate(store: &Store, client_id: i64) -> Result<Client> {
     let client = crate::clients::get(store, client_id)?;
+    may_join(&client)?;
+    Ok(client)
+}
+
+/// Whether `client` may join a household: not archived, and a person (on either engine).
+pub fn may_join(client: &Client) -> Result<()> {
     if client.archived {
         return Err(CoreError::invalid(format!(
             "{} is archived and cannot join a household",
@@ -269,7 +281,7 @@ fn member_candidate(store: &Store, client_id: i64) -> Result<Client> {
             client.name
         )));
     }
-    Ok(client)
+    Ok(())
 }
 
 #[cfg(test)]

@@ -34,6 +34,10 @@ pub trait BookReads {
     fn household(&self, id: i64) -> Result<Option<Household>>;
     /// `households::read::member_ids`.
     fn household_member_ids(&self, household_id: i64) -> Result<Vec<i64>>;
+    /// Every household, in id order.
+    fn households(&self) -> Result<Vec<Household>>;
+    /// Every membership: client id → household id.
+    fn household_memberships(&self) -> Result<BTreeMap<i64, i64>>;
     /// `settings::read::value`: the book's rules (freshness, SCA period).
     fn setting(&self, key: &str) -> Result<Option<String>>;
     /// `link_sessions::read::newest_sent_per_connection`.
@@ -82,6 +86,12 @@ impl BookReads for Db {
     }
     fn household_member_ids(&self, household_id: i64) -> Result<Vec<i64>> {
         queries::households::read::member_ids(self, household_id)
+    }
+    fn households(&self) -> Result<Vec<Household>> {
+        queries::households::read::households(self)
+    }
+    fn household_memberships(&self) -> Result<BTreeMap<i64, i64>> {
+        queries::households::read::memberships(self)
     }
     fn setting(&self, key: &str) -> Result<Option<String>> {
         queries::settings::read::value(self, key)

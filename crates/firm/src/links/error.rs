@@ -96,11 +96,7 @@ impl FirmLinkError {
             FirmLinkError::Secrets(FirmSecretsError::Database(e)) => e,
             _ => return false,
         };
-        match database {
-            FirmDbError::Unreachable(_) => true,
-            FirmDbError::Database(e) => crate::refresh::is_transient_database_error(e),
-            _ => false,
-        }
+        database.is_unreachable()
     }
 }
 

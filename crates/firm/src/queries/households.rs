@@ -4,24 +4,47 @@
 pub mod read {
     use advisor_desk_core::households::Household;
     use advisor_desk_core::time::{self, Timestamp};
-    use postgres::GenericClient;
+    use std::collections::BTreeMap;
+
+    use postgres::{GenericClient, Row};
 
     use crate::FirmDbError;
+
+    const COLUMNS: &str = "id, name, created_at, updated_at";
+
+    fn from_row(r: &Row) -> Household {
+        Household {
+            id: r.get(0),
+            name: r.get(1),
+            created_at: time::to_db(r.get::<_, Timestamp>(2)),
+            updated_at: time::to_db(r.get::<_, Timestamp>(3)),
+        }
+    }
 
     pub fn household(
         db: &mut impl GenericClient,
         id: i64,
     ) -> Result<Option<Household>, FirmDbError> {
         let row = db.query_opt(
-            "SELECT id, name, created_at, updated_at FROM households WHERE id = $1",
+            &format!("SELECT {COLUMNS} FROM households WHERE id = $1"),
             &[&id],
         )?;
-        Ok(row.map(|r| Household {
-            id: r.get(0),
-            name: r.get(1),
-            created_at: time::to_db(r.get::<_, Timestamp>(2)),
-            updated_at: time::to_db(r.get::<_, Timestamp>(3)),
-        }))
+        Ok(row.as_ref().map(from_row))
+    }
+
+    /// The households the member may see, in id order.
+    pub fn households(db: &mut impl GenericClient) -> Result<Vec<Household>, FirmDbError> {
+        let rows = db.query(
+            &format!("SELECT {COLUMNS} FROM households ORDER BY id"),
+            &[],
+        )?;
+        Ok(rows.iter().map(from_row).collect())
+    }
+
+    /// Every membership the member may see: client id → household id.
+    pub fn memberships(db: &mut impl GenericClient) -> Result<BTreeMap<i64, i64>, FirmDbError> {
+        let rows = db.query("SELECT client_id, household_id FROM household_members", &[])?;
+        Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
     }
 
     /// Member client ids of one household, in joining order.

@@ -226,6 +226,7 @@ export const en = {
   'firm.leave.no': "Stay in the firm",
   'firm.banner': "The firm's database cannot be reached since {time} — firm mode picks up again by itself as soon as it answers.",
   'firm.banner.retry': "Try again",
+  'firm.banner.lastLoaded': "Showing what was last loaded at {time}; changes wait until it answers.",
   'settings.title': 'Settings',
   'settings.subtitle': 'Where client data comes from, and the keys to reach it.',
   'settings.loading': 'Loading settings…',

@@ -227,6 +227,7 @@ export const es: Catalogue = {
   'firm.leave.no': "Seguir en la firma",
   'firm.banner': "No se puede acceder a la base de datos de la firma desde las {time}: el modo firma se reanuda solo en cuanto responda.",
   'firm.banner.retry': "Reintentar",
+  'firm.banner.lastLoaded': "Se muestra lo último cargado a las {time}; los cambios esperan a que responda.",
   'settings.title': 'Ajustes',
   'settings.subtitle': 'De dónde vienen los datos de los clientes y las claves para obtenerlos.',
   'settings.loading': 'Cargando ajustes…',

@@ -228,6 +228,7 @@ export const fr: Catalogue = {
   'firm.leave.no': "Rester dans le cabinet",
   'firm.banner': "La base de données du cabinet est injoignable depuis {time} — le mode cabinet reprend de lui-même dès qu'elle répond.",
   'firm.banner.retry': "Réessayer",
+  'firm.banner.lastLoaded': "Affichage de ce qui a été chargé pour la dernière fois à {time} ; les modifications attendent qu'elle réponde.",
   'settings.title': 'Paramètres',
   'settings.subtitle': 'D’où viennent les données des clients, et les clés pour y accéder.',
   'settings.loading': 'Chargement des paramètres…',
