@@ -2,17 +2,14 @@
 //! `store::queries::households::read`.
 
 pub mod read {
+    use crate::queries::Reader;
     use advisor_desk_core::households::Household;
     use advisor_desk_core::time::{self, Timestamp};
-    use postgres::GenericClient;
 
     use crate::FirmDbError;
 
-    pub fn household(
-        db: &mut impl GenericClient,
-        id: i64,
-    ) -> Result<Option<Household>, FirmDbError> {
-        let row = db.query_opt(
+    pub fn household(db: &mut impl Reader, id: i64) -> Result<Option<Household>, FirmDbError> {
+        let row = db.row_opt(
             "SELECT id, name, created_at, updated_at FROM households WHERE id = $1",
             &[&id],
         )?;
@@ -25,11 +22,8 @@ pub mod read {
     }
 
     /// Member client ids of one household, in joining order.
-    pub fn member_ids(
-        db: &mut impl GenericClient,
-        household_id: i64,
-    ) -> Result<Vec<i64>, FirmDbError> {
-        let rows = db.query(
+    pub fn member_ids(db: &mut impl Reader, household_id: i64) -> Result<Vec<i64>, FirmDbError> {
+        let rows = db.rows(
             "SELECT client_id FROM household_members WHERE household_id = $1
              ORDER BY joined_at, client_id",
             &[&household_id],
