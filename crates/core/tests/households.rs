@@ -563,3 +563,59 @@ fn the_monthly_tallies_behind_history_and_counts_follow_every_change() {
         0
     );
 }
+
+#[test]
+fn the_book_totals_summed_in_sql_are_the_totals_of_each_clients_positions() {
+    use advisor_desk_core::reads::book::{positions, totals, totals_by_id, Position, TotalsOf};
+    use advisor_desk_core::store::book_reads::BookReads;
+    use std::collections::BTreeMap;
+
+    let (mut b, _, _, _, luis) = ruiz();
+    // A second currency and debt: a USD card in debt beside a USD current account.
+    let mut card = current("c", "US11 1111", -30_000, "Luis Gómez");
+    card.kind = AccountKind::CreditCard;
+    card.balance = fixtures::money(-30_000, "USD");
+    let mut dollars = current("d", "US22 2222", 90_000, "Luis Gómez");
+    dollars.balance = fixtures::money(90_000, "USD");
+    b.connect(
+        luis,
+        "Banco Tres",
+        snap(vec![card, dollars], vec![], vec![]),
+        Duration::hours(2),
+    );
+
+    let (each, by_client, by_connection) = b
+        .store
+        .read(|db| {
+            Ok((
+                positions(db)?,
+                db.totals_of_each(TotalsOf::Client)?,
+                db.totals_of_each(TotalsOf::Connection)?,
+            ))
+        })
+        .unwrap();
+    let summed = |key: fn(&Position) -> i64| {
+        let mut by: BTreeMap<i64, Vec<&Position>> = BTreeMap::new();
+        for p in &each {
+            by.entry(key(p)).or_default().push(p);
+        }
+        by.into_iter()
+            .map(|(id, ps)| (id, totals(ps)))
+            .collect::<BTreeMap<_, _>>()
+    };
+    assert_eq!(totals_by_id(by_client), summed(|p| p.client_id));
+    assert_eq!(totals_by_id(by_connection), summed(|p| p.connection_id));
+    let luis_usd = summed(|p| p.client_id)[&luis]
+        .iter()
+        .find(|t| t.currency == "USD")
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        (
+            luis_usd.assets_minor,
+            luis_usd.liabilities_minor,
+            luis_usd.net_minor
+        ),
+        (90_000, 30_000, 60_000)
+    );
+}

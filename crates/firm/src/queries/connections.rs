@@ -59,13 +59,18 @@ pub mod read {
         db: &mut impl Reader,
         client_id: Option<i64>,
     ) -> Result<Vec<Connection>, FirmDbError> {
-        let rows = db.rows(
-            &format!(
-                "SELECT {COLUMNS} FROM connections
-                 WHERE $1::bigint IS NULL OR client_id = $1 ORDER BY id"
-            ),
-            &[&client_id],
-        )?;
+        // Two texts, not `$1 IS NULL OR client_id = $1`: a statement prepared once is soon
+        // planned for any parameter, and that plan could not use the client's index.
+        let rows = match client_id {
+            Some(id) => db.rows(
+                &format!("SELECT {COLUMNS} FROM connections WHERE client_id = $1 ORDER BY id"),
+                &[&id],
+            )?,
+            None => db.rows(
+                &format!("SELECT {COLUMNS} FROM connections ORDER BY id"),
+                &[],
+            )?,
+        };
         Ok(rows.iter().map(from_row).collect())
     }
 
