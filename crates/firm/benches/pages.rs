@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use advisor_desk_core::clients::{self, NewClient};
 use advisor_desk_core::domain::{Account, AccountKind, AssetClass, Holding, Transaction};
-use advisor_desk_core::reads::book::{book_summary_from, TotalsOf};
+use advisor_desk_core::reads::book::book_summary_from;
 use advisor_desk_core::reads::client::client_overview_from;
 use advisor_desk_core::reads::health::health_queue_from;
 use advisor_desk_core::secrets::MemorySecretStore;
@@ -259,11 +259,5 @@ fn parts(runs: usize, store: &Store, firm: &FirmStore, row: &dyn Fn(&str, Durati
     });
     part("positions of each client", &|r| {
         r.positions_of_each_client().unwrap();
-    });
-    part("totals of each client", &|r| {
-        r.totals_of_each(TotalsOf::Client).unwrap();
-    });
-    part("totals of each connection", &|r| {
-        r.totals_of_each(TotalsOf::Connection).unwrap();
     });
 }

@@ -107,29 +107,6 @@ pub fn set_positions(reads: &impl BookReads, clients: &[i64]) -> Result<Vec<Posi
     Ok(SetCopies::read(reads, queries::Clients(clients))?.positions(Counted::Together))
 }
 
-/// Whose positions [`BookReads::totals_of_each`] sums: each client's, or each connection's
-/// (the positions it supplies to its client's de-duplicated set).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TotalsOf {
-    Client,
-    Connection,
-}
-
-/// [`totals`] in SQL (both engines), over positions `pos(class, v, …)`: assets, liabilities,
-/// net (`bigint`: PostgreSQL's `sum` of a `bigint` is a `numeric`).
-pub const TOTALS: &str = "CAST(sum(CASE WHEN class = 'debt' OR v < 0 THEN 0 ELSE v END) AS bigint),
-    CAST(sum(CASE WHEN class = 'debt' OR v < 0 THEN -v ELSE 0 END) AS bigint),
-    CAST(sum(v) AS bigint)";
-
-/// [`BookReads::totals_of_each`]'s rows (in id order) as each id's totals.
-pub fn totals_by_id(rows: Vec<(i64, CurrencyTotal)>) -> BTreeMap<i64, Vec<CurrencyTotal>> {
-    let mut by: BTreeMap<i64, Vec<CurrencyTotal>> = BTreeMap::new();
-    for (id, total) in rows {
-        by.entry(id).or_default().push(total);
-    }
-    by
-}
-
 /// One currency's totals. Amounts in different currencies are different rows.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ipc-types", derive(ts_rs::TS))]
@@ -196,7 +173,11 @@ pub fn book_summary_from(reads: &impl BookReads, now: Timestamp) -> Result<BookS
     let fresh = crate::sync::Freshness::read_from(reads)?;
     let clients = clients::list_from(reads, false)?;
     let connections = reads.connections(None)?;
-    let mut by_client = totals_by_id(reads.totals_of_each(TotalsOf::Client)?);
+    let positions = reads.positions_of_each_client()?;
+    let mut by_client: BTreeMap<i64, Vec<&Position>> = BTreeMap::new();
+    for p in &positions {
+        by_client.entry(p.client_id).or_default().push(p);
+    }
     let mut conns: BTreeMap<i64, Vec<&Connection>> = BTreeMap::new();
     for c in &connections {
         conns.entry(c.client_id).or_default().push(c);
@@ -217,7 +198,7 @@ pub fn book_summary_from(reads: &impl BookReads, now: Timestamp) -> Result<BookS
                 client_id: client.id,
                 name: client.name,
                 kind: client.kind,
-                totals: by_client.remove(&client.id).unwrap_or_default(),
+                totals: totals(by_client.remove(&client.id).unwrap_or_default()),
                 connection_count: cs.len() as u32,
                 health: healths.iter().copied().max().unwrap_or(Health::None),
                 needs_client: count(Health::NeedsClient),

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use super::book::{connection_health, data_as_of, totals_by_id, CurrencyTotal, Health, TotalsOf};
+use super::book::{connection_health, data_as_of, CurrencyTotal, Health};
 use super::client::institution_label;
 use super::consent::ConsentPeriod;
 use super::outlook::Outlook;
@@ -135,7 +135,11 @@ pub fn health_queue_from(reads: &impl BookReads, now: Timestamp) -> Result<Healt
     let connections = reads.connections(None)?;
     let outlook = Outlook::read_from(reads, now)?;
     let fresh = outlook.fresh;
-    let mut at_risk = totals_by_id(reads.totals_of_each(TotalsOf::Connection)?);
+    let pos = reads.positions_of_each_client()?;
+    let mut at_risk: BTreeMap<i64, Vec<&super::book::Position>> = BTreeMap::new();
+    for p in &pos {
+        at_risk.entry(p.connection_id).or_default().push(p);
+    }
 
     let period = outlook.period;
     let item = |c: Connection, value: Vec<CurrencyTotal>| {
@@ -159,7 +163,7 @@ pub fn health_queue_from(reads: &impl BookReads, now: Timestamp) -> Result<Healt
     let mut due_soon: Vec<QueueItem> = healthy
         .into_iter()
         .map(|c| {
-            let value = at_risk.remove(&c.id).unwrap_or_default();
+            let value = super::book::totals(at_risk.remove(&c.id).unwrap_or_default());
             item(c, value)
         })
         .filter(|it| it.connection.consent.as_ref().is_some_and(|f| f.due_soon))
@@ -173,7 +177,7 @@ pub fn health_queue_from(reads: &impl BookReads, now: Timestamp) -> Result<Healt
     let mut items: Vec<QueueItem> = needing
         .into_iter()
         .map(|c| {
-            let value = at_risk.remove(&c.id).unwrap_or_default();
+            let value = super::book::totals(at_risk.remove(&c.id).unwrap_or_default());
             item(c, value)
         })
         .collect();

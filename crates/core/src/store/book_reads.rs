@@ -17,7 +17,7 @@ use crate::clients::Client;
 use crate::error::Result;
 use crate::households::Household;
 use crate::links::sessions::LinkSession;
-use crate::reads::book::{CurrencyTotal, Position, TotalsOf};
+use crate::reads::book::Position;
 use crate::reads::client::TransactionLine;
 use crate::sync::Connection;
 
@@ -40,9 +40,6 @@ pub trait BookReads {
     fn newest_sent_links(&self) -> Result<Vec<LinkSession>>;
     /// `positions::read::each_client`: every client's de-duplicated positions.
     fn positions_of_each_client(&self) -> Result<Vec<Position>>;
-    /// `positions::read::totals_of_each`: those positions summed per client or connection
-    /// and currency, in id and currency order (the book page, the health queue).
-    fn totals_of_each(&self, of: TotalsOf) -> Result<Vec<(i64, CurrencyTotal)>>;
     /// `set_copies::read::accounts`.
     fn account_copies(&self, set: Clients<'_>) -> Result<Vec<AccountCopy>>;
     /// `set_copies::read::holdings`.
@@ -94,9 +91,6 @@ impl BookReads for Db {
     }
     fn positions_of_each_client(&self) -> Result<Vec<Position>> {
         queries::positions::read::each_client(self)
-    }
-    fn totals_of_each(&self, of: TotalsOf) -> Result<Vec<(i64, CurrencyTotal)>> {
-        queries::positions::read::totals_of_each(self, of)
     }
     fn account_copies(&self, set: Clients<'_>) -> Result<Vec<AccountCopy>> {
         queries::set_copies::read::accounts(self, set)

@@ -6,13 +6,12 @@
 
 pub mod read {
     use crate::queries::Reader;
-    use advisor_desk_core::reads::book::{CurrencyTotal, Position, TotalsOf, TOTALS};
+    use advisor_desk_core::reads::book::Position;
 
     use crate::FirmDbError;
 
-    /// Each client's copies, ranked within the client by `dedupe_key` (`rn = 1` is counted),
-    /// and the held accounts.
-    const COPIES: &str = "conns AS (
+    const EACH_CLIENT: &str = "
+        WITH conns AS (
             SELECT id, client_id, client_id AS grp,
                    coalesce(data_as_of, last_success_at) AS fresh
             FROM book_connections),
@@ -39,11 +38,8 @@ pub mod read {
                    row_number() OVER (PARTITION BY c.grp, l.dedupe_key
                                       ORDER BY coalesce(l.as_of, c.fresh) DESC NULLS LAST, l.id)
                        AS rn
-            FROM liabilities l JOIN conns c ON c.id = l.connection_id)";
-
-    /// The counted copies as positions: (client_id, connection_id, source, class, currency,
-    /// value).
-    const POSITIONS: &str = "SELECT client_id, connection_id, 0,
+            FROM liabilities l JOIN conns c ON c.id = l.connection_id)
+        SELECT client_id, connection_id, 0,
                coalesce(asset_class, CASE kind WHEN 'current' THEN 'cash'
                    WHEN 'savings' THEN 'cash' WHEN 'credit_card' THEN 'debt'
                    WHEN 'loan' THEN 'debt' ELSE 'other' END),
@@ -59,7 +55,7 @@ pub mod read {
             FROM cl WHERE rn = 1";
 
     pub fn each_client(db: &mut impl Reader) -> Result<Vec<Position>, FirmDbError> {
-        let rows = db.rows(&format!("WITH {COPIES} {POSITIONS}"), &[])?;
+        let rows = db.rows(EACH_CLIENT, &[])?;
         Ok(rows
             .iter()
             .map(|r| Position {
@@ -69,39 +65,6 @@ pub mod read {
                 class: r.get(3),
                 currency: r.get(4),
                 value_minor: r.get(5),
-            })
-            .collect())
-    }
-
-    /// The core's `positions::read::totals_of_each`: the positions summed per client or
-    /// connection and currency (byte order, as the core's), in id order.
-    pub fn totals_of_each(
-        db: &mut impl Reader,
-        of: TotalsOf,
-    ) -> Result<Vec<(i64, CurrencyTotal)>, FirmDbError> {
-        let key = match of {
-            TotalsOf::Client => "client_id",
-            TotalsOf::Connection => "connection_id",
-        };
-        let rows = db.rows(
-            &format!(
-                "WITH {COPIES}, pos(client_id, connection_id, source, class, currency, v) AS (
-                     {POSITIONS})
-                 SELECT {key}, currency, {TOTALS} FROM pos GROUP BY {key}, currency
-                 ORDER BY {key}, currency COLLATE \"C\""
-            ),
-            &[],
-        )?;
-        Ok(rows
-            .iter()
-            .map(|r| {
-                let total = CurrencyTotal {
-                    currency: r.get(1),
-                    assets_minor: r.get(2),
-                    liabilities_minor: r.get(3),
-                    net_minor: r.get(4),
-                };
-                (r.get(0), total)
             })
             .collect())
     }

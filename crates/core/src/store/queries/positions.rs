@@ -7,12 +7,18 @@
 pub mod read {
     use super::super::Db;
     use crate::error::Result;
-    use crate::reads::book::{CurrencyTotal, Position, TotalsOf, TOTALS};
+    use crate::reads::book::Position;
     use crate::reads::AllocationSlice;
 
-    /// Each client's copies of its accounts, holdings and liabilities, ranked within the
-    /// client by `dedupe_key` (`rn = 1` is the copy counted), and the held accounts.
-    const COPIES: &str = "conns AS (
+    /// De-duplicated positions of every client, each on its own (a client counts an account
+    /// it reaches once; two clients who share an account each count it): one row per client
+    /// and `dedupe_key`, the copy with the freshest data (its `as_of`, else its connection's); `client_id` is
+    /// the client whose connection supplied the counted copy. Accounts whose holdings are
+    /// known are counted through their holdings, never both; debt is negative with class
+    /// `debt`.
+    pub fn each_client(db: &Db) -> Result<Vec<Position>> {
+        let mut stmt = db.prepare_cached(
+            "WITH conns AS (
                  SELECT id, client_id, client_id AS grp,
                         coalesce(data_as_of, last_success_at) AS fresh
                  FROM book_connections),
@@ -36,35 +42,24 @@ pub mod read {
                  SELECT l.connection_id, l.currency, l.balance_minor, c.client_id,
                         row_number() OVER (PARTITION BY c.grp, l.dedupe_key
                                            ORDER BY coalesce(l.as_of, c.fresh) DESC, l.id) AS rn
-                 FROM liabilities l JOIN conns c ON c.id = l.connection_id)";
-
-    /// The counted copies as positions: (client_id, connection_id, source, class, currency,
-    /// value).
-    const POSITIONS: &str = "SELECT client_id, connection_id, 0,
-               coalesce(asset_class, CASE kind WHEN 'current' THEN 'cash'
-                   WHEN 'savings' THEN 'cash' WHEN 'credit_card' THEN 'debt'
-                   WHEN 'loan' THEN 'debt' ELSE 'other' END),
-               currency, balance_minor
-            FROM ca WHERE rn = 1
-              -- NOT EXISTS, not a row-value NOT IN: SQLite checks the latter against
-              -- the whole set for every account (4 s on a 5,000-client book).
-              AND NOT EXISTS (SELECT 1 FROM held
-                         WHERE held.grp = ca.grp AND held.dedupe_key = ca.dedupe_key)
-        UNION ALL
-        SELECT client_id, connection_id, 1, asset_class, currency, value_minor
-            FROM ch WHERE rn = 1
-        UNION ALL
-        SELECT client_id, connection_id, 2, 'debt', currency, -balance_minor
-            FROM cl WHERE rn = 1";
-
-    /// De-duplicated positions of every client, each on its own (a client counts an account
-    /// it reaches once; two clients who share an account each count it): one row per client
-    /// and `dedupe_key`, the copy with the freshest data (its `as_of`, else its connection's); `client_id` is
-    /// the client whose connection supplied the counted copy. Accounts whose holdings are
-    /// known are counted through their holdings, never both; debt is negative with class
-    /// `debt`.
-    pub fn each_client(db: &Db) -> Result<Vec<Position>> {
-        let mut stmt = db.prepare_cached(&format!("WITH {COPIES} {POSITIONS}"))?;
+                 FROM liabilities l JOIN conns c ON c.id = l.connection_id)
+             SELECT client_id, connection_id, 0,
+                    coalesce(asset_class, CASE kind WHEN 'current' THEN 'cash'
+                        WHEN 'savings' THEN 'cash' WHEN 'credit_card' THEN 'debt'
+                        WHEN 'loan' THEN 'debt' ELSE 'other' END),
+                    currency, balance_minor
+                 FROM ca WHERE rn = 1
+                   -- NOT EXISTS, not a row-value NOT IN: SQLite checks the latter against
+                   -- the whole set for every account (4 s on a 5,000-client book).
+                   AND NOT EXISTS (SELECT 1 FROM held
+                                   WHERE held.grp = ca.grp AND held.dedupe_key = ca.dedupe_key)
+             UNION ALL
+             SELECT client_id, connection_id, 1, asset_class, currency, value_minor
+                 FROM ch WHERE rn = 1
+             UNION ALL
+             SELECT client_id, connection_id, 2, 'debt', currency, -balance_minor
+                 FROM cl WHERE rn = 1",
+        )?;
         let row = |r: &rusqlite::Row<'_>| {
             let source: i64 = r.get(2)?;
             Ok(Position {
@@ -77,37 +72,6 @@ pub mod read {
             })
         };
         let rows = stmt.query_map([], row)?.collect::<rusqlite::Result<_>>()?;
-        Ok(rows)
-    }
-
-    /// [`each_client`]'s positions summed per client, or per connection that supplied them,
-    /// and currency, as `reads::book::totals` sums them (debt and negative values are
-    /// liabilities): (id, totals), in id and currency order. Aggregated here so that a book
-    /// page reads one row per client and currency, not every position.
-    pub fn totals_of_each(db: &Db, of: TotalsOf) -> Result<Vec<(i64, CurrencyTotal)>> {
-        let key = match of {
-            TotalsOf::Client => "client_id",
-            TotalsOf::Connection => "connection_id",
-        };
-        let mut stmt = db.prepare_cached(&format!(
-            "WITH {COPIES}, pos(client_id, connection_id, source, class, currency, v) AS (
-                 {POSITIONS})
-             SELECT {key}, currency, {TOTALS} FROM pos GROUP BY {key}, currency
-             ORDER BY {key}, currency"
-        ))?;
-        let rows = stmt
-            .query_map([], |r| {
-                Ok((
-                    r.get(0)?,
-                    CurrencyTotal {
-                        currency: r.get(1)?,
-                        assets_minor: r.get(2)?,
-                        liabilities_minor: r.get(3)?,
-                        net_minor: r.get(4)?,
-                    },
-                ))
-            })?
-            .collect::<rusqlite::Result<_>>()?;
         Ok(rows)
     }
 
