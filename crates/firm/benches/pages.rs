@@ -8,7 +8,8 @@
 //! CARGO_PROFILE_BENCH_LTO=false CARGO_PROFILE_BENCH_CODEGEN_UNITS=16 \
 //!   cargo bench -p advisor-desk-firm --bench pages
 //! ```
-//! `PAGES_CLIENTS` / `PAGES_RUNS` make it smaller or longer (defaults 5,000 and 15).
+//! `PAGES_CLIENTS` / `PAGES_RUNS` make it smaller or longer (defaults 5,000 and 15);
+//! `PAGES_PARTS=1` also times each read the book page and health queue make, on each engine.
 
 use std::time::{Duration, Instant};
 
@@ -18,12 +19,13 @@ use advisor_desk_core::reads::book::book_summary_from;
 use advisor_desk_core::reads::client::client_overview_from;
 use advisor_desk_core::reads::health::health_queue_from;
 use advisor_desk_core::secrets::MemorySecretStore;
+use advisor_desk_core::store::book_reads::BookReads;
 use advisor_desk_core::test_fixtures::{money, ready_connection, snapshot};
 use advisor_desk_core::time::Timestamp;
 use advisor_desk_core::Store;
 use advisor_desk_firm::copy_in;
-use advisor_desk_firm::reads::FirmReads;
 use advisor_desk_firm::test_firm::TestFirm;
+use advisor_desk_firm::{FirmDbConfig, FirmStore};
 use chrono::{Duration as Days, NaiveDate, TimeZone, Utc};
 
 fn env_or(name: &str, default: usize) -> usize {
@@ -179,8 +181,10 @@ fn main() {
         counts["transactions"]
     );
 
-    // The firm's administrator reads (row-level security applies: staff see every row).
-    let mut pg = firm.owner();
+    // The firm's administrator reads (row-level security applies: staff see every row), through
+    // the app's own path: a pooled connection and its cached statements.
+    let pg = FirmStore::connect(&FirmDbConfig::new(firm.database.owner_url()).with_pool_size(1))
+        .unwrap();
     println!("page medians of {runs} runs, {clients} clients (PostgreSQL as the firm's admin):");
     let row = |name: &str, sqlite: Duration, postgres: Duration| {
         println!(
@@ -195,21 +199,65 @@ fn main() {
         store.read(|db| book_summary_from(db, now)).unwrap();
     });
     let postgres = median(runs, || {
-        book_summary_from(&FirmReads::begin(&mut pg).unwrap(), now).unwrap();
+        pg.reading(|r| book_summary_from(r, now)).unwrap();
     });
     row("book page", sqlite, postgres);
     let sqlite = median(runs, || {
         store.read(|db| client_overview_from(db, big, now)).unwrap();
     });
     let postgres = median(runs, || {
-        client_overview_from(&FirmReads::begin(&mut pg).unwrap(), big, now).unwrap();
+        pg.reading(|r| client_overview_from(r, big, now)).unwrap();
     });
     row("client page (50,000 transactions)", sqlite, postgres);
     let sqlite = median(runs, || {
         store.read(|db| health_queue_from(db, now)).unwrap();
     });
     let postgres = median(runs, || {
-        health_queue_from(&FirmReads::begin(&mut pg).unwrap(), now).unwrap();
+        pg.reading(|r| health_queue_from(r, now)).unwrap();
     });
     row("health queue", sqlite, postgres);
+
+    if env_or("PAGES_PARTS", 0) == 1 {
+        println!("the book-wide reads, medians of {runs} runs:");
+        parts(runs, &store, &pg, &row);
+    }
+}
+
+/// Each read the book page and health queue make, timed alone on each engine (PostgreSQL in
+/// its own read-only transaction, as a page's reads are).
+fn parts(runs: usize, store: &Store, firm: &FirmStore, row: &dyn Fn(&str, Duration, Duration)) {
+    let part = |name: &str, read: &dyn Fn(&dyn BookReads)| {
+        let sqlite = median(runs, || {
+            store
+                .read(|db| {
+                    read(db);
+                    Ok(())
+                })
+                .unwrap();
+        });
+        let postgres = median(runs, || {
+            firm.reading(|r| {
+                read(r);
+                Ok(())
+            })
+            .unwrap();
+        });
+        row(name, sqlite, postgres);
+    };
+    part("an empty read (BEGIN, ROLLBACK)", &|_| {});
+    part("settings (freshness)", &|r| {
+        r.setting("flinks.frozen_after_days").unwrap();
+    });
+    part("clients", &|r| {
+        r.clients(false).unwrap();
+    });
+    part("connections", &|r| {
+        r.connections(None).unwrap();
+    });
+    part("newest sent links", &|r| {
+        r.newest_sent_links().unwrap();
+    });
+    part("positions of each client", &|r| {
+        r.positions_of_each_client().unwrap();
+    });
 }

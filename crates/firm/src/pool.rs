@@ -23,6 +23,19 @@ use crate::FirmDbError;
 /// The pool every firm-store query borrows a connection from.
 pub type FirmPool = r2d2::Pool<PostgresConnectionManager<MakeRustlsConnect>>;
 
+/// Each pooled connection plans a prepared statement for its parameters on every run
+/// (`plan_cache_mode`): the reads keep their statements prepared (`queries::prepared`), and
+/// PostgreSQL's generic plan, chosen after five runs, cannot see how many clients a set
+/// (`= ANY($1)`) holds. Parsing is still saved; planning these statements is cheap.
+#[derive(Debug)]
+struct PlanEachRun;
+
+impl r2d2::CustomizeConnection<postgres::Client, postgres::Error> for PlanEachRun {
+    fn on_acquire(&self, client: &mut postgres::Client) -> Result<(), postgres::Error> {
+        client.batch_execute("SET plan_cache_mode = force_custom_plan")
+    }
+}
+
 /// Where the firm database is and how to reach it. The password comes from the keychain, never
 /// from a file or the URL the user sees.
 pub struct FirmDbConfig {
@@ -74,6 +87,7 @@ impl FirmDbConfig {
         // that loses the cause ("error performing TLS handshake", not which certificate).
         manager.connect().map_err(FirmDbError::from_connect)?;
         let pool = r2d2::Pool::builder()
+            .connection_customizer(Box::new(PlanEachRun))
             .max_size(self.pool_size)
             .min_idle(Some(0))
             .connection_timeout(self.connect_timeout)

@@ -8,7 +8,7 @@
 //! Row-level security answers each statement as the signed-in member.
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use advisor_desk_core::clients::Client;
 use advisor_desk_core::error::{CoreError, Result};
@@ -22,7 +22,10 @@ use advisor_desk_core::store::queries::transactions::PageFilter;
 use advisor_desk_core::store::queries::Clients;
 use advisor_desk_core::sync::Connection;
 use postgres::{Client as PgClient, IsolationLevel, Transaction};
+use r2d2::PooledConnection;
 
+use crate::queries::prepared::Prepared;
+use crate::queries::PreparedStatements;
 use crate::queries::{
     clients, connections, households, link_sessions, positions, set_copies, settings, transactions,
 };
@@ -30,11 +33,26 @@ use crate::{FirmDbError, FirmStore};
 
 pub struct FirmReads<'a> {
     tx: RefCell<Transaction<'a>>,
+    /// The connection's prepared statements, lent to this read (see [`FirmStore::reading`]).
+    statements: RefCell<PreparedStatements>,
+    /// The firm's settings, read once on a page's first `setting` (one snapshot: they cannot
+    /// change under it).
+    settings: RefCell<Option<HashMap<String, String>>>,
 }
 
 impl<'a> FirmReads<'a> {
-    /// Opens the read-only snapshot on `client`.
+    /// Opens the read-only snapshot on `client`, each statement prepared for this read alone.
     pub fn begin(client: &'a mut PgClient) -> std::result::Result<Self, FirmDbError> {
+        Self::begin_with(client, PreparedStatements::default())
+    }
+
+    /// Opens the read-only snapshot on `client`, reusing the statements already prepared on it
+    /// (and keeping those it prepares: [`FirmReads::into_statements`]).
+    pub fn begin_with(
+        client: &'a mut PgClient,
+        statements: PreparedStatements,
+    ) -> std::result::Result<Self, FirmDbError> {
+        // One statement: START TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY.
         let tx = client
             .build_transaction()
             .read_only(true)
@@ -42,14 +60,30 @@ impl<'a> FirmReads<'a> {
             .start()?;
         Ok(FirmReads {
             tx: RefCell::new(tx),
+            statements: RefCell::new(statements),
+            settings: RefCell::new(None),
         })
+    }
+
+    /// Ends the read (rolled back: nothing was written) and hands back the connection's
+    /// prepared statements.
+    pub fn into_statements(self) -> PreparedStatements {
+        let FirmReads { tx, statements, .. } = self;
+        drop(tx);
+        statements.into_inner()
     }
 
     fn with<T>(
         &self,
-        f: impl FnOnce(&mut Transaction<'a>) -> std::result::Result<T, FirmDbError>,
+        f: impl FnOnce(&mut Prepared<'_, Transaction<'a>>) -> std::result::Result<T, FirmDbError>,
     ) -> Result<T> {
-        f(&mut self.tx.borrow_mut()).map_err(to_core)
+        let mut tx = self.tx.borrow_mut();
+        let mut statements = self.statements.borrow_mut();
+        f(&mut Prepared {
+            client: &mut tx,
+            statements: &mut statements,
+        })
+        .map_err(to_core)
     }
 }
 
@@ -65,13 +99,18 @@ pub fn to_core(e: FirmDbError) -> CoreError {
 
 impl FirmStore {
     /// Runs one read model on a pooled connection, in one read-only snapshot, e.g.
-    /// `store.reading(|r| book_summary_from(r, now))`.
+    /// `store.reading(|r| book_summary_from(r, now))`. The statements it prepares stay with the
+    /// connection (its r2d2 extensions), so the next page on it runs each in one round trip.
     pub fn reading<T>(&self, f: impl FnOnce(&FirmReads<'_>) -> Result<T>) -> Result<T> {
-        self.read(|client| {
-            let reads = FirmReads::begin(client)?;
-            Ok(f(&reads))
-        })
-        .map_err(to_core)?
+        let mut connection = self.pooled().map_err(to_core)?;
+        let statements = PooledConnection::extensions_mut(&mut connection)
+            .remove::<PreparedStatements>()
+            .unwrap_or_default();
+        let reads = FirmReads::begin_with(&mut connection, statements).map_err(to_core)?;
+        let out = f(&reads);
+        let statements = reads.into_statements();
+        PooledConnection::extensions_mut(&mut connection).insert(statements);
+        out
     }
 }
 
@@ -95,19 +134,23 @@ impl BookReads for FirmReads<'_> {
         self.with(|tx| households::read::member_ids(tx, household_id))
     }
     fn households(&self) -> Result<Vec<Household>> {
-        self.with(households::read::households)
+        self.with(|tx| households::read::households(tx))
     }
     fn household_memberships(&self) -> Result<BTreeMap<i64, i64>> {
-        self.with(households::read::memberships)
+        self.with(|tx| households::read::memberships(tx))
     }
     fn setting(&self, key: &str) -> Result<Option<String>> {
-        self.with(|tx| settings::read::value(tx, key))
+        let mut settings = self.settings.borrow_mut();
+        if settings.is_none() {
+            *settings = Some(self.with(|db| settings::read::all(db))?);
+        }
+        Ok(settings.as_ref().and_then(|all| all.get(key).cloned()))
     }
     fn newest_sent_links(&self) -> Result<Vec<LinkSession>> {
-        self.with(link_sessions::read::newest_sent_per_connection)
+        self.with(|db| link_sessions::read::newest_sent_per_connection(db))
     }
     fn positions_of_each_client(&self) -> Result<Vec<Position>> {
-        self.with(positions::read::each_client)
+        self.with(|db| positions::read::each_client(db))
     }
     fn account_copies(&self, set: Clients<'_>) -> Result<Vec<AccountCopy>> {
         self.with(|tx| set_copies::read::accounts(tx, set.0))

@@ -3,6 +3,9 @@
 //! connection, `write` runs the closure in one transaction that commits only if it returns Ok.
 
 use postgres::{Client, Transaction};
+use r2d2::PooledConnection;
+use r2d2_postgres::PostgresConnectionManager;
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 use crate::{migrations, FirmDbConfig, FirmDbError, FirmPool};
 
@@ -23,6 +26,13 @@ impl FirmStore {
     /// one for its loop and one for its lease heartbeat).
     pub fn pool(&self) -> &FirmPool {
         &self.pool
+    }
+
+    /// A connection of the pool, with its extensions (where its prepared statements are kept).
+    pub(crate) fn pooled(
+        &self,
+    ) -> Result<PooledConnection<PostgresConnectionManager<MakeRustlsConnect>>, FirmDbError> {
+        Ok(self.pool.get()?)
     }
 
     pub fn read<T>(

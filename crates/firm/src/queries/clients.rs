@@ -25,14 +25,14 @@ fn from_row(r: &Row) -> Client {
 }
 
 pub mod read {
+    use crate::queries::Reader;
     use advisor_desk_core::clients::Client;
-    use postgres::GenericClient;
 
     use super::{from_row, COLUMNS};
     use crate::FirmDbError;
 
-    pub fn by_id(db: &mut impl GenericClient, id: i64) -> Result<Option<Client>, FirmDbError> {
-        let row = db.query_opt(
+    pub fn by_id(db: &mut impl Reader, id: i64) -> Result<Option<Client>, FirmDbError> {
+        let row = db.row_opt(
             &format!("SELECT {COLUMNS} FROM clients WHERE id = $1"),
             &[&id],
         )?;
@@ -40,11 +40,8 @@ pub mod read {
     }
 
     /// The clients the member may see, in id order; archived ones only when asked.
-    pub fn list(
-        db: &mut impl GenericClient,
-        include_archived: bool,
-    ) -> Result<Vec<Client>, FirmDbError> {
-        let rows = db.query(
+    pub fn list(db: &mut impl Reader, include_archived: bool) -> Result<Vec<Client>, FirmDbError> {
+        let rows = db.rows(
             &format!("SELECT {COLUMNS} FROM clients WHERE NOT archived OR $1 ORDER BY id"),
             &[&include_archived],
         )?;
@@ -52,8 +49,8 @@ pub mod read {
     }
 
     /// `Some(archived)` for a client the member may see, `None` otherwise.
-    pub fn archived(db: &mut impl GenericClient, id: i64) -> Result<Option<bool>, FirmDbError> {
-        let row = db.query_opt("SELECT archived FROM clients WHERE id = $1", &[&id])?;
+    pub fn archived(db: &mut impl Reader, id: i64) -> Result<Option<bool>, FirmDbError> {
+        let row = db.row_opt("SELECT archived FROM clients WHERE id = $1", &[&id])?;
         Ok(row.map(|r| r.get(0)))
     }
 }

@@ -48,33 +48,38 @@ fn from_row(r: &Row) -> Connection {
 }
 
 pub mod read {
+    use crate::queries::Reader;
     use advisor_desk_core::sync::Connection;
-    use postgres::GenericClient;
 
     use super::{from_row, COLUMNS};
     use crate::FirmDbError;
 
     /// All connections the member may see, or one client's, in id order.
     pub fn list(
-        db: &mut impl GenericClient,
+        db: &mut impl Reader,
         client_id: Option<i64>,
     ) -> Result<Vec<Connection>, FirmDbError> {
-        let rows = db.query(
-            &format!(
-                "SELECT {COLUMNS} FROM connections
-                 WHERE $1::bigint IS NULL OR client_id = $1 ORDER BY id"
-            ),
-            &[&client_id],
-        )?;
+        // Two texts, not `$1 IS NULL OR client_id = $1`: a statement prepared once is soon
+        // planned for any parameter, and that plan could not use the client's index.
+        let rows = match client_id {
+            Some(id) => db.rows(
+                &format!("SELECT {COLUMNS} FROM connections WHERE client_id = $1 ORDER BY id"),
+                &[&id],
+            )?,
+            None => db.rows(
+                &format!("SELECT {COLUMNS} FROM connections ORDER BY id"),
+                &[],
+            )?,
+        };
         Ok(rows.iter().map(from_row).collect())
     }
 
     /// The connections of a set of clients (a household's members), in id order.
     pub fn of_clients(
-        db: &mut impl GenericClient,
+        db: &mut impl Reader,
         clients: &[i64],
     ) -> Result<Vec<Connection>, FirmDbError> {
-        let rows = db.query(
+        let rows = db.rows(
             &format!("SELECT {COLUMNS} FROM connections WHERE client_id = ANY($1) ORDER BY id"),
             &[&clients],
         )?;

@@ -2,11 +2,12 @@
 //! `store::queries::households::read`.
 
 pub mod read {
+    use crate::queries::Reader;
     use advisor_desk_core::households::Household;
     use advisor_desk_core::time::{self, Timestamp};
     use std::collections::BTreeMap;
 
-    use postgres::{GenericClient, Row};
+    use postgres::Row;
 
     use crate::FirmDbError;
 
@@ -21,11 +22,8 @@ pub mod read {
         }
     }
 
-    pub fn household(
-        db: &mut impl GenericClient,
-        id: i64,
-    ) -> Result<Option<Household>, FirmDbError> {
-        let row = db.query_opt(
+    pub fn household(db: &mut impl Reader, id: i64) -> Result<Option<Household>, FirmDbError> {
+        let row = db.row_opt(
             &format!("SELECT {COLUMNS} FROM households WHERE id = $1"),
             &[&id],
         )?;
@@ -33,8 +31,8 @@ pub mod read {
     }
 
     /// The households the member may see, in id order.
-    pub fn households(db: &mut impl GenericClient) -> Result<Vec<Household>, FirmDbError> {
-        let rows = db.query(
+    pub fn households(db: &mut impl Reader) -> Result<Vec<Household>, FirmDbError> {
+        let rows = db.rows(
             &format!("SELECT {COLUMNS} FROM households ORDER BY id"),
             &[],
         )?;
@@ -42,17 +40,14 @@ pub mod read {
     }
 
     /// Every membership the member may see: client id → household id.
-    pub fn memberships(db: &mut impl GenericClient) -> Result<BTreeMap<i64, i64>, FirmDbError> {
-        let rows = db.query("SELECT client_id, household_id FROM household_members", &[])?;
+    pub fn memberships(db: &mut impl Reader) -> Result<BTreeMap<i64, i64>, FirmDbError> {
+        let rows = db.rows("SELECT client_id, household_id FROM household_members", &[])?;
         Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
     }
 
     /// Member client ids of one household, in joining order.
-    pub fn member_ids(
-        db: &mut impl GenericClient,
-        household_id: i64,
-    ) -> Result<Vec<i64>, FirmDbError> {
-        let rows = db.query(
+    pub fn member_ids(db: &mut impl Reader, household_id: i64) -> Result<Vec<i64>, FirmDbError> {
+        let rows = db.rows(
             "SELECT client_id FROM household_members WHERE household_id = $1
              ORDER BY joined_at, client_id",
             &[&household_id],

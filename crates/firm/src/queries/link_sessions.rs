@@ -40,8 +40,8 @@ fn from_row(r: &Row) -> Result<LinkSession, FirmDbError> {
 }
 
 pub mod read {
+    use crate::queries::Reader;
     use advisor_desk_core::links::LinkSession;
-    use postgres::GenericClient;
 
     use super::{from_row, COLUMNS};
     use crate::FirmDbError;
@@ -49,9 +49,9 @@ pub mod read {
     /// Per connection, its newest session when that one was sent to the client, in connection
     /// order.
     pub fn newest_sent_per_connection(
-        db: &mut impl GenericClient,
+        db: &mut impl Reader,
     ) -> Result<Vec<LinkSession>, FirmDbError> {
-        let rows = db.query(
+        let rows = db.rows(
             &format!(
                 "SELECT {COLUMNS} FROM link_sessions s
                  WHERE s.delivery = 'sent' AND s.connection_id IS NOT NULL

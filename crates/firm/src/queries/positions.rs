@@ -5,8 +5,8 @@
 //! the same copy.
 
 pub mod read {
+    use crate::queries::Reader;
     use advisor_desk_core::reads::book::Position;
-    use postgres::GenericClient;
 
     use crate::FirmDbError;
 
@@ -54,8 +54,8 @@ pub mod read {
         SELECT client_id, connection_id, 2, 'debt', currency, -balance_minor
             FROM cl WHERE rn = 1";
 
-    pub fn each_client(db: &mut impl GenericClient) -> Result<Vec<Position>, FirmDbError> {
-        let rows = db.query(EACH_CLIENT, &[])?;
+    pub fn each_client(db: &mut impl Reader) -> Result<Vec<Position>, FirmDbError> {
+        let rows = db.rows(EACH_CLIENT, &[])?;
         Ok(rows
             .iter()
             .map(|r| Position {

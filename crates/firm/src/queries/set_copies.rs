@@ -5,7 +5,9 @@
 pub mod read {
     use advisor_desk_core::store::queries::set_copies::{AccountCopy, HoldingCopy, LiabilityCopy};
     use advisor_desk_core::time::{self, Timestamp};
-    use postgres::{GenericClient, Row};
+    use postgres::Row;
+
+    use crate::queries::Reader;
 
     use crate::FirmDbError;
 
@@ -17,10 +19,10 @@ pub mod read {
     }
 
     pub fn accounts(
-        db: &mut impl GenericClient,
+        db: &mut impl Reader,
         clients: &[i64],
     ) -> Result<Vec<AccountCopy>, FirmDbError> {
-        let rows = db.query(
+        let rows = db.rows(
             &format!(
                 "SELECT x.id, x.connection_id, c.client_id, x.dedupe_key, x.kind, x.name,
                         x.number_masked, x.currency, x.balance_minor, x.asset_class, x.as_of,
@@ -57,10 +59,10 @@ pub mod read {
     }
 
     pub fn holdings(
-        db: &mut impl GenericClient,
+        db: &mut impl Reader,
         clients: &[i64],
     ) -> Result<Vec<HoldingCopy>, FirmDbError> {
-        let rows = db.query(
+        let rows = db.rows(
             &format!(
                 "SELECT x.id, x.connection_id, c.client_id, x.account_id, x.dedupe_key, x.name,
                         x.isin, x.asset_class, x.units, x.value_minor, x.currency, x.as_of,
@@ -91,10 +93,10 @@ pub mod read {
     }
 
     pub fn liabilities(
-        db: &mut impl GenericClient,
+        db: &mut impl Reader,
         clients: &[i64],
     ) -> Result<Vec<LiabilityCopy>, FirmDbError> {
-        let rows = db.query(
+        let rows = db.rows(
             &format!(
                 "SELECT x.id, x.connection_id, c.client_id, x.dedupe_key, x.currency,
                         x.balance_minor, {FRESHNESS}

@@ -2,12 +2,14 @@
 //! (freshness, the SCA period), as the solo book's `settings`.
 
 pub mod read {
-    use postgres::GenericClient;
+    use std::collections::HashMap;
 
+    use crate::queries::Reader;
     use crate::FirmDbError;
 
-    pub fn value(db: &mut impl GenericClient, key: &str) -> Result<Option<String>, FirmDbError> {
-        let row = db.query_opt("SELECT value FROM firm_settings WHERE key = $1", &[&key])?;
-        Ok(row.map(|r| r.get(0)))
+    /// Every setting, for a page that reads several.
+    pub fn all(db: &mut impl Reader) -> Result<HashMap<String, String>, FirmDbError> {
+        let rows = db.rows("SELECT key, value FROM firm_settings", &[])?;
+        Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
     }
 }

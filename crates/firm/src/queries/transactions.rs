@@ -54,18 +54,18 @@ fn word_patterns(text: &str) -> Vec<String> {
 pub mod read {
     use std::collections::BTreeMap;
 
+    use crate::queries::Reader;
     use advisor_desk_core::reads::client::TransactionLine;
     use advisor_desk_core::store::queries::transactions::PageFilter;
     use chrono::NaiveDate;
     use postgres::types::ToSql;
-    use postgres::GenericClient;
 
     use super::{line_from_row, word_patterns, LINE_COLUMNS, SET_ACCOUNTS};
     use crate::FirmDbError;
 
     /// How many transactions these accounts hold (from the per-month tallies).
-    pub fn count_of(db: &mut impl GenericClient, accounts: &[i64]) -> Result<i64, FirmDbError> {
-        let row = db.query_one(
+    pub fn count_of(db: &mut impl Reader, accounts: &[i64]) -> Result<i64, FirmDbError> {
+        let row = db.row(
             "SELECT coalesce(sum(row_count), 0)::bigint FROM transaction_months
              WHERE account_id = ANY($1)",
             &[&accounts],
@@ -76,11 +76,11 @@ pub mod read {
     /// Sum of these accounts' active amounts per (currency, `YYYY-MM`) from the month of
     /// `since` (an ISO date) on.
     pub fn monthly_flows_of(
-        db: &mut impl GenericClient,
+        db: &mut impl Reader,
         accounts: &[i64],
         since: &str,
     ) -> Result<BTreeMap<(String, String), i64>, FirmDbError> {
-        let rows = db.query(
+        let rows = db.rows(
             "SELECT currency, month, sum(active_minor)::bigint FROM transaction_months
              WHERE account_id = ANY($1) AND month >= left($2, 7)
              GROUP BY currency, month",
@@ -95,7 +95,7 @@ pub mod read {
     /// One window of the set's transactions (de-duplicated accounts), newest first, and how
     /// many rows match the filters in all.
     pub fn page(
-        db: &mut impl GenericClient,
+        db: &mut impl Reader,
         clients: &[i64],
         f: &PageFilter<'_>,
         limit: u32,
@@ -129,12 +129,12 @@ pub mod read {
             filter.push_str(&format!(" AND t.account_id = ANY(${})", args.len()));
         }
         let total: i64 = db
-            .query_one(
+            .row(
                 &format!("SELECT count(*) FROM transactions t WHERE {filter}"),
                 &args,
             )?
             .get(0);
-        let rows = db.query(
+        let rows = db.rows(
             &format!(
                 "SELECT {LINE_COLUMNS}
                  FROM transactions t JOIN accounts a ON a.id = t.account_id
