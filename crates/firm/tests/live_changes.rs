@@ -224,6 +224,8 @@ const NOT_SHOWN_LIVE: &[&str] = &[
     "holdings",
     "liabilities",
     "live_changes",
+    // Which solo books moved in (0006): the move-in's own bookkeeping, never on a screen.
+    "moved_books",
     "provider_calls",
     "rate_fetches",
     "reference_rates",
