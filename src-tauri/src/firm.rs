@@ -6,14 +6,15 @@ use std::sync::{Arc, Mutex};
 use advisor_desk_core::firm::FirmSettings;
 use advisor_desk_core::secrets::SecretStore;
 use advisor_desk_core::IpcError;
-use advisor_desk_firm::session::{FirmSession, FirmStatus, SessionEvent, SessionOptions};
+use advisor_desk_firm::session::{
+    FirmSession, FirmStatus, LastLoaded, SessionEvent, SessionOptions,
+};
 use advisor_desk_firm::store::FirmStore;
 use tauri::{AppHandle, Emitter, Manager};
 
 use crate::book::firm_unreachable;
 use crate::commands::firm::{FirmChange, FirmStatusView};
 use crate::error::CommandError;
-use crate::last_loaded::LastLoaded;
 
 /// Reachability changed: a `FirmStatusView`.
 pub const FIRM_STATUS_EVENT: &str = "firm://status";

@@ -10,7 +10,6 @@ mod firm;
 mod firm_links;
 #[cfg(test)]
 mod ipc_types;
-mod last_loaded;
 mod link_popups;
 pub mod links;
 mod notify;

@@ -31,6 +31,7 @@
 //! The core's domain code is synchronous (rusqlite); the firm store is called the same way, from
 //! the same blocking threads, so one domain layer reads from either engine (ARCHITECTURE.md).
 
+pub mod audit;
 pub mod book_writes;
 pub mod copy_in;
 pub mod error;

@@ -183,16 +183,11 @@ pub fn add_member(store: &Store, household_id: i64, client_id: i64, actor: &str)
         if read::household(tx, household_id)?.is_none() {
             return Err(CoreError::not_found("household", household_id));
         }
-        if let Some(current) = read::household_of(tx, client_id)? {
-            return Err(CoreError::invalid(if current == household_id {
-                format!("{} is already a member of this household", client.name)
-            } else {
-                format!(
-                    "{} already belongs to another household; move them instead",
-                    client.name
-                )
-            }));
-        }
+        may_be_added(
+            &client.name,
+            read::household_of(tx, client_id)?,
+            household_id,
+        )?;
         write::insert_member(tx, household_id, client_id, &now)?;
         write::touch_household(tx, household_id, &now)?;
         audit::append(
@@ -236,12 +231,7 @@ pub fn move_member(store: &Store, client_id: i64, to_household_id: i64, actor: &
         if read::household(tx, to_household_id)?.is_none() {
             return Err(CoreError::not_found("household", to_household_id));
         }
-        let from = read::household_of(tx, client_id)?.ok_or_else(|| {
-            CoreError::invalid(format!(
-                "{} belongs to no household; add them instead",
-                client.name
-            ))
-        })?;
+        let from = moving_from(&client.name, read::household_of(tx, client_id)?)?;
         if from == to_household_id {
             return Ok(());
         }
@@ -265,6 +255,28 @@ fn member_candidate(store: &Store, client_id: i64) -> Result<Client> {
     let client = crate::clients::get(store, client_id)?;
     may_join(&client)?;
     Ok(client)
+}
+
+/// Whether a client now in `current` (its household, if any) may be added to `household_id`:
+/// only one in none (on either engine); a member of another is told to move instead.
+pub fn may_be_added(name: &str, current: Option<i64>, household_id: i64) -> Result<()> {
+    match current {
+        None => Ok(()),
+        Some(current) if current == household_id => Err(CoreError::invalid(format!(
+            "{name} is already a member of this household"
+        ))),
+        Some(_) => Err(CoreError::invalid(format!(
+            "{name} already belongs to another household; move them instead"
+        ))),
+    }
+}
+
+/// The household a client now in `current` moves from (on either engine); one in none is told
+/// to add them instead.
+pub fn moving_from(name: &str, current: Option<i64>) -> Result<i64> {
+    current.ok_or_else(|| {
+        CoreError::invalid(format!("{name} belongs to no household; add them instead"))
+    })
 }
 
 /// Whether `client` may join a household: not archived, and a person (on either engine).

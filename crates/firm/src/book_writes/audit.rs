@@ -1,6 +1,7 @@
-//! The book writes' entries in the firm's append-only `audit_log`, with the same actions and
-//! details as the solo book's; the database records which role wrote each (`actor_role`).
+//! The book writes' audit entries, with the same actions and details as the solo book's,
+//! through the firm's one `audit::append`.
 
+use advisor_desk_core::store::NewAuditEntry;
 use postgres::Transaction;
 
 use super::WriteResult;
@@ -12,10 +13,12 @@ pub(super) fn append(
     action: &str,
     detail: &str,
 ) -> WriteResult<()> {
-    tx.execute(
-        "INSERT INTO audit_log (at, actor, client_id, action, detail)
-         VALUES (now(), $1, $2, $3, $4)",
-        &[&actor, &client_id, &action, &detail],
-    )?;
-    Ok(())
+    let entry = NewAuditEntry {
+        actor,
+        client_id,
+        connection_id: None,
+        action,
+        detail,
+    };
+    Ok(crate::audit::append(tx, &entry)?)
 }

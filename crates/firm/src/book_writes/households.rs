@@ -2,7 +2,7 @@
 //! moved, under the solo book's rules (`advisor_desk_core::households`): a member is an active
 //! person, in at most one household (the member table is keyed by client), each change audited.
 
-use advisor_desk_core::households::{may_join, valid_name, Household};
+use advisor_desk_core::households::{may_be_added, may_join, moving_from, valid_name, Household};
 use advisor_desk_core::{time, CoreError};
 use postgres::Transaction;
 
@@ -50,14 +50,7 @@ pub fn add_member(
     write(store, |tx| {
         let name = candidate(tx, client_id)?;
         household(tx, household_id)?;
-        if let Some(current) = household_of(tx, client_id)? {
-            return Err(CoreError::invalid(if current == household_id {
-                format!("{name} is already a member of this household")
-            } else {
-                format!("{name} already belongs to another household; move them instead")
-            })
-            .into());
-        }
+        may_be_added(&name, household_of(tx, client_id)?, household_id)?;
         let now = time::now();
         tx.execute(
             "INSERT INTO household_members (client_id, household_id, joined_at)
@@ -101,9 +94,7 @@ pub fn move_member(
     write(store, |tx| {
         let name = candidate(tx, client_id)?;
         household(tx, to_household_id)?;
-        let from = household_of(tx, client_id)?.ok_or_else(|| {
-            CoreError::invalid(format!("{name} belongs to no household; add them instead"))
-        })?;
+        let from = moving_from(&name, household_of(tx, client_id)?)?;
         if from == to_household_id {
             return Ok(());
         }

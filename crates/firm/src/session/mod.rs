@@ -15,6 +15,7 @@
 
 mod connect;
 mod error;
+mod last_loaded;
 pub mod saved;
 mod status;
 
@@ -32,6 +33,7 @@ use crate::{migrations, FirmDbError, FirmStore};
 pub use connect::member_config;
 use connect::Address;
 pub use error::{without_credentials, SessionError};
+pub use last_loaded::LastLoaded;
 pub use status::FirmStatus;
 
 /// What the session tells the app.

@@ -60,17 +60,7 @@ impl HolderCheckStore for PgSnapshotRows<'_, '_> {
     }
 
     fn audit(&self, e: &NewAuditEntry<'_>) -> Result<(), SnapshotRowsError> {
-        self.execute(
-            "INSERT INTO audit_log (at, actor, client_id, connection_id, action, detail)
-             VALUES (now(), $1, $2, $3, $4, $5)",
-            &[
-                &e.actor,
-                &e.client_id,
-                &e.connection_id,
-                &e.action,
-                &e.detail,
-            ],
-        )?;
+        self.execute(crate::audit::APPEND, &crate::audit::values(e))?;
         Ok(())
     }
 }
