@@ -2,6 +2,8 @@
 //! [`TestServer`], migrated by its owner (the firm's first admin), and members added on demand.
 //! Test-only, so failures panic with what failed.
 
+use advisor_desk_core::firm::{DatabaseSettings, FirmId, FirmKey, Invite, SslMode};
+use advisor_desk_core::secrets::Secret;
 use postgres::{Client, GenericClient, NoTls};
 
 use crate::members::{create_member, MemberKind};
@@ -51,6 +53,30 @@ impl TestFirm {
 
     pub fn url_for(&self, member: &TestMember) -> String {
         self.database.url_for(&member.role, &member.password)
+    }
+
+    /// The firm's id as its invites name it.
+    pub fn firm_id(&self) -> FirmId {
+        FirmId::new(format!("firm_{}", self.database.name)).expect("a firm id")
+    }
+
+    /// `member`'s invite to this firm, named `firm_name`, carrying `key`, with the loopback
+    /// server's address and no TLS (what the administrator's `firm invite` writes).
+    pub fn invite_for(&self, member: &TestMember, firm_name: &str, key: FirmKey) -> Invite {
+        Invite {
+            firm: self.firm_id(),
+            firm_name: firm_name.into(),
+            database: DatabaseSettings {
+                host: "127.0.0.1".into(),
+                port: self.database.port,
+                dbname: self.database.name.clone(),
+                sslmode: SslMode::Disable,
+                ca_certificate_pem: None,
+            },
+            role: member.role.clone(),
+            password: Secret::new(member.password.as_str()),
+            keys: vec![key],
+        }
     }
 
     pub fn connect_as(&self, member: &TestMember) -> Client {

@@ -8,8 +8,7 @@ use std::sync::mpsc::{channel, Receiver};
 use std::time::{Duration, Instant};
 
 use advisor_desk_core::firm::{
-    accept_invite, keychain, read_invite, write_invite, DatabaseSettings, FirmId, FirmKey,
-    FirmSettings, Invite, SslMode,
+    accept_invite, keychain, read_invite, write_invite, FirmKey, FirmSettings,
 };
 use advisor_desk_core::secrets::{KeyringStore, Secret, SecretStore};
 use advisor_desk_firm::live::ListenerConfig;
@@ -54,20 +53,7 @@ fn join(
     folder: &Path,
     secrets: &dyn SecretStore,
 ) -> FirmSettings {
-    let invite = Invite {
-        firm: FirmId::new(format!("firm_{}", firm.database.name)).unwrap(),
-        firm_name: "Ruiz & Partners".into(),
-        database: DatabaseSettings {
-            host: "127.0.0.1".into(),
-            port: firm.database.port,
-            dbname: firm.database.name.clone(),
-            sslmode: SslMode::Disable,
-            ca_certificate_pem: None,
-        },
-        role: member.role.clone(),
-        password: Secret::new(member.password.as_str()),
-        keys: vec![FirmKey::generate(1).unwrap()],
-    };
+    let invite = firm.invite_for(member, "Ruiz & Partners", FirmKey::generate(1).unwrap());
     let path = folder.join("ana.invite");
     write_invite(&path, &invite, PASSPHRASE).unwrap();
     accept_invite(secrets, read_invite(&path, PASSPHRASE).unwrap()).unwrap()

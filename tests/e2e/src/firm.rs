@@ -5,8 +5,8 @@
 use std::path::Path;
 use std::time::Duration;
 
-use advisor_desk_core::firm::{write_invite, DatabaseSettings, FirmId, FirmKey, Invite, SslMode};
-use advisor_desk_core::secrets::{MemorySecretStore, Secret};
+use advisor_desk_core::firm::{write_invite, FirmId, FirmKey};
+use advisor_desk_core::secrets::MemorySecretStore;
 use advisor_desk_firm::test_firm::{TestFirm, TestMember};
 
 use crate::ui::wait_js;
@@ -20,11 +20,6 @@ pub const FIRM_NAME: &str = "Ruiz & Partners";
 /// a stopped or returning server within a few seconds.
 pub const NOTICED: Duration = Duration::from_secs(20);
 
-/// The id the invites give `firm`.
-pub fn firm_id(firm: &TestFirm) -> FirmId {
-    FirmId::new(format!("firm_{}", firm.database.name)).expect("a firm id")
-}
-
 /// The firm key as the administrator holds it: one key, a copy of which goes into each
 /// member's invite (a key is never cloned in memory; it is read back from the keychain, here
 /// the test's own in-memory one).
@@ -36,7 +31,7 @@ pub struct AdminKey {
 impl AdminKey {
     pub fn generate(firm: &TestFirm) -> AdminKey {
         let admin = AdminKey {
-            firm: firm_id(firm),
+            firm: firm.firm_id(),
             keychain: MemorySecretStore::new(),
         };
         let key = FirmKey::generate(1).expect("a firm key");
@@ -54,20 +49,7 @@ impl AdminKey {
 /// Writes `member`'s invite to `firm` at `path`, carrying `key` (the firm key every member of
 /// one firm shares) and the loopback server's address, without TLS.
 pub fn write_member_invite(firm: &TestFirm, member: &TestMember, key: FirmKey, path: &Path) {
-    let invite = Invite {
-        firm: firm_id(firm),
-        firm_name: FIRM_NAME.into(),
-        database: DatabaseSettings {
-            host: "127.0.0.1".into(),
-            port: firm.database.port,
-            dbname: firm.database.name.clone(),
-            sslmode: SslMode::Disable,
-            ca_certificate_pem: None,
-        },
-        role: member.role.clone(),
-        password: Secret::new(member.password.as_str()),
-        keys: vec![key],
-    };
+    let invite = firm.invite_for(member, FIRM_NAME, key);
     if let Some(folder) = path.parent() {
         std::fs::create_dir_all(folder).expect("create the invite's folder");
     }
