@@ -14,6 +14,11 @@ CREATE TABLE household_pages (
     rows          TEXT    NOT NULL
 );
 
+-- The household of each connection's client (none for a client in no household).
+CREATE VIEW connection_households AS
+    SELECT c.id AS connection_id, m.household_id
+    FROM connections c JOIN household_members m ON m.client_id = c.client_id;
+
 -- Membership: the household a client joins, leaves or moves between.
 CREATE TRIGGER household_pages_member_insert AFTER INSERT ON household_members BEGIN
     DELETE FROM household_pages WHERE household_id = new.household_id;
@@ -45,87 +50,77 @@ END;
 
 -- The stored copies a page counts, and the transactions behind its flows and count.
 CREATE TRIGGER household_pages_account_insert AFTER INSERT ON accounts BEGIN
-    DELETE FROM household_pages WHERE household_id =
-        (SELECT m.household_id FROM connections c JOIN household_members m ON m.client_id = c.client_id
-         WHERE c.id = new.connection_id);
+    DELETE FROM household_pages WHERE household_id IN
+        (SELECT household_id FROM connection_households WHERE connection_id = new.connection_id);
 END;
 CREATE TRIGGER household_pages_account_update AFTER UPDATE ON accounts BEGIN
     DELETE FROM household_pages WHERE household_id IN
-        (SELECT m.household_id FROM connections c JOIN household_members m ON m.client_id = c.client_id
-         WHERE c.id IN (old.connection_id, new.connection_id));
+        (SELECT household_id FROM connection_households
+         WHERE connection_id IN (old.connection_id, new.connection_id));
 END;
 CREATE TRIGGER household_pages_account_delete AFTER DELETE ON accounts BEGIN
-    DELETE FROM household_pages WHERE household_id =
-        (SELECT m.household_id FROM connections c JOIN household_members m ON m.client_id = c.client_id
-         WHERE c.id = old.connection_id);
+    DELETE FROM household_pages WHERE household_id IN
+        (SELECT household_id FROM connection_households WHERE connection_id = old.connection_id);
 END;
 
 CREATE TRIGGER household_pages_owner_insert AFTER INSERT ON account_owners BEGIN
-    DELETE FROM household_pages WHERE household_id =
-        (SELECT m.household_id FROM accounts a JOIN connections c ON c.id = a.connection_id
-              JOIN household_members m ON m.client_id = c.client_id
-         WHERE a.id = new.account_id);
+    DELETE FROM household_pages WHERE household_id IN
+        (SELECT household_id FROM connection_households
+         WHERE connection_id = (SELECT connection_id FROM accounts WHERE id = new.account_id));
 END;
 CREATE TRIGGER household_pages_owner_delete AFTER DELETE ON account_owners BEGIN
-    DELETE FROM household_pages WHERE household_id =
-        (SELECT m.household_id FROM accounts a JOIN connections c ON c.id = a.connection_id
-              JOIN household_members m ON m.client_id = c.client_id
-         WHERE a.id = old.account_id);
+    DELETE FROM household_pages WHERE household_id IN
+        (SELECT household_id FROM connection_households
+         WHERE connection_id = (SELECT connection_id FROM accounts WHERE id = old.account_id));
 END;
 CREATE TRIGGER household_pages_owner_update AFTER UPDATE ON account_owners BEGIN
     DELETE FROM household_pages WHERE household_id IN
-        (SELECT m.household_id FROM accounts a JOIN connections c ON c.id = a.connection_id
-              JOIN household_members m ON m.client_id = c.client_id
-         WHERE a.id IN (old.account_id, new.account_id));
+        (SELECT household_id FROM connection_households
+         WHERE connection_id IN (SELECT connection_id FROM accounts
+                                 WHERE id IN (old.account_id, new.account_id)));
 END;
 
 CREATE TRIGGER household_pages_holding_insert AFTER INSERT ON holdings BEGIN
-    DELETE FROM household_pages WHERE household_id =
-        (SELECT m.household_id FROM connections c JOIN household_members m ON m.client_id = c.client_id
-         WHERE c.id = new.connection_id);
+    DELETE FROM household_pages WHERE household_id IN
+        (SELECT household_id FROM connection_households WHERE connection_id = new.connection_id);
 END;
 CREATE TRIGGER household_pages_holding_update AFTER UPDATE ON holdings BEGIN
     DELETE FROM household_pages WHERE household_id IN
-        (SELECT m.household_id FROM connections c JOIN household_members m ON m.client_id = c.client_id
-         WHERE c.id IN (old.connection_id, new.connection_id));
+        (SELECT household_id FROM connection_households
+         WHERE connection_id IN (old.connection_id, new.connection_id));
 END;
 CREATE TRIGGER household_pages_holding_delete AFTER DELETE ON holdings BEGIN
-    DELETE FROM household_pages WHERE household_id =
-        (SELECT m.household_id FROM connections c JOIN household_members m ON m.client_id = c.client_id
-         WHERE c.id = old.connection_id);
+    DELETE FROM household_pages WHERE household_id IN
+        (SELECT household_id FROM connection_households WHERE connection_id = old.connection_id);
 END;
 
 CREATE TRIGGER household_pages_liability_insert AFTER INSERT ON liabilities BEGIN
-    DELETE FROM household_pages WHERE household_id =
-        (SELECT m.household_id FROM connections c JOIN household_members m ON m.client_id = c.client_id
-         WHERE c.id = new.connection_id);
+    DELETE FROM household_pages WHERE household_id IN
+        (SELECT household_id FROM connection_households WHERE connection_id = new.connection_id);
 END;
 CREATE TRIGGER household_pages_liability_update AFTER UPDATE ON liabilities BEGIN
     DELETE FROM household_pages WHERE household_id IN
-        (SELECT m.household_id FROM connections c JOIN household_members m ON m.client_id = c.client_id
-         WHERE c.id IN (old.connection_id, new.connection_id));
+        (SELECT household_id FROM connection_households
+         WHERE connection_id IN (old.connection_id, new.connection_id));
 END;
 CREATE TRIGGER household_pages_liability_delete AFTER DELETE ON liabilities BEGIN
-    DELETE FROM household_pages WHERE household_id =
-        (SELECT m.household_id FROM connections c JOIN household_members m ON m.client_id = c.client_id
-         WHERE c.id = old.connection_id);
+    DELETE FROM household_pages WHERE household_id IN
+        (SELECT household_id FROM connection_households WHERE connection_id = old.connection_id);
 END;
 
 -- Only what the flows and the count read: a re-sync's unchanged rows write nothing.
 CREATE TRIGGER household_pages_transaction_insert AFTER INSERT ON transactions BEGIN
-    DELETE FROM household_pages WHERE household_id =
-        (SELECT m.household_id FROM connections c JOIN household_members m ON m.client_id = c.client_id
-         WHERE c.id = new.connection_id);
+    DELETE FROM household_pages WHERE household_id IN
+        (SELECT household_id FROM connection_households WHERE connection_id = new.connection_id);
 END;
 CREATE TRIGGER household_pages_transaction_update
 AFTER UPDATE OF connection_id, account_id, booking_date, currency, amount_minor, presence
 ON transactions BEGIN
     DELETE FROM household_pages WHERE household_id IN
-        (SELECT m.household_id FROM connections c JOIN household_members m ON m.client_id = c.client_id
-         WHERE c.id IN (old.connection_id, new.connection_id));
+        (SELECT household_id FROM connection_households
+         WHERE connection_id IN (old.connection_id, new.connection_id));
 END;
 CREATE TRIGGER household_pages_transaction_delete AFTER DELETE ON transactions BEGIN
-    DELETE FROM household_pages WHERE household_id =
-        (SELECT m.household_id FROM connections c JOIN household_members m ON m.client_id = c.client_id
-         WHERE c.id = old.connection_id);
+    DELETE FROM household_pages WHERE household_id IN
+        (SELECT household_id FROM connection_households WHERE connection_id = old.connection_id);
 END;
