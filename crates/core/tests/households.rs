@@ -563,3 +563,123 @@ fn the_monthly_tallies_behind_history_and_counts_follow_every_change() {
         0
     );
 }
+
+/// The household's page twice: from the rows the writes kept (migration 0018), then counted
+/// from its members' rows with the kept ones taken away behind the store's back — and put back
+/// as they were, so that only the schema's triggers can make the next write count them again.
+fn kept_and_counted(b: &Book, h: i64) -> (serde_json::Value, serde_json::Value) {
+    let behind = rusqlite::Connection::open(b.store.path().unwrap()).unwrap();
+    let kept: String = behind
+        .query_row(
+            "SELECT rows FROM household_pages WHERE household_id = ?1",
+            [h],
+            |r| r.get(0),
+        )
+        .expect("the last write kept the household's rows");
+    let page = || serde_json::to_value(household_overview(&b.store, h, now()).unwrap()).unwrap();
+    let from_kept = page();
+    behind
+        .execute("DELETE FROM household_pages WHERE household_id = ?1", [h])
+        .unwrap();
+    let counted = page();
+    behind
+        .execute(
+            "INSERT INTO household_pages (household_id, rows) VALUES (?1, ?2)",
+            rusqlite::params![h, kept],
+        )
+        .unwrap();
+    (from_kept, counted)
+}
+
+#[test]
+fn the_kept_household_rows_follow_every_change_to_what_they_count() {
+    let (mut b, h, ana, pedro, luis) = ruiz();
+    let check = |b: &Book, h: i64| {
+        let (kept, counted) = kept_and_counted(b, h);
+        assert_eq!(kept, counted);
+        kept
+    };
+    let first = check(&b, h);
+
+    // A new connection, then its re-sync: a new balance, a payment changed, one added.
+    let extra = b.connect(
+        ana,
+        "Banco Cinco",
+        snap(
+            vec![current("e", "ES66 6666", 40_000, "Ana Ruiz")],
+            vec![],
+            vec![payment("e1", "e", 3, 1_000)],
+        ),
+        Duration::hours(1),
+    );
+    let grown = check(&b, h);
+    assert_ne!(grown["net_worth"], first["net_worth"]);
+    let resync = snap(
+        vec![current("e", "ES66 6666", 45_000, "Ana Ruiz")],
+        vec![],
+        vec![payment("e1", "e", 3, 1_500), payment("e2", "e", 6, -200)],
+    );
+    b.store
+        .write(|tx| write_snapshot(tx, extra, &resync, now()).map(|_| ()))
+        .unwrap();
+    let synced = check(&b, h);
+    assert_eq!(
+        synced["transaction_count"],
+        grown["transaction_count"].as_i64().unwrap() + 1
+    );
+
+    // Pedro's joint copy becomes the fresher one: the total counts his balance now.
+    let pedros = b
+        .store
+        .read(|c| {
+            Ok(c.query_row(
+                "SELECT id FROM connections WHERE client_id = ?1",
+                [pedro],
+                |r| r.get::<_, i64>(0),
+            )?)
+        })
+        .unwrap();
+    b.store
+        .write(|tx| {
+            tx.execute(
+                "UPDATE connections SET data_as_of = ?2 WHERE id = ?1",
+                rusqlite::params![pedros, advisor_desk_core::time::to_db(now())],
+            )?;
+            Ok(())
+        })
+        .unwrap();
+    let fresher = check(&b, h);
+    assert_ne!(fresher["net_worth"], synced["net_worth"]);
+
+    // Held back for the holder check: Pedro's rows leave the household's figures.
+    b.store
+        .write(|tx| {
+            tx.execute(
+                "UPDATE connections SET holder_check = 'pending' WHERE id = ?1",
+                [pedros],
+            )?;
+            Ok(())
+        })
+        .unwrap();
+    assert_ne!(check(&b, h)["accounts"], fresher["accounts"]);
+
+    // Members moving, a household of its own for Luis, a connection deleted.
+    let other = advisor_desk_core::households::create(&b.store, "Gómez", "test")
+        .unwrap()
+        .id;
+    advisor_desk_core::households::add_member(&b.store, other, luis, "test").unwrap();
+    advisor_desk_core::households::move_member(&b.store, pedro, other, "test").unwrap();
+    check(&b, h);
+    check(&b, other);
+    advisor_desk_core::sync::connections::delete(&b.store, extra, &b.secrets, "test").unwrap();
+    check(&b, h);
+    let ruiz = household_overview(&b.store, h, now()).unwrap();
+    assert_eq!(
+        net(&ruiz.net_worth),
+        500_000 + 750_000,
+        "Ana's joint and fund"
+    );
+    advisor_desk_core::households::remove_member(&b.store, h, ana, "test").unwrap();
+    let empty = check(&b, h);
+    assert_eq!(empty["net_worth"], serde_json::json!([]));
+}

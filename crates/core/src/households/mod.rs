@@ -8,6 +8,7 @@
 //! same transaction as the change.
 
 pub mod book;
+pub(crate) mod counted_rows;
 pub mod export;
 pub mod overview;
 

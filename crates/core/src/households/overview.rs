@@ -10,15 +10,15 @@
 
 use serde::Serialize;
 
+use super::counted_rows::HouseholdRows;
 use super::Household;
 use crate::clients::Client;
 use crate::error::{CoreError, Result};
-use crate::reads::book::{totals, CurrencyTotal, Health};
+use crate::reads::book::{CurrencyTotal, Health};
 use crate::reads::client::{
-    set_page, set_transactions_page, worst_health, AccountView, HistoryPoint, HoldingView, Slice,
-    TransactionPage, TransactionQuery, HISTORY_METHOD,
+    history_since, set_transactions_page, worst_health, AccountView, HistoryPoint, HoldingView,
+    Slice, TransactionPage, TransactionQuery, HISTORY_METHOD,
 };
-use crate::reads::copies::Counted;
 use crate::store::book_reads::BookReads;
 use crate::store::queries::Clients;
 use crate::store::Store;
@@ -85,9 +85,6 @@ pub fn household_overview_from(
 ) -> Result<HouseholdOverview> {
     let outlook = crate::reads::Outlook::read_from(reads, now)?;
     let fresh = outlook.fresh;
-    // One read for the household, its members and their connections; the page's rows are
-    // read once by `set_page`, and each member's own figures derived from the same rows: a
-    // household's page costs a fixed number of queries, whatever its size.
     let household = reads
         .household(household_id)?
         .ok_or_else(|| CoreError::not_found("household", household_id))?;
@@ -101,16 +98,25 @@ pub fn household_overview_from(
         })
         .collect::<Result<Vec<Client>>>()?;
     let connections = reads.connections_of(Clients(&member_ids))?;
-    let mut members: Vec<MemberSummary> = clients
+    // The page's counted rows as the writes kept them (one row), else counted now from the
+    // members' rows: the same figures either way (`counted_rows`).
+    let today = now.date_naive();
+    let rows = match HouseholdRows::stored(reads, household_id, &member_ids, today)? {
+        Some(rows) => rows,
+        None => HouseholdRows::count(reads, &member_ids, &connections, history_since(today))?,
+    };
+    // The rows' members are `member_ids`, in the same order as `clients`.
+    let members: Vec<MemberSummary> = clients
         .into_iter()
-        .map(|client| {
+        .zip(rows.member_totals)
+        .map(|(client, (_, net_worth))| {
             let own: Vec<&Connection> = connections
                 .iter()
                 .filter(|c| c.client_id == client.id)
                 .collect();
             MemberSummary {
                 client_id: client.id,
-                net_worth: Vec::new(),
+                net_worth,
                 connection_count: own.len() as u32,
                 health: worst_health(own.iter().copied()),
                 stale: own.iter().any(|c| c.is_stale(now, fresh)),
@@ -118,13 +124,7 @@ pub fn household_overview_from(
             }
         })
         .collect();
-    let p = set_page(reads, &member_ids, connections, &outlook)?;
-    // Each member's own net worth, from the rows the page read (the members' connections are
-    // the page's): a joint account counts for every member who reaches it.
-    let own_positions = p.copies.positions(Counted::EachClient);
-    for m in &mut members {
-        m.net_worth = totals(own_positions.iter().filter(|p| p.client_id == m.client_id));
-    }
+    let p = rows.set.page(connections, &outlook);
     Ok(HouseholdOverview {
         household,
         generated_at: now,

@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::copies::{Counted, SetCopies};
 use crate::clients;
@@ -108,7 +108,7 @@ pub fn set_positions(reads: &impl BookReads, clients: &[i64]) -> Result<Vec<Posi
 }
 
 /// One currency's totals. Amounts in different currencies are different rows.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ipc-types", derive(ts_rs::TS))]
 pub struct CurrencyTotal {
     pub currency: String,

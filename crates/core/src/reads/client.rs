@@ -20,7 +20,7 @@ use crate::store::Store;
 use crate::sync::{Connection, ConnectionView};
 use crate::time::{self, Timestamp};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ipc-types", derive(ts_rs::TS))]
 pub struct Slice {
     pub currency: String,
@@ -39,7 +39,7 @@ pub struct HistoryPoint {
     pub net_minor: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ipc-types", derive(ts_rs::TS))]
 pub struct AccountView {
     pub id: i64,
@@ -59,7 +59,7 @@ pub struct AccountView {
     pub stale: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ipc-types", derive(ts_rs::TS))]
 pub struct HoldingView {
     pub id: i64,
@@ -160,20 +160,43 @@ pub(crate) struct SetPage {
     pub data_as_of: Option<Timestamp>,
     pub stale: bool,
     pub transaction_count: i64,
-    /// The rows every figure above was derived from (a household's page derives its
-    /// members' own figures from them too).
-    pub copies: SetCopies,
+}
+
+/// What a set's page derives from its stored rows and its connections' labels and data dates
+/// alone, nothing that depends on the time of reading: no row is marked stale yet, and the
+/// history is still its monthly flows. [`SetRows::page`] finishes it at the time of reading;
+/// a household keeps its own as the writes make them (`households::counted_rows`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct SetRows {
+    pub net_worth: Vec<CurrencyTotal>,
+    /// Active flows per (currency, `YYYY-MM`) from the month of `since` on.
+    pub monthly: Vec<((String, String), i64)>,
+    /// The first day of the oldest month `monthly` holds (ISO date).
+    pub since: String,
+    pub by_class: Vec<Slice>,
+    pub by_currency: Vec<Slice>,
+    pub by_institution: Vec<Slice>,
+    pub accounts: Vec<AccountRow>,
+    pub holdings: Vec<HoldingRow>,
+    pub transaction_count: i64,
+}
+
+/// One holding of a set's page, with the connection whose staleness it shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct HoldingRow {
+    pub holding: HoldingView,
+    pub connection_id: i64,
 }
 
 /// What a page's rows show of their connection.
 struct RowFacts {
     institution: String,
-    stale: bool,
     /// The connection's data date, for rows without their own.
     data_as_of: Option<String>,
 }
 
 /// One account of a set's page, with the clients of the set who reach it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct AccountRow {
     pub account: AccountView,
     /// Clients of the set whose connections reach the account, in id order (two or more
@@ -187,109 +210,163 @@ pub(crate) fn set_page(
     connections: Vec<Connection>,
     outlook: &Outlook,
 ) -> Result<SetPage> {
-    let (now, fresh) = (outlook.now, outlook.fresh);
-    // What each row shows of its connection, worked out once per connection, not per row.
-    let facts: HashMap<i64, RowFacts> = connections
-        .iter()
-        .map(|c| {
-            let facts = RowFacts {
-                institution: institution_label(c),
-                stale: c.is_stale(now, fresh),
-                data_as_of: data_as_of(c).map(time::to_db),
-            };
-            (c.id, facts)
-        })
-        .collect();
-    let label = |id: i64| facts.get(&id).map_or("", |f| f.institution.as_str());
-    let stale = |id: i64| facts.get(&id).is_none_or(|f| f.stale);
-    // A row without its own date is as old as its connection's data.
-    let as_of = |own: &Option<String>, id: i64| {
-        own.clone()
-            .or_else(|| facts.get(&id).and_then(|f| f.data_as_of.clone()))
-    };
+    let since = history_since(outlook.now.date_naive());
+    let (rows, _) = SetRows::read(reads, clients, &connections, since)?;
+    Ok(rows.page(connections, outlook))
+}
 
-    let today = now.date_naive();
-    let copies = SetCopies::read(reads, Clients(clients))?;
-    let monthly = reads.monthly_flows(&copies.transaction_accounts(true), &history_since(today))?;
-    let count = reads.transaction_count(&copies.transaction_accounts(false))?;
+impl SetRows {
+    /// The set's rows as stored now, with the monthly flows from the month of `since` (an ISO
+    /// date, see [`history_since`]) on, and the copies they were counted from (a household's
+    /// members' own figures come from them).
+    pub fn read(
+        reads: &impl BookReads,
+        clients: &[i64],
+        connections: &[Connection],
+        since: String,
+    ) -> Result<(SetRows, SetCopies)> {
+        // What each row shows of its connection, worked out once per connection, not per row.
+        let facts: HashMap<i64, RowFacts> = connections
+            .iter()
+            .map(|c| {
+                let facts = RowFacts {
+                    institution: institution_label(c),
+                    data_as_of: data_as_of(c).map(time::to_db),
+                };
+                (c.id, facts)
+            })
+            .collect();
+        let label = |id: i64| facts.get(&id).map_or("", |f| f.institution.as_str());
+        // A row without its own date is as old as its connection's data.
+        let as_of = |own: &Option<String>, id: i64| {
+            own.clone()
+                .or_else(|| facts.get(&id).and_then(|f| f.data_as_of.clone()))
+        };
 
-    let pos = copies.positions(Counted::Together);
-    let net_worth = totals(&pos);
-    let history = history(&net_worth, &monthly, today);
-    let accounts = copies
-        .listed_accounts()
-        .into_iter()
-        .map(|listed| {
-            let a = listed.copy;
-            AccountRow {
-                account: AccountView {
-                    id: a.id,
-                    connection_id: a.connection_id,
-                    institution: label(a.connection_id).to_string(),
-                    kind: a.kind.clone(),
-                    name: a.name.clone(),
-                    number_masked: a.number_masked.clone(),
-                    currency: a.currency.clone(),
-                    balance_minor: a.balance_minor,
-                    as_of: as_of(&a.as_of, a.connection_id),
-                    owners: listed.owners.into_iter().map(str::to_string).collect(),
-                    copies: listed.copies,
-                    stale: stale(a.connection_id),
-                },
-                reached_by: listed.reached_by.into_iter().collect(),
-            }
-        })
-        .collect();
-    let holdings = copies.listed_holdings();
-    let held_totals: BTreeMap<&str, i64> = holdings.iter().fold(BTreeMap::new(), |mut m, h| {
-        *m.entry(h.currency.as_str()).or_default() += h.value_minor;
-        m
-    });
-    let holdings = holdings
-        .iter()
-        .map(|h| {
-            let total = held_totals.get(h.currency.as_str()).copied().unwrap_or(0);
-            HoldingView {
-                id: h.id,
-                account_id: h.account_id,
-                name: h.name.clone(),
-                isin: h.isin.clone(),
-                asset_class: h.asset_class.clone(),
-                units: h.units.clone(),
-                value_minor: h.value_minor,
-                currency: h.currency.clone(),
-                weight_bp: if total > 0 {
-                    ((i128::from(h.value_minor) * 10_000 + i128::from(total) / 2)
-                        / i128::from(total)) as i64
-                } else {
-                    0
-                },
-                as_of: as_of(&h.as_of, h.connection_id),
-                stale: stale(h.connection_id),
-            }
-        })
-        .collect();
+        let copies = SetCopies::read(reads, Clients(clients))?;
+        let monthly = reads.monthly_flows(&copies.transaction_accounts(true), &since)?;
+        let count = reads.transaction_count(&copies.transaction_accounts(false))?;
 
-    let never = connections.iter().any(|c| data_as_of(c).is_none());
-    Ok(SetPage {
-        health: worst_health(&connections),
-        by_class: slices(&pos, |p| &p.class),
-        by_currency: slices(&pos, |p| &p.currency),
-        by_institution: slices(&pos, |p| label(p.connection_id)),
-        net_worth,
-        history,
-        accounts,
-        holdings,
-        data_as_of: if never {
-            None
-        } else {
-            connections.iter().filter_map(data_as_of).min()
-        },
-        stale: connections.iter().any(|c| c.is_stale(now, fresh)),
-        connections: connections.into_iter().map(|c| outlook.view(c)).collect(),
-        transaction_count: count,
-        copies,
-    })
+        let pos = copies.positions(Counted::Together);
+        let accounts = copies
+            .listed_accounts()
+            .into_iter()
+            .map(|listed| {
+                let a = listed.copy;
+                AccountRow {
+                    account: AccountView {
+                        id: a.id,
+                        connection_id: a.connection_id,
+                        institution: label(a.connection_id).to_string(),
+                        kind: a.kind.clone(),
+                        name: a.name.clone(),
+                        number_masked: a.number_masked.clone(),
+                        currency: a.currency.clone(),
+                        balance_minor: a.balance_minor,
+                        as_of: as_of(&a.as_of, a.connection_id),
+                        owners: listed.owners.into_iter().map(str::to_string).collect(),
+                        copies: listed.copies,
+                        stale: false,
+                    },
+                    reached_by: listed.reached_by.into_iter().collect(),
+                }
+            })
+            .collect();
+        let holdings = copies.listed_holdings();
+        let held_totals: BTreeMap<&str, i64> = holdings.iter().fold(BTreeMap::new(), |mut m, h| {
+            *m.entry(h.currency.as_str()).or_default() += h.value_minor;
+            m
+        });
+        let holdings = holdings
+            .iter()
+            .map(|h| {
+                let total = held_totals.get(h.currency.as_str()).copied().unwrap_or(0);
+                let holding = HoldingView {
+                    id: h.id,
+                    account_id: h.account_id,
+                    name: h.name.clone(),
+                    isin: h.isin.clone(),
+                    asset_class: h.asset_class.clone(),
+                    units: h.units.clone(),
+                    value_minor: h.value_minor,
+                    currency: h.currency.clone(),
+                    weight_bp: if total > 0 {
+                        ((i128::from(h.value_minor) * 10_000 + i128::from(total) / 2)
+                            / i128::from(total)) as i64
+                    } else {
+                        0
+                    },
+                    as_of: as_of(&h.as_of, h.connection_id),
+                    stale: false,
+                };
+                HoldingRow {
+                    holding,
+                    connection_id: h.connection_id,
+                }
+            })
+            .collect();
+        let rows = SetRows {
+            net_worth: totals(&pos),
+            monthly: monthly.into_iter().collect(),
+            since,
+            by_class: slices(&pos, |p| &p.class),
+            by_currency: slices(&pos, |p| &p.currency),
+            by_institution: slices(&pos, |p| label(p.connection_id)),
+            accounts,
+            holdings,
+            transaction_count: count,
+        };
+        Ok((rows, copies))
+    }
+
+    /// Whether these rows hold every month of flows the history of `today` reads.
+    pub fn covers(&self, today: NaiveDate) -> bool {
+        self.since <= history_since(today)
+    }
+
+    /// The page at the time of reading: each row marked stale as its connection is now, the
+    /// history stepped back from today, health and data dates from `connections` as they are.
+    pub fn page(self, connections: Vec<Connection>, outlook: &Outlook) -> SetPage {
+        let (now, fresh) = (outlook.now, outlook.fresh);
+        let stale_now: HashMap<i64, bool> = connections
+            .iter()
+            .map(|c| (c.id, c.is_stale(now, fresh)))
+            .collect();
+        let stale = |id: i64| stale_now.get(&id).copied().unwrap_or(true);
+        let mut accounts = self.accounts;
+        for a in &mut accounts {
+            a.account.stale = stale(a.account.connection_id);
+        }
+        let holdings = self
+            .holdings
+            .into_iter()
+            .map(|row| HoldingView {
+                stale: stale(row.connection_id),
+                ..row.holding
+            })
+            .collect();
+        let monthly: BTreeMap<(String, String), i64> = self.monthly.into_iter().collect();
+        let history = history(&self.net_worth, &monthly, now.date_naive());
+        let never = connections.iter().any(|c| data_as_of(c).is_none());
+        SetPage {
+            health: worst_health(&connections),
+            net_worth: self.net_worth,
+            history,
+            by_class: self.by_class,
+            by_currency: self.by_currency,
+            by_institution: self.by_institution,
+            accounts,
+            holdings,
+            data_as_of: if never {
+                None
+            } else {
+                connections.iter().filter_map(data_as_of).min()
+            },
+            stale: stale_now.values().any(|s| *s),
+            connections: connections.into_iter().map(|c| outlook.view(c)).collect(),
+            transaction_count: self.transaction_count,
+        }
+    }
 }
 
 /// The worst health among connections ([`Health::None`] without any).
@@ -303,7 +380,7 @@ pub(crate) fn worst_health<'a>(connections: impl IntoIterator<Item = &'a Connect
 
 /// The first day of the oldest month [`history`] reads flows for: older transactions
 /// cannot change the figures it returns, so they are not read.
-fn history_since(today: NaiveDate) -> String {
+pub(crate) fn history_since(today: NaiveDate) -> String {
     let this_month = NaiveDate::from_ymd_opt(today.year(), today.month(), 1).unwrap_or(today);
     this_month
         .checked_sub_months(chrono::Months::new(HISTORY_MONTHS - 1))

@@ -34,6 +34,12 @@ pub trait BookReads {
     fn household(&self, id: i64) -> Result<Option<Household>>;
     /// `households::read::member_ids`.
     fn household_member_ids(&self, household_id: i64) -> Result<Vec<i64>>;
+    /// `household_pages::read::rows`: a household's counted rows as the writes kept them
+    /// (JSON). An engine that does not keep them answers `None`, and the page counts them
+    /// from its members' rows.
+    fn household_page_rows(&self, _household_id: i64) -> Result<Option<String>> {
+        Ok(None)
+    }
     /// Every household, in id order.
     fn households(&self) -> Result<Vec<Household>>;
     /// Every membership: client id → household id.
@@ -86,6 +92,9 @@ impl BookReads for Db {
     }
     fn household_member_ids(&self, household_id: i64) -> Result<Vec<i64>> {
         queries::households::read::member_ids(self, household_id)
+    }
+    fn household_page_rows(&self, household_id: i64) -> Result<Option<String>> {
+        queries::household_pages::read::rows(self, household_id)
     }
     fn households(&self) -> Result<Vec<Household>> {
         queries::households::read::households(self)

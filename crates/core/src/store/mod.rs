@@ -148,11 +148,14 @@ impl Store {
     }
 
     /// Runs `f` in an IMMEDIATE transaction on the single writer: it commits if `f` returns
-    /// `Ok`, and rolls back otherwise.
+    /// `Ok`, and rolls back otherwise. Before it commits, the households whose counted rows the
+    /// change made out of date (the schema's triggers deleted them) are counted again, in the
+    /// same transaction (`households::counted_rows`).
     pub fn write<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
         let mut conn = self.lock_writer();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let out = f(&tx)?;
+        crate::households::counted_rows::refresh(&tx)?;
         tx.commit()?;
         Ok(out)
     }

@@ -63,11 +63,15 @@ pub const SHARED_TABLES: &[&str] = &["reference_rates", "rate_fetches"];
 /// - `account_transaction_totals` (SQLite's 0016, the per-account count behind the solo
 ///   pages' transaction count) is derived from the transactions and has no firm table: the
 ///   firm's reads count from its `transaction_months`, which hold the same count;
+/// - `household_pages` (SQLite's 0018, each household's counted rows kept as the solo writes make
+///   them) is derived from the rows copied; the firm's pages count a household from its
+///   members' rows;
 /// - `settings` belong to the desktop (its installation id, provider environment, last
 ///   scheduled refresh), not to the firm.
 pub const LEFT_BEHIND_TABLES: &[&str] = &[
     "transaction_months",
     "account_transaction_totals",
+    "household_pages",
     "settings",
 ];
 
