@@ -237,8 +237,14 @@ fn reauthorizing_keeps_the_connection_seals_its_credentials_again_and_bob_hears_
 
     // "Renew now" on the healthy connection asks for a fresh SCA; of two links opened for it,
     // the one the client completes supersedes the other.
-    let first = started(flow.start_reauthorize(connection_id, Reauth::Renew).unwrap());
-    let second = started(flow.start_reauthorize(connection_id, Reauth::Renew).unwrap());
+    let first = started(
+        flow.start_reauthorize(connection_id, Reauth::Renew)
+            .unwrap(),
+    );
+    let second = started(
+        flow.start_reauthorize(connection_id, Reauth::Renew)
+            .unwrap(),
+    );
     assert_eq!(
         (first.purpose, second.purpose),
         (LinkPurpose::Sca, LinkPurpose::Sca)
@@ -367,7 +373,10 @@ fn removing_a_connection_deletes_it_at_the_provider_then_in_the_book_and_bob_hea
         .unwrap()
         .get(0);
     assert_eq!(sealed, 0);
-    let remote = desktop.runtime.block_on(providers[0].credentials()).unwrap();
+    let remote = desktop
+        .runtime
+        .block_on(providers[0].credentials())
+        .unwrap();
     assert!(remote.iter().all(|c| c.token.expose() != token.expose()));
     assert!(firm.audit().contains(&(
         "connection.removed".into(),

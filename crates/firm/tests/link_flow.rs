@@ -99,7 +99,6 @@ fn connecting_a_firm_client_maps_the_connection_with_its_credentials_sealed() {
     forget_firm_key(keychain, firm);
 }
 
-
 #[test]
 #[ignore = "needs a Secret Service: KEYRING_HERMETIC=1 scripts/with-keyring.sh cargo test ... -- --include-ignored"]
 fn a_result_exchanged_while_the_server_goes_away_is_kept_then_applied_once() {
@@ -150,7 +149,6 @@ fn a_result_exchanged_while_the_server_goes_away_is_kept_then_applied_once() {
     assert!(ledger.list().unwrap().is_empty());
     forget_firm_key(keychain, firm);
 }
-
 
 #[test]
 #[ignore = "needs a Secret Service: KEYRING_HERMETIC=1 scripts/with-keyring.sh cargo test ... -- --include-ignored"]

@@ -25,9 +25,9 @@ use crate::links::{self, link_error, LinkEvent};
 use crate::read_book;
 use crate::state::AppState;
 use advisor_desk_core::links::{LinkService, Reauth};
-use advisor_desk_firm::links::confirm_holder as confirm_firm_holder;
 use advisor_desk_core::store::book_reads::BookReads;
 use advisor_desk_core::sync::holder_check;
+use advisor_desk_firm::links::confirm_holder as confirm_firm_holder;
 
 /// A link session opened in the embedded window.
 #[derive(Debug, Clone, Serialize)]
@@ -297,7 +297,11 @@ pub async fn confirm_holder(
         }
         None => {
             let book = state.book()?;
-            holder_check::confirm(book.solo_only("Confirming the account holder")?, id, "advisor")?
+            holder_check::confirm(
+                book.solo_only("Confirming the account holder")?,
+                id,
+                "advisor",
+            )?
         }
     };
     let now = time::now();

@@ -115,7 +115,10 @@ mod tests {
         let ReauthPlan::Link(l) = sca else {
             panic!("a link")
         };
-        assert_eq!((l.purpose, l.flow), (LinkPurpose::Sca, LinkFlow::FlanksLink));
+        assert_eq!(
+            (l.purpose, l.flow),
+            (LinkPurpose::Sca, LinkFlow::FlanksLink)
+        );
         assert_eq!(l.bank.as_deref(), Some("testbank"));
         assert_eq!(l.reauth_token.unwrap().expose(), "sca-1");
 

@@ -328,7 +328,10 @@ impl FirmLinkFlow<'_> {
         Err(FirmLinkError::Provider(failure))
     }
 
-    pub(super) fn api(&self, provider: Provider) -> Result<Arc<dyn LinkProviderApi>, FirmLinkError> {
+    pub(super) fn api(
+        &self,
+        provider: Provider,
+    ) -> Result<Arc<dyn LinkProviderApi>, FirmLinkError> {
         self.providers
             .iter()
             .find(|p| p.provider() == provider)

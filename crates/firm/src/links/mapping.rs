@@ -101,8 +101,7 @@ pub fn map_in(
             })
         };
     }
-    if let (true, Some(connection_id)) =
-        (session.purpose.needs_connection(), session.connection_id)
+    if let (true, Some(connection_id)) = (session.purpose.needs_connection(), session.connection_id)
     {
         return reauthorized::map_reauthorized(tx, key, &session, connection_id, link, actor, now);
     }

@@ -33,6 +33,6 @@ pub mod statements;
 pub use error::FirmLinkError;
 pub use flow::FirmLinkFlow;
 pub use mapping::{map_in, map_link_result, Mapped};
+pub use pending::{apply_pending, deliver, Applied, Delivered};
 pub use reauthorized::DIFFERENT_LOGIN;
 pub use removal::confirm_holder;
-pub use pending::{apply_pending, deliver, Applied, Delivered};

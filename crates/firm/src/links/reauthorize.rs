@@ -25,14 +25,15 @@ impl FirmLinkFlow<'_> {
         why: Reauth,
     ) -> Result<ReauthStart, FirmLinkError> {
         let conn = connection::visible(self.store, connection_id)?;
-        let token = connection::credentials(self.store, self.keychain, connection_id)?
-            .ok_or_else(|| {
+        let token = connection::credentials(self.store, self.keychain, connection_id)?.ok_or_else(
+            || {
                 FirmLinkError::Invalid(
                     "the connection's credentials are missing from the firm's book: connect it \
                      again"
                         .into(),
                 )
-            })?;
+            },
+        )?;
         let api = self.api(conn.provider)?;
         let need = self
             .runtime

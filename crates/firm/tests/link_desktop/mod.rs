@@ -9,8 +9,8 @@ use std::time::Duration;
 use advisor_desk_core::domain::{Provider, ProviderFailure};
 use advisor_desk_core::firm::keychain::key_entry;
 use advisor_desk_core::links::{
-    CallbackSource, CodeExchange, LinkFlow, LinkOutcome, LinkProviderApi, LinkRequest, LinkStart, LinkTarget,
-    ReauthNeed,
+    CallbackSource, CodeExchange, LinkFlow, LinkOutcome, LinkProviderApi, LinkRequest, LinkStart,
+    LinkTarget, ReauthNeed,
 };
 use advisor_desk_core::secrets::{KeyringStore, Secret, SecretStore};
 use advisor_desk_core::sync::CallBuffer;
@@ -174,7 +174,10 @@ impl LinkProviderApi for ServerStopsAfterExchange {
 
 /// The first pass after a restart may still meet the pool's dead connections; the app's
 /// passes follow each reconnect the same way.
-pub fn wait_applied(firm: &LinkFirm, keychain: &dyn SecretStore) -> advisor_desk_firm::links::Applied {
+pub fn wait_applied(
+    firm: &LinkFirm,
+    keychain: &dyn SecretStore,
+) -> advisor_desk_firm::links::Applied {
     for _ in 0..20 {
         let applied = apply_pending(&firm.store, keychain, &firm.id, "alice").unwrap();
         if applied.waiting.is_empty() {

@@ -167,7 +167,11 @@ pub fn result_of(session: &LinkSession, token: &str) -> PendingLink {
 pub async fn flanks_link_redirect(base: &str, url: &str, user: &str) -> String {
     let (http, page) = open_page(url).await;
     let q = hidden(&page, "q");
-    let form = [("q", q.as_str()), ("username", user), ("password", "pass-1234")];
+    let form = [
+        ("q", q.as_str()),
+        ("username", user),
+        ("password", "pass-1234"),
+    ];
     redirect_after(&http, &format!("{base}/link/login"), &form).await
 }
 
@@ -175,9 +179,16 @@ pub async fn flanks_link_redirect(base: &str, url: &str, user: &str) -> String {
 /// the final 302 to the app, whose Location is returned.
 pub async fn flanks_sca_redirect(base: &str, url: &str) -> String {
     let (http, page) = open_page(url).await;
-    assert!(page.contains("sca-answer") && !page.contains("id=\"password\""), "{page}");
+    assert!(
+        page.contains("sca-answer") && !page.contains("id=\"password\""),
+        "{page}"
+    );
     let (q, attempt) = (hidden(&page, "q"), hidden(&page, "attempt"));
-    let form = [("q", q.as_str()), ("attempt", attempt.as_str()), ("answer", "999111")];
+    let form = [
+        ("q", q.as_str()),
+        ("attempt", attempt.as_str()),
+        ("answer", "999111"),
+    ];
     redirect_after(&http, &format!("{base}/link/sca"), &form).await
 }
 
