@@ -1,4 +1,5 @@
 //! Firm mode's link flow in the shell: while the desktop is in firm mode, "Connect account",
+//! "Reauthorize" and "Renew now", removals, the holder check's answers, a client's deletion,
 //! the callback, the window closed and a widget's error event go to the firm's book through
 //! `advisor_desk_firm::links::FirmLinkFlow` (the code is still exchanged by this desktop, the
 //! result kept in this keychain until the firm database took it). Kept results are applied
@@ -166,14 +167,21 @@ fn firm_when_filed(state: &AppState) -> Option<FirmLinks> {
     None
 }
 
-/// What the window is told of a kept result now in the firm's book: connected, for the client
-/// the kept result named (the client's page then re-reads its connections).
+/// What the window is told of a kept result now in the firm's book: connected or reauthorized
+/// (its status the firm's refresh fetches next), for the client the kept result named (the
+/// client's page then re-reads its connections).
 fn kept_outcome(session_id: i64, client_id: i64, mapped: Mapped) -> Option<LinkOutcome> {
     match mapped {
         Mapped::Created { connection_id }
         | Mapped::AlreadyMapped {
             connection_id: Some(connection_id),
         } => Some(LinkOutcome::Connected {
+            session_id,
+            client_id,
+            connection_id,
+            status: ConnectionStatus::Pending,
+        }),
+        Mapped::Reauthorized { connection_id } => Some(LinkOutcome::Reauthorized {
             session_id,
             client_id,
             connection_id,

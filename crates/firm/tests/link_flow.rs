@@ -13,109 +13,20 @@
 //! Needs a Secret Service: `KEYRING_HERMETIC=1 scripts/with-keyring.sh cargo test -p
 //! advisor-desk-firm --test link_flow -- --include-ignored`.
 
+mod link_desktop;
 mod links_common;
 mod refresh_support;
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use advisor_desk_core::credentials::token_hash;
-use advisor_desk_core::domain::{ConnectionStatus, Provider, ProviderFailure};
-use advisor_desk_core::firm::keychain::key_entry;
+use advisor_desk_core::domain::ConnectionStatus;
 use advisor_desk_core::firm::PendingLinks;
-use advisor_desk_core::links::{
-    CallbackSource, CodeExchange, LinkFlow, LinkOutcome, LinkProviderApi, LinkRequest, LinkStart,
-    LinkTarget, ReauthNeed,
-};
-use advisor_desk_core::secrets::{KeyringStore, Secret, SecretStore};
-use advisor_desk_core::sync::CallBuffer;
-use advisor_desk_firm::links::{apply_pending, FirmLinkFlow, Mapped};
+use advisor_desk_core::links::{CallbackSource, LinkFlow, LinkOutcome, LinkProviderApi};
+use advisor_desk_firm::links::{apply_pending, Mapped};
 use advisor_desk_firm::test_server::TestServer;
-use advisor_desk_providers::links::{link_providers, LinkPages};
-use advisor_desk_providers::{FlanksClient, FlanksConfig};
-use advisor_desk_sandbox::{FLANKS_CLIENT_ID, FLANKS_CLIENT_SECRET};
+use link_desktop::*;
 use links_common::*;
-use refresh_support::start_sandbox;
-
-const WINDOW: CallbackSource = CallbackSource::EmbeddedWindow;
-
-fn keychain(test: &str) -> KeyringStore {
-    KeyringStore::new(format!(
-        "app.advisordesk.test.firm-link-flow.{test}.{}",
-        std::process::id()
-    ))
-}
-
-/// The app's link providers for the sandbox at `base` (the Flanks client it configures).
-fn sandbox_providers(base: &str) -> Vec<Arc<dyn LinkProviderApi>> {
-    let mut config = FlanksConfig::new(
-        Secret::new(FLANKS_CLIENT_ID),
-        Secret::new(FLANKS_CLIENT_SECRET),
-    )
-    .with_base_url(base);
-    config.http.max_attempts = 1;
-    let flanks = Arc::new(FlanksClient::new(config, Arc::new(CallBuffer::new())).unwrap());
-    link_providers(Some(flanks), None, &LinkPages::at_base(base))
-}
-
-/// The client completes Alice's link at the sandbox's Flanks page: the callback URL.
-async fn client_completes(base: &str, start: &LinkStart) -> String {
-    assert!(start.url.starts_with(&format!("{base}/link?token=")));
-    let location = flanks_link_redirect(base, &format!("{}&bank=testbank", start.url)).await;
-    assert!(
-        location.starts_with("advisordesk://link/callback?code="),
-        "{location}"
-    );
-    location
-}
-
-/// Alice's desktop: her keychain, the firm, and the sandbox on a runtime of its own.
-struct Desktop {
-    keychain: KeyringStore,
-    firm: LinkFirm,
-    runtime: tokio::runtime::Runtime,
-    _sandbox: advisor_desk_sandbox::SandboxHandle,
-    base: String,
-}
-
-impl Desktop {
-    fn new(test: &str, server: &TestServer) -> Desktop {
-        let keychain = keychain(test);
-        let firm = LinkFirm::new(server, &keychain);
-        let (runtime, sandbox) = start_sandbox(1);
-        Desktop {
-            base: sandbox.base_url(),
-            keychain,
-            firm,
-            runtime,
-            _sandbox: sandbox,
-        }
-    }
-
-    fn flow<'a>(&'a self, providers: &'a [Arc<dyn LinkProviderApi>]) -> FirmLinkFlow<'a> {
-        FirmLinkFlow {
-            store: &self.firm.store,
-            keychain: &self.keychain,
-            firm: &self.firm.id,
-            actor: "alice",
-            providers,
-            runtime: self.runtime.handle(),
-        }
-    }
-
-    /// Alice connects her client: the session, and the callback the client's bank sends.
-    fn connect(&self, flow: &FirmLinkFlow<'_>) -> (LinkStart, String) {
-        let start = flow
-            .start_connect(ALICES_CLIENT, LinkFlow::FlanksLink)
-            .unwrap();
-        let callback = self.runtime.block_on(client_completes(&self.base, &start));
-        (start, callback)
-    }
-}
-
-fn forget_firm_key(keychain: &dyn SecretStore, firm: &LinkFirm) {
-    keychain.delete(&key_entry(&firm.id, 1).unwrap()).unwrap();
-}
 
 #[test]
 #[ignore = "needs a Secret Service: KEYRING_HERMETIC=1 scripts/with-keyring.sh cargo test ... -- --include-ignored"]
@@ -181,52 +92,11 @@ fn connecting_a_firm_client_maps_the_connection_with_its_credentials_sealed() {
     }
     // Bob cannot start a link for Alice's client.
     let bobs = firm.store_for(&firm.bob);
-    let bob_flow = FirmLinkFlow {
-        store: &bobs,
-        actor: "bob",
-        ..flow
-    };
-    let refused = bob_flow
+    let refused = as_member(&flow, &bobs, "bob")
         .start_connect(ALICES_CLIENT, LinkFlow::FlanksLink)
         .unwrap_err();
     assert_eq!(refused.code(), "invalid_input");
     forget_firm_key(keychain, firm);
-}
-
-/// The sandbox's Flanks link provider, with the firm database's server stopped right after
-/// the provider exchanged the code: the moment a one-use code is gone and only the token
-/// proves the client connected.
-struct ServerStopsAfterExchange {
-    inner: Arc<dyn LinkProviderApi>,
-    server: Arc<TestServer>,
-}
-
-#[async_trait::async_trait]
-impl LinkProviderApi for ServerStopsAfterExchange {
-    fn provider(&self) -> Provider {
-        self.inner.provider()
-    }
-
-    async fn link_url(&self, req: &LinkRequest<'_>) -> Result<LinkTarget, ProviderFailure> {
-        self.inner.link_url(req).await
-    }
-
-    async fn exchange_code(&self, code: &Secret) -> Result<CodeExchange, ProviderFailure> {
-        let exchanged = self.inner.exchange_code(code).await;
-        self.server.stop().unwrap();
-        exchanged
-    }
-
-    async fn reauth_need(&self, token: &Secret) -> Result<ReauthNeed, ProviderFailure> {
-        self.inner.reauth_need(token).await
-    }
-
-    async fn delete_credential(
-        &self,
-        token: &Secret,
-    ) -> Result<advisor_desk_core::links::DeleteResult, ProviderFailure> {
-        self.inner.delete_credential(token).await
-    }
 }
 
 #[test]
@@ -278,19 +148,6 @@ fn a_result_exchanged_while_the_server_goes_away_is_kept_then_applied_once() {
     assert_eq!(firm.audited("connection.added"), 1);
     assert!(ledger.list().unwrap().is_empty());
     forget_firm_key(keychain, firm);
-}
-
-/// The first pass after a restart may still meet the pool's dead connections; the app's
-/// passes follow each reconnect the same way.
-fn wait_applied(firm: &LinkFirm, keychain: &dyn SecretStore) -> advisor_desk_firm::links::Applied {
-    for _ in 0..20 {
-        let applied = apply_pending(&firm.store, keychain, &firm.id, "alice").unwrap();
-        if applied.waiting.is_empty() {
-            return applied;
-        }
-        std::thread::sleep(Duration::from_millis(250));
-    }
-    panic!("the kept result was never applied");
 }
 
 #[test]

@@ -60,6 +60,7 @@ async fn code_and_token(base: &str) -> (String, Secret) {
     let location = flanks_link_redirect(
         base,
         &format!("{base}/link?token={}&bank=testbank", link.token),
+        "ana",
     )
     .await;
     let code = location

@@ -1,7 +1,9 @@
 //! Connecting and reauthorizing: one-line commands over the core's `LinkService`. The link
 //! window is opened here (it needs the app handle); everything else is the core's. In firm
-//! mode "Connect account" runs on the firm's book (`firm_links`); what firm links cannot do
-//! yet is refused with `firm_not_available` ([`solo_links`]), never done on the solo book.
+//! mode connecting, reauthorizing and renewing, removing a connection, the holder check's
+//! answers and deleting a client run on the firm's book (`firm_links`); what firm links
+//! cannot do yet (sent links, mapping an existing credential) is refused with
+//! `firm_not_available` ([`solo_links`]), never done on the solo book.
 
 use advisor_desk_core::domain::ConnectionStatus;
 use advisor_desk_core::links::{
@@ -22,9 +24,10 @@ use crate::firm_links::FirmLinks;
 use crate::links::{self, link_error, LinkEvent};
 use crate::read_book;
 use crate::state::AppState;
-use advisor_desk_core::links::LinkService;
+use advisor_desk_core::links::{LinkService, Reauth};
 use advisor_desk_core::store::book_reads::BookReads;
 use advisor_desk_core::sync::holder_check;
+use advisor_desk_firm::links::confirm_holder as confirm_firm_holder;
 
 /// A link session opened in the embedded window.
 #[derive(Debug, Clone, Serialize)]
@@ -160,18 +163,38 @@ fn opened(app: &AppHandle, start: ReauthStart) -> Result<Reauthorized, CommandEr
     })
 }
 
+/// The reauthorization's link, on the firm's book in firm mode (its callback then updates the
+/// connection there), on the solo book otherwise.
+async fn reauthorize(
+    app: &AppHandle,
+    state: &AppState,
+    connection_id: i64,
+    why: Reauth,
+) -> Result<Reauthorized, CommandError> {
+    let start = match FirmLinks::of(state)? {
+        Some(firm) => {
+            firm.run(app, move |f| f.start_reauthorize(connection_id, why))
+                .await?
+        }
+        None => {
+            let service = state.link_service()?;
+            match why {
+                Reauth::AsNeeded => service.start_reauthorize(connection_id).await,
+                Reauth::Renew => service.renew_consent(connection_id).await,
+            }
+            .map_err(link_error)?
+        }
+    };
+    opened(app, start)
+}
+
 #[tauri::command]
 pub async fn start_reauthorize(
     app: AppHandle,
     state: State<'_, AppState>,
     connection_id: Id,
 ) -> Result<Reauthorized, CommandError> {
-    let service = solo_links(&state, "Reauthorizing a connection")?;
-    let start = service
-        .start_reauthorize(connection_id.0)
-        .await
-        .map_err(link_error)?;
-    opened(&app, start)
+    reauthorize(&app, &state, connection_id.0, Reauth::AsNeeded).await
 }
 
 /// "Renew now", with the client present: a fresh SCA (Flanks) or live connection (Flinks)
@@ -182,12 +205,7 @@ pub async fn renew_consent(
     state: State<'_, AppState>,
     connection_id: Id,
 ) -> Result<Reauthorized, CommandError> {
-    let service = solo_links(&state, "Renewing a consent")?;
-    let start = service
-        .renew_consent(connection_id.0)
-        .await
-        .map_err(link_error)?;
-    opened(&app, start)
+    reauthorize(&app, &state, connection_id.0, Reauth::Renew).await
 }
 
 /// "Send link" on connections that need their client: one ready message per client.
@@ -245,40 +263,68 @@ pub async fn map_existing_credential(
         .map_err(link_error)
 }
 
-/// Removes a connection (the UI asked for confirmation first).
+/// Removes a connection (the UI asked for confirmation first), from the firm's book in firm
+/// mode.
 #[tauri::command]
 pub async fn remove_connection(
+    app: AppHandle,
     state: State<'_, AppState>,
     connection_id: Id,
 ) -> Result<Removal, CommandError> {
-    solo_links(&state, "Removing a connection")?
-        .remove_connection(connection_id.0)
-        .await
-        .map_err(link_error)
+    let id = connection_id.0;
+    match FirmLinks::of(&state)? {
+        Some(firm) => firm.run(&app, move |f| f.remove_connection(id)).await,
+        None => state
+            .link_service()?
+            .remove_connection(id)
+            .await
+            .map_err(link_error),
+    }
 }
 
 /// "Confirm the account holder": the held connection's data joins the client's book.
 #[tauri::command]
 pub async fn confirm_holder(
+    app: AppHandle,
     state: State<'_, AppState>,
     connection_id: Id,
 ) -> Result<ConnectionView, CommandError> {
-    let book = state.book()?;
-    let store = book.solo_only("Confirming the account holder")?;
-    let confirmed = holder_check::confirm(store, connection_id.0, "advisor")?;
-    Ok(Outlook::of(store, time::now())?.view(confirmed))
+    let id = connection_id.0;
+    let confirmed = match FirmLinks::of(&state)? {
+        Some(firm) => {
+            firm.run(&app, move |f| confirm_firm_holder(f.store, id, f.actor))
+                .await?
+        }
+        None => {
+            let book = state.book()?;
+            holder_check::confirm(
+                book.solo_only("Confirming the account holder")?,
+                id,
+                "advisor",
+            )?
+        }
+    };
+    let now = time::now();
+    let outlook = read_book!(state, |r| Outlook::read_from(r, now))?;
+    Ok(outlook.view(confirmed))
 }
 
 /// "Not this client": the held connection is removed as `remove_connection` removes one.
 #[tauri::command]
 pub async fn reject_holder(
+    app: AppHandle,
     state: State<'_, AppState>,
     connection_id: Id,
 ) -> Result<Removal, CommandError> {
-    solo_links(&state, "Rejecting the account holder")?
-        .reject_holder(connection_id.0)
-        .await
-        .map_err(link_error)
+    let id = connection_id.0;
+    match FirmLinks::of(&state)? {
+        Some(firm) => firm.run(&app, move |f| f.reject_holder(id)).await,
+        None => state
+            .link_service()?
+            .reject_holder(id)
+            .await
+            .map_err(link_error),
+    }
 }
 
 /// Deletes a client for good: credentials at the provider, keychain entries, data (the UI
@@ -286,14 +332,20 @@ pub async fn reject_holder(
 /// explicit "delete here anyway" after a provider failure.
 #[tauri::command]
 pub async fn delete_client(
+    app: AppHandle,
     state: State<'_, AppState>,
     client_id: Id,
     local_if_provider_fails: Arg<bool>,
 ) -> Result<ClientDeletion, CommandError> {
-    solo_links(&state, "Deleting a client")?
-        .delete_client(client_id.0, local_if_provider_fails.0)
-        .await
-        .map_err(link_error)
+    let (id, anyway) = (client_id.0, local_if_provider_fails.0);
+    match FirmLinks::of(&state)? {
+        Some(firm) => firm.run(&app, move |f| f.delete_client(id, anyway)).await,
+        None => state
+            .link_service()?
+            .delete_client(id, anyway)
+            .await
+            .map_err(link_error),
+    }
 }
 
 /// The main window is listening: results that arrived before (a cold-start deep link) are

@@ -12,6 +12,7 @@
 //! | `recovery.rs` | start-up resume, reconciliation with the providers, the poller |
 //! | `reference.rs` | the references put in provider links (session, client) and read back |
 //! | `client_deletion.rs` | deleting a client: provider → keychain → rows, resumable |
+//! | `reauth_plan.rs` | what "Reauthorize" / "Renew now" opens for the provider's answer (solo and firm) |
 //! | `flight.rs` | one worker per session in the process |
 //! | `send.rs` | links sent to clients (one message per client), "Renew now" |
 //! | `message.rs` | the message to the client in their language, and its `mailto:` |
@@ -28,6 +29,7 @@ pub use crate::credentials::upgrade as keychain_upgrade;
 pub mod ledger;
 pub mod message;
 pub mod provider;
+pub mod reauth_plan;
 mod recovery;
 pub mod reference;
 mod send;
@@ -48,6 +50,7 @@ pub use provider::{
     CodeExchange, ConnectSessionState, DeleteResult, LinkProviderApi, LinkRequest, LinkTarget,
     PendingCode, ReauthNeed, RemoteCredential,
 };
+pub use reauth_plan::{Reauth, ReauthLink, ReauthPlan};
 pub use reference::{client_link_ref, parse_link_ref, session_ref, ClientReference, LinkReference};
 pub use send::{NotSent, SentLinks, MAX_BATCH};
 pub use service::LinkService;

@@ -12,7 +12,8 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::message::{compose, ClientMessage, MessageLink, Recipient};
-use super::service::{LinkService, Reauth};
+use super::reauth_plan::Reauth;
+use super::service::LinkService;
 use super::sessions::Delivery;
 use super::types::{LinkError, LinkResult, LinkStart, ReauthStart};
 use crate::clients;

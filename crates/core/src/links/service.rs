@@ -31,7 +31,8 @@ use std::sync::Arc;
 
 use super::callback::{parse_callback, Callback, CallbackRejection};
 use super::ledger::{self, step, NewMapping};
-use super::provider::{DeleteResult, LinkProviderApi, LinkRequest, ReauthNeed};
+use super::provider::{DeleteResult, LinkProviderApi, LinkRequest};
+use super::reauth_plan::{plan, Reauth, ReauthPlan};
 use super::reference::{client_link_ref, session_ref};
 use super::sessions::{self, CallbackSource, ClaimError, Delivery, LinkSession, NewLinkSession};
 use super::wording::for_code;
@@ -84,16 +85,6 @@ impl StartRequest<'_> {
             request_id: None,
         }
     }
-}
-
-/// Why a connection's link is started.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Reauth {
-    /// What the provider says the connection needs (nothing when healthy).
-    AsNeeded,
-    /// "Renew now": a fresh SCA (Flanks `force: "sca"`) or live connection (Flinks) with the
-    /// client present, before the bank asks.
-    Renew,
 }
 
 fn refused(r: &CallbackRejection) -> LinkOutcome {
@@ -255,13 +246,12 @@ impl LinkService {
         let conn = connections::get(&self.store, connection_id)?;
         let token = self.connection_token(connection_id)?;
         let api = self.api(conn.provider)?;
-        let need = match why {
-            Reauth::AsNeeded => api.reauth_need(&token).await,
-            Reauth::Renew => api.renew_consent(&token).await,
-        }
-        .map_err(LinkError::Provider)?;
-        let (purpose, flow, bank, reauth, request_id) = match need {
-            ReauthNeed::Healthy => {
+        let need = why
+            .ask(api.as_ref(), &token)
+            .await
+            .map_err(LinkError::Provider)?;
+        let link = match plan(need, conn.institution_id.as_deref()) {
+            ReauthPlan::Healthy => {
                 // Flinks answered a live Authorize: a live connection, whatever asked for it.
                 // (A healthy Flanks status is only a check; Renew there always asks for SCA.)
                 if conn.provider == Provider::Flinks {
@@ -273,48 +263,21 @@ impl LinkService {
                     status,
                 });
             }
-            ReauthNeed::Pending => return Ok(ReauthStart::ProviderStillWorking { connection_id }),
-            // Any Flanks connection (legacy or Connect v2) is reauthorized with a legacy
-            // link: the documented way to keep the credentials_token.
-            ReauthNeed::Sca { token, bank } => (
-                LinkPurpose::Sca,
-                LinkFlow::FlanksLink,
-                bank,
-                Some(token),
-                None,
-            ),
-            ReauthNeed::Reset { token, bank } => (
-                LinkPurpose::Reset,
-                LinkFlow::FlanksLink,
-                bank,
-                Some(token),
-                None,
-            ),
-            ReauthNeed::Mfa { request_id } => (
-                LinkPurpose::Mfa,
-                LinkFlow::FlinksConnect,
-                None,
-                None,
-                Some(request_id),
-            ),
-            ReauthNeed::Credentials => (
-                LinkPurpose::Reset,
-                LinkFlow::FlinksConnect,
-                conn.institution_id.clone(),
-                None,
-                None,
-            ),
+            ReauthPlan::ProviderStillWorking => {
+                return Ok(ReauthStart::ProviderStillWorking { connection_id })
+            }
+            ReauthPlan::Link(link) => link,
         };
         let link = self
             .start(StartRequest {
                 client_id: conn.client_id,
                 connection_id: Some(connection_id),
-                flow,
-                purpose,
+                flow: link.flow,
+                purpose: link.purpose,
                 delivery,
-                bank: bank.as_deref(),
-                reauth_token: reauth.as_ref(),
-                request_id: request_id.as_deref(),
+                bank: link.bank.as_deref(),
+                reauth_token: link.reauth_token.as_ref(),
+                request_id: link.request_id.as_deref(),
             })
             .await?;
         Ok(ReauthStart::Started { link })

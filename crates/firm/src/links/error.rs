@@ -28,6 +28,17 @@ pub enum FirmLinkError {
     #[error("link session {0} does not exist or is not one of your clients'")]
     SessionNotFound(i64),
 
+    #[error("connection {0} does not exist or is not one of your clients'")]
+    ConnectionNotFound(i64),
+
+    #[error("client {0} does not exist or is not one of yours")]
+    ClientNotFound(i64),
+
+    /// A client's deletion stopped at a provider's failure (what was removed before stays
+    /// removed; nothing else was deleted). Says which connection, never a secret.
+    #[error("{0}")]
+    DeletionStopped(String),
+
     #[error("link session {session_id} already ended ({outcome}); its result was not mapped")]
     SessionEnded { session_id: i64, outcome: String },
 
@@ -77,7 +88,10 @@ impl FirmLinkError {
             // The app names the kind (`provider_<kind>`, as the solo flow) from the failure.
             FirmLinkError::Provider(_) => "provider_failure",
             FirmLinkError::NotConfigured(_) => "not_configured",
-            FirmLinkError::SessionNotFound(_) => "not_found",
+            FirmLinkError::SessionNotFound(_)
+            | FirmLinkError::ConnectionNotFound(_)
+            | FirmLinkError::ClientNotFound(_) => "not_found",
+            FirmLinkError::DeletionStopped(_) => "deletion_stopped",
             FirmLinkError::SessionEnded { .. } => "link_session_ended",
             FirmLinkError::NotAtStep { .. } => "link_step_moved",
             FirmLinkError::Stored(_) => "firm_database",

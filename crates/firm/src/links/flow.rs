@@ -31,6 +31,7 @@ use tokio::runtime::Handle;
 use super::error::FirmLinkError;
 use super::mapping::Mapped;
 use super::pending::{deliver, Delivered};
+use super::reauthorized::DIFFERENT_LOGIN;
 use super::sessions::{self, audit_refused, claim_callback};
 use super::statements::{read, write};
 use crate::queries::clients;
@@ -38,6 +39,15 @@ use crate::FirmStore;
 
 /// The outcome of a delayed Flanks code in firm mode: no firm poller checks it again yet.
 pub const DELAYED_CODE: &str = "firm_code_delayed";
+
+/// What a link request carries beyond the session: a reauthorization's bank, the provider's
+/// SCA or reset token, Flinks' MFA request (all `None` for a new connection).
+#[derive(Default)]
+pub(super) struct ProviderExtras<'a> {
+    pub bank: Option<&'a str>,
+    pub reauth_token: Option<&'a Secret>,
+    pub request_id: Option<&'a str>,
+}
 
 /// One desktop's link flow on the firm's book, as one member.
 pub struct FirmLinkFlow<'a> {
@@ -61,15 +71,28 @@ impl FirmLinkFlow<'_> {
         client_id: i64,
         flow: LinkFlow,
     ) -> Result<LinkStart, FirmLinkError> {
+        self.start(
+            NewLinkSession {
+                client_id,
+                connection_id: None,
+                flow,
+                purpose: LinkPurpose::New,
+                ttl: LinkOptions::default().ttl(Delivery::Window),
+                delivery: Delivery::Window,
+            },
+            &ProviderExtras::default(),
+        )
+    }
+
+    /// A session for `new` and its provider page; `extras` are a reauthorization's (the bank,
+    /// the provider's SCA or reset token, Flinks' MFA request).
+    pub(super) fn start(
+        &self,
+        new: NewLinkSession,
+        extras: &ProviderExtras<'_>,
+    ) -> Result<LinkStart, FirmLinkError> {
+        let (client_id, flow, purpose) = (new.client_id, new.flow, new.purpose);
         let api = self.api(flow.provider())?;
-        let new = NewLinkSession {
-            client_id,
-            connection_id: None,
-            flow,
-            purpose: LinkPurpose::New,
-            ttl: LinkOptions::default().ttl(Delivery::Window),
-            delivery: Delivery::Window,
-        };
         let started = sessions::start(self.store, &new, self.actor, time::now())?;
         let session_id = started.session.id;
         let client_name = self
@@ -82,13 +105,13 @@ impl FirmLinkFlow<'_> {
         let cref = client_link_ref(self.firm.as_str(), session_id, client_id, &client_name);
         let target = self.runtime.block_on(api.link_url(&LinkRequest {
             flow,
-            purpose: LinkPurpose::New,
+            purpose,
             state: &started.state,
             session_ref: &sref,
             client_ref: &cref,
-            bank: None,
-            reauth_token: None,
-            request_id: None,
+            bank: extras.bank,
+            reauth_token: extras.reauth_token,
+            request_id: extras.request_id,
         }));
         let target = match target {
             Ok(target) => target,
@@ -105,16 +128,21 @@ impl FirmLinkFlow<'_> {
                 return Err(FirmLinkError::Provider(failure));
             }
         };
-        if let Some(psid) = &target.provider_session_id {
-            self.store
-                .write_as(|tx| write::set_provider_session(tx, session_id, psid))?;
-        }
+        self.store.write_as(|tx| {
+            if let Some(psid) = &target.provider_session_id {
+                write::set_provider_session(tx, session_id, psid)?;
+            }
+            if let Some(bank) = extras.bank {
+                write::set_institution(tx, session_id, bank)?;
+            }
+            Ok::<_, FirmLinkError>(())
+        })?;
         Ok(LinkStart {
             session_id,
             url: target.url,
             expires_at: started.session.expires_at,
             flow,
-            purpose: LinkPurpose::New,
+            purpose,
         })
     }
 
@@ -202,7 +230,15 @@ impl FirmLinkFlow<'_> {
             obtained_at: time::now(),
         };
         let delivered = deliver(self.store, self.keychain, self.firm, link, self.actor)?;
-        Ok(outcome_of(session, delivered))
+        Ok(outcome_of(session, delivered, |id| self.stored_status(id)))
+    }
+
+    /// The connection's status as stored (the firm's refresh fetches it next); one that
+    /// cannot be read now is reported as pending.
+    fn stored_status(&self, connection_id: i64) -> ConnectionStatus {
+        super::connection::visible(self.store, connection_id)
+            .map(|c| c.status)
+            .unwrap_or(ConnectionStatus::Pending)
     }
 
     /// The advisor closed the link window before a result arrived: the session ends
@@ -292,7 +328,10 @@ impl FirmLinkFlow<'_> {
         Err(FirmLinkError::Provider(failure))
     }
 
-    fn api(&self, provider: Provider) -> Result<Arc<dyn LinkProviderApi>, FirmLinkError> {
+    pub(super) fn api(
+        &self,
+        provider: Provider,
+    ) -> Result<Arc<dyn LinkProviderApi>, FirmLinkError> {
         self.providers
             .iter()
             .find(|p| p.provider() == provider)
@@ -325,8 +364,13 @@ fn refused(rejection: &CallbackRejection) -> LinkOutcome {
     }
 }
 
-/// What the window is told about a delivered result.
-fn outcome_of(session: &LinkSession, delivered: Delivered) -> LinkOutcome {
+/// What the window is told about a delivered result; `status` reads a reauthorized
+/// connection's.
+fn outcome_of(
+    session: &LinkSession,
+    delivered: Delivered,
+    status: impl FnOnce(i64) -> ConnectionStatus,
+) -> LinkOutcome {
     let connected = |connection_id| LinkOutcome::Connected {
         session_id: session.id,
         client_id: session.client_id,
@@ -347,6 +391,17 @@ fn outcome_of(session: &LinkSession, delivered: Delivered) -> LinkOutcome {
                 candidates: Vec::new(),
             }
         }
+        Delivered::Mapped(Mapped::Reauthorized { connection_id }) => LinkOutcome::Reauthorized {
+            session_id: session.id,
+            client_id: session.client_id,
+            connection_id,
+            status: status(connection_id),
+        },
+        Delivered::Mapped(Mapped::DifferentLogin { .. }) => LinkOutcome::ProviderError {
+            session_id: session.id,
+            code: DIFFERENT_LOGIN.to_string(),
+            wording: for_code(DIFFERENT_LOGIN),
+        },
         Delivered::Waiting { .. } => LinkOutcome::KeptForFirm {
             session_id: session.id,
             client_id: session.client_id,

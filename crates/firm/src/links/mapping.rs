@@ -9,13 +9,13 @@
 
 use advisor_desk_core::credentials::token_hash;
 use advisor_desk_core::firm::{FirmKey, PendingLink};
-use advisor_desk_core::links::LinkPurpose;
 use advisor_desk_core::secrets::SecretStore;
 use advisor_desk_core::time::Timestamp;
 use postgres::Transaction;
 
 use super::audit::{append, Entry};
 use super::error::FirmLinkError;
+use super::reauthorized;
 use super::sessions::{finish_in, step};
 use super::statements::{read, write::Ending};
 use crate::secrets::{self, SecretPlace};
@@ -35,6 +35,16 @@ pub enum Mapped {
     /// This result was mapped before (a retry after a lost commit answer, or a replay).
     AlreadyMapped {
         connection_id: Option<i64>,
+    },
+    /// A reauthorization: the connection's credentials sealed again, its consent renewed
+    /// (`reauthorized.rs`); also the answer when the same result is applied again.
+    Reauthorized {
+        connection_id: i64,
+    },
+    /// A reauthorization where the client logged in to another account: the session ended
+    /// `different_login`, the connection unchanged.
+    DifferentLogin {
+        connection_id: i64,
     },
 }
 
@@ -73,6 +83,13 @@ pub fn map_in(
     if session.completed_at.is_some() {
         let ours = session.token_hash.as_deref() == Some(hash.as_str())
             && session.exchange_step.as_deref() == Some(step::MAPPED);
+        let reauthorized = session
+            .connection_id
+            .filter(|_| ours && session.purpose.needs_connection())
+            .and_then(|connection_id| reauthorized::already(&session, connection_id));
+        if let Some(mapped) = reauthorized {
+            return Ok(mapped);
+        }
         return if ours {
             Ok(Mapped::AlreadyMapped {
                 connection_id: session.connection_id,
@@ -84,10 +101,9 @@ pub fn map_in(
             })
         };
     }
-    if session.purpose != LinkPurpose::New {
-        return Err(FirmLinkError::Invalid(
-            "reauthorizing a connection is not available in a firm's book yet".into(),
-        ));
+    if let (true, Some(connection_id)) = (session.purpose.needs_connection(), session.connection_id)
+    {
+        return reauthorized::map_reauthorized(tx, key, &session, connection_id, link, actor, now);
     }
     let inserted = tx.query_opt(
         "INSERT INTO connections

@@ -171,6 +171,38 @@ pub mod write {
         Ok(())
     }
 
+    /// The bank a reauthorization's link opens at (the solo ledger's `set_session_institution`).
+    pub fn set_institution(
+        tx: &mut Transaction<'_>,
+        id: i64,
+        institution: &str,
+    ) -> Result<(), FirmLinkError> {
+        tx.execute(
+            "UPDATE link_sessions SET institution = $2 WHERE id = $1",
+            &[&id, &institution],
+        )?;
+        Ok(())
+    }
+
+    /// Open sessions of `connection_id` other than `completed` that no callback claimed: a
+    /// completed reauthorization leaves them nothing to do. Their ids.
+    pub fn supersede_unclaimed(
+        tx: &mut Transaction<'_>,
+        connection_id: i64,
+        completed: i64,
+        now: Timestamp,
+    ) -> Result<Vec<i64>, FirmLinkError> {
+        let rows = tx.query(
+            "UPDATE link_sessions SET completed_at = $3, outcome = 'superseded',
+                 outcome_detail = 'another link for this connection was completed'
+              WHERE connection_id = $1 AND id <> $2 AND completed_at IS NULL
+                AND exchange_step IS NULL
+             RETURNING id",
+            &[&connection_id, &completed, &now],
+        )?;
+        Ok(rows.iter().map(|r| r.get(0)).collect())
+    }
+
     /// How a session ends.
     pub struct Ending<'a> {
         pub outcome: &'a str,

@@ -74,6 +74,15 @@ pub mod read {
         Ok(rows.iter().map(from_row).collect())
     }
 
+    /// One connection, if the member may see it.
+    pub fn by_id(db: &mut impl Reader, id: i64) -> Result<Option<Connection>, FirmDbError> {
+        let row = db.row_opt(
+            &format!("SELECT {COLUMNS} FROM connections WHERE id = $1"),
+            &[&id],
+        )?;
+        Ok(row.as_ref().map(from_row))
+    }
+
     /// The connections of a set of clients (a household's members), in id order.
     pub fn of_clients(
         db: &mut impl Reader,

@@ -162,23 +162,47 @@ pub fn result_of(session: &LinkSession, token: &str) -> PendingLink {
 }
 
 /// The client at the sandbox's Flanks link page `url` (its bank chosen): the login form
-/// filled in, and the final 302 to the app, whose Location is returned.
-pub async fn flanks_link_redirect(base: &str, url: &str) -> String {
+/// filled in as `user` (each user is another bank login), and the final 302 to the app, whose
+/// Location is returned.
+pub async fn flanks_link_redirect(base: &str, url: &str, user: &str) -> String {
+    let (http, page) = open_page(url).await;
+    let q = hidden(&page, "q");
+    let form = [
+        ("q", q.as_str()),
+        ("username", user),
+        ("password", "pass-1234"),
+    ];
+    redirect_after(&http, &format!("{base}/link/login"), &form).await
+}
+
+/// The client at a reauthorization's SCA-only page `url`: the bank's challenge answered, and
+/// the final 302 to the app, whose Location is returned.
+pub async fn flanks_sca_redirect(base: &str, url: &str) -> String {
+    let (http, page) = open_page(url).await;
+    assert!(
+        page.contains("sca-answer") && !page.contains("id=\"password\""),
+        "{page}"
+    );
+    let (q, attempt) = (hidden(&page, "q"), hidden(&page, "attempt"));
+    let form = [
+        ("q", q.as_str()),
+        ("attempt", attempt.as_str()),
+        ("answer", "999111"),
+    ];
+    redirect_after(&http, &format!("{base}/link/sca"), &form).await
+}
+
+async fn open_page(url: &str) -> (reqwest::Client, String) {
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
     let page = http.get(url).send().await.unwrap().text().await.unwrap();
-    let answer = http
-        .post(format!("{base}/link/login"))
-        .form(&[
-            ("q", hidden(&page, "q").as_str()),
-            ("username", "ana"),
-            ("password", "pass-1234"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    (http, page)
+}
+
+async fn redirect_after(http: &reqwest::Client, url: &str, form: &[(&str, &str)]) -> String {
+    let answer = http.post(url).form(form).send().await.unwrap();
     assert_eq!(answer.status().as_u16(), 302);
     answer.headers()["location"].to_str().unwrap().to_string()
 }
