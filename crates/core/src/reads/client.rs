@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::book::{connection_health, data_as_of, totals, CurrencyTotal, Health, Position};
 use super::copies::{Counted, SetCopies};
 use super::outlook::Outlook;
+use super::page_reads::SetReads;
 use crate::clients;
 use crate::clients::Client;
 use crate::error::{CoreError, Result};
@@ -121,10 +122,12 @@ pub fn client_overview_from(
     client_id: i64,
     now: Timestamp,
 ) -> Result<ClientOverview> {
-    let outlook = Outlook::read_from(reads, now)?;
-    let client = clients::get_from(reads, client_id)?;
-    let connections = reads.connections(Some(client_id))?;
-    let p = set_page(reads, &[client_id], connections, &outlook)?;
+    let since = history_since(now.date_naive());
+    let read = reads.client_page(client_id, now, &since)?;
+    let client = read
+        .client
+        .ok_or_else(|| CoreError::not_found("client", client_id))?;
+    let p = set_page_of(read.set, &read.outlook);
     Ok(ClientOverview {
         client,
         generated_at: now,
@@ -187,6 +190,19 @@ pub(crate) fn set_page(
     connections: Vec<Connection>,
     outlook: &Outlook,
 ) -> Result<SetPage> {
+    let since = history_since(outlook.now.date_naive());
+    let read = SetReads::by_parts(reads, Clients(clients), connections, &since)?;
+    Ok(set_page_of(read, outlook))
+}
+
+/// A set's page from what was read for it.
+fn set_page_of(read: SetReads, outlook: &Outlook) -> SetPage {
+    let SetReads {
+        connections,
+        copies,
+        monthly,
+        transaction_count: count,
+    } = read;
     let (now, fresh) = (outlook.now, outlook.fresh);
     // What each row shows of its connection, worked out once per connection, not per row.
     let facts: HashMap<i64, RowFacts> = connections
@@ -209,9 +225,6 @@ pub(crate) fn set_page(
     };
 
     let today = now.date_naive();
-    let copies = SetCopies::read(reads, Clients(clients))?;
-    let monthly = reads.monthly_flows(&copies.transaction_accounts(true), &history_since(today))?;
-    let count = reads.transaction_count(&copies.transaction_accounts(false))?;
 
     let pos = copies.positions(Counted::Together);
     let net_worth = totals(&pos);
@@ -271,7 +284,7 @@ pub(crate) fn set_page(
         .collect();
 
     let never = connections.iter().any(|c| data_as_of(c).is_none());
-    Ok(SetPage {
+    SetPage {
         health: worst_health(&connections),
         by_class: slices(&pos, |p| &p.class),
         by_currency: slices(&pos, |p| &p.currency),
@@ -289,7 +302,7 @@ pub(crate) fn set_page(
         connections: connections.into_iter().map(|c| outlook.view(c)).collect(),
         transaction_count: count,
         copies,
-    })
+    }
 }
 
 /// The worst health among connections ([`Health::None`] without any).
