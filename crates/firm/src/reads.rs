@@ -132,20 +132,33 @@ impl<'a> FirmReads<'a> {
         .map_err(to_core)
     }
 
-    /// Runs one statement: in the read's transaction if one is open, else on its own (its own
-    /// snapshot: no transaction needed).
+    /// The client page's rows in one statement: in the read's transaction if one is open, else
+    /// on its own (its own snapshot: no transaction needed) through the session's function,
+    /// created on the connection's first page (its plan is made once).
     fn client_page_rows(&self, client_id: i64, since: &str) -> Result<ClientPageRows> {
         let mut snapshot = self.snapshot.borrow_mut();
         let mut statements = self.statements.borrow_mut();
         let read = match &mut *snapshot {
-            Snapshot::NotYet(client) => client_page::read::client_page(
-                &mut Prepared {
-                    client: *client,
-                    statements: &mut statements,
-                },
-                client_id,
-                since,
-            ),
+            Snapshot::NotYet(client) => {
+                if !statements.client_page_function {
+                    statements.count_round_trip();
+                    client
+                        .batch_execute(client_page::function_definition())
+                        .map_err(|e| to_core(e.into()))?;
+                    statements.client_page_function = true;
+                }
+                let read = client_page::read::client_page_by_function(
+                    &mut Prepared {
+                        client: &mut **client,
+                        statements: &mut statements,
+                    },
+                    client_id,
+                    since,
+                );
+                // Made afresh next time, should it have gone.
+                statements.client_page_function = read.is_ok();
+                read
+            }
             Snapshot::Open(tx) => client_page::read::client_page(
                 &mut Prepared {
                     client: tx,

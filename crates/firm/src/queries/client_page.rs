@@ -150,6 +150,35 @@ fn statement_text() -> String {
     )
 }
 
+/// The statement as a function of the session (`pg_temp`: nothing in the schema, gone with the
+/// connection), with its plan made once: the pool plans every statement for its parameters on
+/// each run (`pool::PlanEachRun`), and planning this one took three times as long as running
+/// it (2.4 ms against 0.75 ms, `PAGES_EXPLAIN=1`). Its parameters are one client and a date,
+/// so the plan for any value is the plan for each. Security invoker: row-level security
+/// applies as to the statement. Created outside a transaction only (a read-only transaction
+/// creates nothing).
+pub fn function_definition() -> &'static str {
+    static TEXT: OnceLock<String> = OnceLock::new();
+    TEXT.get_or_init(|| {
+        let columns: Vec<String> = std::iter::once("integer")
+            .chain(PARTS.iter().flat_map(|p| p.types.split_whitespace()))
+            .enumerate()
+            .map(|(i, t)| format!("p{i} {t}"))
+            .collect();
+        format!(
+            "CREATE OR REPLACE FUNCTION pg_temp.client_page(bigint, text)
+             RETURNS TABLE ({}) LANGUAGE plpgsql STABLE
+             SET plan_cache_mode = force_generic_plan
+             AS $body$ BEGIN RETURN QUERY {}; END $body$",
+            columns.join(", "),
+            statement()
+        )
+    })
+}
+
+/// The call of [`function_definition`]'s function.
+pub const FUNCTION_CALL: &str = "SELECT * FROM pg_temp.client_page($1, $2)";
+
 /// What the statement returns, each part decoded by its table's own decoder.
 #[derive(Default)]
 pub struct ClientPageRows {
@@ -168,7 +197,7 @@ pub struct ClientPageRows {
 }
 
 pub mod read {
-    use super::{starts, statement, ClientPageRows};
+    use super::{starts, statement, ClientPageRows, FUNCTION_CALL};
     use super::{ACCOUNTS, CLIENT, CONNECTIONS, COUNTS, HOLDINGS, LIABILITIES, MONTHS};
     use super::{SENT_LINKS, SETTINGS};
     use crate::queries::{clients, connections, link_sessions, set_copies, Reader};
@@ -180,10 +209,22 @@ pub mod read {
         client_id: i64,
         since: &str,
     ) -> Result<ClientPageRows, FirmDbError> {
-        let rows = db.rows(statement(), &[&client_id, &since])?;
+        decode(&db.rows(statement(), &[&client_id, &since])?)
+    }
+
+    /// The same through the session's function (created by [`super::function_definition`]).
+    pub fn client_page_by_function(
+        db: &mut impl Reader,
+        client_id: i64,
+        since: &str,
+    ) -> Result<ClientPageRows, FirmDbError> {
+        decode(&db.rows(FUNCTION_CALL, &[&client_id, &since])?)
+    }
+
+    fn decode(rows: &[postgres::Row]) -> Result<ClientPageRows, FirmDbError> {
         let at = starts();
         let mut out = ClientPageRows::default();
-        for r in &rows {
+        for r in rows {
             let tag: i32 = r.get(0);
             let part = usize::try_from(tag).unwrap_or(usize::MAX);
             let at = at.get(part).copied().unwrap_or_default();

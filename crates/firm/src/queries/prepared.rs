@@ -49,11 +49,19 @@ pub struct PreparedStatements {
     by_sql: HashMap<String, Statement>,
     /// Round trips made through them (each preparation, each run), for a page to count its own.
     round_trips: u64,
+    /// Whether the client page's session function exists on the connection
+    /// (`queries::client_page::function_definition`).
+    pub(crate) client_page_function: bool,
 }
 
 impl PreparedStatements {
     pub fn round_trips(&self) -> u64 {
         self.round_trips
+    }
+
+    /// Counts a round trip made beside the statements (a session function created).
+    pub(crate) fn count_round_trip(&mut self) {
+        self.round_trips += 1;
     }
 
     pub fn len(&self) -> usize {
