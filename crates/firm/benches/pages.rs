@@ -9,7 +9,8 @@
 //!   cargo bench -p advisor-desk-firm --bench pages
 //! ```
 //! `PAGES_CLIENTS` / `PAGES_RUNS` make it smaller or longer (defaults 5,000 and 15);
-//! `PAGES_PARTS=1` also times each read the book page and health queue make, on each engine.
+//! `PAGES_PARTS=1` also times each read the book page and health queue make, on each engine;
+//! `PAGES_EXPLAIN=1` prints the plan and timing of the client page's one statement.
 
 use std::time::{Duration, Instant};
 
@@ -209,6 +210,15 @@ fn main() {
         pg.reading(|r| client_overview_from(r, big, now)).unwrap();
     });
     row("client page (50,000 transactions)", sqlite, postgres);
+    let round_trips = pg
+        .reading(|r| {
+            client_overview_from(r, big, now)?;
+            Ok(r.round_trips())
+        })
+        .unwrap();
+    println!(
+        "  (the client page on PostgreSQL: {round_trips} round trip(s) after the pool's check)"
+    );
     let sqlite = median(runs, || {
         store.read(|db| health_queue_from(db, now)).unwrap();
     });
@@ -217,6 +227,15 @@ fn main() {
     });
     row("health queue", sqlite, postgres);
 
+    if env_or("PAGES_EXPLAIN", 0) == 1 {
+        let explain = format!(
+            "EXPLAIN (ANALYZE, BUFFERS) {}",
+            advisor_desk_firm::queries::client_page::statement()
+        );
+        for line in owner.query(&explain, &[&big, &"2025-12-01"]).unwrap() {
+            println!("{}", line.get::<_, String>(0));
+        }
+    }
     if env_or("PAGES_PARTS", 0) == 1 {
         println!("the book-wide reads, medians of {runs} runs:");
         parts(runs, &store, &pg, &row);
@@ -244,7 +263,7 @@ fn parts(runs: usize, store: &Store, firm: &FirmStore, row: &dyn Fn(&str, Durati
         });
         row(name, sqlite, postgres);
     };
-    part("an empty read (BEGIN, ROLLBACK)", &|_| {});
+    part("an empty read (no statement: no BEGIN)", &|_| {});
     part("settings (freshness)", &|r| {
         r.setting("flinks.frozen_after_days").unwrap();
     });

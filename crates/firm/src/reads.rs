@@ -3,12 +3,15 @@
 //! household pages, transactions pages and health queue are the core's own code
 //! (`reads::book::book_summary_from`, …) reading PostgreSQL.
 //!
-//! One `FirmReads` is one read-only REPEATABLE READ transaction: every statement of a read
-//! model sees the same snapshot, as a solo page's statements see one SQLite connection's.
-//! Row-level security answers each statement as the signed-in member.
+//! One `FirmReads` is one snapshot: every statement of a read model sees the same one, as a
+//! solo page's statements see one SQLite connection's. Its read-only REPEATABLE READ
+//! transaction opens at the first per-part read; a page read in ONE statement (the client page,
+//! [`BookReads::client_page`]) needs none, a statement being its own snapshot, and saves the
+//! BEGIN and ROLLBACK round trips. Row-level security answers each statement as the signed-in
+//! member.
 
-use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap};
+use std::cell::{Cell, RefCell};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use advisor_desk_core::clients::Client;
 use advisor_desk_core::error::{CoreError, Result};
@@ -16,14 +19,20 @@ use advisor_desk_core::households::Household;
 use advisor_desk_core::links::LinkSession;
 use advisor_desk_core::reads::book::Position;
 use advisor_desk_core::reads::client::TransactionLine;
+use advisor_desk_core::reads::consent::consent_period_from;
+use advisor_desk_core::reads::copies::SetCopies;
+use advisor_desk_core::reads::outlook::Outlook;
+use advisor_desk_core::reads::page_reads::{ClientPageReads, SetReads};
 use advisor_desk_core::store::book_reads::BookReads;
 use advisor_desk_core::store::queries::set_copies::{AccountCopy, HoldingCopy, LiabilityCopy};
 use advisor_desk_core::store::queries::transactions::PageFilter;
 use advisor_desk_core::store::queries::Clients;
-use advisor_desk_core::sync::Connection;
+use advisor_desk_core::sync::{Connection, Freshness};
+use advisor_desk_core::time::Timestamp;
 use postgres::{Client as PgClient, IsolationLevel, Transaction};
 use r2d2::PooledConnection;
 
+use crate::queries::client_page::{self, ClientPageRows};
 use crate::queries::prepared::Prepared;
 use crate::queries::PreparedStatements;
 use crate::queries::{
@@ -31,60 +40,143 @@ use crate::queries::{
 };
 use crate::{FirmDbError, FirmStore};
 
+/// Where a read's statements run.
+enum Snapshot<'a> {
+    /// Nothing read yet.
+    NotYet(&'a mut PgClient),
+    Open(Transaction<'a>),
+    /// Opening the transaction failed (that read returned the error).
+    Lost,
+}
+
 pub struct FirmReads<'a> {
-    tx: RefCell<Transaction<'a>>,
+    snapshot: RefCell<Snapshot<'a>>,
     /// The connection's prepared statements, lent to this read (see [`FirmStore::reading`]).
     statements: RefCell<PreparedStatements>,
+    /// `statements.round_trips()` when the read began, and whether it sent a BEGIN.
+    round_trips_before: u64,
+    began: Cell<bool>,
     /// The firm's settings, read once on a page's first `setting` (one snapshot: they cannot
     /// change under it).
     settings: RefCell<Option<HashMap<String, String>>>,
 }
 
 impl<'a> FirmReads<'a> {
-    /// Opens the read-only snapshot on `client`, each statement prepared for this read alone.
+    /// A read on `client`, each statement prepared for this read alone.
     pub fn begin(client: &'a mut PgClient) -> std::result::Result<Self, FirmDbError> {
         Self::begin_with(client, PreparedStatements::default())
     }
 
-    /// Opens the read-only snapshot on `client`, reusing the statements already prepared on it
-    /// (and keeping those it prepares: [`FirmReads::into_statements`]).
+    /// A read on `client`, reusing the statements already prepared on it (and keeping those it
+    /// prepares: [`FirmReads::into_statements`]). Sends nothing yet.
     pub fn begin_with(
         client: &'a mut PgClient,
         statements: PreparedStatements,
     ) -> std::result::Result<Self, FirmDbError> {
-        // One statement: START TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY.
-        let tx = client
-            .build_transaction()
-            .read_only(true)
-            .isolation_level(IsolationLevel::RepeatableRead)
-            .start()?;
         Ok(FirmReads {
-            tx: RefCell::new(tx),
+            snapshot: RefCell::new(Snapshot::NotYet(client)),
+            round_trips_before: statements.round_trips(),
             statements: RefCell::new(statements),
+            began: Cell::new(false),
             settings: RefCell::new(None),
         })
     }
 
-    /// Ends the read (rolled back: nothing was written) and hands back the connection's
-    /// prepared statements.
+    /// Ends the read (rolled back if a transaction was opened: nothing was written) and hands
+    /// back the connection's prepared statements.
     pub fn into_statements(self) -> PreparedStatements {
-        let FirmReads { tx, statements, .. } = self;
-        drop(tx);
+        let FirmReads {
+            snapshot,
+            statements,
+            ..
+        } = self;
+        drop(snapshot);
         statements.into_inner()
     }
 
+    /// Round trips this read made so far: BEGIN, each statement prepared or run (not the
+    /// ROLLBACK that ends an opened transaction).
+    pub fn round_trips(&self) -> u64 {
+        let statements = self.statements.borrow().round_trips() - self.round_trips_before;
+        statements + u64::from(self.began.get())
+    }
+
+    /// Runs per-part reads in the read's transaction, opened by the first of them.
     fn with<T>(
         &self,
         f: impl FnOnce(&mut Prepared<'_, Transaction<'a>>) -> std::result::Result<T, FirmDbError>,
     ) -> Result<T> {
-        let mut tx = self.tx.borrow_mut();
+        let mut snapshot = self.snapshot.borrow_mut();
+        if let Snapshot::NotYet(_) = *snapshot {
+            let Snapshot::NotYet(client) = std::mem::replace(&mut *snapshot, Snapshot::Lost) else {
+                unreachable!("matched above");
+            };
+            self.began.set(true);
+            // One statement: START TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY.
+            let tx = client
+                .build_transaction()
+                .read_only(true)
+                .isolation_level(IsolationLevel::RepeatableRead)
+                .start()
+                .map_err(|e| to_core(e.into()))?;
+            *snapshot = Snapshot::Open(tx);
+        }
+        let Snapshot::Open(tx) = &mut *snapshot else {
+            return Err(lost());
+        };
         let mut statements = self.statements.borrow_mut();
         f(&mut Prepared {
-            client: &mut tx,
+            client: tx,
             statements: &mut statements,
         })
         .map_err(to_core)
     }
+
+    /// The client page's rows in one statement: in the read's transaction if one is open, else
+    /// on its own (its own snapshot: no transaction needed) through the session's function,
+    /// created on the connection's first page (its plan is made once).
+    fn client_page_rows(&self, client_id: i64, since: &str) -> Result<ClientPageRows> {
+        let mut snapshot = self.snapshot.borrow_mut();
+        let mut statements = self.statements.borrow_mut();
+        let read = match &mut *snapshot {
+            Snapshot::NotYet(client) => {
+                if !statements.client_page_function {
+                    statements.count_round_trip();
+                    client
+                        .batch_execute(client_page::function_definition())
+                        .map_err(|e| to_core(e.into()))?;
+                    statements.client_page_function = true;
+                }
+                let read = client_page::read::client_page_by_function(
+                    &mut Prepared {
+                        client: &mut **client,
+                        statements: &mut statements,
+                    },
+                    client_id,
+                    since,
+                );
+                // Made afresh next time, should it have gone.
+                statements.client_page_function = read.is_ok();
+                read
+            }
+            Snapshot::Open(tx) => client_page::read::client_page(
+                &mut Prepared {
+                    client: tx,
+                    statements: &mut statements,
+                },
+                client_id,
+                since,
+            ),
+            Snapshot::Lost => return Err(lost()),
+        };
+        read.map_err(to_core)
+    }
+}
+
+fn lost() -> CoreError {
+    to_core(FirmDbError::Unreachable(
+        "this read's connection failed earlier".into(),
+    ))
 }
 
 /// The core's error for a failed firm read (its message; never a password): `FirmUnreachable`
@@ -179,5 +271,41 @@ impl BookReads for FirmReads<'_> {
         offset: u32,
     ) -> Result<(i64, Vec<TransactionLine>)> {
         self.with(|tx| transactions::read::page(tx, set.0, filter, limit, offset))
+    }
+    /// The whole page in one statement; the core derives it as from the per-part reads.
+    fn client_page(&self, client_id: i64, now: Timestamp, since: &str) -> Result<ClientPageReads> {
+        let rows = self.client_page_rows(client_id, since)?;
+        self.settings.borrow_mut().get_or_insert(rows.settings);
+        let outlook = Outlook::of_rows(
+            now,
+            &rows.sent_links,
+            Freshness::read_from(self)?,
+            consent_period_from(self)?,
+        );
+        let copies = SetCopies::of(rows.accounts, rows.holdings, rows.liabilities);
+        // The tallies of the accounts the core counts, summed as `monthly_flows` and
+        // `transaction_count` sum them.
+        let cash: HashSet<i64> = copies.transaction_accounts(true).into_iter().collect();
+        let mut monthly = BTreeMap::new();
+        for (account, currency, month, active) in rows.months {
+            if cash.contains(&account) {
+                *monthly.entry((currency, month)).or_default() += active;
+            }
+        }
+        let transaction_count = copies
+            .transaction_accounts(false)
+            .iter()
+            .filter_map(|account| rows.counts.get(account))
+            .sum();
+        Ok(ClientPageReads {
+            outlook,
+            client: rows.client,
+            set: SetReads {
+                connections: rows.connections,
+                copies,
+                monthly,
+                transaction_count,
+            },
+        })
     }
 }

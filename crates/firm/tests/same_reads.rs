@@ -9,6 +9,8 @@ mod solo_book;
 use advisor_desk_core::households::overview::{
     household_overview_from, household_transactions_from,
 };
+use advisor_desk_core::links::sessions::{self, Delivery, NewLinkSession};
+use advisor_desk_core::links::{LinkFlow, LinkPurpose};
 use advisor_desk_core::reads::book::book_summary_from;
 use advisor_desk_core::reads::client::{
     client_overview_from, transactions_page_from, TransactionQuery,
@@ -19,6 +21,8 @@ use advisor_desk_core::time::{self, Timestamp};
 use advisor_desk_core::{CoreError, ErrorCode};
 use advisor_desk_firm::copy_in;
 use advisor_desk_firm::members::MemberKind;
+use advisor_desk_firm::queries::client_page;
+use advisor_desk_firm::queries::PreparedStatements;
 use advisor_desk_firm::reads::FirmReads;
 use advisor_desk_firm::test_firm::TestFirm;
 use serde_json::Value;
@@ -217,4 +221,98 @@ fn an_advisor_s_pages_show_only_their_clients() {
         .unwrap();
     let theirs = serde_json::to_value(client_overview_from(&reads, mine, now).unwrap()).unwrap();
     assert_eq!(theirs, solo);
+    drop(reads);
+
+    // The client page's one statement, outside any transaction: row-level security answers
+    // every part of it. Staff see each part of another advisor's client; the advisor, none.
+    let since = "2025-12-01";
+    for &other in others {
+        let all = client_page::read::client_page(&mut owner, other, since).unwrap();
+        assert!(all.client.is_some() && !all.connections.is_empty() && !all.accounts.is_empty());
+        assert!(!all.months.is_empty() && !all.counts.is_empty());
+        let seen = client_page::read::client_page(&mut as_advisor, other, since).unwrap();
+        assert!(seen.client.is_none(), "client {other}");
+        assert!(seen.sent_links.is_empty() && seen.connections.is_empty());
+        assert!(seen.accounts.is_empty() && seen.holdings.is_empty());
+        assert!(seen.liabilities.is_empty() && seen.months.is_empty() && seen.counts.is_empty());
+        assert_eq!(seen.settings, all.settings);
+
+        let reads = FirmReads::begin(&mut as_advisor).unwrap();
+        let refused = client_overview_from(&reads, other, now).unwrap_err();
+        assert_eq!(refused.code(), ErrorCode::NotFound, "client {other}");
+    }
+    let reads = FirmReads::begin(&mut as_advisor).unwrap();
+    let theirs = serde_json::to_value(client_overview_from(&reads, mine, now).unwrap()).unwrap();
+    assert_eq!(theirs, solo);
+}
+
+/// A client's page on PostgreSQL is ONE round trip: one statement (prepared once per
+/// connection), no transaction around it (a statement is its own snapshot). And every part of
+/// it is the solo book's: the client, connections with a link sent, accounts (a joint one),
+/// holdings, history and transaction count.
+#[test]
+fn a_client_page_is_one_statement_and_the_same_as_on_sqlite() {
+    let book = solo_book::build();
+    let now = solo_book::at();
+    // Ben's bank asks him to confirm, and a link was sent to him: his page shows it.
+    let ben = book.clients[2];
+    let connection = book.store.read(|db| db.connections(Some(ben))).unwrap()[0].id;
+    book.store
+        .write(|tx| {
+            tx.execute(
+                "UPDATE connections SET status = 'pending_sca' WHERE id = ?1",
+                [connection],
+            )?;
+            Ok(())
+        })
+        .unwrap();
+    let sent = NewLinkSession {
+        client_id: ben,
+        connection_id: Some(connection),
+        flow: LinkFlow::FlanksLink,
+        purpose: LinkPurpose::Sca,
+        ttl: chrono::Duration::hours(2),
+        delivery: Delivery::Sent,
+    };
+    sessions::start(
+        &book.store,
+        &sent,
+        "test",
+        now - chrono::Duration::minutes(5),
+    )
+    .unwrap();
+    let firm = copied_in(&book);
+
+    let mut reader = firm.owner();
+    let mut statements = PreparedStatements::default();
+    for (i, &client) in book.clients.iter().enumerate() {
+        let solo = json(book.store.read(|db| client_overview_from(db, client, now)));
+        let reads = FirmReads::begin_with(&mut reader, statements).unwrap();
+        let page = json(client_overview_from(&reads, client, now));
+        assert_eq!(page, solo, "client {client}");
+        // The connection's first page creates the session's function and prepares its call.
+        let expected = if i == 0 { 3 } else { 1 };
+        assert_eq!(reads.round_trips(), expected, "client {client}");
+        statements = reads.into_statements();
+    }
+
+    // What the comparison covered.
+    let page = |client: i64| json(book.store.read(|db| client_overview_from(db, client, now)));
+    let (ana, luis) = (page(book.clients[0]), page(book.clients[1]));
+    assert_eq!(ana["transaction_count"], 40);
+    assert_eq!(luis["transaction_count"], 10);
+    assert_eq!(ana["holdings"].as_array().unwrap().len(), 1);
+    assert_eq!(ana["accounts"][0]["owners"].as_array().unwrap().len(), 2);
+    let history: std::collections::BTreeSet<String> = ana["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["net_minor"].to_string())
+        .collect();
+    assert!(history.len() > 3, "{history:?}");
+    let ben = page(ben);
+    assert_eq!(
+        ben["connections"][0]["sent_link"]["expired"], false,
+        "{ben}"
+    );
 }

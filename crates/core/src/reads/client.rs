@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::book::{connection_health, data_as_of, totals, CurrencyTotal, Health, Position};
 use super::copies::{Counted, SetCopies};
 use super::outlook::Outlook;
+use super::page_reads::SetReads;
 use crate::clients;
 use crate::clients::Client;
 use crate::error::{CoreError, Result};
@@ -121,10 +122,12 @@ pub fn client_overview_from(
     client_id: i64,
     now: Timestamp,
 ) -> Result<ClientOverview> {
-    let outlook = Outlook::read_from(reads, now)?;
-    let client = clients::get_from(reads, client_id)?;
-    let connections = reads.connections(Some(client_id))?;
-    let p = set_page(reads, &[client_id], connections, &outlook)?;
+    let since = history_since(now.date_naive());
+    let read = reads.client_page(client_id, now, &since)?;
+    let client = read
+        .client
+        .ok_or_else(|| CoreError::not_found("client", client_id))?;
+    let p = set_page_of(read.set, since, &read.outlook);
     Ok(ClientOverview {
         client,
         generated_at: now,
@@ -204,15 +207,16 @@ pub(crate) struct AccountRow {
     pub reached_by: Vec<i64>,
 }
 
-pub(crate) fn set_page(
-    reads: &impl BookReads,
-    clients: &[i64],
-    connections: Vec<Connection>,
-    outlook: &Outlook,
-) -> Result<SetPage> {
-    let since = history_since(outlook.now.date_naive());
-    let (rows, _) = SetRows::read(reads, clients, &connections, since)?;
-    Ok(rows.page(connections, outlook))
+/// A set's page from what was read for it (`since`: the first day its monthly flows cover).
+fn set_page_of(read: SetReads, since: String, outlook: &Outlook) -> SetPage {
+    let SetReads {
+        connections,
+        copies,
+        monthly,
+        transaction_count,
+    } = read;
+    let rows = SetRows::count(&copies, monthly, transaction_count, &connections, since);
+    rows.page(connections, outlook)
 }
 
 impl SetRows {
@@ -225,6 +229,26 @@ impl SetRows {
         connections: &[Connection],
         since: String,
     ) -> Result<(SetRows, SetCopies)> {
+        let read = SetReads::by_parts(reads, Clients(clients), connections.to_vec(), &since)?;
+        let rows = SetRows::count(
+            &read.copies,
+            read.monthly,
+            read.transaction_count,
+            connections,
+            since,
+        );
+        Ok((rows, read.copies))
+    }
+
+    /// The rows of a set whose stored `copies`, monthly flows and transaction count were read
+    /// (by parts, or in one statement on the firm's server).
+    fn count(
+        copies: &SetCopies,
+        monthly: BTreeMap<(String, String), i64>,
+        count: i64,
+        connections: &[Connection],
+        since: String,
+    ) -> SetRows {
         // What each row shows of its connection, worked out once per connection, not per row.
         let facts: HashMap<i64, RowFacts> = connections
             .iter()
@@ -242,10 +266,6 @@ impl SetRows {
             own.clone()
                 .or_else(|| facts.get(&id).and_then(|f| f.data_as_of.clone()))
         };
-
-        let copies = SetCopies::read(reads, Clients(clients))?;
-        let monthly = reads.monthly_flows(&copies.transaction_accounts(true), &since)?;
-        let count = reads.transaction_count(&copies.transaction_accounts(false))?;
 
         let pos = copies.positions(Counted::Together);
         let accounts = copies
@@ -305,7 +325,7 @@ impl SetRows {
                 }
             })
             .collect();
-        let rows = SetRows {
+        SetRows {
             net_worth: totals(&pos),
             monthly: monthly.into_iter().collect(),
             since,
@@ -315,8 +335,7 @@ impl SetRows {
             accounts,
             holdings,
             transaction_count: count,
-        };
-        Ok((rows, copies))
+        }
     }
 
     /// Whether these rows hold every month of flows the history of `today` reads.

@@ -20,10 +20,10 @@ use crate::store::queries::Clients;
 /// Everything a set's page counts, as stored, with the de-duplication rule applied to the
 /// whole set once: a page's total, its listed accounts and holdings and its transactions all
 /// read the same counted copies, so the rule runs once per page, not once per figure.
-pub(crate) struct SetCopies {
-    pub accounts: Vec<AccountCopy>,
-    pub holdings: Vec<HoldingCopy>,
-    pub liabilities: Vec<LiabilityCopy>,
+pub struct SetCopies {
+    pub(crate) accounts: Vec<AccountCopy>,
+    pub(crate) holdings: Vec<HoldingCopy>,
+    pub(crate) liabilities: Vec<LiabilityCopy>,
     /// Each copy's `dedupe_key` as a small number (copies of one account share it), so the
     /// rule compares numbers, not key texts.
     keys: Keys,
@@ -163,7 +163,8 @@ impl SetCopies {
         ))
     }
 
-    fn of(
+    /// The rule applied to every stored copy of a set, however they were read.
+    pub fn of(
         accounts: Vec<AccountCopy>,
         holdings: Vec<HoldingCopy>,
         liabilities: Vec<LiabilityCopy>,
@@ -216,7 +217,7 @@ impl SetCopies {
     /// negative through their value), except those valued through holdings, whose holdings
     /// count instead; holdings; liabilities as negative debt. `client_id` is the client
     /// whose connection supplied the counted copy.
-    pub fn positions(&self, by: Counted) -> Vec<Position> {
+    pub(crate) fn positions(&self, by: Counted) -> Vec<Position> {
         // Accounts (in any copy, any presence) whose holdings are known, per group.
         let held: BTreeSet<(i64, u32)> = self
             .holdings
@@ -270,7 +271,7 @@ impl SetCopies {
 
     /// The accounts a page lists: one per `dedupe_key` across the set (active copies only),
     /// ordered by currency, largest balance first.
-    pub fn listed_accounts(&self) -> Vec<ListedAccount<'_>> {
+    pub(crate) fn listed_accounts(&self) -> Vec<ListedAccount<'_>> {
         // Where each key's listed account is in `out`.
         let mut at: HashMap<u32, usize> = HashMap::new();
         let mut out: Vec<ListedAccount<'_>> = Vec::new();
@@ -312,7 +313,7 @@ impl SetCopies {
 
     /// The holdings a page lists: one per `dedupe_key` across the set, ordered by currency,
     /// largest value first.
-    pub fn listed_holdings(&self) -> Vec<&HoldingCopy> {
+    pub(crate) fn listed_holdings(&self) -> Vec<&HoldingCopy> {
         let mut out: Vec<&HoldingCopy> = self
             .together
             .holdings

@@ -10,10 +10,11 @@ pub use transactions::{newest_transactions, search_transactions, TransactionRow}
 pub mod book;
 pub mod client;
 pub mod consent;
-pub(crate) mod copies;
+pub mod copies;
 pub mod export;
 pub mod health;
 pub mod outlook;
+pub mod page_reads;
 
 pub use book::{book_summary, book_summary_from, BookRow, BookSummary, CurrencyTotal, Health};
 pub use client::{

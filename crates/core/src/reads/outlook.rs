@@ -66,17 +66,33 @@ impl Outlook {
 
     /// [`Outlook::of`] from either engine's reader.
     pub fn read_from(reads: &impl BookReads, now: Timestamp) -> Result<Outlook> {
-        let sent = reads
-            .newest_sent_links()?
+        let sent = reads.newest_sent_links()?;
+        Ok(Outlook::of_rows(
+            now,
+            &sent,
+            Freshness::read_from(reads)?,
+            consent_period_from(reads)?,
+        ))
+    }
+
+    /// From what [`Outlook::read_from`] reads: the newest link sent for each connection (at
+    /// least those of the connections it will view), and the book's rules.
+    pub fn of_rows(
+        now: Timestamp,
+        newest_sent: &[LinkSession],
+        fresh: Freshness,
+        period: ConsentPeriod,
+    ) -> Outlook {
+        let sent = newest_sent
             .iter()
             .filter_map(|s| Some((s.connection_id?, SentLink::of(s, now)?)))
             .collect();
-        Ok(Outlook {
+        Outlook {
             now,
-            fresh: Freshness::read_from(reads)?,
-            period: consent_period_from(reads)?,
+            fresh,
+            period,
             sent,
-        })
+        }
     }
 
     /// Whether only the client can move this connection: the bank asks for them, or (Flinks)

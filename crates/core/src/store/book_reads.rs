@@ -19,7 +19,9 @@ use crate::households::Household;
 use crate::links::sessions::LinkSession;
 use crate::reads::book::Position;
 use crate::reads::client::TransactionLine;
+use crate::reads::page_reads::ClientPageReads;
 use crate::sync::Connection;
+use crate::time::Timestamp;
 
 pub trait BookReads {
     /// `clients::read::by_id`.
@@ -72,6 +74,15 @@ pub trait BookReads {
         limit: u32,
         offset: u32,
     ) -> Result<(i64, Vec<TransactionLine>)>;
+    /// Everything a client's page reads (`since`: the first day of its history), in one
+    /// snapshot. By default each part with its own read above; an engine where each read is a
+    /// round trip may read it all at once.
+    fn client_page(&self, client_id: i64, now: Timestamp, since: &str) -> Result<ClientPageReads>
+    where
+        Self: Sized,
+    {
+        ClientPageReads::by_parts(self, client_id, now, since)
+    }
 }
 
 impl BookReads for Db {

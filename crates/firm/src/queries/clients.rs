@@ -6,21 +6,27 @@ use advisor_desk_core::clients::{Client, ClientKind, Language};
 use advisor_desk_core::time::{self, Timestamp};
 use postgres::Row;
 
-const COLUMNS: &str =
+pub(crate) const COLUMNS: &str =
     "id, kind, name, email, phone, notes, archived, created_at, updated_at, language";
 
 fn from_row(r: &Row) -> Client {
+    from_row_at(r, 0)
+}
+
+/// A row whose columns are [`COLUMNS`] from the `at`-th on (a page read in one statement
+/// holds several tables' rows side by side).
+pub(crate) fn from_row_at(r: &Row, at: usize) -> Client {
     Client {
-        id: r.get(0),
-        kind: ClientKind::parse(r.get(1)).unwrap_or(ClientKind::Person),
-        name: r.get(2),
-        email: r.get(3),
-        phone: r.get(4),
-        notes: r.get(5),
-        archived: r.get(6),
-        created_at: time::to_db(r.get::<_, Timestamp>(7)),
-        updated_at: time::to_db(r.get::<_, Timestamp>(8)),
-        language: Language::parse(r.get(9)).unwrap_or(Language::En),
+        id: r.get(at),
+        kind: ClientKind::parse(r.get(at + 1)).unwrap_or(ClientKind::Person),
+        name: r.get(at + 2),
+        email: r.get(at + 3),
+        phone: r.get(at + 4),
+        notes: r.get(at + 5),
+        archived: r.get(at + 6),
+        created_at: time::to_db(r.get::<_, Timestamp>(at + 7)),
+        updated_at: time::to_db(r.get::<_, Timestamp>(at + 8)),
+        language: Language::parse(r.get(at + 9)).unwrap_or(Language::En),
     }
 }
 

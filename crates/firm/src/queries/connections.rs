@@ -8,40 +8,47 @@ use advisor_desk_core::sync::Connection;
 use advisor_desk_core::time::Timestamp;
 use postgres::Row;
 
-const COLUMNS: &str = "id, client_id, provider, flow, institution_id, institution_name, status, \
+pub(crate) const COLUMNS: &str =
+    "id, client_id, provider, flow, institution_id, institution_name, status, \
      action_by, provider_code, provider_message, last_attempt_at, last_success_at, data_as_of, \
      next_retry_at, consecutive_failures, created_at, consent_renewed_at, holder_check, \
      holder_names";
 
 fn from_row(r: &Row) -> Connection {
+    from_row_at(r, 0)
+}
+
+/// A row whose columns are [`COLUMNS`] from the `at`-th on (a page read in one statement
+/// holds several tables' rows side by side).
+pub(crate) fn from_row_at(r: &Row, at: usize) -> Connection {
     Connection {
-        id: r.get(0),
-        client_id: r.get(1),
-        provider: Provider::parse(r.get(2)).unwrap_or(Provider::Flanks),
-        flow: r.get(3),
-        institution_id: r.get(4),
-        institution_name: r.get(5),
-        status: ConnectionStatus::parse(r.get(6)).unwrap_or(ConnectionStatus::Pending),
-        action_by: match r.get::<_, &str>(7) {
+        id: r.get(at),
+        client_id: r.get(at + 1),
+        provider: Provider::parse(r.get(at + 2)).unwrap_or(Provider::Flanks),
+        flow: r.get(at + 3),
+        institution_id: r.get(at + 4),
+        institution_name: r.get(at + 5),
+        status: ConnectionStatus::parse(r.get(at + 6)).unwrap_or(ConnectionStatus::Pending),
+        action_by: match r.get::<_, &str>(at + 7) {
             "client" => Actor::Client,
             "advisor" => Actor::Advisor,
             _ => Actor::Nobody,
         },
-        provider_code: r.get(8),
-        provider_message: r.get(9),
-        last_attempt_at: r.get(10),
-        last_success_at: r.get(11),
-        data_as_of: r.get(12),
-        next_retry_at: r.get(13),
+        provider_code: r.get(at + 8),
+        provider_message: r.get(at + 9),
+        last_attempt_at: r.get(at + 10),
+        last_success_at: r.get(at + 11),
+        data_as_of: r.get(at + 12),
+        next_retry_at: r.get(at + 13),
         // The schema writes only counts from 0 up.
-        consecutive_failures: u32::try_from(r.get::<_, i32>(14)).unwrap_or_default(),
+        consecutive_failures: u32::try_from(r.get::<_, i32>(at + 14)).unwrap_or_default(),
         secret_ref: String::new(),
-        created_at: r.get::<_, Timestamp>(15),
-        consent_renewed_at: r.get(16),
+        created_at: r.get::<_, Timestamp>(at + 15),
+        consent_renewed_at: r.get(at + 16),
         // A state this build does not know holds the data back rather than showing it.
-        holder_check: HolderCheckState::parse(r.get(17)).unwrap_or(HolderCheckState::Pending),
+        holder_check: HolderCheckState::parse(r.get(at + 17)).unwrap_or(HolderCheckState::Pending),
         holder_names: r
-            .get::<_, Option<String>>(18)
+            .get::<_, Option<String>>(at + 18)
             .map(|s| s.split('\u{1f}').map(str::to_string).collect())
             .unwrap_or_default(),
     }

@@ -8,7 +8,8 @@ use postgres::Row;
 
 use crate::FirmDbError;
 
-const COLUMNS: &str = "id, client_id, connection_id, flow, purpose, provider_session_id, \
+pub(crate) const COLUMNS: &str =
+    "id, client_id, connection_id, flow, purpose, provider_session_id, \
      created_at, expires_at, completed_at, outcome, outcome_detail, exchange_step, token_hash, \
      next_check_at, check_attempts, institution, delivery";
 
@@ -17,25 +18,31 @@ fn text_time(r: &Row, i: usize) -> Option<String> {
 }
 
 fn from_row(r: &Row) -> Result<LinkSession, FirmDbError> {
+    from_row_at(r, 0)
+}
+
+/// A row whose columns are [`COLUMNS`] from the `at`-th on (a page read in one statement
+/// holds several tables' rows side by side).
+pub(crate) fn from_row_at(r: &Row, at: usize) -> Result<LinkSession, FirmDbError> {
     let unknown = |what: &str| FirmDbError::UnknownValue(format!("link_sessions.{what}"));
     Ok(LinkSession {
-        id: r.get(0),
-        client_id: r.get(1),
-        connection_id: r.get(2),
-        flow: LinkFlow::parse(r.get(3)).ok_or_else(|| unknown("flow"))?,
-        purpose: LinkPurpose::parse(r.get(4)).ok_or_else(|| unknown("purpose"))?,
-        provider_session_id: r.get(5),
-        created_at: time::to_db(r.get::<_, Timestamp>(6)),
-        expires_at: time::to_db(r.get::<_, Timestamp>(7)),
-        completed_at: text_time(r, 8),
-        outcome: r.get(9),
-        outcome_detail: r.get(10),
-        exchange_step: r.get(11),
-        token_hash: r.get(12),
-        next_check_at: text_time(r, 13),
-        check_attempts: u32::try_from(r.get::<_, i32>(14)).unwrap_or_default(),
-        institution: r.get(15),
-        delivery: Delivery::parse(r.get(16)).ok_or_else(|| unknown("delivery"))?,
+        id: r.get(at),
+        client_id: r.get(at + 1),
+        connection_id: r.get(at + 2),
+        flow: LinkFlow::parse(r.get(at + 3)).ok_or_else(|| unknown("flow"))?,
+        purpose: LinkPurpose::parse(r.get(at + 4)).ok_or_else(|| unknown("purpose"))?,
+        provider_session_id: r.get(at + 5),
+        created_at: time::to_db(r.get::<_, Timestamp>(at + 6)),
+        expires_at: time::to_db(r.get::<_, Timestamp>(at + 7)),
+        completed_at: text_time(r, at + 8),
+        outcome: r.get(at + 9),
+        outcome_detail: r.get(at + 10),
+        exchange_step: r.get(at + 11),
+        token_hash: r.get(at + 12),
+        next_check_at: text_time(r, at + 13),
+        check_attempts: u32::try_from(r.get::<_, i32>(at + 14)).unwrap_or_default(),
+        institution: r.get(at + 15),
+        delivery: Delivery::parse(r.get(at + 16)).ok_or_else(|| unknown("delivery"))?,
     })
 }
 

@@ -47,9 +47,23 @@ const MOST_KEPT: usize = 128;
 #[derive(Default)]
 pub struct PreparedStatements {
     by_sql: HashMap<String, Statement>,
+    /// Round trips made through them (each preparation, each run), for a page to count its own.
+    round_trips: u64,
+    /// Whether the client page's session function exists on the connection
+    /// (`queries::client_page::function_definition`).
+    pub(crate) client_page_function: bool,
 }
 
 impl PreparedStatements {
+    pub fn round_trips(&self) -> u64 {
+        self.round_trips
+    }
+
+    /// Counts a round trip made beside the statements (a session function created).
+    pub(crate) fn count_round_trip(&mut self) {
+        self.round_trips += 1;
+    }
+
     pub fn len(&self) -> usize {
         self.by_sql.len()
     }
@@ -70,6 +84,7 @@ impl<C: GenericClient> Prepared<'_, C> {
         if let Some(statement) = self.statements.by_sql.get(sql) {
             return Ok(statement.clone());
         }
+        self.statements.round_trips += 1;
         let statement = self.client.prepare(sql)?;
         if self.statements.by_sql.len() >= MOST_KEPT {
             self.statements.by_sql.clear();
@@ -88,6 +103,7 @@ impl<C: GenericClient> Prepared<'_, C> {
         run: impl FnOnce(&mut C, &Statement) -> Result<T, postgres::Error>,
     ) -> Result<T, postgres::Error> {
         let statement = self.statement(sql)?;
+        self.statements.round_trips += 1;
         let out = run(self.client, &statement);
         if out.is_err() {
             self.statements.by_sql.remove(sql);
