@@ -548,8 +548,14 @@ fn a_bank_connected_in_one_window_reaches_the_other_live_and_its_token_stays_sea
         fetched,
     );
     report("the fetched data", &[&ana, &ben], &delays);
-    shot(&ana, "firm-connect-ana");
-    shot(&ben, "firm-connect-ben");
+    for (desktop, name) in [(&ana, "firm-connect-ana"), (&ben, "firm-connect-ben")] {
+        js(
+            &desktop.app.session,
+            "document.querySelector('[data-testid=connections-panel]')
+                .scrollIntoView({ block: 'start' }); return 1",
+        );
+        shot(desktop, name);
+    }
 
     // The firm holds the connection and its token sealed, once; never in clear.
     let book = sandbox_book(&sandbox_url(ana.home()));
