@@ -23,7 +23,7 @@ use std::collections::BTreeSet;
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-#[allow(dead_code)] // the firm crate's secrets audit helpers; this test uses part of them
+// The firm crate's secrets audit helpers (it allows its own unused parts).
 #[path = "../../../crates/firm/tests/dump_scan/mod.rs"]
 mod dump_scan;
 
