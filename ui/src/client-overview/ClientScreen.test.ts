@@ -30,6 +30,16 @@ vi.mock(import('../lib/api'), async (original) =>
 const clientOverview = vi.mocked(api.clientOverview);
 const clientTransactions = vi.mocked(api.clientTransactions);
 
+/** Client 1's page shown; the next overview read waits for the returned answer. */
+async function shownThenReloadAnswered(): Promise<(o: ClientOverview) => void> {
+  clientOverview.mockResolvedValueOnce(overview());
+  render(ClientScreen, { props: { clientId: 1 } });
+  expect(await screen.findByTestId('client-name')).toHaveTextContent('Ana Ruiz');
+  let answer!: (o: ClientOverview) => void;
+  clientOverview.mockReturnValueOnce(new Promise((resolve) => (answer = resolve)));
+  return answer;
+}
+
 describe('Client screen', () => {
   beforeEach(() => {
     clientOverview.mockReset();
@@ -148,11 +158,7 @@ describe('Client screen', () => {
       syncFinished = () => f({} as Parameters<typeof f>[0]);
       return Promise.resolve(() => {});
     });
-    clientOverview.mockResolvedValueOnce(overview());
-    render(ClientScreen, { props: { clientId: 1 } });
-    expect(await screen.findByTestId('client-name')).toHaveTextContent('Ana Ruiz');
-    let answer!: (o: ClientOverview) => void;
-    clientOverview.mockReturnValueOnce(new Promise((resolve) => (answer = resolve)));
+    const answer = await shownThenReloadAnswered();
     syncFinished?.();
     flushSync();
     expect(clientOverview).toHaveBeenCalledTimes(2);
@@ -168,11 +174,7 @@ describe('Client screen', () => {
       firmChanged = () => f({ table: 'connections' });
       return Promise.resolve(() => {});
     });
-    clientOverview.mockResolvedValueOnce(overview());
-    render(ClientScreen, { props: { clientId: 1 } });
-    expect(await screen.findByTestId('client-name')).toHaveTextContent('Ana Ruiz');
-    let answer!: (o: ClientOverview) => void;
-    clientOverview.mockReturnValueOnce(new Promise((resolve) => (answer = resolve)));
+    const answer = await shownThenReloadAnswered();
     clientOverview.mockResolvedValueOnce(overview({ client: { ...overview().client, name: 'Ana Ruiz Firm' } }));
     // A refresh round's burst: one reload runs, one more waits for the last state.
     firmChanged?.();
