@@ -60,6 +60,10 @@ impl FirmMode {
         on_event: impl Fn(SessionEvent) + Send + Sync + 'static,
     ) -> Result<(), IpcError> {
         self.stop();
+        // Held until the session is filed: its threads may call back before `open` returns,
+        // and whoever reads the mode because of a callback (the kept link results, on a thread
+        // of their own) waits here for the session instead of finding none.
+        let mut running = lock(&self.running);
         self.last_loaded.clear();
         let started = FirmSession::open(
             settings.clone(),
@@ -67,7 +71,6 @@ impl FirmMode {
             SessionOptions::default(),
             on_event,
         );
-        let mut running = lock(&self.running);
         match started {
             Ok(session) => {
                 *running = Running::Session(session);
@@ -149,7 +152,8 @@ impl FirmMode {
     }
 }
 
-/// The session's events as the window's.
+/// The session's events as the window's. Called on the session's threads, possibly while
+/// [`FirmMode::start`] still holds the mode: nothing here waits for the mode on that thread.
 pub fn emitter(app: &AppHandle) -> impl Fn(SessionEvent) + Send + Sync + 'static {
     let app = app.clone();
     move |event| {

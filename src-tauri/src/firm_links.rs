@@ -111,9 +111,9 @@ pub fn apply_kept_results<R: Runtime>(app: &AppHandle<R>) {
     let app = app.clone();
     tauri::async_runtime::spawn_blocking(move || {
         let state = app.state::<AppState>();
-        // At start the session may call back before it is filed in the state: no firm yet
-        // means nothing to apply from here (the next reconnect, or this one retried, does).
-        let Some(firm) = firm_when_filed(&state) else {
+        // The session is filed before this can read the mode (`FirmMode::start` holds it
+        // while the session opens); a desktop back in solo mode since has nothing to apply.
+        let Ok(Some(firm)) = FirmLinks::of(&state) else {
             return;
         };
         // Which client each kept result is for (the pass reports sessions only).
@@ -154,17 +154,6 @@ pub fn apply_kept_results<R: Runtime>(app: &AppHandle<R>) {
             ),
         }
     });
-}
-
-/// The firm once the session is filed in the state (it may call back a moment before).
-fn firm_when_filed(state: &AppState) -> Option<FirmLinks> {
-    for _ in 0..50 {
-        if let Ok(Some(firm)) = FirmLinks::of(state) {
-            return Some(firm);
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
-    None
 }
 
 /// What the window is told of a kept result now in the firm's book: connected or reauthorized

@@ -14,9 +14,9 @@ pub struct Desktop {
     /// screenshots.
     pub name: String,
     pub member: TestMember,
-    // Declared before `_home`, so the app stops before its folders go.
+    // Declared before `home`, so the app stops before its folders go.
     pub app: RunningApp,
-    _home: AppHome,
+    home: AppHome,
 }
 
 impl Desktop {
@@ -42,8 +42,13 @@ impl Desktop {
             name,
             member,
             app,
-            _home: home,
+            home,
         }
+    }
+
+    /// Its data folder and keychain namespace (where its embedded sandbox's address is).
+    pub fn home(&self) -> &AppHome {
+        &self.home
     }
 
     /// Saves a screenshot, then panics with `what`.

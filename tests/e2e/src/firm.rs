@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use advisor_desk_core::firm::{write_invite, FirmId, FirmKey};
 use advisor_desk_core::secrets::MemorySecretStore;
+use advisor_desk_firm::secrets::set_up_firm;
 use advisor_desk_firm::test_firm::{TestFirm, TestMember};
 
 use crate::ui::wait_js;
@@ -29,12 +30,18 @@ pub struct AdminKey {
 }
 
 impl AdminKey {
+    /// The administrator creating the firm: its first key, and the firm's id and key version
+    /// recorded in the database (what sealing a secret on any desktop binds to).
     pub fn generate(firm: &TestFirm) -> AdminKey {
         let admin = AdminKey {
             firm: firm.firm_id(),
             keychain: MemorySecretStore::new(),
         };
         let key = FirmKey::generate(1).expect("a firm key");
+        let mut owner = firm.owner();
+        let mut tx = owner.transaction().expect("begin the firm's set-up");
+        set_up_firm(&mut tx, &admin.firm, &key).expect("record the firm's set-up");
+        tx.commit().expect("commit the firm's set-up");
         key.save(&admin.keychain, &admin.firm)
             .expect("keep the firm key");
         admin

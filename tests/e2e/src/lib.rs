@@ -13,6 +13,7 @@ pub mod firm;
 pub mod inspect;
 pub mod install;
 pub mod ipc_recorder;
+pub mod link_window;
 pub mod notifications;
 pub mod pages;
 pub mod secret_scan;

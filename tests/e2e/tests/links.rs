@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use advisor_desk_e2e::inspect::{
     audit_log, connections, gio_open, invoke, sandbox_book, sandbox_url,
 };
+use advisor_desk_e2e::link_window::LinkWindows;
 use advisor_desk_e2e::pages::{click, click_and_leave, fill};
 use advisor_desk_e2e::{artifacts_dir, AppHome, RunningApp, ACTION};
 use advisor_desk_testkit::webdriver::Session;
@@ -19,80 +20,6 @@ use serde_json::{json, Value};
 
 /// The bank exchange, the first sync and the sandbox's 5 s pending delay fit in this.
 const LINKED: Duration = Duration::from_secs(90);
-
-/// W3C calls the testkit client does not have: window handles.
-struct Windows<'a> {
-    driver: &'a str,
-    session: &'a str,
-}
-
-impl Windows<'_> {
-    /// The window calls of `app`'s session.
-    fn of(app: &RunningApp) -> Windows<'_> {
-        Windows {
-            driver: app.driver_url(),
-            session: app.session.id(),
-        }
-    }
-
-    fn url(&self, rel: &str) -> String {
-        format!("{}/session/{}{rel}", self.driver, self.session)
-    }
-
-    fn handles(&self) -> Vec<String> {
-        let v: Value = ureq::get(&self.url("/window/handles"))
-            .call()
-            .expect("window handles")
-            .body_mut()
-            .read_json()
-            .expect("handles json");
-        v["value"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|h| h.as_str().unwrap().to_string())
-            .collect()
-    }
-
-    fn current(&self) -> String {
-        let v: Value = ureq::get(&self.url("/window"))
-            .call()
-            .expect("current window")
-            .body_mut()
-            .read_json()
-            .unwrap();
-        v["value"].as_str().unwrap().to_string()
-    }
-
-    fn switch(&self, handle: &str) {
-        ureq::post(&self.url("/window"))
-            .send_json(json!({ "handle": handle }))
-            .expect("switch window");
-    }
-
-    /// Waits for a window other than `main` and switches to it.
-    fn switch_to_new(&self, main: &str) -> String {
-        let deadline = Instant::now() + ACTION;
-        loop {
-            if let Some(h) = self.handles().into_iter().find(|h| h != main) {
-                self.switch(&h);
-                return h;
-            }
-            assert!(Instant::now() < deadline, "no link window appeared");
-            std::thread::sleep(Duration::from_millis(200));
-        }
-    }
-
-    /// Waits until only `main` is left (the app closed the link window itself).
-    fn wait_closed(&self, main: &str) {
-        let deadline = Instant::now() + ACTION;
-        while self.handles().iter().any(|h| h != main) {
-            assert!(Instant::now() < deadline, "the link window stayed open");
-            std::thread::sleep(Duration::from_millis(200));
-        }
-        self.switch(main);
-    }
-}
 
 fn add_client(s: &Session, name: &str) -> i64 {
     invoke(s, "add_client", json!({ "client": { "name": name } }))["id"]
@@ -127,8 +54,7 @@ fn connect_in_the_link_window_then_reauthorize_only_the_sca() {
     let app = RunningApp::start_until(&home, "links-window", "[data-testid=sandbox-badge]");
     let s = &app.session;
     let base = sandbox_url(&home);
-    let w = Windows::of(&app);
-    let main = w.current();
+    let w = LinkWindows::of(&app);
     let client = add_client(s, "Lucía Window");
 
     // Connect account → Flanks legacy Link in the app's own window.
@@ -138,7 +64,7 @@ fn connect_in_the_link_window_then_reauthorize_only_the_sca() {
         json!({ "clientId": client, "flow": "flanks_link" }),
     );
     assert_eq!(opened["window"], format!("link-{}", opened["session_id"]));
-    w.switch_to_new(&main);
+    w.to_link_window();
     // The provider's page has no way into the app: the window is in no capability, so even
     // the most harmless command is refused (and nothing is listed).
     let from_link_window = s
@@ -159,7 +85,7 @@ fn connect_in_the_link_window_then_reauthorize_only_the_sca() {
     fill(s, "#sca-answer", "482913");
     click_and_leave(s, "#sca-submit");
     // The redirect to advisordesk://link/callback is caught: the app closes the window.
-    w.wait_closed(&main);
+    w.back_when_closed();
     let c = wait_status(s, client, "ready");
     assert_eq!(c["institution_name"], "testbank", "{c}");
     assert!(
@@ -189,7 +115,7 @@ fn connect_in_the_link_window_then_reauthorize_only_the_sca() {
     // Reauthorize: the window asks only the SCA (no user/password), same connection.
     let r = invoke(s, "start_reauthorize", json!({ "connectionId": conn_id }));
     assert_eq!(r["kind"], "opened", "{r}");
-    w.switch_to_new(&main);
+    w.to_link_window();
     s.wait_for_css("#sca-answer", ACTION)
         .unwrap_or_else(|e| app.fail("links-window", &format!("SCA page: {e}")));
     assert!(
@@ -199,7 +125,7 @@ fn connect_in_the_link_window_then_reauthorize_only_the_sca() {
     shot(s, "links-window-sca");
     fill(s, "#sca-answer", "123456");
     click_and_leave(s, "#sca-submit");
-    w.wait_closed(&main);
+    w.back_when_closed();
     let c = wait_status(s, client, "ready");
     assert_eq!(c["id"].as_i64(), Some(conn_id), "the same connection: {c}");
     assert_eq!(connections(s, client).len(), 1);
@@ -230,8 +156,7 @@ fn connect_in_the_link_window_then_reauthorize_only_the_sca() {
 /// `username` (consent first when the widget asks). Returns the link session's id.
 fn log_in_to_flinks_in_the_link_window(
     s: &Session,
-    w: &Windows,
-    main: &str,
+    w: &LinkWindows,
     client: i64,
     username: &str,
 ) -> i64 {
@@ -241,7 +166,7 @@ fn log_in_to_flinks_in_the_link_window(
         json!({ "clientId": client, "flow": "flinks_connect" }),
     );
     let session_id = opened["session_id"].as_i64().unwrap();
-    w.switch_to_new(main);
+    w.to_link_window();
     // The widget opens on its consent screen or straight on the institution list: wait for
     // one of them before deciding (a page still loading has neither).
     let consent =
@@ -271,13 +196,11 @@ fn a_flinks_error_event_in_the_link_window_ends_the_session_with_its_wording() {
     let home = AppHome::new();
     let app = RunningApp::start_until(&home, "links-event", "[data-testid=sandbox-badge]");
     let s = &app.session;
-    let w = Windows::of(&app);
-    let main = w.current();
+    let w = LinkWindows::of(&app);
     let client = add_client(s, "Disabled Login");
-    let session_id =
-        log_in_to_flinks_in_the_link_window(s, &w, &main, client, "test_disabled_account");
+    let session_id = log_in_to_flinks_in_the_link_window(s, &w, client, "test_disabled_account");
     // DISABLED_LOGIN is posted by the widget; the app ends the session and closes the window.
-    w.wait_closed(&main);
+    w.back_when_closed();
     let db = rusqlite::Connection::open_with_flags(
         home.database(),
         rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
@@ -302,13 +225,12 @@ fn flinks_connect_in_the_link_window_connects_despite_its_close_session_event() 
     let home = AppHome::new();
     let app = RunningApp::start_until(&home, "links-flinks", "[data-testid=sandbox-badge]");
     let s = &app.session;
-    let w = Windows::of(&app);
-    let main = w.current();
+    let w = LinkWindows::of(&app);
     let client = add_client(s, "Flinks In Window");
     // The success screen posts COMPONENT_CLOSE_SESSION, then REDIRECT, then redirects with the
     // loginId: the app must take the redirect, not the close event.
-    let session_id = log_in_to_flinks_in_the_link_window(s, &w, &main, client, "greatday_nomfa");
-    w.wait_closed(&main);
+    let session_id = log_in_to_flinks_in_the_link_window(s, &w, client, "greatday_nomfa");
+    w.back_when_closed();
     let c = wait_status(s, client, "ready");
     assert_eq!(c["provider"], "flinks", "{c}");
     let db = rusqlite::Connection::open_with_flags(
@@ -443,7 +365,7 @@ fn os_deep_links_reach_the_handler_forged_refused_valid_accepted() {
 }
 
 fn w_handles_single(app: &RunningApp) -> bool {
-    let w = Windows::of(app);
+    let w = LinkWindows::of(app);
     w.handles().len() == 1
 }
 
@@ -489,8 +411,7 @@ fn a_login_already_at_the_provider_is_offered_for_mapping_instead_of_failing() {
     let app = RunningApp::start_until(&home, "links-duplicate", "[data-testid=sandbox-badge]");
     let s = &app.session;
     let base = sandbox_url(&home);
-    let w = Windows::of(&app);
-    let main = w.current();
+    let w = LinkWindows::of(&app);
     // Listen for link results as the UI does, and say so (held results come back here).
     s.execute(
         "window.__links = [];
@@ -514,12 +435,12 @@ fn a_login_already_at_the_provider_is_offered_for_mapping_instead_of_failing() {
         json!({ "clientId": client, "flow": "flanks_link" }),
     );
     let session_id = opened["session_id"].as_i64().unwrap();
-    w.switch_to_new(&main);
+    w.to_link_window();
     click(s, "#bank-testbank");
     fill(s, "#username", seeded["username"].as_str().unwrap());
     fill(s, "#password", "any-password");
     click_and_leave(s, "#submit");
-    w.wait_closed(&main);
+    w.back_when_closed();
     let deadline = Instant::now() + LINKED;
     let duplicate = loop {
         let events = s.execute("return window.__links", vec![]).unwrap();

@@ -22,6 +22,7 @@ use std::time::{Duration, Instant};
 
 use advisor_desk_e2e::inspect::{gio_open, keychain_lookup, sandbox_url, INVOKE};
 use advisor_desk_e2e::ipc_recorder::IpcRecorder;
+use advisor_desk_e2e::link_window::LinkWindows;
 use advisor_desk_e2e::secret_scan::{self, Report, Scanner, Secret};
 use advisor_desk_e2e::{artifacts_dir, AppHome, RunningApp, ACTION};
 use advisor_desk_testkit::webdriver::Session;
@@ -60,13 +61,13 @@ impl Audit<'_> {
         }
     }
 
-    fn enter_link_window(&mut self, w: &Windows) {
+    fn enter_link_window(&mut self, w: &LinkWindows) {
         self.collect();
         w.to_link_window();
         self.in_link_window = true;
     }
 
-    fn leave_link_window(&mut self, w: &Windows) {
+    fn leave_link_window(&mut self, w: &LinkWindows) {
         w.back_when_closed();
         self.in_link_window = false;
         self.collect();
@@ -187,71 +188,6 @@ impl Audit<'_> {
                 vec![],
             )
             .unwrap();
-    }
-}
-
-/// W3C window calls the testkit client does not have.
-struct Windows<'a> {
-    driver: &'a str,
-    session: &'a str,
-    main: String,
-}
-
-impl<'a> Windows<'a> {
-    fn new(app: &'a RunningApp) -> Windows<'a> {
-        let mut w = Windows {
-            driver: app.driver_url(),
-            session: app.session.id(),
-            main: String::new(),
-        };
-        let v = w.get("/window");
-        w.main = v["value"].as_str().unwrap().to_string();
-        w
-    }
-
-    fn get(&self, rel: &str) -> Value {
-        ureq::get(&format!("{}/session/{}{rel}", self.driver, self.session))
-            .call()
-            .unwrap_or_else(|e| panic!("GET {rel}: {e}"))
-            .body_mut()
-            .read_json()
-            .unwrap()
-    }
-
-    fn handles(&self) -> Vec<String> {
-        self.get("/window/handles")["value"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|h| h.as_str().unwrap().to_string())
-            .collect()
-    }
-
-    fn switch(&self, handle: &str) {
-        ureq::post(&format!("{}/session/{}/window", self.driver, self.session))
-            .send_json(json!({ "handle": handle }))
-            .expect("switch window");
-    }
-
-    fn to_link_window(&self) {
-        let deadline = Instant::now() + ACTION;
-        loop {
-            if let Some(h) = self.handles().into_iter().find(|h| *h != self.main) {
-                self.switch(&h);
-                return;
-            }
-            assert!(Instant::now() < deadline, "no link window appeared");
-            std::thread::sleep(Duration::from_millis(200));
-        }
-    }
-
-    fn back_when_closed(&self) {
-        let deadline = Instant::now() + ACTION;
-        while self.handles().iter().any(|h| *h != self.main) {
-            assert!(Instant::now() < deadline, "the link window stayed open");
-            std::thread::sleep(Duration::from_millis(200));
-        }
-        self.switch(&self.main);
     }
 }
 
@@ -433,7 +369,7 @@ fn no_secret_reaches_disk_logs_exports_or_ipc() {
     std::fs::create_dir(&exports).unwrap();
     let app = RunningApp::start_until(&home, NAME, "[data-testid=sandbox-badge]");
     let base = sandbox_url(&home);
-    let windows = Windows::new(&app);
+    let windows = LinkWindows::of(&app);
     let mut a = Audit {
         app: &app,
         s: &app.session,

@@ -23,11 +23,22 @@ vi.mock(import('../lib/api'), async (original) =>
     onLinkWindowNotice: vi.fn(() => Promise.resolve(() => {})),
     onSyncProgress: vi.fn(() => Promise.resolve(() => {})),
     onSyncFinished: vi.fn(() => Promise.resolve(() => {})),
+    onFirmChanged: vi.fn(() => Promise.resolve(() => {})),
   }),
 );
 
 const clientOverview = vi.mocked(api.clientOverview);
 const clientTransactions = vi.mocked(api.clientTransactions);
+
+/** Client 1's page shown; the next overview read waits for the returned answer. */
+async function shownThenReloadAnswered(): Promise<(o: ClientOverview) => void> {
+  clientOverview.mockResolvedValueOnce(overview());
+  render(ClientScreen, { props: { clientId: 1 } });
+  expect(await screen.findByTestId('client-name')).toHaveTextContent('Ana Ruiz');
+  let answer!: (o: ClientOverview) => void;
+  clientOverview.mockReturnValueOnce(new Promise((resolve) => (answer = resolve)));
+  return answer;
+}
 
 describe('Client screen', () => {
   beforeEach(() => {
@@ -147,11 +158,7 @@ describe('Client screen', () => {
       syncFinished = () => f({} as Parameters<typeof f>[0]);
       return Promise.resolve(() => {});
     });
-    clientOverview.mockResolvedValueOnce(overview());
-    render(ClientScreen, { props: { clientId: 1 } });
-    expect(await screen.findByTestId('client-name')).toHaveTextContent('Ana Ruiz');
-    let answer!: (o: ClientOverview) => void;
-    clientOverview.mockReturnValueOnce(new Promise((resolve) => (answer = resolve)));
+    const answer = await shownThenReloadAnswered();
     syncFinished?.();
     flushSync();
     expect(clientOverview).toHaveBeenCalledTimes(2);
@@ -159,6 +166,26 @@ describe('Client screen', () => {
     expect(screen.getByTestId('client-name')).toHaveTextContent('Ana Ruiz');
     answer(overview({ client: { ...overview().client, name: 'Ana Ruiz López' } }));
     expect(await screen.findByText('Ana Ruiz López')).toBeInTheDocument();
+  });
+
+  it("another desktop's changes on the firm reload the figures in place, one reload at a time", async () => {
+    let firmChanged: (() => void) | undefined;
+    vi.mocked(api.onFirmChanged).mockImplementationOnce((f) => {
+      firmChanged = () => f({ table: 'connections' });
+      return Promise.resolve(() => {});
+    });
+    const answer = await shownThenReloadAnswered();
+    clientOverview.mockResolvedValueOnce(overview({ client: { ...overview().client, name: 'Ana Ruiz Firm' } }));
+    // A refresh round's burst: one reload runs, one more waits for the last state.
+    firmChanged?.();
+    firmChanged?.();
+    firmChanged?.();
+    flushSync();
+    expect(clientOverview).toHaveBeenCalledTimes(2);
+    expect(screen.queryByTestId('loading')).not.toBeInTheDocument();
+    answer(overview({ client: { ...overview().client, name: 'Ana Ruiz López' } }));
+    expect(await screen.findByText('Ana Ruiz Firm')).toBeInTheDocument();
+    expect(clientOverview).toHaveBeenCalledTimes(3);
   });
 
   it('renders provider text (names, owners, descriptions) as text, never as HTML', async () => {

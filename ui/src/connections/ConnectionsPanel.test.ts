@@ -10,7 +10,7 @@ import ConnectionsPanel from './ConnectionsPanel.svelte';
 vi.mock(import('../lib/api'), async (original) =>
   (await import('../test/mockApi')).mockCommands(original, [
     'listConnections', 'startConnect', 'startReauthorize', 'sendLink', 'mapExistingCredential',
-    'removeConnection', 'syncNow', 'onLinkEvent', 'onSyncFinished', 'linkInboxReady', 'onLinkWindowNotice',
+    'removeConnection', 'syncNow', 'onLinkEvent', 'onSyncFinished', 'onFirmChanged', 'linkInboxReady', 'onLinkWindowNotice',
     'pendingLinks', 'sendReauthorizationLinks', 'providerSettings', 'confirmHolder', 'rejectHolder',
   ]),
 );
@@ -46,6 +46,7 @@ describe('ConnectionsPanel', () => {
       return () => {};
     });
     vi.mocked(api.onSyncFinished).mockResolvedValue(() => {});
+    vi.mocked(api.onFirmChanged).mockResolvedValue(() => {});
     vi.mocked(api.onLinkWindowNotice).mockResolvedValue(() => {});
     vi.mocked(api.linkInboxReady).mockResolvedValue([]);
     vi.mocked(api.pendingLinks).mockResolvedValue([]);
@@ -467,6 +468,7 @@ describe('ConnectionsPanel: confirm the account holder', () => {
     list.mockReset();
     vi.mocked(api.onLinkEvent).mockResolvedValue(() => {});
     vi.mocked(api.onSyncFinished).mockResolvedValue(() => {});
+    vi.mocked(api.onFirmChanged).mockResolvedValue(() => {});
     vi.mocked(api.onLinkWindowNotice).mockResolvedValue(() => {});
     vi.mocked(api.linkInboxReady).mockResolvedValue([]);
     vi.mocked(api.pendingLinks).mockResolvedValue([]);

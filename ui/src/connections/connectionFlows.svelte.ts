@@ -28,6 +28,9 @@ export interface Notice {
 
 export type DuplicateOutcome = Extract<LinkOutcome, { outcome: 'duplicate' }>;
 
+/** The firm tables whose changes can change a client's connection cards. */
+const FIRM_CONNECTION_TABLES = ['connections', 'refresh_outcomes'];
+
 /** What an action is running for: a connection id, or one of the two ways to connect. */
 export type Busy = number | 'connect' | 'send';
 
@@ -290,6 +293,11 @@ export class ConnectionFlows {
       listenToLinkResults(this.#onLinkEvent),
       api.onSyncFinished((s) => {
         if (s.outcomes.some((o) => o.client_id === this.#clientId())) void this.load();
+      }),
+      // In firm mode, a connection made, repaired or refreshed on another desktop (or an
+      // outage's end) re-reads the list: the event names a table, never a row.
+      api.onFirmChanged((c) => {
+        if (c.table === null || FIRM_CONNECTION_TABLES.includes(c.table)) void this.load();
       }),
     ];
     return () => stopListening(unlisten);

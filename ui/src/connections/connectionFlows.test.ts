@@ -1,17 +1,18 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { api } from '../lib/api';
-import type { LinkEvent, LinkWindowNotice } from '../lib/types';
+import type { FirmChange, LinkEvent, LinkWindowNotice } from '../lib/types';
 import { ConnectionFlows } from './connectionFlows.svelte';
 
 vi.mock(import('../lib/api'), async (original) =>
   (await import('../test/mockApi')).mockCommands(original, [
-    'listConnections', 'pendingLinks', 'startConnect', 'onLinkEvent', 'onSyncFinished',
+    'listConnections', 'pendingLinks', 'startConnect', 'onLinkEvent', 'onSyncFinished', 'onFirmChanged',
     'linkInboxReady', 'onLinkWindowNotice',
   ]),
 );
 
 let deliver: (e: LinkEvent) => void = () => {};
 let notify: (n: LinkWindowNotice) => void = () => {};
+let firmChanged: (c: FirmChange) => void = () => {};
 
 describe('connection flows', () => {
   beforeEach(() => {
@@ -23,11 +24,31 @@ describe('connection flows', () => {
       return () => {};
     });
     vi.mocked(api.onSyncFinished).mockResolvedValue(() => {});
+    vi.mocked(api.onFirmChanged).mockImplementation(async (f) => {
+      firmChanged = f;
+      return () => {};
+    });
     vi.mocked(api.linkInboxReady).mockResolvedValue([]);
     vi.mocked(api.onLinkWindowNotice).mockImplementation(async (f) => {
       notify = f;
       return () => {};
     });
+  });
+
+  it("re-reads the list when another desktop changed the firm's connections, not for other tables", async () => {
+    const flows = new ConnectionFlows(() => 7);
+    const stop = flows.listen();
+    await vi.waitFor(() => expect(api.onFirmChanged).toHaveBeenCalled());
+    firmChanged({ table: 'clients' });
+    firmChanged({ table: 'link_sessions' });
+    expect(api.listConnections).not.toHaveBeenCalled();
+    firmChanged({ table: 'connections' });
+    firmChanged({ table: 'refresh_outcomes' });
+    // After an outage the listener cannot say what changed: everything is re-read.
+    firmChanged({ table: null });
+    await vi.waitFor(() => expect(api.listConnections).toHaveBeenCalledTimes(3));
+    expect(api.listConnections).toHaveBeenCalledWith(7);
+    stop();
   });
 
   it('says when a page of its own flow asked for a window or link that could not open', async () => {

@@ -24,6 +24,7 @@ vi.mock(import('../lib/api'), async (original) => ({
     baseTotal: vi.fn(() => new Promise(() => {})),
     saveReport: vi.fn(),
     onSyncFinished: vi.fn(() => Promise.resolve(() => {})),
+    onFirmChanged: vi.fn(() => Promise.resolve(() => {})),
   } as unknown as Api,
 }));
 

@@ -1,5 +1,6 @@
 // What a screen shows of one record (a client, a household): loading, ready or failed.
-// It loads again when the record's id changes, and a finished sync (this record's or all)
+// It loads again when the record's id changes, and a finished sync (this record's or all) or,
+// in firm mode, a change on the firm database (another desktop's new connection or refresh)
 // reloads it quietly, keeping the figures on screen instead of a skeleton.
 // Create it while a component initialises: it ties its effect and listener to that component.
 import { onMount } from 'svelte';
@@ -14,6 +15,8 @@ export class SyncedView<T> {
   state = $state.raw<ViewState<T>>({ status: 'loading' });
   #id: () => number;
   #fetch: (id: number) => Promise<T>;
+  #reloading: Promise<void> | null = null;
+  #again = false;
 
   /** `id` reads the component's prop, so a new id loads the new record. */
   constructor(id: () => number, fetch: (id: number) => Promise<T>) {
@@ -23,8 +26,27 @@ export class SyncedView<T> {
       void this.load();
     });
     onMount(() => {
-      const unlisten = api.onSyncFinished(() => void this.load(true));
-      return () => void unlisten.then((stop) => stop());
+      const unlisten = [
+        api.onSyncFinished(() => void this.load(true)),
+        api.onFirmChanged(() => this.#reloadCoalesced()),
+      ];
+      return () => unlisten.forEach((u) => void u.then((stop) => stop()));
+    });
+  }
+
+  /** A quiet reload, at most one running and one waiting: a firm's refresh round sends a
+   * change per connection, and the page needs only the last state. */
+  #reloadCoalesced(): void {
+    if (this.#reloading) {
+      this.#again = true;
+      return;
+    }
+    this.#reloading = this.load(true).finally(() => {
+      this.#reloading = null;
+      if (this.#again) {
+        this.#again = false;
+        this.#reloadCoalesced();
+      }
     });
   }
 
