@@ -14,7 +14,7 @@ use advisor_desk_core::clients::Client;
 use advisor_desk_core::error::{CoreError, Result};
 use advisor_desk_core::households::Household;
 use advisor_desk_core::links::LinkSession;
-use advisor_desk_core::reads::book::Position;
+use advisor_desk_core::reads::book::{CountedTotal, Position};
 use advisor_desk_core::reads::client::TransactionLine;
 use advisor_desk_core::store::book_reads::BookReads;
 use advisor_desk_core::store::queries::set_copies::{AccountCopy, HoldingCopy, LiabilityCopy};
@@ -151,6 +151,9 @@ impl BookReads for FirmReads<'_> {
     }
     fn positions_of_each_client(&self) -> Result<Vec<Position>> {
         self.with(|db| positions::read::each_client(db))
+    }
+    fn counted_totals(&self) -> Result<Vec<CountedTotal>> {
+        self.with(|db| positions::read::counted_totals(db))
     }
     fn account_copies(&self, set: Clients<'_>) -> Result<Vec<AccountCopy>> {
         self.with(|tx| set_copies::read::accounts(tx, set.0))

@@ -63,11 +63,15 @@ pub const SHARED_TABLES: &[&str] = &["reference_rates", "rate_fetches"];
 /// - `account_transaction_totals` (SQLite's 0016, the per-account count behind the solo
 ///   pages' transaction count) is derived from the transactions and has no firm table: the
 ///   firm's reads count from its `transaction_months`, which hold the same count;
+/// - `counted_totals` (SQLite's 0017, each client's counted positions) and its marks are
+///   derived from the copied rows: the firm's triggers recount every copied client at commit;
 /// - `settings` belong to the desktop (its installation id, provider environment, last
 ///   scheduled refresh), not to the firm.
 pub const LEFT_BEHIND_TABLES: &[&str] = &[
     "transaction_months",
     "account_transaction_totals",
+    "counted_totals",
+    "counted_totals_stale",
     "settings",
 ];
 
