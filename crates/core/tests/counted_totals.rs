@@ -77,7 +77,11 @@ fn assert_kept(store: &Store, after: &str) -> Vec<CountedTotal> {
             kept.sort();
             assert_eq!(kept, live, "after {after}");
             assert!(!kept.is_empty(), "after {after}: nothing counted");
-            assert_eq!(counted_totals::read::stale(db)?, [] as [i64; 0], "after {after}");
+            assert_eq!(
+                counted_totals::read::stale(db)?,
+                [] as [i64; 0],
+                "after {after}"
+            );
             Ok(kept)
         })
         .unwrap()
@@ -105,7 +109,10 @@ fn the_kept_counts_follow_every_kind_of_write() {
         ana,
         "Bank A",
         "token-1",
-        &bank_data(1_000, vec![holding("h1", "pf", 300), holding("h2", "pf", 200)]),
+        &bank_data(
+            1_000,
+            vec![holding("h1", "pf", 300), holding("h2", "pf", 200)],
+        ),
         now() - Duration::days(3),
     );
     assert_kept(&store, "a first connection's first snapshot");
@@ -134,7 +141,12 @@ fn the_kept_counts_follow_every_kind_of_write() {
     // second connection again.
     store
         .write(|tx| {
-            write_snapshot(tx, first, &bank_data(1_200, vec![holding("h1", "pf", 350)]), now())?;
+            write_snapshot(
+                tx,
+                first,
+                &bank_data(1_200, vec![holding("h1", "pf", 350)]),
+                now(),
+            )?;
             tx.execute(
                 "UPDATE connections SET data_as_of = ?2, last_success_at = ?2 WHERE id = ?1",
                 rusqlite::params![first, time::to_db(now() + Duration::hours(1))],
@@ -216,8 +228,11 @@ fn a_write_outside_the_store_is_recounted_when_the_store_opens() {
     }
     // Another program's write marks the client; nothing recounts it until the store opens.
     let raw = rusqlite::Connection::open(&path).unwrap();
-    raw.execute("UPDATE accounts SET balance_minor = 7 WHERE provider_id = 'joint'", [])
-        .unwrap();
+    raw.execute(
+        "UPDATE accounts SET balance_minor = 7 WHERE provider_id = 'joint'",
+        [],
+    )
+    .unwrap();
     drop(raw);
     let store = Store::open(&path).unwrap();
     let kept = assert_kept(&store, "a write by another program");

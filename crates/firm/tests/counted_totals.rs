@@ -193,11 +193,18 @@ fn the_firm_keeps_each_client_s_counted_positions_through_every_kind_of_write() 
         .collect();
     assert_eq!(of_ben, [("CAD".to_string(), 11), ("USD".to_string(), 22)]);
 
-    // A client deleted: its rows go with it.
+    // An account returned by the provider again, then a client deleted: its rows go with it.
+    owner
+        .execute(
+            "UPDATE accounts SET presence = 'active' WHERE connection_id = $1",
+            &[&luis_conn],
+        )
+        .unwrap();
+    assert_kept(&mut owner, "an account back");
     owner
         .execute("DELETE FROM clients WHERE id = $1", &[&ben])
         .unwrap();
     let kept = assert_kept(&mut owner, "a client deleted");
-    assert!(kept.iter().all(|r| r.client_id != ben));
+    assert!(kept.iter().all(|r| r.client_id == ana));
     no_marks_left(&mut owner);
 }

@@ -263,7 +263,11 @@ fn every_table_shows_an_advisor_only_their_clients_and_lets_them_write_only_thos
         if EMPTY_BETWEEN_TRANSACTIONS.contains(&table.as_str()) {
             assert!(rows.is_empty(), "{table}: left rows behind: {rows:?}");
             let made_up = r#"{"client_id": 1}"#;
-            for client in advisors.iter_mut().map(|(_, _, c)| c).chain([&mut compliance]) {
+            for client in advisors
+                .iter_mut()
+                .map(|(_, _, c)| c)
+                .chain([&mut compliance])
+            {
                 assert_eq!(
                     sqlstate(insert_copy(client, table, made_up)),
                     INSUFFICIENT_PRIVILEGE,

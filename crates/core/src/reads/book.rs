@@ -168,7 +168,9 @@ pub fn counted_sums<'a>(parts: impl IntoIterator<Item = &'a CountedTotal>) -> Ve
 pub fn counted_of(positions: &[Position]) -> Vec<CountedTotal> {
     let mut by: BTreeMap<(i64, i64), Vec<&Position>> = BTreeMap::new();
     for p in positions {
-        by.entry((p.client_id, p.connection_id)).or_default().push(p);
+        by.entry((p.client_id, p.connection_id))
+            .or_default()
+            .push(p);
     }
     by.into_iter()
         .flat_map(|((client_id, connection_id), ps)| {

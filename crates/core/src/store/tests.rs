@@ -391,14 +391,29 @@ fn the_counted_totals_are_filled_for_a_book_already_there() {
 
     let store = Store::open(&path).unwrap();
     let (mut kept, mut live) = store
-        .read(|db| Ok((db.counted_totals()?, counted_of(&db.positions_of_each_client()?))))
+        .read(|db| {
+            Ok((
+                db.counted_totals()?,
+                counted_of(&db.positions_of_each_client()?),
+            ))
+        })
         .unwrap();
     kept.sort();
     live.sort();
     assert_eq!(kept, live);
     let rows: Vec<_> = kept
         .iter()
-        .map(|r| (r.connection_id, r.currency.as_str(), r.assets_minor, r.liabilities_minor))
+        .map(|r| {
+            (
+                r.connection_id,
+                r.currency.as_str(),
+                r.assets_minor,
+                r.liabilities_minor,
+            )
+        })
         .collect();
-    assert_eq!(rows, [(1, "EUR", 70, 500), (2, "EUR", 150, 0), (2, "USD", 40, 0)]);
+    assert_eq!(
+        rows,
+        [(1, "EUR", 70, 500), (2, "EUR", 150, 0), (2, "USD", 40, 0)]
+    );
 }
