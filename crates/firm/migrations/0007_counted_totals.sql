@@ -24,6 +24,50 @@ CREATE TABLE counted_totals_stale (
     PRIMARY KEY (xact, client_id)
 );
 
+-- Row-level security's standing checks once per statement, not once per row: every policy's
+-- `firm_is_staff()`, `firm_is_admin()` and `firm_may_write()` (stable: one answer per statement)
+-- becomes a scalar subquery, which PostgreSQL runs once (an InitPlan), so a staff member's read
+-- of a whole table no longer asks pg_has_role for each row. The same expressions, evaluated
+-- once; `firm_protect` keeps its rules and now ends with this for each table it protects.
+CREATE FUNCTION firm_policies_once(tbl regclass) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    p record;
+BEGIN
+    FOR p IN SELECT policyname, qual, with_check FROM pg_policies
+             WHERE schemaname = 'public'
+               AND tablename = (SELECT relname FROM pg_class WHERE oid = tbl) LOOP
+        IF p.qual IS NOT NULL THEN
+            EXECUTE format('ALTER POLICY %I ON %s USING (%s)', p.policyname, tbl,
+                           firm_once(p.qual));
+        END IF;
+        IF p.with_check IS NOT NULL THEN
+            EXECUTE format('ALTER POLICY %I ON %s WITH CHECK (%s)', p.policyname, tbl,
+                           firm_once(p.with_check));
+        END IF;
+    END LOOP;
+END $$;
+CREATE FUNCTION firm_once(expression text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+    SELECT replace(replace(replace(expression,
+        'firm_is_staff()', '(SELECT firm_is_staff())'),
+        'firm_is_admin()', '(SELECT firm_is_admin())'),
+        'firm_may_write()', '(SELECT firm_may_write())')
+$$;
+ALTER FUNCTION firm_protect(regclass, text, text, text) RENAME TO firm_protect_rules;
+CREATE FUNCTION firm_protect(tbl regclass, visible text, writable text, advisor_privileges text)
+RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM firm_protect_rules(tbl, visible, writable, advisor_privileges);
+    PERFORM firm_policies_once(tbl);
+END $$;
+DO $$
+DECLARE
+    name text;
+BEGIN
+    FOR name IN SELECT DISTINCT tablename FROM pg_policies WHERE schemaname = 'public' LOOP
+        PERFORM firm_policies_once(format('public.%I', name)::regclass);
+    END LOOP;
+END $$;
+
 DO $$
 BEGIN
     -- Everyone reads the rows of the clients they see; only the triggers below (as the owner)

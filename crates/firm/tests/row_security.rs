@@ -581,3 +581,31 @@ fn only_the_admin_adds_and_removes_members_and_never_with_a_clear_password() {
         "a removed member cannot sign in"
     );
 }
+
+#[test]
+fn every_policy_asks_the_caller_s_standing_once_per_statement() {
+    let firm = TestFirm::migrated();
+    let mut superuser = firm.superuser();
+    let policies: i64 = superuser
+        .query_one(
+            "SELECT count(*) FROM pg_policies WHERE schemaname = 'public'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert!(policies >= 80, "{policies} policies");
+    // A standing check outside a scalar subquery runs once per row (0007 made them InitPlans).
+    let per_row: Vec<String> = superuser
+        .query(
+            "SELECT tablename || '.' || policyname FROM pg_policies
+             WHERE schemaname = 'public'
+               AND (coalesce(qual, '') || ' ' || coalesce(with_check, ''))
+                   ~ '(?<!SELECT )firm_(is_staff|is_admin|may_write)\\(\\)'",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(per_row, Vec::<String>::new());
+}
