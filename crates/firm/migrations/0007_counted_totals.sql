@@ -7,6 +7,9 @@
 -- is covered by triggers rather than by Rust call sites: a change marks its client in
 -- `counted_totals_stale` under the writing transaction's id, and a deferred constraint trigger
 -- recounts each marked client once, at commit.
+--
+-- Also (below): every row-security policy's standing checks evaluated once per statement, which
+-- the book page's reads of whole tables needed as much as the kept counts.
 CREATE TABLE counted_totals (
     client_id          bigint NOT NULL REFERENCES clients (id) ON DELETE CASCADE,
     connection_id      bigint NOT NULL REFERENCES connections (id) ON DELETE CASCADE,
