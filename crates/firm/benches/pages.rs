@@ -276,7 +276,10 @@ fn parts(runs: usize, store: &Store, firm: &FirmStore, row: &dyn Fn(&str, Durati
     part("newest sent links", &|r| {
         r.newest_sent_links().unwrap();
     });
-    part("positions of each client", &|r| {
+    part("positions of each client (live)", &|r| {
         r.positions_of_each_client().unwrap();
+    });
+    part("counted totals (kept, the pages')", &|r| {
+        r.counted_totals().unwrap();
     });
 }

@@ -56,6 +56,12 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "moving_books_in",
         sql: include_str!("../migrations/0006_moving_books_in.sql"),
     },
+    Migration {
+        version: 7,
+        sqlite_version: 17,
+        name: "counted_totals",
+        sql: include_str!("../migrations/0007_counted_totals.sql"),
+    },
 ];
 
 /// The newest version this build knows (the last migration's: numbers were reserved per branch,

@@ -17,7 +17,7 @@ use advisor_desk_core::clients::Client;
 use advisor_desk_core::error::{CoreError, Result};
 use advisor_desk_core::households::Household;
 use advisor_desk_core::links::LinkSession;
-use advisor_desk_core::reads::book::Position;
+use advisor_desk_core::reads::book::{CountedTotal, Position};
 use advisor_desk_core::reads::client::TransactionLine;
 use advisor_desk_core::reads::consent::consent_period_from;
 use advisor_desk_core::reads::copies::SetCopies;
@@ -243,6 +243,9 @@ impl BookReads for FirmReads<'_> {
     }
     fn positions_of_each_client(&self) -> Result<Vec<Position>> {
         self.with(|db| positions::read::each_client(db))
+    }
+    fn counted_totals(&self) -> Result<Vec<CountedTotal>> {
+        self.with(|db| positions::read::counted_totals(db))
     }
     fn account_copies(&self, set: Clients<'_>) -> Result<Vec<AccountCopy>> {
         self.with(|tx| set_copies::read::accounts(tx, set.0))

@@ -219,6 +219,10 @@ const NOT_SHOWN_LIVE: &[&str] = &[
     "advisors",
     "audit_log",
     "cards",
+    // Each client's counted positions and their marks (0007): derived in the same transaction
+    // as the accounts, holdings, liabilities or connections whose change is what is followed.
+    "counted_totals",
+    "counted_totals_stale",
     "firm_schema_migrations",
     "firm_settings",
     "holdings",

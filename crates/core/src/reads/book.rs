@@ -135,6 +135,56 @@ pub fn totals<'a>(positions: impl IntoIterator<Item = &'a Position>) -> Vec<Curr
     by.into_values().collect()
 }
 
+/// One connection's part of its client's totals in one currency: the counted copies it supplied
+/// (after the client's de-duplication), summed as [`totals`] sums positions. Kept as the writes
+/// make them (`counted_totals`), so the book page and the health queue need not de-duplicate
+/// the whole book.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct CountedTotal {
+    pub client_id: i64,
+    pub connection_id: i64,
+    pub currency: String,
+    pub assets_minor: i64,
+    pub liabilities_minor: i64,
+}
+
+/// Adds up counted parts per currency, as [`totals`] adds up the positions they sum.
+pub fn counted_sums<'a>(parts: impl IntoIterator<Item = &'a CountedTotal>) -> Vec<CurrencyTotal> {
+    let mut by: BTreeMap<&str, CurrencyTotal> = BTreeMap::new();
+    for p in parts {
+        let t = by.entry(&p.currency).or_insert_with(|| CurrencyTotal {
+            currency: p.currency.clone(),
+            ..Default::default()
+        });
+        t.assets_minor += p.assets_minor;
+        t.liabilities_minor += p.liabilities_minor;
+        t.net_minor += p.assets_minor - p.liabilities_minor;
+    }
+    by.into_values().collect()
+}
+
+/// What `counted_totals` must hold, from the live de-duplicated positions
+/// ([`BookReads::positions_of_each_client`]): the oracle the kept rows are tested against.
+pub fn counted_of(positions: &[Position]) -> Vec<CountedTotal> {
+    let mut by: BTreeMap<(i64, i64), Vec<&Position>> = BTreeMap::new();
+    for p in positions {
+        by.entry((p.client_id, p.connection_id))
+            .or_default()
+            .push(p);
+    }
+    by.into_iter()
+        .flat_map(|((client_id, connection_id), ps)| {
+            totals(ps).into_iter().map(move |t| CountedTotal {
+                client_id,
+                connection_id,
+                currency: t.currency,
+                assets_minor: t.assets_minor,
+                liabilities_minor: t.liabilities_minor,
+            })
+        })
+        .collect()
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "ipc-types", derive(ts_rs::TS))]
 pub struct BookRow {
@@ -173,9 +223,9 @@ pub fn book_summary_from(reads: &impl BookReads, now: Timestamp) -> Result<BookS
     let fresh = crate::sync::Freshness::read_from(reads)?;
     let clients = clients::list_from(reads, false)?;
     let connections = reads.connections(None)?;
-    let positions = reads.positions_of_each_client()?;
-    let mut by_client: BTreeMap<i64, Vec<&Position>> = BTreeMap::new();
-    for p in &positions {
+    let counted = reads.counted_totals()?;
+    let mut by_client: BTreeMap<i64, Vec<&CountedTotal>> = BTreeMap::new();
+    for p in &counted {
         by_client.entry(p.client_id).or_default().push(p);
     }
     let mut conns: BTreeMap<i64, Vec<&Connection>> = BTreeMap::new();
@@ -198,7 +248,7 @@ pub fn book_summary_from(reads: &impl BookReads, now: Timestamp) -> Result<BookS
                 client_id: client.id,
                 name: client.name,
                 kind: client.kind,
-                totals: totals(by_client.remove(&client.id).unwrap_or_default()),
+                totals: counted_sums(by_client.remove(&client.id).unwrap_or_default()),
                 connection_count: cs.len() as u32,
                 health: healths.iter().copied().max().unwrap_or(Health::None),
                 needs_client: count(Health::NeedsClient),

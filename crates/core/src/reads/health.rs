@@ -135,9 +135,9 @@ pub fn health_queue_from(reads: &impl BookReads, now: Timestamp) -> Result<Healt
     let connections = reads.connections(None)?;
     let outlook = Outlook::read_from(reads, now)?;
     let fresh = outlook.fresh;
-    let pos = reads.positions_of_each_client()?;
-    let mut at_risk: BTreeMap<i64, Vec<&super::book::Position>> = BTreeMap::new();
-    for p in &pos {
+    let counted = reads.counted_totals()?;
+    let mut at_risk: BTreeMap<i64, Vec<&super::book::CountedTotal>> = BTreeMap::new();
+    for p in &counted {
         at_risk.entry(p.connection_id).or_default().push(p);
     }
 
@@ -163,7 +163,7 @@ pub fn health_queue_from(reads: &impl BookReads, now: Timestamp) -> Result<Healt
     let mut due_soon: Vec<QueueItem> = healthy
         .into_iter()
         .map(|c| {
-            let value = super::book::totals(at_risk.remove(&c.id).unwrap_or_default());
+            let value = super::book::counted_sums(at_risk.remove(&c.id).unwrap_or_default());
             item(c, value)
         })
         .filter(|it| it.connection.consent.as_ref().is_some_and(|f| f.due_soon))
@@ -177,7 +177,7 @@ pub fn health_queue_from(reads: &impl BookReads, now: Timestamp) -> Result<Healt
     let mut items: Vec<QueueItem> = needing
         .into_iter()
         .map(|c| {
-            let value = super::book::totals(at_risk.remove(&c.id).unwrap_or_default());
+            let value = super::book::counted_sums(at_risk.remove(&c.id).unwrap_or_default());
             item(c, value)
         })
         .collect();

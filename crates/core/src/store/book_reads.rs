@@ -17,7 +17,7 @@ use crate::clients::Client;
 use crate::error::Result;
 use crate::households::Household;
 use crate::links::sessions::LinkSession;
-use crate::reads::book::Position;
+use crate::reads::book::{CountedTotal, Position};
 use crate::reads::client::TransactionLine;
 use crate::reads::page_reads::ClientPageReads;
 use crate::sync::Connection;
@@ -52,6 +52,9 @@ pub trait BookReads {
     fn newest_sent_links(&self) -> Result<Vec<LinkSession>>;
     /// `positions::read::each_client`: every client's de-duplicated positions.
     fn positions_of_each_client(&self) -> Result<Vec<Position>>;
+    /// `counted_totals::read::all`: the same positions summed per client, connection and
+    /// currency, as the writes kept them (what the book page and health queue read).
+    fn counted_totals(&self) -> Result<Vec<CountedTotal>>;
     /// `set_copies::read::accounts`.
     fn account_copies(&self, set: Clients<'_>) -> Result<Vec<AccountCopy>>;
     /// `set_copies::read::holdings`.
@@ -121,6 +124,9 @@ impl BookReads for Db {
     }
     fn positions_of_each_client(&self) -> Result<Vec<Position>> {
         queries::positions::read::each_client(self)
+    }
+    fn counted_totals(&self) -> Result<Vec<CountedTotal>> {
+        queries::counted_totals::read::all(self)
     }
     fn account_copies(&self, set: Clients<'_>) -> Result<Vec<AccountCopy>> {
         queries::set_copies::read::accounts(self, set)

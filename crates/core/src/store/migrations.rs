@@ -19,6 +19,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0014_holder_check.sql"),
     include_str!("../../migrations/0015_sent_links.sql"),
     include_str!("../../migrations/0016_account_transaction_totals.sql"),
+    include_str!("../../migrations/0017_counted_totals.sql"),
     include_str!("../../migrations/0018_household_pages.sql"),
 ];
 

@@ -120,13 +120,14 @@ impl Store {
         )?;
         reader.busy_timeout(BUSY_TIMEOUT)?;
         keep_statements(&reader);
-        Ok(Store {
+        Store {
             path: Some(path.to_path_buf()),
             writer: Mutex::new(conn),
             reader: Some(Mutex::new(reader)),
             installation: Default::default(),
             audit_throttle: Default::default(),
-        })
+        }
+        .recount_left_marked()
     }
 
     /// A fresh in-memory database, fully migrated. For unit tests.
@@ -134,13 +135,14 @@ impl Store {
         let mut conn = Connection::open_in_memory()?;
         configure(&conn)?;
         migrations::migrate_to(&mut conn, LATEST_VERSION)?;
-        Ok(Store {
+        Store {
             path: None,
             writer: Mutex::new(conn),
             reader: None,
             installation: Default::default(),
             audit_throttle: Default::default(),
-        })
+        }
+        .recount_left_marked()
     }
 
     pub fn path(&self) -> Option<&Path> {
@@ -148,16 +150,25 @@ impl Store {
     }
 
     /// Runs `f` in an IMMEDIATE transaction on the single writer: it commits if `f` returns
-    /// `Ok`, and rolls back otherwise. Before it commits, the households whose counted rows the
-    /// change made out of date (the schema's triggers deleted them) are counted again, in the
-    /// same transaction (`households::counted_rows`).
+    /// `Ok`, and rolls back otherwise. Before committing (the one place every write passes),
+    /// what `f`'s writes made out of date is counted again in the same transaction: the clients
+    /// the schema's triggers marked have their `counted_totals` recounted, and the households
+    /// whose kept rows the triggers deleted are counted again (`households::counted_rows`).
     pub fn write<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
         let mut conn = self.lock_writer();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let out = f(&tx)?;
+        queries::counted_totals::write::recount_stale(&tx)?;
         crate::households::counted_rows::refresh(&tx)?;
         tx.commit()?;
         Ok(out)
+    }
+
+    /// Recounts what a migration (0017 fills the table this way) or a write outside
+    /// [`Store::write`] left marked.
+    fn recount_left_marked(self) -> Result<Store> {
+        self.write(|_| Ok(()))?;
+        Ok(self)
     }
 
     /// Runs `f` on the read connection (one consistent snapshot per statement, or per

@@ -294,7 +294,7 @@ fn the_installation_id_is_created_once_and_survives_a_reopen() {
 fn the_per_account_totals_are_filled_from_the_transactions_already_there() {
     let dir = tempfile::tempdir().unwrap();
     let path = db_in(&dir);
-    file_at_version(&path, LATEST_VERSION - 1);
+    file_at_version(&path, VERSION_BEFORE_COUNTED_TOTALS - 1);
     let conn = Connection::open(&path).unwrap();
     conn.execute_batch(
         "INSERT INTO connections (client_id, provider, flow, secret_ref, token_hash, created_at,
@@ -353,4 +353,67 @@ fn the_per_account_totals_are_filled_from_the_transactions_already_there() {
         })
         .unwrap();
     assert_eq!(totals(), [(1, 2), (3, 1)]);
+}
+
+/// 0017 (`counted_totals`) is the 14th migration.
+const VERSION_BEFORE_COUNTED_TOTALS: i64 = 13;
+
+#[test]
+fn the_counted_totals_are_filled_for_a_book_already_there() {
+    use crate::reads::book::counted_of;
+    use crate::store::book_reads::BookReads;
+
+    assert!(MIGRATIONS[VERSION_BEFORE_COUNTED_TOTALS as usize].contains("counted_totals"));
+    let dir = tempfile::tempdir().unwrap();
+    let path = db_in(&dir);
+    file_at_version(&path, VERSION_BEFORE_COUNTED_TOTALS);
+    let conn = Connection::open(&path).unwrap();
+    // Client 1 (the file's) with two connections reaching one account, the second fresher; a
+    // portfolio whose holding counts instead of its balance; a loan; a second currency.
+    conn.execute_batch(
+        "INSERT INTO connections (client_id, provider, flow, secret_ref, token_hash, created_at,
+             updated_at, last_success_at)
+         VALUES (1, 'flanks', 'flanks_link', 'r1', 'h1', 'x', 'x', '2026-01-01T00:00:00.000Z'),
+                (1, 'flanks', 'flanks_link', 'r2', 'h2', 'x', 'x', '2026-02-01T00:00:00.000Z');
+         INSERT INTO accounts (connection_id, provider_id, dedupe_key, kind, name, currency,
+             balance_minor)
+         VALUES (1, 'j', 'joint', 'current', 'J', 'EUR', 100), (2, 'j', 'joint', 'current', 'J', 'EUR', 150),
+                (1, 'p', 'pf', 'portfolio', 'P', 'EUR', 999), (2, 'u', 'usd', 'savings', 'U', 'USD', 40);
+         INSERT INTO holdings (connection_id, account_id, provider_id, dedupe_key, name,
+             asset_class, value_minor, currency)
+         VALUES (1, 3, 'h', 'h', 'Fund', 'fund', 70, 'EUR');
+         INSERT INTO liabilities (connection_id, provider_id, dedupe_key, kind, name, currency,
+             balance_minor)
+         VALUES (1, 'l', 'loan', 'loan', 'Loan', 'EUR', 500);",
+    )
+    .unwrap();
+    drop(conn);
+
+    let store = Store::open(&path).unwrap();
+    let (mut kept, mut live) = store
+        .read(|db| {
+            Ok((
+                db.counted_totals()?,
+                counted_of(&db.positions_of_each_client()?),
+            ))
+        })
+        .unwrap();
+    kept.sort();
+    live.sort();
+    assert_eq!(kept, live);
+    let rows: Vec<_> = kept
+        .iter()
+        .map(|r| {
+            (
+                r.connection_id,
+                r.currency.as_str(),
+                r.assets_minor,
+                r.liabilities_minor,
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [(1, "EUR", 70, 500), (2, "EUR", 150, 0), (2, "USD", 40, 0)]
+    );
 }

@@ -63,6 +63,8 @@ pub const SHARED_TABLES: &[&str] = &["reference_rates", "rate_fetches"];
 /// - `account_transaction_totals` (SQLite's 0016, the per-account count behind the solo
 ///   pages' transaction count) is derived from the transactions and has no firm table: the
 ///   firm's reads count from its `transaction_months`, which hold the same count;
+/// - `counted_totals` (SQLite's 0017, each client's counted positions) and its marks are
+///   derived from the copied rows: the firm's triggers recount every copied client at commit;
 /// - `household_pages` (SQLite's 0018, each household's counted rows kept as the solo writes make
 ///   them) is derived from the rows copied; the firm's pages count a household from its
 ///   members' rows;
@@ -71,6 +73,8 @@ pub const SHARED_TABLES: &[&str] = &["reference_rates", "rate_fetches"];
 pub const LEFT_BEHIND_TABLES: &[&str] = &[
     "transaction_months",
     "account_transaction_totals",
+    "counted_totals",
+    "counted_totals_stale",
     "household_pages",
     "settings",
 ];

@@ -6,7 +6,7 @@
 
 pub mod read {
     use crate::queries::Reader;
-    use advisor_desk_core::reads::book::Position;
+    use advisor_desk_core::reads::book::{CountedTotal, Position};
 
     use crate::FirmDbError;
 
@@ -53,6 +53,26 @@ pub mod read {
         UNION ALL
         SELECT client_id, connection_id, 2, 'debt', currency, -balance_minor
             FROM cl WHERE rn = 1";
+
+    /// Every kept `counted_totals` row the reader sees (migration 0007: the same positions
+    /// summed per client, connection and currency, recounted by triggers as the writes commit).
+    pub fn counted_totals(db: &mut impl Reader) -> Result<Vec<CountedTotal>, FirmDbError> {
+        let rows = db.rows(
+            "SELECT client_id, connection_id, currency, assets_minor, liabilities_minor
+             FROM counted_totals",
+            &[],
+        )?;
+        Ok(rows
+            .iter()
+            .map(|r| CountedTotal {
+                client_id: r.get(0),
+                connection_id: r.get(1),
+                currency: r.get(2),
+                assets_minor: r.get(3),
+                liabilities_minor: r.get(4),
+            })
+            .collect())
+    }
 
     pub fn each_client(db: &mut impl Reader) -> Result<Vec<Position>, FirmDbError> {
         let rows = db.rows(EACH_CLIENT, &[])?;

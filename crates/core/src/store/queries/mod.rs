@@ -25,6 +25,7 @@ pub mod audit;
 pub mod call_log;
 pub mod clients;
 pub mod connections;
+pub mod counted_totals;
 pub mod household_pages;
 pub mod households;
 pub mod link_sessions;

@@ -4,24 +4,18 @@
 //! de-duplicates its stored copies in Rust by the same rule ([`crate::reads::copies`]); the
 //! households tests check the two agree.
 
-pub mod read {
-    use super::super::Db;
-    use crate::error::Result;
-    use crate::reads::book::Position;
-    use crate::reads::AllocationSlice;
-
-    /// De-duplicated positions of every client, each on its own (a client counts an account
-    /// it reaches once; two clients who share an account each count it): one row per client
-    /// and `dedupe_key`, the copy with the freshest data (its `as_of`, else its connection's); `client_id` is
-    /// the client whose connection supplied the counted copy. Accounts whose holdings are
-    /// known are counted through their holdings, never both; debt is negative with class
-    /// `debt`.
-    pub fn each_client(db: &Db) -> Result<Vec<Position>> {
-        let mut stmt = db.prepare_cached(
+/// The de-duplicated positions of `each_client` (one row per counted copy: client, connection,
+/// source 0/1/2, `class`, currency, signed `v`), over the book's connections narrowed by
+/// `$conns_where` (empty: every client; `counted_totals` recounts one client with it).
+macro_rules! counted_copies {
+    ($conns_where:literal) => {
+        concat!(
             "WITH conns AS (
                  SELECT id, client_id, client_id AS grp,
                         coalesce(data_as_of, last_success_at) AS fresh
-                 FROM book_connections),
+                 FROM book_connections ",
+            $conns_where,
+            "),
              ca AS (
                  SELECT a.connection_id, a.dedupe_key, a.kind, a.asset_class, a.currency,
                         a.balance_minor, c.client_id, c.grp,
@@ -43,11 +37,11 @@ pub mod read {
                         row_number() OVER (PARTITION BY c.grp, l.dedupe_key
                                            ORDER BY coalesce(l.as_of, c.fresh) DESC, l.id) AS rn
                  FROM liabilities l JOIN conns c ON c.id = l.connection_id)
-             SELECT client_id, connection_id, 0,
+             SELECT client_id, connection_id, 0 AS source,
                     coalesce(asset_class, CASE kind WHEN 'current' THEN 'cash'
                         WHEN 'savings' THEN 'cash' WHEN 'credit_card' THEN 'debt'
-                        WHEN 'loan' THEN 'debt' ELSE 'other' END),
-                    currency, balance_minor
+                        WHEN 'loan' THEN 'debt' ELSE 'other' END) AS class,
+                    currency, balance_minor AS v
                  FROM ca WHERE rn = 1
                    -- NOT EXISTS, not a row-value NOT IN: SQLite checks the latter against
                    -- the whole set for every account (4 s on a 5,000-client book).
@@ -58,8 +52,26 @@ pub mod read {
                  FROM ch WHERE rn = 1
              UNION ALL
              SELECT client_id, connection_id, 2, 'debt', currency, -balance_minor
-                 FROM cl WHERE rn = 1",
-        )?;
+                 FROM cl WHERE rn = 1"
+        )
+    };
+}
+pub(crate) use counted_copies;
+
+pub mod read {
+    use super::super::Db;
+    use crate::error::Result;
+    use crate::reads::book::Position;
+    use crate::reads::AllocationSlice;
+
+    /// De-duplicated positions of every client, each on its own (a client counts an account
+    /// it reaches once; two clients who share an account each count it): one row per client
+    /// and `dedupe_key`, the copy with the freshest data (its `as_of`, else its connection's); `client_id` is
+    /// the client whose connection supplied the counted copy. Accounts whose holdings are
+    /// known are counted through their holdings, never both; debt is negative with class
+    /// `debt`.
+    pub fn each_client(db: &Db) -> Result<Vec<Position>> {
+        let mut stmt = db.prepare_cached(counted_copies!(""))?;
         let row = |r: &rusqlite::Row<'_>| {
             let source: i64 = r.get(2)?;
             Ok(Position {
