@@ -16,6 +16,7 @@ use advisor_desk_core::households::Household;
 use advisor_desk_core::links::LinkSession;
 use advisor_desk_core::reads::book::Position;
 use advisor_desk_core::reads::client::TransactionLine;
+use advisor_desk_core::store::audit::AuditEntry;
 use advisor_desk_core::store::book_reads::BookReads;
 use advisor_desk_core::store::queries::set_copies::{AccountCopy, HoldingCopy, LiabilityCopy};
 use advisor_desk_core::store::queries::transactions::PageFilter;
@@ -27,7 +28,8 @@ use r2d2::PooledConnection;
 use crate::queries::prepared::Prepared;
 use crate::queries::PreparedStatements;
 use crate::queries::{
-    clients, connections, households, link_sessions, positions, set_copies, settings, transactions,
+    audit, clients, connections, households, link_sessions, positions, set_copies, settings,
+    transactions,
 };
 use crate::{FirmDbError, FirmStore};
 
@@ -179,5 +181,16 @@ impl BookReads for FirmReads<'_> {
         offset: u32,
     ) -> Result<(i64, Vec<TransactionLine>)> {
         self.with(|tx| transactions::read::page(tx, set.0, filter, limit, offset))
+    }
+    fn each_transaction(
+        &self,
+        set: Clients<'_>,
+        each: &mut dyn FnMut(TransactionLine),
+    ) -> Result<()> {
+        // A portal belongs to the transaction itself, not to a prepared statement.
+        transactions::read::each(&mut self.tx.borrow_mut(), set.0, each).map_err(to_core)
+    }
+    fn audit_entries(&self, limit: u32) -> Result<Vec<AuditEntry>> {
+        self.with(|db| audit::read::latest(db, limit))
     }
 }
