@@ -118,6 +118,15 @@ impl FirmMode {
         }
     }
 
+    /// The firm's name (from its invite) while in firm mode: the report's signature.
+    pub fn firm_name(&self) -> Option<String> {
+        match &*lock(&self.running) {
+            Running::Solo => None,
+            Running::Session(session) => Some(session.settings().firm_name.clone()),
+            Running::Failed { settings, .. } => Some(settings.firm_name.clone()),
+        }
+    }
+
     /// The firm store while in firm mode and connected at least once; `Ok(None)` in solo mode.
     /// A session that never connected, or did not start, is refused with its reason.
     pub fn store(&self) -> Result<Option<Arc<FirmStore>>, CommandError> {

@@ -1,13 +1,14 @@
 //! `export book|holdings|transactions [--client ID | --household ID] --out FILE`: the same CSV
-//! code as the app's Export screen (RFC 4180, formula-safe, never over an existing file).
+//! code as the app's Export screen (RFC 4180, formula-safe, never over an existing file). The
+//! CLI works on the solo book only (firm mode is the app's; see ARCHITECTURE.md).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
 
-use advisor_desk_core::households::export::export_household_csv;
-use advisor_desk_core::reads::export::{export_csv, ExportKind};
+use advisor_desk_core::households::export::ExportOf;
+use advisor_desk_core::reads::export::{validate_export_path, write_export, ExportKind};
 use advisor_desk_core::{time, CoreError};
 
 use crate::{output, Context};
@@ -53,15 +54,11 @@ pub fn run(ctx: &Context, args: ExportArgs) -> Result<ExitCode, CoreError> {
         .to_str()
         .ok_or_else(|| CoreError::invalid("the export path must be valid UTF-8"))?;
     let kind = ExportKind::from(args.kind);
-    if matches!(kind, ExportKind::Book) && (args.client.is_some() || args.household.is_some()) {
-        return Err(CoreError::invalid(
-            "the book export covers every client: --client and --household do not apply",
-        ));
-    }
-    let result = match args.household {
-        Some(h) => export_household_csv(&store, kind, h, path, time::now())?,
-        None => export_csv(&store, kind, args.client, path, time::now())?,
-    };
+    let of = ExportOf::from_args(kind, args.client, args.household)?;
+    validate_export_path(path)?;
+    let now = time::now();
+    let (csv, rows) = store.read(|r| of.csv_from(r, kind, now))?;
+    let result = write_export(path, &csv, rows)?;
     if ctx.json {
         output::json(&result);
     } else {

@@ -23,6 +23,7 @@ use advisor_desk_core::reads::consent::consent_period_from;
 use advisor_desk_core::reads::copies::SetCopies;
 use advisor_desk_core::reads::outlook::Outlook;
 use advisor_desk_core::reads::page_reads::{ClientPageReads, SetReads};
+use advisor_desk_core::store::audit::AuditEntry;
 use advisor_desk_core::store::book_reads::BookReads;
 use advisor_desk_core::store::queries::set_copies::{AccountCopy, HoldingCopy, LiabilityCopy};
 use advisor_desk_core::store::queries::transactions::PageFilter;
@@ -36,7 +37,8 @@ use crate::queries::client_page::{self, ClientPageRows};
 use crate::queries::prepared::Prepared;
 use crate::queries::PreparedStatements;
 use crate::queries::{
-    clients, connections, households, link_sessions, positions, set_copies, settings, transactions,
+    audit, clients, connections, households, link_sessions, positions, set_copies, settings,
+    transactions,
 };
 use crate::{FirmDbError, FirmStore};
 
@@ -310,5 +312,17 @@ impl BookReads for FirmReads<'_> {
                 transaction_count,
             },
         })
+    }
+
+    fn each_transaction(
+        &self,
+        set: Clients<'_>,
+        each: &mut dyn FnMut(TransactionLine),
+    ) -> Result<()> {
+        // A portal belongs to the transaction itself, not to a prepared statement.
+        self.with(|p| transactions::read::each(p.client, set.0, each))
+    }
+    fn audit_entries(&self, limit: u32) -> Result<Vec<AuditEntry>> {
+        self.with(|db| audit::read::latest(db, limit))
     }
 }

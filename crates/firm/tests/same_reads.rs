@@ -1,20 +1,26 @@
 //! The core's read models computed on both engines give the same answer: a solo book (fixture
 //! data and logins synced from the real sandbox) copied into a real PostgreSQL firm database,
 //! then every page — the book, each client, the household, transactions pages with filters,
-//! the health queue — read from SQLite and from PostgreSQL and compared as JSON. And row-level
-//! security under the same read models: an advisor's book page holds only their clients.
+//! the health queue — read from SQLite and from PostgreSQL and compared as JSON; every CSV
+//! export compared byte for byte, the base-currency totals, the review report (its figures and
+//! its PDF) and the audit log. And row-level security under the same read models: an
+//! advisor's book page and audit log hold only their clients'.
 
 mod solo_book;
 
+use advisor_desk_core::domain::AccountKind;
+use advisor_desk_core::households::export::ExportOf;
 use advisor_desk_core::households::overview::{
     household_overview_from, household_transactions_from,
 };
 use advisor_desk_core::links::sessions::{self, Delivery, NewLinkSession};
 use advisor_desk_core::links::{LinkFlow, LinkPurpose};
+use advisor_desk_core::rates::{base_total_of, net_worth_from, Subject};
 use advisor_desk_core::reads::book::book_summary_from;
 use advisor_desk_core::reads::client::{
     client_overview_from, transactions_page_from, TransactionQuery,
 };
+use advisor_desk_core::reads::export::ExportKind;
 use advisor_desk_core::reads::health::health_queue_from;
 use advisor_desk_core::store::book_reads::BookReads;
 use advisor_desk_core::time::{self, Timestamp};
@@ -25,6 +31,8 @@ use advisor_desk_firm::queries::client_page;
 use advisor_desk_firm::queries::PreparedStatements;
 use advisor_desk_firm::reads::FirmReads;
 use advisor_desk_firm::test_firm::TestFirm;
+use advisor_desk_report::model::{client_report_of, household_report_of};
+use advisor_desk_report::{render, Lang, Paper, ReportSettings};
 use serde_json::Value;
 
 use solo_book::SoloBook;
@@ -315,4 +323,242 @@ fn a_client_page_is_one_statement_and_the_same_as_on_sqlite() {
         ben["connections"][0]["sent_link"]["expired"], false,
         "{ben}"
     );
+}
+
+/// The solo book's EUR-based reference rates for `on`: the same cache values both engines'
+/// figures through (the rates are this desktop's, not the book's).
+fn cache_reference_rates(store: &advisor_desk_core::Store, on: Timestamp) {
+    use advisor_desk_core::rates::{record_fetched, RateSource, ReferenceRate};
+    let rate = |currency: &str, rate: &str| ReferenceRate {
+        source: RateSource::Ecb,
+        date: on.date_naive() - chrono::Duration::days(1),
+        currency: currency.into(),
+        rate: rate.parse().unwrap(),
+    };
+    let rates = [rate("USD", "1.0825"), rate("CAD", "1.4950")];
+    record_fetched(store, RateSource::Ecb, &rates, on).unwrap();
+}
+
+/// Every CSV an advisor can export, by name, from one engine's reader.
+fn exports(reads: &impl BookReads, book: &SoloBook, now: Timestamp) -> Vec<(String, String)> {
+    let mut subjects = vec![ExportOf::Book, ExportOf::Household(book.household)];
+    subjects.extend(book.clients.iter().map(|&c| ExportOf::Client(c)));
+    let mut out = Vec::new();
+    for of in subjects {
+        for kind in [
+            ExportKind::Book,
+            ExportKind::Holdings,
+            ExportKind::Transactions,
+        ] {
+            if (of == ExportOf::Book) != (kind == ExportKind::Book) {
+                continue;
+            }
+            let csv = of.csv_from(reads, kind, now).unwrap();
+            let stem = of.stem_from(reads, kind, now).unwrap();
+            out.push((format!("{of:?} {kind:?} ({} rows) {stem}", csv.1), csv.0));
+        }
+    }
+    out
+}
+
+#[test]
+fn exports_totals_reports_and_the_audit_log_are_the_same_on_both_engines() {
+    let mut book = solo_book::build();
+    let now = solo_book::at();
+    // A client with more transactions than the firm's export fetches in one round trip.
+    let many = advisor_desk_core::test_fixtures::person(&book.store, "Chloé \"Many\" Lines");
+    let big = advisor_desk_core::test_fixtures::snapshot(
+        vec![solo_book::account(
+            "big",
+            AccountKind::Current,
+            "FR7600000000000000000009",
+            -42_050,
+            "EUR",
+        )],
+        vec![],
+        solo_book::transactions("big", 4_500, "EUR"),
+    );
+    advisor_desk_core::test_fixtures::ready_connection(
+        &book.store,
+        book.secrets.as_ref(),
+        many,
+        "Banque Trois",
+        "solo-secret-token-many",
+        &big,
+        now - chrono::Duration::days(2),
+    );
+    book.clients.push(many);
+    cache_reference_rates(&book.store, now);
+    let firm = copied_in(&book);
+    let mut owner = firm.owner();
+    let reads = FirmReads::begin(&mut owner).unwrap();
+
+    // The same bytes in every CSV, named the same.
+    let solo = book.store.read(|r| Ok(exports(r, &book, now))).unwrap();
+    let theirs = exports(&reads, &book, now);
+    assert_eq!(
+        solo.iter().map(|(n, _)| n).collect::<Vec<_>>(),
+        theirs.iter().map(|(n, _)| n).collect::<Vec<_>>()
+    );
+    for ((name, sqlite), (_, postgres)) in solo.iter().zip(&theirs) {
+        assert!(sqlite == postgres, "{name}: the CSV differs");
+    }
+    let lines = |name: &str| {
+        let (_, csv) = solo.iter().find(|(n, _)| n.contains(name)).unwrap();
+        csv.lines().count()
+    };
+    assert_eq!(lines(&format!("Client({many}) Transactions")), 4_501);
+    assert!(lines(&format!("Household({}) Transactions", book.household)) > 40);
+    assert!(solo[0].1.contains("\"Chloé \"\"Many\"\" Lines\""), "quoted");
+
+    // The same base-currency totals from the firm's figures and this desktop's rates.
+    let subjects = book
+        .clients
+        .iter()
+        .map(|&c| Subject::Client(c))
+        .chain([Subject::Household(book.household)]);
+    let mut converted = 0;
+    for who in subjects {
+        let total = |net: Vec<_>| base_total_of(&book.store, &net, now).unwrap();
+        let sqlite = total(book.store.read(|r| net_worth_from(r, who)).unwrap());
+        let postgres = total(net_worth_from(&reads, who).unwrap());
+        assert_eq!(
+            serde_json::to_value(&postgres).unwrap(),
+            serde_json::to_value(&sqlite).unwrap(),
+            "{who:?}"
+        );
+        assert!(!sqlite.partial, "{who:?}: {:?}", sqlite.left_out);
+        converted += sqlite.converted.iter().filter(|c| c.rate.is_some()).count();
+    }
+    assert!(converted >= 2, "CAD and USD converted to EUR");
+    assert_eq!(
+        net_worth_from(&reads, Subject::Household(-1))
+            .unwrap_err()
+            .code(),
+        ErrorCode::NotFound
+    );
+
+    // The same report, figure for figure, and the same PDF, in each language.
+    let pdfs = |lang| {
+        let settings = ReportSettings {
+            advisor_name: Some("Marta Gil".into()),
+            firm: Some("Ruiz & Partners".into()),
+            paper: Paper::A4,
+            lang,
+        };
+        let of_client = |page| client_report_of(page, &book.store, &settings, now).unwrap();
+        let of_household = |page| household_report_of(page, &book.store, &settings, now).unwrap();
+        let (ben, household) = (book.clients[2], book.household);
+        let sqlite = [
+            of_client(
+                book.store
+                    .read(|r| client_overview_from(r, ben, now))
+                    .unwrap(),
+            ),
+            of_household(
+                book.store
+                    .read(|r| household_overview_from(r, household, now))
+                    .unwrap(),
+            ),
+        ];
+        let postgres = [
+            of_client(client_overview_from(&reads, ben, now).unwrap()),
+            of_household(household_overview_from(&reads, household, now).unwrap()),
+        ];
+        for (s, p) in sqlite.iter().zip(&postgres) {
+            assert_eq!(format!("{p:?}"), format!("{s:?}"), "{lang:?}");
+            assert!(
+                s.base_total.total_minor > 0 && !s.accounts.is_empty(),
+                "{lang:?}"
+            );
+            assert!(
+                render(p).unwrap() == render(s).unwrap(),
+                "{lang:?}: the PDF differs"
+            );
+        }
+    };
+    for lang in [Lang::En, Lang::Es, Lang::Fr] {
+        pdfs(lang);
+    }
+
+    // The audit log: the solo book's entries, copied in, read back through the same view, each
+    // actor with the role that wrote it.
+    let sqlite = book.store.read(|r| r.audit_entries(500)).unwrap();
+    let postgres = reads.audit_entries(500).unwrap();
+    assert!(sqlite.len() >= 5, "{} entries", sqlite.len());
+    assert_eq!(postgres.len(), sqlite.len());
+    for (s, p) in sqlite.iter().zip(&postgres) {
+        assert_eq!(
+            (
+                p.id,
+                &p.at,
+                p.client_id,
+                p.connection_id,
+                &p.action,
+                &p.detail
+            ),
+            (
+                s.id,
+                &s.at,
+                s.client_id,
+                s.connection_id,
+                &s.action,
+                &s.detail
+            )
+        );
+        assert!(
+            p.actor.starts_with(&format!("{} (", s.actor)),
+            "{}",
+            p.actor
+        );
+    }
+    assert_eq!(reads.audit_entries(2).unwrap().len(), 2, "the newest two");
+}
+
+#[test]
+fn an_advisor_s_audit_log_holds_only_what_row_security_lets_them_see() {
+    let book = solo_book::build();
+    let firm = copied_in(&book);
+    let mut owner = firm.owner();
+    let advisor = firm.add_member("ana_s_auditor", MemberKind::Advisor);
+    let (mine, other) = (book.clients[0], book.clients[2]);
+    owner
+        .execute(
+            "INSERT INTO client_assignments (client_id, advisor_role) VALUES ($1, $2)",
+            &[&mine, &advisor.role],
+        )
+        .unwrap();
+    let mut as_advisor = firm.connect_as(&advisor);
+    let entry = |client_id| advisor_desk_core::store::NewAuditEntry {
+        actor: "advisor",
+        client_id,
+        connection_id: None,
+        action: "settings.base_currency",
+        detail: "CAD",
+    };
+    advisor_desk_firm::audit::append(&mut as_advisor, &entry(None)).unwrap();
+    advisor_desk_firm::audit::append(&mut firm.owner(), &entry(Some(other))).unwrap();
+
+    let reads = FirmReads::begin(&mut as_advisor).unwrap();
+    let seen = reads.audit_entries(500).unwrap();
+    assert!(seen.iter().any(|e| e.client_id == Some(mine)));
+    assert!(
+        seen.iter()
+            .all(|e| e.client_id.is_none_or(|c| c == mine) && e.client_id != Some(other)),
+        "{seen:?}"
+    );
+    let own = &seen[0];
+    assert_eq!(
+        (own.action.as_str(), own.actor.clone()),
+        (
+            "settings.base_currency",
+            format!("advisor ({})", advisor.role)
+        )
+    );
+    let everything = FirmReads::begin(&mut owner)
+        .unwrap()
+        .audit_entries(500)
+        .unwrap();
+    assert!(everything.iter().any(|e| e.client_id == Some(other)));
+    assert!(everything.len() > seen.len());
 }

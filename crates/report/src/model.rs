@@ -7,12 +7,12 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 
-use advisor_desk_core::households::household_overview;
+use advisor_desk_core::households::{household_overview, HouseholdOverview};
 use advisor_desk_core::money::Currency;
 use advisor_desk_core::rates::{self, convert_totals, BaseTotal};
 use advisor_desk_core::reads::book::data_as_of;
 use advisor_desk_core::reads::client::{AccountView, HistoryPoint, HoldingView, Slice};
-use advisor_desk_core::reads::{client_overview, CurrencyTotal, Health};
+use advisor_desk_core::reads::{client_overview, ClientOverview, CurrencyTotal, Health};
 use advisor_desk_core::sync::ConnectionView;
 use advisor_desk_core::time::Timestamp;
 use advisor_desk_core::{CoreError, Store};
@@ -165,7 +165,22 @@ pub fn client_report(
     settings: &ReportSettings,
     now: Timestamp,
 ) -> Result<Report, CoreError> {
-    let o = client_overview(store, client_id, now)?;
+    client_report_of(
+        client_overview(store, client_id, now)?,
+        store,
+        settings,
+        now,
+    )
+}
+
+/// The report of a client's page already read (from either engine's book), valued with the
+/// rates and base currency of `rates` (the desktop's own SQLite book: see ARCHITECTURE.md).
+pub fn client_report_of(
+    o: ClientOverview,
+    rates: &Store,
+    settings: &ReportSettings,
+    now: Timestamp,
+) -> Result<Report, CoreError> {
     let page = Page {
         title: o.client.name,
         members: vec![],
@@ -180,7 +195,7 @@ pub fn client_report(
         connections: o.connections,
         stale: o.stale,
     };
-    assemble(store, page, settings, now)
+    assemble(rates, page, settings, now)
 }
 
 pub fn household_report(
@@ -189,7 +204,21 @@ pub fn household_report(
     settings: &ReportSettings,
     now: Timestamp,
 ) -> Result<Report, CoreError> {
-    let o = household_overview(store, household_id, now)?;
+    household_report_of(
+        household_overview(store, household_id, now)?,
+        store,
+        settings,
+        now,
+    )
+}
+
+/// [`client_report_of`] for a household's page.
+pub fn household_report_of(
+    o: HouseholdOverview,
+    rates: &Store,
+    settings: &ReportSettings,
+    now: Timestamp,
+) -> Result<Report, CoreError> {
     let page = Page {
         title: o.household.name,
         members: o.members.iter().map(|m| m.name.clone()).collect(),
@@ -208,5 +237,5 @@ pub fn household_report(
         connections: o.connections,
         stale: o.stale,
     };
-    assemble(store, page, settings, now)
+    assemble(rates, page, settings, now)
 }

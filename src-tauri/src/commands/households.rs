@@ -1,21 +1,23 @@
 //! Households, the base-currency total, reference rates and the review report. Each command
-//! is one line over `advisor-desk-core` / `advisor-desk-report`. In firm mode the households
-//! and their pages are the firm's (`crate::book`); rates, totals and reports are not served
-//! there yet and say so.
+//! is one line over `advisor-desk-core` / `advisor-desk-report`. In firm mode the households,
+//! their pages and the figures of totals and reports are the firm's (`crate::book`); the
+//! reference rates, the base currency and the report's signature and paper stay this
+//! desktop's own (its SQLite book), as the advisor's preferences and a public-data cache.
 
 use super::args::{Arg, Id, OptionalId};
+use advisor_desk_core::households::overview::household_overview_from;
 use advisor_desk_core::households::{
     self, BookByHousehold, Household, HouseholdOverview, HouseholdWithMembers,
 };
 use advisor_desk_core::money::Currency;
 use advisor_desk_core::rates::{self, BaseTotal, Subject};
+use advisor_desk_core::reads::client::client_overview_from;
 use advisor_desk_core::reads::{TransactionPage, TransactionQuery};
 use advisor_desk_core::{time, CoreError, IpcError};
 use advisor_desk_providers::rates::{RateFeeds, RefreshOutcome};
+use advisor_desk_report::model::{client_report_of, household_report_of};
 use advisor_desk_report::settings::{load_profile, save_profile, ReportProfile};
-use advisor_desk_report::{
-    client_pdf, household_pdf, save_in_exports, ReportError, ReportSettings,
-};
+use advisor_desk_report::{render, save_in_exports, ReportError, ReportSettings};
 use serde::Serialize;
 use tauri::State;
 
@@ -150,30 +152,47 @@ pub fn book_by_household_in(state: &AppState) -> Result<BookByHousehold, Command
     )
 }
 
+/// The base currency is this desktop's preference (the advisor's), in the solo SQLite book in
+/// either mode, beside the reference rates it converts with.
 pub fn set_base_currency_in(state: &AppState, code: &str) -> Result<Currency, CommandError> {
-    let store = state.book()?.solo_only("Changing the base currency")?;
-    Ok(rates::set_base_currency(store, code, ACTOR)?)
+    Ok(rates::set_base_currency(state.store()?, code, ACTOR)?)
 }
 
+/// The report's profile. The advisor's name, the paper and the base currency are this
+/// desktop's own settings in either mode; in firm mode the firm's name is the firm's (from
+/// its invite), not a local setting.
 pub fn report_profile_in(state: &AppState) -> Result<ReportProfile, CommandError> {
-    Ok(load_profile(state.book()?.solo_only("The review report")?)?)
+    let mut profile = load_profile(state.store()?)?;
+    if let Some(firm) = state.firm.firm_name() {
+        profile.firm = Some(firm);
+    }
+    Ok(profile)
 }
 
+/// Saves the profile on this desktop. In firm mode the firm's name is not the advisor's to
+/// change: the one saved for solo mode is kept as it was.
 pub fn set_report_profile_in(
     state: &AppState,
     profile: &ReportProfile,
 ) -> Result<ReportProfile, CommandError> {
-    Ok(save_profile(
-        state.book()?.solo_only("The review report")?,
-        profile,
-        ACTOR,
-    )?)
+    let store = state.store()?;
+    let mut profile = profile.clone();
+    if state.firm.firm_name().is_some() {
+        profile.firm = load_profile(store)?.firm;
+    }
+    save_profile(store, &profile, ACTOR)?;
+    report_profile_in(state)
 }
 
-/// The net worth of a client or a household as one total in the base currency.
+/// The net worth of a client or a household as one total in the base currency: the figures
+/// from the book in use (solo or firm), converted with this desktop's cached reference rates.
 pub fn base_total_in(state: &AppState, who: Subject) -> Result<BaseTotal, CommandError> {
-    let store = state.book()?.solo_only("The total in the base currency")?;
-    Ok(rates::base_total(store, who, time::now())?)
+    let net_worth = read_book!(state, |r| rates::net_worth_from(r, who))?;
+    Ok(rates::base_total_of(
+        state.store()?,
+        &net_worth,
+        time::now(),
+    )?)
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -183,24 +202,34 @@ pub struct SavedReport {
     pub bytes: usize,
 }
 
-/// Renders the report in the interface language and saves it in the data folder's exports.
+/// The report's settings: this desktop's (name, paper, interface language), signed with the
+/// firm's name in firm mode.
+fn report_settings(state: &AppState) -> Result<ReportSettings, CommandError> {
+    let mut settings = ReportSettings::load(state.store()?, None)?;
+    if let Some(firm) = state.firm.firm_name() {
+        settings.firm = Some(firm);
+    }
+    Ok(settings)
+}
+
+/// Renders the report in the interface language and saves it in the data folder's exports:
+/// the page read from the book in use (solo or firm), valued with this desktop's rates.
 pub fn save_report_in(state: &AppState, who: Subject) -> Result<SavedReport, CommandError> {
-    let book = state.book()?;
-    let store = book.solo_only("The review report")?;
-    let settings = ReportSettings::load(store, None)?;
+    let settings = report_settings(state)?;
+    let rates_book = state.store()?;
     let now = time::now();
-    let (bytes, name) = match who {
-        Subject::Client(c) => (
-            client_pdf(store, c, &settings, now),
-            advisor_desk_core::clients::get(store, c)?.name,
-        ),
-        Subject::Household(h) => (
-            household_pdf(store, h, &settings, now),
-            households::get(store, h)?.name,
-        ),
+    let report = match who {
+        Subject::Client(c) => {
+            let page = read_book!(state, |r| client_overview_from(r, c, now))?;
+            client_report_of(page, rates_book, &settings, now)?
+        }
+        Subject::Household(h) => {
+            let page = read_book!(state, |r| household_overview_from(r, h, now))?;
+            household_report_of(page, rates_book, &settings, now)?
+        }
     };
-    let bytes = bytes.map_err(report_error)?;
-    let stem = format!("{name}-report-{}", now.format("%Y-%m-%d"));
+    let bytes = render(&report).map_err(report_error)?;
+    let stem = format!("{}-report-{}", report.title, now.format("%Y-%m-%d"));
     let path = save_in_exports(state.data_dir(), &stem, &bytes).map_err(report_error)?;
     Ok(SavedReport {
         path: path.display().to_string(),
@@ -330,7 +359,7 @@ pub async fn refresh_rates_in(state: &AppState) -> Result<Vec<RefreshOutcome>, C
         Some(url) => RateFeeds::sandbox(&url)?,
         None => RateFeeds::production()?,
     };
-    state.book()?.solo_only("Fetching the reference rates")?;
+    // Public reference data, cached on this desktop in either mode (see ARCHITECTURE.md).
     let store = state.store_arc()?;
     Ok(feeds
         .refresh_due(&store, time::now())

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use advisor_desk_core::secrets::Secret;
 use advisor_desk_core::settings::{self, FlanksIntegration, ProviderEnvironment, ProviderSettings};
+use advisor_desk_core::store::book_reads::BookReads;
 use advisor_desk_core::store::AuditEntry;
 use advisor_desk_core::sync::CallLog;
 use advisor_desk_core::CoreError;
@@ -15,7 +16,9 @@ use tauri::{AppHandle, State};
 use tauri_plugin_autostart::ManagerExt;
 
 use super::args::{Arg, OptionalArg};
+use crate::book::page;
 use crate::error::CommandError;
+use crate::read_book;
 use crate::state::AppState;
 
 const ACTOR: &str = "advisor";
@@ -212,11 +215,19 @@ fn autostart_error(e: tauri_plugin_autostart::Error) -> CommandError {
 /// Entries the audit log screen shows, newest first.
 const AUDIT_SHOWN: u32 = 200;
 
+/// The newest audit entries of the book in use: the solo book's, or in firm mode the firm's
+/// `audit_log` as far as row-level security lets this member see it (kept for when the
+/// server is gone, as a page).
+pub fn audit_log_in(state: &AppState) -> Result<Vec<AuditEntry>, CommandError> {
+    page(
+        state,
+        || "audit_log".into(),
+        || Ok(read_book!(state, |r| r.audit_entries(AUDIT_SHOWN))?),
+    )
+}
+
 /// The newest audit entries (refused links, counted floods, settings changes…).
 #[tauri::command]
 pub async fn audit_log(state: State<'_, AppState>) -> Result<Vec<AuditEntry>, CommandError> {
-    Ok(state
-        .book()?
-        .solo_only("The audit log")?
-        .audit_log(AUDIT_SHOWN)?)
+    audit_log_in(&state)
 }

@@ -1,7 +1,9 @@
 //! The advisor's workspace: book, client page, transactions windows, health queue, CSV
 //! export. Each command is one line over `advisor_desk_core::reads`, on the book in use; each
-//! page kept in firm mode for when the server is gone (`book::page`).
+//! page kept in firm mode for when the server is gone (`book::page`). An export is not kept:
+//! a file written from what was last shown would pass for the firm's book of now.
 
+use advisor_desk_core::households::export::ExportOf;
 use advisor_desk_core::reads::export::{self, ExportKind, ExportResult};
 use advisor_desk_core::reads::{
     self, BookSummary, ClientOverview, HealthQueue, TransactionPage, TransactionQuery,
@@ -65,32 +67,34 @@ pub fn health_queue_in(state: &AppState) -> Result<HealthQueue, CommandError> {
     )
 }
 
+/// A free file name in the data folder's `exports/`, named after the book, the client or the
+/// household as the book in use (solo or firm) names them.
 pub fn suggest_export_path_in(
     state: &AppState,
     kind: ExportKind,
     client_id: Option<i64>,
+    household_id: Option<i64>,
 ) -> Result<String, CommandError> {
-    Ok(export::suggest_path(
-        state.book()?.solo_only("Exporting to CSV")?,
-        kind,
-        client_id,
-        time::now(),
-    )?)
+    let of = ExportOf::from_args(kind, client_id, household_id)?;
+    let now = time::now();
+    let stem = read_book!(state, |r| of.stem_from(r, kind, now))?;
+    Ok(export::suggest_export_path(state.data_dir(), &stem)?)
 }
 
+/// Writes the CSV of the book in use (solo or firm) to a new file at `path`: the same CSV
+/// code on either engine, the path checked before anything is read.
 pub fn export_csv_in(
     state: &AppState,
     kind: ExportKind,
     client_id: Option<i64>,
+    household_id: Option<i64>,
     path: &str,
 ) -> Result<ExportResult, CommandError> {
-    Ok(export::export_csv(
-        state.book()?.solo_only("Exporting to CSV")?,
-        kind,
-        client_id,
-        path,
-        time::now(),
-    )?)
+    let of = ExportOf::from_args(kind, client_id, household_id)?;
+    export::validate_export_path(path)?;
+    let now = time::now();
+    let (csv, rows) = read_book!(state, |r| of.csv_from(r, kind, now))?;
+    Ok(export::write_export(path, &csv, rows)?)
 }
 
 #[tauri::command]
@@ -125,8 +129,9 @@ pub async fn suggest_export_path(
     state: State<'_, AppState>,
     kind: Arg<ExportKind>,
     client_id: OptionalId,
+    household_id: OptionalId,
 ) -> Result<String, CommandError> {
-    suggest_export_path_in(&state, kind.0, client_id.0)
+    suggest_export_path_in(&state, kind.0, client_id.0, household_id.0)
 }
 
 #[tauri::command]
@@ -134,9 +139,10 @@ pub async fn export_csv(
     state: State<'_, AppState>,
     kind: Arg<ExportKind>,
     client_id: OptionalId,
+    household_id: OptionalId,
     path: Arg<String>,
 ) -> Result<ExportResult, CommandError> {
-    export_csv_in(&state, kind.0, client_id.0, &path.0)
+    export_csv_in(&state, kind.0, client_id.0, household_id.0, &path.0)
 }
 
 #[cfg(test)]
@@ -156,14 +162,19 @@ mod tests {
         assert_eq!(err.0.code, "not_found");
         assert!(book_summary_in(&state).unwrap().clients.is_empty());
         let kind: ExportKind = serde_json::from_value(serde_json::json!("book")).unwrap();
-        let path = suggest_export_path_in(&state, kind, None).unwrap();
+        let path = suggest_export_path_in(&state, kind, None, None).unwrap();
         assert!(path.starts_with(&dir.path().display().to_string()));
-        let e = export_csv_in(&state, kind, None, "book.csv").unwrap_err();
+        let e = export_csv_in(&state, kind, None, None, "book.csv").unwrap_err();
         assert_eq!(e.0.code, "invalid_input");
-        let ok = export_csv_in(&state, kind, None, &path).unwrap();
+        let both = export_csv_in(&state, ExportKind::Holdings, Some(1), Some(1), &path);
+        assert_eq!(both.unwrap_err().0.code, "invalid_input");
+        let ok = export_csv_in(&state, kind, None, None, &path).unwrap();
         assert_eq!(ok.rows, 0);
         assert!(std::fs::read_to_string(&path)
             .unwrap()
             .starts_with("client_id,client,"));
     }
 }
+
+#[cfg(test)]
+mod in_firm_mode;

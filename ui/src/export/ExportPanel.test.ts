@@ -26,12 +26,12 @@ describe('Export panel', () => {
     render(ExportPanel, { props: { kind: 'holdings', clientId: 4 } });
     await userEvent.click(screen.getByTestId('export-holdings-open'));
     const input = await screen.findByTestId('export-holdings-path');
-    expect(suggest).toHaveBeenCalledWith('holdings', 4);
+    expect(suggest).toHaveBeenCalledWith('holdings', 4, null);
     expect(input).toHaveValue(PATH);
     await userEvent.clear(input);
     await userEvent.type(input, '/tmp/mine.csv');
     await userEvent.click(screen.getByTestId('export-holdings-save'));
-    expect(exportCsv).toHaveBeenCalledWith('holdings', 4, '/tmp/mine.csv');
+    expect(exportCsv).toHaveBeenCalledWith('holdings', 4, '/tmp/mine.csv', null);
     expect(await screen.findByTestId('export-holdings-done')).toHaveTextContent('Saved 12 rows to:');
     expect(screen.getByTestId('export-holdings-written')).toHaveTextContent('/tmp/mine.csv');
   });
@@ -49,7 +49,19 @@ describe('Export panel', () => {
     expect(error).toHaveTextContent('already exists');
     expect(error).toHaveTextContent('Correct the details and try again.');
     expect(screen.getByTestId('export-book-path')).toHaveValue(PATH);
-    expect(exportCsv).toHaveBeenCalledWith('book', null, PATH);
+    expect(exportCsv).toHaveBeenCalledWith('book', null, PATH, null);
+  });
+
+  it('exports a household’s transactions by the household', async () => {
+    suggest.mockResolvedValueOnce(PATH);
+    exportCsv.mockResolvedValueOnce({ path: PATH, rows: 3, bytes: 300 });
+    render(ExportPanel, { props: { kind: 'transactions', clientId: null, householdId: 9 } });
+    await userEvent.click(screen.getByTestId('export-transactions-open'));
+    await screen.findByTestId('export-transactions-path');
+    expect(suggest).toHaveBeenCalledWith('transactions', null, 9);
+    await userEvent.click(screen.getByTestId('export-transactions-save'));
+    expect(exportCsv).toHaveBeenCalledWith('transactions', null, PATH, 9);
+    expect(await screen.findByTestId('export-transactions-done')).toHaveTextContent('Saved 3 rows to:');
   });
 
   it('is labelled in the current language', async () => {

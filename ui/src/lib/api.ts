@@ -122,10 +122,15 @@ export const api = {
   clientTransactions: (clientId: number, query: TransactionQuery): Promise<TransactionPage> =>
     call<TransactionPage>('client_transactions', { clientId, query }),
   healthQueue: (): Promise<HealthQueue> => call<HealthQueue>('health_queue'),
-  suggestExportPath: (kind: ExportKind, clientId: number | null): Promise<string> =>
-    call<string>('suggest_export_path', { kind, clientId }),
-  exportCsv: (kind: ExportKind, clientId: number | null, path: string): Promise<ExportResult> =>
-    call<ExportResult>('export_csv', { kind, clientId, path }),
+  // A holdings or transactions export names a client or a household; the book's names neither.
+  suggestExportPath: (kind: ExportKind, clientId: number | null, householdId: number | null = null): Promise<string> =>
+    call<string>('suggest_export_path', { kind, clientId, householdId }),
+  exportCsv: (
+    kind: ExportKind,
+    clientId: number | null,
+    path: string,
+    householdId: number | null = null,
+  ): Promise<ExportResult> => call<ExportResult>('export_csv', { kind, clientId, householdId, path }),
   // Households, the total in the base currency, the review report.
   listHouseholds: (): Promise<HouseholdWithMembers[]> => call<HouseholdWithMembers[]>('list_households'),
   createHousehold: (name: string): Promise<Household> => call<Household>('create_household', { name }),

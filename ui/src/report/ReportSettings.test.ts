@@ -6,7 +6,11 @@ import ReportSettings from './ReportSettings.svelte';
 
 vi.mock(import('../lib/api'), async (original) => ({
   ...(await original()),
-  api: { reportProfile: vi.fn(), setReportProfile: vi.fn() } as unknown as Api,
+  api: {
+    reportProfile: vi.fn(),
+    setReportProfile: vi.fn(),
+    firmMode: vi.fn(async () => ({ firm: null })),
+  } as unknown as Api,
 }));
 
 const load = vi.mocked(api.reportProfile);
@@ -42,5 +46,14 @@ describe('Report settings', () => {
     render(ReportSettings);
     await userEvent.click(await screen.findByTestId('report-settings-save'));
     expect(await screen.findByTestId('report-settings-error')).toHaveTextContent('at most 200 characters');
+  });
+
+  it('in firm mode shows the firm’s own name, not to be edited here', async () => {
+    vi.mocked(api.firmMode).mockResolvedValueOnce({ firm: { firm_name: 'Ruiz & Partners' } } as never);
+    load.mockResolvedValueOnce({ advisor_name: 'Ana', firm: 'Ruiz & Partners', paper: 'a4', base_currency: 'EUR' });
+    render(ReportSettings);
+    expect(await screen.findByTestId('report-firm-from-firm')).toHaveTextContent('your firm’s name, from its invite');
+    expect(screen.getByTestId('report-firm')).toHaveAttribute('readonly');
+    expect(screen.getByTestId('report-firm')).toHaveValue('Ruiz & Partners');
   });
 });

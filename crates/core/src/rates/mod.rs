@@ -31,7 +31,7 @@ use crate::time::Timestamp;
 pub use convert::{
     convert_totals, AppliedRate, BaseTotal, ConvertedAmount, LeftOut, LeftOutReason,
 };
-pub use total::{base_total, base_total_of, Subject};
+pub use total::{base_total, base_total_of, net_worth_from, Subject};
 
 /// Setting key of the advisor's base currency (an ISO 4217 code). Unset means EUR.
 pub const BASE_CURRENCY_SETTING: &str = "money.base_currency";

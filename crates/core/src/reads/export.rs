@@ -1,4 +1,6 @@
-//! CSV exports: a client's holdings, a client's transactions, the book summary.
+//! CSV exports: a client's holdings, a client's transactions, the book summary. Each table is
+//! built from either engine's reader (`BookReads`: the solo SQLite book or the firm's
+//! PostgreSQL book), so both write the same bytes for the same book.
 //!
 //! Format: RFC 4180 (comma separated, CRLF line ends, a field quoted when it holds a comma,
 //! a quote, CR or LF, quotes doubled), UTF-8 without a byte-order mark, dates ISO 8601,
@@ -17,12 +19,13 @@ use std::path::{Component, Path, PathBuf};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use super::book::book_summary;
-use super::client::{client_overview, HoldingView, TransactionLine};
+use super::book::book_summary_from;
+use super::client::{client_overview_from, HoldingView, TransactionLine};
 use crate::clients;
 use crate::error::{CoreError, Result};
 use crate::money::Currency;
-use crate::store::queries::{transactions, Clients};
+use crate::store::book_reads::BookReads;
+use crate::store::queries::Clients;
 use crate::store::Store;
 use crate::time::Timestamp;
 
@@ -90,8 +93,17 @@ fn iso_date(ts: &str) -> String {
 }
 
 pub fn holdings_csv(store: &Store, client_id: i64, now: Timestamp) -> Result<(String, u64)> {
+    store.read(|r| holdings_csv_from(r, client_id, now))
+}
+
+/// [`holdings_csv`] from either engine's reader.
+pub fn holdings_csv_from(
+    reads: &impl BookReads,
+    client_id: i64,
+    now: Timestamp,
+) -> Result<(String, u64)> {
     Ok(holdings_table(
-        &client_overview(store, client_id, now)?.holdings,
+        &client_overview_from(reads, client_id, now)?.holdings,
     ))
 }
 
@@ -164,22 +176,32 @@ impl TransactionsCsv {
 }
 
 pub fn transactions_csv(store: &Store, client_id: i64) -> Result<(String, u64)> {
-    clients::get(store, client_id)?;
-    transactions_table(store, &[client_id])
+    store.read(|r| transactions_csv_from(r, client_id))
+}
+
+/// [`transactions_csv`] from either engine's reader.
+pub fn transactions_csv_from(reads: &impl BookReads, client_id: i64) -> Result<(String, u64)> {
+    clients::get_from(reads, client_id)?;
+    transactions_table_from(reads, &[client_id])
 }
 
 /// The transactions CSV of a set of clients read as one (a client's, a household's), each
-/// account's lines once, streamed from the store.
-pub fn transactions_table(store: &Store, clients: &[i64]) -> Result<(String, u64)> {
+/// account's lines once, streamed from the reader a line at a time.
+pub fn transactions_table_from(reads: &impl BookReads, clients: &[i64]) -> Result<(String, u64)> {
     let mut csv = TransactionsCsv::default();
-    store.read(|db| transactions::read::each(db, Clients(clients), |t| csv.push(&t)))?;
+    reads.each_transaction(Clients(clients), &mut |t| csv.push(&t))?;
     Ok(csv.finish())
 }
 
 /// One line per client and currency (a client with two currencies has two lines; a client
 /// without data has one line with empty amounts).
 pub fn book_csv(store: &Store, now: Timestamp) -> Result<(String, u64)> {
-    let book = book_summary(store, now)?;
+    store.read(|r| book_csv_from(r, now))
+}
+
+/// [`book_csv`] from either engine's reader.
+pub fn book_csv_from(reads: &impl BookReads, now: Timestamp) -> Result<(String, u64)> {
+    let book = book_summary_from(reads, now)?;
     let mut csv = Csv::new(&[
         "client_id",
         "client",
@@ -348,7 +370,7 @@ pub enum ExportKind {
 }
 
 impl ExportKind {
-    fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             ExportKind::Holdings => "holdings",
             ExportKind::Transactions => "transactions",
@@ -373,18 +395,44 @@ pub fn suggest_path(
         .path()
         .and_then(Path::parent)
         .ok_or_else(|| CoreError::invalid("this database has no data folder"))?;
-    let who = match kind {
-        ExportKind::Book => "book".to_string(),
-        _ => clients::get(store, client_for(kind, client_id)?)?.name,
-    };
-    let stem = match kind {
-        ExportKind::Book => format!("{who}-{}", now.format("%Y-%m-%d")),
-        _ => format!("{who}-{}-{}", kind.as_str(), now.format("%Y-%m-%d")),
-    };
+    let stem = store.read(|r| export_stem_from(r, kind, client_id, now))?;
     suggest_export_path(data_dir, &stem)
 }
 
-/// Builds the CSV for `kind` and writes it to a new file at `path` (validated).
+/// The name a suggested export file starts with: `book-<date>` or `<client>-<kind>-<date>`.
+pub fn export_stem_from(
+    reads: &impl BookReads,
+    kind: ExportKind,
+    client_id: Option<i64>,
+    now: Timestamp,
+) -> Result<String> {
+    Ok(match kind {
+        ExportKind::Book => format!("book-{}", now.format("%Y-%m-%d")),
+        _ => format!(
+            "{}-{}-{}",
+            clients::get_from(reads, client_for(kind, client_id)?)?.name,
+            kind.as_str(),
+            now.format("%Y-%m-%d")
+        ),
+    })
+}
+
+/// The CSV for `kind` (of one client for holdings and transactions), without writing it.
+pub fn csv_from(
+    reads: &impl BookReads,
+    kind: ExportKind,
+    client_id: Option<i64>,
+    now: Timestamp,
+) -> Result<(String, u64)> {
+    match kind {
+        ExportKind::Holdings => holdings_csv_from(reads, client_for(kind, client_id)?, now),
+        ExportKind::Transactions => transactions_csv_from(reads, client_for(kind, client_id)?),
+        ExportKind::Book => book_csv_from(reads, now),
+    }
+}
+
+/// Builds the CSV for `kind` and writes it to a new file at `path` (validated first, so a bad
+/// path costs no read).
 pub fn export_csv(
     store: &Store,
     kind: ExportKind,
@@ -393,10 +441,6 @@ pub fn export_csv(
     now: Timestamp,
 ) -> Result<ExportResult> {
     validate_export_path(path)?;
-    let (csv, rows) = match kind {
-        ExportKind::Holdings => holdings_csv(store, client_for(kind, client_id)?, now)?,
-        ExportKind::Transactions => transactions_csv(store, client_for(kind, client_id)?)?,
-        ExportKind::Book => book_csv(store, now)?,
-    };
+    let (csv, rows) = store.read(|r| csv_from(r, kind, client_id, now))?;
     write_export(path, &csv, rows)
 }

@@ -1,6 +1,6 @@
 //! The engine-neutral read seam: every statement the read models (book page, client and
-//! household pages, transactions pages, health queue, connection outlook) and the helpers they
-//! call read through. The solo book implements it on its SQLite connection by delegating to
+//! household pages, transactions pages, health queue, connection outlook, CSV exports, the
+//! report's pages, the audit log) and the helpers they call read through. The solo book implements it on its SQLite connection by delegating to
 //! `store::queries`; the firm database implements the same methods over PostgreSQL
 //! (crates/firm's `reads`), returning the same domain types, so the read models above are one
 //! code for both engines.
@@ -20,6 +20,7 @@ use crate::links::sessions::LinkSession;
 use crate::reads::book::{CountedTotal, Position};
 use crate::reads::client::TransactionLine;
 use crate::reads::page_reads::ClientPageReads;
+use crate::store::audit::AuditEntry;
 use crate::sync::Connection;
 use crate::time::Timestamp;
 
@@ -86,6 +87,15 @@ pub trait BookReads {
     {
         ClientPageReads::by_parts(self, client_id, now, since)
     }
+    /// `transactions::read::each`: every line of the set's de-duplicated accounts, newest
+    /// first, handed over one at a time (exports: a 50k-line client is never a 50k-row `Vec`).
+    fn each_transaction(
+        &self,
+        set: Clients<'_>,
+        each: &mut dyn FnMut(TransactionLine),
+    ) -> Result<()>;
+    /// `audit::read::latest`: the newest `limit` audit entries, newest first.
+    fn audit_entries(&self, limit: u32) -> Result<Vec<AuditEntry>>;
 }
 
 impl BookReads for Db {
@@ -155,5 +165,15 @@ impl BookReads for Db {
         offset: u32,
     ) -> Result<(i64, Vec<TransactionLine>)> {
         queries::transactions::read::page(self, set, filter, limit, offset)
+    }
+    fn each_transaction(
+        &self,
+        set: Clients<'_>,
+        each: &mut dyn FnMut(TransactionLine),
+    ) -> Result<()> {
+        queries::transactions::read::each(self, set, each)
+    }
+    fn audit_entries(&self, limit: u32) -> Result<Vec<AuditEntry>> {
+        queries::audit::read::latest(self, limit)
     }
 }

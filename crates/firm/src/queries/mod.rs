@@ -6,6 +6,7 @@
 //! run on a [`Reader`]: any client or transaction, or a page's statements prepared once per
 //! pooled connection ([`prepared`]).
 
+pub mod audit;
 pub mod client_page;
 pub mod clients;
 pub mod connections;

@@ -59,6 +59,7 @@ pub mod read {
     use advisor_desk_core::store::queries::transactions::PageFilter;
     use chrono::NaiveDate;
     use postgres::types::ToSql;
+    use postgres::Transaction;
 
     use super::{line_from_row, word_patterns, LINE_COLUMNS, SET_ACCOUNTS};
     use crate::FirmDbError;
@@ -90,6 +91,38 @@ pub mod read {
             .iter()
             .map(|r| ((r.get(0), r.get(1)), r.get(2)))
             .collect())
+    }
+
+    /// Rows fetched per round trip by [`each`]: a 50k-line export is 25 fetches, never one
+    /// 50k-row result held at once.
+    const EACH_BATCH: i32 = 2_000;
+
+    /// Every transaction of the set's de-duplicated accounts, newest first, handed to `each`
+    /// one at a time: read through a portal (a server-side cursor of the read's transaction)
+    /// [`EACH_BATCH`] rows at a time.
+    pub fn each(
+        tx: &mut Transaction<'_>,
+        clients: &[i64],
+        each: &mut dyn FnMut(TransactionLine),
+    ) -> Result<(), FirmDbError> {
+        let portal = tx.bind(
+            &format!(
+                "SELECT {LINE_COLUMNS}
+                 FROM transactions t JOIN accounts a ON a.id = t.account_id
+                 WHERE {SET_ACCOUNTS}
+                 ORDER BY t.booking_date DESC, t.id DESC"
+            ),
+            &[&clients],
+        )?;
+        loop {
+            let rows = tx.query_portal(&portal, EACH_BATCH)?;
+            for row in &rows {
+                each(line_from_row(row));
+            }
+            if rows.len() < EACH_BATCH as usize {
+                return Ok(());
+            }
+        }
     }
 
     /// One window of the set's transactions (de-duplicated accounts), newest first, and how

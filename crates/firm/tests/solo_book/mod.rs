@@ -41,7 +41,7 @@ pub fn at() -> Timestamp {
     Utc.with_ymd_and_hms(2026, 11, 20, 9, 30, 0).unwrap() + Duration::milliseconds(250)
 }
 
-fn account(id: &str, kind: AccountKind, iban: &str, minor: i64, currency: &str) -> Account {
+pub fn account(id: &str, kind: AccountKind, iban: &str, minor: i64, currency: &str) -> Account {
     Account {
         provider_id: id.into(),
         kind,
@@ -54,7 +54,7 @@ fn account(id: &str, kind: AccountKind, iban: &str, minor: i64, currency: &str) 
     }
 }
 
-fn transactions(account_ref: &str, count: usize, currency: &str) -> Vec<Transaction> {
+pub fn transactions(account_ref: &str, count: usize, currency: &str) -> Vec<Transaction> {
     let first = NaiveDate::from_ymd_opt(2025, 12, 1).unwrap();
     (0..count)
         .map(|i| Transaction {

@@ -546,6 +546,7 @@ export const en = {
   'reportSettings.save': 'Save',
   'reportSettings.saved': 'Saved.',
   'reportSettings.error': 'The report settings could not be loaded',
+  'reportSettings.firmFromFirm': 'In firm mode the cover carries your firm’s name, from its invite.',
   'household.transactions.one': '{count} transaction across the members’ accounts (each joint account’s once).',
   'household.transactions.other': '{count} transactions across the members’ accounts (each joint account’s once).',
   'recovery.title': "The book's database is damaged",

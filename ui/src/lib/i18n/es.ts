@@ -547,6 +547,7 @@ export const es: Catalogue = {
   'reportSettings.save': 'Guardar',
   'reportSettings.saved': 'Guardado.',
   'reportSettings.error': 'No se pudieron cargar los ajustes del informe',
+  'reportSettings.firmFromFirm': 'En modo firma, la portada lleva el nombre de su firma, el de su invitación.',
   'household.transactions.one': '{count} movimiento en las cuentas de los miembros (los de cada cuenta conjunta, una vez).',
   'household.transactions.other': '{count} movimientos en las cuentas de los miembros (los de cada cuenta conjunta, una vez).',
   'recovery.title': "La base de datos de la cartera está dañada",

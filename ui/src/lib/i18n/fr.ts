@@ -548,6 +548,7 @@ export const fr: Catalogue = {
   'reportSettings.save': 'Enregistrer',
   'reportSettings.saved': 'Enregistré.',
   'reportSettings.error': 'Les réglages du rapport n’ont pas pu être chargés',
+  'reportSettings.firmFromFirm': 'En mode cabinet, la couverture porte le nom de votre cabinet, celui de son invitation.',
   'household.transactions.one': '{count} opération sur les comptes des membres (celles de chaque compte joint, une fois).',
   'household.transactions.other': '{count} opérations sur les comptes des membres (celles de chaque compte joint, une fois).',
   'recovery.title': "La base de données du portefeuille est endommagée",
