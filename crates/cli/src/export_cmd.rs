@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use clap::{Args, ValueEnum};
 
 use advisor_desk_core::households::export::ExportOf;
-use advisor_desk_core::reads::export::{validate_export_path, write_export, ExportKind};
+use advisor_desk_core::reads::export::{export_to, ExportKind};
 use advisor_desk_core::{time, CoreError};
 
 use crate::{output, Context};
@@ -55,10 +55,8 @@ pub fn run(ctx: &Context, args: ExportArgs) -> Result<ExitCode, CoreError> {
         .ok_or_else(|| CoreError::invalid("the export path must be valid UTF-8"))?;
     let kind = ExportKind::from(args.kind);
     let of = ExportOf::from_args(kind, args.client, args.household)?;
-    validate_export_path(path)?;
     let now = time::now();
-    let (csv, rows) = store.read(|r| of.csv_from(r, kind, now))?;
-    let result = write_export(path, &csv, rows)?;
+    let result = export_to(path, || store.read(|r| of.csv_from(r, kind, now)))?;
     if ctx.json {
         output::json(&result);
     } else {

@@ -163,10 +163,14 @@ pub fn set_base_currency_in(state: &AppState, code: &str) -> Result<Currency, Co
 /// its invite), not a local setting.
 pub fn report_profile_in(state: &AppState) -> Result<ReportProfile, CommandError> {
     let mut profile = load_profile(state.store()?)?;
-    if let Some(firm) = state.firm.firm_name() {
-        profile.firm = Some(firm);
-    }
+    profile.firm = signing_firm(state, profile.firm);
     Ok(profile)
+}
+
+/// The firm a report is signed with: in firm mode the firm's (from its invite), else the one
+/// this desktop's settings name.
+fn signing_firm(state: &AppState, local: Option<String>) -> Option<String> {
+    state.firm.firm_name().or(local)
 }
 
 /// Saves the profile on this desktop. In firm mode the firm's name is not the advisor's to
@@ -206,9 +210,7 @@ pub struct SavedReport {
 /// firm's name in firm mode.
 fn report_settings(state: &AppState) -> Result<ReportSettings, CommandError> {
     let mut settings = ReportSettings::load(state.store()?, None)?;
-    if let Some(firm) = state.firm.firm_name() {
-        settings.firm = Some(firm);
-    }
+    settings.firm = signing_firm(state, settings.firm);
     Ok(settings)
 }
 

@@ -91,10 +91,10 @@ pub fn export_csv_in(
     path: &str,
 ) -> Result<ExportResult, CommandError> {
     let of = ExportOf::from_args(kind, client_id, household_id)?;
-    export::validate_export_path(path)?;
     let now = time::now();
-    let (csv, rows) = read_book!(state, |r| of.csv_from(r, kind, now))?;
-    Ok(export::write_export(path, &csv, rows)?)
+    export::export_to(path, || {
+        Ok(read_book!(state, |r| of.csv_from(r, kind, now))?)
+    })
 }
 
 #[tauri::command]

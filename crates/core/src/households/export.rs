@@ -4,8 +4,7 @@
 use super::overview::household_overview_from;
 use crate::error::{CoreError, Result};
 use crate::reads::export::{
-    holdings_table, transactions_table_from, validate_export_path, write_export, ExportKind,
-    ExportResult,
+    export_to, holdings_table, transactions_table_from, ExportKind, ExportResult,
 };
 use crate::store::book_reads::BookReads;
 use crate::store::Store;
@@ -135,7 +134,5 @@ pub fn export_household_csv(
     path: &str,
     now: Timestamp,
 ) -> Result<ExportResult> {
-    validate_export_path(path)?;
-    let (csv, rows) = household_csv(store, kind, household_id, now)?;
-    write_export(path, &csv, rows)
+    export_to(path, || household_csv(store, kind, household_id, now))
 }

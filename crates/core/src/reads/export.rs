@@ -301,6 +301,18 @@ pub fn validate_export_path(path: &str) -> Result<PathBuf> {
     Ok(p.to_path_buf())
 }
 
+/// Checks `path`, then builds the CSV with `build` (from whichever book is in use) and writes
+/// it to a new file there: a bad path costs no read. The app's, the CLI's and the `&Store`
+/// exports all go through it.
+pub fn export_to<E: From<CoreError>>(
+    path: &str,
+    build: impl FnOnce() -> std::result::Result<(String, u64), E>,
+) -> std::result::Result<ExportResult, E> {
+    validate_export_path(path)?;
+    let (csv, rows) = build()?;
+    Ok(write_export(path, &csv, rows)?)
+}
+
 /// Writes `content` to a new file at a validated path.
 pub fn write_export(path: &str, content: &str, rows: u64) -> Result<ExportResult> {
     let p = validate_export_path(path)?;
@@ -440,7 +452,5 @@ pub fn export_csv(
     path: &str,
     now: Timestamp,
 ) -> Result<ExportResult> {
-    validate_export_path(path)?;
-    let (csv, rows) = store.read(|r| csv_from(r, kind, client_id, now))?;
-    write_export(path, &csv, rows)
+    export_to(path, || store.read(|r| csv_from(r, kind, client_id, now)))
 }
